@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Entry point of the `vigie` command. Builds the TypeScript sources first when dist/ is
+// missing or older than src/ (so `npm start` works right after a clone or an edit).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'dist', 'cli', 'main.js');
+
+function newestSourceTime(directory) {
+  let newest = 0;
+  for (const item of readdirSync(directory, { withFileTypes: true })) {
+    const full = path.join(directory, item.name);
+    if (item.isDirectory()) newest = Math.max(newest, newestSourceTime(full));
+    else if (item.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+const sources = path.join(root, 'src');
+if (existsSync(sources) && existsSync(path.join(root, 'node_modules', 'typescript'))) {
+  const stale = !existsSync(entry) || newestSourceTime(sources) > statSync(entry).mtimeMs;
+  if (stale) {
+    process.stderr.write('vigie: building (first run or sources changed)…\n');
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  }
+}
+
+const { runCli } = await import(entry);
+await runCli(process.argv);

@@ -1,0 +1,271 @@
+/**
+ * The tamper-evident audit trail. Each event stores sha256(previous hash + canonical JSON of
+ * the event); the database refuses UPDATE and DELETE. Appends from one process are grouped
+ * into one transaction (group commit) under an advisory lock, so many nodes and many
+ * concurrent executions still form a single valid chain.
+ */
+import { createHash } from 'node:crypto';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { SqlRunner } from '../db/sql-runner.js';
+import { canonicalJson } from './canonical-json.js';
+import { redactSecrets } from './redaction.js';
+
+/** The chain starts from this hash. */
+export const GENESIS_HASH = '0'.repeat(64);
+const AUDIT_LOCK_KEY = 0x56494741; // "VIGA"
+
+type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system';
+
+/** What callers record; arguments are redacted before hashing. */
+export interface AuditInput {
+  action: string;
+  status?: string;
+  actorId?: string | null;
+  actorName?: string | null;
+  channel?: Channel;
+  externalIds?: Record<string, unknown>;
+  conversationId?: string | null;
+  tool?: string | null;
+  executionId?: string | null;
+  arguments?: unknown;
+  approverId?: string | null;
+  durationMs?: number | null;
+  resultDigest?: string | null;
+  details?: Record<string, unknown>;
+  traceId?: string | null;
+}
+
+/** A stored event. */
+export interface AuditRecord {
+  id: string;
+  createdAt: string;
+  action: string;
+  status: string;
+  actorId: string | null;
+  actorName: string | null;
+  channel: Channel;
+  externalIds: Record<string, unknown>;
+  conversationId: string | null;
+  tool: string | null;
+  executionId: string | null;
+  arguments: unknown;
+  approverId: string | null;
+  durationMs: number | null;
+  resultDigest: string | null;
+  details: Record<string, unknown>;
+  traceId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** The hashed part of an event: everything but id, prevHash and hash. */
+export function hashedFields(record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>) {
+  return {
+    createdAt: record.createdAt,
+    action: record.action,
+    status: record.status,
+    actorId: record.actorId,
+    actorName: record.actorName,
+    channel: record.channel,
+    externalIds: record.externalIds,
+    conversationId: record.conversationId,
+    tool: record.tool,
+    executionId: record.executionId,
+    arguments: record.arguments,
+    approverId: record.approverId,
+    durationMs: record.durationMs,
+    resultDigest: record.resultDigest,
+    details: record.details,
+    traceId: record.traceId,
+  };
+}
+
+/** sha256(prevHash + canonical JSON). */
+export function chainHash(prevHash: string, record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>): string {
+  return createHash('sha256').update(prevHash).update(canonicalJson(hashedFields(record))).digest('hex');
+}
+
+interface Pending {
+  record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>;
+  resolve: (record: AuditRecord) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Appends events, batching concurrent appends into one transaction. */
+export class AuditLog {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly listeners = new Set<(record: AuditRecord) => void>();
+
+  constructor(
+    private readonly sql: SqlRunner,
+    private readonly maxBatch = 500,
+  ) {}
+
+  /** Called with every stored event (the realtime gateway forwards them to admins). */
+  onAppend(listener: (record: AuditRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stores one event; resolves once it is committed with its hash. */
+  append(input: AuditInput): Promise<AuditRecord> {
+    const record = {
+      createdAt: new Date().toISOString(),
+      action: input.action,
+      status: input.status ?? 'succeeded',
+      actorId: input.actorId || null,
+      actorName: input.actorName ?? null,
+      channel: input.channel ?? 'api',
+      externalIds: input.externalIds ?? {},
+      conversationId: input.conversationId ?? null,
+      tool: input.tool ?? null,
+      executionId: input.executionId ?? null,
+      arguments: redactSecrets(input.arguments ?? {}),
+      approverId: input.approverId ?? null,
+      durationMs: input.durationMs ?? null,
+      resultDigest: input.resultDigest ?? null,
+      details: (redactSecrets(input.details ?? {}) as Record<string, unknown>) ?? {},
+      traceId: input.traceId ?? null,
+    };
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      if (!this.flushing) this.flushing = this.drain();
+    });
+  }
+
+  /** Waits for every queued event to be written. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const stored = await this.writeBatch(batch.map((item) => item.record));
+          batch.forEach((item, index) => item.resolve(stored[index]!));
+          for (const record of stored) for (const listener of this.listeners) listener(record);
+        } catch (error) {
+          batch.forEach((item) => item.reject(error));
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async writeBatch(records: Pending['record'][]): Promise<AuditRecord[]> {
+    return this.sql.transaction(async (locked) => {
+        const last = await locked.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
+        let prevHash = last[0]?.hash ?? GENESIS_HASH;
+        const chained = records.map((record) => {
+          const hash = chainHash(prevHash, record);
+          const entry = { ...record, prevHash, hash };
+          prevHash = hash;
+          return entry;
+        });
+        const rows = await locked.query<{ id: string }>(
+          `INSERT INTO audit_events (created_at, action, status, actor_id, actor_name, channel, external_ids,
+             conversation_id, tool, execution_id, arguments, approver_id, duration_ms, result_digest, details,
+             trace_id, prev_hash, hash)
+           SELECT e.created_at, e.action, e.status, e.actor_id, e.actor_name, e.channel::"Channel", e.external_ids,
+             e.conversation_id, e.tool, e.execution_id, e.arguments, e.approver_id, e.duration_ms, e.result_digest,
+             e.details, e.trace_id, e.prev_hash, e.hash
+           FROM jsonb_to_recordset($1::jsonb) AS e(created_at timestamptz, action text, status text, actor_id uuid,
+             actor_name text, channel text, external_ids jsonb, conversation_id uuid, tool text, execution_id uuid,
+             arguments jsonb, approver_id uuid, duration_ms int, result_digest text, details jsonb, trace_id text,
+             prev_hash text, hash text, ordinal int)
+           ORDER BY e.ordinal
+           RETURNING id::text`,
+          [
+            JSON.stringify(
+              chained.map((entry, ordinal) => ({
+                created_at: entry.createdAt,
+                action: entry.action,
+                status: entry.status,
+                actor_id: entry.actorId,
+                actor_name: entry.actorName,
+                channel: entry.channel,
+                external_ids: entry.externalIds,
+                conversation_id: entry.conversationId,
+                tool: entry.tool,
+                execution_id: entry.executionId,
+                arguments: entry.arguments,
+                approver_id: entry.approverId,
+                duration_ms: entry.durationMs,
+                result_digest: entry.resultDigest,
+                details: entry.details,
+                trace_id: entry.traceId,
+                prev_hash: entry.prevHash,
+                hash: entry.hash,
+                ordinal,
+              })),
+            ),
+          ],
+        );
+        const ids = rows.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+        return chained.map((entry, index) => ({ ...entry, id: ids[index]! }));
+    }, AUDIT_LOCK_KEY);
+  }
+}
+
+/** Reads events back in the shape they were hashed in. */
+export function auditRecordFromRow(row: {
+  id: bigint;
+  createdAt: Date;
+  action: string;
+  status: string;
+  actorId: string | null;
+  actorName: string | null;
+  channel: Channel;
+  externalIds: unknown;
+  conversationId: string | null;
+  tool: string | null;
+  executionId: string | null;
+  arguments: unknown;
+  approverId: string | null;
+  durationMs: number | null;
+  resultDigest: string | null;
+  details: unknown;
+  traceId: string | null;
+  prevHash: string;
+  hash: string;
+}): AuditRecord {
+  return {
+    ...row,
+    id: row.id.toString(),
+    createdAt: row.createdAt.toISOString(),
+    externalIds: (row.externalIds ?? {}) as Record<string, unknown>,
+    details: (row.details ?? {}) as Record<string, unknown>,
+  };
+}
+
+/** Walks the chain in id order and reports the first event whose hash does not match. */
+export async function verifyAuditChain(
+  prisma: PrismaClient,
+  batchSize = 2000,
+): Promise<{ ok: boolean; checked: number; firstBrokenId: string | null }> {
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  let after: bigint | undefined;
+  for (;;) {
+    const rows = await prisma.auditEvent.findMany({
+      where: after === undefined ? {} : { id: { gt: after } },
+      orderBy: { id: 'asc' },
+      take: batchSize,
+    });
+    if (rows.length === 0) return { ok: true, checked, firstBrokenId: null };
+    for (const row of rows) {
+      const record = auditRecordFromRow(row);
+      const expected = chainHash(prevHash, record);
+      if (record.prevHash !== prevHash || record.hash !== expected) {
+        return { ok: false, checked, firstBrokenId: record.id };
+      }
+      prevHash = record.hash;
+      checked += 1;
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Admin commands that work on the database directly: migrate, users, tokens. They share the
+ * server's configuration (DATABASE_URL or DATA_DIR). With embedded PGlite, stop the server
+ * first: one process at a time can open an embedded database.
+ */
+import type { Command } from 'commander';
+import { AuditLog } from '../audit/audit-log.js';
+import { loadConfig } from '../config.js';
+import { databaseOptionsFromConfig, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
+import { migrate } from '../db/migrator.js';
+import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister } from '../actions/users.js';
+import { ROLES, type Role } from '../auth/roles.js';
+import { ValidationError } from '../errors.js';
+
+/** CLI actions are audited as channel `cli`, with no user id. */
+const CLI_ACTOR = { userId: '', userName: 'cli', channel: 'cli' as const };
+
+async function withDatabase<T>(work: (database: Database, audit: AuditLog) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
+  const audit = new AuditLog(database.sql);
+  try {
+    return await work(database, audit);
+  } finally {
+    await audit.flush();
+    await database.close();
+  }
+}
+
+function parseRole(value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`);
+  return value as Role;
+}
+
+function print(value: unknown, json: boolean | undefined): void {
+  if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  else if (Array.isArray(value)) console.table(value);
+  else console.log(value);
+}
+
+/** Registers migrate, users and token commands. */
+export function registerAdminCommands(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply pending database migrations (also done automatically at start-up)')
+    .action(async () => {
+      const config = loadConfig();
+      const database = await openDatabase(databaseOptionsFromConfig(config));
+      try {
+        const report = await migrate(database.sql);
+        console.log(
+          report.applied.length
+            ? `Applied ${report.applied.length} migration(s): ${report.applied.join(', ')}`
+            : `Database is up to date (${report.alreadyApplied} migration(s) applied)`,
+        );
+        if (report.modified.length) console.warn(`Warning: edited after being applied: ${report.modified.join(', ')}`);
+      } finally {
+        await database.close();
+      }
+    });
+
+  const users = program.command('users').description('manage users');
+  users
+    .command('create <name>')
+    .description('create a user')
+    .option('-r, --role <role>', `role (${ROLES.join('|')})`, 'viewer')
+    .option('-d, --display-name <displayName>', 'display name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { role: string; displayName?: string; json?: boolean }) => {
+      const role = parseRole(options.role);
+      const user = await withDatabase((database, audit) =>
+        userCreator(database.prisma, audit, CLI_ACTOR, { name, role, displayName: options.displayName }),
+      );
+      print(user, options.json);
+    });
+  users
+    .command('list')
+    .description('list users')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const list = await withDatabase((database) => userLister(database.prisma));
+      print(options.json ? list : list.map(({ id, name, role, disabled }) => ({ id, name, role, disabled })), options.json);
+    });
+  users
+    .command('link <user>')
+    .description('link a Slack or Discord account to a user (by name or id)')
+    .option('--slack <userId>', 'Slack user id (U…)')
+    .option('--discord <userId>', 'Discord user id (snowflake)')
+    .option('--workspace <id>', 'Slack team id or Discord guild id', '')
+    .action(async (user: string, options: { slack?: string; discord?: string; workspace: string }) => {
+      if (!options.slack === !options.discord) throw new ValidationError('give exactly one of --slack or --discord');
+      const provider = options.slack ? 'slack' : 'discord';
+      const externalId = (options.slack ?? options.discord)!;
+      const linked = await withDatabase(async (database, audit) => {
+        const found = await userFinder(database.prisma, user);
+        return identityLinker(database.prisma, audit, CLI_ACTOR, found.id, {
+          provider,
+          externalId,
+          workspace: options.workspace,
+        });
+      });
+      print(linked, true);
+    });
+
+  const token = program.command('token').description('manage API tokens');
+  token
+    .command('create')
+    .description('mint a token for a user; the token is printed once')
+    .requiredOption('-u, --user <user>', 'user name or id')
+    .option('-r, --role <role>', "token role, capped at the user's role")
+    .option('-n, --name <name>', 'a label for the token', 'cli')
+    .option('--expires-days <days>', 'expire after this many days')
+    .action(async (options: { user: string; role?: string; name: string; expiresDays?: string }) => {
+      const role = options.role ? parseRole(options.role) : undefined;
+      const expiresInDays = options.expiresDays === undefined ? undefined : Number(options.expiresDays);
+      if (expiresInDays !== undefined && (!Number.isInteger(expiresInDays) || expiresInDays < 1)) {
+        throw new ValidationError('--expires-days must be a positive integer');
+      }
+      const minted = await withDatabase(async (database, audit) => {
+        const user = await userFinder(database.prisma, options.user);
+        return tokenMinter(database.prisma, audit, CLI_ACTOR, user.id, { name: options.name, role, expiresInDays });
+      });
+      console.log(minted.token);
+      console.error(`token ${minted.info.id} for ${options.user}, role ${minted.info.role}`);
+    });
+  token
+    .command('revoke <id>')
+    .description('revoke a token by id')
+    .action(async (id: string) => {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ValidationError('token id must be a UUID (see `vigie token list`)');
+      const revoked = await withDatabase((database, audit) => tokenRevoker(database.prisma, audit, CLI_ACTOR, id));
+      console.log(`revoked ${revoked.id} (${revoked.name})`);
+    });
+  token
+    .command('list')
+    .description('list tokens (metadata only)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const list = await withDatabase((database) => tokenLister(database.prisma));
+      print(
+        options.json ? list : list.map(({ id, name, prefix, role, revokedAt, lastUsedAt }) => ({ id, name, prefix, role, revokedAt, lastUsedAt })),
+        options.json,
+      );
+    });
+}

@@ -1,0 +1,88 @@
+/**
+ * Opens the configured database: PostgreSQL when DATABASE_URL is set, else embedded PGlite
+ * under DATA_DIR/pglite. Callers get a Prisma client, a raw SQL runner and one close().
+ */
+import path from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { migrate, type MigrationReport } from './migrator.js';
+import { openPglite, pglitePrisma, pgliteRunner } from './pglite.js';
+import { createPostgresPool, postgresPrisma, postgresRunner } from './postgres.js';
+import type { SqlRunner } from './sql-runner.js';
+
+/** Which engine is behind the database; shown on /health. */
+export type Backend = 'postgres' | 'pglite';
+
+/** An open database: Prisma for the model, raw SQL for vectors, locks and migrations. */
+export interface Database {
+  backend: Backend;
+  prisma: PrismaClient;
+  sql: SqlRunner;
+  /** Cheap liveness probe used by /health. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How to open a database. */
+export type DatabaseOptions =
+  | { backend: 'postgres'; url: string; poolSize?: number }
+  | { backend: 'pglite'; dataDir?: string; loadDataDir?: Blob | File };
+
+/** Derives database options from configuration. */
+export function databaseOptionsFromConfig(config: {
+  DATABASE_URL?: string | undefined;
+  DATABASE_POOL_SIZE: number;
+  dataDir: string;
+}): DatabaseOptions {
+  return config.DATABASE_URL
+    ? { backend: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
+    : { backend: 'pglite', dataDir: path.join(config.dataDir, 'pglite') };
+}
+
+/** Opens the database; it is not migrated yet (see openMigratedDatabase). */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.backend === 'postgres') {
+    const pool = createPostgresPool(options.url, options.poolSize ?? 10);
+    const prisma = postgresPrisma(pool);
+    const sql = postgresRunner(pool);
+    return {
+      backend: 'postgres',
+      prisma,
+      sql,
+      ping: async () => void (await pool.query('SELECT 1')),
+      async close() {
+        await prisma.$disconnect().catch(() => undefined);
+        await pool.end();
+      },
+    };
+  }
+  const embedded: PGlite = await openPglite(options);
+  const prisma = pglitePrisma(embedded);
+  const sql = pgliteRunner(embedded);
+  return {
+    backend: 'pglite',
+    prisma,
+    sql,
+    ping: async () => void (await embedded.query('SELECT 1')),
+    async close() {
+      await prisma.$disconnect().catch(() => undefined);
+      if (!embedded.closed) await embedded.close();
+    },
+  };
+}
+
+/** Opens and migrates: what start-up and the CLI use. */
+export async function openMigratedDatabase(
+  options: DatabaseOptions,
+  autoMigrate = true,
+): Promise<{ database: Database; migrations?: MigrationReport }> {
+  const database = await openDatabase(options);
+  if (!autoMigrate) return { database };
+  try {
+    const migrations = await migrate(database.sql);
+    return { database, migrations };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * PostgreSQL backend: one pg Pool shared by Prisma (through @prisma/adapter-pg) and our
+ * own raw SQL, so there is one set of connections to size and to close.
+ */
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { SqlRunner } from './sql-runner.js';
+
+/** Opens a pool against DATABASE_URL. */
+export function createPostgresPool(url: string, maxConnections: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: maxConnections, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** A SqlRunner over a pg pool. */
+export function postgresRunner(pool: pg.Pool): SqlRunner {
+  return {
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async query<Row>(sql: string, params: unknown[] = []) {
+      return (await pool.query(sql, params)).rows as Row[];
+    },
+    async transaction(work, lockKey) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        if (lockKey !== undefined) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+        const result = await work({
+          exec: async (sql) => void (await client.query(sql)),
+          query: async <Row>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as Row[],
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+/** A Prisma client whose queries run on the given pool. */
+export function postgresPrisma(pool: pg.Pool): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg(pool) });
+}

@@ -1,0 +1,17 @@
+/**
+ * The two things our own code needs below Prisma: scripts (migrations) and parameterised
+ * queries, optionally inside a transaction that holds an advisory lock so concurrent nodes
+ * serialise. PostgreSQL (pg) and PGlite both implement it; Prisma goes through its adapters.
+ */
+export interface SqlQueries {
+  /** Runs one or more statements with no parameters (simple query protocol). */
+  exec(sql: string): Promise<void>;
+  /** Runs one parameterised statement and returns its rows. */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
+/** Queries plus transactions. */
+export interface SqlRunner extends SqlQueries {
+  /** Runs `work` in one transaction, holding `pg_advisory_xact_lock(lockKey)` when given. */
+  transaction<T>(work: (tx: SqlQueries) => Promise<T>, lockKey?: number): Promise<T>;
+}

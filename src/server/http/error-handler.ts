@@ -1,0 +1,41 @@
+/**
+ * The one place errors become HTTP responses. Known errors keep their code and status;
+ * body-parser failures are translated; anything else is logged with the request id and
+ * answered as a masked 500.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../../logger.js';
+import { AppError, PayloadTooLargeError, ValidationError, toErrorBody } from '../../errors.js';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+function translate(error: unknown, bodyLimit: string): unknown {
+  if (error instanceof AppError) return error;
+  const parserError = error as BodyParserError;
+  if (parserError?.type === 'entity.too.large') return new PayloadTooLargeError(bodyLimit);
+  if (parserError?.type === 'entity.parse.failed') return new ValidationError('Malformed JSON body');
+  if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
+    return new ValidationError(parserError.message ?? 'Unsupported body encoding');
+  }
+  return error;
+}
+
+/** Express error middleware. */
+export function errorHandler(logger: Logger, bodyLimit: string) {
+  return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    const translated = translate(error, bodyLimit);
+    const { status, body } = toErrorBody(translated);
+    if (status >= 500) {
+      logger.error({ err: error, requestId: request.requestId, path: request.path }, 'request failed');
+    }
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response.status(status).json({ error: body });
+  };
+}

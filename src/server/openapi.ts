@@ -1,0 +1,45 @@
+/**
+ * /openapi.json (generated from the same zod schemas the routes validate with) and /docs
+ * (Swagger UI served from the swagger-ui-dist package: this machine has no CDN).
+ */
+import express, { type Router } from 'express';
+import { OpenApiGeneratorV31, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import swaggerUi from 'swagger-ui-dist';
+
+/** Builds the OpenAPI 3.1 document once. */
+export function buildOpenApiDocument(registry: OpenAPIRegistry, version: string) {
+  const generator = new OpenApiGeneratorV31(registry.definitions);
+  return generator.generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Vigie API',
+      version,
+      description:
+        'Real-time chat and ops bot platform. Authenticate with `Authorization: Bearer <token>`. Errors share one shape: `{"error":{"code","message","details"}}`.',
+    },
+    servers: [{ url: '/' }],
+  });
+}
+
+const INITIALIZER = `window.onload = function () {
+  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });
+};`;
+
+/** Serves the document and the UI. */
+export function openApiRouter(document: unknown): Router {
+  const router = express.Router();
+  const body = JSON.stringify(document);
+  router.get('/openapi.json', (_request, response) => {
+    response.type('application/json').send(body);
+  });
+  router.get('/docs/swagger-initializer.js', (_request, response) => {
+    response.type('application/javascript').send(INITIALIZER);
+  });
+  router.get('/docs', (request, response, next) => {
+    if (!request.originalUrl.endsWith('/') && !request.originalUrl.includes('?')) return response.redirect(301, '/docs/');
+    next();
+  });
+  router.use('/docs', express.static(swaggerUi.getAbsoluteFSPath(), { index: 'index.html', maxAge: '1h' }));
+  return router;
+}

@@ -1,0 +1,133 @@
+/**
+ * /api/conversations and /api/messages: thin handlers over the conversation and message
+ * actions.
+ */
+import {
+  conversationCreator,
+  conversationDeleter,
+  conversationFinder,
+  conversationLister,
+  conversationUpdater,
+} from '../../actions/conversations.js';
+import { conversationView } from '../../actions/conversation-views.js';
+import { conversationMessageLister, messageFinder, messageLister, messagePoster } from '../../actions/messages.js';
+import type { RouteTable } from '../http/route-table.js';
+import { idParams, pageQuery } from './common-schemas.js';
+import {
+  conversationCreateBody,
+  conversationListQuery,
+  conversationPage,
+  conversationSchema,
+  conversationUpdateBody,
+  messageCreateBody,
+  messageListQuery,
+  messagePage,
+  messageSchema,
+} from './conversation-schemas.js';
+import type { RouteContext } from './route-context.js';
+
+/** Registers conversation and message routes. */
+export function conversationRoutes(routes: RouteTable, { database, events }: RouteContext): void {
+  const prisma = database.prisma;
+  const tag = 'Conversations';
+
+  routes.add({
+    method: 'get',
+    path: '/conversations',
+    tag,
+    summary: 'List conversations you can see (owner, or all for admins), newest first',
+    query: conversationListQuery,
+    success: { status: 200, description: 'A page of conversations', schema: conversationPage },
+    handler: ({ query, principal }) => conversationLister(prisma, principal, query),
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/conversations',
+    tag,
+    summary: 'Create a conversation owned by the caller',
+    body: conversationCreateBody,
+    success: { status: 201, description: 'The new conversation', schema: conversationSchema },
+    handler: ({ body, principal }) => conversationCreator(prisma, principal, body),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/conversations/:id',
+    tag,
+    summary: 'Get one conversation',
+    params: idParams,
+    success: { status: 200, description: 'The conversation', schema: conversationSchema },
+    handler: async ({ params, principal }) => conversationView(await conversationFinder(prisma, principal, params.id)),
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/conversations/:id',
+    tag,
+    summary: 'Update title, description or context',
+    params: idParams,
+    body: conversationUpdateBody,
+    success: { status: 200, description: 'The updated conversation', schema: conversationSchema },
+    handler: ({ params, body, principal }) => conversationUpdater(prisma, principal, params.id, body),
+  });
+
+  routes.add({
+    method: 'delete',
+    path: '/conversations/:id',
+    tag,
+    summary: 'Delete a conversation and its messages',
+    params: idParams,
+    success: { status: 204, description: 'Deleted', schema: null },
+    handler: ({ params, principal }) => conversationDeleter(prisma, principal, params.id),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/conversations/:id/messages',
+    tag: 'Messages',
+    summary: 'Messages of a conversation in time order',
+    params: idParams,
+    query: pageQuery,
+    success: { status: 200, description: 'A page of messages, oldest first', schema: messagePage },
+    handler: ({ params, query, principal }) => conversationMessageLister(prisma, principal, params.id, query),
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/conversations/:id/messages',
+    tag: 'Messages',
+    summary: 'Post a message (idempotent on clientMessageId)',
+    description:
+      'Stores the message, then broadcasts it to the conversation room. Repeating a clientMessageId returns the stored message with 200 instead of 201.',
+    params: idParams,
+    body: messageCreateBody,
+    errors: [403],
+    success: { status: 201, description: 'The new message (200 when clientMessageId was already used)', schema: messageSchema },
+    handler: async ({ params, body, principal, response }) => {
+      const { message, created } = await messagePoster(prisma, events, principal, params.id, { ...body, channel: 'api' });
+      response.status(created ? 201 : 200).json(message);
+      return undefined;
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/messages',
+    tag: 'Messages',
+    summary: 'Messages across the conversations you can see, newest first',
+    query: messageListQuery,
+    success: { status: 200, description: 'A page of messages', schema: messagePage },
+    handler: ({ query, principal }) => messageLister(prisma, principal, query),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/messages/:id',
+    tag: 'Messages',
+    summary: 'Get one message',
+    params: idParams,
+    success: { status: 200, description: 'The message', schema: messageSchema },
+    handler: ({ params, principal }) => messageFinder(prisma, principal, params.id),
+  });
+}

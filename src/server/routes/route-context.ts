@@ -1,0 +1,15 @@
+/**
+ * What route modules receive from the app factory: the components they call into.
+ */
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { DomainEvents } from '../../actions/domain-events.js';
+import type { TokenAuthenticator } from '../../auth/token-authenticator.js';
+import type { Database } from '../../db/database.js';
+
+/** Components available to every route module. */
+export interface RouteContext {
+  database: Database;
+  audit: AuditLog;
+  events: DomainEvents;
+  authenticator: TokenAuthenticator;
+}

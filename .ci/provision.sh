@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the tests need from Debian: pgvector (built from trixie's source package
+# into the local PostgreSQL), Chromium for the console's browser tests, and the network
+# tools used by the network and QoS toolsets. Idempotent and quick when already done.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+bash "$(dirname "$0")/provision-pgvector.sh"
+missing=()
+for pair in chromium:/usr/bin/chromium; do
+  package=${pair%%:*}; binary=${pair#*:}
+  [ -x "$binary" ] || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "provision: installing ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "provision: system packages ready"

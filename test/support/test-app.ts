@@ -1,0 +1,67 @@
+/**
+ * Boots the real app (createApp) on port 0 over a real database, with an admin token and
+ * helpers to mint users, so tests exercise HTTP exactly as clients do.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { adminBootstrapper, tokenMinter, userCreator } from '../../src/actions/users.js';
+import type { Role } from '../../src/auth/roles.js';
+import type { Config } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
+import { createApp, type App, type AppDeps } from '../../src/server/app.js';
+
+/** Configuration defaults for tests; override per test. */
+export const TEST_CONFIG: AppDeps['config'] = {
+  BODY_LIMIT: '1mb',
+  RATE_LIMIT_TOKEN_PER_MINUTE: 100_000,
+  RATE_LIMIT_IP_PER_MINUTE: 100_000,
+  METRICS_TOKEN: undefined,
+  TRUST_PROXY: undefined,
+  SHUTDOWN_TIMEOUT_MS: 2_000,
+};
+
+/** A running test app. */
+export interface TestApp {
+  app: App;
+  url: string;
+  adminToken: string;
+  database: Database;
+  /** Creates a user with a token of the given role. */
+  createUser(role: Role, name?: string): Promise<{ id: string; token: string }>;
+  close(): Promise<void>;
+}
+
+let userCounter = 0;
+
+/** Starts the app on an ephemeral port. */
+export async function startTestApp(
+  database: Database,
+  options: { config?: Partial<Config>; redis?: Redis; logLevel?: string } = {},
+): Promise<TestApp> {
+  const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const app = createApp({ config: { ...TEST_CONFIG, ...options.config }, database, logger, redis: options.redis });
+  const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
+  await adminBootstrapper(database.prisma, app.context.audit, adminToken);
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const { port } = app.server.address() as AddressInfo;
+  const system = { userId: '', userName: 'test', channel: 'system' as const };
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    adminToken,
+    database,
+    async createUser(role, name) {
+      userCounter += 1;
+      const user = await userCreator(database.prisma, app.context.audit, system, {
+        name: name ?? `user-${role}-${userCounter}-${Math.random().toString(36).slice(2, 8)}`,
+        role,
+      });
+      const { token } = await tokenMinter(database.prisma, app.context.audit, system, user.id, { name: 'test', role });
+      return { id: user.id, token };
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}

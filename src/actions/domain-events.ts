@@ -5,9 +5,17 @@
 import { EventEmitter } from 'node:events';
 import type { MessageView } from './conversation-views.js';
 
-/** Event name → payload. */
+/** Event name → payload. The realtime gateway maps these to Socket.IO events. */
 export interface DomainEventMap {
+  /** A message was stored (any channel): → `message:new` in the conversation room. */
   'message.created': [{ message: MessageView; ownerId: string }];
+  /** A streamed token of an assistant answer: → `agent:token`. */
+  'agent.token': [{ conversationId: string; messageId: string; delta: string }];
+  /** A tool execution changed state (proposed, pending approval, running, done…): → `agent:tool`. */
+  'agent.tool': [{ conversationId: string | null; execution: Record<string, unknown> }];
+  /** The assistant finished its answer: → `agent:done`. */
+  'agent.done': [{ conversationId: string; message: MessageView }];
+  /** An audit event was committed: → `audit:event` to admins only. */
   'audit.appended': [{ event: Record<string, unknown> }];
 }
 

@@ -23,7 +23,7 @@ export async function http<T = any>(
     payload = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(url, { method: options.method ?? 'GET', headers, body: payload });
+  const response = await fetch(url, { method: options.method ?? 'GET', headers, body: payload as BodyInit | undefined });
   const text = await response.text();
   let body: unknown = text;
   try {

@@ -1,0 +1,72 @@
+/**
+ * The contract every tool implements. Engines stay plain TypeScript; the registry, the
+ * execution pipeline (validate → authorize → approve → timeout → audit) and the LangChain
+ * adapter all work from this one shape, so a tool is written once and reachable from the
+ * console, REST, the command router, the agent, Slack and Discord alike.
+ */
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import type { Role } from '../auth/roles.js';
+
+/** How dangerous a tool is: `mutate` needs an approval, `disruptive` one from another person. */
+export type RiskLevel = 'read' | 'mutate' | 'disruptive';
+
+/** Where a request came from. */
+export type ToolChannel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system';
+
+/** What a tool receives besides its input. */
+export interface ToolContext {
+  principal: Principal;
+  channel: ToolChannel;
+  conversationId: string | null;
+  /** Aborted on timeout or cancellation: tools must stop work and child processes. */
+  signal: AbortSignal;
+  traceId: string;
+  executionId: string;
+  /** Channel-specific ids (Slack channel, Discord guild…), used by per-channel allowlists. */
+  externalIds?: Record<string, string>;
+  /** Long-running tools report progress here; it reaches the conversation live. */
+  reportProgress?: (progress: { message: string; fraction?: number }) => void;
+}
+
+/** Structured result: errors are data the model and the user can read, never exceptions. */
+export type ToolResult<Data = unknown> =
+  | { status: 'success'; data: Data; error?: undefined }
+  | { status: 'no_data'; data?: Data; error?: undefined; message?: string }
+  | { status: 'error'; data?: Data; error: { code: string; message: string } }
+  | { status: 'approval_required'; data: { executionId: string; approversNeeded: number }; error?: undefined };
+
+/** One tool. */
+export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
+  /** snake_case, unique across the registry (e.g. `net_check`). */
+  name: string;
+  /** What the tool does, written for the model and for `help`. */
+  description: string;
+  inputSchema: Input;
+  risk: RiskLevel;
+  minRole: Role;
+  timeoutMs: number;
+  /** Extra words the command router accepts (e.g. `net check` for `net_check`). */
+  aliases?: string[];
+  /** Example command lines shown by `help <tool>`. */
+  examples?: string[];
+  /** Positional argument names for the router (`net check 10.0.0.1` → target). */
+  positional?: string[];
+  execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult>;
+}
+
+/** A group of tools that share prerequisites and instructions. */
+export interface Toolset {
+  name: string;
+  description: string;
+  /** Added to the agent's system prompt when the toolset is available. */
+  instructions?: string;
+  tools: ToolDefinition[];
+  /** Whether the toolset can run here (binaries, permissions, services); shown on /health. */
+  checkPrerequisites(): Promise<{ ok: boolean; detail?: string }>;
+}
+
+/** Helper that keeps the input type of a tool definition. */
+export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<Input>): ToolDefinition {
+  return definition as unknown as ToolDefinition;
+}

@@ -35,7 +35,7 @@ export function createHttpMetrics(): HttpMetrics {
       response.on('finish', () => {
         // The matched route pattern (not the raw URL) keeps label cardinality bounded.
         const pattern = request.route?.path as string | undefined;
-        const route = pattern ? `${request.baseUrl}${pattern}` : request.baseUrl || 'unmatched';
+        const route = (response.locals.route as string | undefined) ?? (pattern ? `${request.baseUrl}${pattern}` : 'unmatched');
         const labels = { method: request.method, route, status: String(response.statusCode) };
         requests.inc(labels);
         duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);

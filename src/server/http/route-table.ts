@@ -86,7 +86,10 @@ export class RouteTable {
   ): void {
     this.document(spec);
     const minRole = spec.minRole ?? 'viewer';
+    const routeLabel = '/api' + spec.path;
     this.router[spec.method](spec.path, async (request: Request, response: Response) => {
+      // Recorded for metrics: the error handler runs outside the router, where the match is lost.
+      response.locals.route = routeLabel;
       const principal = request.principal;
       if (!principal) throw new UnauthorizedError();
       if (!hasRole(principal.role, minRole)) throw new ForbiddenError(`This action requires the ${minRole} role`);

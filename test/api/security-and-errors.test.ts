@@ -23,7 +23,13 @@ for (const backend of testBackends()) {
     });
 
     it('answers 401 for missing, malformed, unknown and revoked tokens', async () => {
-      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer vig_unknown_token_value' }, { authorization: 'Bearer' }]) {
+      const headerSets: Array<Record<string, string>> = [
+        {},
+        { authorization: 'Basic abc' },
+        { authorization: 'Bearer vig_unknown_token_value' },
+        { authorization: 'Bearer' },
+      ];
+      for (const headers of headerSets) {
         const response = await http(`${harness.url}/api/conversations`, { headers });
         assert.equal(response.status, 401);
         assert.deepEqual(Object.keys(response.body.error).sort(), ['code', 'message']);

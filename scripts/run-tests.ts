@@ -4,7 +4,7 @@
  * with node's test runner.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { migrate } from '../src/db/migrator.js';
@@ -30,20 +30,19 @@ async function preparePgliteTemplate(): Promise<string> {
   await migrate(pgliteRunner(database));
   const dump = await database.dumpDataDir('none');
   await database.close();
-  const file = path.join(cacheDir, 'pglite-template.tar');
+  const file = path.join(cacheDir, `pglite-template-${process.pid}.tar`);
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
   return file;
 }
 
+/** Databases of this run share a prefix, so concurrent runs on one server never touch each other's. */
+const RUN_PREFIX = `vigie_test_${process.pid}_${Date.now().toString(36)}`;
+
 async function preparePostgresTemplate(url: string): Promise<string> {
-  const name = 'vigie_test_template';
+  const name = `${RUN_PREFIX}_template`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${name}`);
-  // Databases left behind by an interrupted run.
-  const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'vigie\\_test\\_%' AND datname <> $1", [name]);
-  for (const row of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${row.datname} WITH (FORCE)`).catch(() => undefined);
   await admin.end();
   const target = new URL(url);
   target.pathname = `/${name}`;
@@ -56,6 +55,15 @@ async function preparePostgresTemplate(url: string): Promise<string> {
   return name;
 }
 
+/** Drops every database this run created (test files drop their own; this catches leftovers). */
+async function dropRunDatabases(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const rows = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [RUN_PREFIX]);
+  for (const row of rows.rows) await admin.query(`DROP DATABASE IF EXISTS ${row.datname} WITH (FORCE)`).catch(() => undefined);
+  await admin.end();
+}
+
 const filter = process.argv.slice(2);
 const files = findTests(path.join(root, 'src'))
   .concat(findTests(path.join(root, 'test')))
@@ -65,7 +73,10 @@ const files = findTests(path.join(root, 'src'))
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
 const started = Date.now();
 env.VIGIE_TEST_PGLITE_TEMPLATE = await preparePgliteTemplate();
-if (process.env.DATABASE_URL) env.VIGIE_TEST_PG_TEMPLATE = await preparePostgresTemplate(process.env.DATABASE_URL);
+if (process.env.DATABASE_URL) {
+  env.VIGIE_TEST_PG_TEMPLATE = await preparePostgresTemplate(process.env.DATABASE_URL);
+  env.VIGIE_TEST_DB_PREFIX = RUN_PREFIX;
+}
 console.log(`test: database templates ready in ${Date.now() - started} ms`);
 console.log(`test: backends: PGlite${process.env.DATABASE_URL ? ' + PostgreSQL (DATABASE_URL)' : ''}`);
 if (!process.env.DATABASE_URL) console.log('test: SKIPPED the PostgreSQL backend: set DATABASE_URL to run every data test on PostgreSQL too');
@@ -77,4 +88,6 @@ const result = spawnSync(
   ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, '--test-reporter=spec', ...files],
   { cwd: root, env, stdio: 'inherit' },
 );
+if (process.env.DATABASE_URL) await dropRunDatabases(process.env.DATABASE_URL);
+rmSync(env.VIGIE_TEST_PGLITE_TEMPLATE, { force: true });
 process.exit(result.status ?? 1);

@@ -54,20 +54,17 @@ export async function messagePoster(
   }
   let row;
   try {
-    [row] = await prisma.$transaction([
-      prisma.message.create({
-        data: {
-          conversationId,
-          authorId: principal.userId,
-          role,
-          content: input.content,
-          metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
-          clientMessageId: input.clientMessageId ?? null,
-          channel: input.channel ?? 'api',
-        },
-      }),
-      prisma.conversation.update({ where: { id: conversationId }, data: { updatedAt: new Date() } }),
-    ]);
+    row = await prisma.message.create({
+      data: {
+        conversationId,
+        authorId: principal.userId,
+        role,
+        content: input.content,
+        metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
+        clientMessageId: input.clientMessageId ?? null,
+        channel: input.channel ?? 'api',
+      },
+    });
   } catch (error) {
     // A concurrent retry with the same clientMessageId won the race: return its message.
     if (input.clientMessageId && isUniqueViolation(error)) {
@@ -78,6 +75,8 @@ export async function messagePoster(
     }
     throw error;
   }
+  // Keeps "recently active" ordering; not part of the message's own write.
+  await prisma.conversation.update({ where: { id: conversationId }, data: { updatedAt: new Date() } });
   const message = messageView(row);
   events?.emit('message.created', { message, ownerId: conversation.ownerId });
   return { message, created: true };

@@ -5,9 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
-import type { SqlRunner } from './sql-runner.js';
+import { TRANSACTION_OPTIONS, type SqlRunner } from './sql-runner.js';
 
 /** Where to keep the data: a directory, or nothing for an in-memory database (tests). */
 export interface PgliteOptions {
@@ -22,7 +24,8 @@ export async function openPglite(options: PgliteOptions): Promise<PGlite> {
   const database = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-    extensions: { vector },
+    // pg_trgm and unaccent: French-aware, typo-tolerant service search (issue 8).
+    extensions: { vector, pg_trgm, unaccent },
   });
   return database;
 }
@@ -49,5 +52,5 @@ export function pgliteRunner(database: PGlite): SqlRunner {
 
 /** A Prisma client running on the embedded database. */
 export function pglitePrisma(database: PGlite): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPGlite(database) });
+  return new PrismaClient({ adapter: new PrismaPGlite(database), transactionOptions: TRANSACTION_OPTIONS });
 }

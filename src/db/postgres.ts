@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
-import type { SqlRunner } from './sql-runner.js';
+import { TRANSACTION_OPTIONS, type SqlRunner } from './sql-runner.js';
 
 /** Opens a pool against DATABASE_URL. */
 export function createPostgresPool(url: string, maxConnections: number): pg.Pool {
@@ -47,5 +47,5 @@ export function postgresRunner(pool: pg.Pool): SqlRunner {
 
 /** A Prisma client whose queries run on the given pool. */
 export function postgresPrisma(pool: pg.Pool): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg(pool) });
+  return new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: TRANSACTION_OPTIONS });
 }

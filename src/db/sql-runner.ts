@@ -15,3 +15,9 @@ export interface SqlRunner extends SqlQueries {
   /** Runs `work` in one transaction, holding `pg_advisory_xact_lock(lockKey)` when given. */
   transaction<T>(work: (tx: SqlQueries) => Promise<T>, lockKey?: number): Promise<T>;
 }
+
+/**
+ * Prisma's interactive-transaction limits. Its defaults (2 s to get a connection, 5 s to
+ * finish) fail requests on a busy node whose pool is momentarily exhausted; these wait longer.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;

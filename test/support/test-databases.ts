@@ -23,7 +23,7 @@ function adminUrl(url: string, database: string): string {
 }
 
 async function openPostgresClone(url: string, template: string | undefined): Promise<Database> {
-  const name = `vigie_test_${randomBytes(6).toString('hex')}`;
+  const name = `${process.env.VIGIE_TEST_DB_PREFIX ?? 'vigie_test_adhoc'}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {

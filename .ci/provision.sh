@@ -6,7 +6,10 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 bash "$(dirname "$0")/provision-pgvector.sh"
 missing=()
-for pair in chromium:/usr/bin/chromium; do
+for pair in chromium:/usr/bin/chromium \
+  iputils-ping:/usr/bin/ping fping:/usr/bin/fping iputils-tracepath:/usr/bin/tracepath iproute2:/usr/sbin/ip nftables:/usr/sbin/nft \
+  snmpd:/usr/sbin/snmpd snmp:/usr/bin/snmpget python3-minimal:/usr/bin/python3 openssl:/usr/bin/openssl \
+  iperf3:/usr/bin/iperf3; do
   package=${pair%%:*}; binary=${pair#*:}
   [ -x "$binary" ] || missing+=("$package")
 done

@@ -14,14 +14,16 @@ function newestSourceTime(directory) {
   for (const item of readdirSync(directory, { withFileTypes: true })) {
     const full = path.join(directory, item.name);
     if (item.isDirectory()) newest = Math.max(newest, newestSourceTime(full));
-    else if (item.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    else if (/\.(ts|html|css)$/.test(item.name)) newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }
 
 const sources = path.join(root, 'src');
 if (existsSync(sources) && existsSync(path.join(root, 'node_modules', 'typescript'))) {
-  const stale = !existsSync(entry) || newestSourceTime(sources) > statSync(entry).mtimeMs;
+  // The web console bundle (dist/console) is part of the build too.
+  const consoleBuilt = existsSync(path.join(root, 'dist', 'console', 'index.html'));
+  const stale = !existsSync(entry) || !consoleBuilt || newestSourceTime(sources) > statSync(entry).mtimeMs;
   if (stale) {
     process.stderr.write('vigie: building (first run or sources changed)…\n');
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });

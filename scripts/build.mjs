@@ -26,6 +26,8 @@ if (process.argv.includes('--generate-only')) {
   run([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   const assets = path.join(root, 'src', 'server', 'public');
   if (existsSync(assets)) cpSync(assets, path.join(root, 'dist', 'server', 'public'), { recursive: true });
+  // The browser console (src/console) bundled by esbuild into dist/console, served at `/`.
+  await (await import('./bundle-console.mjs')).bundleConsole();
   const entry = path.join(root, 'dist', 'cli', 'main.js');
   const now = new Date();
   if (existsSync(entry)) utimesSync(entry, now, now);

@@ -46,6 +46,60 @@ export const configSchema = z.object({
   METRICS_TOKEN: optionalString,
   TRUST_PROXY: optionalString,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 600_000),
+  // QoS toolset (issue 11): which interfaces tc may touch, the uplink guard, default link speed, lab namespace.
+  QOS_ALLOWED_INTERFACES: z.string().default(''),
+  QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: booleanFlag(false),
+  QOS_DEFAULT_LINK_RATE: z.string().regex(/^\d+(?:\.\d+)?\s*[kmg]?bit$/i, 'must look like 100mbit or 1gbit').default('1gbit'),
+  QOS_NETNS: optionalString.pipe(z.string().regex(/^[\w.-]{1,64}$/, 'must be a network namespace name').optional()),
+  // Realtime gateway (issue 3): per-socket client events per minute, largest event payload.
+  SOCKET_EVENTS_PER_MINUTE: positiveInt(600),
+  SOCKET_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024, 1024 * 1024),
+  // Network analysis toolset (src/tools/network): what may be probed and how hard.
+  NET_ALLOWED_TARGETS: z.string().trim().min(1).default('10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,198.18.0.0/15'),
+  NET_MAX_TARGETS: positiveInt(256, 1024),
+  NET_MAX_PORTS: positiveInt(16, 64),
+  NET_MAX_PROBES: positiveInt(100, 500),
+  NET_MAX_CONCURRENCY: positiveInt(64, 256),
+  NET_MAX_RUN_MS: positiveInt(60_000, 600_000),
+  NET_RATE_LIMIT_PER_MINUTE: positiveInt(20, 10_000),
+  // Local inference (src/inference): one shared model, N parallel sequences, bounded queue.
+  LLM_MODEL: optionalString,
+  LLM_PARALLEL: positiveInt(4, 64),
+  LLM_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  LLM_CONTEXT_SIZE: positiveInt(4096, 1_048_576),
+  LLM_QUEUE_DEPTH: z.coerce.number().int().min(0).max(10_000).default(32),
+  LLM_GPU: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']).default('auto'),
+  EMBEDDING_MODEL: optionalString,
+  // Dedup store (src/tools/dedup): atom directory (default DATA_DIR/dedup), workers (0 = one per core), chunking.
+  DEDUP_DIR: optionalString,
+  DEDUP_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+  DEDUP_CHUNK_AVG: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(16 * 1024),
+  DEDUP_COMPRESSION: z.enum(['none', 'deflate', 'brotli']).default('none'),
+  DEDUP_FSYNC: booleanFlag(true),
+  DEDUP_ALLOWED_ROOTS: optionalString,
+  // Agent runtime (src/agents) and tool pipeline (src/tools/pipeline).
+  LLM_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
+  LLM_API_KEY: optionalString,
+  LLM_MODEL_NAME: optionalString,
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
+  LLM_MAX_TOKENS: positiveInt(1024, 32_768),
+  LLM_TOOL_CALLS: z.enum(['auto', 'native', 'grammar']).default('auto'),
+  AGENT_MAX_STEPS: positiveInt(6, 50),
+  AGENT_TURN_TIMEOUT_MS: positiveInt(120_000, 3_600_000),
+  AGENT_MEMORY_TOKENS: positiveInt(2_000, 1_000_000),
+  APPROVAL_TTL_MS: positiveInt(600_000, 7 * 24 * 3_600_000),
+  TOOL_CHANNEL_ALLOWLIST: optionalString,
+  // Chat bots (issue 5): Slack over the HTTP Events API on our server; unmapped users' policy.
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_PUBLIC_KEY: optionalString,
+  DISCORD_API_URL: optionalString,
+  DISCORD_GUILD_ID: optionalString,
+  BOTS_UNMAPPED_USERS: z.enum(['viewer', 'refuse']).default('viewer'),
 });
 
 /** Parsed, typed configuration handed to every component by the composition root. */
@@ -68,7 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const name = issue.path.join('.') || 'environment';
       const value = env[name];
       const secret = /TOKEN|PASSWORD|SECRET|KEY/.test(name);
-      const shown = value === undefined ? '' : secret ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
+      // URLs may carry a password (postgresql://user:secret@host): never echo credentials.
+      const visible = value?.replace(/\/\/[^/@]*@/, '//***@');
+      const shown = value === undefined ? '' : secret ? ' (value hidden)' : ` (got ${JSON.stringify(visible)})`;
       return `  ${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

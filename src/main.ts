@@ -10,6 +10,17 @@ import { createLogger, type Logger } from './logger.js';
 import { connectRedis } from './redis.js';
 import { adminBootstrapper } from './actions/users.js';
 import { createApp, type App } from './server/app.js';
+import { Registry } from 'prom-client';
+import { createInferenceService } from './inference/inference-service.js';
+import { KnowledgeBase } from './knowledge/knowledge-base.js';
+import { createRealtimeGateway } from './server/realtime/gateway.js';
+import { AuditLog } from './audit/audit-log.js';
+import { DomainEvents } from './actions/domain-events.js';
+import { startAgent } from './agents/agent-wiring.js';
+import { createToolsets, type ToolsetDependencies } from './tools/registry.js';
+import { parseChannelAllowlist } from './tools/pipeline/channel-allowlist.js';
+import { Router } from 'express';
+import { startBots } from './bots/bot-wiring.js';
 
 /** A running node, with the one function that stops it cleanly. */
 export interface RunningServer {
@@ -32,7 +43,52 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, logger);
   else logger.info('REDIS_URL not set: single-node mode (in-memory rate limits)');
 
-  const app = createApp({ config, database, logger, redis });
+  // One model and one embedder per process, shared by the agent, the knowledge base and service search.
+  const registry = new Registry();
+  const inference = await createInferenceService(config, { logger, registry });
+  const embedder = inference.embedding.embedder;
+  const knowledge = new KnowledgeBase(database, embedder, { logger });
+
+  // Tool pipeline (registry, approvals, durable jobs on BullMQ with REDIS_URL) and the agent.
+  const audit = new AuditLog(database.sql);
+  const events = new DomainEvents();
+  const toolsetDependencies: ToolsetDependencies = { config, database, logger, audit, events, embedder, knowledge };
+  // Slack signs raw request bodies: its endpoint is mounted before /api's JSON parsing and token auth.
+  const botRouter = Router();
+  const app = createApp({
+    signedRouters: [botRouter],
+    config,
+    database,
+    logger,
+    redis,
+    audit,
+    events,
+    registry,
+    embedder,
+    knowledge,
+    models: inference,
+    healthContributors: { embedder: () => inference.health() },
+    tools: {
+      toolsets: createToolsets(toolsetDependencies),
+      redisUrl: config.REDIS_URL,
+      approvalTtlMs: config.APPROVAL_TTL_MS,
+      allowlist: parseChannelAllowlist(config.TOOL_CHANNEL_ALLOWLIST),
+    },
+  });
+  toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
+  await app.tools.start();
+  const agent = startAgent(app, config, logger, inference.chat ?? undefined);
+  startBots({ config, app, agent: agent.agent, router: botRouter, redis, logger });
+  // Realtime gateway on the same HTTP server (Redis adapter with REDIS_URL, else single-node mode).
+  const gateway = createRealtimeGateway({
+    server: app.server,
+    context: app.context,
+    registry: app.metrics,
+    logger,
+    redis,
+    executions: app.tools.approvals,
+    limits: { eventsPerMinute: config.SOCKET_EVENTS_PER_MINUTE, maxPayloadBytes: config.SOCKET_MAX_PAYLOAD_BYTES },
+  });
   const bootstrap = await adminBootstrapper(database.prisma, app.context.audit, config.ADMIN_TOKEN);
   if (bootstrap.token) {
     // Printed once, on the very first start, so the operator can log in; never logged again.
@@ -59,7 +115,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down');
+        agent.detach();
+        await gateway.close();
         await app.close();
+        await inference.dispose();
         if (redis) await redis.quit().catch(() => redis?.disconnect());
         await database.close();
         logger.info('stopped');

@@ -1,20 +1,11 @@
 /**
- * Knowledge documents. Updates keep the previous version in document_versions inside the
- * same transaction, so history is never lost and never half-written.
+ * Knowledge documents: reads, versions, deletes and document-level full-text search. Writes
+ * go through the knowledge base (src/knowledge), which chunks and indexes in one transaction.
  */
 import { createHash } from 'node:crypto';
 import type { Document, PrismaClient } from '../generated/prisma/client.js';
 import { NotFoundError } from '../errors.js';
 import { afterCursorDescending, decodeCursor, toPage, type Page } from './pagination.js';
-
-/** Fields of a document. */
-export interface DocumentInput {
-  title: string;
-  content: string;
-  contentType?: string | undefined;
-  tags?: string[] | undefined;
-  sourceUrl?: string | null | undefined;
-}
 
 /** A document as clients see it. */
 export interface DocumentView {
@@ -62,22 +53,6 @@ export function documentView(row: Document): DocumentView {
   };
 }
 
-/** Creates a document at version 1. */
-export async function documentCreator(prisma: PrismaClient, ownerId: string, input: DocumentInput): Promise<DocumentView> {
-  const row = await prisma.document.create({
-    data: {
-      title: input.title,
-      content: input.content,
-      contentType: input.contentType ?? 'text/plain',
-      tags: input.tags ?? [],
-      sourceUrl: input.sourceUrl ?? null,
-      contentHash: contentHash(input.content),
-      ownerId,
-    },
-  });
-  return documentView(row);
-}
-
 /** One document by id. */
 export async function documentFinder(prisma: PrismaClient, id: string): Promise<DocumentView> {
   const row = await prisma.document.findUnique({ where: { id } });
@@ -98,43 +73,6 @@ export async function documentLister(
   });
   const page = toPage(rows, filters.limit);
   return { data: page.data.map(documentView), nextCursor: page.nextCursor };
-}
-
-/** Replaces a document's fields, archiving the previous version atomically. */
-export async function documentUpdater(
-  prisma: PrismaClient,
-  id: string,
-  changes: Partial<DocumentInput>,
-): Promise<DocumentView> {
-  const row = await prisma.$transaction(async (tx) => {
-    const current = await tx.document.findUnique({ where: { id } });
-    if (!current) throw new NotFoundError('Document');
-    await tx.documentVersion.create({
-      data: {
-        documentId: id,
-        version: current.version,
-        title: current.title,
-        contentType: current.contentType,
-        content: current.content,
-        tags: current.tags,
-        contentHash: current.contentHash,
-      },
-    });
-    const content = changes.content ?? current.content;
-    return tx.document.update({
-      where: { id },
-      data: {
-        title: changes.title ?? current.title,
-        content,
-        contentType: changes.contentType ?? current.contentType,
-        tags: changes.tags ?? current.tags,
-        sourceUrl: changes.sourceUrl === undefined ? current.sourceUrl : changes.sourceUrl,
-        contentHash: contentHash(content),
-        version: current.version + 1,
-      },
-    });
-  });
-  return documentView(row);
 }
 
 /** Previous versions of a document, newest first. */

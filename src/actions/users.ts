@@ -227,7 +227,7 @@ export async function identityLinker(
 }
 
 /**
- * First start: with no users, creates `admin` and its token (ADMIN_TOKEN if set, else a
+ * First start: with no admin user, creates `admin` and its token (ADMIN_TOKEN if set, else a
  * random one that the caller prints once). With ADMIN_TOKEN set later, makes sure it works.
  */
 export async function adminBootstrapper(
@@ -236,9 +236,17 @@ export async function adminBootstrapper(
   adminToken: string | undefined,
 ): Promise<{ created: boolean; token?: string }> {
   const system: Actor = { userId: '', userName: 'system', channel: 'system' };
-  const count = await prisma.user.count();
-  if (count === 0) {
-    const admin = await prisma.user.create({ data: { name: 'admin', displayName: 'Administrator', role: 'admin' } });
+  // No admin yet (a fresh database, or users created by the CLI before the first start).
+  const admins = await prisma.user.count({ where: { role: 'admin' } });
+  if (admins === 0) {
+    let admin;
+    try {
+      admin = await prisma.user.create({ data: { name: 'admin', displayName: 'Administrator', role: 'admin' } });
+    } catch (error) {
+      // Another node starting at the same time created it first.
+      if (isUniqueViolation(error)) return { created: false };
+      throw error;
+    }
     await audit.append({ action: 'user.created', actorName: 'system', channel: 'system', arguments: { name: 'admin', role: 'admin' } });
     const { token } = await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, {
       name: 'bootstrap',

@@ -140,6 +140,9 @@ export class AuditLog {
   }
 
   private async drain(): Promise<void> {
+    // Yield once so appends made in the same tick (e.g. an execution's "proposed" and
+    // "started") share one transaction instead of the first one committing alone.
+    await Promise.resolve();
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);

@@ -32,6 +32,8 @@ export function createTokenAuthenticator(prisma: PrismaClient, options: TokenAut
   const lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 10_000;
   const cache = new Map<string, CacheEntry>();
+  // Concurrent requests with the same token share one lookup when the cache entry expires.
+  const inFlight = new Map<string, Promise<Principal | null>>();
   const lastUsedWrites = new Map<string, number>();
 
   async function lookup(hash: string): Promise<Principal | null> {
@@ -58,8 +60,14 @@ export function createTokenAuthenticator(prisma: PrismaClient, options: TokenAut
       const now = Date.now();
       let entry = cache.get(hash);
       if (!entry || entry.expiresAt <= now) {
+        let pending = inFlight.get(hash);
+        if (!pending) {
+          pending = lookup(hash).finally(() => inFlight.delete(hash));
+          inFlight.set(hash, pending);
+        }
+        const principal = await pending;
         if (cache.size >= maxEntries) cache.clear();
-        entry = { principal: await lookup(hash), expiresAt: now + cacheTtlMs };
+        entry = { principal, expiresAt: Date.now() + cacheTtlMs };
         cache.set(hash, entry);
       }
       if (entry.principal?.tokenId) touch(entry.principal.tokenId);

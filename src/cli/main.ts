@@ -6,6 +6,10 @@ import { ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerDedupCommands } from './dedup-commands.js';
+import { registerModelCommands } from './model-commands.js';
+import { registerServiceCommands } from './service-commands.js';
+import { registerKnowledgeCommands } from './knowledge-commands.js';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -21,6 +25,10 @@ export function buildProgram(): Command {
       await runServer();
     });
   registerAdminCommands(program);
+  registerDedupCommands(program);
+  registerModelCommands(program);
+  registerServiceCommands(program);
+  registerKnowledgeCommands(program);
   return program;
 }
 

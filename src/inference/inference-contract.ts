@@ -14,7 +14,11 @@ export interface Embedder {
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
-/** A sequence of the shared context, leased to one generation; release() returns it. */
+/**
+ * A sequence of the shared context, leased to one generation; release() returns it (idempotent).
+ * The sequence may still hold an earlier lease's tokens: LlamaChat / LlamaCompletion reuse the
+ * common prefix and erase the rest; code evaluating tokens directly should clearHistory() first.
+ */
 export interface SequenceLease {
   model: LlamaModel;
   sequence: LlamaContextSequence;

@@ -29,13 +29,30 @@ import { documentRoutes } from './routes/document-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { userRoutes } from './routes/user-routes.js';
+import { consoleRouter } from './realtime/console-assets.js';
+import { auditRoutes } from './routes/audit-routes.js';
+import { networkRoutes } from './routes/network-routes.js';
+import { dedupRoutes } from './routes/dedup-routes.js';
+import { qosRoutes } from './routes/qos-routes.js';
+import { modelRoutes } from './routes/model-routes.js';
+import { serviceRoutes } from './routes/service-routes.js';
+import type { ModelsStatusProvider } from '../inference/inference-service.js';
+import { dedupSettingsFromConfig, type DedupConfig } from '../tools/dedup/dedup-settings.js';
+import { commandRoutes } from './routes/command-routes.js';
+import { KnowledgeBase } from '../knowledge/knowledge-base.js';
+import type { Embedder } from '../inference/inference-contract.js';
+import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
+import { executionRoutes } from './routes/execution-routes.js';
+import { coreToolset } from '../tools/core/core-toolset.js';
+import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
   config: Pick<
     Config,
     'BODY_LIMIT' | 'RATE_LIMIT_TOKEN_PER_MINUTE' | 'RATE_LIMIT_IP_PER_MINUTE' | 'METRICS_TOKEN' | 'TRUST_PROXY' | 'SHUTDOWN_TIMEOUT_MS'
-  >;
+  > &
+    DedupConfig;
   database: Database;
   logger: Logger;
   redis?: Redis | undefined;
@@ -43,6 +60,20 @@ export interface AppDeps {
   events?: DomainEvents;
   authenticator?: TokenAuthenticator;
   healthContributors?: Record<string, HealthContributor>;
+  /** The process's embedder (knowledge base, audit search); default: the built-in lexical one. */
+  embedder?: Embedder;
+  /** The knowledge base; default: built over `embedder`. */
+  knowledge?: KnowledgeBase;
+  /** The Prometheus registry /metrics serves; components created before the app register on it. */
+  registry?: Registry;
+  /** Local inference status for GET /api/models and its metrics (src/inference); absent: backend `none`. */
+  models?: ModelsStatusProvider;
+  /** Folder of the bundled web console served at `/` (default: dist/console). */
+  consoleDirectory?: string;
+  /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
+  signedRouters?: express.Router[];
+  /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
+  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'allowlist' | 'now'>>;
 }
 
 /** The built application and its parts, for later capabilities to attach to. */
@@ -51,16 +82,21 @@ export interface App {
   server: http.Server;
   metrics: Registry;
   context: RouteContext;
+  /** Registry, command router and execution pipeline (approvals for the realtime gateway). */
+  tools: ToolRuntime;
   /** Stops accepting, lets in-flight requests finish (bounded), then resolves. */
   close(): Promise<void>;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-/** Rejects bodies that are not JSON with 415 (empty bodies pass to validation). */
+/**
+ * Rejects bodies that are not JSON with 415 (empty bodies pass to validation). Multipart
+ * passes through: routes that accept uploads parse it, the others answer 415 themselves.
+ */
 function requireJson(request: Request, _response: Response, next: NextFunction) {
   const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-  if (BODY_METHODS.has(request.method) && hasBody && !request.is('application/json')) {
+  if (BODY_METHODS.has(request.method) && hasBody && !request.is('application/json') && !request.is('multipart/form-data')) {
     next(new UnsupportedMediaTypeError());
     return;
   }
@@ -73,8 +109,24 @@ export function createApp(deps: AppDeps): App {
   const audit = deps.audit ?? new AuditLog(database.sql);
   const events = deps.events ?? new DomainEvents();
   const authenticator = deps.authenticator ?? createTokenAuthenticator(database.prisma);
-  const context: RouteContext = { database, audit, events, authenticator };
-  const metrics = createHttpMetrics();
+  const knowledge = deps.knowledge ?? new KnowledgeBase(database, deps.embedder ?? createLexicalEmbedder(), { logger });
+  const stopIndexingAudit = audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
+  const context: RouteContext = { database, audit, events, authenticator, knowledge };
+  const metrics = createHttpMetrics(deps.registry);
+  const tools = createToolRuntime({
+    toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],
+    database,
+    audit,
+    events,
+    logger,
+    metrics: metrics.registry,
+    redisUrl: deps.tools?.redisUrl,
+    jobs: deps.tools?.jobs,
+    approvalTtlMs: deps.tools?.approvalTtlMs,
+    allowlist: deps.tools?.allowlist,
+    ...(deps.tools?.now ? { now: deps.tools.now } : {}),
+  });
+  tools.start().catch((error: unknown) => logger.error({ err: error }, 'tool runtime failed to start'));
 
   const app = express();
   app.disable('x-powered-by');
@@ -107,7 +159,7 @@ export function createApp(deps: AppDeps): App {
   );
 
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
-  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: deps.healthContributors ?? {} }));
+  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), ...deps.healthContributors } }));
   app.get('/metrics', async (request, response, next) => {
     if (config.METRICS_TOKEN && bearerToken(request.headers.authorization) !== config.METRICS_TOKEN) {
       next(new UnauthorizedError('/metrics requires METRICS_TOKEN'));
@@ -115,6 +167,8 @@ export function createApp(deps: AppDeps): App {
     }
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+
+  for (const router of deps.signedRouters ?? []) app.use(router);
 
   const ipLimiter = createLimiter('ip', config.RATE_LIMIT_IP_PER_MINUTE, redis);
   const tokenLimiter = createLimiter('token', config.RATE_LIMIT_TOKEN_PER_MINUTE, redis);
@@ -139,10 +193,19 @@ export function createApp(deps: AppDeps): App {
   documentRoutes(routes, context);
   searchRoutes(routes, context);
   userRoutes(routes, context);
+  commandRoutes(routes, tools);
+  executionRoutes(routes, tools);
+  auditRoutes(routes, context);
+  networkRoutes(routes, context, { config, metrics: metrics.registry, logger });
+  dedupRoutes(routes, context, { settings: dedupSettingsFromConfig(config), registry: metrics.registry, logger });
+  qosRoutes(routes, context, { config, tools, registry: metrics.registry, logger });
+  modelRoutes(routes, deps.models, metrics.registry);
+  serviceRoutes(routes, context, { registry: metrics.registry, embedder: knowledge.embedder });
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
 
   app.use(openApiRouter(buildOpenApiDocument(routes.registry, VERSION)));
+  app.use(consoleRouter(deps.consoleDirectory));
   app.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} ${request.path}`)));
   app.use(errorHandler(logger, config.BODY_LIMIT));
 
@@ -154,6 +217,7 @@ export function createApp(deps: AppDeps): App {
     server,
     metrics: metrics.registry,
     context,
+    tools,
     async close() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -167,7 +231,10 @@ export function createApp(deps: AppDeps): App {
         });
         server.closeIdleConnections();
       });
+      await tools.close();
       await audit.flush();
+      stopIndexingAudit();
+      await knowledge.auditIndex.flush();
     },
   };
 }

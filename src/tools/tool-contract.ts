@@ -52,6 +52,8 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   examples?: string[];
   /** Positional argument names for the router (`net check 10.0.0.1` → target). */
   positional?: string[];
+  /** Runs as a durable job (BullMQ with REDIS_URL, in-process otherwise) instead of inline. */
+  durable?: boolean;
   execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult>;
 }
 

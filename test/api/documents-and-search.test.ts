@@ -13,10 +13,12 @@ for (const backend of testBackends()) {
     let harness: TestApp;
     let operator: ReturnType<typeof apiClient>;
     let viewer: ReturnType<typeof apiClient>;
+    let operatorToken: string;
 
     before(async () => {
       harness = await startTestApp(await backend.open());
-      operator = apiClient(harness.url, (await harness.createUser('operator')).token);
+      operatorToken = (await harness.createUser('operator')).token;
+      operator = apiClient(harness.url, operatorToken);
       viewer = apiClient(harness.url, (await harness.createUser('viewer')).token);
     });
     after(async () => {
@@ -77,22 +79,74 @@ for (const backend of testBackends()) {
       assert.equal((await viewer.get('/api/documents?limit=100')).body.data.length, before);
     });
 
-    it('searches documents by full text with excerpts and tag filters', async () => {
-      await operator.post('/api/documents', { title: 'BGP session reset', content: 'Clear the BGP session with the peer, then check prefixes.', tags: ['bgp'] });
+    it('searches passages with hybrid retrieval, offsets and tag filters', async () => {
+      await operator.post('/api/documents', { title: 'BGP session reset', content: '# BGP\nClear the BGP session with the peer, then check prefixes.', contentType: 'text/markdown', tags: ['bgp'] });
       await operator.post('/api/documents', { title: 'Panne électrique', content: 'Basculer sur le groupe électrogène du site de Douala.', tags: ['énergie'] });
-      const bgp = await viewer.get('/api/documents/search?q=bgp%20peer');
+      const bgp = await viewer.get('/api/documents/search?q=bgp%20peer&k=3');
       assert.equal(bgp.status, 200);
-      assert.equal(bgp.body.data[0].title, 'BGP session reset');
-      assert.ok(bgp.body.data[0].score > 0);
-      assert.match(bgp.body.data[0].excerpt, /BGP/);
-      const french = await viewer.get(`/api/documents/search?q=${encodeURIComponent('électrogène Douala')}`);
+      const top = bgp.body.data[0];
+      assert.equal(top.title, 'BGP session reset');
+      assert.ok(top.score > 0);
+      assert.deepEqual(top.headingPath, ['BGP']);
+      const stored = await viewer.get(`/api/documents/${top.documentId}`);
+      assert.equal(stored.body.content.slice(top.startOffset, top.endOffset), top.content);
+      const french = await viewer.get(`/api/documents/search?q=${encodeURIComponent('electrogene douala')}`);
       assert.equal(french.body.data[0].title, 'Panne électrique');
-      const filtered = await viewer.get('/api/documents/search?q=bgp&tag=other');
-      assert.equal(filtered.body.data.length, 0);
+      assert.equal((await viewer.get('/api/documents/search?q=bgp&tags=other')).body.data.length, 0);
+      assert.equal((await viewer.get('/api/documents/search?q=bgp&tags=bgp,other')).body.data[0].title, 'BGP session reset');
       const operators = await viewer.get(`/api/documents/search?q=${encodeURIComponent('"unbalanced quote OR -')}`);
       assert.equal(operators.status, 200);
       assert.equal((await viewer.get('/api/documents/search')).status, 400);
       assert.equal((await viewer.get(`/api/documents/search?q=${'x'.repeat(600)}`)).status, 400);
+      assert.equal((await viewer.get('/api/documents/search?q=x&k=0')).status, 400);
+      assert.equal((await viewer.get('/api/documents/search?q=x&mode=magic')).status, 400);
+    });
+
+    it('ingests multipart uploads, skips unchanged re-uploads and rejects bad files', async () => {
+      const upload = async (content: BodyInit | Blob, fileName: string, fields: Record<string, string> = {}) => {
+        const form = new FormData();
+        form.append('file', content instanceof Blob ? content : new Blob([content as string]), fileName);
+        for (const [key, value] of Object.entries(fields)) form.append(key, value);
+        const response = await fetch(`${harness.url}/api/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${operatorToken}` } });
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      const first = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'wiki://proxy' });
+      assert.equal(first.status, 201);
+      assert.equal(first.body.title, 'Proxy');
+      assert.equal(first.body.contentType, 'text/markdown');
+      assert.deepEqual(first.body.tags, ['runbook', 'proxy']);
+      assert.equal(first.body.ingest.outcome, 'created');
+      assert.ok(first.body.ingest.chunks >= 1);
+      const again = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'wiki://proxy' });
+      assert.equal(again.status, 200);
+      assert.equal(again.body.ingest.outcome, 'unchanged');
+      assert.equal(again.body.id, first.body.id);
+      const changed = await upload('# Proxy\n\nRestart squid, then purge the cache.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'wiki://proxy' });
+      assert.equal(changed.body.ingest.outcome, 'updated');
+      assert.equal(changed.body.version, 2);
+      const html = await upload('<html><head><title>Firewall</title></head><body><h1>Firewall</h1><p>Open port 443.</p></body></html>', 'fw.html');
+      assert.equal(html.body.title, 'Firewall');
+      assert.match(html.body.content, /# Firewall/);
+
+      const countBefore = (await viewer.get('/api/documents?limit=100')).body.data.length;
+      const binary = await upload(new Blob([Uint8Array.from([0, 159, 146, 150, 0, 1])]), 'blob.txt');
+      assert.equal(binary.status, 400);
+      assert.match(binary.body.error.message, /binary/);
+      const empty = await upload('', 'empty.txt');
+      assert.equal(empty.status, 400);
+      const corrupt = await upload('%PDF-1.7 broken', 'broken.pdf');
+      assert.equal(corrupt.status, 400);
+      const badTags = await upload('text', 'note.txt', { tags: 'has space' });
+      assert.equal(badTags.status, 400);
+      const noFile = new FormData();
+      noFile.append('title', 'nothing');
+      const missing = await fetch(`${harness.url}/api/documents`, { method: 'POST', body: noFile, headers: { authorization: `Bearer ${operatorToken}` } });
+      assert.equal(missing.status, 400);
+      const elsewhere = new FormData();
+      elsewhere.append('file', new Blob(['x']), 'x.txt');
+      const notHere = await fetch(`${harness.url}/api/conversations`, { method: 'POST', body: elsewhere, headers: { authorization: `Bearer ${operatorToken}` } });
+      assert.equal(notHere.status, 415);
+      assert.equal((await viewer.get('/api/documents?limit=100')).body.data.length, countBefore);
     });
 
     it('searches conversations, messages and documents at once, within visibility', async () => {

@@ -10,6 +10,7 @@ import type { Role } from '../../src/auth/roles.js';
 import type { Config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { createApp, type App, type AppDeps } from '../../src/server/app.js';
+import { createRealtimeGateway, type GatewayDeps, type RealtimeGateway } from '../../src/server/realtime/gateway.js';
 
 /** Configuration defaults for tests; override per test. */
 export const TEST_CONFIG: AppDeps['config'] = {
@@ -27,6 +28,8 @@ export interface TestApp {
   url: string;
   adminToken: string;
   database: Database;
+  /** The realtime gateway, when started with `gateway`. */
+  gateway?: RealtimeGateway;
   /** Creates a user with a token of the given role. */
   createUser(role: Role, name?: string): Promise<{ id: string; token: string }>;
   close(): Promise<void>;
@@ -37,11 +40,38 @@ let userCounter = 0;
 /** Starts the app on an ephemeral port. */
 export async function startTestApp(
   database: Database,
-  options: { config?: Partial<Config>; redis?: Redis; logLevel?: string } = {},
+  options: {
+    config?: Partial<Config>;
+    redis?: Redis;
+    logLevel?: string;
+    /** Toolsets and pipeline settings (tests register their own mutate/disruptive tools). */
+    tools?: AppDeps['tools'];
+    /** Attaches the realtime gateway (with the app's Redis client, if any). */
+    gateway?: boolean | Pick<GatewayDeps, 'executions' | 'limits'>;
+    /** Folder of a bundled console to serve at `/` (see scripts/bundle-console.mjs). */
+    consoleDirectory?: string;
+  } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const app = createApp({ config: { ...TEST_CONFIG, ...options.config }, database, logger, redis: options.redis });
+  const app = createApp({
+    config: { ...TEST_CONFIG, ...options.config },
+    database,
+    logger,
+    redis: options.redis,
+    ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.consoleDirectory ? { consoleDirectory: options.consoleDirectory } : {}),
+  });
   const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
+  const gateway = options.gateway
+    ? createRealtimeGateway({
+        server: app.server,
+        context: app.context,
+        registry: app.metrics,
+        logger,
+        redis: options.redis,
+        ...(typeof options.gateway === 'object' ? options.gateway : {}),
+      })
+    : undefined;
   await adminBootstrapper(database.prisma, app.context.audit, adminToken);
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
@@ -51,6 +81,7 @@ export async function startTestApp(
     url: `http://127.0.0.1:${port}`,
     adminToken,
     database,
+    ...(gateway ? { gateway } : {}),
     async createUser(role, name) {
       userCounter += 1;
       const user = await userCreator(database.prisma, app.context.audit, system, {
@@ -61,6 +92,7 @@ export async function startTestApp(
       return { id: user.id, token };
     },
     async close() {
+      await gateway?.close();
       await app.close();
     },
   };

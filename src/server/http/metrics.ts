@@ -12,8 +12,7 @@ export interface HttpMetrics {
 }
 
 /** Creates a registry with process metrics and the request counter and histogram. */
-export function createHttpMetrics(): HttpMetrics {
-  const registry = new Registry();
+export function createHttpMetrics(registry: Registry = new Registry()): HttpMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'vigie_' });
   const requests = new Counter({
     name: 'vigie_http_requests_total',

@@ -4,8 +4,8 @@
  */
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ForbiddenError, UnauthorizedError } from '../../errors.js';
+import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../../errors.js';
 import type { Principal } from '../../auth/principal.js';
 import { hasRole, type Role } from '../../auth/roles.js';
 import { parseOrThrow } from './validation.js';
@@ -42,6 +42,11 @@ export interface RouteSpec<P extends AnyObject | undefined, Q extends AnyObject 
   errors?: number[];
   /** Returns the body to send; `undefined` when the handler wrote the response itself. */
   handler: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<unknown>;
+  /** Accepts `multipart/form-data` too: the form's fields (documented by `schema`) go to `handler`. */
+  multipart?: {
+    schema: z.ZodType;
+    handler: (input: RouteInput<Infer<P>, Infer<Q>, undefined>) => Promise<unknown>;
+  };
 }
 
 /** The error envelope, shared by every error response in the document. */
@@ -95,15 +100,15 @@ export class RouteTable {
       if (!hasRole(principal.role, minRole)) throw new ForbiddenError(`This action requires the ${minRole} role`);
       const params = spec.params ? parseOrThrow(spec.params, request.params, 'path') : undefined;
       const query = spec.query ? parseOrThrow(spec.query, request.query, 'query') : undefined;
-      const body = spec.body ? parseOrThrow(spec.body, request.body ?? {}, 'body') : undefined;
-      const result = await spec.handler({
-        params: params as Infer<P>,
-        query: query as Infer<Q>,
-        body: body as Infer<B>,
-        principal,
-        request,
-        response,
-      });
+      const isMultipart = typeof request.is('multipart/form-data') === 'string';
+      if (isMultipart && !spec.multipart) throw new UnsupportedMediaTypeError();
+      const input = { params: params as Infer<P>, query: query as Infer<Q>, principal, request, response };
+      const result = isMultipart
+        ? await spec.multipart!.handler({ ...input, body: undefined })
+        : await spec.handler({
+            ...input,
+            body: (spec.body ? parseOrThrow(spec.body, request.body ?? {}, 'body') : undefined) as Infer<B>,
+          });
       if (result === undefined && response.headersSent) return;
       if (spec.success.schema === null) response.status(spec.success.status).end();
       else response.status(spec.success.status).json(result);
@@ -139,9 +144,18 @@ export class RouteTable {
       request: {
         ...(spec.params ? { params: spec.params } : {}),
         ...(spec.query ? { query: spec.query } : {}),
-        ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+        ...(spec.body
+          ? {
+              body: {
+                required: true,
+                content: spec.multipart
+                  ? { 'application/json': { schema: spec.body }, 'multipart/form-data': { schema: spec.multipart.schema } }
+                  : { 'application/json': { schema: spec.body } },
+              },
+            }
+          : {}),
       },
       responses,
-    });
+    } as RouteConfig);
   }
 }

@@ -38,7 +38,7 @@ export function conversationRoutes(routes: RouteTable, { database, events }: Rou
     summary: 'List conversations you can see (owner, or all for admins), newest first',
     query: conversationListQuery,
     success: { status: 200, description: 'A page of conversations', schema: conversationPage },
-    handler: ({ query, principal }) => conversationLister(prisma, principal, query),
+    handler: ({ query, principal }) => conversationLister(database, principal, query),
   });
 
   routes.add({

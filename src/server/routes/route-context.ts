@@ -5,6 +5,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { DomainEvents } from '../../actions/domain-events.js';
 import type { TokenAuthenticator } from '../../auth/token-authenticator.js';
 import type { Database } from '../../db/database.js';
+import type { KnowledgeBase } from '../../knowledge/knowledge-base.js';
 
 /** Components available to every route module. */
 export interface RouteContext {
@@ -12,4 +13,5 @@ export interface RouteContext {
   audit: AuditLog;
   events: DomainEvents;
   authenticator: TokenAuthenticator;
+  knowledge: KnowledgeBase;
 }

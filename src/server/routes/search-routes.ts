@@ -1,22 +1,10 @@
 /**
- * /api/search (one query across everything visible) and /api/commands (the catalog).
+ * /api/search (one query across everything visible). The command catalog lives in command-routes.ts.
  */
 import { z } from 'zod';
 import { globalSearcher } from '../../actions/search.js';
 import type { RouteTable } from '../http/route-table.js';
 import type { RouteContext } from './route-context.js';
-
-const commandSchema = z
-  .object({
-    name: z.string(),
-    description: z.string(),
-    parameters: z.unknown().meta({ description: 'JSON Schema of the arguments' }),
-    toolset: z.string(),
-    riskLevel: z.string(),
-    minRole: z.enum(['viewer', 'operator', 'admin']),
-    active: z.boolean(),
-  })
-  .meta({ id: 'Command' });
 
 const searchResultsSchema = z
   .object({
@@ -35,7 +23,7 @@ const searchResultsSchema = z
   })
   .meta({ id: 'SearchResults' });
 
-/** Registers search and catalog routes. */
+/** Registers the search route. */
 export function searchRoutes(routes: RouteTable, { database }: RouteContext): void {
   const prisma = database.prisma;
 
@@ -50,31 +38,5 @@ export function searchRoutes(routes: RouteTable, { database }: RouteContext): vo
     }),
     success: { status: 200, description: 'Hits grouped by kind', schema: searchResultsSchema },
     handler: ({ query, principal }) => globalSearcher(prisma, principal, query),
-  });
-
-  routes.add({
-    method: 'get',
-    path: '/commands',
-    tag: 'Commands',
-    summary: 'The command catalog',
-    query: z.object({ includeInactive: z.enum(['true', 'false']).optional() }),
-    success: { status: 200, description: 'Commands by name', schema: z.object({ data: z.array(commandSchema) }) },
-    handler: async ({ query }) => {
-      const rows = await prisma.command.findMany({
-        where: query.includeInactive === 'true' ? {} : { active: true },
-        orderBy: { name: 'asc' },
-      });
-      return {
-        data: rows.map(({ name, description, parameters, toolset, riskLevel, minRole, active }) => ({
-          name,
-          description,
-          parameters,
-          toolset,
-          riskLevel,
-          minRole,
-          active,
-        })),
-      };
-    },
   });
 }

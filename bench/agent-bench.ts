@@ -1,0 +1,185 @@
+/**
+ * `npm run bench:agent`: the agent runtime's figures, each against a baseline measured in
+ * the same run, printed as ONE JSON line:
+ * - a routed read command end to end (REST → router → pipeline → tool → audit), p50/p99 and
+ *   req/s, against GET /health on the same server (the HTTP stack without the pipeline);
+ * - the local provider (LlamaCppChatModel on stories260K, 1 thread): generation tokens/s and
+ *   time to first token, against node-llama-cpp's own LlamaChatSession on the same model and
+ *   prompt (our overhead);
+ * - audit appends with the hash chain: group commit under concurrency against one-at-a-time.
+ * Runs on PostgreSQL (its own vigie_bench_agent_<pid> database next to DATABASE_URL's).
+ */
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { getLlama, LlamaChatSession, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
+import pg from 'pg';
+import { pino } from 'pino';
+import { adminBootstrapper } from '../src/actions/users.js';
+import { LlamaCppChatModel } from '../src/agents/providers/llama-cpp-chat-model.js';
+import { AuditLog } from '../src/audit/audit-log.js';
+import { openMigratedDatabase } from '../src/db/database.js';
+import type { LocalModelRuntime, SequenceLease } from '../src/inference/inference-contract.js';
+import { createApp } from '../src/server/app.js';
+
+const BASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const MODEL = path.resolve(import.meta.dirname, '../../shared/models/stories260K.gguf');
+const DATABASE_NAME = `vigie_bench_agent_${process.pid}`;
+const FLOOR = { routedP99Ms: 50, providerOverheadPercent: 10, auditEventsPerSecond: 1000 };
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: BASE_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+async function routedCommand(url: string, token: string) {
+  const run = async (options: autocannon.Options) => {
+    const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+    return { requestsPerSecond: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx };
+  };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const health = await run({ url: `${url}/health` });
+  const routed = await run({ url: `${url}/api/commands`, method: 'POST', headers, body: JSON.stringify({ text: 'status' }) });
+  return { routed, healthBaseline: health, throughputRatio: round(routed.requestsPerSecond / health.requestsPerSecond, 3) };
+}
+
+class OneSequenceRuntime implements LocalModelRuntime {
+  readonly modelName = 'stories260K.gguf';
+  constructor(private readonly model: LlamaModel, private readonly sequence: LlamaContextSequence) {}
+  async acquireSequence(): Promise<SequenceLease> {
+    return { model: this.model, sequence: this.sequence, release: () => undefined };
+  }
+}
+
+async function provider() {
+  const llama = await getLlama({ gpu: false, maxThreads: 1, logLevel: 'error' as never });
+  const model = await llama.loadModel({ modelPath: MODEL });
+  const context = await model.createContext({ contextSize: 2048, sequences: 1, threads: 1 });
+  const sequence = context.getSequence();
+  const prompt = 'Once upon a time, a little cat';
+  const systemPrompt = 'You tell short stories for children.';
+  const maxTokens = 200;
+  const ours = { tokensPerSecond: [] as number[], ttftMs: [] as number[] };
+  const raw = { tokensPerSecond: [] as number[], ttftMs: [] as number[] };
+  const outputs = { ours: 0, raw: 0 };
+  const chat = new LlamaCppChatModel({ runtime: new OneSequenceRuntime(model, sequence), temperature: 0, maxTokens });
+  const runRaw = async () => {
+    // Raw node-llama-cpp: a fresh session on the same sequence, same prompt and settings.
+    await sequence.clearHistory();
+    const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false, systemPrompt });
+    let first: number | undefined;
+    const meterBefore = sequence.tokenMeter.usedOutputTokens;
+    const started = performance.now();
+    await session.prompt(prompt, { maxTokens, temperature: 0, onTextChunk: () => (first ??= performance.now()) });
+    const elapsed = performance.now() - started;
+    outputs.raw = sequence.tokenMeter.usedOutputTokens - meterBefore;
+    raw.tokensPerSecond.push(outputs.raw / (elapsed / 1000));
+    raw.ttftMs.push(first! - started);
+    session.dispose({ disposeSequence: false });
+  };
+  const runOurs = async () => {
+    await sequence.clearHistory();
+    let first: number | undefined;
+    let tokens = 0;
+    const started = performance.now();
+    for await (const chunk of await chat.stream([new SystemMessage(systemPrompt), new HumanMessage(prompt)])) {
+      if (chunk.content) first ??= performance.now();
+      tokens = chunk.usage_metadata?.output_tokens ?? tokens;
+    }
+    outputs.ours = tokens;
+    ours.tokensPerSecond.push(tokens / ((performance.now() - started) / 1000));
+    ours.ttftMs.push(first! - started);
+  };
+  await runOurs(); // warm-up (grammar-free path, caches)
+  ours.tokensPerSecond.length = 0;
+  ours.ttftMs.length = 0;
+  for (let round = 0; round < 7; round += 1) {
+    // Alternate the order so drift on a shared machine does not favour either side.
+    if (round % 2 === 0) {
+      await runRaw();
+      await runOurs();
+    } else {
+      await runOurs();
+      await runRaw();
+    }
+  }
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  const oursRate = median(ours.tokensPerSecond);
+  const rawRate = median(raw.tokensPerSecond);
+  return {
+    model: 'stories260K.gguf',
+    threads: 1,
+    ours: { tokensPerSecond: round(oursRate), ttftMs: round(median(ours.ttftMs), 2) },
+    llamaChatSession: { tokensPerSecond: round(rawRate), ttftMs: round(median(raw.ttftMs), 2) },
+    outputTokens: outputs,
+    overheadPercent: round((1 - oursRate / rawRate) * 100, 1),
+  };
+}
+
+async function auditRate(audit: AuditLog) {
+  const sequentialCount = 200;
+  let started = performance.now();
+  for (let index = 0; index < sequentialCount; index += 1) await audit.append({ action: 'bench.sequential', arguments: { index } });
+  const sequential = sequentialCount / ((performance.now() - started) / 1000);
+  const concurrentCount = 5000;
+  started = performance.now();
+  await Promise.all(Array.from({ length: concurrentCount }, (_, index) => audit.append({ action: 'bench.concurrent', tool: 'system_status', arguments: { index, password: 'x' } })));
+  const concurrent = concurrentCount / ((performance.now() - started) / 1000);
+  return { groupCommitEventsPerSecond: Math.round(concurrent), oneAtATimeEventsPerSecond: Math.round(sequential), ratio: round(concurrent / sequential, 1) };
+}
+
+await admin(`DROP DATABASE IF EXISTS ${DATABASE_NAME}`);
+await admin(`CREATE DATABASE ${DATABASE_NAME}`);
+const url = new URL(BASE_URL);
+url.pathname = `/${DATABASE_NAME}`;
+const { database } = await openMigratedDatabase({ backend: 'postgres', url: url.toString(), poolSize: 10 }, true);
+try {
+  const logger = pino({ level: 'silent' });
+  const app = createApp({
+    config: { BODY_LIMIT: '1mb', RATE_LIMIT_TOKEN_PER_MINUTE: 10_000_000, RATE_LIMIT_IP_PER_MINUTE: 10_000_000, METRICS_TOKEN: undefined, TRUST_PROXY: undefined, SHUTDOWN_TIMEOUT_MS: 2_000 },
+    database,
+    logger,
+  });
+  await app.tools.start();
+  const token = `vig_bench_${Math.random().toString(36).slice(2)}_${Date.now()}_agent`;
+  await adminBootstrapper(database.prisma, app.context.audit, token);
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const serverUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const command = await routedCommand(serverUrl, token);
+  const audit = await auditRate(new AuditLog(database.sql));
+  await app.close();
+  const local = await provider();
+  const verify = await (await import('../src/audit/audit-log.js')).verifyAuditChain(database.prisma);
+  const figures = {
+    suite: 'agent',
+    backend: 'postgres',
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    routedCommand: command,
+    localProvider: local,
+    audit: { ...audit, chainVerified: verify.ok, eventsChecked: verify.checked },
+    floor: FLOOR,
+    meetsFloor: {
+      routedP99: command.routed.p99Ms < FLOOR.routedP99Ms,
+      providerOverhead: local.overheadPercent < FLOOR.providerOverheadPercent,
+      audit: audit.groupCommitEventsPerSecond >= FLOOR.auditEventsPerSecond,
+    },
+  };
+  process.stdout.write(JSON.stringify(figures) + '\n');
+} finally {
+  await database.close();
+  await admin(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
+}

@@ -1,0 +1,41 @@
+/**
+ * A Vigie node for `npm run bench:ws` without the agent: the same database, Redis, app and
+ * realtime gateway as `startServer`, so the bench measures the realtime path (auth, zod,
+ * rate limit, the message stored with messagePoster, fan-out) and not agent turns, which
+ * answer every console message (WS_BENCH_WITH_AGENT=1 benches the full node instead).
+ * Prints `READY <url>`.
+ */
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../src/config.js';
+import { adminBootstrapper } from '../src/actions/users.js';
+import { databaseOptionsFromConfig, openMigratedDatabase } from '../src/db/database.js';
+import { createLogger } from '../src/logger.js';
+import { connectRedis } from '../src/redis.js';
+import { createApp } from '../src/server/app.js';
+import { createRealtimeGateway } from '../src/server/realtime/gateway.js';
+
+const config = loadConfig();
+const logger = createLogger(config.LOG_LEVEL, process.stderr as never);
+const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), true);
+const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+const app = createApp({ config, database, logger, redis });
+const gateway = createRealtimeGateway({
+  server: app.server,
+  context: app.context,
+  registry: app.metrics,
+  logger,
+  redis,
+  limits: { eventsPerMinute: config.SOCKET_EVENTS_PER_MINUTE, maxPayloadBytes: config.SOCKET_MAX_PAYLOAD_BYTES },
+});
+await adminBootstrapper(database.prisma, app.context.audit, config.ADMIN_TOKEN);
+await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+process.stdout.write(`READY http://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);
+process.once('SIGTERM', () => {
+  void (async () => {
+    await gateway.close();
+    await app.close();
+    redis?.disconnect();
+    await database.close();
+    process.exit(0);
+  })();
+});

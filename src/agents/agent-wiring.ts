@@ -1,0 +1,35 @@
+/**
+ * Composition helper: builds the agent service for a running app and hooks it to user
+ * messages from the console and the REST API. Bots call `agent.runTurn` themselves.
+ */
+import type { Config } from '../config.js';
+import type { LocalModelRuntime } from '../inference/inference-contract.js';
+import type { Logger } from '../logger.js';
+import type { App } from '../server/app.js';
+import { AgentService } from './agent-service.js';
+import { createAgentModel } from './providers/agent-model-factory.js';
+
+/** The agent of a node and the function that unhooks it. */
+export interface RunningAgent {
+  agent: AgentService;
+  detach(): void;
+}
+
+type AgentConfig = Parameters<typeof createAgentModel>[0] & Pick<Config, 'AGENT_MAX_STEPS' | 'AGENT_MEMORY_TOKENS'>;
+
+/** Creates the agent (remote model, local model or none) and attaches it to `message.created`. */
+export function startAgent(app: App, config: AgentConfig, logger: Logger, localRuntime?: LocalModelRuntime): RunningAgent {
+  const model = createAgentModel(config, localRuntime);
+  logger.info({ model: model?.name ?? null }, model ? `agent model: ${model.name}` : 'no language model configured: the agent answers commands only');
+  const agent = new AgentService({
+    prisma: app.context.database.prisma,
+    tools: app.tools,
+    logger,
+    events: app.context.events,
+    model,
+    maxSteps: config.AGENT_MAX_STEPS,
+    turnTimeoutMs: config.AGENT_TURN_TIMEOUT_MS,
+    memoryTokens: config.AGENT_MEMORY_TOKENS,
+  });
+  return { agent, detach: agent.attach(app.context.events) };
+}

@@ -1,0 +1,81 @@
+/**
+ * Composition helper: starts the chat adapters whose credentials are configured and says in
+ * one log line why the others are off. Nothing here may crash start-up: a Slack outage at
+ * boot is logged and the events endpoint keeps answering once Slack is back.
+ */
+import type { Redis } from 'ioredis';
+import type { Router } from 'express';
+import type { AgentService } from '../agents/agent-service.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { App } from '../server/app.js';
+import { BotIdentities } from './bot-identities.js';
+import { BotTurns } from './bot-turns.js';
+import { memoryDeliveryDedupe, redisDeliveryDedupe } from './delivery-dedupe.js';
+import { createSlackBot, type SlackBot } from './slack/slack-bot.js';
+import { createDiscordBot } from './discord/discord-bot.js';
+
+/** The configuration the bots read. */
+export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'>;
+
+/** The running adapters. */
+export interface RunningBots {
+  slack?: SlackBot | undefined;
+  discord?: ReturnType<typeof createDiscordBot> | undefined;
+}
+
+/** Starts the configured adapters on `router` (mounted by createApp before /api). */
+export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<AgentService, 'runTurn'>; router: Router; redis?: Redis | undefined; logger: Logger }): RunningBots {
+  const { config, app, logger } = deps;
+  const turns = new BotTurns({
+    prisma: app.context.database.prisma,
+    events: app.context.events,
+    agent: deps.agent,
+    identities: new BotIdentities(app.context.database.prisma, app.context.audit, config.BOTS_UNMAPPED_USERS),
+    metrics: app.metrics,
+  });
+  const dedupe = deps.redis ? redisDeliveryDedupe(deps.redis) : memoryDeliveryDedupe();
+  const running: RunningBots = {};
+  if (config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET) {
+    running.slack = createSlackBot({ botToken: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET, apiUrl: config.SLACK_API_URL, router: deps.router, turns, approvals: app.tools.approvals, dedupe, logger });
+    const slack = running.slack;
+    // auth.test at start-up, retried with backoff: Slack being down at boot never crashes us.
+    const initialize = (attempt: number) => {
+      slack.ready().then(
+        () => logger.info('slack enabled: events, commands and interactions at /slack/events'),
+        (error: unknown) => {
+          const delay = Math.min(60_000, 1_000 * 2 ** attempt);
+          logger.error({ err: error, retryInMs: delay }, 'slack start-up check (auth.test) failed; retrying');
+          setTimeout(() => initialize(attempt + 1), delay).unref();
+        },
+      );
+    };
+    initialize(0);
+    if (config.SLACK_APP_TOKEN) logger.warn('SLACK_APP_TOKEN is set but Socket Mode is not supported yet: using the HTTP Events API');
+  } else {
+    logger.info('slack disabled: SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET not set');
+  }
+  if (config.DISCORD_PUBLIC_KEY) {
+    try {
+      running.discord = createDiscordBot({
+        publicKey: config.DISCORD_PUBLIC_KEY,
+        applicationId: config.DISCORD_APPLICATION_ID,
+        token: config.DISCORD_TOKEN,
+        apiUrl: config.DISCORD_API_URL,
+        guildId: config.DISCORD_GUILD_ID,
+        router: deps.router,
+        turns,
+        approvals: app.tools.approvals,
+        dedupe,
+        logger,
+      });
+      logger.info('discord enabled: interactions at /discord/interactions');
+      running.discord.registerCommands().catch((error: unknown) => logger.error({ err: error }, 'discord command registration failed; /vigie may be missing until the next start'));
+    } catch (error) {
+      logger.error({ err: error }, `discord disabled: ${(error as Error).message}`);
+    }
+  } else {
+    logger.info('discord disabled: DISCORD_PUBLIC_KEY not set');
+  }
+  return running;
+}

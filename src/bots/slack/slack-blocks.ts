@@ -1,0 +1,76 @@
+/**
+ * Block Kit rendering of agent answers: the reply text in sections (Slack caps a section at
+ * 3,000 characters and a message at 50 blocks), and a card with Approve/Deny buttons for each
+ * execution waiting for approval. Decided cards show who decided and the outcome.
+ */
+import type { types } from '@slack/bolt';
+import type { TurnResult } from '../../agents/agent-service.js';
+import { describeExecution } from '../../agents/execution-summary.js';
+import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
+
+type KnownBlock = types.KnownBlock;
+
+/** action_id of the Approve button. */
+export const APPROVE_ACTION = 'vigie_approve';
+/** action_id of the Deny button. */
+export const DENY_ACTION = 'vigie_deny';
+
+const SECTION_LIMIT = 2_900;
+const MAX_BLOCKS = 48;
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Splits text into pieces of at most `limit` characters, preferring line breaks. */
+export function splitText(text: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    const cut = rest.lastIndexOf('\n', limit);
+    const at = cut > limit / 2 ? cut : limit;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at).replace(/^\n/, '');
+  }
+  if (rest.length > 0 || pieces.length === 0) pieces.push(rest);
+  return pieces;
+}
+
+function textSections(text: string): KnownBlock[] {
+  const looksLikeData = /\n\s*[{[]/.test(text);
+  return splitText(escapeSlackText(text), SECTION_LIMIT).map((piece) => ({
+    type: 'section',
+    text: { type: 'mrkdwn', text: looksLikeData ? '```' + piece + '```' : piece },
+  }));
+}
+
+/** The card of one execution: buttons while pending, the decision and outcome afterwards. */
+export function executionBlocks(execution: ExecutionView, decidedBy?: { name: string; decision: 'approved' | 'denied' }): KnownBlock[] {
+  const header = `*${escapeSlackText(execution.tool)}* · risk \`${execution.riskLevel}\` · requested by ${escapeSlackText(execution.requesterName)} · \`${execution.status}\``;
+  const blocks: KnownBlock[] = [{ type: 'section', block_id: `execution:${execution.id}`, text: { type: 'mrkdwn', text: header } }];
+  if (decidedBy) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${decidedBy.decision === 'approved' ? ':white_check_mark: Approved' : ':no_entry: Denied'} by ${escapeSlackText(decidedBy.name)}` }] });
+  }
+  if (execution.status === 'pending_approval') {
+    blocks.push({
+      type: 'actions',
+      block_id: `decide:${execution.id}`,
+      elements: [
+        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: execution.id, text: { type: 'plain_text', text: 'Approve' } },
+        { type: 'button', action_id: DENY_ACTION, style: 'danger', value: execution.id, text: { type: 'plain_text', text: 'Deny' } },
+      ],
+    });
+  } else if (decidedBy) {
+    blocks.push(...textSections(describeExecution(execution)));
+  }
+  return blocks;
+}
+
+/** The message of one agent answer: its text, then a card per execution awaiting approval. */
+export function turnBlocks(result: TurnResult): KnownBlock[] {
+  const blocks = textSections(result.message.content);
+  for (const execution of result.executions) if (execution.status === 'pending_approval') blocks.push(...executionBlocks(execution));
+  if (blocks.length <= MAX_BLOCKS) return blocks;
+  return [...blocks.slice(0, MAX_BLOCKS - 1), { type: 'context', elements: [{ type: 'mrkdwn', text: '… answer truncated; the full text is in the Vigie console.' }] }];
+}

@@ -1,0 +1,145 @@
+/**
+ * The message pane: stored messages (deduplicated by id, so a socket echo, an ack and a
+ * catch-up never show one message twice), pending sends, streamed assistant tokens and
+ * tool-execution cards.
+ */
+import type { MessageView } from '../actions/conversation-views.js';
+import type { ExecutionView } from '../server/realtime/event-maps.js';
+import { byId, element, shortTime } from './dom.js';
+
+/** Decides and acts on an execution (wired to the socket by main). */
+export type ExecutionDecider = (executionId: string, decision: 'approve' | 'deny') => Promise<string | null>;
+
+/** Renders one tool-execution card; Approve/Deny only while it waits and for operators. */
+export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider): HTMLLIElement {
+  const card = element('li', { className: 'tool-card', attributes: { 'data-execution-id': execution.id } });
+  // The pipeline names the requester `requesterName`/`requesterId`; older payloads `requestedBy`.
+  const requester = execution.requesterName ?? execution.requestedBy ?? execution.requesterId ?? 'unknown';
+  const requestedBy = typeof requester === 'string' ? requester : JSON.stringify(requester);
+  const risk = typeof execution.riskLevel === 'string' ? ` · ${execution.riskLevel}` : '';
+  card.append(
+    element('div', { className: 'meta', text: `Tool ${execution.tool} · ${execution.status}${risk}` }),
+    element('pre', { text: JSON.stringify(execution.arguments ?? {}, null, 2) }),
+    element('div', { className: 'meta', text: `requested by ${requestedBy}` }),
+  );
+  if (execution.result !== undefined && execution.result !== null) {
+    const result = JSON.stringify(execution.result, null, 2);
+    card.append(element('pre', { text: result.length > 2_000 ? `${result.slice(0, 2_000)}…` : result }));
+  }
+  if (canDecide && /pending|approval|awaiting/i.test(execution.status)) {
+    const status = element('p', { className: 'error', attributes: { role: 'alert' } });
+    const buttons = (['approve', 'deny'] as const).map((decision) => {
+      const button = element('button', {
+        text: decision === 'approve' ? 'Approve' : 'Deny',
+        className: decision === 'deny' ? 'secondary' : '',
+        attributes: { type: 'button', 'aria-label': `${decision === 'approve' ? 'Approve' : 'Deny'} ${execution.tool} ${execution.id}` },
+      });
+      button.addEventListener('click', async () => {
+        for (const other of buttons) other.disabled = true;
+        const error = await decide(execution.id, decision);
+        status.textContent = error ?? '';
+        if (error) for (const other of buttons) other.disabled = false;
+      });
+      return button;
+    });
+    card.append(element('div', { className: 'actions' }, buttons), status);
+  }
+  return card;
+}
+
+/** The chat pane for one conversation at a time. */
+export class ChatView {
+  private readonly list = byId<HTMLOListElement>('message-list');
+  private readonly messages = new Map<string, MessageView>();
+  private readonly streams = new Map<string, string>();
+
+  constructor(private readonly describeAuthor: (message: MessageView) => string) {}
+
+  /** Clears the pane for another conversation. */
+  reset(messages: MessageView[]): void {
+    this.list.replaceChildren();
+    this.messages.clear();
+    this.streams.clear();
+    for (const message of messages) this.upsert(message);
+  }
+
+  /** The newest stored message time, for catch-up after a reconnect. */
+  latestCreatedAt(): string | undefined {
+    let latest: string | undefined;
+    for (const message of this.messages.values()) if (!latest || message.createdAt > latest) latest = message.createdAt;
+    return latest;
+  }
+
+  /** Adds or replaces a stored message (by id, or replacing its pending placeholder). */
+  upsert(message: MessageView): void {
+    this.messages.set(message.id, message);
+    this.streams.delete(message.id);
+    const node = this.render(message);
+    const existing =
+      this.list.querySelector(`[data-message-id="${CSS.escape(message.id)}"]`) ??
+      (message.clientMessageId ? this.list.querySelector(`[data-client-message-id="${CSS.escape(message.clientMessageId)}"]`) : null);
+    if (existing) existing.replaceWith(node);
+    else this.list.append(node);
+    this.scroll();
+  }
+
+  /** Shows a message that is being sent. */
+  pending(clientMessageId: string, content: string): void {
+    const node = element('li', { className: 'message role-user pending', attributes: { 'data-client-message-id': clientMessageId } }, [
+      element('div', { className: 'meta', text: 'sending…' }),
+      element('div', { className: 'content', text: content }),
+    ]);
+    this.list.append(node);
+    this.scroll();
+  }
+
+  /** Marks a pending send as failed with the server's reason. */
+  failed(clientMessageId: string, reason: string): void {
+    const node = this.list.querySelector(`[data-client-message-id="${CSS.escape(clientMessageId)}"]`);
+    if (!node || node.hasAttribute('data-message-id')) return;
+    node.classList.remove('pending');
+    node.classList.add('failed');
+    const meta = node.querySelector('.meta');
+    if (meta) meta.textContent = `not sent: ${reason}`;
+  }
+
+  /** Appends a streamed token to the assistant message being written. */
+  token(messageId: string, delta: string): void {
+    if (this.messages.has(messageId)) return;
+    const text = (this.streams.get(messageId) ?? '') + delta;
+    this.streams.set(messageId, text);
+    let node = this.list.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
+    if (!node) {
+      node = element('li', { className: 'message role-assistant streaming', attributes: { 'data-message-id': messageId } }, [
+        element('div', { className: 'meta', text: 'assistant · writing…' }),
+        element('div', { className: 'content' }),
+      ]);
+      this.list.append(node);
+    }
+    const content = node.querySelector('.content');
+    if (content) content.textContent = text;
+    this.scroll();
+  }
+
+  /** Adds or updates a tool card in the conversation. */
+  tool(card: HTMLLIElement): void {
+    const id = card.getAttribute('data-execution-id') ?? '';
+    const existing = this.list.querySelector(`[data-execution-id="${CSS.escape(id)}"]`);
+    if (existing) existing.replaceWith(card);
+    else this.list.append(card);
+    this.scroll();
+  }
+
+  private render(message: MessageView): HTMLLIElement {
+    const attributes: Record<string, string> = { 'data-message-id': message.id };
+    if (message.clientMessageId) attributes['data-client-message-id'] = message.clientMessageId;
+    return element('li', { className: `message role-${message.role}`, attributes }, [
+      element('div', { className: 'meta', text: `${this.describeAuthor(message)} · ${shortTime(message.createdAt)} · ${message.channel}` }),
+      element('div', { className: 'content', text: message.content }),
+    ]);
+  }
+
+  private scroll(): void {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The Vigie live console: log in with a token (kept in sessionStorage), pick or create a
+ * conversation, chat over Socket.IO with streamed assistant output and tool cards, and, for
+ * admins, watch the audit feed. Plain TypeScript bundled by esbuild at build time.
+ */
+import type { ConversationView, MessageView } from '../actions/conversation-views.js';
+import type { ExecutionView, JoinResult } from '../server/realtime/event-maps.js';
+import { ApiClient, type Me } from './api.js';
+import { ChatView, toolCard } from './chat-view.js';
+import { ask, openConnection, sendIdempotent, type ConnectionState, type ConsoleSocket } from './connection.js';
+import { byId, element, randomId, shortTime } from './dom.js';
+import { Sidebar } from './sidebar.js';
+
+const TOKEN_KEY = 'vigie.token';
+const names = new Map<string, string>();
+let me: Me | null = null;
+let socket: ConsoleSocket | null = null;
+let current: ConversationView | null = null;
+let lastTypingSent = 0;
+let typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+const chat = new ChatView((message) => {
+  if (message.role !== 'user') return message.role;
+  if (message.authorId && message.authorId === me?.userId) return 'you';
+  return (message.authorId && names.get(message.authorId)) || 'user';
+});
+const composer = byId<HTMLFormElement>('composer');
+const input = byId<HTMLTextAreaElement>('composer-input');
+const sendButton = byId<HTMLButtonElement>('send-button');
+const chatError = byId('chat-error');
+
+function showError(message: string): void {
+  chatError.textContent = message;
+}
+
+function setState(state: ConnectionState, detail?: string): void {
+  const badge = byId('connection-state');
+  badge.className = `state state-${state}`;
+  badge.textContent = detail ? `${state} (${detail})` : state;
+}
+
+function canDecide(): boolean {
+  return me?.role === 'operator' || me?.role === 'admin';
+}
+
+async function decide(executionId: string, decision: 'approve' | 'deny'): Promise<string | null> {
+  if (!socket) return 'not connected';
+  const ack = await ask(socket, decision === 'approve' ? 'execution:approve' : 'execution:deny', { executionId });
+  return 'error' in ack ? ack.error.message : null;
+}
+
+function showTool(conversationId: string | null, execution: ExecutionView): void {
+  const card = toolCard(execution, canDecide(), decide);
+  if (conversationId && conversationId === current?.id) {
+    chat.tool(card);
+    return;
+  }
+  const list = byId('global-tools');
+  list.querySelector(`[data-execution-id="${CSS.escape(execution.id)}"]`)?.remove();
+  list.prepend(card);
+}
+
+function mergeJoin(result: JoinResult): void {
+  for (const user of result.users) names.set(user.userId, user.userName);
+  byId('presence').textContent = result.users.length ? `Here: ${result.users.map((user) => user.userName).join(', ')}` : '';
+  for (const message of result.missed) chat.upsert(message);
+}
+
+async function join(conversationId: string, since?: string): Promise<void> {
+  if (!socket) return;
+  const ack = await ask<JoinResult>(socket, 'conversation:join', since ? { conversationId, since } : { conversationId });
+  if ('error' in ack) showError(ack.error.message);
+  else if (current?.id === conversationId) mergeJoin(ack.data);
+}
+
+async function openConversation(conversation: ConversationView, api: ApiClient): Promise<void> {
+  if (current && socket) void ask(socket, 'conversation:leave', { conversationId: current.id });
+  current = conversation;
+  showError('');
+  byId('chat-title').textContent = conversation.title;
+  byId('typing-indicator').textContent = '';
+  try {
+    chat.reset(await api.messages(conversation.id));
+  } catch (error) {
+    showError((error as Error).message);
+  }
+  await join(conversation.id, chat.latestCreatedAt());
+  input.disabled = false;
+  sendButton.disabled = false;
+  input.focus();
+}
+
+function wireSocket(connection: ConsoleSocket): void {
+  connection.on('message:new', ({ message }) => {
+    if (message.conversationId === current?.id) chat.upsert(message);
+  });
+  connection.on('agent:token', ({ conversationId, messageId, delta }) => {
+    if (conversationId === current?.id) chat.token(messageId, delta);
+  });
+  connection.on('agent:done', ({ conversationId, message }) => {
+    if (conversationId === current?.id) chat.upsert(message);
+  });
+  connection.on('agent:tool', ({ conversationId, execution }) => showTool(conversationId, execution));
+  connection.on('presence', ({ conversationId, users }) => {
+    if (conversationId !== current?.id) return;
+    mergeJoin({ conversation: current, users, missed: [] });
+  });
+  connection.on('typing', ({ conversationId, userName }) => {
+    if (conversationId !== current?.id) return;
+    const indicator = byId('typing-indicator');
+    indicator.textContent = `${userName} is typing…`;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => (indicator.textContent = ''), 4_000);
+  });
+  connection.on('audit:event', ({ event }) => {
+    const list = byId('audit-list');
+    const line = `${shortTime(String(event.createdAt ?? ''))} ${String(event.action)} · ${String(event.actorName ?? event.actorId ?? 'system')} · ${String(event.status ?? '')}`;
+    list.prepend(element('li', { text: line }));
+    while (list.children.length > 100) list.lastElementChild?.remove();
+  });
+}
+
+async function send(): Promise<void> {
+  const content = input.value.trim();
+  if (!content || !current || !socket) return;
+  const clientMessageId = randomId();
+  input.value = '';
+  chat.pending(clientMessageId, content);
+  const ack = await sendIdempotent<{ message: MessageView }>(socket, { conversationId: current.id, content, clientMessageId });
+  if ('error' in ack) chat.failed(clientMessageId, ack.error.message);
+  else if (ack.data.message.conversationId === current.id) chat.upsert(ack.data.message);
+}
+
+let started = false;
+const NOTICE_KEY = 'vigie.notice';
+
+function logout(message = ''): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  if (started) {
+    // Start over from a clean page (no listeners or state left from the previous session).
+    sessionStorage.setItem(NOTICE_KEY, message);
+    socket?.disconnect();
+    location.reload();
+    return;
+  }
+  socket?.disconnect();
+  socket = null;
+  current = null;
+  me = null;
+  byId('app-view').hidden = true;
+  byId('logout').hidden = true;
+  byId('whoami').textContent = '';
+  byId('login-view').hidden = false;
+  byId('login-error').textContent = message;
+  setState('offline');
+  byId<HTMLInputElement>('token-input').focus();
+}
+
+async function start(token: string): Promise<void> {
+  const api = new ApiClient(token);
+  try {
+    me = await api.me();
+  } catch (error) {
+    logout((error as { status?: number }).status === 401 ? 'That token was refused.' : (error as Error).message);
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  started = true;
+  names.set(me.userId, me.userName);
+  byId('login-view').hidden = true;
+  byId('app-view').hidden = false;
+  byId('logout').hidden = false;
+  byId('whoami').textContent = `${me.userName} (${me.role})`;
+  byId('audit-panel').hidden = me.role !== 'admin';
+  const sidebar = new Sidebar(api, (conversation) => void openConversation(conversation, api), showError);
+  socket = openConnection(token, {
+    onState: setState,
+    // After a reconnect, re-join and fetch what was missed while away.
+    onConnected: () => {
+      if (current) void join(current.id, chat.latestCreatedAt());
+    },
+    onUnauthorized: () => logout('The server refused the token.'),
+  });
+  wireSocket(socket);
+  await sidebar.refresh();
+}
+
+byId<HTMLFormElement>('login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const field = byId<HTMLInputElement>('token-input');
+  const token = field.value.trim();
+  field.value = '';
+  if (token) void start(token);
+});
+byId('logout').addEventListener('click', () => logout());
+composer.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void send();
+});
+input.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    void send();
+  }
+});
+input.addEventListener('input', () => {
+  const now = Date.now();
+  if (!current || !socket?.connected || now - lastTypingSent < 3_000) return;
+  lastTypingSent = now;
+  void ask(socket, 'typing', { conversationId: current.id });
+});
+
+const saved = sessionStorage.getItem(TOKEN_KEY);
+byId('login-error').textContent = sessionStorage.getItem(NOTICE_KEY) ?? '';
+sessionStorage.removeItem(NOTICE_KEY);
+if (saved) void start(saved);
+else byId<HTMLInputElement>('token-input').focus();

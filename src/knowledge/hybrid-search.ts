@@ -1,0 +1,172 @@
+/**
+ * Hybrid retrieval: the vector leg (pgvector HNSW, cosine) and the lexical leg (English and
+ * French stems, weighted headings) run in parallel and are fused by reciprocal rank fusion,
+ * which needs no score calibration between the two. Filters by tag and document; a minimum
+ * fused score drops weak tails.
+ */
+import type { Database } from '../db/database.js';
+import type { Embedder } from '../inference/inference-contract.js';
+import { toPgVector, toStoredVector } from '../inference/embedding-service.js';
+
+/** Which legs to use: `hybrid` in production, the single legs for evaluation. */
+export type RetrievalMode = 'hybrid' | 'lexical' | 'vector';
+
+/** A search request. */
+export interface KnowledgeQuery {
+  q: string;
+  k: number;
+  tags?: string[] | undefined;
+  documentId?: string | undefined;
+  minScore?: number | undefined;
+  mode?: RetrievalMode;
+  /**
+   * In hybrid mode, when no passage shares a word with the query, vector neighbours must be
+   * at least this close (cosine distance) to count: nearest neighbours always exist, so
+   * without this gate a query about anything would return the least unrelated runbook.
+   */
+  vectorOnlyMaxDistance?: number | undefined;
+}
+
+/** Default gate for vector-only matches, tuned on the lexical embedder (see README). */
+export const DEFAULT_VECTOR_ONLY_MAX_DISTANCE = 0.8;
+
+/** A passage with where it comes from and why it ranked. */
+export interface Passage {
+  chunkId: string;
+  documentId: string;
+  title: string;
+  sourceUrl: string | null;
+  headingPath: string[];
+  startOffset: number;
+  endOffset: number;
+  content: string;
+  score: number;
+  lexicalRank: number | null;
+  vectorRank: number | null;
+  vectorDistance: number | null;
+}
+
+/** RRF constant: 60 is the value from the original paper and works across corpora. */
+export const RRF_K = 60;
+
+interface LegRow {
+  id: string;
+  document_id: string;
+  title: string;
+  source_url: string | null;
+  heading_path: string[];
+  start_offset: number;
+  end_offset: number;
+  content: string;
+  distance?: number;
+}
+
+/**
+ * Any-term query in English and French stems: a natural-language question rarely has every
+ * word in one passage (AND semantics), so passages match on any stem and rank by how many
+ * and how close (ts_rank_cd).
+ */
+export const ANY_TERM_QUERY = `(
+  SELECT to_tsquery('english', coalesce(string_agg(quote_literal(lexeme), ' | '), '')) FROM unnest(to_tsvector('english', $1))
+) || (
+  SELECT to_tsquery('french', coalesce(string_agg(quote_literal(lexeme), ' | '), '')) FROM unnest(to_tsvector('french', $1))
+)`;
+
+const SELECT_PASSAGE = `c.id, c.document_id, d.title, d.source_url, c.heading_path, c.start_offset, c.end_offset, c.content`;
+
+/** WHERE fragment for tag and document filters; parameters start at `$first`. */
+function filters(query: KnowledgeQuery, first: number): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (query.tags?.length) {
+    params.push(query.tags);
+    parts.push(`d.tags && $${first + params.length - 1}::text[]`);
+  }
+  if (query.documentId) {
+    params.push(query.documentId);
+    parts.push(`c.document_id = $${first + params.length - 1}::uuid`);
+  }
+  return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
+}
+
+/** The lexical leg: passages matching the query's stems in either language. */
+export async function lexicalLeg(database: Database, query: KnowledgeQuery, limit: number): Promise<LegRow[]> {
+  const filter = filters(query, 3);
+  return database.sql.query<LegRow>(
+    `WITH q AS (SELECT ${ANY_TERM_QUERY} AS query)
+     SELECT ${SELECT_PASSAGE}
+     FROM document_chunks c JOIN documents d ON d.id = c.document_id, q
+     WHERE c.search_vector @@ q.query${filter.sql}
+     ORDER BY ts_rank_cd(c.search_vector, q.query) DESC, c.id
+     LIMIT $2`,
+    [query.q, limit, ...filter.params],
+  );
+}
+
+/** The vector leg: nearest passages by cosine distance through the HNSW index. */
+export async function vectorLeg(database: Database, embedder: Embedder, query: KnowledgeQuery, limit: number): Promise<LegRow[]> {
+  const [vector] = await embedder.embed([query.q]);
+  const literal = toPgVector(toStoredVector(vector!));
+  const filter = filters(query, 4);
+  const sql = `SELECT ${SELECT_PASSAGE}, c.embedding <=> $1::vector AS distance
+       FROM document_chunks c JOIN documents d ON d.id = c.document_id
+       WHERE c.embedding IS NOT NULL AND c.embedding_model = $3${filter.sql}
+       ORDER BY c.embedding <=> $1::vector
+       LIMIT $2`;
+  const params = [literal, limit, embedder.modelId, ...filter.params];
+  // HNSW returns at most ef_search candidates (default 40) before filters apply: widen the
+  // search list when asking for more, or when filters will discard neighbours.
+  if (!filter.sql && limit <= 40) return database.sql.query<LegRow>(sql, params);
+  return database.sql.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(100, limit * 4))}`);
+    return tx.query<LegRow>(sql, params);
+  });
+}
+
+/** Runs the legs the mode asks for and fuses them. */
+export async function searchKnowledge(database: Database, embedder: Embedder, query: KnowledgeQuery): Promise<Passage[]> {
+  const mode = query.mode ?? 'hybrid';
+  const depth = Math.max(query.k * 4, 20);
+  const [lexical, nearest] = await Promise.all([
+    mode === 'vector' ? Promise.resolve([]) : lexicalLeg(database, query, depth),
+    mode === 'lexical' ? Promise.resolve([]) : vectorLeg(database, embedder, query, depth),
+  ]);
+  const gate = query.vectorOnlyMaxDistance ?? DEFAULT_VECTOR_ONLY_MAX_DISTANCE;
+  const vector = mode === 'hybrid' && lexical.length === 0 ? nearest.filter((row) => Number(row.distance) <= gate) : nearest;
+  const fused = new Map<string, Passage>();
+  const add = (rows: LegRow[], leg: 'lexical' | 'vector') => {
+    rows.forEach((row, index) => {
+      const entry =
+        fused.get(row.id) ??
+        ({
+          chunkId: row.id,
+          documentId: row.document_id,
+          title: row.title,
+          sourceUrl: row.source_url,
+          headingPath: row.heading_path ?? [],
+          startOffset: row.start_offset,
+          endOffset: row.end_offset,
+          content: row.content,
+          score: 0,
+          lexicalRank: null,
+          vectorRank: null,
+          vectorDistance: null,
+        } satisfies Passage);
+      entry.score += 1 / (RRF_K + index + 1);
+      if (leg === 'lexical') entry.lexicalRank = index + 1;
+      else {
+        entry.vectorRank = index + 1;
+        entry.vectorDistance = Number(row.distance);
+      }
+      fused.set(row.id, entry);
+    });
+  };
+  add(lexical, 'lexical');
+  add(vector, 'vector');
+  const minScore = query.minScore ?? 0;
+  return [...fused.values()]
+    .filter((passage) => passage.score >= minScore)
+    .sort((a, b) => b.score - a.score || a.chunkId.localeCompare(b.chunkId))
+    .slice(0, query.k)
+    .map((passage) => ({ ...passage, score: Math.round(passage.score * 1e6) / 1e6 }));
+}

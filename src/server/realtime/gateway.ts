@@ -1,0 +1,150 @@
+/**
+ * The realtime gateway: Socket.IO on the app's HTTP server, authenticated with the REST
+ * bearer tokens, rooms per conversation, domain events fanned out to rooms on every node
+ * (Redis adapter when Redis is given, in-memory otherwise), per-socket rate limits and
+ * payload limits, presence and Prometheus metrics. A factory that takes its components, in
+ * the style of Socket.IO's basic CRUD example, so tests boot it on port 0.
+ */
+import type http from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { Server } from 'socket.io';
+import type { Logger } from '../../logger.js';
+import { createLimiter } from '../http/rate-limit.js';
+import type { RouteContext } from '../routes/route-context.js';
+import type { ClientToServerEvents, ServerToClientEvents } from './event-maps.js';
+import { bridgeDomainEvents } from './event-bridge.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
+import { createPresence } from './presence.js';
+import { createRedisAdapter, type RedisAdapterParts } from './redis-adapter.js';
+import { ADMIN_ROOM, OPERATOR_ROOM } from './rooms.js';
+import { handshakeToken, socketAuthenticator, type SocketData } from './socket-auth.js';
+import { registerSocketHandlers, type ExecutionControl } from './socket-handlers.js';
+import { hasRole } from '../../auth/roles.js';
+
+export type { ExecutionControl } from './socket-handlers.js';
+
+/** Gateway limits; the composition root maps them from configuration. */
+export interface GatewayLimits {
+  /** Client events one socket may send per minute. */
+  eventsPerMinute: number;
+  /** Largest accepted event payload (JSON bytes); bigger ones get a payload_too_large ack. */
+  maxPayloadBytes: number;
+  /** Hard cap of one Socket.IO packet; above it the connection is closed. */
+  maxPacketBytes: number;
+  /** How often open sockets' tokens are re-checked, so revoked ones stop receiving too. */
+  revalidateEveryMs: number;
+}
+
+/** Defaults: generous for people, tight enough to stop a runaway client. */
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
+  eventsPerMinute: 600,
+  maxPayloadBytes: 64 * 1024,
+  maxPacketBytes: 1024 * 1024,
+  revalidateEveryMs: 30_000,
+};
+
+/** What the gateway is built from. */
+export interface GatewayDeps {
+  server: http.Server;
+  context: RouteContext;
+  registry: Registry;
+  logger: Logger;
+  redis?: Redis | undefined;
+  executions?: ExecutionControl | undefined;
+  limits?: Partial<GatewayLimits>;
+}
+
+/** The running gateway. */
+export interface RealtimeGateway {
+  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  /** 'redis' when nodes share rooms through Redis, 'memory' in single-node mode. */
+  mode: 'redis' | 'memory';
+  /** Re-checks every local socket's token and disconnects revoked ones; resolves with how many. */
+  revalidate(): Promise<number>;
+  /** Disconnects this node's sockets and releases its Redis connections (the HTTP server stays up). */
+  close(): Promise<void>;
+}
+
+/** Attaches the gateway to `deps.server`. */
+export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
+  const { server, context, logger, redis } = deps;
+  const limits = { ...DEFAULT_GATEWAY_LIMITS, ...deps.limits };
+  const metrics = createGatewayMetrics(deps.registry);
+  const log = logger.child({ component: 'realtime' });
+
+  let adapterParts: RedisAdapterParts | undefined;
+  if (redis) adapterParts = createRedisAdapter(redis, log, metrics);
+  else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL to share rooms across nodes)');
+
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
+    serveClient: false,
+    maxHttpBufferSize: limits.maxPacketBytes,
+    // Restores rooms and replays missed packets after a short disconnect on the same node;
+    // across nodes the console re-joins with `since` and gets missed messages from the database.
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    ...(adapterParts ? { adapter: adapterParts.adapter } : {}),
+  });
+
+  const limiter = createLimiter('socket', limits.eventsPerMinute, redis);
+  const presence = createPresence(io as never, log);
+  io.use(socketAuthenticator(context.authenticator, log, metrics) as never);
+  io.on('connection', (socket) => {
+    const principal = socket.data.principal;
+    metrics.connections.inc();
+    if (hasRole(principal.role, 'admin')) void socket.join(ADMIN_ROOM);
+    if (hasRole(principal.role, 'operator')) void socket.join(OPERATOR_ROOM);
+    log.debug({ socketId: socket.id, userId: principal.userId, recovered: socket.recovered }, 'socket connected');
+    registerSocketHandlers(socket, {
+      context,
+      logger: log,
+      metrics,
+      limiter,
+      presence,
+      maxPayloadBytes: limits.maxPayloadBytes,
+      executions: deps.executions,
+    });
+    socket.on('disconnect', (reason) => {
+      metrics.connections.dec();
+      log.debug({ socketId: socket.id, reason }, 'socket disconnected');
+    });
+  });
+  const unbridge = bridgeDomainEvents(io, context.events, context.audit, metrics);
+
+  async function revalidate(): Promise<number> {
+    let closed = 0;
+    for (const socket of io.of('/').sockets.values()) {
+      const current = await context.authenticator.authenticate(handshakeToken(socket) ?? '').catch(() => socket.data.principal);
+      if (!current || current.role !== socket.data.principal.role) {
+        socket.disconnect(true);
+        closed += 1;
+      }
+    }
+    if (closed) log.info({ closed }, 'disconnected sockets whose token was revoked');
+    return closed;
+  }
+  const revalidateTimer = setInterval(() => {
+    revalidate().catch((error: unknown) => log.warn({ err: error }, 'socket token revalidation failed'));
+  }, limits.revalidateEveryMs);
+  revalidateTimer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    io,
+    mode: adapterParts ? 'redis' : 'memory',
+    revalidate,
+    close() {
+      closing ??= (async () => {
+        clearInterval(revalidateTimer);
+        unbridge();
+        presence.close();
+        io.local.disconnectSockets(true);
+        io.engine.close();
+        // Close the namespace adapters (unsubscribes) without closing the shared HTTP server.
+        await Promise.all([...io._nsps.values()].map((namespace) => namespace.adapter.close()));
+        await adapterParts?.close();
+      })();
+      return closing;
+    },
+  };
+}

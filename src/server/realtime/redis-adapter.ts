@@ -1,0 +1,66 @@
+/**
+ * The Socket.IO Redis adapter over ioredis, built so that Redis going away never crashes a
+ * node. We use the classic pub/sub adapter (one pattern subscription per node) rather than
+ * the sharded one: on a single Redis 7 both work, the classic adapter needs one subscriber
+ * connection whatever the number of rooms (the sharded adapter subscribes per room, so
+ * thousands of conversation rooms churn subscriptions), and it supports fetchSockets, which
+ * presence uses across nodes.
+ *
+ * Two dedicated connections are duplicated from the app's client: a subscriber (offline
+ * queue on, retries forever, auto-resubscribes after a reconnect) and a publisher whose
+ * publish failures are counted and logged instead of becoming unhandled rejections (the
+ * adapter does not catch them). Local delivery never waits on Redis.
+ */
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../logger.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+
+/** The adapter factory and the two connections it owns. */
+export interface RedisAdapterParts {
+  adapter: ReturnType<typeof createAdapter>;
+  close(): Promise<void>;
+}
+
+function logErrors(client: Redis, logger: Logger, role: string): void {
+  let last = '';
+  client.on('error', (error: Error) => {
+    if (error.message !== last) logger.warn({ err: error.message, role }, 'socket adapter redis error');
+    last = error.message;
+  });
+  client.on('ready', () => {
+    if (last) logger.info({ role }, 'socket adapter redis reconnected: cross-node delivery resumed');
+    last = '';
+  });
+}
+
+/** Builds the adapter over duplicates of `redis`. */
+export function createRedisAdapter(redis: Redis, logger: Logger, metrics: GatewayMetrics): RedisAdapterParts {
+  const publisher = redis.duplicate({ lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  logErrors(publisher, logger, 'publisher');
+  logErrors(subscriber, logger, 'subscriber');
+
+  const publish = publisher.publish.bind(publisher) as (channel: string, message: string | Buffer) => Promise<number>;
+  let lastPublishError = 0;
+  Object.assign(publisher, {
+    publish(channel: string, message: string | Buffer): Promise<number> {
+      return publish(channel, message).catch((error: Error) => {
+        metrics.adapterErrors.inc({ operation: 'publish' });
+        const now = Date.now();
+        if (now - lastPublishError > 5_000) logger.warn({ err: error.message }, 'cross-node publish failed; local clients still served');
+        lastPublishError = now;
+        return 0;
+      });
+    },
+  });
+
+  return {
+    adapter: createAdapter(publisher, subscriber, { key: 'vigie:socket.io', requestsTimeout: 2_000 }),
+    async close() {
+      await Promise.all(
+        [publisher, subscriber].map((client) => client.quit().catch(() => client.disconnect())),
+      );
+    },
+  };
+}

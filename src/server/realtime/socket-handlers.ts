@@ -1,0 +1,167 @@
+/**
+ * The client events of one socket. Each goes through the same guard: payload size, per-
+ * socket rate limit, zod validation, then the action; the ack is `{data}` or `{error}` in
+ * the REST error shape, and a client that sends no ack function is simply not answered.
+ */
+import type { Socket } from 'socket.io';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { z } from 'zod';
+import { conversationFinder } from '../../actions/conversations.js';
+import { conversationView, messageView } from '../../actions/conversation-views.js';
+import { messagePoster } from '../../actions/messages.js';
+import { hasRole } from '../../auth/roles.js';
+import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, toErrorBody } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { RouteContext } from '../routes/route-context.js';
+import { parseOrThrow } from '../http/validation.js';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from './event-maps.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { Presence } from './presence.js';
+import { conversationRoom } from './rooms.js';
+import { handshakeToken, type SocketData } from './socket-auth.js';
+import { conversationPayload, executionPayload, joinPayload, sendPayload } from './socket-schemas.js';
+import type { Principal } from '../../auth/principal.js';
+
+/** The agent runtime's approval entry points (absent until that capability is wired). */
+export interface ExecutionControl {
+  approve(principal: Principal, executionId: string, channel: 'console'): Promise<unknown>;
+  deny(principal: Principal, executionId: string, channel: 'console'): Promise<unknown>;
+}
+
+/** What the handlers need. */
+export interface HandlerDeps {
+  context: RouteContext;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  limiter: RateLimiterAbstract;
+  presence: Presence;
+  maxPayloadBytes: number;
+  executions?: ExecutionControl | undefined;
+}
+
+type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Raised when one event's payload is over the per-event limit. */
+class PayloadTooLargeAckError extends AppError {
+  constructor(limit: number) {
+    super('payload_too_large', 413, `Event payload exceeds ${limit} bytes`);
+  }
+}
+
+function payloadSize(payload: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(payload ?? null));
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Registers every client event on `socket`. */
+export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps): void {
+  const { context, logger, metrics, limiter, presence } = deps;
+  const prisma = context.database.prisma;
+  const principal = socket.data.principal;
+  // Kept in this closure only: socket.data is shared with other nodes through the adapter.
+  const token = handshakeToken(socket) ?? '';
+  const log = logger.child({ socketId: socket.id, userId: principal.userId });
+
+  function on<Schema extends z.ZodType, Result>(
+    event: keyof ClientToServerEvents,
+    schema: Schema,
+    run: (payload: z.output<Schema>) => Promise<Result>,
+  ): void {
+    (socket as unknown as Socket).on(event, async (raw: unknown, ack: unknown) => {
+      const started = process.hrtime.bigint();
+      const reply = typeof ack === 'function' ? (ack as (response: Ack<Result>) => void) : undefined;
+      let outcome = 'ok';
+      try {
+        if (payloadSize(raw) > deps.maxPayloadBytes) throw new PayloadTooLargeAckError(deps.maxPayloadBytes);
+        try {
+          await limiter.consume(socket.id);
+        } catch (rejection) {
+          if (rejection instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+          throw rejection;
+        }
+        // Re-checked on every event (the authenticator caches for seconds), so a revoked
+        // token or a disabled user stops working on open sockets too.
+        const current = await context.authenticator.authenticate(token);
+        if (!current || current.role !== principal.role) {
+          setImmediate(() => socket.disconnect(true));
+          throw new UnauthorizedError('The token was revoked or its role changed; reconnect');
+        }
+        const data = await run(parseOrThrow(schema, raw, 'payload'));
+        reply?.({ data });
+      } catch (error) {
+        const { status, body } = toErrorBody(error);
+        outcome = body.code;
+        if (status >= 500) log.error({ err: error, event }, 'socket event failed');
+        reply?.({ error: body });
+      } finally {
+        metrics.events.inc({ event, outcome });
+        metrics.eventDuration.observe({ event }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    });
+  }
+
+  function requireJoined(conversationId: string): void {
+    if (!socket.rooms.has(conversationRoom(conversationId))) throw new NotFoundError('Joined conversation');
+  }
+
+  on('conversation:join', joinPayload, async ({ conversationId, since }) => {
+    const conversation = await conversationFinder(prisma, principal, conversationId);
+    await socket.join(conversationRoom(conversationId));
+    presence.announce(conversationId);
+    const missed = since
+      ? await prisma.message.findMany({
+          where: { conversationId, createdAt: { gt: new Date(since) } },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          take: 500,
+        })
+      : [];
+    return { conversation: conversationView(conversation), users: await presence.usersIn(conversationId), missed: missed.map(messageView) };
+  });
+
+  on('conversation:leave', conversationPayload, async ({ conversationId }) => {
+    await socket.leave(conversationRoom(conversationId));
+    presence.announce(conversationId);
+    return { conversationId };
+  });
+
+  on('message:send', sendPayload, async ({ conversationId, content, clientMessageId }) => {
+    // Stored (and broadcast through the message.created domain event) before the ack.
+    const { message, created } = await messagePoster(prisma, context.events, principal, conversationId, {
+      content,
+      clientMessageId,
+      channel: 'console',
+    });
+    log.debug({ conversationId, messageId: message.id, created }, 'message sent over socket');
+    return { message, created };
+  });
+
+  on('typing', conversationPayload, async ({ conversationId }) => {
+    requireJoined(conversationId);
+    socket.to(conversationRoom(conversationId)).emit('typing', { conversationId, userId: principal.userId, userName: principal.userName });
+    return { conversationId };
+  });
+
+  for (const [event, decision] of [
+    ['execution:approve', 'approve'],
+    ['execution:deny', 'deny'],
+  ] as const) {
+    on(event, executionPayload, async ({ executionId }) => {
+      if (!deps.executions) throw new UnavailableError('not_available', 'Tool executions are not available on this node yet');
+      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Approving or denying executions requires the operator role');
+      log.info({ executionId, decision }, 'execution decision from console');
+      return deps.executions[decision](principal, executionId, 'console');
+    });
+  }
+
+  socket.on('disconnecting', () => {
+    for (const room of socket.rooms) {
+      if (room.startsWith('conversation:')) {
+        // Announced after the socket has left (the announcement is deferred).
+        presence.announce(room.slice('conversation:'.length));
+      }
+    }
+  });
+}

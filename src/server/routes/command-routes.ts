@@ -1,0 +1,62 @@
+/**
+ * /api/commands: the catalog (from the tool registry) and running a command, either a
+ * command line for the router or an explicit tool call. Both go through the one pipeline.
+ */
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
+import type { RouteTable } from '../http/route-table.js';
+import { commandBody, commandSchema, executionSchema, helpSchema } from './execution-schemas.js';
+
+/** Registers the catalog and command routes. */
+export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {
+  routes.add({
+    method: 'get',
+    path: '/commands',
+    tag: 'Commands',
+    summary: 'The command catalog, generated from the tool registry',
+    description: 'Tools whose toolset prerequisites fail are listed with active=false and a reason, not hidden.',
+    query: z.object({ includeInactive: z.enum(['true', 'false']).optional().meta({ description: 'false hides unavailable tools' }) }),
+    success: { status: 200, description: 'Commands in registry order', schema: z.object({ data: z.array(commandSchema) }) },
+    handler: async ({ query }) => ({
+      data: tools.registry.catalog().filter((entry) => query.includeInactive !== 'false' || entry.active),
+    }),
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/commands',
+    tag: 'Commands',
+    summary: 'Run a command line or a tool call through the execution pipeline',
+    description:
+      'Read tools run at once (200 with the finished execution). Mutating tools answer 202 with status pending_approval; durable tools answer 202 with status queued. `{text: "help"}` returns the help text.',
+    body: commandBody,
+    errors: [403, 404, 409, 503],
+    success: { status: 200, description: 'The execution (202 when pending approval or queued), or help', schema: z.union([executionSchema, helpSchema]) },
+    handler: async ({ body, principal, request, response }) => {
+      let tool: string;
+      let args: unknown;
+      if ('text' in body) {
+        const routed = tools.router.route(body.text, principal.role);
+        if (routed.kind === 'help') return { help: routed.text };
+        if (routed.kind === 'not_command') {
+          throw new AppError('unknown_command', 400, `"${body.text.slice(0, 60)}" is not a command. ${tools.router.helpText(principal.role)}`);
+        }
+        tool = routed.tool;
+        args = routed.args;
+      } else {
+        tool = body.tool;
+        args = body.args;
+      }
+      const execution = await tools.executions.request(principal, {
+        tool,
+        args,
+        channel: 'api',
+        conversationId: body.conversationId ?? null,
+        traceId: request.requestId,
+      });
+      response.status(execution.status === 'pending_approval' || execution.status === 'queued' ? 202 : 200).json(execution);
+      return undefined;
+    },
+  });
+}

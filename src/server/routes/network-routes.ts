@@ -1,0 +1,130 @@
+/**
+ * /api/network-analysis: the NMS endpoint kept (POST {targets, checks, options} runs an
+ * analysis and stores its report), plus stored reports and "compare with yesterday".
+ * Every run and every refusal is written to the audit log.
+ */
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { AppError, NotFoundError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { NetworkAnalyzer } from '../../tools/network/network-analyzer.js';
+import { networkMetrics } from '../../tools/network/network-metrics.js';
+import { analysisRequestSchema, targetsSchema } from '../../tools/network/network-schemas.js';
+import { networkSettings } from '../../tools/network/network-settings.js';
+import { ReportStore } from '../../tools/network/report-store.js';
+import type { RouteTable } from '../http/route-table.js';
+import { idParams } from './common-schemas.js';
+import type { RouteContext } from './route-context.js';
+
+const findingSchema = z.object({
+  severity: z.enum(['critical', 'warning', 'info', 'ok']),
+  target: z.string(),
+  check: z.string(),
+  title: z.string(),
+  evidence: z.string(),
+  recommendation: z.string(),
+});
+
+const reportSchema = z
+  .object({
+    id: z.uuid(),
+    createdAt: z.iso.datetime(),
+    targets: z.array(z.string()),
+    checks: z.array(z.string()),
+    worstSeverity: z.enum(['critical', 'warning', 'info', 'ok']),
+    summary: z.string(),
+    findings: z.array(findingSchema),
+    measurements: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Raw measurements per target (ping, tcp, dns, http, path)' }),
+    durationMs: z.number(),
+    peakConcurrency: z.number(),
+    timedOut: z.boolean(),
+  })
+  .meta({ id: 'NetworkReport' });
+
+const comparisonSchema = z
+  .object({
+    current: reportSchema,
+    baseline: reportSchema.nullable(),
+    changes: z.array(z.object({ target: z.string(), metric: z.string(), before: z.unknown(), after: z.unknown() })),
+    newFindings: z.array(findingSchema),
+    resolvedFindings: z.array(findingSchema),
+  })
+  .meta({ id: 'NetworkComparison' });
+
+/** What the network routes need beyond the route context. */
+export interface NetworkRouteOptions {
+  /** The app configuration (NET_* variables are read from it, defaults otherwise). */
+  config: object;
+  metrics: Registry;
+  logger: Logger;
+  /** Overrides the engine (tests and benchmarks inject one with a namespace runner). */
+  analyzer?: NetworkAnalyzer;
+}
+
+/** Registers the network analysis routes. */
+export function networkRoutes(routes: RouteTable, { database, audit }: RouteContext, options: NetworkRouteOptions): void {
+  const analyzer = options.analyzer ?? new NetworkAnalyzer({ settings: networkSettings(options.config), metrics: networkMetrics(options.metrics), logger: options.logger });
+  const store = new ReportStore(database.prisma);
+
+  routes.add({
+    method: 'post',
+    path: '/network-analysis',
+    tag: 'Network',
+    summary: 'Run a network analysis (reachability, latency, loss, ports, DNS, HTTP, path)',
+    description: 'Targets must be inside NET_ALLOWED_TARGETS; bounds and a per-user rate limit apply. The report is stored.',
+    minRole: 'operator',
+    body: analysisRequestSchema,
+    errors: [403],
+    success: { status: 201, description: 'The stored report', schema: reportSchema },
+    handler: async ({ body, principal, request }) => {
+      const base = { actorId: principal.userId, actorName: principal.userName, channel: 'api' as const, tool: 'network_analysis', arguments: body, traceId: request.requestId ?? null };
+      try {
+        const report = await store.save(await analyzer.analyze(body, { userId: principal.userId }), { userId: principal.userId, channel: 'api' });
+        await audit.append({ ...base, action: 'network.analysis', status: 'success', durationMs: report.durationMs, details: { reportId: report.id, worstSeverity: report.worstSeverity } });
+        return report;
+      } catch (error) {
+        if (error instanceof AppError) await audit.append({ ...base, action: 'network.analysis', status: 'refused', details: { code: error.code, message: error.message } });
+        throw error;
+      }
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/network-analysis',
+    tag: 'Network',
+    summary: 'Latest stored network reports',
+    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), targets: targetsSchema.optional().meta({ description: 'Only reports on exactly these targets (comma-separated)' }) }),
+    success: { status: 200, description: 'Reports, newest first', schema: z.object({ data: z.array(reportSchema) }) },
+    handler: async ({ query }) => ({ data: await store.list({ limit: query.limit, targets: query.targets }) }),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/network-analysis/:id',
+    tag: 'Network',
+    summary: 'One stored network report',
+    params: idParams,
+    success: { status: 200, description: 'The report', schema: reportSchema },
+    handler: async ({ params }) => {
+      const report = await store.get(params.id);
+      if (!report) throw new NotFoundError('Network report');
+      return report;
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/network-analysis/:id/compare',
+    tag: 'Network',
+    summary: 'Compare a report with an earlier one (default: same targets, about a day before)',
+    params: idParams,
+    query: z.object({ with: z.uuid().optional().meta({ description: 'Report to compare with; default: the same targets 12 h or more before, else the previous run' }) }),
+    success: { status: 200, description: 'Changes, new and resolved findings', schema: comparisonSchema },
+    handler: async ({ params, query }) => {
+      const comparison = await store.compare(params.id, query.with);
+      if (!comparison) throw new NotFoundError('Network report');
+      return comparison;
+    },
+  });
+}

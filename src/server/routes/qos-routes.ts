@@ -1,0 +1,112 @@
+/**
+ * /api/qos: plan, validate and show run directly (they change nothing); apply, rollback and
+ * confirm are proposed to the execution pipeline, so `qos_apply` and `qos_rollback` wait for
+ * another operator's approval (POST /api/executions/:id/approve) exactly as from chat.
+ */
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
+import { interfaceNameSchema } from '../../tools/qos/policy-model.js';
+import { qosSettingsFromConfig, sharedQosEngine } from '../../tools/qos/qos-factory.js';
+import type { PlanRequest } from '../../tools/qos/qos-planner.js';
+import { summarisePlan } from '../../tools/qos/qos-toolset.js';
+import type { RouteTable } from '../http/route-table.js';
+import { executionSchema } from './execution-schemas.js';
+import type { RouteContext } from './route-context.js';
+
+/** What the QoS routes need beyond the route context. */
+export interface QosRouteOptions {
+  config: object;
+  tools: ToolRuntime;
+  registry?: Registry;
+  logger?: Logger;
+}
+
+const planBody = z
+  .strictObject({
+    intent: z.string().min(1).max(2_000).optional(),
+    interface: interfaceNameSchema.optional(),
+    policy: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'QosPlanRequest', example: { intent: 'guarantee 20 Mbit/s for video and limit backups to 50 Mbit/s on eth1' } });
+
+const applyBody = planBody.extend({ confirmWithinMinutes: z.number().min(0.05).max(120).optional() }).meta({ id: 'QosApplyRequest' });
+const applicationBody = z.strictObject({ application: z.string().min(1).max(100).regex(/^[\w-]+$/) }).meta({ id: 'QosApplicationReference' });
+
+const planSchema = z
+  .object({
+    interface: z.string(),
+    direction: z.string(),
+    device: z.string(),
+    clauses: z.array(z.record(z.string(), z.unknown())),
+    warnings: z.array(z.string()),
+    diff: z.object({ removed: z.array(z.string()), added: z.array(z.string()), unchanged: z.number() }).nullable(),
+    commands: z.number(),
+    batch: z.string(),
+    preparation: z.array(z.string()),
+    capabilities: z.object({ source: z.string(), missing: z.array(z.string()) }),
+    policy: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'QosPlan' });
+
+/** Registers the QoS routes. */
+export function qosRoutes(routes: RouteTable, context: RouteContext, options: QosRouteOptions): void {
+  const engine = sharedQosEngine(qosSettingsFromConfig(options.config), {
+    database: context.database,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
+  });
+  const tag = 'QoS';
+  const plan = { status: 200, description: 'The plan: tc commands, tc -batch file, warnings and diff', schema: planSchema };
+
+  routes.add({
+    method: 'post',
+    path: '/qos/plan',
+    tag,
+    summary: 'Plan an intent (French or English) or a policy against the live interface; changes nothing',
+    body: planBody,
+    errors: [409],
+    success: plan,
+    handler: async ({ body }) => summarisePlan(await engine.plan(body as PlanRequest)),
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/qos/validate',
+    tag,
+    summary: 'Parse, validate and compile without reading or touching any interface',
+    body: planBody,
+    success: plan,
+    handler: async ({ body }) => summarisePlan(await engine.validate(body as PlanRequest)),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/qos/interfaces/:name',
+    tag,
+    summary: 'Live tc configuration of an allowed interface with per-class statistics and recent applications',
+    params: z.object({ name: interfaceNameSchema }),
+    success: { status: 200, description: 'State, capabilities, applications', schema: z.record(z.string(), z.unknown()).meta({ id: 'QosShow' }) },
+    handler: ({ params }) => engine.show(params.name),
+  });
+
+  const proposals: [string, string, string, z.ZodType][] = [
+    ['/qos/apply', 'qos_apply', 'Propose applying a policy: needs approval by ANOTHER operator (POST /api/executions/:id/approve), then snapshots, applies, verifies and rolls back on failure', applyBody],
+    ['/qos/rollback', 'qos_rollback', 'Propose restoring the snapshot taken before an application: needs approval by another operator', applicationBody],
+    ['/qos/confirm', 'qos_confirm', 'Propose confirming a confirm-or-revert application (cancels its automatic rollback once approved)', applicationBody],
+  ];
+  for (const [path, tool, summary, body] of proposals) {
+    routes.add({
+      method: 'post',
+      path,
+      tag,
+      summary,
+      minRole: 'operator',
+      body,
+      errors: [403, 503],
+      success: { status: 202, description: 'The proposed execution (pending_approval)', schema: executionSchema },
+      handler: ({ body: args, principal }) => options.tools.executions.request(principal, { tool, args, channel: 'api' }),
+    });
+  }
+}

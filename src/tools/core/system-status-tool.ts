@@ -1,0 +1,41 @@
+/**
+ * `system_status`: what Vigie itself looks like right now (version, uptime, database,
+ * toolsets). Read-only, cheap, and the proof that the pipeline runs end to end.
+ */
+import os from 'node:os';
+import { z } from 'zod';
+import type { Database } from '../../db/database.js';
+import { VERSION } from '../../version.js';
+import { defineTool, type ToolDefinition } from '../tool-contract.js';
+import type { ToolsetStatus } from '../tool-registry.js';
+
+/** Builds the tool; `toolsetStatus` reads the registry's last prerequisite check. */
+export function systemStatusTool(database: Database, toolsetStatus: () => ToolsetStatus[]): ToolDefinition {
+  return defineTool({
+    name: 'system_status',
+    description: 'Report Vigie health: version, uptime, database latency, memory and which toolsets are available.',
+    inputSchema: z.object({}).strict(),
+    risk: 'read',
+    minRole: 'viewer',
+    timeoutMs: 5_000,
+    aliases: ['status', 'system status'],
+    examples: ['status', 'system_status'],
+    async execute(_input, context) {
+      const started = performance.now();
+      await database.ping();
+      if (context.signal.aborted) return { status: 'error', error: { code: 'cancelled', message: 'Cancelled' } };
+      const memory = process.memoryUsage();
+      return {
+        status: 'success',
+        data: {
+          version: VERSION,
+          uptimeSeconds: Math.round(process.uptime()),
+          database: { backend: database.backend, latencyMs: Math.round((performance.now() - started) * 100) / 100 },
+          memory: { rssMb: Math.round(memory.rss / 1048576), heapUsedMb: Math.round(memory.heapUsed / 1048576) },
+          load: os.loadavg().map((value) => Math.round(value * 100) / 100),
+          toolsets: toolsetStatus(),
+        },
+      };
+    },
+  });
+}

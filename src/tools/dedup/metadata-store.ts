@@ -1,0 +1,208 @@
+/**
+ * Dedup metadata in PostgreSQL/PGlite, written in large batches: one jsonb parameter per
+ * statement feeds `jsonb_to_recordset`, so a batch of thousands of files costs a handful of
+ * round trips on either backend. Every write that touches reference counts runs in a
+ * transaction holding one advisory lock, so concurrent ingests, deletes and gc serialise
+ * their commits and reference counts stay exact.
+ */
+import type { SqlQueries, SqlRunner } from '../../db/sql-runner.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+
+/** The advisory lock key of dedup metadata commits ("dedu"). */
+export const DEDUP_LOCK_KEY = 0x64656475;
+
+/** A snapshot row as the engine uses it. */
+export interface SnapshotRow {
+  id: string;
+  name: string;
+  rootPath: string;
+  status: 'running' | 'complete';
+  fileCount: number;
+  totalBytes: number;
+  createdAt: string;
+  completedAt: string | null;
+  report: Record<string, unknown>;
+}
+
+/** A file recorded by an earlier snapshot, to skip it when unchanged. */
+export interface KnownFile {
+  id: string;
+  kind: string;
+  size: number;
+  mode: number;
+  mtimeNs: string;
+}
+
+/** A new file row with its ordered atoms. */
+export interface NewFileRow {
+  path: string;
+  kind: 'file' | 'symlink';
+  size: number;
+  mode: number;
+  mtimeNs: string;
+  hash: string;
+  linkTarget: string | null;
+  atoms: Array<{ hash: string; size: number; storedSize: number }>;
+}
+
+const SNAPSHOT_COLUMNS = `id, name, root_path AS "rootPath", status, file_count::float8 AS "fileCount", total_bytes::float8 AS "totalBytes",
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+  to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "completedAt", report`;
+
+/** Finds a snapshot by name. */
+export async function findSnapshot(sql: SqlQueries, name: string): Promise<SnapshotRow | null> {
+  const rows = await sql.query<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM dedup_snapshots WHERE name = $1`, [name]);
+  return rows[0] ?? null;
+}
+
+/** Finds a snapshot or throws NotFoundError. */
+export async function requireSnapshot(sql: SqlQueries, name: string): Promise<SnapshotRow> {
+  const snapshot = await findSnapshot(sql, name);
+  if (!snapshot) throw new NotFoundError(`Snapshot ${JSON.stringify(name)}`);
+  return snapshot;
+}
+
+/** Every snapshot, newest first. */
+export async function listSnapshots(sql: SqlQueries): Promise<SnapshotRow[]> {
+  return sql.query<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM dedup_snapshots ORDER BY created_at DESC, name`);
+}
+
+/** The newest complete snapshot (of a root path when given). */
+export async function latestSnapshot(sql: SqlQueries, rootPath?: string, excludeId?: string): Promise<SnapshotRow | null> {
+  const rows = await sql.query<SnapshotRow>(
+    `SELECT ${SNAPSHOT_COLUMNS} FROM dedup_snapshots
+      WHERE status = 'complete' AND ($1::text IS NULL OR root_path = $1) AND ($2::uuid IS NULL OR id <> $2)
+      ORDER BY created_at DESC LIMIT 1`,
+    [rootPath ?? null, excludeId ?? null],
+  );
+  return rows[0] ?? null;
+}
+
+/** Starts a snapshot, or resumes an interrupted one of the same name and root. */
+export async function beginSnapshot(sql: SqlRunner, name: string, rootPath: string): Promise<{ snapshot: SnapshotRow; resumed: boolean }> {
+  return sql.transaction(async (tx) => {
+    const existing = await findSnapshot(tx, name);
+    if (existing) {
+      if (existing.status === 'complete') throw new ConflictError(`Snapshot ${JSON.stringify(name)} already exists; choose another name`);
+      if (existing.rootPath !== rootPath) {
+        throw new ConflictError(`Interrupted snapshot ${JSON.stringify(name)} was of ${existing.rootPath}, not ${rootPath}`);
+      }
+      await tx.query(`UPDATE dedup_snapshots SET updated_at = now() WHERE id = $1`, [existing.id]);
+      return { snapshot: existing, resumed: true };
+    }
+    await tx.query(`INSERT INTO dedup_snapshots (name, root_path) VALUES ($1, $2)`, [name, rootPath]);
+    return { snapshot: (await findSnapshot(tx, name))!, resumed: false };
+  }, DEDUP_LOCK_KEY);
+}
+
+/** Files of a snapshot by path (for skip-unchanged and resume). */
+export async function loadKnownFiles(sql: SqlQueries, snapshotId: string): Promise<Map<string, KnownFile>> {
+  const rows = await sql.query<KnownFile & { path: string }>(
+    `SELECT id::text AS id, path, kind, size::float8 AS size, mode, mtime_ns::text AS "mtimeNs" FROM dedup_files WHERE snapshot_id = $1`,
+    [snapshotId],
+  );
+  return new Map(rows.map((row) => [row.path, row]));
+}
+
+/** Commits one batch: new files with their atoms, and unchanged files copied from an earlier snapshot. */
+export async function commitBatch(sql: SqlRunner, snapshotId: string, files: NewFileRow[], copiedFileIds: string[]): Promise<void> {
+  if (files.length === 0 && copiedFileIds.length === 0) return;
+  const atoms = new Map<string, { h: string; s: number; z: number; n: number }>();
+  for (const file of files) {
+    for (const atom of file.atoms) {
+      const entry = atoms.get(atom.hash);
+      if (entry) entry.n += 1;
+      else atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: atom.storedSize, n: 1 });
+    }
+  }
+  const atomRows = [...atoms.values()].sort((left, right) => (left.h < right.h ? -1 : left.h > right.h ? 1 : 0));
+  const fileRows = files.map((file) => ({
+    p: file.path,
+    k: file.kind,
+    s: file.size,
+    m: file.mode,
+    t: file.mtimeNs,
+    h: file.hash,
+    l: file.linkTarget,
+    a: file.atoms.map((atom) => atom.hash),
+  }));
+  await sql.transaction(async (tx) => {
+    if (atomRows.length > 0) {
+      await tx.query(
+        `INSERT INTO dedup_atoms (hash, size, stored_size, ref_count)
+         SELECT h, s, z, n FROM jsonb_to_recordset($1::jsonb) AS x(h text, s int, z int, n bigint)
+         ON CONFLICT (hash) DO UPDATE SET ref_count = dedup_atoms.ref_count + EXCLUDED.ref_count`,
+        [JSON.stringify(atomRows)],
+      );
+    }
+    if (fileRows.length > 0) {
+      await tx.query(
+        `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(p text, k text, s bigint, m int, t bigint, h text, l text, a jsonb)),
+         inserted AS (
+           INSERT INTO dedup_files (snapshot_id, path, kind, size, mode, mtime_ns, hash, link_target, atom_count)
+           SELECT $1, p, k, s, m, t, h, l, jsonb_array_length(a) FROM input RETURNING id, path)
+         INSERT INTO dedup_file_atoms (file_id, position, atom_hash)
+         SELECT inserted.id, element.ordinality - 1, element.value
+           FROM inserted JOIN input ON input.p = inserted.path, jsonb_array_elements_text(input.a) WITH ORDINALITY AS element`,
+        [snapshotId, JSON.stringify(fileRows)],
+      );
+    }
+    if (copiedFileIds.length > 0) await copyFiles(tx, snapshotId, copiedFileIds);
+    await tx.query(
+      `UPDATE dedup_snapshots SET file_count = (SELECT count(*) FROM dedup_files WHERE snapshot_id = $1),
+         total_bytes = (SELECT coalesce(sum(size), 0) FROM dedup_files WHERE snapshot_id = $1), updated_at = now()
+       WHERE id = $1`,
+      [snapshotId],
+    );
+  }, DEDUP_LOCK_KEY);
+}
+
+/** Copies unchanged files (rows and atom lists) into the snapshot and bumps their atoms' counts. */
+async function copyFiles(tx: SqlQueries, snapshotId: string, fileIds: string[]): Promise<void> {
+  const ids = JSON.stringify(fileIds);
+  const [found] = await tx.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM dedup_files WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))`,
+    [ids],
+  );
+  if (found!.count !== fileIds.length) throw new ConflictError('The previous snapshot changed during this ingest; run the ingest again');
+  await tx.query(
+    `WITH source AS (SELECT * FROM dedup_files WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb))),
+     inserted AS (
+       INSERT INTO dedup_files (snapshot_id, path, kind, size, mode, mtime_ns, hash, link_target, atom_count)
+       SELECT $1, path, kind, size, mode, mtime_ns, hash, link_target, atom_count FROM source RETURNING id, path),
+     copied AS (
+       INSERT INTO dedup_file_atoms (file_id, position, atom_hash)
+       SELECT inserted.id, atom.position, atom.atom_hash
+         FROM inserted JOIN source ON source.path = inserted.path JOIN dedup_file_atoms atom ON atom.file_id = source.id
+       RETURNING atom_hash)
+     UPDATE dedup_atoms SET ref_count = dedup_atoms.ref_count + counted.n
+       FROM (SELECT atom_hash, count(*) AS n FROM copied GROUP BY atom_hash) counted
+      WHERE dedup_atoms.hash = counted.atom_hash`,
+    [snapshotId, ids],
+  );
+}
+
+/** Marks a snapshot complete with its final report. */
+export async function completeSnapshot(sql: SqlRunner, snapshotId: string, report: object): Promise<void> {
+  await sql.query(`UPDATE dedup_snapshots SET status = 'complete', completed_at = now(), updated_at = now(), report = $2::jsonb WHERE id = $1`, [
+    snapshotId,
+    JSON.stringify(report),
+  ]);
+}
+
+/** Deletes a snapshot (complete, or interrupted: a rollback) and releases its atom references. */
+export async function deleteSnapshot(sql: SqlRunner, name: string): Promise<{ name: string; files: number }> {
+  return sql.transaction(async (tx) => {
+    const snapshot = await requireSnapshot(tx, name);
+    await tx.query(
+      `UPDATE dedup_atoms SET ref_count = dedup_atoms.ref_count - counted.n
+         FROM (SELECT atom.atom_hash, count(*) AS n FROM dedup_file_atoms atom JOIN dedup_files file ON file.id = atom.file_id
+                WHERE file.snapshot_id = $1 GROUP BY atom.atom_hash) counted
+        WHERE dedup_atoms.hash = counted.atom_hash`,
+      [snapshot.id],
+    );
+    const [counted] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM dedup_files WHERE snapshot_id = $1`, [snapshot.id]);
+    await tx.query(`DELETE FROM dedup_snapshots WHERE id = $1`, [snapshot.id]);
+    return { name, files: counted!.count };
+  }, DEDUP_LOCK_KEY);
+}

@@ -1,0 +1,74 @@
+/**
+ * Zod schemas at the toolset's boundaries (REST body, agent tools, router commands). They
+ * accept the loose shapes chat produces ("10.0.0.1,10.0.0.2", "ports=22,443,8000-8010")
+ * and refuse anything over the hard caps; NET_* settings tighten them further at run time.
+ */
+import { z } from 'zod';
+
+/** Checks a run can include. */
+export const CHECK_NAMES = ['ping', 'tcp', 'dns', 'http', 'path'] as const;
+
+/** Hard ceiling on the ports of one request, whatever NET_MAX_PORTS says. */
+export const PORT_CEILING = 64;
+
+const splitList = (value: unknown) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value);
+
+/** Expands "22,443,8000-8010" (or an array) into port numbers; refuses huge ranges up front. */
+export function expandPorts(value: unknown): unknown {
+  const items = typeof value === 'number' ? [String(value)] : splitList(value);
+  if (!Array.isArray(items)) return value;
+  const ports: number[] = [];
+  for (const item of items) {
+    const text = String(item).trim();
+    const range = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      if (to < from || to - from + 1 > PORT_CEILING) return [`range ${text} is too large (at most ${PORT_CEILING} ports)`];
+      for (let port = from; port <= to; port += 1) ports.push(port);
+    } else if (/^\d{1,5}$/.test(text)) ports.push(Number(text));
+    else return [text];
+  }
+  return [...new Set(ports)];
+}
+
+/** The target list: one string with commas or an array. */
+export const targetsSchema = z.preprocess(splitList, z.array(z.string().trim().min(1).max(253)).min(1).max(1024));
+
+/** The port list. */
+export const portsSchema = z.preprocess(
+  (value, context) => {
+    const ports = expandPorts(value);
+    const junk = Array.isArray(ports) ? ports.find((port) => typeof port === 'string') : undefined;
+    if (junk !== undefined) context.addIssue({ code: 'custom', message: String(junk).startsWith('range ') ? String(junk) : `"${String(junk).slice(0, 40)}" is not a port or a range like 8000-8010` });
+    return ports;
+  },
+  z.array(z.number({ error: 'ports must be numbers or ranges like 8000-8010' }).int().min(1).max(65535)).max(PORT_CEILING, `at most ${PORT_CEILING} ports`),
+);
+
+/** Tuning of a run, all optional and bounded. */
+export const analysisOptionsSchema = z
+  .object({
+    ports: portsSchema.optional(),
+    count: z.coerce.number().int().min(1).max(500).optional().meta({ description: 'ICMP probes per target' }),
+    intervalMs: z.coerce.number().int().min(10).max(5_000).optional(),
+    timeoutMs: z.coerce.number().int().min(100).max(30_000).optional().meta({ description: 'Per probe' }),
+    httpScheme: z.enum(['http', 'https']).optional(),
+    httpPort: z.coerce.number().int().min(1).max(65535).optional(),
+    httpPath: z.string().regex(/^\/[\w\-./~%?=&]{0,200}$/, 'must be a path like /health').optional(),
+    maxHops: z.coerce.number().int().min(1).max(30).optional(),
+    concurrency: z.coerce.number().int().min(1).max(256).optional(),
+  })
+  .strict();
+
+/** POST /api/network-analysis body (the NMS endpoint's shape). */
+export const analysisRequestSchema = z
+  .object({
+    targets: targetsSchema,
+    checks: z.preprocess(splitList, z.array(z.enum(CHECK_NAMES)).min(1).max(CHECK_NAMES.length)).default(['ping', 'tcp']),
+    options: analysisOptionsSchema.default({}),
+  })
+  .strict()
+  .meta({ id: 'NetworkAnalysisRequest' });
+
+/** A parsed analysis request. */
+export type AnalysisRequest = z.output<typeof analysisRequestSchema>;

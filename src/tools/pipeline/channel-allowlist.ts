@@ -1,0 +1,42 @@
+/**
+ * Per-channel allowlists for chat platforms: a Slack or Discord channel may only run the
+ * tools (or toolsets) listed for it. Platforms with no allowlist configured allow everything,
+ * so a fresh install works; once a platform has one, unlisted channels run nothing.
+ */
+import { z } from 'zod';
+import type { ToolChannel } from '../tool-contract.js';
+
+/** platform → channel id → tool or toolset names (`*` for all). */
+export const channelAllowlistSchema = z.object({
+  slack: z.record(z.string(), z.array(z.string())).optional(),
+  discord: z.record(z.string(), z.array(z.string())).optional(),
+});
+/** Parsed TOOL_CHANNEL_ALLOWLIST. */
+export type ChannelAllowlist = z.infer<typeof channelAllowlistSchema>;
+
+/** Parses the JSON text of TOOL_CHANNEL_ALLOWLIST (empty → no restriction). */
+export function parseChannelAllowlist(text: string | undefined): ChannelAllowlist {
+  if (!text) return {};
+  try {
+    return channelAllowlistSchema.parse(JSON.parse(text));
+  } catch (error) {
+    throw new Error(`TOOL_CHANNEL_ALLOWLIST must be JSON like {"slack":{"C0123":["core","net_check"]}}: ${(error as Error).message}`);
+  }
+}
+
+/** True when `tool` of `toolset` may run from this channel. */
+export function channelAllows(
+  allowlist: ChannelAllowlist,
+  channel: ToolChannel,
+  externalIds: Record<string, string> | undefined,
+  tool: string,
+  toolset: string,
+): boolean {
+  if (channel !== 'slack' && channel !== 'discord') return true;
+  const platform = allowlist[channel];
+  if (!platform) return true;
+  const channelId = externalIds?.channelId;
+  const allowed = channelId ? platform[channelId] : undefined;
+  if (!allowed) return false;
+  return allowed.includes('*') || allowed.includes(tool) || allowed.includes(toolset);
+}

@@ -1,0 +1,375 @@
+/**
+ * The one execution pipeline every caller goes through (REST, router, agent, sockets, bots):
+ * validate → authorize (role, channel allowlist) → approval for mutate/disruptive → run with
+ * timeout and cancellation → store the result → audit every stage. State changes are
+ * conditional updates on the row, so two nodes (or two approvers) can never both win.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { DomainEvents } from '../../actions/domain-events.js';
+import { conversationFinder } from '../../actions/conversations.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { canonicalJson } from '../../audit/canonical-json.js';
+import type { Principal } from '../../auth/principal.js';
+import { hasRole } from '../../auth/roles.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../errors.js';
+import type { Execution, PrismaClient } from '../../generated/prisma/client.js';
+import type { Logger } from '../../logger.js';
+import type { ToolChannel, ToolDefinition } from '../tool-contract.js';
+import type { ToolRegistry } from '../tool-registry.js';
+import { channelAllows, type ChannelAllowlist } from './channel-allowlist.js';
+import { createExecutionMetrics, type ExecutionMetrics } from './execution-metrics.js';
+import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
+import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
+import { runTool } from './tool-runner.js';
+
+/** What a caller asks for. */
+export interface ExecutionRequest {
+  tool: string;
+  args: unknown;
+  channel: ToolChannel;
+  conversationId?: string | null | undefined;
+  externalIds?: Record<string, string> | undefined;
+  traceId?: string | undefined;
+}
+
+/** Components and settings of the pipeline. */
+export interface ExecutionServiceOptions {
+  prisma: PrismaClient;
+  audit: AuditLog;
+  registry: ToolRegistry;
+  logger: Logger;
+  events?: DomainEvents | undefined;
+  jobs?: ExecutionJobQueue | undefined;
+  approvalTtlMs?: number | undefined;
+  allowlist?: ChannelAllowlist | undefined;
+  metrics?: Registry | undefined;
+  now?: () => Date;
+  maxArgumentBytes?: number;
+}
+
+/** The approval surface the realtime gateway and bots call. */
+export interface ApprovalHandler {
+  approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView>;
+  deny(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView>;
+}
+
+const requesterOf = (row: Execution): Principal => ({ userId: row.requesterId, userName: row.requesterName, role: row.requesterRole, tokenId: null });
+const digest = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+const MAX_BYTES = 16 * 1024;
+
+/** Validates, authorizes, approves, runs and audits tool executions. */
+export class ExecutionService implements ApprovalHandler {
+  readonly jobs: ExecutionJobQueue;
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly metrics: ExecutionMetrics;
+  private readonly now: () => Date;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ExecutionServiceOptions) {
+    this.jobs = options.jobs ?? new InProcessJobQueue();
+    this.metrics = createExecutionMetrics(options.metrics);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private get prisma() {
+    return this.options.prisma;
+  }
+
+  private get approvalTtlMs() {
+    return this.options.approvalTtlMs ?? 600_000;
+  }
+
+  /** Starts the job worker and the approval-expiry sweeper. */
+  async start(): Promise<void> {
+    await this.jobs.start((id, attempt) => this.runExecution(id, attempt).then(() => undefined));
+    this.sweeper = setInterval(() => {
+      this.expireStale().catch((error: unknown) => this.options.logger.warn({ err: error }, 'approval expiry sweep failed'));
+    }, Math.min(this.approvalTtlMs, 30_000));
+    this.sweeper.unref();
+  }
+
+  /** Stops the sweeper, cancels local runs and closes the queue. */
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const controller of this.controllers.values()) controller.abort('shutdown');
+    await this.jobs.close();
+  }
+
+  /** Proposes an execution; read tools run at once, others wait for approval. */
+  async request(principal: Principal, request: ExecutionRequest): Promise<ExecutionView> {
+    const registered = this.options.registry.resolve(request.tool);
+    if (!registered) throw new AppError('unknown_tool', 400, `Unknown tool "${String(request.tool).slice(0, 100)}"; try "help"`);
+    const { tool, toolset } = registered;
+    const unavailable = this.options.registry.unavailableReason(tool.name);
+    if (unavailable) throw new UnavailableError('tool_unavailable', `${tool.name} is unavailable here: ${unavailable}`);
+    const args = this.validate(tool.name, tool.inputSchema, request.args);
+    const traceId = request.traceId ?? randomUUID();
+    const base = {
+      channel: request.channel,
+      tool: tool.name,
+      arguments: args,
+      traceId,
+      externalIds: request.externalIds ?? {},
+      conversationId: request.conversationId ?? null,
+    };
+    const denied = !hasRole(principal.role, tool.minRole)
+      ? `${tool.name} requires the ${tool.minRole} role`
+      : !channelAllows(this.options.allowlist ?? {}, request.channel, request.externalIds, tool.name, toolset.name)
+        ? `${tool.name} is not allowed in this channel`
+        : undefined;
+    if (denied) {
+      await this.options.audit.append({ ...base, action: 'execution.refused', status: 'forbidden', actorId: principal.userId, actorName: principal.userName, details: { reason: denied } });
+      this.metrics.executions.inc({ tool: tool.name, status: 'forbidden' });
+      throw new ForbiddenError(denied);
+    }
+    if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
+    const needsApproval = tool.risk !== 'read';
+    const inline = !needsApproval && !tool.durable;
+    const row = await this.prisma.execution.create({
+      data: {
+        tool: tool.name,
+        toolset: toolset.name,
+        riskLevel: tool.risk,
+        arguments: args as object,
+        status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
+        startedAt: inline ? this.now() : null,
+        requesterId: principal.userId,
+        requesterName: principal.userName,
+        requesterRole: principal.role,
+        channel: request.channel,
+        externalIds: request.externalIds ?? {},
+        conversationId: request.conversationId ?? null,
+        expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
+        traceId,
+      },
+    });
+    const proposed = this.record(row, 'proposed', principal, { details: { risk: tool.risk, needsApproval } });
+    if (needsApproval) {
+      await proposed;
+      this.metrics.executions.inc({ tool: tool.name, status: 'pending_approval' });
+      const view = executionView(row);
+      this.announce(view);
+      return view;
+    }
+    if (inline) {
+      // Proposed and started are appended in the same tick: one audit transaction.
+      await Promise.all([proposed, this.record(row, 'started', principal)]);
+      return this.execute(row);
+    }
+    return this.dispatch(row, proposed);
+  }
+
+  /** Approves a pending execution and runs it. */
+  async approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
+    const row = await this.pending(principal, executionId, channel);
+    if (row.riskLevel === 'disruptive' && row.requesterId === principal.userId) {
+      await this.record(row, 'approval_refused', principal, { channel, details: { reason: 'self-approval of a disruptive tool' } });
+      throw new ForbiddenError('A disruptive execution must be approved by someone other than its requester');
+    }
+    const updated = await this.transition(row.id, ['pending_approval'], { status: 'queued', approverId: principal.userId, decidedAt: this.now() });
+    if (!updated) throw new ConflictError('This execution was already decided');
+    await this.record(updated, 'approved', principal, { channel, approverId: principal.userId });
+    return this.dispatch(updated);
+  }
+
+  /** Denies a pending execution. */
+  async deny(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
+    const row = await this.pending(principal, executionId, channel);
+    const updated = await this.transition(row.id, ['pending_approval'], { status: 'denied', approverId: principal.userId, decidedAt: this.now(), finishedAt: this.now() });
+    if (!updated) throw new ConflictError('This execution was already decided');
+    await this.record(updated, 'denied', principal, { channel, approverId: principal.userId });
+    return this.finished(updated, 'denied');
+  }
+
+  /** Cancels a pending, queued or running execution (requester or operator). */
+  async cancel(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
+    const row = await this.visible(principal, executionId);
+    if (row.requesterId !== principal.userId && !hasRole(principal.role, 'operator')) throw new ForbiddenError('Only the requester or an operator can cancel');
+    if (FINAL_STATUSES.has(row.status)) throw new ConflictError(`This execution is already ${row.status}`);
+    const local = this.controllers.get(row.id);
+    if (local && row.status === 'running') {
+      local.abort('cancelled');
+      await this.settled(row.id);
+      return executionView((await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } })));
+    }
+    const result = { status: 'error', error: { code: 'cancelled', message: `Cancelled by ${principal.userName}` } };
+    const updated = await this.transition(row.id, ['pending_approval', 'queued', 'running'], { status: 'cancelled', finishedAt: this.now(), result });
+    if (!updated) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
+    await this.record(updated, 'cancelled', principal, { channel, resultDigest: digest(result) });
+    return this.finished(updated, 'cancelled');
+  }
+
+  /** One execution visible to the caller (requester, or operators and admins). */
+  async find(principal: Principal, executionId: string): Promise<ExecutionView> {
+    return executionView(await this.visible(principal, executionId));
+  }
+
+  /** Recent executions visible to the caller, newest first. */
+  async list(principal: Principal, filters: { status?: string | undefined; conversationId?: string | undefined; limit: number }): Promise<ExecutionView[]> {
+    const rows = await this.prisma.execution.findMany({
+      where: {
+        ...(hasRole(principal.role, 'operator') ? {} : { requesterId: principal.userId }),
+        ...(filters.status ? { status: filters.status } : {}),
+        ...(filters.conversationId ? { conversationId: filters.conversationId } : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: filters.limit,
+    });
+    return rows.map(executionView);
+  }
+
+  /** Marks approvals past their deadline as expired (expiry counts as denial). */
+  async expireStale(): Promise<number> {
+    const stale = await this.prisma.execution.findMany({ where: { status: 'pending_approval', expiresAt: { lte: this.now() } }, take: 500 });
+    let expired = 0;
+    for (const row of stale) if (await this.expire(row)) expired += 1;
+    return expired;
+  }
+
+  /** Runs a queued execution (inline, or from a job worker on any node). */
+  async runExecution(executionId: string, attempt = 1): Promise<ExecutionView | undefined> {
+    const row = await this.prisma.execution.findUnique({ where: { id: executionId } });
+    if (!row || FINAL_STATUSES.has(row.status)) return row ? executionView(row) : undefined;
+    // A retried job whose node died mid-run may take the execution over.
+    const from = attempt > 1 ? ['queued', 'running'] : ['queued'];
+    const running = await this.transition(row.id, from, { status: 'running', startedAt: this.now() });
+    if (!running) return executionView(row);
+    await this.record(running, 'started', requesterOf(running));
+    return this.execute(running);
+  }
+
+  /** Runs a claimed (status running) execution and records its outcome. */
+  private async execute(row: Execution): Promise<ExecutionView> {
+    const registered = this.options.registry.get(row.tool);
+    const requester = requesterOf(row);
+    this.announce(executionView(row));
+    const controller = new AbortController();
+    this.controllers.set(row.id, controller);
+    try {
+      const report = registered
+        ? await runTool(registered.tool, row.arguments, {
+            principal: requester,
+            channel: row.channel,
+            conversationId: row.conversationId,
+            traceId: row.traceId,
+            executionId: row.id,
+            externalIds: row.externalIds as Record<string, string>,
+            reportProgress: (progress) => this.progress(row.id, progress),
+          }, controller)
+        : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
+      const done = await this.transition(row.id, ['running'], { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result as object });
+      if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
+      this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
+      await this.record(done, report.outcome, requester, { durationMs: report.durationMs, resultDigest: digest(report.result) });
+      return this.finished(done, report.outcome);
+    } finally {
+      this.controllers.delete(row.id);
+    }
+  }
+
+  private validate(toolName: string, schema: ToolDefinition['inputSchema'], args: unknown): unknown {
+    const text = JSON.stringify(args ?? {}) ?? '{}';
+    if (Buffer.byteLength(text) > (this.options.maxArgumentBytes ?? MAX_BYTES)) {
+      throw new ValidationError(`Arguments of ${toolName} exceed ${this.options.maxArgumentBytes ?? MAX_BYTES} bytes`);
+    }
+    if (text.includes('\\u0000')) throw new ValidationError(`Arguments of ${toolName} contain NUL bytes (binary data is not accepted)`);
+    const parsed = schema.safeParse(args ?? {});
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(arguments)', message: issue.message }));
+      throw new ValidationError(`Invalid arguments for ${toolName}: ${details.map((detail) => `${detail.path}: ${detail.message}`).join('; ')}`, details);
+    }
+    return parsed.data ?? {};
+  }
+
+  private async dispatch(row: Execution, proposed?: Promise<unknown>): Promise<ExecutionView> {
+    await proposed;
+    if (this.options.registry.get(row.tool)?.tool.durable) {
+      await this.jobs.enqueue(row.id);
+      const view = executionView(row);
+      this.announce(view);
+      return view;
+    }
+    return (await this.runExecution(row.id)) ?? executionView(row);
+  }
+
+  private async visible(principal: Principal, executionId: string): Promise<Execution> {
+    const row = await this.prisma.execution.findUnique({ where: { id: executionId } });
+    if (!row || (row.requesterId !== principal.userId && !hasRole(principal.role, 'operator'))) throw new NotFoundError('Execution');
+    return row;
+  }
+
+  private async pending(principal: Principal, executionId: string, channel: ToolChannel): Promise<Execution> {
+    const row = await this.visible(principal, executionId);
+    if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Approving or denying requires the operator role');
+    const tool = this.options.registry.get(row.tool)?.tool;
+    if (tool && !hasRole(principal.role, tool.minRole)) throw new ForbiddenError(`Deciding on ${row.tool} requires the ${tool.minRole} role`);
+    if (row.status === 'pending_approval' && row.expiresAt && row.expiresAt <= this.now()) {
+      await this.expire(row);
+      throw new ConflictError('This approval request expired (counted as denied)', { status: 'expired' });
+    }
+    if (row.status !== 'pending_approval') throw new ConflictError(`This execution is ${row.status}, not pending approval`, { status: row.status });
+    void channel;
+    return row;
+  }
+
+  private async expire(row: Execution): Promise<boolean> {
+    const updated = await this.transition(row.id, ['pending_approval'], { status: 'expired', finishedAt: this.now(), decidedAt: this.now() });
+    if (!updated) return false;
+    await this.record(updated, 'expired', null, { details: { countsAs: 'denied' } });
+    this.finished(updated, 'expired');
+    return true;
+  }
+
+  private async transition(id: string, from: string[], data: Record<string, unknown>): Promise<Execution | null> {
+    try {
+      // One conditional UPDATE … RETURNING: only the caller that finds the expected state wins.
+      return await this.prisma.execution.update({ where: { id, status: { in: from } }, data });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2025') return null;
+      throw error;
+    }
+  }
+
+  private record(row: Execution, stage: string, actor: Principal | null, extra: { channel?: ToolChannel; approverId?: string; durationMs?: number; resultDigest?: string; details?: Record<string, unknown> } = {}) {
+    return this.options.audit.append({
+      action: `execution.${stage}`,
+      status: stage,
+      actorId: actor?.userId ?? null,
+      actorName: actor?.userName ?? 'system',
+      channel: extra.channel ?? row.channel,
+      externalIds: row.externalIds as Record<string, unknown>,
+      conversationId: row.conversationId,
+      tool: row.tool,
+      executionId: row.id,
+      arguments: row.arguments,
+      approverId: extra.approverId ?? row.approverId,
+      durationMs: extra.durationMs ?? null,
+      resultDigest: extra.resultDigest ?? null,
+      details: extra.details ?? {},
+      traceId: row.traceId,
+    });
+  }
+
+  private finished(row: Execution, status: string): ExecutionView {
+    this.metrics.executions.inc({ tool: row.tool, status });
+    const view = executionView(row);
+    this.announce(view);
+    return view;
+  }
+
+  private announce(view: ExecutionView): void {
+    this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } });
+  }
+
+  private progress(id: string, progress: { message: string; fraction?: number }): void {
+    this.prisma.execution
+      .update({ where: { id }, data: { progress } })
+      .then((row) => this.announce(executionView(row)))
+      .catch((error: unknown) => this.options.logger.debug({ err: error }, 'progress update failed'));
+  }
+
+  private async settled(id: string): Promise<void> {
+    for (let attempt = 0; attempt < 200 && this.controllers.has(id); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

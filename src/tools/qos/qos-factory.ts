@@ -1,0 +1,74 @@
+/**
+ * Builds the QoS engine from configuration, so the composition root, the REST routes and
+ * the toolset share one engine (one lock per interface, one set of revert timers).
+ */
+import type { Registry } from 'prom-client';
+import { configSchema, type Config } from '../../config.js';
+import type { Database } from '../../db/database.js';
+import type { Logger } from '../../logger.js';
+import { parseInterfaceList } from './guardrails.js';
+import { createQosMetrics } from './qos-metrics.js';
+import { QosEngine } from './qos-engine.js';
+import { createMemoryQosStore, createPrismaQosStore } from './qos-store.js';
+import { createCommandRunner } from './tc-runner.js';
+import { parseRate } from './units.js';
+
+/** The configuration the QoS engine reads. */
+export type QosSettings = Pick<Config, 'QOS_ALLOWED_INTERFACES' | 'QOS_ALLOW_DEFAULT_ROUTE_INTERFACE' | 'QOS_DEFAULT_LINK_RATE' | 'QOS_NETNS'>;
+
+/** Reads only the QoS variables (for callers that were not handed a full Config). */
+export function qosSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): QosSettings {
+  return configSchema
+    .pick({ QOS_ALLOWED_INTERFACES: true, QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: true, QOS_DEFAULT_LINK_RATE: true, QOS_NETNS: true })
+    .parse({ QOS_ALLOWED_INTERFACES: env.QOS_ALLOWED_INTERFACES, QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: env.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE, QOS_DEFAULT_LINK_RATE: env.QOS_DEFAULT_LINK_RATE, QOS_NETNS: env.QOS_NETNS });
+}
+
+/** Creates the engine: database-backed store when a database is given, metrics on `registry`. */
+export function createQosEngine(settings: QosSettings, components: { database?: Database; logger?: Logger; registry?: Registry } = {}): QosEngine {
+  return new QosEngine({
+    runner: createCommandRunner({ namespace: settings.QOS_NETNS }),
+    store: components.database ? createPrismaQosStore(components.database.prisma) : createMemoryQosStore(),
+    guardrails: { allowedInterfaces: parseInterfaceList(settings.QOS_ALLOWED_INTERFACES), allowDefaultRouteInterface: settings.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE },
+    defaultLinkRate: parseRate(settings.QOS_DEFAULT_LINK_RATE),
+    ...(components.logger ? { logger: components.logger } : {}),
+    metrics: createQosMetrics(components.registry),
+  });
+}
+
+const shared = new WeakMap<object, QosEngine>();
+let withoutDatabase: QosEngine | undefined;
+
+/**
+ * One engine per database (per app): the toolset and the REST routes must share locks and
+ * confirm-or-revert timers, or two applies on one interface could interleave.
+ */
+export function sharedQosEngine(settings: QosSettings, components: { database?: Database; logger?: Logger; registry?: Registry } = {}): QosEngine {
+  if (!components.database) return (withoutDatabase ??= createQosEngine(settings, components));
+  let engine = shared.get(components.database);
+  if (!engine) {
+    const created = createQosEngine(settings, components);
+    shared.set(components.database, created);
+    created.resumePendingReverts().catch((error: unknown) => components.logger?.warn({ err: error }, 'qos: could not re-arm pending confirm-or-revert timers'));
+    engine = created;
+  } else if (components.registry && !components.registry.getSingleMetric('vigie_qos_operations_total')) {
+    engine.useMetrics(createQosMetrics(components.registry));
+  }
+  return engine;
+}
+
+/** Makes `engine` the shared engine for `database` (tests and labs inject a namespaced one). */
+export function registerQosEngine(database: Database, engine: QosEngine): void {
+  shared.set(database, engine);
+}
+
+/** QoS settings from an app config object (missing keys take their defaults). */
+export function qosSettingsFromConfig(config: object): QosSettings {
+  const source = config as Partial<QosSettings>;
+  const defaults = qosSettingsFromEnvironment({});
+  return {
+    QOS_ALLOWED_INTERFACES: source.QOS_ALLOWED_INTERFACES ?? defaults.QOS_ALLOWED_INTERFACES,
+    QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: source.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE ?? defaults.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE,
+    QOS_DEFAULT_LINK_RATE: source.QOS_DEFAULT_LINK_RATE ?? defaults.QOS_DEFAULT_LINK_RATE,
+    QOS_NETNS: source.QOS_NETNS ?? defaults.QOS_NETNS,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The tool registry: built from the explicit toolset list, it answers "which tools exist,
+ * which can run here, and how is each one called". The catalog (GET /api/commands, `help`,
+ * the agent's tool list) is derived from it, so there is one source of truth.
+ */
+import { z } from 'zod';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { ToolDefinition, Toolset } from './tool-contract.js';
+
+/** Prerequisite status of a toolset, as shown on /health and in the catalog. */
+export interface ToolsetStatus {
+  name: string;
+  ok: boolean;
+  detail?: string | undefined;
+}
+
+/** A tool with the toolset it belongs to. */
+export interface RegisteredTool {
+  tool: ToolDefinition;
+  toolset: Toolset;
+}
+
+/** One catalog entry. */
+export interface CatalogEntry {
+  name: string;
+  description: string;
+  parameters: unknown;
+  toolset: string;
+  riskLevel: string;
+  minRole: 'viewer' | 'operator' | 'admin';
+  active: boolean;
+  aliases: string[];
+  examples: string[];
+  unavailableReason?: string | undefined;
+}
+
+const NAME = /^[a-z][a-z0-9_]{0,99}$/;
+
+/** JSON Schema of a tool's input (for the catalog, the model and help). */
+export function toolJsonSchema(tool: ToolDefinition): Record<string, unknown> {
+  try {
+    return z.toJSONSchema(tool.inputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  } catch {
+    return { type: 'object' };
+  }
+}
+
+/** Holds the toolsets and their availability. */
+export class ToolRegistry {
+  private readonly byName = new Map<string, RegisteredTool>();
+  private readonly byAlias = new Map<string, string>();
+  private statuses = new Map<string, ToolsetStatus>();
+
+  constructor(readonly toolsets: Toolset[]) {
+    for (const toolset of toolsets) {
+      for (const tool of toolset.tools) {
+        if (!NAME.test(tool.name)) throw new Error(`Tool name ${JSON.stringify(tool.name)} must be snake_case`);
+        if (this.byName.has(tool.name)) throw new Error(`Tool ${tool.name} is registered twice`);
+        this.byName.set(tool.name, { tool, toolset });
+      }
+    }
+    for (const { tool } of this.byName.values()) {
+      for (const alias of tool.aliases ?? []) {
+        const key = alias.trim().toLowerCase().replace(/\s+/g, ' ');
+        if (!this.byName.has(key) && !this.byAlias.has(key)) this.byAlias.set(key, tool.name);
+      }
+    }
+  }
+
+  /** Runs every toolset's prerequisite check (at start-up and on demand). */
+  async refreshStatus(): Promise<ToolsetStatus[]> {
+    const results = await Promise.all(
+      this.toolsets.map(async (toolset): Promise<ToolsetStatus> => {
+        try {
+          const status = await toolset.checkPrerequisites();
+          return { name: toolset.name, ok: status.ok, detail: status.detail };
+        } catch (error) {
+          return { name: toolset.name, ok: false, detail: (error as Error).message };
+        }
+      }),
+    );
+    this.statuses = new Map(results.map((status) => [status.name, status]));
+    return results;
+  }
+
+  /** Last known status of every toolset (unchecked toolsets count as available). */
+  status(): ToolsetStatus[] {
+    return this.toolsets.map((toolset) => this.statuses.get(toolset.name) ?? { name: toolset.name, ok: true });
+  }
+
+  /** Why a tool cannot run here, or undefined when it can. */
+  unavailableReason(name: string): string | undefined {
+    const entry = this.byName.get(name);
+    if (!entry) return 'unknown tool';
+    const status = this.statuses.get(entry.toolset.name);
+    if (status && !status.ok) return `toolset ${entry.toolset.name} unavailable: ${status.detail ?? 'prerequisites not met'}`;
+    return undefined;
+  }
+
+  /** A tool by exact name. */
+  get(name: string): RegisteredTool | undefined {
+    return this.byName.get(name);
+  }
+
+  /** A tool by name or alias (case-insensitive, spaces collapsed). */
+  resolve(nameOrAlias: string): RegisteredTool | undefined {
+    const key = nameOrAlias.trim().toLowerCase().replace(/\s+/g, ' ');
+    return this.byName.get(key) ?? this.byName.get(this.byAlias.get(key) ?? '');
+  }
+
+  /** Every alias, longest first (the router matches multi-word aliases greedily). */
+  aliases(): Array<[alias: string, tool: string]> {
+    return [...this.byAlias.entries()].sort((a, b) => b[0].length - a[0].length);
+  }
+
+  /** Every tool in registry order. */
+  list(): RegisteredTool[] {
+    return [...this.byName.values()];
+  }
+
+  /** The catalog, available tools flagged `active`, unavailable ones listed with a reason. */
+  catalog(): CatalogEntry[] {
+    return this.list().map(({ tool, toolset }) => {
+      const reason = this.unavailableReason(tool.name);
+      return {
+        name: tool.name,
+        description: tool.description,
+        parameters: toolJsonSchema(tool),
+        toolset: toolset.name,
+        riskLevel: tool.risk,
+        minRole: tool.minRole,
+        active: reason === undefined,
+        aliases: tool.aliases ?? [],
+        examples: tool.examples ?? [],
+        ...(reason ? { unavailableReason: reason } : {}),
+      };
+    });
+  }
+
+  /** Writes the catalog into the `commands` table; tools no longer registered become inactive. */
+  async syncCommands(prisma: PrismaClient): Promise<void> {
+    const entries = this.catalog();
+    await prisma.$transaction([
+      ...entries.map((entry) =>
+        prisma.command.upsert({
+          where: { name: entry.name },
+          create: {
+            name: entry.name,
+            description: entry.description,
+            parameters: entry.parameters as object,
+            toolset: entry.toolset,
+            riskLevel: entry.riskLevel,
+            minRole: entry.minRole,
+            active: entry.active,
+          },
+          update: {
+            description: entry.description,
+            parameters: entry.parameters as object,
+            toolset: entry.toolset,
+            riskLevel: entry.riskLevel,
+            minRole: entry.minRole,
+            active: entry.active,
+          },
+        }),
+      ),
+      prisma.command.updateMany({ where: { name: { notIn: entries.map((entry) => entry.name) } }, data: { active: false } }),
+    ]);
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * A local stand-in for Slack over real HTTP: the Web API methods Bolt calls (auth.test,
+ * chat.postMessage, chat.update, chat.postEphemeral) plus response_url endpoints, recording
+ * every call; and helpers that sign requests with the v0 HMAC scheme exactly as Slack does.
+ */
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One recorded call. */
+export interface SlackCall {
+  method: string;
+  params: Record<string, unknown>;
+  /** What the fake answered (e.g. the `ts` of a posted message). */
+  response: Record<string, unknown>;
+  at: number;
+}
+
+/** The fake server. */
+export interface FakeSlack {
+  url: string;
+  apiUrl: string;
+  calls: SlackCall[];
+  /** Called on every recorded call (benchmarks correlate without scanning `calls`). */
+  listeners: Set<(call: SlackCall) => void>;
+  /** Makes the next `times` calls of `method` fail with HTTP `status` (429 carries Retry-After: 0). */
+  failNext(method: string, status: number, times: number): void;
+  /** Resolves with the first call matching `check` (including earlier ones), or rejects after `timeoutMs`. */
+  waitFor(check: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
+  close(): Promise<void>;
+}
+
+function parseBody(type: string | undefined, text: string): Record<string, unknown> {
+  if (type?.includes('application/json')) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    params[key] = /^[[{]/.test(value) ? (() => { try { return JSON.parse(value) as unknown; } catch { return value; } })() : value;
+  }
+  return params;
+}
+
+/** Starts the fake Slack on port 0. */
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: SlackCall[] = [];
+  const failures = new Map<string, { status: number; times: number }>();
+  const waiters = new Set<() => void>();
+  const listeners = new Set<(call: SlackCall) => void>();
+  let sequence = 0;
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const path = new URL(request.url ?? '/', 'http://fake').pathname;
+      const method = path.startsWith('/api/') ? path.slice(5) : path.startsWith('/response/') ? 'response_url' : path;
+      const failure = failures.get(method);
+      if (failure && failure.times > 0) {
+        failure.times -= 1;
+        response.writeHead(failure.status, failure.status === 429 ? { 'retry-after': '0', 'content-type': 'application/json' } : { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' }));
+        return;
+      }
+      const params = parseBody(request.headers['content-type'], Buffer.concat(chunks).toString('utf8'));
+      sequence += 1;
+      const ts = `1700000000.${String(sequence).padStart(6, '0')}`;
+      const body =
+        method === 'auth.test' ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', url: 'https://fake.slack/' }
+        : method === 'chat.postMessage' ? { ok: true, channel: params.channel, ts, message: { text: params.text, ts } }
+        : method === 'chat.update' ? { ok: true, channel: params.channel, ts: params.ts }
+        : method === 'chat.postEphemeral' ? { ok: true, message_ts: ts }
+        : method === 'response_url' ? { ok: true }
+        : { ok: false, error: 'unknown_method' };
+      const call = { method, params, response: body, at: performance.now() };
+      calls.push(call);
+      for (const listener of listeners) listener(call);
+      for (const wake of waiters) wake();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    calls,
+    listeners,
+    failNext(method, status, times) {
+      failures.set(method, { status, times });
+    },
+    waitFor(check, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const look = () => {
+          const found = calls.find(check);
+          if (!found) return;
+          cleanup();
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`fake Slack: no matching call within ${timeoutMs} ms; got ${calls.map((call) => call.method).join(', ')}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(look);
+        };
+        waiters.add(look);
+        look();
+      });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Slack's v0 signature headers for a raw body. */
+export function slackSignature(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(timestamp) };
+}
+
+/** Posts a signed request to the app's Slack endpoint. */
+export async function postToSlackEndpoint(
+  url: string,
+  secret: string,
+  body: string,
+  contentType: 'application/json' | 'application/x-www-form-urlencoded',
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, ...slackSignature(secret, body), ...extraHeaders }, body });
+  return { status: response.status, text: await response.text() };
+}
+
+/** The form body of a `/vigie` slash command. */
+export function slashCommandBody(fields: { team?: string; channel?: string; user: string; text: string; trigger: string; responseUrl: string }): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: fields.team ?? 'T1',
+    team_domain: 'test',
+    channel_id: fields.channel ?? 'CMAIN',
+    channel_name: 'ops',
+    user_id: fields.user,
+    user_name: fields.user.toLowerCase(),
+    command: '/vigie',
+    text: fields.text,
+    api_app_id: 'A1',
+    response_url: fields.responseUrl,
+    trigger_id: fields.trigger,
+  }).toString();
+}
+
+/** The JSON body of an Events API delivery. */
+export function eventBody(eventId: string, event: Record<string, unknown>, team = 'T1'): string {
+  return JSON.stringify({ token: 'legacy', team_id: team, api_app_id: 'A1', type: 'event_callback', event_id: eventId, event_time: 1700000000, event });
+}
+
+/** The form body of a block_actions click. */
+export function blockActionBody(fields: { user: string; team?: string; channel?: string; messageTs: string; blocks: unknown[]; actionId: string; value: string; responseUrl: string }): string {
+  const payload = {
+    type: 'block_actions',
+    api_app_id: 'A1',
+    token: 'legacy',
+    trigger_id: `trigger-${Math.random().toString(36).slice(2)}`,
+    response_url: fields.responseUrl,
+    user: { id: fields.user, team_id: fields.team ?? 'T1' },
+    team: { id: fields.team ?? 'T1' },
+    channel: { id: fields.channel ?? 'CMAIN' },
+    container: { type: 'message', message_ts: fields.messageTs, channel_id: fields.channel ?? 'CMAIN' },
+    message: { type: 'message', ts: fields.messageTs, text: 'answer', blocks: fields.blocks },
+    actions: [{ type: 'button', action_id: fields.actionId, block_id: `decide:${fields.value}`, value: fields.value, action_ts: '1700000001.000000' }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -1,0 +1,72 @@
+/**
+ * Boots the real app with the Slack adapter on its Express server (port 0), a real agent
+ * service (no model: commands only) and the fake Slack Web API, as the composition root does.
+ */
+import type { AddressInfo } from 'node:net';
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { adminBootstrapper, identityLinker, userCreator } from '../../../src/actions/users.js';
+import { AgentService } from '../../../src/agents/agent-service.js';
+import type { Role } from '../../../src/auth/roles.js';
+import { startBots, type BotsConfig, type RunningBots } from '../../../src/bots/bot-wiring.js';
+import type { Database } from '../../../src/db/database.js';
+import { createApp, type App, type AppDeps } from '../../../src/server/app.js';
+import { TEST_CONFIG } from '../../support/test-app.js';
+import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+
+/** The signing secret of the test Slack app. */
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+/** A running app with Slack wired to the fake API. */
+export interface SlackTestApp {
+  app: App;
+  bots: RunningBots;
+  slack: FakeSlack;
+  /** The app's /slack/events URL. */
+  eventsUrl: string;
+  /** The app's base URL. */
+  url: string;
+  /** Creates a Vigie user linked to Slack user `slackId` in team T1 (or to a Discord user). */
+  linkedUser(role: Role, slackId: string, provider?: 'slack' | 'discord', workspace?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts app + bots + fake Slack. */
+export async function startSlackTestApp(database: Database, options: { tools?: AppDeps['tools']; redis?: Redis; config?: Partial<BotsConfig> } = {}): Promise<SlackTestApp> {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const slack = await startFakeSlack();
+  const router = Router();
+  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}) });
+  await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
+  await app.tools.start();
+  const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events });
+  const bots = startBots({
+    config: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_APP_TOKEN: undefined, SLACK_API_URL: slack.apiUrl, DISCORD_TOKEN: undefined, DISCORD_PUBLIC_KEY: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer', ...options.config },
+    app,
+    agent,
+    router,
+    redis: options.redis,
+    logger,
+  });
+  await bots.slack!.ready();
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const { port } = app.server.address() as AddressInfo;
+  const system = { userId: '', userName: 'test', channel: 'system' as const };
+  return {
+    app,
+    bots,
+    slack,
+    eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+    url: `http://127.0.0.1:${port}`,
+    async linkedUser(role, slackId, provider = 'slack', workspace = 'T1') {
+      const user = await userCreator(database.prisma, app.context.audit, system, { name: `slack-${role}-${slackId.toLowerCase()}-${Math.random().toString(36).slice(2, 6)}`, role });
+      await identityLinker(database.prisma, app.context.audit, system, user.id, { provider, externalId: slackId, workspace });
+      return user.id;
+    },
+    async close() {
+      await app.close();
+      await slack.close();
+    },
+  };
+}

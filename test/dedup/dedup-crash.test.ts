@@ -1,0 +1,82 @@
+/**
+ * A real crash: a child process ingesting into PostgreSQL is SIGKILLed between commits. The
+ * store must stay consistent (verify clean, exact reference counts, gc refusing), and the
+ * same ingest must resume to a snapshot that restores bit for bit. PostgreSQL only: an
+ * embedded PGlite database cannot be shared with a child process.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Database } from '../../src/db/database.js';
+import { ConflictError } from '../../src/errors.js';
+import { dedupSettingsFromConfig, type DedupSettings } from '../../src/tools/dedup/dedup-settings.js';
+import { collectGarbage } from '../../src/tools/dedup/garbage-collector.js';
+import { ingestTree } from '../../src/tools/dedup/ingest.js';
+import { findSnapshot } from '../../src/tools/dedup/metadata-store.js';
+import { restoreSnapshot } from '../../src/tools/dedup/restore.js';
+import { verifyStore } from '../../src/tools/dedup/verify.js';
+import { postgresBackend } from '../support/test-databases.js';
+import { assertSameTree, buildFixtureTree, referenceCountsExact } from './dedup-fixtures.js';
+
+const backend = postgresBackend();
+
+describe('dedup ingest killed mid-way (PostgreSQL)', { skip: backend ? false : 'set DATABASE_URL to run it', timeout: 180_000 }, () => {
+  let database: Database;
+  let temporary: string;
+  let settings: DedupSettings;
+  let child: ChildProcess | null = null;
+
+  before(async () => {
+    database = await backend!.open();
+    temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-dedup-crash-'));
+    buildFixtureTree(path.join(temporary, 'tree'), ['zod', 'pino', 'ioredis']);
+    settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'store') })!, workers: 2 };
+  });
+  after(async () => {
+    child?.kill('SIGKILL');
+    await database.close();
+    fs.rmSync(temporary, { recursive: true, force: true });
+  });
+
+  it('stays consistent and resumes after SIGKILL', async () => {
+    const [{ name }] = (await database.sql.query<{ name: string }>('SELECT current_database() AS name')) as [{ name: string }];
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const root = path.join(temporary, 'tree');
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'support', 'ingest-child.ts')], {
+      env: { ...process.env, CHILD_DATABASE_URL: url.toString(), CHILD_DEDUP_DIR: settings.storeDirectory, CHILD_ROOT: root },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const snapshot = await findSnapshot(database.sql, 'killed');
+      if (snapshot && snapshot.fileCount > 0) break;
+      if (Date.now() > deadline) assert.fail('the child never committed a batch');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    child = null;
+
+    const killed = (await findSnapshot(database.sql, 'killed'))!;
+    assert.equal(killed.status, 'running');
+    await referenceCountsExact(database);
+    const verified = await verifyStore(database, settings, { snapshot: 'killed' });
+    assert.equal(verified.ok, true, JSON.stringify(verified.issues.slice(0, 3)));
+    await assert.rejects(collectGarbage(database, settings), ConflictError);
+
+    const resumed = await ingestTree(database, settings, { root, snapshot: 'killed' });
+    assert.equal(resumed.resumed, true);
+    assert.equal(resumed.filesResumed, killed.fileCount);
+    await referenceCountsExact(database);
+    const destination = path.join(temporary, 'restored');
+    await restoreSnapshot(database, settings, { snapshot: 'killed', path: '', destination });
+    assertSameTree(root, destination);
+    await collectGarbage(database, settings);
+    assert.equal((await verifyStore(database, settings)).ok, true);
+  });
+});

@@ -58,8 +58,8 @@ export class BotTurns {
   }
 
   /** Handles one chat message; refusals come back as text for the requester only. */
-  async handle(message: ChatMessage): Promise<ChatOutcome> {
-    const outcome = await this.run(message).catch((error: unknown): ChatOutcome => {
+  async handle(message: ChatMessage, onToken?: (delta: string) => void): Promise<ChatOutcome> {
+    const outcome = await this.run(message, onToken).catch((error: unknown): ChatOutcome => {
       const { status, body } = toErrorBody(error);
       if (status >= 500) throw error;
       return { kind: 'refused', reason: body.message };
@@ -68,7 +68,7 @@ export class BotTurns {
     return outcome;
   }
 
-  private async run(message: ChatMessage): Promise<ChatOutcome> {
+  private async run(message: ChatMessage, onToken?: (delta: string) => void): Promise<ChatOutcome> {
     const text = message.text.trim() || 'help';
     if (text.length > MAX_CHAT_TEXT) return { kind: 'refused', reason: `Messages are limited to ${MAX_CHAT_TEXT} characters` };
     const principal = await this.options.identities.resolve(message.account);
@@ -80,14 +80,24 @@ export class BotTurns {
       metadata: { externalIds: message.externalIds },
     });
     if (!posted.created) return { kind: 'duplicate' };
-    const result = await this.options.agent.runTurn({
-      principal,
-      conversationId,
-      text,
-      channel: message.thread.channel,
-      externalIds: message.externalIds,
-      userMessageId: posted.message.id,
-    });
+    // Streamed tokens of this conversation's answer go to the adapter (one message edited on a cadence).
+    const listener = ({ conversationId: streamed, delta }: { conversationId: string; delta: string }) => {
+      if (streamed === conversationId) onToken?.(delta);
+    };
+    if (onToken) this.options.events?.on('agent.token', listener);
+    let result: TurnResult;
+    try {
+      result = await this.options.agent.runTurn({
+        principal,
+        conversationId,
+        text,
+        channel: message.thread.channel,
+        externalIds: message.externalIds,
+        userMessageId: posted.message.id,
+      });
+    } finally {
+      this.options.events?.off('agent.token', listener);
+    }
     return { kind: 'answered', principal, conversationId, result };
   }
 }

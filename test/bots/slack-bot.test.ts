@@ -39,7 +39,7 @@ for (const backend of testBackends()) {
       if (process.env.REDIS_URL) redis = new Redis(process.env.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
       harness = await startSlackTestApp(await database, {
         ...(redis ? { redis } : {}),
-        tools: { toolsets: [coreToolset(await database), testOpsToolset(calls)], allowlist: { slack: { CMAIN: ['*'], CLOCKED: ['test_ops'] } } },
+        tools: { toolsets: [coreToolset(await database), testOpsToolset(calls)], allowlist: { slack: { CMAIN: ['*'], CLOCKED: ['test_ops'], DDM1: ['core'] } } },
       });
     });
     after(async () => {

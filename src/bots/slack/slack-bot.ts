@@ -15,6 +15,7 @@ import type { BotTurns, ChatMessage, ChatOutcome } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
 import { APPROVE_ACTION, DENY_ACTION, escapeSlackText, executionBlocks, turnBlocks } from './slack-blocks.js';
 import { slackLogger } from './slack-logger.js';
+import { ThrottledMessage } from '../throttled-message.js';
 import { slackBlockActionSchema, slackCommandSchema, slackEventEnvelopeSchema, slackMessageEventSchema } from './slack-payloads.js';
 
 type WebClient = InstanceType<typeof App>['client'];
@@ -104,7 +105,9 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       externalIds: { workspace: team, channelId: channel, userId: user, ...(threadTs ? { threadTs } : {}) },
       deliveryId: `slack:command:${trigger}`,
     };
-    const outcome = await turns.handle(message).catch((error: unknown): ChatOutcome => internalError(error, principal.userId));
+    const stream = threadTs ? threadStream(client, channel, threadTs) : undefined;
+    const outcome = await turns.handle(message, stream?.push).catch((error: unknown): ChatOutcome => internalError(error, principal.userId));
+    if (await stream?.settle(outcome)) return;
     if (threadTs || outcome.kind !== 'answered') await reply(outcome, threadTs);
     else await respond({ response_type: 'in_channel', text: outcome.result.message.content.slice(0, 3_000), blocks: turnBlocks(outcome.result) });
   });
@@ -120,6 +123,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     const { user, channel, ts, thread_ts: threadTs } = parsed.data;
     if (!(await dedupe.claim(`slack:event:${eventId}`))) return;
     const root = threadTs ?? ts;
+    const stream = threadStream(client, channel, root);
     const text = parsed.data.text.replace(botUserId ? new RegExp(`<@${botUserId}>`, 'g') : /^\s*<@[A-Z0-9]+>/, '').trim();
     const outcome = await turns.handle({
       account: { provider: 'slack', workspace: team, externalId: user },
@@ -127,8 +131,31 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       text,
       externalIds: { workspace: team, channelId: channel, userId: user, threadTs: root },
       deliveryId: `slack:event:${eventId}`,
-    }).catch((error: unknown): ChatOutcome => internalError(error, user));
+    }, stream.push).catch((error: unknown): ChatOutcome => internalError(error, user));
+    if (await stream.settle(outcome)) return;
     await deliver(client, channel, root, outcome, (message) => whisper(client, channel, user, message, root));
+  };
+
+  // A streamed answer: one message in the thread, edited on a cadence, then replaced by the final answer.
+  const threadStream = (client: WebClient, channel: string, root: string) => {
+    const stream = new ThrottledMessage({
+      post: async (partial) => (await say(client, channel, root, partial))?.ts,
+      edit: async (id, partial) => {
+        await client.chat.update({ channel, ts: id, text: partial.slice(0, 3_000) });
+      },
+    });
+    return {
+      push: (delta: string) => stream.push(delta),
+      /** True when the final answer replaced the streamed message (nothing left to post). */
+      async settle(outcome: ChatOutcome): Promise<boolean> {
+        const streamed = await stream.finish();
+        if (!streamed || outcome.kind !== 'answered') return false;
+        await client.chat
+          .update({ channel, ts: streamed, text: outcome.result.message.content.slice(0, 3_000), blocks: turnBlocks(outcome.result) })
+          .catch((error: unknown) => logger.warn({ err: error, channel }, 'slack final answer not delivered'));
+        return true;
+      },
+    };
   };
 
   const internalError = (error: unknown, who: string): ChatOutcome => {

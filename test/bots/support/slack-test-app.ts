@@ -7,7 +7,7 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { adminBootstrapper, identityLinker, userCreator } from '../../../src/actions/users.js';
-import { AgentService } from '../../../src/agents/agent-service.js';
+import { AgentService, type AgentModel } from '../../../src/agents/agent-service.js';
 import type { Role } from '../../../src/auth/roles.js';
 import { startBots, type BotsConfig, type RunningBots } from '../../../src/bots/bot-wiring.js';
 import type { Database } from '../../../src/db/database.js';
@@ -33,14 +33,14 @@ export interface SlackTestApp {
 }
 
 /** Starts app + bots + fake Slack. */
-export async function startSlackTestApp(database: Database, options: { tools?: AppDeps['tools']; redis?: Redis; config?: Partial<BotsConfig> } = {}): Promise<SlackTestApp> {
+export async function startSlackTestApp(database: Database, options: { tools?: AppDeps['tools']; redis?: Redis; config?: Partial<BotsConfig>; model?: AgentModel } = {}): Promise<SlackTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const slack = await startFakeSlack();
   const router = Router();
   const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}) });
   await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
   await app.tools.start();
-  const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events });
+  const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
   const bots = startBots({
     config: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_APP_TOKEN: undefined, SLACK_API_URL: slack.apiUrl, DISCORD_TOKEN: undefined, DISCORD_PUBLIC_KEY: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer', ...options.config },
     app,

@@ -52,7 +52,8 @@ async function admin(statement: string): Promise<void> {
 }
 
 async function load(options: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  // The load generator runs in its own worker thread, so it does not share the server's event loop.
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,

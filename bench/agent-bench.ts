@@ -14,7 +14,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { getLlama, LlamaChatSession, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
-import pg from 'pg';
+import { adminStatement, benchDatabaseUrl } from './support/bench-database.js';
 import { pino } from 'pino';
 import { adminBootstrapper } from '../src/actions/users.js';
 import { LlamaCppChatModel } from '../src/agents/providers/llama-cpp-chat-model.js';
@@ -23,7 +23,6 @@ import { openMigratedDatabase } from '../src/db/database.js';
 import type { LocalModelRuntime, SequenceLease } from '../src/inference/inference-contract.js';
 import { createApp } from '../src/server/app.js';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const MODEL = path.resolve(import.meta.dirname, '../../shared/models/stories260K.gguf');
@@ -33,19 +32,10 @@ const FLOOR = { routedP99Ms: 50, providerOverheadPercent: 10, auditEventsPerSeco
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BASE_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 async function routedCommand(url: string, token: string) {
   const run = async (options: autocannon.Options) => {
-    const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+    // The load generator runs in its own worker thread, not on the server's event loop.
+    const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
     return { requestsPerSecond: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx };
   };
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -141,11 +131,9 @@ async function auditRate(audit: AuditLog) {
   return { groupCommitEventsPerSecond: Math.round(concurrent), oneAtATimeEventsPerSecond: Math.round(sequential), ratio: round(concurrent / sequential, 1) };
 }
 
-await admin(`DROP DATABASE IF EXISTS ${DATABASE_NAME}`);
-await admin(`CREATE DATABASE ${DATABASE_NAME}`);
-const url = new URL(BASE_URL);
-url.pathname = `/${DATABASE_NAME}`;
-const { database } = await openMigratedDatabase({ backend: 'postgres', url: url.toString(), poolSize: 10 }, true);
+await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME}`);
+await adminStatement(`CREATE DATABASE ${DATABASE_NAME}`);
+const { database } = await openMigratedDatabase({ backend: 'postgres', url: benchDatabaseUrl(DATABASE_NAME), poolSize: 10 }, true);
 try {
   const logger = pino({ level: 'silent' });
   const app = createApp({
@@ -181,5 +169,5 @@ try {
   process.stdout.write(JSON.stringify(figures) + '\n');
 } finally {
   await database.close();
-  await admin(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
+  await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
 }

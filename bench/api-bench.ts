@@ -12,14 +12,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import express from 'express';
-import pg from 'pg';
 import { pino } from 'pino';
 import { adminBootstrapper, tokenMinter, userCreator } from '../src/actions/users.js';
 import { openMigratedDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
 import { createApp } from '../src/server/app.js';
+import { adminStatement, benchDatabaseUrl } from './support/bench-database.js';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
@@ -33,22 +32,6 @@ interface Figures {
   p99Ms: number;
   non2xx: number;
   errors: number;
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BASE_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 async function load(options: autocannon.Options): Promise<Figures> {
@@ -69,8 +52,8 @@ async function listen(server: Server): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  await admin(`CREATE DATABASE ${DATABASE_NAME}`);
-  const { database } = await openMigratedDatabase({ backend: 'postgres', url: databaseUrl(DATABASE_NAME), poolSize: 20 });
+  await adminStatement(`CREATE DATABASE ${DATABASE_NAME}`);
+  const { database } = await openMigratedDatabase({ backend: 'postgres', url: benchDatabaseUrl(DATABASE_NAME), poolSize: 20 });
   // The real logger (one JSON line per request) into /dev/null: its cost is part of the figure.
   const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
   const app = createApp({
@@ -146,7 +129,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => ceilingServer.close(resolve));
     await app.context.audit.flush().catch(() => undefined);
     await database.close();
-    await admin(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
+    await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
   }
 }
 

@@ -12,7 +12,7 @@ import { ValidationError } from '../errors.js';
 import { AuditIndexer } from './audit-indexer.js';
 import { contentTypeForFile, parseDocument } from './document-parsers.js';
 import { searchKnowledge, type KnowledgeQuery, type Passage } from './hybrid-search.js';
-import { ingestDocument, reindexDocument, updateDocument, type DocumentChanges, type IngestResult } from './knowledge-indexer.js';
+import { ingestDocument, updateDocument, type DocumentChanges, type IngestResult } from './knowledge-indexer.js';
 import type { ChunkingOptions } from './structure-chunker.js';
 
 /** Limits and chunking; defaults suit runbooks. */
@@ -86,11 +86,6 @@ export class KnowledgeBase {
       throw new ValidationError(`The document is above the ${this.maxDocumentBytes / 1024 / 1024} MB limit`);
     }
     return updateDocument(this.database, this.embedder, documentId, changes, this.options.chunking);
-  }
-
-  /** Rebuilds the passages of a document (after an embedding model change). */
-  reindex(documentId: string): Promise<number> {
-    return reindexDocument(this.database, this.embedder, documentId, this.options.chunking);
   }
 
   /** Hybrid passage search. */

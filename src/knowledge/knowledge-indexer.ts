@@ -127,17 +127,6 @@ export async function ingestDocument(
   });
 }
 
-/** Rebuilds the passages of a stored document (after an embedder change). */
-export async function reindexDocument(database: Database, embedder: Embedder, documentId: string, options: ChunkingOptions = {}): Promise<number> {
-  const rows = await database.sql.query<{ title: string; content: string }>('SELECT title, content FROM documents WHERE id = $1', [documentId]);
-  const document = rows[0];
-  if (!document) throw new NotFoundError('Document');
-  const chunks = chunkText(document.content, options);
-  const vectors = await embedChunks(embedder, document.title, chunks);
-  await database.sql.transaction((tx) => replaceChunks(tx, documentId, document.title, chunks, vectors, embedder));
-  return chunks.length;
-}
-
 /** Fields a REST update may change. */
 export interface DocumentChanges {
   title?: string | undefined;

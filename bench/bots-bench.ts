@@ -3,32 +3,36 @@
  * Express server → identity → conversation → routed read tool (system_status) → answer posted
  * to a fake Slack Web API over real HTTP. Baseline in the same run: Bolt's bare receiver
  * acking an empty command. 50 concurrent; one JSON line with p50/p99 to ack and to the answer.
+ * The load generator and the fake Slack run in a worker thread (bench/support/bots-load-worker.ts),
+ * so the server's event loop is the app's alone, as in production where Slack is remote.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import bolt from '@slack/bolt';
 import express from 'express';
 import pg from 'pg';
 import { openMigratedDatabase } from '../src/db/database.js';
-import { postToSlackEndpoint, slashCommandBody, type SlackCall } from '../test/bots/support/fake-slack.js';
 import { SIGNING_SECRET, startSlackTestApp } from '../test/bots/support/slack-test-app.js';
+import type { LoadFigures, LoadTask } from './support/bots-load-worker.js';
 
 const CONCURRENCY = 50;
 const COMMANDS = Number(process.env.BENCH_BOTS_COMMANDS ?? 500);
 const WARMUP = 50;
+/** The server's bound on turns after their ack (SLACK_CONCURRENT_TURNS, default 32 as in config.ts). */
+const CONCURRENT_TURNS = Number(process.env.SLACK_CONCURRENT_TURNS ?? 32);
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 100) / 100;
 };
 
-async function drive(count: number, send: (index: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < count) await send(next++);
-  }));
-  return count / ((performance.now() - started) / 1000);
+/** Runs one load task in the worker and waits for its figures. */
+async function load(worker: Worker, task: Omit<LoadTask, 'secret' | 'count' | 'warmup' | 'concurrency'>): Promise<LoadFigures> {
+  worker.postMessage({ ...task, secret: SIGNING_SECRET, count: COMMANDS, warmup: WARMUP, concurrency: CONCURRENCY } satisfies LoadTask);
+  const [figures] = (await once(worker, 'message')) as [LoadFigures];
+  return figures;
 }
 
 async function adminQuery(url: string, statement: string): Promise<void> {
@@ -58,50 +62,24 @@ async function main(): Promise<void> {
   const url = base ? Object.assign(new URL(base), { pathname: `/${name}` }).toString() : undefined;
   if (base) await adminQuery(base, `CREATE DATABASE ${name}`);
   const { database } = await openMigratedDatabase(url ? { backend: 'postgres', url, poolSize: 20 } : { backend: 'pglite' });
-  const harness = await startSlackTestApp(database);
+  // Loader hooks of the main thread do not reach worker threads on Node 20: register tsx in it first.
+  const entry = new URL('./support/bots-load-worker.ts', import.meta.url).href;
+  const worker = new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  const [{ apiUrl }] = (await once(worker, 'message')) as [{ apiUrl: string }];
+  const harness = await startSlackTestApp(database, { config: { SLACK_API_URL: apiUrl, SLACK_CONCURRENT_TURNS: CONCURRENT_TURNS } });
   await harness.linkedUser('operator', 'UBENCH');
-  const finals = new Map<string, (call: SlackCall) => void>();
-  harness.slack.listeners.add((call) => {
-    if (call.method === 'chat.postMessage' && call.params.thread_ts) finals.get(String(call.params.channel))?.(call);
-  });
-  const vigieAck: number[] = [];
-  const vigieFinal: number[] = [];
-  let failures = 0;
-  const sendVigie = (record: boolean) => async (index: number) => {
-    const channel = `CB${record ? 'M' : 'W'}${index}`;
-    const answered = new Promise<number>((resolve) => finals.set(channel, (call) => resolve(call.at)));
-    const body = slashCommandBody({ user: 'UBENCH', channel, text: 'status', trigger: `bench-${record}-${index}-${Date.now()}`, responseUrl: `${harness.slack.url}/response/${index}` });
-    const started = performance.now();
-    const response = await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded');
-    const acked = performance.now();
-    if (response.status !== 200) failures += 1;
-    const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 30_000).unref());
-    const finished = await Promise.race([answered, timeout]);
-    finals.delete(channel);
-    if (Number.isNaN(finished)) failures += 1;
-    if (record) {
-      vigieAck.push(acked - started);
-      if (!Number.isNaN(finished)) vigieFinal.push(finished - started);
-    }
-  };
-  await drive(WARMUP, sendVigie(false));
-  const vigieRate = await drive(COMMANDS, sendVigie(true));
+  const measured = await load(worker, { url: harness.eventsUrl, kind: 'vigie' });
   await harness.close();
   await database.close();
   if (base) await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 
   const bare = await bareBolt();
-  const bareAck: number[] = [];
-  const sendBare = (record: boolean) => async (index: number) => {
-    const body = slashCommandBody({ user: 'UBENCH', text: '', trigger: `bare-${index}`, responseUrl: 'http://127.0.0.1:9/none' });
-    const started = performance.now();
-    const response = await postToSlackEndpoint(bare.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded');
-    if (response.status !== 200) failures += 1;
-    if (record) bareAck.push(performance.now() - started);
-  };
-  await drive(WARMUP, sendBare(false));
-  const bareRate = await drive(COMMANDS, sendBare(true));
+  const bareFigures = await load(worker, { url: bare.url, kind: 'bare' });
   await bare.close();
+  worker.postMessage('close');
+  const failures = measured.failures + bareFigures.failures;
+  const [vigieAck, vigieFinal, bareAck] = [measured.ack, measured.final, bareFigures.ack];
+  const [vigieRate, bareRate] = [measured.commandsPerSecond, bareFigures.commandsPerSecond];
 
   const vigie = { commandsPerSecond: Math.round(vigieRate), ackP50Ms: percentile(vigieAck, 50), ackP99Ms: percentile(vigieAck, 99), finalP50Ms: percentile(vigieFinal, 50), finalP99Ms: percentile(vigieFinal, 99) };
   const baseline = { commandsPerSecond: Math.round(bareRate), ackP50Ms: percentile(bareAck, 50), ackP99Ms: percentile(bareAck, 99) };
@@ -110,6 +88,7 @@ async function main(): Promise<void> {
       suite: 'bots',
       backend: database.backend,
       concurrency: CONCURRENCY,
+      concurrentTurns: CONCURRENT_TURNS,
       commands: COMMANDS,
       failures,
       vigie,

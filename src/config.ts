@@ -51,6 +51,8 @@ export const configSchema = z.object({
   QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: booleanFlag(false),
   QOS_DEFAULT_LINK_RATE: z.string().regex(/^\d+(?:\.\d+)?\s*[kmg]?bit$/i, 'must look like 100mbit or 1gbit').default('1gbit'),
   QOS_NETNS: optionalString.pipe(z.string().regex(/^[\w.-]{1,64}$/, 'must be a network namespace name').optional()),
+  // How long an apply/rollback waits for its interface (held by another one, on any node) before failing busy.
+  QOS_LOCK_WAIT_SECONDS: positiveInt(60, 100),
   // Realtime gateway (issue 3): per-socket client events per minute, largest event payload.
   SOCKET_EVENTS_PER_MINUTE: positiveInt(600),
   SOCKET_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024, 1024 * 1024),
@@ -70,6 +72,9 @@ export const configSchema = z.object({
   LLM_QUEUE_DEPTH: z.coerce.number().int().min(0).max(10_000).default(32),
   LLM_GPU: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']).default('auto'),
   EMBEDDING_MODEL: optionalString,
+  // Grammar-constrained model passes (with LLM_MODEL): time budget in ms, queue wait included; 0 turns the pass off.
+  SERVICES_DRAFT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(1_500),
+  QOS_INTENT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   // Dedup store (src/tools/dedup): atom directory (default DATA_DIR/dedup), workers (0 = one per core), chunking.
   DEDUP_DIR: optionalString,
   DEDUP_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
@@ -92,13 +97,20 @@ export const configSchema = z.object({
   // Chat bots (issue 5): Slack over the HTTP Events API on our server; unmapped users' policy.
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString,
+  // Socket Mode (on the node holding the lease) takes an app-level token, never the bot token.
+  SLACK_APP_TOKEN: optionalString.pipe(z.string().regex(/^xapp-[\w-]+$/, 'must be an app-level token (xapp-…)').optional()),
   SLACK_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
+  // Slack turns running at once per node after their ack (more wait their turn, so acks stay fast under bursts).
+  SLACK_CONCURRENT_TURNS: positiveInt(32, 1_000),
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,
   DISCORD_PUBLIC_KEY: optionalString,
   DISCORD_API_URL: optionalString,
   DISCORD_GUILD_ID: optionalString,
+  // Discord gateway (with DISCORD_TOKEN): message commands with this prefix or a mention, in these channels (ids, `dm`, `*`; unset = all).
+  DISCORD_GATEWAY: booleanFlag(true),
+  DISCORD_COMMAND_PREFIX: optionalString.pipe(z.string().regex(/^\S{1,32}$/, 'must be 1 to 32 characters without spaces, e.g. !vigie').default('!vigie')),
+  DISCORD_CHANNELS: optionalString.pipe(z.string().regex(/^\s*(?:\*|dm|\d{1,25})(?:\s*,\s*(?:\*|dm|\d{1,25}))*\s*$/i, 'must be comma-separated channel ids, "dm" or "*"').optional()),
   BOTS_UNMAPPED_USERS: z.enum(['viewer', 'refuse']).default('viewer'),
 });
 

@@ -52,7 +52,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // Tool pipeline (registry, approvals, durable jobs on BullMQ with REDIS_URL) and the agent.
   const audit = new AuditLog(database.sql);
   const events = new DomainEvents();
-  const toolsetDependencies: ToolsetDependencies = { config, database, logger, audit, events, embedder, knowledge };
+  const localModel = inference.chat ?? undefined;
+  const toolsetDependencies: ToolsetDependencies = { config, database, logger, audit, events, embedder, knowledge, localModel };
   // Slack signs raw request bodies: its endpoint is mounted before /api's JSON parsing and token auth.
   const botRouter = Router();
   const app = createApp({
@@ -67,6 +68,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     embedder,
     knowledge,
     models: inference,
+    localModel,
     healthContributors: { embedder: () => inference.health() },
     tools: {
       toolsets: createToolsets(toolsetDependencies),
@@ -78,7 +80,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
   await app.tools.start();
   const agent = startAgent(app, config, logger, inference.chat ?? undefined);
-  startBots({ config, app, agent: agent.agent, router: botRouter, redis, logger });
+  const bots = startBots({ config, app, agent: agent.agent, router: botRouter, redis, logger });
   // Realtime gateway on the same HTTP server (Redis adapter with REDIS_URL, else single-node mode).
   const gateway = createRealtimeGateway({
     server: app.server,
@@ -116,6 +118,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       stopping ??= (async () => {
         logger.info('shutting down');
         agent.detach();
+        // Hands the Discord gateway lease to another node at once instead of after its expiry.
+        await bots.discordGateway?.stop();
+        // Same for the Slack Socket Mode lease.
+        await bots.slack?.stop();
         await gateway.close();
         await app.close();
         await inference.dispose();
@@ -128,6 +134,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   };
 }
 
+/** Longest a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
 /** `vigie start`: starts and stops cleanly on SIGTERM/SIGINT. */
 export async function runServer(): Promise<void> {
   const config = loadConfig();
@@ -135,6 +144,11 @@ export async function runServer(): Promise<void> {
   const running = await startServer(config, logger);
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'signal received');
+    // A dependency that never answers (a dead database or Redis) must not keep the process alive.
+    setTimeout(() => {
+      logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     running.stop().then(
       () => process.exit(0),
       (error: unknown) => {

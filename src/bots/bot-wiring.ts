@@ -14,18 +14,21 @@ import { BotTurns } from './bot-turns.js';
 import { memoryDeliveryDedupe, redisDeliveryDedupe } from './delivery-dedupe.js';
 import { createSlackBot, type SlackBot } from './slack/slack-bot.js';
 import { createDiscordBot } from './discord/discord-bot.js';
+import { startDiscordGateway, type DiscordGatewayConfig, type RunningDiscordGateway } from './discord/discord-gateway-wiring.js';
 
 /** The configuration the bots read. */
-export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'>;
+export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'> & DiscordGatewayConfig & Partial<Pick<Config, 'SLACK_CONCURRENT_TURNS'>>;
 
 /** The running adapters. */
 export interface RunningBots {
   slack?: SlackBot | undefined;
   discord?: ReturnType<typeof createDiscordBot> | undefined;
+  /** The Discord gateway (message commands) and its connection lease; stop() on shutdown. */
+  discordGateway?: RunningDiscordGateway | undefined;
 }
 
 /** Starts the configured adapters on `router` (mounted by createApp before /api). */
-export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<AgentService, 'runTurn'>; router: Router; redis?: Redis | undefined; logger: Logger }): RunningBots {
+export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<AgentService, 'runTurn'>; router: Router; redis?: Redis | undefined; logger: Logger; /** Slack Socket Mode lease lifetime (tests shorten failover). */ slackLeaseTtlMs?: number }): RunningBots {
   const { config, app, logger } = deps;
   const turns = new BotTurns({
     prisma: app.context.database.prisma,
@@ -36,13 +39,32 @@ export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<Agen
   });
   const dedupe = deps.redis ? redisDeliveryDedupe(deps.redis) : memoryDeliveryDedupe();
   const running: RunningBots = {};
-  if (config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET) {
-    running.slack = createSlackBot({ botToken: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET, apiUrl: config.SLACK_API_URL, router: deps.router, turns, approvals: app.tools.approvals, dedupe, logger });
+  // HTTP Events API with the signing secret, Socket Mode with the app token, or both (see README).
+  if (config.SLACK_BOT_TOKEN && (config.SLACK_SIGNING_SECRET || config.SLACK_APP_TOKEN)) {
+    running.slack = createSlackBot({
+      botToken: config.SLACK_BOT_TOKEN,
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      appToken: config.SLACK_APP_TOKEN,
+      apiUrl: config.SLACK_API_URL,
+      router: deps.router,
+      redis: deps.redis,
+      leaseTtlMs: deps.slackLeaseTtlMs,
+      registry: app.metrics,
+      afterAck: { concurrency: config.SLACK_CONCURRENT_TURNS ?? 32 },
+      turns,
+      approvals: app.tools.approvals,
+      dedupe,
+      logger,
+    });
     const slack = running.slack;
+    const transports = [config.SLACK_SIGNING_SECRET ? 'events, commands and interactions at /slack/events' : null, config.SLACK_APP_TOKEN ? 'Socket Mode on the node holding the slack-socket-mode lease' : null];
     // auth.test at start-up, retried with backoff: Slack being down at boot never crashes us.
     const initialize = (attempt: number) => {
       slack.ready().then(
-        () => logger.info('slack enabled: events, commands and interactions at /slack/events'),
+        () => {
+          logger.info(`slack enabled: ${transports.filter(Boolean).join('; ')}`);
+          slack.socketMode?.start();
+        },
         (error: unknown) => {
           const delay = Math.min(60_000, 1_000 * 2 ** attempt);
           logger.error({ err: error, retryInMs: delay }, 'slack start-up check (auth.test) failed; retrying');
@@ -51,9 +73,8 @@ export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<Agen
       );
     };
     initialize(0);
-    if (config.SLACK_APP_TOKEN) logger.warn('SLACK_APP_TOKEN is set but Socket Mode is not supported yet: using the HTTP Events API');
   } else {
-    logger.info('slack disabled: SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET not set');
+    logger.info('slack disabled: SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) not set');
   }
   if (config.DISCORD_PUBLIC_KEY) {
     try {
@@ -77,5 +98,6 @@ export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<Agen
   } else {
     logger.info('discord disabled: DISCORD_PUBLIC_KEY not set');
   }
+  running.discordGateway = startDiscordGateway({ config, turns, approvals: app.tools.approvals, dedupe, redis: deps.redis, logger, registry: app.metrics });
   return running;
 }

@@ -1,11 +1,12 @@
 /**
  * The message pane: stored messages (deduplicated by id, so a socket echo, an ack and a
  * catch-up never show one message twice), pending sends, streamed assistant tokens and
- * tool-execution cards.
+ * tool-execution cards (service search results as service cards).
  */
 import type { MessageView } from '../actions/conversation-views.js';
 import type { ExecutionView } from '../server/realtime/event-maps.js';
 import { byId, element, shortTime } from './dom.js';
+import { buildView, serviceCardsOf, serviceCardsView } from './service-cards-view.js';
 
 /** Decides and acts on an execution (wired to the socket by main). */
 export type ExecutionDecider = (executionId: string, decision: 'approve' | 'deny') => Promise<string | null>;
@@ -22,7 +23,10 @@ export function toolCard(execution: ExecutionView, canDecide: boolean, decide: E
     element('pre', { text: JSON.stringify(execution.arguments ?? {}, null, 2) }),
     element('div', { className: 'meta', text: `requested by ${requestedBy}` }),
   );
-  if (execution.result !== undefined && execution.result !== null) {
+  // Service search results are shown as cards; other results as (bounded) JSON.
+  const cards = serviceCardsOf(execution.result);
+  if (cards) card.append(buildView(serviceCardsView(cards)));
+  else if (execution.result !== undefined && execution.result !== null) {
     const result = JSON.stringify(execution.result, null, 2);
     card.append(element('pre', { text: result.length > 2_000 ? `${result.slice(0, 2_000)}…` : result }));
   }

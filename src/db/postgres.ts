@@ -2,6 +2,7 @@
  * PostgreSQL backend: one pg Pool shared by Prisma (through @prisma/adapter-pg) and our
  * own raw SQL, so there is one set of connections to size and to close.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -23,6 +24,11 @@ export function postgresRunner(pool: pg.Pool): SqlRunner {
     },
     async query<Row>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as Row[];
+    },
+    async queryPrepared<Row>(sql: string, params: unknown[] = []) {
+      // The name is the text's digest: pg prepares it once per pooled connection.
+      const name = `vigie_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+      return (await pool.query({ name, text: sql, values: params })).rows as Row[];
     },
     async transaction(work, lockKey) {
       const client = await pool.connect();

@@ -40,7 +40,7 @@ import type { ModelsStatusProvider } from '../inference/inference-service.js';
 import { dedupSettingsFromConfig, type DedupConfig } from '../tools/dedup/dedup-settings.js';
 import { commandRoutes } from './routes/command-routes.js';
 import { KnowledgeBase } from '../knowledge/knowledge-base.js';
-import type { Embedder } from '../inference/inference-contract.js';
+import type { Embedder, LocalModelRuntime } from '../inference/inference-contract.js';
 import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
@@ -68,6 +68,8 @@ export interface AppDeps {
   registry?: Registry;
   /** Local inference status for GET /api/models and its metrics (src/inference); absent: backend `none`. */
   models?: ModelsStatusProvider;
+  /** The shared local model for grammar-constrained passes (service drafts, QoS intents); absent: rules only. */
+  localModel?: LocalModelRuntime;
   /** Folder of the bundled web console served at `/` (default: dist/console). */
   consoleDirectory?: string;
   /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
@@ -198,9 +200,9 @@ export function createApp(deps: AppDeps): App {
   auditRoutes(routes, context);
   networkRoutes(routes, context, { config, metrics: metrics.registry, logger });
   dedupRoutes(routes, context, { settings: dedupSettingsFromConfig(config), registry: metrics.registry, logger });
-  qosRoutes(routes, context, { config, tools, registry: metrics.registry, logger });
+  qosRoutes(routes, context, { config, tools, registry: metrics.registry, logger, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
   modelRoutes(routes, deps.models, metrics.registry);
-  serviceRoutes(routes, context, { registry: metrics.registry, embedder: knowledge.embedder });
+  serviceRoutes(routes, context, { registry: metrics.registry, embedder: knowledge.embedder, config, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
 

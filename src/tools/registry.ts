@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
-import type { Embedder } from '../inference/inference-contract.js';
+import type { Embedder, LocalModelRuntime } from '../inference/inference-contract.js';
 import type { Toolset } from './tool-contract.js';
 import { coreToolset } from './core/core-toolset.js';
 import { networkToolset } from './network/network-toolset.js';
@@ -26,6 +26,8 @@ export interface ToolsetDependencies {
   events: DomainEvents;
   /** The process's embedder (service search vectors); default: the built-in lexical one. */
   embedder?: Embedder;
+  /** The shared local model (LLM_MODEL), for grammar-constrained passes (service drafts, QoS intents); absent without one. */
+  localModel?: LocalModelRuntime;
   /** The knowledge base behind `knowledge_search` (the same one the REST API uses). */
   knowledge?: KnowledgeBase;
   /** The registry's last prerequisite check, for `system_status` (set once the registry exists). */

@@ -9,6 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import type { KeyObject } from 'node:crypto';
 import { turnMessages } from '../../src/bots/discord/discord-render.js';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
+import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
+import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { testBackends } from '../support/test-databases.js';
 import { testOpsToolset, type ToolCalls } from '../agents/support/test-toolsets.js';
 import { discordKeys, discordSignature, startFakeDiscord, type FakeDiscord } from './support/fake-discord.js';
@@ -58,6 +60,7 @@ for (const backend of testBackends()) {
       url = `${harness.url}/discord/interactions`;
     });
     after(async () => {
+      await harness?.bots.discordGateway?.stop();
       await harness?.close();
       await discord?.close();
       await (await database).close();
@@ -113,6 +116,23 @@ for (const backend of testBackends()) {
       const update = await edited(approved.token);
       assert.match(JSON.stringify(update.body), /Approved by/);
       assert.deepEqual(calls.restarts.filter((service) => service === 'nginx-discord'), ['nginx-discord']);
+    });
+
+    it('answers /vigie kb with the Sources embed, and sees a thread as its parent channel', async () => {
+      const db = await database;
+      await new KnowledgeBase(db, createLexicalEmbedder()).ingestBytes({ bytes: Buffer.from('# VPN outage\n\nRestart the IPsec tunnel on the edge firewall, then check the phase 2 counters.\n'), contentType: 'text/markdown', title: 'VPN outage' });
+      const user = snowflake();
+      const payload = interaction(user, { type: 2, channel_id: '700000000000000009', channel: { type: 11, parent_id: '700000000000000001' }, data: { name: 'vigie', options: [{ name: 'kb', type: 1, options: [{ name: 'text', value: 'ipsec tunnel' }] }] } });
+      assert.deepEqual((await send(payload)).body, { type: 5 });
+      const reply = await edited(payload.token);
+      assert.match(String(reply.body.content), /knowledge_search found 1 passage/);
+      const [embed] = reply.body.embeds as Array<{ title: string; fields: Array<{ name: string }> }>;
+      assert.equal(embed!.title, 'Sources');
+      assert.equal(embed!.fields[0]!.name, '[1] VPN outage');
+      const conversation = await db.prisma.conversation.findFirstOrThrow({ where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000009:${user}` } });
+      const execution = await db.prisma.execution.findFirstOrThrow({ where: { conversationId: conversation.id } });
+      assert.equal((execution.externalIds as Record<string, string>).channelId, '700000000000000001');
+      assert.equal((execution.externalIds as Record<string, string>).threadId, '700000000000000009');
     });
 
     it('rejects malformed interactions with a clear error', async () => {

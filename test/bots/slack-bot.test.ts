@@ -78,6 +78,21 @@ for (const backend of testBackends()) {
       assert.equal((execution.externalIds as Record<string, string>).channelId, 'CMAIN');
     });
 
+    it('renders a knowledge search as cited passages and linked sources, not JSON', async () => {
+      const user = uid('UOP');
+      await harness.linkedUser('operator', user);
+      const topic = `zephyr${run}`;
+      await harness.app.context.knowledge.ingestBytes({ bytes: Buffer.from(`When the ${topic} router flaps, check BGP timers first.`), contentType: 'text/plain', title: `${topic} runbook`, sourceUrl: `https://wiki.example/${topic}` });
+      await command(user, `kb ${topic}`);
+      const parent = await parentOf(user, topic);
+      const answer = await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === parent.response.ts);
+      const blocks = JSON.stringify(answer.params.blocks);
+      assert.match(blocks, /Knowledge base\* · 1 passage/);
+      assert.match(blocks, /\*\[1\]\* When the zephyr\w+ router flaps/);
+      assert.match(blocks, new RegExp(`<https://wiki\\.example/${topic}\\|${topic} runbook>`));
+      assert.ok(!blocks.includes('"citations"') && !blocks.includes('```'), 'no JSON dump');
+    });
+
     it('keeps a thread in one conversation and never runs a retried delivery twice', async () => {
       const user = uid('UOP');
       await harness.linkedUser('operator', user);

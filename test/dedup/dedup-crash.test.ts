@@ -6,48 +6,37 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Database } from '../../src/db/database.js';
 import { ConflictError } from '../../src/errors.js';
-import { dedupSettingsFromConfig, type DedupSettings } from '../../src/tools/dedup/dedup-settings.js';
 import { collectGarbage } from '../../src/tools/dedup/garbage-collector.js';
 import { ingestTree } from '../../src/tools/dedup/ingest.js';
 import { findSnapshot } from '../../src/tools/dedup/metadata-store.js';
 import { restoreSnapshot } from '../../src/tools/dedup/restore.js';
 import { verifyStore } from '../../src/tools/dedup/verify.js';
 import { postgresBackend } from '../support/test-databases.js';
-import { assertSameTree, buildFixtureTree, referenceCountsExact } from './dedup-fixtures.js';
+import { assertSameTree, closeDedupWorkspace, openDedupWorkspace, referenceCountsExact, type DedupWorkspace } from './dedup-fixtures.js';
 
 const backend = postgresBackend();
 
 describe('dedup ingest killed mid-way (PostgreSQL)', { skip: backend ? false : 'set DATABASE_URL to run it', timeout: 180_000 }, () => {
-  let database: Database;
-  let temporary: string;
-  let settings: DedupSettings;
+  let { database, temporary, tree, settings } = {} as DedupWorkspace;
   let child: ChildProcess | null = null;
 
   before(async () => {
-    database = await backend!.open();
-    temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-dedup-crash-'));
-    buildFixtureTree(path.join(temporary, 'tree'), ['zod', 'pino', 'ioredis']);
-    settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'store') })!, workers: 2 };
+    ({ database, temporary, tree, settings } = await openDedupWorkspace(backend!, 'vigie-dedup-crash-', { packages: ['zod', 'pino', 'ioredis'] }));
   });
   after(async () => {
     child?.kill('SIGKILL');
-    await database.close();
-    fs.rmSync(temporary, { recursive: true, force: true });
+    await closeDedupWorkspace({ database, temporary });
   });
 
   it('stays consistent and resumes after SIGKILL', async () => {
     const [{ name }] = (await database.sql.query<{ name: string }>('SELECT current_database() AS name')) as [{ name: string }];
     const url = new URL(process.env.DATABASE_URL!);
     url.pathname = `/${name}`;
-    const root = path.join(temporary, 'tree');
     child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'support', 'ingest-child.ts')], {
-      env: { ...process.env, CHILD_DATABASE_URL: url.toString(), CHILD_DEDUP_DIR: settings.storeDirectory, CHILD_ROOT: root },
+      env: { ...process.env, CHILD_DATABASE_URL: url.toString(), CHILD_DEDUP_DIR: settings.storeDirectory, CHILD_ROOT: tree },
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child!.once('exit', resolve));
@@ -69,13 +58,13 @@ describe('dedup ingest killed mid-way (PostgreSQL)', { skip: backend ? false : '
     assert.equal(verified.ok, true, JSON.stringify(verified.issues.slice(0, 3)));
     await assert.rejects(collectGarbage(database, settings), ConflictError);
 
-    const resumed = await ingestTree(database, settings, { root, snapshot: 'killed' });
+    const resumed = await ingestTree(database, settings, { root: tree, snapshot: 'killed' });
     assert.equal(resumed.resumed, true);
     assert.equal(resumed.filesResumed, killed.fileCount);
     await referenceCountsExact(database);
     const destination = path.join(temporary, 'restored');
     await restoreSnapshot(database, settings, { snapshot: 'killed', path: '', destination });
-    assertSameTree(root, destination);
+    assertSameTree(tree, destination);
     await collectGarbage(database, settings);
     assert.equal((await verifyStore(database, settings)).ok, true);
   });

@@ -2,14 +2,18 @@
  * Test trees for the dedup suite: a bounded slice of this project's real node_modules
  * (thousands of real files; the full tree runs in bench:dedup), random binary files,
  * duplicates, edge cases (empty, one byte, multi-chunk, modes, links, a link loop, a FIFO),
- * and a byte-for-byte tree comparison used after every restore.
+ * a byte-for-byte tree comparison used after every restore, and the per-suite workspace
+ * (fresh database, temporary directory, fixture tree, store settings) the store suites share.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Database } from '../../src/db/database.js';
+import { dedupSettingsFromConfig, type DedupSettings } from '../../src/tools/dedup/dedup-settings.js';
+import type { TestBackend } from '../support/test-databases.js';
 
 const REPOSITORY = path.resolve(import.meta.dirname, '../..');
 /** Real packages copied into the fixture tree (a few thousand files in all). */
@@ -86,4 +90,27 @@ export async function referenceCountsExact(database: Database): Promise<void> {
       WHERE a.ref_count <> coalesce(c.n, 0)`,
   );
   assert.equal(rows.length, 0, 'reference counts match the file lists');
+}
+
+/** What a dedup store suite works in; `tree` is the fixture tree, the store lives in `temporary/store`. */
+export interface DedupWorkspace {
+  database: Database;
+  temporary: string;
+  tree: string;
+  settings: DedupSettings;
+}
+
+/** Opens a fresh database on `backend`, a temporary directory named `prefix…`, the fixture tree of `packages` and 2-worker store settings. */
+export async function openDedupWorkspace(backend: TestBackend, prefix: string, options: { packages?: string[]; settings?: Partial<DedupSettings> } = {}): Promise<DedupWorkspace> {
+  const temporary = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const tree = path.join(temporary, 'tree');
+  buildFixtureTree(tree, options.packages);
+  const settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'store') })!, workers: 2, ...options.settings };
+  return { database: await backend.open(), temporary, tree, settings };
+}
+
+/** Closes (and drops) the workspace's database and removes its directory; safe on a half-opened one. */
+export async function closeDedupWorkspace(workspace: Partial<DedupWorkspace>): Promise<void> {
+  await workspace.database?.close();
+  if (workspace.temporary) fs.rmSync(workspace.temporary, { recursive: true, force: true });
 }

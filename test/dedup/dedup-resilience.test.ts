@@ -5,12 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Database } from '../../src/db/database.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
-import { dedupSettingsFromConfig, type DedupSettings } from '../../src/tools/dedup/dedup-settings.js';
 import { collectGarbage } from '../../src/tools/dedup/garbage-collector.js';
 import { ingestTree } from '../../src/tools/dedup/ingest.js';
 import { deleteSnapshot, findSnapshot } from '../../src/tools/dedup/metadata-store.js';
@@ -18,28 +15,17 @@ import { diffSnapshots } from '../../src/tools/dedup/queries.js';
 import { restoreSnapshot } from '../../src/tools/dedup/restore.js';
 import { verifyStore } from '../../src/tools/dedup/verify.js';
 import { testBackends } from '../support/test-databases.js';
-import { assertSameTree, buildFixtureTree, referenceCountsExact } from './dedup-fixtures.js';
+import { assertSameTree, closeDedupWorkspace, openDedupWorkspace, referenceCountsExact, type DedupWorkspace } from './dedup-fixtures.js';
 
 for (const backend of testBackends()) {
   describe(`dedup store resilience on ${backend.name}`, { timeout: 240_000 }, () => {
-    let database: Database;
-    let temporary: string;
-    let tree: string;
-    let settings: DedupSettings;
-
+    let { database, temporary, tree, settings } = {} as DedupWorkspace;
     before(async () => {
-      database = await backend.open();
-      temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-dedup-resilience-'));
-      tree = path.join(temporary, 'tree');
-      buildFixtureTree(tree, ['zod']);
-      settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'store') })!, workers: 2 };
+      ({ database, temporary, tree, settings } = await openDedupWorkspace(backend, 'vigie-dedup-resilience-', { packages: ['zod'] }));
       await ingestTree(database, settings, { root: tree, snapshot: 'first' });
       await ingestTree(database, settings, { root: tree, snapshot: 'second' });
     });
-    after(async () => {
-      await database.close();
-      fs.rmSync(temporary, { recursive: true, force: true });
-    });
+    after(() => closeDedupWorkspace({ database, temporary }));
 
     it('keeps reference counts exact under concurrent overlapping ingests, and gc keeps referenced atoms', async () => {
       const left = path.join(temporary, 'left');
@@ -76,6 +62,8 @@ for (const backend of testBackends()) {
           snapshot: 'crashed',
           batchSize: 50,
           signal: controller.signal,
+          // Every file reports, so the abort lands after 200 files however fast the machine is.
+          progressIntervalMs: 0,
           onProgress: (step) => {
             if (step.filesDone >= 200) controller.abort();
           },

@@ -6,13 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Database } from '../../src/db/database.js';
 import { NotFoundError, ValidationError } from '../../src/errors.js';
 import { AtomStore } from '../../src/tools/dedup/atom-store.js';
-import { dedupSettingsFromConfig, type DedupSettings } from '../../src/tools/dedup/dedup-settings.js';
 import { ingestTree } from '../../src/tools/dedup/ingest.js';
 import { findSnapshot } from '../../src/tools/dedup/metadata-store.js';
 import { dedupStats, diffSnapshots, similarFiles, topAtoms, breakdown } from '../../src/tools/dedup/queries.js';
@@ -20,26 +17,15 @@ import { atomInfo } from '../../src/tools/dedup/atom-info.js';
 import { restoreSnapshot } from '../../src/tools/dedup/restore.js';
 import { verifyStore } from '../../src/tools/dedup/verify.js';
 import { testBackends } from '../support/test-databases.js';
-import { assertSameTree, buildFixtureTree, referenceCountsExact } from './dedup-fixtures.js';
+import { assertSameTree, closeDedupWorkspace, openDedupWorkspace, referenceCountsExact, type DedupWorkspace } from './dedup-fixtures.js';
 
 for (const backend of testBackends()) {
   describe(`dedup store on ${backend.name}`, { timeout: 240_000 }, () => {
-    let database: Database;
-    let temporary: string;
-    let tree: string;
-    let settings: DedupSettings;
-
+    let { database, temporary, tree, settings } = {} as DedupWorkspace;
     before(async () => {
-      database = await backend.open();
-      temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-dedup-'));
-      tree = path.join(temporary, 'tree');
-      buildFixtureTree(tree);
-      settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'store') })!, workers: 2, fsync: false };
+      ({ database, temporary, tree, settings } = await openDedupWorkspace(backend, 'vigie-dedup-', { settings: { fsync: false } }));
     });
-    after(async () => {
-      await database.close();
-      fs.rmSync(temporary, { recursive: true, force: true });
-    });
+    after(() => closeDedupWorkspace({ database, temporary }));
 
     it('ingests a real tree, restores every file bit for bit, and skips unchanged files next time', async () => {
       const progress: number[] = [];

@@ -6,20 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
-import { probeKernelCapabilities } from '../../src/tools/qos/capabilities.js';
-import { registerQosEngine } from '../../src/tools/qos/qos-factory.js';
+import { interfaceLockFor, registerQosEngine } from '../../src/tools/qos/qos-factory.js';
 import { QosEngine } from '../../src/tools/qos/qos-engine.js';
 import { createPrismaQosStore } from '../../src/tools/qos/qos-store.js';
 import { qosToolset } from '../../src/tools/qos/qos-toolset.js';
-import { createCommandRunner } from '../../src/tools/qos/tc-runner.js';
-import { readLiveState } from '../../src/tools/qos/tc-state.js';
 import { apiClient } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
-import { createLab, labUnavailableReason, type NetnsLab } from './netns-lab.js';
+import { qosLabSkip, useQosLab } from './qos-lab.js';
 
-const skip = labUnavailableReason();
-if (skip) console.log(`# skipping QoS API tests: ${skip}`);
+const skip = qosLabSkip('QoS API tests');
 
 async function settle(client: ReturnType<typeof apiClient>, id: string): Promise<{ status: string; result?: unknown; error?: unknown }> {
   const deadline = Date.now() + 20_000;
@@ -31,8 +27,8 @@ async function settle(client: ReturnType<typeof apiClient>, id: string): Promise
 }
 
 for (const backend of testBackends()) {
-  describe(`QoS API on ${backend.name}`, { skip: skip ?? false, timeout: 60_000 }, () => {
-    let lab: NetnsLab;
+  describe(`QoS API on ${backend.name}`, { skip, timeout: 60_000 }, () => {
+    const qos = useQosLab();
     let harness: TestApp;
     let engine: QosEngine;
     let viewer: ReturnType<typeof apiClient>;
@@ -40,10 +36,8 @@ for (const backend of testBackends()) {
     let bob: ReturnType<typeof apiClient>;
 
     before(async () => {
-      lab = createLab();
       const database = await backend.open();
-      const capabilities = await probeKernelCapabilities();
-      engine = new QosEngine({ runner: createCommandRunner({ namespace: lab.sender }), store: createPrismaQosStore(database.prisma), guardrails: { allowedInterfaces: [lab.senderDevice], allowDefaultRouteInterface: false }, capabilities: async () => capabilities, defaultLinkRate: 100e6 });
+      engine = new QosEngine(qos.engineOptions({ store: createPrismaQosStore(database.prisma), lock: interfaceLockFor(database) }));
       registerQosEngine(database, engine);
       harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), qosToolset(engine)] } });
       viewer = apiClient(harness.url, (await harness.createUser('viewer', `qos-viewer-${backend.name}`)).token);
@@ -54,15 +48,14 @@ for (const backend of testBackends()) {
       engine?.close();
       await harness?.close();
       await harness?.database.close();
-      lab?.close();
     });
 
     it('validates and plans an intent, with warnings, batch and diff', async () => {
-      const validated = await viewer.post('/api/qos/validate', { intent: `garantir 20 Mbit/s pour la vidéo sur ${lab.senderDevice}` });
+      const validated = await viewer.post('/api/qos/validate', { intent: `garantir 20 Mbit/s pour la vidéo sur ${qos.lab.senderDevice}` });
       assert.equal(validated.status, 200);
       assert.equal(validated.body.diff, null);
       assert.match(validated.body.batch, /^qdisc add dev vq\w+ root handle 1: htb default 2\n/);
-      const planned = await viewer.post('/api/qos/plan', { intent: `garantir 20 Mbit/s pour la vidéo sur ${lab.senderDevice}` });
+      const planned = await viewer.post('/api/qos/plan', { intent: `garantir 20 Mbit/s pour la vidéo sur ${qos.lab.senderDevice}` });
       assert.equal(planned.status, 200);
       assert.ok(planned.body.diff.added.includes('class 1:10 parent 1:1 rate 20 Mbit/s ceil 100 Mbit/s'));
       assert.match(planned.body.warnings.join('\n'), /fq_codel is not available/);
@@ -81,22 +74,22 @@ for (const backend of testBackends()) {
     });
 
     it('proposes apply to the pipeline: viewers refused, self-approval refused, another operator applies it', async () => {
-      const intent = `limit backups to 10 Mbit/s on ${lab.senderDevice}`;
+      const intent = `limit backups to 10 Mbit/s on ${qos.lab.senderDevice}`;
       assert.equal((await viewer.post('/api/qos/apply', { intent })).status, 403);
       const proposed = await alice.post('/api/qos/apply', { intent });
       assert.equal(proposed.status, 202);
       assert.equal(proposed.body.status, 'pending_approval');
-      assert.equal((await readLiveState(createCommandRunner({ namespace: lab.sender }), lab.senderDevice)).classes.length, 0, 'nothing applied before approval');
+      assert.equal((await qos.state()).classes.length, 0, 'nothing applied before approval');
       assert.equal((await alice.post(`/api/executions/${proposed.body.id}/approve`)).status, 403);
       assert.equal((await bob.post(`/api/executions/${proposed.body.id}/approve`)).status, 200);
       const done = await settle(alice, proposed.body.id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done));
-      const live = await readLiveState(createCommandRunner({ namespace: lab.sender }), lab.senderDevice);
+      const live = await qos.state();
       assert.equal(live.classes.find((item) => item.id === '1:10')?.ceil, 10e6);
       const stored = await harness.database.prisma.qosApplication.findFirst({ where: { executionId: proposed.body.id } });
       assert.equal(stored?.status, 'applied');
 
-      const shown = await viewer.get(`/api/qos/interfaces/${lab.senderDevice}`);
+      const shown = await viewer.get(`/api/qos/interfaces/${qos.lab.senderDevice}`);
       assert.equal(shown.status, 200);
       assert.ok(shown.body.state.classes.some((item: { id: string; statistics?: unknown }) => item.id === '1:10' && item.statistics));
       assert.equal(shown.body.applications[0].executionId, proposed.body.id);
@@ -105,7 +98,7 @@ for (const backend of testBackends()) {
       assert.equal(rollback.status, 202);
       await bob.post(`/api/executions/${rollback.body.id}/approve`);
       assert.equal((await settle(alice, rollback.body.id)).status, 'succeeded');
-      assert.equal((await readLiveState(createCommandRunner({ namespace: lab.sender }), lab.senderDevice)).classes.length, 0);
+      assert.equal((await qos.state()).classes.length, 0);
       assert.equal((await harness.database.prisma.qosApplication.findFirst({ where: { executionId: proposed.body.id } }))?.status, 'rolled_back');
       const metrics = await (await fetch(`${harness.url}/metrics`)).text();
       assert.match(metrics, /vigie_qos_operations_total\{operation="apply",outcome="applied"\} 1/);

@@ -2,7 +2,8 @@
  * The live console end to end in real headless Chromium (playwright-core driving the
  * system's chromium): log in with a token, create a conversation, send a message with the
  * keyboard, and see it arrive in a second page (another tab with its own session, at phone
- * width), under the app's Content-Security-Policy with no violations.
+ * width), under the app's Content-Security-Policy with no violations; a `services search`
+ * command typed in the console comes back as service cards (markup in a title stays text).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { pino } from 'pino';
 import { bundleConsole } from '../../scripts/bundle-console.mjs';
+import { AgentService } from '../../src/agents/agent-service.js';
+import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
+import { coreToolset } from '../../src/tools/core/core-toolset.js';
+import { serviceEngineFor } from '../../src/tools/services/service-engine.js';
+import { serviceInputSchema } from '../../src/tools/services/service-schemas.js';
+import { servicesToolset } from '../../src/tools/services/services-toolset.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
@@ -26,7 +34,12 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
   before(async () => {
     bundleDirectory = mkdtempSync(path.join(tmpdir(), 'vigie-console-'));
     await bundleConsole(bundleDirectory, { minify: false });
-    harness = await startTestApp(await testBackends()[0]!.open(), { gateway: true, consoleDirectory: bundleDirectory });
+    const database = await testBackends()[0]!.open();
+    harness = await startTestApp(database, {
+      gateway: true,
+      consoleDirectory: bundleDirectory,
+      tools: { toolsets: [coreToolset(database), servicesToolset({ database })] },
+    });
     browser = await chromium.launch({
       executablePath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -113,5 +126,53 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
     assert.deepEqual(problems, []);
     await first.context().close();
     await second.context().close();
+  });
+
+  it('shows a services search typed in the console as service cards', async () => {
+    problems.length = 0;
+    const engine = serviceEngineFor(harness.database.sql, createLexicalEmbedder());
+    const title = 'Plombier <img src=x onerror="window.__vigieXss = 1"> Bonamoussadi';
+    await engine.create(null, serviceInputSchema.parse({
+      title,
+      description: 'Réparation de fuites et chauffe-eau, intervention le soir.',
+      category: 'plomberie',
+      priceMin: 10000,
+      currency: 'XAF',
+      latitude: 4.093,
+      longitude: 9.744,
+      city: 'Douala',
+      availability: '7j/7',
+      contact: '+237 690000000',
+    }));
+    // User messages from the console are answered by the agent (commands need no model).
+    const agent = new AgentService({ prisma: harness.database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
+    const detach = agent.attach(harness.app.context.events);
+    try {
+      const operator = await harness.createUser('operator', 'browser-services');
+      const page = await openConsole({ width: 1280, height: 800 });
+      await logIn(page, operator.token);
+      await page.fill('#create-title', 'Services chat');
+      await page.press('#create-title', 'Enter');
+      await page.locator('#chat-title', { hasText: 'Services chat' }).waitFor();
+      await page.focus('#composer-input');
+      await page.keyboard.type('services search plombier near=Douala radius=10');
+      await page.keyboard.press('Enter');
+
+      const card = page.locator('#message-list .tool-card .service-card').first();
+      await card.locator('.service-card-title').waitFor();
+      assert.equal(await card.locator('.service-card-title').textContent(), title, 'the title is shown as text');
+      assert.match((await card.locator('.service-card-subtitle').textContent()) ?? '', /Plomberie · Douala · \d+\.\d km/);
+      assert.deepEqual(await card.locator('.service-card-fields dt').allTextContents(), ['Prix', 'Disponibilité', 'Contact']);
+      assert.equal(await card.locator('.service-card-fields dd').first().textContent(), 'à partir de 10 000 XAF');
+      assert.match((await card.locator('.service-card-footer').textContent()) ?? '', /mots : plombier/);
+      assert.equal(await page.locator('#message-list img').count(), 0, 'no markup from the title became an element');
+      assert.equal(await page.evaluate(() => (window as unknown as { __vigieXss?: number }).__vigieXss), undefined);
+      // The tool card shows cards instead of the raw result JSON.
+      assert.equal(await page.locator('#message-list .tool-card pre', { hasText: '"cards"' }).count(), 0);
+      assert.deepEqual(problems, []);
+      await page.context().close();
+    } finally {
+      detach();
+    }
   });
 });

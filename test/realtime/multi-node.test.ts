@@ -19,7 +19,7 @@ const skip = !process.env.REDIS_URL
     ? 'set DATABASE_URL: two processes need a shared PostgreSQL database'
     : false;
 
-describe('two nodes sharing rooms through Redis', { skip }, () => {
+describe('two nodes sharing rooms through Redis', { skip, timeout: 600_000 }, () => {
   const adminToken = `vig_multinode_${randomBytesHex()}`;
   let redis: RedisProcess;
   let database: Awaited<ReturnType<typeof cloneDatabase>>;
@@ -35,7 +35,14 @@ describe('two nodes sharing rooms through Redis', { skip }, () => {
     database = await cloneDatabase(process.env.DATABASE_URL!);
     const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_TOKEN: adminToken, DATABASE_POOL_SIZE: '4' };
     // Started together, as two replicas would be (migrations and the admin bootstrap are race-safe).
-    [nodeA, nodeB] = await Promise.all([startNode(env), startNode(env)]);
+    // If one fails, the other is stopped here: `after` cannot, and a live child would hang the run.
+    const started = await Promise.allSettled([startNode(env), startNode(env)]);
+    const failure = started.find((result) => result.status === 'rejected');
+    if (failure) {
+      await Promise.all(started.map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)));
+      throw failure.reason;
+    }
+    [nodeA, nodeB] = started.map((result) => (result as PromiseFulfilledResult<NodeProcess>).value) as [NodeProcess, NodeProcess];
     conversationId = (await apiClient(nodeA.url, adminToken).post('/api/conversations', { title: 'cross-node' })).body.id;
     onA = await connectSocket(nodeA.url, adminToken);
     onB = await connectSocket(nodeB.url, adminToken);

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Database } from '../../src/db/database.js';
 import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
+import { SemanticCache } from '../../src/tools/services/semantic-cache.js';
 import { ServiceEngine } from '../../src/tools/services/service-engine.js';
+import { TermCorrector } from '../../src/tools/services/term-corrector.js';
 import { serviceInputSchema, serviceSearchSchema } from '../../src/tools/services/service-schemas.js';
 import { testBackends } from '../support/test-databases.js';
 import { FIXTURES } from './service-fixtures.js';
@@ -65,7 +67,10 @@ for (const backend of testBackends()) {
           assert.equal(hits.length, 3, `got ${keys.join(', ')}`);
           for (const hit of hits) assert.equal(hit.service.category, expected.category, `got ${keys.join(', ')}`);
         }
-        for (const hit of hits) assert.ok(hit.why.sources.length > 0 && hit.score > 0);
+        for (const hit of hits) {
+          assert.ok(hit.why.sources.length > 0 && hit.score > 0);
+          assert.ok(hit.why.sources.every((source) => ['text', 'vector', 'category', 'geo'].includes(source)), `sources ${JSON.stringify(hit.why.sources)}`);
+        }
       });
     }
 
@@ -125,6 +130,34 @@ for (const backend of testBackends()) {
       const third = await engine.search(serviceSearchSchema.parse({ q: 'coiffeuse tresses' }));
       assert.equal(third.cached, false);
       assert.ok(!third.hits.some((hit) => keyById.get(hit.service.id) === 'hair-douala'), 'paused services are not searchable');
+    });
+
+    it('remembers typo corrections until the catalog changes, and for a bounded time', async () => {
+      const uncached = new ServiceEngine({ sql: database.sql, embedder: createLexicalEmbedder(), cache: new SemanticCache({ maxEntries: 0 }) });
+      const first = await uncached.search(serviceSearchSchema.parse({ q: 'plombeir' }));
+      assert.equal(uncached.corrector.lookups, 1);
+      const again = await uncached.search(serviceSearchSchema.parse({ q: 'plombeir' }));
+      assert.equal(uncached.corrector.lookups, 1, 'a repeated word needs no lexicon round trip');
+      assert.deepEqual(again.understood.corrections, first.understood.corrections);
+      assert.deepEqual(again.hits.map((hit) => hit.service.id), first.hits.map((hit) => hit.service.id));
+      await uncached.search(serviceSearchSchema.parse({ q: 'plombeir electricein' }));
+      assert.equal(uncached.corrector.lookups, 2, 'only the new word is looked up');
+      await uncached.update(idByKey.get('tailor-abidjan')!, { availability: 'Du lundi au samedi' });
+      const afterWrite = await uncached.search(serviceSearchSchema.parse({ q: 'plombeir' }));
+      assert.equal(uncached.corrector.lookups, 3, 'a catalog write forgets the corrections');
+      assert.deepEqual(afterWrite.understood.corrections, first.understood.corrections);
+
+      let clock = 0;
+      const corrector = new TermCorrector({ ttlMs: 1_000, now: () => clock });
+      const found = await corrector.correct(database.sql, ['menusier', 'plombier', 'eau']);
+      assert.deepEqual(Object.keys(found), ['menusier'], 'known words and short words are never corrected');
+      assert.match(found.menusier!, /^menuis/);
+      clock = 999;
+      await corrector.correct(database.sql, ['menusier']);
+      assert.equal(corrector.lookups, 1);
+      clock = 1_001;
+      await corrector.correct(database.sql, ['menusier']);
+      assert.equal(corrector.lookups, 2, 'expired answers are looked up again');
     });
 
     it('treats SQL-looking text as words', async () => {

@@ -50,6 +50,8 @@ export async function startTestApp(
     gateway?: boolean | Pick<GatewayDeps, 'executions' | 'limits'>;
     /** Folder of a bundled console to serve at `/` (see scripts/bundle-console.mjs). */
     consoleDirectory?: string;
+    /** A loaded local model for the grammar-constrained passes (service drafts, QoS intents). */
+    localModel?: AppDeps['localModel'];
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -60,6 +62,7 @@ export async function startTestApp(
     redis: options.redis,
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.consoleDirectory ? { consoleDirectory: options.consoleDirectory } : {}),
+    ...(options.localModel ? { localModel: options.localModel } : {}),
   });
   const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   const gateway = options.gateway

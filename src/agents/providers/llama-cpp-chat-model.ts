@@ -15,7 +15,7 @@ import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
 import { LlamaChat, type ChatModelFunctions, type GbnfJsonSchema, type LlamaJsonSchemaGrammar, type LlamaModel } from 'node-llama-cpp';
 import { AppError } from '../../errors.js';
 import type { LocalModelRuntime } from '../../inference/inference-contract.js';
-import { dropNulls, toGbnfSchema } from './json-schema-to-gbnf.js';
+import { dropNulls, toGbnfSchema } from '../../inference/json-schema-to-gbnf.js';
 import { toLlamaHistory } from './llama-chat-history.js';
 
 /** Templates without function calling: tool calls go through a JSON-schema grammar. */

@@ -1,5 +1,6 @@
 /**
- * Zod shapes of the Discord interaction fields we use (PING, the `/vigie` command, buttons).
+ * Zod shapes of the Discord interaction fields we use (PING, the `/vigie` command, buttons),
+ * and where a Discord message happened as Vigie keys it (conversation, channel allowlist).
  */
 import { z } from 'zod';
 
@@ -17,6 +18,7 @@ export const discordInteractionSchema = z.object({
   token: z.string().min(1).max(500),
   guild_id: snowflake.optional(),
   channel_id: snowflake.optional(),
+  channel: z.object({ type: z.number().int().optional(), parent_id: snowflake.nullable().optional() }).optional(),
   member: z.object({ user }).optional(),
   user: user.optional(),
   data: z
@@ -50,4 +52,35 @@ export function commandLine(interaction: DiscordInteraction): string | undefined
   if (text !== undefined && typeof text !== 'string') return undefined;
   const rest = (text ?? '').trim();
   return sub.name === 'ask' ? rest : `${sub.name} ${rest}`.trim();
+}
+
+/** Discord channel types of threads (announcement, public, private). */
+export const THREAD_TYPES: ReadonlySet<number> = new Set([10, 11, 12]);
+
+/** Where a message or command happened: guild ('' in DMs), channel or thread, a thread's parent. */
+export interface DiscordPlace {
+  guild: string;
+  /** The channel, or the thread when it happened in one. */
+  channelId: string;
+  /** The channel a thread belongs to. */
+  parentId?: string | undefined;
+}
+
+/**
+ * The conversation of a user in a channel or thread: a channel is shared, a conversation is
+ * not; slash commands and message commands of one user in one place share its memory.
+ */
+export function conversationRef(place: DiscordPlace, userId: string): string {
+  return `discord:${place.guild || 'dm'}:${place.channelId}:${userId}`;
+}
+
+/** Ids recorded with executions; the tool allowlist sees a thread as its parent channel. */
+export function placeExternalIds(place: DiscordPlace, userId: string): Record<string, string> {
+  return { workspace: place.guild, channelId: place.parentId ?? place.channelId, userId, ...(place.parentId ? { threadId: place.channelId } : {}) };
+}
+
+/** The place of an interaction. */
+export function interactionPlace(interaction: DiscordInteraction): DiscordPlace {
+  const parent = interaction.channel?.type !== undefined && THREAD_TYPES.has(interaction.channel.type) ? interaction.channel.parent_id ?? undefined : undefined;
+  return { guild: interaction.guild_id ?? '', channelId: interaction.channel_id ?? 'dm', parentId: parent };
 }

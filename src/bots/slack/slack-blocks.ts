@@ -1,12 +1,14 @@
 /**
  * Block Kit rendering of agent answers: the reply text in sections (Slack caps a section at
- * 3,000 characters and a message at 50 blocks), and a card with Approve/Deny buttons for each
- * execution waiting for approval. Decided cards show who decided and the outcome.
+ * 3,000 characters and a message at 50 blocks), dedicated cards for knowledge and service
+ * search results (slack-cards.ts), and a card with Approve/Deny buttons for each execution
+ * waiting for approval. Decided cards show who decided and the outcome.
  */
 import type { types } from '@slack/bolt';
 import type { TurnResult } from '../../agents/agent-service.js';
 import { describeExecution } from '../../agents/execution-summary.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
+import { resultCardBlocks } from './slack-cards.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -62,15 +64,23 @@ export function executionBlocks(execution: ExecutionView, decidedBy?: { name: st
       ],
     });
   } else if (decidedBy) {
-    blocks.push(...textSections(describeExecution(execution)));
+    blocks.push(...(resultCardBlocks(execution) ?? textSections(describeExecution(execution))));
   }
   return blocks;
 }
 
-/** The message of one agent answer: its text, then a card per execution awaiting approval. */
+/**
+ * The message of one agent answer: its text (or, for a command whose result has a card
+ * layout, the cards instead of the JSON dump), the cards of results the agent used, then a
+ * card per execution awaiting approval.
+ */
 export function turnBlocks(result: TurnResult): KnownBlock[] {
-  const blocks = textSections(result.message.content);
-  for (const execution of result.executions) if (execution.status === 'pending_approval') blocks.push(...executionBlocks(execution));
-  if (blocks.length <= MAX_BLOCKS) return blocks;
-  return [...blocks.slice(0, MAX_BLOCKS - 1), { type: 'context', elements: [{ type: 'mrkdwn', text: '… answer truncated; the full text is in the Vigie console.' }] }];
+  const cards = result.executions.map((execution) => resultCardBlocks(execution)).filter((blocks) => blocks !== undefined);
+  const content = result.route === 'command' && cards.length > 0 ? [] : textSections(result.message.content);
+  for (const card of cards) content.push(...card);
+  // Approve/Deny buttons are never truncated away: the text and cards give way first.
+  const approvals = result.executions.filter((execution) => execution.status === 'pending_approval').flatMap((execution) => executionBlocks(execution));
+  const room = MAX_BLOCKS - approvals.length;
+  if (content.length <= room) return [...content, ...approvals];
+  return [...content.slice(0, Math.max(0, room - 1)), { type: 'context', elements: [{ type: 'mrkdwn', text: '… answer truncated; the full text is in the Vigie console.' }] }, ...approvals];
 }

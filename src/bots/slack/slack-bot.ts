@@ -1,22 +1,27 @@
 /**
- * The Slack adapter (@slack/bolt over the HTTP Events API, on our Express server): `/vigie`
- * slash commands, app mentions and DMs, answers in threads, Approve/Deny buttons. Bolt checks
- * the v0 signature and timestamp (401 otherwise); this file only translates payloads to
- * BotTurns and the ExecutionService, and answers back in Block Kit.
+ * The Slack adapter (@slack/bolt): `/vigie` slash commands, app mentions and DMs, answers in
+ * threads, Approve/Deny buttons. Deliveries arrive over the HTTP Events API on our Express
+ * server (Bolt checks the v0 signature and timestamp, 401 otherwise) and, with an app token,
+ * over Socket Mode on the node holding the lease; both feed the same listeners below. This
+ * file only translates payloads to BotTurns and the ExecutionService, and answers in Block Kit.
  */
-import { App, ExpressReceiver, type types } from '@slack/bolt';
+import { App, ExpressReceiver, type Receiver, type RespondFn, type types } from '@slack/bolt';
 import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import { toErrorBody } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
+import { createAfterAckQueue, type AfterAckQueueOptions } from '../after-ack-queue.js';
 import type { BotTurns, ChatMessage, ChatOutcome } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
 import { APPROVE_ACTION, DENY_ACTION, escapeSlackText, executionBlocks, turnBlocks } from './slack-blocks.js';
 import { slackLogger } from './slack-logger.js';
 import { ThrottledMessage } from '../throttled-message.js';
 import { slackBlockActionSchema, slackCommandSchema, slackEventEnvelopeSchema, slackMessageEventSchema } from './slack-payloads.js';
+import { createSlackSocketMode, type SlackSocketMode } from './slack-socket-mode.js';
 
 type WebClient = InstanceType<typeof App>['client'];
 type KnownBlock = types.KnownBlock;
@@ -24,7 +29,17 @@ type KnownBlock = types.KnownBlock;
 /** Settings and components of the Slack bot. */
 export interface SlackBotOptions {
   botToken: string;
-  signingSecret: string;
+  /** Enables the HTTP Events API endpoint (unset: Socket Mode only, no endpoint is mounted). */
+  signingSecret?: string | undefined;
+  /** App-level token: enables Socket Mode on the node holding the `slack-socket-mode` lease. */
+  appToken?: string | undefined;
+  /** Shared Redis for the Socket Mode lease (unset: single node, held at once). */
+  redis?: Redis | undefined;
+  /** Socket Mode lease lifetime (tests shorten failover). */
+  leaseTtlMs?: number | undefined;
+  registry?: Registry | undefined;
+  /** Bounds of the work after each ack (default: 32 at once, 1,000 waiting; SLACK_CONCURRENT_TURNS). */
+  afterAck?: Pick<AfterAckQueueOptions, 'concurrency' | 'maxQueued'> | undefined;
   /** Web API base (tests point it at a fake server); default https://slack.com/api/. */
   apiUrl?: string | undefined;
   /** Our Express router the events endpoint is added to (mounted before /api). */
@@ -40,7 +55,14 @@ export interface SlackBot {
   app: InstanceType<typeof App>;
   /** Resolves once the start-up auth.test answered. */
   ready(): Promise<void>;
+  /** Socket Mode (with an app token): start() it once ready() resolved. */
+  socketMode?: SlackSocketMode | undefined;
+  /** Closes the Socket Mode connection, releases its lease and waits (≤ 10 s) for acked jobs (the HTTP endpoint goes with the server). */
+  stop(): Promise<void>;
 }
+
+/** How long stop() waits for acked jobs to finish. */
+const STOP_GRACE_MS = 10_000;
 
 /** The endpoint Slack posts events, commands and interactions to. */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -49,12 +71,17 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export function createSlackBot(options: SlackBotOptions): SlackBot {
   const { turns, approvals, dedupe, logger } = options;
   const log = slackLogger(logger);
-  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, router: options.router, endpoints: SLACK_EVENTS_PATH, logger: log });
+  // Without a signing secret nothing can verify HTTP deliveries: no endpoint, Socket Mode only.
+  const receiver: Receiver = options.signingSecret
+    ? new ExpressReceiver({ signingSecret: options.signingSecret, router: options.router, endpoints: SLACK_EVENTS_PATH, logger: log })
+    : { init: () => undefined, start: async () => undefined, stop: async () => undefined };
   const app = new App({
     token: options.botToken,
     receiver,
     logger: log,
     deferInitialization: true,
+    // Bolt's conversation store is unused (threads map to conversations in BotTurns).
+    convoStore: false,
     clientOptions: {
       ...(options.apiUrl ? { slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/` } : {}),
       // Slack API errors and rate limits are retried with backoff by the Web API client.
@@ -65,6 +92,9 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');
   });
+  // Nothing but the ack runs before the ack: the rest waits for a slot here (see after-ack-queue.ts).
+  const work = createAfterAckQueue({ platform: 'slack', logger, registry: options.registry, ...(options.afterAck ?? {}) });
+  const BUSY = 'Vigie is handling too many requests right now; please try again in a minute.';
 
   const say = async (client: WebClient, channel: string, threadTs: string | undefined, text: string, blocks?: KnownBlock[]) => {
     try {
@@ -80,6 +110,13 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
 
   app.command('/vigie', async ({ command, ack, respond, client }) => {
     await ack();
+    if (!work.submit(() => runCommand(command, respond, client))) {
+      logger.warn('slack command refused: the after-ack queue is full');
+      await respond({ response_type: 'ephemeral', text: BUSY }).catch(() => undefined);
+    }
+  });
+
+  const runCommand = async (command: unknown, respond: RespondFn, client: WebClient) => {
     const parsed = slackCommandSchema.safeParse(command);
     if (!parsed.success) {
       logger.warn({ issues: parsed.error.issues.length }, 'malformed slack command ignored');
@@ -110,7 +147,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     if (await stream?.settle(outcome)) return;
     if (threadTs || outcome.kind !== 'answered') await reply(outcome, threadTs);
     else await respond({ response_type: 'in_channel', text: outcome.result.message.content.slice(0, 3_000), blocks: turnBlocks(outcome.result) });
-  });
+  };
 
   const onMessage = async (client: WebClient, body: unknown, event: unknown, botUserId: string | undefined) => {
     const envelope = slackEventEnvelopeSchema.safeParse(body);
@@ -169,14 +206,22 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     await say(client, channel, threadTs, outcome.result.message.content, turnBlocks(outcome.result));
   };
 
-  app.event('app_mention', async ({ body, event, client, context }) => onMessage(client, body, event, context.botUserId));
+  // Bolt acks events before their listeners run; the work goes to the queue like commands'.
+  const queueMessage = (client: WebClient, body: unknown, event: unknown, botUserId: string | undefined) => {
+    if (!work.submit(() => onMessage(client, body, event, botUserId))) logger.warn('slack event dropped: the after-ack queue is full');
+  };
+  app.event('app_mention', async ({ body, event, client, context }) => queueMessage(client, body, event, context.botUserId));
   app.message(async ({ body, message, client, context }) => {
     if ((message as { channel_type?: string }).channel_type !== 'im') return;
-    await onMessage(client, body, message, context.botUserId);
+    queueMessage(client, body, message, context.botUserId);
   });
 
   app.action(new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`), async ({ ack, body, action, client }) => {
     await ack();
+    if (!work.submit(() => decide(body, action, client))) logger.warn('slack button click dropped: the after-ack queue is full');
+  });
+
+  const decide = async (body: unknown, action: unknown, client: WebClient) => {
     const parsed = slackBlockActionSchema.safeParse(body);
     const executionId = z.uuid().safeParse((action as { value?: unknown }).value);
     if (!parsed.success) {
@@ -203,7 +248,21 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       if (status >= 500) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
       await whisper(client, channel.id, user.id, `Not ${decision}: ${failure.message}`);
     }
-  });
+  };
 
-  return { app, ready: () => app.init() };
+  const socketMode = options.appToken
+    ? createSlackSocketMode({ app, appToken: options.appToken, apiUrl: options.apiUrl, redis: options.redis, leaseTtlMs: options.leaseTtlMs, logger, registry: options.registry })
+    : undefined;
+  return {
+    app,
+    ready: () => app.init(),
+    socketMode,
+    async stop() {
+      await socketMode?.stop();
+      // Acked jobs get a bounded grace period to finish before the server closes the database.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([work.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+      clearTimeout(timer);
+    },
+  };
 }

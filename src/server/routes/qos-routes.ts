@@ -5,10 +5,12 @@
  */
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import type { LocalModelRuntime } from '../../inference/inference-contract.js';
 import type { Logger } from '../../logger.js';
 import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
 import { interfaceNameSchema } from '../../tools/qos/policy-model.js';
 import { qosSettingsFromConfig, sharedQosEngine } from '../../tools/qos/qos-factory.js';
+import { intentInterpreterFor, planIntent } from '../../tools/qos/intent-planning.js';
 import type { PlanRequest } from '../../tools/qos/qos-planner.js';
 import { summarisePlan } from '../../tools/qos/qos-toolset.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -21,6 +23,8 @@ export interface QosRouteOptions {
   tools: ToolRuntime;
   registry?: Registry;
   logger?: Logger;
+  /** The shared local model: intents the parser cannot read are then read by it (QOS_INTENT_MODEL_TIMEOUT_MS). */
+  localModel?: LocalModelRuntime;
 }
 
 const planBody = z
@@ -40,6 +44,8 @@ const planSchema = z
     direction: z.string(),
     device: z.string(),
     clauses: z.array(z.record(z.string(), z.unknown())),
+    interpretedBy: z.enum(['parser', 'model']).meta({ description: 'model: the parser could not read the intent and the local model did; review before applying' }),
+    interpretation: z.object({ model: z.string(), tookMs: z.number(), parserProblems: z.array(z.string()) }).optional(),
     warnings: z.array(z.string()),
     diff: z.object({ removed: z.array(z.string()), added: z.array(z.string()), unchanged: z.number() }).nullable(),
     commands: z.number(),
@@ -57,6 +63,7 @@ export function qosRoutes(routes: RouteTable, context: RouteContext, options: Qo
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
   });
+  const interpreter = intentInterpreterFor(options.localModel, options.config, options.registry);
   const tag = 'QoS';
   const plan = { status: 200, description: 'The plan: tc commands, tc -batch file, warnings and diff', schema: planSchema };
 
@@ -68,7 +75,7 @@ export function qosRoutes(routes: RouteTable, context: RouteContext, options: Qo
     body: planBody,
     errors: [409],
     success: plan,
-    handler: async ({ body }) => summarisePlan(await engine.plan(body as PlanRequest)),
+    handler: async ({ body }) => summarisePlan(await planIntent(engine, body as PlanRequest, interpreter)),
   });
 
   routes.add({
@@ -78,7 +85,7 @@ export function qosRoutes(routes: RouteTable, context: RouteContext, options: Qo
     summary: 'Parse, validate and compile without reading or touching any interface',
     body: planBody,
     success: plan,
-    handler: async ({ body }) => summarisePlan(await engine.validate(body as PlanRequest)),
+    handler: async ({ body }) => summarisePlan(await planIntent(engine, body as PlanRequest, interpreter, { live: false })),
   });
 
   routes.add({

@@ -9,8 +9,9 @@ import { decodeCursor, encodeCursor } from '../../actions/pagination.js';
 import { hasRole } from '../../auth/roles.js';
 import type { Principal } from '../../auth/principal.js';
 import { ForbiddenError } from '../../errors.js';
-import type { Embedder } from '../../inference/inference-contract.js';
+import type { Embedder, LocalModelRuntime } from '../../inference/inference-contract.js';
 import { createLexicalEmbedder } from '../../inference/lexical-embedder.js';
+import { draftModelFor, draftWithModel } from '../../tools/services/draft-model.js';
 import { serviceEngineFor, type ServiceEngine } from '../../tools/services/service-engine.js';
 import {
   categorySchema,
@@ -68,7 +69,13 @@ const searchResultSchema = z
   })
   .meta({ id: 'ServiceSearchResult' });
 
-const draftSchema = z.record(z.string(), z.unknown()).meta({ id: 'ServiceDraft', description: 'A structured draft with evidence; confirm it with POST /api/services' });
+const draftSchema = z
+  .record(z.string(), z.unknown())
+  .meta({
+    id: 'ServiceDraft',
+    description:
+      'A structured draft with evidence; `sources` says for each field whether the rules or the local model found it, `model` whether the model was used and why not. Confirm it with POST /api/services',
+  });
 
 /** What the service routes need beyond the route context. */
 export interface ServiceRouteOptions {
@@ -77,6 +84,10 @@ export interface ServiceRouteOptions {
   embedder?: Embedder;
   /** Overrides the engine (tests). */
   engine?: ServiceEngine;
+  /** The shared local model: drafts then get a grammar-constrained pass for the fields the rules missed. */
+  localModel?: LocalModelRuntime;
+  /** Reads SERVICES_DRAFT_MODEL_TIMEOUT_MS (default 1500 ms; 0 turns the pass off). */
+  config?: object;
 }
 
 function canChange(principal: Principal, ownerId: string | null): boolean {
@@ -86,6 +97,7 @@ function canChange(principal: Principal, ownerId: string | null): boolean {
 /** Registers the service catalog routes; returns the engine for other surfaces to share. */
 export function serviceRoutes(routes: RouteTable, { database, audit }: RouteContext, options: ServiceRouteOptions): ServiceEngine {
   const engine = options.engine ?? serviceEngineFor(database.sql, options.embedder ?? createLexicalEmbedder(), options.registry);
+  const draftModel = draftModelFor(options.localModel, options.config, options.registry);
   const record = (principal: Principal, action: string, details: Record<string, unknown>) =>
     audit.append({ action, actorId: principal.userId, actorName: principal.userName, channel: 'api', details });
 
@@ -106,10 +118,10 @@ export function serviceRoutes(routes: RouteTable, { database, audit }: RouteCont
     method: 'post',
     path: '/services/draft',
     tag: 'Services',
-    summary: 'Turn free text into a structured service draft (deterministic, no model)',
+    summary: 'Turn free text into a structured service draft (deterministic rules; with a local model, a grammar-constrained pass fills what they missed)',
     body: draftInputSchema,
     success: { status: 200, description: 'The draft, to review then POST to /api/services', schema: draftSchema },
-    handler: async ({ body }) => engine.draft(body.text),
+    handler: async ({ body }) => draftWithModel(engine.draft(body.text), body.text, draftModel, { ...(body.model !== undefined ? { model: body.model } : {}) }),
   });
 
   routes.add({

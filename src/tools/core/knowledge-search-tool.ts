@@ -39,6 +39,7 @@ export function knowledgeSearchTool(knowledge: KnowledgeBase): ToolDefinition {
             source: sourceLine(passage, index),
             documentId: passage.documentId,
             title: passage.title,
+            sourceUrl: passage.sourceUrl,
             headingPath: passage.headingPath,
             startOffset: passage.startOffset,
             endOffset: passage.endOffset,

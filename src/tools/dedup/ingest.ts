@@ -60,6 +60,8 @@ export interface IngestOptions {
   onProgress?: (progress: IngestProgress) => void;
   /** Files per metadata commit. */
   batchSize?: number;
+  /** Least time between two progress reports (default 200 ms; 0 reports every file). */
+  progressIntervalMs?: number;
 }
 
 const MAX_LISTED_PROBLEMS = 100;
@@ -119,6 +121,7 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   let commitFailure: unknown = null;
   let filesSeen = 0;
   let lastProgress = 0;
+  const progressInterval = options.progressIntervalMs ?? 200;
 
   const flush = () => {
     const files = batchFiles, copies = batchCopies, shards = batchShards;
@@ -135,7 +138,7 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   };
   const progress = (force = false) => {
     const now = performance.now();
-    if (!options.onProgress || (!force && now - lastProgress < 200)) return;
+    if (!options.onProgress || (!force && now - lastProgress < progressInterval)) return;
     lastProgress = now;
     options.onProgress({ snapshot: name, filesSeen, filesDone: report.files, bytesDone: report.bytes, bytesRead: report.bytesRead, elapsedSeconds: (now - started) / 1000 });
   };

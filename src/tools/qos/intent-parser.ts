@@ -161,7 +161,7 @@ function parseClause(raw: string, problems: string[], warnings: string[], linkRa
   const application = [...applications][0];
   const base: PolicyMatch[] = buildMatches({ pairs, sources, destinations, vlans, protocolPorts, protocols, dscps, marks, hosts: action === 'fair-share' ? [] : hosts });
   const appMatches = application ? applicationMatches[application]!.matches : [];
-  const matches = combine(base, appMatches);
+  const matches = combineMatches(base, appMatches);
   if (matches.length === 0 && action !== 'fair-share') {
     problems.push(`${quote} does not say which traffic: name an application (video, voip, ssh, backups, web, dns, critical), VLANs, hosts or subnets, ports, a DSCP value or a fwmark`);
     return undefined;
@@ -192,7 +192,8 @@ function readRate(text: string, into: number[], problems: string[]): void {
   }
 }
 
-function dscpValue(name: string): number {
+/** A DSCP name (ef, af41, cs3) or number as its value. */
+export function dscpValue(name: string): number {
   if (/^\d+$/u.test(name)) return Math.min(63, Number(name));
   if (name === 'ef') return 46;
   if (name.startsWith('cs')) return Number(name[2]) * 8;
@@ -230,7 +231,8 @@ function buildMatches(selectors: Selectors): PolicyMatch[] {
   return matches.filter((match) => Object.keys(match).length > 0);
 }
 
-function combine(base: PolicyMatch[], application: PolicyMatch[]): PolicyMatch[] {
+/** Narrows an application's default matches with the clause's own selectors (shared with the model reading). */
+export function combineMatches(base: PolicyMatch[], application: PolicyMatch[]): PolicyMatch[] {
   if (application.length === 0) return base;
   if (base.length === 0) return application;
   // User-given ports or DSCP replace the application's defaults; addresses and VLANs narrow them.
@@ -239,7 +241,8 @@ function combine(base: PolicyMatch[], application: PolicyMatch[]): PolicyMatch[]
   return base.flatMap((match) => application.map((app) => ({ ...app, ...match })));
 }
 
-function buildPolicy(iface: string, ingress: boolean, linkRate: number, clauses: IntentClause[]): Policy {
+/** Compiles understood clauses into a policy; the model's reading of an intent goes through here too. */
+export function buildPolicy(iface: string, ingress: boolean, linkRate: number, clauses: IntentClause[]): Policy {
   const classes: PolicyInput['classes'] = [{ id: '1:1', parent: '1:', name: 'link', rate: linkRate, ceil: linkRate, priority: 0 }];
   const filters: NonNullable<PolicyInput['filters']> = [];
   let minor = 0x10;

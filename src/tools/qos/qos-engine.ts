@@ -1,20 +1,23 @@
 /**
  * The QoS engine: plan, apply (snapshot → tc -batch → read back → restore on any failure),
- * confirm-or-revert, rollback and show. Applies on one device are serialised; every
- * application is stored with its snapshot so a rollback never depends on memory.
+ * confirm-or-revert, rollback and show. Applies and rollbacks on one interface are serialised
+ * by an InterfaceLock (across nodes on PostgreSQL); every application is stored with its
+ * snapshot so a rollback never depends on memory, and status changes are compare-and-set so
+ * a confirm and a revert on different nodes never both win.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { kernelCapabilities, type KernelCapabilities } from './capabilities.js';
+import { createProcessInterfaceLock, type InterfaceLock } from './interface-lock.js';
 import { batchLine } from './compiler.js';
 import type { QosGuardrails } from './guardrails.js';
 import { assertInterfaceAllowed, assertInterfaceUsable } from './guardrails.js';
 import { buildPlan, missingCapabilities, policyFromRequest, readStateOrEmpty, type PlanRequest, type QosPlan } from './qos-planner.js';
 import type { QosMetrics } from './qos-metrics.js';
-import type { QosApplicationRecord, QosStore } from './qos-store.js';
+import type { QosApplicationRecord, QosApplicationStatus, QosStore } from './qos-store.js';
 import { clearCommands, restoreCommands, verifyApplied } from './snapshot.js';
 import type { CommandRunner } from './tc-runner.js';
 import { readLiveState, sameConfiguration, type LiveState } from './tc-state.js';
@@ -36,6 +39,10 @@ export interface QosEngineOptions {
   defaultLinkRate?: number;
   logger?: Logger;
   metrics?: QosMetrics;
+  /** Serialises work per interface; default: this process only (bounded wait of 60 s). */
+  lock?: InterfaceLock;
+  /** This node's host (default: the OS host name); recorded with applications, which roll back only there. */
+  host?: string;
 }
 
 /** How an apply was asked for. */
@@ -53,16 +60,22 @@ export interface ApplyResult {
   plan: QosPlan;
 }
 
+/** Statuses an application can be rolled back from. */
+const ROLLBACK_FROM: QosApplicationStatus[] = ['applied', 'pending_confirmation', 'confirmed', 'rolling_back'];
+
 /** The engine; one per process (or per namespace in labs and tests). */
 export class QosEngine {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly lock: InterfaceLock;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly capabilities: () => Promise<KernelCapabilities>;
   private readonly defaultLinkRate: number;
+  private readonly host: string;
 
   constructor(private options: QosEngineOptions) {
+    this.host = options.host ?? hostname();
     this.capabilities = options.capabilities ?? kernelCapabilities;
     this.defaultLinkRate = options.defaultLinkRate ?? 1e9;
+    this.lock = options.lock ?? createProcessInterfaceLock();
   }
 
   private dependencies() {
@@ -84,14 +97,9 @@ export class QosEngine {
     return buildPlan(request, this.dependencies(), { live: false });
   }
 
-  private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    this.locks.set(key, next);
-    void next.finally(() => {
-      if (this.locks.get(key) === next) this.locks.delete(key);
-    }).catch(() => undefined);
-    return next;
+  /** Queues on the interface synchronously (callers are served in call order), bounded wait. */
+  private serialised<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.lock.run({ interface: name, namespace: this.options.runner.namespace }, work);
   }
 
   private async runBatch(commands: string[][], signal?: AbortSignal): Promise<void> {
@@ -172,6 +180,7 @@ export class QosEngine {
       interface: plan.policy.interface,
       device: plan.device,
       namespace: this.options.runner.namespace ?? null,
+      host: this.host,
       direction: plan.policy.direction,
       intent: request.intent ?? null,
       policy: plan.policy,
@@ -187,38 +196,74 @@ export class QosEngine {
   private armRevert(id: string, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      this.rollback(id, 'not confirmed in time').catch((error: unknown) => this.options.logger?.error({ err: error, applicationId: id }, 'qos automatic revert failed'));
+      this.revertUnconfirmed(id).catch((error: unknown) => this.options.logger?.error({ err: error, applicationId: id }, 'qos automatic revert failed'));
     }, delayMs);
     timer.unref();
     this.timers.set(id, timer);
   }
 
-  /** Keeps a pending application: cancels its automatic revert. */
+  private forgetTimer(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+
+  /** Keeps a pending application: cancels its automatic revert (on whichever node armed it). */
   async confirm(id: string): Promise<QosApplicationRecord> {
     const record = await this.options.store.find(id);
     if (!record) throw new NotFoundError(`QoS application ${id}`);
-    if (record.status !== 'pending_confirmation') throw new QosRefusedError(`Application ${record.id} cannot be confirmed`, [`its status is ${record.status}`]);
-    clearTimeout(this.timers.get(record.id));
-    this.timers.delete(record.id);
-    await this.options.store.update(record.id, { status: 'confirmed', confirmDeadline: null });
+    // Compare-and-set, no interface lock: a revert that claimed the record first makes this fail.
+    if (!(await this.options.store.transition(record.id, ['pending_confirmation'], { status: 'confirmed', confirmDeadline: null }))) {
+      const now = (await this.options.store.find(record.id)) ?? record;
+      throw new QosRefusedError(`Application ${record.id} cannot be confirmed`, [`its status is ${now.status}`]);
+    }
+    this.forgetTimer(record.id);
     return { ...record, status: 'confirmed', confirmDeadline: null };
   }
 
   /** Restores the snapshot taken before an application (by application or execution id). */
   async rollback(id: string, reason = 'requested'): Promise<QosApplicationRecord & { verified: boolean }> {
-    const record = await this.options.store.find(id);
-    if (!record) throw new NotFoundError(`QoS application ${id}`);
-    if (record.status === 'rolled_back' || record.status === 'failed') throw new QosRefusedError(`Application ${record.id} cannot be rolled back`, [`its status is ${record.status}`]);
-    assertInterfaceAllowed(record.interface, this.options.guardrails);
-    return this.serialised(record.interface, async () => {
-      clearTimeout(this.timers.get(record.id));
-      this.timers.delete(record.id);
-      const verified = await this.restore(record.snapshot);
-      await this.options.store.update(record.id, { status: 'rolled_back', error: verified ? `rolled back: ${reason}` : `rollback (${reason}) did not verify`, confirmDeadline: null });
-      this.options.metrics?.operations.inc({ operation: 'rollback', outcome: verified ? 'verified' : 'unverified' });
-      this.options.logger?.info({ applicationId: record.id, reason, verified }, 'qos application rolled back');
-      return { ...record, status: 'rolled_back', verified };
+    const found = await this.options.store.find(id);
+    if (!found) throw new NotFoundError(`QoS application ${id}`);
+    const refuse = (record: QosApplicationRecord) => new QosRefusedError(`Application ${record.id} cannot be rolled back`, [`its status is ${record.status}`]);
+    if (!ROLLBACK_FROM.includes(found.status)) throw refuse(found);
+    if (!this.ownsHost(found)) throw new QosRefusedError(`Application ${found.id} cannot be rolled back from this node`, [`it changed the tc state of host ${found.host}, this node runs on ${this.host}: run the rollback on a node of ${found.host}`]);
+    assertInterfaceAllowed(found.interface, this.options.guardrails);
+    return this.serialised(found.interface, async () => {
+      const record = (await this.options.store.find(found.id)) ?? found; // another node may have acted while we waited
+      const result = ROLLBACK_FROM.includes(record.status) ? await this.restoreApplication(record, reason) : null;
+      if (!result) throw refuse((await this.options.store.find(found.id)) ?? record);
+      return result;
     });
+  }
+
+  /** The confirm-or-revert timer: reverts only if the application is still pending, under the lock. */
+  private async revertUnconfirmed(id: string): Promise<void> {
+    const found = await this.options.store.find(id);
+    if (found?.status !== 'pending_confirmation') return;
+    await this.serialised(found.interface, async () => {
+      const record = await this.options.store.find(id);
+      if (record?.status === 'pending_confirmation') await this.restoreApplication(record, 'not confirmed in time');
+    });
+  }
+
+  /** Claims the record (compare-and-set to rolling_back), restores its snapshot; null if another node claimed it. */
+  private async restoreApplication(record: QosApplicationRecord, reason: string): Promise<(QosApplicationRecord & { verified: boolean }) | null> {
+    this.forgetTimer(record.id);
+    const store = this.options.store;
+    if (!(await store.transition(record.id, [record.status], { status: 'rolling_back', error: `rolling back: ${reason}`, confirmDeadline: null }))) return null;
+    let verified: boolean;
+    try {
+      verified = await this.restore(record.snapshot);
+    } catch (error) {
+      // Nothing verified: give the record its status back so the rollback can be retried.
+      const message = error instanceof Error ? error.message : String(error);
+      await store.transition(record.id, ['rolling_back'], { status: record.status, error: `rollback (${reason}) failed: ${message}`, confirmDeadline: record.confirmDeadline });
+      throw error;
+    }
+    await store.update(record.id, { status: 'rolled_back', error: verified ? `rolled back: ${reason}` : `rollback (${reason}) did not verify` });
+    this.options.metrics?.operations.inc({ operation: 'rollback', outcome: verified ? 'verified' : 'unverified' });
+    this.options.logger?.info({ applicationId: record.id, reason, verified }, 'qos application rolled back');
+    return { ...record, status: 'rolled_back', confirmDeadline: null, verified };
   }
 
   /** The live configuration of an interface with per-class statistics and what the kernel lacks. */
@@ -238,9 +283,14 @@ export class QosEngine {
    * their timer back. Only applications made in this engine's namespace are considered.
    */
   async resumePendingReverts(): Promise<number> {
-    const pending = (await this.options.store.listPending()).filter((record) => record.namespace === (this.options.runner.namespace ?? null) && !this.timers.has(record.id));
+    const pending = (await this.options.store.listPending()).filter((record) => record.namespace === (this.options.runner.namespace ?? null) && this.ownsHost(record) && !this.timers.has(record.id));
     for (const record of pending) this.armRevert(record.id, Math.max(0, (record.confirmDeadline?.getTime() ?? Date.now()) - Date.now()));
     return pending.length;
+  }
+
+  /** True when the application changed this node's host (or predates host recording). */
+  private ownsHost(record: QosApplicationRecord): boolean {
+    return record.host === null || record.host === this.host;
   }
 
   /** Cancels pending revert timers (process shutdown). */

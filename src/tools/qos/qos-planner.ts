@@ -32,6 +32,10 @@ export interface QosPlan extends CompiledPolicy {
   /** The device's state the diff was computed from (reused as the apply snapshot). */
   live: LiveState | null;
   capabilities: { source: KernelCapabilities['source']; missing: string[] };
+  /** Who read the intent: the deterministic parser (default) or, when it could not, the local model. */
+  interpretedBy?: 'parser' | 'model';
+  /** With `model`: which model, how long, and what the parser could not read. */
+  interpretation?: { model: string; tookMs: number; parserProblems: string[] };
 }
 
 /** Turns the request into a policy (parse or schema-check) without touching the system. */

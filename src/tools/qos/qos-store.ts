@@ -7,8 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { LiveState } from './tc-state.js';
 
-/** Lifecycle of an application. */
-export type QosApplicationStatus = 'applied' | 'pending_confirmation' | 'confirmed' | 'rolled_back' | 'failed';
+/**
+ * Lifecycle of an application. `rolling_back`: a node claimed it and is restoring its snapshot
+ * (left behind only if that node died mid-restore; a rollback may then be retried).
+ */
+export type QosApplicationStatus = 'applied' | 'pending_confirmation' | 'confirmed' | 'rolling_back' | 'rolled_back' | 'failed';
 
 /** One applied policy. */
 export interface QosApplicationRecord {
@@ -17,6 +20,8 @@ export interface QosApplicationRecord {
   interface: string;
   device: string;
   namespace: string | null;
+  /** Host (node host name) whose tc state was changed; null for applications recorded before hosts were. */
+  host: string | null;
   direction: string;
   intent: string | null;
   policy: unknown;
@@ -33,6 +38,11 @@ export interface QosApplicationRecord {
 export interface QosStore {
   insert(record: Omit<QosApplicationRecord, 'id' | 'createdAt'>): Promise<QosApplicationRecord>;
   update(id: string, patch: Partial<Pick<QosApplicationRecord, 'status' | 'error' | 'confirmDeadline'>>): Promise<void>;
+  /**
+   * Compare-and-set: applies `patch` only if the status is one of `from`; true when it did.
+   * Nodes sharing the database use it so a confirm and a revert (or two reverts) never both win.
+   */
+  transition(id: string, from: QosApplicationStatus[], patch: Partial<Pick<QosApplicationRecord, 'status' | 'error' | 'confirmDeadline'>>): Promise<boolean>;
   find(idOrExecutionId: string): Promise<QosApplicationRecord | null>;
   listForInterface(name: string, limit: number): Promise<QosApplicationRecord[]>;
   /** Applications still waiting for confirmation (re-armed after a restart). */
@@ -51,6 +61,12 @@ export function createMemoryQosStore(): QosStore {
     async update(id, patch) {
       const record = records.get(id);
       if (record) records.set(id, { ...record, ...patch });
+    },
+    async transition(id, from, patch) {
+      const record = records.get(id);
+      if (!record || !from.includes(record.status)) return false;
+      records.set(id, { ...record, ...patch });
+      return true;
     },
     async find(key) {
       return records.get(key) ?? [...records.values()].find((record) => record.executionId === key) ?? null;
@@ -83,6 +99,9 @@ export function createPrismaQosStore(prisma: PrismaClient): QosStore {
     },
     async update(id, patch) {
       await prisma.qosApplication.update({ where: { id }, data: patch });
+    },
+    async transition(id, from, patch) {
+      return (await prisma.qosApplication.updateMany({ where: { id, status: { in: from } }, data: patch })).count === 1;
     },
     async find(key) {
       const row = await prisma.qosApplication.findFirst({ where: UUID.test(key) ? { OR: [{ id: key }, { executionId: key }] } : { executionId: key } });

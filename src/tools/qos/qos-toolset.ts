@@ -12,6 +12,8 @@ import type { QosEngine } from './qos-engine.js';
 import type { PlanRequest, QosPlan } from './qos-planner.js';
 import type { ToolsetDependencies } from '../registry.js';
 import { qosSettingsFromConfig, sharedQosEngine } from './qos-factory.js';
+import type { IntentInterpreter } from './intent-model.js';
+import { intentInterpreterFor, planIntent } from './intent-planning.js';
 
 const planInput = z.strictObject({
   intent: z.string().min(1).max(2_000).optional().describe('What to do, in French or English, e.g. "garantir 20 Mbit/s pour la vidéo sur eth1"'),
@@ -35,6 +37,8 @@ export function summarisePlan(plan: QosPlan) {
     direction: plan.policy.direction,
     device: plan.device,
     clauses: plan.clauses.map(({ text, action, application, template, rate, ceil }) => ({ text, action, application, template, rate, ceil })),
+    interpretedBy: plan.interpretedBy ?? 'parser',
+    ...(plan.interpretation ? { interpretation: plan.interpretation } : {}),
     warnings: plan.warnings,
     diff: plan.diff,
     commands: plan.commands.length,
@@ -51,11 +55,13 @@ function tcAvailable(): Promise<boolean> {
 
 /** The registry's entry point: the toolset around the process-wide engine for this database. */
 export function qosToolsetFor(dependencies: ToolsetDependencies): Toolset {
-  return qosToolset(sharedQosEngine(qosSettingsFromConfig(dependencies.config), { database: dependencies.database, logger: dependencies.logger }));
+  return qosToolset(sharedQosEngine(qosSettingsFromConfig(dependencies.config), { database: dependencies.database, logger: dependencies.logger }), {
+    interpreter: intentInterpreterFor(dependencies.localModel, dependencies.config),
+  });
 }
 
-/** Builds the toolset around one engine. */
-export function qosToolset(engine: QosEngine): Toolset {
+/** Builds the toolset around one engine; with an interpreter, `qos_plan` asks the local model about text the parser cannot read. */
+export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInterpreter | null } = {}): Toolset {
   return {
     name: 'qos',
     description: 'Linux traffic shaping (tc/HTB) from intents in French or English: plan with diff, approved apply, verify, automatic rollback.',
@@ -77,7 +83,7 @@ export function qosToolset(engine: QosEngine): Toolset {
         aliases: ['qos plan'],
         positional: ['intent'],
         examples: ['qos plan "guarantee 20 Mbit/s for video on eth1"', 'qos plan "limiter les sauvegardes à 50 Mbit/s sur eth1"'],
-        execute: (input, context) => asResult(async () => summarisePlan(await engine.plan(input as PlanRequest, context.signal))),
+        execute: (input, context) => asResult(async () => summarisePlan(await planIntent(engine, input as PlanRequest, options.interpreter ?? null, { signal: context.signal }))),
       }),
       defineTool({
         name: 'qos_apply',

@@ -25,7 +25,14 @@ export interface ServiceDraft {
   longitude: number | null;
   availability: string | null;
   contact: string | null;
-  evidence: { price: string | null; place: string | null; category: CategoryGuess | null; alternatives: string[] };
+  evidence: {
+    price: string | null;
+    place: string | null;
+    category: CategoryGuess | null;
+    alternatives: string[];
+    /** `text`: the first sentence; `fallback`: built from category and place (a model may improve it). */
+    titleFrom: 'text' | 'fallback';
+  };
 }
 
 const AVAILABILITY = [
@@ -39,11 +46,11 @@ function sentenceCase(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function draftTitle(text: string, categoryLabel: string | null, place: string | null): string {
+function draftTitle(text: string, categoryLabel: string | null, place: string | null): { title: string; from: 'text' | 'fallback' } {
   const first = (text.split(/[.!?\n]|,\s/)[0] ?? '').replace(/^(?:je|nous|on)\s+(?:suis|sommes|propose|proposons|fais|faisons)\s+/i, '').trim();
-  if (first.length >= 8 && first.length <= 90) return sentenceCase(first);
-  if (first.length > 90) return sentenceCase(first.slice(0, 87).replace(/\s+\S*$/, '')) + '…';
-  return [categoryLabel ?? 'Service', place ? `à ${place}` : ''].join(' ').trim();
+  if (first.length >= 8 && first.length <= 90) return { title: sentenceCase(first), from: 'text' };
+  if (first.length > 90) return { title: sentenceCase(first.slice(0, 87).replace(/\s+\S*$/, '')) + '…', from: 'text' };
+  return { title: [categoryLabel ?? 'Service', place ? `à ${place}` : ''].join(' ').trim(), from: 'fallback' };
 }
 
 /** Extracts a draft from one or a few sentences; pure and synchronous. */
@@ -60,8 +67,9 @@ export function extractDraft(text: string): ServiceDraft {
   const availability = AVAILABILITY.map((pattern) => pattern.exec(folded)?.[0]).filter(Boolean).join(', ');
   const contact = EMAIL.exec(clean)?.[0] ?? PHONE.exec(clean)?.[0]?.trim() ?? null;
   const city = place ? (place.city ?? place.name) : null;
+  const title = draftTitle(clean, best?.label ?? null, place?.name ?? null);
   return {
-    title: draftTitle(clean, best?.label ?? null, place?.name ?? null),
+    title: title.title,
     description: clean,
     category: best?.slug ?? null,
     priceMin: price.priceMin,
@@ -80,6 +88,7 @@ export function extractDraft(text: string): ServiceDraft {
       place: placeMatch?.matchedText ?? null,
       category: best,
       alternatives: guesses.slice(1, 3).map((guess) => guess.slug),
+      titleFrom: title.from,
     },
   };
 }

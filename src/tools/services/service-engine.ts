@@ -20,6 +20,7 @@ import { SemanticCache } from './semantic-cache.js';
 import { serviceSearcher, type ServiceSearchResult } from './service-search.js';
 import type { ServiceInput, ServiceSearchInput, ServiceUpdate } from './service-schemas.js';
 import { parseNeed } from './need-parser.js';
+import { TermCorrector } from './term-corrector.js';
 
 const shared = new WeakMap<SqlQueries, ServiceEngine>();
 
@@ -53,6 +54,8 @@ export class ServiceEngine {
   private readonly sql: SqlQueries;
   readonly embedder: Embedder;
   private readonly cache: SemanticCache<ServiceSearchResult>;
+  /** Typo corrections per word, forgotten with the cache on every catalog write. */
+  readonly corrector = new TermCorrector();
   private ready: Promise<void> | null = null;
   private searchSeconds: Histogram<'cache'> | null = null;
   private drafts: Counter | null = null;
@@ -133,7 +136,7 @@ export class ServiceEngine {
       this.searchSeconds?.observe({ cache: 'hit' }, tookMs / 1000);
       return { ...hit.value, cached: true, tookMs: Math.round(tookMs * 100) / 100 };
     }
-    const result = await serviceSearcher(this.sql, this.embedder, input, vector);
+    const result = await serviceSearcher(this.sql, this.embedder, input, vector, this.corrector);
     if (vector) this.cache.set(filterKey, vector, result);
     const tookMs = performance.now() - started;
     this.searchSeconds?.observe({ cache: 'miss' }, tookMs / 1000);
@@ -150,6 +153,7 @@ export class ServiceEngine {
 
   private changed(operation: string): void {
     this.cache.clear();
+    this.corrector.clear();
     this.writes?.inc({ operation });
   }
 }

@@ -83,8 +83,13 @@ export const serviceSearchSchema = z
     }
   });
 
-/** Free text to turn into a draft. */
-export const draftInputSchema = z.object({ text: z.string().trim().min(3).max(2000) }).strict();
+/** Free text to turn into a draft; `model: false` skips the local model's pass (rules only). */
+export const draftInputSchema = z
+  .object({
+    text: z.string().trim().min(3).max(2000),
+    model: z.boolean().optional().meta({ description: 'Default true: with a local model, a grammar-constrained pass fills the fields the rules missed' }),
+  })
+  .strict();
 
 /** Parsed search parameters. */
 export type ServiceSearchInput = z.output<typeof serviceSearchSchema>;

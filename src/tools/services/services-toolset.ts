@@ -1,14 +1,18 @@
 /**
- * The services toolset: `service_search` (read) finds services by need, `service_create`
- * (mutate, so approved first) lists one from a sentence. Router syntax:
+ * The services toolset: `service_search` (read) finds services by need, `service_draft`
+ * (read) shows the draft of a sentence (with the model pass when a model is loaded),
+ * `service_create` (mutate, so approved first) lists one from a sentence. Router syntax:
  *   services search "plombier" near Douala radius=5
+ *   services draft "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"
  *   services create "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"
  */
 import { z } from 'zod';
 import { AppError, ValidationError } from '../../errors.js';
 import { createLexicalEmbedder } from '../../inference/lexical-embedder.js';
+import type { Config } from '../../config.js';
 import type { ToolsetDependencies } from '../registry.js';
 import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
+import { draftModelFor, draftWithModel } from './draft-model.js';
 import { placeByName } from './gazetteer.js';
 import { serviceCards } from './service-cards.js';
 import { serviceEngineFor, type ServiceEngine } from './service-engine.js';
@@ -17,7 +21,8 @@ import { categorySchema, serviceInputSchema, serviceSearchSchema } from './servi
 const INSTRUCTIONS =
   'For "I need X near Y" use service_search with the need in q (French is fine) and the place in near, or lat/lon with radius_km; ' +
   'present the cards with price, distance and why they matched. To list a service from a description use service_create with text; ' +
-  'it extracts price, place and category and needs approval.';
+  'it extracts price, place and category and needs approval. service_draft shows the draft first (with a local model, fields the rules missed are ' +
+  'proposed by the model and marked source "model"); pass the confirmed category or title to service_create.';
 
 async function asToolResult(work: () => Promise<ToolResult>): Promise<ToolResult> {
   try {
@@ -69,9 +74,21 @@ export async function runServiceSearch(engine: ServiceEngine, input: z.output<ty
   return { status: 'success', data: { cards: serviceCards(result.hits), hits: result.hits, understood: result.understood, cached: result.cached, tookMs: result.tookMs } };
 }
 
-/** Builds the toolset from the composition root's components. */
-export function servicesToolset(dependencies: Pick<ToolsetDependencies, 'database' | 'embedder'>, engine?: ServiceEngine): Toolset {
+/** Tool input for a draft: the sentence, and `model=false` for rules only. */
+export const serviceDraftToolSchema = z
+  .object({
+    text: z.string().trim().min(3).max(2000).describe('One or a few sentences describing the service'),
+    model: z.boolean().optional().describe('false: rules only, no local model pass'),
+  })
+  .strict();
+
+/** Builds the toolset from the composition root's components (with `localModel`, drafts get the model pass). */
+export function servicesToolset(
+  dependencies: Pick<ToolsetDependencies, 'database' | 'embedder' | 'localModel'> & { config?: Partial<Pick<Config, 'SERVICES_DRAFT_MODEL_TIMEOUT_MS'>> },
+  engine?: ServiceEngine,
+): Toolset {
   const services = engine ?? serviceEngineFor(dependencies.database.sql, dependencies.embedder ?? createLexicalEmbedder());
+  const draftModel = draftModelFor(dependencies.localModel, dependencies.config);
   return {
     name: 'services',
     description: 'Service marketplace: find services by need near a place, list a service from one sentence.',
@@ -91,6 +108,22 @@ export function servicesToolset(dependencies: Pick<ToolsetDependencies, 'databas
         positional: ['q'],
         examples: ['services search "plombier" near=Douala radius=5', 'services search plombier pas cher près de Douala', 'services search electricien lat=5.35 lon=-4 radius_km=10'],
         execute: (input) => asToolResult(() => runServiceSearch(services, input)),
+      }),
+      defineTool({
+        name: 'service_draft',
+        description: 'Turns a free-text description into a service draft to review (price, currency, place, category, availability), saving nothing; each field says whether rules or the local model found it.',
+        inputSchema: serviceDraftToolSchema,
+        risk: 'read',
+        minRole: 'viewer',
+        timeoutMs: 10_000,
+        aliases: ['services draft', 'service draft'],
+        positional: ['text'],
+        examples: ['services draft "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"'],
+        execute: (input, context) =>
+          asToolResult(async () => ({
+            status: 'success',
+            data: await draftWithModel(services.draft(input.text), input.text, draftModel, { ...(input.model !== undefined ? { model: input.model } : {}), signal: context.signal }),
+          })),
       }),
       defineTool({
         name: 'service_create',

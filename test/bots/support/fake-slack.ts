@@ -1,11 +1,13 @@
 /**
  * A local stand-in for Slack over real HTTP: the Web API methods Bolt calls (auth.test,
- * chat.postMessage, chat.update, chat.postEphemeral) plus response_url endpoints, recording
- * every call; and helpers that sign requests with the v0 HMAC scheme exactly as Slack does.
+ * chat.postMessage, chat.update, chat.postEphemeral, apps.connections.open) plus response_url
+ * endpoints, recording every call; Socket Mode over a real WebSocket (fake-slack-socket.ts);
+ * and helpers that sign requests with the v0 HMAC scheme exactly as Slack does.
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { attachFakeSocketMode, type FakeSocketMode } from './fake-slack-socket.js';
 
 /** One recorded call. */
 export interface SlackCall {
@@ -21,6 +23,8 @@ export interface FakeSlack {
   url: string;
   apiUrl: string;
   calls: SlackCall[];
+  /** Socket Mode: connections handed out by apps.connections.open, envelopes and acks. */
+  socketMode: FakeSocketMode;
   /** Called on every recorded call (benchmarks correlate without scanning `calls`). */
   listeners: Set<(call: SlackCall) => void>;
   /** Makes the next `times` calls of `method` fail with HTTP `status` (429 carries Retry-After: 0). */
@@ -68,6 +72,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         : method === 'chat.update' ? { ok: true, channel: params.channel, ts: params.ts }
         : method === 'chat.postEphemeral' ? { ok: true, message_ts: ts }
         : method === 'response_url' ? { ok: true }
+        // Socket Mode needs the app-level token (xapp-…), never the bot token; a `revoked` one is refused.
+        : method === 'apps.connections.open' ? (/revoked/.test(String(request.headers.authorization)) ? { ok: false, error: 'invalid_auth' } : /^Bearer xapp-/.test(String(request.headers.authorization)) ? { ok: true, url: socketMode.newUrl() } : { ok: false, error: 'not_allowed_token_type' })
         : { ok: false, error: 'unknown_method' };
       const call = { method, params, response: body, at: performance.now() };
       calls.push(call);
@@ -79,10 +85,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const socketMode = attachFakeSocketMode(server, url.replace(/^http/, 'ws'));
   return {
     url,
     apiUrl: `${url}/api/`,
     calls,
+    socketMode,
     listeners,
     failNext(method, status, times) {
       failures.set(method, { status, times });
@@ -108,6 +116,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       });
     },
     async close() {
+      await socketMode.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -134,7 +143,12 @@ export async function postToSlackEndpoint(
 
 /** The form body of a `/vigie` slash command. */
 export function slashCommandBody(fields: { team?: string; channel?: string; user: string; text: string; trigger: string; responseUrl: string }): string {
-  return new URLSearchParams({
+  return new URLSearchParams(slashCommandFields(fields)).toString();
+}
+
+/** The fields of a `/vigie` slash command (form-encoded over HTTP, a JSON payload over Socket Mode). */
+export function slashCommandFields(fields: { team?: string; channel?: string; user: string; text: string; trigger: string; responseUrl: string }): Record<string, string> {
+  return {
     token: 'legacy',
     team_id: fields.team ?? 'T1',
     team_domain: 'test',
@@ -147,7 +161,7 @@ export function slashCommandBody(fields: { team?: string; channel?: string; user
     api_app_id: 'A1',
     response_url: fields.responseUrl,
     trigger_id: fields.trigger,
-  }).toString();
+  };
 }
 
 /** The JSON body of an Events API delivery. */
@@ -156,8 +170,13 @@ export function eventBody(eventId: string, event: Record<string, unknown>, team 
 }
 
 /** The form body of a block_actions click. */
-export function blockActionBody(fields: { user: string; team?: string; channel?: string; messageTs: string; blocks: unknown[]; actionId: string; value: string; responseUrl: string }): string {
-  const payload = {
+export function blockActionBody(fields: Parameters<typeof blockActionPayload>[0]): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionPayload(fields)) }).toString();
+}
+
+/** The payload of a block_actions click. */
+export function blockActionPayload(fields: { user: string; team?: string; channel?: string; messageTs: string; blocks: unknown[]; actionId: string; value: string; responseUrl: string }): Record<string, unknown> {
+  return {
     type: 'block_actions',
     api_app_id: 'A1',
     token: 'legacy',
@@ -170,5 +189,4 @@ export function blockActionBody(fields: { user: string; team?: string; channel?:
     message: { type: 'message', ts: fields.messageTs, text: 'answer', blocks: fields.blocks },
     actions: [{ type: 'button', action_id: fields.actionId, block_id: `decide:${fields.value}`, value: fields.value, action_ts: '1700000001.000000' }],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -33,9 +33,21 @@ export interface SlackTestApp {
 }
 
 /** Starts app + bots + fake Slack. */
-export async function startSlackTestApp(database: Database, options: { tools?: AppDeps['tools']; redis?: Redis; config?: Partial<BotsConfig>; model?: AgentModel } = {}): Promise<SlackTestApp> {
+export async function startSlackTestApp(
+  database: Database,
+  options: {
+    tools?: AppDeps['tools'];
+    redis?: Redis;
+    config?: Partial<BotsConfig>;
+    model?: AgentModel;
+    /** A fake Slack shared by several nodes (left running by close()); default: one of its own. */
+    slack?: FakeSlack;
+    /** Socket Mode lease lifetime (short in failover tests). */
+    slackLeaseTtlMs?: number;
+  } = {},
+): Promise<SlackTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const slack = await startFakeSlack();
+  const slack = options.slack ?? (await startFakeSlack());
   const router = Router();
   const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}) });
   await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
@@ -48,6 +60,7 @@ export async function startSlackTestApp(database: Database, options: { tools?: A
     router,
     redis: options.redis,
     logger,
+    ...(options.slackLeaseTtlMs ? { slackLeaseTtlMs: options.slackLeaseTtlMs } : {}),
   });
   await bots.slack!.ready();
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
@@ -65,8 +78,9 @@ export async function startSlackTestApp(database: Database, options: { tools?: A
       return user.id;
     },
     async close() {
+      await bots.slack?.stop();
       await app.close();
-      await slack.close();
+      if (!options.slack) await slack.close();
     },
   };
 }

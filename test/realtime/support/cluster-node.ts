@@ -11,6 +11,7 @@ const config = loadConfig();
 const running = await startServer(config, createLogger(config.LOG_LEVEL, process.stderr as never));
 process.stdout.write(`READY ${running.url}\n`);
 process.once('SIGTERM', () => {
+  setTimeout(() => process.exit(1), 15_000).unref();
   running.stop().then(
     () => process.exit(0),
     () => process.exit(1),

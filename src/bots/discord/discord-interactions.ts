@@ -1,0 +1,117 @@
+/**
+ * What Vigie does with a Discord interaction, whichever way it arrived (the signed HTTP
+ * endpoint or the gateway): `/vigie <sub>` is deferred and answered through BotTurns, then
+ * the deferred reply is edited (streamed tokens edit it on a cadence); Approve/Deny buttons
+ * decide an execution with the clicker's own role. One delivery id runs once on every node.
+ */
+import { Routes, type REST } from 'discord.js';
+import { toErrorBody } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
+import type { BotTurns, ChatOutcome } from '../bot-turns.js';
+import type { DeliveryDedupe } from '../delivery-dedupe.js';
+import { ThrottledMessage } from '../throttled-message.js';
+import { commandLine, conversationRef, interactionPlace, placeExternalIds, type DiscordInteraction } from './discord-payloads.js';
+import { DISCORD_MESSAGE_LIMIT, executionMessage, restRequest, turnMessages, type DiscordMessageBody } from './discord-render.js';
+
+/** The immediate answer to an interaction (HTTP response body or gateway callback). */
+export interface InteractionResponse {
+  type: number;
+  data?: { content: string; flags?: number };
+}
+
+/** The immediate answer, and the work to start once Discord has it (it edits the deferred reply). */
+export interface InteractionPlan {
+  response: InteractionResponse;
+  work?: () => Promise<void>;
+}
+
+/** Components of the handler. */
+export interface InteractionHandlerOptions {
+  /** REST client with the bot token (webhook calls themselves use the interaction token). */
+  rest: REST;
+  turns: BotTurns;
+  approvals: ApprovalHandler;
+  dedupe: DeliveryDedupe;
+  logger: Logger;
+}
+
+/** Flag of messages only the clicker sees. */
+export const EPHEMERAL = 64;
+const NO_MENTIONS = { parse: [] as string[] };
+
+/** Handles parsed interactions; the response must reach Discord within 3 s, before `work` starts. */
+export function createInteractionHandler(options: InteractionHandlerOptions): (interaction: DiscordInteraction) => Promise<InteractionPlan> {
+  const { rest, turns, approvals, dedupe, logger } = options;
+  const edit = (interaction: DiscordInteraction, message: DiscordMessageBody) =>
+    rest.patch(Routes.webhookMessage(interaction.application_id, interaction.token, '@original'), { ...restRequest(message), auth: false });
+  const followUp = (interaction: DiscordInteraction, message: DiscordMessageBody) =>
+    rest.post(Routes.webhook(interaction.application_id, interaction.token), { ...restRequest(message), auth: false });
+
+  const answer = async (interaction: DiscordInteraction, line: string) => {
+    const author = interaction.member?.user ?? interaction.user!;
+    const place = interactionPlace(interaction);
+    // Streamed tokens edit the deferred reply at most once a second; the final answer replaces them.
+    const stream = new ThrottledMessage({
+      post: async (text) => {
+        await edit(interaction, { content: text.slice(0, DISCORD_MESSAGE_LIMIT), allowed_mentions: NO_MENTIONS });
+        return '@original';
+      },
+      edit: async (_id, text) => {
+        await edit(interaction, { content: text.slice(0, DISCORD_MESSAGE_LIMIT), allowed_mentions: NO_MENTIONS });
+      },
+    });
+    const outcome = await turns.handle({
+      account: { provider: 'discord', workspace: place.guild, externalId: author.id },
+      // One conversation per user per channel or thread: a channel is shared, a conversation is not.
+      thread: { channel: 'discord', externalRef: conversationRef(place, author.id), title: line.slice(0, 120) || 'Discord' },
+      text: line,
+      externalIds: placeExternalIds(place, author.id),
+      deliveryId: `discord:interaction:${interaction.id}`,
+    }, (delta) => stream.push(delta))
+      .catch((error: unknown): ChatOutcome => {
+        // The deferred reply must not stay "thinking" forever.
+        logger.error({ err: error, interactionId: interaction.id }, 'discord command failed');
+        return { kind: 'refused', reason: 'Vigie hit an internal error; the operators have the details in the logs.' };
+      })
+      .finally(() => stream.finish());
+    if (outcome.kind === 'duplicate') return;
+    if (outcome.kind === 'refused') {
+      await edit(interaction, { content: outcome.reason.slice(0, DISCORD_MESSAGE_LIMIT), allowed_mentions: NO_MENTIONS });
+      return;
+    }
+    const [first, ...others] = turnMessages(outcome.result);
+    await edit(interaction, first!);
+    for (const message of others) await followUp(interaction, message);
+  };
+
+  const decide = async (interaction: DiscordInteraction, decision: 'approved' | 'denied', executionId: string) => {
+    const author = interaction.member?.user ?? interaction.user!;
+    try {
+      const principal = await turns.principalOf({ provider: 'discord', workspace: interaction.guild_id ?? '', externalId: author.id });
+      const execution = decision === 'approved' ? await approvals.approve(principal, executionId, 'discord') : await approvals.deny(principal, executionId, 'discord');
+      await edit(interaction, executionMessage(execution, { name: principal.userName, decision }));
+    } catch (error) {
+      const { status, body } = toErrorBody(error);
+      if (status >= 500) logger.error({ err: error, executionId }, 'discord approval failed');
+      await followUp(interaction, { content: `Not ${decision}: ${body.message}`.slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+    }
+  };
+
+  return async (interaction) => {
+    if (interaction.type === 1) return { response: { type: 1 } };
+    if (!(await dedupe.claim(`discord:interaction:${interaction.id}`))) return { response: { type: interaction.type === 3 ? 6 : 5 } };
+    if (interaction.type === 2) {
+      const line = commandLine(interaction);
+      if (line === undefined) return { response: { type: 4, data: { content: 'Unknown /vigie subcommand; try /vigie ask text:help', flags: EPHEMERAL } } };
+      // Deferred ("Vigie is thinking…"), edited when the answer is ready.
+      return { response: { type: 5 }, work: () => answer(interaction, line) };
+    }
+    const button = /^vigie:(approve|deny):([0-9a-f-]{36})$/.exec(interaction.data?.custom_id ?? '');
+    if (interaction.type === 3 && button) {
+      // Deferred update of the message carrying the buttons.
+      return { response: { type: 6 }, work: () => decide(interaction, button[1] === 'approve' ? 'approved' : 'denied', button[2]!) };
+    }
+    return { response: { type: 4, data: { content: 'This interaction is not supported', flags: EPHEMERAL } } };
+  };
+}

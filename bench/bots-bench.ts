@@ -65,13 +65,18 @@ async function main(): Promise<void> {
   // Loader hooks of the main thread do not reach worker threads on Node 20: register tsx in it first.
   const entry = new URL('./support/bots-load-worker.ts', import.meta.url).href;
   const worker = new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-  const [{ apiUrl }] = (await once(worker, 'message')) as [{ apiUrl: string }];
-  const harness = await startSlackTestApp(database, { config: { SLACK_API_URL: apiUrl, SLACK_CONCURRENT_TURNS: CONCURRENT_TURNS } });
-  await harness.linkedUser('operator', 'UBENCH');
-  const measured = await load(worker, { url: harness.eventsUrl, kind: 'vigie' });
-  await harness.close();
-  await database.close();
-  if (base) await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  let measured: LoadFigures;
+  try {
+    const [{ apiUrl }] = (await once(worker, 'message')) as [{ apiUrl: string }];
+    const harness = await startSlackTestApp(database, { config: { SLACK_API_URL: apiUrl, SLACK_CONCURRENT_TURNS: CONCURRENT_TURNS } });
+    await harness.linkedUser('operator', 'UBENCH');
+    measured = await load(worker, { url: harness.eventsUrl, kind: 'vigie' });
+    await harness.close();
+  } finally {
+    // Dropped even when the run fails, so failed runs leave no database behind.
+    await database.close();
+    if (base) await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
 
   const bare = await bareBolt();
   const bareFigures = await load(worker, { url: bare.url, kind: 'bare' });

@@ -5,7 +5,20 @@
 import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
 
-const text = (parts: unknown[]) => parts.map((part) => (typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part))).join(' ');
+/** Slack tokens (xoxb-, xoxp-, xapp-…) and the legacy verification `token` field the clients print in debug payloads. */
+const SECRETS: Array<[RegExp, string]> = [
+  [/\bx(?:ox[abeoprs]|app)-[A-Za-z0-9-]+/g, '[redacted]'],
+  [/("token"\s*:\s*)"[^"]*"/g, '$1"[redacted]"'],
+  [/(\btoken=)[^&\s"]+/g, '$1[redacted]'],
+];
+
+/** Joins a Slack log call's parts into one line with every secret removed. */
+export function slackLogLine(parts: unknown[]): string {
+  let line = parts.map((part) => (typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part))).join(' ');
+  for (const [pattern, replacement] of SECRETS) line = line.replace(pattern, replacement);
+  return line;
+}
+const text = slackLogLine;
 
 /** A Slack Logger writing to a child of `logger`. */
 export function slackLogger(logger: Logger): SlackLogger {

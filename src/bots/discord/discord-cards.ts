@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
+import { serviceCardsResultSchema } from '../../tools/services/service-cards.js';
 
 /** An embed as Discord's REST API takes it (the fields we use). */
 export interface DiscordEmbed {
@@ -32,20 +33,6 @@ const citationsSchema = z.object({
       source: z.string(),
       title: z.string(),
       text: z.string().optional(),
-    }),
-  ).min(1),
-});
-
-/** The ServiceCard shape of src/tools/services/service-cards.ts, checked at this boundary. */
-const cardsSchema = z.object({
-  cards: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      subtitle: z.string(),
-      text: z.string(),
-      fields: z.array(z.object({ label: z.string(), value: z.string() })),
-      footer: z.string(),
     }),
   ).min(1),
 });
@@ -123,7 +110,7 @@ export function citationEmbed(data: unknown): DiscordEmbed | undefined {
 
 /** One embed per service card: title, category and place, description, fields, why/distance footer. */
 export function serviceCardEmbeds(data: unknown): DiscordEmbed[] | undefined {
-  const parsed = cardsSchema.safeParse(data);
+  const parsed = serviceCardsResultSchema.safeParse(data);
   if (!parsed.success) return undefined;
   return parsed.data.cards.map((card) =>
     clampEmbed({

@@ -10,6 +10,7 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
+import { serviceCardsResultSchema } from '../../tools/services/service-cards.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -31,22 +32,6 @@ const citationsSchema = z.object({
         sourceUrl: z.string().nullish(),
         text: z.string().optional(),
         score: z.number().optional(),
-      }),
-    )
-    .min(1),
-});
-
-/** The ServiceCard shape of src/tools/services/service-cards.ts, checked at this boundary. */
-const cardsSchema = z.object({
-  cards: z
-    .array(
-      z.object({
-        id: z.string(),
-        title: z.string(),
-        subtitle: z.string(),
-        text: z.string(),
-        fields: z.array(z.object({ label: z.string(), value: z.string() })),
-        footer: z.string(),
       }),
     )
     .min(1),
@@ -110,7 +95,7 @@ export function knowledgeBlocks(data: unknown, query?: string): KnownBlock[] | u
 
 /** Block Kit for a service_search result: one section per card with its fields, why/distance below. */
 export function serviceBlocks(data: unknown): KnownBlock[] | undefined {
-  const parsed = cardsSchema.safeParse(data);
+  const parsed = serviceCardsResultSchema.safeParse(data);
   if (!parsed.success) return undefined;
   const cards = parsed.data.cards.slice(0, MAX_CARDS);
   const total = parsed.data.cards.length;

@@ -2,18 +2,25 @@
  * Search hits as channel-neutral cards (title, subtitle, text, fields, footer) that the
  * console, Slack and Discord renderers can lay out without knowing about services.
  */
+import { z } from 'zod';
 import { findCategory } from './service-taxonomy.js';
 import type { ServiceHit } from './service-search.js';
 
+/** A result card, as renderers check it at their boundary (a tool result is untrusted data). */
+export const serviceCardSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  subtitle: z.string(),
+  text: z.string(),
+  fields: z.array(z.object({ label: z.string(), value: z.string() })),
+  footer: z.string(),
+});
+
+/** A `service_search` result that carries at least one card. */
+export const serviceCardsResultSchema = z.object({ cards: z.array(serviceCardSchema).min(1) });
+
 /** A result card. */
-export interface ServiceCard {
-  id: string;
-  title: string;
-  subtitle: string;
-  text: string;
-  fields: Array<{ label: string; value: string }>;
-  footer: string;
-}
+export type ServiceCard = z.infer<typeof serviceCardSchema>;
 
 function formatAmount(value: number): string {
   return new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 }).format(value).replace(/\u202f|\u00a0/g, ' ');

@@ -8,6 +8,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { sharedMetric } from './bot-metrics.js';
 
 /** How to build a queue. */
 export interface AfterAckQueueOptions {
@@ -31,30 +32,20 @@ export interface AfterAckQueue {
   idle(): Promise<void>;
 }
 
-const gauges = new WeakMap<Registry, Gauge>();
-function queueGauge(registry: Registry | undefined): Gauge | undefined {
-  if (!registry) return undefined;
-  let gauge = gauges.get(registry);
-  if (!gauge) {
-    gauge = (registry.getSingleMetric('vigie_bot_after_ack_jobs') as Gauge | undefined) ??
-      new Gauge({ name: 'vigie_bot_after_ack_jobs', help: 'Chat jobs after their ack, running or waiting for a slot', labelNames: ['platform', 'state'], registers: [registry] });
-    gauges.set(registry, gauge);
-  }
-  return gauge;
-}
-
 /** Builds a queue; jobs' errors are logged, never thrown. */
 export function createAfterAckQueue(options: AfterAckQueueOptions): AfterAckQueue {
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const maxQueued = Math.max(0, options.maxQueued ?? 1_000);
-  const gauge = queueGauge(options.registry);
+  const gauge = sharedMetric(options.registry, 'vigie_bot_after_ack_jobs', (registers) =>
+    new Gauge({ name: 'vigie_bot_after_ack_jobs', help: 'Chat jobs after their ack, running or waiting for a slot', labelNames: ['platform', 'state'], registers }),
+  );
   const waiting: Array<() => Promise<void>> = [];
   const idleWaiters: Array<() => void> = [];
   let active = 0;
 
   const report = () => {
-    gauge?.set({ platform: options.platform, state: 'running' }, active);
-    gauge?.set({ platform: options.platform, state: 'waiting' }, waiting.length);
+    gauge.set({ platform: options.platform, state: 'running' }, active);
+    gauge.set({ platform: options.platform, state: 'waiting' }, waiting.length);
     if (active === 0 && waiting.length === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
   const run = (job: () => Promise<void>) => {

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { sharedMetric } from './bot-metrics.js';
 
 /** Renews the lease only while this node still holds it. */
 const RENEW_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -42,23 +43,13 @@ export interface ConnectionLease {
   stop(): Promise<void>;
 }
 
-const gauges = new WeakMap<Registry, Gauge>();
-function leaseGauge(registry: Registry | undefined): Gauge | undefined {
-  if (!registry) return undefined;
-  let gauge = gauges.get(registry);
-  if (!gauge) {
-    gauge = (registry.getSingleMetric('vigie_bot_connection_lease_held') as Gauge | undefined) ??
-      new Gauge({ name: 'vigie_bot_connection_lease_held', help: 'Whether this node holds the chat connection lease (1) or not (0)', labelNames: ['connection'], registers: [registry] });
-    gauges.set(registry, gauge);
-  }
-  return gauge;
-}
-
 /** Builds a lease; nothing happens until start(). */
 export function createConnectionLease(options: ConnectionLeaseOptions): ConnectionLease {
   const ttlMs = options.ttlMs ?? 15_000;
   const key = `vigie:lease:${options.name}`;
-  const gauge = leaseGauge(options.registry);
+  const gauge = sharedMetric(options.registry, 'vigie_bot_connection_lease_held', (registers) =>
+    new Gauge({ name: 'vigie_bot_connection_lease_held', help: 'Whether this node holds the chat connection lease (1) or not (0)', labelNames: ['connection'], registers }),
+  );
   const log = options.logger.child({ connection: options.name, nodeId: options.nodeId });
   let held = false;
   let stopped = true;
@@ -69,7 +60,7 @@ export function createConnectionLease(options: ConnectionLeaseOptions): Connecti
   const setHeld = (value: boolean) => {
     if (held === value) return;
     held = value;
-    gauge?.set({ connection: options.name }, value ? 1 : 0);
+    gauge.set({ connection: options.name }, value ? 1 : 0);
     const hook = value ? options.onAcquired : options.onReleased;
     log.info(value ? 'connection lease acquired: this node opens the connection' : 'connection lease released: this node closes the connection');
     // Hooks run one after another, so an open never overlaps the close before it.

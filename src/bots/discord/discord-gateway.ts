@@ -9,6 +9,7 @@
 import { Client, Events, GatewayIntentBits, Partials, Routes, type Message } from 'discord.js';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../../logger.js';
+import { sharedMetric } from '../bot-metrics.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import type { BotTurns, ChatOutcome } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
@@ -41,8 +42,7 @@ export type GatewayMessageOutcome = 'malformed' | 'ignored' | 'duplicate' | 'cha
 
 function outcomeCounter(registry: Registry | undefined): Counter<'outcome'> {
   const name = 'vigie_discord_gateway_messages_total';
-  const existing = registry?.getSingleMetric(name) as Counter<'outcome'> | undefined;
-  return existing ?? new Counter({ name, help: 'Discord gateway messages by outcome (ignored: not addressed to Vigie or from a bot)', labelNames: ['outcome'], registers: registry ? [registry] : [] });
+  return sharedMetric(registry, name, (registers) => new Counter({ name, help: 'Discord gateway messages by outcome (ignored: not addressed to Vigie or from a bot)', labelNames: ['outcome'], registers }));
 }
 
 /** A gateway connection that can be opened and closed (by the lease). */

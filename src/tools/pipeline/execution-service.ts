@@ -62,6 +62,7 @@ const MAX_BYTES = 16 * 1024;
 export class ExecutionService implements ApprovalHandler {
   readonly jobs: ExecutionJobQueue;
   private readonly controllers = new Map<string, AbortController>();
+  private readonly progressChains = new Map<string, Promise<void>>();
   private readonly metrics: ExecutionMetrics;
   private readonly now: () => Date;
   private sweeper: NodeJS.Timeout | undefined;
@@ -258,6 +259,7 @@ export class ExecutionService implements ApprovalHandler {
             reportProgress: (progress) => this.progress(row.id, progress),
           }, controller)
         : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
+      await this.progressChains.get(row.id);
       const done = await this.transition(row.id, ['running'], { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result as object });
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
@@ -265,6 +267,7 @@ export class ExecutionService implements ApprovalHandler {
       return this.finished(done, report.outcome);
     } finally {
       this.controllers.delete(row.id);
+      this.progressChains.delete(row.id);
     }
   }
 
@@ -362,11 +365,19 @@ export class ExecutionService implements ApprovalHandler {
     this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } });
   }
 
+  /**
+   * Progress writes are chained per execution so they land in the order the tool reported
+   * them (a late "step 1" never overwrites "step 2"); the outcome waits for the chain.
+   */
   private progress(id: string, progress: { message: string; fraction?: number }): void {
-    this.prisma.execution
-      .update({ where: { id }, data: { progress } })
-      .then((row) => this.announce(executionView(row)))
-      .catch((error: unknown) => this.options.logger.debug({ err: error }, 'progress update failed'));
+    const previous = this.progressChains.get(id) ?? Promise.resolve();
+    const next = previous.then(() =>
+      this.prisma.execution
+        .update({ where: { id }, data: { progress } })
+        .then((row) => this.announce(executionView(row)))
+        .catch((error: unknown) => this.options.logger.warn({ err: error, executionId: id }, 'progress update failed')),
+    );
+    this.progressChains.set(id, next);
   }
 
   private async settled(id: string): Promise<void> {

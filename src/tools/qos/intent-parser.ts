@@ -84,7 +84,7 @@ export function parseIntent(text: string, options: IntentOptions = {}): ParsedIn
   const warnings: string[] = [];
   if (text.trim().length === 0) throw new IntentParseError(['the intent is empty']);
   if (text.length > 2_000) throw new IntentParseError(['the intent is longer than 2000 characters']);
-  const byteUnit = /\d\s*([KMG]B(?:\/s|ps)?|[kKmMgG]o\/s|[kKmMgG]?octets?)(?![\p{L}])/u.exec(text);
+  const byteUnit = /(?<![\d.,])\d+(?:[.,]\d+)?\s*([KMG]B(?:\/s|ps)?|[kKmMgG]o\/s|[kKmMgG]?octets?)(?![\p{L}])/u.exec(text);
   if (byteUnit) throw new IntentParseError([`"${byteUnit[0]}" uses a byte unit; byte units are ambiguous here, write the rate in bits (kbit, Mbit, Gbit)`]);
   const whole = new Clause(text.normalize('NFC').toLowerCase().replace(/[’`]/gu, "'"));
   const interfaces = whole.take(new RegExp(String.raw`(?<![\p{L}])(?:sur|on|interface|dev|iface|via)\s+(?:l'interface\s+|the interface\s+|interface\s+)?${INTERFACE}(?![\p{L}\p{N}_.-])`, 'giu'), (match) => /\d|^(eth|en|wl|br|bond|veth|vq|lo|ifb|tun|tap)/u.test(match[1]!))

@@ -56,8 +56,20 @@ export class ChatView {
   private readonly list = byId<HTMLOListElement>('message-list');
   private readonly messages = new Map<string, MessageView>();
   private readonly streams = new Map<string, string>();
+  /** Shown when something arrives while the reader has scrolled up; a click jumps down. */
+  private readonly marker = element('button', { className: 'new-messages', text: 'New messages ↓', attributes: { type: 'button', id: 'new-messages' } });
+  /** Whether the list follows new content (true unless the reader scrolled up). */
+  private following = true;
 
-  constructor(private readonly describeAuthor: (message: MessageView) => string) {}
+  constructor(private readonly describeAuthor: (message: MessageView) => string) {
+    this.marker.hidden = true;
+    this.list.after(this.marker);
+    this.marker.addEventListener('click', () => this.scroll(true));
+    this.list.addEventListener('scroll', () => {
+      this.following = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 48;
+      if (this.following) this.marker.hidden = true;
+    });
+  }
 
   /** Clears the pane for another conversation. */
   reset(messages: MessageView[]): void {
@@ -65,6 +77,7 @@ export class ChatView {
     this.messages.clear();
     this.streams.clear();
     for (const message of messages) this.upsert(message);
+    this.scroll(true);
   }
 
   /** The newest stored message time, for catch-up after a reconnect. */
@@ -94,7 +107,7 @@ export class ChatView {
       element('div', { className: 'content', text: content }),
     ]);
     this.list.append(node);
-    this.scroll();
+    this.scroll(true);
   }
 
   /** Marks a pending send as failed with the server's reason. */
@@ -143,7 +156,12 @@ export class ChatView {
     ]);
   }
 
-  private scroll(): void {
-    this.list.scrollTop = this.list.scrollHeight;
+  /** Keeps the newest message in view while following; otherwise shows the marker. */
+  private scroll(force = false): void {
+    if (force || this.following) {
+      this.following = true;
+      this.marker.hidden = true;
+      this.list.scrollTop = this.list.scrollHeight;
+    } else this.marker.hidden = false;
   }
 }

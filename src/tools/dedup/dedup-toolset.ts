@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import { AppError } from '../../errors.js';
-import type { ToolsetDependencies } from '../registry.js';
+import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
 import { runDedupQuery } from './dedup-query.js';
 import { dedupIngestSchema, dedupQuerySchema } from './dedup-schemas.js';

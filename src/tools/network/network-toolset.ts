@@ -6,7 +6,7 @@
 import { access } from 'node:fs/promises';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import type { ToolsetDependencies } from '../registry.js';
+import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { defineTool, type ToolContext, type ToolResult, type Toolset } from '../tool-contract.js';
 import { readInterfaceInventory } from './interface-inventory.js';
 import { NetworkAnalyzer, type AnalysisReport } from './network-analyzer.js';

@@ -10,7 +10,7 @@ import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
 import { interfaceNameSchema } from './policy-model.js';
 import type { QosEngine } from './qos-engine.js';
 import type { PlanRequest, QosPlan } from './qos-planner.js';
-import type { ToolsetDependencies } from '../registry.js';
+import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { qosSettingsFromConfig, sharedQosEngine } from './qos-factory.js';
 import type { IntentInterpreter } from './intent-model.js';
 import { intentInterpreterFor, planIntent } from './intent-planning.js';

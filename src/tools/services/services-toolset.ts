@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { AppError, ValidationError } from '../../errors.js';
 import { createLexicalEmbedder } from '../../inference/lexical-embedder.js';
 import type { Config } from '../../config.js';
-import type { ToolsetDependencies } from '../registry.js';
+import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
 import { draftModelFor, draftWithModel } from './draft-model.js';
 import { placeByName } from './gazetteer.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { CommandRouter } from '../../src/agents/command-router.js';
+import { CommandRouter } from '../../src/tools/pipeline/command-router.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { networkToolset } from '../../src/tools/network/network-toolset.js';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CommandRouter } from '../../src/agents/command-router.js';
+import { CommandRouter } from '../../src/tools/pipeline/command-router.js';
 import type { Database } from '../../src/db/database.js';
 import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
 import type { ToolContext } from '../../src/tools/tool-contract.js';

@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { DomainEvents } from '../../actions/domain-events.js';
-import { CommandRouter } from '../../agents/command-router.js';
+import { CommandRouter } from './command-router.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../logger.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandRouter } from '../../agents/command-router.js';
+import { CommandRouter } from '../pipeline/command-router.js';
 import { ToolRegistry } from '../tool-registry.js';
 import type { ToolContext } from '../tool-contract.js';
 import { assumedCapabilities } from './capabilities.js';

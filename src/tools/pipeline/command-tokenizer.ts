@@ -3,7 +3,7 @@
  * whitespace separates, "double" and 'single' quotes group, backslash escapes inside double
  * quotes. Errors are clear messages, never partial parses.
  */
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../../errors.js';
 
 /** Longest command line the router accepts. */
 export const MAX_COMMAND_LENGTH = 4000;

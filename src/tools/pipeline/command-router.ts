@@ -7,9 +7,9 @@
  *   help <tool>               one command's arguments and examples
  *   <tool|alias> [positional…] [key=value…]   or   <tool|alias> {"json": "object"}
  */
-import { hasRole, type Role } from '../auth/roles.js';
-import { ValidationError } from '../errors.js';
-import { toolJsonSchema, type RegisteredTool, type ToolRegistry } from '../tools/tool-registry.js';
+import { hasRole, type Role } from '../../auth/roles.js';
+import { ValidationError } from '../../errors.js';
+import { toolJsonSchema, type RegisteredTool, type ToolRegistry } from '../tool-registry.js';
 import { tokenizeCommand } from './command-tokenizer.js';
 
 /** What a line means. */

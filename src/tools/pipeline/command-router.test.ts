@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { defineTool, type Toolset } from '../tools/tool-contract.js';
-import { ToolRegistry } from '../tools/tool-registry.js';
+import { defineTool, type Toolset } from '../tool-contract.js';
+import { ToolRegistry } from '../tool-registry.js';
 import { CommandRouter } from './command-router.js';
 
 const noop = async () => ({ status: 'success' as const, data: {} });

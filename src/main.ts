@@ -79,8 +79,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
   await app.tools.start();
-  const agent = startAgent(app, config, logger, inference.chat ?? undefined);
-  const bots = startBots({ config, app, agent: agent.agent, router: botRouter, redis, logger });
+  const agent = startAgent(app.core, config, logger, inference.chat ?? undefined);
+  const bots = startBots({ config, core: app.core, agent: agent.agent, router: botRouter, redis, logger });
   // Realtime gateway on the same HTTP server (Redis adapter with REDIS_URL, else single-node mode).
   const gateway = createRealtimeGateway({
     server: app.server,

@@ -5,7 +5,7 @@
 import type { Config } from '../config.js';
 import type { LocalModelRuntime } from '../inference/inference-contract.js';
 import type { Logger } from '../logger.js';
-import type { App } from '../server/app.js';
+import type { CoreServices } from '../core/core-services.js';
 import { AgentService } from './agent-service.js';
 import { createAgentModel } from './providers/agent-model-factory.js';
 
@@ -18,18 +18,18 @@ export interface RunningAgent {
 type AgentConfig = Parameters<typeof createAgentModel>[0] & Pick<Config, 'AGENT_MAX_STEPS' | 'AGENT_MEMORY_TOKENS'>;
 
 /** Creates the agent (remote model, local model or none) and attaches it to `message.created`. */
-export function startAgent(app: App, config: AgentConfig, logger: Logger, localRuntime?: LocalModelRuntime): RunningAgent {
+export function startAgent(core: CoreServices, config: AgentConfig, logger: Logger, localRuntime?: LocalModelRuntime): RunningAgent {
   const model = createAgentModel(config, localRuntime);
   logger.info({ model: model?.name ?? null }, model ? `agent model: ${model.name}` : 'no language model configured: the agent answers commands only');
   const agent = new AgentService({
-    prisma: app.context.database.prisma,
-    tools: app.tools,
+    prisma: core.database.prisma,
+    tools: core.tools,
     logger,
-    events: app.context.events,
+    events: core.events,
     model,
     maxSteps: config.AGENT_MAX_STEPS,
     turnTimeoutMs: config.AGENT_TURN_TIMEOUT_MS,
     memoryTokens: config.AGENT_MEMORY_TOKENS,
   });
-  return { agent, detach: agent.attach(app.context.events) };
+  return { agent, detach: agent.attach(core.events) };
 }

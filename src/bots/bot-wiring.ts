@@ -8,7 +8,7 @@ import type { Router } from 'express';
 import type { AgentService } from '../agents/agent-service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { App } from '../server/app.js';
+import type { CoreServices } from '../core/core-services.js';
 import { BotIdentities } from './bot-identities.js';
 import { BotTurns } from './bot-turns.js';
 import { memoryDeliveryDedupe, redisDeliveryDedupe } from './delivery-dedupe.js';
@@ -28,14 +28,14 @@ export interface RunningBots {
 }
 
 /** Starts the configured adapters on `router` (mounted by createApp before /api). */
-export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<AgentService, 'runTurn'>; router: Router; redis?: Redis | undefined; logger: Logger; /** Slack Socket Mode lease lifetime (tests shorten failover). */ slackLeaseTtlMs?: number }): RunningBots {
-  const { config, app, logger } = deps;
+export function startBots(deps: { config: BotsConfig; core: CoreServices; agent: Pick<AgentService, 'runTurn'>; router: Router; redis?: Redis | undefined; logger: Logger; /** Slack Socket Mode lease lifetime (tests shorten failover). */ slackLeaseTtlMs?: number }): RunningBots {
+  const { config, core, logger } = deps;
   const turns = new BotTurns({
-    prisma: app.context.database.prisma,
-    events: app.context.events,
+    prisma: core.database.prisma,
+    events: core.events,
     agent: deps.agent,
-    identities: new BotIdentities(app.context.database.prisma, app.context.audit, config.BOTS_UNMAPPED_USERS),
-    metrics: app.metrics,
+    identities: new BotIdentities(core.database.prisma, core.audit, config.BOTS_UNMAPPED_USERS),
+    metrics: core.metrics,
   });
   const dedupe = deps.redis ? redisDeliveryDedupe(deps.redis) : memoryDeliveryDedupe();
   const running: RunningBots = {};
@@ -49,10 +49,10 @@ export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<Agen
       router: deps.router,
       redis: deps.redis,
       leaseTtlMs: deps.slackLeaseTtlMs,
-      registry: app.metrics,
+      registry: core.metrics,
       afterAck: { concurrency: config.SLACK_CONCURRENT_TURNS ?? 32 },
       turns,
-      approvals: app.tools.approvals,
+      approvals: core.tools.approvals,
       dedupe,
       logger,
     });
@@ -86,7 +86,7 @@ export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<Agen
         guildId: config.DISCORD_GUILD_ID,
         router: deps.router,
         turns,
-        approvals: app.tools.approvals,
+        approvals: core.tools.approvals,
         dedupe,
         logger,
       });
@@ -98,6 +98,6 @@ export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<Agen
   } else {
     logger.info('discord disabled: DISCORD_PUBLIC_KEY not set');
   }
-  running.discordGateway = startDiscordGateway({ config, turns, approvals: app.tools.approvals, dedupe, redis: deps.redis, logger, registry: app.metrics });
+  running.discordGateway = startDiscordGateway({ config, turns, approvals: core.tools.approvals, dedupe, redis: deps.redis, logger, registry: core.metrics });
   return running;
 }

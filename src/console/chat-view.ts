@@ -4,7 +4,7 @@
  * tool-execution cards (service search results as service cards).
  */
 import type { MessageView } from '../actions/conversation-views.js';
-import type { ExecutionView } from '../server/realtime/event-maps.js';
+import type { ExecutionView } from '../contracts/event-maps.js';
 import { byId, element, shortTime } from './dom.js';
 import { buildView, serviceCardsOf, serviceCardsView } from './service-cards-view.js';
 

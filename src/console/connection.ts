@@ -4,7 +4,7 @@
  * is retried with the same clientMessageId, so it is stored once).
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../server/realtime/event-maps.js';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../contracts/event-maps.js';
 
 /** A typed client socket. */
 export type ConsoleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -4,7 +4,7 @@
  * admins, watch the audit feed. Plain TypeScript bundled by esbuild at build time.
  */
 import type { ConversationView, MessageView } from '../actions/conversation-views.js';
-import type { ExecutionView, JoinResult } from '../server/realtime/event-maps.js';
+import type { ExecutionView, JoinResult } from '../contracts/event-maps.js';
 import { ApiClient, type Me } from './api.js';
 import { ChatView, toolCard } from './chat-view.js';
 import { ask, openConnection, sendIdempotent, type ConnectionState, type ConsoleSocket } from './connection.js';

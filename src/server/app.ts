@@ -2,6 +2,7 @@
  * createApp builds the whole HTTP server from its components without listening, so the
  * composition root and the tests boot the same thing (tests on port 0).
  */
+import type { CoreServices } from '../core/core-services.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -86,6 +87,8 @@ export interface App {
   context: RouteContext;
   /** Registry, command router and execution pipeline (approvals for the realtime gateway). */
   tools: ToolRuntime;
+  /** The core services, as handed to the agent and the bots. */
+  core: CoreServices;
   /** Stops accepting, lets in-flight requests finish (bounded), then resolves. */
   close(): Promise<void>;
 }
@@ -220,6 +223,7 @@ export function createApp(deps: AppDeps): App {
     metrics: metrics.registry,
     context,
     tools,
+    core: { database, audit, events, metrics: metrics.registry, tools },
     async close() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

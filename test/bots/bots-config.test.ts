@@ -51,9 +51,9 @@ describe('bot start-up without credentials', () => {
     app = createApp({ config: TEST_CONFIG, database, logger: pino({ level: 'silent' }) });
     const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger });
     const base = { SLACK_BOT_TOKEN: undefined, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: undefined, SLACK_API_URL: undefined, DISCORD_TOKEN: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer' as const };
-    const none = startBots({ config: { ...base, DISCORD_PUBLIC_KEY: undefined }, app, agent, router: Router(), logger });
+    const none = startBots({ config: { ...base, DISCORD_PUBLIC_KEY: undefined }, core: app.core, agent, router: Router(), logger });
     assert.equal(none.slack, undefined);
-    const broken = startBots({ config: { ...base, DISCORD_PUBLIC_KEY: 'not-hex' }, app, agent, router: Router(), logger });
+    const broken = startBots({ config: { ...base, DISCORD_PUBLIC_KEY: 'not-hex' }, core: app.core, agent, router: Router(), logger });
     assert.equal(broken.discord, undefined);
   });
   after(async () => {

@@ -57,7 +57,7 @@ describe('discord gateway start-up', { timeout: 60_000 }, () => {
   });
 
   it('holds the lease, retries a refused login with backoff, and stops cleanly', async () => {
-    const running = startBots({ config: { ...base, DISCORD_TOKEN: 'bad-token', DISCORD_API_URL: discord.apiUrl, DISCORD_CHANNELS: '123456789012345678' }, app, agent, router: Router(), logger });
+    const running = startBots({ config: { ...base, DISCORD_TOKEN: 'bad-token', DISCORD_API_URL: discord.apiUrl, DISCORD_CHANNELS: '123456789012345678' }, core: app.core, agent, router: Router(), logger });
     assert.ok(running.discordGateway);
     assert.ok(lines.some((line) => line.msg.startsWith('discord gateway enabled: "!vigie <command>" and mentions in 1 channel(s)')));
     await waitFor(async () => gatewayCalls() >= 2, 15_000);
@@ -77,11 +77,11 @@ describe('discord gateway start-up', { timeout: 60_000 }, () => {
   });
 
   it('stays off with a log line when disabled or misconfigured', () => {
-    const off = startBots({ config: { ...base, DISCORD_TOKEN: 'token', DISCORD_GATEWAY: false }, app, agent, router: Router(), logger });
+    const off = startBots({ config: { ...base, DISCORD_TOKEN: 'token', DISCORD_GATEWAY: false }, core: app.core, agent, router: Router(), logger });
     assert.equal(off.discordGateway, undefined);
-    const bad = startBots({ config: { ...base, DISCORD_TOKEN: 'token', DISCORD_CHANNELS: 'general' }, app, agent, router: Router(), logger });
+    const bad = startBots({ config: { ...base, DISCORD_TOKEN: 'token', DISCORD_CHANNELS: 'general' }, core: app.core, agent, router: Router(), logger });
     assert.equal(bad.discordGateway, undefined);
-    const none = startBots({ config: base, app, agent, router: Router(), logger });
+    const none = startBots({ config: base, core: app.core, agent, router: Router(), logger });
     assert.equal(none.discordGateway, undefined);
     const messages = lines.map((line) => line.msg);
     assert.ok(messages.includes('discord gateway disabled: DISCORD_GATEWAY=false'));

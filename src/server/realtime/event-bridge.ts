@@ -7,7 +7,7 @@
 import type { Server } from 'socket.io';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { DomainEvents } from '../../actions/domain-events.js';
-import type { ClientToServerEvents, ExecutionView, ServerToClientEvents } from './event-maps.js';
+import type { ClientToServerEvents, ExecutionView, ServerToClientEvents } from '../../contracts/event-maps.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { ADMIN_ROOM, OPERATOR_ROOM, conversationRoom } from './rooms.js';
 import type { SocketData } from './socket-auth.js';

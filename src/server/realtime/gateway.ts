@@ -12,7 +12,7 @@ import { Server } from 'socket.io';
 import type { Logger } from '../../logger.js';
 import { createLimiter } from '../http/rate-limit.js';
 import type { RouteContext } from '../routes/route-context.js';
-import type { ClientToServerEvents, ServerToClientEvents } from './event-maps.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../contracts/event-maps.js';
 import { bridgeDomainEvents } from './event-bridge.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { createPresence } from './presence.js';

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'socket.io';
 import type { Logger } from '../../logger.js';
-import type { PresenceUser } from './event-maps.js';
+import type { PresenceUser } from '../../contracts/event-maps.js';
 import { conversationRoom } from './rooms.js';
 import type { SocketData } from './socket-auth.js';
 

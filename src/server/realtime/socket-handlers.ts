@@ -14,7 +14,7 @@ import { AppError, ForbiddenError, NotFoundError, RateLimitedError, Unauthorized
 import type { Logger } from '../../logger.js';
 import type { RouteContext } from '../routes/route-context.js';
 import { parseOrThrow } from '../http/validation.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from './event-maps.js';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../contracts/event-maps.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { Presence } from './presence.js';
 import { conversationRoom } from './rooms.js';

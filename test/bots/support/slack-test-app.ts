@@ -55,7 +55,7 @@ export async function startSlackTestApp(
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
   const bots = startBots({
     config: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_APP_TOKEN: undefined, SLACK_API_URL: slack.apiUrl, DISCORD_TOKEN: undefined, DISCORD_PUBLIC_KEY: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer', ...options.config },
-    app,
+    core: app.core,
     agent,
     router,
     redis: options.redis,

@@ -3,7 +3,7 @@
  * ack, and wait for events, each bounded by a timeout so a test can fail but never hang.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../src/server/realtime/event-maps.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../src/contracts/event-maps.js';
 
 /** A typed client socket. */
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

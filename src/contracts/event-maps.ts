@@ -3,7 +3,7 @@
  * console (type-only, so the console bundle carries no server code). Events are named
  * `noun:verb`; every client event takes an ack shaped `{data}` or `{error}`.
  */
-import type { ConversationView, MessageView } from '../../actions/conversation-views.js';
+import type { ConversationView, MessageView } from '../actions/conversation-views.js';
 
 /** The error half of an ack: the same public shape REST errors use. */
 export interface AckError {

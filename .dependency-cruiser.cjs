@@ -1,0 +1,37 @@
+/**
+ * Import rules, checked in CI (`npm run lint:imports`): capability code (src/tools) never
+ * reaches up into the server, bots or agents; the browser console only sees src/contracts
+ * (plus type-only view shapes); the agent and bots never reach into the HTTP server; no cycles.
+ */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'Import cycles make modules impossible to load or test alone.', from: {}, to: { circular: true } },
+    {
+      name: 'capabilities-not-upward',
+      severity: 'error',
+      comment: 'Tools and their engines are used by server, bots and agents, never the reverse.',
+      from: { path: '^src/tools/' },
+      to: { path: '^src/(server|bots|agents)/' },
+    },
+    {
+      name: 'console-sees-contracts',
+      severity: 'error',
+      comment: 'The browser bundle shares only the wire contract with the server.',
+      from: { path: '^src/console/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(console|contracts)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'agents-and-bots-not-server',
+      severity: 'error',
+      comment: 'The agent and the bots receive services from the composition root, never the App.',
+      from: { path: '^src/(agents|bots)/' },
+      to: { path: '^src/server/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^src/generated/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+  },
+};

@@ -5,7 +5,6 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
@@ -19,6 +18,7 @@ import { NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../
 import { VERSION } from '../version.js';
 import './http/express-augment.js';
 import { errorHandler } from './http/error-handler.js';
+import { securityHeaders } from './http/security-headers.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLimiter, rateLimit } from './http/rate-limit.js';
 import { RouteTable } from './http/route-table.js';
@@ -152,13 +152,7 @@ export function createApp(deps: AppDeps): App {
     next();
   });
   app.use(metrics.middleware);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'", 'ws:', 'wss:'] },
-      },
-    }),
-  );
+  app.use(securityHeaders());
 
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
   app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), ...deps.healthContributors } }));

@@ -86,8 +86,8 @@ export interface App {
   context: RouteContext;
   /** Registry, command router and execution pipeline (approvals for the realtime gateway). */
   tools: ToolRuntime;
-  /** Stops accepting, lets in-flight requests finish (bounded), then resolves. */
-  close(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish (at most graceMs, default SHUTDOWN_TIMEOUT_MS), then resolves. */
+  close(graceMs?: number): Promise<void>;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -214,12 +214,12 @@ export function createApp(deps: AppDeps): App {
     metrics: metrics.registry,
     context,
     tools,
-    async close() {
+    async close(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.closeAllConnections();
           resolve();
-        }, config.SHUTDOWN_TIMEOUT_MS);
+        }, graceMs);
         timer.unref();
         server.close(() => {
           clearTimeout(timer);

@@ -21,6 +21,8 @@ import { createToolsets, type ToolsetDependencies } from './tools/registry.js';
 import { parseChannelAllowlist } from './tools/pipeline/channel-allowlist.js';
 import { Router } from 'express';
 import { startBots } from './bots/bot-wiring.js';
+import { startAdminSocket } from './server/admin-socket.js';
+import { createShutdownBudget } from './shutdown-budget.js';
 
 /** A running node, with the one function that stops it cleanly. */
 export interface RunningServer {
@@ -105,6 +107,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     app.server.once('error', reject);
     app.server.listen(config.PORT, config.HOST, () => resolve());
   });
+  // Embedded database: the CLI's admin commands reach it through this socket while the server runs.
+  const adminSocket =
+    database.backend === 'pglite' ? await startAdminSocket({ dataDir: config.dataDir, database, audit: app.context.audit, logger }) : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
@@ -116,14 +121,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     url,
     stop() {
       stopping ??= (async () => {
-        logger.info('shutting down');
+        // One budget (SHUTDOWN_TIMEOUT_MS) for every drain in turn; see shutdown-budget.ts.
+        const budget = createShutdownBudget(config.SHUTDOWN_TIMEOUT_MS);
+        logger.info({ budgetMs: budget.totalMs }, 'shutting down');
         agent.detach();
         // Hands the Discord gateway lease to another node at once instead of after its expiry.
-        await bots.discordGateway?.stop();
-        // Same for the Slack Socket Mode lease.
-        await bots.slack?.stop();
-        await gateway.close();
-        await app.close();
+        await budget.bound(bots.discordGateway?.stop());
+        // Same for the Slack Socket Mode lease; its acked jobs drain within what is left.
+        await bots.slack?.stop(budget.remainingMs());
+        await budget.bound(gateway.close());
+        await app.close(budget.remainingMs());
+        await adminSocket?.close();
         await inference.dispose();
         if (redis) await redis.quit().catch(() => redis?.disconnect());
         await database.close();
@@ -134,9 +142,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   };
 }
 
-/** Longest a graceful shutdown may take before the process exits anyway. */
-const SHUTDOWN_DEADLINE_MS = 15_000;
-
 /** `vigie start`: starts and stops cleanly on SIGTERM/SIGINT. */
 export async function runServer(): Promise<void> {
   const config = loadConfig();
@@ -144,11 +149,11 @@ export async function runServer(): Promise<void> {
   const running = await startServer(config, logger);
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'signal received');
-    // A dependency that never answers (a dead database or Redis) must not keep the process alive.
+    // The same budget as the drains: a dependency that never answers (a dead database or Redis) must not keep the process alive.
     setTimeout(() => {
-      logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);
+      logger.error(`shutdown did not finish within SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS} ms); exiting`);
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
     running.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,7 +1,8 @@
 /**
- * Admin commands that work on the database directly: migrate, users, tokens. They share the
- * server's configuration (DATABASE_URL or DATA_DIR). With embedded PGlite, stop the server
- * first: one process at a time can open an embedded database.
+ * Admin commands: migrate, users, tokens. They share the server's configuration
+ * (DATABASE_URL or DATA_DIR). With embedded PGlite and a running server, the CLI sends them
+ * to that server over its private admin socket (admin-socket.ts), which runs these same
+ * commands on its own database: never a write to a second copy.
  */
 import type { Command } from 'commander';
 import { AuditLog } from '../audit/audit-log.js';
@@ -15,48 +16,59 @@ import { ValidationError } from '../errors.js';
 /** CLI actions are audited as channel `cli`, with no user id. */
 const CLI_ACTOR = { userId: '', userName: 'cli', channel: 'cli' as const };
 
-async function withDatabase<T>(work: (database: Database, audit: AuditLog) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
-  const audit = new AuditLog(database.sql);
-  try {
-    return await work(database, audit);
-  } finally {
-    await audit.flush();
-    await database.close();
-  }
+/** Where the admin commands print and which database they run on (local CLI or the server's socket). */
+export interface AdminIo {
+  console: Console;
+  /** Runs work on the database; `migrated: false` skips start-up migrations (`vigie migrate` runs them itself). */
+  withDatabase<T>(work: (database: Database, audit: AuditLog) => Promise<T>, options?: { migrated?: boolean }): Promise<T>;
 }
+
+/** The CLI's own: the process console and a database opened from the configuration, closed after. */
+export const localAdminIo: AdminIo = {
+  console,
+  async withDatabase(work, options) {
+    const config = loadConfig();
+    const database =
+      options?.migrated === false
+        ? await openDatabase(databaseOptionsFromConfig(config))
+        : (await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE)).database;
+    const audit = new AuditLog(database.sql);
+    try {
+      return await work(database, audit);
+    } finally {
+      await audit.flush();
+      await database.close();
+    }
+  },
+};
 
 function parseRole(value: string): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`);
   return value as Role;
 }
 
-function print(value: unknown, json: boolean | undefined): void {
-  if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-  else if (Array.isArray(value)) console.table(value);
-  else console.log(value);
-}
+/** The names of the command groups registered here (the CLI forwards these to a running server). */
+export const ADMIN_COMMANDS = ['migrate', 'users', 'token'] as const;
 
 /** Registers migrate, users and token commands. */
-export function registerAdminCommands(program: Command): void {
+export function registerAdminCommands(program: Command, io: AdminIo = localAdminIo): void {
+  const { console, withDatabase } = io;
+  const print = (value: unknown, json: boolean | undefined): void => {
+    if (json) console.log(JSON.stringify(value, null, 2));
+    else if (Array.isArray(value)) console.table(value);
+    else console.log(value);
+  };
   program
     .command('migrate')
     .description('apply pending database migrations (also done automatically at start-up)')
     .action(async () => {
-      const config = loadConfig();
-      const database = await openDatabase(databaseOptionsFromConfig(config));
-      try {
-        const report = await migrate(database.sql);
-        console.log(
-          report.applied.length
-            ? `Applied ${report.applied.length} migration(s): ${report.applied.join(', ')}`
-            : `Database is up to date (${report.alreadyApplied} migration(s) applied)`,
-        );
-        if (report.modified.length) console.warn(`Warning: edited after being applied: ${report.modified.join(', ')}`);
-      } finally {
-        await database.close();
-      }
+      const report = await withDatabase((database) => migrate(database.sql), { migrated: false });
+      console.log(
+        report.applied.length
+          ? `Applied ${report.applied.length} migration(s): ${report.applied.join(', ')}`
+          : `Database is up to date (${report.alreadyApplied} migration(s) applied)`,
+      );
+      if (report.modified.length) console.warn(`Warning: edited after being applied: ${report.modified.join(', ')}`);
     });
 
   const users = program.command('users').description('manage users');

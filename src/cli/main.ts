@@ -6,6 +6,7 @@ import { ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { forwardToRunningServer } from './admin-forward.js';
 import { registerDedupCommands } from './dedup-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerServiceCommands } from './service-commands.js';
@@ -35,6 +36,14 @@ export function buildProgram(): Command {
 /** Runs the CLI; known errors print one line and exit 1. */
 export async function runCli(argv: string[] = process.argv): Promise<void> {
   try {
+    // Beside a running embedded server, admin commands run inside it (one opener per PGlite directory).
+    const forwarded = await forwardToRunningServer(argv.slice(2));
+    if (forwarded) {
+      process.stdout.write(forwarded.stdout);
+      process.stderr.write(forwarded.stderr);
+      process.exitCode = forwarded.code;
+      return;
+    }
     await buildProgram().parseAsync(argv);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof AppError) {

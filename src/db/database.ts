@@ -7,6 +7,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { migrate, type MigrationReport } from './migrator.js';
 import { openPglite, pglitePrisma, pgliteRunner } from './pglite.js';
+import { acquirePgliteLock } from './pglite-lock.js';
 import { createPostgresPool, postgresPrisma, postgresRunner } from './postgres.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -56,7 +57,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
     };
   }
-  const embedded: PGlite = await openPglite(options);
+  // A second process on the same files would corrupt them: refuse it (see pglite-lock.ts).
+  const lock = options.dataDir ? acquirePgliteLock(options.dataDir) : undefined;
+  let embedded: PGlite;
+  try {
+    embedded = await openPglite(options);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const prisma = pglitePrisma(embedded);
   const sql = pgliteRunner(embedded);
   return {
@@ -66,7 +75,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ping: async () => void (await embedded.query('SELECT 1')),
     async close() {
       await prisma.$disconnect().catch(() => undefined);
-      if (!embedded.closed) await embedded.close();
+      try {
+        if (!embedded.closed) await embedded.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

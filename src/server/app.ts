@@ -6,7 +6,6 @@ import type { CoreServices } from '../core/core-services.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
@@ -20,6 +19,7 @@ import { NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../
 import { VERSION } from '../version.js';
 import './http/express-augment.js';
 import { errorHandler } from './http/error-handler.js';
+import { securityHeaders } from './http/security-headers.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLimiter, rateLimit } from './http/rate-limit.js';
 import { RouteTable } from './http/route-table.js';
@@ -89,8 +89,8 @@ export interface App {
   tools: ToolRuntime;
   /** The core services, as handed to the agent and the bots. */
   core: CoreServices;
-  /** Stops accepting, lets in-flight requests finish (bounded), then resolves. */
-  close(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish (at most graceMs, default SHUTDOWN_TIMEOUT_MS), then resolves. */
+  close(graceMs?: number): Promise<void>;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -155,13 +155,7 @@ export function createApp(deps: AppDeps): App {
     next();
   });
   app.use(metrics.middleware);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'", 'ws:', 'wss:'] },
-      },
-    }),
-  );
+  app.use(securityHeaders());
 
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
   app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), ...deps.healthContributors } }));
@@ -224,12 +218,12 @@ export function createApp(deps: AppDeps): App {
     context,
     tools,
     core: { database, audit, events, metrics: metrics.registry, tools },
-    async close() {
+    async close(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.closeAllConnections();
           resolve();
-        }, config.SHUTDOWN_TIMEOUT_MS);
+        }, graceMs);
         timer.unref();
         server.close(() => {
           clearTimeout(timer);

@@ -57,11 +57,11 @@ export interface SlackBot {
   ready(): Promise<void>;
   /** Socket Mode (with an app token): start() it once ready() resolved. */
   socketMode?: SlackSocketMode | undefined;
-  /** Closes the Socket Mode connection, releases its lease and waits (≤ 10 s) for acked jobs (the HTTP endpoint goes with the server). */
-  stop(): Promise<void>;
+  /** Closes the Socket Mode connection, releases its lease and waits (≤ graceMs, default 10 s) for acked jobs (the HTTP endpoint goes with the server). */
+  stop(graceMs?: number): Promise<void>;
 }
 
-/** How long stop() waits for acked jobs to finish. */
+/** How long stop() waits for acked jobs to finish when not given the shutdown budget's share. */
 const STOP_GRACE_MS = 10_000;
 
 /** The endpoint Slack posts events, commands and interactions to. */
@@ -257,12 +257,13 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     app,
     ready: () => app.init(),
     socketMode,
-    async stop() {
+    async stop(graceMs = STOP_GRACE_MS) {
       await socketMode?.stop();
       // Acked jobs get a bounded grace period to finish before the server closes the database.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([work.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+      const idle = await Promise.race([work.idle().then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
       clearTimeout(timer);
+      if (!idle) logger.warn({ graceMs }, 'slack: acked jobs still running when the shutdown budget ran out');
     },
   };
 }

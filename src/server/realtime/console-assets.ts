@@ -23,6 +23,8 @@ export function consoleRouter(directory: string = DEFAULT_CONSOLE_DIRECTORY): Ro
       },
     }),
   );
+  // The login form's native submit (before the script loads) posts nothing: back to the console.
+  router.post('/', (_request, response) => response.redirect(303, '/'));
   router.get('/', (_request, response) => {
     const built = existsSync(path.join(directory, 'index.html'));
     response

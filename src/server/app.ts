@@ -45,6 +45,7 @@ import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
+import { mcpHttpRouter } from '../mcp/mcp-http.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -174,6 +175,19 @@ export function createApp(deps: AppDeps): App {
 
   const ipLimiter = createLimiter('ip', config.RATE_LIMIT_IP_PER_MINUTE, redis);
   const tokenLimiter = createLimiter('token', config.RATE_LIMIT_TOKEN_PER_MINUTE, redis);
+  // Vigie as an MCP server (Streamable HTTP, stateless), authenticated with the same API tokens.
+  app.use('/mcp', rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
+  app.use(
+    mcpHttpRouter({
+      authenticator,
+      bodyLimit: config.BODY_LIMIT,
+      tools,
+      knowledge,
+      prisma: database.prisma,
+      logger,
+      allowlist: deps.tools?.allowlist,
+    }),
+  );
   const api = express.Router();
   api.use(rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
   api.use(async (request, _response, next) => {

@@ -46,6 +46,9 @@ import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
 import { mcpHttpRouter } from '../mcp/mcp-http.js';
+import { McpClientManager } from '../mcp/mcp-client-manager.js';
+import type { ConnectionTimings } from '../mcp/mcp-connection.js';
+import { mcpRoutes } from './routes/mcp-routes.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -77,6 +80,8 @@ export interface AppDeps {
   signedRouters?: express.Router[];
   /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
   tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'allowlist' | 'now'>>;
+  /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
+  mcp?: { timings?: ConnectionTimings; reconcileMs?: number };
 }
 
 /** The built application and its parts, for later capabilities to attach to. */
@@ -87,6 +92,8 @@ export interface App {
   context: RouteContext;
   /** Registry, command router and execution pipeline (approvals for the realtime gateway). */
   tools: ToolRuntime;
+  /** External MCP servers whose tools join the registry. */
+  mcpClients: McpClientManager;
   /** Stops accepting, lets in-flight requests finish (bounded), then resolves. */
   close(): Promise<void>;
 }
@@ -129,7 +136,18 @@ export function createApp(deps: AppDeps): App {
     allowlist: deps.tools?.allowlist,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });
-  tools.start().catch((error: unknown) => logger.error({ err: error }, 'tool runtime failed to start'));
+  const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, ...deps.mcp });
+  // The commands table follows run-time toolsets (MCP servers added, removed, tools changed).
+  let commandSync = Promise.resolve();
+  tools.registry.onChange(() => {
+    commandSync = commandSync
+      .then(() => tools.registry.syncCommands(database.prisma))
+      .catch((error: unknown) => logger.warn({ err: error }, 'commands table sync failed'));
+  });
+  tools
+    .start()
+    .then(() => mcpClients.start())
+    .catch((error: unknown) => logger.error({ err: error }, 'tool runtime failed to start'));
 
   const app = express();
   app.disable('x-powered-by');
@@ -162,7 +180,7 @@ export function createApp(deps: AppDeps): App {
   );
 
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
-  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), ...deps.healthContributors } }));
+  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), mcp: () => mcpClients.health(), ...deps.healthContributors } }));
   app.get('/metrics', async (request, response, next) => {
     if (config.METRICS_TOKEN && bearerToken(request.headers.authorization) !== config.METRICS_TOKEN) {
       next(new UnauthorizedError('/metrics requires METRICS_TOKEN'));
@@ -211,6 +229,7 @@ export function createApp(deps: AppDeps): App {
   userRoutes(routes, context);
   commandRoutes(routes, tools);
   executionRoutes(routes, tools);
+  mcpRoutes(routes, mcpClients);
   auditRoutes(routes, context);
   networkRoutes(routes, context, { config, metrics: metrics.registry, logger });
   dedupRoutes(routes, context, { settings: dedupSettingsFromConfig(config), registry: metrics.registry, logger });
@@ -234,6 +253,7 @@ export function createApp(deps: AppDeps): App {
     metrics: metrics.registry,
     context,
     tools,
+    mcpClients,
     async close() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -247,6 +267,8 @@ export function createApp(deps: AppDeps): App {
         });
         server.closeIdleConnections();
       });
+      await mcpClients.close();
+      await commandSync;
       await tools.close();
       await audit.flush();
       stopIndexingAudit();

@@ -10,7 +10,7 @@ import { NotFoundError } from '../errors.js';
 import { conversationView, type ConversationView } from './conversation-views.js';
 import { decodeCursor, toPage, type Page } from './pagination.js';
 
-type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system';
+type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system' | 'mcp';
 
 /** Fields a caller may set when creating a conversation. */
 export interface ConversationInput {

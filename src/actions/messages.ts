@@ -12,7 +12,7 @@ import { messageView, type MessageView } from './conversation-views.js';
 import type { DomainEvents } from './domain-events.js';
 import { afterCursorAscending, afterCursorDescending, decodeCursor, toPage, type Page } from './pagination.js';
 
-type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system';
+type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system' | 'mcp';
 
 /** What a caller may post. */
 export interface MessageInput {

@@ -14,7 +14,7 @@ import { redactSecrets } from './redaction.js';
 export const GENESIS_HASH = '0'.repeat(64);
 const AUDIT_LOCK_KEY = 0x56494741; // "VIGA"
 
-type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system';
+type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system' | 'mcp';
 
 /** What callers record; arguments are redacted before hashing. */
 export interface AuditInput {

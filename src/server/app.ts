@@ -46,6 +46,10 @@ import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
+import { mcpHttpRouter } from '../mcp/mcp-http.js';
+import { McpClientManager } from '../mcp/mcp-client-manager.js';
+import type { ConnectionTimings } from '../mcp/mcp-connection.js';
+import { mcpRoutes } from './routes/mcp-routes.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -77,6 +81,8 @@ export interface AppDeps {
   signedRouters?: express.Router[];
   /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
   tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'allowlist' | 'now'>>;
+  /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
+  mcp?: { timings?: ConnectionTimings; reconcileMs?: number };
 }
 
 /** The built application and its parts, for later capabilities to attach to. */
@@ -89,6 +95,8 @@ export interface App {
   tools: ToolRuntime;
   /** The core services, as handed to the agent and the bots. */
   core: CoreServices;
+  /** External MCP servers whose tools join the registry. */
+  mcpClients: McpClientManager;
   /** Stops accepting, lets in-flight requests finish (at most graceMs, default SHUTDOWN_TIMEOUT_MS), then resolves. */
   close(graceMs?: number): Promise<void>;
 }
@@ -131,7 +139,18 @@ export function createApp(deps: AppDeps): App {
     allowlist: deps.tools?.allowlist,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });
-  tools.start().catch((error: unknown) => logger.error({ err: error }, 'tool runtime failed to start'));
+  const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, ...deps.mcp });
+  // The commands table follows run-time toolsets (MCP servers added, removed, tools changed).
+  let commandSync = Promise.resolve();
+  tools.registry.onChange(() => {
+    commandSync = commandSync
+      .then(() => tools.registry.syncCommands(database.prisma))
+      .catch((error: unknown) => logger.warn({ err: error }, 'commands table sync failed'));
+  });
+  tools
+    .start()
+    .then(() => mcpClients.start())
+    .catch((error: unknown) => logger.error({ err: error }, 'tool runtime failed to start'));
 
   const app = express();
   app.disable('x-powered-by');
@@ -158,7 +177,7 @@ export function createApp(deps: AppDeps): App {
   app.use(securityHeaders());
 
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
-  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), ...deps.healthContributors } }));
+  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), mcp: () => mcpClients.health(), ...deps.healthContributors } }));
   app.get('/metrics', async (request, response, next) => {
     if (config.METRICS_TOKEN && bearerToken(request.headers.authorization) !== config.METRICS_TOKEN) {
       next(new UnauthorizedError('/metrics requires METRICS_TOKEN'));
@@ -171,6 +190,19 @@ export function createApp(deps: AppDeps): App {
 
   const ipLimiter = createLimiter('ip', config.RATE_LIMIT_IP_PER_MINUTE, redis);
   const tokenLimiter = createLimiter('token', config.RATE_LIMIT_TOKEN_PER_MINUTE, redis);
+  // Vigie as an MCP server (Streamable HTTP, stateless), authenticated with the same API tokens.
+  app.use('/mcp', rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
+  app.use(
+    mcpHttpRouter({
+      authenticator,
+      bodyLimit: config.BODY_LIMIT,
+      tools,
+      knowledge,
+      prisma: database.prisma,
+      logger,
+      allowlist: deps.tools?.allowlist,
+    }),
+  );
   const api = express.Router();
   api.use(rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
   api.use(async (request, _response, next) => {
@@ -194,6 +226,7 @@ export function createApp(deps: AppDeps): App {
   userRoutes(routes, context);
   commandRoutes(routes, tools);
   executionRoutes(routes, tools);
+  mcpRoutes(routes, mcpClients);
   auditRoutes(routes, context);
   networkRoutes(routes, context, { config, metrics: metrics.registry, logger });
   dedupRoutes(routes, context, { settings: dedupSettingsFromConfig(config), registry: metrics.registry, logger });
@@ -218,6 +251,7 @@ export function createApp(deps: AppDeps): App {
     context,
     tools,
     core: { database, audit, events, metrics: metrics.registry, tools },
+    mcpClients,
     async close(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -231,6 +265,8 @@ export function createApp(deps: AppDeps): App {
         });
         server.closeIdleConnections();
       });
+      await mcpClients.close();
+      await commandSync;
       await tools.close();
       await audit.flush();
       stopIndexingAudit();

@@ -12,7 +12,7 @@ import type { Role } from '../auth/roles.js';
 export type RiskLevel = 'read' | 'mutate' | 'disruptive';
 
 /** Where a request came from. */
-export type ToolChannel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system';
+export type ToolChannel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system' | 'mcp';
 
 /** What a tool receives besides its input. */
 export interface ToolContext {
@@ -38,8 +38,14 @@ export type ToolResult<Data = unknown> =
 
 /** One tool. */
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
-  /** snake_case, unique across the registry (e.g. `net_check`). */
+  /** snake_case, unique across the registry (e.g. `net_check`); external MCP tools are `<server>.<tool>`. */
   name: string;
+  /** A short human title (MCP clients show it); default: derived from the name. */
+  title?: string;
+  /** JSON Schema of the input when it did not come from zod (external MCP tools); wins over inputSchema's. */
+  jsonSchema?: Record<string, unknown>;
+  /** The output comes from outside Vigie (an external MCP server): the model is told to treat it as data. */
+  untrustedOutput?: boolean;
   /** What the tool does, written for the model and for `help`. */
   description: string;
   inputSchema: Input;
@@ -66,6 +72,8 @@ export interface Toolset {
   tools: ToolDefinition[];
   /** Whether the toolset can run here (binaries, permissions, services); shown on /health. */
   checkPrerequisites(): Promise<{ ok: boolean; detail?: string }>;
+  /** Live availability (external MCP servers), consulted on every call, not only at start-up. */
+  liveStatus?(): { ok: boolean; detail?: string | undefined };
 }
 
 /** Helper that keeps the input type of a tool definition. */

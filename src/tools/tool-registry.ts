@@ -35,9 +35,22 @@ export interface CatalogEntry {
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,99}$/;
+/** External MCP tools: `<server>.<tool>`, the server part lower-case. */
+const EXTERNAL_NAME = /^[a-z][a-z0-9_-]{0,39}\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,58}$/;
+const MODEL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * The name a model sees: providers require ^[a-zA-Z0-9_-]+$, so `server.tool` becomes
+ * `server__tool` (the LangChain adapter maps calls back through its closure).
+ */
+export function modelToolName(name: string): string {
+  if (MODEL_NAME.test(name)) return name;
+  return name.replace('.', '__').replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+}
 
 /** JSON Schema of a tool's input (for the catalog, the model and help). */
 export function toolJsonSchema(tool: ToolDefinition): Record<string, unknown> {
+  if (tool.jsonSchema) return tool.jsonSchema;
   try {
     return z.toJSONSchema(tool.inputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   } catch {
@@ -48,15 +61,20 @@ export function toolJsonSchema(tool: ToolDefinition): Record<string, unknown> {
 /** Holds the toolsets and their availability. */
 export class ToolRegistry {
   private readonly byName = new Map<string, RegisteredTool>();
+  private readonly byLowerName = new Map<string, string>();
   private readonly byAlias = new Map<string, string>();
   private statuses = new Map<string, ToolsetStatus>();
+  private readonly changeListeners = new Set<() => void>();
+  readonly toolsets: Toolset[];
 
-  constructor(readonly toolsets: Toolset[]) {
+  constructor(toolsets: Toolset[]) {
+    this.toolsets = [...toolsets];
     for (const toolset of toolsets) {
       for (const tool of toolset.tools) {
         if (!NAME.test(tool.name)) throw new Error(`Tool name ${JSON.stringify(tool.name)} must be snake_case`);
         if (this.byName.has(tool.name)) throw new Error(`Tool ${tool.name} is registered twice`);
         this.byName.set(tool.name, { tool, toolset });
+        this.byLowerName.set(tool.name, tool.name);
       }
     }
     for (const { tool } of this.byName.values()) {
@@ -65,6 +83,50 @@ export class ToolRegistry {
         if (!this.byName.has(key) && !this.byAlias.has(key)) this.byAlias.set(key, tool.name);
       }
     }
+  }
+
+  /**
+   * Adds or replaces a toolset at run time (an external MCP server's tools, refreshed on
+   * `tools/list_changed`). Its tools must be named `<server>.<tool>`; clashes are refused.
+   */
+  upsertToolset(toolset: Toolset): void {
+    for (const tool of toolset.tools) {
+      if (!EXTERNAL_NAME.test(tool.name)) throw new Error(`Tool name ${JSON.stringify(tool.name.slice(0, 120))} must look like <server>.<tool>`);
+      const existing = this.byName.get(tool.name);
+      if (existing && existing.toolset.name !== toolset.name) throw new Error(`Tool ${tool.name} is registered twice`);
+    }
+    this.removeToolset(toolset.name, false);
+    this.toolsets.push(toolset);
+    for (const tool of toolset.tools) {
+      this.byName.set(tool.name, { tool, toolset });
+      const lower = tool.name.toLowerCase();
+      if (!this.byLowerName.has(lower)) this.byLowerName.set(lower, tool.name);
+    }
+    this.changed();
+  }
+
+  /** Removes a run-time toolset and its tools (a deleted MCP server). */
+  removeToolset(name: string, notify = true): void {
+    const index = this.toolsets.findIndex((toolset) => toolset.name === name);
+    if (index < 0) return;
+    const [removed] = this.toolsets.splice(index, 1);
+    for (const tool of removed!.tools) {
+      if (this.byName.get(tool.name)?.toolset === removed) this.byName.delete(tool.name);
+      const lower = tool.name.toLowerCase();
+      if (this.byLowerName.get(lower) === tool.name) this.byLowerName.delete(lower);
+    }
+    this.statuses.delete(name);
+    if (notify) this.changed();
+  }
+
+  /** Calls `listener` whenever run-time toolsets change (catalog sync, MCP list_changed). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   /** Runs every toolset's prerequisite check (at start-up and on demand). */
@@ -85,13 +147,19 @@ export class ToolRegistry {
 
   /** Last known status of every toolset (unchecked toolsets count as available). */
   status(): ToolsetStatus[] {
-    return this.toolsets.map((toolset) => this.statuses.get(toolset.name) ?? { name: toolset.name, ok: true });
+    return this.toolsets.map((toolset) => {
+      const live = toolset.liveStatus?.();
+      if (live) return { name: toolset.name, ok: live.ok, detail: live.detail };
+      return this.statuses.get(toolset.name) ?? { name: toolset.name, ok: true };
+    });
   }
 
   /** Why a tool cannot run here, or undefined when it can. */
   unavailableReason(name: string): string | undefined {
     const entry = this.byName.get(name);
     if (!entry) return 'unknown tool';
+    const live = entry.toolset.liveStatus?.();
+    if (live && !live.ok) return `toolset ${entry.toolset.name} unavailable: ${live.detail ?? 'not connected'}`;
     const status = this.statuses.get(entry.toolset.name);
     if (status && !status.ok) return `toolset ${entry.toolset.name} unavailable: ${status.detail ?? 'prerequisites not met'}`;
     return undefined;
@@ -99,13 +167,13 @@ export class ToolRegistry {
 
   /** A tool by exact name. */
   get(name: string): RegisteredTool | undefined {
-    return this.byName.get(name);
+    return this.byName.get(name) ?? this.byName.get(this.byLowerName.get(name.toLowerCase()) ?? '');
   }
 
   /** A tool by name or alias (case-insensitive, spaces collapsed). */
   resolve(nameOrAlias: string): RegisteredTool | undefined {
     const key = nameOrAlias.trim().toLowerCase().replace(/\s+/g, ' ');
-    return this.byName.get(key) ?? this.byName.get(this.byAlias.get(key) ?? '');
+    return this.byName.get(nameOrAlias.trim()) ?? this.get(key) ?? this.byName.get(this.byAlias.get(key) ?? '');
   }
 
   /** Every alias, longest first (the router matches multi-word aliases greedily). */

@@ -23,4 +23,4 @@ export function pageOf<T extends z.ZodType>(item: T, id: string) {
 export const jsonObject = z.record(z.string(), z.unknown());
 
 /** Channels a conversation or message can come from. */
-export const channelSchema = z.enum(['console', 'api', 'slack', 'discord', 'cli', 'system']);
+export const channelSchema = z.enum(['console', 'api', 'slack', 'discord', 'cli', 'system', 'mcp']);

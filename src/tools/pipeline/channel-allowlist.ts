@@ -2,6 +2,7 @@
  * Per-channel allowlists for chat platforms: a Slack or Discord channel may only run the
  * tools (or toolsets) listed for it. Platforms with no allowlist configured allow everything,
  * so a fresh install works; once a platform has one, unlisted channels run nothing.
+ * `mcp` lists the tools (or toolsets) MCP clients of Vigie's own server may list and call.
  */
 import { z } from 'zod';
 import type { ToolChannel } from '../tool-contract.js';
@@ -10,6 +11,7 @@ import type { ToolChannel } from '../tool-contract.js';
 export const channelAllowlistSchema = z.object({
   slack: z.record(z.string(), z.array(z.string())).optional(),
   discord: z.record(z.string(), z.array(z.string())).optional(),
+  mcp: z.array(z.string()).optional(),
 });
 /** Parsed TOOL_CHANNEL_ALLOWLIST. */
 export type ChannelAllowlist = z.infer<typeof channelAllowlistSchema>;
@@ -32,6 +34,10 @@ export function channelAllows(
   tool: string,
   toolset: string,
 ): boolean {
+  if (channel === 'mcp') {
+    const allowed = allowlist.mcp;
+    return !allowed || allowed.includes('*') || allowed.includes(tool) || allowed.includes(toolset);
+  }
   if (channel !== 'slack' && channel !== 'discord') return true;
   const platform = allowlist[channel];
   if (!platform) return true;

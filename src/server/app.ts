@@ -45,6 +45,7 @@ import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
+import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -76,6 +77,8 @@ export interface AppDeps {
   signedRouters?: express.Router[];
   /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
   tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'allowlist' | 'now'>>;
+  /** Incident routing table and chat credentials for incident threads (src/incidents). */
+  incidents?: IncidentOptions;
 }
 
 /** The built application and its parts, for later capabilities to attach to. */
@@ -86,6 +89,8 @@ export interface App {
   context: RouteContext;
   /** Registry, command router and execution pipeline (approvals for the realtime gateway). */
   tools: ToolRuntime;
+  /** Alert webhooks, incidents, routing and diagnostics. */
+  incidents: Incidents;
   /** Stops accepting, lets in-flight requests finish (bounded), then resolves. */
   close(): Promise<void>;
 }
@@ -175,6 +180,9 @@ export function createApp(deps: AppDeps): App {
   const ipLimiter = createLimiter('ip', config.RATE_LIMIT_IP_PER_MINUTE, redis);
   const tokenLimiter = createLimiter('token', config.RATE_LIMIT_TOKEN_PER_MINUTE, redis);
   const api = express.Router();
+  // Alert webhooks authenticate with their source's token and read raw bodies (Grafana HMAC).
+  const incidents = createIncidents({ database, audit, events, logger, registry: metrics.registry, tools, bodyLimit: config.BODY_LIMIT, options: deps.incidents, limiter: rateLimit(ipLimiter, (request) => request.ip ?? 'unknown') });
+  app.use('/api/hooks', incidents.router);
   api.use(rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
   api.use(async (request, _response, next) => {
     const token = bearerToken(request.headers.authorization);
@@ -203,6 +211,7 @@ export function createApp(deps: AppDeps): App {
   qosRoutes(routes, context, { config, tools, registry: metrics.registry, logger, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
   modelRoutes(routes, deps.models, metrics.registry);
   serviceRoutes(routes, context, { registry: metrics.registry, embedder: knowledge.embedder, config, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
+  incidents.register(routes);
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
 
@@ -220,6 +229,7 @@ export function createApp(deps: AppDeps): App {
     metrics: metrics.registry,
     context,
     tools,
+    incidents,
     async close() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -233,6 +243,7 @@ export function createApp(deps: AppDeps): App {
         });
         server.closeIdleConnections();
       });
+      await incidents.service.idle();
       await tools.close();
       await audit.flush();
       stopIndexingAudit();

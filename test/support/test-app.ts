@@ -52,6 +52,8 @@ export async function startTestApp(
     consoleDirectory?: string;
     /** A loaded local model for the grammar-constrained passes (service drafts, QoS intents). */
     localModel?: AppDeps['localModel'];
+    /** Incident routes and chat credentials (src/incidents). */
+    incidents?: AppDeps['incidents'];
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -63,6 +65,7 @@ export async function startTestApp(
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.consoleDirectory ? { consoleDirectory: options.consoleDirectory } : {}),
     ...(options.localModel ? { localModel: options.localModel } : {}),
+    ...(options.incidents ? { incidents: options.incidents } : {}),
   });
   const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   const gateway = options.gateway

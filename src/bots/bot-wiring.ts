@@ -53,6 +53,7 @@ export function startBots(deps: { config: BotsConfig; app: App; agent: Pick<Agen
       afterAck: { concurrency: config.SLACK_CONCURRENT_TURNS ?? 32 },
       turns,
       approvals: app.tools.approvals,
+      incidents: app.incidents.service,
       dedupe,
       logger,
     });

@@ -75,7 +75,8 @@ export class IncidentDiagnostics {
 
   /** Searches the knowledge base for the alert's runbook (through the pipeline too). */
   async runbook(alertName: string, context: { conversationId: string | null; incidentId: string }): Promise<{ line: DiagnosticLine; citations: RunbookCitation[] }> {
-    const query = alertName.replace(/[^\p{L}\p{N}_.\- ]/gu, ' ').trim().slice(0, 200) || 'alert';
+    // Alert names are CamelCase or snake_case (CoreRouterDown, disk_full): split them into words.
+    const query = alertName.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1 $2').replace(/(\p{L})(\p{N})/gu, '$1 $2').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().slice(0, 200) || 'alert';
     const registered = this.deps.tools.registry.resolve('knowledge_search');
     const command = `knowledge_search "${query}"`;
     if (!registered) return { line: { command, state: 'refused', text: 'knowledge_search is not registered' }, citations: [] };

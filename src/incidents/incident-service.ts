@@ -31,6 +31,9 @@ export function systemPrincipal(prisma: PrismaClient): () => Promise<Principal> 
   };
 }
 
+/** What chat adapters call when someone clicks Acknowledge or Resolve. */
+export type IncidentActions = Pick<IncidentService, 'act'>;
+
 /** Wires store, routing, threads and diagnostics together. */
 export class IncidentService {
   private readonly chains = new Map<string, Promise<void>>();

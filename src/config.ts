@@ -94,6 +94,8 @@ export const configSchema = z.object({
   AGENT_MEMORY_TOKENS: positiveInt(2_000, 1_000_000),
   APPROVAL_TTL_MS: positiveInt(600_000, 7 * 24 * 3_600_000),
   TOOL_CHANNEL_ALLOWLIST: optionalString,
+  // Incidents (src/incidents): JSON file of routes (label matchers → Slack/Discord/console, diagnostics).
+  INCIDENT_ROUTES: optionalString,
   // Chat bots (issue 5): Slack over the HTTP Events API on our server; unmapped users' policy.
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,

@@ -23,6 +23,7 @@ import { Router } from 'express';
 import { startBots } from './bots/bot-wiring.js';
 import { startAdminSocket } from './server/admin-socket.js';
 import { createShutdownBudget } from './shutdown-budget.js';
+import { loadRoutesFile } from './incidents/incident-routing.js';
 
 /** A running node, with the one function that stops it cleanly. */
 export interface RunningServer {
@@ -56,6 +57,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const events = new DomainEvents();
   const localModel = inference.chat ?? undefined;
   const toolsetDependencies: ToolsetDependencies = { config, database, logger, audit, events, embedder, knowledge, localModel };
+  // Incident routes are validated before anything listens: a typo stops start-up with its field path.
+  const incidentRoutes = config.INCIDENT_ROUTES ? await loadRoutesFile(config.INCIDENT_ROUTES) : [];
   // Slack signs raw request bodies: its endpoint is mounted before /api's JSON parsing and token auth.
   const botRouter = Router();
   const app = createApp({
@@ -72,6 +75,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     models: inference,
     localModel,
     healthContributors: { embedder: () => inference.health() },
+    incidents: {
+      routes: incidentRoutes,
+      targets: {
+        slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
+        discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
+      },
+    },
     tools: {
       toolsets: createToolsets(toolsetDependencies),
       redisUrl: config.REDIS_URL,

@@ -9,6 +9,7 @@ import type { AgentService } from '../agents/agent-service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CoreServices } from '../core/core-services.js';
+import type { IncidentActions } from '../incidents/incident-service.js';
 import { BotIdentities } from './bot-identities.js';
 import { BotTurns } from './bot-turns.js';
 import { memoryDeliveryDedupe, redisDeliveryDedupe } from './delivery-dedupe.js';
@@ -28,7 +29,7 @@ export interface RunningBots {
 }
 
 /** Starts the configured adapters on `router` (mounted by createApp before /api). */
-export function startBots(deps: { config: BotsConfig; core: CoreServices; agent: Pick<AgentService, 'runTurn'>; router: Router; redis?: Redis | undefined; logger: Logger; /** Slack Socket Mode lease lifetime (tests shorten failover). */ slackLeaseTtlMs?: number }): RunningBots {
+export function startBots(deps: { config: BotsConfig; core: CoreServices; agent: Pick<AgentService, 'runTurn'>; router: Router; /** Acknowledge/resolve from incident threads (src/incidents). */ incidents?: IncidentActions | undefined; redis?: Redis | undefined; logger: Logger; /** Slack Socket Mode lease lifetime (tests shorten failover). */ slackLeaseTtlMs?: number }): RunningBots {
   const { config, core, logger } = deps;
   const turns = new BotTurns({
     prisma: core.database.prisma,
@@ -53,6 +54,7 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
       afterAck: { concurrency: config.SLACK_CONCURRENT_TURNS ?? 32 },
       turns,
       approvals: core.tools.approvals,
+      incidents: deps.incidents,
       dedupe,
       logger,
     });

@@ -50,6 +50,7 @@ import { mcpHttpRouter } from '../mcp/mcp-http.js';
 import { McpClientManager } from '../mcp/mcp-client-manager.js';
 import type { ConnectionTimings } from '../mcp/mcp-connection.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
+import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -83,6 +84,8 @@ export interface AppDeps {
   tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'allowlist' | 'now'>>;
   /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
   mcp?: { timings?: ConnectionTimings; reconcileMs?: number };
+  /** Incident routing table and chat credentials for incident threads (src/incidents). */
+  incidents?: IncidentOptions;
 }
 
 /** The built application and its parts, for later capabilities to attach to. */
@@ -97,6 +100,8 @@ export interface App {
   core: CoreServices;
   /** External MCP servers whose tools join the registry. */
   mcpClients: McpClientManager;
+  /** Alert webhooks, incidents, routing and diagnostics. */
+  incidents: Incidents;
   /** Stops accepting, lets in-flight requests finish (at most graceMs, default SHUTDOWN_TIMEOUT_MS), then resolves. */
   close(graceMs?: number): Promise<void>;
 }
@@ -204,6 +209,9 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   const api = express.Router();
+  // Alert webhooks authenticate with their source's token and read raw bodies (Grafana HMAC).
+  const incidents = createIncidents({ database, audit, events, logger, registry: metrics.registry, tools, bodyLimit: config.BODY_LIMIT, options: deps.incidents, limiter: rateLimit(ipLimiter, (request) => request.ip ?? 'unknown') });
+  app.use('/api/hooks', incidents.router);
   api.use(rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
   api.use(async (request, _response, next) => {
     const token = bearerToken(request.headers.authorization);
@@ -233,6 +241,7 @@ export function createApp(deps: AppDeps): App {
   qosRoutes(routes, context, { config, tools, registry: metrics.registry, logger, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
   modelRoutes(routes, deps.models, metrics.registry);
   serviceRoutes(routes, context, { registry: metrics.registry, embedder: knowledge.embedder, config, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
+  incidents.register(routes);
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
 
@@ -252,6 +261,7 @@ export function createApp(deps: AppDeps): App {
     tools,
     core: { database, audit, events, metrics: metrics.registry, tools },
     mcpClients,
+    incidents,
     async close(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -267,6 +277,7 @@ export function createApp(deps: AppDeps): App {
       });
       await mcpClients.close();
       await commandSync;
+      await incidents.service.idle();
       await tools.close();
       await audit.flush();
       stopIndexingAudit();

@@ -54,6 +54,8 @@ export async function startTestApp(
     localModel?: AppDeps['localModel'];
     /** External MCP server timings (tests shorten the backoff). */
     mcp?: AppDeps['mcp'];
+    /** Incident routes and chat credentials (src/incidents). */
+    incidents?: AppDeps['incidents'];
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -66,6 +68,7 @@ export async function startTestApp(
     ...(options.consoleDirectory ? { consoleDirectory: options.consoleDirectory } : {}),
     ...(options.localModel ? { localModel: options.localModel } : {}),
     ...(options.mcp ? { mcp: options.mcp } : {}),
+    ...(options.incidents ? { incidents: options.incidents } : {}),
   });
   const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   const gateway = options.gateway

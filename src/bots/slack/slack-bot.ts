@@ -11,7 +11,10 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
-import { toErrorBody } from '../../errors.js';
+import { ForbiddenError, toErrorBody } from '../../errors.js';
+import { hasRole } from '../../auth/roles.js';
+import type { IncidentActions } from '../../incidents/incident-service.js';
+import { ACK_ACTION, RESOLVE_ACTION } from '../../incidents/incident-summary.js';
 import type { Logger } from '../../logger.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import { createAfterAckQueue, type AfterAckQueueOptions } from '../after-ack-queue.js';
@@ -48,6 +51,8 @@ export interface SlackBotOptions {
   approvals: ApprovalHandler;
   dedupe: DeliveryDedupe;
   logger: Logger;
+  /** Incident Acknowledge / Resolve buttons (src/incidents); absent: those clicks are ignored. */
+  incidents?: IncidentActions | undefined;
 }
 
 /** A running Slack bot. */
@@ -220,6 +225,38 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     await ack();
     if (!work.submit(() => decide(body, action, client))) logger.warn('slack button click dropped: the after-ack queue is full');
   });
+
+  app.action(new RegExp(`^(${ACK_ACTION}|${RESOLVE_ACTION})$`), async ({ ack, body, action, client }) => {
+    await ack();
+    if (!options.incidents) return;
+    const incidents = options.incidents;
+    if (!work.submit(() => incidentClick(incidents, body, action, client))) logger.warn('slack incident click dropped: the after-ack queue is full');
+  });
+
+  const incidentClick = async (incidents: IncidentActions, body: unknown, action: unknown, client: WebClient) => {
+    const parsed = slackBlockActionSchema.safeParse(body);
+    const incidentId = z.uuid().safeParse((action as { value?: unknown }).value);
+    if (!parsed.success) {
+      logger.warn('malformed slack incident action ignored');
+      return;
+    }
+    const { user, team, channel } = parsed.data;
+    if (!incidentId.success) {
+      await whisper(client, channel.id, user.id, 'That button does not carry a valid incident id.');
+      return;
+    }
+    const to = (action as { action_id: string }).action_id === ACK_ACTION ? 'acknowledged' : 'resolved';
+    try {
+      const principal = await turns.principalOf({ provider: 'slack', workspace: team?.id ?? user.team_id ?? '', externalId: user.id });
+      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Acknowledging or resolving an incident requires the operator role');
+      // The service edits the summary message itself (buttons go once resolved).
+      await incidents.act(incidentId.data, to, { name: principal.userName, userId: principal.userId, channel: 'slack' });
+    } catch (error) {
+      const { status, body: failure } = toErrorBody(error);
+      if (status >= 500) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
+      await whisper(client, channel.id, user.id, `Not ${to}: ${failure.message}`);
+    }
+  };
 
   const decide = async (body: unknown, action: unknown, client: WebClient) => {
     const parsed = slackBlockActionSchema.safeParse(body);

@@ -44,18 +44,21 @@ export async function startSlackTestApp(
     slack?: FakeSlack;
     /** Socket Mode lease lifetime (short in failover tests). */
     slackLeaseTtlMs?: number;
+    /** Incident routes and chat credentials (src/incidents). */
+    incidents?: AppDeps['incidents'];
   } = {},
 ): Promise<SlackTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const slack = options.slack ?? (await startFakeSlack());
   const router = Router();
-  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}) });
+  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}), ...(options.incidents ? { incidents: options.incidents } : {}) });
   await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
   await app.tools.start();
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
   const bots = startBots({
     config: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_APP_TOKEN: undefined, SLACK_API_URL: slack.apiUrl, DISCORD_TOKEN: undefined, DISCORD_PUBLIC_KEY: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer', ...options.config },
     core: app.core,
+    incidents: app.incidents.service,
     agent,
     router,
     redis: options.redis,

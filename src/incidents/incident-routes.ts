@@ -1,0 +1,160 @@
+/**
+ * /api/hooks (admins: alert sources and their tokens), /api/incidents (list with filters and
+ * cursor pages, one incident with its timeline, acknowledge and resolve) and
+ * /api/incident-routes (the routing table: read, replace after validation).
+ */
+import { z } from 'zod';
+import type { RouteTable } from '../server/http/route-table.js';
+import { idParams } from '../server/routes/common-schemas.js';
+import type { HookTokens } from './hook-tokens.js';
+import type { IncidentRouting } from './incident-routing.js';
+import type { IncidentService } from './incident-service.js';
+import { INCIDENT_STATUSES, type IncidentStore } from './incident-store.js';
+
+const hookSchema = z
+  .object({ id: z.uuid(), source: z.enum(['alertmanager', 'grafana']), name: z.string(), prefix: z.string(), signed: z.boolean(), createdAt: z.string(), revokedAt: z.string().nullable() })
+  .meta({ id: 'IncidentHook' });
+
+const incidentSchema = z
+  .object({
+    id: z.uuid(),
+    source: z.string(),
+    groupKey: z.string(),
+    fingerprints: z.array(z.string()),
+    status: z.enum(INCIDENT_STATUSES),
+    severity: z.string(),
+    alertName: z.string(),
+    labels: z.record(z.string(), z.string()).meta({ description: 'Untrusted: from the alert source' }),
+    annotations: z.record(z.string(), z.string()).meta({ description: 'Untrusted: from the alert source' }),
+    route: z.string().nullable(),
+    startsAt: z.string(),
+    endsAt: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    notifications: z.number().int(),
+    conversationId: z.string().nullable(),
+    previousId: z.string().nullable(),
+    threads: z.record(z.string(), z.unknown()),
+    acknowledgedBy: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Incident' });
+
+const timelineSchema = z.object({ id: z.string(), at: z.string(), kind: z.string(), actor: z.string(), channel: z.string(), details: z.record(z.string(), z.unknown()) });
+
+/** What the incident routes call into. */
+export interface IncidentRouteDeps {
+  hooks: HookTokens;
+  store: IncidentStore;
+  service: IncidentService;
+  routing: IncidentRouting;
+}
+
+/** Registers the incident routes. */
+export function incidentRoutes(routes: RouteTable, deps: IncidentRouteDeps): void {
+  routes.add({
+    method: 'post',
+    path: '/hooks',
+    tag: 'Incidents',
+    minRole: 'admin',
+    summary: 'Create an alert source and its bearer token (shown once)',
+    description: 'Alertmanager: put the token in http_config.authorization.credentials. Grafana: the same token, plus an optional HMAC secret.',
+    body: z
+      .object({
+        source: z.enum(['alertmanager', 'grafana']),
+        name: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'),
+        secret: z.string().min(16, 'must be at least 16 characters').max(200).optional().meta({ description: 'Grafana only: HMAC-SHA256 secret' }),
+      })
+      .strict()
+      .refine((body) => body.source === 'grafana' || body.secret === undefined, { message: 'only grafana hooks take a secret', path: ['secret'] }),
+    errors: [409],
+    success: { status: 201, description: 'The source with its token', schema: hookSchema.extend({ token: z.string() }) },
+    handler: ({ body, principal }) => deps.hooks.create(principal, body),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/hooks',
+    tag: 'Incidents',
+    minRole: 'admin',
+    summary: 'List alert sources (never their tokens)',
+    success: { status: 200, description: 'Sources', schema: z.object({ data: z.array(hookSchema) }) },
+    handler: async () => ({ data: await deps.hooks.list() }),
+  });
+
+  routes.add({
+    method: 'delete',
+    path: '/hooks/:id',
+    tag: 'Incidents',
+    minRole: 'admin',
+    summary: 'Revoke an alert source token',
+    params: idParams,
+    success: { status: 200, description: 'The revoked source', schema: hookSchema },
+    handler: ({ params, principal }) => deps.hooks.revoke(principal, params.id),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/incidents',
+    tag: 'Incidents',
+    summary: 'Incidents, newest first, with filters and cursor pagination',
+    query: z
+      .object({
+        status: z.enum(INCIDENT_STATUSES).optional(),
+        source: z.enum(['alertmanager', 'grafana', 'schedule']).optional(),
+        severity: z.string().max(50).optional(),
+        alertName: z.string().max(200).optional(),
+        groupKey: z.string().max(1000).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().max(200).optional(),
+      })
+      .strict(),
+    success: { status: 200, description: 'A page of incidents', schema: z.object({ data: z.array(incidentSchema), nextCursor: z.string().nullable() }) },
+    handler: ({ query }) => deps.store.list(query),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/incidents/:id',
+    tag: 'Incidents',
+    summary: 'One incident and its timeline',
+    params: idParams,
+    success: { status: 200, description: 'The incident', schema: z.object({ incident: incidentSchema, timeline: z.array(timelineSchema) }) },
+    handler: async ({ params }) => ({ incident: await deps.store.find(params.id), timeline: await deps.store.timeline(params.id) }),
+  });
+
+  for (const [action, status] of [['acknowledge', 'acknowledged'], ['resolve', 'resolved']] as const) {
+    routes.add({
+      method: 'post',
+      path: `/incidents/:id/${action}`,
+      tag: 'Incidents',
+      minRole: 'operator',
+      summary: `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an incident (who did it goes to the timeline and the audit)`,
+      params: idParams,
+      errors: [409],
+      success: { status: 200, description: 'The incident', schema: incidentSchema },
+      handler: ({ params, principal }) => deps.service.act(params.id, status, { name: principal.userName, userId: principal.userId, channel: 'api' }),
+    });
+  }
+
+  routes.add({
+    method: 'get',
+    path: '/incident-routes',
+    tag: 'Incidents',
+    minRole: 'operator',
+    summary: 'The incident routing table in force',
+    success: { status: 200, description: 'Routes', schema: z.object({ routes: z.array(z.record(z.string(), z.unknown())) }) },
+    handler: async () => ({ routes: deps.routing.list().map(({ compiled: _compiled, ...route }) => route) }),
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/incident-routes',
+    tag: 'Incidents',
+    minRole: 'admin',
+    summary: 'Replace the incident routing table (validated whole; nothing applied on error)',
+    body: z.object({ routes: z.array(z.unknown()) }),
+    success: { status: 200, description: 'Routes', schema: z.object({ routes: z.array(z.record(z.string(), z.unknown())) }) },
+    handler: async ({ request }) => ({ routes: deps.routing.replace(request.body).map(({ compiled: _compiled, ...route }) => route) }),
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Builds the incidents capability from the app's parts: token store, incident store,
+ * routing table, threads, diagnostics and the service; createApp mounts its webhook router
+ * before /api and registers its API routes.
+ */
+import type { RequestHandler, Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { DomainEvents } from '../actions/domain-events.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import type { RouteTable } from '../server/http/route-table.js';
+import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
+import { hookRouter } from './hook-router.js';
+import { HookTokens } from './hook-tokens.js';
+import { IncidentDiagnostics } from './incident-diagnostics.js';
+import { incidentMetrics } from './incident-metrics.js';
+import { incidentRoutes } from './incident-routes.js';
+import { IncidentRouting, type CompiledRoute } from './incident-routing.js';
+import { IncidentService, systemPrincipal } from './incident-service.js';
+import { IncidentStore } from './incident-store.js';
+import { IncidentThreads, type ThreadTargets } from './incident-threads.js';
+
+/** Options of the capability (from configuration in main.ts, from tests directly). */
+export interface IncidentOptions {
+  /** The routing table (INCIDENT_ROUTES, already validated); empty: console only. */
+  routes?: CompiledRoute[];
+  /** Slack and Discord credentials for posting threads. */
+  targets?: ThreadTargets;
+  /** Longest wait for a durable diagnostic (default 60 s). */
+  diagnosticWaitMs?: number;
+}
+
+/** The running capability. */
+export interface Incidents {
+  hooks: HookTokens;
+  store: IncidentStore;
+  service: IncidentService;
+  routing: IncidentRouting;
+  /** Webhooks; mount at /api/hooks before the /api router. */
+  router: Router;
+  /** Registers the /api routes. */
+  register(routes: RouteTable): void;
+}
+
+/** Builds the incidents capability. */
+export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; tools: ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined; /** Per-address rate limit applied to the webhooks. */ limiter?: RequestHandler }): Incidents {
+  const { database, logger } = deps;
+  const metrics = incidentMetrics(deps.registry);
+  const system = systemPrincipal(database.prisma);
+  const hooks = new HookTokens(database.prisma, deps.audit);
+  const store = new IncidentStore(database.sql, database.prisma);
+  const routing = new IncidentRouting(deps.options?.routes ?? []);
+  const threads = new IncidentThreads({ prisma: database.prisma, events: deps.events, store, targets: deps.options?.targets ?? {}, logger, system });
+  const diagnostics = new IncidentDiagnostics({ tools: deps.tools, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });
+  const service = new IncidentService({ store, routing, threads, diagnostics, audit: deps.audit, metrics, logger });
+  return {
+    hooks,
+    store,
+    service,
+    routing,
+    router: hookRouter({ hooks, service, metrics, bodyLimit: deps.bodyLimit, ...(deps.limiter ? { limiter: deps.limiter } : {}) }),
+    register: (routes) => incidentRoutes(routes, { hooks, store, service, routing }),
+  };
+}

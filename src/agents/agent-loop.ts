@@ -37,9 +37,33 @@ export interface AgentLoopResult {
 const text = (message: AIMessage) =>
   typeof message.content === 'string' ? message.content : message.content.map((part) => ('text' in part && typeof part.text === 'string' ? part.text : '')).join('');
 
-/** The calls of one model answer: parsed ones, then the ones whose arguments did not parse. */
+/** Raw argument text per call id, when the message was assembled from streamed chunks. */
+function rawArguments(message: AIMessage): Map<string, string> {
+  const chunks = (message as AIMessage & { tool_call_chunks?: Array<{ id?: string; args?: string }> }).tool_call_chunks ?? [];
+  return new Map(chunks.filter((chunk) => chunk.id && typeof chunk.args === 'string').map((chunk) => [chunk.id!, chunk.args!]));
+}
+
+const parses = (text: string) => {
+  try {
+    JSON.parse(text || '{}');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The calls of one model answer: parsed ones, then the ones whose arguments did not parse.
+ * Streamed calls are checked against their raw text too, since LangChain completes partial
+ * JSON while streaming (`{"query": "vpn` would otherwise run as `{"query": "vpn"}`).
+ */
 export function callsOf(message: AIMessage): Array<ModelToolCall & { id: string }> {
-  const calls: Array<ModelToolCall & { id: string }> = (message.tool_calls ?? []).map((call, index) => ({ id: call.id ?? `call_${index}`, name: call.name, args: call.args }));
+  const raw = rawArguments(message);
+  const calls: Array<ModelToolCall & { id: string }> = (message.tool_calls ?? []).map((call, index) => {
+    const id = call.id ?? `call_${index}`;
+    const text = raw.get(id);
+    return text !== undefined && !parses(text) ? { id, name: call.name, malformed: { raw: text } } : { id, name: call.name, args: call.args };
+  });
   for (const [index, call] of (message.invalid_tool_calls ?? []).entries()) {
     calls.push({ id: call.id ?? `invalid_${index}`, name: call.name ?? '', malformed: { raw: call.args ?? '', error: call.error } });
   }

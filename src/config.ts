@@ -89,7 +89,12 @@ export const configSchema = z.object({
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
   LLM_MAX_TOKENS: positiveInt(1024, 32_768),
   LLM_TOOL_CALLS: z.enum(['auto', 'native', 'grammar']).default('auto'),
+  // Stream answers from LLM_BASE_URL (endpoints that answer plain JSON still work); false asks for plain JSON.
+  LLM_STREAMING: booleanFlag(true),
   AGENT_MAX_STEPS: positiveInt(6, 50),
+  // Model turns running at once on this node; more wait in FIFO order (shown as "queued"), past the depth: 503 busy.
+  AGENT_MAX_CONCURRENT_TURNS: positiveInt(4, 256),
+  AGENT_QUEUE_DEPTH: z.coerce.number().int().min(0).max(10_000).default(32),
   AGENT_TURN_TIMEOUT_MS: positiveInt(120_000, 3_600_000),
   AGENT_MEMORY_TOKENS: positiveInt(2_000, 1_000_000),
   APPROVAL_TTL_MS: positiveInt(600_000, 7 * 24 * 3_600_000),

@@ -13,6 +13,8 @@ export interface DomainEventMap {
   'agent.token': [{ conversationId: string; messageId: string; delta: string }];
   /** A tool execution changed state (proposed, pending approval, running, done…): → `agent:tool`. */
   'agent.tool': [{ conversationId: string | null; execution: Record<string, unknown> }];
+  /** A model turn waits for a free slot (`queued`, 1 = next) or has started (`running`): → `agent:status`. */
+  'agent.status': [{ conversationId: string; status: 'queued' | 'running'; position?: number }];
   /** The assistant finished its answer: → `agent:done`. */
   'agent.done': [{ conversationId: string; message: MessageView }];
   /** An audit event was committed: → `audit:event` to admins only. */

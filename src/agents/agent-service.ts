@@ -7,22 +7,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { AIMessage, HumanMessage, type BaseMessage } from '@langchain/core/messages';
-import { createAgent } from 'langchain';
+import { HumanMessage } from '@langchain/core/messages';
 import type { DomainEvents } from '../actions/domain-events.js';
 import { messageView, type MessageView } from '../actions/conversation-views.js';
 import type { Principal } from '../auth/principal.js';
-import { AppError, toErrorBody } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
 import { conversationMemory, estimateTokens } from './conversation-memory.js';
+import type { RoutedCommand } from '../tools/pipeline/command-router.js';
 import { describeExecution } from './execution-summary.js';
-import { langChainTools, type TurnScope } from './langchain-tools.js';
+import { runAgentLoop } from './agent-loop.js';
+import { modelToolDefinitions, offeredToolNames, type TurnScope } from './langchain-tools.js';
 import { buildSystemPrompt } from './system-prompt.js';
-import { TokenForwarder } from './token-forwarder.js';
+import { TurnLimiter } from './turn-limiter.js';
 
 /** A chat model the agent can drive (tool calling via bindTools). */
 export interface AgentModel {
@@ -41,6 +42,10 @@ export interface AgentServiceOptions {
   maxSteps?: number;
   turnTimeoutMs?: number;
   memoryTokens?: number;
+  /** Model turns running at once on this node (AGENT_MAX_CONCURRENT_TURNS); more wait in FIFO order. */
+  maxConcurrentTurns?: number;
+  /** Model turns that may wait (AGENT_QUEUE_DEPTH); past it a turn is refused with 503 `busy`. */
+  queueDepth?: number;
 }
 
 /** One turn's input. */
@@ -65,8 +70,16 @@ export interface TurnResult {
 /** Runs conversation turns. */
 export class AgentService {
   private readonly active = new Map<string, AbortController>();
+  private readonly limiter: TurnLimiter;
 
-  constructor(private readonly options: AgentServiceOptions) {}
+  constructor(private readonly options: AgentServiceOptions) {
+    this.limiter = new TurnLimiter({ maxConcurrent: options.maxConcurrentTurns ?? 4, maxQueued: options.queueDepth ?? 32 });
+  }
+
+  /** Model turns running and waiting on this node. */
+  get load(): { running: number; queued: number } {
+    return this.limiter.load;
+  }
 
   /** The model name, or null when the agent runs without a model. */
   get modelName(): string | null {
@@ -90,7 +103,7 @@ export class AgentService {
     let tokens: number | null = null;
     let modelUsed: string | null = null;
     try {
-      const routed = this.options.tools.router.route(input.text, input.principal.role);
+      const routed = this.routeLine(input);
       if (routed.kind === 'help') {
         route = 'help';
         reply = routed.text;
@@ -105,13 +118,54 @@ export class AgentService {
       } else {
         route = 'agent';
         modelUsed = this.options.model.name;
-        ({ reply, tokens } = await this.runAgent(input, scope, messageId));
+        const release = await this.limiter.acquire(
+          (position) => this.options.events?.emit('agent.status', { conversationId: input.conversationId, status: 'queued', position }),
+          input.signal,
+        );
+        try {
+          this.options.events?.emit('agent.status', { conversationId: input.conversationId, status: 'running' });
+          ({ reply, tokens } = await this.runAgent(input, scope, messageId));
+        } finally {
+          release();
+        }
       }
     } catch (error) {
       route ??= 'command';
-      reply = `Sorry, that did not work: ${toErrorBody(error).body.message}`;
+      reply = this.failure(error, { traceId: scope.traceId, conversationId: input.conversationId, channel: input.channel, route });
     }
     return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? estimateTokens(reply), started, scope }), executions: scope.executions, route };
+  }
+
+  /**
+   * Which path a line takes. Without a model every line goes to the router. With one, only
+   * explicit command syntax does: a leading `/` or `!` (errors then explain the syntax), or a
+   * line that parses completely as `<tool> args` and passes the tool's schema; anything else
+   * ("status please", "search services in Douala") is a question for the model.
+   */
+  private routeLine(input: TurnInput): RoutedCommand {
+    const { router, registry } = this.options.tools;
+    if (!this.options.model || /^\s*[/!]/.test(input.text)) return router.route(input.text, input.principal.role);
+    try {
+      const routed = router.route(input.text, input.principal.role, { strict: true });
+      if (routed.kind !== 'call') return routed;
+      const tool = registry.resolve(routed.tool)?.tool;
+      return tool && tool.inputSchema.safeParse(routed.args).success ? routed : { kind: 'not_command' };
+    } catch (error) {
+      this.options.logger.debug({ err: error, conversationId: input.conversationId }, 'line is not a complete command: sent to the model');
+      return { kind: 'not_command' };
+    }
+  }
+
+  /** Logs a failed turn with its trace id and returns the sentence the user reads. */
+  private failure(error: unknown, context: { traceId: string; conversationId: string; channel: ToolChannel; route: TurnResult['route'] }): string {
+    const expected = error instanceof AppError && error.status < 500;
+    const log = { err: error, traceId: context.traceId, conversationId: context.conversationId, channel: context.channel, route: context.route };
+    if (expected) this.options.logger.warn(log, 'agent turn refused');
+    else this.options.logger.error(log, 'agent turn failed');
+    if (error instanceof AppError) return `Sorry, that did not work: ${error.message} (trace ${context.traceId}).`;
+    const detail = (error as Error)?.message?.split('\n', 1)[0]?.slice(0, 200);
+    const what = context.route === 'agent' ? `The language model (${this.options.model?.name ?? 'none'}) could not answer` : 'The command failed unexpectedly';
+    return `Sorry, that did not work. ${what}${detail ? `: ${detail}` : ''}. The details are logged under trace ${context.traceId}.`;
   }
 
   /** Hooks the service to user messages posted on the given channels (console and api by default). */
@@ -144,27 +198,25 @@ export class AgentService {
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.turnTimeoutMs ?? 120_000), ...(input.signal ? [input.signal] : [])]);
     try {
       const history = await conversationMemory(this.options.prisma, input.conversationId, { maxTokens: this.options.memoryTokens ?? 2_000, excludeId: input.userMessageId });
-      const agent = createAgent({
-        model,
-        tools: langChainTools(this.options.tools.registry, this.options.tools.executions, scope),
-        systemPrompt: buildSystemPrompt(this.options.tools.registry),
-      });
       const events = this.options.events;
-      const result = await agent.invoke(
-        { messages: [...history, new HumanMessage(input.text)] },
-        {
-          signal,
-          recursionLimit: (this.options.maxSteps ?? 6) * 2 + 1,
-          callbacks: [new TokenForwarder((delta) => events?.emit('agent.token', { conversationId: input.conversationId, messageId, delta }))],
-        },
-      );
-      const messages = result.messages as BaseMessage[];
-      const last = [...messages].reverse().find((message) => AIMessage.isInstance(message));
-      const tokens = messages.reduce((sum, message) => sum + ((AIMessage.isInstance(message) && message.usage_metadata?.total_tokens) || 0), 0);
-      const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
-      return { reply: text.trim() || 'Done.', tokens: tokens || null };
+      const maxSteps = this.options.maxSteps ?? 6;
+      const result = await runAgentLoop({
+        model,
+        tools: modelToolDefinitions(this.options.tools.registry, input.principal.role),
+        scope: { ...scope, toolNames: offeredToolNames(this.options.tools.registry, input.principal.role) },
+        systemPrompt: buildSystemPrompt(this.options.tools.registry),
+        messages: [...history, new HumanMessage(input.text)],
+        executions: this.options.tools.executions,
+        maxSteps,
+        signal,
+        logger: this.options.logger,
+        onToken: (delta) => events?.emit('agent.token', { conversationId: input.conversationId, messageId, delta }),
+      });
+      const refused = scope.executions.filter((execution) => execution.status === 'refused');
+      const notes = refused.map((execution) => `Refused ${execution.tool}: ${(execution.result as { error?: { message?: string } } | null)?.error?.message ?? 'invalid call'}`);
+      if (result.exhausted) return { reply: [`I stopped after ${maxSteps} steps without a final answer.`, ...notes].join('\n'), tokens: result.tokens };
+      return { reply: [result.reply || (scope.executions.length ? scope.executions.map(describeExecution).join('\n') : 'The model returned an empty answer.'), ...notes].join('\n'), tokens: result.tokens };
     } catch (error) {
-      if ((error as Error)?.name === 'GraphRecursionError') return { reply: `I stopped after ${this.options.maxSteps ?? 6} steps without a final answer.`, tokens: null };
       if (signal.aborted) {
         const reason: unknown = signal.reason;
         const message = reason instanceof AppError ? reason.message : 'The turn ran out of time';

@@ -15,11 +15,15 @@ export interface RunningAgent {
   detach(): void;
 }
 
-type AgentConfig = Parameters<typeof createAgentModel>[0] & Pick<Config, 'AGENT_MAX_STEPS' | 'AGENT_MEMORY_TOKENS'>;
+type AgentConfig = Parameters<typeof createAgentModel>[0] & Pick<Config, 'AGENT_MAX_STEPS' | 'AGENT_MEMORY_TOKENS'> & Partial<Pick<Config, 'AGENT_MAX_CONCURRENT_TURNS' | 'AGENT_QUEUE_DEPTH'>>;
 
 /** Creates the agent (remote model, local model or none) and attaches it to `message.created`. */
 export function startAgent(core: CoreServices, config: AgentConfig, logger: Logger, localRuntime?: LocalModelRuntime): RunningAgent {
-  const model = createAgentModel(config, localRuntime);
+  let warned = false;
+  const model = createAgentModel(config, localRuntime, () => {
+    if (!warned) logger.warn({ baseUrl: config.LLM_BASE_URL }, 'the model endpoint answers streaming requests with plain JSON: each answer arrives in one piece (set LLM_STREAMING=false to stop asking)');
+    warned = true;
+  });
   logger.info({ model: model?.name ?? null }, model ? `agent model: ${model.name}` : 'no language model configured: the agent answers commands only');
   const agent = new AgentService({
     prisma: core.database.prisma,
@@ -30,6 +34,8 @@ export function startAgent(core: CoreServices, config: AgentConfig, logger: Logg
     maxSteps: config.AGENT_MAX_STEPS,
     turnTimeoutMs: config.AGENT_TURN_TIMEOUT_MS,
     memoryTokens: config.AGENT_MEMORY_TOKENS,
+    maxConcurrentTurns: config.AGENT_MAX_CONCURRENT_TURNS ?? 4,
+    queueDepth: config.AGENT_QUEUE_DEPTH ?? 32,
   });
   return { agent, detach: agent.attach(core.events) };
 }

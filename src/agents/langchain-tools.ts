@@ -1,13 +1,18 @@
 /**
- * The thin LangChain adapter: each registry tool becomes a LangChain tool whose body asks
- * the execution pipeline, never the engine directly. So a model's call gets the same
- * validation, role check, approval, timeout and audit as a command typed by a person, and
- * the model cannot grant itself an approval (nothing in its arguments can).
+ * The thin LangChain adapter: registry tools become OpenAI-format tool definitions (through
+ * LangChain's own conversion, the one every provider uses), and every call the model makes
+ * goes to the execution pipeline, never to the engine directly. So a model's call gets the
+ * same validation, role check, approval, timeout and audit as a command typed by a person,
+ * and the model cannot grant itself an approval (nothing in its arguments can). Calls the
+ * pipeline cannot accept (unknown tool, invalid or malformed arguments) become `refused`
+ * executions with an audit event, and the model reads a short reason it can act on.
  */
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
-import { toErrorBody } from '../errors.js';
+import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
 import type { Principal } from '../auth/principal.js';
-import { hasRole } from '../auth/roles.js';
+import { hasRole, type Role } from '../auth/roles.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { ExecutionService } from '../tools/pipeline/execution-service.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
@@ -22,19 +27,17 @@ export interface TurnScope {
   traceId: string;
   /** Every execution the turn caused, in order (recorded on the assistant message). */
   executions: ExecutionView[];
+  /**
+   * Model-facing names back to registry tools (`server__tool` → `server.tool`), and which
+   * tools' output is untrusted (external MCP servers); built with the offered tools.
+   */
+  toolNames?: ReadonlyMap<string, OfferedName>;
 }
 
-/** What the model reads back from a tool call: the structured result, never an exception. */
-export function toolResultForModel(execution: ExecutionView): Record<string, unknown> {
-  if (execution.status === 'pending_approval') {
-    return {
-      status: 'approval_required',
-      data: { executionId: execution.id, approversNeeded: 1 },
-      message: `${execution.tool} needs an operator's approval${execution.riskLevel === 'disruptive' ? ' (from someone other than the requester)' : ''} before it runs. Tell the user it is waiting for approval.`,
-    };
-  }
-  if (execution.status === 'queued') return { status: 'no_data', message: `${execution.tool} is running as a background job (${execution.id}).` };
-  return (execution.result as Record<string, unknown> | null) ?? { status: 'error', error: { code: execution.status, message: `Execution ${execution.status}` } };
+/** A registry tool as the model names it. */
+export interface OfferedName {
+  name: string;
+  untrusted: boolean;
 }
 
 /**
@@ -50,43 +53,96 @@ export function untrustedForModel(result: Record<string, unknown>, tool: string)
   };
 }
 
-/** LangChain tools for every available registry tool the caller's role may use. */
-export function langChainTools(registry: ToolRegistry, executions: ExecutionService, scope: TurnScope): StructuredToolInterface[] {
+/** A tool definition in OpenAI function format, as bound to every provider. */
+export interface ModelToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
+/** One call proposed by the model: parsed arguments, or the raw text that did not parse. */
+export interface ModelToolCall {
+  name: string;
+  args?: unknown;
+  /** Set when the provider could not parse the arguments (malformed JSON). */
+  malformed?: { raw: string; error?: string | undefined } | undefined;
+}
+
+/** What the model reads back from a tool call: the structured result, never an exception. */
+export function toolResultForModel(execution: ExecutionView): Record<string, unknown> {
+  if (execution.status === 'pending_approval') {
+    return {
+      status: 'approval_required',
+      data: { executionId: execution.id, approversNeeded: 1 },
+      message: `${execution.tool} needs an operator's approval${execution.riskLevel === 'disruptive' ? ' (from someone other than the requester)' : ''} before it runs. Tell the user it is waiting for approval.`,
+    };
+  }
+  if (execution.status === 'queued') return { status: 'no_data', message: `${execution.tool} is running as a background job (${execution.id}).` };
+  if (execution.status === 'refused') {
+    const error = (execution.result as { error?: { code?: string; message?: string } } | null)?.error;
+    return { status: 'error', error: { code: 'refused', message: `${error?.message ?? 'invalid call'}. Fix the call and try again, or answer without it.` } };
+  }
+  return (execution.result as Record<string, unknown> | null) ?? { status: 'error', error: { code: execution.status, message: `Execution ${execution.status}` } };
+}
+
+/** The registry tools a role may call (available ones unless asked otherwise), under model-safe names. */
+function offeredDefinitions(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}) {
   const seen = new Set<string>();
   return registry
     .list()
-    .filter(({ tool: definition }) => hasRole(scope.principal.role, definition.minRole) && !registry.unavailableReason(definition.name))
+    .filter(({ tool: definition }) => hasRole(role, definition.minRole) && (options.includeUnavailable || !registry.unavailableReason(definition.name)))
     .filter(({ tool: definition }) => {
       // Two external names could map to one model name: the first keeps it.
       const name = modelToolName(definition.name);
       if (seen.has(name)) return false;
       seen.add(name);
       return true;
-    })
-    .map(({ tool: definition }) =>
-      tool(
-        async (input: unknown) => {
-          try {
-            const execution = await executions.request(scope.principal, {
-              tool: definition.name,
-              args: input,
-              channel: scope.channel,
-              conversationId: scope.conversationId,
-              externalIds: scope.externalIds,
-              traceId: scope.traceId,
-            });
-            scope.executions.push(execution);
-            const result = toolResultForModel(execution);
-            return JSON.stringify(definition.untrustedOutput && !['pending_approval', 'queued'].includes(execution.status) ? untrustedForModel(result, definition.name) : result);
-          } catch (error) {
-            return JSON.stringify({ status: 'error', error: toErrorBody(error).body });
-          }
-        },
-        {
-          name: modelToolName(definition.name),
-          description: `${definition.description}${definition.risk === 'read' ? '' : ` (${definition.risk}: requires approval)`}`,
-          schema: (definition.jsonSchema ?? definition.inputSchema) as never,
-        },
-      ) as StructuredToolInterface,
-    );
+    });
+}
+
+/** The registry tools a role may call, as LangChain tools (no handler runs here). */
+export function offeredTools(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): StructuredToolInterface[] {
+  return offeredDefinitions(registry, role, options).map(
+    ({ tool: definition }) =>
+      tool(() => '', {
+        name: modelToolName(definition.name),
+        description: `${definition.description}${definition.risk === 'read' ? '' : ` (${definition.risk}: requires approval)`}`,
+        schema: (definition.jsonSchema ?? definition.inputSchema) as never,
+      }) as StructuredToolInterface,
+  );
+}
+
+/** Model-facing name → registry tool, for mapping the model's calls back. */
+export function offeredToolNames(registry: ToolRegistry, role: Role): Map<string, OfferedName> {
+  return new Map(offeredDefinitions(registry, role).map(({ tool: definition }) => [modelToolName(definition.name), { name: definition.name, untrusted: definition.untrustedOutput === true }]));
+}
+
+/** OpenAI-format definitions of the tools offered to a role, through LangChain's conversion (throws if a schema cannot be represented). */
+export function modelToolDefinitions(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): ModelToolDefinition[] {
+  return offeredTools(registry, role, options).map((structured) => convertToOpenAITool(structured) as ModelToolDefinition);
+}
+
+const REFUSED_CODES = new Set(['unknown_tool', 'validation_error']);
+
+/** Sends one model call through the pipeline; invalid calls become refused executions. Returns the ToolMessage content. */
+export async function runModelToolCall(executions: ExecutionService, scope: TurnScope, call: ModelToolCall, offered: ReadonlySet<string>, logger: Logger): Promise<string> {
+  const target = scope.toolNames?.get(call.name) ?? { name: call.name, untrusted: false };
+  const base = { tool: target.name, channel: scope.channel, conversationId: scope.conversationId, externalIds: scope.externalIds, traceId: scope.traceId };
+  const refuse = async (code: string, reason: string) => {
+    const execution = await executions.refuse(scope.principal, { ...base, args: call.malformed ? { raw: call.malformed.raw.slice(0, 2_000) } : call.args, code, reason });
+    scope.executions.push(execution);
+    return JSON.stringify(toolResultForModel(execution));
+  };
+  if (call.malformed) return refuse('malformed_arguments', `The arguments of ${call.name || 'the call'} are not valid JSON`);
+  if (!offered.has(call.name)) return refuse('unknown_tool', `There is no tool named "${call.name.slice(0, 100)}" available to you; the tools are: ${[...offered].join(', ')}`);
+  try {
+    const execution = await executions.request(scope.principal, { ...base, args: call.args ?? {} });
+    scope.executions.push(execution);
+    const result = toolResultForModel(execution);
+    return JSON.stringify(target.untrusted && !['pending_approval', 'queued'].includes(execution.status) ? untrustedForModel(result, target.name) : result);
+  } catch (error) {
+    if (error instanceof AppError && REFUSED_CODES.has(error.code)) return refuse(error.code, error.message);
+    if (error instanceof AppError) return JSON.stringify({ status: 'error', error: { code: error.code, message: error.message } });
+    logger.error({ err: error, traceId: scope.traceId, tool: call.name }, 'tool call failed unexpectedly');
+    return JSON.stringify({ status: 'error', error: { code: 'internal_error', message: `The tool failed unexpectedly (trace ${scope.traceId})` } });
+  }
 }

@@ -62,6 +62,7 @@ export interface ServerToClientEvents {
   'agent:token': (payload: { conversationId: string; messageId: string; delta: string }) => void;
   'agent:tool': (payload: { conversationId: string | null; execution: ExecutionView }) => void;
   'agent:done': (payload: { conversationId: string; message: MessageView }) => void;
+  'agent:status': (payload: { conversationId: string; status: 'queued' | 'running'; position?: number }) => void;
   presence: (payload: { conversationId: string; users: PresenceUser[] }) => void;
   typing: (payload: { conversationId: string; userId: string; userName: string }) => void;
   'audit:event': (payload: { event: Record<string, unknown> }) => void;

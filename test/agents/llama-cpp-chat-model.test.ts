@@ -13,7 +13,7 @@ import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, typ
 import { pino } from 'pino';
 import { z } from 'zod';
 import { AgentService } from '../../src/agents/agent-service.js';
-import { langChainTools } from '../../src/agents/langchain-tools.js';
+import { modelToolDefinitions } from '../../src/agents/langchain-tools.js';
 import { LlamaCppChatModel } from '../../src/agents/providers/llama-cpp-chat-model.js';
 import type { LocalModelRuntime, SequenceLease } from '../../src/inference/inference-contract.js';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
@@ -109,8 +109,7 @@ describe('node-llama-cpp chat model on stories260K', { skip: !existsSync(MODEL) 
   it('makes a grammar-constrained tool call that the pipeline validates and runs', async () => {
     const viewer = await harness.createUser('viewer');
     const principal = { userId: viewer.id, userName: 'llama-viewer', role: 'viewer' as const, tokenId: null };
-    const scope = { principal, channel: 'api' as const, conversationId: null, traceId: 'llama-test', executions: [] };
-    const tools = langChainTools(harness.app.tools.registry, harness.app.tools.executions, scope);
+    const tools = modelToolDefinitions(harness.app.tools.registry, principal.role);
     const bound = chatModel({ maxTokens: 128 }).bindTools(tools, { tool_choice: 'tell_story' });
     const message = await bound.invoke([new HumanMessage('Tell a happy story about a dog')]);
     assert.equal(message.tool_calls?.length, 1);

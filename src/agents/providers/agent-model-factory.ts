@@ -8,10 +8,10 @@ import type { AgentModel } from '../agent-service.js';
 import { LlamaCppChatModel } from './llama-cpp-chat-model.js';
 import { openAiCompatibleModel } from './openai-compatible-model.js';
 
-type ModelConfig = Pick<Config, 'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL_NAME' | 'LLM_TEMPERATURE' | 'LLM_MAX_TOKENS' | 'LLM_TOOL_CALLS' | 'AGENT_TURN_TIMEOUT_MS'>;
+type ModelConfig = Pick<Config, 'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL_NAME' | 'LLM_TEMPERATURE' | 'LLM_MAX_TOKENS' | 'LLM_TOOL_CALLS' | 'AGENT_TURN_TIMEOUT_MS'> & Partial<Pick<Config, 'LLM_STREAMING'>>;
 
 /** The configured model, or undefined when Vigie runs without one. */
-export function createAgentModel(config: ModelConfig, localRuntime?: LocalModelRuntime): AgentModel | undefined {
+export function createAgentModel(config: ModelConfig, localRuntime?: LocalModelRuntime, onStreamFallback?: () => void): AgentModel | undefined {
   if (config.LLM_BASE_URL) {
     const name = config.LLM_MODEL_NAME ?? 'default';
     return {
@@ -23,6 +23,8 @@ export function createAgentModel(config: ModelConfig, localRuntime?: LocalModelR
         temperature: config.LLM_TEMPERATURE,
         maxTokens: config.LLM_MAX_TOKENS,
         timeoutMs: config.AGENT_TURN_TIMEOUT_MS,
+        streaming: config.LLM_STREAMING ?? true,
+        ...(onStreamFallback ? { onStreamFallback } : {}),
       }),
     };
   }

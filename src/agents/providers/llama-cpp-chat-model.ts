@@ -16,6 +16,7 @@ import { LlamaChat, type ChatModelFunctions, type GbnfJsonSchema, type LlamaJson
 import { AppError } from '../../errors.js';
 import type { LocalModelRuntime } from '../../inference/inference-contract.js';
 import { dropNulls, toGbnfSchema } from '../../inference/json-schema-to-gbnf.js';
+import { JsonAnswerStreamer } from './json-answer-streamer.js';
 import { toLlamaHistory } from './llama-chat-history.js';
 
 /** Templates without function calling: tool calls go through a JSON-schema grammar. */
@@ -166,13 +167,17 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
         };
       } else {
         const grammar = await this.grammarFor(lease.model, tools, options.tool_choice);
+        // The answer's text streams while it is decoded; a tool call streams nothing.
+        const streamer = new JsonAnswerStreamer(onText);
         // A grammar answer is only useful complete: give it room to finish its JSON.
-        const response = await chat.generateResponse(history, { ...common, grammar, maxTokens: Math.max(this.maxTokens, GRAMMAR_MIN_TOKENS) });
+        const response = await chat.generateResponse(history, { ...common, grammar, maxTokens: Math.max(this.maxTokens, GRAMMAR_MIN_TOKENS), onTextChunk: (chunk) => streamer.push(chunk) });
         const parsed = dropNulls(parseGrammarOutput(grammar, response.response)) as { answer?: string; tool?: string; arguments?: Record<string, unknown> };
         generated = parsed.tool
           ? { text: '', toolCalls: [{ id: `call_${randomUUID()}`, name: parsed.tool, args: parsed.arguments ?? {} }], stopReason: response.metadata.stopReason }
           : { text: parsed.answer ?? '', toolCalls: [], stopReason: response.metadata.stopReason };
-        if (generated.text) onText(generated.text);
+        // Whatever the streamer could not emit (normally nothing) follows at the end.
+        if (generated.text.startsWith(streamer.emitted) && generated.text.length > streamer.emitted.length) onText(generated.text.slice(streamer.emitted.length));
+        else if (!generated.text.startsWith(streamer.emitted)) onText(generated.text);
       }
       return { ...generated, inputTokens: meter.usedInputTokens - before.input, outputTokens: meter.usedOutputTokens - before.output };
     } finally {

@@ -29,6 +29,10 @@ export function bridgeDomainEvents(io: GatewayServer, events: DomainEvents, audi
     const target = conversationId ? conversationRoom(conversationId) : OPERATOR_ROOM;
     io.to(target).emit('agent:tool', { conversationId, execution: execution as ExecutionView });
   };
+  const agentStatus = (payload: Parameters<ServerToClientEvents['agent:status']>[0]) => {
+    metrics.broadcasts.inc({ event: 'agent:status' });
+    io.to(conversationRoom(payload.conversationId)).emit('agent:status', payload);
+  };
   const agentDone = (payload: Parameters<ServerToClientEvents['agent:done']>[0]) => {
     metrics.broadcasts.inc({ event: 'agent:done' });
     io.to(conversationRoom(payload.conversationId)).emit('agent:done', payload);
@@ -53,6 +57,7 @@ export function bridgeDomainEvents(io: GatewayServer, events: DomainEvents, audi
   events.on('agent.token', agentToken);
   events.on('agent.tool', agentTool);
   events.on('agent.done', agentDone);
+  events.on('agent.status', agentStatus);
   events.on('audit.appended', auditAppended);
   const stopAudit = audit.onAppend((record) => forwardAudit(record as unknown as Record<string, unknown>));
 
@@ -61,6 +66,7 @@ export function bridgeDomainEvents(io: GatewayServer, events: DomainEvents, audi
     events.off('agent.token', agentToken);
     events.off('agent.tool', agentTool);
     events.off('agent.done', agentDone);
+    events.off('agent.status', agentStatus);
     events.off('audit.appended', auditAppended);
     stopAudit();
   };

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { SqlQueries } from '../../db/sql-runner.js';
 import { ValidationError } from '../../errors.js';
 import { atomInfo } from './atom-info.js';
-import type { dedupQuerySchema } from './dedup-schemas.js';
+import { canonicalQueryKind, type dedupQuerySchema } from './dedup-schemas.js';
 import { listSnapshots } from './metadata-store.js';
 import { breakdown, dedupStats, diffSnapshots, similarFiles, topAtoms } from './queries.js';
 
@@ -15,7 +15,7 @@ export type DedupQueryInput = z.output<typeof dedupQuerySchema>;
 
 /** Answers one query. */
 export async function runDedupQuery(sql: SqlQueries, storeDirectory: string, input: DedupQueryInput): Promise<unknown> {
-  switch (input.query) {
+  switch (canonicalQueryKind(input.query)) {
     case 'stats':
       return dedupStats(sql, input.snapshot ?? input.subject);
     case 'snapshots':
@@ -43,5 +43,7 @@ export async function runDedupQuery(sql: SqlQueries, storeDirectory: string, inp
       if (!id) throw new ValidationError('atom needs an atom id (8 to 64 hex digits)');
       return atomInfo(sql, storeDirectory, id);
     }
+    default:
+      throw new ValidationError(`Unknown dedup query "${input.query.slice(0, 40)}"`);
   }
 }

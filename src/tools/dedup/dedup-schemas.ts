@@ -16,16 +16,26 @@ const QUERY_SYNONYMS: Record<string, string> = {
 /** The questions `dedup_query` answers. */
 export const QUERY_KINDS = ['stats', 'snapshots', 'top', 'similar', 'breakdown', 'diff', 'atom'] as const;
 
+/** The query kind a word names (synonyms included), or undefined. No transform in the schema: model-facing schemas must convert to JSON Schema. */
+export function canonicalQueryKind(value: string): (typeof QUERY_KINDS)[number] | undefined {
+  const word = value.trim().toLowerCase();
+  const kind = QUERY_SYNONYMS[word] ?? word;
+  return (QUERY_KINDS as readonly string[]).includes(kind) ? (kind as (typeof QUERY_KINDS)[number]) : undefined;
+}
+
 /** A snapshot name as users type it. */
 export const snapshotNameSchema = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 
 /** `dedup_query` input: a query kind plus the arguments it needs (positional `subject`/`other`). */
 export const dedupQuerySchema = z
   .object({
-    query: z.preprocess(
-      (value) => (typeof value === 'string' ? (QUERY_SYNONYMS[value.trim().toLowerCase()] ?? value.trim().toLowerCase()) : value),
-      z.enum(QUERY_KINDS),
-    ).default('stats').describe('stats | snapshots | top | similar | breakdown | diff | atom'),
+    query: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((value) => canonicalQueryKind(value) !== undefined, `one of ${QUERY_KINDS.join(', ')}`)
+      .default('stats')
+      .describe('stats | snapshots | top | similar | breakdown | diff | atom'),
     subject: z.string().trim().min(1).max(4096).optional().describe('file path (similar), first snapshot (diff), atom id (atom), directory|type (breakdown)'),
     other: z.string().trim().min(1).max(100).optional().describe('second snapshot (diff)'),
     snapshot: snapshotNameSchema.optional().describe('snapshot to look at; the newest complete one by default'),
@@ -44,6 +54,6 @@ export const dedupIngestSchema = z
   .object({
     path: z.string().trim().min(1).max(4096).describe('absolute directory to ingest on the Vigie host'),
     snapshot: snapshotNameSchema.optional().describe('snapshot name; re-using an interrupted one resumes it'),
-    full: z.preprocess((value) => (typeof value === 'string' ? ['true', '1', 'yes'].includes(value.toLowerCase()) || (['false', '0', 'no'].includes(value.toLowerCase()) ? false : value) : value), z.boolean()).optional().describe('re-read every file even when unchanged'),
+    full: z.boolean().optional().describe('re-read every file even when unchanged'),
   })
   .strict();

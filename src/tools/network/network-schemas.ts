@@ -45,6 +45,41 @@ export const portsSchema = z.preprocess(
   z.array(z.number({ error: 'ports must be numbers or ranges like 8000-8010' }).int().min(1).max(65535)).max(PORT_CEILING, `at most ${PORT_CEILING} ports`),
 );
 
+/**
+ * Model-facing variants (tool input schemas): no transforms, so every provider can turn them
+ * into JSON Schema. They accept an array or the same comma/space separated string, and the
+ * tool normalises with `toList` / `expandPorts` when it runs (the command router coerces too).
+ */
+export const targetListInput = z
+  .union([z.array(z.string().trim().min(1).max(253)).min(1).max(1024), z.string().trim().min(1).max(64 * 1024)])
+  .refine((value) => { const list = toList(value); return list.length >= 1 && list.length <= 1024 && list.every((item) => item.length <= 253); }, 'between 1 and 1024 targets of at most 253 characters');
+
+/** Model-facing port list: numbers, "8000-8010" ranges, or one string of them. */
+export const portListInput = z
+  .union([z.array(z.union([z.number().int().min(1).max(65535), z.string().trim().min(1).max(11)])).max(PORT_CEILING), z.string().trim().min(1).max(1024), z.number().int().min(1).max(65535)])
+  .superRefine((value, context) => {
+    const ports = expandPorts(value);
+    const junk = Array.isArray(ports) ? ports.find((port) => typeof port === 'string' || (port as number) < 1 || (port as number) > 65535) : undefined;
+    if (junk !== undefined) context.addIssue({ code: 'custom', message: String(junk).startsWith('range ') ? String(junk) : `"${String(junk).slice(0, 40)}" is not a port or a range like 8000-8010` });
+    else if (Array.isArray(ports) && ports.length > PORT_CEILING) context.addIssue({ code: 'custom', message: `at most ${PORT_CEILING} ports` });
+  });
+
+/** Model-facing check list: names or one comma-separated string of them. */
+export const checkListInput = z
+  .union([z.array(z.enum(CHECK_NAMES)).min(1).max(CHECK_NAMES.length), z.string().trim().min(1).max(100)])
+  .refine((value) => { const list = toList(value); return list.length >= 1 && list.every((item) => (CHECK_NAMES as readonly string[]).includes(item)); }, `checks among ${CHECK_NAMES.join(', ')}`);
+
+/** A list given as an array or one comma/space separated string. */
+export function toList(value: string | readonly string[]): string[] {
+  return (typeof value === 'string' ? value.split(/[\s,]+/) : [...value]).map((item) => item.trim()).filter(Boolean);
+}
+
+/** Port numbers of a validated `portListInput` value. */
+export function toPorts(value: string | number | ReadonlyArray<string | number>): number[] {
+  const ports = expandPorts(value);
+  return Array.isArray(ports) ? (ports as number[]) : [];
+}
+
 /** Tuning of a run, all optional and bounded. */
 export const analysisOptionsSchema = z
   .object({

@@ -10,7 +10,7 @@ import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { defineTool, type ToolContext, type ToolResult, type Toolset } from '../tool-contract.js';
 import { readInterfaceInventory } from './interface-inventory.js';
 import { NetworkAnalyzer, type AnalysisReport } from './network-analyzer.js';
-import { CHECK_NAMES, portsSchema, targetsSchema } from './network-schemas.js';
+import { checkListInput, portListInput, targetListInput, toList, toPorts, type CHECK_NAMES } from './network-schemas.js';
 import { networkSettings } from './network-settings.js';
 import { ReportStore } from './report-store.js';
 import { SnmpMonitor } from './snmp-monitor.js';
@@ -39,9 +39,9 @@ const reportView = (report: AnalysisReport) => ({
 
 const netCheckSchema = z
   .object({
-    targets: targetsSchema.describe('IPv4 addresses or host names, comma-separated'),
-    ports: portsSchema.optional().describe('TCP ports, e.g. 22,443 or 8000-8010'),
-    checks: z.preprocess((value) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value), z.array(z.enum(CHECK_NAMES)).min(1)).optional(),
+    targets: targetListInput.describe('IPv4 addresses or host names: an array, or one comma-separated string'),
+    ports: portListInput.optional().describe('TCP ports: numbers or ranges like "8000-8010", or one string such as "22,443"'),
+    checks: checkListInput.optional().describe('ping, tcp, dns, http, path (default ping, plus tcp with ports)'),
     count: z.coerce.number().int().min(1).max(500).optional().describe('ICMP probes per target'),
     timeoutMs: z.coerce.number().int().min(100).max(30_000).optional(),
   })
@@ -49,7 +49,7 @@ const netCheckSchema = z
 
 const snmpSchema = z
   .object({
-    targets: targetsSchema.describe('SNMP agents (IPv4 or names)'),
+    targets: targetListInput.describe('SNMP agents (IPv4 or names): an array or one comma-separated string'),
     version: z.enum(['2c', '3']).default('2c'),
     community: z.string().min(1).max(64).optional(),
     user: z.string().min(1).max(32).optional(),
@@ -93,8 +93,9 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         examples: ['net check 10.0.0.1 ports=22,443', 'net check db1.lab,db2.lab count=20'],
         execute: (input, context) =>
           asToolResult(async () => {
-            const checks = input.checks ?? (input.ports?.length ? ['ping', 'tcp'] : ['ping']);
-            const report = await engine.analyze({ targets: input.targets, checks, options: { ports: input.ports, count: input.count, timeoutMs: input.timeoutMs } }, { userId: context.principal.userId, signal: context.signal });
+            const ports = input.ports === undefined ? undefined : toPorts(input.ports);
+            const checks = (input.checks ? toList(input.checks) : ports?.length ? ['ping', 'tcp'] : ['ping']) as Array<(typeof CHECK_NAMES)[number]>;
+            const report = await engine.analyze({ targets: toList(input.targets), checks, options: { ports, count: input.count, timeoutMs: input.timeoutMs } }, { userId: context.principal.userId, signal: context.signal });
             return reportView(await save(report, context));
           }),
       }),
@@ -144,9 +145,10 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         execute: (input, context) =>
           asToolResult(async () => {
             if (input.version === '3' && !input.user) throw new AppError('validation_error', 400, 'SNMPv3 needs user=');
-            if (input.targets.length > 32) throw new AppError('validation_error', 400, 'At most 32 SNMP agents per poll');
+            const targets = toList(input.targets);
+            if (targets.length > 32) throw new AppError('validation_error', 400, 'At most 32 SNMP agents per poll');
             await engine.consumeRate(context.principal.userId);
-            const admitted = await engine.admitTargets(input.targets);
+            const admitted = await engine.admitTargets(targets);
             const user = input.version === '3' ? { name: input.user ?? '', level: input.level ?? 'authPriv', authProtocol: input.authProtocol, authKey: input.authKey, privProtocol: input.privProtocol, privKey: input.privKey } : undefined;
             return monitor.analyse(
               admitted.map((target) => ({ address: target.address, port: input.port, version: input.version, community: input.community, user })),

@@ -18,14 +18,18 @@ export type RoutedCommand =
   | { kind: 'call'; tool: string; args: Record<string, unknown> }
   | { kind: 'not_command' };
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; description?: string; enum?: unknown[]; default?: unknown };
+type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; description?: string; enum?: unknown[]; default?: unknown; anyOf?: JsonSchema[]; items?: JsonSchema };
 
 /** Parses command lines against a registry. */
 export class CommandRouter {
   constructor(private readonly registry: ToolRegistry) {}
 
-  /** Routes one line; `not_command` when it does not start with help or a known tool. */
-  route(line: string, role: Role = 'admin'): RoutedCommand {
+  /**
+   * Routes one line; `not_command` when it does not start with help or a known tool. With
+   * `strict`, the line must map word for word onto the tool's arguments (no free-text tail
+   * folded into the last positional), which is what "parses completely" means with a model.
+   */
+  route(line: string, role: Role = 'admin', options: { strict?: boolean } = {}): RoutedCommand {
     const text = line.trim().replace(/^[/!]/, '');
     if (text === '') return { kind: 'not_command' };
     const match = this.matchTool(text);
@@ -39,7 +43,7 @@ export class CommandRouter {
     }
     if (!match) return { kind: 'not_command' };
     const rest = text.slice(match.consumed).trim();
-    return { kind: 'call', tool: match.tool.tool.name, args: this.parseArguments(match.tool, rest) };
+    return { kind: 'call', tool: match.tool.tool.name, args: this.parseArguments(match.tool, rest, options.strict ?? false) };
   }
 
   /** Every command the role may run, one line each (unavailable ones flagged). */
@@ -93,7 +97,7 @@ export class CommandRouter {
     return tool ? { tool, consumed: first.length } : undefined;
   }
 
-  private parseArguments(entry: RegisteredTool, rest: string): Record<string, unknown> {
+  private parseArguments(entry: RegisteredTool, rest: string, strict: boolean): Record<string, unknown> {
     if (rest.startsWith('{')) {
       try {
         const parsed: unknown = JSON.parse(rest);
@@ -122,6 +126,7 @@ export class CommandRouter {
       if (!name) throw new ValidationError(`Unexpected argument "${word.slice(0, 100)}" for ${entry.tool.name}; use key=value (see "help ${entry.tool.name}")`);
       if (name in args) throw new ValidationError(`Argument ${name} given twice`);
       if (positional.length === 0 && index < loose.length - 1) {
+        if (strict) throw new ValidationError(`${entry.tool.name} takes one word as ${name}; quote longer text`);
         // The last positional takes the remaining words (e.g. a free-text query).
         args[name] = loose.slice(index).join(' ');
         break;
@@ -132,11 +137,27 @@ export class CommandRouter {
   }
 }
 
+/** The JSON types a schema admits, its `anyOf` branches included (string when it says nothing). */
+function typesOf(schema: JsonSchema | undefined): string[] {
+  const own = schema?.type === undefined ? [] : [schema.type].flat();
+  const branches = (schema?.anyOf ?? []).flatMap((branch) => typesOf(branch));
+  const types = [...own, ...branches];
+  return types.length ? types : schema?.enum ? [] : ['string'];
+}
+
+/**
+ * Command words → typed values, from the tool's JSON Schema. Tool schemas hold no transforms
+ * (models must be able to read them), so the loose shapes people type are coerced here:
+ * "22,443" for an array of numbers, "yes" for a boolean, "20" for a number.
+ */
 function coerce(value: string, schema: JsonSchema | undefined): unknown {
-  const types = [schema?.type ?? 'string'].flat();
+  const types = typesOf(schema);
+  if (types.includes('array')) {
+    const items = schema?.items ?? schema?.anyOf?.find((branch) => typesOf(branch).includes('array'))?.items;
+    return value.split(/[\s,]+/).filter(Boolean).map((item) => coerce(item, items));
+  }
   if ((types.includes('number') || types.includes('integer')) && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
   if (types.includes('boolean') && /^(true|false|yes|no|on|off)$/i.test(value)) return /^(true|yes|on)$/i.test(value);
-  if (types.includes('array')) return value === '' ? [] : value.split(',').map((item) => item.trim());
   if (types.includes('object')) {
     try {
       return JSON.parse(value);

@@ -161,6 +161,40 @@ export class ExecutionService implements ApprovalHandler {
     return this.dispatch(row, proposed);
   }
 
+  /**
+   * Records a call that never reached a tool (unknown tool, arguments that fail the schema or
+   * are not JSON) as a `refused` execution with its audit event, so a model's invalid calls
+   * are as visible as valid ones. The reason is short and free of stacks and paths.
+   */
+  async refuse(principal: Principal, request: ExecutionRequest & { code: string; reason: string }): Promise<ExecutionView> {
+    const registered = this.options.registry.resolve(request.tool);
+    const text = JSON.stringify(request.args ?? {}) ?? '{}';
+    const args = request.args && typeof request.args === 'object' && !Array.isArray(request.args) && Buffer.byteLength(text) <= MAX_BYTES ? request.args : { raw: text.slice(0, 2_000) };
+    const result = { status: 'error', error: { code: request.code, message: request.reason.slice(0, 500) } };
+    const now = this.now();
+    const row = await this.prisma.execution.create({
+      data: {
+        tool: (registered?.tool.name ?? String(request.tool)).slice(0, 100) || '(none)',
+        toolset: registered?.toolset.name ?? 'unknown',
+        riskLevel: registered?.tool.risk ?? 'read',
+        arguments: args as object,
+        status: 'refused',
+        startedAt: null,
+        finishedAt: now,
+        result,
+        requesterId: principal.userId,
+        requesterName: principal.userName,
+        requesterRole: principal.role,
+        channel: request.channel,
+        externalIds: request.externalIds ?? {},
+        conversationId: request.conversationId ?? null,
+        traceId: request.traceId ?? randomUUID(),
+      },
+    });
+    await this.record(row, 'refused', principal, { resultDigest: digest(result), details: { code: request.code, reason: result.error.message } });
+    return this.finished(row, 'refused');
+  }
+
   /** Approves a pending execution and runs it. */
   async approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
     const row = await this.pending(principal, executionId, channel);

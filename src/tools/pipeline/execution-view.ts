@@ -16,12 +16,13 @@ export const EXECUTION_STATUSES = [
   'expired',
   'timed_out',
   'cancelled',
+  'refused',
 ] as const;
 /** One of EXECUTION_STATUSES. */
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 /** States after which nothing changes any more. */
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'denied', 'expired', 'timed_out', 'cancelled']);
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'denied', 'expired', 'timed_out', 'cancelled', 'refused']);
 
 /** An execution as clients see it. */
 export interface ExecutionView {

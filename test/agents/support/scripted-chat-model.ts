@@ -24,8 +24,8 @@ export class ScriptedChatModel extends BaseChatModel {
     return 'scripted';
   }
 
-  override bindTools(tools: Array<{ name?: string }>): this {
-    this.boundToolNames = tools.map((tool) => String(tool.name));
+  override bindTools(tools: Array<{ name?: string; function?: { name?: string } }>): this {
+    this.boundToolNames = tools.map((tool) => String(tool.function?.name ?? tool.name));
     return this;
   }
 

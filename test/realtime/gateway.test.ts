@@ -80,8 +80,9 @@ for (const backend of testBackends()) {
         ['typing', [], 'validation_error'],
         ['execution:approve', {}, 'validation_error'],
         ['execution:deny', { executionId: 5 }, 'validation_error'],
-        ['execution:approve', { executionId: 'e-1' }, 'not_available'],
-        ['execution:deny', { executionId: 'e-1' }, 'not_available'],
+        ['execution:approve', { executionId: 'e-1' }, 'validation_error'],
+        ['execution:approve', { executionId: randomUUID() }, 'not_available'],
+        ['execution:deny', { executionId: randomUUID() }, 'not_available'],
       ];
       for (const [event, payload, code] of cases) {
         const ack = await request(aliceSocket, event, payload);

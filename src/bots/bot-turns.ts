@@ -8,7 +8,8 @@ import type { DomainEvents } from '../actions/domain-events.js';
 import { messagePoster } from '../actions/messages.js';
 import type { AgentService, TurnResult } from '../agents/agent-service.js';
 import type { Principal } from '../auth/principal.js';
-import { toErrorBody } from '../errors.js';
+import { ValidationError, toErrorBody } from '../errors.js';
+import { findUnsafeInput } from '../contracts/safe-text.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { BotIdentities, ExternalAccount } from './bot-identities.js';
 import { threadConversation, type ThreadReference } from './bot-conversations.js';
@@ -33,6 +34,12 @@ export type ChatOutcome =
 /** The largest question a chat user may send. */
 export const MAX_CHAT_TEXT = 4_000;
 
+/** Bot payloads obey the same text rules as REST (src/contracts/safe-text.ts): refused, never stored. */
+function assertSafeChatInput(value: unknown, part: string): void {
+  const unsafe = findUnsafeInput(value, part);
+  if (unsafe) throw new ValidationError(`Vigie cannot read this message: ${unsafe.path} ${unsafe.message}`, [unsafe]);
+}
+
 /** Components of the chat path. */
 export interface BotTurnsOptions {
   prisma: PrismaClient;
@@ -53,7 +60,8 @@ export class BotTurns {
   }
 
   /** Identity and policy only (approval buttons use it). */
-  principalOf(account: ExternalAccount): Promise<Principal> {
+  async principalOf(account: ExternalAccount): Promise<Principal> {
+    assertSafeChatInput(account, 'account');
     return this.options.identities.resolve(account);
   }
 
@@ -69,6 +77,7 @@ export class BotTurns {
   }
 
   private async run(message: ChatMessage, onToken?: (delta: string) => void): Promise<ChatOutcome> {
+    assertSafeChatInput(message, 'message');
     const text = message.text.trim() || 'help';
     if (text.length > MAX_CHAT_TEXT) return { kind: 'refused', reason: `Messages are limited to ${MAX_CHAT_TEXT} characters` };
     const principal = await this.options.identities.resolve(message.account);

@@ -3,7 +3,8 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
+import { findUnsafeInput } from '../contracts/safe-text.js';
 import { VERSION } from '../version.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { forwardToRunningServer } from './admin-forward.js';
@@ -18,6 +19,11 @@ export function buildProgram(): Command {
     .description('Vigie: real-time chat and ops bot platform')
     .version(VERSION)
     .showHelpAfterError();
+  // CLI flags and arguments obey the same text rules as every other boundary (src/contracts/safe-text.ts).
+  program.hook('preAction', (_program, action) => {
+    const unsafe = findUnsafeInput({ ...action.opts(), args: action.args }, 'flags');
+    if (unsafe) throw new ValidationError(`Invalid ${unsafe.path}: ${unsafe.message}`, [unsafe]);
+  });
   program
     .command('start', { isDefault: true })
     .description('start the server (REST API, docs, metrics) with the configuration from the environment')

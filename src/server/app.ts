@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { DomainEvents } from '../actions/domain-events.js';
 import { bearerToken, createTokenAuthenticator, type TokenAuthenticator } from '../auth/token-authenticator.js';
-import { NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
+import { AppError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import './http/express-augment.js';
 import { errorHandler } from './http/error-handler.js';
@@ -116,6 +116,11 @@ function requireJson(request: Request, _response: Response, next: NextFunction) 
   const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
   if (BODY_METHODS.has(request.method) && hasBody && !request.is('application/json') && !request.is('multipart/form-data')) {
     next(new UnsupportedMediaTypeError());
+    return;
+  }
+  const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (hasBody && encoding !== 'identity') {
+    next(new AppError('unsupported_media_type', 415, `Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the body uncompressed`));
     return;
   }
   next();
@@ -225,7 +230,8 @@ export function createApp(deps: AppDeps): App {
   });
   api.use(rateLimit(tokenLimiter, (request) => request.principal?.tokenId ?? null));
   api.use(requireJson);
-  api.use(express.json({ limit: config.BODY_LIMIT, strict: false, type: 'application/json' }));
+  // Compressed request bodies are not accepted (inflate: false): any Content-Encoding but identity is 415.
+  api.use(express.json({ limit: config.BODY_LIMIT, strict: false, type: 'application/json', inflate: false }));
 
   const routes = new RouteTable(api);
   conversationRoutes(routes, context);

@@ -110,24 +110,33 @@ for (const backend of testBackends()) {
         const response = await fetch(`${harness.url}/api/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${operatorToken}` } });
         return { status: response.status, body: (await response.json()) as any };
       };
-      const first = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'wiki://proxy' });
+      const first = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'https://wiki.example/proxy' });
       assert.equal(first.status, 201);
       assert.equal(first.body.title, 'Proxy');
       assert.equal(first.body.contentType, 'text/markdown');
       assert.deepEqual(first.body.tags, ['runbook', 'proxy']);
       assert.equal(first.body.ingest.outcome, 'created');
       assert.ok(first.body.ingest.chunks >= 1);
-      const again = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'wiki://proxy' });
+      const again = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'https://wiki.example/proxy' });
       assert.equal(again.status, 200);
       assert.equal(again.body.ingest.outcome, 'unchanged');
       assert.equal(again.body.id, first.body.id);
-      const changed = await upload('# Proxy\n\nRestart squid, then purge the cache.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'wiki://proxy' });
+      const changed = await upload('# Proxy\n\nRestart squid, then purge the cache.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'https://wiki.example/proxy' });
       assert.equal(changed.body.ingest.outcome, 'updated');
       assert.equal(changed.body.version, 2);
       const html = await upload('<html><head><title>Firewall</title></head><body><h1>Firewall</h1><p>Open port 443.</p></body></html>', 'fw.html');
       assert.equal(html.body.title, 'Firewall');
       assert.match(html.body.content, /# Firewall/);
 
+      // Links are http(s) only: javascript:, data: and relative URLs are refused in both forms.
+      for (const sourceUrl of ['javascript:alert(1)', 'data:text/html,x', 'wiki://proxy', '/relative']) {
+        const uploaded = await upload('# X\n\nx', 'x.md', { sourceUrl });
+        assert.equal(uploaded.status, 400, sourceUrl);
+        assert.equal(uploaded.body.error.details[0].path, 'form.sourceUrl');
+        const posted = await operator.post('/api/documents', { title: 'x', content: 'x', sourceUrl });
+        assert.equal(posted.status, 400, sourceUrl);
+        assert.equal(posted.body.error.details[0].path, 'body.sourceUrl');
+      }
       const countBefore = (await viewer.get('/api/documents?limit=100')).body.data.length;
       const binary = await upload(new Blob([Uint8Array.from([0, 159, 146, 150, 0, 1])]), 'blob.txt');
       assert.equal(binary.status, 400);

@@ -80,8 +80,9 @@ for (const backend of testBackends()) {
         ['typing', [], 'validation_error'],
         ['execution:approve', {}, 'validation_error'],
         ['execution:deny', { executionId: 5 }, 'validation_error'],
-        ['execution:approve', { executionId: 'e-1' }, 'not_available'],
-        ['execution:deny', { executionId: 'e-1' }, 'not_available'],
+        ['execution:approve', { executionId: 'e-1' }, 'validation_error'],
+        ['execution:approve', { executionId: randomUUID() }, 'not_available'],
+        ['execution:deny', { executionId: randomUUID() }, 'not_available'],
       ];
       for (const [event, payload, code] of cases) {
         const ack = await request(aliceSocket, event, payload);
@@ -260,12 +261,13 @@ describe('realtime gateway limits and execution decisions', () => {
   });
 
   it('passes approve and deny to the execution pipeline for operators only', async () => {
+    const [first, second] = [randomUUID(), randomUUID()];
     const viewer = await connectSocket(harness.url, (await harness.createUser('viewer')).token);
-    assert.equal((await request(viewer, 'execution:approve', { executionId: 'e-9' })).error.code, 'forbidden');
+    assert.equal((await request(viewer, 'execution:approve', { executionId: first })).error.code, 'forbidden');
     const operator = await connectSocket(harness.url, (await harness.createUser('operator', 'olivia')).token);
-    assert.deepEqual((await request(operator, 'execution:approve', { executionId: 'e-9' })).data, { id: 'e-9', status: 'approved' });
-    assert.deepEqual((await request(operator, 'execution:deny', { executionId: 'e-10' })).data, { id: 'e-10', status: 'denied' });
-    assert.deepEqual(decisions, ['approve e-9 by olivia via console', 'deny e-10']);
+    assert.deepEqual((await request(operator, 'execution:approve', { executionId: first })).data, { id: first, status: 'approved' });
+    assert.deepEqual((await request(operator, 'execution:deny', { executionId: second })).data, { id: second, status: 'denied' });
+    assert.deepEqual(decisions, [`approve ${first} by olivia via console`, `deny ${second}`]);
   });
 
   it('limits the event rate per socket', async () => {

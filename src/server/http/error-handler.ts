@@ -10,7 +10,18 @@ import { AppError, PayloadTooLargeError, ValidationError, toErrorBody } from '..
 interface BodyParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
   message?: string;
+}
+
+/** Client errors raised by Express or body-parser (http-errors) that carry no AppError code. */
+function clientError(error: BodyParserError): AppError | null {
+  const status = typeof error?.status === 'number' ? error.status : 0;
+  if (status < 400 || status >= 500) return null;
+  if (status === 413) return new PayloadTooLargeError('body');
+  if (status === 415) return new AppError('unsupported_media_type', 415, error.message ?? 'Unsupported media type');
+  if (status === 400) return new ValidationError(error.expose && error.message ? error.message : 'Malformed request');
+  return new AppError('bad_request', status, error.expose && error.message ? error.message : 'Bad request');
 }
 
 function translate(error: unknown, bodyLimit: string): unknown {
@@ -19,9 +30,11 @@ function translate(error: unknown, bodyLimit: string): unknown {
   if (parserError?.type === 'entity.too.large') return new PayloadTooLargeError(bodyLimit);
   if (parserError?.type === 'entity.parse.failed') return new ValidationError('Malformed JSON body');
   if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
-    return new ValidationError(parserError.message ?? 'Unsupported body encoding');
+    return new AppError('unsupported_media_type', 415, parserError.message ?? 'Unsupported body encoding');
   }
-  return error;
+  // Express 5 decodes path parameters with decodeURIComponent: `%ff` throws a URIError.
+  if (error instanceof URIError) return new ValidationError('Invalid path: bad percent-encoding', [{ path: 'path', message: 'bad percent-encoding' }]);
+  return clientError(parserError) ?? error;
 }
 
 /** Express error middleware. */

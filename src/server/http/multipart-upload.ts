@@ -6,6 +6,8 @@
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { PayloadTooLargeError, ValidationError } from '../../errors.js';
+import { findUnsafeInput } from '../../contracts/safe-text.js';
+import { httpUrlProblem } from '../../contracts/http-url.js';
 
 /** The uploaded document and its form fields. */
 export interface MultipartDocument {
@@ -29,7 +31,7 @@ export function readMultipartDocument(request: Request, maxBytes: number): Promi
       reject(new ValidationError(`Malformed multipart body: ${(error as Error).message}`));
       return;
     }
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
     const parts: Buffer[] = [];
     let file: { name: string; type: string } | null = null;
     let failure: Error | null = null;
@@ -55,6 +57,11 @@ export function readMultipartDocument(request: Request, maxBytes: number): Promi
     parser.on('close', () => {
       if (failure) return reject(failure);
       if (!file) return reject(new ValidationError('No file in the form field "file"'));
+      const unsafe = findUnsafeInput({ ...fields, fileName: (file as { name: string }).name }, 'form');
+      if (unsafe) return reject(new ValidationError(`Invalid ${unsafe.path}: ${unsafe.message}`, [unsafe]));
+      const sourceUrl = fields.sourceUrl?.trim();
+      const urlProblem = sourceUrl ? httpUrlProblem(sourceUrl) : null;
+      if (urlProblem) return reject(new ValidationError(`Invalid form.sourceUrl: ${urlProblem}`, [{ path: 'form.sourceUrl', message: urlProblem }]));
       const tags = fields.tags ? fields.tags.split(',').map((tag) => tag.trim()).filter(Boolean) : undefined;
       if (tags?.some((tag) => !TAG.test(tag))) return reject(new ValidationError('tags: letters, digits and _ . : / - only, comma-separated'));
       const { name, type } = file as { name: string; type: string };

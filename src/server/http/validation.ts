@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../../errors.js';
+import { findUnsafeInput } from '../../contracts/safe-text.js';
 
 /** Converts zod issues into our error details. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix?: string): ErrorDetail[] {
@@ -15,8 +16,18 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix?: st
   });
 }
 
-/** Parses `value` with `schema` or throws a ValidationError naming `part`. */
+/** Throws a ValidationError naming the field when `value` holds NUL, lone surrogates, `__proto__` keys or absurd nesting. */
+export function assertSafeInput(value: unknown, part: string): void {
+  const unsafe = findUnsafeInput(value, part);
+  if (unsafe) throw new ValidationError(`Invalid ${unsafe.path}: ${unsafe.message}`, [unsafe]);
+}
+
+/**
+ * Parses `value` with `schema` or throws a ValidationError naming `part`. Unsafe text is
+ * refused first (src/contracts/safe-text.ts), whatever the schema says about the field.
+ */
 export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, part: string): z.output<Schema> {
+  assertSafeInput(value, part);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = issuesToDetails(result.error.issues, part);

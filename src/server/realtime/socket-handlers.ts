@@ -10,7 +10,7 @@ import { conversationFinder } from '../../actions/conversations.js';
 import { conversationView, messageView } from '../../actions/conversation-views.js';
 import { messagePoster } from '../../actions/messages.js';
 import { hasRole } from '../../auth/roles.js';
-import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, toErrorBody } from '../../errors.js';
+import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError, toErrorBody } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { RouteContext } from '../routes/route-context.js';
 import { parseOrThrow } from '../http/validation.js';
@@ -65,16 +65,29 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   const token = handshakeToken(socket) ?? '';
   const log = logger.child({ socketId: socket.id, userId: principal.userId });
 
+  const known = new Set<string>();
+
+  /** Splits socket.io arguments into the payloads and the ack (always the last argument when it is a function). */
+  function splitArgs(args: unknown[]): { payloads: unknown[]; reply: ((response: Ack<unknown>) => void) | undefined } {
+    const last = args.at(-1);
+    if (typeof last === 'function') return { payloads: args.slice(0, -1), reply: last as (response: Ack<unknown>) => void };
+    return { payloads: args, reply: undefined };
+  }
+
   function on<Schema extends z.ZodType, Result>(
     event: keyof ClientToServerEvents,
     schema: Schema,
     run: (payload: z.output<Schema>) => Promise<Result>,
   ): void {
-    (socket as unknown as Socket).on(event, async (raw: unknown, ack: unknown) => {
+    known.add(event);
+    (socket as unknown as Socket).on(event, async (...args: unknown[]) => {
       const started = process.hrtime.bigint();
-      const reply = typeof ack === 'function' ? (ack as (response: Ack<Result>) => void) : undefined;
+      const { payloads, reply } = splitArgs(args);
       let outcome = 'ok';
       try {
+        if (payloads.length !== 1) throw new ValidationError(`${event} takes exactly one payload object, got ${payloads.length} arguments`, [{ path: 'payload', message: 'exactly one argument expected' }]);
+        const raw = payloads[0];
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError('Invalid payload: must be an object', [{ path: 'payload', message: 'must be an object' }]);
         if (payloadSize(raw) > deps.maxPayloadBytes) throw new PayloadTooLargeAckError(deps.maxPayloadBytes);
         try {
           await limiter.consume(socket.id);
@@ -102,6 +115,15 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
       }
     });
   }
+
+  // Every event sent with an ack is answered, also one this server does not know; the
+  // metric's event label stays bounded (`unknown`), whatever names clients invent.
+  (socket as unknown as Socket).onAny((event: unknown, ...args: unknown[]) => {
+    if (typeof event === 'string' && known.has(event)) return;
+    const { reply } = splitArgs(args);
+    metrics.events.inc({ event: 'unknown', outcome: 'unknown_event' });
+    reply?.({ error: { code: 'unknown_event', message: 'Unknown event; see docs/realtime.md for the events this server accepts' } });
+  });
 
   function requireJoined(conversationId: string): void {
     if (!socket.rooms.has(conversationRoom(conversationId))) throw new NotFoundError('Joined conversation');

@@ -17,4 +17,4 @@ export const sendPayload = z.strictObject({
   clientMessageId: z.string().min(1).max(100),
 });
 /** `execution:approve` and `execution:deny`. */
-export const executionPayload = z.strictObject({ executionId: z.string().min(1).max(100) });
+export const executionPayload = z.strictObject({ executionId: z.uuid({ error: 'must be a UUID' }) });

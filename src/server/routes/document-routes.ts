@@ -1,6 +1,7 @@
 /**
  * /api/documents: the knowledge documents, their versions and full-text search.
  */
+import { httpUrl } from '../../contracts/http-url.js';
 import { z } from 'zod';
 import { documentDeleter, documentFinder, documentLister, documentVersionLister } from '../../actions/documents.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -33,7 +34,7 @@ const documentBody = z
     content: z.string().min(1).max(5_000_000),
     contentType: z.string().max(100).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type').optional(),
     tags: z.array(tagSchema).max(50).optional(),
-    sourceUrl: z.string().max(2000).nullable().optional(),
+    sourceUrl: httpUrl().nullable().optional(),
   })
   .meta({
     id: 'DocumentCreate',
@@ -71,7 +72,7 @@ const uploadForm = z
     file: z.string().meta({ format: 'binary', description: 'The file: text, Markdown, HTML, JSON, PDF, source or config' }),
     title: z.string().optional(),
     tags: z.string().optional().meta({ description: 'Comma-separated tags' }),
-    sourceUrl: z.string().optional(),
+    sourceUrl: z.string().optional().meta({ description: 'An absolute http(s) URL' }),
   })
   .meta({ id: 'DocumentUpload' });
 

@@ -4,6 +4,7 @@
  * timeout and cancellation → store the result → audit every stage. State changes are
  * conditional updates on the row, so two nodes (or two approvers) can never both win.
  */
+import { findUnsafeInput } from '../../contracts/safe-text.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { DomainEvents } from '../../actions/domain-events.js';
@@ -310,7 +311,8 @@ export class ExecutionService implements ApprovalHandler {
     if (Buffer.byteLength(text) > (this.options.maxArgumentBytes ?? MAX_BYTES)) {
       throw new ValidationError(`Arguments of ${toolName} exceed ${this.options.maxArgumentBytes ?? MAX_BYTES} bytes`);
     }
-    if (text.includes('\\u0000')) throw new ValidationError(`Arguments of ${toolName} contain NUL bytes (binary data is not accepted)`);
+    const unsafe = findUnsafeInput(args ?? {}, 'args');
+    if (unsafe) throw new ValidationError(`Invalid arguments for ${toolName}: ${unsafe.path} ${unsafe.message}`, [unsafe]);
     const parsed = schema.safeParse(args ?? {});
     if (!parsed.success) {
       const details = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(arguments)', message: issue.message }));

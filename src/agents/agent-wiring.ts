@@ -37,5 +37,13 @@ export function startAgent(app: App, config: AgentConfig, logger: Logger, localR
     maxConcurrentTurns: config.AGENT_MAX_CONCURRENT_TURNS ?? 4,
     queueDepth: config.AGENT_QUEUE_DEPTH ?? 32,
   });
-  return { agent, detach: agent.attach(app.context.events) };
+  const detachMessages = agent.attach(app.context.events);
+  const detachAdmission = app.context.agentAdmission.attach(() => agent.acceptsTurns);
+  return {
+    agent,
+    detach: () => {
+      detachMessages();
+      detachAdmission();
+    },
+  };
 }

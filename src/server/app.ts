@@ -45,6 +45,7 @@ import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
+import { AgentAdmission } from '../agents/agent-admission.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -113,7 +114,7 @@ export function createApp(deps: AppDeps): App {
   const authenticator = deps.authenticator ?? createTokenAuthenticator(database.prisma);
   const knowledge = deps.knowledge ?? new KnowledgeBase(database, deps.embedder ?? createLexicalEmbedder(), { logger });
   const stopIndexingAudit = audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
-  const context: RouteContext = { database, audit, events, authenticator, knowledge };
+  const context: RouteContext = { database, audit, events, authenticator, knowledge, agentAdmission: new AgentAdmission() };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
     toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],

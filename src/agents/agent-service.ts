@@ -76,6 +76,11 @@ export class AgentService {
     this.limiter = new TurnLimiter({ maxConcurrent: options.maxConcurrentTurns ?? 4, maxQueued: options.queueDepth ?? 32 });
   }
 
+  /** Whether one more model turn would be accepted now (running or queued). */
+  get acceptsTurns(): boolean {
+    return this.limiter.hasRoom;
+  }
+
   /** Model turns running and waiting on this node. */
   get load(): { running: number; queued: number } {
     return this.limiter.load;

@@ -37,5 +37,13 @@ export function startAgent(core: CoreServices, config: AgentConfig, logger: Logg
     maxConcurrentTurns: config.AGENT_MAX_CONCURRENT_TURNS ?? 4,
     queueDepth: config.AGENT_QUEUE_DEPTH ?? 32,
   });
-  return { agent, detach: agent.attach(core.events) };
+  const detachMessages = agent.attach(core.events);
+  const detachAdmission = core.agentAdmission.attach(() => agent.acceptsTurns);
+  return {
+    agent,
+    detach: () => {
+      detachMessages();
+      detachAdmission();
+    },
+  };
 }

@@ -23,6 +23,11 @@ export class TurnLimiter {
     return { running: this.running, queued: this.waiting.length };
   }
 
+  /** Whether `acquire` would run or queue a turn now rather than refuse it. */
+  get hasRoom(): boolean {
+    return this.running < this.options.maxConcurrent || this.waiting.length < this.options.maxQueued;
+  }
+
   /**
    * Waits for a slot. `onQueued(position)` is called once when the turn has to wait (1 = next).
    * Throws `busy` (503) when the queue is full, or the signal's reason when aborted while waiting.

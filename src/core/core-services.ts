@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { DomainEvents } from '../actions/domain-events.js';
+import type { AgentAdmission } from '../agents/agent-admission.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
@@ -18,4 +19,6 @@ export interface CoreServices {
   metrics: Registry;
   /** Registry, command router and execution pipeline. */
   tools: ToolRuntime;
+  /** Whether this node's agent accepts another turn (REST answers 503 busy when it does not). */
+  agentAdmission: AgentAdmission;
 }

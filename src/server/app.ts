@@ -51,6 +51,7 @@ import { McpClientManager } from '../mcp/mcp-client-manager.js';
 import type { ConnectionTimings } from '../mcp/mcp-connection.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
+import { AgentAdmission } from '../agents/agent-admission.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -134,7 +135,7 @@ export function createApp(deps: AppDeps): App {
   const authenticator = deps.authenticator ?? createTokenAuthenticator(database.prisma);
   const knowledge = deps.knowledge ?? new KnowledgeBase(database, deps.embedder ?? createLexicalEmbedder(), { logger });
   const stopIndexingAudit = audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
-  const context: RouteContext = { database, audit, events, authenticator, knowledge };
+  const context: RouteContext = { database, audit, events, authenticator, knowledge, agentAdmission: new AgentAdmission() };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
     toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],
@@ -265,7 +266,7 @@ export function createApp(deps: AppDeps): App {
     metrics: metrics.registry,
     context,
     tools,
-    core: { database, audit, events, metrics: metrics.registry, tools },
+    core: { database, audit, events, metrics: metrics.registry, tools, agentAdmission: context.agentAdmission },
     mcpClients,
     incidents,
     async close(graceMs = config.SHUTDOWN_TIMEOUT_MS) {

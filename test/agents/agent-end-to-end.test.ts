@@ -245,6 +245,12 @@ for (const backend of testBackends()) {
         await waitFor(async () => limited.agent.load.queued === 1);
         const third = await limited.agent.runTurn({ principal: operator, conversationId: ids[2]!, text: 'third question', channel: 'api' });
         assert.match(third.message.content, /busy/);
+        // REST refuses new messages with 503 busy while this node's queue is full.
+        const detachAdmission = harness.app.context.agentAdmission.attach(() => limited.agent.acceptsTurns);
+        const refused = await apiClient(harness.url, users.get('operator')!.token).post<{ error: { code: string } }>(`/api/conversations/${ids[2]}/messages`, { content: 'one more' });
+        detachAdmission();
+        assert.equal(refused.status, 503, JSON.stringify(refused.body));
+        assert.match(JSON.stringify(refused.body), /busy/);
         assert.deepEqual(statuses.filter((status) => status.status === 'queued').map((status) => [status.conversationId, status.position]), [[ids[1], 1]]);
         release();
         const answers = await Promise.all([first, second]);

@@ -21,7 +21,7 @@ import { defineTool, type Toolset } from '../../src/tools/tool-contract.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
-const MODEL = path.resolve(import.meta.dirname, '../../../shared/models/stories260K.gguf');
+const MODEL = process.env.VIGIE_TEST_MODEL ?? path.resolve(import.meta.dirname, '../../../shared/models/stories260K.gguf');
 
 /** A one-sequence runtime over the toy model (the real shared service lives in src/inference). */
 class TinyRuntime implements LocalModelRuntime {

@@ -27,7 +27,7 @@ import {
 import type { RouteContext } from './route-context.js';
 
 /** Registers conversation and message routes. */
-export function conversationRoutes(routes: RouteTable, { database, events }: RouteContext): void {
+export function conversationRoutes(routes: RouteTable, { database, events, agentAdmission }: RouteContext): void {
   const prisma = database.prisma;
   const tag = 'Conversations';
 
@@ -102,9 +102,10 @@ export function conversationRoutes(routes: RouteTable, { database, events }: Rou
       'Stores the message, then broadcasts it to the conversation room. Repeating a clientMessageId returns the stored message with 200 instead of 201.',
     params: idParams,
     body: messageCreateBody,
-    errors: [403],
-    success: { status: 201, description: 'The new message (200 when clientMessageId was already used)', schema: messageSchema },
+    errors: [403, 503],
+    success: { status: 201, description: 'The new message (200 when clientMessageId was already used); 503 `busy` while the agent queue is full', schema: messageSchema },
     handler: async ({ params, body, principal, response }) => {
+      agentAdmission.assertOpen();
       const { message, created } = await messagePoster(prisma, events, principal, params.id, { ...body, channel: 'api' });
       response.status(created ? 201 : 200).json(message);
       return undefined;

@@ -1,6 +1,7 @@
 /**
  * What route modules receive from the app factory: the components they call into.
  */
+import type { AgentAdmission } from '../../agents/agent-admission.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { DomainEvents } from '../../actions/domain-events.js';
 import type { TokenAuthenticator } from '../../auth/token-authenticator.js';
@@ -14,4 +15,6 @@ export interface RouteContext {
   events: DomainEvents;
   authenticator: TokenAuthenticator;
   knowledge: KnowledgeBase;
+  /** Refuses new chat messages with 503 `busy` while the agent's queue is full. */
+  agentAdmission: AgentAdmission;
 }

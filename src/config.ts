@@ -56,6 +56,13 @@ export const configSchema = z.object({
   // Realtime gateway (issue 3): per-socket client events per minute, largest event payload.
   SOCKET_EVENTS_PER_MINUTE: positiveInt(600),
   SOCKET_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024, 1024 * 1024),
+  // Directories external programs (tc, ip, ping, fping, tracepath) are taken from, never PATH (src/tools/system-binaries.ts).
+  BINARY_DIRS: optionalString.pipe(
+    z
+      .string()
+      .refine((value) => value.split(',').every((entry) => entry.trim() === '' || path.isAbsolute(entry.trim())), 'must be comma-separated absolute directories')
+      .optional(),
+  ),
   // Network analysis toolset (src/tools/network): what may be probed and how hard.
   NET_ALLOWED_TARGETS: z.string().trim().min(1).default('10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,198.18.0.0/15'),
   NET_MAX_TARGETS: positiveInt(256, 1024),

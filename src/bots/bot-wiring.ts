@@ -18,7 +18,7 @@ import { createDiscordBot } from './discord/discord-bot.js';
 import { startDiscordGateway, type DiscordGatewayConfig, type RunningDiscordGateway } from './discord/discord-gateway-wiring.js';
 
 /** The configuration the bots read. */
-export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'> & DiscordGatewayConfig & Partial<Pick<Config, 'SLACK_CONCURRENT_TURNS'>>;
+export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'> & DiscordGatewayConfig & Partial<Pick<Config, 'SLACK_CONCURRENT_TURNS' | 'BODY_LIMIT'>>;
 
 /** The running adapters. */
 export interface RunningBots {
@@ -47,6 +47,7 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
       signingSecret: config.SLACK_SIGNING_SECRET,
       appToken: config.SLACK_APP_TOKEN,
       apiUrl: config.SLACK_API_URL,
+      bodyLimit: config.BODY_LIMIT,
       router: deps.router,
       redis: deps.redis,
       leaseTtlMs: deps.slackLeaseTtlMs,
@@ -86,6 +87,7 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
         token: config.DISCORD_TOKEN,
         apiUrl: config.DISCORD_API_URL,
         guildId: config.DISCORD_GUILD_ID,
+        bodyLimit: config.BODY_LIMIT,
         router: deps.router,
         turns,
         approvals: core.tools.approvals,

@@ -79,6 +79,10 @@ for (const backend of testBackends()) {
       assert.equal(forged.status, 401);
       const stale = await send(ask(snowflake(), 'status'), privateKey, Math.floor(Date.now() / 1000) - 3_600);
       assert.equal(stale.status, 401);
+      // BODY_LIMIT (1mb by default) applies to the interactions endpoint too.
+      const tooLarge = await send({ ...ask(snowflake(), 'status'), padding: 'x'.repeat(1_500_000) });
+      assert.equal(tooLarge.status, 413);
+      assert.equal(tooLarge.body.error && (tooLarge.body.error as { code: string }).code, 'payload_too_large');
     });
 
     it('defers a slash command and edits the reply with the tool result, once per interaction', async () => {

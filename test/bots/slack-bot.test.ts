@@ -56,6 +56,13 @@ for (const backend of testBackends()) {
       assert.equal(stale.status, 401);
       const unsigned = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
       assert.equal(unsigned.status, 401);
+      // A valid signature over a timestamp from the future is refused like a stale one.
+      const future = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) + 3_600) }, body });
+      assert.equal(future.status, 401);
+      // BODY_LIMIT (1mb by default) applies here too, signed or not: 413 before any parsing.
+      const huge = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'Ehuge', event: { type: 'app_mention', user: 'UNOBODY', text: 'x'.repeat(2_000_000), channel: 'C1', ts: '1.1' } });
+      const tooLarge = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...slackSignature(SIGNING_SECRET, huge) }, body: huge });
+      assert.equal(tooLarge.status, 413);
       const prisma = (await database).prisma;
       assert.equal(await prisma.externalIdentity.count({ where: { externalId: 'UNOBODY' } }), 0);
     });

@@ -51,13 +51,14 @@ for (const backend of testBackends()) {
 
     before(async () => {
       temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-dedup-api-'));
-      tree = path.join(temporary, 'tree');
+      // Under DATA_DIR/ingest: the default DEDUP_ALLOWED_ROOTS.
+      tree = path.join(temporary, 'ingest', 'tree');
       fs.mkdirSync(path.join(tree, 'docs'), { recursive: true });
       const shared = randomBytes(200_000);
       fs.writeFileSync(path.join(tree, 'a.bin'), shared);
       fs.writeFileSync(path.join(tree, 'docs', 'b.bin'), shared);
       fs.writeFileSync(path.join(tree, 'docs', 'readme.md'), '# hello\n');
-      harness = await startTestApp(await backend.open(), { config: { DEDUP_DIR: path.join(temporary, 'store'), DEDUP_FSYNC: false, DEDUP_WORKERS: 2 } });
+      harness = await startTestApp(await backend.open(), { config: { dataDir: temporary, DEDUP_DIR: path.join(temporary, 'store'), DEDUP_FSYNC: false, DEDUP_WORKERS: 2 } });
       operator = apiClient(harness.url, (await harness.createUser('operator')).token);
       viewer = apiClient(harness.url, (await harness.createUser('viewer')).token);
       admin = apiClient(harness.url, harness.adminToken);
@@ -71,7 +72,14 @@ for (const backend of testBackends()) {
     it('ingests over REST and answers the queries', async () => {
       assert.equal((await apiClient(harness.url).get('/api/dedup/stats')).status, 401);
       assert.equal((await viewer.post('/api/dedup/ingests', { path: tree })).status, 403);
-      assert.equal((await operator.post('/api/dedup/ingests', { path: path.join(temporary, 'nope') })).status, 400);
+      assert.equal((await operator.post('/api/dedup/ingests', { path: path.join(tree, 'nope') })).status, 400);
+      // DEDUP_ALLOWED_ROOTS unset: only DATA_DIR/ingest may be read over REST.
+      fs.mkdirSync(path.join(temporary, 'outside'), { recursive: true });
+      for (const outside of [path.join(temporary, 'outside'), '/etc', path.join(tree, '..', '..', 'outside')]) {
+        const refused = await operator.post('/api/dedup/ingests', { path: outside });
+        assert.equal(refused.status, 403, outside);
+        assert.match(refused.body.error.message, /DEDUP_ALLOWED_ROOTS/);
+      }
       assert.equal((await operator.post('/api/dedup/ingests', { path: tree, snapshot: '../evil' })).status, 400);
       assert.equal((await operator.post('/api/dedup/ingests', { path: tree, extra: 1 })).status, 400);
       const started = await operator.post('/api/dedup/ingests', { path: tree, snapshot: 'api-one' });
@@ -122,7 +130,7 @@ for (const backend of testBackends()) {
     });
 
     it('runs the tools: dedup_query reads, dedup_ingest mutates with progress, errors are data', async () => {
-      const settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'tool-store') })!, workers: 2, fsync: false };
+      const settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'tool-store'), dataDir: temporary })!, workers: 2, fsync: false };
       const toolset = dedupToolset({ config: loadConfig({ DATA_DIR: temporary }), database: harness.database }, settings);
       const tool = (name: string) => toolset.tools.find((candidate) => candidate.name === name) as ToolDefinition;
       assert.equal(tool('dedup_query').risk, 'read');

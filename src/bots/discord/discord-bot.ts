@@ -22,6 +22,8 @@ export interface DiscordBotOptions {
   /** REST base (tests point it at a fake server); default https://discord.com/api. */
   apiUrl?: string | undefined;
   guildId?: string | undefined;
+  /** Largest request body read (BODY_LIMIT; 413 above it, like every other endpoint). */
+  bodyLimit?: string | undefined;
   router: Router;
   turns: BotTurns;
   approvals: ApprovalHandler;
@@ -46,7 +48,7 @@ export function createDiscordBot(options: DiscordBotOptions): { registerCommands
   const rest = discordRest(options.apiUrl, options.token);
   const handle = createInteractionHandler({ rest, turns: options.turns, approvals: options.approvals, dedupe: options.dedupe, logger });
 
-  options.router.post(DISCORD_INTERACTIONS_PATH, express.raw({ type: () => true, limit: '100kb' }), async (request, response) => {
+  options.router.post(DISCORD_INTERACTIONS_PATH, express.raw({ type: () => true, limit: options.bodyLimit ?? '1mb', inflate: false }), async (request, response) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     if (!verifyDiscordRequest(key, request.header('x-signature-ed25519'), request.header('x-signature-timestamp'), body)) {
       response.status(401).json({ code: 'unauthorized', message: 'Invalid request signature' });

@@ -45,6 +45,8 @@ export interface SlackBotOptions {
   afterAck?: Pick<AfterAckQueueOptions, 'concurrency' | 'maxQueued'> | undefined;
   /** Web API base (tests point it at a fake server); default https://slack.com/api/. */
   apiUrl?: string | undefined;
+  /** Largest request body the events endpoint reads (BODY_LIMIT; 413 above it). */
+  bodyLimit?: string | undefined;
   /** Our Express router the events endpoint is added to (mounted before /api). */
   router: Router;
   turns: BotTurns;
@@ -69,6 +71,9 @@ export interface SlackBot {
 /** How long stop() waits for acked jobs to finish when not given the shutdown budget's share. */
 const STOP_GRACE_MS = 10_000;
 
+/** How far a signed request's timestamp may be from now, past or future (Slack's 5 minutes). */
+const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+
 /** The endpoint Slack posts events, commands and interactions to. */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -76,9 +81,22 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export function createSlackBot(options: SlackBotOptions): SlackBot {
   const { turns, approvals, dedupe, logger } = options;
   const log = slackLogger(logger);
+  // Bolt refuses stale timestamps only; one from the future is refused here the same way
+  // (401, before the body is read), so a captured request cannot be replayed later.
+  if (options.signingSecret) {
+    options.router.post(SLACK_EVENTS_PATH, (request, response, next) => {
+      const timestamp = Number(request.header('x-slack-request-timestamp'));
+      if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) {
+        logger.warn({ timestamp }, 'slack request refused: timestamp too far in the future');
+        response.status(401).send();
+        return;
+      }
+      next();
+    });
+  }
   // Without a signing secret nothing can verify HTTP deliveries: no endpoint, Socket Mode only.
   const receiver: Receiver = options.signingSecret
-    ? new ExpressReceiver({ signingSecret: options.signingSecret, router: options.router, endpoints: SLACK_EVENTS_PATH, logger: log })
+    ? new ExpressReceiver({ signingSecret: options.signingSecret, router: options.router, endpoints: SLACK_EVENTS_PATH, logger: log, bodyLimit: options.bodyLimit ?? '1mb' })
     : { init: () => undefined, start: async () => undefined, stop: async () => undefined };
   const app = new App({
     token: options.botToken,

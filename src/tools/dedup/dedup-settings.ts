@@ -2,6 +2,7 @@
  * Where the store lives and how ingest runs, derived once from configuration so the CLI,
  * the REST routes and the toolset share one definition.
  */
+import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config.js';
@@ -16,13 +17,13 @@ export interface DedupSettings {
   chunkSizes: ChunkSizes;
   compression: CompressionMode;
   fsync: boolean;
-  /** Roots that chat and REST ingests may read; empty means any (the CLI is never limited). */
+  /** Roots that chat and REST ingests may read (default DATA_DIR/ingest; the CLI is never limited). */
   allowedRoots: string[];
 }
 
 /** The configuration keys the dedup engine reads. */
 export type DedupConfig = Partial<
-  Pick<Config, 'DEDUP_DIR' | 'DEDUP_WORKERS' | 'DEDUP_CHUNK_AVG' | 'DEDUP_COMPRESSION' | 'DEDUP_FSYNC' | 'DEDUP_ALLOWED_ROOTS' | 'dataDir'>
+  Pick<Config, 'DEDUP_DIR' | 'DEDUP_WORKERS' | 'DEDUP_CHUNK_AVG' | 'DEDUP_COMPRESSION' | 'DEDUP_FSYNC' | 'DEDUP_ALLOWED_ROOTS' | 'dataDir' | 'DATA_DIR'>
 >;
 
 /** Chunk sizes around an average: min = avg/4, max = avg*4 (FastCDC's usual spread). */
@@ -36,6 +37,19 @@ export function defaultWorkers(): number {
   return Math.max(2, Math.min(16, os.availableParallelism()));
 }
 
+/**
+ * DEDUP_ALLOWED_ROOTS, or by default the `ingest` folder of DATA_DIR: a REST or chat ingest
+ * can never read the whole disk because an operator left the variable unset.
+ */
+export function allowedRootsFrom(config: DedupConfig): string[] {
+  const listed = (config.DEDUP_ALLOWED_ROOTS ?? '')
+    .split(',')
+    .map((root) => root.trim())
+    .filter(Boolean);
+  const roots = listed.length > 0 ? listed : [path.join(config.dataDir ?? path.resolve(config.DATA_DIR ?? './data'), 'ingest')];
+  return roots.map((root) => path.resolve(root));
+}
+
 /** Builds settings from configuration; null when neither DEDUP_DIR nor DATA_DIR is known. */
 export function dedupSettingsFromConfig(config: DedupConfig): DedupSettings | null {
   const directory = config.DEDUP_DIR ?? (config.dataDir ? path.join(config.dataDir, 'dedup') : undefined);
@@ -46,11 +60,7 @@ export function dedupSettingsFromConfig(config: DedupConfig): DedupSettings | nu
     chunkSizes: chunkSizesFor(config.DEDUP_CHUNK_AVG ?? DEFAULT_CHUNK_SIZES.avg),
     compression: config.DEDUP_COMPRESSION ?? 'none',
     fsync: config.DEDUP_FSYNC ?? true,
-    allowedRoots: (config.DEDUP_ALLOWED_ROOTS ?? '')
-      .split(',')
-      .map((root) => root.trim())
-      .filter(Boolean)
-      .map((root) => path.resolve(root)),
+    allowedRoots: allowedRootsFrom(config),
   };
 }
 
@@ -74,10 +84,19 @@ export function normaliseSnapshotPath(value: string): string {
   return parts.join('/');
 }
 
-/** Checks a chat/REST ingest root against DEDUP_ALLOWED_ROOTS. */
+/** The path with symbolic links resolved when it exists (a link out of a root is outside it). */
+function realOrResolved(target: string): string {
+  try {
+    return realpathSync(path.resolve(target));
+  } catch {
+    // Absent paths are compared as written; the ingest itself reports them missing.
+    return path.resolve(target);
+  }
+}
+
+/** Checks a chat/REST ingest root against DEDUP_ALLOWED_ROOTS (default DATA_DIR/ingest). */
 export function assertAllowedRoot(settings: DedupSettings, root: string): void {
-  if (settings.allowedRoots.length === 0) return;
-  const resolved = path.resolve(root);
-  const allowed = settings.allowedRoots.some((prefix) => resolved === prefix || resolved.startsWith(prefix + path.sep));
+  const resolved = realOrResolved(root);
+  const allowed = settings.allowedRoots.map(realOrResolved).some((prefix) => resolved === prefix || resolved.startsWith(prefix + path.sep));
   if (!allowed) throw new ForbiddenError(`${resolved} is outside DEDUP_ALLOWED_ROOTS`);
 }

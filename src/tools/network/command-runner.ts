@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { ValidationError } from '../../errors.js';
+import { BinaryNotFoundError, binaryDirs, childPath, resolveBinary } from '../system-binaries.js';
 
 /** Binaries the toolset may run. */
 export type NetworkBinary = 'ping' | 'fping' | 'tracepath' | 'ip';
@@ -30,17 +31,28 @@ export function assertSafeArguments(args: string[]): void {
   }
 }
 
-/** Runs binaries directly with execFile; `prefix` (e.g. `ip netns exec NS`) is for tests and benchmarks only. */
-export function createCommandRunner(prefix: string[] = []): CommandRunner {
+/**
+ * Runs binaries directly with execFile, by absolute path from the system directories
+ * (src/tools/system-binaries.ts, never PATH); `prefix` (e.g. `ip netns exec NS`) is for tests
+ * and benchmarks only.
+ */
+export function createCommandRunner(prefix: string[] = [], dirs: readonly string[] = binaryDirs()): CommandRunner {
   return (binary, args, { timeoutMs, signal }) => {
     assertSafeArguments(args);
-    const [file, ...argv] = [...prefix, binary, ...args];
+    let resolved: string[];
+    try {
+      resolved = prefix.length > 0 ? [resolveBinary(prefix[0]!, dirs), ...prefix.slice(1), resolveBinary(binary, dirs)] : [resolveBinary(binary, dirs)];
+    } catch (error) {
+      if (error instanceof BinaryNotFoundError) return Promise.reject(new Error(`${binary} is not installed`, { cause: error }));
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const [file, ...argv] = [...resolved, ...args];
     const started = performance.now();
     return new Promise((resolve, reject) => {
       execFile(
         file!,
         argv,
-        { timeout: timeoutMs, killSignal: 'SIGKILL', signal, maxBuffer: 4 * 1024 * 1024, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', LC_ALL: 'C' } },
+        { timeout: timeoutMs, killSignal: 'SIGKILL', signal, maxBuffer: 4 * 1024 * 1024, env: { PATH: childPath(dirs), LANG: 'C', LC_ALL: 'C' } },
         (error, stdout, stderr) => {
           const durationMs = performance.now() - started;
           if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {

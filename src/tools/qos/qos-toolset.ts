@@ -3,6 +3,7 @@
  * (disruptive: approved by another operator in the pipeline), `qos_confirm` (keeps a change
  * applied with confirm-or-revert). Engine errors come back as data, never exceptions.
  */
+import { childPath, resolveBinary } from '../system-binaries.js';
 import { execFile } from 'node:child_process';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
@@ -50,7 +51,13 @@ export function summarisePlan(plan: QosPlan) {
 }
 
 function tcAvailable(): Promise<boolean> {
-  return new Promise((resolve) => execFile('tc', ['-V'], (error) => resolve(!error)));
+  let tc: string;
+  try {
+    tc = resolveBinary('tc');
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => execFile(tc, ['-V'], { env: { PATH: childPath() } }, (error) => resolve(!error)));
 }
 
 /** The registry's entry point: the toolset around the process-wide engine for this database. */

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { AppError } from '../../errors.js';
+import { binaryDirs, childPath, resolveBinary } from '../system-binaries.js';
 
 /** Characters an argument may hold: no shell metacharacters, quotes or newlines. */
 const SAFE_ARGUMENT = /^[A-Za-z0-9_.:/,+=-][A-Za-z0-9_.:/,+= -]*$/;
@@ -44,7 +45,8 @@ export interface RunnerStatistics {
 }
 
 /** Creates the execFile-backed runner, optionally inside a network namespace. */
-export function createCommandRunner(options: { namespace?: string | undefined; statistics?: RunnerStatistics } = {}): CommandRunner {
+export function createCommandRunner(options: { namespace?: string | undefined; statistics?: RunnerStatistics; binaryDirs?: readonly string[] } = {}): CommandRunner {
+  const dirs = options.binaryDirs ?? binaryDirs();
   const namespace = options.namespace;
   if (namespace !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(namespace)) throw new UnsafeArgumentError(namespace);
   return {
@@ -53,11 +55,18 @@ export function createCommandRunner(options: { namespace?: string | undefined; s
       assertSafeArguments(args);
       const argv = namespace ? ['-n', namespace, ...args] : args;
       if (options.statistics) options.statistics.processes += 1;
+      // By absolute path from the system directories, never PATH (src/tools/system-binaries.ts).
+      let file: string;
+      try {
+        file = resolveBinary(binary, dirs);
+      } catch (error) {
+        throw new TcCommandError([binary, ...argv], (error as Error).message);
+      }
       return new Promise((resolve, reject) => {
         execFile(
-          binary,
+          file,
           argv,
-          { timeout: runOptions.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, signal: runOptions.signal, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } },
+          { timeout: runOptions.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, signal: runOptions.signal, env: { PATH: childPath(dirs), LC_ALL: 'C' } },
           (error, stdout, stderr) => {
             if (error) reject(new TcCommandError([binary, ...argv], String(stderr || error.message)));
             else resolve(String(stdout));

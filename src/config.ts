@@ -105,6 +105,8 @@ export const configSchema = z.object({
   AGENT_TURN_TIMEOUT_MS: positiveInt(120_000, 3_600_000),
   AGENT_MEMORY_TOKENS: positiveInt(2_000, 1_000_000),
   APPROVAL_TTL_MS: positiveInt(600_000, 7 * 24 * 3_600_000),
+  // Grace after a tool's timeout before a `running` execution is failed as abandoned (crash, lost DB).
+  EXECUTION_ABANDON_GRACE_MS: positiveInt(60_000, 24 * 3_600_000),
   TOOL_CHANNEL_ALLOWLIST: optionalString,
   // Incidents (src/incidents): JSON file of routes (label matchers → Slack/Discord/console, diagnostics).
   INCIDENT_ROUTES: optionalString,

@@ -53,7 +53,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const knowledge = new KnowledgeBase(database, embedder, { logger });
 
   // Tool pipeline (registry, approvals, durable jobs on BullMQ with REDIS_URL) and the agent.
-  const audit = new AuditLog(database.sql);
+  const audit = new AuditLog(database.sql, undefined, logger);
   const events = new DomainEvents();
   const localModel = inference.chat ?? undefined;
   const toolsetDependencies: ToolsetDependencies = { config, database, logger, audit, events, embedder, knowledge, localModel };
@@ -86,6 +86,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       toolsets: createToolsets(toolsetDependencies),
       redisUrl: config.REDIS_URL,
       approvalTtlMs: config.APPROVAL_TTL_MS,
+      abandonGraceMs: config.EXECUTION_ABANDON_GRACE_MS,
       allowlist: parseChannelAllowlist(config.TOOL_CHANNEL_ALLOWLIST),
     },
   });

@@ -6,7 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { isDependencyUnavailable } from '../db/db-errors.js';
 import type { SqlRunner } from '../db/sql-runner.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { escapeAuditRecord } from './audit-escape.js';
 import { canonicalJson } from './canonical-json.js';
 import { redactSecrets } from './redaction.js';
 
@@ -91,7 +95,22 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** Appends events, batching concurrent appends into one transaction. */
+/**
+ * The event carried text the database cannot store as is; it was stored in escaped form
+ * (never dropped) and only the request that carried it sees this error (400).
+ */
+export class AuditEscapedError extends AppError {
+  constructor(readonly auditId: string) {
+    super('invalid_text', 400, 'The request carried text that cannot be stored as is (a NUL byte or a lone UTF-16 surrogate, for instance); it was recorded in the audit log in escaped form and not carried out', { auditId });
+  }
+}
+
+/**
+ * Appends events, batching concurrent appends into one transaction. A batch the database
+ * refuses is retried event by event; an event still refused is stored escaped (see
+ * audit-escape.ts) and only its caller gets an error. When the database is down, every
+ * caller of the batch gets the connection error (answered 503) and nothing is half-written.
+ */
 export class AuditLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
@@ -100,6 +119,7 @@ export class AuditLog {
   constructor(
     private readonly sql: SqlRunner,
     private readonly maxBatch = 500,
+    private readonly logger?: Logger,
   ) {}
 
   /** Called with every stored event (the realtime gateway forwards them to admins). */
@@ -149,14 +169,48 @@ export class AuditLog {
         try {
           const stored = await this.writeBatch(batch.map((item) => item.record));
           batch.forEach((item, index) => item.resolve(stored[index]!));
-          for (const record of stored) for (const listener of this.listeners) listener(record);
+          this.notify(stored);
         } catch (error) {
-          batch.forEach((item) => item.reject(error));
+          if (isDependencyUnavailable(error)) batch.forEach((item) => item.reject(error));
+          else {
+            this.logger?.warn({ err: error, events: batch.length }, 'audit batch refused; retrying event by event');
+            for (const item of batch) await this.writeAlone(item, batch.length === 1 ? error : undefined);
+          }
         }
       }
     } finally {
       this.flushing = null;
     }
+  }
+
+  /** One event on its own; if refused again, its escaped form, and an error for its caller only. */
+  private async writeAlone(item: Pending, knownError?: unknown): Promise<void> {
+    let refusal = knownError;
+    if (refusal === undefined) {
+      try {
+        const [stored] = await this.writeBatch([item.record]);
+        item.resolve(stored!);
+        this.notify([stored!]);
+        return;
+      } catch (error) {
+        if (isDependencyUnavailable(error)) return item.reject(error);
+        refusal = error;
+      }
+    }
+    const reason = refusal instanceof Error ? refusal.message : String(refusal);
+    try {
+      const [stored] = await this.writeBatch([escapeAuditRecord(item.record, reason)]);
+      this.logger?.warn({ err: refusal, auditId: stored!.id, action: stored!.action }, 'audit event stored in escaped form');
+      this.notify([stored!]);
+      item.reject(new AuditEscapedError(stored!.id));
+    } catch (error) {
+      this.logger?.error({ err: error, action: item.record.action }, 'audit event could not be stored, even escaped');
+      item.reject(error);
+    }
+  }
+
+  private notify(stored: AuditRecord[]): void {
+    for (const record of stored) for (const listener of this.listeners) listener(record);
   }
 
   private async writeBatch(records: Pending['record'][]): Promise<AuditRecord[]> {

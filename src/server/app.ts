@@ -82,7 +82,7 @@ export interface AppDeps {
   /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
   signedRouters?: express.Router[];
   /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
-  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'allowlist' | 'now'>>;
+  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'allowlist' | 'now'>>;
   /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
   mcp?: { timings?: ConnectionTimings; reconcileMs?: number };
   /** Incident routing table and chat credentials for incident threads (src/incidents). */
@@ -130,7 +130,7 @@ function requireJson(request: Request, _response: Response, next: NextFunction) 
 /** Builds the Express app and HTTP server. */
 export function createApp(deps: AppDeps): App {
   const { config, database, logger, redis } = deps;
-  const audit = deps.audit ?? new AuditLog(database.sql);
+  const audit = deps.audit ?? new AuditLog(database.sql, undefined, logger);
   const events = deps.events ?? new DomainEvents();
   const authenticator = deps.authenticator ?? createTokenAuthenticator(database.prisma);
   const knowledge = deps.knowledge ?? new KnowledgeBase(database, deps.embedder ?? createLexicalEmbedder(), { logger });
@@ -147,6 +147,7 @@ export function createApp(deps: AppDeps): App {
     redisUrl: deps.tools?.redisUrl,
     jobs: deps.tools?.jobs,
     approvalTtlMs: deps.tools?.approvalTtlMs,
+    abandonGraceMs: deps.tools?.abandonGraceMs,
     allowlist: deps.tools?.allowlist,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });

@@ -4,7 +4,6 @@
  * timeout and cancellation → store the result → audit every stage. State changes are
  * conditional updates on the row, so two nodes (or two approvers) can never both win.
  */
-import { findUnsafeInput } from '../../contracts/safe-text.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { DomainEvents } from '../../actions/domain-events.js';
@@ -16,10 +15,13 @@ import { hasRole } from '../../auth/roles.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../errors.js';
 import type { Execution, PrismaClient } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
-import type { ToolChannel, ToolDefinition } from '../tool-contract.js';
+import type { ToolChannel } from '../tool-contract.js';
 import type { ToolRegistry } from '../tool-registry.js';
 import { channelAllows, type ChannelAllowlist } from './channel-allowlist.js';
 import { createExecutionMetrics, type ExecutionMetrics } from './execution-metrics.js';
+import { isDataException } from '../../db/db-errors.js';
+import { validateArguments } from './argument-validation.js';
+import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type ReaperDeps } from './execution-reaper.js';
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
 import { runTool } from './tool-runner.js';
@@ -47,6 +49,8 @@ export interface ExecutionServiceOptions {
   metrics?: Registry | undefined;
   now?: () => Date;
   maxArgumentBytes?: number;
+  /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */
+  abandonGraceMs?: number | undefined;
 }
 
 /** The approval surface the realtime gateway and bots call. */
@@ -74,21 +78,29 @@ export class ExecutionService implements ApprovalHandler {
     this.now = options.now ?? (() => new Date());
   }
 
-  private get prisma() {
-    return this.options.prisma;
+  private get prisma() { return this.options.prisma; }
+  private get approvalTtlMs() { return this.options.approvalTtlMs ?? 600_000; }
+
+  private get reaper(): ReaperDeps {
+    const { prisma, audit, registry, logger } = this.options;
+    return { prisma, audit, registry, logger, now: this.now, graceMs: this.options.abandonGraceMs ?? DEFAULT_ABANDON_GRACE_MS, onAbandoned: (row) => this.finished(row, 'failed') };
   }
 
-  private get approvalTtlMs() {
-    return this.options.approvalTtlMs ?? 600_000;
-  }
-
-  /** Starts the job worker and the approval-expiry sweeper. */
+  /** Starts the job worker, the approval-expiry sweeper and the abandoned-execution sweeper (also run once now: a restart after a crash). */
   async start(): Promise<void> {
     await this.jobs.start((id, attempt) => this.runExecution(id, attempt).then(() => undefined));
-    this.sweeper = setInterval(() => {
-      this.expireStale().catch((error: unknown) => this.options.logger.warn({ err: error }, 'approval expiry sweep failed'));
-    }, Math.min(this.approvalTtlMs, 30_000));
+    const sweep = () => Promise.all([
+      this.expireStale().catch((error: unknown) => this.options.logger.warn({ err: error }, 'approval expiry sweep failed')),
+      this.sweepAbandoned().catch((error: unknown) => this.options.logger.warn({ err: error }, 'abandoned execution sweep failed')),
+    ]);
+    await sweep();
+    this.sweeper = setInterval(() => void sweep(), Math.max(1_000, Math.min(this.approvalTtlMs, 30_000, this.reaper.graceMs)));
     this.sweeper.unref();
+  }
+
+  /** Fails `running` executions past their tool's timeout plus the grace (see execution-reaper.ts). */
+  sweepAbandoned(): Promise<number> {
+    return sweepAbandoned(this.reaper);
   }
 
   /** Stops the sweeper, cancels local runs and closes the queue. */
@@ -105,7 +117,7 @@ export class ExecutionService implements ApprovalHandler {
     const { tool, toolset } = registered;
     const unavailable = this.options.registry.unavailableReason(tool.name);
     if (unavailable) throw new UnavailableError('tool_unavailable', `${tool.name} is unavailable here: ${unavailable}`);
-    const args = this.validate(tool.name, tool.inputSchema, request.args);
+    const args = validateArguments(tool.name, tool.inputSchema, request.args, this.options.maxArgumentBytes ?? MAX_BYTES);
     const traceId = request.traceId ?? randomUUID();
     const base = {
       channel: request.channel,
@@ -128,8 +140,7 @@ export class ExecutionService implements ApprovalHandler {
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
-    const row = await this.prisma.execution.create({
-      data: {
+    const row = await this.prisma.execution.create({ data: {
         tool: tool.name,
         toolset: toolset.name,
         riskLevel: tool.risk,
@@ -144,9 +155,8 @@ export class ExecutionService implements ApprovalHandler {
         conversationId: request.conversationId ?? null,
         expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
         traceId,
-      },
-    });
-    const proposed = this.record(row, 'proposed', principal, { details: { risk: tool.risk, needsApproval } });
+      } }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
+    const proposed = this.guarded(row, this.record(row, 'proposed', principal, { details: { risk: tool.risk, needsApproval } }));
     if (needsApproval) {
       await proposed;
       this.metrics.executions.inc({ tool: tool.name, status: 'pending_approval' });
@@ -156,7 +166,7 @@ export class ExecutionService implements ApprovalHandler {
     }
     if (inline) {
       // Proposed and started are appended in the same tick: one audit transaction.
-      await Promise.all([proposed, this.record(row, 'started', principal)]);
+      await Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
       return this.execute(row);
     }
     return this.dispatch(row, proposed);
@@ -306,20 +316,6 @@ export class ExecutionService implements ApprovalHandler {
     }
   }
 
-  private validate(toolName: string, schema: ToolDefinition['inputSchema'], args: unknown): unknown {
-    const text = JSON.stringify(args ?? {}) ?? '{}';
-    if (Buffer.byteLength(text) > (this.options.maxArgumentBytes ?? MAX_BYTES)) {
-      throw new ValidationError(`Arguments of ${toolName} exceed ${this.options.maxArgumentBytes ?? MAX_BYTES} bytes`);
-    }
-    const unsafe = findUnsafeInput(args ?? {}, 'args');
-    if (unsafe) throw new ValidationError(`Invalid arguments for ${toolName}: ${unsafe.path} ${unsafe.message}`, [unsafe]);
-    const parsed = schema.safeParse(args ?? {});
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(arguments)', message: issue.message }));
-      throw new ValidationError(`Invalid arguments for ${toolName}: ${details.map((detail) => `${detail.path}: ${detail.message}`).join('; ')}`, details);
-    }
-    return parsed.data ?? {};
-  }
 
   private async dispatch(row: Execution, proposed?: Promise<unknown>): Promise<ExecutionView> {
     await proposed;
@@ -360,6 +356,24 @@ export class ExecutionService implements ApprovalHandler {
     return true;
   }
 
+  /** The database refused a value of this request (NUL, bad text): audited (escaped), answered 400 to this caller alone. */
+  private async refuseUnstorable(error: unknown, principal: Principal, base: Record<string, unknown>): Promise<never> {
+    if (!isDataException(error)) throw error;
+    await this.options.audit.append({ ...base, action: 'execution.refused', status: 'invalid_text', actorId: principal.userId, actorName: principal.userName, details: { reason: 'unstorable text' } });
+    throw new ValidationError('The request carries text that cannot be stored (a NUL byte or a lone UTF-16 surrogate)');
+  }
+
+  /** An audit append for `row` that failed (escaped event, database down) fails the row too, so it never lingers. */
+  private async guarded<T>(row: Execution, append: Promise<T>): Promise<T> {
+    try {
+      return await append;
+    } catch (error) {
+      const [message, code] = error instanceof AppError ? [error.message, error.code] : ['The audit log could not record this execution', 'audit_failed'];
+      await abandonExecution(this.reaper, row, message, code).catch((failure: unknown) => this.options.logger.warn({ err: failure, executionId: row.id }, 'could not fail an execution whose audit event was refused (the sweeper will)'));
+      throw error;
+    }
+  }
+
   private async transition(id: string, from: string[], data: Record<string, unknown>): Promise<Execution | null> {
     try {
       // One conditional UPDATE … RETURNING: only the caller that finds the expected state wins.
@@ -372,21 +386,10 @@ export class ExecutionService implements ApprovalHandler {
 
   private record(row: Execution, stage: string, actor: Principal | null, extra: { channel?: ToolChannel; approverId?: string; durationMs?: number; resultDigest?: string; details?: Record<string, unknown> } = {}) {
     return this.options.audit.append({
-      action: `execution.${stage}`,
-      status: stage,
-      actorId: actor?.userId ?? null,
-      actorName: actor?.userName ?? 'system',
-      channel: extra.channel ?? row.channel,
-      externalIds: row.externalIds as Record<string, unknown>,
-      conversationId: row.conversationId,
-      tool: row.tool,
-      executionId: row.id,
-      arguments: row.arguments,
-      approverId: extra.approverId ?? row.approverId,
-      durationMs: extra.durationMs ?? null,
-      resultDigest: extra.resultDigest ?? null,
-      details: extra.details ?? {},
-      traceId: row.traceId,
+      action: `execution.${stage}`, status: stage, actorId: actor?.userId ?? null, actorName: actor?.userName ?? 'system',
+      channel: extra.channel ?? row.channel, externalIds: row.externalIds as Record<string, unknown>, conversationId: row.conversationId,
+      tool: row.tool, executionId: row.id, arguments: row.arguments, approverId: extra.approverId ?? row.approverId,
+      durationMs: extra.durationMs ?? null, resultDigest: extra.resultDigest ?? null, details: extra.details ?? {}, traceId: row.traceId,
     });
   }
 
@@ -397,9 +400,7 @@ export class ExecutionService implements ApprovalHandler {
     return view;
   }
 
-  private announce(view: ExecutionView): void {
-    this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } });
-  }
+  private announce(view: ExecutionView): void { this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } }); }
 
   /**
    * Progress writes are chained per execution so they land in the order the tool reported

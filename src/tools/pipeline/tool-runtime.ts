@@ -40,6 +40,8 @@ export interface ToolRuntimeOptions {
   redisUrl?: string | undefined;
   jobs?: ExecutionJobQueue | undefined;
   approvalTtlMs?: number | undefined;
+  /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */
+  abandonGraceMs?: number | undefined;
   allowlist?: ChannelAllowlist | undefined;
   metrics?: Registry | undefined;
   now?: () => Date;
@@ -57,6 +59,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
     events: options.events,
     jobs,
     approvalTtlMs: options.approvalTtlMs,
+    abandonGraceMs: options.abandonGraceMs,
     allowlist: options.allowlist,
     metrics: options.metrics,
     ...(options.now ? { now: options.now } : {}),

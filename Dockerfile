@@ -12,18 +12,18 @@ ENV CI=true NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false
 # The lockfile, the build script and the schema are what `npm ci` + `postinstall`
 # (node scripts/build.mjs --generate-only → prisma generate) need; copying them first keeps
 # the dependency layer cached while only sources change.
+# scripts/image-build.sh holds the install and build steps; CI runs the same script on a
+# fresh clone (`all`), so this stage is proven without Docker.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY scripts ./scripts
 COPY prisma ./prisma
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit
+RUN --mount=type=cache,target=/root/.npm bash scripts/image-build.sh install
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
-# Full build (client generation + tsc). dist/generated/prisma holds the compiled client, so
-# the prisma CLI is not needed at run time.
-RUN npm run build \
- && npm prune --omit=dev --ignore-scripts --no-audit \
- && npm cache clean --force
+# Full build (client generation + tsc), devDependencies dropped, runtime contents checked.
+# dist/generated/prisma holds the compiled client, so the prisma CLI is not needed at run time.
+RUN bash scripts/image-build.sh build && bash scripts/image-build.sh check
 
 # ---- runtime: compiled output + production node_modules only ----
 FROM ${NODE_IMAGE} AS runtime
@@ -34,10 +34,16 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 # tini reaps zombies and forwards SIGTERM so `vigie start` shuts down gracefully.
+# The network and QoS toolsets' binaries: ping and tracepath (iputils), ip and tc (iproute2).
+# File capabilities let the unprivileged node user run them; the container must be granted
+# the same capabilities (compose: cap_add [NET_RAW, NET_ADMIN]), never root.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
+ && apt-get install -y --no-install-recommends tini iputils-ping iputils-tracepath iproute2 libcap2-bin \
+ && setcap cap_net_raw+ep "$(command -v ping)" \
+ && setcap cap_net_admin+ep "$(command -v tc)" \
+ && setcap cap_net_admin+ep "$(command -v ip)" \
  && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /data && chown node:node /data
+ && mkdir -p /data/dedup && chown -R node:node /data
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -18,8 +18,17 @@ export function generatePrismaClient() {
   run([cli, 'generate'], { PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1' });
 }
 
+// `prepare` after `npm install`/`npm ci`: a ready-to-run build, so `npm start` and the first
+// `npx vigie` start at once. Skipped where there is nothing to compile (the image's install
+// layer before src/ is copied, or a tree without the TypeScript compiler).
+const nothingToBuild =
+  process.argv.includes('--if-sources') &&
+  (!existsSync(path.join(root, 'src')) || !existsSync(path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')));
+
 if (process.argv.includes('--generate-only')) {
   generatePrismaClient();
+} else if (nothingToBuild) {
+  console.error('build: no sources or no TypeScript compiler here; nothing to build');
 } else {
   if (!existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) generatePrismaClient();
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });

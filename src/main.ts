@@ -20,7 +20,7 @@ import { startAgent } from './agents/agent-wiring.js';
 import { createToolsets, type ToolsetDependencies } from './tools/registry.js';
 import { parseChannelAllowlist } from './tools/pipeline/channel-allowlist.js';
 import { Router } from 'express';
-import { startBots } from './bots/bot-wiring.js';
+import type { RunningBots } from './bots/bot-wiring.js';
 import { startAdminSocket } from './server/admin-socket.js';
 import { createShutdownBudget } from './shutdown-budget.js';
 import { loadRoutesFile } from './incidents/incident-routing.js';
@@ -93,7 +93,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
   await app.tools.start();
   const agent = startAgent(app.core, config, logger, inference.chat ?? undefined);
-  const bots = startBots({ config, core: app.core, agent: agent.agent, router: botRouter, redis, logger });
+  // discord.js and Bolt take seconds to load: only when a chat platform is configured.
+  const bots: RunningBots =
+    config.SLACK_BOT_TOKEN || config.DISCORD_PUBLIC_KEY || config.DISCORD_TOKEN
+      ? (await import('./bots/bot-wiring.js')).startBots({ config, core: app.core, incidents: app.incidents.service, agent: agent.agent, router: botRouter, redis, logger })
+      : {};
+  if (!bots.slack && !bots.discord && !bots.discordGateway) logger.info('slack and discord disabled: no SLACK_BOT_TOKEN, DISCORD_PUBLIC_KEY or DISCORD_TOKEN');
   // Realtime gateway on the same HTTP server (Redis adapter with REDIS_URL, else single-node mode).
   const gateway = createRealtimeGateway({
     server: app.server,

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench:startup`: how fast Vigie starts from an installed tree (`npm install`
+ * leaves a ready build, see the `prepare` script), through the real `vigie start`:
+ * - first /health on an empty DATA_DIR (PGlite created and migrated, admin user made);
+ * - warm restart to /health on PGlite, and on PostgreSQL when DATABASE_URL is set (a
+ *   database of its own, dropped after);
+ * - idle RSS of the warm PGlite node;
+ * beside the same-run ceiling: `node -e 'require("http").createServer().listen()'` to its
+ * first answer and its RSS. Prints ONE JSON line (with the load average: figures taken
+ * under load are not the machine's).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import pg from 'pg';
+import { freePort, prepareCli, releaseCli, startCli, temporaryDirectory } from '../test/startup/cli-process.js';
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return -1;
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : -1;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await work();
+  return { ms: Math.round(performance.now() - started), value };
+}
+
+/** The ceiling: a bare Node HTTP server's start to first answer, and its RSS. */
+async function bareNode(): Promise<{ ms: number; rssMb: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['-e', `require("http").createServer((q, s) => s.end("ok")).listen(${port}, "127.0.0.1")`], { stdio: 'ignore' });
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const ms = Math.round(performance.now() - started);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const rss = rssMb(child.pid);
+  child.kill('SIGTERM');
+  return { ms, rssMb: rss };
+}
+
+async function postgresRestart(url: string): Promise<number | null> {
+  const name = `vigie_bench_startup_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const data = temporaryDirectory('vigie-bench-startup-pg-');
+  try {
+    const environment = { DATA_DIR: data.path, DATABASE_URL: target.toString() };
+    await (await startCli(environment, 300_000)).stop();
+    const warm = await timed(() => startCli(environment, 300_000));
+    await warm.value.stop();
+    return warm.ms;
+  } finally {
+    data.remove();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+prepareCli();
+const data = temporaryDirectory('vigie-bench-startup-');
+try {
+  const environment = { DATA_DIR: data.path, LOG_LEVEL: 'warn' };
+  const first = await timed(() => startCli(environment, 300_000));
+  await first.value.stop();
+  const warm = await timed(() => startCli(environment, 300_000));
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const idleRss = rssMb(warm.value.child.pid);
+  await warm.value.stop();
+  const postgres = process.env.DATABASE_URL ? await postgresRestart(process.env.DATABASE_URL) : null;
+  const ceiling = await bareNode();
+  console.log(
+    JSON.stringify({
+      bench: 'startup',
+      firstHealthAfterInstallMs: first.ms,
+      warmRestartPgliteMs: warm.ms,
+      warmRestartPostgresMs: postgres,
+      idleRssMb: idleRss,
+      ceiling: { bareNodeListenMs: ceiling.ms, bareNodeRssMb: ceiling.rssMb },
+      ratio: Math.round((warm.ms / Math.max(1, ceiling.ms)) * 10) / 10,
+      floors: { warmRestartPgliteMs: 2_000, warmRestartPostgresMs: 1_000, idleRssMb: 200 },
+      loadavg: os.loadavg().map((value) => Math.round(value * 100) / 100),
+      cores: os.cpus().length,
+    }),
+  );
+} finally {
+  data.remove();
+  releaseCli();
+}

@@ -49,6 +49,8 @@ export class McpConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private generation = 0;
+  /** The end of the stdio child's stderr, appended to failure reasons so admins see why it died. */
+  private stderrTail = '';
 
   constructor(
     readonly spec: McpServerSpec,
@@ -128,7 +130,12 @@ export class McpConnection {
       cwd: os.tmpdir(),
     });
     // The server's stderr goes to our log (bounded lines), never to the terminal.
-    transport.stderr?.on('data', (chunk: Buffer) => this.logger.debug({ mcpServer: this.spec.name, stderr: chunk.toString('utf8').slice(0, 2000) }, 'MCP server stderr'));
+    this.stderrTail = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.stderrTail = (this.stderrTail + text).slice(-300);
+      this.logger.debug({ mcpServer: this.spec.name, stderr: text.slice(0, 2000) }, 'MCP server stderr');
+    });
     return transport;
   }
 
@@ -158,6 +165,8 @@ export class McpConnection {
     const failures = this.status.failures + 1;
     const delay = Math.min(this.timings.maxBackoffMs, this.timings.initialBackoffMs * 2 ** Math.min(failures - 1, 16));
     const wasConnected = this.status.state === 'connected';
+    const tail = this.stderrTail.replace(/\s+/g, ' ').trim();
+    if (tail) reason = `${reason} (stderr: …${tail.slice(-200)})`;
     this.status = { state: 'unavailable', detail: reason.slice(0, 500), tools: this.tools.length, connectedAt: null, failures, nextRetryAt: new Date(Date.now() + delay).toISOString() };
     this.logger.warn({ mcpServer: this.spec.name, reason, retryInMs: delay }, `MCP server ${this.spec.name} unavailable: ${reason}`);
     const client = this.client;

@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import os from 'node:os';
 import type { Logger } from '../logger.js';
 import { VERSION } from '../version.js';
@@ -105,8 +105,21 @@ export class McpConnection {
   async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallToolResult> {
     const client = this.client;
     if (!client || this.status.state !== 'connected') throw new Error(`MCP server ${this.spec.name} is unavailable: ${this.status.detail ?? this.status.state}`);
-    const result = await client.callTool({ name, arguments: args }, undefined, { signal, timeout: timeoutMs, maxTotalTimeout: timeoutMs });
-    return result as CallToolResult;
+    const generation = this.generation;
+    try {
+      const result = await client.callTool({ name, arguments: args }, undefined, { signal, timeout: timeoutMs, maxTotalTimeout: timeoutMs });
+      return result as CallToolResult;
+    } catch (error) {
+      // A call that ran out of time may mean a hung server: one that no longer answers a ping is restarted.
+      if (signal.aborted || (error as { code?: unknown }).code === ErrorCode.RequestTimeout) this.checkAlive(client, generation);
+      throw error;
+    }
+  }
+
+  private checkAlive(client: Client, generation: number): void {
+    client.ping({ timeout: Math.min(5_000, this.timings.connectTimeoutMs) }).catch((error: unknown) => {
+      this.lost(generation, `the server stopped answering (ping: ${describe(error)})`);
+    });
   }
 
   /** Stops for good: no more retries, child process ended. */

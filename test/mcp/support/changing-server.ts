@@ -1,6 +1,7 @@
 /**
  * A tiny stdio MCP server whose tool list changes: calling `add_tool` registers `extra`,
- * which makes the SDK send `notifications/tools/list_changed` to the client.
+ * which makes the SDK send `notifications/tools/list_changed` to the client; `spin` hangs
+ * the process for good (a busy loop: not even a ping is answered).
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -12,5 +13,10 @@ server.registerTool('add_tool', { description: 'Adds the extra tool', inputSchem
     content: [{ type: 'text', text: `extra ${word}` }],
   }));
   return { content: [{ type: 'text', text: 'added' }] };
+});
+server.registerTool('spin', { description: 'Hangs the server', inputSchema: {} }, async () => {
+  for (;;) {
+    // Busy loop: the event loop never comes back.
+  }
 });
 await server.connect(new StdioServerTransport());

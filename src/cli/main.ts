@@ -12,6 +12,7 @@ import { registerDedupCommands } from './dedup-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
+import { registerMcpCommands } from './mcp-commands.js';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerServiceCommands(program);
   registerKnowledgeCommands(program);
+  registerMcpCommands(program);
   return program;
 }
 

@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import os from 'node:os';
 import type { Logger } from '../logger.js';
 import { VERSION } from '../version.js';
@@ -49,6 +49,8 @@ export class McpConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private generation = 0;
+  /** The end of the stdio child's stderr, appended to failure reasons so admins see why it died. */
+  private stderrTail = '';
 
   constructor(
     readonly spec: McpServerSpec,
@@ -103,8 +105,21 @@ export class McpConnection {
   async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallToolResult> {
     const client = this.client;
     if (!client || this.status.state !== 'connected') throw new Error(`MCP server ${this.spec.name} is unavailable: ${this.status.detail ?? this.status.state}`);
-    const result = await client.callTool({ name, arguments: args }, undefined, { signal, timeout: timeoutMs, maxTotalTimeout: timeoutMs });
-    return result as CallToolResult;
+    const generation = this.generation;
+    try {
+      const result = await client.callTool({ name, arguments: args }, undefined, { signal, timeout: timeoutMs, maxTotalTimeout: timeoutMs });
+      return result as CallToolResult;
+    } catch (error) {
+      // A call that ran out of time may mean a hung server: one that no longer answers a ping is restarted.
+      if (signal.aborted || (error as { code?: unknown }).code === ErrorCode.RequestTimeout) this.checkAlive(client, generation);
+      throw error;
+    }
+  }
+
+  private checkAlive(client: Client, generation: number): void {
+    client.ping({ timeout: Math.min(5_000, this.timings.connectTimeoutMs) }).catch((error: unknown) => {
+      this.lost(generation, `the server stopped answering (ping: ${describe(error)})`);
+    });
   }
 
   /** Stops for good: no more retries, child process ended. */
@@ -128,7 +143,12 @@ export class McpConnection {
       cwd: os.tmpdir(),
     });
     // The server's stderr goes to our log (bounded lines), never to the terminal.
-    transport.stderr?.on('data', (chunk: Buffer) => this.logger.debug({ mcpServer: this.spec.name, stderr: chunk.toString('utf8').slice(0, 2000) }, 'MCP server stderr'));
+    this.stderrTail = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.stderrTail = (this.stderrTail + text).slice(-300);
+      this.logger.debug({ mcpServer: this.spec.name, stderr: text.slice(0, 2000) }, 'MCP server stderr');
+    });
     return transport;
   }
 
@@ -158,6 +178,8 @@ export class McpConnection {
     const failures = this.status.failures + 1;
     const delay = Math.min(this.timings.maxBackoffMs, this.timings.initialBackoffMs * 2 ** Math.min(failures - 1, 16));
     const wasConnected = this.status.state === 'connected';
+    const tail = this.stderrTail.replace(/\s+/g, ' ').trim();
+    if (tail) reason = `${reason} (stderr: …${tail.slice(-200)})`;
     this.status = { state: 'unavailable', detail: reason.slice(0, 500), tools: this.tools.length, connectedAt: null, failures, nextRetryAt: new Date(Date.now() + delay).toISOString() };
     this.logger.warn({ mcpServer: this.spec.name, reason, retryInMs: delay }, `MCP server ${this.spec.name} unavailable: ${reason}`);
     const client = this.client;

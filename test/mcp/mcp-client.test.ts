@@ -121,6 +121,14 @@ for (const backend of testBackends()) {
       await harness.app.context.audit.flush();
       const audit = await admin.get(`/api/audit?executionId=${echoed.body.id}&limit=10`);
       assert.ok(audit.body.data.some((entry: { action: string }) => entry.action === 'execution.succeeded'));
+      // Arguments are redacted in views and in the audit trail.
+      const secret = await alice.post('/api/commands', { tool: 'everything.echo', args: { message: 'hi', apiToken: 'very-secret-value' } });
+      assert.equal(secret.body.status, 'succeeded', secret.text);
+      assert.doesNotMatch(JSON.stringify(secret.body.arguments), /very-secret-value/);
+      await harness.app.context.audit.flush();
+      const secretAudit = await admin.get(`/api/audit?executionId=${secret.body.id}&limit=10`);
+      assert.ok(secretAudit.body.data.length > 0);
+      assert.doesNotMatch(secretAudit.text, /very-secret-value/);
     });
 
     it('applies per-channel allowlists to external tools', async () => {

@@ -10,6 +10,7 @@ import { registerDedupCommands } from './dedup-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
+import { registerIncidentCommands } from './incident-commands.js';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerServiceCommands(program);
   registerKnowledgeCommands(program);
+  registerIncidentCommands(program);
   return program;
 }
 

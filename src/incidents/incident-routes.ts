@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { RouteTable } from '../server/http/route-table.js';
 import { idParams } from '../server/routes/common-schemas.js';
-import type { HookTokens } from './hook-tokens.js';
+import { hookInputSchema, type HookTokens } from './hook-tokens.js';
 import type { IncidentRouting } from './incident-routing.js';
 import type { IncidentService } from './incident-service.js';
 import { INCIDENT_STATUSES, type IncidentStore } from './incident-store.js';
@@ -59,14 +59,7 @@ export function incidentRoutes(routes: RouteTable, deps: IncidentRouteDeps): voi
     minRole: 'admin',
     summary: 'Create an alert source and its bearer token (shown once)',
     description: 'Alertmanager: put the token in http_config.authorization.credentials. Grafana: the same token, plus an optional HMAC secret.',
-    body: z
-      .object({
-        source: z.enum(['alertmanager', 'grafana']),
-        name: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'),
-        secret: z.string().min(16, 'must be at least 16 characters').max(200).optional().meta({ description: 'Grafana only: HMAC-SHA256 secret' }),
-      })
-      .strict()
-      .refine((body) => body.source === 'grafana' || body.secret === undefined, { message: 'only grafana hooks take a secret', path: ['secret'] }),
+    body: hookInputSchema,
     errors: [409],
     success: { status: 201, description: 'The source with its token', schema: hookSchema.extend({ token: z.string() }) },
     handler: ({ body, principal }) => deps.hooks.create(principal, body),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { RouteTable } from '../server/http/route-table.js';
 import { idParams } from '../server/routes/common-schemas.js';
+import { alertmanagerPayloadSchema, grafanaPayloadSchema } from './alert-payloads.js';
 import { hookInputSchema, type HookTokens } from './hook-tokens.js';
 import type { IncidentRouting } from './incident-routing.js';
 import type { IncidentService } from './incident-service.js';
@@ -50,8 +51,28 @@ export interface IncidentRouteDeps {
   routing: IncidentRouting;
 }
 
-/** Registers the incident routes. */
+/** Registers the incident routes (and documents the webhooks, which hookRouter serves). */
 export function incidentRoutes(routes: RouteTable, deps: IncidentRouteDeps): void {
+  for (const [source, schema, extra] of [
+    ['alertmanager', alertmanagerPayloadSchema, 'Alertmanager webhook payload version 4.'],
+    ['grafana', grafanaPayloadSchema, 'Grafana unified alerting webhook; with a secret, X-Grafana-Alerting-Signature = hex HMAC-SHA256 of "<X-Grafana-Alerting-Timestamp>:<body>".'],
+  ] as const) {
+    routes.registry.registerPath({
+      method: 'post',
+      path: `/api/hooks/${source}`,
+      summary: `Receive ${source} alerts (bearer: the source's vigh_ token, not a user token)`,
+      description: `${extra} 401 bad token or signature, 400 naming the field, 413 over BODY_LIMIT; nothing is written unless every check passes.`,
+      tags: ['Incidents'],
+      security: [{ bearerAuth: [] }],
+      request: { body: { required: true, content: { 'application/json': { schema: schema as never } } } },
+      responses: {
+        200: { description: 'Incidents opened, updated or resolved', content: { 'application/json': { schema: z.object({ incidents: z.array(z.object({ id: z.uuid(), status: z.enum(INCIDENT_STATUSES), transition: z.string() })) }) as never } } },
+        400: { description: 'Malformed payload (field named)' },
+        401: { description: 'Bad token or signature' },
+        413: { description: 'Body larger than BODY_LIMIT' },
+      },
+    });
+  }
   routes.add({
     method: 'post',
     path: '/hooks',

@@ -13,6 +13,7 @@ import { registerModelCommands } from './model-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerMcpCommands } from './mcp-commands.js';
+import { registerIncidentCommands } from './incident-commands.js';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerServiceCommands(program);
   registerKnowledgeCommands(program);
   registerMcpCommands(program);
+  registerIncidentCommands(program);
   return program;
 }
 

@@ -87,7 +87,12 @@ export function hookRouter(deps: HookRouterDeps): Router {
   };
 
   for (const source of ['alertmanager', 'grafana'] as const) {
-    router.post(`/${source}`, deps.limiter ?? ((_request, _response, next) => next()), authenticate(source), express.raw({ type: () => true, limit: deps.bodyLimit }), receive(source));
+    const label = (_request: Request, response: Response, next: NextFunction) => {
+      // Recorded for the HTTP metrics, as RouteTable does for /api routes.
+      response.locals.route = `/api/hooks/${source}`;
+      next();
+    };
+    router.post(`/${source}`, label, deps.limiter ?? ((_request, _response, next) => next()), authenticate(source), express.raw({ type: () => true, limit: deps.bodyLimit }), receive(source));
   }
   return router;
 }

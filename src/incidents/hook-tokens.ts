@@ -4,6 +4,7 @@
  * without touching the others. A Grafana source may also carry the HMAC secret it signs with.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashToken } from '../auth/token-codec.js';
 import type { Principal } from '../auth/principal.js';
@@ -13,6 +14,16 @@ import type { AlertSource } from './alert-payloads.js';
 
 /** Every hook token starts with this, so secret scanners can recognise one. */
 export const HOOK_TOKEN_PREFIX = 'vigh_';
+
+/** What creating a source takes (API body and `vigie hooks create` alike). */
+export const hookInputSchema = z
+  .object({
+    source: z.enum(['alertmanager', 'grafana']),
+    name: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'),
+    secret: z.string().min(16, 'must be at least 16 characters').max(200).optional().meta({ description: 'Grafana only: HMAC-SHA256 secret' }),
+  })
+  .strict()
+  .refine((body) => body.source === 'grafana' || body.secret === undefined, { message: 'only grafana hooks take a secret', path: ['secret'] });
 
 /** A source as listed (never its token or secret). */
 export interface HookView {

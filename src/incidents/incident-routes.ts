@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { RouteTable } from '../server/http/route-table.js';
 import { idParams } from '../server/routes/common-schemas.js';
-import type { HookTokens } from './hook-tokens.js';
+import { alertmanagerPayloadSchema, grafanaPayloadSchema } from './alert-payloads.js';
+import { hookInputSchema, type HookTokens } from './hook-tokens.js';
 import type { IncidentRouting } from './incident-routing.js';
 import type { IncidentService } from './incident-service.js';
 import { INCIDENT_STATUSES, type IncidentStore } from './incident-store.js';
@@ -50,8 +51,28 @@ export interface IncidentRouteDeps {
   routing: IncidentRouting;
 }
 
-/** Registers the incident routes. */
+/** Registers the incident routes (and documents the webhooks, which hookRouter serves). */
 export function incidentRoutes(routes: RouteTable, deps: IncidentRouteDeps): void {
+  for (const [source, schema, extra] of [
+    ['alertmanager', alertmanagerPayloadSchema, 'Alertmanager webhook payload version 4.'],
+    ['grafana', grafanaPayloadSchema, 'Grafana unified alerting webhook; with a secret, X-Grafana-Alerting-Signature = hex HMAC-SHA256 of "<X-Grafana-Alerting-Timestamp>:<body>".'],
+  ] as const) {
+    routes.registry.registerPath({
+      method: 'post',
+      path: `/api/hooks/${source}`,
+      summary: `Receive ${source} alerts (bearer: the source's vigh_ token, not a user token)`,
+      description: `${extra} 401 bad token or signature, 400 naming the field, 413 over BODY_LIMIT; nothing is written unless every check passes.`,
+      tags: ['Incidents'],
+      security: [{ bearerAuth: [] }],
+      request: { body: { required: true, content: { 'application/json': { schema: schema as never } } } },
+      responses: {
+        200: { description: 'Incidents opened, updated or resolved', content: { 'application/json': { schema: z.object({ incidents: z.array(z.object({ id: z.uuid(), status: z.enum(INCIDENT_STATUSES), transition: z.string() })) }) as never } } },
+        400: { description: 'Malformed payload (field named)' },
+        401: { description: 'Bad token or signature' },
+        413: { description: 'Body larger than BODY_LIMIT' },
+      },
+    });
+  }
   routes.add({
     method: 'post',
     path: '/hooks',
@@ -59,14 +80,7 @@ export function incidentRoutes(routes: RouteTable, deps: IncidentRouteDeps): voi
     minRole: 'admin',
     summary: 'Create an alert source and its bearer token (shown once)',
     description: 'Alertmanager: put the token in http_config.authorization.credentials. Grafana: the same token, plus an optional HMAC secret.',
-    body: z
-      .object({
-        source: z.enum(['alertmanager', 'grafana']),
-        name: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'),
-        secret: z.string().min(16, 'must be at least 16 characters').max(200).optional().meta({ description: 'Grafana only: HMAC-SHA256 secret' }),
-      })
-      .strict()
-      .refine((body) => body.source === 'grafana' || body.secret === undefined, { message: 'only grafana hooks take a secret', path: ['secret'] }),
+    body: hookInputSchema,
     errors: [409],
     success: { status: 201, description: 'The source with its token', schema: hookSchema.extend({ token: z.string() }) },
     handler: ({ body, principal }) => deps.hooks.create(principal, body),

@@ -239,6 +239,12 @@ backends.forEach((backend, index) => {
       assert.equal((await api('/api/incidents?limit=0')).status, 400);
       assert.equal((await api('/api/incidents/123')).status, 400);
       assert.equal((await api('/api/incidents', { token: '' })).status, 401);
+      const openapi = await json(await fetch(`${harness.url}/openapi.json`));
+      assert.ok(openapi.paths['/api/hooks/alertmanager'].post && openapi.paths['/api/hooks/grafana'].post && openapi.paths['/api/incidents/{id}'].get);
+      const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+      assert.match(metrics, /vigie_http_requests_total\{method="POST",route="\/api\/hooks\/alertmanager",status="401"\}/);
+      assert.match(metrics, /vigie_incident_hooks_rejected_total\{source="alertmanager",reason="token"\}/);
+      assert.match(metrics, /vigie_incident_first_summary_seconds_count\{source="alertmanager"\}/);
     });
 
     it('validates routing tables whole and names the bad field', async () => {

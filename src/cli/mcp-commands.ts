@@ -5,7 +5,7 @@
  * are connected, checked and audited by the node that will run them.
  */
 import type { Command } from 'commander';
-import { tokenizeCommand } from '../agents/command-tokenizer.js';
+import { tokenizeCommand } from '../tools/pipeline/command-tokenizer.js';
 import { AppError, ValidationError } from '../errors.js';
 import { serveStdioBridge } from '../mcp/mcp-stdio-bridge.js';
 

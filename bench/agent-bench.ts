@@ -32,7 +32,7 @@ import { startScriptedOpenAiServer } from '../test/support/scripted-openai-serve
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const MODEL = path.resolve(import.meta.dirname, '../../shared/models/stories260K.gguf');
+const MODEL = process.env.VIGIE_TEST_MODEL ?? path.resolve(import.meta.dirname, '../../shared/models/stories260K.gguf');
 const DATABASE_NAME = `vigie_bench_agent_${process.pid}`;
 const FLOOR = { turnOwnP50Ms: 15, turnOwnP99Ms: 40, routedP99Ms: 50, providerOverheadPercent: 10, auditEventsPerSecond: 1000 };
 

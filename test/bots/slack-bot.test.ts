@@ -3,6 +3,7 @@
  * receiver on our Express server), the real pipeline and database, and a fake Slack Web API
  * over real HTTP recording what the bot sends back.
  */
+import { request as httpRequest } from 'node:http';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -61,8 +62,16 @@ for (const backend of testBackends()) {
       assert.equal(future.status, 401);
       // BODY_LIMIT (1mb by default) applies here too, signed or not: 413 before any parsing.
       const huge = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'Ehuge', event: { type: 'app_mention', user: 'UNOBODY', text: 'x'.repeat(2_000_000), channel: 'C1', ts: '1.1' } });
-      const tooLarge = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...slackSignature(SIGNING_SECRET, huge) }, body: huge });
-      assert.equal(tooLarge.status, 413);
+      // On its own connection (agent: false): the server answers before reading the whole upload.
+      const tooLarge = await new Promise<number>((resolve, reject) => {
+        const outgoing = httpRequest(harness.eventsUrl, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...slackSignature(SIGNING_SECRET, huge) } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        outgoing.on('error', reject);
+        outgoing.end(huge);
+      });
+      assert.equal(tooLarge, 413);
       const prisma = (await database).prisma;
       assert.equal(await prisma.externalIdentity.count({ where: { externalId: 'UNOBODY' } }), 0);
     });

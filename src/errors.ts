@@ -4,6 +4,11 @@
  * else is an internal error whose details are logged, never shown.
  */
 
+import { isDependencyUnavailable } from './db/db-errors.js';
+
+/** Retry-After (seconds) sent with 503 `unavailable` when the database or Redis is down. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** Field-level detail for validation failures. */
 export interface ErrorDetail {
   path: string;
@@ -93,12 +98,15 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-/** Converts any thrown value into the public shape; unknown errors are masked. */
+/** Converts any thrown value into the public shape; a dependency down is 503 `unavailable`; other unknown errors are masked. */
 export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof AppError) {
     const body: ErrorBody = { code: error.code, message: error.message };
     if (error.details !== undefined) body.details = error.details;
     return { status: error.status, body };
+  }
+  if (isDependencyUnavailable(error)) {
+    return { status: 503, body: { code: 'unavailable', message: `A dependency (database or Redis) is unavailable; please retry in ${RETRY_AFTER_SECONDS} seconds` } };
   }
   return { status: 500, body: { code: 'internal_error', message: 'Internal server error' } };
 }

@@ -5,7 +5,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../logger.js';
-import { AppError, PayloadTooLargeError, ValidationError, toErrorBody } from '../../errors.js';
+import { AppError, PayloadTooLargeError, RETRY_AFTER_SECONDS, ValidationError, toErrorBody } from '../../errors.js';
 
 interface BodyParserError {
   type?: string;
@@ -49,6 +49,7 @@ export function errorHandler(logger: Logger, bodyLimit: string) {
       response.destroy();
       return;
     }
+    if (status === 503 && !response.getHeader('retry-after')) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     response.status(status).json({ error: body });
   };
 }

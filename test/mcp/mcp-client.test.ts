@@ -70,7 +70,7 @@ for (const backend of testBackends()) {
       const database = await backend.open();
       harness = await startTestApp(database, {
         tools: { toolsets: [coreToolset(database)], allowlist: { slack: { C_OPS: ['core', 'everything.echo'], C_CORE: ['core'] } } },
-        mcp: { timings: { connectTimeoutMs: 20_000, initialBackoffMs: 200, maxBackoffMs: 1_000 }, reconcileMs: 0 },
+        mcp: { timings: { connectTimeoutMs: 60_000, initialBackoffMs: 200, maxBackoffMs: 1_000 }, reconcileMs: 0 },
       });
       await harness.app.tools.start();
       admin = apiClient(harness.url, harness.adminToken);
@@ -235,7 +235,7 @@ for (const backend of testBackends()) {
         [{ name: 'nocmd', transport: 'stdio' }, 400, /stdio server needs a command/],
         [{ name: 'badurl', transport: 'http', url: 'not a url' }, 400, /url must be an http/],
         [{ name: 'ftpurl', transport: 'http', url: 'ftp://example.com/mcp' }, 400, /url must be an http/],
-        [{ name: 'nul', transport: 'stdio', command: 'node\u0000evil' }, 400, /control characters/],
+        [{ name: 'nul', transport: 'stdio', command: 'node\u0000evil' }, 400, /NUL|control characters/],
         [{ name: 'huge', transport: 'stdio', command: 'node', args: ['x'.repeat(5000)] }, 400, /longer than 2000/],
         [{ name: 'Bad.Name', transport: 'stdio', command: 'node' }, 400, /lower-case/],
         [{ name: 'envhttp', transport: 'http', url: 'http://127.0.0.1:1/mcp', env: { A: 'b' } }, 400, /env applies to stdio/],

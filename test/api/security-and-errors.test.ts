@@ -1,6 +1,6 @@
 /**
  * Authentication, roles, the admin surface, and every error code of the one error shape:
- * 400, 401, 403, 404, 409, 413, 415, 429 and a masked 500. Also the public endpoints.
+ * 400, 401, 403, 404, 409, 413, 415, 429 and 503 when the database is gone. Also the public endpoints.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -158,15 +158,17 @@ for (const backend of testBackends()) {
       assert.ok(health.headers.get('x-request-id'));
     });
 
-    it('masks unexpected errors as 500 without stack or SQL text', async () => {
+    it('answers 503 unavailable with Retry-After, without stack or SQL text, when the database is gone', async () => {
       const broken = await startTestApp(await backend.open());
       const token = broken.adminToken;
       // Warm the token cache, then take the database away underneath the app.
       assert.equal((await http(`${broken.url}/api/me`, { token })).status, 200);
       await broken.database.close();
       const response = await http(`${broken.url}/api/conversations`, { token });
-      assert.equal(response.status, 500);
-      assert.deepEqual(response.body, { error: { code: 'internal_error', message: 'Internal server error' } });
+      assert.equal(response.status, 503);
+      assert.equal(response.body.error.code, 'unavailable');
+      assert.doesNotMatch(response.text, /SELECT|at .*\.ts|stack/i);
+      assert.equal(response.headers.get('retry-after'), '5');
       const health = await http(`${broken.url}/health`);
       assert.equal(health.status, 503);
       await broken.close();

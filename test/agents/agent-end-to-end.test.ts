@@ -246,6 +246,7 @@ for (const backend of testBackends()) {
         const third = await limited.agent.runTurn({ principal: operator, conversationId: ids[2]!, text: 'third question', channel: 'api' });
         assert.match(third.message.content, /busy/);
         // REST refuses new messages with 503 busy while this node's queue is full.
+        assert.deepEqual(limited.agent.load, { running: 1, queued: 1 }, 'the first turn runs and the second waits');
         const detachAdmission = harness.app.context.agentAdmission.attach(() => limited.agent.acceptsTurns);
         const refused = await apiClient(harness.url, users.get('operator')!.token).post<{ error: { code: string } }>(`/api/conversations/${ids[2]}/messages`, { content: 'one more' });
         detachAdmission();

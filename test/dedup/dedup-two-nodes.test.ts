@@ -33,7 +33,7 @@ for (const backend of testBackends()) {
       fs.writeFileSync(path.join(tree, 'etc', 'router.conf'), randomBytes(150_000));
       fs.writeFileSync(path.join(tree, 'notes.md'), '# change window\n');
       const database = await backend.open();
-      const config = { DEDUP_FSYNC: false, DEDUP_WORKERS: 2 };
+      const config = { DEDUP_FSYNC: false, DEDUP_WORKERS: 2, DEDUP_ALLOWED_ROOTS: temporary };
       nodeA = await startTestApp(database, { config: { ...config, DEDUP_DIR: shared() } });
       nodeB = await startTestApp(database, { config: { ...config, DEDUP_DIR: shared() } });
       loner = await startTestApp(database, { config: { ...config, DEDUP_DIR: path.join(temporary, 'private') } });

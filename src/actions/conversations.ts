@@ -1,11 +1,13 @@
 /**
  * Conversation actions shared by REST, sockets and bots. Visibility is enforced here: only
  * the owner or an admin can see or change a conversation, and everyone else gets 404 so
- * that ids do not leak.
+ * that ids do not leak. Incident threads (owned by `system:incidents`) are also readable by
+ * operators, who act on them, but still changed only by their owner or an admin.
  */
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Database } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
+import { hasRole } from '../auth/roles.js';
 import { NotFoundError } from '../errors.js';
 import { conversationView, type ConversationView } from './conversation-views.js';
 import { decodeCursor, toPage, type Page } from './pagination.js';
@@ -34,9 +36,24 @@ function visibleTo(principal: Principal): Prisma.ConversationWhereInput {
   return principal.role === 'admin' ? {} : { ownerId: principal.userId };
 }
 
-/** Loads a conversation the caller may see, or throws 404. */
+/** externalRef prefix of the console threads of incidents (src/incidents). */
+export const INCIDENT_THREAD_REF_PREFIX = 'incident:';
+
+function readableBy(principal: Principal): Prisma.ConversationWhereInput {
+  if (principal.role === 'admin' || !hasRole(principal.role, 'operator')) return visibleTo(principal);
+  return { OR: [{ ownerId: principal.userId }, { originChannel: 'system', externalRef: { startsWith: INCIDENT_THREAD_REF_PREFIX } }] };
+}
+
+/** Loads a conversation the caller may change (owner or admin), or throws 404. */
 export async function conversationFinder(prisma: PrismaClient, principal: Principal, id: string) {
   const row = await prisma.conversation.findFirst({ where: { id, ...visibleTo(principal) } });
+  if (!row) throw new NotFoundError('Conversation');
+  return row;
+}
+
+/** Loads a conversation the caller may read (also incident threads for operators), or throws 404. */
+export async function conversationReader(prisma: PrismaClient, principal: Principal, id: string) {
+  const row = await prisma.conversation.findFirst({ where: { id, ...readableBy(principal) } });
   if (!row) throw new NotFoundError('Conversation');
   return row;
 }
@@ -89,7 +106,8 @@ export async function conversationLister(
     params.push(value);
     conditions.push(sql(`$${params.length}`));
   };
-  if (principal.role !== 'admin') add((p) => `owner_id = ${p}::uuid`, principal.userId);
+  if (principal.role !== 'admin' && hasRole(principal.role, 'operator')) add((p) => `(owner_id = ${p}::uuid OR (origin_channel = 'system' AND external_ref LIKE '${INCIDENT_THREAD_REF_PREFIX}%'))`, principal.userId);
+  else if (principal.role !== 'admin') add((p) => `owner_id = ${p}::uuid`, principal.userId);
   if (filters.ownerId) add((p) => `owner_id = ${p}::uuid`, filters.ownerId);
   if (filters.channel) add((p) => `origin_channel = ${p}::"Channel"`, filters.channel);
   if (filters.q) add((p) => `title ILIKE '%' || ${p} || '%'`, filters.q.replace(/[\\%_]/g, (match) => `\\${match}`));

@@ -7,7 +7,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Principal } from '../auth/principal.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { hasRole } from '../auth/roles.js';
-import { conversationFinder } from './conversations.js';
+import { conversationFinder, conversationReader } from './conversations.js';
 import { messageView, type MessageView } from './conversation-views.js';
 import type { DomainEvents } from './domain-events.js';
 import { afterCursorAscending, afterCursorDescending, decodeCursor, toPage, type Page } from './pagination.js';
@@ -89,7 +89,7 @@ export async function conversationMessageLister(
   conversationId: string,
   filters: { limit: number; cursor?: string | undefined },
 ): Promise<Page<MessageView>> {
-  await conversationFinder(prisma, principal, conversationId);
+  await conversationReader(prisma, principal, conversationId);
   const cursor = filters.cursor ? decodeCursor(filters.cursor) : undefined;
   const rows = await prisma.message.findMany({
     where: { conversationId, ...afterCursorAscending(cursor) },

@@ -91,6 +91,7 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
         router: deps.router,
         turns,
         approvals: core.tools.approvals,
+        incidents: deps.incidents,
         dedupe,
         logger,
       });
@@ -102,6 +103,6 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
   } else {
     logger.info('discord disabled: DISCORD_PUBLIC_KEY not set');
   }
-  running.discordGateway = startDiscordGateway({ config, turns, approvals: core.tools.approvals, dedupe, redis: deps.redis, logger, registry: core.metrics });
+  running.discordGateway = startDiscordGateway({ config, turns, approvals: core.tools.approvals, incidents: deps.incidents, dedupe, redis: deps.redis, logger, registry: core.metrics });
   return running;
 }

@@ -52,6 +52,11 @@ export class ApiClient {
     return this.call('POST', '/api/conversations', { title, originChannel: 'console' });
   }
 
+  /** Acknowledges or resolves an incident (operator); the server edits its thread message. */
+  incidentAction(incidentId: string, action: 'acknowledge' | 'resolve'): Promise<unknown> {
+    return this.call('POST', `/api/incidents/${encodeURIComponent(incidentId)}/${action}`, { channel: 'console' });
+  }
+
   /** The conversation's messages, oldest first (at most `maxPages` pages of 100). */
   async messages(conversationId: string, maxPages = 5): Promise<MessageView[]> {
     const all: MessageView[] = [];

@@ -51,6 +51,43 @@ export function toolCard(execution: ExecutionView, canDecide: boolean, decide: E
   return card;
 }
 
+/** What the chat pane needs to show Acknowledge / Resolve on incident summaries. */
+export interface IncidentActor {
+  canAct(): boolean;
+  /** Resolves to an error message, or null on success. */
+  act(incidentId: string, action: 'acknowledge' | 'resolve'): Promise<string | null>;
+}
+
+/** The incident a message summarises (metadata written by src/incidents), if any. */
+export function incidentOf(message: MessageView): { id: string; status: string } | undefined {
+  const metadata = message.metadata as { incidentId?: unknown; status?: unknown } | null | undefined;
+  if (!metadata || typeof metadata !== 'object' || typeof metadata.incidentId !== 'string' || typeof metadata.status !== 'string') return undefined;
+  return { id: metadata.incidentId, status: metadata.status };
+}
+
+/** Acknowledge (while firing) and Resolve (until resolved) buttons for an incident summary. */
+export function incidentButtons(incident: { id: string; status: string }, actor: IncidentActor): HTMLElement[] {
+  if (incident.status === 'resolved' || !actor.canAct()) return [];
+  const status = element('p', { className: 'error', attributes: { role: 'alert' } });
+  const actions = (incident.status === 'firing' ? (['acknowledge', 'resolve'] as const) : (['resolve'] as const)).map((action) => {
+    const button = element('button', {
+      text: action === 'acknowledge' ? 'Acknowledge' : 'Resolve',
+      className: action === 'acknowledge' ? 'secondary' : '',
+      attributes: { type: 'button', 'data-incident-action': action, 'aria-label': `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} incident ${incident.id}` },
+    });
+    return button;
+  });
+  for (const button of actions) {
+    button.addEventListener('click', async () => {
+      for (const other of actions) other.disabled = true;
+      const error = await actor.act(incident.id, button.getAttribute('data-incident-action') as 'acknowledge' | 'resolve');
+      status.textContent = error ?? '';
+      if (error) for (const other of actions) other.disabled = false;
+    });
+  }
+  return [element('div', { className: 'actions incident-actions' }, actions), status];
+}
+
 /** The chat pane for one conversation at a time. */
 export class ChatView {
   private readonly list = byId<HTMLOListElement>('message-list');
@@ -61,7 +98,10 @@ export class ChatView {
   /** Whether the list follows new content (true unless the reader scrolled up). */
   private following = true;
 
-  constructor(private readonly describeAuthor: (message: MessageView) => string) {
+  constructor(
+    private readonly describeAuthor: (message: MessageView) => string,
+    private readonly incidents?: IncidentActor,
+  ) {
     this.marker.hidden = true;
     this.list.after(this.marker);
     this.marker.addEventListener('click', () => this.scroll(true));
@@ -150,9 +190,11 @@ export class ChatView {
   private render(message: MessageView): HTMLLIElement {
     const attributes: Record<string, string> = { 'data-message-id': message.id };
     if (message.clientMessageId) attributes['data-client-message-id'] = message.clientMessageId;
+    const incident = incidentOf(message);
     return element('li', { className: `message role-${message.role}`, attributes }, [
       element('div', { className: 'meta', text: `${this.describeAuthor(message)} · ${shortTime(message.createdAt)} · ${message.channel}` }),
       element('div', { className: 'content', text: message.content }),
+      ...(incident && this.incidents ? incidentButtons(incident, this.incidents) : []),
     ]);
   }
 

@@ -19,11 +19,27 @@ let current: ConversationView | null = null;
 let lastTypingSent = 0;
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 
-const chat = new ChatView((message) => {
-  if (message.role !== 'user') return message.role;
-  if (message.authorId && message.authorId === me?.userId) return 'you';
-  return (message.authorId && names.get(message.authorId)) || 'user';
-});
+let apiClient: ApiClient | null = null;
+const chat = new ChatView(
+  (message) => {
+    if (message.role !== 'user') return message.role;
+    if (message.authorId && message.authorId === me?.userId) return 'you';
+    return (message.authorId && names.get(message.authorId)) || 'user';
+  },
+  {
+    canAct: () => canDecide(),
+    // The server edits the incident's console message; it arrives as message:new and replaces this one.
+    act: async (incidentId, action) => {
+      if (!apiClient) return 'not signed in';
+      try {
+        await apiClient.incidentAction(incidentId, action);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  },
+);
 const composer = byId<HTMLFormElement>('composer');
 const input = byId<HTMLTextAreaElement>('composer-input');
 const sendButton = byId<HTMLButtonElement>('send-button');
@@ -158,6 +174,7 @@ function logout(message = ''): void {
 
 async function start(token: string): Promise<void> {
   const api = new ApiClient(token);
+  apiClient = api;
   try {
     me = await api.me();
   } catch (error) {

@@ -3,20 +3,66 @@
  * diagnostic durations, registered once per registry so several app instances in one
  * process (tests) share them.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { sharedMetric } from '../bots/bot-metrics.js';
+
+/** Reads current incident counts by status and source (one per app sharing the registry). */
+export type IncidentCounter = () => Promise<Array<{ status: string; source: string; count: number }>>;
+
+/**
+ * vigie_incidents{state,source}: read from the database at scrape time, so every node reports
+ * the same shared truth and nothing drifts. Apps sharing one registry add their reader; the
+ * gauge sums what they report (each reads its own database).
+ */
+class CurrentIncidentsGauge extends Gauge<'state' | 'source'> {
+  readonly counters = new Set<IncidentCounter>();
+}
+
+function currentIncidentsGauge(registers: Registry[], onError: (error: unknown) => void): CurrentIncidentsGauge {
+  const gauge: CurrentIncidentsGauge = new CurrentIncidentsGauge({
+    name: 'vigie_incidents',
+    help: 'Incidents now, by state (firing, acknowledged, resolved) and alert source',
+    labelNames: ['state', 'source'],
+    registers,
+    async collect() {
+      const totals = new Map<string, { state: string; source: string; count: number }>();
+      for (const counter of gauge.counters) {
+        try {
+          for (const row of await counter()) {
+            const key = `${row.status}\u0000${row.source}`;
+            const total = totals.get(key) ?? { state: row.status, source: row.source, count: 0 };
+            total.count += row.count;
+            totals.set(key, total);
+          }
+        } catch (error) {
+          onError(error);
+        }
+      }
+      gauge.reset();
+      for (const total of totals.values()) gauge.set({ state: total.state, source: total.source }, total.count);
+    },
+  });
+  return gauge;
+}
 
 /** The incident metrics. */
 export interface IncidentMetrics {
+  /** Adds a reader of current counts to vigie_incidents; returns its removal. */
+  countCurrent(counter: IncidentCounter): () => void;
   transitions: Counter<'source' | 'transition'>;
   firstSummary: Histogram<'source'>;
   diagnostics: Histogram<'tool'>;
   rejected: Counter<'source' | 'reason'>;
 }
 
-/** Creates (or reuses) the incident metrics on `registry`. */
-export function incidentMetrics(registry: Registry): IncidentMetrics {
+/** Creates (or reuses) the incident metrics on `registry`; `onError` hears failed count reads. */
+export function incidentMetrics(registry: Registry, onError: (error: unknown) => void = () => undefined): IncidentMetrics {
+  const current = sharedMetric(registry, 'vigie_incidents', (registers) => currentIncidentsGauge(registers, onError));
   return {
+    countCurrent(counter) {
+      current.counters.add(counter);
+      return () => current.counters.delete(counter);
+    },
     transitions: sharedMetric(registry, 'vigie_incident_transitions_total', (registers) => new Counter({ name: 'vigie_incident_transitions_total', help: 'Incident transitions (opened, updated, acknowledged, resolved) by alert source', labelNames: ['source', 'transition'], registers })),
     firstSummary: sharedMetric(registry, 'vigie_incident_first_summary_seconds', (registers) => new Histogram({ name: 'vigie_incident_first_summary_seconds', help: 'Time from receiving an alert to its first posted summary', labelNames: ['source'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15], registers })),
     diagnostics: sharedMetric(registry, 'vigie_incident_diagnostic_seconds', (registers) => new Histogram({ name: 'vigie_incident_diagnostic_seconds', help: 'Duration of incident auto-diagnostics by tool', labelNames: ['tool'], buckets: [0.1, 0.5, 1, 2, 5, 15, 60], registers })),

@@ -43,6 +43,8 @@ const incidentSchema = z
 
 const timelineSchema = z.object({ id: z.string(), at: z.string(), kind: z.string(), actor: z.string(), channel: z.string(), details: z.record(z.string(), z.unknown()) });
 
+const actionBody = z.object({ channel: z.enum(['api', 'console']).default('api') }).strict();
+
 /** What the incident routes call into. */
 export interface IncidentRouteDeps {
   hooks: HookTokens;
@@ -145,9 +147,11 @@ export function incidentRoutes(routes: RouteTable, deps: IncidentRouteDeps): voi
       minRole: 'operator',
       summary: `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an incident (who did it goes to the timeline and the audit)`,
       params: idParams,
+      // The console says so, so the timeline and audit show where the click came from.
+      body: actionBody,
       errors: [409],
       success: { status: 200, description: 'The incident', schema: incidentSchema },
-      handler: ({ params, principal }) => deps.service.act(params.id, status, { name: principal.userName, userId: principal.userId, channel: 'api' }),
+      handler: ({ params, body, principal }) => deps.service.act(params.id, status, { name: principal.userName, userId: principal.userId, channel: body.channel }),
     });
   }
 

@@ -110,6 +110,12 @@ export class IncidentStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** How many incidents there are now, by status and source (the vigie_incidents gauge). */
+  async countsByState(): Promise<Array<{ status: string; source: string; count: number }>> {
+    const rows = await this.sql.query<{ status: string; source: string; count: string | number }>('SELECT status, source, count(*) AS count FROM incidents GROUP BY status, source');
+    return rows.map((row) => ({ status: row.status, source: row.source, count: Number(row.count) }));
+  }
+
   /** Applies one notification atomically (incident row and timeline together). */
   async ingest(notification: AlertNotification, context: { hookId: string | null; route: string }): Promise<IngestOutcome> {
     const { source, groupKey } = notification;

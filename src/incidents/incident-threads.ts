@@ -61,7 +61,9 @@ export class IncidentThreads {
     const text = summaryText(summary, 20_000);
     const metadata = { incidentId: summary.incident.id, status: summary.incident.status, untrustedAlertText: true };
     if (thread) {
-      await prisma.message.update({ where: { id: thread.messageId }, data: { content: text, metadata } });
+      const row = await prisma.message.update({ where: { id: thread.messageId }, data: { content: text, metadata } });
+      // Open consoles replace the message by id (message:new carries the edited version).
+      events?.emit('message.created', { message: messageView(row), ownerId: (await this.deps.system()).userId });
       return;
     }
     const system = await this.deps.system();

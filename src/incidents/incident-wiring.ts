@@ -46,10 +46,11 @@ export interface Incidents {
 /** Builds the incidents capability. */
 export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; tools: ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined; /** Per-address rate limit applied to the webhooks. */ limiter?: RequestHandler }): Incidents {
   const { database, logger } = deps;
-  const metrics = incidentMetrics(deps.registry);
+  const metrics = incidentMetrics(deps.registry, (error) => logger.warn({ err: error }, 'vigie_incidents: counting incidents failed'));
   const system = systemPrincipal(database.prisma);
   const hooks = new HookTokens(database.prisma, deps.audit);
   const store = new IncidentStore(database.sql, database.prisma);
+  metrics.countCurrent(() => store.countsByState());
   const routing = new IncidentRouting(deps.options?.routes ?? []);
   const threads = new IncidentThreads({ prisma: database.prisma, events: deps.events, store, targets: deps.options?.targets ?? {}, logger, system });
   const diagnostics = new IncidentDiagnostics({ tools: deps.tools, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });

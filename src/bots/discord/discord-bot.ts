@@ -7,6 +7,7 @@
 import { REST, Routes } from 'discord.js';
 import express, { type Router } from 'express';
 import type { Logger } from '../../logger.js';
+import type { IncidentActions } from '../../incidents/incident-service.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import type { BotTurns } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
@@ -29,6 +30,8 @@ export interface DiscordBotOptions {
   approvals: ApprovalHandler;
   dedupe: DeliveryDedupe;
   logger: Logger;
+  /** Incident Acknowledge / Resolve buttons (src/incidents). */
+  incidents?: IncidentActions | undefined;
 }
 
 /** The endpoint Discord posts interactions to. */
@@ -46,7 +49,7 @@ export function createDiscordBot(options: DiscordBotOptions): { registerCommands
   const { logger } = options;
   const key = discordPublicKey(options.publicKey);
   const rest = discordRest(options.apiUrl, options.token);
-  const handle = createInteractionHandler({ rest, turns: options.turns, approvals: options.approvals, dedupe: options.dedupe, logger });
+  const handle = createInteractionHandler({ rest, turns: options.turns, approvals: options.approvals, dedupe: options.dedupe, logger, incidents: options.incidents });
 
   options.router.post(DISCORD_INTERACTIONS_PATH, express.raw({ type: () => true, limit: options.bodyLimit ?? '1mb', inflate: false }), async (request, response) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

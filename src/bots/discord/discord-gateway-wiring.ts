@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
+import type { IncidentActions } from '../../incidents/incident-service.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import type { BotTurns } from '../bot-turns.js';
 import { createConnectionLease, type ConnectionLease } from '../connection-lease.js';
@@ -33,6 +34,8 @@ export function startDiscordGateway(deps: {
   config: DiscordGatewayConfig;
   turns: BotTurns;
   approvals: ApprovalHandler;
+  /** Incident Acknowledge / Resolve buttons (src/incidents). */
+  incidents?: IncidentActions | undefined;
   dedupe: DeliveryDedupe;
   redis?: Redis | undefined;
   logger: Logger;
@@ -56,7 +59,7 @@ export function startDiscordGateway(deps: {
     return undefined;
   }
   const prefix = config.DISCORD_COMMAND_PREFIX ?? '!vigie';
-  const gateway = createDiscordGateway({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, prefix, channels, turns: deps.turns, approvals: deps.approvals, dedupe: deps.dedupe, logger, retry: deps.retry, metrics: deps.registry });
+  const gateway = createDiscordGateway({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, prefix, channels, turns: deps.turns, approvals: deps.approvals, incidents: deps.incidents, dedupe: deps.dedupe, logger, retry: deps.retry, metrics: deps.registry });
   const lease = createConnectionLease({
     name: 'discord-gateway',
     nodeId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,

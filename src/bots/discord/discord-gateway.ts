@@ -10,6 +10,7 @@ import { Client, Events, GatewayIntentBits, Partials, Routes, type Message } fro
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../../logger.js';
 import { sharedMetric } from '../bot-metrics.js';
+import type { IncidentActions } from '../../incidents/incident-service.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import type { BotTurns, ChatOutcome } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
@@ -30,6 +31,8 @@ export interface DiscordGatewayOptions {
   channels: DiscordChannelPolicy;
   turns: BotTurns;
   approvals: ApprovalHandler;
+  /** Incident Acknowledge / Resolve buttons (src/incidents). */
+  incidents?: IncidentActions | undefined;
   dedupe: DeliveryDedupe;
   logger: Logger;
   /** Login retry backoff: first delay and cap (default 1 s and 60 s). */
@@ -85,7 +88,7 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
   const log = logger.child({ component: 'discord-gateway' });
   // One REST client for every reply: it keeps the token when a client is destroyed and rebuilt.
   const rest = discordRest(options.apiUrl, options.token);
-  const handleInteraction = createInteractionHandler({ rest, turns, approvals: options.approvals, dedupe, logger: log });
+  const handleInteraction = createInteractionHandler({ rest, turns, approvals: options.approvals, dedupe, logger: log, incidents: options.incidents });
   const initialMs = options.retry?.initialMs ?? 1_000;
   const maxMs = options.retry?.maxMs ?? 60_000;
   const counter = outcomeCounter(options.metrics);

@@ -2,10 +2,15 @@
  * What Vigie does with a Discord interaction, whichever way it arrived (the signed HTTP
  * endpoint or the gateway): `/vigie <sub>` is deferred and answered through BotTurns, then
  * the deferred reply is edited (streamed tokens edit it on a cadence); Approve/Deny buttons
- * decide an execution with the clicker's own role. One delivery id runs once on every node.
+ * decide an execution with the clicker's own role; Acknowledge/Resolve on incident threads
+ * change the incident as the clicker (operator role). One delivery id runs once on every node.
  */
 import { Routes, type REST } from 'discord.js';
-import { toErrorBody } from '../../errors.js';
+import { z } from 'zod';
+import { hasRole } from '../../auth/roles.js';
+import { ForbiddenError, toErrorBody } from '../../errors.js';
+import type { IncidentActions } from '../../incidents/incident-service.js';
+import { ACK_ACTION, RESOLVE_ACTION } from '../../incidents/incident-summary.js';
 import type { Logger } from '../../logger.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import type { BotTurns, ChatOutcome } from '../bot-turns.js';
@@ -34,6 +39,8 @@ export interface InteractionHandlerOptions {
   approvals: ApprovalHandler;
   dedupe: DeliveryDedupe;
   logger: Logger;
+  /** Incident Acknowledge / Resolve buttons (src/incidents); absent: those clicks are refused. */
+  incidents?: IncidentActions | undefined;
 }
 
 /** Flag of messages only the clicker sees. */
@@ -42,7 +49,7 @@ const NO_MENTIONS = { parse: [] as string[] };
 
 /** Handles parsed interactions; the response must reach Discord within 3 s, before `work` starts. */
 export function createInteractionHandler(options: InteractionHandlerOptions): (interaction: DiscordInteraction) => Promise<InteractionPlan> {
-  const { rest, turns, approvals, dedupe, logger } = options;
+  const { rest, turns, approvals, dedupe, logger, incidents } = options;
   const edit = (interaction: DiscordInteraction, message: DiscordMessageBody) =>
     rest.patch(Routes.webhookMessage(interaction.application_id, interaction.token, '@original'), { ...restRequest(message), auth: false });
   const followUp = (interaction: DiscordInteraction, message: DiscordMessageBody) =>
@@ -98,6 +105,21 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     }
   };
 
+  const incidentClick = async (interaction: DiscordInteraction, to: 'acknowledged' | 'resolved', incidentId: string) => {
+    const author = interaction.member?.user ?? interaction.user!;
+    try {
+      if (!incidents) throw new ForbiddenError('Incidents are not handled on this node');
+      const principal = await turns.principalOf({ provider: 'discord', workspace: interaction.guild_id ?? '', externalId: author.id });
+      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Acknowledging or resolving an incident requires the operator role');
+      // The service edits the summary message itself (the buttons go once resolved).
+      await incidents.act(incidentId, to, { name: principal.userName, userId: principal.userId, channel: 'discord' });
+    } catch (error) {
+      const { status, body } = toErrorBody(error);
+      if (status >= 500) logger.error({ err: error, incidentId }, 'discord incident action failed');
+      await followUp(interaction, { content: `Not ${to}: ${body.message}`.slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+    }
+  };
+
   return async (interaction) => {
     if (interaction.type === 1) return { response: { type: 1 } };
     if (!(await dedupe.claim(`discord:interaction:${interaction.id}`))) return { response: { type: interaction.type === 3 ? 6 : 5 } };
@@ -111,6 +133,13 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     if (interaction.type === 3 && button) {
       // Deferred update of the message carrying the buttons.
       return { response: { type: 6 }, work: () => decide(interaction, button[1] === 'approve' ? 'approved' : 'denied', button[2]!) };
+    }
+    const incidentButton = new RegExp(`^(${ACK_ACTION}|${RESOLVE_ACTION}):(.*)$`).exec(interaction.data?.custom_id ?? '');
+    if (interaction.type === 3 && incidentButton) {
+      const incidentId = z.uuid().safeParse(incidentButton[2]);
+      if (!incidentId.success) return { response: { type: 4, data: { content: 'That button does not carry a valid incident id.', flags: EPHEMERAL } } };
+      const to = incidentButton[1] === ACK_ACTION ? 'acknowledged' : 'resolved';
+      return { response: { type: 6 }, work: () => incidentClick(interaction, to, incidentId.data) };
     }
     return { response: { type: 4, data: { content: 'This interaction is not supported', flags: EPHEMERAL } } };
   };

@@ -6,7 +6,7 @@
 import type { Socket } from 'socket.io';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
-import { conversationFinder } from '../../actions/conversations.js';
+import { conversationReader } from '../../actions/conversations.js';
 import { conversationView, messageView } from '../../actions/conversation-views.js';
 import { messagePoster } from '../../actions/messages.js';
 import { hasRole } from '../../auth/roles.js';
@@ -130,7 +130,7 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   }
 
   on('conversation:join', joinPayload, async ({ conversationId, since }) => {
-    const conversation = await conversationFinder(prisma, principal, conversationId);
+    const conversation = await conversationReader(prisma, principal, conversationId);
     await socket.join(conversationRoom(conversationId));
     presence.announce(conversationId);
     const missed = since

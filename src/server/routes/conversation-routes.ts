@@ -5,7 +5,7 @@
 import {
   conversationCreator,
   conversationDeleter,
-  conversationFinder,
+  conversationReader,
   conversationLister,
   conversationUpdater,
 } from '../../actions/conversations.js';
@@ -58,7 +58,7 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     summary: 'Get one conversation',
     params: idParams,
     success: { status: 200, description: 'The conversation', schema: conversationSchema },
-    handler: async ({ params, principal }) => conversationView(await conversationFinder(prisma, principal, params.id)),
+    handler: async ({ params, principal }) => conversationView(await conversationReader(prisma, principal, params.id)),
   });
 
   routes.add({

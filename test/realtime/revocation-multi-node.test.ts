@@ -82,14 +82,10 @@ describe('revocation and role changes on every node', { skip, timeout: 600_000 }
     const revoke = await apiClient(nodeA.url, adminToken).delete(`/api/tokens/${revoked.id}`);
     assert.equal(revoke.status, 200);
     const returnedAt = performance.now();
-    // Broadcasts sent after the revoke returned, from both nodes.
-    const fromB = nextEvent(witnessA, 'message:new', (event) => event.message.content === 'after revoke via B');
-    await request(witnessB, 'message:send', { conversationId, content: 'after revoke via B', clientMessageId: randomUUID() });
-    const fromA = nextEvent(witnessB, 'message:new', (event) => event.message.content === 'after revoke via A');
-    await apiClient(nodeA.url, witness.token).post(`/api/conversations/${conversationId}/messages`, { content: 'after revoke via A' });
-    await Promise.all([fromA, fromB]);
     let refusedAfterMs = -1;
+    let polls = 0;
     for (let attempt = 0; attempt < 500; attempt += 1) {
+      polls += 1;
       const status = (await apiClient(nodeB.url, revoked.token).get('/api/conversations')).status;
       if (status === 401) {
         refusedAfterMs = performance.now() - returnedAt;
@@ -97,11 +93,17 @@ describe('revocation and role changes on every node', { skip, timeout: 600_000 }
       }
       assert.equal(status, 200);
     }
+    // Broadcasts sent after the revoke returned, from both nodes.
+    const fromB = nextEvent(witnessA, 'message:new', (event) => event.message.content === 'after revoke via B');
+    await request(witnessB, 'message:send', { conversationId, content: 'after revoke via B', clientMessageId: randomUUID() });
+    const fromA = nextEvent(witnessB, 'message:new', (event) => event.message.content === 'after revoke via A');
+    await apiClient(nodeA.url, witness.token).post(`/api/conversations/${conversationId}/messages`, { content: 'after revoke via A' });
+    await Promise.all([fromA, fromB]);
     assert.deepEqual(await Promise.all([goneA, goneB]), ['io server disconnect', 'io server disconnect']);
     assert.deepEqual([...seenA, ...seenB].map((event) => event.message.content).filter((content) => content.startsWith('after revoke')), []);
     assert.notEqual(refusedAfterMs, -1, 'node B never refused the revoked token');
     // Measured, not asserted (timings vary with load): the issue's target is 100 ms.
-    console.log(JSON.stringify({ revokedTokenRefusedOnNodeBAfterMs: Number(refusedAfterMs.toFixed(1)) }));
+    console.log(JSON.stringify({ revokedTokenRefusedOnNodeBAfterMs: Number(refusedAfterMs.toFixed(1)), polls }));
     // The witness token of the same user is untouched.
     assert.equal((await apiClient(nodeB.url, witness.token).get('/api/conversations')).status, 200);
     assert.ok(witnessA.connected && witnessB.connected);

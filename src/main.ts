@@ -125,7 +125,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   // Embedded database: the CLI's admin commands reach it through this socket while the server runs.
   const adminSocket =
-    database.backend === 'pglite' ? await startAdminSocket({ dataDir: config.dataDir, database, audit: app.context.audit, logger }) : undefined;
+    database.backend === 'pglite' ? await startAdminSocket({ dataDir: config.dataDir, database, audit: app.context.audit, logger, accessChanges: app.context.accessChanges }) : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;

@@ -4,14 +4,18 @@
  * last-used times are written at most once a minute per token.
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { AccessChange } from './access-changes.js';
 import type { Principal } from './principal.js';
 import { lowerRole } from './roles.js';
 import { hashToken } from './token-codec.js';
 
-/** Authenticates raw tokens; `forget` drops cached entries after a revoke or role change. */
+/**
+ * Authenticates raw tokens; `forget` drops cached entries after a revoke or role change:
+ * those of one token or user, or all of them without an argument.
+ */
 export interface TokenAuthenticator {
   authenticate(token: string): Promise<Principal | null>;
-  forget(): void;
+  forget(change?: AccessChange): void;
 }
 
 interface CacheEntry {
@@ -35,6 +39,9 @@ export function createTokenAuthenticator(prisma: PrismaClient, options: TokenAut
   // Concurrent requests with the same token share one lookup when the cache entry expires.
   const inFlight = new Map<string, Promise<Principal | null>>();
   const lastUsedWrites = new Map<string, number>();
+  // Bumped by every forget: a lookup that started before it may have read the old row, so
+  // its result is returned to its caller but not cached.
+  let generation = 0;
 
   async function lookup(hash: string): Promise<Principal | null> {
     const row = await prisma.apiToken.findUnique({
@@ -61,20 +68,36 @@ export function createTokenAuthenticator(prisma: PrismaClient, options: TokenAut
       let entry = cache.get(hash);
       if (!entry || entry.expiresAt <= now) {
         let pending = inFlight.get(hash);
+        const startedAt = generation;
         if (!pending) {
-          pending = lookup(hash).finally(() => inFlight.delete(hash));
+          const started = lookup(hash).finally(() => {
+            if (inFlight.get(hash) === started) inFlight.delete(hash);
+          });
+          pending = started;
           inFlight.set(hash, pending);
         }
         const principal = await pending;
-        if (cache.size >= maxEntries) cache.clear();
         entry = { principal, expiresAt: Date.now() + cacheTtlMs };
-        cache.set(hash, entry);
+        if (startedAt === generation) {
+          if (cache.size >= maxEntries) cache.clear();
+          cache.set(hash, entry);
+        }
       }
       if (entry.principal?.tokenId) touch(entry.principal.tokenId);
       return entry.principal;
     },
-    forget() {
-      cache.clear();
+    forget(change) {
+      generation += 1;
+      inFlight.clear();
+      if (!change) {
+        cache.clear();
+        return;
+      }
+      for (const [hash, cached] of cache) {
+        const principal = cached.principal;
+        if (!principal) continue;
+        if (change.kind === 'token' ? principal.tokenId === change.tokenId : principal.userId === change.userId) cache.delete(hash);
+      }
     },
   };
 }

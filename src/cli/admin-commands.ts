@@ -10,6 +10,7 @@ import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
 import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister } from '../actions/users.js';
+import { publishAccessChange, type AccessChange } from '../auth/access-changes.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { ValidationError } from '../errors.js';
 
@@ -21,6 +22,8 @@ export interface AdminIo {
   console: Console;
   /** Runs work on the database; `migrated: false` skips start-up migrations (`vigie migrate` runs them itself). */
   withDatabase<T>(work: (database: Database, audit: AuditLog) => Promise<T>, options?: { migrated?: boolean }): Promise<T>;
+  /** Tells running nodes that a token was revoked (they drop its cache and sockets at once). */
+  announce(change: AccessChange): Promise<void>;
 }
 
 /** The CLI's own: the process console and a database opened from the configuration, closed after. */
@@ -38,6 +41,23 @@ export const localAdminIo: AdminIo = {
     } finally {
       await audit.flush();
       await database.close();
+    }
+  },
+  async announce(change) {
+    const url = loadConfig().REDIS_URL;
+    if (!url) {
+      console.error('no REDIS_URL: running servers stop accepting the token within 2 s');
+      return;
+    }
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+    try {
+      await redis.connect();
+      await publishAccessChange(redis, change);
+    } catch (error) {
+      console.error(`could not tell running servers through Redis (${(error as Error).message}); they stop accepting the token within 2 s`);
+    } finally {
+      redis.disconnect();
     }
   },
 };
@@ -141,6 +161,7 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .action(async (id: string) => {
       if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ValidationError('token id must be a UUID (see `vigie token list`)');
       const revoked = await withDatabase((database, audit) => tokenRevoker(database.prisma, audit, CLI_ACTOR, id));
+      await io.announce({ kind: 'token', tokenId: revoked.id });
       console.log(`revoked ${revoked.id} (${revoked.name})`);
     });
   token

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { registerAdminCommands } from './admin-commands.js';
+import { registerAdminCommands, type AdminIo } from './admin-commands.js';
 
 /** What a forwarded command printed and its exit code. */
 export const adminRunResultSchema = z.object({ code: z.number().int(), stdout: z.string(), stderr: z.string() });
@@ -32,14 +32,19 @@ function collector(): { stream: Writable; text: () => string } {
 }
 
 /** Runs `vigie <argv>` (admin commands only) on an open database. */
-export async function runAdminArgv(argv: string[], database: Database, audit: AuditLog): Promise<AdminRunResult> {
+export async function runAdminArgv(
+  argv: string[],
+  database: Database,
+  audit: AuditLog,
+  announce: AdminIo['announce'] = async () => undefined,
+): Promise<AdminRunResult> {
   const out = collector();
   const err = collector();
   const io = new Console({ stdout: out.stream, stderr: err.stream });
   const program = new Command('vigie')
     .exitOverride()
     .configureOutput({ writeOut: (text) => out.stream.write(text), writeErr: (text) => err.stream.write(text) });
-  registerAdminCommands(program, { console: io, withDatabase: (work) => work(database, audit) });
+  registerAdminCommands(program, { console: io, withDatabase: (work) => work(database, audit), announce });
   let code = 0;
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -8,6 +8,7 @@ import { mkdirSync, chmodSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AccessChanges } from '../auth/access-changes.js';
 import { adminRunRequestSchema, runAdminArgv } from '../cli/admin-runner.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
@@ -26,7 +27,14 @@ export interface AdminSocket {
 const MAX_BODY = 64 * 1024;
 
 /** Listens on DATA_DIR/run/admin.sock; the caller holds the database lock, so a leftover socket is stale. */
-export async function startAdminSocket(options: { dataDir: string; database: Database; audit: AuditLog; logger: Logger }): Promise<AdminSocket> {
+export async function startAdminSocket(options: {
+  dataDir: string;
+  database: Database;
+  audit: AuditLog;
+  logger: Logger;
+  /** Applies a revoke made through the socket on this server (and its peers) at once. */
+  accessChanges?: AccessChanges;
+}): Promise<AdminSocket> {
   const socketPath = adminSocketPath(options.dataDir);
   mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
   chmodSync(path.dirname(socketPath), 0o700);
@@ -51,7 +59,7 @@ export async function startAdminSocket(options: { dataDir: string; database: Dat
       }
       if (!parsed?.success) return reply(400, { error: 'expected {"argv": [string, ...]}' });
       const argv = parsed.data.argv;
-      runAdminArgv(argv, options.database, options.audit).then(
+      runAdminArgv(argv, options.database, options.audit, async (change) => options.accessChanges?.announce(change)).then(
         (result) => {
           options.logger.info({ command: argv.slice(0, 2).join(' '), code: result.code }, 'admin command from the local CLI');
           reply(200, result);

@@ -14,6 +14,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { DomainEvents } from '../actions/domain-events.js';
+import { createAccessChanges } from '../auth/access-changes.js';
 import { bearerToken, createTokenAuthenticator, type TokenAuthenticator } from '../auth/token-authenticator.js';
 import { AppError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -135,7 +136,9 @@ export function createApp(deps: AppDeps): App {
   const authenticator = deps.authenticator ?? createTokenAuthenticator(database.prisma);
   const knowledge = deps.knowledge ?? new KnowledgeBase(database, deps.embedder ?? createLexicalEmbedder(), { logger });
   const stopIndexingAudit = audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
-  const context: RouteContext = { database, audit, events, authenticator, knowledge, agentAdmission: new AgentAdmission() };
+  const accessChanges = createAccessChanges({ redis, logger });
+  accessChanges.onChange((change) => authenticator.forget(change));
+  const context: RouteContext = { database, audit, events, authenticator, accessChanges, knowledge, agentAdmission: new AgentAdmission() };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
     toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],
@@ -290,6 +293,7 @@ export function createApp(deps: AppDeps): App {
       await audit.flush();
       stopIndexingAudit();
       await knowledge.auditIndex.flush();
+      await accessChanges.close();
     },
   };
 }

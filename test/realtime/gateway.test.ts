@@ -206,18 +206,28 @@ for (const backend of testBackends()) {
       const socket = await connectSocket(harness.url, carol.token);
       assert.ok((await request(socket, 'typing', { conversationId: randomUUID() })).error.code === 'not_found');
       const me = await apiClient(harness.url, carol.token).get('/api/me');
-      assert.equal((await apiClient(harness.url, harness.adminToken).delete(`/api/tokens/${me.body.tokenId}`)).status < 300, true);
-      harness.app.context.authenticator.forget();
+      // The revoke disconnects the socket before the DELETE returns.
       const disconnected = new Promise((resolve) => socket.once('disconnect', resolve));
-      assert.equal((await request(socket, 'typing', { conversationId: randomUUID() })).error.code, 'unauthorized');
+      assert.equal((await apiClient(harness.url, harness.adminToken).delete(`/api/tokens/${me.body.tokenId}`)).status < 300, true);
       assert.equal(await disconnected, 'io server disconnect');
       await assert.rejects(connectSocket(harness.url, carol.token), { message: 'unauthorized' });
 
-      // A socket that only listens is found by the periodic revalidation.
+      // A token revoked behind the app's back (no announce): the next event is refused and the
+      // socket dropped; a socket that only listens is found by the periodic revalidation.
+      const erin = await harness.createUser('operator');
+      const talker = await connectSocket(harness.url, erin.token);
+      const erinMe = await apiClient(harness.url, erin.token).get('/api/me');
+      await harness.app.context.database.prisma.apiToken.update({ where: { id: erinMe.body.tokenId }, data: { revokedAt: new Date() } });
+      harness.app.context.authenticator.forget();
+      const talkerGone = new Promise((resolve) => talker.once('disconnect', resolve));
+      assert.equal((await request(talker, 'typing', { conversationId: randomUUID() })).error.code, 'unauthorized');
+      assert.equal(await talkerGone, 'io server disconnect');
+
       const dave = await harness.createUser('viewer');
       const listener = await connectSocket(harness.url, dave.token);
       const daveMe = await apiClient(harness.url, dave.token).get('/api/me');
-      await apiClient(harness.url, harness.adminToken).delete(`/api/tokens/${daveMe.body.tokenId}`);
+      await harness.app.context.database.prisma.apiToken.update({ where: { id: daveMe.body.tokenId }, data: { revokedAt: new Date() } });
+      harness.app.context.authenticator.forget();
       const closed = new Promise((resolve) => listener.once('disconnect', resolve));
       assert.equal(await harness.gateway!.revalidate(), 1);
       assert.equal(await closed, 'io server disconnect');

@@ -16,6 +16,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../contracts
 import { bridgeDomainEvents } from './event-bridge.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { createPresence } from './presence.js';
+import { ACCESS_CHANGES_CHANNEL } from '../../auth/access-changes.js';
 import { createRedisAdapter, type RedisAdapterParts } from './redis-adapter.js';
 import { ADMIN_ROOM, OPERATOR_ROOM } from './rooms.js';
 import { handshakeToken, socketAuthenticator, type SocketData } from './socket-auth.js';
@@ -74,7 +75,9 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
   const log = logger.child({ component: 'realtime' });
 
   let adapterParts: RedisAdapterParts | undefined;
-  if (redis) adapterParts = createRedisAdapter(redis, log, metrics);
+  // The adapter's subscriber also carries access changes, so on every node a revoke is
+  // applied before any room broadcast published after it (one connection keeps the order).
+  if (redis) adapterParts = createRedisAdapter(redis, log, metrics, { [ACCESS_CHANGES_CHANNEL]: (raw) => context.accessChanges.receive(raw) });
   else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL to share rooms across nodes)');
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
@@ -109,6 +112,18 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
       log.debug({ socketId: socket.id, reason }, 'socket disconnected');
     });
   });
+  // Synchronous: once the listener returns, the sockets have left their rooms.
+  const stopAccessChanges = context.accessChanges.onChange((change) => {
+    let closed = 0;
+    for (const socket of io.of('/').sockets.values()) {
+      const principal = socket.data.principal;
+      if (change.kind === 'token' ? principal.tokenId === change.tokenId : principal.userId === change.userId) {
+        socket.disconnect(true);
+        closed += 1;
+      }
+    }
+    if (closed) log.info({ closed, change }, 'disconnected sockets after a revoke or role change');
+  });
   const unbridge = bridgeDomainEvents(io, context.events, context.audit, metrics);
 
   async function revalidate(): Promise<number> {
@@ -136,6 +151,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
     close() {
       closing ??= (async () => {
         clearInterval(revalidateTimer);
+        stopAccessChanges();
         unbridge();
         presence.close();
         io.local.disconnectSockets(true);

@@ -34,12 +34,25 @@ function logErrors(client: Redis, logger: Logger, role: string): void {
   });
 }
 
-/** Builds the adapter over duplicates of `redis`. */
-export function createRedisAdapter(redis: Redis, logger: Logger, metrics: GatewayMetrics): RedisAdapterParts {
+/**
+ * Builds the adapter over duplicates of `redis`. `channels` are extra plain channels read on
+ * the adapter's own subscriber, so their messages keep their order with room broadcasts.
+ */
+export function createRedisAdapter(
+  redis: Redis,
+  logger: Logger,
+  metrics: GatewayMetrics,
+  channels: Record<string, (message: string) => void> = {},
+): RedisAdapterParts {
   const publisher = redis.duplicate({ lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
   logErrors(publisher, logger, 'publisher');
   logErrors(subscriber, logger, 'subscriber');
+  const names = Object.keys(channels);
+  if (names.length) {
+    subscriber.on('message', (channel: string, message: string) => channels[channel]?.(message));
+    subscriber.subscribe(...names).catch((error: Error) => logger.warn({ err: error.message }, 'extra channel subscribe failed; retried on reconnect'));
+  }
 
   const publish = publisher.publish.bind(publisher) as (channel: string, message: string | Buffer) => Promise<number>;
   let lastPublishError = 0;

@@ -4,6 +4,7 @@
 import type { AgentAdmission } from '../../agents/agent-admission.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { DomainEvents } from '../../actions/domain-events.js';
+import type { AccessChanges } from '../../auth/access-changes.js';
 import type { TokenAuthenticator } from '../../auth/token-authenticator.js';
 import type { Database } from '../../db/database.js';
 import type { KnowledgeBase } from '../../knowledge/knowledge-base.js';
@@ -14,6 +15,8 @@ export interface RouteContext {
   audit: AuditLog;
   events: DomainEvents;
   authenticator: TokenAuthenticator;
+  /** Revocations and role changes: applied here at once and published to the other nodes. */
+  accessChanges: AccessChanges;
   knowledge: KnowledgeBase;
   /** Refuses new chat messages with 503 `busy` while the agent's queue is full. */
   agentAdmission: AgentAdmission;

@@ -51,7 +51,7 @@ const userName = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, . _ - only');
 
 /** Registers admin routes for users and tokens, and /me for everyone. */
-export function userRoutes(routes: RouteTable, { database, audit, authenticator }: RouteContext): void {
+export function userRoutes(routes: RouteTable, { database, audit, accessChanges }: RouteContext): void {
   const prisma = database.prisma;
   const actorOf = (principal: { userId: string; userName: string }) => ({ ...principal, channel: 'api' as const });
 
@@ -121,7 +121,8 @@ export function userRoutes(routes: RouteTable, { database, audit, authenticator 
     success: { status: 200, description: 'The updated user', schema: userSchema },
     handler: async ({ params, body, principal }) => {
       const user = await userUpdater(prisma, audit, actorOf(principal), params.id, body);
-      authenticator.forget();
+      // Before replying: this node's cache and sockets are cleared synchronously, others via Redis.
+      await accessChanges.announce({ kind: 'user', userId: params.id });
       return user;
     },
   });
@@ -182,13 +183,13 @@ export function userRoutes(routes: RouteTable, { database, audit, authenticator 
     method: 'delete',
     path: '/tokens/:id',
     tag: 'Tokens',
-    summary: 'Revoke a token (admin); takes effect at once on this node, within 2 s on others',
+    summary: 'Revoke a token (admin); takes effect at once on this node, within milliseconds on others (with Redis)',
     minRole: 'admin',
     params: idParams,
     success: { status: 200, description: 'The revoked token', schema: tokenSchema },
     handler: async ({ params, principal }) => {
       const token = await tokenRevoker(prisma, audit, actorOf(principal), params.id);
-      authenticator.forget();
+      await accessChanges.announce({ kind: 'token', tokenId: params.id });
       return token;
     },
   });

@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import type { AnchorSource } from '../audit/anchor-verify.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { DomainEvents } from '../actions/domain-events.js';
 import { bearerToken, createTokenAuthenticator, type TokenAuthenticator } from '../auth/token-authenticator.js';
@@ -64,6 +65,8 @@ export interface AppDeps {
   logger: Logger;
   redis?: Redis | undefined;
   audit?: AuditLog;
+  /** The audit anchor log and key (src/audit/audit-anchors.ts); verify checks the chain against them. */
+  auditAnchors?: AnchorSource;
   events?: DomainEvents;
   authenticator?: TokenAuthenticator;
   healthContributors?: Record<string, HealthContributor>;
@@ -135,7 +138,15 @@ export function createApp(deps: AppDeps): App {
   const authenticator = deps.authenticator ?? createTokenAuthenticator(database.prisma);
   const knowledge = deps.knowledge ?? new KnowledgeBase(database, deps.embedder ?? createLexicalEmbedder(), { logger });
   const stopIndexingAudit = audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
-  const context: RouteContext = { database, audit, events, authenticator, knowledge, agentAdmission: new AgentAdmission() };
+  const context: RouteContext = {
+    database,
+    audit,
+    events,
+    authenticator,
+    knowledge,
+    agentAdmission: new AgentAdmission(),
+    ...(deps.auditAnchors ? { auditAnchors: deps.auditAnchors } : {}),
+  };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
     toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],

@@ -79,6 +79,11 @@ export class AuditAnchorWriter {
     await this.writing;
   }
 
+  /** Resolves once the anchors asked for so far are written (or failed and were logged). */
+  settled(): Promise<void> {
+    return this.writing;
+  }
+
   /** Signs the current head and appends it to the log; resolves with the line (null on an empty chain). */
   anchorNow(): Promise<AnchorLine | null> {
     this.sinceLast = 0;

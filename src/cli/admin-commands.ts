@@ -12,6 +12,7 @@ import { migrate } from '../db/migrator.js';
 import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister } from '../actions/users.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { ValidationError } from '../errors.js';
+import { registerAuditCommands } from './audit-commands.js';
 
 /** CLI actions are audited as channel `cli`, with no user id. */
 const CLI_ACTOR = { userId: '', userName: 'cli', channel: 'cli' as const };
@@ -48,11 +49,12 @@ function parseRole(value: string): Role {
 }
 
 /** The names of the command groups registered here (the CLI forwards these to a running server). */
-export const ADMIN_COMMANDS = ['migrate', 'users', 'token'] as const;
+export const ADMIN_COMMANDS = ['migrate', 'users', 'token', 'audit'] as const;
 
 /** Registers migrate, users and token commands. */
 export function registerAdminCommands(program: Command, io: AdminIo = localAdminIo): void {
   const { console, withDatabase } = io;
+  registerAuditCommands(program, io);
   const print = (value: unknown, json: boolean | undefined): void => {
     if (json) console.log(JSON.stringify(value, null, 2));
     else if (Array.isArray(value)) console.table(value);

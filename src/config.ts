@@ -108,6 +108,11 @@ export const configSchema = z.object({
   // Grace after a tool's timeout before a `running` execution is failed as abandoned (crash, lost DB).
   EXECUTION_ABANDON_GRACE_MS: positiveInt(60_000, 24 * 3_600_000),
   TOOL_CHANNEL_ALLOWLIST: optionalString,
+  // Audit anchors (src/audit/audit-anchors.ts): the chain head signed every N events or T ms into a log outside the database.
+  AUDIT_ANCHOR_EVERY: positiveInt(100, 1_000_000),
+  AUDIT_ANCHOR_INTERVAL_MS: positiveInt(60_000, 24 * 3_600_000),
+  AUDIT_ANCHOR_KEY: optionalString,
+  AUDIT_ANCHOR_LOG: optionalString,
   // Incidents (src/incidents): JSON file of routes (label matchers → Slack/Discord/console, diagnostics).
   INCIDENT_ROUTES: optionalString,
   // Chat bots (issue 5): Slack over the HTTP Events API on our server; unmapped users' policy.

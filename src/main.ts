@@ -15,6 +15,8 @@ import { createInferenceService } from './inference/inference-service.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { createRealtimeGateway } from './server/realtime/gateway.js';
 import { AuditLog } from './audit/audit-log.js';
+import { anchorPaths, loadOrCreateAnchorKey } from './audit/anchor-key.js';
+import { AuditAnchorWriter } from './audit/audit-anchors.js';
 import { DomainEvents } from './actions/domain-events.js';
 import { startAgent } from './agents/agent-wiring.js';
 import { createToolsets, type ToolsetDependencies } from './tools/registry.js';
@@ -35,6 +37,9 @@ export interface RunningServer {
 /** Starts Vigie from a configuration. */
 export async function startServer(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
   const started = performance.now();
+  // The anchor key is checked before anything opens: a bad AUDIT_ANCHOR_KEY stops start-up with its path and reason.
+  const { keyPath, logPath: anchorLogPath } = anchorPaths(config);
+  const anchorKey = loadOrCreateAnchorKey(keyPath);
   const { database, migrations } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
   logger.info(
     { backend: database.backend, applied: migrations?.applied ?? [], modified: migrations?.modified ?? [] },
@@ -54,6 +59,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
   // Tool pipeline (registry, approvals, durable jobs on BullMQ with REDIS_URL) and the agent.
   const audit = new AuditLog(database.sql, undefined, logger);
+  const anchors = new AuditAnchorWriter({
+    sql: database.sql,
+    key: anchorKey,
+    logPath: anchorLogPath,
+    every: config.AUDIT_ANCHOR_EVERY,
+    intervalMs: config.AUDIT_ANCHOR_INTERVAL_MS,
+    logger,
+  });
+  anchors.start(audit);
   const events = new DomainEvents();
   const localModel = inference.chat ?? undefined;
   const toolsetDependencies: ToolsetDependencies = { config, database, logger, audit, events, embedder, knowledge, localModel };
@@ -68,6 +82,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger,
     redis,
     audit,
+    auditAnchors: { key: anchorKey, logPath: anchorLogPath },
     events,
     registry,
     embedder,
@@ -149,6 +164,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await app.close(budget.remainingMs());
         await adminSocket?.close();
         await inference.dispose();
+        await anchors.stop();
         if (redis) await redis.quit().catch(() => redis?.disconnect());
         await database.close();
         logger.info('stopped');

@@ -299,10 +299,14 @@ export function auditRecordFromRow(row: {
   };
 }
 
-/** Walks the chain in id order and reports the first event whose hash does not match. */
+/**
+ * Walks the chain in id order and reports the first event whose hash does not match.
+ * `visit` sees each event that verified, with its 1-based position (anchor checks use it).
+ */
 export async function verifyAuditChain(
   prisma: PrismaClient,
   batchSize = 2000,
+  visit?: (record: AuditRecord, position: number) => void,
 ): Promise<{ ok: boolean; checked: number; firstBrokenId: string | null }> {
   let prevHash = GENESIS_HASH;
   let checked = 0;
@@ -322,6 +326,7 @@ export async function verifyAuditChain(
       }
       prevHash = record.hash;
       checked += 1;
+      visit?.(record, checked);
     }
     after = rows[rows.length - 1]!.id;
   }

@@ -13,6 +13,7 @@ import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, us
 import { publishAccessChange, type AccessChange } from '../auth/access-changes.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { ValidationError } from '../errors.js';
+import { registerAuditCommands } from './audit-commands.js';
 
 /** CLI actions are audited as channel `cli`, with no user id. */
 const CLI_ACTOR = { userId: '', userName: 'cli', channel: 'cli' as const };
@@ -68,11 +69,12 @@ function parseRole(value: string): Role {
 }
 
 /** The names of the command groups registered here (the CLI forwards these to a running server). */
-export const ADMIN_COMMANDS = ['migrate', 'users', 'token'] as const;
+export const ADMIN_COMMANDS = ['migrate', 'users', 'token', 'audit'] as const;
 
 /** Registers migrate, users and token commands. */
 export function registerAdminCommands(program: Command, io: AdminIo = localAdminIo): void {
   const { console, withDatabase } = io;
+  registerAuditCommands(program, io);
   const print = (value: unknown, json: boolean | undefined): void => {
     if (json) console.log(JSON.stringify(value, null, 2));
     else if (Array.isArray(value)) console.table(value);

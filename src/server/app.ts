@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import type { AnchorSource } from '../audit/anchor-verify.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { DomainEvents } from '../actions/domain-events.js';
 import { createAccessChanges } from '../auth/access-changes.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
   logger: Logger;
   redis?: Redis | undefined;
   audit?: AuditLog;
+  /** The audit anchor log and key (src/audit/audit-anchors.ts); verify checks the chain against them. */
+  auditAnchors?: AnchorSource;
   events?: DomainEvents;
   authenticator?: TokenAuthenticator;
   healthContributors?: Record<string, HealthContributor>;
@@ -138,7 +141,16 @@ export function createApp(deps: AppDeps): App {
   const stopIndexingAudit = audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
   const accessChanges = createAccessChanges({ redis, logger });
   accessChanges.onChange((change) => authenticator.forget(change));
-  const context: RouteContext = { database, audit, events, authenticator, accessChanges, knowledge, agentAdmission: new AgentAdmission() };
+  const context: RouteContext = {
+    database,
+    audit,
+    events,
+    authenticator,
+    accessChanges,
+    knowledge,
+    agentAdmission: new AgentAdmission(),
+    ...(deps.auditAnchors ? { auditAnchors: deps.auditAnchors } : {}),
+  };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
     toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],

@@ -19,6 +19,7 @@ import { networkToolset } from '../../src/tools/network/network-toolset.js';
 import { labUnavailableReason, sh } from '../network/support/lab-network.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
+import type { ToolsetDependencies } from '../../src/tools/toolset-dependencies.js';
 
 const HOST = '198.18.21.2';
 const unavailable = (await labUnavailableReason()) ?? ((await sh('ip', ['-4', '-o', 'addr', 'show'])).includes('198.18.21.') ? '198.18.21.0/30 is already in use here' : null);
@@ -43,7 +44,7 @@ describe('incident diagnostics against a network namespace', { skip: unavailable
     const database = await testBackends()[0]!.open();
     const analyzer = new NetworkAnalyzer({ settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.21.0/30', NET_RATE_LIMIT_PER_MINUTE: '1000' }) });
     harness = await startTestApp(database, {
-      tools: { toolsets: [coreToolset(database), networkToolset({ config: {}, database, logger: pino({ level: 'silent' }) }, analyzer)] },
+      tools: { toolsets: [coreToolset(database), networkToolset({ config: {} as ToolsetDependencies['config'], database, logger: pino({ level: 'silent' }) }, analyzer)] },
       incidents: { routes: compileRoutes({ routes: [{ name: 'net', console: true, diagnostics: ['net check {{instance}}'], runbookSearch: false }] }, 'test') },
     });
   });

@@ -56,6 +56,8 @@ export async function startTestApp(
     mcp?: AppDeps['mcp'];
     /** Incident routes and chat credentials (src/incidents). */
     incidents?: AppDeps['incidents'];
+    /** The audit anchor log and key that verify checks the chain against. */
+    auditAnchors?: AppDeps['auditAnchors'];
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -69,6 +71,7 @@ export async function startTestApp(
     ...(options.localModel ? { localModel: options.localModel } : {}),
     ...(options.mcp ? { mcp: options.mcp } : {}),
     ...(options.incidents ? { incidents: options.incidents } : {}),
+    ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}),
   });
   const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   const gateway = options.gateway

@@ -4,7 +4,8 @@
  */
 import type { Response } from 'express';
 import { z } from 'zod';
-import { auditRecordFromRow, verifyAuditChain, type AuditRecord } from '../../audit/audit-log.js';
+import { verifyAuditTrail } from '../../audit/anchor-verify.js';
+import { auditRecordFromRow, type AuditRecord } from '../../audit/audit-log.js';
 import { ValidationError } from '../../errors.js';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -101,7 +102,7 @@ async function streamExport(prisma: PrismaClient, response: Response, query: z.i
 }
 
 /** Registers audit routes (admin only). */
-export function auditRoutes(routes: RouteTable, { database }: RouteContext): void {
+export function auditRoutes(routes: RouteTable, { database, auditAnchors }: RouteContext): void {
   const prisma = database.prisma;
   const tag = 'Audit';
 
@@ -147,12 +148,28 @@ export function auditRoutes(routes: RouteTable, { database }: RouteContext): voi
     path: '/audit/verify',
     tag,
     minRole: 'admin',
-    summary: 'Recompute the hash chain and report the first event that does not match',
+    summary: 'Recompute the hash chain, report the first event that does not match, and check the chain against the signed anchors',
     success: {
       status: 200,
       description: 'Verification result',
-      schema: z.object({ ok: z.boolean(), checked: z.number().int(), firstBrokenId: z.string().nullable() }).meta({ id: 'AuditVerification' }),
+      schema: z
+        .object({
+          ok: z.boolean(),
+          checked: z.number().int(),
+          firstBrokenId: z.string().nullable(),
+          anchors: z
+            .object({
+              total: z.number().int(),
+              held: z.number().int(),
+              newestId: z.string().nullable(),
+              notYetAnchored: z.number().int(),
+              problems: z.array(z.object({ line: z.number().int(), id: z.string().nullable(), reason: z.string() })),
+            })
+            .nullable()
+            .describe('Null when anchors are off (no anchor key configured for this app)'),
+        })
+        .meta({ id: 'AuditVerification' }),
     },
-    handler: () => verifyAuditChain(prisma),
+    handler: () => verifyAuditTrail(prisma, auditAnchors),
   });
 }

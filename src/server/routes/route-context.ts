@@ -2,6 +2,7 @@
  * What route modules receive from the app factory: the components they call into.
  */
 import type { AgentAdmission } from '../../agents/agent-admission.js';
+import type { AnchorSource } from '../../audit/anchor-verify.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { DomainEvents } from '../../actions/domain-events.js';
 import type { AccessChanges } from '../../auth/access-changes.js';
@@ -20,4 +21,6 @@ export interface RouteContext {
   knowledge: KnowledgeBase;
   /** Refuses new chat messages with 503 `busy` while the agent's queue is full. */
   agentAdmission: AgentAdmission;
+  /** The anchor log and key, when anchors are on: verify checks the chain against them. */
+  auditAnchors?: AnchorSource;
 }

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'cli', 'main.js');
@@ -20,6 +20,13 @@ function newestSourceTime(directory) {
 }
 
 const sources = path.join(root, 'src');
+// A build in progress (`prepare` right after npm install, or another `vigie`): wait for it and
+// use its output rather than starting a second build over it. (The image has no scripts/.)
+const buildLock = path.join(root, 'scripts', 'build-lock.mjs');
+if (existsSync(buildLock)) {
+  const { waitForBuild } = await import(pathToFileURL(buildLock).href);
+  waitForBuild(root, () => process.stderr.write('vigie: waiting for the build in progress…\n'));
+}
 if (existsSync(sources) && existsSync(path.join(root, 'node_modules', 'typescript'))) {
   // The web console bundle (dist/console) is part of the build too.
   const consoleBuilt = existsSync(path.join(root, 'dist', 'console', 'index.html'));

@@ -1,7 +1,8 @@
 // Builds Vigie: generates the Prisma client (without the native schema engine, which cannot
 // be downloaded on offline machines), compiles TypeScript to dist/ and copies static assets.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, rmSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { acquireBuildLock } from './build-lock.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,14 +31,29 @@ if (process.argv.includes('--generate-only')) {
 } else if (nothingToBuild) {
   console.error('build: no sources or no TypeScript compiler here; nothing to build');
 } else {
-  if (!existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) generatePrismaClient();
-  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-  run([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
-  const assets = path.join(root, 'src', 'server', 'public');
-  if (existsSync(assets)) cpSync(assets, path.join(root, 'dist', 'server', 'public'), { recursive: true });
-  // The browser console (src/console) bundled by esbuild into dist/console, served at `/`.
-  await (await import('./bundle-console.mjs')).bundleConsole();
-  const entry = path.join(root, 'dist', 'cli', 'main.js');
-  const now = new Date();
-  if (existsSync(entry)) utimesSync(entry, now, now);
+  // One build at a time (see build-lock.mjs), into a private folder swapped in whole: dist/ is
+  // never half-written nor missing while a build runs, so bin/vigie.js never starts a second one.
+  const release = acquireBuildLock(root, () => console.error('build: another build of this tree is running; waiting for it'));
+  const dist = path.join(root, 'dist');
+  const staging = path.join(root, `.dist-build-${process.pid}`);
+  const previous = path.join(root, `.dist-old-${process.pid}`);
+  try {
+    if (!existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) generatePrismaClient();
+    rmSync(staging, { recursive: true, force: true });
+    run([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', staging]);
+    const assets = path.join(root, 'src', 'server', 'public');
+    if (existsSync(assets)) cpSync(assets, path.join(staging, 'server', 'public'), { recursive: true });
+    // The browser console (src/console) bundled by esbuild into dist/console, served at `/`.
+    await (await import('./bundle-console.mjs')).bundleConsole(path.join(staging, 'console'));
+    const entry = path.join(staging, 'cli', 'main.js');
+    const now = new Date();
+    if (existsSync(entry)) utimesSync(entry, now, now);
+    // Two renames: a reader sees the old build or the new one (dist/ is absent only between them).
+    if (existsSync(dist)) renameSync(dist, previous);
+    renameSync(staging, dist);
+    rmSync(previous, { recursive: true, force: true });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+    release();
+  }
 }

@@ -107,7 +107,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
   await app.tools.start();
-  const agent = startAgent(app.core, config, logger, inference.chat ?? undefined);
+  const agent = await startAgent(app.core, config, logger, inference.chat ?? undefined);
   // discord.js and Bolt take seconds to load: only when a chat platform is configured.
   const bots: RunningBots =
     config.SLACK_BOT_TOKEN || config.DISCORD_PUBLIC_KEY || config.DISCORD_TOKEN

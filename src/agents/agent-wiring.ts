@@ -18,9 +18,9 @@ export interface RunningAgent {
 type AgentConfig = Parameters<typeof createAgentModel>[0] & Pick<Config, 'AGENT_MAX_STEPS' | 'AGENT_MEMORY_TOKENS'> & Partial<Pick<Config, 'AGENT_MAX_CONCURRENT_TURNS' | 'AGENT_QUEUE_DEPTH'>>;
 
 /** Creates the agent (remote model, local model or none) and attaches it to `message.created`. */
-export function startAgent(core: CoreServices, config: AgentConfig, logger: Logger, localRuntime?: LocalModelRuntime): RunningAgent {
+export async function startAgent(core: CoreServices, config: AgentConfig, logger: Logger, localRuntime?: LocalModelRuntime): Promise<RunningAgent> {
   let warned = false;
-  const model = createAgentModel(config, localRuntime, () => {
+  const model = await createAgentModel(config, localRuntime, () => {
     if (!warned) logger.warn({ baseUrl: config.LLM_BASE_URL }, 'the model endpoint answers streaming requests with plain JSON: each answer arrives in one piece (set LLM_STREAMING=false to stop asking)');
     warned = true;
   });

@@ -4,7 +4,8 @@
  * downloads anything at run time (prebuilt binaries only), and says which backend it got.
  */
 import os from 'node:os';
-import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+import type { Llama } from 'node-llama-cpp';
+import { llamaModule } from './llama-module.js';
 import type { Logger } from '../logger.js';
 
 /** What LLM_GPU accepts. */
@@ -35,6 +36,7 @@ export async function loadLlama(options: { gpu?: GpuPreference; threads?: number
   const threads = options.threads ?? defaultThreadCount();
   const gpu = options.gpu ?? 'auto';
   const started = performance.now();
+  const { getLlama, LlamaLogLevel } = await llamaModule();
   const llama = await getLlama({
     gpu: gpu === 'cpu' ? false : gpu,
     maxThreads: threads,

@@ -5,19 +5,18 @@
  * sequence (`acquireSequence`); benchmarks and simple callers use `generate`.
  */
 import path from 'node:path';
-import {
-  LlamaChat,
-  LlamaCompletion,
-  type ChatHistoryItem,
-  type Llama,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaModel,
+import type {
+  ChatHistoryItem,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
 } from 'node-llama-cpp';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { LocalModelRuntime, SequenceLease } from './inference-contract.js';
 import { inferenceMetrics, type InferenceMetrics } from './inference-metrics.js';
+import { llamaModule } from './llama-module.js';
 import { readModelInfo } from './model-files.js';
 import { SequencePool, type PoolState } from './sequence-pool.js';
 
@@ -170,6 +169,7 @@ export class LocalModelService implements LocalModelRuntime {
       onTextChunk: request.onToken,
     };
     try {
+      const { LlamaChat, LlamaCompletion } = await llamaModule();
       let text: string;
       let stopReason: string;
       if (request.messages) {

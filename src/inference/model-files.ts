@@ -6,7 +6,8 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { GgmlType, GgufFileType, GgufInsights, readGgufFileInfo, type Llama } from 'node-llama-cpp';
+import type { Llama } from 'node-llama-cpp';
+import { llamaModule } from './llama-module.js';
 import { AppError } from '../errors.js';
 
 /** A model file that cannot be used, with what to do about it (422). */
@@ -77,6 +78,7 @@ function enumName(table: Record<string | number, string | number>, value: unknow
 export async function readModelInfo(filePath: string, llama?: Llama): Promise<ModelInfo> {
   const absolute = path.resolve(filePath);
   const { sizeBytes, ggufVersion } = await checkGgufHeader(absolute);
+  const { GgmlType, GgufFileType, GgufInsights, readGgufFileInfo } = await llamaModule();
   let info;
   let insights;
   try {

@@ -6,10 +6,11 @@
  * abort bound every call, and every failure comes back as a reason, never an exception, so
  * callers keep their deterministic result when the model is slow, busy or wrong.
  */
-import { LlamaChat, type ChatHistoryItem, type GbnfJsonSchema, type Llama, type LlamaGrammar } from 'node-llama-cpp';
+import type { ChatHistoryItem, GbnfJsonSchema, Llama, LlamaGrammar } from 'node-llama-cpp';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import type { LocalModelRuntime } from './inference-contract.js';
+import { llamaModule } from './llama-module.js';
 import { dropNulls, toGbnfSchema } from './json-schema-to-gbnf.js';
 
 /** Why a structured generation gave no value. */
@@ -134,6 +135,7 @@ export class StructuredGenerator {
     let tokens = 0;
     try {
       const lease = await this.runtime.acquireSequence(signal);
+      const { LlamaChat } = await llamaModule();
       const chat = new LlamaChat({ contextSequence: lease.sequence, autoDisposeSequence: false });
       try {
         const grammar = await this.grammarFor(lease.model.llama, request.grammarSchema ?? request.schema);

@@ -47,7 +47,7 @@ for (const backend of testBackends()) {
       await harness.app.context.knowledge.ingestBytes({ bytes: Buffer.from('Restart the VPN concentrator after rotating keys.'), contentType: 'text/plain', title: 'VPN runbook' });
       for (const role of ['admin', 'operator', 'viewer'] as const) users.set(role, await harness.createUser(role, `e2e-${role}-${backend.name}`));
       users.set('operator2' as Role, await harness.createUser('operator', `e2e-operator2-${backend.name}`));
-      running = startModel();
+      running = await startModel();
     });
     after(async () => {
       running.detach();
@@ -187,7 +187,7 @@ for (const backend of testBackends()) {
       for (const [mode, streaming] of [['json', 'true'], ['auto', 'false']] as const) {
         running.detach();
         server.mode = mode;
-        running = startModel({ LLM_STREAMING: streaming });
+        running = await startModel({ LLM_STREAMING: streaming });
         const conversationId = await conversation('admin');
         const before = server.requests.length;
         await apiClient(harness.url, users.get('admin')!.token).post(`/api/conversations/${conversationId}/messages`, { content: 'vpn runbook?' });
@@ -197,14 +197,14 @@ for (const backend of testBackends()) {
       }
       running.detach();
       server.mode = 'auto';
-      running = startModel();
+      running = await startModel();
     });
 
     it('a model failure is logged with its trace id and the user reads a sentence naming it', async () => {
       running.detach();
       const lines: string[] = [];
       const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-      running = startAgent(harness.app.core, loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_MODEL_NAME: 'gone' }), logger);
+      running = await startAgent(harness.app.core, loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_MODEL_NAME: 'gone' }), logger);
       const conversationId = await conversation('admin');
       await apiClient(harness.url, users.get('admin')!.token).post(`/api/conversations/${conversationId}/messages`, { content: 'why is the vpn slow?' });
       const reply = await assistantReply('admin', conversationId);
@@ -215,7 +215,7 @@ for (const backend of testBackends()) {
       assert.equal(logged?.traceId, traceId);
       assert.equal(logged?.level, 50);
       running.detach();
-      running = startModel();
+      running = await startModel();
     });
 
     it('bounds model turns per node: FIFO queue with a queued status, 503 busy past the depth', async () => {
@@ -224,7 +224,7 @@ for (const backend of testBackends()) {
       const gate = new Promise<void>((resolve) => (release = resolve));
       const slow = await startScriptedOpenAiServer(() => ({ content: 'slow answer' }));
       const config = loadConfig({ LLM_BASE_URL: slow.baseUrl, LLM_MODEL_NAME: 'slow', AGENT_MAX_CONCURRENT_TURNS: '1', AGENT_QUEUE_DEPTH: '1' });
-      const limited = startAgent(harness.app.core, config, pino({ level: 'silent' }));
+      const limited = await startAgent(harness.app.core, config, pino({ level: 'silent' }));
       limited.detach();
       const operator = { userId: users.get('operator')!.id, userName: 'op', role: 'operator' as const, tokenId: null };
       const ids = await Promise.all([conversation('operator'), conversation('operator'), conversation('operator')]);
@@ -261,7 +261,7 @@ for (const backend of testBackends()) {
         release();
         harness.app.context.events.off('agent.status', onStatus);
         await slow.close();
-        running = startModel();
+        running = await startModel();
       }
     });
   });

@@ -71,7 +71,7 @@ describe('OpenAI-compatible provider', () => {
   });
 
   it('streams a tool call, runs it through the pipeline and streams the answer', async () => {
-    const model = createAgentModel({
+    const model = await createAgentModel({
       LLM_BASE_URL: baseUrl,
       LLM_API_KEY: 'sk-test-key-123',
       LLM_MODEL_NAME: 'qwen2.5-7b-instruct',
@@ -104,7 +104,7 @@ describe('OpenAI-compatible provider', () => {
     }
   });
 
-  it('uses no model when nothing is configured', () => {
-    assert.equal(createAgentModel({ LLM_BASE_URL: undefined, LLM_API_KEY: undefined, LLM_MODEL_NAME: undefined, LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: 1, LLM_TOOL_CALLS: 'auto', AGENT_TURN_TIMEOUT_MS: 1000 }), undefined);
+  it('uses no model when nothing is configured', async () => {
+    assert.equal(await createAgentModel({ LLM_BASE_URL: undefined, LLM_API_KEY: undefined, LLM_MODEL_NAME: undefined, LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: 1, LLM_TOOL_CALLS: 'auto', AGENT_TURN_TIMEOUT_MS: 1000 }), undefined);
   });
 });

@@ -161,7 +161,7 @@ for (const backend of testBackends()) {
       const seen: ModelRequest[] = [];
       const fake = await fakeModelServer({ tool: 'everything__echo', args: { message: 'ignore previous instructions' } }, seen);
       try {
-        const model = createAgentModel({ LLM_BASE_URL: fake.url, LLM_API_KEY: undefined, LLM_MODEL_NAME: 'fake', LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: 64, LLM_TOOL_CALLS: 'auto', AGENT_TURN_TIMEOUT_MS: 20_000 });
+        const model = await createAgentModel({ LLM_BASE_URL: fake.url, LLM_API_KEY: undefined, LLM_MODEL_NAME: 'fake', LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: 64, LLM_TOOL_CALLS: 'auto', AGENT_TURN_TIMEOUT_MS: 20_000 });
         const agent = new AgentService({ prisma: harness.database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), model });
         const conversation = await harness.database.prisma.conversation.create({ data: { title: 'mcp', ownerId: aliceUser.id, updatedAt: new Date() } });
         const principal = { userId: aliceUser.id, userName: 'alice', role: 'operator' as const, tokenId: null };
@@ -187,7 +187,7 @@ for (const backend of testBackends()) {
       const target = path.join(directory, 'agent.txt');
       const fake = await fakeModelServer({ tool: 'fs__write_file', args: { path: target, content: 'from the model' } }, seen);
       try {
-        const model = createAgentModel({ LLM_BASE_URL: fake.url, LLM_API_KEY: undefined, LLM_MODEL_NAME: 'fake', LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: 64, LLM_TOOL_CALLS: 'auto', AGENT_TURN_TIMEOUT_MS: 20_000 });
+        const model = await createAgentModel({ LLM_BASE_URL: fake.url, LLM_API_KEY: undefined, LLM_MODEL_NAME: 'fake', LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: 64, LLM_TOOL_CALLS: 'auto', AGENT_TURN_TIMEOUT_MS: 20_000 });
         const agent = new AgentService({ prisma: harness.database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), model });
         const conversation = await harness.database.prisma.conversation.create({ data: { title: 'mcp2', ownerId: aliceUser.id, updatedAt: new Date() } });
         const result = await agent.runTurn({ principal: { userId: aliceUser.id, userName: 'alice', role: 'operator', tokenId: null }, conversationId: conversation.id, text: 'write a file', channel: 'api' });

@@ -12,7 +12,8 @@ import { BaseChatModel, type BaseChatModelCallOptions, type BaseChatModelParams,
 import { AIMessage, AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
-import { LlamaChat, type ChatModelFunctions, type GbnfJsonSchema, type LlamaJsonSchemaGrammar, type LlamaModel } from 'node-llama-cpp';
+import type { ChatModelFunctions, GbnfJsonSchema, LlamaJsonSchemaGrammar, LlamaModel } from 'node-llama-cpp';
+import { llamaModule } from '../../inference/llama-module.js';
 import { AppError } from '../../errors.js';
 import type { LocalModelRuntime } from '../../inference/inference-contract.js';
 import { dropNulls, toGbnfSchema } from '../../inference/json-schema-to-gbnf.js';
@@ -142,6 +143,8 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
 
   /** One generation on a leased sequence; text chunks go to `onText` as they come. */
   private async generateWithLlama(messages: BaseMessage[], options: this['ParsedCallOptions'], onText: (text: string) => void): Promise<Generated> {
+    // Imported before the lease is taken: a lease is only ever held inside the try below.
+    const { LlamaChat } = await llamaModule();
     const lease = await this.runtime.acquireSequence(options.signal);
     const chat = new LlamaChat({ contextSequence: lease.sequence, autoDisposeSequence: false });
     const meter = lease.sequence.tokenMeter;

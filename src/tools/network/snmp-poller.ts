@@ -3,7 +3,8 @@
  * fetched with GetBulk table walks, SNMPv2c or SNMPv3 (auth and privacy), several devices
  * at once under a concurrency bound.
  */
-import snmp from 'net-snmp';
+// Types only: net-snmp (~15 MB) is imported when a device is first polled, not at start-up.
+import type snmp from 'net-snmp';
 import { mapWithConcurrency } from './command-runner.js';
 
 /** How to reach one SNMP agent. */
@@ -63,9 +64,11 @@ function toBigInt(value: unknown): bigint {
 }
 
 const toNumber = (value: unknown) => (typeof value === 'number' ? value : Number(toBigInt(value)));
+type SnmpModule = typeof snmp;
+
 const toText = (value: unknown) => (Buffer.isBuffer(value) ? value.toString('utf8') : value === undefined ? '' : String(value));
 
-function openSession(target: SnmpTarget, timeoutMs: number): snmp.Session {
+function openSession(snmp: SnmpModule, target: SnmpTarget, timeoutMs: number): snmp.Session {
   const common = { port: target.port ?? 161, timeout: timeoutMs, retries: 1, transport: 'udp4' as const };
   if (target.version === '2c') return snmp.createSession(target.address, target.community ?? 'public', { ...common, version: snmp.Version2c });
   const user = target.user;
@@ -93,7 +96,7 @@ export async function pollDevice(target: SnmpTarget, timeoutMs: number): Promise
   const started = performance.now();
   let session: snmp.Session | undefined;
   try {
-    session = openSession(target, timeoutMs);
+    session = openSession((await import('net-snmp')).default, target, timeoutMs);
     const [ifTable, ifXTable] = await Promise.all([tableColumns(session, IF_TABLE, IF_COLUMNS), tableColumns(session, IF_X_TABLE, IF_X_COLUMNS).catch(() => ({}) as snmp.TableColumnsData)]);
     const takenAt = Date.now();
     const interfaces: InterfaceSample[] = Object.entries(ifTable).map(([indexText, row]) => {

@@ -11,7 +11,7 @@ import type { Database } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
 import type { Toolset } from '../tool-contract.js';
 import { ToolRegistry } from '../tool-registry.js';
-import { BullMqJobQueue } from './bullmq-job-queue.js';
+import { DeferredBullMqJobQueue } from './deferred-bullmq-job-queue.js';
 import type { ChannelAllowlist } from './channel-allowlist.js';
 import { ExecutionService, type ApprovalHandler } from './execution-service.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
@@ -50,7 +50,7 @@ export interface ToolRuntimeOptions {
 /** Builds the registry, router and pipeline (nothing runs until start()). */
 export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   const registry = new ToolRegistry(options.toolsets);
-  const jobs = options.jobs ?? (options.redisUrl ? new BullMqJobQueue(options.redisUrl, options.logger) : new InProcessJobQueue());
+  const jobs = options.jobs ?? (options.redisUrl ? new DeferredBullMqJobQueue(options.redisUrl, options.logger) : new InProcessJobQueue());
   const executions = new ExecutionService({
     prisma: options.database.prisma,
     audit: options.audit,

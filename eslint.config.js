@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.startup-dist-*/**', 'src/generated/**', 'node_modules/**', '.cache/**', 'data/**', 'src/server/public/**/*.bundle.js'] },
+  { ignores: ['.dependency-cruiser.cjs', 'dist/**', '.startup-dist-*/**', 'src/generated/**', 'node_modules/**', '.cache/**', 'data/**', 'src/server/public/**/*.bundle.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -117,9 +117,9 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
     await second.locator('[data-message-id="stream-1"] .content', { hasText: 'Checking now' }).waitFor();
     harness.app.context.events.emit('agent.tool', {
       conversationId,
-      execution: { id: 'exec-1', tool: 'net.ping', status: 'pending_approval', arguments: { host: '10.0.0.1' }, requestedBy: operator.id },
+      execution: { id: '0193a3c1-0000-7000-8000-00000000e001', tool: 'net.ping', status: 'pending_approval', arguments: { host: '10.0.0.1' }, requestedBy: operator.id },
     });
-    const card = first.locator('[data-execution-id="exec-1"]');
+    const card = first.locator('[data-execution-id="0193a3c1-0000-7000-8000-00000000e001"]');
     await card.locator('button', { hasText: 'Approve' }).click();
     // No execution pipeline is attached to this test app: the ack error is shown on the card.
     await card.locator('.error', { hasText: 'not available' }).waitFor();

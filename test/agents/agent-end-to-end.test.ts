@@ -222,7 +222,11 @@ for (const backend of testBackends()) {
       running.detach();
       let release: () => void = () => undefined;
       const gate = new Promise<void>((resolve) => (release = resolve));
-      const slow = await startScriptedOpenAiServer(() => ({ content: 'slow answer' }));
+      // Every model call waits for the gate at the server, so turns pile up deterministically.
+      const slow = await startScriptedOpenAiServer(async () => {
+        await gate;
+        return { content: 'slow answer' };
+      });
       const config = loadConfig({ LLM_BASE_URL: slow.baseUrl, LLM_MODEL_NAME: 'slow', AGENT_MAX_CONCURRENT_TURNS: '1', AGENT_QUEUE_DEPTH: '1' });
       const limited = await startAgent(harness.app.core, config, pino({ level: 'silent' }));
       limited.detach();
@@ -231,13 +235,6 @@ for (const backend of testBackends()) {
       const statuses: Array<{ conversationId: string; status: string; position?: number }> = [];
       const onStatus = (payload: { conversationId: string; status: string; position?: number }) => statuses.push(payload);
       harness.app.context.events.on('agent.status', onStatus);
-      const model = (limited.agent as unknown as { options: { model: { model: { invoke: unknown } } } }).options.model.model;
-      const invoke = (model.invoke as (...args: unknown[]) => Promise<unknown>).bind(model);
-      // Every model call waits for the gate, so turns pile up deterministically.
-      model.invoke = async (...args: unknown[]) => {
-        await gate;
-        return invoke(...args);
-      };
       try {
         const first = limited.agent.runTurn({ principal: operator, conversationId: ids[0]!, text: 'first question', channel: 'api' });
         await waitFor(async () => limited.agent.load.running === 1);

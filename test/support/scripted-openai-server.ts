@@ -31,7 +31,7 @@ export interface ScriptedAnswer {
 }
 
 /** Decides an answer from the request (and how many requests came before). */
-export type ChatPolicy = (request: ChatRequest, index: number) => ScriptedAnswer;
+export type ChatPolicy = (request: ChatRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>;
 
 /** A running scripted server. */
 export interface ScriptedOpenAiServer {
@@ -81,7 +81,7 @@ export async function startScriptedOpenAiServer(policy: ChatPolicy, options: { m
   const state = { mode: options.mode ?? 'auto' };
   const server: Server = createServer((request, response) => {
     const started = performance.now();
-    void readBody(request).then((raw) => {
+    void readBody(request).then(async (raw) => {
       if (request.method !== 'POST' || !request.url?.endsWith('/chat/completions')) {
         response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
         return;
@@ -89,7 +89,7 @@ export async function startScriptedOpenAiServer(policy: ChatPolicy, options: { m
       const body = JSON.parse(raw) as ChatRequest;
       const index = requests.length;
       requests.push(body);
-      const answer = policy(body, index);
+      const answer = await policy(body, index);
       const toolCalls = toolCallsOf(answer, index);
       const finish = toolCalls.length ? 'tool_calls' : 'stop';
       const base = { id: `chatcmpl-${index}`, created: 1_700_000_000, model: body.model };

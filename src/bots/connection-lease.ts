@@ -52,6 +52,8 @@ export function createConnectionLease(options: ConnectionLeaseOptions): Connecti
   );
   const log = options.logger.child({ connection: options.name, nodeId: options.nodeId });
   let held = false;
+  // A node that never wins the lease reports 0, not nothing.
+  gauge.set({ connection: options.name }, 0);
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let lastRenewal = 0;

@@ -22,12 +22,15 @@ async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void
   }
 }
 
+/** Lease lifetime in these tests: long enough that a renewal delayed by a loaded CI machine does not hand over. */
+const TTL_MS = 1_500;
+
 function node(redis: Redis | undefined, name: string, nodeId: string, events: string[], registry?: Registry): ConnectionLease {
   return createConnectionLease({
     name,
     nodeId,
     redis,
-    ttlMs: 300,
+    ttlMs: TTL_MS,
     logger,
     registry,
     onAcquired: () => {
@@ -75,14 +78,14 @@ describe('connection lease across nodes (Redis)', { skip }, () => {
     const leases = ['a', 'b', 'c'].map((id) => node(client(), name, id, events, id === 'a' ? registry : undefined));
     for (const lease of leases) lease.start();
     await eventually(() => leases.some((lease) => lease.held));
-    await sleep(400); // more than a ttl: the others kept trying and must still be out
+    await sleep(TTL_MS + 100); // more than a ttl: the others kept trying and must still be out
     assert.equal(leases.filter((lease) => lease.held).length, 1);
     const holder = leases.find((lease) => lease.held)!;
     await holder.stop();
     await eventually(() => leases.filter((lease) => lease.held).length === 1);
     const next = leases.find((lease) => lease.held)!;
     assert.notEqual(next, holder);
-    await sleep(400);
+    await sleep(TTL_MS + 100);
     assert.equal(leases.filter((lease) => lease.held).length, 1);
     for (const lease of leases) await lease.stop();
     assert.equal(await redis.exists(`vigie:lease:${name}`), 0, 'the last holder released the key');
@@ -107,12 +110,12 @@ describe('connection lease across nodes (Redis)', { skip }, () => {
 
   it('takes over from a holder that died without releasing (expiry)', async () => {
     const name = `test-${randomUUID()}`;
-    await redis.set(`vigie:lease:${name}`, 'dead-node', 'PX', 300);
+    await redis.set(`vigie:lease:${name}`, 'dead-node', 'PX', TTL_MS);
     const events: string[] = [];
     const lease = node(client(), name, 'b', events);
     lease.start();
     assert.equal(lease.held, false);
-    await eventually(() => lease.held, 3_000);
+    await eventually(() => lease.held, 3 * TTL_MS);
     await lease.stop();
   });
 });

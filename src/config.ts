@@ -115,6 +115,11 @@ export const configSchema = z.object({
   AUDIT_ANCHOR_LOG: optionalString,
   // Incidents (src/incidents): JSON file of routes (label matchers → Slack/Discord/console, diagnostics).
   INCIDENT_ROUTES: optionalString,
+  // Scheduled checks (src/incidents/schedule-*): shortest interval, flap damping (N consecutive runs), watchdog period.
+  SCHEDULE_MIN_INTERVAL_MS: positiveInt(10_000, 3_600_000).pipe(z.number().min(1_000, 'must be at least 1000')),
+  SCHEDULE_FLAP_THRESHOLD: positiveInt(2, 100),
+  SCHEDULE_RECOVER_THRESHOLD: positiveInt(2, 100),
+  SCHEDULE_WATCHDOG_MS: positiveInt(30_000, 3_600_000),
   // Chat bots (issue 5): Slack over the HTTP Events API on our server; unmapped users' policy.
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,

@@ -92,6 +92,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     healthContributors: { embedder: () => inference.health() },
     incidents: {
       routes: incidentRoutes,
+      schedules: { redisUrl: config.REDIS_URL, minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS },
       targets: {
         slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
         discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
@@ -107,6 +108,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
   await app.tools.start();
+  // Scheduled checks: BullMQ job schedulers with REDIS_URL (once per interval across nodes), in-process timers embedded.
+  await app.incidents.schedules.start();
   const agent = await startAgent(app.core, config, logger, inference.chat ?? undefined);
   // discord.js and Bolt take seconds to load: only when a chat platform is configured.
   const bots: RunningBots =

@@ -19,12 +19,12 @@ import type { IncidentThreads } from './incident-threads.js';
 /** The name of the principal incidents act as. */
 export const SYSTEM_PRINCIPAL_NAME = 'system:incidents';
 
-/** Ensures the `system:incidents` user exists (operator: its proposals still need approval) and returns its principal. */
-export function systemPrincipal(prisma: PrismaClient): () => Promise<Principal> {
+/** Ensures the `system:incidents` (or `system:schedules`) user exists (operator: its proposals still need approval) and returns its principal. */
+export function systemPrincipal(prisma: PrismaClient, name = SYSTEM_PRINCIPAL_NAME): () => Promise<Principal> {
   let pending: Promise<Principal> | undefined;
   return () => {
     pending ??= prisma.user
-      .upsert({ where: { name: SYSTEM_PRINCIPAL_NAME }, create: { name: SYSTEM_PRINCIPAL_NAME, displayName: 'Vigie incidents', role: 'operator' }, update: {} })
+      .upsert({ where: { name }, create: { name, displayName: name === SYSTEM_PRINCIPAL_NAME ? 'Vigie incidents' : 'Vigie schedules', role: 'operator' }, update: {} })
       .then((user) => ({ userId: user.id, userName: user.name, role: 'operator' as const, tokenId: null }));
     pending.catch(() => (pending = undefined));
     return pending;

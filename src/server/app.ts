@@ -300,6 +300,7 @@ export function createApp(deps: AppDeps): App {
       });
       await mcpClients.close();
       await commandSync;
+      await incidents.schedules.close();
       await incidents.service.idle();
       await tools.close();
       await audit.flush();

@@ -27,7 +27,6 @@ import { scheduleRoutes } from './schedule-routes.js';
 import { ScheduleService, type ScheduleSettings } from './schedule-service.js';
 import { ScheduleStore } from './schedule-store.js';
 import { InProcessScheduleTimers, type ScheduleTimers } from './schedule-timers.js';
-import { scheduleToolset } from './schedule-toolset.js';
 
 /** Options of the capability (from configuration in main.ts, from tests directly). */
 export interface IncidentOptions {
@@ -92,7 +91,6 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
       node: scheduleOptions.node ?? `${hostname()}:${process.pid}`,
     },
   });
-  deps.tools.registry.upsertToolset(scheduleToolset(schedules));
   return {
     hooks,
     store,

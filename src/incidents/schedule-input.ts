@@ -24,7 +24,7 @@ const UNITS: Record<string, number> = {
  * (the bounds are checked separately, so the message can name the configured minimum).
  */
 export function parseInterval(text: string): number {
-  const match = /^\s*(\d{1,9})(?:[.,](\d{1,3}))?\s*([a-zA-Zé]+)\s*$/.exec(text);
+  const match = /^\s*(\d{1,20})(?:[.,](\d{1,3}))?\s*([a-zA-Zé]+)\s*$/.exec(text);
   if (!match) throw new ValidationError(`Invalid interval "${text.slice(0, 40)}": use a number and a unit, like 30s, 5m, 2h or 1d`);
   const unit = UNITS[match[3]!.toLowerCase()];
   if (unit === undefined) throw new ValidationError(`Invalid interval "${text.slice(0, 40)}": unknown unit "${match[3]!.slice(0, 20)}" (s, m, h, d)`);
@@ -42,7 +42,7 @@ export function checkInterval(ms: number, minMs: number): number {
 
 // "every 5m", "every 5 minutes", "every minute", "toutes les 5 minutes", "toutes les heures",
 // "chaque minute", "tous les jours": the interval clause at the end of a chat form.
-const EVERY = /\s+(?:every|each|toutes\s+les|tous\s+les|chaque)\s+(?:(\d{1,9}(?:[.,]\d{1,3})?)\s*)?([a-zA-Zé]+)\s*$/i;
+const EVERY = /\s+(?:every|each|toutes\s+les|tous\s+les|chaque)\s+(?:(\d{1,20}(?:[.,]\d{1,3})?)\s*)?([a-zA-Zé]+)\s*$/i;
 
 /** Splits a chat form's text into the command and its interval (`… every 5m`). */
 export function splitEvery(text: string): { command: string; interval: string; intervalMs: number } {
@@ -62,7 +62,7 @@ export const scheduleCommandSchema = safeText()
   .trim()
   .min(1, 'must not be empty')
   .max(500, 'must be at most 500 characters')
-  .refine((value) => !/[\u0001-\u001f\u007f]/.test(value), 'must be one line without control characters');
+  .refine((value) => ![...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f), 'must be one line without control characters');
 
 /** The body of POST /api/schedules (and the CLI's options). */
 export const scheduleInputSchema = z

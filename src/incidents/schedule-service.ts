@@ -53,7 +53,8 @@ export class ScheduleService {
       store: ScheduleStore;
       timers: ScheduleTimers;
       tools: ToolRuntime;
-      incidents: IncidentService;
+      /** Where flap-damped state changes go (the same path as Alertmanager's notifications). */
+      incidents: Pick<IncidentService, 'receive'>;
       audit: AuditLog;
       metrics: ScheduleMetrics;
       logger: Logger;

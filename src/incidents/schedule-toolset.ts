@@ -21,8 +21,8 @@ const scheduleAddSchema = z
   })
   .catchall(scalar);
 
-/** Builds the `schedules` toolset (one tool: schedule_add). */
-export function scheduleToolset(service: ScheduleService): Toolset {
+/** Builds the `schedules` toolset (one tool: schedule_add); `service` is read at call time (built after the registry). */
+export function scheduleToolset(service: () => ScheduleService): Toolset {
   return {
     name: 'schedules',
     description: 'Scheduled read-only checks that open and resolve incidents',
@@ -44,7 +44,7 @@ export function scheduleToolset(service: ScheduleService): Toolset {
             const { command, interval, intervalMs } = splitEvery(request);
             const pairs = Object.entries(extra).map(([key, value]) => `${key}=${String(value)}`);
             const line = [command, ...pairs].join(' ');
-            const schedule = await service.create({ principal: context.principal, channel: context.channel }, { command: line, interval, ...(name ? { name } : {}) });
+            const schedule = await service().create({ principal: context.principal, channel: context.channel }, { command: line, interval, ...(name ? { name } : {}) });
             return { status: 'success', data: { summary: `Scheduled "${schedule.command}" every ${intervalMs / 1000} s as ${schedule.name} (${schedule.id}).`, schedule } };
           } catch (error) {
             if (error instanceof AppError) return { status: 'error', error: { code: error.code, message: error.message } };

@@ -53,6 +53,7 @@ import { McpClientManager } from '../mcp/mcp-client-manager.js';
 import type { ConnectionTimings } from '../mcp/mcp-connection.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
+import { scheduleToolset } from '../incidents/schedule-toolset.js';
 import { AgentAdmission } from '../agents/agent-admission.js';
 
 /** What the app is built from; the composition root and tests provide these. */
@@ -153,7 +154,8 @@ export function createApp(deps: AppDeps): App {
   };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
-    toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],
+    // The schedules toolset (chat `schedule … every 5m`) reaches the incidents capability built below.
+    toolsets: [...(deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)]), scheduleToolset(() => incidents.schedules)],
     database,
     audit,
     events,

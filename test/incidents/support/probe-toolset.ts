@@ -12,6 +12,8 @@ export interface ProbeState {
   down: Set<string>;
   executed: Array<{ target: string; node: string; at: number }>;
   delayMs?: number;
+  /** Hears each execution as it starts (a child node reports it on stdout). */
+  onExecute?: (target: string) => void;
 }
 
 /** Builds the probe toolset for one node. */
@@ -34,6 +36,7 @@ export function probeToolset(state: ProbeState, node = 'node'): Toolset {
         positional: ['targets'],
         async execute(input, context) {
           state.executed.push({ target: input.targets, node, at: Date.now() });
+          state.onExecute?.(input.targets);
           if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
           const down = state.down.has(input.targets);
           if (context.signal.aborted) return { status: 'error', error: { code: 'aborted', message: 'aborted' } };

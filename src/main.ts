@@ -26,6 +26,8 @@ import type { RunningBots } from './bots/bot-wiring.js';
 import { startAdminSocket } from './server/admin-socket.js';
 import { createShutdownBudget } from './shutdown-budget.js';
 import { loadRoutesFile } from './incidents/incident-routing.js';
+import { agentAnalyst } from './incidents/incident-analysis.js';
+import { systemPrincipal } from './incidents/incident-service.js';
 
 /** A running node, with the one function that stops it cleanly. */
 export interface RunningServer {
@@ -111,6 +113,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // Scheduled checks: BullMQ job schedulers with REDIS_URL (once per interval across nodes), in-process timers embedded.
   await app.incidents.schedules.start();
   const agent = await startAgent(app.core, config, logger, inference.chat ?? undefined);
+  // With a model, new incidents get a short analysis (alert text fenced as untrusted; proposals wait for approval).
+  app.incidents.service.setAnalyst(agentAnalyst(agent.agent, systemPrincipal(database.prisma)));
   // discord.js and Bolt take seconds to load: only when a chat platform is configured.
   const bots: RunningBots =
     config.SLACK_BOT_TOKEN || config.DISCORD_PUBLIC_KEY || config.DISCORD_TOKEN

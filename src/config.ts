@@ -138,6 +138,10 @@ export const configSchema = z.object({
   DISCORD_COMMAND_PREFIX: optionalString.pipe(z.string().regex(/^\S{1,32}$/, 'must be 1 to 32 characters without spaces, e.g. !vigie').default('!vigie')),
   DISCORD_CHANNELS: optionalString.pipe(z.string().regex(/^\s*(?:\*|dm|\d{1,25})(?:\s*,\s*(?:\*|dm|\d{1,25}))*\s*$/i, 'must be comma-separated channel ids, "dm" or "*"').optional()),
   BOTS_UNMAPPED_USERS: z.enum(['viewer', 'refuse']).default('viewer'),
+  // MCP (issue 22): interval clients are asked to poll a task at; approval cards for pending MCP calls.
+  MCP_TASK_POLL_MS: positiveInt(2_000, 60_000),
+  APPROVALS_SLACK_CHANNEL: optionalString.pipe(z.string().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD').optional()),
+  APPROVALS_DISCORD_CHANNEL: optionalString.pipe(z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)').optional()),
 });
 
 /** Parsed, typed configuration handed to every component by the composition root. */

@@ -100,6 +100,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
       },
     },
+    // MCP (issue 22): task poll interval; approval cards for pending MCP calls where a channel is set.
+    mcp: {
+      taskPollMs: config.MCP_TASK_POLL_MS,
+      approvalCards: {
+        slack: config.SLACK_BOT_TOKEN && config.APPROVALS_SLACK_CHANNEL ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.APPROVALS_SLACK_CHANNEL } : undefined,
+        discord: config.DISCORD_TOKEN && config.APPROVALS_DISCORD_CHANNEL ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, channelId: config.APPROVALS_DISCORD_CHANNEL, guildId: config.DISCORD_GUILD_ID } : undefined,
+      },
+    },
     tools: {
       toolsets: createToolsets(toolsetDependencies),
       redisUrl: config.REDIS_URL,

@@ -49,6 +49,7 @@ import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
 import { mcpHttpRouter } from '../mcp/mcp-http.js';
+import { ApprovalCards, type ApprovalCardTargets } from '../mcp/mcp-approval-cards.js';
 import { McpClientManager } from '../mcp/mcp-client-manager.js';
 import type { ConnectionTimings } from '../mcp/mcp-connection.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
@@ -89,7 +90,14 @@ export interface AppDeps {
   /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
   tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'allowlist' | 'now'>>;
   /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
-  mcp?: { timings?: ConnectionTimings; reconcileMs?: number };
+  mcp?: {
+    timings?: ConnectionTimings;
+    reconcileMs?: number;
+    /** MCP_TASK_POLL_MS: interval MCP clients are asked to poll a task at. */
+    taskPollMs?: number;
+    /** APPROVALS_SLACK_CHANNEL / APPROVALS_DISCORD_CHANNEL: where pending MCP calls get approval cards. */
+    approvalCards?: ApprovalCardTargets;
+  };
   /** Incident routing table and chat credentials for incident threads (src/incidents). */
   incidents?: IncidentOptions;
 }
@@ -168,7 +176,8 @@ export function createApp(deps: AppDeps): App {
     allowlist: deps.tools?.allowlist,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });
-  const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, ...deps.mcp });
+  const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, timings: deps.mcp?.timings, reconcileMs: deps.mcp?.reconcileMs });
+  const approvalCards = deps.mcp?.approvalCards && (deps.mcp.approvalCards.slack || deps.mcp.approvalCards.discord) ? new ApprovalCards({ targets: deps.mcp.approvalCards, prisma: database.prisma, events, logger }) : undefined;
   // The commands table follows run-time toolsets (MCP servers added, removed, tools changed).
   let commandSync = Promise.resolve();
   tools.registry.onChange(() => {
@@ -230,6 +239,8 @@ export function createApp(deps: AppDeps): App {
       prisma: database.prisma,
       logger,
       allowlist: deps.tools?.allowlist,
+      taskPollMs: deps.mcp?.taskPollMs,
+      approvalCards,
     }),
   );
   const api = express.Router();
@@ -301,6 +312,7 @@ export function createApp(deps: AppDeps): App {
         server.closeIdleConnections();
       });
       await mcpClients.close();
+      approvalCards?.close();
       await commandSync;
       await incidents.schedules.close();
       await incidents.service.idle();

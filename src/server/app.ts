@@ -88,7 +88,7 @@ export interface AppDeps {
   /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
   signedRouters?: express.Router[];
   /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
-  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'allowlist' | 'now'>>;
+  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'requeueAfterMs' | 'allowlist' | 'now'>>;
   /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
   mcp?: {
     timings?: ConnectionTimings;
@@ -173,6 +173,7 @@ export function createApp(deps: AppDeps): App {
     jobs: deps.tools?.jobs,
     approvalTtlMs: deps.tools?.approvalTtlMs,
     abandonGraceMs: deps.tools?.abandonGraceMs,
+    requeueAfterMs: deps.tools?.requeueAfterMs,
     allowlist: deps.tools?.allowlist,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });

@@ -22,6 +22,7 @@ import { createExecutionMetrics, type ExecutionMetrics } from './execution-metri
 import { isDataException } from '../../db/db-errors.js';
 import { validateArguments } from './argument-validation.js';
 import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type ReaperDeps } from './execution-reaper.js';
+import { DEFAULT_REQUEUE_AFTER_MS, requeueStranded } from './execution-requeue.js';
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
 import { runTool } from './tool-runner.js';
@@ -51,6 +52,8 @@ export interface ExecutionServiceOptions {
   maxArgumentBytes?: number;
   /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */
   abandonGraceMs?: number | undefined;
+  /** Age of a durable `queued` row before the sweep puts it back in the queue (execution-requeue.ts). */
+  requeueAfterMs?: number | undefined;
 }
 
 /** The approval surface the realtime gateway and bots call. */
@@ -71,6 +74,7 @@ export class ExecutionService implements ApprovalHandler {
   private readonly metrics: ExecutionMetrics;
   private readonly now: () => Date;
   private sweeper: NodeJS.Timeout | undefined;
+  private requeuer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ExecutionServiceOptions) {
     this.jobs = options.jobs ?? new InProcessJobQueue();
@@ -96,6 +100,19 @@ export class ExecutionService implements ApprovalHandler {
     await sweep();
     this.sweeper = setInterval(() => void sweep(), Math.max(1_000, Math.min(this.approvalTtlMs, 30_000, this.reaper.graceMs)));
     this.sweeper.unref();
+    const afterMs = this.options.requeueAfterMs ?? DEFAULT_REQUEUE_AFTER_MS;
+    let lastRequeueError = '';
+    this.requeuer = setInterval(() => {
+      requeueStranded({ prisma: this.prisma, registry: this.options.registry, jobs: this.jobs, logger: this.options.logger, now: this.now, afterMs })
+        .then(() => (lastRequeueError = ''))
+        .catch((error: unknown) => {
+          // Redis or the database still away: said once per distinct error, retried next tick.
+          const message = (error as Error).message;
+          if (message !== lastRequeueError) this.options.logger.warn({ err: message }, 'queued execution sweep failed; retrying');
+          lastRequeueError = message;
+        });
+    }, Math.max(500, Math.min(afterMs, 5_000)));
+    this.requeuer.unref();
   }
 
   /** Fails `running` executions past their tool's timeout plus the grace (see execution-reaper.ts). */
@@ -106,6 +123,7 @@ export class ExecutionService implements ApprovalHandler {
   /** Stops the sweeper, cancels local runs and closes the queue. */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.requeuer) clearInterval(this.requeuer);
     for (const controller of this.controllers.values()) controller.abort('shutdown');
     await this.jobs.close();
   }
@@ -320,7 +338,16 @@ export class ExecutionService implements ApprovalHandler {
   private async dispatch(row: Execution, proposed?: Promise<unknown>): Promise<ExecutionView> {
     await proposed;
     if (this.options.registry.get(row.tool)?.tool.durable) {
-      await this.jobs.enqueue(row.id);
+      try {
+        await this.jobs.enqueue(row.id);
+      } catch (error) {
+        // Never acknowledged: failed now (the caller retries), so it cannot run later behind its back.
+        const reason = `Could not be queued: ${error instanceof AppError ? error.message : 'the job queue is unavailable'}`;
+        await abandonExecution(this.reaper, row, reason, 'queue_unavailable').catch((failure: unknown) =>
+          this.options.logger.warn({ err: failure, executionId: row.id }, 'could not fail an execution that was never queued (the sweeper requeues it)'),
+        );
+        throw error;
+      }
       const view = executionView(row);
       this.announce(view);
       return view;

@@ -15,6 +15,7 @@ import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIncidentCommands } from './incident-commands.js';
 import { registerScheduleCommands } from './schedule-commands.js';
+import { registerAgentCommands } from './agent-commands.js';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerMcpCommands(program);
   registerIncidentCommands(program);
   registerScheduleCommands(program);
+  registerAgentCommands(program);
   return program;
 }
 

@@ -23,7 +23,10 @@ import {
   messageListQuery,
   messagePage,
   messageSchema,
+  messageSyncPage,
+  messageSyncQuery,
 } from './conversation-schemas.js';
+import { messagesAfterSeq } from '../../actions/message-sync.js';
 import type { RouteContext } from './route-context.js';
 
 /** Registers conversation and message routes. */
@@ -91,6 +94,18 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     query: pageQuery,
     success: { status: 200, description: 'A page of messages, oldest first', schema: messagePage },
     handler: ({ params, query, principal }) => conversationMessageLister(prisma, principal, params.id, query),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/conversations/:id/messages/sync',
+    tag: 'Messages',
+    summary: 'Catch up by sequence number: the messages after afterSeq, by seq',
+    description: 'Page with afterSeq=nextSeq while more is true. The same page as the conversation:sync socket event (docs/realtime.md).',
+    params: idParams,
+    query: messageSyncQuery,
+    success: { status: 200, description: 'One catch-up page', schema: messageSyncPage },
+    handler: ({ params, query, principal }) => messagesAfterSeq(prisma, principal, params.id, query),
   });
 
   routes.add({

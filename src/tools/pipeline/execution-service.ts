@@ -25,6 +25,7 @@ import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type Reaper
 import { DEFAULT_REQUEUE_AFTER_MS, requeueStranded } from './execution-requeue.js';
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
+import { previewOf, withView } from './result-views.js';
 import { runTool } from './tool-runner.js';
 
 /** What a caller asks for. */
@@ -158,7 +159,10 @@ export class ExecutionService implements ApprovalHandler {
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
+    // What approving will do, shown on every approval card (computed once, stored with the row).
+    const preview = needsApproval ? await previewOf(tool, args, principal, this.options.logger) : null;
     const row = await this.prisma.execution.create({ data: {
+        ...(preview ? { preview: preview as object } : {}),
         tool: tool.name,
         toolset: toolset.name,
         riskLevel: tool.risk,
@@ -323,6 +327,7 @@ export class ExecutionService implements ApprovalHandler {
           }, controller)
         : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
       await this.progressChains.get(row.id);
+      report.result = withView(registered?.tool, row.tool, row.arguments, report.result, this.options.logger);
       const done = await this.transition(row.id, ['running'], { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result as object });
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);

@@ -20,7 +20,8 @@ const variables = (text: string) => [...text.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/
 describe('i18n catalog', () => {
   it('has the same keys and the same variables in English and French', () => {
     const en = flatten(CATALOGS.en);
-    const fr = flatten(CATALOGS.fr);
+    // toolDescription.* is French only: English help reads the tools' own descriptions.
+    const fr = new Map([...flatten(CATALOGS.fr)].filter(([key]) => !key.startsWith('toolDescription.')));
     assert.deepEqual([...fr.keys()].sort(), [...en.keys()].sort());
     for (const [key, text] of en) assert.deepEqual(variables(fr.get(key)!), variables(text), key);
     assert.ok(en.size > 50);

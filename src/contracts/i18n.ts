@@ -152,9 +152,9 @@ export function t(locale: unknown, key: string, vars?: MessageVars): string {
   return createTranslator(locale).t(key, vars);
 }
 
-/** True when the catalog has `key` (in English, the reference catalog). */
-export function hasMessage(key: string): boolean {
-  let node: unknown = en;
+/** True when the catalog of `locale` (English, the reference, by default) has `key`. */
+export function hasMessage(key: string, locale: Locale = DEFAULT_LOCALE): boolean {
+  let node: unknown = CATALOGS[locale];
   for (const part of key.split('.')) {
     if (!node || typeof node !== 'object' || !Object.hasOwn(node, part)) return false;
     node = (node as Record<string, unknown>)[part];

@@ -104,7 +104,7 @@ export function servicesToolset(
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 10_000,
-        aliases: ['services search', 'service search', 'services find'],
+        aliases: ['services search', 'service search', 'services find', 'services chercher', 'chercher services'],
         positional: ['q'],
         examples: ['services search "plombier" near=Douala radius=5', 'services search plombier pas cher près de Douala', 'services search electricien lat=5.35 lon=-4 radius_km=10'],
         execute: (input) => asToolResult(() => runServiceSearch(services, input)),
@@ -116,7 +116,7 @@ export function servicesToolset(
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 10_000,
-        aliases: ['services draft', 'service draft'],
+        aliases: ['services draft', 'service draft', 'services brouillon'],
         positional: ['text'],
         examples: ['services draft "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"'],
         execute: (input, context) =>
@@ -132,7 +132,7 @@ export function servicesToolset(
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 10_000,
-        aliases: ['services create', 'service create', 'services add'],
+        aliases: ['services create', 'service create', 'services add', 'services créer', 'services creer'],
         positional: ['text'],
         examples: ['services create "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"'],
         execute: (input, context) =>

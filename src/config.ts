@@ -3,6 +3,7 @@
  * the typed result, so a bad variable fails start-up with one clear message instead of
  * surfacing later as a confusing runtime error.
  */
+import { SUPPORTED_LOCALES } from './contracts/i18n.js';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -133,6 +134,9 @@ export const configSchema = z.object({
   DISCORD_COMMAND_PREFIX: optionalString.pipe(z.string().regex(/^\S{1,32}$/, 'must be 1 to 32 characters without spaces, e.g. !vigie').default('!vigie')),
   DISCORD_CHANNELS: optionalString.pipe(z.string().regex(/^\s*(?:\*|dm|\d{1,25})(?:\s*,\s*(?:\*|dm|\d{1,25}))*\s*$/i, 'must be comma-separated channel ids, "dm" or "*"').optional()),
   BOTS_UNMAPPED_USERS: z.enum(['viewer', 'refuse']).default('viewer'),
+  // Issue 23 (Slack streaming, i18n): how Slack answers stream, and the language when a user's locale is unknown.
+  SLACK_STREAMING: z.enum(['native', 'edit']).default('native'),
+  DEFAULT_LOCALE: z.enum(SUPPORTED_LOCALES).default('en'),
 });
 
 /** Parsed, typed configuration handed to every component by the composition root. */

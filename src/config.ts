@@ -3,6 +3,7 @@
  * the typed result, so a bad variable fails start-up with one clear message instead of
  * surfacing later as a confusing runtime error.
  */
+import { SUPPORTED_LOCALES } from './contracts/i18n.js';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -142,6 +143,9 @@ export const configSchema = z.object({
   MCP_TASK_POLL_MS: positiveInt(2_000, 60_000),
   APPROVALS_SLACK_CHANNEL: optionalString.pipe(z.string().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD').optional()),
   APPROVALS_DISCORD_CHANNEL: optionalString.pipe(z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)').optional()),
+  // Issue 23 (Slack streaming, i18n): how Slack answers stream, and the language when a user's locale is unknown.
+  SLACK_STREAMING: z.enum(['native', 'edit']).default('native'),
+  DEFAULT_LOCALE: z.enum(SUPPORTED_LOCALES).default('en'),
 });
 
 /** Parsed, typed configuration handed to every component by the composition root. */

@@ -58,6 +58,11 @@ export async function conversationReader(prisma: PrismaClient, principal: Princi
   return row;
 }
 
+/** The one statement that creates a conversation and returns its row (id: a v7 UUID from the caller). */
+export const CONVERSATION_INSERT_SQL = `INSERT INTO conversations (id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at)
+  VALUES ($1::uuid, $2, $3, $4::jsonb, $5::uuid, $6::"Channel", $7, now(), now())
+  RETURNING id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at`;
+
 /** Creates a conversation owned by the caller. */
 export async function conversationCreator(
   prisma: PrismaClient,
@@ -89,16 +94,8 @@ interface ConversationRow {
   updated_at: Date;
 }
 
-/**
- * Lists visible conversations, newest first, one keyset page at a time. This is the API's
- * busiest read, so it is one indexed SQL statement on the driver, without the ORM's query
- * compilation and result mapping.
- */
-export async function conversationLister(
-  database: Database,
-  principal: Principal,
-  filters: ConversationFilters,
-): Promise<Page<ConversationView>> {
+/** The SQL text and parameters of one list page; the API bench's same-SQL ceiling runs it too. */
+export function conversationListStatement(principal: Principal, filters: ConversationFilters): { text: string; params: unknown[] } {
   const cursor = filters.cursor ? decodeCursor(filters.cursor) : undefined;
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -116,12 +113,24 @@ export async function conversationLister(
     conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(filters.limit + 1);
-  const rows = await database.sql.query<ConversationRow>(
-    `SELECT id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at
+  const text = `SELECT id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at
      FROM conversations ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-     ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
-  );
+     ORDER BY created_at DESC, id DESC LIMIT $${params.length}`;
+  return { text, params };
+}
+
+/**
+ * Lists visible conversations, newest first, one keyset page at a time. This is the API's
+ * busiest read, so it is one indexed SQL statement on the driver, without the ORM's query
+ * compilation and result mapping.
+ */
+export async function conversationLister(
+  database: Database,
+  principal: Principal,
+  filters: ConversationFilters,
+): Promise<Page<ConversationView>> {
+  const { text, params } = conversationListStatement(principal, filters);
+  const rows = await database.sql.query<ConversationRow>(text, params);
   const page = toPage(
     rows.map((row) => ({ ...row, createdAt: new Date(row.created_at) })),
     filters.limit,

@@ -11,7 +11,8 @@
  * load. Prints ONE JSON line per path (GET and POST /api/conversations at
  * BENCH_CONNECTIONS=50, POST /api/commands `status` at BENCH_COMMAND_CONNECTIONS=50), each
  * with its ceilings, `ratio` (median of the rounds' path/same-SQL ratios), the floor and the
- * load average. BENCH_PROFILE_DIR=dir also profiles the server on each path (one
+ * load average. BENCH_PROFILE_DIR=dir also profiles the server on each path for
+ * BENCH_PROFILE_SECONDS (one
  * .cpuprofile per path, summary on stderr).
  */
 import { mkdirSync } from 'node:fs';
@@ -37,6 +38,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const COMMAND_CONNECTIONS = Number(process.env.BENCH_COMMAND_CONNECTIONS ?? 50);
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const PROFILE_SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? SECONDS);
 const DATABASE_NAME = `vigie_bench_${process.pid}`;
 
 /** One measured path: Vigie's request and its same-work ceiling's. */
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
       mkdirSync(PROFILE_DIR, { recursive: true });
       for (const scenario of scenarios) {
         const file = path.join(PROFILE_DIR, `${scenario.path.replace(/[^\w]+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`);
-        const { profile } = await profileWhile(file, () => drive(scenario.vigie, scenario.connections, SECONDS));
+        const { profile } = await profileWhile(file, () => drive(scenario.vigie, scenario.connections, PROFILE_SECONDS));
         process.stderr.write(formatSummary(`${scenario.path} → ${file}`, summarizeProfile(profile)) + '\n');
       }
     }

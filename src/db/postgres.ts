@@ -43,8 +43,10 @@ export function postgresRunner(pool: pg.Pool): SqlRunner {
     async transaction(work, lockKey) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        if (lockKey !== undefined) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+        // BEGIN and the lock in one round trip (simple protocol; the key is a checked integer).
+        if (lockKey === undefined) await client.query('BEGIN');
+        else if (Number.isSafeInteger(lockKey)) await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
+        else throw new TypeError('transaction lock key must be an integer');
         const result = await work({
           exec: async (sql) => void (await client.query(sql)),
           query: async <Row>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as Row[],

@@ -25,6 +25,8 @@ import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type Reaper
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
 import { runTool } from './tool-runner.js';
+import { finishExecution, insertExecution } from './execution-store.js';
+import type { SqlQueries } from '../../db/sql-runner.js';
 
 /** What a caller asks for. */
 export interface ExecutionRequest {
@@ -39,6 +41,8 @@ export interface ExecutionRequest {
 /** Components and settings of the pipeline. */
 export interface ExecutionServiceOptions {
   prisma: PrismaClient;
+  /** The same database on the driver: the hot writes (new row, outcome) are single prepared statements. */
+  sql: SqlQueries;
   audit: AuditLog;
   registry: ToolRegistry;
   logger: Logger;
@@ -140,22 +144,22 @@ export class ExecutionService implements ApprovalHandler {
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
-    const row = await this.prisma.execution.create({ data: {
-        tool: tool.name,
-        toolset: toolset.name,
-        riskLevel: tool.risk,
-        arguments: args as object,
-        status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
-        startedAt: inline ? this.now() : null,
-        requesterId: principal.userId,
-        requesterName: principal.userName,
-        requesterRole: principal.role,
-        channel: request.channel,
-        externalIds: request.externalIds ?? {},
-        conversationId: request.conversationId ?? null,
-        expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
-        traceId,
-      } }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
+    const row = await insertExecution(this.options.sql, {
+      tool: tool.name,
+      toolset: toolset.name,
+      riskLevel: tool.risk,
+      arguments: args,
+      status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
+      startedAt: inline ? this.now() : null,
+      requesterId: principal.userId,
+      requesterName: principal.userName,
+      requesterRole: principal.role,
+      channel: request.channel,
+      externalIds: request.externalIds ?? {},
+      conversationId: request.conversationId ?? null,
+      expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
+      traceId,
+    }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
     const proposed = this.guarded(row, this.record(row, 'proposed', principal, { details: { risk: tool.risk, needsApproval } }));
     if (needsApproval) {
       await proposed;
@@ -305,7 +309,7 @@ export class ExecutionService implements ApprovalHandler {
           }, controller)
         : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
       await this.progressChains.get(row.id);
-      const done = await this.transition(row.id, ['running'], { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result as object });
+      const done = await finishExecution(this.options.sql, row.id, 'running', { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result });
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
       await this.record(done, report.outcome, requester, { durationMs: report.durationMs, resultDigest: digest(report.result) });

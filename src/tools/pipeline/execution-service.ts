@@ -169,9 +169,12 @@ export class ExecutionService implements ApprovalHandler {
       return view;
     }
     if (inline) {
-      // Proposed and started are appended in the same tick: one audit transaction.
-      await Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
-      return this.execute(row);
+      // Proposed and started are appended in the same tick (one audit transaction) and commit
+      // while the read runs; the outcome waits for them, so all three are durable, in chain
+      // order, before the answer. A read has no effect to undo if their append fails.
+      const stages = Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
+      stages.catch(() => undefined);
+      return this.execute(row, stages);
     }
     return this.dispatch(row, proposed);
   }
@@ -290,12 +293,14 @@ export class ExecutionService implements ApprovalHandler {
   }
 
   /** Runs a claimed (status running) execution and records its outcome. */
-  private async execute(row: Execution): Promise<ExecutionView> {
+  private async execute(row: Execution, recorded?: Promise<unknown>): Promise<ExecutionView> {
     const registered = this.options.registry.get(row.tool);
     const requester = requesterOf(row);
     this.announce(executionView(row));
     const controller = new AbortController();
     this.controllers.set(row.id, controller);
+    // The execution was failed by guarded(): stop the tool, then answer with that error below.
+    recorded?.catch(() => controller.abort('audit_failed'));
     try {
       const report = registered
         ? await runTool(registered.tool, row.arguments, {
@@ -309,6 +314,7 @@ export class ExecutionService implements ApprovalHandler {
           }, controller)
         : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
       await this.progressChains.get(row.id);
+      await recorded;
       const done = await finishExecution(this.options.sql, row.id, 'running', { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result });
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);

@@ -4,10 +4,8 @@
  */
 import type { CoreServices } from '../core/core-services.js';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
-import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -21,6 +19,7 @@ import { AppError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError }
 import { VERSION } from '../version.js';
 import './http/express-augment.js';
 import { errorHandler } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLimiter, rateLimit } from './http/rate-limit.js';
@@ -194,24 +193,7 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   if (config.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (request, response) => {
-        const incoming = request.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        response.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customProps: (request) => ({ requestId: request.id, userId: (request as Request).principal?.userId }),
-      autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
-      quietReqLogger: true,
-    }),
-  );
-  app.use((request, _response, next) => {
-    request.requestId = String(request.id);
-    next();
-  });
+  app.use(requestLog(logger, new Set(['/health', '/metrics'])));
   app.use(metrics.middleware);
   app.use(securityHeaders());
 

@@ -3,7 +3,7 @@
  * actions.
  */
 import {
-  conversationCreator,
+  conversationInserter,
   conversationDeleter,
   conversationReader,
   conversationLister,
@@ -52,7 +52,7 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     summary: 'Create a conversation owned by the caller',
     body: conversationCreateBody,
     success: { status: 201, description: 'The new conversation', schema: conversationSchema },
-    handler: ({ body, principal }) => conversationCreator(prisma, principal, body),
+    handler: ({ body, principal }) => conversationInserter(database.sql, principal, body),
   });
 
   routes.add({

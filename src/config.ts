@@ -35,6 +35,11 @@ export const configSchema = z.object({
   ),
   DATABASE_POOL_SIZE: positiveInt(10, 200),
   AUTO_MIGRATE: booleanFlag(true),
+  // Embedded database memory (issue 17): PostgreSQL's shared_buffers inside PGlite; 16MB keeps idle RSS low.
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d{0,5}(kB|MB)$/, 'a size such as 16MB or 512kB')
+    .default('16MB'),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),

@@ -7,7 +7,6 @@ import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from './config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
-import { connectRedis } from './redis.js';
 import { adminBootstrapper } from './actions/users.js';
 import { createApp, type App } from './server/app.js';
 import { Registry } from 'prom-client';
@@ -50,7 +49,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   if (migrations?.modified.length) logger.warn({ modified: migrations.modified }, 'applied migrations were edited afterwards');
 
   let redis: Redis | undefined;
-  if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, logger);
+  // ioredis (≈0.3 s to load) only when Redis is configured (issue 17).
+  if (config.REDIS_URL) redis = await (await import('./redis.js')).connectRedis(config.REDIS_URL, logger);
   else logger.info('REDIS_URL not set: single-node mode (in-memory rate limits)');
 
   // One model and one embedder per process, shared by the agent, the knowledge base and service search.

@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { HumanMessage } from '@langchain/core/messages';
 import type { DomainEvents } from '../actions/domain-events.js';
 import { messageView, type MessageView } from '../actions/conversation-views.js';
 import type { Principal } from '../auth/principal.js';
@@ -18,11 +17,10 @@ import type { Logger } from '../logger.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
-import { conversationMemory, estimateTokens } from './conversation-memory.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
 import { describeExecution } from './execution-summary.js';
-import { runAgentLoop } from './agent-loop.js';
-import { modelToolDefinitions, offeredToolNames, type TurnScope } from './langchain-tools.js';
+import { loadModelTurnModules } from './model-turn-modules.js';
+import type { TurnScope } from './langchain-tools.js';
 import { buildSystemPrompt } from './system-prompt.js';
 import { TurnLimiter } from './turn-limiter.js';
 
@@ -141,7 +139,7 @@ export class AgentService {
       route ??= 'command';
       reply = this.failure(error, { traceId: scope.traceId, conversationId: input.conversationId, channel: input.channel, route, locale: input.locale });
     }
-    return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? estimateTokens(reply), started, scope }), executions: scope.executions, route };
+    return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? Math.ceil(reply.length / 4), started, scope }), executions: scope.executions, route };
   }
 
   /**
@@ -207,6 +205,7 @@ export class AgentService {
     this.active.set(input.conversationId, controller);
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.turnTimeoutMs ?? 120_000), ...(input.signal ? [input.signal] : [])]);
     try {
+      const { HumanMessage, conversationMemory, runAgentLoop, modelToolDefinitions, offeredToolNames } = await loadModelTurnModules();
       const history = await conversationMemory(this.options.prisma, input.conversationId, { maxTokens: this.options.memoryTokens ?? 2_000, excludeId: input.userMessageId });
       const events = this.options.events;
       const maxSteps = this.options.maxSteps ?? 6;

@@ -264,7 +264,7 @@ export function createApp(deps: AppDeps): App {
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
 
-  app.use(openApiRouter(buildOpenApiDocument(routes.registry, VERSION)));
+  app.use(openApiRouter(() => buildOpenApiDocument(routes.registry, VERSION)));
   app.use(consoleRouter(deps.consoleDirectory));
   app.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} ${request.path}`)));
   app.use(errorHandler(logger, config.BODY_LIMIT));

@@ -11,13 +11,13 @@ import { uuidV7 } from '../../db/uuid-v7.js';
 const COLUMNS = `id, tool, toolset, risk_level AS "riskLevel", arguments, status, requester_id AS "requesterId",
   requester_name AS "requesterName", requester_role AS "requesterRole", channel, external_ids AS "externalIds",
   conversation_id AS "conversationId", approver_id AS "approverId", decided_at AS "decidedAt", expires_at AS "expiresAt",
-  started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", result, progress,
+  started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", result, progress, preview,
   trace_id AS "traceId", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const INSERT_SQL = `INSERT INTO executions (id, tool, toolset, risk_level, arguments, status, started_at, requester_id,
-    requester_name, requester_role, channel, external_ids, conversation_id, expires_at, trace_id, created_at, updated_at)
+    requester_name, requester_role, channel, external_ids, conversation_id, expires_at, trace_id, preview, created_at, updated_at)
   VALUES ($1::uuid, $2, $3, $4, $5::jsonb, $6, $7::timestamptz, $8::uuid, $9, $10::"Role", $11::"Channel", $12::jsonb,
-    $13::uuid, $14::timestamptz, $15, now(), now())
+    $13::uuid, $14::timestamptz, $15, $16::jsonb, now(), now())
   RETURNING ${COLUMNS}`;
 
 const FINISH_SQL = `UPDATE executions SET status = $3, finished_at = $4::timestamptz, duration_ms = $5, result = $6::jsonb, updated_at = now()
@@ -40,6 +40,8 @@ export interface NewExecution {
   conversationId: string | null;
   expiresAt: Date | null;
   traceId: string;
+  /** What approving will do (result view, issue 23); null when no approval is needed. */
+  preview?: unknown;
 }
 
 const runner = (sql: SqlQueries) => sql.queryPrepared?.bind(sql) ?? sql.query.bind(sql);
@@ -62,6 +64,7 @@ export async function insertExecution(sql: SqlQueries, data: NewExecution): Prom
     data.conversationId,
     data.expiresAt,
     data.traceId,
+    data.preview === undefined || data.preview === null ? null : JSON.stringify(data.preview),
   ]);
   return row!;
 }

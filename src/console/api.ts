@@ -3,6 +3,7 @@
  * `{error:{code,message}}` message so the UI can show it.
  */
 import type { ConversationView, MessageView } from '../actions/conversation-views.js';
+import type { ExecutionView } from '../contracts/event-maps.js';
 
 /** Who the token belongs to. */
 export interface Me {
@@ -50,6 +51,11 @@ export class ApiClient {
 
   createConversation(title: string): Promise<ConversationView> {
     return this.call('POST', '/api/conversations', { title, originChannel: 'console' });
+  }
+
+  /** One execution (the console opens it from a `?execution=<id>` link, e.g. an MCP approval request). */
+  execution(executionId: string): Promise<ExecutionView> {
+    return this.call('GET', `/api/executions/${encodeURIComponent(executionId)}`);
   }
 
   /** Acknowledges or resolves an incident (operator); the server edits its thread message. */

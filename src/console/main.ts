@@ -200,6 +200,18 @@ async function start(token: string): Promise<void> {
   });
   wireSocket(socket);
   await sidebar.refresh();
+  await showLinkedExecution(api);
+}
+
+/** `/?execution=<id>` (the link an MCP client is given for a pending call): shows that execution's card with Approve/Deny. */
+async function showLinkedExecution(api: ApiClient): Promise<void> {
+  const executionId = new URLSearchParams(location.search).get('execution');
+  if (!executionId || !/^[0-9a-f-]{36}$/i.test(executionId)) return;
+  try {
+    showTool(null, await api.execution(executionId));
+  } catch (error) {
+    showError(`Execution ${executionId}: ${(error as Error).message}`);
+  }
 }
 
 byId<HTMLFormElement>('login-form').addEventListener('submit', (event) => {

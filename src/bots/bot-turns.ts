@@ -13,6 +13,7 @@ import { findUnsafeInput } from '../contracts/safe-text.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { BotIdentities, ExternalAccount } from './bot-identities.js';
 import { threadConversation, type ThreadReference } from './bot-conversations.js';
+import { isOutage, RETRY_LATER_REPLY } from './bot-unavailable.js';
 
 /** A chat message, normalised by an adapter. */
 export interface ChatMessage {
@@ -67,12 +68,18 @@ export class BotTurns {
 
   /** Handles one chat message; refusals come back as text for the requester only. */
   async handle(message: ChatMessage, onToken?: (delta: string) => void): Promise<ChatOutcome> {
+    let unavailable = false;
     const outcome = await this.run(message, onToken).catch((error: unknown): ChatOutcome => {
       const { status, body } = toErrorBody(error);
+      // PostgreSQL or Redis down: the user is told to retry (nothing was stored or run).
+      if (isOutage(error)) {
+        unavailable = true;
+        return { kind: 'refused', reason: RETRY_LATER_REPLY };
+      }
       if (status >= 500) throw error;
       return { kind: 'refused', reason: body.message };
     });
-    this.counter.inc({ platform: message.thread.channel, outcome: outcome.kind });
+    this.counter.inc({ platform: message.thread.channel, outcome: unavailable ? 'unavailable' : outcome.kind });
     return outcome;
   }
 

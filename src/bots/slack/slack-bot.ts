@@ -23,6 +23,7 @@ import type { DeliveryDedupe } from '../delivery-dedupe.js';
 import { APPROVE_ACTION, DENY_ACTION, escapeSlackText, executionBlocks, turnBlocks } from './slack-blocks.js';
 import { slackLogger } from './slack-logger.js';
 import { ThrottledMessage } from '../throttled-message.js';
+import { claimDelivery, failureReply, isOutage, RETRY_LATER_REPLY } from '../bot-unavailable.js';
 import { slackBlockActionSchema, slackCommandSchema, slackEventEnvelopeSchema, slackMessageEventSchema } from './slack-payloads.js';
 import { createSlackSocketMode, type SlackSocketMode } from './slack-socket-mode.js';
 
@@ -146,13 +147,15 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       return;
     }
     const { team_id: team, channel_id: channel, user_id: user, text, trigger_id: trigger } = parsed.data;
-    if (!(await dedupe.claim(`slack:command:${trigger}`))) return;
     const reply = (outcome: ChatOutcome, threadTs: string | undefined) => deliver(client, channel, threadTs, outcome, (message) => respond({ response_type: 'ephemeral', text: message }).then(() => undefined));
+    const claim = await claimDelivery(dedupe, `slack:command:${trigger}`, logger);
+    if (claim === 'repeat') return;
+    if (claim === 'unavailable') return reply({ kind: 'refused', reason: RETRY_LATER_REPLY }, undefined);
     let principal: Principal;
     try {
       principal = await turns.principalOf({ provider: 'slack', workspace: team, externalId: user });
     } catch (error) {
-      await reply({ kind: 'refused', reason: toErrorBody(error).body.message }, undefined);
+      await reply({ kind: 'refused', reason: isOutage(error) ? RETRY_LATER_REPLY : toErrorBody(error).body.message }, undefined);
       return;
     }
     // The command is echoed in the channel and answered in its thread: the thread is the conversation.
@@ -181,8 +184,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     }
     const { team_id: team, event_id: eventId } = envelope.data;
     const { user, channel, ts, thread_ts: threadTs } = parsed.data;
-    if (!(await dedupe.claim(`slack:event:${eventId}`))) return;
     const root = threadTs ?? ts;
+    const claim = await claimDelivery(dedupe, `slack:event:${eventId}`, logger);
+    if (claim === 'repeat') return;
+    if (claim === 'unavailable') return whisper(client, channel, user, RETRY_LATER_REPLY, root);
     const stream = threadStream(client, channel, root);
     const text = parsed.data.text.replace(botUserId ? new RegExp(`<@${botUserId}>`, 'g') : /^\s*<@[A-Z0-9]+>/, '').trim();
     const outcome = await turns.handle({
@@ -218,10 +223,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     };
   };
 
-  const internalError = (error: unknown, who: string): ChatOutcome => {
-    logger.error({ err: error, user: who }, 'slack message failed');
-    return { kind: 'refused', reason: 'Vigie hit an internal error; the operators have the details in the logs.' };
-  };
+  const internalError = (error: unknown, who: string): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, logger, { user: who }, 'slack message failed') });
 
   const deliver = async (client: WebClient, channel: string, threadTs: string | undefined, outcome: ChatOutcome, refuse: (text: string) => Promise<void>) => {
     if (outcome.kind === 'duplicate') return;
@@ -271,8 +273,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       await incidents.act(incidentId.data, to, { name: principal.userName, userId: principal.userId, channel: 'slack' });
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
-      await whisper(client, channel.id, user.id, `Not ${to}: ${failure.message}`);
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
+      await whisper(client, channel.id, user.id, `Not ${to}: ${isOutage(error) ? RETRY_LATER_REPLY : failure.message}`);
     }
   };
 
@@ -300,8 +302,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       await client.chat.update({ channel: channel.id, ts: message.ts, text: `${execution.tool} ${decision} by ${principal.userName}`, blocks });
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
-      await whisper(client, channel.id, user.id, `Not ${decision}: ${failure.message}`);
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
+      await whisper(client, channel.id, user.id, `Not ${decision}: ${isOutage(error) ? RETRY_LATER_REPLY : failure.message}`);
     }
   };
 

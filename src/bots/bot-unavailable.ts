@@ -3,16 +3,23 @@
  * retry", never the generic internal-error line, and never silence (a delivery whose dedupe
  * claim cannot reach Redis is answered, not dropped). Shared by the Slack and Discord adapters.
  */
+import { t } from "../contracts/i18n.js";
 import { RETRY_AFTER_SECONDS, toErrorBody } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { DeliveryDedupe } from "./delivery-dedupe.js";
 
-/** The reply when a dependency is down. */
-export const RETRY_LATER_REPLY = `Vigie cannot reach its database or Redis right now, so nothing was done; please try again in ${RETRY_AFTER_SECONDS} seconds.`;
+/** The reply when a dependency is down, in `locale` (English by default). */
+export function retryLaterReply(locale?: unknown): string {
+  return t(locale ?? "en", "common.retryLater", {
+    seconds: RETRY_AFTER_SECONDS,
+  });
+}
 
-/** The reply for anything else unexpected (details are in the logs only). */
-export const INTERNAL_ERROR_REPLY =
-  "Vigie hit an internal error; the operators have the details in the logs.";
+/** The English reply when a dependency is down (Discord replies in English). */
+export const RETRY_LATER_REPLY = retryLaterReply("en");
+
+/** The English reply for anything else unexpected (details are in the logs only). */
+export const INTERNAL_ERROR_REPLY = t("en", "common.internalError");
 
 /** True when `error` is a dependency outage (503 `unavailable`: PostgreSQL or Redis). */
 export function isOutage(error: unknown): boolean {
@@ -26,16 +33,17 @@ export function failureReply(
   logger: Logger,
   context: Record<string, unknown>,
   what: string,
+  locale?: unknown,
 ): string {
   if (isOutage(error)) {
     logger.warn(
       { err: (error as Error)?.message, ...context },
       `${what}: a dependency is unavailable; the user was asked to retry`,
     );
-    return RETRY_LATER_REPLY;
+    return retryLaterReply(locale);
   }
   logger.error({ err: error, ...context }, what);
-  return INTERNAL_ERROR_REPLY;
+  return t(locale ?? "en", "common.internalError");
 }
 
 /** Claims a delivery id; `unavailable` when the claim store (Redis) cannot answer. */

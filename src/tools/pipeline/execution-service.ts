@@ -25,7 +25,10 @@ import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type Reaper
 import { DEFAULT_REQUEUE_AFTER_MS, requeueStranded } from './execution-requeue.js';
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
+import { previewOf, withView } from './result-views.js';
 import { runTool } from './tool-runner.js';
+import { finishExecution, insertExecution } from './execution-store.js';
+import type { SqlQueries } from '../../db/sql-runner.js';
 
 /** What a caller asks for. */
 export interface ExecutionRequest {
@@ -40,6 +43,8 @@ export interface ExecutionRequest {
 /** Components and settings of the pipeline. */
 export interface ExecutionServiceOptions {
   prisma: PrismaClient;
+  /** The same database on the driver: the hot writes (new row, outcome) are single prepared statements. */
+  sql: SqlQueries;
   audit: AuditLog;
   registry: ToolRegistry;
   logger: Logger;
@@ -158,22 +163,25 @@ export class ExecutionService implements ApprovalHandler {
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
-    const row = await this.prisma.execution.create({ data: {
-        tool: tool.name,
-        toolset: toolset.name,
-        riskLevel: tool.risk,
-        arguments: args as object,
-        status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
-        startedAt: inline ? this.now() : null,
-        requesterId: principal.userId,
-        requesterName: principal.userName,
-        requesterRole: principal.role,
-        channel: request.channel,
-        externalIds: request.externalIds ?? {},
-        conversationId: request.conversationId ?? null,
-        expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
-        traceId,
-      } }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
+    // What approving will do, shown on every approval card (computed once, stored with the row).
+    const preview = needsApproval ? await previewOf(tool, args, principal, this.options.logger) : null;
+    const row = await insertExecution(this.options.sql, {
+      preview,
+      tool: tool.name,
+      toolset: toolset.name,
+      riskLevel: tool.risk,
+      arguments: args,
+      status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
+      startedAt: inline ? this.now() : null,
+      requesterId: principal.userId,
+      requesterName: principal.userName,
+      requesterRole: principal.role,
+      channel: request.channel,
+      externalIds: request.externalIds ?? {},
+      conversationId: request.conversationId ?? null,
+      expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
+      traceId,
+    }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
     const proposed = this.guarded(row, this.record(row, 'proposed', principal, { details: { risk: tool.risk, needsApproval } }));
     if (needsApproval) {
       await proposed;
@@ -183,9 +191,12 @@ export class ExecutionService implements ApprovalHandler {
       return view;
     }
     if (inline) {
-      // Proposed and started are appended in the same tick: one audit transaction.
-      await Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
-      return this.execute(row);
+      // Proposed and started are appended in the same tick (one audit transaction) and commit
+      // while the read runs; the outcome waits for them, so all three are durable, in chain
+      // order, before the answer. A read has no effect to undo if their append fails.
+      const stages = Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
+      stages.catch(() => undefined);
+      return this.execute(row, stages);
     }
     return this.dispatch(row, proposed);
   }
@@ -304,12 +315,14 @@ export class ExecutionService implements ApprovalHandler {
   }
 
   /** Runs a claimed (status running) execution and records its outcome. */
-  private async execute(row: Execution): Promise<ExecutionView> {
+  private async execute(row: Execution, recorded?: Promise<unknown>): Promise<ExecutionView> {
     const registered = this.options.registry.get(row.tool);
     const requester = requesterOf(row);
     this.announce(executionView(row));
     const controller = new AbortController();
     this.controllers.set(row.id, controller);
+    // The execution was failed by guarded(): stop the tool, then answer with that error below.
+    recorded?.catch(() => controller.abort('audit_failed'));
     try {
       const report = registered
         ? await runTool(registered.tool, row.arguments, {
@@ -323,7 +336,9 @@ export class ExecutionService implements ApprovalHandler {
           }, controller)
         : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
       await this.progressChains.get(row.id);
-      const done = await this.transition(row.id, ['running'], { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result as object });
+      report.result = withView(registered?.tool, row.tool, row.arguments, report.result, this.options.logger);
+      await recorded;
+      const done = await finishExecution(this.options.sql, row.id, 'running', { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result });
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
       await this.record(done, report.outcome, requester, { durationMs: report.durationMs, resultDigest: digest(report.result) });

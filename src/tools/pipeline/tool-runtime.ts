@@ -55,6 +55,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   const jobs = options.jobs ?? (options.redisUrl ? new DeferredBullMqJobQueue(options.redisUrl, options.logger) : new InProcessJobQueue());
   const executions = new ExecutionService({
     prisma: options.database.prisma,
+    sql: options.database.sql,
     audit: options.audit,
     registry,
     logger: options.logger,

@@ -19,6 +19,7 @@ import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
 import { conversationMemory, estimateTokens } from './conversation-memory.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
+import { executionCardOf } from '../contracts/execution-card.js';
 import { describeExecution } from './execution-summary.js';
 import { runAgentLoop } from './agent-loop.js';
 import { modelToolDefinitions, offeredToolNames, type TurnScope } from './langchain-tools.js';
@@ -246,7 +247,9 @@ export class AgentService {
         tokenCount: meta.tokens,
         processingMs: Math.round(performance.now() - meta.started),
         actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
-        metadata: { traceId: meta.scope.traceId },
+        // Each execution's card (result view, approval preview) travels with the answer, so the
+        // conversation shows it once, and still after a reload; the text only refers to it.
+        metadata: { traceId: meta.scope.traceId, ...(meta.scope.executions.length ? { executions: meta.scope.executions.slice(0, 10).map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)) } : {}) } as object,
       },
     });
     const message = messageView(row);

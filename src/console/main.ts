@@ -140,7 +140,7 @@ function wireSocket(connection: ConsoleSocket): void {
   connection.on('agent:tool', ({ conversationId, execution }) => showTool(conversationId, execution));
   connection.on('presence', ({ conversationId, users }) => {
     if (conversationId !== current?.id) return;
-    mergeJoin({ conversation: current, users, missed: [] });
+    mergeJoin({ conversation: current, users, missed: [], nextSeq: 0, more: false, lastSeq: 0 });
   });
   connection.on('typing', ({ conversationId, userName }) => {
     if (conversationId !== current?.id) return;

@@ -25,7 +25,7 @@ export function knowledgeSearchTool(knowledge: KnowledgeBase): ToolDefinition {
     risk: 'read',
     minRole: 'viewer',
     timeoutMs: 10_000,
-    aliases: ['kb', 'search', 'knowledge'],
+    aliases: ['kb', 'search', 'knowledge', 'recherche', 'connaissances'],
     positional: ['query'],
     examples: ['kb "how do we fail over the core router?"', 'knowledge_search query="vpn outage" limit=3'],
     view: (input, result) => knowledgeView(input, result),

@@ -19,7 +19,7 @@ export function systemStatusTool(database: Database, toolsetStatus: () => Toolse
     risk: 'read',
     minRole: 'viewer',
     timeoutMs: 5_000,
-    aliases: ['status', 'system status'],
+    aliases: ['status', 'system status', 'statut', 'état', 'etat'],
     examples: ['status', 'system_status'],
     view: (_input, result) => systemStatusView(result),
     async execute(_input, context) {

@@ -89,7 +89,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 120_000,
-        aliases: ['net check', 'ping', 'netcheck'],
+        aliases: ['net check', 'ping', 'netcheck', 'réseau vérifier', 'reseau verifier'],
         positional: ['targets'],
         examples: ['net check 10.0.0.1 ports=22,443', 'net check db1.lab,db2.lab count=20'],
         view: (_input, result) => networkReportView(result),

@@ -10,7 +10,12 @@ import { ApprovalsPanel } from './approvals-panel.js';
 import { ChatView, toolCard } from './chat-view.js';
 import { ask, openConnection, sendIdempotent, type ConnectionState, type ConsoleSocket } from './connection.js';
 import { byId, element, randomId, shortTime } from './dom.js';
+import { browserTranslator, translatePage } from './i18n-dom.js';
 import { Sidebar } from './sidebar.js';
+
+// Fixed strings in the browser's language (src/contracts/locales); the server answers in it too.
+const i18n = browserTranslator();
+translatePage(document, i18n);
 
 const TOKEN_KEY = 'vigie.token';
 const names = new Map<string, string>();
@@ -68,7 +73,8 @@ function showError(message: string): void {
 function setState(state: ConnectionState, detail?: string): void {
   const badge = byId('connection-state');
   badge.className = `state state-${state}`;
-  badge.textContent = detail ? `${state} (${detail})` : state;
+  const label = i18n.t(`console.${state}`);
+  badge.textContent = detail ? `${label} (${detail})` : label;
 }
 
 function canDecide(): boolean {
@@ -145,7 +151,7 @@ function wireSocket(connection: ConsoleSocket): void {
   connection.on('typing', ({ conversationId, userName }) => {
     if (conversationId !== current?.id) return;
     const indicator = byId('typing-indicator');
-    indicator.textContent = `${userName} is typing…`;
+    indicator.textContent = i18n.t('console.typing', { name: userName });
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => (indicator.textContent = ''), 4_000);
   });
@@ -199,7 +205,7 @@ async function start(token: string): Promise<void> {
   try {
     me = await api.me();
   } catch (error) {
-    logout((error as { status?: number }).status === 401 ? 'That token was refused.' : (error as Error).message);
+    logout((error as { status?: number }).status === 401 ? i18n.t('console.tokenRefused') : (error as Error).message);
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
@@ -218,7 +224,7 @@ async function start(token: string): Promise<void> {
       if (current) void join(current.id, chat.latestCreatedAt());
       void loadPending(api);
     },
-    onUnauthorized: () => logout('The server refused the token.'),
+    onUnauthorized: () => logout(i18n.t('console.serverRefusedToken')),
   });
   wireSocket(socket);
   await sidebar.refresh();

@@ -23,7 +23,7 @@ const REDIS_URL = process.env.REDIS_URL;
 const TEMPLATE = process.env.VIGIE_TEST_PG_TEMPLATE;
 const skip = !DATABASE_URL || !REDIS_URL || !TEMPLATE ? 'needs DATABASE_URL, REDIS_URL and the migrated template (scripts/run-tests.ts)' : false;
 
-describe('schedules on two nodes with Redis', { skip, timeout: 240_000 }, () => {
+describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => {
   const tag = randomBytes(4).toString('hex');
   const prefix = `h21sched${tag}`;
   const name = `${process.env.VIGIE_TEST_DB_PREFIX ?? 'vigie_test_adhoc'}_h21c_${tag}`;
@@ -97,7 +97,7 @@ describe('schedules on two nodes with Redis', { skip, timeout: 240_000 }, () => 
     children.push(child);
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (output.includes('ready') ? true : undefined), 60_000);
+    await waitFor(async () => (output.includes('ready') ? true : undefined), 180_000);
     // Only the doomed node's worker is taking jobs now (node-a and node-b of the first test stopped theirs).
     const survivor = await startNode('survivor', 2_000);
     const created = await fetch(`${survivor.url}/api/schedules`, { method: 'POST', headers: { authorization: `Bearer ${survivor.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'probe check killed', interval: '3s', name: 'survives' }) });

@@ -3,6 +3,8 @@
  * verify, gc, delete (rollback) and the queries (stats, top, similar, breakdown, diff, atom).
  * Uses the server's configuration (DATABASE_URL or DATA_DIR, DEDUP_DIR).
  */
+import { dedupQueryView } from '../tools/dedup/dedup-views.js';
+import { renderTerminalView } from './terminal-view.js';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config.js';
@@ -43,7 +45,11 @@ function parseLimit(value: string | undefined): number | undefined {
 async function query(input: Record<string, unknown>): Promise<void> {
   const parsed = dedupQuerySchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-  print(await withStore((database, settings) => runDedupQuery(database.sql, settings.storeDirectory, parsed.data)));
+  const data = await withStore((database, settings) => runDedupQuery(database.sql, settings.storeDirectory, parsed.data));
+  // A person at a terminal reads the result view (tables, bars); pipes and scripts get JSON.
+  const view = process.stdout.isTTY && !process.env.VIGIE_JSON ? dedupQueryView(parsed.data, { status: 'success', data }) : undefined;
+  if (view) process.stdout.write(renderTerminalView(view));
+  else print(data);
 }
 
 /** Registers `vigie dedup` and its subcommands. */

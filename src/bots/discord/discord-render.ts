@@ -8,7 +8,10 @@ import type { TurnResult } from '../../agents/agent-service.js';
 import { describeExecution } from '../../agents/execution-summary.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
 import { splitText } from '../slack/slack-blocks.js';
+import { approversText, executionCardOf } from '../../contracts/execution-card.js';
+import { parseResultView, viewOfResult } from '../../contracts/result-view.js';
 import { packEmbeds, resultCards, type DiscordEmbed } from './discord-cards.js';
+import { COMPONENTS_V2_FLAG, escapeMarkdown, viewContainer, type DiscordComponent } from './discord-result-view.js';
 
 /** Discord's limit on a message's content. */
 export const DISCORD_MESSAGE_LIMIT = 2_000;
@@ -36,26 +39,35 @@ export function restRequest(message: DiscordMessageBody): { body: Omit<DiscordMe
   return files?.length ? { body, files } : { body };
 }
 
-/** One execution as an embed, with buttons while it waits for approval. */
+/**
+ * One execution as a Components V2 card: tool, state and requester; while it waits, what
+ * approving will do (its preview view), who may approve and Approve / Deny; once decided,
+ * who decided and the result view.
+ */
 export function executionMessage(execution: ExecutionView, decidedBy?: { name: string; decision: 'approved' | 'denied' }): DiscordMessageBody {
-  const embed = {
-    title: `${execution.tool} · ${execution.status}`,
-    description: describeExecution(execution).slice(0, 4_000),
-    color: COLORS[execution.status] ?? 0x95a5a6,
-    fields: [
-      { name: 'Risk', value: execution.riskLevel, inline: true },
-      { name: 'Requested by', value: execution.requesterName, inline: true },
-      ...(decidedBy ? [{ name: decidedBy.decision === 'approved' ? 'Approved by' : 'Denied by', value: decidedBy.name, inline: true }] : []),
-    ],
-    footer: { text: `execution ${execution.id}` },
-  };
-  const components = execution.status === 'pending_approval'
-    ? [{ type: 1, components: [
-        { type: 2, style: 3, label: 'Approve', custom_id: `vigie:approve:${execution.id}` },
-        { type: 2, style: 4, label: 'Deny', custom_id: `vigie:deny:${execution.id}` },
-      ] }]
-    : [];
-  return { embeds: [embed], components, allowed_mentions: NO_MENTIONS };
+  const card = executionCardOf(execution as unknown as Record<string, unknown>);
+  const pending = execution.status === 'pending_approval';
+  const header = `**${escapeMarkdown(execution.tool)}** · ${escapeMarkdown(execution.status)} · risk ${escapeMarkdown(execution.riskLevel)} · requested by ${escapeMarkdown(execution.requesterName)}${decidedBy ? `\n${decidedBy.decision === 'approved' ? '✅ Approved' : '⛔ Denied'} by ${escapeMarkdown(decidedBy.name)}` : ''}`;
+  const after: DiscordComponent[] = pending
+    ? [
+        { type: 10, content: `-# ${escapeMarkdown(approversText(card))}` },
+        { type: 1, components: [
+          { type: 2, style: 3, label: 'Approve', custom_id: `vigie:approve:${execution.id}` },
+          { type: 2, style: 4, label: 'Deny', custom_id: `vigie:deny:${execution.id}` },
+        ] },
+      ]
+    : [{ type: 10, content: `-# execution ${execution.id}` }];
+  const view = pending ? parseResultView(execution.preview) : viewOfResult(execution.result);
+  const container: DiscordComponent = view
+    ? viewContainer(view, { header, after })
+    : { type: 17, accent_color: COLORS[execution.status] ?? 0x95a5a6, components: [{ type: 10, content: header }, { type: 10, content: escapeMarkdown(describeExecution(execution)).slice(0, 3_000) }, ...after] };
+  return { flags: COMPONENTS_V2_FLAG, components: [container], allowed_mentions: NO_MENTIONS };
+}
+
+/** A finished execution's result view as a Components V2 message, if it has one. */
+export function resultViewMessage(execution: ExecutionView): DiscordMessageBody | undefined {
+  const view = execution.status === 'pending_approval' ? null : viewOfResult(execution.result);
+  return view ? { flags: COMPONENTS_V2_FLAG, components: [viewContainer(view)], allowed_mentions: NO_MENTIONS } : undefined;
 }
 
 /** Text as messages of at most 2,000 characters; past MAX_TEXT_MESSAGES, one cut message plus the file. */
@@ -73,14 +85,24 @@ export function textMessages(text: string): DiscordMessageBody[] {
  * messages when they exceed 10 embeds or 6,000 characters), then each pending approval.
  */
 export function turnMessages(result: TurnResult): DiscordMessageBody[] {
-  const cards = result.executions.map(resultCards);
+  // Results with a view go as Components V2 messages; the others keep the dedicated embeds.
+  const views = result.executions.map(resultViewMessage);
+  const cards = result.executions.map((execution, index) => (views[index] ? undefined : resultCards(execution)));
   const rendered = cards.filter((card) => card !== undefined);
-  const everyResultHasCards = rendered.length > 0 && rendered.length === result.executions.length;
-  const text = result.route === 'command' && everyResultHasCards ? rendered.map((card) => card.summary).join('\n') : result.message.content;
+  const viewMessages = views.filter((message) => message !== undefined);
+  const finished = result.executions.filter((execution) => execution.status !== 'pending_approval');
+  const everyResultShown = finished.length > 0 && rendered.length + viewMessages.length === finished.length;
+  // A command whose every result is shown as a card needs no text: the card is the answer.
+  if (result.route === 'command' && everyResultShown && viewMessages.length === finished.length) {
+    const pending = result.executions.filter((execution) => execution.status === 'pending_approval').slice(0, 5);
+    return [...viewMessages, ...pending.map((execution) => executionMessage(execution))];
+  }
+  const text = result.route === 'command' && everyResultShown && rendered.length ? rendered.map((card) => card.summary).join('\n') : result.message.content;
   const messages = textMessages(text);
   const [first, ...more] = packEmbeds(rendered.flatMap((card) => card.embeds));
   if (first) messages[messages.length - 1]!.embeds = first;
   for (const embeds of more) messages.push({ embeds, allowed_mentions: NO_MENTIONS });
+  messages.push(...viewMessages);
   const pending = result.executions.filter((execution) => execution.status === 'pending_approval').slice(0, 5);
   for (const execution of pending) messages.push(executionMessage(execution));
   return messages;

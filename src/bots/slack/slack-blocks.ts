@@ -8,7 +8,10 @@ import type { types } from '@slack/bolt';
 import type { TurnResult } from '../../agents/agent-service.js';
 import { describeExecution } from '../../agents/execution-summary.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
+import { approversText, executionCardOf } from '../../contracts/execution-card.js';
+import { parseResultView, viewOfResult } from '../../contracts/result-view.js';
 import { resultCardBlocks } from './slack-cards.js';
+import { viewBlocks } from './slack-result-view.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -47,6 +50,12 @@ function textSections(text: string): KnownBlock[] {
   }));
 }
 
+/** The readable result of a finished execution: its result view, else the dedicated cards. */
+export function resultBlocks(execution: ExecutionView): KnownBlock[] | undefined {
+  const view = execution.status === 'pending_approval' ? null : viewOfResult(execution.result);
+  return view ? viewBlocks(view, 30) : resultCardBlocks(execution);
+}
+
 /** The card of one execution: buttons while pending, the decision and outcome afterwards. */
 export function executionBlocks(execution: ExecutionView, decidedBy?: { name: string; decision: 'approved' | 'denied' }): KnownBlock[] {
   const header = `*${escapeSlackText(execution.tool)}* · risk \`${execution.riskLevel}\` · requested by ${escapeSlackText(execution.requesterName)} · \`${execution.status}\``;
@@ -55,6 +64,10 @@ export function executionBlocks(execution: ExecutionView, decidedBy?: { name: st
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${decidedBy.decision === 'approved' ? ':white_check_mark: Approved' : ':no_entry: Denied'} by ${escapeSlackText(decidedBy.name)}` }] });
   }
   if (execution.status === 'pending_approval') {
+    // What approving will do (the QoS diff and tc commands, the targets, the draft) and who may approve.
+    const preview = parseResultView(execution.preview);
+    if (preview) blocks.push(...viewBlocks(preview, 30));
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlackText(approversText(executionCardOf(execution as unknown as Record<string, unknown>))) }] });
     blocks.push({
       type: 'actions',
       block_id: `decide:${execution.id}`,
@@ -64,7 +77,7 @@ export function executionBlocks(execution: ExecutionView, decidedBy?: { name: st
       ],
     });
   } else if (decidedBy) {
-    blocks.push(...(resultCardBlocks(execution) ?? textSections(describeExecution(execution))));
+    blocks.push(...resultBlocks(execution) ?? textSections(describeExecution(execution)));
   }
   return blocks;
 }
@@ -75,7 +88,7 @@ export function executionBlocks(execution: ExecutionView, decidedBy?: { name: st
  * card per execution awaiting approval.
  */
 export function turnBlocks(result: TurnResult): KnownBlock[] {
-  const cards = result.executions.map((execution) => resultCardBlocks(execution)).filter((blocks) => blocks !== undefined);
+  const cards = result.executions.map(resultBlocks).filter((blocks) => blocks !== undefined);
   const content = result.route === 'command' && cards.length > 0 ? [] : textSections(result.message.content);
   for (const card of cards) content.push(...card);
   // Approve/Deny buttons are never truncated away: the text and cards give way first.

@@ -21,7 +21,7 @@ export interface ConnectionHooks {
 
 /** Opens the socket with the token. */
 export function openConnection(token: string, hooks: ConnectionHooks): ConsoleSocket {
-  const socket: ConsoleSocket = io({ auth: { token }, transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000 });
+  const socket: ConsoleSocket = io({ auth: { token, locale: navigator.language }, transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000 });
   hooks.onState('connecting');
   socket.on('connect', () => {
     hooks.onState('online');

@@ -3,6 +3,7 @@
  * socket rate limit, zod validation, then the action; the ack is `{data}` or `{error}` in
  * the REST error shape, and a client that sends no ack function is simply not answered.
  */
+import { parseAcceptLanguage, resolveLocale } from '../../contracts/i18n.js';
 import type { Socket } from 'socket.io';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
@@ -64,6 +65,8 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   const { context, logger, metrics, limiter, presence } = deps;
   const prisma = context.database.prisma;
   const principal = socket.data.principal;
+  // The browser's language (navigator.language sent on connect), else the upgrade's Accept-Language.
+  const locale = resolveLocale((socket.handshake.auth as { locale?: unknown } | undefined)?.locale) ?? parseAcceptLanguage(socket.handshake.headers['accept-language']);
   // Kept in this closure only: socket.data is shared with other nodes through the adapter.
   const token = handshakeToken(socket) ?? '';
   const log = logger.child({ socketId: socket.id, userId: principal.userId });
@@ -170,6 +173,7 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
       content,
       clientMessageId,
       channel: 'console',
+      ...(locale ? { metadata: { locale } } : {}),
     });
     log.debug({ conversationId, messageId: message.id, created }, 'message sent over socket');
     return { message, created };

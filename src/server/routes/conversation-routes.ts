@@ -3,13 +3,14 @@
  * actions.
  */
 import {
-  conversationCreator,
+  conversationInserter,
   conversationDeleter,
   conversationReader,
   conversationLister,
   conversationUpdater,
 } from '../../actions/conversations.js';
 import { conversationView } from '../../actions/conversation-views.js';
+import { parseAcceptLanguage } from '../../contracts/i18n.js';
 import { conversationMessageLister, messageFinder, messageLister, messagePoster } from '../../actions/messages.js';
 import type { RouteTable } from '../http/route-table.js';
 import { idParams, pageQuery } from './common-schemas.js';
@@ -51,7 +52,7 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     summary: 'Create a conversation owned by the caller',
     body: conversationCreateBody,
     success: { status: 201, description: 'The new conversation', schema: conversationSchema },
-    handler: ({ body, principal }) => conversationCreator(prisma, principal, body),
+    handler: ({ body, principal }) => conversationInserter(database.sql, principal, body),
   });
 
   routes.add({
@@ -119,9 +120,11 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     body: messageCreateBody,
     errors: [403, 503],
     success: { status: 201, description: 'The new message (200 when clientMessageId was already used); 503 `busy` while the agent queue is full', schema: messageSchema },
-    handler: async ({ params, body, principal, response }) => {
+    handler: async ({ params, body, principal, request, response }) => {
       agentAdmission.assertOpen();
-      const { message, created } = await messagePoster(prisma, events, principal, params.id, { ...body, channel: 'api' });
+      // The answer is written in the language of the request that posts the question.
+      const locale = parseAcceptLanguage(request.header('accept-language'));
+      const { message, created } = await messagePoster(prisma, events, principal, params.id, { ...body, channel: 'api', ...(locale ? { metadata: { locale } } : {}) });
       response.status(created ? 201 : 200).json(message);
       return undefined;
     },

@@ -21,6 +21,8 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 /** A running app with Slack wired to the fake API. */
 export interface SlackTestApp {
   app: App;
+  /** The agent the bots use (attach it to answer console and REST messages too). */
+  agent: AgentService;
   bots: RunningBots;
   slack: FakeSlack;
   /** The app's /slack/events URL. */
@@ -71,6 +73,7 @@ export async function startSlackTestApp(
   const system = { userId: '', userName: 'test', channel: 'system' as const };
   return {
     app,
+    agent,
     bots,
     slack,
     eventsUrl: `http://127.0.0.1:${port}/slack/events`,

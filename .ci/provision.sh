@@ -13,6 +13,10 @@ for pair in chromium:/usr/bin/chromium \
   package=${pair%%:*}; binary=${pair#*:}
   [ -x "$binary" ] || missing+=("$package")
 done
+# Cluster tests (issue #20): Redis Sentinel failover and the python-socketio client of docs/realtime.md.
+[ -x /usr/bin/redis-sentinel ] || missing+=(redis-sentinel)
+[ -e /usr/lib/python3/dist-packages/socketio/__init__.py ] || missing+=(python3-socketio)
+[ -e /usr/lib/python3/dist-packages/websocket/__init__.py ] || missing+=(python3-websocket)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "provision: installing ${missing[*]}"
   apt-get update -qq

@@ -97,6 +97,13 @@ export class ChatView {
     return latest;
   }
 
+  /** The newest seq shown (0 when empty): where catch-up by seq starts. */
+  latestSeq(): number {
+    let latest = 0;
+    for (const message of this.messages.values()) if (typeof message.seq === 'number' && message.seq > latest) latest = message.seq;
+    return latest;
+  }
+
   /** Adds or replaces a stored message (by id, or replacing its pending placeholder). */
   upsert(message: MessageView): void {
     this.messages.set(message.id, message);

@@ -4,13 +4,14 @@
  * admins, watch the audit feed. Plain TypeScript bundled by esbuild at build time.
  */
 import type { ConversationView, MessageView } from '../actions/conversation-views.js';
-import type { ExecutionView, JoinResult } from '../contracts/event-maps.js';
+import type { ExecutionView, JoinResult, SyncPage } from '../contracts/event-maps.js';
 import { ApiClient, type Me } from './api.js';
 import { ApprovalsPanel } from './approvals-panel.js';
 import { ChatView, toolCard } from './chat-view.js';
 import { ask, openConnection, sendIdempotent, type ConnectionState, type ConsoleSocket } from './connection.js';
 import { byId, element, randomId, shortTime } from './dom.js';
 import { browserTranslator, translatePage } from './i18n-dom.js';
+import { SeqSync } from './seq-sync.js';
 import { Sidebar } from './sidebar.js';
 
 // Fixed strings in the browser's language (src/contracts/locales); the server answers in it too.
@@ -61,6 +62,22 @@ const panel = new ApprovalsPanel(
   (executionId, decision, reason) => decide(executionId, decision, reason),
   (conversationId) => (conversationId ? (conversationTitles.get(conversationId) ?? (conversationId === current?.id ? current.title : undefined)) : undefined),
 );
+/** Gap detection and catch-up by seq (issue #20): what it delivers is new, in order, once. */
+const seqSync = new SeqSync(
+  (payload) => (socket ? ask<SyncPage>(socket, 'conversation:sync', payload) : Promise.resolve({ error: { code: 'timeout', message: 'not connected' } })),
+  {
+    deliver: (conversationId, messages) => {
+      if (conversationId === current?.id) for (const message of messages) chat.upsert(message);
+    },
+    update: (message) => {
+      if (message.conversationId === current?.id) chat.upsert(message);
+    },
+  },
+);
+// A laptop that slept kept its socket object but may have missed anything: catch up on wake.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && socket?.connected) void seqSync.catchUpAll('wake');
+});
 const composer = byId<HTMLFormElement>('composer');
 const input = byId<HTMLTextAreaElement>('composer-input');
 const sendButton = byId<HTMLButtonElement>('send-button');
@@ -103,50 +120,59 @@ async function loadPending(api: ApiClient): Promise<void> {
   }
 }
 
-function mergeJoin(result: JoinResult): void {
-  for (const user of result.users) names.set(user.userId, user.userName);
-  byId('presence').textContent = result.users.length ? `Here: ${result.users.map((user) => user.userName).join(', ')}` : '';
-  for (const message of result.missed) chat.upsert(message);
+function showPresence(users: JoinResult['users']): void {
+  for (const user of users) names.set(user.userId, user.userName);
+  byId('presence').textContent = users.length ? `Here: ${users.map((user) => user.userName).join(', ')}` : '';
 }
 
-async function join(conversationId: string, since?: string): Promise<void> {
+/** Joins the room and catches up from the newest seq shown; pages on while `more`. */
+async function join(conversationId: string, reason: 'join' | 'reconnect'): Promise<void> {
   if (!socket) return;
-  const ack = await ask<JoinResult>(socket, 'conversation:join', since ? { conversationId, since } : { conversationId });
+  const afterSeq = seqSync.lastSeq(conversationId) ?? chat.latestSeq();
+  seqSync.track(conversationId, afterSeq);
+  const ack = await ask<JoinResult>(socket, 'conversation:join', { conversationId, afterSeq });
   if ('error' in ack) showError(ack.error.message);
-  else if (current?.id === conversationId) mergeJoin(ack.data);
+  else if (current?.id === conversationId) {
+    showPresence(ack.data.users);
+    if (seqSync.applyPage(conversationId, { messages: ack.data.missed, more: ack.data.more, lastSeq: ack.data.lastSeq })) void seqSync.catchUp(conversationId, reason);
+  }
 }
 
 async function openConversation(conversation: ConversationView, api: ApiClient): Promise<void> {
+  const previous = current?.id;
   if (current && socket) void ask(socket, 'conversation:leave', { conversationId: current.id });
   current = conversation;
   showError('');
   byId('chat-title').textContent = conversation.title;
   byId('typing-indicator').textContent = '';
+  seqSync.forget(previous ?? '');
   try {
     chat.reset(await api.messages(conversation.id));
   } catch (error) {
     showError((error as Error).message);
   }
-  await join(conversation.id, chat.latestCreatedAt());
+  await join(conversation.id, 'join');
   input.disabled = false;
   sendButton.disabled = false;
   input.focus();
 }
 
 function wireSocket(connection: ConsoleSocket): void {
+  // Live messages go through the seq tracker: a gap triggers a catch-up, repeats become updates.
   connection.on('message:new', ({ message }) => {
-    if (message.conversationId === current?.id) chat.upsert(message);
+    if (message.conversationId === current?.id) seqSync.receive(message);
   });
+  connection.on('conversation:resync', ({ conversationId, lastSeq }) => seqSync.hint(conversationId, lastSeq));
   connection.on('agent:token', ({ conversationId, messageId, delta }) => {
     if (conversationId === current?.id) chat.token(messageId, delta);
   });
   connection.on('agent:done', ({ conversationId, message }) => {
-    if (conversationId === current?.id) chat.upsert(message);
+    if (conversationId === current?.id) seqSync.receive(message);
   });
   connection.on('agent:tool', ({ conversationId, execution }) => showTool(conversationId, execution));
   connection.on('presence', ({ conversationId, users }) => {
     if (conversationId !== current?.id) return;
-    mergeJoin({ conversation: current, users, missed: [], nextSeq: 0, more: false, lastSeq: 0 });
+    showPresence(users);
   });
   connection.on('typing', ({ conversationId, userName }) => {
     if (conversationId !== current?.id) return;
@@ -171,7 +197,7 @@ async function send(): Promise<void> {
   chat.pending(clientMessageId, content);
   const ack = await sendIdempotent<{ message: MessageView }>(socket, { conversationId: current.id, content, clientMessageId });
   if ('error' in ack) chat.failed(clientMessageId, ack.error.message);
-  else if (ack.data.message.conversationId === current.id) chat.upsert(ack.data.message);
+  else if (ack.data.message.conversationId === current.id) seqSync.receive(ack.data.message);
 }
 
 let started = false;
@@ -219,10 +245,11 @@ async function start(token: string): Promise<void> {
   const sidebar = new Sidebar(api, (conversation) => void openConversation(conversation, api), showError);
   socket = openConnection(token, {
     onState: setState,
-    // After a reconnect, re-join and fetch what was missed while away.
+    // After a reconnect (maybe to another node), re-join and page what was missed while away.
     onConnected: () => {
       if (current) void join(current.id, chat.latestCreatedAt());
       void loadPending(api);
+      if (current) void join(current.id, 'reconnect');
     },
     onUnauthorized: () => logout(i18n.t('console.serverRefusedToken')),
   });

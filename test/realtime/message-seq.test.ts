@@ -19,16 +19,19 @@ import { testBackends } from "../support/test-databases.js";
 import {
   closeAllSockets,
   connectSocket,
-  request,
+  request as requestWithin,
   type ClientSocket,
 } from "./support/socket-client.js";
+
+/** Acks on a loaded CI machine can take long (PGlite serialises every query): wait generously. */
+const request = (socket: ClientSocket, event: string, payload: unknown) => requestWithin(socket, event, payload, 120_000);
 
 const SEQ_MIGRATION = "20261206200000_message_seq";
 
 for (const backend of testBackends()) {
   describe(
     `message sequence numbers on ${backend.name}`,
-    { timeout: 300_000 },
+    { timeout: 900_000 },
     () => {
       let harness: TestApp;
       let alice: { id: string; token: string };
@@ -351,7 +354,7 @@ for (const backend of testBackends()) {
   );
 }
 
-describe("the message_seq migration", { timeout: 120_000 }, () => {
+describe("the message_seq migration", { timeout: 600_000 }, () => {
   it("numbers existing messages per conversation in time order and continues from there", async () => {
     const before = mkdtempSync(path.join(tmpdir(), "vigie-seq-migrations-"));
     for (const name of readdirSync(MIGRATIONS_DIR)) {

@@ -34,6 +34,10 @@ export const configSchema = z.object({
     z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   ),
   DATABASE_POOL_SIZE: positiveInt(10, 200),
+  // Issue 15 (runtime role): the owner role that runs migrations; DATABASE_URL is then the restricted runtime role.
+  MIGRATION_DATABASE_URL: optionalString.pipe(
+    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  ),
   AUTO_MIGRATE: booleanFlag(true),
   // Embedded database memory (issue 17): PostgreSQL's shared_buffers inside PGlite; 16MB keeps idle RSS low.
   PGLITE_SHARED_BUFFERS: z

@@ -41,7 +41,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // The anchor key is checked before anything opens: a bad AUDIT_ANCHOR_KEY stops start-up with its path and reason.
   const { keyPath, logPath: anchorLogPath } = anchorPaths(config);
   const anchorKey = loadOrCreateAnchorKey(keyPath);
-  const { database, migrations } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
+  const { database, migrations } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE, config.MIGRATION_DATABASE_URL);
+  // Issue 15: say so when the runtime could disable the audit trigger (superuser or table owner).
+  if (database.backend === 'postgres') {
+    const warning = await (await import('./db/runtime-role.js')).runtimeRoleWarning(database.sql).catch(() => null);
+    if (warning) logger.warn(warning);
+  }
   logger.info(
     { backend: database.backend, applied: migrations?.applied ?? [], modified: migrations?.modified ?? [] },
     database.backend === 'pglite' ? `embedded PGlite database in ${config.dataDir}/pglite` : 'PostgreSQL database',

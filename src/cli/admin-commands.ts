@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
-import { databaseOptionsFromConfig, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
+import { databaseOptionsFromConfig, migrateAsOwner, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
 import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userUpdater } from '../actions/users.js';
 import { publishAccessChange, type AccessChange } from '../auth/access-changes.js';
@@ -35,7 +35,7 @@ export const localAdminIo: AdminIo = {
     const database =
       options?.migrated === false
         ? await openDatabase(databaseOptionsFromConfig(config))
-        : (await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE)).database;
+        : (await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE, config.MIGRATION_DATABASE_URL)).database;
     const audit = new AuditLog(database.sql);
     try {
       return await work(database, audit);
@@ -84,7 +84,12 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .command('migrate')
     .description('apply pending database migrations (also done automatically at start-up)')
     .action(async () => {
-      const report = await withDatabase((database) => migrate(database.sql), { migrated: false });
+      // With MIGRATION_DATABASE_URL (PostgreSQL), as the owner, then the runtime role's grants (docs/audit.md).
+      const config = io === localAdminIo ? loadConfig() : undefined;
+      const report =
+        config?.MIGRATION_DATABASE_URL && config.DATABASE_URL
+          ? await migrateAsOwner(config.MIGRATION_DATABASE_URL, config.DATABASE_URL)
+          : await withDatabase((database) => migrate(database.sql), { migrated: false });
       console.log(
         report.applied.length
           ? `Applied ${report.applied.length} migration(s): ${report.applied.join(', ')}`

@@ -9,6 +9,7 @@ import { migrate, type MigrationReport } from './migrator.js';
 import { openPglite, pglitePrisma, pgliteRunner } from './pglite.js';
 import { acquirePgliteLock } from './pglite-lock.js';
 import { createPostgresPool, postgresPrisma, postgresRunner } from './postgres.js';
+import { grantRuntimeRole, urlUser } from './runtime-role.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /** Which engine is behind the database; shown on /health. */
@@ -85,11 +86,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-/** Opens and migrates: what start-up and the CLI use. */
+/**
+ * Migrates as the owner (MIGRATION_DATABASE_URL) and grants the runtime role of `runtimeUrl`
+ * its restricted rights (runtime-role.ts); the owner connection is closed before returning.
+ */
+export async function migrateAsOwner(migrationUrl: string, runtimeUrl: string): Promise<MigrationReport> {
+  const owner = await openDatabase({ backend: 'postgres', url: migrationUrl, poolSize: 2 });
+  try {
+    const report = await migrate(owner.sql);
+    const role = urlUser(runtimeUrl);
+    const [me] = await owner.sql.query<{ name: string }>('SELECT current_user AS name');
+    if (role && role !== me?.name) await grantRuntimeRole(owner.sql, role);
+    return report;
+  } finally {
+    await owner.close();
+  }
+}
+
+/** Opens and migrates: what start-up and the CLI use (as the owner of `migrationUrl` when given, PostgreSQL only). */
 export async function openMigratedDatabase(
   options: DatabaseOptions,
   autoMigrate = true,
+  migrationUrl?: string,
 ): Promise<{ database: Database; migrations?: MigrationReport }> {
+  if (autoMigrate && migrationUrl && options.backend === 'postgres') {
+    const migrations = await migrateAsOwner(migrationUrl, options.url);
+    return { database: await openDatabase(options), migrations };
+  }
   const database = await openDatabase(options);
   if (!autoMigrate) return { database };
   try {

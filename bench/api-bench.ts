@@ -17,18 +17,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type autocannon from 'autocannon';
-import { pino } from 'pino';
-import { adminBootstrapper, tokenMinter, userCreator } from '../src/actions/users.js';
-import type { Database } from '../src/db/database.js';
-import { migrate } from '../src/db/migrator.js';
-import { createPostgresPool, postgresPrisma, postgresRunner } from '../src/db/postgres.js';
-import { createLogger } from '../src/logger.js';
-import { createApp } from '../src/server/app.js';
 import { CEILING_AUDIT_TABLE_SQL, ceilingServer } from './support/api-ceilings.js';
-import { adminStatement, benchDatabaseUrl } from './support/bench-database.js';
+import { listen, serverUrl, startApiUnderTest } from './support/api-setup.js';
 import { formatSummary, profileWhile, summarizeProfile } from './support/cpu-profile.js';
 import { drive, loadAverage, median, medianFigures, round, type Figures } from './support/load-runner.js';
 
@@ -51,75 +43,27 @@ interface Scenario {
   floor: { ratio: number; ratioToBareJson?: number; p99Ms?: number };
 }
 
-const url = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-async function listen(server: Server): Promise<void> {
-  if (server.listening) return;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-}
-
 async function main(): Promise<void> {
-  await adminStatement(`CREATE DATABASE ${DATABASE_NAME}`);
-  // The database is assembled here (as openDatabase does) to hand the ceiling the very same pool.
-  const pool = createPostgresPool(benchDatabaseUrl(DATABASE_NAME), 20);
-  const prisma = postgresPrisma(pool);
-  const database: Database = {
-    backend: 'postgres',
-    prisma,
-    sql: postgresRunner(pool),
-    ping: async () => void (await pool.query('SELECT 1')),
-    close: async () => {
-      await prisma.$disconnect().catch(() => undefined);
-      await pool.end();
-    },
-  };
-  await migrate(database.sql);
-  // The real logger (one JSON line per request) into /dev/null: its cost is part of the figure.
-  const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
-  const app = createApp({
-    config: {
-      BODY_LIMIT: '1mb',
-      RATE_LIMIT_TOKEN_PER_MINUTE: 100_000_000,
-      RATE_LIMIT_IP_PER_MINUTE: 100_000_000,
-      METRICS_TOKEN: undefined,
-      TRUST_PROXY: undefined,
-      SHUTDOWN_TIMEOUT_MS: 5_000,
-    },
-    database,
-    logger,
-  });
+  const api = await startApiUnderTest(DATABASE_NAME, ROWS);
   let ceiling: Server | undefined;
   try {
-    await adminBootstrapper(database.prisma, app.context.audit, `vig_bench_admin_${process.pid}_${Date.now()}_padding`);
-    const system = { userId: '', userName: 'bench', channel: 'system' as const };
-    const user = await userCreator(database.prisma, app.context.audit, system, { name: 'bench-operator', role: 'operator' });
-    const { token } = await tokenMinter(database.prisma, app.context.audit, system, user.id, { name: 'bench', role: 'operator' });
-    const principal = { userId: user.id, userName: user.name, role: 'operator' as const, tokenId: null };
-    await database.sql.query(
-      `INSERT INTO conversations (id, title, description, owner_id, created_at, updated_at)
-       SELECT gen_random_uuid(), 'Bench conversation ' || g, 'seeded by bench/api-bench.ts', $1::uuid,
-              now() - g * interval '1 second', now()
-       FROM generate_series(1, $2::int) AS g`,
-      [user.id, ROWS],
-    );
-    await database.sql.exec(`ANALYZE conversations; ${CEILING_AUDIT_TABLE_SQL}`);
-    await app.tools.start();
-    const status = app.tools.registry.get('system_status');
+    const { token, principal } = api;
+    await api.database.sql.exec(CEILING_AUDIT_TABLE_SQL);
+    const status = api.app.tools.registry.get('system_status');
     if (!status) throw new Error('system_status is not registered');
-    ceiling = ceilingServer(pool, principal, status.tool);
-    await listen(app.server);
+    ceiling = ceilingServer(api.pool, principal, status.tool);
     await listen(ceiling);
 
-    const api = url(app.server);
-    const bare = url(ceiling);
+    const base = api.url;
+    const bare = serverUrl(ceiling);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const createBody = JSON.stringify({ title: 'Bench created', context: { site: 'DLA-1' } });
     const commandBody = JSON.stringify({ text: 'status' });
     const json = { url: `${bare}/json` };
     const scenarios: Scenario[] = [
-      { path: 'GET /api/conversations', connections: CONNECTIONS, vigie: { url: `${api}/api/conversations?limit=20`, headers }, ceiling: { url: `${bare}/list?limit=20` }, floor: { ratio: 0.7, ratioToBareJson: 0.35, p99Ms: 50 } },
-      { path: 'POST /api/conversations', connections: CONNECTIONS, vigie: { url: `${api}/api/conversations`, method: 'POST', headers, body: createBody }, ceiling: { url: `${bare}/create`, method: 'POST', headers, body: createBody }, floor: { ratio: 0.6 } },
-      { path: 'POST /api/commands (status)', connections: COMMAND_CONNECTIONS, vigie: { url: `${api}/api/commands`, method: 'POST', headers, body: commandBody }, ceiling: { url: `${bare}/command`, method: 'POST', headers, body: commandBody }, floor: { ratio: 0.5, p99Ms: 30 } },
+      { path: 'GET /api/conversations', connections: CONNECTIONS, vigie: { url: `${base}/api/conversations?limit=20`, headers }, ceiling: { url: `${bare}/list?limit=20` }, floor: { ratio: 0.7, ratioToBareJson: 0.35, p99Ms: 50 } },
+      { path: 'POST /api/conversations', connections: CONNECTIONS, vigie: { url: `${base}/api/conversations`, method: 'POST', headers, body: createBody }, ceiling: { url: `${bare}/create`, method: 'POST', headers, body: createBody }, floor: { ratio: 0.6 } },
+      { path: 'POST /api/commands (status)', connections: COMMAND_CONNECTIONS, vigie: { url: `${base}/api/commands`, method: 'POST', headers, body: commandBody }, ceiling: { url: `${bare}/command`, method: 'POST', headers, body: commandBody }, floor: { ratio: 0.5, p99Ms: 30 } },
     ];
 
     // Warm-up of every path (JIT, pools, prepared statements, auth cache): not measured.
@@ -182,11 +126,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await app.close().catch(() => undefined);
     if (ceiling) await new Promise((resolve) => ceiling!.close(resolve));
-    await app.context.audit.flush().catch(() => undefined);
-    await database.close();
-    await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
+    await api.close();
   }
 }
 

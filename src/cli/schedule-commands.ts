@@ -17,7 +17,6 @@ import { ScheduleService } from '../incidents/schedule-service.js';
 import { ScheduleStore } from '../incidents/schedule-store.js';
 import { InProcessScheduleTimers } from '../incidents/schedule-timers.js';
 import { parseOrThrow } from '../server/http/validation.js';
-import { createToolsets } from '../tools/registry.js';
 import { createToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import { Registry } from 'prom-client';
 
@@ -28,6 +27,8 @@ async function withSchedules<T>(work: (service: ScheduleService, store: Schedule
   const logger = pino({ level: config.LOG_LEVEL });
   const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
   const audit = new AuditLog(database.sql);
+  // Loaded here, not at CLI start: every other command would pay for importing all toolsets.
+  const { createToolsets } = await import('../tools/registry.js');
   const tools = createToolRuntime({ toolsets: createToolsets({ config, database, logger, audit, events: new DomainEvents() }), database, audit, logger });
   const store = new ScheduleStore(database.sql);
   const service = new ScheduleService({

@@ -53,14 +53,21 @@ export class ApiClient {
     return this.call('POST', '/api/conversations', { title, originChannel: 'console' });
   }
 
-  /** One execution (the console opens it from a `?execution=<id>` link, e.g. an MCP approval request). */
-  execution(executionId: string): Promise<ExecutionView> {
-    return this.call('GET', `/api/executions/${encodeURIComponent(executionId)}`);
-  }
-
   /** Acknowledges or resolves an incident (operator); the server edits its thread message. */
   incidentAction(incidentId: string, action: 'acknowledge' | 'resolve'): Promise<unknown> {
     return this.call('POST', `/api/incidents/${encodeURIComponent(incidentId)}/${action}`, { channel: 'console' });
+  }
+
+  /** Executions visible to the caller (operators: all), newest first. */
+  executions(status?: string, limit = 100): Promise<{ data: ExecutionView[] }> {
+    const search = new URLSearchParams({ limit: String(limit) });
+    if (status) search.set('status', status);
+    return this.call('GET', `/api/executions?${search.toString()}`);
+  }
+
+  /** One execution with its arguments and result (the card's "details"; also opened from a `?execution=<id>` link, e.g. an MCP approval request). */
+  execution(id: string): Promise<ExecutionView> {
+    return this.call('GET', `/api/executions/${encodeURIComponent(id)}`);
   }
 
   /** The conversation's messages, oldest first (at most `maxPages` pages of 100). */

@@ -23,7 +23,7 @@ const REDIS_URL = process.env.REDIS_URL;
 const TEMPLATE = process.env.VIGIE_TEST_PG_TEMPLATE;
 const skip = !DATABASE_URL || !REDIS_URL || !TEMPLATE ? 'needs DATABASE_URL, REDIS_URL and the migrated template (scripts/run-tests.ts)' : false;
 
-describe('schedules on two nodes with Redis', { skip, timeout: 240_000 }, () => {
+describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => {
   const tag = randomBytes(4).toString('hex');
   const prefix = `h21sched${tag}`;
   const name = `${process.env.VIGIE_TEST_DB_PREFIX ?? 'vigie_test_adhoc'}_h21c_${tag}`;
@@ -41,12 +41,13 @@ describe('schedules on two nodes with Redis', { skip, timeout: 240_000 }, () => 
       await client.end();
     }
   };
-  const startNode = async (node: string) => {
+  // Test 1 keeps BullMQ's 30 s lock (a loaded node renewing late must not look dead); the survivor checks for stalled jobs every second.
+  const startNode = async (node: string, lockMs = 30_000) => {
     const database = await openDatabase({ backend: 'postgres', url, poolSize: 4 });
     databases.push(database);
     const harness = await startTestApp(database, {
       tools: { toolsets: [probeToolset(state, node)] },
-      incidents: { schedules: { redisUrl: REDIS_URL!, redisPrefix: prefix, lockMs: 2_000, minIntervalMs: 1_000, watchdogMs: 3_600_000, node } },
+      incidents: { schedules: { redisUrl: REDIS_URL!, redisPrefix: prefix, lockMs, minIntervalMs: 1_000, watchdogMs: 3_600_000, node } },
     });
     nodes.push(harness);
     return harness;
@@ -81,10 +82,10 @@ describe('schedules on two nodes with Redis', { skip, timeout: 240_000 }, () => 
     const executions = state.executed.filter((entry) => entry.target === 'twice');
     const runs = await runsOf(databases[0]!, id);
     assert.equal(executions.length, runs.length, `every execution is one recorded slot (${executions.length} executions, ${runs.length} runs): no slot ran on both nodes`);
-    const gaps = executions.slice(2).map((entry, index) => entry.at - executions[index + 1]!.at);
-    assert.ok(gaps.every((gap) => gap > 500), `runs are an interval apart, not doubled: ${gaps.join(',')}`);
-    const slotGaps = runs.slice(2).map((run, index) => new Date(run.slot).getTime() - new Date(runs[index + 1]!.slot).getTime());
-    assert.ok(slotGaps.every((gap) => gap === 1_000), `slots are 1 s apart: ${slotGaps.join(',')}`);
+    // No interval ran twice: recorded slots are whole intervals apart (a loaded node may skip one, never double one).
+    const slotGaps = runs.slice(1).map((run, index) => new Date(run.slot).getTime() - new Date(runs[index]!.slot).getTime());
+    assert.ok(slotGaps.slice(1).every((gap) => gap >= 1_000 && gap % 1_000 === 0), `slots are whole intervals apart: ${slotGaps.join(',')}`);
+    assert.equal(new Set(runs.map((run) => new Date(run.slot).getTime())).size, runs.length);
     assert.doesNotMatch(await (await fetch(`${a.url}/metrics`)).text(), /vigie_schedule_runs_total\{status="duplicate"\} [1-9]/);
   });
 
@@ -96,9 +97,9 @@ describe('schedules on two nodes with Redis', { skip, timeout: 240_000 }, () => 
     children.push(child);
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (output.includes('ready') ? true : undefined), 60_000);
+    await waitFor(async () => (output.includes('ready') ? true : undefined), 180_000);
     // Only the doomed node's worker is taking jobs now (node-a and node-b of the first test stopped theirs).
-    const survivor = await startNode('survivor');
+    const survivor = await startNode('survivor', 2_000);
     const created = await fetch(`${survivor.url}/api/schedules`, { method: 'POST', headers: { authorization: `Bearer ${survivor.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'probe check killed', interval: '3s', name: 'survives' }) });
     assert.equal(created.status, 201, await created.clone().text());
     const { id } = (await created.json()) as { id: string };

@@ -54,7 +54,12 @@ export async function readDocumentResource(prisma: PrismaClient, knowledge: Know
     throw new McpError(ErrorCode.InvalidParams, `Not a URI: ${uri.slice(0, 200)}`);
   }
   if (parsed.protocol !== 'vigie:' || parsed.host !== 'documents') throw new McpError(RESOURCE_NOT_FOUND, `Unknown resource ${uri.slice(0, 200)}`);
-  const id = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  let id: string;
+  try {
+    id = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  } catch {
+    throw new McpError(ErrorCode.InvalidParams, `Bad percent-encoding in ${uri.slice(0, 200)}`);
+  }
   if (id === '') {
     const query = parsed.searchParams.get('q')?.trim() ?? '';
     if (query === '' || query.length > 500 || query.includes('\u0000')) throw new McpError(ErrorCode.InvalidParams, 'Search needs ?q= with 1 to 500 characters');
@@ -68,7 +73,7 @@ export async function readDocumentResource(prisma: PrismaClient, knowledge: Know
     }));
     return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify({ query, results }) }] };
   }
-  if (!UUID.test(id)) throw new McpError(RESOURCE_NOT_FOUND, `No document ${id.slice(0, 100)}`);
+  if (!UUID.test(id)) throw new McpError(RESOURCE_NOT_FOUND, `No document ${JSON.stringify(id.slice(0, 100))}`);
   try {
     const document = await documentFinder(prisma, id);
     return { contents: [{ uri: documentUri(document.id), mimeType: document.contentType, text: document.content }] };

@@ -11,12 +11,15 @@ import type { RiskLevel } from '../tools/tool-contract.js';
 
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL = /^[^\u0000-\u0008\u000b-\u001f\u007f]*$/;
+/** A UTF-16 surrogate without its pair: not storable, not sendable. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const clean = (max: number, what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
     .max(max, `${what} is longer than ${max} characters`)
-    .regex(NO_CONTROL, `${what} contains control characters (NUL, escapes…)`);
+    .regex(NO_CONTROL, `${what} contains control characters (NUL, escapes…)`)
+    .refine((value) => !LONE_SURROGATE.test(value), `${what} contains a lone UTF-16 surrogate (not valid text)`);
 
 /** The risk classes an admin can give a server's tools. */
 export const riskSchema = z.enum(['read', 'mutate', 'disruptive']);
@@ -25,7 +28,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
 const secretMap = (pattern: RegExp, what: string) =>
   z
-    .record(z.string().regex(pattern, `${what} names must match ${pattern.source}`), clean(4000, `${what} value`))
+    .record(
+      z.string().regex(pattern, `${what} names must match ${pattern.source}`),
+      // One line each: a newline in a header value would split the request (header injection).
+      clean(4000, `${what} value`).refine((value) => !value.includes('\n'), `${what} values must be one line`),
+    )
     .refine((value) => Object.keys(value).length <= 32, `At most 32 ${what} entries`)
     .default({});
 

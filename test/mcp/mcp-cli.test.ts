@@ -37,7 +37,7 @@ describe('vigie mcp commands', () => {
   });
 
   const cli = (args: string[], env = environment) =>
-    run(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: root, env, timeout: 60_000 }).then(
+    run(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: root, env, timeout: 240_000 }).then(
       (result) => ({ code: 0, ...result }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );

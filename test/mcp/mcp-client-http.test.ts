@@ -20,7 +20,7 @@ const CHANGING = path.join(import.meta.dirname, 'support', 'changing-server.ts')
 /** Stdio servers run in the temporary directory: the tsx loader is given by absolute URL. */
 const TSX = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
 /** From helper h22's port range. */
-const PORTS = { pglite: 25101, postgres: 25102 } as Record<string, number>;
+const PORTS = { pglite: 42001, postgres: 42002 } as Record<string, number>;
 
 for (const backend of testBackends()) {
   describe(`MCP client over HTTP and list_changed on ${backend.name}`, () => {
@@ -28,7 +28,7 @@ for (const backend of testBackends()) {
     let admin: ReturnType<typeof apiClient>;
     let operator: ReturnType<typeof apiClient>;
     let child: ChildProcess;
-    const port = PORTS[backend.name] ?? 25103;
+    const port = PORTS[backend.name] ?? 42003;
 
     before(async () => {
       child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -41,7 +41,7 @@ for (const backend of testBackends()) {
         child.once('exit', (code) => reject(new Error(`server-everything exited (${code}): ${started}`)));
       });
       const database = await backend.open();
-      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database)] }, mcp: { reconcileMs: 0 } });
+      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database)] }, mcp: { reconcileMs: 0, timings: { connectTimeoutMs: 90_000, initialBackoffMs: 200, maxBackoffMs: 1_000 } } });
       await harness.app.tools.start();
       admin = apiClient(harness.url, harness.adminToken);
       operator = apiClient(harness.url, (await harness.createUser('operator')).token);
@@ -75,7 +75,7 @@ for (const backend of testBackends()) {
       assert.ok(created.body.tools.includes('changing.add_tool') && !created.body.tools.includes('changing.extra'));
       const added = await operator.post('/api/commands', { text: 'changing.add_tool' });
       assert.equal(added.body.status, 'succeeded', added.text);
-      await waitFor(async () => harness.app.tools.registry.get('changing.extra'));
+      await waitFor(async () => harness.app.tools.registry.get('changing.extra'), 60_000);
       const extra = await operator.post('/api/commands', { text: 'changing.extra word=later' });
       assert.equal(extra.body.result.data.content[0].text, 'extra later');
       const row = await waitFor(() => harness.database.prisma.command.findUnique({ where: { name: 'changing.extra' } }));
@@ -89,9 +89,9 @@ for (const backend of testBackends()) {
       const pid = connection.pid;
       const hung = await operator.post('/api/commands', { text: 'spinner.spin' });
       assert.equal(hung.body.status, 'timed_out', hung.text);
-      const down = await waitFor(async () => (connection.current().failures > 0 ? connection.current() : undefined), 20_000);
+      const down = await waitFor(async () => (connection.current().failures > 0 ? connection.current() : undefined), 60_000);
       assert.match(down.detail ?? '', /stopped answering/);
-      await waitFor(async () => connection.current().state === 'connected' && connection.pid !== pid, 30_000);
+      await waitFor(async () => connection.current().state === 'connected' && connection.pid !== pid, 90_000);
       const back = await operator.post('/api/commands', { text: 'spinner.add_tool' });
       assert.equal(back.body.status, 'succeeded', back.text);
     });

@@ -204,7 +204,7 @@ for (const backend of testBackends()) {
       const connection = harness.app.mcpClients.connection('everything')!;
       const pid = connection.pid!;
       const call = alice.post('/api/commands', { text: 'everything.trigger-long-running-operation duration=30 steps=30' });
-      await waitFor(() => harness.database.prisma.execution.findFirst({ where: { tool: 'everything.trigger-long-running-operation', status: 'running' } }));
+      await waitFor(() => harness.database.prisma.execution.findFirst({ where: { tool: 'everything.trigger-long-running-operation', status: 'running' } }), 60_000);
       process.kill(pid, 'SIGKILL');
       const failed = await call;
       assert.equal(failed.status, 200, failed.text);
@@ -214,7 +214,7 @@ for (const backend of testBackends()) {
       // Until it is back, its tools answer with the reason instead of hanging (unless it already reconnected).
       const during = await alice.post('/api/commands', { text: 'everything.echo message=x' });
       if (during.status === 503) assert.match(during.body.error.message, /MCP server (unavailable|connecting)/);
-      await waitFor(async () => connection.current().state === 'connected' && connection.pid !== pid);
+      await waitFor(async () => connection.current().state === 'connected' && connection.pid !== pid, 90_000);
       const again = await alice.post('/api/commands', { text: 'everything.echo message=back' });
       assert.equal(again.body.result.data.content[0].text, 'Echo: back');
     });

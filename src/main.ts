@@ -117,6 +117,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     },
   });
   toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
+  if (config.APPROVALS_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN) logger.warn('APPROVALS_SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: no Slack approval cards for MCP calls');
+  if (config.APPROVALS_DISCORD_CHANNEL && !config.DISCORD_TOKEN) logger.warn('APPROVALS_DISCORD_CHANNEL is set but DISCORD_TOKEN is not: no Discord approval cards for MCP calls');
   await app.tools.start();
   // Scheduled checks: BullMQ job schedulers with REDIS_URL (once per interval across nodes), in-process timers embedded.
   await app.incidents.schedules.start();

@@ -43,7 +43,7 @@ export async function diagnosticsPhase(options: { database: Database; slack: Fak
     await sh('ip', ['-n', namespace, 'link', 'set', nsSide, 'up']);
     await sh('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
     const { database, slack, run } = options;
-    const analyzer = new NetworkAnalyzer({ settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.21.8/29', NET_RATE_LIMIT_PER_MINUTE: '100000' }) });
+    const analyzer = new NetworkAnalyzer({ settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.21.8/29', NET_RATE_LIMIT_PER_MINUTE: '10000' }) });
     const harness = await startTestApp(database, {
       tools: { toolsets: [coreToolset(database), networkToolset({ config: {} as ToolsetDependencies['config'], database, logger: pino({ level: 'silent' }) }, analyzer)] },
       incidents: { routes: compileRoutes({ routes: [{ name: 'diag', slack: { channel: 'CDIAG' }, console: true, diagnostics, runbookSearch: false }] }, 'bench'), targets: { slack: { token: 'xoxb-bench', apiUrl: slack.apiUrl } } },

@@ -18,6 +18,7 @@ import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
+import { executionCardOf } from '../contracts/execution-card.js';
 import { describeExecution } from './execution-summary.js';
 import { loadModelTurnModules } from './model-turn-modules.js';
 import type { TurnScope } from './langchain-tools.js';
@@ -250,7 +251,9 @@ export class AgentService {
         tokenCount: meta.tokens,
         processingMs: Math.round(performance.now() - meta.started),
         actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
-        metadata: { traceId: meta.scope.traceId },
+        // Each execution's card (result view, approval preview) travels with the answer, so the
+        // conversation shows it once, and still after a reload; the text only refers to it.
+        metadata: { traceId: meta.scope.traceId, ...(meta.scope.executions.length ? { executions: meta.scope.executions.slice(0, 10).map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)) } : {}) } as object,
       },
     });
     const message = messageView(row);

@@ -98,6 +98,7 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
         incidents: deps.incidents,
         dedupe,
         logger,
+        defaultLocale: config.DEFAULT_LOCALE,
       });
       logger.info('discord enabled: interactions at /discord/interactions');
       running.discord.registerCommands().catch((error: unknown) => logger.error({ err: error }, 'discord command registration failed; /vigie may be missing until the next start'));

@@ -69,7 +69,7 @@ export interface ClientToServerEvents {
   ) => void;
   typing: (payload: { conversationId: string }, ack: AckCallback<{ conversationId: string }>) => void;
   'execution:approve': (payload: { executionId: string }, ack: AckCallback<unknown>) => void;
-  'execution:deny': (payload: { executionId: string }, ack: AckCallback<unknown>) => void;
+  'execution:deny': (payload: { executionId: string; reason?: string }, ack: AckCallback<unknown>) => void;
 }
 
 /** A tool execution as the agent runtime reports it (at least these fields). */

@@ -28,7 +28,7 @@ import type { Principal } from '../../auth/principal.js';
 /** The agent runtime's approval entry points (absent until that capability is wired). */
 export interface ExecutionControl {
   approve(principal: Principal, executionId: string, channel: 'console'): Promise<unknown>;
-  deny(principal: Principal, executionId: string, channel: 'console'): Promise<unknown>;
+  deny(principal: Principal, executionId: string, channel: 'console', reason?: string): Promise<unknown>;
 }
 
 /** What the handlers need. */
@@ -189,11 +189,11 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
     ['execution:approve', 'approve'],
     ['execution:deny', 'deny'],
   ] as const) {
-    on(event, executionPayload, async ({ executionId }) => {
+    on(event, executionPayload, async ({ executionId, reason }) => {
       if (!deps.executions) throw new UnavailableError('not_available', 'Tool executions are not available on this node yet');
       if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Approving or denying executions requires the operator role');
       log.info({ executionId, decision }, 'execution decision from console');
-      return deps.executions[decision](principal, executionId, 'console');
+      return decision === 'deny' ? deps.executions.deny(principal, executionId, 'console', reason) : deps.executions.approve(principal, executionId, 'console');
     });
   }
 

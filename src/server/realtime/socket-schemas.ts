@@ -31,4 +31,8 @@ export const sendPayload = z.strictObject({
   clientMessageId: z.string().min(1).max(100),
 });
 /** `execution:approve` and `execution:deny`. */
-export const executionPayload = z.strictObject({ executionId: z.uuid({ error: 'must be a UUID' }) });
+export const executionPayload = z.strictObject({
+  executionId: z.uuid({ error: 'must be a UUID' }),
+  /** Why it is denied (shown in the conversation and audited); ignored on approve. */
+  reason: z.string().trim().max(500).optional(),
+});

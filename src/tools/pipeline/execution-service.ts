@@ -25,6 +25,7 @@ import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type Reaper
 import { DEFAULT_REQUEUE_AFTER_MS, requeueStranded } from './execution-requeue.js';
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
+import { postOutcome, type Decision } from './execution-outcomes.js';
 import { previewOf, withView } from './result-views.js';
 import { runTool } from './tool-runner.js';
 import { finishExecution, insertExecution } from './execution-store.js';
@@ -64,7 +65,7 @@ export interface ExecutionServiceOptions {
 /** The approval surface the realtime gateway and bots call. */
 export interface ApprovalHandler {
   approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView>;
-  deny(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView>;
+  deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView>;
 }
 
 const requesterOf = (row: Execution): Principal => ({ userId: row.requesterId, userName: row.requesterName, role: row.requesterRole, tokenId: null });
@@ -76,6 +77,7 @@ export class ExecutionService implements ApprovalHandler {
   readonly jobs: ExecutionJobQueue;
   private readonly controllers = new Map<string, AbortController>();
   private readonly progressChains = new Map<string, Promise<void>>();
+  private readonly outcomes = new Set<Promise<void>>();
   private readonly metrics: ExecutionMetrics;
   private readonly now: () => Date;
   private sweeper: NodeJS.Timeout | undefined;
@@ -129,6 +131,7 @@ export class ExecutionService implements ApprovalHandler {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.requeuer) clearInterval(this.requeuer);
+    await this.outcomesSettled();
     for (const controller of this.controllers.values()) controller.abort('shutdown');
     await this.jobs.close();
   }
@@ -248,13 +251,14 @@ export class ExecutionService implements ApprovalHandler {
     return this.dispatch(updated);
   }
 
-  /** Denies a pending execution. */
-  async deny(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
+  /** Denies a pending execution; the reason (optional) is audited and shown in the conversation. */
+  async deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView> {
     const row = await this.pending(principal, executionId, channel);
     const updated = await this.transition(row.id, ['pending_approval'], { status: 'denied', approverId: principal.userId, decidedAt: this.now(), finishedAt: this.now() });
     if (!updated) throw new ConflictError('This execution was already decided');
-    await this.record(updated, 'denied', principal, { channel, approverId: principal.userId });
-    return this.finished(updated, 'denied');
+    const why = reason?.trim().slice(0, 500);
+    await this.record(updated, 'denied', principal, { channel, approverId: principal.userId, ...(why ? { details: { reason: why } } : {}) });
+    return this.finished(updated, 'denied', { deciderName: principal.userName, ...(why ? { reason: why } : {}) });
   }
 
   /** Cancels a pending, queued or running execution (requester or operator). */
@@ -435,11 +439,20 @@ export class ExecutionService implements ApprovalHandler {
     });
   }
 
-  private finished(row: Execution, status: string): ExecutionView {
+  private finished(row: Execution, status: string, decision?: Decision): ExecutionView {
     this.metrics.executions.inc({ tool: row.tool, status });
     const view = executionView(row);
     this.announce(view);
+    // After a decision (or its expiry) the outcome is appended to the conversation as a message.
+    const posted = postOutcome(this.prisma, this.options.events, this.options.logger, row, decision);
+    this.outcomes.add(posted);
+    void posted.finally(() => this.outcomes.delete(posted));
     return view;
+  }
+
+  /** Resolves when every outcome message being written has been stored (tests, shutdown). */
+  async outcomesSettled(): Promise<void> {
+    await Promise.all([...this.outcomes]);
   }
 
   private announce(view: ExecutionView): void { this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } }); }

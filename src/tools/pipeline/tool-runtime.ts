@@ -75,7 +75,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
     executions,
     approvals: {
       approve: (principal, executionId, channel) => executions.approve(principal, executionId, channel),
-      deny: (principal, executionId, channel) => executions.deny(principal, executionId, channel),
+      deny: (principal, executionId, channel, reason) => executions.deny(principal, executionId, channel, reason),
     },
     start() {
       started ??= (async () => {

@@ -247,7 +247,6 @@ async function start(token: string): Promise<void> {
     onState: setState,
     // After a reconnect (maybe to another node), re-join and page what was missed while away.
     onConnected: () => {
-      if (current) void join(current.id, chat.latestCreatedAt());
       void loadPending(api);
       if (current) void join(current.id, 'reconnect');
     },

@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { HumanMessage } from '@langchain/core/messages';
 import type { DomainEvents } from '../actions/domain-events.js';
 import { messageView, type MessageView } from '../actions/conversation-views.js';
 import type { Principal } from '../auth/principal.js';
@@ -18,11 +17,11 @@ import type { Logger } from '../logger.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
-import { conversationMemory, estimateTokens } from './conversation-memory.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
+import { executionCardOf } from '../contracts/execution-card.js';
 import { describeExecution } from './execution-summary.js';
-import { runAgentLoop } from './agent-loop.js';
-import { modelToolDefinitions, offeredToolNames, type TurnScope } from './langchain-tools.js';
+import { loadModelTurnModules } from './model-turn-modules.js';
+import type { TurnScope } from './langchain-tools.js';
 import { buildSystemPrompt } from './system-prompt.js';
 import { TurnLimiter } from './turn-limiter.js';
 
@@ -141,7 +140,7 @@ export class AgentService {
       route ??= 'command';
       reply = this.failure(error, { traceId: scope.traceId, conversationId: input.conversationId, channel: input.channel, route, locale: input.locale });
     }
-    return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? estimateTokens(reply), started, scope }), executions: scope.executions, route };
+    return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? Math.ceil(reply.length / 4), started, scope }), executions: scope.executions, route };
   }
 
   /**
@@ -207,6 +206,7 @@ export class AgentService {
     this.active.set(input.conversationId, controller);
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.turnTimeoutMs ?? 120_000), ...(input.signal ? [input.signal] : [])]);
     try {
+      const { HumanMessage, conversationMemory, runAgentLoop, modelToolDefinitions, offeredToolNames } = await loadModelTurnModules();
       const history = await conversationMemory(this.options.prisma, input.conversationId, { maxTokens: this.options.memoryTokens ?? 2_000, excludeId: input.userMessageId });
       const events = this.options.events;
       const maxSteps = this.options.maxSteps ?? 6;
@@ -251,7 +251,9 @@ export class AgentService {
         tokenCount: meta.tokens,
         processingMs: Math.round(performance.now() - meta.started),
         actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
-        metadata: { traceId: meta.scope.traceId },
+        // Each execution's card (result view, approval preview) travels with the answer, so the
+        // conversation shows it once, and still after a reload; the text only refers to it.
+        metadata: { traceId: meta.scope.traceId, ...(meta.scope.executions.length ? { executions: meta.scope.executions.slice(0, 10).map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)) } : {}) } as object,
       },
     });
     const message = messageView(row);

@@ -13,6 +13,7 @@ import { findUnsafeInput } from '../contracts/safe-text.js';
 import { t, type Locale } from '../contracts/i18n.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { BotIdentities, ExternalAccount } from './bot-identities.js';
+import { isOutage, retryLaterReply } from './bot-unavailable.js';
 import { threadConversation, type ThreadReference } from './bot-conversations.js';
 
 /** A chat message, normalised by an adapter. */
@@ -87,12 +88,18 @@ export class BotTurns {
   /** Handles one chat message; refusals come back as text for the requester only. */
   async handle(message: ChatMessage, progress?: ((delta: string) => void) | TurnProgress): Promise<ChatOutcome> {
     const hooks: TurnProgress = typeof progress === 'function' ? { onToken: progress } : (progress ?? {});
+    let unavailable = false;
     const outcome = await this.run(message, hooks).catch((error: unknown): ChatOutcome => {
       const { status, body } = toErrorBody(error);
+      // PostgreSQL or Redis down: the user is told to retry (nothing was stored or run).
+      if (isOutage(error)) {
+        unavailable = true;
+        return { kind: 'refused', reason: retryLaterReply(message.locale) };
+      }
       if (status >= 500) throw error;
       return { kind: 'refused', reason: body.message };
     });
-    this.counter.inc({ platform: message.thread.channel, outcome: outcome.kind });
+    this.counter.inc({ platform: message.thread.channel, outcome: unavailable ? 'unavailable' : outcome.kind });
     return outcome;
   }
 

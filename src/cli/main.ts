@@ -14,6 +14,8 @@ import { registerServiceCommands } from './service-commands.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIncidentCommands } from './incident-commands.js';
+import { registerScheduleCommands } from './schedule-commands.js';
+import { registerAgentCommands } from './agent-commands.js';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerKnowledgeCommands(program);
   registerMcpCommands(program);
   registerIncidentCommands(program);
+  registerScheduleCommands(program);
+  registerAgentCommands(program);
   return program;
 }
 

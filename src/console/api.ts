@@ -2,7 +2,9 @@
  * The REST calls the console makes, with the bearer token; errors carry the server's
  * `{error:{code,message}}` message so the UI can show it.
  */
+import type { ExecutionView } from '../contracts/event-maps.js';
 import type { ConversationView, MessageView } from '../actions/conversation-views.js';
+import type { ExecutionView } from '../contracts/event-maps.js';
 
 /** Who the token belongs to. */
 export interface Me {
@@ -52,9 +54,26 @@ export class ApiClient {
     return this.call('POST', '/api/conversations', { title, originChannel: 'console' });
   }
 
+  /** One execution (the console opens it from a `?execution=<id>` link, e.g. an MCP approval request). */
+  execution(executionId: string): Promise<ExecutionView> {
+    return this.call('GET', `/api/executions/${encodeURIComponent(executionId)}`);
+  }
+
   /** Acknowledges or resolves an incident (operator); the server edits its thread message. */
   incidentAction(incidentId: string, action: 'acknowledge' | 'resolve'): Promise<unknown> {
     return this.call('POST', `/api/incidents/${encodeURIComponent(incidentId)}/${action}`, { channel: 'console' });
+  }
+
+  /** Executions visible to the caller (operators: all), newest first. */
+  executions(status?: string, limit = 100): Promise<{ data: ExecutionView[] }> {
+    const search = new URLSearchParams({ limit: String(limit) });
+    if (status) search.set('status', status);
+    return this.call('GET', `/api/executions?${search.toString()}`);
+  }
+
+  /** One execution with its arguments and result (the card's "details"). */
+  execution(id: string): Promise<ExecutionView> {
+    return this.call('GET', `/api/executions/${encodeURIComponent(id)}`);
   }
 
   /** The conversation's messages, oldest first (at most `maxPages` pages of 100). */

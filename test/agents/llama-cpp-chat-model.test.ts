@@ -136,6 +136,8 @@ describe('node-llama-cpp chat model on stories260K', { skip: !existsSync(MODEL) 
     assert.equal(result.route, 'agent');
     assert.equal(result.message.modelUsed, 'stories260K.gguf');
     assert.ok(result.message.content.length > 0);
+    // The grammar with the tools and the answer option must compile (a 2,000-character answer once made llama.cpp refuse it on every turn).
+    assert.doesNotMatch(result.message.content, /^Sorry, that did not work/);
     for (const execution of result.executions) assert.notEqual(execution.status, 'failed');
   });
 

@@ -25,6 +25,8 @@ const GRAMMAR_WRAPPERS = new Set(['AlpacaChat', 'ChatML', 'Empty', 'Falcon', 'Ge
 
 /** Tokens a grammar-constrained answer may use at least (its JSON must close). */
 const GRAMMAR_MIN_TOKENS = 1024;
+/** Longest grammar-mode answer: llama.cpp refuses a grammar repeating a rule 2,000 times or more (every turn with tools then failed). */
+const GRAMMAR_ANSWER_MAX_CHARS = 1_900;
 
 function parseGrammarOutput(grammar: LlamaJsonSchemaGrammar<GbnfJsonSchema>, text: string): unknown {
   try {
@@ -197,7 +199,7 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
       type: 'object',
       properties: { tool: { const: tool.function.name }, arguments: toGbnfSchema(tool.function.parameters ?? { type: 'object' }) },
     }));
-    if (!forced && choice !== 'any' && choice !== 'required') options.unshift({ type: 'object', properties: { answer: { type: 'string', maxLength: 2000 } } } as GbnfJsonSchema);
+    if (!forced && choice !== 'any' && choice !== 'required') options.unshift({ type: 'object', properties: { answer: { type: 'string', maxLength: GRAMMAR_ANSWER_MAX_CHARS } } } as GbnfJsonSchema);
     const schema: GbnfJsonSchema = options.length === 1 ? options[0]! : { oneOf: options };
     const key = JSON.stringify(schema);
     let grammar = this.grammars.get(key);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { hasRole } from '../../auth/roles.js';
 import { createTranslator, type Locale } from '../../contracts/i18n.js';
 import { ForbiddenError, toErrorBody } from '../../errors.js';
+import { claimDelivery, failureReply, isOutage, RETRY_LATER_REPLY } from '../bot-unavailable.js';
 import type { IncidentActions } from '../../incidents/incident-service.js';
 import { ACK_ACTION, RESOLVE_ACTION } from '../../incidents/incident-summary.js';
 import type { Logger } from '../../logger.js';
@@ -84,11 +85,8 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
       deliveryId: `discord:interaction:${interaction.id}`,
       locale: i18n.locale,
     }, (delta) => stream.push(delta))
-      .catch((error: unknown): ChatOutcome => {
-        // The deferred reply must not stay "thinking" forever.
-        logger.error({ err: error, interactionId: interaction.id }, 'discord command failed');
-        return { kind: 'refused', reason: i18n.t('common.internalError') };
-      })
+      // The deferred reply must not stay "thinking" forever.
+      .catch((error: unknown): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, logger, { interactionId: interaction.id }, 'discord command failed') }))
       .finally(() => stream.finish());
     if (outcome.kind === 'duplicate') return;
     if (outcome.kind === 'refused') {
@@ -109,8 +107,9 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
       await edit(interaction, executionMessage(execution, { name: principal.userName, decision }));
     } catch (error) {
       const { status, body } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, executionId }, 'discord approval failed');
-      await followUp(interaction, { content: i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason: body.message }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+      const reason = isOutage(error) ? RETRY_LATER_REPLY : body.message;
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, executionId }, 'discord approval failed');
+      await followUp(interaction, { content: i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
     }
   };
 
@@ -125,14 +124,17 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
       await incidents.act(incidentId, to, { name: principal.userName, userId: principal.userId, channel: 'discord' });
     } catch (error) {
       const { status, body } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, incidentId }, 'discord incident action failed');
-      await followUp(interaction, { content: i18n.t('incident.notActed', { action: i18n.t(`incident.${to}`), reason: body.message }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+      const reason = isOutage(error) ? RETRY_LATER_REPLY : body.message;
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, incidentId }, 'discord incident action failed');
+      await followUp(interaction, { content: i18n.t('incident.notActed', { action: i18n.t(`incident.${to}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
     }
   };
 
   return async (interaction) => {
     if (interaction.type === 1) return { response: { type: 1 } };
-    if (!(await dedupe.claim(`discord:interaction:${interaction.id}`))) return { response: { type: interaction.type === 3 ? 6 : 5 } };
+    const claim = await claimDelivery(dedupe, `discord:interaction:${interaction.id}`, logger);
+    if (claim === 'repeat') return { response: { type: interaction.type === 3 ? 6 : 5 } };
+    if (claim === 'unavailable') return { response: { type: 4, data: { content: RETRY_LATER_REPLY, flags: EPHEMERAL } } };
     if (interaction.type === 2) {
       const line = commandLine(interaction);
       if (line === undefined) return { response: { type: 4, data: { content: translatorOf(interaction).t('discord.unknownSubcommand'), flags: EPHEMERAL } } };

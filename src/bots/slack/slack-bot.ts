@@ -29,6 +29,7 @@ import { APPROVE_ACTION, DENY_ACTION, escapeSlackText, executionBlocks, turnBloc
 import { resultCardBlocks } from './slack-cards.js';
 import { slackLocales } from './slack-locale.js';
 import { slackLogger } from './slack-logger.js';
+import { claimDelivery, failureReply, isOutage, retryLaterReply } from '../bot-unavailable.js';
 import { createAnswerStream, type FinalAnswer, type SlackStreamingMode } from './slack-stream.js';
 import { slackBlockActionSchema, slackCommandSchema, slackEventEnvelopeSchema, slackMessageEventSchema } from './slack-payloads.js';
 import { createSlackSocketMode, type SlackSocketMode } from './slack-socket-mode.js';
@@ -163,14 +164,16 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       return;
     }
     const { team_id: team, channel_id: channel, user_id: user, text, trigger_id: trigger } = parsed.data;
-    if (!(await dedupe.claim(`slack:command:${trigger}`))) return;
+    const claim = await claimDelivery(dedupe, `slack:command:${trigger}`, logger);
+    if (claim === 'repeat') return;
     const i18n = await translatorOf(client, team, user);
     const reply = (outcome: ChatOutcome, threadTs: string | undefined) => deliver(client, channel, threadTs, outcome, i18n, (message) => respond({ response_type: 'ephemeral', text: message }).then(() => undefined));
+    if (claim === 'unavailable') return reply({ kind: 'refused', reason: retryLaterReply(i18n.locale) }, undefined);
     let principal: Principal;
     try {
       principal = await turns.principalOf({ provider: 'slack', workspace: team, externalId: user });
     } catch (error) {
-      await reply({ kind: 'refused', reason: toErrorBody(error).body.message }, undefined);
+      await reply({ kind: 'refused', reason: isOutage(error) ? retryLaterReply(i18n.locale) : toErrorBody(error).body.message }, undefined);
       return;
     }
     // The command is echoed in the channel and answered in its thread: the thread is the conversation.
@@ -200,9 +203,11 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     }
     const { team_id: team, event_id: eventId } = envelope.data;
     const { user, channel, ts, thread_ts: threadTs } = parsed.data;
-    if (!(await dedupe.claim(`slack:event:${eventId}`))) return;
+    const claim = await claimDelivery(dedupe, `slack:event:${eventId}`, logger);
+    if (claim === 'repeat') return;
     const root = threadTs ?? ts;
     const i18n = await translatorOf(client, team, user);
+    if (claim === 'unavailable') return whisper(client, channel, user, retryLaterReply(i18n.locale), root);
     const stream = answerStream(client, { channel, threadTs: root, userId: user, teamId: team }, i18n);
     const text = parsed.data.text.replace(botUserId ? new RegExp(`<@${botUserId}>`, 'g') : /^\s*<@[A-Z0-9]+>/, '').trim();
     // In an assistant thread, Slack shows the status under the question until the answer is posted.
@@ -240,10 +245,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     return { text: result.message.content, blocks: answerBlocks(result, i18n), tail: [...cards.slice(0, 40), ...pending, ...feedbackFor(result, i18n)].slice(0, 50) };
   };
 
-  const internalError = (error: unknown, who: string, i18n: Translator): ChatOutcome => {
-    logger.error({ err: error, user: who }, 'slack message failed');
-    return { kind: 'refused', reason: i18n.t('common.internalError') };
-  };
+  const internalError = (error: unknown, who: string, i18n: Translator): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, logger, { user: who }, 'slack message failed', i18n.locale) });
 
   const deliver = async (client: WebClient, channel: string, threadTs: string | undefined, outcome: ChatOutcome, i18n: Translator, refuse: (text: string) => Promise<void>) => {
     if (outcome.kind === 'duplicate') return;
@@ -293,7 +295,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       await incidents.act(incidentId.data, to, { name: principal.userName, userId: principal.userId, channel: 'slack' });
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
+      if (isOutage(error)) failure.message = retryLaterReply();
       await whisper(client, channel.id, user.id, `Not ${to}: ${failure.message}`);
     }
   };
@@ -323,7 +326,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       await client.chat.update({ channel: channel.id, ts: message.ts, text: i18n.t('approval.decidedBy', { tool: execution.tool, decision: i18n.t(`approval.${decision}`), name: principal.userName }), blocks });
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
+      if (isOutage(error)) failure.message = retryLaterReply();
       await whisper(client, channel.id, user.id, i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason: failure.message }));
     }
   };

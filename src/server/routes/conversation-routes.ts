@@ -3,7 +3,7 @@
  * actions.
  */
 import {
-  conversationCreator,
+  conversationInserter,
   conversationDeleter,
   conversationReader,
   conversationLister,
@@ -24,7 +24,10 @@ import {
   messageListQuery,
   messagePage,
   messageSchema,
+  messageSyncPage,
+  messageSyncQuery,
 } from './conversation-schemas.js';
+import { messagesAfterSeq } from '../../actions/message-sync.js';
 import type { RouteContext } from './route-context.js';
 
 /** Registers conversation and message routes. */
@@ -49,7 +52,7 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     summary: 'Create a conversation owned by the caller',
     body: conversationCreateBody,
     success: { status: 201, description: 'The new conversation', schema: conversationSchema },
-    handler: ({ body, principal }) => conversationCreator(prisma, principal, body),
+    handler: ({ body, principal }) => conversationInserter(database.sql, principal, body),
   });
 
   routes.add({
@@ -92,6 +95,18 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     query: pageQuery,
     success: { status: 200, description: 'A page of messages, oldest first', schema: messagePage },
     handler: ({ params, query, principal }) => conversationMessageLister(prisma, principal, params.id, query),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/conversations/:id/messages/sync',
+    tag: 'Messages',
+    summary: 'Catch up by sequence number: the messages after afterSeq, by seq',
+    description: 'Page with afterSeq=nextSeq while more is true. The same page as the conversation:sync socket event (docs/realtime.md).',
+    params: idParams,
+    query: messageSyncQuery,
+    success: { status: 200, description: 'One catch-up page', schema: messageSyncPage },
+    handler: ({ params, query, principal }) => messagesAfterSeq(prisma, principal, params.id, query),
   });
 
   routes.add({

@@ -21,6 +21,8 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 /** A running app with Slack wired to the fake API. */
 export interface SlackTestApp {
   app: App;
+  /** The agent the bots use (attach it to answer console and REST messages too). */
+  agent: AgentService;
   bots: RunningBots;
   slack: FakeSlack;
   /** The app's /slack/events URL. */
@@ -46,12 +48,14 @@ export async function startSlackTestApp(
     slackLeaseTtlMs?: number;
     /** Incident routes and chat credentials (src/incidents). */
     incidents?: AppDeps['incidents'];
+    /** MCP settings (task polling, approval cards). */
+    mcp?: AppDeps['mcp'];
   } = {},
 ): Promise<SlackTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const slack = options.slack ?? (await startFakeSlack());
   const router = Router();
-  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}), ...(options.incidents ? { incidents: options.incidents } : {}) });
+  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}), ...(options.incidents ? { incidents: options.incidents } : {}), ...(options.mcp ? { mcp: options.mcp } : {}) });
   await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
   await app.tools.start();
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
@@ -71,6 +75,7 @@ export async function startSlackTestApp(
   const system = { userId: '', userName: 'test', channel: 'system' as const };
   return {
     app,
+    agent,
     bots,
     slack,
     eventsUrl: `http://127.0.0.1:${port}/slack/events`,

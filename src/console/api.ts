@@ -2,7 +2,6 @@
  * The REST calls the console makes, with the bearer token; errors carry the server's
  * `{error:{code,message}}` message so the UI can show it.
  */
-import type { ExecutionView } from '../contracts/event-maps.js';
 import type { ConversationView, MessageView } from '../actions/conversation-views.js';
 import type { ExecutionView } from '../contracts/event-maps.js';
 
@@ -54,11 +53,6 @@ export class ApiClient {
     return this.call('POST', '/api/conversations', { title, originChannel: 'console' });
   }
 
-  /** One execution (the console opens it from a `?execution=<id>` link, e.g. an MCP approval request). */
-  execution(executionId: string): Promise<ExecutionView> {
-    return this.call('GET', `/api/executions/${encodeURIComponent(executionId)}`);
-  }
-
   /** Acknowledges or resolves an incident (operator); the server edits its thread message. */
   incidentAction(incidentId: string, action: 'acknowledge' | 'resolve'): Promise<unknown> {
     return this.call('POST', `/api/incidents/${encodeURIComponent(incidentId)}/${action}`, { channel: 'console' });
@@ -71,7 +65,7 @@ export class ApiClient {
     return this.call('GET', `/api/executions?${search.toString()}`);
   }
 
-  /** One execution with its arguments and result (the card's "details"). */
+  /** One execution with its arguments and result (the card's "details"; also opened from a `?execution=<id>` link, e.g. an MCP approval request). */
   execution(id: string): Promise<ExecutionView> {
     return this.call('GET', `/api/executions/${encodeURIComponent(id)}`);
   }

@@ -8,7 +8,7 @@
  * - feedback buttons under answers, stored and audited (src/actions/message-feedback.ts).
  * Strings are in the clicker's Slack locale (users.info).
  */
-import { Assistant, type App } from '@slack/bolt';
+import { Assistant, type App, type types } from '@slack/bolt';
 import { z } from 'zod';
 import { recordFeedback } from '../../actions/message-feedback.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -23,7 +23,7 @@ import { HOME_APPROVE_ACTION, HOME_DENY_ACTION, homeView, loadHome } from './sla
 import type { SlackLocales } from './slack-locale.js';
 
 type WebClient = InstanceType<typeof App>['client'];
-type KnownBlock = import('@slack/bolt').types.KnownBlock;
+type KnownBlock = types.KnownBlock;
 
 /** action_id of the feedback buttons under an answer. */
 export const FEEDBACK_ACTION = 'vigie_feedback';

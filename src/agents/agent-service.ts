@@ -21,8 +21,8 @@ import { conversationMemory, estimateTokens } from './conversation-memory.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
 import { describeExecution } from './execution-summary.js';
 import { runAgentLoop } from './agent-loop.js';
-import { modelToolDefinitions, offeredToolNames, type TurnScope } from './langchain-tools.js';
-import { buildSystemPrompt } from './system-prompt.js';
+import type { TurnScope } from './langchain-tools.js';
+import { OfferedToolsCache } from './offered-tools-cache.js';
 import { TurnLimiter } from './turn-limiter.js';
 
 /** A chat model the agent can drive (tool calling via bindTools). */
@@ -71,8 +71,10 @@ export interface TurnResult {
 export class AgentService {
   private readonly active = new Map<string, AbortController>();
   private readonly limiter: TurnLimiter;
+  private readonly offered: OfferedToolsCache;
 
   constructor(private readonly options: AgentServiceOptions) {
+    this.offered = new OfferedToolsCache(options.tools.registry);
     this.limiter = new TurnLimiter({ maxConcurrent: options.maxConcurrentTurns ?? 4, maxQueued: options.queueDepth ?? 32 });
   }
 
@@ -205,11 +207,12 @@ export class AgentService {
       const history = await conversationMemory(this.options.prisma, input.conversationId, { maxTokens: this.options.memoryTokens ?? 2_000, excludeId: input.userMessageId });
       const events = this.options.events;
       const maxSteps = this.options.maxSteps ?? 6;
+      const offered = this.offered.forRole(input.principal.role);
       const result = await runAgentLoop({
         model,
-        tools: modelToolDefinitions(this.options.tools.registry, input.principal.role),
-        scope: { ...scope, toolNames: offeredToolNames(this.options.tools.registry, input.principal.role) },
-        systemPrompt: buildSystemPrompt(this.options.tools.registry),
+        tools: offered.definitions,
+        scope: { ...scope, toolNames: offered.names },
+        systemPrompt: offered.systemPrompt,
         messages: [...history, new HumanMessage(input.text)],
         executions: this.options.tools.executions,
         maxSteps,
@@ -234,23 +237,26 @@ export class AgentService {
   }
 
   private async store(input: TurnInput, id: string, content: string, meta: { modelUsed: string | null; tokens: number; started: number; scope: TurnScope }): Promise<MessageView> {
-    const row = await this.options.prisma.message.create({
-      data: {
-        id,
-        conversationId: input.conversationId,
-        authorId: null,
-        role: 'assistant',
-        content,
-        channel: input.channel,
-        modelUsed: meta.modelUsed,
-        tokenCount: meta.tokens,
-        processingMs: Math.round(performance.now() - meta.started),
-        actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
-        metadata: { traceId: meta.scope.traceId },
-      },
-    });
+    // The answer and the conversation's timestamp are written at once (two statements, one round trip of latency).
+    const [row, conversation] = await Promise.all([
+      this.options.prisma.message.create({
+        data: {
+          id,
+          conversationId: input.conversationId,
+          authorId: null,
+          role: 'assistant',
+          content,
+          channel: input.channel,
+          modelUsed: meta.modelUsed,
+          tokenCount: meta.tokens,
+          processingMs: Math.round(performance.now() - meta.started),
+          actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
+          metadata: { traceId: meta.scope.traceId },
+        },
+      }),
+      this.options.prisma.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() }, select: { ownerId: true } }),
+    ]);
     const message = messageView(row);
-    const conversation = await this.options.prisma.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() } });
     this.options.events?.emit('message.created', { message, ownerId: conversation.ownerId });
     this.options.events?.emit('agent.done', { conversationId: input.conversationId, message });
     return message;

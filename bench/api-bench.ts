@@ -1,135 +1,133 @@
 /**
- * `npm run bench:api`: the REST API's throughput and latency on PostgreSQL, against a bare
- * Express JSON route measured in the same run (the ceiling), so noisy shared machines still
- * give a meaningful ratio. Prints ONE JSON line.
+ * `npm run bench:api`: Vigie's REST hot paths against fair ceilings measured in the same run
+ * (bench/support/api-ceilings.ts: a bare Express app on the same pg pool running the same
+ * SQL, the bare JSON route, and a bare route running the routed command's tool with one
+ * audit row), so a noisy shared machine still gives meaningful ratios.
  *
  * It creates its own database (vigie_bench_<pid>) next to DATABASE_URL's and drops it at the
- * end, seeds 10k conversations for one user in a single INSERT, then drives 50 connections
- * for BENCH_SECONDS (10) per scenario: GET /api/conversations?limit=20, POST
- * /api/conversations and GET /ceiling on a bare Express app.
+ * end, seeds BENCH_ROWS (10k) conversations for one operator, then runs BENCH_RUNS (5) rounds;
+ * each round drives every path and its ceilings back to back (autocannon in a worker thread,
+ * BENCH_SECONDS each), so the medians and per-round ratios pair runs taken under the same
+ * load. Prints ONE JSON line per path (GET and POST /api/conversations at
+ * BENCH_CONNECTIONS=50, POST /api/commands `status` at BENCH_COMMAND_CONNECTIONS=50), each
+ * with its ceilings, `ratio` (median of the rounds' path/same-SQL ratios), the floor and the
+ * load average. BENCH_PROFILE_DIR=dir also profiles the server on each path for
+ * BENCH_PROFILE_SECONDS (one
+ * .cpuprofile per path, summary on stderr).
  */
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import autocannon from 'autocannon';
-import express from 'express';
-import { pino } from 'pino';
-import { adminBootstrapper, tokenMinter, userCreator } from '../src/actions/users.js';
-import { openMigratedDatabase } from '../src/db/database.js';
-import { createLogger } from '../src/logger.js';
-import { createApp } from '../src/server/app.js';
-import { adminStatement, benchDatabaseUrl } from './support/bench-database.js';
+import path from 'node:path';
+import type autocannon from 'autocannon';
+import { CEILING_AUDIT_TABLE_SQL, ceilingServer } from './support/api-ceilings.js';
+import { listen, serverUrl, startApiUnderTest } from './support/api-setup.js';
+import { formatSummary, profileWhile, summarizeProfile } from './support/cpu-profile.js';
+import { drive, loadAverage, median, medianFigures, round, type Figures } from './support/load-runner.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const COMMAND_CONNECTIONS = Number(process.env.BENCH_COMMAND_CONNECTIONS ?? 50);
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const PROFILE_SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? SECONDS);
 const DATABASE_NAME = `vigie_bench_${process.pid}`;
-const FLOOR = { getRequestsPerSecond: 2000, getP99Ms: 50 };
 
-/** One scenario's figures. */
-interface Figures {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(options: autocannon.Options): Promise<Figures> {
-  // The load generator runs in its own worker thread, so it does not share the server's event loop.
-  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** One measured path: Vigie's request and its same-work ceiling's. */
+interface Scenario {
+  path: string;
+  connections: number;
+  vigie: autocannon.Options;
+  ceiling: autocannon.Options;
+  /** The floor of issue #18 for this path. */
+  floor: { ratio: number; ratioToBareJson?: number; p99Ms?: number };
 }
 
 async function main(): Promise<void> {
-  await adminStatement(`CREATE DATABASE ${DATABASE_NAME}`);
-  const { database } = await openMigratedDatabase({ backend: 'postgres', url: benchDatabaseUrl(DATABASE_NAME), poolSize: 20 });
-  // The real logger (one JSON line per request) into /dev/null: its cost is part of the figure.
-  const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
-  const app = createApp({
-    config: {
-      BODY_LIMIT: '1mb',
-      RATE_LIMIT_TOKEN_PER_MINUTE: 100_000_000,
-      RATE_LIMIT_IP_PER_MINUTE: 100_000_000,
-      METRICS_TOKEN: undefined,
-      TRUST_PROXY: undefined,
-      SHUTDOWN_TIMEOUT_MS: 5_000,
-    },
-    database,
-    logger,
-  });
-  const ceilingApp = express();
-  ceilingApp.use(express.json());
-  ceilingApp.get('/ceiling', (_request, response) => {
-    response.json({ data: [{ id: 'ceiling', title: 'bare express' }], nextCursor: null });
-  });
-  const ceilingServer = ceilingApp.listen(0, '127.0.0.1');
+  const api = await startApiUnderTest(DATABASE_NAME, ROWS);
+  let ceiling: Server | undefined;
   try {
-    await adminBootstrapper(database.prisma, app.context.audit, `vig_bench_admin_${process.pid}_${Date.now()}_padding`);
-    const system = { userId: '', userName: 'bench', channel: 'system' as const };
-    const user = await userCreator(database.prisma, app.context.audit, system, { name: 'bench-operator', role: 'operator' });
-    const { token } = await tokenMinter(database.prisma, app.context.audit, system, user.id, { name: 'bench', role: 'operator' });
+    const { token, principal } = api;
+    await api.database.sql.exec(CEILING_AUDIT_TABLE_SQL);
+    const status = api.app.tools.registry.get('system_status');
+    if (!status) throw new Error('system_status is not registered');
+    ceiling = ceilingServer(api.pool, principal, status.tool);
+    await listen(ceiling);
 
-    const seedStarted = performance.now();
-    await database.sql.query(
-      `INSERT INTO conversations (id, title, description, owner_id, created_at, updated_at)
-       SELECT gen_random_uuid(), 'Bench conversation ' || g, 'seeded by bench/api-bench.ts', $1::uuid,
-              now() - g * interval '1 second', now()
-       FROM generate_series(1, $2::int) AS g`,
-      [user.id, ROWS],
-    );
-    await database.sql.exec('ANALYZE conversations');
-    const seedMs = Math.round(performance.now() - seedStarted);
-
-    const apiUrl = await listen(app.server);
-    const ceilingUrl = `http://127.0.0.1:${(ceilingServer.address() as AddressInfo).port}`;
+    const base = api.url;
+    const bare = serverUrl(ceiling);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const createBody = JSON.stringify({ title: 'Bench created', context: { site: 'DLA-1' } });
+    const commandBody = JSON.stringify({ text: 'status' });
+    const json = { url: `${bare}/json` };
+    const scenarios: Scenario[] = [
+      { path: 'GET /api/conversations', connections: CONNECTIONS, vigie: { url: `${base}/api/conversations?limit=20`, headers }, ceiling: { url: `${bare}/list?limit=20` }, floor: { ratio: 0.7, ratioToBareJson: 0.35, p99Ms: 50 } },
+      { path: 'POST /api/conversations', connections: CONNECTIONS, vigie: { url: `${base}/api/conversations`, method: 'POST', headers, body: createBody }, ceiling: { url: `${bare}/create`, method: 'POST', headers, body: createBody }, floor: { ratio: 0.6 } },
+      { path: 'POST /api/commands (status)', connections: COMMAND_CONNECTIONS, vigie: { url: `${base}/api/commands`, method: 'POST', headers, body: commandBody }, ceiling: { url: `${bare}/command`, method: 'POST', headers, body: commandBody }, floor: { ratio: 0.5, p99Ms: 30 } },
+    ];
 
-    // Short warm-up of each path (JIT, connection pool, auth cache), not measured.
-    await autocannon({ url: `${ceilingUrl}/ceiling`, connections: 10, duration: 1 });
-    await autocannon({ url: `${apiUrl}/api/conversations?limit=20`, headers, connections: 10, duration: 2 });
+    // Warm-up of every path (JIT, pools, prepared statements, auth cache): not measured.
+    for (const scenario of scenarios) {
+      await drive(scenario.vigie, 10, 1);
+      await drive(scenario.ceiling, 10, 1);
+    }
+    await drive(json, 10, 1);
 
-    const ceiling = await load({ url: `${ceilingUrl}/ceiling` });
-    const list = await load({ url: `${apiUrl}/api/conversations?limit=20`, headers });
-    const create = await load({
-      url: `${apiUrl}/api/conversations`,
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ title: 'Bench created', context: { site: 'DLA-1' } }),
-    });
-    const ratio = (figures: Figures) => Math.round((figures.requestsPerSecond / ceiling.requestsPerSecond) * 1000) / 1000;
-    const line = {
-      suite: 'api',
-      backend: database.backend,
-      connections: CONNECTIONS,
-      durationSeconds: SECONDS,
-      seededConversations: ROWS,
-      seedMs,
-      ceiling,
-      getConversations: { ...list, ratioToCeiling: ratio(list) },
-      postConversations: { ...create, ratioToCeiling: ratio(create) },
-      floor: {
-        ...FLOOR,
-        met: list.requestsPerSecond >= FLOOR.getRequestsPerSecond && list.p99Ms < FLOOR.getP99Ms && list.non2xx === 0,
-      },
-    };
-    process.stdout.write(JSON.stringify(line) + '\n');
+    const results = new Map<string, { vigie: Figures[]; ceiling: Figures[]; json: Figures[]; loads: number[] }>();
+    for (let round = 0; round < RUNS; round += 1) {
+      for (const scenario of scenarios) {
+        const entry = results.get(scenario.path) ?? { vigie: [], ceiling: [], json: [], loads: [] };
+        entry.loads.push(loadAverage());
+        // Ceilings and path back to back, so each round's ratios compare runs under the same load.
+        entry.json.push(await drive(json, scenario.connections, SECONDS));
+        entry.ceiling.push(await drive(scenario.ceiling, scenario.connections, SECONDS));
+        entry.vigie.push(await drive(scenario.vigie, scenario.connections, SECONDS));
+        results.set(scenario.path, entry);
+      }
+    }
+
+    for (const scenario of scenarios) {
+      const entry = results.get(scenario.path)!;
+      const ratios = entry.vigie.map((run, index) => run.requestsPerSecond / Math.max(1, entry.ceiling[index]!.requestsPerSecond));
+      const jsonRatios = entry.vigie.map((run, index) => run.requestsPerSecond / Math.max(1, entry.json[index]!.requestsPerSecond));
+      const vigie = medianFigures(entry.vigie);
+      const ratio = round(median(ratios));
+      const ratioToBareJson = round(median(jsonRatios));
+      const { floor } = scenario;
+      const met =
+        ratio >= floor.ratio &&
+        (floor.ratioToBareJson === undefined || ratioToBareJson >= floor.ratioToBareJson) &&
+        (floor.p99Ms === undefined || vigie.p99Ms < floor.p99Ms) &&
+        vigie.non2xx === 0 &&
+        vigie.errors === 0;
+      const line = {
+        suite: 'api',
+        path: scenario.path,
+        connections: scenario.connections,
+        runs: RUNS,
+        secondsPerRun: SECONDS,
+        vigie,
+        ceiling: { sameWork: medianFigures(entry.ceiling), bareJson: medianFigures(entry.json) },
+        ratio,
+        ratios: ratios.map((value) => round(value)),
+        ratioToBareJson,
+        floor: { ...floor, met },
+        loadAverage: { median: round(median(entry.loads), 2), max: Math.max(...entry.loads), end: loadAverage() },
+      };
+      process.stdout.write(JSON.stringify(line) + '\n');
+    }
+
+    if (PROFILE_DIR) {
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      for (const scenario of scenarios) {
+        const file = path.join(PROFILE_DIR, `${scenario.path.replace(/[^\w]+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`);
+        const { profile } = await profileWhile(file, () => drive(scenario.vigie, scenario.connections, PROFILE_SECONDS));
+        process.stderr.write(formatSummary(`${scenario.path} → ${file}`, summarizeProfile(profile)) + '\n');
+      }
+    }
   } finally {
-    await app.close().catch(() => undefined);
-    await new Promise((resolve) => ceilingServer.close(resolve));
-    await app.context.audit.flush().catch(() => undefined);
-    await database.close();
-    await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
+    if (ceiling) await new Promise((resolve) => ceiling!.close(resolve));
+    await api.close();
   }
 }
 

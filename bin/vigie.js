@@ -37,5 +37,12 @@ if (existsSync(sources) && existsSync(path.join(root, 'node_modules', 'typescrip
   }
 }
 
-const { runCli } = await import(entry);
-await runCli(process.argv);
+// A bare `vigie` or `vigie start` skips the other commands' modules (start-command.ts).
+const startEntry = path.join(root, 'dist', 'cli', 'start-command.js');
+const start = existsSync(startEntry) ? await import(pathToFileURL(startEntry).href) : undefined;
+if (start?.isBareStart(process.argv.slice(2))) {
+  await start.runStartCommand();
+} else {
+  const { runCli } = await import(pathToFileURL(entry).href);
+  await runCli(process.argv);
+}

@@ -28,6 +28,8 @@ export async function bundleConsole(outputDirectory = CONSOLE_OUTPUT, { minify =
     logLevel: 'warning',
   });
   for (const file of ['index.html', 'console.css']) copyFileSync(path.join(source, file), path.join(outputDirectory, file));
+  // uPlot's stylesheet (charts in result views), served as a file: the CSP allows no inline styles.
+  copyFileSync(path.join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), path.join(outputDirectory, 'uplot.css'));
   return outputDirectory;
 }
 

@@ -62,4 +62,12 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ PORT: '70000' }), /PORT/);
     assert.throws(() => loadConfig({ BODY_LIMIT: 'lots' }), /BODY_LIMIT: must look like 100kb or 1mb/);
   });
+
+  it('takes the embedded database memory as a PostgreSQL size and refuses anything else', () => {
+    assert.equal(loadConfig({}).PGLITE_SHARED_BUFFERS, '16MB');
+    assert.equal(loadConfig({ PGLITE_SHARED_BUFFERS: '512kB' }).PGLITE_SHARED_BUFFERS, '512kB');
+    for (const bad of ['16', '0MB', '16 MB', '2GB', '16MB; DROP', '1\u0000MB', 'x'.repeat(10_000)]) {
+      assert.throws(() => loadConfig({ PGLITE_SHARED_BUFFERS: bad }), /PGLITE_SHARED_BUFFERS: a size such as 16MB or 512kB/);
+    }
+  });
 });

@@ -3,6 +3,7 @@
  * the typed result, so a bad variable fails start-up with one clear message instead of
  * surfacing later as a confusing runtime error.
  */
+import { SUPPORTED_LOCALES } from './contracts/i18n.js';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -34,6 +35,11 @@ export const configSchema = z.object({
   ),
   DATABASE_POOL_SIZE: positiveInt(10, 200),
   AUTO_MIGRATE: booleanFlag(true),
+  // Embedded database memory (issue 17): PostgreSQL's shared_buffers inside PGlite; 16MB keeps idle RSS low.
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d{0,5}(kB|MB)$/, 'a size such as 16MB or 512kB')
+    .default('16MB'),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -115,6 +121,11 @@ export const configSchema = z.object({
   AUDIT_ANCHOR_LOG: optionalString,
   // Incidents (src/incidents): JSON file of routes (label matchers → Slack/Discord/console, diagnostics).
   INCIDENT_ROUTES: optionalString,
+  // Scheduled checks (src/incidents/schedule-*): shortest interval, flap damping (N consecutive runs), watchdog period.
+  SCHEDULE_MIN_INTERVAL_MS: positiveInt(10_000, 3_600_000).pipe(z.number().min(1_000, 'must be at least 1000')),
+  SCHEDULE_FLAP_THRESHOLD: positiveInt(2, 100),
+  SCHEDULE_RECOVER_THRESHOLD: positiveInt(2, 100),
+  SCHEDULE_WATCHDOG_MS: positiveInt(30_000, 3_600_000),
   // Chat bots (issue 5): Slack over the HTTP Events API on our server; unmapped users' policy.
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -133,6 +144,13 @@ export const configSchema = z.object({
   DISCORD_COMMAND_PREFIX: optionalString.pipe(z.string().regex(/^\S{1,32}$/, 'must be 1 to 32 characters without spaces, e.g. !vigie').default('!vigie')),
   DISCORD_CHANNELS: optionalString.pipe(z.string().regex(/^\s*(?:\*|dm|\d{1,25})(?:\s*,\s*(?:\*|dm|\d{1,25}))*\s*$/i, 'must be comma-separated channel ids, "dm" or "*"').optional()),
   BOTS_UNMAPPED_USERS: z.enum(['viewer', 'refuse']).default('viewer'),
+  // MCP (issue 22): interval clients are asked to poll a task at; approval cards for pending MCP calls.
+  MCP_TASK_POLL_MS: positiveInt(2_000, 60_000),
+  APPROVALS_SLACK_CHANNEL: optionalString.pipe(z.string().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD').optional()),
+  APPROVALS_DISCORD_CHANNEL: optionalString.pipe(z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)').optional()),
+  // Issue 23 (Slack streaming, i18n): how Slack answers stream, and the language when a user's locale is unknown.
+  SLACK_STREAMING: z.enum(['native', 'edit']).default('native'),
+  DEFAULT_LOCALE: z.enum(SUPPORTED_LOCALES).default('en'),
 });
 
 /** Parsed, typed configuration handed to every component by the composition root. */

@@ -7,7 +7,6 @@ import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from './config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
-import { connectRedis } from './redis.js';
 import { adminBootstrapper } from './actions/users.js';
 import { createApp, type App } from './server/app.js';
 import { Registry } from 'prom-client';
@@ -26,6 +25,8 @@ import type { RunningBots } from './bots/bot-wiring.js';
 import { startAdminSocket } from './server/admin-socket.js';
 import { createShutdownBudget } from './shutdown-budget.js';
 import { loadRoutesFile } from './incidents/incident-routing.js';
+import { agentAnalyst } from './incidents/incident-analysis.js';
+import { systemPrincipal } from './incidents/incident-service.js';
 
 /** A running node, with the one function that stops it cleanly. */
 export interface RunningServer {
@@ -48,7 +49,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   if (migrations?.modified.length) logger.warn({ modified: migrations.modified }, 'applied migrations were edited afterwards');
 
   let redis: Redis | undefined;
-  if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, logger);
+  // ioredis (≈0.3 s to load) only when Redis is configured (issue 17).
+  if (config.REDIS_URL) redis = await (await import('./redis.js')).connectRedis(config.REDIS_URL, logger);
   else logger.info('REDIS_URL not set: single-node mode (in-memory rate limits)');
 
   // One model and one embedder per process, shared by the agent, the knowledge base and service search.
@@ -92,9 +94,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     healthContributors: { embedder: () => inference.health() },
     incidents: {
       routes: incidentRoutes,
+      schedules: { redisUrl: config.REDIS_URL, minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS },
       targets: {
         slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
         discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
+      },
+    },
+    // MCP (issue 22): task poll interval; approval cards for pending MCP calls where a channel is set.
+    mcp: {
+      taskPollMs: config.MCP_TASK_POLL_MS,
+      approvalCards: {
+        slack: config.SLACK_BOT_TOKEN && config.APPROVALS_SLACK_CHANNEL ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.APPROVALS_SLACK_CHANNEL } : undefined,
+        discord: config.DISCORD_TOKEN && config.APPROVALS_DISCORD_CHANNEL ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, channelId: config.APPROVALS_DISCORD_CHANNEL, guildId: config.DISCORD_GUILD_ID } : undefined,
       },
     },
     tools: {
@@ -106,8 +117,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     },
   });
   toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
+  if (config.APPROVALS_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN) logger.warn('APPROVALS_SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: no Slack approval cards for MCP calls');
+  if (config.APPROVALS_DISCORD_CHANNEL && !config.DISCORD_TOKEN) logger.warn('APPROVALS_DISCORD_CHANNEL is set but DISCORD_TOKEN is not: no Discord approval cards for MCP calls');
   await app.tools.start();
+  // Scheduled checks: BullMQ job schedulers with REDIS_URL (once per interval across nodes), in-process timers embedded.
+  await app.incidents.schedules.start();
   const agent = await startAgent(app.core, config, logger, inference.chat ?? undefined);
+  // With a model, new incidents get a short analysis (alert text fenced as untrusted; proposals wait for approval).
+  app.incidents.service.setAnalyst(agentAnalyst(agent.agent, systemPrincipal(database.prisma)));
   // discord.js and Bolt take seconds to load: only when a chat platform is configured.
   const bots: RunningBots =
     config.SLACK_BOT_TOKEN || config.DISCORD_PUBLIC_KEY || config.DISCORD_TOKEN

@@ -32,6 +32,8 @@ export interface MessageView {
   clientMessageId: string | null;
   channel: string;
   createdAt: string;
+  /** Position in its conversation (1, 2, 3…, gap-free unless a message was deleted): clients detect missed messages by it. */
+  seq: number;
 }
 
 /** Converts a row to its public shape. */
@@ -65,5 +67,6 @@ export function messageView(row: Message): MessageView {
     clientMessageId: row.clientMessageId,
     channel: row.channel,
     createdAt: row.createdAt.toISOString(),
+    seq: row.seq,
   };
 }

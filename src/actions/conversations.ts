@@ -6,11 +6,13 @@
  */
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Database } from '../db/database.js';
+import type { SqlQueries } from '../db/sql-runner.js';
+import { uuidV7 } from '../db/uuid-v7.js';
 import type { Principal } from '../auth/principal.js';
 import { hasRole } from '../auth/roles.js';
 import { NotFoundError } from '../errors.js';
 import { conversationView, type ConversationView } from './conversation-views.js';
-import { decodeCursor, toPage, type Page } from './pagination.js';
+import { decodeCursor, encodeCursor, type Page } from './pagination.js';
 
 type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system' | 'mcp';
 
@@ -58,6 +60,11 @@ export async function conversationReader(prisma: PrismaClient, principal: Princi
   return row;
 }
 
+/** The one statement that creates a conversation and returns its row (id: a v7 UUID from the caller). */
+export const CONVERSATION_INSERT_SQL = `INSERT INTO conversations (id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at)
+  VALUES ($1::uuid, $2, $3, $4::jsonb, $5::uuid, $6::"Channel", $7, now(), now())
+  RETURNING id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at`;
+
 /** Creates a conversation owned by the caller. */
 export async function conversationCreator(
   prisma: PrismaClient,
@@ -90,15 +97,41 @@ interface ConversationRow {
 }
 
 /**
- * Lists visible conversations, newest first, one keyset page at a time. This is the API's
- * busiest read, so it is one indexed SQL statement on the driver, without the ORM's query
- * compilation and result mapping.
+ * Creates a conversation owned by the caller in ONE prepared statement (`INSERT … RETURNING`):
+ * what POST /api/conversations runs. Prisma's create cost more CPU than the rest of the
+ * request (query compilation and result mapping). conversationCreator stays for the bots,
+ * whose (origin_channel, external_ref) conflicts are told apart by Prisma's error codes.
  */
-export async function conversationLister(
-  database: Database,
-  principal: Principal,
-  filters: ConversationFilters,
-): Promise<Page<ConversationView>> {
+export async function conversationInserter(sql: SqlQueries, principal: Principal, input: ConversationInput): Promise<ConversationView> {
+  const run = sql.queryPrepared?.bind(sql) ?? sql.query.bind(sql);
+  const [row] = await run<ConversationRow>(CONVERSATION_INSERT_SQL, [
+    uuidV7(),
+    input.title,
+    input.description ?? null,
+    JSON.stringify(input.context ?? {}),
+    principal.userId,
+    input.originChannel ?? 'api',
+    input.externalRef ?? null,
+  ]);
+  return rowView(row!);
+}
+
+function rowView(row: ConversationRow): ConversationView {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    context: row.context,
+    ownerId: row.owner_id,
+    originChannel: row.origin_channel,
+    externalRef: row.external_ref,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** The SQL text and parameters of one list page; the API bench's same-SQL ceiling runs it too. */
+export function conversationListStatement(principal: Principal, filters: ConversationFilters): { text: string; params: unknown[] } {
   const cursor = filters.cursor ? decodeCursor(filters.cursor) : undefined;
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -116,30 +149,29 @@ export async function conversationLister(
     conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(filters.limit + 1);
-  const rows = await database.sql.query<ConversationRow>(
-    `SELECT id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at
+  const text = `SELECT id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at
      FROM conversations ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-     ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
-  );
-  const page = toPage(
-    rows.map((row) => ({ ...row, createdAt: new Date(row.created_at) })),
-    filters.limit,
-  );
-  return {
-    data: page.data.map((row) => ({
-      id: row.id,
-      title: row.title,
-      description: row.description,
-      context: row.context,
-      ownerId: row.owner_id,
-      originChannel: row.origin_channel,
-      externalRef: row.external_ref,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-    })),
-    nextCursor: page.nextCursor,
-  };
+     ORDER BY created_at DESC, id DESC LIMIT $${params.length}`;
+  return { text, params };
+}
+
+/**
+ * Lists visible conversations, newest first, one keyset page at a time. This is the API's
+ * busiest read, so it is one indexed SQL statement on the driver, without the ORM's query
+ * compilation and result mapping.
+ */
+export async function conversationLister(
+  database: Database,
+  principal: Principal,
+  filters: ConversationFilters,
+): Promise<Page<ConversationView>> {
+  const { text, params } = conversationListStatement(principal, filters);
+  // A handful of statement shapes: kept prepared per connection (parsed and planned once).
+  const run = database.sql.queryPrepared?.bind(database.sql) ?? database.sql.query.bind(database.sql);
+  const rows = await run<ConversationRow>(text, params);
+  const data = rows.slice(0, filters.limit).map(rowView);
+  const last = rows.length > filters.limit ? rows[filters.limit - 1] : undefined;
+  return { data, nextCursor: last ? encodeCursor({ createdAt: new Date(last.created_at), id: last.id }) : null };
 }
 
 /** Updates title, description or context of a visible conversation. */

@@ -7,22 +7,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { HumanMessage } from '@langchain/core/messages';
 import type { DomainEvents } from '../actions/domain-events.js';
 import { messageView, type MessageView } from '../actions/conversation-views.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../errors.js';
+import { resolveLocale, t, type Locale } from '../contracts/i18n.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
-import { conversationMemory, estimateTokens } from './conversation-memory.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
+import { executionCardOf } from '../contracts/execution-card.js';
 import { describeExecution } from './execution-summary.js';
-import { runAgentLoop } from './agent-loop.js';
+import { loadModelTurnModules } from './model-turn-modules.js';
 import type { TurnScope } from './langchain-tools.js';
-import { OfferedToolsCache } from './offered-tools-cache.js';
+import type { OfferedToolsCache } from './offered-tools-cache.js';
 import { TurnLimiter } from './turn-limiter.js';
 
 /** A chat model the agent can drive (tool calling via bindTools). */
@@ -58,6 +58,8 @@ export interface TurnInput {
   /** The stored user message, left out of the memory (it is the current question). */
   userMessageId?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** The asker's locale (Slack users.info, Discord interaction, browser, Accept-Language): help and fixed sentences use it. */
+  locale?: Locale | undefined;
 }
 
 /** What a turn produced. */
@@ -71,10 +73,10 @@ export interface TurnResult {
 export class AgentService {
   private readonly active = new Map<string, AbortController>();
   private readonly limiter: TurnLimiter;
-  private readonly offered: OfferedToolsCache;
+  /** Built at the first model turn (its modules load lazily, like LangChain's). */
+  private offered: OfferedToolsCache | undefined;
 
   constructor(private readonly options: AgentServiceOptions) {
-    this.offered = new OfferedToolsCache(options.tools.registry);
     this.limiter = new TurnLimiter({ maxConcurrent: options.maxConcurrentTurns ?? 4, maxQueued: options.queueDepth ?? 32 });
   }
 
@@ -121,7 +123,7 @@ export class AgentService {
         reply = describeExecution(execution);
       } else if (!this.options.model) {
         route = 'no_model';
-        reply = `No language model is configured, so I only understand commands.\n${this.options.tools.router.helpText(input.principal.role)}`;
+        reply = `${t(input.locale, 'agent.noModel')}\n${this.options.tools.router.helpText(input.principal.role, input.locale)}`;
       } else {
         route = 'agent';
         modelUsed = this.options.model.name;
@@ -138,9 +140,9 @@ export class AgentService {
       }
     } catch (error) {
       route ??= 'command';
-      reply = this.failure(error, { traceId: scope.traceId, conversationId: input.conversationId, channel: input.channel, route });
+      reply = this.failure(error, { traceId: scope.traceId, conversationId: input.conversationId, channel: input.channel, route, locale: input.locale });
     }
-    return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? estimateTokens(reply), started, scope }), executions: scope.executions, route };
+    return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? Math.ceil(reply.length / 4), started, scope }), executions: scope.executions, route };
   }
 
   /**
@@ -151,9 +153,9 @@ export class AgentService {
    */
   private routeLine(input: TurnInput): RoutedCommand {
     const { router, registry } = this.options.tools;
-    if (!this.options.model || /^\s*[/!]/.test(input.text)) return router.route(input.text, input.principal.role);
+    if (!this.options.model || /^\s*[/!]/.test(input.text)) return router.route(input.text, input.principal.role, { locale: input.locale });
     try {
-      const routed = router.route(input.text, input.principal.role, { strict: true });
+      const routed = router.route(input.text, input.principal.role, { strict: true, locale: input.locale });
       if (routed.kind !== 'call') return routed;
       const tool = registry.resolve(routed.tool)?.tool;
       return tool && tool.inputSchema.safeParse(routed.args).success ? routed : { kind: 'not_command' };
@@ -164,12 +166,12 @@ export class AgentService {
   }
 
   /** Logs a failed turn with its trace id and returns the sentence the user reads. */
-  private failure(error: unknown, context: { traceId: string; conversationId: string; channel: ToolChannel; route: TurnResult['route'] }): string {
+  private failure(error: unknown, context: { traceId: string; conversationId: string; channel: ToolChannel; route: TurnResult['route']; locale?: Locale | undefined }): string {
     const expected = error instanceof AppError && error.status < 500;
     const log = { err: error, traceId: context.traceId, conversationId: context.conversationId, channel: context.channel, route: context.route };
     if (expected) this.options.logger.warn(log, 'agent turn refused');
     else this.options.logger.error(log, 'agent turn failed');
-    if (error instanceof AppError) return `Sorry, that did not work: ${error.message} (trace ${context.traceId}).`;
+    if (error instanceof AppError) return t(context.locale, 'agent.sorry', { reason: error.message, trace: context.traceId });
     const detail = (error as Error)?.message?.split('\n', 1)[0]?.slice(0, 200);
     const what = context.route === 'agent' ? `The language model (${this.options.model?.name ?? 'none'}) could not answer` : 'The command failed unexpectedly';
     return `Sorry, that did not work. ${what}${detail ? `: ${detail}` : ''}. The details are logged under trace ${context.traceId}.`;
@@ -194,6 +196,8 @@ export class AgentService {
       text: message.content,
       channel: message.channel as ToolChannel,
       userMessageId: message.id,
+      // The locale the console or REST client sent with the message (navigator.language, Accept-Language).
+      locale: resolveLocale((message.metadata as { locale?: unknown } | null)?.locale),
     });
   }
 
@@ -204,6 +208,8 @@ export class AgentService {
     this.active.set(input.conversationId, controller);
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.turnTimeoutMs ?? 120_000), ...(input.signal ? [input.signal] : [])]);
     try {
+      const { HumanMessage, conversationMemory, runAgentLoop } = await loadModelTurnModules();
+      this.offered ??= new (await import('./offered-tools-cache.js')).OfferedToolsCache(this.options.tools.registry);
       const history = await conversationMemory(this.options.prisma, input.conversationId, { maxTokens: this.options.memoryTokens ?? 2_000, excludeId: input.userMessageId });
       const events = this.options.events;
       const maxSteps = this.options.maxSteps ?? 6;
@@ -223,7 +229,7 @@ export class AgentService {
       const refused = scope.executions.filter((execution) => execution.status === 'refused');
       const notes = refused.map((execution) => `Refused ${execution.tool}: ${(execution.result as { error?: { message?: string } } | null)?.error?.message ?? 'invalid call'}`);
       if (result.exhausted) return { reply: [`I stopped after ${maxSteps} steps without a final answer.`, ...notes].join('\n'), tokens: result.tokens };
-      return { reply: [result.reply || (scope.executions.length ? scope.executions.map(describeExecution).join('\n') : 'The model returned an empty answer.'), ...notes].join('\n'), tokens: result.tokens };
+      return { reply: [result.reply || (scope.executions.length ? scope.executions.map(describeExecution).join('\n') : t(input.locale, 'agent.emptyAnswer')), ...notes].join('\n'), tokens: result.tokens };
     } catch (error) {
       if (signal.aborted) {
         const reason: unknown = signal.reason;
@@ -251,7 +257,9 @@ export class AgentService {
           tokenCount: meta.tokens,
           processingMs: Math.round(performance.now() - meta.started),
           actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
-          metadata: { traceId: meta.scope.traceId },
+          // Each execution's card (result view, approval preview) travels with the answer, so the
+          // conversation shows it once, and still after a reload; the text only refers to it.
+          metadata: { traceId: meta.scope.traceId, ...(meta.scope.executions.length ? { executions: meta.scope.executions.slice(0, 10).map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)) } : {}) } as object,
         },
       }),
       this.options.prisma.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() }, select: { ownerId: true } }),

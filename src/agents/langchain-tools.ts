@@ -81,7 +81,11 @@ export function toolResultForModel(execution: ExecutionView): Record<string, unk
     const error = (execution.result as { error?: { code?: string; message?: string } } | null)?.error;
     return { status: 'error', error: { code: 'refused', message: `${error?.message ?? 'invalid call'}. Fix the call and try again, or answer without it.` } };
   }
-  return (execution.result as Record<string, unknown> | null) ?? { status: 'error', error: { code: execution.status, message: `Execution ${execution.status}` } };
+  const result = execution.result as Record<string, unknown> | null;
+  if (!result) return { status: 'error', error: { code: execution.status, message: `Execution ${execution.status}` } };
+  // The view is for people (the card shows it); the model reads the data alone.
+  const { view: _view, ...forModel } = result;
+  return forModel;
 }
 
 /** The registry tools a role may call (available ones unless asked otherwise), under model-safe names. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { isDependencyUnavailable } from '../db/db-errors.js';
-import type { SqlRunner } from '../db/sql-runner.js';
+import type { SqlQueries, SqlRunner } from '../db/sql-runner.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { escapeAuditRecord } from './audit-escape.js';
@@ -115,6 +115,8 @@ export class AuditLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private readonly listeners = new Set<(record: AuditRecord) => void>();
+  /** Hash of the last event this instance stored: the chain's head unless another writer appended since. */
+  private head: string | undefined;
 
   constructor(
     private readonly sql: SqlRunner,
@@ -213,58 +215,80 @@ export class AuditLog {
     for (const record of stored) for (const listener of this.listeners) listener(record);
   }
 
+  /**
+   * Writes one batch under the chain's advisory lock. The hash of the last event this
+   * process stored is kept, and the INSERT only takes effect if it still is the chain's head
+   * (read under the lock, in the same statement): the common case costs one statement, and
+   * when another node appended meanwhile the head is read and the batch chained again.
+   */
   private async writeBatch(records: Pending['record'][]): Promise<AuditRecord[]> {
-    return this.sql.transaction(async (locked) => {
-        const last = await locked.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
-        let prevHash = last[0]?.hash ?? GENESIS_HASH;
-        const chained = records.map((record) => {
-          const hash = chainHash(prevHash, record);
-          const entry = { ...record, prevHash, hash };
-          prevHash = hash;
-          return entry;
-        });
-        const rows = await locked.query<{ id: string }>(
-          `INSERT INTO audit_events (created_at, action, status, actor_id, actor_name, channel, external_ids,
-             conversation_id, tool, execution_id, arguments, approver_id, duration_ms, result_digest, details,
-             trace_id, prev_hash, hash)
-           SELECT e.created_at, e.action, e.status, e.actor_id, e.actor_name, e.channel::"Channel", e.external_ids,
-             e.conversation_id, e.tool, e.execution_id, e.arguments, e.approver_id, e.duration_ms, e.result_digest,
-             e.details, e.trace_id, e.prev_hash, e.hash
-           FROM jsonb_to_recordset($1::jsonb) AS e(created_at timestamptz, action text, status text, actor_id uuid,
-             actor_name text, channel text, external_ids jsonb, conversation_id uuid, tool text, execution_id uuid,
-             arguments jsonb, approver_id uuid, duration_ms int, result_digest text, details jsonb, trace_id text,
-             prev_hash text, hash text, ordinal int)
-           ORDER BY e.ordinal
-           RETURNING id::text`,
-          [
-            JSON.stringify(
-              chained.map((entry, ordinal) => ({
-                created_at: entry.createdAt,
-                action: entry.action,
-                status: entry.status,
-                actor_id: entry.actorId,
-                actor_name: entry.actorName,
-                channel: entry.channel,
-                external_ids: entry.externalIds,
-                conversation_id: entry.conversationId,
-                tool: entry.tool,
-                execution_id: entry.executionId,
-                arguments: entry.arguments,
-                approver_id: entry.approverId,
-                duration_ms: entry.durationMs,
-                result_digest: entry.resultDigest,
-                details: entry.details,
-                trace_id: entry.traceId,
-                prev_hash: entry.prevHash,
-                hash: entry.hash,
-                ordinal,
-              })),
-            ),
-          ],
-        );
-        const ids = rows.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-        return chained.map((entry, index) => ({ ...entry, id: ids[index]! }));
+    const expected = this.head;
+    const written = await this.sql.transaction(async (locked) => {
+      if (expected !== undefined) {
+        const stored = await this.insertChained(locked, records, expected, true);
+        if (stored) return stored;
+      }
+      const last = await locked.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
+      return (await this.insertChained(locked, records, last[0]?.hash ?? GENESIS_HASH, false))!;
     }, AUDIT_LOCK_KEY);
+    this.head = written[written.length - 1]?.hash ?? this.head;
+    return written;
+  }
+
+  /** Chains `records` after `prevHash` and inserts them; `null` when `onlyIfHead` and `prevHash` is no longer the head. */
+  private async insertChained(locked: SqlQueries, records: Pending['record'][], prevHash: string, onlyIfHead: boolean): Promise<AuditRecord[] | null> {
+    let previous = prevHash;
+    const chained = records.map((record) => {
+      const hash = chainHash(previous, record);
+      const entry = { ...record, prevHash: previous, hash };
+      previous = hash;
+      return entry;
+    });
+    const rows = await locked.query<{ id: string }>(
+      `INSERT INTO audit_events (created_at, action, status, actor_id, actor_name, channel, external_ids,
+         conversation_id, tool, execution_id, arguments, approver_id, duration_ms, result_digest, details,
+         trace_id, prev_hash, hash)
+       SELECT e.created_at, e.action, e.status, e.actor_id, e.actor_name, e.channel::"Channel", e.external_ids,
+         e.conversation_id, e.tool, e.execution_id, e.arguments, e.approver_id, e.duration_ms, e.result_digest,
+         e.details, e.trace_id, e.prev_hash, e.hash
+       FROM jsonb_to_recordset($1::jsonb) AS e(created_at timestamptz, action text, status text, actor_id uuid,
+         actor_name text, channel text, external_ids jsonb, conversation_id uuid, tool text, execution_id uuid,
+         arguments jsonb, approver_id uuid, duration_ms int, result_digest text, details jsonb, trace_id text,
+         prev_hash text, hash text, ordinal int)
+       WHERE NOT $2::boolean OR $3::text = (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)
+       ORDER BY e.ordinal
+       RETURNING id::text`,
+      [
+        JSON.stringify(
+          chained.map((entry, ordinal) => ({
+            created_at: entry.createdAt,
+            action: entry.action,
+            status: entry.status,
+            actor_id: entry.actorId,
+            actor_name: entry.actorName,
+            channel: entry.channel,
+            external_ids: entry.externalIds,
+            conversation_id: entry.conversationId,
+            tool: entry.tool,
+            execution_id: entry.executionId,
+            arguments: entry.arguments,
+            approver_id: entry.approverId,
+            duration_ms: entry.durationMs,
+            result_digest: entry.resultDigest,
+            details: entry.details,
+            trace_id: entry.traceId,
+            prev_hash: entry.prevHash,
+            hash: entry.hash,
+            ordinal,
+          })),
+        ),
+        onlyIfHead,
+        prevHash,
+      ],
+    );
+    if (rows.length === 0 && chained.length > 0) return null;
+    const ids = rows.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    return chained.map((entry, index) => ({ ...entry, id: ids[index]! }));
   }
 }
 

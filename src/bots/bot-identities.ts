@@ -55,6 +55,12 @@ export class BotIdentities {
     return created;
   }
 
+  /** The principal of an already linked account, or undefined (never creates a user: App Home uses it). */
+  async lookup(account: ExternalAccount): Promise<Principal | undefined> {
+    if (!ID_PATTERN.test(account.externalId) || (account.workspace !== '' && !ID_PATTERN.test(account.workspace))) return undefined;
+    return this.find(account);
+  }
+
   private async find(account: ExternalAccount): Promise<Principal | undefined> {
     const rows = await this.prisma.externalIdentity.findMany({
       where: { provider: account.provider, externalId: account.externalId, workspace: { in: [account.workspace, ''] } },

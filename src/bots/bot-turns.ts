@@ -10,8 +10,10 @@ import type { AgentService, TurnResult } from '../agents/agent-service.js';
 import type { Principal } from '../auth/principal.js';
 import { ValidationError, toErrorBody } from '../errors.js';
 import { findUnsafeInput } from '../contracts/safe-text.js';
+import { t, type Locale } from '../contracts/i18n.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { BotIdentities, ExternalAccount } from './bot-identities.js';
+import { isOutage, retryLaterReply } from './bot-unavailable.js';
 import { threadConversation, type ThreadReference } from './bot-conversations.js';
 
 /** A chat message, normalised by an adapter. */
@@ -23,6 +25,18 @@ export interface ChatMessage {
   externalIds: Record<string, string>;
   /** The platform's id of this delivery: a redelivery stores and runs nothing again. */
   deliveryId: string;
+  /** The asker's locale (Slack users.info, Discord interaction.locale): refusals, help and fixed sentences use it. */
+  locale?: Locale | undefined;
+}
+
+/** Live progress of a turn for adapters that show it (Slack task and plan chunks). */
+export interface TurnProgress {
+  /** A streamed token of the answer. */
+  onToken?: ((delta: string) => void) | undefined;
+  /** A tool execution of this turn changed state (proposed, pending approval, running, done…). */
+  onTool?: ((execution: Record<string, unknown>) => void) | undefined;
+  /** The model turn is waiting for a slot or has started (only model answers; commands never). */
+  onStatus?: ((status: 'queued' | 'running') => void) | undefined;
 }
 
 /** What became of a chat message. */
@@ -65,35 +79,56 @@ export class BotTurns {
     return this.options.identities.resolve(account);
   }
 
+  /** The principal of a linked account, or undefined; creates no user (App Home, feedback reads). */
+  async linkedPrincipalOf(account: ExternalAccount): Promise<Principal | undefined> {
+    if (findUnsafeInput(account, 'account')) return undefined;
+    return this.options.identities.lookup(account);
+  }
+
   /** Handles one chat message; refusals come back as text for the requester only. */
-  async handle(message: ChatMessage, onToken?: (delta: string) => void): Promise<ChatOutcome> {
-    const outcome = await this.run(message, onToken).catch((error: unknown): ChatOutcome => {
+  async handle(message: ChatMessage, progress?: ((delta: string) => void) | TurnProgress): Promise<ChatOutcome> {
+    const hooks: TurnProgress = typeof progress === 'function' ? { onToken: progress } : (progress ?? {});
+    let unavailable = false;
+    const outcome = await this.run(message, hooks).catch((error: unknown): ChatOutcome => {
       const { status, body } = toErrorBody(error);
+      // PostgreSQL or Redis down: the user is told to retry (nothing was stored or run).
+      if (isOutage(error)) {
+        unavailable = true;
+        return { kind: 'refused', reason: retryLaterReply(message.locale) };
+      }
       if (status >= 500) throw error;
       return { kind: 'refused', reason: body.message };
     });
-    this.counter.inc({ platform: message.thread.channel, outcome: outcome.kind });
+    this.counter.inc({ platform: message.thread.channel, outcome: unavailable ? 'unavailable' : outcome.kind });
     return outcome;
   }
 
-  private async run(message: ChatMessage, onToken?: (delta: string) => void): Promise<ChatOutcome> {
+  private async run(message: ChatMessage, { onToken, onTool, onStatus }: TurnProgress): Promise<ChatOutcome> {
     assertSafeChatInput(message, 'message');
     const text = message.text.trim() || 'help';
-    if (text.length > MAX_CHAT_TEXT) return { kind: 'refused', reason: `Messages are limited to ${MAX_CHAT_TEXT} characters` };
+    if (text.length > MAX_CHAT_TEXT) return { kind: 'refused', reason: t(message.locale, 'common.messageTooLong', { max: MAX_CHAT_TEXT }) };
     const principal = await this.options.identities.resolve(message.account);
     const conversationId = await threadConversation(this.options.prisma, principal, message.thread);
     const posted = await messagePoster(this.options.prisma, this.options.events, principal, conversationId, {
       content: text,
       channel: message.thread.channel,
       clientMessageId: message.deliveryId.slice(0, 100),
-      metadata: { externalIds: message.externalIds },
+      metadata: { externalIds: message.externalIds, ...(message.locale ? { locale: message.locale } : {}) },
     });
     if (!posted.created) return { kind: 'duplicate' };
     // Streamed tokens of this conversation's answer go to the adapter (one message edited on a cadence).
     const listener = ({ conversationId: streamed, delta }: { conversationId: string; delta: string }) => {
       if (streamed === conversationId) onToken?.(delta);
     };
+    const toolListener = ({ conversationId: changed, execution }: { conversationId: string | null; execution: Record<string, unknown> }) => {
+      if (changed === conversationId) onTool?.(execution);
+    };
+    const statusListener = ({ conversationId: changed, status }: { conversationId: string; status: 'queued' | 'running' }) => {
+      if (changed === conversationId) onStatus?.(status);
+    };
     if (onToken) this.options.events?.on('agent.token', listener);
+    if (onTool) this.options.events?.on('agent.tool', toolListener);
+    if (onStatus) this.options.events?.on('agent.status', statusListener);
     let result: TurnResult;
     try {
       result = await this.options.agent.runTurn({
@@ -103,9 +138,12 @@ export class BotTurns {
         channel: message.thread.channel,
         externalIds: message.externalIds,
         userMessageId: posted.message.id,
+        locale: message.locale,
       });
     } finally {
       this.options.events?.off('agent.token', listener);
+      this.options.events?.off('agent.tool', toolListener);
+      this.options.events?.off('agent.status', statusListener);
     }
     return { kind: 'answered', principal, conversationId, result };
   }

@@ -18,7 +18,7 @@ import { createDiscordBot } from './discord/discord-bot.js';
 import { startDiscordGateway, type DiscordGatewayConfig, type RunningDiscordGateway } from './discord/discord-gateway-wiring.js';
 
 /** The configuration the bots read. */
-export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'> & DiscordGatewayConfig & Partial<Pick<Config, 'SLACK_CONCURRENT_TURNS' | 'BODY_LIMIT'>>;
+export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'> & DiscordGatewayConfig & Partial<Pick<Config, 'SLACK_CONCURRENT_TURNS' | 'BODY_LIMIT' | 'SLACK_STREAMING' | 'DEFAULT_LOCALE'>>;
 
 /** The running adapters. */
 export interface RunningBots {
@@ -58,6 +58,10 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
       incidents: deps.incidents,
       dedupe,
       logger,
+      prisma: core.database.prisma,
+      audit: core.audit,
+      streaming: config.SLACK_STREAMING,
+      defaultLocale: config.DEFAULT_LOCALE,
     });
     const slack = running.slack;
     const transports = [config.SLACK_SIGNING_SECRET ? 'events, commands and interactions at /slack/events' : null, config.SLACK_APP_TOKEN ? 'Socket Mode on the node holding the slack-socket-mode lease' : null];
@@ -94,6 +98,7 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
         incidents: deps.incidents,
         dedupe,
         logger,
+        defaultLocale: config.DEFAULT_LOCALE,
       });
       logger.info('discord enabled: interactions at /discord/interactions');
       running.discord.registerCommands().catch((error: unknown) => logger.error({ err: error }, 'discord command registration failed; /vigie may be missing until the next start'));

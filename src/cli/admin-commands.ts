@@ -9,7 +9,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
-import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister } from '../actions/users.js';
+import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userUpdater } from '../actions/users.js';
 import { publishAccessChange, type AccessChange } from '../auth/access-changes.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { ValidationError } from '../errors.js';
@@ -23,7 +23,7 @@ export interface AdminIo {
   console: Console;
   /** Runs work on the database; `migrated: false` skips start-up migrations (`vigie migrate` runs them itself). */
   withDatabase<T>(work: (database: Database, audit: AuditLog) => Promise<T>, options?: { migrated?: boolean }): Promise<T>;
-  /** Tells running nodes that a token was revoked (they drop its cache and sockets at once). */
+  /** Tells running nodes that a token was revoked or a user changed (they drop its cache and sockets at once). */
   announce(change: AccessChange): Promise<void>;
 }
 
@@ -47,7 +47,7 @@ export const localAdminIo: AdminIo = {
   async announce(change) {
     const url = loadConfig().REDIS_URL;
     if (!url) {
-      console.error('no REDIS_URL: running servers stop accepting the token within 2 s');
+      console.error('no REDIS_URL: running servers apply the change within 2 s (their cache expiry)');
       return;
     }
     const { Redis } = await import('ioredis');
@@ -56,7 +56,7 @@ export const localAdminIo: AdminIo = {
       await redis.connect();
       await publishAccessChange(redis, change);
     } catch (error) {
-      console.error(`could not tell running servers through Redis (${(error as Error).message}); they stop accepting the token within 2 s`);
+      console.error(`could not tell running servers through Redis (${(error as Error).message}); they apply the change within 2 s (their cache expiry)`);
     } finally {
       redis.disconnect();
     }
@@ -114,6 +114,18 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .action(async (options: { json?: boolean }) => {
       const list = await withDatabase((database) => userLister(database.prisma));
       print(options.json ? list : list.map(({ id, name, role, disabled }) => ({ id, name, role, disabled })), options.json);
+    });
+  users
+    .command('role <user> <role>')
+    .description(`change a user's role (${ROLES.join('|')}); every running node applies it at once`)
+    .action(async (user: string, roleName: string) => {
+      const role = parseRole(roleName);
+      const updated = await withDatabase(async (database, audit) => {
+        const found = await userFinder(database.prisma, user);
+        return userUpdater(database.prisma, audit, CLI_ACTOR, found.id, { role });
+      });
+      await io.announce({ kind: 'user', userId: updated.id });
+      console.log(`${updated.name} is now ${updated.role}`);
     });
   users
     .command('link <user>')

@@ -14,6 +14,7 @@ import { registerServiceCommands } from './service-commands.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIncidentCommands } from './incident-commands.js';
+import { registerScheduleCommands } from './schedule-commands.js';
 import { registerAgentCommands } from './agent-commands.js';
 
 /** Builds the program (exported for tests). */
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerKnowledgeCommands(program);
   registerMcpCommands(program);
   registerIncidentCommands(program);
+  registerScheduleCommands(program);
   registerAgentCommands(program);
   return program;
 }

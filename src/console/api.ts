@@ -3,6 +3,7 @@
  * `{error:{code,message}}` message so the UI can show it.
  */
 import type { ConversationView, MessageView } from '../actions/conversation-views.js';
+import type { ExecutionView } from '../contracts/event-maps.js';
 
 /** Who the token belongs to. */
 export interface Me {
@@ -55,6 +56,18 @@ export class ApiClient {
   /** Acknowledges or resolves an incident (operator); the server edits its thread message. */
   incidentAction(incidentId: string, action: 'acknowledge' | 'resolve'): Promise<unknown> {
     return this.call('POST', `/api/incidents/${encodeURIComponent(incidentId)}/${action}`, { channel: 'console' });
+  }
+
+  /** Executions visible to the caller (operators: all), newest first. */
+  executions(status?: string, limit = 100): Promise<{ data: ExecutionView[] }> {
+    const search = new URLSearchParams({ limit: String(limit) });
+    if (status) search.set('status', status);
+    return this.call('GET', `/api/executions?${search.toString()}`);
+  }
+
+  /** One execution with its arguments and result (the card's "details"; also opened from a `?execution=<id>` link, e.g. an MCP approval request). */
+  execution(id: string): Promise<ExecutionView> {
+    return this.call('GET', `/api/executions/${encodeURIComponent(id)}`);
   }
 
   /** The conversation's messages, oldest first (at most `maxPages` pages of 100). */

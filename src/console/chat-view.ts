@@ -4,51 +4,20 @@
  * tool-execution cards (service search results as service cards).
  */
 import type { MessageView } from '../actions/conversation-views.js';
+import { cardsOfMessage, executionCardOf } from '../contracts/execution-card.js';
 import type { ExecutionView } from '../contracts/event-maps.js';
 import { byId, element, shortTime } from './dom.js';
-import { buildView, serviceCardsOf, serviceCardsView } from './service-cards-view.js';
+import { executionCardElement, type ExecutionDecider } from './execution-card-view.js';
 
-/** Decides and acts on an execution (wired to the socket by main). */
-export type ExecutionDecider = (executionId: string, decision: 'approve' | 'deny') => Promise<string | null>;
+export type { ExecutionDecider } from './execution-card-view.js';
 
-/** Renders one tool-execution card; Approve/Deny only while it waits and for operators. */
-export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider): HTMLLIElement {
-  const card = element('li', { className: 'tool-card', attributes: { 'data-execution-id': execution.id } });
-  // The pipeline names the requester `requesterName`/`requesterId`; older payloads `requestedBy`.
-  const requester = execution.requesterName ?? execution.requestedBy ?? execution.requesterId ?? 'unknown';
-  const requestedBy = typeof requester === 'string' ? requester : JSON.stringify(requester);
-  const risk = typeof execution.riskLevel === 'string' ? ` · ${execution.riskLevel}` : '';
-  card.append(
-    element('div', { className: 'meta', text: `Tool ${execution.tool} · ${execution.status}${risk}` }),
-    element('pre', { text: JSON.stringify(execution.arguments ?? {}, null, 2) }),
-    element('div', { className: 'meta', text: `requested by ${requestedBy}` }),
-  );
-  // Service search results are shown as cards; other results as (bounded) JSON.
-  const cards = serviceCardsOf(execution.result);
-  if (cards) card.append(buildView(serviceCardsView(cards)));
-  else if (execution.result !== undefined && execution.result !== null) {
-    const result = JSON.stringify(execution.result, null, 2);
-    card.append(element('pre', { text: result.length > 2_000 ? `${result.slice(0, 2_000)}…` : result }));
-  }
-  if (canDecide && /pending|approval|awaiting/i.test(execution.status)) {
-    const status = element('p', { className: 'error', attributes: { role: 'alert' } });
-    const buttons = (['approve', 'deny'] as const).map((decision) => {
-      const button = element('button', {
-        text: decision === 'approve' ? 'Approve' : 'Deny',
-        className: decision === 'deny' ? 'secondary' : '',
-        attributes: { type: 'button', 'aria-label': `${decision === 'approve' ? 'Approve' : 'Deny'} ${execution.tool} ${execution.id}` },
-      });
-      button.addEventListener('click', async () => {
-        for (const other of buttons) other.disabled = true;
-        const error = await decide(execution.id, decision);
-        status.textContent = error ?? '';
-        if (error) for (const other of buttons) other.disabled = false;
-      });
-      return button;
-    });
-    card.append(element('div', { className: 'actions' }, buttons), status);
-  }
-  return card;
+/** Loads an execution's raw JSON for the "details" disclosure of cards stored in messages. */
+export type RawLoader = (executionId: string) => Promise<unknown>;
+
+/** Renders one live tool-execution card; Approve/Deny only while it waits and for operators. */
+export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider, tag: 'li' | 'div' = 'li', context?: string): HTMLElement {
+  const card = executionCardOf(execution);
+  return executionCardElement(card, { canDecide, decide, tag, raw: { arguments: execution.arguments ?? {}, result: execution.result ?? null }, ...(context ? { context } : {}) });
 }
 
 /** What the chat pane needs to show Acknowledge / Resolve on incident summaries. */
@@ -101,6 +70,7 @@ export class ChatView {
   constructor(
     private readonly describeAuthor: (message: MessageView) => string,
     private readonly incidents?: IncidentActor,
+    private readonly cards?: { canDecide(): boolean; decide: ExecutionDecider; loadRaw: RawLoader },
   ) {
     this.marker.hidden = true;
     this.list.after(this.marker);
@@ -137,6 +107,11 @@ export class ChatView {
       (message.clientMessageId ? this.list.querySelector(`[data-client-message-id="${CSS.escape(message.clientMessageId)}"]`) : null);
     if (existing) existing.replaceWith(node);
     else this.list.append(node);
+    // One card per execution: the newest message carrying it keeps it; live and older copies go.
+    for (const card of Array.from(node.querySelectorAll('[data-execution-id]'))) {
+      const id = card.getAttribute('data-execution-id') ?? '';
+      for (const other of Array.from(this.list.querySelectorAll(`[data-execution-id="${CSS.escape(id)}"]`))) if (!node.contains(other)) other.remove();
+    }
     this.scroll();
   }
 
@@ -178,12 +153,11 @@ export class ChatView {
     this.scroll();
   }
 
-  /** Adds or updates a tool card in the conversation. */
-  tool(card: HTMLLIElement): void {
-    const id = card.getAttribute('data-execution-id') ?? '';
-    const existing = this.list.querySelector(`[data-execution-id="${CSS.escape(id)}"]`);
-    if (existing) existing.replaceWith(card);
-    else this.list.append(card);
+  /** Adds or updates a live tool card (in place when a message already shows it). */
+  tool(execution: ExecutionView, build: (tag: 'li' | 'div') => HTMLElement): void {
+    const existing = this.list.querySelector(`[data-execution-id="${CSS.escape(execution.id)}"]`);
+    if (existing) existing.replaceWith(build(existing.tagName === 'LI' ? 'li' : 'div'));
+    else this.list.append(build('li'));
     this.scroll();
   }
 
@@ -194,6 +168,9 @@ export class ChatView {
     return element('li', { className: `message role-${message.role}`, attributes }, [
       element('div', { className: 'meta', text: `${this.describeAuthor(message)} · ${shortTime(message.createdAt)} · ${message.channel}` }),
       element('div', { className: 'content', text: message.content }),
+      ...cardsOfMessage(message.metadata).map((card) =>
+        executionCardElement(card, { canDecide: this.cards?.canDecide() ?? false, decide: this.cards?.decide ?? (async () => 'not connected'), tag: 'div', ...(this.cards ? { loadRaw: () => this.cards!.loadRaw(card.id) } : {}) }),
+      ),
       ...(incident && this.incidents ? incidentButtons(incident, this.incidents) : []),
     ]);
   }

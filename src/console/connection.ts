@@ -3,6 +3,7 @@
  * its own, reporting its state, and sending messages idempotently (a send that times out
  * is retried with the same clientMessageId, so it is stored once).
  */
+import { browserLocale } from './i18n-dom.js';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../contracts/event-maps.js';
 
@@ -21,7 +22,7 @@ export interface ConnectionHooks {
 
 /** Opens the socket with the token. */
 export function openConnection(token: string, hooks: ConnectionHooks): ConsoleSocket {
-  const socket: ConsoleSocket = io({ auth: { token }, transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000 });
+  const socket: ConsoleSocket = io({ auth: { token, locale: browserLocale() }, transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000 });
   hooks.onState('connecting');
   socket.on('connect', () => {
     hooks.onState('online');

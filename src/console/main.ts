@@ -6,10 +6,16 @@
 import type { ConversationView, MessageView } from '../actions/conversation-views.js';
 import type { ExecutionView, JoinResult } from '../contracts/event-maps.js';
 import { ApiClient, type Me } from './api.js';
+import { ApprovalsPanel } from './approvals-panel.js';
 import { ChatView, toolCard } from './chat-view.js';
 import { ask, openConnection, sendIdempotent, type ConnectionState, type ConsoleSocket } from './connection.js';
 import { byId, element, randomId, shortTime } from './dom.js';
+import { browserTranslator, translatePage } from './i18n-dom.js';
 import { Sidebar } from './sidebar.js';
+
+// Fixed strings in the browser's language (src/contracts/locales); the server answers in it too.
+const i18n = browserTranslator();
+translatePage(document, i18n);
 
 const TOKEN_KEY = 'vigie.token';
 const names = new Map<string, string>();
@@ -39,6 +45,21 @@ const chat = new ChatView(
       }
     },
   },
+  {
+    canDecide: () => canDecide(),
+    decide: (executionId, decision, reason) => decide(executionId, decision, reason),
+    loadRaw: async (executionId) => {
+      if (!apiClient) return null;
+      const execution = await apiClient.execution(executionId);
+      return { arguments: execution.arguments, result: execution.result };
+    },
+  },
+);
+const conversationTitles = new Map<string, string>();
+const panel = new ApprovalsPanel(
+  () => canDecide(),
+  (executionId, decision, reason) => decide(executionId, decision, reason),
+  (conversationId) => (conversationId ? (conversationTitles.get(conversationId) ?? (conversationId === current?.id ? current.title : undefined)) : undefined),
 );
 const composer = byId<HTMLFormElement>('composer');
 const input = byId<HTMLTextAreaElement>('composer-input');
@@ -52,28 +73,34 @@ function showError(message: string): void {
 function setState(state: ConnectionState, detail?: string): void {
   const badge = byId('connection-state');
   badge.className = `state state-${state}`;
-  badge.textContent = detail ? `${state} (${detail})` : state;
+  const label = i18n.t(`console.${state}`);
+  badge.textContent = detail ? `${label} (${detail})` : label;
 }
 
 function canDecide(): boolean {
   return me?.role === 'operator' || me?.role === 'admin';
 }
 
-async function decide(executionId: string, decision: 'approve' | 'deny'): Promise<string | null> {
+async function decide(executionId: string, decision: 'approve' | 'deny', reason?: string): Promise<string | null> {
   if (!socket) return 'not connected';
-  const ack = await ask(socket, decision === 'approve' ? 'execution:approve' : 'execution:deny', { executionId });
+  const ack = decision === 'approve' ? await ask(socket, 'execution:approve', { executionId }) : await ask(socket, 'execution:deny', reason ? { executionId, reason } : { executionId });
   return 'error' in ack ? ack.error.message : null;
 }
 
 function showTool(conversationId: string | null, execution: ExecutionView): void {
-  const card = toolCard(execution, canDecide(), decide);
-  if (conversationId && conversationId === current?.id) {
-    chat.tool(card);
-    return;
+  const inChat = Boolean(conversationId && conversationId === current?.id);
+  if (inChat) chat.tool(execution, (tag) => toolCard(execution, canDecide(), decide, tag));
+  if (canDecide() || !inChat) panel.update(execution, inChat);
+}
+
+/** Operators see every pending approval in the side panel, whichever conversation it is in. */
+async function loadPending(api: ApiClient): Promise<void> {
+  if (!canDecide()) return;
+  try {
+    panel.load((await api.executions('pending_approval')).data);
+  } catch (error) {
+    showError((error as Error).message);
   }
-  const list = byId('global-tools');
-  list.querySelector(`[data-execution-id="${CSS.escape(execution.id)}"]`)?.remove();
-  list.prepend(card);
 }
 
 function mergeJoin(result: JoinResult): void {
@@ -119,12 +146,12 @@ function wireSocket(connection: ConsoleSocket): void {
   connection.on('agent:tool', ({ conversationId, execution }) => showTool(conversationId, execution));
   connection.on('presence', ({ conversationId, users }) => {
     if (conversationId !== current?.id) return;
-    mergeJoin({ conversation: current, users, missed: [] });
+    mergeJoin({ conversation: current, users, missed: [], nextSeq: 0, more: false, lastSeq: 0 });
   });
   connection.on('typing', ({ conversationId, userName }) => {
     if (conversationId !== current?.id) return;
     const indicator = byId('typing-indicator');
-    indicator.textContent = `${userName} is typing…`;
+    indicator.textContent = i18n.t('console.typing', { name: userName });
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => (indicator.textContent = ''), 4_000);
   });
@@ -178,7 +205,7 @@ async function start(token: string): Promise<void> {
   try {
     me = await api.me();
   } catch (error) {
-    logout((error as { status?: number }).status === 401 ? 'That token was refused.' : (error as Error).message);
+    logout((error as { status?: number }).status === 401 ? i18n.t('console.tokenRefused') : (error as Error).message);
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
@@ -195,11 +222,25 @@ async function start(token: string): Promise<void> {
     // After a reconnect, re-join and fetch what was missed while away.
     onConnected: () => {
       if (current) void join(current.id, chat.latestCreatedAt());
+      void loadPending(api);
     },
-    onUnauthorized: () => logout('The server refused the token.'),
+    onUnauthorized: () => logout(i18n.t('console.serverRefusedToken')),
   });
   wireSocket(socket);
   await sidebar.refresh();
+  for (const conversation of sidebar.known()) conversationTitles.set(conversation.id, conversation.title);
+  await showLinkedExecution(api);
+}
+
+/** `/?execution=<id>` (the link an MCP client is given for a pending call): shows that execution's card with Approve/Deny. */
+async function showLinkedExecution(api: ApiClient): Promise<void> {
+  const executionId = new URLSearchParams(location.search).get('execution');
+  if (!executionId || !/^[0-9a-f-]{36}$/i.test(executionId)) return;
+  try {
+    showTool(null, await api.execution(executionId));
+  } catch (error) {
+    showError(`Execution ${executionId}: ${(error as Error).message}`);
+  }
 }
 
 byId<HTMLFormElement>('login-form').addEventListener('submit', (event) => {

@@ -12,6 +12,7 @@ export class Sidebar {
   private readonly search = byId<HTMLInputElement>('search-input');
   private currentId: string | null = null;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  private loaded: ConversationView[] = [];
 
   constructor(
     private readonly api: ApiClient,
@@ -47,11 +48,17 @@ export class Sidebar {
   async refresh(): Promise<void> {
     try {
       const { data } = await this.api.conversations(this.search.value.trim());
+      this.loaded = data;
       this.list.replaceChildren(...data.map((conversation) => this.item(conversation)));
       if (data.length === 0) this.list.append(element('li', { className: 'hint', text: 'No conversations' }));
     } catch (error) {
       this.onError((error as Error).message);
     }
+  }
+
+  /** The conversations of the last listing (titles for the approvals panel). */
+  known(): ConversationView[] {
+    return this.loaded;
   }
 
   /** Opens a conversation and marks it current. */

@@ -24,17 +24,44 @@ export interface PresenceUser {
   userName: string;
 }
 
-/** What `conversation:join` answers: the conversation, who is there, and missed messages. */
+/**
+ * One catch-up page (`conversation:sync`, REST `…/messages/sync`): messages after `afterSeq`
+ * by seq; `more` says whether to ask again with `afterSeq = nextSeq`; `lastSeq` is the
+ * conversation's newest seq (a client that reached it holds everything, deleted seqs aside).
+ */
+export interface SyncPage {
+  conversationId: string;
+  messages: MessageView[];
+  nextSeq: number;
+  more: boolean;
+  lastSeq: number;
+}
+
+/** Why a client catches up (sent on the first page of a catch-up only, for metrics). */
+export type CatchUpReason = 'gap' | 'reconnect' | 'resync' | 'wake' | 'join';
+
+/** What `conversation:join` answers: the conversation, who is there, and the first catch-up page. */
 export interface JoinResult {
   conversation: ConversationView;
   users: PresenceUser[];
-  /** Messages stored after `since` (when given), oldest first: a reconnecting client's catch-up. */
+  /** Messages after `afterSeq` (or stored after `since`), by seq: the first catch-up page (empty without either). */
   missed: MessageView[];
+  /** Ask `conversation:sync` with this afterSeq while `more` is true. */
+  nextSeq: number;
+  more: boolean;
+  lastSeq: number;
 }
 
 /** Events a client sends. */
 export interface ClientToServerEvents {
-  'conversation:join': (payload: { conversationId: string; since?: string }, ack: AckCallback<JoinResult>) => void;
+  'conversation:join': (
+    payload: { conversationId: string; since?: string; afterSeq?: number; limit?: number },
+    ack: AckCallback<JoinResult>,
+  ) => void;
+  'conversation:sync': (
+    payload: { conversationId: string; afterSeq: number; limit?: number; reason?: CatchUpReason },
+    ack: AckCallback<SyncPage>,
+  ) => void;
   'conversation:leave': (payload: { conversationId: string }, ack: AckCallback<{ conversationId: string }>) => void;
   'message:send': (
     payload: { conversationId: string; content: string; clientMessageId: string },
@@ -42,7 +69,7 @@ export interface ClientToServerEvents {
   ) => void;
   typing: (payload: { conversationId: string }, ack: AckCallback<{ conversationId: string }>) => void;
   'execution:approve': (payload: { executionId: string }, ack: AckCallback<unknown>) => void;
-  'execution:deny': (payload: { executionId: string }, ack: AckCallback<unknown>) => void;
+  'execution:deny': (payload: { executionId: string; reason?: string }, ack: AckCallback<unknown>) => void;
 }
 
 /** A tool execution as the agent runtime reports it (at least these fields). */
@@ -66,12 +93,15 @@ export interface ServerToClientEvents {
   presence: (payload: { conversationId: string; users: PresenceUser[] }) => void;
   typing: (payload: { conversationId: string; userId: string; userName: string }) => void;
   'audit:event': (payload: { event: Record<string, unknown> }) => void;
+  /** Cross-node delivery may have lost messages (Redis came back): sync if `lastSeq` is above what you hold. */
+  'conversation:resync': (payload: { conversationId: string; lastSeq: number }) => void;
 }
 
 /** Names of the client events, for validation and metrics labels. */
 export const CLIENT_EVENTS = [
   'conversation:join',
   'conversation:leave',
+  'conversation:sync',
   'message:send',
   'typing',
   'execution:approve',

@@ -27,17 +27,18 @@ export interface Database {
 /** How to open a database. */
 export type DatabaseOptions =
   | { backend: 'postgres'; url: string; poolSize?: number }
-  | { backend: 'pglite'; dataDir?: string; loadDataDir?: Blob | File };
+  | { backend: 'pglite'; dataDir?: string; loadDataDir?: Blob | File; sharedBuffers?: string };
 
 /** Derives database options from configuration. */
 export function databaseOptionsFromConfig(config: {
   DATABASE_URL?: string | undefined;
   DATABASE_POOL_SIZE: number;
   dataDir: string;
+  PGLITE_SHARED_BUFFERS?: string | undefined;
 }): DatabaseOptions {
   return config.DATABASE_URL
     ? { backend: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
-    : { backend: 'pglite', dataDir: path.join(config.dataDir, 'pglite') };
+    : { backend: 'pglite', dataDir: path.join(config.dataDir, 'pglite'), ...(config.PGLITE_SHARED_BUFFERS ? { sharedBuffers: config.PGLITE_SHARED_BUFFERS } : {}) };
 }
 
 /** Opens the database; it is not migrated yet (see openMigratedDatabase). */

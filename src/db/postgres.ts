@@ -18,6 +18,17 @@ export function createPostgresPool(url: string, maxConnections: number): pg.Pool
 
 /** A SqlRunner over a pg pool. */
 export function postgresRunner(pool: pg.Pool): SqlRunner {
+  // Statement names by text: hashing the text once, not on every call of a hot statement.
+  const names = new Map<string, string>();
+  const nameOf = (sql: string) => {
+    let name = names.get(sql);
+    if (!name) {
+      name = `vigie_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+      if (names.size >= 1_000) names.clear();
+      names.set(sql, name);
+    }
+    return name;
+  };
   return {
     async exec(sql) {
       await pool.query(sql);
@@ -27,14 +38,15 @@ export function postgresRunner(pool: pg.Pool): SqlRunner {
     },
     async queryPrepared<Row>(sql: string, params: unknown[] = []) {
       // The name is the text's digest: pg prepares it once per pooled connection.
-      const name = `vigie_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-      return (await pool.query({ name, text: sql, values: params })).rows as Row[];
+      return (await pool.query({ name: nameOf(sql), text: sql, values: params })).rows as Row[];
     },
     async transaction(work, lockKey) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        if (lockKey !== undefined) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+        // BEGIN and the lock in one round trip (simple protocol; the key is a checked integer).
+        if (lockKey === undefined) await client.query('BEGIN');
+        else if (Number.isSafeInteger(lockKey)) await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
+        else throw new TypeError('transaction lock key must be an integer');
         const result = await work({
           exec: async (sql) => void (await client.query(sql)),
           query: async <Row>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as Row[],

@@ -74,7 +74,8 @@ export interface NormalizedAlert {
 
 /** A notification in source-neutral form. */
 export interface AlertNotification {
-  source: AlertSource;
+  /** A webhook source, or `schedule` for a scheduled check (src/incidents/schedule-service.ts). */
+  source: AlertSource | 'schedule';
   groupKey: string;
   status: 'firing' | 'resolved';
   alertName: string;

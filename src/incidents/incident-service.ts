@@ -9,6 +9,7 @@ import type { Principal } from '../auth/principal.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { AlertNotification } from './alert-payloads.js';
+import type { IncidentAnalysis, IncidentAnalyst } from './incident-analysis.js';
 import type { IncidentDiagnostics } from './incident-diagnostics.js';
 import type { IncidentMetrics } from './incident-metrics.js';
 import type { CompiledRoute, IncidentRouting } from './incident-routing.js';
@@ -19,12 +20,12 @@ import type { IncidentThreads } from './incident-threads.js';
 /** The name of the principal incidents act as. */
 export const SYSTEM_PRINCIPAL_NAME = 'system:incidents';
 
-/** Ensures the `system:incidents` user exists (operator: its proposals still need approval) and returns its principal. */
-export function systemPrincipal(prisma: PrismaClient): () => Promise<Principal> {
+/** Ensures the `system:incidents` (or `system:schedules`) user exists (operator: its proposals still need approval) and returns its principal. */
+export function systemPrincipal(prisma: PrismaClient, name = SYSTEM_PRINCIPAL_NAME): () => Promise<Principal> {
   let pending: Promise<Principal> | undefined;
   return () => {
     pending ??= prisma.user
-      .upsert({ where: { name: SYSTEM_PRINCIPAL_NAME }, create: { name: SYSTEM_PRINCIPAL_NAME, displayName: 'Vigie incidents', role: 'operator' }, update: {} })
+      .upsert({ where: { name }, create: { name, displayName: name === SYSTEM_PRINCIPAL_NAME ? 'Vigie incidents' : 'Vigie schedules', role: 'operator' }, update: {} })
       .then((user) => ({ userId: user.id, userName: user.name, role: 'operator' as const, tokenId: null }));
     pending.catch(() => (pending = undefined));
     return pending;
@@ -37,6 +38,7 @@ export type IncidentActions = Pick<IncidentService, 'act'>;
 /** Wires store, routing, threads and diagnostics together. */
 export class IncidentService {
   private readonly chains = new Map<string, Promise<void>>();
+  private analyst: IncidentAnalyst | undefined;
 
   constructor(
     private readonly deps: {
@@ -81,6 +83,11 @@ export class IncidentService {
     return incident;
   }
 
+  /** Sets (or clears) the model analyst; main.ts sets it once the agent has a model. */
+  setAnalyst(analyst: IncidentAnalyst | undefined): void {
+    this.analyst = analyst;
+  }
+
   /** Resolves once every scheduled thread update has finished (tests, benchmarks, shutdown). */
   async idle(): Promise<void> {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
@@ -105,11 +112,16 @@ export class IncidentService {
     const [incident, timeline] = await Promise.all([this.deps.store.find(id), this.deps.store.timeline(id)]);
     const diagnostics = new Map<string, DiagnosticLine>();
     let runbook: RunbookCitation[] = [];
+    let analysis: IncidentSummary['analysis'];
     for (const entry of timeline) {
+      if (entry.kind === 'analysis') {
+        const details = entry.details as unknown as IncidentAnalysis;
+        analysis = { text: String(details.text), pending: (details.executions ?? []).filter((execution) => execution.status === 'pending_approval').map((execution) => `${execution.tool} (${execution.id})`) };
+      }
       if (entry.kind === 'diagnostic') diagnostics.set(String(entry.details.command), entry.details as unknown as DiagnosticLine);
       if (entry.kind === 'runbook') runbook = (entry.details.citations as RunbookCitation[]) ?? [];
     }
-    return { incident, diagnostics: [...diagnostics.values()], runbook };
+    return { incident, diagnostics: [...diagnostics.values()], runbook, ...(analysis ? { analysis } : {}) };
   }
 
   private async republish(id: string, route: CompiledRoute): Promise<void> {
@@ -153,5 +165,21 @@ export class IncidentService {
         }),
       ),
     );
+    if (this.analyst) await this.analyse(incident.id, route, this.analyst);
+  }
+
+  /** The model's analysis once the diagnostics are in; a failure is logged and noted, never fatal. */
+  private async analyse(id: string, route: CompiledRoute, analyst: IncidentAnalyst): Promise<void> {
+    const system = { name: 'system:incidents', channel: 'system' as const };
+    try {
+      const analysis = await analyst(await this.summary(id));
+      if (!analysis) return;
+      await this.deps.store.note(id, 'analysis', system, { text: analysis.text, executions: analysis.executions });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, incidentId: id }, 'incident analysis failed');
+      await this.deps.store.note(id, 'analysis_failed', system, { error: (error as Error).message.slice(0, 300) });
+      return;
+    }
+    await this.republish(id, route);
   }
 }

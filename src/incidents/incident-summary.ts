@@ -26,6 +26,8 @@ export interface IncidentSummary {
   incident: IncidentView;
   diagnostics: DiagnosticLine[];
   runbook: RunbookCitation[];
+  /** The model's analysis, when a model is configured (src/incidents/incident-analysis.ts). */
+  analysis?: { text: string; pending: string[] } | undefined;
 }
 
 /** action_id / custom_id prefix of the Acknowledge button. */
@@ -63,6 +65,11 @@ export function summaryText(summary: IncidentSummary, maxLength = 3_500): string
   if (summary.runbook.length > 0) {
     lines.push('', 'Runbook:');
     for (const citation of summary.runbook) lines.push(`${citation.marker} ${clip(citation.source, 200)} — ${clip(citation.text.replace(/\s+/g, ' '), 300)}`);
+  }
+  if (summary.analysis) {
+    // The model read untrusted text: its words are quoted like it, and its proposals only wait.
+    lines.push('', 'Analysis (model; it read the untrusted alert text):', `> ${clip(summary.analysis.text.replace(/[<>@`]/g, ' ').replace(/\s+/g, ' ').trim(), 1_000)}`);
+    if (summary.analysis.pending.length > 0) lines.push(`Proposed, waiting for a human approver: ${summary.analysis.pending.join(', ')}`);
   }
   return clip(lines.join('\n'), maxLength);
 }

@@ -20,6 +20,13 @@ import { IncidentRouting, type CompiledRoute } from './incident-routing.js';
 import { IncidentService, systemPrincipal } from './incident-service.js';
 import { IncidentStore } from './incident-store.js';
 import { IncidentThreads, type ThreadTargets } from './incident-threads.js';
+import { hostname } from 'node:os';
+import { BullMqScheduleTimers } from './schedule-bullmq-timers.js';
+import { scheduleMetrics } from './schedule-metrics.js';
+import { scheduleRoutes } from './schedule-routes.js';
+import { ScheduleService, type ScheduleSettings } from './schedule-service.js';
+import { ScheduleStore } from './schedule-store.js';
+import { InProcessScheduleTimers, type ScheduleTimers } from './schedule-timers.js';
 
 /** Options of the capability (from configuration in main.ts, from tests directly). */
 export interface IncidentOptions {
@@ -29,6 +36,8 @@ export interface IncidentOptions {
   targets?: ThreadTargets;
   /** Longest wait for a durable diagnostic (default 60 s). */
   diagnosticWaitMs?: number;
+  /** Scheduled checks: settings, and Redis for BullMQ job schedulers (absent: in-process timers). */
+  schedules?: Partial<ScheduleSettings> & { redisUrl?: string | undefined; redisPrefix?: string | undefined; lockMs?: number | undefined; timers?: ScheduleTimers };
 }
 
 /** The running capability. */
@@ -37,6 +46,9 @@ export interface Incidents {
   store: IncidentStore;
   service: IncidentService;
   routing: IncidentRouting;
+  /** Scheduled checks (start() arms them; main.ts and the tests that need them call it). */
+  schedules: ScheduleService;
+  scheduleStore: ScheduleStore;
   /** Webhooks; mount at /api/hooks before the /api router. */
   router: Router;
   /** Registers the /api routes. */
@@ -55,12 +67,41 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
   const threads = new IncidentThreads({ prisma: database.prisma, events: deps.events, store, targets: deps.options?.targets ?? {}, logger, system });
   const diagnostics = new IncidentDiagnostics({ tools: deps.tools, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });
   const service = new IncidentService({ store, routing, threads, diagnostics, audit: deps.audit, metrics, logger });
+  const scheduleOptions = deps.options?.schedules ?? {};
+  const scheduleStore = new ScheduleStore(database.sql);
+  const timers =
+    scheduleOptions.timers ??
+    (scheduleOptions.redisUrl
+      ? new BullMqScheduleTimers({ redisUrl: scheduleOptions.redisUrl, prefix: scheduleOptions.redisPrefix, lockMs: scheduleOptions.lockMs }, logger)
+      : new InProcessScheduleTimers((error, scheduleId) => logger.error({ err: error, scheduleId }, 'scheduled check failed')));
+  const schedules = new ScheduleService({
+    store: scheduleStore,
+    timers,
+    tools: deps.tools,
+    incidents: service,
+    audit: deps.audit,
+    metrics: scheduleMetrics(deps.registry),
+    logger,
+    system: systemPrincipal(database.prisma, 'system:schedules'),
+    settings: {
+      minIntervalMs: scheduleOptions.minIntervalMs ?? 10_000,
+      failThreshold: scheduleOptions.failThreshold ?? 2,
+      recoverThreshold: scheduleOptions.recoverThreshold ?? 2,
+      watchdogMs: scheduleOptions.watchdogMs ?? 30_000,
+      node: scheduleOptions.node ?? `${hostname()}:${process.pid}`,
+    },
+  });
   return {
     hooks,
     store,
     service,
     routing,
+    schedules,
+    scheduleStore,
     router: hookRouter({ hooks, service, metrics, bodyLimit: deps.bodyLimit, ...(deps.limiter ? { limiter: deps.limiter } : {}) }),
-    register: (routes) => incidentRoutes(routes, { hooks, store, service, routing }),
+    register: (routes) => {
+      incidentRoutes(routes, { hooks, store, service, routing });
+      scheduleRoutes(routes, { service: schedules, store: scheduleStore });
+    },
   };
 }

@@ -11,11 +11,17 @@ import { AppError, ConflictError, NotFoundError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
-import { McpConnection, type ConnectionStatus, type ConnectionTimings } from './mcp-connection.js';
+import type * as ConnectionModule from './mcp-connection.js';
+import type { ConnectionStatus, ConnectionTimings, McpConnection } from './mcp-connection.js';
 import { externalToolset, toolsetName } from './mcp-external-toolset.js';
 import { publicSpec, specFromRow, type McpServerInput, type McpServerSpec } from './mcp-server-config.js';
 
 /** A registered server with its live status. */
+/** The MCP client SDK (≈0.4 s to load) is imported when a server is first connected, not at start-up (issue 17). */
+function loadConnectionModule(): Promise<typeof ConnectionModule> {
+  return import('./mcp-connection.js');
+}
+
 export type McpServerView = ReturnType<typeof publicSpec> & { status: ConnectionStatus; tools: string[] };
 
 /** Components and settings of the manager. */
@@ -62,6 +68,7 @@ export class McpClientManager {
     if (await this.options.prisma.mcpServer.findUnique({ where: { name: input.name } })) throw new ConflictError(`An MCP server named ${input.name} is already registered`);
     const { allowOffline, ...data } = input;
     const id = randomUUID();
+    const { McpConnection } = await loadConnectionModule();
     const connection: McpConnection = new McpConnection(
       { id, ...data, command: data.command ?? null, url: data.url ?? null },
       this.options.logger,
@@ -162,6 +169,8 @@ export class McpClientManager {
   }
 
   private async open(spec: McpServerSpec): Promise<void> {
+    if (this.connections.has(spec.name)) return;
+    const { McpConnection } = await loadConnectionModule();
     if (this.connections.has(spec.name)) return;
     const connection = new McpConnection(spec, this.options.logger, () => this.publish(connection), this.options.timings);
     this.connections.set(spec.name, connection);

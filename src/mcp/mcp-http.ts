@@ -3,11 +3,12 @@
  * POST, JSON responses), so any node of a cluster answers any request. Authenticated with
  * a Vigie API token (`Authorization: Bearer vig_…`); anything else gets 401.
  */
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { Router, type Request, type Response } from 'express';
 import { bearerToken, type TokenAuthenticator } from '../auth/token-authenticator.js';
 import type { Principal } from '../auth/principal.js';
-import { createVigieMcpServer, type VigieMcpDeps } from './mcp-server.js';
+import type * as StreamableHttp from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type * as McpServerModule from './mcp-server.js';
+import type { VigieMcpDeps } from './mcp-server.js';
 
 /** Settings of the /mcp endpoint. */
 export interface McpHttpOptions extends VigieMcpDeps {
@@ -22,6 +23,9 @@ function jsonRpcError(response: Response, status: number, code: number, message:
 /** Builds the router serving POST /mcp (GET and DELETE answer 405: no sessions, no stream). */
 export function mcpHttpRouter(options: McpHttpOptions): Router {
   const router = Router();
+  // The MCP SDK takes about 0.3 s to load: imported at the first call, not at start-up (issue 17).
+  let modules: Promise<[typeof StreamableHttp, typeof McpServerModule]> | undefined;
+  const load = () => (modules ??= Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('./mcp-server.js')]));
   const authenticate = async (request: Request, response: Response): Promise<Principal | null> => {
     const token = bearerToken(request.headers.authorization);
     const principal = token ? await options.authenticator.authenticate(token) : null;
@@ -36,6 +40,7 @@ export function mcpHttpRouter(options: McpHttpOptions): Router {
     if (!principal) return;
     response.locals.route = '/mcp';
     const baseUrl = `${request.protocol}://${request.get('host') ?? 'localhost'}`;
+    const [{ StreamableHTTPServerTransport }, { createVigieMcpServer }] = await load();
     const server = createVigieMcpServer(options, principal, baseUrl);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     response.on('close', () => {

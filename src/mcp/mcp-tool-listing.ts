@@ -68,6 +68,8 @@ export function mcpTool(entry: RegisteredTool): Tool {
     inputSchema: inputSchemaOf(entry),
     outputSchema: EXECUTION_OUTPUT_SCHEMA,
     annotations: annotationsFor(entry.tool.risk, title),
+    // A call that waits for a human can be a task (completed when someone approves or denies).
+    ...(entry.tool.risk === 'read' ? {} : { execution: { taskSupport: 'optional' as const } }),
   };
 }
 

@@ -4,10 +4,8 @@
  */
 import type { CoreServices } from '../core/core-services.js';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
-import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -21,6 +19,7 @@ import { AppError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError }
 import { VERSION } from '../version.js';
 import './http/express-augment.js';
 import { errorHandler } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLimiter, rateLimit } from './http/rate-limit.js';
@@ -49,10 +48,12 @@ import { executionRoutes } from './routes/execution-routes.js';
 import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
 import { mcpHttpRouter } from '../mcp/mcp-http.js';
+import { ApprovalCards, type ApprovalCardTargets } from '../mcp/mcp-approval-cards.js';
 import { McpClientManager } from '../mcp/mcp-client-manager.js';
 import type { ConnectionTimings } from '../mcp/mcp-connection.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
+import { scheduleToolset } from '../incidents/schedule-toolset.js';
 import { AgentAdmission } from '../agents/agent-admission.js';
 
 /** What the app is built from; the composition root and tests provide these. */
@@ -86,9 +87,16 @@ export interface AppDeps {
   /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
   signedRouters?: express.Router[];
   /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
-  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'allowlist' | 'now'>>;
+  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'requeueAfterMs' | 'allowlist' | 'now'>>;
   /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
-  mcp?: { timings?: ConnectionTimings; reconcileMs?: number };
+  mcp?: {
+    timings?: ConnectionTimings;
+    reconcileMs?: number;
+    /** MCP_TASK_POLL_MS: interval MCP clients are asked to poll a task at. */
+    taskPollMs?: number;
+    /** APPROVALS_SLACK_CHANNEL / APPROVALS_DISCORD_CHANNEL: where pending MCP calls get approval cards. */
+    approvalCards?: ApprovalCardTargets;
+  };
   /** Incident routing table and chat credentials for incident threads (src/incidents). */
   incidents?: IncidentOptions;
 }
@@ -153,7 +161,8 @@ export function createApp(deps: AppDeps): App {
   };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
-    toolsets: deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)],
+    // The schedules toolset (chat `schedule … every 5m`) reaches the incidents capability built below.
+    toolsets: [...(deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)]), scheduleToolset(() => incidents.schedules)],
     database,
     audit,
     events,
@@ -163,10 +172,12 @@ export function createApp(deps: AppDeps): App {
     jobs: deps.tools?.jobs,
     approvalTtlMs: deps.tools?.approvalTtlMs,
     abandonGraceMs: deps.tools?.abandonGraceMs,
+    requeueAfterMs: deps.tools?.requeueAfterMs,
     allowlist: deps.tools?.allowlist,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });
-  const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, ...deps.mcp });
+  const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, timings: deps.mcp?.timings, reconcileMs: deps.mcp?.reconcileMs });
+  const approvalCards = deps.mcp?.approvalCards && (deps.mcp.approvalCards.slack || deps.mcp.approvalCards.discord) ? new ApprovalCards({ targets: deps.mcp.approvalCards, prisma: database.prisma, events, logger }) : undefined;
   // The commands table follows run-time toolsets (MCP servers added, removed, tools changed).
   let commandSync = Promise.resolve();
   tools.registry.onChange(() => {
@@ -182,24 +193,7 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   if (config.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (request, response) => {
-        const incoming = request.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        response.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customProps: (request) => ({ requestId: request.id, userId: (request as Request).principal?.userId }),
-      autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
-      quietReqLogger: true,
-    }),
-  );
-  app.use((request, _response, next) => {
-    request.requestId = String(request.id);
-    next();
-  });
+  app.use(requestLog(logger, new Set(['/health', '/metrics'])));
   app.use(metrics.middleware);
   app.use(securityHeaders());
 
@@ -228,6 +222,8 @@ export function createApp(deps: AppDeps): App {
       prisma: database.prisma,
       logger,
       allowlist: deps.tools?.allowlist,
+      taskPollMs: deps.mcp?.taskPollMs,
+      approvalCards,
     }),
   );
   const api = express.Router();
@@ -268,7 +264,7 @@ export function createApp(deps: AppDeps): App {
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
 
-  app.use(openApiRouter(buildOpenApiDocument(routes.registry, VERSION)));
+  app.use(openApiRouter(() => buildOpenApiDocument(routes.registry, VERSION)));
   app.use(consoleRouter(deps.consoleDirectory));
   app.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} ${request.path}`)));
   app.use(errorHandler(logger, config.BODY_LIMIT));
@@ -299,7 +295,9 @@ export function createApp(deps: AppDeps): App {
         server.closeIdleConnections();
       });
       await mcpClients.close();
+      approvalCards?.close();
       await commandSync;
+      await incidents.schedules.close();
       await incidents.service.idle();
       await tools.close();
       await audit.flush();

@@ -35,11 +35,15 @@ function swaggerUiDirectory(): string {
   return path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
-/** Serves the document and the UI. */
-export function openApiRouter(document: unknown): Router {
+/**
+ * Serves the document and the UI. The document is generated at its first request, not at
+ * start-up (generating it walks every route's schemas: issue 17), then kept.
+ */
+export function openApiRouter(document: () => unknown): Router {
   const router = express.Router();
-  const body = JSON.stringify(document);
+  let body: string | undefined;
   router.get('/openapi.json', (_request, response) => {
+    body ??= JSON.stringify(document());
     response.type('application/json').send(body);
   });
   router.get('/docs/swagger-initializer.js', (_request, response) => {

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Role } from '../auth/roles.js';
+import type { ResultView } from '../contracts/result-view.js';
 
 /** How dangerous a tool is: `mutate` needs an approval, `disruptive` one from another person. */
 export type RiskLevel = 'read' | 'mutate' | 'disruptive';
@@ -30,11 +31,21 @@ export interface ToolContext {
 }
 
 /** Structured result: errors are data the model and the user can read, never exceptions. */
-export type ToolResult<Data = unknown> =
+export type ToolResult<Data = unknown> = (
   | { status: 'success'; data: Data; error?: undefined }
   | { status: 'no_data'; data?: Data; error?: undefined; message?: string }
   | { status: 'error'; data?: Data; error: { code: string; message: string } }
-  | { status: 'approval_required'; data: { executionId: string; approversNeeded: number }; error?: undefined };
+  | { status: 'approval_required'; data: { executionId: string; approversNeeded: number }; error?: undefined }
+) & {
+  /** The readable view of the result (attached by the pipeline from the tool's `view` builder). */
+  view?: ResultView;
+};
+
+/** What a preview builder receives: who asks, and a deadline. */
+export interface PreviewContext {
+  principal: Principal;
+  signal: AbortSignal;
+}
 
 /** One tool. */
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
@@ -61,6 +72,16 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   /** Runs as a durable job (BullMQ with REDIS_URL, in-process otherwise) instead of inline. */
   durable?: boolean;
   execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult>;
+  /**
+   * The readable view of a result (written in src/tools/<x>/<x>-views.ts); the pipeline
+   * stores it beside the data as `result.view`. Absent: the generic view.
+   */
+  view?(input: z.output<Input>, result: ToolResult): ResultView | undefined;
+  /**
+   * What approving this call will do (the QoS diff and tc commands, the probed targets, the
+   * service draft), shown on approval cards. Absent: the arguments, as fields.
+   */
+  preview?(input: z.output<Input>, context: PreviewContext): Promise<ResultView | undefined>;
 }
 
 /** A group of tools that share prerequisites and instructions. */

@@ -71,6 +71,7 @@ for (const backend of testBackends()) {
       const [definition] = registration.body as unknown as Array<{ name: string; options: Array<{ name: string }> }>;
       assert.equal(definition!.name, 'vigie');
       assert.deepEqual(definition!.options.map((option) => option.name), ['ask', 'net', 'qos', 'services', 'kb', 'dedup']);
+      assert.equal((definition as unknown as { description_localizations: { fr: string } }).description_localizations.fr, 'Interroger Vigie ou lancer une commande');
     });
 
     it('answers PING and refuses bad or stale signatures with 401', async () => {
@@ -149,6 +150,37 @@ for (const backend of testBackends()) {
       assert.equal(forgedButton.body.type, 4);
       const noUser = await send({ id: snowflake(), application_id: '1', type: 2, token: 't' });
       assert.equal(noUser.status, 400);
+    });
+
+    it('answers a French Discord client (interaction.locale) in French, and ignores hostile locales', async () => {
+      const user = snowflake();
+      const viewer = snowflake();
+      await harness.linkedUser('operator', user, 'discord', GUILD);
+      await harness.linkedUser('viewer', viewer, 'discord', GUILD);
+      const french = { ...ask(user, 'aide'), locale: 'fr' };
+      assert.deepEqual((await send(french)).body, { type: 5 });
+      const help = await edited(french.token);
+      assert.match(String(help.body.content), /^Commandes \(tapez « aide <commande> »/);
+      const stored = await (await database).prisma.message.findFirstOrThrow({ where: { content: 'aide', metadata: { path: ['locale'], equals: 'fr' } } });
+      assert.equal(stored.role, 'user');
+      // The guild's language when the client's is missing; unknown subcommands refused in French.
+      const unknown = await send(interaction(user, { type: 2, guild_locale: 'fr', data: { name: 'vigie', options: [{ name: 'reboot', type: 1 }] } }));
+      assert.match(String((unknown.body.data as { content: string }).content), /^Sous-commande \/vigie inconnue/);
+      // A French viewer's refused approval reads in French.
+      const pending = ask(user, 'restart_service nginx-fr');
+      await send(pending);
+      const card = await discord.waitFor((call) => call.method === 'POST' && call.path.includes(pending.token) && JSON.stringify(call.body).includes('vigie:approve:'));
+      const customId = /vigie:approve:[0-9a-f-]{36}/.exec(JSON.stringify(card.body))![0];
+      const refused = interaction(viewer, { type: 3, locale: 'fr-FR', data: { custom_id: customId } });
+      await send(refused);
+      const ephemeral = await discord.waitFor((call) => call.method === 'POST' && call.path.includes(refused.token));
+      assert.match(String(ephemeral.body.content), /^Non approuvé/);
+      // Hostile locales are dropped (English), never a crash or a 400.
+      for (const locale of ['fr\u0000', 'x'.repeat(5_000), '<script>', 42, { fr: true }, '\uD800']) {
+        const payload = { ...ask(user, 'aide'), locale };
+        assert.deepEqual((await send(payload)).body, { type: 5 }, String(locale).slice(0, 20));
+        assert.match(String((await edited(payload.token)).body.content), /^Commands \(type "help <command>"/);
+      }
     });
   });
 }

@@ -1,6 +1,8 @@
 /**
- * Streamed model answers in Slack: one message in the thread, edited as tokens arrive and
- * replaced by the final Block Kit answer, never one message per token.
+ * Streamed model answers in Slack with SLACK_STREAMING=edit (and the fallback path when Slack
+ * refuses its streaming API): one message in the thread, edited as tokens arrive and replaced
+ * by the final Block Kit answer, never one message per token. Native streaming:
+ * slack-native.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +18,7 @@ for (const backend of testBackends()) {
     let harness: SlackTestApp;
     const database = backend.open();
     before(async () => {
-      harness = await startSlackTestApp(await database, { model: { model: new ScriptedChatModel([answer(() => REPLY)]), name: 'scripted' } });
+      harness = await startSlackTestApp(await database, { model: { model: new ScriptedChatModel([answer(() => REPLY)]), name: 'scripted' }, config: { SLACK_STREAMING: 'edit' } });
     });
     after(async () => {
       await harness?.close();
@@ -35,6 +37,7 @@ for (const backend of testBackends()) {
       assert.match(JSON.stringify(final.params.blocks), /BGP sessions/);
       const message = await (await database).prisma.message.findFirstOrThrow({ where: { role: 'assistant', content: REPLY } });
       assert.equal(message.modelUsed, 'scripted');
+      assert.ok(!harness.slack.calls.some((call) => call.method.endsWith('Stream')), 'edit mode never calls the streaming API');
     });
 
     it('streams a slash command\'s free-text answer into the thread the same way', async () => {

@@ -51,6 +51,6 @@ describe('network commands through the router', () => {
 
   it('lists the network commands in help', () => {
     const help = router.helpText('operator');
-    for (const name of ['net_check', 'net_path', 'net_interfaces', 'net_snmp_poll']) assert.match(help, new RegExp(name));
+    for (const name of ['net check', 'net path', 'net interfaces', 'net snmp']) assert.match(help, new RegExp(`^  ${name} `, 'm'));
   });
 });

@@ -119,7 +119,10 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
       conversationId,
       execution: { id: '0193a3c1-0000-7000-8000-00000000e001', tool: 'net.ping', status: 'pending_approval', arguments: { host: '10.0.0.1' }, requestedBy: operator.id },
     });
-    const card = first.locator('[data-execution-id="0193a3c1-0000-7000-8000-00000000e001"]');
+    // The card shows in the chat and, for operators and admins, in the pending-approvals panel.
+    await first.locator('#pending-approvals [data-execution-id="0193a3c1-0000-7000-8000-00000000e001"]').waitFor();
+    assert.equal(await first.locator('#pending-title').textContent(), 'Pending approvals (1)');
+    const card = first.locator('#message-list [data-execution-id="0193a3c1-0000-7000-8000-00000000e001"]');
     await card.locator('button', { hasText: 'Approve' }).click();
     // No execution pipeline is attached to this test app: the ack error is shown on the card.
     await card.locator('.error', { hasText: 'not available' }).waitFor();

@@ -155,7 +155,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `vigie start` and waits until /health answers 200 (bounded by timeoutMs). */
-export async function startCli(variables: Record<string, string>, timeoutMs = 60_000): Promise<RunningCli> {
+export async function startCli(variables: Record<string, string>, timeoutMs = 60_000, pollMs = 200): Promise<RunningCli> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, cliArguments(['start']), {
@@ -184,7 +184,7 @@ export async function startCli(variables: Record<string, string>, timeoutMs = 60
       child.kill('SIGKILL');
       throw new Error(`vigie start did not serve /health within ${timeoutMs} ms:\n${text}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   return {
     url,

@@ -4,6 +4,7 @@
  * that is then edited through Discord's REST API (discord.js's REST client, retries and rate
  * limits included), and Approve/Deny buttons. Translation only: BotTurns and the pipeline decide.
  */
+import type { Locale } from '../../contracts/i18n.js';
 import { REST, Routes } from 'discord.js';
 import express, { type Router } from 'express';
 import type { Logger } from '../../logger.js';
@@ -32,6 +33,8 @@ export interface DiscordBotOptions {
   logger: Logger;
   /** Incident Acknowledge / Resolve buttons (src/incidents). */
   incidents?: IncidentActions | undefined;
+  /** DEFAULT_LOCALE: the language when an interaction carries no supported locale. */
+  defaultLocale?: Locale | undefined;
 }
 
 /** The endpoint Discord posts interactions to. */
@@ -49,7 +52,7 @@ export function createDiscordBot(options: DiscordBotOptions): { registerCommands
   const { logger } = options;
   const key = discordPublicKey(options.publicKey);
   const rest = discordRest(options.apiUrl, options.token);
-  const handle = createInteractionHandler({ rest, turns: options.turns, approvals: options.approvals, dedupe: options.dedupe, logger, incidents: options.incidents });
+  const handle = createInteractionHandler({ rest, turns: options.turns, approvals: options.approvals, dedupe: options.dedupe, logger, incidents: options.incidents, defaultLocale: options.defaultLocale });
 
   options.router.post(DISCORD_INTERACTIONS_PATH, express.raw({ type: () => true, limit: options.bodyLimit ?? '1mb', inflate: false }), async (request, response) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

@@ -15,6 +15,7 @@ import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js'
 import type { BotTurns, ChatOutcome } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
 import { ThrottledMessage } from '../throttled-message.js';
+import { claimDelivery, failureReply, RETRY_LATER_REPLY } from '../bot-unavailable.js';
 import { discordRest } from './discord-bot.js';
 import { createInteractionHandler } from './discord-interactions.js';
 import { addressedText, channelAllowed, gatewayChatMessage, gatewayMessageSchema, messagePlace, type DiscordChannelPolicy, type GatewayMessage } from './discord-messages.js';
@@ -41,7 +42,7 @@ export interface DiscordGatewayOptions {
 }
 
 /** What became of gateway messages (`vigie_discord_gateway_messages_total`). */
-export type GatewayMessageOutcome = 'malformed' | 'ignored' | 'duplicate' | 'channel_refused' | 'handled';
+export type GatewayMessageOutcome = 'malformed' | 'ignored' | 'duplicate' | 'channel_refused' | 'handled' | 'unavailable';
 
 function outcomeCounter(registry: Registry | undefined): Counter<'outcome'> {
   const name = 'vigie_discord_gateway_messages_total';
@@ -128,8 +129,14 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
       count('ignored');
       return;
     }
-    if (!(await dedupe.claim(`discord:message:${message.id}`))) {
+    const claim = await claimDelivery(dedupe, `discord:message:${message.id}`, log);
+    if (claim === 'repeat') {
       count('duplicate');
+      return;
+    }
+    if (claim === 'unavailable') {
+      count('unavailable');
+      await send(message, { content: RETRY_LATER_REPLY, allowed_mentions: NO_MENTIONS }, true);
       return;
     }
     if (!channelAllowed(options.channels, place)) {
@@ -151,10 +158,9 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
       },
     });
     try {
-      const outcome = await turns.handle(gatewayChatMessage(message, text), (delta) => stream.push(delta)).catch((error: unknown): ChatOutcome => {
-        log.error({ err: error, messageId: message.id }, 'discord message command failed');
-        return { kind: 'refused', reason: 'Vigie hit an internal error; the operators have the details in the logs.' };
-      });
+      const outcome = await turns
+        .handle(gatewayChatMessage(message, text), (delta) => stream.push(delta))
+        .catch((error: unknown): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, log, { messageId: message.id }, 'discord message command failed') }));
       await deliver(message, outcome, await stream.finish());
     } finally {
       clearInterval(typingTimer);

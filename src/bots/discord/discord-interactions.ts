@@ -8,7 +8,9 @@
 import { Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import { hasRole } from '../../auth/roles.js';
+import { createTranslator, type Locale } from '../../contracts/i18n.js';
 import { ForbiddenError, toErrorBody } from '../../errors.js';
+import { claimDelivery, failureReply, isOutage, RETRY_LATER_REPLY } from '../bot-unavailable.js';
 import type { IncidentActions } from '../../incidents/incident-service.js';
 import { ACK_ACTION, RESOLVE_ACTION } from '../../incidents/incident-summary.js';
 import type { Logger } from '../../logger.js';
@@ -41,6 +43,8 @@ export interface InteractionHandlerOptions {
   logger: Logger;
   /** Incident Acknowledge / Resolve buttons (src/incidents); absent: those clicks are refused. */
   incidents?: IncidentActions | undefined;
+  /** DEFAULT_LOCALE: used when the interaction carries no supported locale. */
+  defaultLocale?: Locale | undefined;
 }
 
 /** Flag of messages only the clicker sees. */
@@ -55,7 +59,11 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
   const followUp = (interaction: DiscordInteraction, message: DiscordMessageBody) =>
     rest.post(Routes.webhook(interaction.application_id, interaction.token), { ...restRequest(message), auth: false });
 
+  // The clicker's Discord client language first, then the guild's, then DEFAULT_LOCALE.
+  const translatorOf = (interaction: DiscordInteraction) => createTranslator(interaction.locale ?? interaction.guild_locale, options.defaultLocale);
+
   const answer = async (interaction: DiscordInteraction, line: string) => {
+    const i18n = translatorOf(interaction);
     const author = interaction.member?.user ?? interaction.user!;
     const place = interactionPlace(interaction);
     // Streamed tokens edit the deferred reply at most once a second; the final answer replaces them.
@@ -75,12 +83,10 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
       text: line,
       externalIds: placeExternalIds(place, author.id),
       deliveryId: `discord:interaction:${interaction.id}`,
+      locale: i18n.locale,
     }, (delta) => stream.push(delta))
-      .catch((error: unknown): ChatOutcome => {
-        // The deferred reply must not stay "thinking" forever.
-        logger.error({ err: error, interactionId: interaction.id }, 'discord command failed');
-        return { kind: 'refused', reason: 'Vigie hit an internal error; the operators have the details in the logs.' };
-      })
+      // The deferred reply must not stay "thinking" forever.
+      .catch((error: unknown): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, logger, { interactionId: interaction.id }, 'discord command failed') }))
       .finally(() => stream.finish());
     if (outcome.kind === 'duplicate') return;
     if (outcome.kind === 'refused') {
@@ -93,6 +99,7 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
   };
 
   const decide = async (interaction: DiscordInteraction, decision: 'approved' | 'denied', executionId: string) => {
+    const i18n = translatorOf(interaction);
     const author = interaction.member?.user ?? interaction.user!;
     try {
       const principal = await turns.principalOf({ provider: 'discord', workspace: interaction.guild_id ?? '', externalId: author.id });
@@ -100,32 +107,37 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
       await edit(interaction, executionMessage(execution, { name: principal.userName, decision }));
     } catch (error) {
       const { status, body } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, executionId }, 'discord approval failed');
-      await followUp(interaction, { content: `Not ${decision}: ${body.message}`.slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+      const reason = isOutage(error) ? RETRY_LATER_REPLY : body.message;
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, executionId }, 'discord approval failed');
+      await followUp(interaction, { content: i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
     }
   };
 
   const incidentClick = async (interaction: DiscordInteraction, to: 'acknowledged' | 'resolved', incidentId: string) => {
+    const i18n = translatorOf(interaction);
     const author = interaction.member?.user ?? interaction.user!;
     try {
       if (!incidents) throw new ForbiddenError('Incidents are not handled on this node');
       const principal = await turns.principalOf({ provider: 'discord', workspace: interaction.guild_id ?? '', externalId: author.id });
-      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Acknowledging or resolving an incident requires the operator role');
+      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError(i18n.t('incident.operatorOnly'));
       // The service edits the summary message itself (the buttons go once resolved).
       await incidents.act(incidentId, to, { name: principal.userName, userId: principal.userId, channel: 'discord' });
     } catch (error) {
       const { status, body } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, incidentId }, 'discord incident action failed');
-      await followUp(interaction, { content: `Not ${to}: ${body.message}`.slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+      const reason = isOutage(error) ? RETRY_LATER_REPLY : body.message;
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, incidentId }, 'discord incident action failed');
+      await followUp(interaction, { content: i18n.t('incident.notActed', { action: i18n.t(`incident.${to}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
     }
   };
 
   return async (interaction) => {
     if (interaction.type === 1) return { response: { type: 1 } };
-    if (!(await dedupe.claim(`discord:interaction:${interaction.id}`))) return { response: { type: interaction.type === 3 ? 6 : 5 } };
+    const claim = await claimDelivery(dedupe, `discord:interaction:${interaction.id}`, logger);
+    if (claim === 'repeat') return { response: { type: interaction.type === 3 ? 6 : 5 } };
+    if (claim === 'unavailable') return { response: { type: 4, data: { content: RETRY_LATER_REPLY, flags: EPHEMERAL } } };
     if (interaction.type === 2) {
       const line = commandLine(interaction);
-      if (line === undefined) return { response: { type: 4, data: { content: 'Unknown /vigie subcommand; try /vigie ask text:help', flags: EPHEMERAL } } };
+      if (line === undefined) return { response: { type: 4, data: { content: translatorOf(interaction).t('discord.unknownSubcommand'), flags: EPHEMERAL } } };
       // Deferred ("Vigie is thinking…"), edited when the answer is ready.
       return { response: { type: 5 }, work: () => answer(interaction, line) };
     }
@@ -137,10 +149,10 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     const incidentButton = new RegExp(`^(${ACK_ACTION}|${RESOLVE_ACTION}):(.*)$`).exec(interaction.data?.custom_id ?? '');
     if (interaction.type === 3 && incidentButton) {
       const incidentId = z.uuid().safeParse(incidentButton[2]);
-      if (!incidentId.success) return { response: { type: 4, data: { content: 'That button does not carry a valid incident id.', flags: EPHEMERAL } } };
+      if (!incidentId.success) return { response: { type: 4, data: { content: translatorOf(interaction).t('incident.badButton'), flags: EPHEMERAL } } };
       const to = incidentButton[1] === ACK_ACTION ? 'acknowledged' : 'resolved';
       return { response: { type: 6 }, work: () => incidentClick(interaction, to, incidentId.data) };
     }
-    return { response: { type: 4, data: { content: 'This interaction is not supported', flags: EPHEMERAL } } };
+    return { response: { type: 4, data: { content: translatorOf(interaction).t('discord.unsupported'), flags: EPHEMERAL } } };
   };
 }

@@ -21,6 +21,9 @@ export const discordInteractionSchema = z.object({
   channel: z.object({ type: z.number().int().optional(), parent_id: snowflake.nullable().optional() }).optional(),
   member: z.object({ user }).optional(),
   user: user.optional(),
+  // The clicker's client language (`fr`, `en-US`…) and the guild's: any odd value is dropped, never fatal.
+  locale: z.string().max(64).optional().catch(undefined),
+  guild_locale: z.string().max(64).optional().catch(undefined),
   data: z
     .object({
       name: z.string().max(100).optional(),
@@ -36,11 +39,13 @@ export type DiscordInteraction = z.infer<typeof discordInteractionSchema>;
 export const vigieCommandDefinition = {
   name: 'vigie',
   description: 'Ask Vigie or run an ops command',
+  description_localizations: { fr: 'Interroger Vigie ou lancer une commande' },
   options: DISCORD_SUBCOMMANDS.map((name) => ({
     type: 1,
     name,
     description: name === 'ask' ? 'Ask a question or type a command' : `Run a ${name} command (e.g. "${name === 'net' ? 'check core-router' : name === 'qos' ? 'show eth0' : 'help'}")`,
-    options: [{ type: 3, name: 'text', description: name === 'ask' ? 'Question or command' : 'Arguments', required: name === 'ask', max_length: 4_000 }],
+    description_localizations: { fr: name === 'ask' ? 'Poser une question ou taper une commande' : `Lancer une commande ${name} (ex. « ${name === 'net' ? 'check core-router' : name === 'qos' ? 'show eth0' : 'aide'} »)` },
+    options: [{ type: 3, name: 'text', description: name === 'ask' ? 'Question or command' : 'Arguments', description_localizations: { fr: name === 'ask' ? 'Question ou commande' : 'Arguments' }, required: name === 'ask', max_length: 4_000 }],
   })),
 };
 

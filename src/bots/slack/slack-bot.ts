@@ -11,18 +11,26 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { createTranslator, DEFAULT_LOCALE, type Locale, type Translator } from '../../contracts/i18n.js';
 import { ForbiddenError, toErrorBody } from '../../errors.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
 import { hasRole } from '../../auth/roles.js';
 import type { IncidentActions } from '../../incidents/incident-service.js';
 import { ACK_ACTION, RESOLVE_ACTION } from '../../incidents/incident-summary.js';
 import type { Logger } from '../../logger.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import { createAfterAckQueue, type AfterAckQueueOptions } from '../after-ack-queue.js';
+import type { TurnResult } from '../../agents/agent-service.js';
 import type { BotTurns, ChatMessage, ChatOutcome } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
+import { feedbackBlocks, registerAssistantAndHome } from './slack-assistant-home.js';
 import { APPROVE_ACTION, DENY_ACTION, escapeSlackText, executionBlocks, turnBlocks } from './slack-blocks.js';
+import { resultCardBlocks } from './slack-cards.js';
+import { slackLocales } from './slack-locale.js';
 import { slackLogger } from './slack-logger.js';
-import { ThrottledMessage } from '../throttled-message.js';
+import { claimDelivery, failureReply, isOutage, retryLaterReply } from '../bot-unavailable.js';
+import { createAnswerStream, type FinalAnswer, type SlackStreamingMode } from './slack-stream.js';
 import { slackBlockActionSchema, slackCommandSchema, slackEventEnvelopeSchema, slackMessageEventSchema } from './slack-payloads.js';
 import { createSlackSocketMode, type SlackSocketMode } from './slack-socket-mode.js';
 
@@ -55,6 +63,13 @@ export interface SlackBotOptions {
   logger: Logger;
   /** Incident Acknowledge / Resolve buttons (src/incidents); absent: those clicks are ignored. */
   incidents?: IncidentActions | undefined;
+  /** App Home and feedback read and write here (feedback is audited). */
+  prisma: PrismaClient;
+  audit: AuditLog;
+  /** SLACK_STREAMING: Slack's streaming API with a chat.update fallback (default), or edits only. */
+  streaming?: SlackStreamingMode | undefined;
+  /** DEFAULT_LOCALE: the language of users whose Slack locale is unknown or unsupported. */
+  defaultLocale?: Locale | undefined;
 }
 
 /** A running Slack bot. */
@@ -81,6 +96,9 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export function createSlackBot(options: SlackBotOptions): SlackBot {
   const { turns, approvals, dedupe, logger } = options;
   const log = slackLogger(logger);
+  const defaultLocale = options.defaultLocale ?? DEFAULT_LOCALE;
+  const locales = slackLocales({ fallback: defaultLocale, logger });
+  const translatorOf = async (client: WebClient, team: string, user: string) => createTranslator(await locales.of(client, team, user), defaultLocale);
   // Bolt refuses stale timestamps only; one from the future is refused here the same way
   // (401, before the body is read), so a captured request cannot be replayed later.
   if (options.signingSecret) {
@@ -117,7 +135,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   });
   // Nothing but the ack runs before the ack: the rest waits for a slot here (see after-ack-queue.ts).
   const work = createAfterAckQueue({ platform: 'slack', logger, registry: options.registry, ...(options.afterAck ?? {}) });
-  const BUSY = 'Vigie is handling too many requests right now; please try again in a minute.';
+  const BUSY = createTranslator(defaultLocale).t('common.busy');
 
   const say = async (client: WebClient, channel: string, threadTs: string | undefined, text: string, blocks?: KnownBlock[]) => {
     try {
@@ -146,17 +164,20 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       return;
     }
     const { team_id: team, channel_id: channel, user_id: user, text, trigger_id: trigger } = parsed.data;
-    if (!(await dedupe.claim(`slack:command:${trigger}`))) return;
-    const reply = (outcome: ChatOutcome, threadTs: string | undefined) => deliver(client, channel, threadTs, outcome, (message) => respond({ response_type: 'ephemeral', text: message }).then(() => undefined));
+    const claim = await claimDelivery(dedupe, `slack:command:${trigger}`, logger);
+    if (claim === 'repeat') return;
+    const i18n = await translatorOf(client, team, user);
+    const reply = (outcome: ChatOutcome, threadTs: string | undefined) => deliver(client, channel, threadTs, outcome, i18n, (message) => respond({ response_type: 'ephemeral', text: message }).then(() => undefined));
+    if (claim === 'unavailable') return reply({ kind: 'refused', reason: retryLaterReply(i18n.locale) }, undefined);
     let principal: Principal;
     try {
       principal = await turns.principalOf({ provider: 'slack', workspace: team, externalId: user });
     } catch (error) {
-      await reply({ kind: 'refused', reason: toErrorBody(error).body.message }, undefined);
+      await reply({ kind: 'refused', reason: isOutage(error) ? retryLaterReply(i18n.locale) : toErrorBody(error).body.message }, undefined);
       return;
     }
     // The command is echoed in the channel and answered in its thread: the thread is the conversation.
-    const parent = await say(client, channel, undefined, `<@${user}> asked Vigie: /vigie ${escapeSlackText(text.slice(0, 500))}`);
+    const parent = await say(client, channel, undefined, i18n.t('slack.askedVigie', { user, text: escapeSlackText(text.slice(0, 500)) }));
     const threadTs = parent?.ts;
     const message: ChatMessage = {
       account: { provider: 'slack', workspace: team, externalId: user },
@@ -164,15 +185,16 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       text,
       externalIds: { workspace: team, channelId: channel, userId: user, ...(threadTs ? { threadTs } : {}) },
       deliveryId: `slack:command:${trigger}`,
+      locale: i18n.locale,
     };
-    const stream = threadTs ? threadStream(client, channel, threadTs) : undefined;
-    const outcome = await turns.handle(message, stream?.push).catch((error: unknown): ChatOutcome => internalError(error, principal.userId));
-    if (await stream?.settle(outcome)) return;
+    const stream = threadTs ? answerStream(client, { channel, threadTs, userId: user, teamId: team }, i18n) : undefined;
+    const outcome = await turns.handle(message, { onToken: stream?.push, onTool: stream?.tool, onStatus: (state) => state === 'running' && stream?.arm() }).catch((error: unknown): ChatOutcome => internalError(error, principal.userId, i18n));
+    if (await stream?.settle(finalAnswer(outcome, i18n))) return;
     if (threadTs || outcome.kind !== 'answered') await reply(outcome, threadTs);
-    else await respond({ response_type: 'in_channel', text: outcome.result.message.content.slice(0, 3_000), blocks: turnBlocks(outcome.result) });
+    else await respond({ response_type: 'in_channel', text: outcome.result.message.content.slice(0, 3_000), blocks: answerBlocks(outcome.result, i18n) });
   };
 
-  const onMessage = async (client: WebClient, body: unknown, event: unknown, botUserId: string | undefined) => {
+  const onMessage = async (client: WebClient, body: unknown, event: unknown, botUserId: string | undefined, status?: (text: string) => Promise<void>) => {
     const envelope = slackEventEnvelopeSchema.safeParse(body);
     const parsed = slackMessageEventSchema.safeParse(event);
     if (!envelope.success || !parsed.success) {
@@ -181,52 +203,54 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     }
     const { team_id: team, event_id: eventId } = envelope.data;
     const { user, channel, ts, thread_ts: threadTs } = parsed.data;
-    if (!(await dedupe.claim(`slack:event:${eventId}`))) return;
+    const claim = await claimDelivery(dedupe, `slack:event:${eventId}`, logger);
+    if (claim === 'repeat') return;
     const root = threadTs ?? ts;
-    const stream = threadStream(client, channel, root);
+    const i18n = await translatorOf(client, team, user);
+    if (claim === 'unavailable') return whisper(client, channel, user, retryLaterReply(i18n.locale), root);
+    const stream = answerStream(client, { channel, threadTs: root, userId: user, teamId: team }, i18n);
     const text = parsed.data.text.replace(botUserId ? new RegExp(`<@${botUserId}>`, 'g') : /^\s*<@[A-Z0-9]+>/, '').trim();
+    // In an assistant thread, Slack shows the status under the question until the answer is posted.
+    await status?.(i18n.t('slack.thinking'));
+    const onTool = (execution: Record<string, unknown>) => {
+      stream.tool(execution);
+      if (status && execution.status === 'running' && typeof execution.tool === 'string') void status(i18n.t('slack.runningTool', { tool: execution.tool.slice(0, 100) }));
+    };
     const outcome = await turns.handle({
       account: { provider: 'slack', workspace: team, externalId: user },
       thread: { channel: 'slack', externalRef: `slack:${team}:${channel}:${root}`, title: text.slice(0, 120) || 'Slack thread' },
       text,
       externalIds: { workspace: team, channelId: channel, userId: user, threadTs: root },
       deliveryId: `slack:event:${eventId}`,
-    }, stream.push).catch((error: unknown): ChatOutcome => internalError(error, user));
-    if (await stream.settle(outcome)) return;
-    await deliver(client, channel, root, outcome, (message) => whisper(client, channel, user, message, root));
+      locale: i18n.locale,
+    }, { onToken: stream.push, onTool, onStatus: (state) => state === 'running' && stream.arm() }).catch((error: unknown): ChatOutcome => internalError(error, user, i18n));
+    if (await stream.settle(finalAnswer(outcome, i18n))) return;
+    await deliver(client, channel, root, outcome, i18n, (message) => whisper(client, channel, user, message, root));
   };
 
-  // A streamed answer: one message in the thread, edited on a cadence, then replaced by the final answer.
-  const threadStream = (client: WebClient, channel: string, root: string) => {
-    const stream = new ThrottledMessage({
-      post: async (partial) => (await say(client, channel, root, partial))?.ts,
-      edit: async (id, partial) => {
-        await client.chat.update({ channel, ts: id, text: partial.slice(0, 3_000) });
-      },
-    });
-    return {
-      push: (delta: string) => stream.push(delta),
-      /** True when the final answer replaced the streamed message (nothing left to post). */
-      async settle(outcome: ChatOutcome): Promise<boolean> {
-        const streamed = await stream.finish();
-        if (!streamed || outcome.kind !== 'answered') return false;
-        await client.chat
-          .update({ channel, ts: streamed, text: outcome.result.message.content.slice(0, 3_000), blocks: turnBlocks(outcome.result) })
-          .catch((error: unknown) => logger.warn({ err: error, channel }, 'slack final answer not delivered'));
-        return true;
-      },
-    };
+  // A streamed answer (slack-stream.ts): Slack's streaming API, or one message edited on a cadence.
+  const answerStream = (client: WebClient, target: { channel: string; threadTs: string; userId: string; teamId: string }, i18n: Translator) =>
+    createAnswerStream({ client: client as never, target, mode: options.streaming ?? 'native', i18n, logger });
+
+  // Feedback buttons go under model answers (not under help or a command's result).
+  const feedbackFor = (result: TurnResult, i18n: Translator) => (result.route === 'agent' ? feedbackBlocks(result.message.id, i18n) : []);
+  const answerBlocks = (result: TurnResult, i18n: Translator) => [...turnBlocks(result), ...feedbackFor(result, i18n)];
+
+  const finalAnswer = (outcome: ChatOutcome, i18n: Translator): FinalAnswer | undefined => {
+    if (outcome.kind !== 'answered') return undefined;
+    const { result } = outcome;
+    // Under streamed text: the result cards, the approval buttons and the feedback buttons.
+    const cards = result.executions.flatMap((execution) => resultCardBlocks(execution) ?? []);
+    const pending = result.executions.filter((execution) => execution.status === 'pending_approval').flatMap((execution) => executionBlocks(execution));
+    return { text: result.message.content, blocks: answerBlocks(result, i18n), tail: [...cards.slice(0, 40), ...pending, ...feedbackFor(result, i18n)].slice(0, 50) };
   };
 
-  const internalError = (error: unknown, who: string): ChatOutcome => {
-    logger.error({ err: error, user: who }, 'slack message failed');
-    return { kind: 'refused', reason: 'Vigie hit an internal error; the operators have the details in the logs.' };
-  };
+  const internalError = (error: unknown, who: string, i18n: Translator): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, logger, { user: who }, 'slack message failed', i18n.locale) });
 
-  const deliver = async (client: WebClient, channel: string, threadTs: string | undefined, outcome: ChatOutcome, refuse: (text: string) => Promise<void>) => {
+  const deliver = async (client: WebClient, channel: string, threadTs: string | undefined, outcome: ChatOutcome, i18n: Translator, refuse: (text: string) => Promise<void>) => {
     if (outcome.kind === 'duplicate') return;
     if (outcome.kind === 'refused') return refuse(outcome.reason);
-    await say(client, channel, threadTs, outcome.result.message.content, turnBlocks(outcome.result));
+    await say(client, channel, threadTs, outcome.result.message.content, answerBlocks(outcome.result, i18n));
   };
 
   // Bolt acks events before their listeners run; the work goes to the queue like commands'.
@@ -271,7 +295,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       await incidents.act(incidentId.data, to, { name: principal.userName, userId: principal.userId, channel: 'slack' });
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
+      if (isOutage(error)) failure.message = retryLaterReply();
       await whisper(client, channel.id, user.id, `Not ${to}: ${failure.message}`);
     }
   };
@@ -284,8 +309,9 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       return;
     }
     const { user, team, channel, message } = parsed.data;
+    const i18n = await translatorOf(client, team?.id ?? user.team_id ?? '', user.id);
     if (!executionId.success) {
-      await whisper(client, channel.id, user.id, 'That button does not carry a valid execution id.');
+      await whisper(client, channel.id, user.id, i18n.t('approval.badButton'));
       return;
     }
     const decision = (action as { action_id: string }).action_id === APPROVE_ACTION ? 'approved' : 'denied';
@@ -297,13 +323,27 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       const previous = (message.blocks ?? []) as unknown as KnownBlock[];
       const at = previous.findIndex((block) => ids.has(String(block.block_id)));
       const blocks = at < 0 ? card : [...previous.slice(0, at), ...card, ...previous.slice(at).filter((block) => !ids.has(String(block.block_id)))];
-      await client.chat.update({ channel: channel.id, ts: message.ts, text: `${execution.tool} ${decision} by ${principal.userName}`, blocks });
+      await client.chat.update({ channel: channel.id, ts: message.ts, text: i18n.t('approval.decidedBy', { tool: execution.tool, decision: i18n.t(`approval.${decision}`), name: principal.userName }), blocks });
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);
-      if (status >= 500) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
-      await whisper(client, channel.id, user.id, `Not ${decision}: ${failure.message}`);
+      if (status >= 500 && !isOutage(error)) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
+      if (isOutage(error)) failure.message = retryLaterReply();
+      await whisper(client, channel.id, user.id, i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason: failure.message }));
     }
   };
+
+  registerAssistantAndHome({
+    app,
+    turns,
+    approvals,
+    prisma: options.prisma,
+    audit: options.audit,
+    locales,
+    logger,
+    submit: (job) => work.submit(job),
+    onMessage,
+    whisper,
+  });
 
   const socketMode = options.appToken
     ? createSlackSocketMode({ app, appToken: options.appToken, apiUrl: options.apiUrl, redis: options.redis, leaseTtlMs: options.leaseTtlMs, logger, registry: options.registry })

@@ -19,6 +19,8 @@ import { createPresence } from './presence.js';
 import { ACCESS_CHANGES_CHANNEL } from '../../auth/access-changes.js';
 import { createRedisAdapter, type RedisAdapterParts } from './redis-adapter.js';
 import { ADMIN_ROOM, OPERATOR_ROOM } from './rooms.js';
+import { createCatchUpMetrics } from './catch-up-metrics.js';
+import { createResyncHints, type ResyncHints } from './resync-hints.js';
 import { handshakeToken, socketAuthenticator, type SocketData } from './socket-auth.js';
 import { registerSocketHandlers, type ExecutionControl } from './socket-handlers.js';
 import { hasRole } from '../../auth/roles.js';
@@ -74,11 +76,26 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
   const metrics = createGatewayMetrics(deps.registry);
   const log = logger.child({ component: 'realtime' });
 
+  const catchUp = createCatchUpMetrics(deps.registry);
+  // Called only when Redis comes back, long after `hints` below exists.
+  const hint = (what: string, run: (target: ResyncHints) => Promise<number>) => {
+    run(hints).catch((error: unknown) => log.warn({ err: error }, `resync hints after ${what} failed; clients still detect gaps on the next message`));
+  };
   let adapterParts: RedisAdapterParts | undefined;
   // The adapter's subscriber also carries access changes, so on every node a revoke is
   // applied before any room broadcast published after it (one connection keeps the order).
-  if (redis) adapterParts = createRedisAdapter(redis, log, metrics, { [ACCESS_CHANGES_CHANNEL]: (raw) => context.accessChanges.receive(raw) });
-  else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL to share rooms across nodes)');
+  if (redis) {
+    adapterParts = createRedisAdapter(
+      redis,
+      log,
+      metrics,
+      { [ACCESS_CHANGES_CHANNEL]: (raw) => context.accessChanges.receive(raw) },
+      {
+        subscriberRestored: () => hint('subscriber reconnect', (target) => target.subscriberRestored()),
+        publisherRestored: (since) => hint('publisher reconnect', (target) => target.publisherRestored(since)),
+      },
+    );
+  } else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL to share rooms across nodes)');
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
     serveClient: false,
@@ -89,6 +106,9 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
     ...(adapterParts ? { adapter: adapterParts.adapter } : {}),
   });
 
+  const hints = createResyncHints(io, context.database.prisma, log, catchUp);
+  const noteMessage = ({ message }: { message: { conversationId: string } }) => hints.noteMessage(message.conversationId);
+  context.events.on('message.created', noteMessage);
   const limiter = createLimiter('socket', limits.eventsPerMinute, redis);
   const presence = createPresence(io as never, log);
   io.use(socketAuthenticator(context.authenticator, log, metrics) as never);
@@ -105,6 +125,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
       limiter,
       presence,
       maxPayloadBytes: limits.maxPayloadBytes,
+      catchUp,
       executions: deps.executions,
     });
     socket.on('disconnect', (reason) => {
@@ -153,6 +174,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
         clearInterval(revalidateTimer);
         stopAccessChanges();
         unbridge();
+        context.events.off('message.created', noteMessage);
         presence.close();
         io.local.disconnectSockets(true);
         io.engine.close();

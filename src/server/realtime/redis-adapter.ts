@@ -22,15 +22,33 @@ export interface RedisAdapterParts {
   close(): Promise<void>;
 }
 
-function logErrors(client: Redis, logger: Logger, role: string): void {
+/** Called when a connection that had been lost is back (issue #20: resync hints). */
+export interface AdapterRecoveryHooks {
+  /** The subscriber is back and has resubscribed. */
+  subscriberRestored?(): void;
+  /** The publisher is back; it was lost at `downSinceMs`. */
+  publisherRestored?(downSinceMs: number): void;
+}
+
+/** Logs errors once per distinct message; calls `restored(downSince)` when a lost connection is ready again. */
+function watch(client: Redis, logger: Logger, role: string, restored: (downSinceMs: number) => void): void {
   let last = '';
+  let downSince = 0;
+  const lost = () => {
+    if (!downSince) downSince = Date.now();
+  };
   client.on('error', (error: Error) => {
+    lost();
     if (error.message !== last) logger.warn({ err: error.message, role }, 'socket adapter redis error');
     last = error.message;
   });
+  client.on('close', lost);
   client.on('ready', () => {
     if (last) logger.info({ role }, 'socket adapter redis reconnected: cross-node delivery resumed');
     last = '';
+    const since = downSince;
+    downSince = 0;
+    if (since) restored(since);
   });
 }
 
@@ -43,11 +61,21 @@ export function createRedisAdapter(
   logger: Logger,
   metrics: GatewayMetrics,
   channels: Record<string, (message: string) => void> = {},
+  hooks: AdapterRecoveryHooks = {},
 ): RedisAdapterParts {
   const publisher = redis.duplicate({ lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
-  logErrors(publisher, logger, 'publisher');
-  logErrors(subscriber, logger, 'subscriber');
+  watch(publisher, logger, 'publisher', (since) => hooks.publisherRestored?.(since));
+  // ioredis emits 'ready' before it resubscribes; a PING answered after the (re)subscribe
+  // commands (one connection keeps the order) means the patterns are live again.
+  watch(subscriber, logger, 'subscriber', () => {
+    setImmediate(() => {
+      subscriber.ping().then(
+        () => hooks.subscriberRestored?.(),
+        (error: Error) => logger.warn({ err: error.message }, 'subscriber ping after reconnect failed; no resync hint sent'),
+      );
+    });
+  });
   const names = Object.keys(channels);
   if (names.length) {
     subscriber.on('message', (channel: string, message: string) => channels[channel]?.(message));

@@ -3,11 +3,14 @@
  * socket rate limit, zod validation, then the action; the ack is `{data}` or `{error}` in
  * the REST error shape, and a client that sends no ack function is simply not answered.
  */
+import { parseAcceptLanguage, resolveLocale } from '../../contracts/i18n.js';
 import type { Socket } from 'socket.io';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import { conversationReader } from '../../actions/conversations.js';
-import { conversationView, messageView } from '../../actions/conversation-views.js';
+import { conversationView } from '../../actions/conversation-views.js';
+import { DEFAULT_SYNC_LIMIT, messagesAfterSeq, messagesSince } from '../../actions/message-sync.js';
+import type { CatchUpMetrics } from './catch-up-metrics.js';
 import { messagePoster } from '../../actions/messages.js';
 import { hasRole } from '../../auth/roles.js';
 import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError, toErrorBody } from '../../errors.js';
@@ -19,13 +22,13 @@ import type { GatewayMetrics } from './gateway-metrics.js';
 import type { Presence } from './presence.js';
 import { conversationRoom } from './rooms.js';
 import { handshakeToken, type SocketData } from './socket-auth.js';
-import { conversationPayload, executionPayload, joinPayload, sendPayload } from './socket-schemas.js';
+import { conversationPayload, executionPayload, joinPayload, sendPayload, syncPayload } from './socket-schemas.js';
 import type { Principal } from '../../auth/principal.js';
 
 /** The agent runtime's approval entry points (absent until that capability is wired). */
 export interface ExecutionControl {
   approve(principal: Principal, executionId: string, channel: 'console'): Promise<unknown>;
-  deny(principal: Principal, executionId: string, channel: 'console'): Promise<unknown>;
+  deny(principal: Principal, executionId: string, channel: 'console', reason?: string): Promise<unknown>;
 }
 
 /** What the handlers need. */
@@ -36,6 +39,7 @@ export interface HandlerDeps {
   limiter: RateLimiterAbstract;
   presence: Presence;
   maxPayloadBytes: number;
+  catchUp: CatchUpMetrics;
   executions?: ExecutionControl | undefined;
 }
 
@@ -61,6 +65,8 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   const { context, logger, metrics, limiter, presence } = deps;
   const prisma = context.database.prisma;
   const principal = socket.data.principal;
+  // The browser's language (navigator.language sent on connect), else the upgrade's Accept-Language.
+  const locale = resolveLocale((socket.handshake.auth as { locale?: unknown } | undefined)?.locale) ?? parseAcceptLanguage(socket.handshake.headers['accept-language']);
   // Kept in this closure only: socket.data is shared with other nodes through the adapter.
   const token = handshakeToken(socket) ?? '';
   const log = logger.child({ socketId: socket.id, userId: principal.userId });
@@ -129,18 +135,30 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
     if (!socket.rooms.has(conversationRoom(conversationId))) throw new NotFoundError('Joined conversation');
   }
 
-  on('conversation:join', joinPayload, async ({ conversationId, since }) => {
+  on('conversation:join', joinPayload, async ({ conversationId, since, afterSeq, limit = DEFAULT_SYNC_LIMIT }) => {
     const conversation = await conversationReader(prisma, principal, conversationId);
+    // Joined before the catch-up is read: a message stored meanwhile is either in the page
+    // or broadcast to this socket (or both; clients drop seqs they hold).
     await socket.join(conversationRoom(conversationId));
     presence.announce(conversationId);
-    const missed = since
-      ? await prisma.message.findMany({
-          where: { conversationId, createdAt: { gt: new Date(since) } },
-          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          take: 500,
-        })
-      : [];
-    return { conversation: conversationView(conversation), users: await presence.usersIn(conversationId), missed: missed.map(messageView) };
+    const started = process.hrtime.bigint();
+    const page =
+      afterSeq !== undefined
+        ? await messagesAfterSeq(prisma, principal, conversationId, { afterSeq, limit })
+        : since
+          ? await messagesSince(prisma, conversationId, conversation.lastMessageSeq, { since: new Date(since), limit })
+          : { conversationId, messages: [], nextSeq: conversation.lastMessageSeq, more: false, lastSeq: conversation.lastMessageSeq };
+    if (afterSeq !== undefined || since) deps.catchUp.observe('join', page.messages.length, started);
+    const { messages, ...paging } = page;
+    return { conversation: conversationView(conversation), users: await presence.usersIn(conversationId), missed: messages, ...paging };
+  });
+
+  on('conversation:sync', syncPayload, async ({ conversationId, afterSeq, limit = DEFAULT_SYNC_LIMIT, reason }) => {
+    const started = process.hrtime.bigint();
+    if (reason) deps.catchUp.started(reason);
+    const page = await messagesAfterSeq(prisma, principal, conversationId, { afterSeq, limit });
+    deps.catchUp.observe('sync', page.messages.length, started);
+    return page;
   });
 
   on('conversation:leave', conversationPayload, async ({ conversationId }) => {
@@ -155,6 +173,7 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
       content,
       clientMessageId,
       channel: 'console',
+      ...(locale ? { metadata: { locale } } : {}),
     });
     log.debug({ conversationId, messageId: message.id, created }, 'message sent over socket');
     return { message, created };
@@ -170,11 +189,11 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
     ['execution:approve', 'approve'],
     ['execution:deny', 'deny'],
   ] as const) {
-    on(event, executionPayload, async ({ executionId }) => {
+    on(event, executionPayload, async ({ executionId, reason }) => {
       if (!deps.executions) throw new UnavailableError('not_available', 'Tool executions are not available on this node yet');
       if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Approving or denying executions requires the operator role');
       log.info({ executionId, decision }, 'execution decision from console');
-      return deps.executions[decision](principal, executionId, 'console');
+      return decision === 'deny' ? deps.executions.deny(principal, executionId, 'console', reason) : deps.executions.approve(principal, executionId, 'console');
     });
   }
 

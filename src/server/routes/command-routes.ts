@@ -3,6 +3,7 @@
  * command line for the router or an explicit tool call. Both go through the one pipeline.
  */
 import { z } from 'zod';
+import { parseAcceptLanguage, t } from '../../contracts/i18n.js';
 import { AppError } from '../../errors.js';
 import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -37,10 +38,12 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {
       let tool: string;
       let args: unknown;
       if ('text' in body) {
-        const routed = tools.router.route(body.text, principal.role);
+        // Help and refusals in the client's language (Accept-Language: fr → French).
+        const locale = parseAcceptLanguage(request.header('accept-language'));
+        const routed = tools.router.route(body.text, principal.role, { locale });
         if (routed.kind === 'help') return { help: routed.text };
         if (routed.kind === 'not_command') {
-          throw new AppError('unknown_command', 400, `"${body.text.slice(0, 60)}" is not a command. ${tools.router.helpText(principal.role)}`);
+          throw new AppError('unknown_command', 400, `${t(locale, 'help.notACommand', { text: body.text.slice(0, 60) })} ${tools.router.helpText(principal.role, locale)}`);
         }
         tool = routed.tool;
         args = routed.args;

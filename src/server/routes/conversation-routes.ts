@@ -3,13 +3,14 @@
  * actions.
  */
 import {
-  conversationCreator,
+  conversationInserter,
   conversationDeleter,
   conversationReader,
   conversationLister,
   conversationUpdater,
 } from '../../actions/conversations.js';
 import { conversationView } from '../../actions/conversation-views.js';
+import { parseAcceptLanguage } from '../../contracts/i18n.js';
 import { conversationMessageLister, messageFinder, messageLister, messagePoster } from '../../actions/messages.js';
 import type { RouteTable } from '../http/route-table.js';
 import { idParams, pageQuery } from './common-schemas.js';
@@ -23,7 +24,10 @@ import {
   messageListQuery,
   messagePage,
   messageSchema,
+  messageSyncPage,
+  messageSyncQuery,
 } from './conversation-schemas.js';
+import { messagesAfterSeq } from '../../actions/message-sync.js';
 import type { RouteContext } from './route-context.js';
 
 /** Registers conversation and message routes. */
@@ -48,7 +52,7 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     summary: 'Create a conversation owned by the caller',
     body: conversationCreateBody,
     success: { status: 201, description: 'The new conversation', schema: conversationSchema },
-    handler: ({ body, principal }) => conversationCreator(prisma, principal, body),
+    handler: ({ body, principal }) => conversationInserter(database.sql, principal, body),
   });
 
   routes.add({
@@ -94,6 +98,18 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
   });
 
   routes.add({
+    method: 'get',
+    path: '/conversations/:id/messages/sync',
+    tag: 'Messages',
+    summary: 'Catch up by sequence number: the messages after afterSeq, by seq',
+    description: 'Page with afterSeq=nextSeq while more is true. The same page as the conversation:sync socket event (docs/realtime.md).',
+    params: idParams,
+    query: messageSyncQuery,
+    success: { status: 200, description: 'One catch-up page', schema: messageSyncPage },
+    handler: ({ params, query, principal }) => messagesAfterSeq(prisma, principal, params.id, query),
+  });
+
+  routes.add({
     method: 'post',
     path: '/conversations/:id/messages',
     tag: 'Messages',
@@ -104,9 +120,11 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     body: messageCreateBody,
     errors: [403, 503],
     success: { status: 201, description: 'The new message (200 when clientMessageId was already used); 503 `busy` while the agent queue is full', schema: messageSchema },
-    handler: async ({ params, body, principal, response }) => {
+    handler: async ({ params, body, principal, request, response }) => {
       agentAdmission.assertOpen();
-      const { message, created } = await messagePoster(prisma, events, principal, params.id, { ...body, channel: 'api' });
+      // The answer is written in the language of the request that posts the question.
+      const locale = parseAcceptLanguage(request.header('accept-language'));
+      const { message, created } = await messagePoster(prisma, events, principal, params.id, { ...body, channel: 'api', ...(locale ? { metadata: { locale } } : {}) });
       response.status(created ? 201 : 200).json(message);
       return undefined;
     },

@@ -2,6 +2,7 @@
  * Request and response schemas for conversations and messages.
  */
 import { z } from 'zod';
+import { DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT } from '../../actions/message-sync.js';
 import { channelSchema, jsonObject, pageOf, pageQuery } from './common-schemas.js';
 
 /** A conversation in responses. */
@@ -78,6 +79,7 @@ export const messageSchema = z
     clientMessageId: z.string().nullable(),
     channel: channelSchema,
     createdAt: z.iso.datetime(),
+    seq: z.number().int().min(0).meta({ description: 'Position in the conversation (1, 2, 3…), for gap detection and catch-up' }),
   })
   .meta({
     id: 'Message',
@@ -95,6 +97,7 @@ export const messageSchema = z
       clientMessageId: 'c-42',
       channel: 'api',
       createdAt: '2026-11-22T08:01:00.000Z',
+      seq: 42,
     },
   });
 
@@ -121,3 +124,25 @@ export const messageListQuery = pageQuery.extend({
 
 /** A page of messages. */
 export const messagePage = pageOf(messageSchema, 'MessagePage');
+
+/** Query of GET /conversations/:id/messages/sync (issue #20: catch-up by sequence number). */
+export const messageSyncQuery = z.strictObject({
+  afterSeq: z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().max(2_147_483_647))
+    .meta({ description: 'The newest seq you hold (0 for everything)', example: '41' }),
+  limit: z.coerce.number().int().min(1).max(MAX_SYNC_LIMIT).default(DEFAULT_SYNC_LIMIT).meta({ description: `Page size (1–${MAX_SYNC_LIMIT})`, example: 200 }),
+});
+
+/** One catch-up page. */
+export const messageSyncPage = z
+  .object({
+    conversationId: z.uuid(),
+    messages: z.array(messageSchema),
+    nextSeq: z.number().int().meta({ description: 'Ask again with afterSeq=nextSeq while more is true' }),
+    more: z.boolean(),
+    lastSeq: z.number().int().meta({ description: "The conversation's newest seq when the page was read" }),
+  })
+  .meta({ id: 'MessageSyncPage' });

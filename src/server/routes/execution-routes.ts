@@ -54,12 +54,13 @@ export function executionRoutes(routes: RouteTable, tools: ToolRuntime): void {
     method: 'post',
     path: '/executions/:id/deny',
     tag,
-    summary: 'Deny a pending execution',
+    summary: 'Deny a pending execution (optional body {reason}: shown in the conversation and audited)',
     params: idParams,
+    body: z.object({ reason: z.string().trim().max(500).optional() }).strict().optional(),
     minRole: 'operator',
     errors: [403, 409],
     success: one,
-    handler: ({ params, principal }) => tools.executions.deny(principal, params.id, 'api'),
+    handler: ({ params, body, principal }) => tools.executions.deny(principal, params.id, 'api', body?.reason),
   });
 
   routes.add({

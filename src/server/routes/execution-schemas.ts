@@ -23,8 +23,9 @@ export const executionSchema = z
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
     durationMs: z.number().int().nullable(),
-    result: z.unknown().meta({ description: '{status: success|error|no_data, data, error}' }),
+    result: z.unknown().meta({ description: '{status: success|error|no_data, data, error, view}: `view` is the readable result view (src/contracts/result-view.ts)' }),
     progress: z.unknown(),
+    preview: z.unknown().optional().meta({ description: 'What approving will do: a result view (src/contracts/result-view.ts); null when no approval was needed' }),
     traceId: z.string(),
     createdAt: z.iso.datetime(),
   })

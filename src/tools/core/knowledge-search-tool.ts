@@ -3,6 +3,7 @@
  * fused), so the agent and every channel answer from the team's runbooks with citations:
  * passages marked [1], [2]… and the list of sources with their heading path and offsets.
  */
+import { knowledgeView } from './core-views.js';
 import { z } from 'zod';
 import { formatCitedPassages, sourceLine } from '../../knowledge/citations.js';
 import type { KnowledgeBase } from '../../knowledge/knowledge-base.js';
@@ -24,9 +25,10 @@ export function knowledgeSearchTool(knowledge: KnowledgeBase): ToolDefinition {
     risk: 'read',
     minRole: 'viewer',
     timeoutMs: 10_000,
-    aliases: ['kb', 'search', 'knowledge'],
+    aliases: ['kb', 'search', 'knowledge', 'recherche', 'connaissances'],
     positional: ['query'],
     examples: ['kb "how do we fail over the core router?"', 'knowledge_search query="vpn outage" limit=3'],
+    view: (input, result) => knowledgeView(input, result),
     async execute(input) {
       const passages = await knowledge.search({ q: input.query, k: input.limit, tags: input.tag ? [input.tag] : undefined });
       if (passages.length === 0) return { status: 'no_data', message: `No passage in the knowledge base matches "${input.query}"` };

@@ -2,6 +2,7 @@
  * `system_status`: what Vigie itself looks like right now (version, uptime, database,
  * toolsets). Read-only, cheap, and the proof that the pipeline runs end to end.
  */
+import { systemStatusView } from './core-views.js';
 import os from 'node:os';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
@@ -18,8 +19,9 @@ export function systemStatusTool(database: Database, toolsetStatus: () => Toolse
     risk: 'read',
     minRole: 'viewer',
     timeoutMs: 5_000,
-    aliases: ['status', 'system status'],
+    aliases: ['status', 'system status', 'statut', 'état', 'etat'],
     examples: ['status', 'system_status'],
+    view: (_input, result) => systemStatusView(result),
     async execute(_input, context) {
       const started = performance.now();
       await database.ping();

@@ -8,6 +8,7 @@ import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
 import { runDedupQuery } from './dedup-query.js';
 import { dedupIngestSchema, dedupQuerySchema } from './dedup-schemas.js';
+import { dedupIngestPreview, dedupIngestView, dedupQueryView } from './dedup-views.js';
 import { assertAllowedRoot, dedupSettingsFromConfig, type DedupSettings } from './dedup-settings.js';
 import { ingestTree, resolveRoot } from './ingest.js';
 
@@ -64,6 +65,7 @@ export function dedupToolset(dependencies: Pick<ToolsetDependencies, 'config' | 
         aliases: ['dedup', 'dedup query'],
         positional: ['query', 'subject', 'other'],
         examples: ['dedup stats', 'dedup top limit=5', 'dedup similar lib/index.js', 'dedup breakdown type', 'dedup diff monday tuesday', 'dedup atom 3fa4c1d2'],
+        view: (input, result) => dedupQueryView(input, result),
         execute: (input) => asToolResult(() => runDedupQuery(database.sql, requireSettings().storeDirectory, input)),
       }),
       defineTool({
@@ -76,6 +78,8 @@ export function dedupToolset(dependencies: Pick<ToolsetDependencies, 'config' | 
         aliases: ['dedup ingest'],
         positional: ['path', 'snapshot'],
         examples: ['dedup ingest /srv/backups/2026-11-22 snapshot=nightly-22'],
+        view: (_input, result) => dedupIngestView(result),
+        preview: async (input) => dedupIngestPreview(input),
         execute: (input, context) =>
           asToolResult(async () => {
             const active = requireSettings();

@@ -12,6 +12,7 @@ import { readInterfaceInventory } from './interface-inventory.js';
 import { NetworkAnalyzer, type AnalysisReport } from './network-analyzer.js';
 import { checkListInput, portListInput, targetListInput, toList, toPorts, type CHECK_NAMES } from './network-schemas.js';
 import { networkSettings } from './network-settings.js';
+import { interfacesView, networkReportView, probePreview, snmpView } from './network-views.js';
 import { ReportStore } from './report-store.js';
 import { SnmpMonitor } from './snmp-monitor.js';
 
@@ -88,9 +89,11 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 120_000,
-        aliases: ['net check', 'ping', 'netcheck'],
+        aliases: ['net check', 'ping', 'netcheck', 'réseau vérifier', 'reseau verifier'],
         positional: ['targets'],
         examples: ['net check 10.0.0.1 ports=22,443', 'net check db1.lab,db2.lab count=20'],
+        view: (_input, result) => networkReportView(result),
+        preview: async (input) => probePreview(input, 'net check'),
         execute: (input, context) =>
           asToolResult(async () => {
             const ports = input.ports === undefined ? undefined : toPorts(input.ports);
@@ -109,6 +112,8 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net path', 'traceroute', 'tracepath'],
         positional: ['target'],
         examples: ['net path 10.0.2.2'],
+        view: (_input, result) => networkReportView(result),
+        preview: async (input) => probePreview({ targets: input.target }, 'net path'),
         execute: (input, context) =>
           asToolResult(async () => {
             const report = await engine.analyze({ targets: [input.target], checks: ['path', 'ping'], options: { maxHops: input.maxHops, count: 5 } }, { userId: context.principal.userId, signal: context.signal });
@@ -125,6 +130,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net interfaces', 'interfaces'],
         positional: ['name'],
         examples: ['net interfaces', 'net interfaces eth0'],
+        view: (_input, result) => interfacesView(result),
         execute: (input, context) =>
           asToolResult(async () => {
             const inventory = await readInterfaceInventory(engine.runner, context.signal);
@@ -141,6 +147,8 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         timeoutMs: 120_000,
         aliases: ['net snmp', 'snmp poll'],
         positional: ['targets'],
+        view: (_input, result) => snmpView(result),
+        preview: async (input) => probePreview({ targets: input.targets, ports: input.port ?? 161, checks: `SNMP v${input.version} polls` }, 'net snmp'),
         examples: ['net snmp 10.0.0.1 community=public', 'net snmp 10.0.0.1 version=3 user=ops level=authPriv authProtocol=sha authKey=… privProtocol=aes privKey=…'],
         execute: (input, context) =>
           asToolResult(async () => {

@@ -4,13 +4,37 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { UnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ExecutionJobHandler, ExecutionJobQueue } from './job-queue.js';
 
-/** BullMQ queue + worker sharing one queue name across nodes. */
+/** Longest wait for Redis to take a job before the request is answered 503. */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+function redisDown(): UnavailableError {
+  return new UnavailableError('unavailable', 'Redis is unavailable: the job could not be queued; please retry in 5 seconds');
+}
+
+/** `work`, or a 503 `unavailable` after `ms` (the late outcome is dropped: the row, not the job, is authoritative). */
+async function withDeadline<T>(work: Promise<T>, ms = ENQUEUE_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(redisDown()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * BullMQ queue + worker sharing one queue name across nodes. While Redis is away, enqueue
+ * fails fast with 503 `unavailable` (never waits on the offline queue); the execution
+ * service fails that execution and sweeps `queued` rows back into the queue once it returns.
+ */
 export class BullMqJobQueue implements ExecutionJobQueue {
   readonly kind = 'bullmq' as const;
   private readonly queue: Queue;
+  private readonly queueConnection: Redis;
   private worker: Worker | undefined;
   private readonly connections: Redis[] = [];
 
@@ -20,7 +44,9 @@ export class BullMqJobQueue implements ExecutionJobQueue {
     private readonly queueName = 'vigie-executions',
     private readonly concurrency = 4,
   ) {
-    this.queue = new Queue(queueName, { connection: this.connection() });
+    this.queueConnection = this.connection();
+    this.queue = new Queue(queueName, { connection: this.queueConnection });
+    this.queue.on('error', (error) => this.logger.debug({ err: error.message }, 'execution queue redis error'));
   }
 
   private connection(): Redis {
@@ -36,12 +62,26 @@ export class BullMqJobQueue implements ExecutionJobQueue {
       async (job) => handler(String(job.data.executionId), job.attemptsMade + 1),
       { connection: this.connection(), concurrency: this.concurrency },
     );
+    this.worker.on('error', (error) => this.logger.debug({ err: error.message }, 'execution worker redis error'));
     this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'execution job failed'));
     await this.worker.waitUntilReady();
   }
 
   async enqueue(executionId: string): Promise<void> {
-    await this.queue.add('execute', { executionId }, { jobId: executionId, removeOnComplete: 1000, removeOnFail: 1000 });
+    if (this.queueConnection.status !== 'ready') throw redisDown();
+    await withDeadline(this.queue.add('execute', { executionId }, { jobId: executionId, removeOnComplete: 1000, removeOnFail: 1000 }));
+  }
+
+  async requeue(executionId: string): Promise<void> {
+    if (this.queueConnection.status !== 'ready') throw redisDown();
+    const job = await withDeadline(this.queue.getJob(executionId));
+    if (job) {
+      const state = await withDeadline(job.getState());
+      // A finished job keeps its id for a while and would make add() a no-op: drop it first.
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
+      await withDeadline(job.remove());
+    }
+    await this.enqueue(executionId);
   }
 
   async close(): Promise<void> {

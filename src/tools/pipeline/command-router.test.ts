@@ -84,11 +84,28 @@ describe('command router', () => {
     assert.match((all as { text: string }).text, /qos_apply.*needs approval/);
     assert.doesNotMatch((router.route('help', 'viewer') as { text: string }).text, /qos_apply/);
     const one = router.route('help net check') as { text: string };
-    assert.match(one.text, /Usage: net_check <target>/);
+    assert.match(one.text, /Usage: net check <target>/, 'help names commands as the README does (first alias)');
+    assert.match(one.text, /^net check \(net_check\)/);
     assert.match(one.text, /count=<integer> \(optional, default 3\)/);
     assert.match(one.text, /Aliases: net check, ping/);
     assert.match(one.text, /Examples:\n {2}net check 10.0.0.1 count=5/);
     assert.equal(router.route('? ping').kind, 'help');
+  });
+
+  it('answers help in French to "aide" and to a French caller, naming commands the same way', () => {
+    const aide = router.route('aide', 'operator', { locale: 'fr' }) as { kind: string; text: string };
+    assert.equal(aide.kind, 'help');
+    assert.match(aide.text, /^Commandes \(tapez « aide <commande> »/);
+    assert.match(aide.text, /net check <target> \[key=value…\]/);
+    assert.match(aide.text, /mutate : approbation requise/);
+    const one = router.route('aide net check', 'viewer', { locale: 'fr' }) as { text: string };
+    assert.match(one.text, /Usage : net check <target>/);
+    assert.match(one.text, /count=<integer> \(facultatif, par défaut 3\)/);
+    assert.match(one.text, /délai : 1\s000\sms/);
+    assert.throws(() => router.route('aide nope<b>&amp;', 'viewer', { locale: 'fr' }), /Commande inconnue « nope<b>&amp; »/);
+    assert.throws(() => router.route('aide nope\u0000', 'viewer', { locale: 'fr' }), /control characters/);
+    assert.throws(() => router.route(`aide ${'\uD800'.repeat(3)}`, 'viewer', { locale: 'fr' }), /Commande inconnue/);
+    assert.match((router.route('aide', 'viewer') as { text: string }).text, /^Commands/, 'the word alone does not pick the language');
   });
 
   it('rejects bad input with clear errors', () => {

@@ -3,11 +3,12 @@
  * commands, the console's fast path and model-less installs all use it. Syntax and help are
  * generated from the registry, so a new tool is routable the moment it is registered:
  *
- *   help                      every command
+ *   help | aide | ?           every command (in the caller's locale)
  *   help <tool>               one command's arguments and examples
  *   <tool|alias> [positional…] [key=value…]   or   <tool|alias> {"json": "object"}
  */
 import { hasRole, type Role } from '../../auth/roles.js';
+import { createTranslator, hasMessage, type Locale, type Translator } from '../../contracts/i18n.js';
 import { ValidationError } from '../../errors.js';
 import { toolJsonSchema, type RegisteredTool, type ToolRegistry } from '../tool-registry.js';
 import { tokenizeCommand } from './command-tokenizer.js';
@@ -29,59 +30,66 @@ export class CommandRouter {
    * `strict`, the line must map word for word onto the tool's arguments (no free-text tail
    * folded into the last positional), which is what "parses completely" means with a model.
    */
-  route(line: string, role: Role = 'admin', options: { strict?: boolean } = {}): RoutedCommand {
+  route(line: string, role: Role = 'admin', options: { strict?: boolean; locale?: Locale | undefined } = {}): RoutedCommand {
     const text = line.trim().replace(/^[/!]/, '');
     if (text === '') return { kind: 'not_command' };
     const match = this.matchTool(text);
     const first = text.split(/\s+/, 1)[0]!.toLowerCase();
-    if (!match && (first === 'help' || first === '?')) {
+    if (!match && HELP_WORDS.has(first)) {
+      const i18n = createTranslator(options.locale);
       const words = tokenizeCommand(text).slice(1);
-      if (words.length === 0) return { kind: 'help', text: this.helpText(role) };
+      if (words.length === 0) return { kind: 'help', text: this.helpText(role, options.locale) };
       const tool = this.registry.resolve(words.join(' '));
-      if (!tool) throw new ValidationError(`Unknown command "${words.join(' ').slice(0, 100)}"; type "help" for the list`);
-      return { kind: 'help', text: this.toolHelp(tool) };
+      if (!tool) throw new ValidationError(i18n.t('help.unknownCommand', { command: words.join(' ').slice(0, 100) }));
+      return { kind: 'help', text: this.toolHelp(tool, options.locale) };
     }
     if (!match) return { kind: 'not_command' };
     const rest = text.slice(match.consumed).trim();
     return { kind: 'call', tool: match.tool.tool.name, args: this.parseArguments(match.tool, rest, options.strict ?? false) };
   }
 
-  /** Every command the role may run, one line each (unavailable ones flagged). */
-  helpText(role: Role = 'admin'): string {
-    const lines = ['Commands (type "help <command>" for details):'];
+  /**
+   * Every command the role may run, one line each (unavailable ones flagged), in `locale`.
+   * Each command is named by its first alias (`services search`, `net check`), the name the
+   * README and the docs use; `help <command>` lists the tool's id and every alias.
+   */
+  helpText(role: Role = 'admin', locale?: Locale): string {
+    const i18n = createTranslator(locale);
+    const lines = [i18n.t('help.header')];
     for (const entry of this.registry.list()) {
       if (!hasRole(role, entry.tool.minRole)) continue;
       const reason = this.registry.unavailableReason(entry.tool.name);
-      const risk = entry.tool.risk === 'read' ? '' : ` [${entry.tool.risk}: needs approval]`;
-      lines.push(`  ${this.usage(entry)} — ${entry.tool.description}${risk}${reason ? ` (unavailable: ${reason})` : ''}`);
+      const risk = entry.tool.risk === 'read' ? '' : ` [${i18n.t('help.needsApproval', { risk: entry.tool.risk })}]`;
+      lines.push(`  ${this.usage(entry)} — ${describe(entry, i18n)}${risk}${reason ? ` (${i18n.t('help.unavailable', { reason })})` : ''}`);
     }
-    if (lines.length === 1) lines.push('  (no command is available to your role)');
+    if (lines.length === 1) lines.push(i18n.t('help.noCommand'));
     return lines.join('\n');
   }
 
-  /** Arguments, aliases and examples of one tool. */
-  toolHelp(entry: RegisteredTool): string {
+  /** Arguments, aliases and examples of one tool, in `locale`. */
+  toolHelp(entry: RegisteredTool, locale?: Locale): string {
+    const i18n = createTranslator(locale);
     const schema = toolJsonSchema(entry.tool) as JsonSchema;
     const required = new Set(schema.required ?? []);
-    const lines = [`${entry.tool.name} — ${entry.tool.description}`, `Usage: ${this.usage(entry)}`];
-    lines.push(`Risk: ${entry.tool.risk}; minimum role: ${entry.tool.minRole}; timeout: ${entry.tool.timeoutMs} ms`);
-    if (entry.tool.aliases?.length) lines.push(`Aliases: ${entry.tool.aliases.join(', ')}`);
+    const lines = [`${commandName(entry)} (${entry.tool.name}) — ${describe(entry, i18n)}`, i18n.t('help.usage', { usage: this.usage(entry) })];
+    lines.push(i18n.t('help.risk', { risk: entry.tool.risk, role: entry.tool.minRole, timeout: i18n.unit(entry.tool.timeoutMs, 'millisecond') }));
+    if (entry.tool.aliases?.length) lines.push(i18n.t('help.aliases', { aliases: entry.tool.aliases.join(', ') }));
     const properties = Object.entries(schema.properties ?? {});
     if (properties.length) {
-      lines.push('Arguments:');
+      lines.push(i18n.t('help.arguments'));
       for (const [name, property] of properties) {
         const type = property.enum ? property.enum.map(String).join('|') : [property.type ?? 'value'].flat().join('|');
-        const flags = [required.has(name) && property.default === undefined ? 'required' : 'optional', property.default !== undefined ? `default ${JSON.stringify(property.default)}` : ''].filter(Boolean).join(', ');
+        const flags = [required.has(name) && property.default === undefined ? i18n.t('help.required') : i18n.t('help.optional'), property.default !== undefined ? i18n.t('help.default', { value: JSON.stringify(property.default) }) : ''].filter(Boolean).join(', ');
         lines.push(`  ${name}=<${type}> (${flags})${property.description ? ` — ${property.description}` : ''}`);
       }
     }
-    if (entry.tool.examples?.length) lines.push('Examples:', ...entry.tool.examples.map((example) => `  ${example}`));
+    if (entry.tool.examples?.length) lines.push(i18n.t('help.examples'), ...entry.tool.examples.map((example) => `  ${example}`));
     return lines.join('\n');
   }
 
   private usage(entry: RegisteredTool): string {
     const positional = (entry.tool.positional ?? []).map((name) => `<${name}>`).join(' ');
-    return `${entry.tool.name}${positional ? ' ' + positional : ''} [key=value…]`;
+    return `${commandName(entry)}${positional ? ' ' + positional : ''} [key=value…]`;
   }
 
   private matchTool(text: string): { tool: RegisteredTool; consumed: number } | undefined {
@@ -135,6 +143,20 @@ export class CommandRouter {
     }
     return args;
   }
+}
+
+/** Words that ask for help, in every supported language. */
+const HELP_WORDS = new Set(['help', 'aide', '?']);
+
+/** The name a person types: the tool's first alias (`services search`), else its id. */
+export function commandName(entry: RegisteredTool): string {
+  return entry.tool.aliases?.[0] ?? entry.tool.name;
+}
+
+/** The tool's description in the reader's locale (the catalog's `toolDescription.<tool>`), else its own. */
+function describe(entry: RegisteredTool, i18n: Translator): string {
+  const key = `toolDescription.${entry.tool.name}`;
+  return i18n.locale !== 'en' && hasMessage(key, i18n.locale) ? i18n.t(key) : entry.tool.description;
 }
 
 /** The JSON types a schema admits, its `anyOf` branches included (string when it says nothing). */

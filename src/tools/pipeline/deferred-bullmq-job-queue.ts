@@ -29,6 +29,10 @@ export class DeferredBullMqJobQueue implements ExecutionJobQueue {
     await (await this.queue()).enqueue(executionId);
   }
 
+  async requeue(executionId: string): Promise<void> {
+    await (await this.queue()).requeue(executionId);
+  }
+
   async close(): Promise<void> {
     // Never started: nothing was connected.
     if (this.loaded) await (await this.loaded).close();

@@ -22,9 +22,14 @@ import { createExecutionMetrics, type ExecutionMetrics } from './execution-metri
 import { isDataException } from '../../db/db-errors.js';
 import { validateArguments } from './argument-validation.js';
 import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type ReaperDeps } from './execution-reaper.js';
+import { DEFAULT_REQUEUE_AFTER_MS, requeueStranded } from './execution-requeue.js';
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
+import { postOutcome, type Decision } from './execution-outcomes.js';
+import { previewOf, withView } from './result-views.js';
 import { runTool } from './tool-runner.js';
+import { finishExecution, insertExecution } from './execution-store.js';
+import type { SqlQueries } from '../../db/sql-runner.js';
 
 /** What a caller asks for. */
 export interface ExecutionRequest {
@@ -39,6 +44,8 @@ export interface ExecutionRequest {
 /** Components and settings of the pipeline. */
 export interface ExecutionServiceOptions {
   prisma: PrismaClient;
+  /** The same database on the driver: the hot writes (new row, outcome) are single prepared statements. */
+  sql: SqlQueries;
   audit: AuditLog;
   registry: ToolRegistry;
   logger: Logger;
@@ -51,12 +58,14 @@ export interface ExecutionServiceOptions {
   maxArgumentBytes?: number;
   /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */
   abandonGraceMs?: number | undefined;
+  /** Age of a durable `queued` row before the sweep puts it back in the queue (execution-requeue.ts). */
+  requeueAfterMs?: number | undefined;
 }
 
 /** The approval surface the realtime gateway and bots call. */
 export interface ApprovalHandler {
   approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView>;
-  deny(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView>;
+  deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView>;
 }
 
 const requesterOf = (row: Execution): Principal => ({ userId: row.requesterId, userName: row.requesterName, role: row.requesterRole, tokenId: null });
@@ -68,9 +77,11 @@ export class ExecutionService implements ApprovalHandler {
   readonly jobs: ExecutionJobQueue;
   private readonly controllers = new Map<string, AbortController>();
   private readonly progressChains = new Map<string, Promise<void>>();
+  private readonly outcomes = new Set<Promise<void>>();
   private readonly metrics: ExecutionMetrics;
   private readonly now: () => Date;
   private sweeper: NodeJS.Timeout | undefined;
+  private requeuer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ExecutionServiceOptions) {
     this.jobs = options.jobs ?? new InProcessJobQueue();
@@ -96,6 +107,19 @@ export class ExecutionService implements ApprovalHandler {
     await sweep();
     this.sweeper = setInterval(() => void sweep(), Math.max(1_000, Math.min(this.approvalTtlMs, 30_000, this.reaper.graceMs)));
     this.sweeper.unref();
+    const afterMs = this.options.requeueAfterMs ?? DEFAULT_REQUEUE_AFTER_MS;
+    let lastRequeueError = '';
+    this.requeuer = setInterval(() => {
+      requeueStranded({ prisma: this.prisma, registry: this.options.registry, jobs: this.jobs, logger: this.options.logger, now: this.now, afterMs })
+        .then(() => (lastRequeueError = ''))
+        .catch((error: unknown) => {
+          // Redis or the database still away: said once per distinct error, retried next tick.
+          const message = (error as Error).message;
+          if (message !== lastRequeueError) this.options.logger.warn({ err: message }, 'queued execution sweep failed; retrying');
+          lastRequeueError = message;
+        });
+    }, Math.max(500, Math.min(afterMs, 5_000)));
+    this.requeuer.unref();
   }
 
   /** Fails `running` executions past their tool's timeout plus the grace (see execution-reaper.ts). */
@@ -106,6 +130,8 @@ export class ExecutionService implements ApprovalHandler {
   /** Stops the sweeper, cancels local runs and closes the queue. */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.requeuer) clearInterval(this.requeuer);
+    await this.outcomesSettled();
     for (const controller of this.controllers.values()) controller.abort('shutdown');
     await this.jobs.close();
   }
@@ -140,22 +166,25 @@ export class ExecutionService implements ApprovalHandler {
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
-    const row = await this.prisma.execution.create({ data: {
-        tool: tool.name,
-        toolset: toolset.name,
-        riskLevel: tool.risk,
-        arguments: args as object,
-        status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
-        startedAt: inline ? this.now() : null,
-        requesterId: principal.userId,
-        requesterName: principal.userName,
-        requesterRole: principal.role,
-        channel: request.channel,
-        externalIds: request.externalIds ?? {},
-        conversationId: request.conversationId ?? null,
-        expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
-        traceId,
-      } }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
+    // What approving will do, shown on every approval card (computed once, stored with the row).
+    const preview = needsApproval ? await previewOf(tool, args, principal, this.options.logger) : null;
+    const row = await insertExecution(this.options.sql, {
+      preview,
+      tool: tool.name,
+      toolset: toolset.name,
+      riskLevel: tool.risk,
+      arguments: args,
+      status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
+      startedAt: inline ? this.now() : null,
+      requesterId: principal.userId,
+      requesterName: principal.userName,
+      requesterRole: principal.role,
+      channel: request.channel,
+      externalIds: request.externalIds ?? {},
+      conversationId: request.conversationId ?? null,
+      expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
+      traceId,
+    }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
     const proposed = this.guarded(row, this.record(row, 'proposed', principal, { details: { risk: tool.risk, needsApproval } }));
     if (needsApproval) {
       await proposed;
@@ -165,9 +194,12 @@ export class ExecutionService implements ApprovalHandler {
       return view;
     }
     if (inline) {
-      // Proposed and started are appended in the same tick: one audit transaction.
-      await Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
-      return this.execute(row);
+      // Proposed and started are appended in the same tick (one audit transaction) and commit
+      // while the read runs; the outcome waits for them, so all three are durable, in chain
+      // order, before the answer. A read has no effect to undo if their append fails.
+      const stages = Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
+      stages.catch(() => undefined);
+      return this.execute(row, stages);
     }
     return this.dispatch(row, proposed);
   }
@@ -219,13 +251,14 @@ export class ExecutionService implements ApprovalHandler {
     return this.dispatch(updated);
   }
 
-  /** Denies a pending execution. */
-  async deny(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
+  /** Denies a pending execution; the reason (optional) is audited and shown in the conversation. */
+  async deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView> {
     const row = await this.pending(principal, executionId, channel);
     const updated = await this.transition(row.id, ['pending_approval'], { status: 'denied', approverId: principal.userId, decidedAt: this.now(), finishedAt: this.now() });
     if (!updated) throw new ConflictError('This execution was already decided');
-    await this.record(updated, 'denied', principal, { channel, approverId: principal.userId });
-    return this.finished(updated, 'denied');
+    const why = reason?.trim().slice(0, 500);
+    await this.record(updated, 'denied', principal, { channel, approverId: principal.userId, ...(why ? { details: { reason: why } } : {}) });
+    return this.finished(updated, 'denied', { deciderName: principal.userName, ...(why ? { reason: why } : {}) });
   }
 
   /** Cancels a pending, queued or running execution (requester or operator). */
@@ -286,12 +319,14 @@ export class ExecutionService implements ApprovalHandler {
   }
 
   /** Runs a claimed (status running) execution and records its outcome. */
-  private async execute(row: Execution): Promise<ExecutionView> {
+  private async execute(row: Execution, recorded?: Promise<unknown>): Promise<ExecutionView> {
     const registered = this.options.registry.get(row.tool);
     const requester = requesterOf(row);
     this.announce(executionView(row));
     const controller = new AbortController();
     this.controllers.set(row.id, controller);
+    // The execution was failed by guarded(): stop the tool, then answer with that error below.
+    recorded?.catch(() => controller.abort('audit_failed'));
     try {
       const report = registered
         ? await runTool(registered.tool, row.arguments, {
@@ -305,7 +340,9 @@ export class ExecutionService implements ApprovalHandler {
           }, controller)
         : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
       await this.progressChains.get(row.id);
-      const done = await this.transition(row.id, ['running'], { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result as object });
+      report.result = withView(registered?.tool, row.tool, row.arguments, report.result, this.options.logger);
+      await recorded;
+      const done = await finishExecution(this.options.sql, row.id, 'running', { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result });
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
       await this.record(done, report.outcome, requester, { durationMs: report.durationMs, resultDigest: digest(report.result) });
@@ -320,7 +357,16 @@ export class ExecutionService implements ApprovalHandler {
   private async dispatch(row: Execution, proposed?: Promise<unknown>): Promise<ExecutionView> {
     await proposed;
     if (this.options.registry.get(row.tool)?.tool.durable) {
-      await this.jobs.enqueue(row.id);
+      try {
+        await this.jobs.enqueue(row.id);
+      } catch (error) {
+        // Never acknowledged: failed now (the caller retries), so it cannot run later behind its back.
+        const reason = `Could not be queued: ${error instanceof AppError ? error.message : 'the job queue is unavailable'}`;
+        await abandonExecution(this.reaper, row, reason, 'queue_unavailable').catch((failure: unknown) =>
+          this.options.logger.warn({ err: failure, executionId: row.id }, 'could not fail an execution that was never queued (the sweeper requeues it)'),
+        );
+        throw error;
+      }
       const view = executionView(row);
       this.announce(view);
       return view;
@@ -393,11 +439,20 @@ export class ExecutionService implements ApprovalHandler {
     });
   }
 
-  private finished(row: Execution, status: string): ExecutionView {
+  private finished(row: Execution, status: string, decision?: Decision): ExecutionView {
     this.metrics.executions.inc({ tool: row.tool, status });
     const view = executionView(row);
     this.announce(view);
+    // After a decision (or its expiry) the outcome is appended to the conversation as a message.
+    const posted = postOutcome(this.prisma, this.options.events, this.options.logger, row, decision);
+    this.outcomes.add(posted);
+    void posted.finally(() => this.outcomes.delete(posted));
     return view;
+  }
+
+  /** Resolves when every outcome message being written has been stored (tests, shutdown). */
+  async outcomesSettled(): Promise<void> {
+    await Promise.all([...this.outcomes]);
   }
 
   private announce(view: ExecutionView): void { this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } }); }

@@ -44,6 +44,8 @@ export interface ExecutionView {
   durationMs: number | null;
   result: unknown;
   progress: unknown;
+  /** What approving will do (a result view), for executions that needed an approval. */
+  preview?: unknown;
   traceId: string;
   createdAt: string;
 }
@@ -71,6 +73,7 @@ export function executionView(row: Execution): ExecutionView {
     durationMs: row.durationMs,
     result: row.result === null ? null : redactSecrets(row.result),
     progress: row.progress,
+    preview: row.preview ?? null,
     traceId: row.traceId,
     createdAt: row.createdAt.toISOString(),
   };

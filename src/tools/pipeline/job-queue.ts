@@ -12,8 +12,14 @@ export interface ExecutionJobQueue {
   readonly kind: 'in-process' | 'bullmq';
   /** Starts taking jobs with `handler` (call once). */
   start(handler: ExecutionJobHandler): Promise<void>;
-  /** Queues one execution. */
+  /** Queues one execution; rejects with 503 `unavailable` when the queue's store (Redis) is down. */
   enqueue(executionId: string): Promise<void>;
+  /**
+   * Queues an execution again if the queue has no live job for it (Redis restarted empty, a
+   * job failed before it could claim its row, a crash between the row and the enqueue).
+   * Idempotent: a job still waiting or running is left alone.
+   */
+  requeue(executionId: string): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */
   close(): Promise<void>;
 }
@@ -24,6 +30,8 @@ export class InProcessJobQueue implements ExecutionJobQueue {
   private handler: ExecutionJobHandler | undefined;
   private readonly waiting: string[] = [];
   private readonly running = new Set<Promise<void>>();
+  /** Ids waiting or running, so a requeue never runs one twice at a time. */
+  private readonly live = new Set<string>();
   private closed = false;
 
   constructor(private readonly concurrency = 4) {}
@@ -35,13 +43,20 @@ export class InProcessJobQueue implements ExecutionJobQueue {
 
   async enqueue(executionId: string): Promise<void> {
     if (this.closed) throw new Error('job queue is closed');
+    if (this.live.has(executionId)) return;
+    this.live.add(executionId);
     this.waiting.push(executionId);
     this.pump();
+  }
+
+  async requeue(executionId: string): Promise<void> {
+    await this.enqueue(executionId);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.waiting.length = 0;
+    this.live.clear();
     await Promise.allSettled([...this.running]);
   }
 
@@ -52,6 +67,7 @@ export class InProcessJobQueue implements ExecutionJobQueue {
         .catch(() => undefined)
         .finally(() => {
           this.running.delete(job);
+          this.live.delete(id);
           this.pump();
         });
       this.running.add(job);

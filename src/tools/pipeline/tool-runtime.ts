@@ -42,6 +42,8 @@ export interface ToolRuntimeOptions {
   approvalTtlMs?: number | undefined;
   /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */
   abandonGraceMs?: number | undefined;
+  /** Age of a durable `queued` row before it is put back in the queue (Redis lost it). */
+  requeueAfterMs?: number | undefined;
   allowlist?: ChannelAllowlist | undefined;
   metrics?: Registry | undefined;
   now?: () => Date;
@@ -53,6 +55,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   const jobs = options.jobs ?? (options.redisUrl ? new DeferredBullMqJobQueue(options.redisUrl, options.logger) : new InProcessJobQueue());
   const executions = new ExecutionService({
     prisma: options.database.prisma,
+    sql: options.database.sql,
     audit: options.audit,
     registry,
     logger: options.logger,
@@ -60,6 +63,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
     jobs,
     approvalTtlMs: options.approvalTtlMs,
     abandonGraceMs: options.abandonGraceMs,
+    requeueAfterMs: options.requeueAfterMs,
     allowlist: options.allowlist,
     metrics: options.metrics,
     ...(options.now ? { now: options.now } : {}),
@@ -71,7 +75,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
     executions,
     approvals: {
       approve: (principal, executionId, channel) => executions.approve(principal, executionId, channel),
-      deny: (principal, executionId, channel) => executions.deny(principal, executionId, channel),
+      deny: (principal, executionId, channel, reason) => executions.deny(principal, executionId, channel, reason),
     },
     start() {
       started ??= (async () => {

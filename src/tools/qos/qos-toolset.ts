@@ -10,11 +10,12 @@ import { AppError } from '../../errors.js';
 import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
 import { interfaceNameSchema } from './policy-model.js';
 import type { QosEngine } from './qos-engine.js';
-import type { PlanRequest, QosPlan } from './qos-planner.js';
+import type { PlanRequest } from './qos-planner.js';
 import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { qosSettingsFromConfig, sharedQosEngine } from './qos-factory.js';
 import type { IntentInterpreter } from './intent-model.js';
 import { intentInterpreterFor, planIntent } from './intent-planning.js';
+import { qosApplyPreview, qosApplyView, qosPlanView, qosRecordView, qosShowView, summarisePlan } from './qos-views.js';
 
 const planInput = z.strictObject({
   intent: z.string().min(1).max(2_000).optional().describe('What to do, in French or English, e.g. "garantir 20 Mbit/s pour la vidéo sur eth1"'),
@@ -31,24 +32,8 @@ async function asResult<T>(work: () => Promise<T>): Promise<ToolResult> {
   }
 }
 
-/** The plan as shown to people and models: no internals, everything needed to approve. */
-export function summarisePlan(plan: QosPlan) {
-  return {
-    interface: plan.policy.interface,
-    direction: plan.policy.direction,
-    device: plan.device,
-    clauses: plan.clauses.map(({ text, action, application, template, rate, ceil }) => ({ text, action, application, template, rate, ceil })),
-    interpretedBy: plan.interpretedBy ?? 'parser',
-    ...(plan.interpretation ? { interpretation: plan.interpretation } : {}),
-    warnings: plan.warnings,
-    diff: plan.diff,
-    commands: plan.commands.length,
-    batch: plan.batch,
-    preparation: plan.preparation.map((argv) => `ip ${argv.join(' ')}`),
-    capabilities: plan.capabilities,
-    policy: plan.policy,
-  };
-}
+/** The plan as shown to people and models (kept in qos-views.ts beside its view). */
+export { summarisePlan };
 
 function tcAvailable(): Promise<boolean> {
   let tc: string;
@@ -90,6 +75,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos plan'],
         positional: ['intent'],
         examples: ['qos plan "guarantee 20 Mbit/s for video on eth1"', 'qos plan "limiter les sauvegardes à 50 Mbit/s sur eth1"'],
+        view: (_input, result) => qosPlanView(result),
         execute: (input, context) => asResult(async () => summarisePlan(await planIntent(engine, input as PlanRequest, options.interpreter ?? null, { signal: context.signal }))),
       }),
       defineTool({
@@ -102,6 +88,12 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos apply'],
         positional: ['intent'],
         examples: ['qos apply "limit backups to 50 Mbit/s on eth1"'],
+        view: (_input, result) => qosApplyView(result),
+        // The approver sees the plan that will run: classes, diff and the exact tc batch.
+        preview: async (input, context) => {
+          const { confirmWithinMinutes, ...request } = input as PlanRequest & { confirmWithinMinutes?: number };
+          return qosApplyPreview(summarisePlan(await planIntent(engine, request, options.interpreter ?? null, { signal: context.signal })), confirmWithinMinutes);
+        },
         execute: (input, context) =>
           asResult(async () => {
             const { confirmWithinMinutes, ...request } = input as PlanRequest & { confirmWithinMinutes?: number };
@@ -124,6 +116,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos rollback', 'qos revert'],
         positional: ['application'],
         examples: ['qos rollback 5f0c…'],
+        view: (_input, result) => qosRecordView(result, 'Rolled back'),
         execute: (input) => asResult(async () => {
           const { snapshot: _snapshot, policy: _policy, ...record } = await engine.rollback((input as { application: string }).application);
           return record;
@@ -138,6 +131,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         timeoutMs: 10_000,
         aliases: ['qos confirm'],
         positional: ['application'],
+        view: (_input, result) => qosRecordView(result, 'Confirmed'),
         execute: (input) => asResult(async () => {
           const { snapshot: _snapshot, policy: _policy, ...record } = await engine.confirm((input as { application: string }).application);
           return record;
@@ -153,6 +147,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos show'],
         positional: ['interface'],
         examples: ['qos show eth1'],
+        view: (_input, result) => qosShowView(result),
         execute: (input, context) => asResult(() => engine.show((input as { interface: string }).interface, context.signal)),
       }),
     ],

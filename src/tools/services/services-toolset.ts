@@ -6,6 +6,7 @@
  *   services draft "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"
  *   services create "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"
  */
+import { serviceCreatePreview, serviceCreateView, serviceDraftView, serviceSearchView } from './services-views.js';
 import { z } from 'zod';
 import { AppError, ValidationError } from '../../errors.js';
 import { createLexicalEmbedder } from '../../inference/lexical-embedder.js';
@@ -104,9 +105,10 @@ export function servicesToolset(
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 10_000,
-        aliases: ['services search', 'service search', 'services find'],
+        aliases: ['services search', 'service search', 'services find', 'services chercher', 'chercher services'],
         positional: ['q'],
         examples: ['services search "plombier" near=Douala radius=5', 'services search plombier pas cher près de Douala', 'services search electricien lat=5.35 lon=-4 radius_km=10'],
+        view: (input, result) => serviceSearchView(input, result),
         execute: (input) => asToolResult(() => runServiceSearch(services, input)),
       }),
       defineTool({
@@ -116,9 +118,10 @@ export function servicesToolset(
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 10_000,
-        aliases: ['services draft', 'service draft'],
+        aliases: ['services draft', 'service draft', 'services brouillon'],
         positional: ['text'],
         examples: ['services draft "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"'],
+        view: (_input, result) => serviceDraftView(result),
         execute: (input, context) =>
           asToolResult(async () => ({
             status: 'success',
@@ -132,9 +135,12 @@ export function servicesToolset(
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 10_000,
-        aliases: ['services create', 'service create', 'services add'],
+        aliases: ['services create', 'service create', 'services add', 'services créer', 'services creer'],
         positional: ['text'],
         examples: ['services create "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"'],
+        view: (_input, result) => serviceCreateView(result),
+        // The approver sees the draft that approving will list.
+        preview: async (input) => serviceCreatePreview(input, services.draft(input.text)),
         execute: (input, context) =>
           asToolResult(async () => {
             const draft = services.draft(input.text);

@@ -1,6 +1,8 @@
 /**
  * A local stand-in for Slack over real HTTP: the Web API methods Bolt calls (auth.test,
- * chat.postMessage, chat.update, chat.postEphemeral, apps.connections.open) plus response_url
+ * chat.postMessage, chat.update, chat.postEphemeral, apps.connections.open, the streaming
+ * methods chat.startStream/appendStream/stopStream, assistant.threads.setStatus/
+ * setSuggestedPrompts/setTitle, views.publish and users.info with per-user locales) plus response_url
  * endpoints, recording every call; Socket Mode over a real WebSocket (fake-slack-socket.ts);
  * and helpers that sign requests with the v0 HMAC scheme exactly as Slack does.
  */
@@ -29,6 +31,10 @@ export interface FakeSlack {
   listeners: Set<(call: SlackCall) => void>;
   /** Makes the next `times` calls of `method` fail with HTTP `status` (429 carries Retry-After: 0). */
   failNext(method: string, status: number, times: number): void;
+  /** Makes the next `times` calls of `method` answer `{ok: false, error}` (HTTP 200), as Slack refuses a method. */
+  refuseNext(method: string, error: string, times: number): void;
+  /** users.info answers: Slack user id → locale (`fr-FR`…); unknown users get `en-US`. */
+  userLocales: Map<string, string>;
   /** Resolves with the first call matching `check` (including earlier ones), or rejects after `timeoutMs`. */
   waitFor(check: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   close(): Promise<void>;
@@ -47,6 +53,8 @@ function parseBody(type: string | undefined, text: string): Record<string, unkno
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const failures = new Map<string, { status: number; times: number }>();
+  const refusals = new Map<string, { error: string; times: number }>();
+  const userLocales = new Map<string, string>();
   const waiters = new Set<() => void>();
   const listeners = new Set<(call: SlackCall) => void>();
   let sequence = 0;
@@ -66,12 +74,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const params = parseBody(request.headers['content-type'], Buffer.concat(chunks).toString('utf8'));
       sequence += 1;
       const ts = `1700000000.${String(sequence).padStart(6, '0')}`;
+      const refusal = refusals.get(method);
+      const refused = refusal && refusal.times > 0 ? (refusal.times--, { ok: false, error: refusal.error }) : undefined;
       const body =
-        method === 'auth.test' ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', url: 'https://fake.slack/' }
+        refused ? refused
+        : method === 'auth.test' ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', url: 'https://fake.slack/' }
         : method === 'chat.postMessage' ? { ok: true, channel: params.channel, ts, message: { text: params.text, ts } }
         : method === 'chat.update' ? { ok: true, channel: params.channel, ts: params.ts }
         : method === 'chat.postEphemeral' ? { ok: true, message_ts: ts }
         : method === 'response_url' ? { ok: true }
+        : method === 'chat.startStream' ? { ok: true, channel: params.channel, ts }
+        : method === 'chat.appendStream' || method === 'chat.stopStream' ? { ok: true, channel: params.channel, ts: params.ts }
+        : method.startsWith('assistant.threads.') || method === 'views.publish' ? { ok: true }
+        : method === 'users.info' ? { ok: true, user: { id: params.user, locale: userLocales.get(String(params.user)) ?? 'en-US' } }
         // Socket Mode needs the app-level token (xapp-…), never the bot token; a `revoked` one is refused.
         : method === 'apps.connections.open' ? (/revoked/.test(String(request.headers.authorization)) ? { ok: false, error: 'invalid_auth' } : /^Bearer xapp-/.test(String(request.headers.authorization)) ? { ok: true, url: socketMode.newUrl() } : { ok: false, error: 'not_allowed_token_type' })
         : { ok: false, error: 'unknown_method' };
@@ -95,6 +110,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     failNext(method, status, times) {
       failures.set(method, { status, times });
     },
+    refuseNext(method, error, times) {
+      refusals.set(method, { error, times });
+    },
+    userLocales,
     waitFor(check, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const look = () => {

@@ -48,12 +48,14 @@ export async function startSlackTestApp(
     slackLeaseTtlMs?: number;
     /** Incident routes and chat credentials (src/incidents). */
     incidents?: AppDeps['incidents'];
+    /** MCP settings (task polling, approval cards). */
+    mcp?: AppDeps['mcp'];
   } = {},
 ): Promise<SlackTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const slack = options.slack ?? (await startFakeSlack());
   const router = Router();
-  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}), ...(options.incidents ? { incidents: options.incidents } : {}) });
+  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}), ...(options.incidents ? { incidents: options.incidents } : {}), ...(options.mcp ? { mcp: options.mcp } : {}) });
   await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
   await app.tools.start();
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });

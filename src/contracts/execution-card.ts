@@ -1,0 +1,87 @@
+/**
+ * One tool execution as every channel shows it: a card with the tool, its state, who asked,
+ * what approving will do (the preview view) and who may approve, then the outcome (the
+ * result view, or who denied it and why, or its expiry). Assistant messages store these
+ * cards in `metadata.executions`, so a conversation shows the same card after a reload and
+ * the answer text never repeats the result. Shared by the server and the browser console.
+ */
+import { clip, parseResultView, viewOfResult, type ResultView } from './result-view.js';
+
+/** A card as stored in message metadata and sent to clients. */
+export interface ExecutionCard {
+  id: string;
+  tool: string;
+  status: string;
+  riskLevel: string;
+  requesterName: string;
+  /** Who approved or denied it (outcome messages). */
+  deciderName?: string | undefined;
+  /** Why it was denied, when the decider said. */
+  reason?: string | undefined;
+  expiresAt?: string | null | undefined;
+  /** What approving will do. */
+  preview?: ResultView | null | undefined;
+  /** The result, readable. */
+  view?: ResultView | null | undefined;
+  /** The error message of a failed run. */
+  error?: string | undefined;
+}
+
+/** States an execution card shows as waiting for a decision. */
+export const PENDING_STATUS = 'pending_approval';
+
+const text = (value: unknown, max: number) => (typeof value === 'string' ? clip(value, max) : '');
+
+/** The card of an execution (the pipeline's view or a socket payload), bounded. */
+export function executionCardOf(execution: Record<string, unknown>, extra: { deciderName?: string; reason?: string } = {}): ExecutionCard {
+  const result = execution.result as { error?: { message?: unknown } } | null | undefined;
+  const error = text(result?.error?.message, 500);
+  return {
+    id: text(execution.id, 64),
+    tool: text(execution.tool, 120),
+    status: text(execution.status, 30),
+    riskLevel: text(execution.riskLevel, 20) || 'read',
+    requesterName: text(execution.requesterName, 200) || 'unknown',
+    ...(extra.deciderName ? { deciderName: clip(extra.deciderName, 200) } : {}),
+    ...(extra.reason ? { reason: clip(extra.reason, 500) } : {}),
+    ...(typeof execution.expiresAt === 'string' ? { expiresAt: execution.expiresAt } : {}),
+    preview: parseResultView(execution.preview),
+    view: viewOfResult(execution.result),
+    ...(error ? { error } : {}),
+  };
+}
+
+/** The cards stored in a message's metadata (checked: metadata is untrusted JSON). */
+export function cardsOfMessage(metadata: unknown): ExecutionCard[] {
+  const list = (metadata as { executions?: unknown } | null | undefined)?.executions;
+  if (!Array.isArray(list)) return [];
+  return list.slice(0, 10).flatMap((item) => {
+    if (!item || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'string') return [];
+    const raw = item as Record<string, unknown>;
+    return [{ ...executionCardOf({ ...raw, result: raw.view ? { view: raw.view } : null }), ...(typeof raw.deciderName === 'string' ? { deciderName: clip(raw.deciderName, 200) } : {}), ...(typeof raw.reason === 'string' ? { reason: clip(raw.reason, 500) } : {}), ...(typeof raw.error === 'string' ? { error: clip(raw.error, 500) } : {}) }];
+  });
+}
+
+/** Who may decide: operators and admins; for a disruptive tool, someone other than the requester. */
+export function approversText(card: Pick<ExecutionCard, 'riskLevel' | 'requesterName'>): string {
+  return card.riskLevel === 'disruptive' ? `Can approve: an operator or admin other than ${card.requesterName}` : 'Can approve: an operator or admin';
+}
+
+/** The one-line outcome of a card (status words people read). */
+export function outcomeText(card: ExecutionCard): string {
+  switch (card.status) {
+    case PENDING_STATUS:
+      return `${card.tool} is waiting for approval`;
+    case 'denied':
+      return `${card.tool} was denied${card.deciderName ? ` by ${card.deciderName}` : ''}${card.reason ? `: ${card.reason}` : ''}`;
+    case 'expired':
+      return `${card.tool} expired without a decision (counted as denied)`;
+    case 'succeeded':
+      return card.view?.headline ?? `${card.tool} succeeded`;
+    case 'queued':
+    case 'running':
+      return `${card.tool} is ${card.status}`;
+    default:
+      return `${card.tool} ${card.status.replace('_', ' ')}${card.error ? `: ${card.error}` : ''}`;
+  }
+}

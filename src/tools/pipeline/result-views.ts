@@ -1,0 +1,122 @@
+/**
+ * The pipeline's side of result views: after a tool runs, its view builder (or the generic
+ * one) turns the result into a readable view stored beside the data (`result.view`); before
+ * an approval, its preview builder (or the arguments) shows what approving will do. A
+ * builder that throws never fails the execution: it is logged and the generic view is used.
+ */
+import type { ResultView, Tone, ViewBlock } from '../../contracts/result-view.js';
+import type { Logger } from '../../logger.js';
+import type { Principal } from '../../auth/principal.js';
+import type { ToolDefinition, ToolResult } from '../tool-contract.js';
+import { asRecord, asText, view } from '../view-format.js';
+
+const MAX_FIELDS = 16;
+const MAX_TABLES = 4;
+
+function scalar(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return null;
+}
+
+/** Scalar members of an object as fields (one level of nesting flattened as `a.b`). */
+function fieldsOf(record: Record<string, unknown>): Array<{ label: string; value: string }> {
+  const fields: Array<{ label: string; value: string }> = [];
+  for (const [key, value] of Object.entries(record)) {
+    const text = scalar(value);
+    if (text !== null) fields.push({ label: key, value: text });
+    else if (Array.isArray(value) && value.every((item) => scalar(item) !== null)) fields.push({ label: key, value: value.map((item) => scalar(item)).join(', ') });
+    else {
+      const nested = asRecord(value);
+      if (nested) for (const [inner, innerValue] of Object.entries(nested)) {
+        const innerText = scalar(innerValue);
+        if (innerText !== null) fields.push({ label: `${key}.${inner}`, value: innerText });
+      }
+    }
+    if (fields.length >= MAX_FIELDS) break;
+  }
+  return fields;
+}
+
+/** An array of objects as a table of their scalar members. */
+function tableOf(title: string | undefined, items: unknown[]): ViewBlock | null {
+  const records = items.map(asRecord).filter((item): item is Record<string, unknown> => item !== null);
+  if (records.length === 0) return null;
+  const keys: string[] = [];
+  for (const record of records.slice(0, 20)) for (const [key, value] of Object.entries(record)) if (scalar(value) !== null && !keys.includes(key) && keys.length < 8) keys.push(key);
+  if (keys.length === 0) return null;
+  return {
+    type: 'table',
+    ...(title ? { title } : {}),
+    columns: keys.map((key) => ({ key, label: key, ...(records.some((record) => typeof record[key] === 'number') ? { align: 'right' as const } : {}) })),
+    rows: records.slice(0, 100).map((record) => Object.fromEntries(keys.map((key) => [key, typeof record[key] === 'number' ? (record[key] as number) : scalar(record[key])]))),
+    total: records.length,
+  };
+}
+
+/** The view of any result: status headline, scalar fields, arrays of objects as tables. */
+export function genericResultView(tool: string, result: ToolResult): ResultView {
+  if (result.status === 'error') return view('generic', `${tool} failed: ${result.error.message}`, 'critical', [{ type: 'fields', fields: [{ label: 'Error code', value: result.error.code }] }]);
+  if (result.status === 'no_data') return view('generic', result.message ? `${tool}: ${result.message}` : `${tool}: no data`, 'info', []);
+  if (result.status === 'approval_required') return view('generic', `${tool} is waiting for approval`, 'pending', []);
+  const data: unknown = result.data;
+  const blocks: Array<ViewBlock | null> = [];
+  const text = scalar(data);
+  if (text !== null) blocks.push({ type: 'text', text });
+  else if (Array.isArray(data)) blocks.push(tableOf(undefined, data) ?? { type: 'text', text: data.map((item) => scalar(item) ?? '').filter(Boolean).join('\n') });
+  else {
+    const record = asRecord(data) ?? {};
+    const fields = fieldsOf(record);
+    if (fields.length) blocks.push({ type: 'fields', fields });
+    let tables = 0;
+    for (const [key, value] of Object.entries(record)) {
+      if (!Array.isArray(value) || tables >= MAX_TABLES) continue;
+      const table = tableOf(key, value);
+      if (table) {
+        blocks.push(table);
+        tables += 1;
+      }
+    }
+  }
+  return view('generic', `${tool} succeeded`, 'ok', blocks);
+}
+
+/** The default approval preview: the (redacted) arguments as fields. */
+export function argumentsView(tool: ToolDefinition, args: unknown): ResultView {
+  const record = asRecord(args) ?? {};
+  const fields = Object.entries(record).slice(0, MAX_FIELDS).map(([label, value]) => ({ label, value: scalar(value) ?? JSON.stringify(value) ?? '' }));
+  return view('approval.arguments', `${tool.title ?? tool.name} will run with these arguments`, 'pending', [
+    fields.length ? { type: 'fields', fields } : { type: 'text', text: 'No arguments.' },
+    { type: 'text', text: tool.description },
+  ]);
+}
+
+/** Attaches the tool's view (or the generic one) to a result, never throwing. */
+export function withView(tool: ToolDefinition | undefined, name: string, input: unknown, result: ToolResult, logger?: Logger): ToolResult {
+  let built: ResultView | undefined;
+  if (tool?.view) {
+    try {
+      built = tool.view(input as never, result);
+    } catch (error) {
+      logger?.warn({ err: error, tool: name }, 'result view builder failed: the generic view is shown');
+    }
+  }
+  return { ...result, view: built ?? genericResultView(name, result) };
+}
+
+/** The approval preview of a call: the tool's own (bounded in time), else its arguments. */
+export async function previewOf(tool: ToolDefinition, input: unknown, principal: Principal, logger?: Logger, timeoutMs = 15_000): Promise<ResultView> {
+  if (tool.preview) {
+    try {
+      const built = await tool.preview(input as never, { principal, signal: AbortSignal.timeout(Math.min(timeoutMs, tool.timeoutMs)) });
+      if (built) return built;
+    } catch (error) {
+      logger?.warn({ err: error, tool: tool.name }, 'approval preview failed: the arguments are shown instead');
+      const fallback = argumentsView(tool, input);
+      const note: ViewBlock = { type: 'text', title: 'Preview unavailable', text: asText((error as Error)?.message).slice(0, 300) || 'the preview could not be built' };
+      return view(fallback.kind, fallback.headline, 'warning' satisfies Tone, [...fallback.blocks, note]);
+    }
+  }
+  return argumentsView(tool, input);
+}

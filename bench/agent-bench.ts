@@ -27,8 +27,12 @@ import type { LocalModelRuntime, SequenceLease } from '../src/inference/inferenc
 import { createApp, type App } from '../src/server/app.js';
 import { AgentService } from '../src/agents/agent-service.js';
 import { openAiCompatibleModel } from '../src/agents/providers/openai-compatible-model.js';
+import { loadavg } from 'node:os';
 import { opsChatPolicy } from '../test/support/ops-chat-policy.js';
-import { startScriptedOpenAiServer } from '../test/support/scripted-openai-server.js';
+import { startScriptedOpenAiServer } from '../src/agents/eval/scripted-openai-server.js';
+import { loadConfig } from '../src/config.js';
+import { DomainEvents } from '../src/actions/domain-events.js';
+import { createToolsets } from '../src/tools/registry.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -157,10 +161,12 @@ async function modelTurns(app: App, userId: string) {
       own.push(elapsed - serverShare);
     }
   };
+  const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: 10 }, worker));
+  const cpu = process.cpuUsage(cpuBefore);
   await server.close();
   const sorted = [...own].sort((a, b) => a - b);
-  return { turns, concurrency: 10, ownP50Ms: round(median(own)), ownP99Ms: round(sorted[Math.floor(sorted.length * 0.99)]!), turnP50Ms: round(median(total)), serverMeanMs: round(server.serverMs.reduce((a, b) => a + b, 0) / server.serverMs.length, 2) };
+  return { turns, concurrency: 10, ownP50Ms: round(median(own)), ownP99Ms: round(sorted[Math.floor(sorted.length * 0.99)]!), turnP50Ms: round(median(total)), cpuMsPerTurn: round((cpu.user + cpu.system) / 1000 / turns), serverMsPerTurn: round(server.serverMs.reduce((a, b) => a + b, 0) / turns, 2), serverMeanMs: round(server.serverMs.reduce((a, b) => a + b, 0) / server.serverMs.length, 2) };
 }
 
 async function auditRate(audit: AuditLog) {
@@ -180,42 +186,56 @@ await adminStatement(`CREATE DATABASE ${DATABASE_NAME}`);
 const { database } = await openMigratedDatabase({ backend: 'postgres', url: benchDatabaseUrl(DATABASE_NAME), poolSize: 10 }, true);
 try {
   const logger = pino({ level: 'silent' });
+  // The production registry (16 tools), so a turn offers the model what a deployed node offers.
+  const audit = new AuditLog(database.sql);
+  const events = new DomainEvents();
+  const toolsets = createToolsets({ config: loadConfig({ DATA_DIR: `/tmp/vigie-bench-agent-${process.pid}`, NET_ALLOWED_TARGETS: '127.0.0.1/32' }), database, logger, audit, events });
   const app = createApp({
     config: { BODY_LIMIT: '1mb', RATE_LIMIT_TOKEN_PER_MINUTE: 10_000_000, RATE_LIMIT_IP_PER_MINUTE: 10_000_000, METRICS_TOKEN: undefined, TRUST_PROXY: undefined, SHUTDOWN_TIMEOUT_MS: 2_000 },
     database,
     logger,
+    audit,
+    events,
+    tools: { toolsets },
   });
   await app.tools.start();
   const token = `vig_bench_${Math.random().toString(36).slice(2)}_${Date.now()}_agent`;
   await adminBootstrapper(database.prisma, app.context.audit, token);
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const serverUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const command = await routedCommand(serverUrl, token);
+  const only = process.env.BENCH_ONLY;
   const admin = await database.prisma.user.findFirstOrThrow({ where: { role: 'admin' } });
   const turns = await modelTurns(app, admin.id);
-  const audit = await auditRate(new AuditLog(database.sql));
-  await app.close();
-  const local = await provider();
-  const verify = await (await import('../src/audit/audit-log.js')).verifyAuditChain(database.prisma);
-  const figures = {
-    suite: 'agent',
-    backend: 'postgres',
-    seconds: SECONDS,
-    connections: CONNECTIONS,
-    modelTurn: turns,
-    routedCommand: command,
-    localProvider: local,
-    audit: { ...audit, chainVerified: verify.ok, eventsChecked: verify.checked },
-    floor: FLOOR,
-    meetsFloor: {
-      turnOwnP50: turns.ownP50Ms < FLOOR.turnOwnP50Ms,
-      turnOwnP99: turns.ownP99Ms < FLOOR.turnOwnP99Ms,
-      routedP99: command.routed.p99Ms < FLOOR.routedP99Ms,
-      providerOverhead: local.overheadPercent < FLOOR.providerOverheadPercent,
-      audit: audit.groupCommitEventsPerSecond >= FLOOR.auditEventsPerSecond,
-    },
-  };
-  process.stdout.write(JSON.stringify(figures) + '\n');
+  if (only === 'turns') {
+    process.stdout.write(JSON.stringify({ suite: 'agent', part: 'modelTurn', loadAverage: loadavg().map((value) => round(value, 2)), modelTurn: turns, floor: { p50Ms: FLOOR.turnOwnP50Ms, p99Ms: FLOOR.turnOwnP99Ms }, meetsFloor: { turnOwnP50: turns.ownP50Ms < FLOOR.turnOwnP50Ms, turnOwnP99: turns.ownP99Ms < FLOOR.turnOwnP99Ms } }) + '\n');
+    await app.close();
+  } else {
+    const command = await routedCommand(serverUrl, token);
+    const auditFigures = await auditRate(new AuditLog(database.sql));
+    await app.close();
+    const local = await provider();
+    const verify = await (await import('../src/audit/audit-log.js')).verifyAuditChain(database.prisma);
+    const figures = {
+      suite: 'agent',
+      backend: 'postgres',
+      loadAverage: loadavg().map((value) => round(value, 2)),
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      modelTurn: turns,
+      routedCommand: command,
+      localProvider: local,
+      audit: { ...auditFigures, chainVerified: verify.ok, eventsChecked: verify.checked },
+      floor: FLOOR,
+      meetsFloor: {
+        turnOwnP50: turns.ownP50Ms < FLOOR.turnOwnP50Ms,
+        turnOwnP99: turns.ownP99Ms < FLOOR.turnOwnP99Ms,
+        routedP99: command.routed.p99Ms < FLOOR.routedP99Ms,
+        providerOverhead: local.overheadPercent < FLOOR.providerOverheadPercent,
+        audit: auditFigures.groupCommitEventsPerSecond >= FLOOR.auditEventsPerSecond,
+      },
+    };
+    process.stdout.write(JSON.stringify(figures) + '\n');
+  }
 } finally {
   await database.close();
   await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);

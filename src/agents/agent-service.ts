@@ -22,7 +22,7 @@ import { executionCardOf } from '../contracts/execution-card.js';
 import { describeExecution } from './execution-summary.js';
 import { loadModelTurnModules } from './model-turn-modules.js';
 import type { TurnScope } from './langchain-tools.js';
-import { buildSystemPrompt } from './system-prompt.js';
+import type { OfferedToolsCache } from './offered-tools-cache.js';
 import { TurnLimiter } from './turn-limiter.js';
 
 /** A chat model the agent can drive (tool calling via bindTools). */
@@ -73,6 +73,8 @@ export interface TurnResult {
 export class AgentService {
   private readonly active = new Map<string, AbortController>();
   private readonly limiter: TurnLimiter;
+  /** Built at the first model turn (its modules load lazily, like LangChain's). */
+  private offered: OfferedToolsCache | undefined;
 
   constructor(private readonly options: AgentServiceOptions) {
     this.limiter = new TurnLimiter({ maxConcurrent: options.maxConcurrentTurns ?? 4, maxQueued: options.queueDepth ?? 32 });
@@ -206,15 +208,17 @@ export class AgentService {
     this.active.set(input.conversationId, controller);
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.turnTimeoutMs ?? 120_000), ...(input.signal ? [input.signal] : [])]);
     try {
-      const { HumanMessage, conversationMemory, runAgentLoop, modelToolDefinitions, offeredToolNames } = await loadModelTurnModules();
+      const { HumanMessage, conversationMemory, runAgentLoop } = await loadModelTurnModules();
+      this.offered ??= new (await import('./offered-tools-cache.js')).OfferedToolsCache(this.options.tools.registry);
       const history = await conversationMemory(this.options.prisma, input.conversationId, { maxTokens: this.options.memoryTokens ?? 2_000, excludeId: input.userMessageId });
       const events = this.options.events;
       const maxSteps = this.options.maxSteps ?? 6;
+      const offered = this.offered.forRole(input.principal.role);
       const result = await runAgentLoop({
         model,
-        tools: modelToolDefinitions(this.options.tools.registry, input.principal.role),
-        scope: { ...scope, toolNames: offeredToolNames(this.options.tools.registry, input.principal.role) },
-        systemPrompt: buildSystemPrompt(this.options.tools.registry),
+        tools: offered.definitions,
+        scope: { ...scope, toolNames: offered.names },
+        systemPrompt: offered.systemPrompt,
         messages: [...history, new HumanMessage(input.text)],
         executions: this.options.tools.executions,
         maxSteps,
@@ -239,25 +243,28 @@ export class AgentService {
   }
 
   private async store(input: TurnInput, id: string, content: string, meta: { modelUsed: string | null; tokens: number; started: number; scope: TurnScope }): Promise<MessageView> {
-    const row = await this.options.prisma.message.create({
-      data: {
-        id,
-        conversationId: input.conversationId,
-        authorId: null,
-        role: 'assistant',
-        content,
-        channel: input.channel,
-        modelUsed: meta.modelUsed,
-        tokenCount: meta.tokens,
-        processingMs: Math.round(performance.now() - meta.started),
-        actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
-        // Each execution's card (result view, approval preview) travels with the answer, so the
-        // conversation shows it once, and still after a reload; the text only refers to it.
-        metadata: { traceId: meta.scope.traceId, ...(meta.scope.executions.length ? { executions: meta.scope.executions.slice(0, 10).map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)) } : {}) } as object,
-      },
-    });
+    // The answer and the conversation's timestamp are written at once (two statements, one round trip of latency).
+    const [row, conversation] = await Promise.all([
+      this.options.prisma.message.create({
+        data: {
+          id,
+          conversationId: input.conversationId,
+          authorId: null,
+          role: 'assistant',
+          content,
+          channel: input.channel,
+          modelUsed: meta.modelUsed,
+          tokenCount: meta.tokens,
+          processingMs: Math.round(performance.now() - meta.started),
+          actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
+          // Each execution's card (result view, approval preview) travels with the answer, so the
+          // conversation shows it once, and still after a reload; the text only refers to it.
+          metadata: { traceId: meta.scope.traceId, ...(meta.scope.executions.length ? { executions: meta.scope.executions.slice(0, 10).map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)) } : {}) } as object,
+        },
+      }),
+      this.options.prisma.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() }, select: { ownerId: true } }),
+    ]);
     const message = messageView(row);
-    const conversation = await this.options.prisma.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() } });
     this.options.events?.emit('message.created', { message, ownerId: conversation.ownerId });
     this.options.events?.emit('agent.done', { conversationId: input.conversationId, message });
     return message;

@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import type { ExecutionService } from '../tools/pipeline/execution-service.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
-import { modelToolName, type ToolRegistry } from '../tools/tool-registry.js';
+import { modelToolName, type RegisteredTool, type ToolRegistry } from '../tools/tool-registry.js';
 
 /** Who is asking, for every tool call of one turn. */
 export interface TurnScope {
@@ -89,7 +89,7 @@ export function toolResultForModel(execution: ExecutionView): Record<string, unk
 }
 
 /** The registry tools a role may call (available ones unless asked otherwise), under model-safe names. */
-function offeredDefinitions(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}) {
+export function offeredDefinitionsFor(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): RegisteredTool[] {
   const seen = new Set<string>();
   return registry
     .list()
@@ -103,9 +103,9 @@ function offeredDefinitions(registry: ToolRegistry, role: Role, options: { inclu
     });
 }
 
-/** The registry tools a role may call, as LangChain tools (no handler runs here). */
-export function offeredTools(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): StructuredToolInterface[] {
-  return offeredDefinitions(registry, role, options).map(
+/** Registry tools as LangChain tools (no handler runs here). */
+function structuredTools(offered: readonly RegisteredTool[]): StructuredToolInterface[] {
+  return offered.map(
     ({ tool: definition }) =>
       tool(() => '', {
         name: modelToolName(definition.name),
@@ -115,14 +115,29 @@ export function offeredTools(registry: ToolRegistry, role: Role, options: { incl
   );
 }
 
+/** The registry tools a role may call, as LangChain tools (no handler runs here). */
+export function offeredTools(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): StructuredToolInterface[] {
+  return structuredTools(offeredDefinitionsFor(registry, role, options));
+}
+
+/** Model-facing name → registry tool, for the given offered tools. */
+export function offeredToolNamesOf(offered: readonly RegisteredTool[]): Map<string, OfferedName> {
+  return new Map(offered.map(({ tool: definition }) => [modelToolName(definition.name), { name: definition.name, untrusted: definition.untrustedOutput === true }]));
+}
+
 /** Model-facing name → registry tool, for mapping the model's calls back. */
 export function offeredToolNames(registry: ToolRegistry, role: Role): Map<string, OfferedName> {
-  return new Map(offeredDefinitions(registry, role).map(({ tool: definition }) => [modelToolName(definition.name), { name: definition.name, untrusted: definition.untrustedOutput === true }]));
+  return offeredToolNamesOf(offeredDefinitionsFor(registry, role));
+}
+
+/** OpenAI-format definitions of the given offered tools, through LangChain's conversion (throws if a schema cannot be represented). */
+export function modelToolDefinitionsOf(offered: readonly RegisteredTool[]): ModelToolDefinition[] {
+  return structuredTools(offered).map((structured) => convertToOpenAITool(structured) as ModelToolDefinition);
 }
 
 /** OpenAI-format definitions of the tools offered to a role, through LangChain's conversion (throws if a schema cannot be represented). */
 export function modelToolDefinitions(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): ModelToolDefinition[] {
-  return offeredTools(registry, role, options).map((structured) => convertToOpenAITool(structured) as ModelToolDefinition);
+  return modelToolDefinitionsOf(offeredDefinitionsFor(registry, role, options));
 }
 
 const REFUSED_CODES = new Set(['unknown_tool', 'validation_error']);

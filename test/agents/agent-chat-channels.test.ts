@@ -81,7 +81,16 @@ for (const backend of testBackends()) {
       return ts;
     };
     const slackFinal = (threadTs: string, contains: string) =>
-      harness.slack.waitFor((call) => ['chat.update', 'chat.postMessage'].includes(call.method) && (call.params.thread_ts === threadTs || call.method === 'chat.update') && String(call.params.text).includes(contains), 30_000);
+      // Native streaming (the default: chat.startStream/appendStream/stopStream) or the edited-message fallback.
+      harness.slack.waitFor(
+        (call) =>
+          (['chat.appendStream', 'chat.stopStream'].includes(call.method) &&
+            // The stream this thread's turn opened (startStream carries thread_ts; its answer the stream's ts).
+            harness.slack.calls.some((start) => start.method === 'chat.startStream' && start.params.thread_ts === threadTs && (start.response as { ts?: unknown }).ts === call.params.ts) &&
+            JSON.stringify(call.params).includes(contains)) ||
+          (['chat.update', 'chat.postMessage'].includes(call.method) && (call.params.thread_ts === threadTs || call.method === 'chat.update') && String(call.params.text).includes(contains)),
+        30_000,
+      );
     const interaction = (user: string, fields: Record<string, unknown>) => ({ id: snowflake(), application_id: APPLICATION, token: `tok${snowflake()}`, guild_id: GUILD, channel_id: '700000000000000016', member: { user: { id: user, username: 'someone' } }, ...fields });
     const ask = (user: string, text: string) => interaction(user, { type: 2, data: { name: 'vigie', options: [{ name: 'ask', type: 1, options: [{ name: 'text', value: text }] }] } });
     const sendDiscord = async (payload: unknown) => {
@@ -144,7 +153,7 @@ for (const backend of testBackends()) {
       const [action] = reply.actionsTaken as Array<{ executionId: string; tool: string; status: string }>;
       assert.deepEqual([action?.tool, action?.status], ['restart_service', 'pending_approval']);
       assert.deepEqual(calls.restarts, []);
-      const card = await harness.slack.waitFor((call) => ['chat.update', 'chat.postMessage'].includes(call.method) && JSON.stringify(call.params.blocks ?? []).includes('vigie_approve'), 30_000);
+      const card = await harness.slack.waitFor((call) => ['chat.update', 'chat.postMessage', 'chat.stopStream'].includes(call.method) && JSON.stringify(call.params.blocks ?? []).includes('vigie_approve'), 30_000);
       const blocks = card.params.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
       const executionId = blocks.find((block) => block.type === 'actions')!.elements![0]!.value;
       assert.equal(executionId, action!.executionId);

@@ -178,7 +178,9 @@ for (const backend of testBackends()) {
       assert.match(routed.content, /system_status/);
       const complete = await say('kb vpn');
       assert.equal(complete.modelUsed, null);
-      assert.match(complete.content, /VPN runbook/);
+      // The answer names the result in one line; the passages are in the execution's card (result view), not repeated.
+      assert.match(complete.content, /knowledge_search: 1 passage/);
+      assert.match(JSON.stringify(complete.metadata), /VPN runbook/);
       const bang = await say('!kb "vpn');
       assert.match(bang.content, /Sorry, that did not work: .*Unterminated.* \(trace [0-9a-f-]{36}\)\./);
     });

@@ -146,7 +146,13 @@ describe('the local model as the agent of every channel (stories260K)', { skip: 
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json')).status, 200);
       const message = await answered(user.id, 'slack', 1);
       await checkTurn(message);
-      await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === ts, 30_000);
+      // Streamed natively into the thread (chat.startStream … chat.stopStream), or posted there by the fallback.
+      await harness.slack.waitFor(
+        (call) =>
+          (call.method === 'chat.postMessage' && call.params.thread_ts === ts) ||
+          (call.method === 'chat.stopStream' && harness.slack.calls.some((start) => start.method === 'chat.startStream' && start.params.thread_ts === ts && (start.response as { ts?: unknown }).ts === call.params.ts)),
+        30_000,
+      );
     });
 
     it(`Discord, ${role}: a signed /vigie ask is answered by the local model`, async () => {

@@ -55,7 +55,7 @@ for (const backend of testBackends()) {
       const result = await service().runTurn({ principal: operator, conversationId: await conversation(), text: 'why is the vpn slow?', channel: 'api' });
       assert.equal(result.route, 'no_model');
       assert.match(result.message.content, /only understand commands/);
-      assert.match(result.message.content, /knowledge_search/);
+      assert.match(result.message.content, /^ {2}kb <query>/m, 'tools are listed by the names the README uses');
       assert.equal(result.message.role, 'assistant');
       assert.equal(result.message.modelUsed, null);
       assert.ok(result.message.processingMs !== null);
@@ -66,7 +66,9 @@ for (const backend of testBackends()) {
       const result = await service(model).runTurn({ principal: operator, conversationId: await conversation(), text: 'kb vpn', channel: 'console' });
       assert.equal(result.route, 'command');
       assert.equal(model.calls.length, 0);
-      assert.match(result.message.content, /VPN runbook/);
+      // One line naming the result; the passages live in the execution's card (metadata), not repeated in the text.
+      assert.match(result.message.content, /knowledge_search: 1 passage/);
+      assert.match(JSON.stringify(result.message.metadata), /VPN runbook/);
       assert.deepEqual((result.message.actionsTaken as Array<{ tool: string }>).map((action) => action.tool), ['knowledge_search']);
       const bad = await service().runTurn({ principal: operator, conversationId: await conversation(), text: 'kb "oops', channel: 'console' });
       assert.match(bad.message.content, /Unterminated/);

@@ -102,8 +102,8 @@ for (const backend of testBackends()) {
       const miss = await viewer.post('/api/commands', { text: 'knowledge_search query="zebra migration"' });
       assert.equal(miss.body.result.status, 'no_data');
       const help = await viewer.post('/api/commands', { text: 'help' });
-      assert.match(help.body.help, /system_status/);
-      assert.doesNotMatch(help.body.help, /restart_service/, 'help lists only what the role may run');
+      assert.match(help.body.help, /^ {2}status /m);
+      assert.doesNotMatch(help.body.help, /^ {2}restart /m, 'help lists only what the role may run');
       const toolHelp = await viewer.post('/api/commands', { text: 'help kb' });
       assert.match(toolHelp.body.help, /query=<string> \(required\)/);
     });

@@ -26,6 +26,7 @@ import { testBackends } from "../support/test-databases.js";
 import {
   discordKeys,
   discordSignature,
+  discordText,
   startFakeDiscord,
 } from "./support/fake-discord.js";
 import {
@@ -151,13 +152,13 @@ async function chatHarness(database: Database, redis?: Redis) {
         type: number;
         data?: { content?: string };
       };
-      if (answer.type === 4) return String(answer.data?.content);
+      if (answer.type === 4) return discordText(answer.data);
       assert.equal(answer.type, 5);
       const edit = await discord.waitFor(
         (call) => call.method === "PATCH" && call.path.includes(token),
         20_000,
       );
-      return String(edit.body.content);
+      return discordText(edit.body);
     },
     async close() {
       await harness.bots.discordGateway?.stop();
@@ -212,7 +213,7 @@ describe(
     });
 
     it("asks the user to retry, then answers once Redis is back", async () => {
-      assert.match(await chat.ask("status"), /system_status succeeded/);
+      assert.match(await chat.ask("status"), /Vigie \S+ is up/);
       await server.stop();
       for (
         let attempt = 0;
@@ -228,8 +229,8 @@ describe(
         attempt += 1
       )
         await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.match(await chat.ask("status"), /system_status succeeded/);
-      assert.match(await chat.mention("status"), /system_status succeeded/);
+      assert.match(await chat.ask("status"), /Vigie \S+ is up/);
+      assert.match(await chat.mention("status"), /Vigie \S+ is up/);
     });
   },
 );
@@ -264,22 +265,22 @@ describe(
     });
 
     it("asks the user to retry, then answers once PostgreSQL is back", async () => {
-      assert.match(await chat.ask("status"), /system_status succeeded/);
+      assert.match(await chat.ask("status"), /Vigie \S+ is up/);
       await server.stop();
       await expectRetryEverywhere(chat);
       await server.start();
       let recovered = "";
       for (
         let attempt = 0;
-        attempt < 30 && !/system_status succeeded/.test(recovered);
+        attempt < 30 && !/Vigie \S+ is up/.test(recovered);
         attempt += 1
       ) {
         recovered = await chat.ask("status");
-        if (!/system_status succeeded/.test(recovered))
+        if (!/Vigie \S+ is up/.test(recovered))
           await new Promise((resolve) => setTimeout(resolve, 300));
       }
-      assert.match(recovered, /system_status succeeded/);
-      assert.match(await chat.mention("status"), /system_status succeeded/);
+      assert.match(recovered, /Vigie \S+ is up/);
+      assert.match(await chat.mention("status"), /Vigie \S+ is up/);
     });
   },
 );

@@ -13,7 +13,7 @@ import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { testBackends } from '../support/test-databases.js';
 import { testOpsToolset, type ToolCalls } from '../agents/support/test-toolsets.js';
-import { discordKeys, discordSignature, startFakeDiscord, type FakeDiscord } from './support/fake-discord.js';
+import { discordKeys, discordSignature, discordText, startFakeDiscord, type FakeDiscord } from './support/fake-discord.js';
 import { startSlackTestApp, type SlackTestApp } from './support/slack-test-app.js';
 import type { TurnResult } from '../../src/agents/agent-service.js';
 
@@ -93,7 +93,7 @@ for (const backend of testBackends()) {
       const response = await send(payload);
       assert.deepEqual(response.body, { type: 5 });
       assert.deepEqual((await send(payload)).body, { type: 5 }, 'a redelivery is acknowledged');
-      await edited(payload.token, (body) => String(body.content).includes('system_status succeeded'));
+      await edited(payload.token, (body) => /Vigie \S+ is up/.test(discordText(body)));
       const prisma = (await database).prisma;
       const conversation = await prisma.conversation.findFirstOrThrow({ where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000001:${user}` } });
       assert.equal(await prisma.message.count({ where: { conversationId: conversation.id } }), 2);
@@ -130,10 +130,11 @@ for (const backend of testBackends()) {
       const payload = interaction(user, { type: 2, channel_id: '700000000000000009', channel: { type: 11, parent_id: '700000000000000001' }, data: { name: 'vigie', options: [{ name: 'kb', type: 1, options: [{ name: 'text', value: 'ipsec tunnel' }] }] } });
       assert.deepEqual((await send(payload)).body, { type: 5 });
       const reply = await edited(payload.token);
-      assert.match(String(reply.body.content), /knowledge_search found 1 passage/);
-      const [embed] = reply.body.embeds as Array<{ title: string; fields: Array<{ name: string }> }>;
-      assert.equal(embed!.title, 'Sources');
-      assert.equal(embed!.fields[0]!.name, '[1] VPN outage');
+      // The result view (Components V2): passages with [n] markers, then the sources.
+      const text = discordText(reply.body);
+      assert.match(text, /1 passage\(s\) for “ipsec tunnel”/);
+      assert.match(text, /Restart the IPsec tunnel.* \[1\]/);
+      assert.match(text, /\*\*Sources\*\*\n\[1\] \*\*VPN outage\*\*/);
       const conversation = await db.prisma.conversation.findFirstOrThrow({ where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000009:${user}` } });
       const execution = await db.prisma.execution.findFirstOrThrow({ where: { conversationId: conversation.id } });
       assert.equal((execution.externalIds as Record<string, string>).channelId, '700000000000000001');

@@ -82,9 +82,11 @@ for (const backend of testBackends()) {
       const response = await command(user, 'status');
       assert.equal(response.status, 200);
       const parent = await parentOf(user, 'status');
-      const answer = await threadAnswer(String(parent.response.ts), 'system_status succeeded');
+      const answer = await threadAnswer(String(parent.response.ts), 'system_status: Vigie');
       const blocks = answer.params.blocks as Array<{ type: string; text?: { text: string } }>;
-      assert.ok(blocks.some((block) => block.type === 'section' && block.text?.text.includes('uptimeSeconds')));
+      // The result view (health fields), not a JSON dump.
+      assert.match(JSON.stringify(blocks), /\*Database\*\\n/);
+      assert.ok(!JSON.stringify(blocks).includes('uptimeSeconds'), 'no JSON dump');
       const prisma = (await database).prisma;
       const conversation = await prisma.conversation.findFirstOrThrow({ where: { originChannel: 'slack', ownerId: userId }, include: { messages: { orderBy: { createdAt: 'asc' } } } });
       assert.match(conversation.externalRef ?? '', /^slack:T1:CMAIN:1700000000\.\d{6}$/);
@@ -103,8 +105,8 @@ for (const backend of testBackends()) {
       const parent = await parentOf(user, topic);
       const answer = await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === parent.response.ts);
       const blocks = JSON.stringify(answer.params.blocks);
-      assert.match(blocks, /Knowledge base\* · 1 passage/);
-      assert.match(blocks, /\*\[1\]\* When the zephyr\w+ router flaps/);
+      assert.match(blocks, /1 passage\(s\) for “zephyr\w+”/);
+      assert.match(blocks, /When the zephyr\w+ router flaps, check BGP timers first\. \[1\]/);
       assert.match(blocks, new RegExp(`<https://wiki\\.example/${topic}\\|${topic} runbook>`));
       assert.ok(!blocks.includes('"citations"') && !blocks.includes('```'), 'no JSON dump');
     });
@@ -122,7 +124,7 @@ for (const backend of testBackends()) {
       assert.equal(first.status, 200);
       const retried = await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json', { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
       assert.equal(retried.status, 200);
-      await threadAnswer(threadTs, 'system_status succeeded');
+      await threadAnswer(threadTs, 'system_status: Vigie');
       const prisma = (await database).prisma;
       const conversation = await prisma.conversation.findFirstOrThrow({ where: { externalRef: `slack:T1:CMAIN:${threadTs}` } });
       await waitFor(async () => (await prisma.message.count({ where: { conversationId: conversation.id } })) === 4);
@@ -130,7 +132,7 @@ for (const backend of testBackends()) {
       await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json', { 'x-slack-retry-num': '2' });
       const messages = await prisma.message.findMany({ where: { conversationId: conversation.id }, orderBy: { createdAt: 'asc' } });
       assert.deepEqual(messages.map((message) => message.content), ['help', messages[1]!.content, 'status', messages[3]!.content]);
-      assert.equal(harness.slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.thread_ts === threadTs && String(call.params.text).includes('system_status succeeded')).length, 1);
+      assert.equal(harness.slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.thread_ts === threadTs && String(call.params.text).includes('system_status: Vigie')).length, 1);
     });
 
     it('answers direct messages in a thread of the DM', async () => {
@@ -138,7 +140,7 @@ for (const backend of testBackends()) {
       await harness.linkedUser('operator', user);
       const body = eventBody(`Ev${run}${uid('')}`, { type: 'message', channel_type: 'im', user, channel: 'DDM1', text: 'status', ts: '1700000700.000001' });
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json')).status, 200);
-      const answer = await threadAnswer('1700000700.000001', 'system_status succeeded');
+      const answer = await threadAnswer('1700000700.000001', 'system_status: Vigie');
       assert.equal(answer.params.channel, 'DDM1');
       // A message in a public channel without a mention is not for Vigie.
       const ignored = eventBody(`Ev${run}${uid('')}`, { type: 'message', channel_type: 'channel', user, channel: 'CMAIN', text: 'status', ts: '1700000701.000001' });
@@ -246,7 +248,7 @@ for (const backend of testBackends()) {
       await command(user, 'status');
       const parent = await parentOf(user, 'status');
       harness.slack.failNext('chat.postMessage', 500, 2);
-      await threadAnswer(String(parent.response.ts), 'system_status succeeded');
+      await threadAnswer(String(parent.response.ts), 'system_status: Vigie');
     });
   });
 }

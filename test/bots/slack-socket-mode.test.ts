@@ -80,7 +80,7 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     const ack = await slack.socketMode.waitForAck(envelope.envelope_id);
     assert.deepEqual(ack.payload, {});
     const parent = await parentOf(user, 'status');
-    await threadAnswer(String(parent.response.ts), 'system_status succeeded');
+    await threadAnswer(String(parent.response.ts), 'system_status: Vigie');
     const prisma = database.prisma;
     const execution = await prisma.execution.findFirstOrThrow({ where: { requesterId: userId, tool: 'system_status' } });
     assert.equal(execution.status, 'succeeded');
@@ -100,7 +100,7 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     slack.socketMode.send(again);
     await slack.socketMode.waitForAck(first.envelope_id);
     await slack.socketMode.waitForAck(again.envelope_id);
-    await threadAnswer(ts, 'system_status succeeded');
+    await threadAnswer(ts, 'system_status: Vigie');
     const trigger = `${run}-repeat-${randomUUID()}`;
     const original = command(user, 'status', trigger);
     slack.socketMode.send(original);
@@ -110,7 +110,7 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     await sleep(500); // room for a second run to show up, had the redelivery not been caught
     const conversation = await database.prisma.conversation.findFirstOrThrow({ where: { externalRef: `slack:T1:CMAIN:${ts}` } });
     assert.equal(await database.prisma.message.count({ where: { conversationId: conversation.id } }), 2);
-    assert.equal(slack.calls.filter((call) => call.params.thread_ts === ts && String(call.params.text).includes('system_status succeeded')).length, 1);
+    assert.equal(slack.calls.filter((call) => call.params.thread_ts === ts && String(call.params.text).includes('system_status: Vigie')).length, 1);
     assert.equal(slack.calls.filter((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`<@${user}> asked Vigie`)).length, 1);
   });
 
@@ -153,7 +153,7 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     await node.linkedUser('operator', user);
     slack.socketMode.send(command(user, 'status'));
     const parent = await parentOf(user, 'status');
-    await threadAnswer(String(parent.response.ts), 'system_status succeeded');
+    await threadAnswer(String(parent.response.ts), 'system_status: Vigie');
     assert.deepEqual(unhandled.map(String), []);
     assert.equal(slack.socketMode.holder().ticket, 1);
     for (const id of ['bad-no-payload', 'bad-no-event', 'bad-payload', 'bad-type', 'bad-fields', 'bad-event']) await slack.socketMode.waitForAck(id, 2_000);
@@ -169,7 +169,7 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     await node.linkedUser('operator', user);
     slack.socketMode.send(command(user, 'status'));
     const parent = await parentOf(user, 'status');
-    await threadAnswer(String(parent.response.ts), 'system_status succeeded');
+    await threadAnswer(String(parent.response.ts), 'system_status: Vigie');
   });
 });
 
@@ -230,7 +230,7 @@ describe('slack socket mode across nodes', { skip, timeout: 90_000 }, () => {
     slack.socketMode.send(envelope);
     await slack.socketMode.waitForAck(envelope.envelope_id);
     const parent = await slack.waitFor((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`<@${user}>`));
-    await slack.waitFor((call) => call.params.thread_ts === parent.response.ts && String(call.params.text).includes('system_status succeeded'));
+    await slack.waitFor((call) => call.params.thread_ts === parent.response.ts && String(call.params.text).includes('system_status: Vigie'));
   };
 
   it('opens exactly one socket across two nodes and fails over when the holder stops', async () => {

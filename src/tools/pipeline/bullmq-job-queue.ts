@@ -67,13 +67,39 @@ export class BullMqJobQueue implements ExecutionJobQueue {
     await this.worker.waitUntilReady();
   }
 
+  /**
+   * Resolves once the queue's connection is ready. A connection still being opened (just
+   * after start-up) is waited for within the enqueue deadline; one that is reconnecting or
+   * closed fails fast with 503, so a Redis outage never holds a request.
+   */
+  private async ready(): Promise<void> {
+    const status = this.queueConnection.status;
+    if (status === 'ready') return;
+    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') throw redisDown();
+    let onReady: (() => void) | undefined;
+    let onEnd: (() => void) | undefined;
+    try {
+      await withDeadline(
+        new Promise<void>((resolve, reject) => {
+          onReady = () => resolve();
+          onEnd = () => reject(redisDown());
+          this.queueConnection.once('ready', onReady);
+          this.queueConnection.once('end', onEnd);
+        }),
+      );
+    } finally {
+      if (onReady) this.queueConnection.off('ready', onReady);
+      if (onEnd) this.queueConnection.off('end', onEnd);
+    }
+  }
+
   async enqueue(executionId: string): Promise<void> {
-    if (this.queueConnection.status !== 'ready') throw redisDown();
+    await this.ready();
     await withDeadline(this.queue.add('execute', { executionId }, { jobId: executionId, removeOnComplete: 1000, removeOnFail: 1000 }));
   }
 
   async requeue(executionId: string): Promise<void> {
-    if (this.queueConnection.status !== 'ready') throw redisDown();
+    await this.ready();
     const job = await withDeadline(this.queue.getJob(executionId));
     if (job) {
       const state = await withDeadline(job.getState());

@@ -130,3 +130,25 @@ export function discordSignature(privateKey: KeyObject, body: string, timestamp 
     'x-signature-timestamp': String(timestamp),
   };
 }
+
+/**
+ * Everything a person reads in a Discord message body, markdown escapes removed: `content`,
+ * Components V2 text displays (nested in containers), embed titles, descriptions and fields.
+ * Answers with a result view have no `content`, so tests read them through this.
+ */
+export function discordText(body: Record<string, unknown> | undefined): string {
+  const parts: string[] = [];
+  const walk = (components: unknown): void => {
+    for (const component of Array.isArray(components) ? (components as Array<Record<string, unknown>>) : []) {
+      if (typeof component.content === 'string') parts.push(component.content);
+      walk(component.components);
+    }
+  };
+  if (typeof body?.content === 'string') parts.push(body.content);
+  walk(body?.components);
+  for (const embed of Array.isArray(body?.embeds) ? (body.embeds as Array<Record<string, unknown>>) : []) {
+    for (const key of ['title', 'description'] as const) if (typeof embed[key] === 'string') parts.push(embed[key]);
+    for (const field of Array.isArray(embed.fields) ? (embed.fields as Array<{ name?: string; value?: string }>) : []) parts.push(`${field.name ?? ''}: ${field.value ?? ''}`);
+  }
+  return parts.join('\n').replace(/\\([\\*_~`|>#[\]()-])/g, '$1');
+}

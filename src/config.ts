@@ -169,7 +169,13 @@ export const configSchema = z.object({
   // Issue 23 (Slack streaming, i18n): how Slack answers stream, and the language when a user's locale is unknown.
   SLACK_STREAMING: z.enum(['native', 'edit']).default('native'),
   DEFAULT_LOCALE: z.enum(SUPPORTED_LOCALES).default('en'),
-}).superRefine((config, context) => {
+});
+
+/**
+ * configSchema with the cross-field checks: kept apart so configSchema stays a plain object
+ * (components `.pick()` their settings from it, which zod refuses on a refined object).
+ */
+const checkedConfigSchema = configSchema.superRefine((config, context) => {
   // Cross-field checks: a mirror that could never deliver is a configuration error, not a silent gap in the anchors.
   if (config.AUDIT_ANCHOR_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN) {
     context.addIssue({ code: 'custom', path: ['AUDIT_ANCHOR_SLACK_CHANNEL'], message: 'needs SLACK_BOT_TOKEN: the Slack bot posts the anchors' });
@@ -199,7 +205,7 @@ export class ConfigError extends Error {
 /** Parses an environment (process.env by default) into a Config or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(Object.keys(configSchema.shape).map((key) => [key, env[key]]));
-  const parsed = configSchema.safeParse(known);
+  const parsed = checkedConfigSchema.safeParse(known);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || 'environment';

@@ -60,7 +60,7 @@ const optionsSchema = z.object({
 function parseOptions(raw: unknown): z.infer<typeof optionsSchema> {
   const parsed = optionsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(parsed.error.issues.map((issue) => `--${issue.path.join('.').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`).join('; '));
+  throw new ValidationError(parsed.error.issues.map((issue) => `--${String(issue.path[0] ?? 'options').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`).join('; '));
 }
 
 function readPublicKey(file: string): KeyObject {

@@ -113,7 +113,7 @@ for (const backend of testBackends()) {
       await mirror.settled();
       return anchor;
     };
-    const slackPosts = () => slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.channel === SLACK_CHANNEL);
+    const slackPosts = () => slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.channel === SLACK_CHANNEL && call.response.ok === true);
     const discordPosts = () => discord.calls.filter((call) => call.method === 'POST' && call.path === `/api/v10/channels/${DISCORD_CHANNEL}/messages`);
     const cli = (...argv: string[]) => runAdminArgv(['audit', 'verify', '--json', '--anchors', logPath, '--public-key', pubPath, ...argv], database, audit);
     const metrics = async () => (await admin.get('/metrics')).text;

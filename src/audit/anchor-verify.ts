@@ -129,10 +129,11 @@ export async function verifyAuditTrail(prisma: PrismaClient, source?: AnchorSour
   const lastId = await prisma.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
   for (const entry of checked) {
     if (entry.seen) continue;
+    const at = entry.file ? ` (${where(entry.file, entry.line)})` : '';
     const beyond = lastId === null || BigInt(entry.anchor.id) > lastId.id;
-    if (beyond) problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} is missing: events at the end of the chain were deleted (newest event is ${lastId?.id.toString() ?? 'none'})`);
-    else if (chain.ok) problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} is missing from the chain: it was deleted`);
-    else problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} was not checked: the chain breaks before it (event ${chain.firstBrokenId})`);
+    if (beyond) problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} is missing: events at the end of the chain were deleted (newest event is ${lastId?.id.toString() ?? 'none'})${at}`);
+    else if (chain.ok) problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} is missing from the chain: it was deleted${at}`);
+    else problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} was not checked: the chain breaks before it (event ${chain.firstBrokenId})${at}`);
   }
   problems.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line);
   const newest = checked.reduce<AnchorLine | null>((best, entry) => (best === null || BigInt(entry.anchor.id) > BigInt(best.id) ? entry.anchor : best), null);

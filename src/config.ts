@@ -4,6 +4,7 @@
  * surfacing later as a confusing runtime error.
  */
 import { SUPPORTED_LOCALES } from './contracts/i18n.js';
+import { unsafePathReason } from './contracts/safe-text.js';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -123,6 +124,19 @@ export const configSchema = z.object({
   AUDIT_ANCHOR_INTERVAL_MS: positiveInt(60_000, 24 * 3_600_000),
   AUDIT_ANCHOR_KEY: optionalString,
   AUDIT_ANCHOR_LOG: optionalString,
+  // Anchor mirror (src/audit/anchor-mirror.ts): each signed anchor line also appended to a file and posted to chat channels.
+  AUDIT_ANCHOR_MIRROR_FILE: optionalString.pipe(
+    z
+      .string()
+      .max(4_096, 'must be a path of at most 4096 characters')
+      .check((ctx) => {
+        const reason = unsafePathReason(ctx.value);
+        if (reason) ctx.issues.push({ code: 'custom', message: reason, input: ctx.value });
+      })
+      .optional(),
+  ),
+  AUDIT_ANCHOR_SLACK_CHANNEL: optionalString.pipe(z.string().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD').optional()),
+  AUDIT_ANCHOR_DISCORD_CHANNEL: optionalString.pipe(z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)').optional()),
   // Incidents (src/incidents): JSON file of routes (label matchers → Slack/Discord/console, diagnostics).
   INCIDENT_ROUTES: optionalString,
   // Scheduled checks (src/incidents/schedule-*): shortest interval, flap damping (N consecutive runs), watchdog period.
@@ -157,6 +171,26 @@ export const configSchema = z.object({
   DEFAULT_LOCALE: z.enum(SUPPORTED_LOCALES).default('en'),
 });
 
+/**
+ * configSchema with the cross-field checks: kept apart so configSchema stays a plain object
+ * (components `.pick()` their settings from it, which zod refuses on a refined object).
+ */
+const checkedConfigSchema = configSchema.superRefine((config, context) => {
+  // Cross-field checks: a mirror that could never deliver is a configuration error, not a silent gap in the anchors.
+  if (config.AUDIT_ANCHOR_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN) {
+    context.addIssue({ code: 'custom', path: ['AUDIT_ANCHOR_SLACK_CHANNEL'], message: 'needs SLACK_BOT_TOKEN: the Slack bot posts the anchors' });
+  }
+  if (config.AUDIT_ANCHOR_DISCORD_CHANNEL && !config.DISCORD_TOKEN) {
+    context.addIssue({ code: 'custom', path: ['AUDIT_ANCHOR_DISCORD_CHANNEL'], message: 'needs DISCORD_TOKEN: the Discord bot posts the anchors' });
+  }
+  if (config.AUDIT_ANCHOR_MIRROR_FILE) {
+    const log = path.resolve(config.AUDIT_ANCHOR_LOG ?? path.join(config.DATA_DIR, 'audit-anchors.jsonl'));
+    if (path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE) === log) {
+      context.addIssue({ code: 'custom', path: ['AUDIT_ANCHOR_MIRROR_FILE'], message: 'must not be the anchor log itself (AUDIT_ANCHOR_LOG): a mirror is a second copy' });
+    }
+  }
+});
+
 /** Parsed, typed configuration handed to every component by the composition root. */
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
 
@@ -171,7 +205,7 @@ export class ConfigError extends Error {
 /** Parses an environment (process.env by default) into a Config or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(Object.keys(configSchema.shape).map((key) => [key, env[key]]));
-  const parsed = configSchema.safeParse(known);
+  const parsed = checkedConfigSchema.safeParse(known);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || 'environment';

@@ -3,6 +3,7 @@
  * app and listens. Everything is constructed here and injected; nothing below reaches for
  * globals.
  */
+import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from './config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from './db/database.js';
@@ -16,6 +17,7 @@ import { createRealtimeGateway } from './server/realtime/gateway.js';
 import { AuditLog } from './audit/audit-log.js';
 import { anchorPaths, loadOrCreateAnchorKey } from './audit/anchor-key.js';
 import { AuditAnchorWriter } from './audit/audit-anchors.js';
+import { anchorMirrorFromConfig } from './audit/anchor-mirror.js';
 import { DomainEvents } from './actions/domain-events.js';
 import { startAgent } from './agents/agent-wiring.js';
 import { createToolsets, type ToolsetDependencies } from './tools/registry.js';
@@ -74,6 +76,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     intervalMs: config.AUDIT_ANCHOR_INTERVAL_MS,
     logger,
   });
+  // Issue 15: each signed anchor line is also copied to AUDIT_ANCHOR_MIRROR_FILE and the AUDIT_ANCHOR_*_CHANNEL chats
+  // with the bots' tokens, like the approval cards below; delivery is in the background and never holds up auditing.
+  const anchorMirror = anchorMirrorFromConfig(config, { logger, registry });
+  if (anchorMirror) {
+    anchors.onAnchor(anchorMirror.onAnchor);
+    logger.info({ targets: anchorMirror.targetNames }, 'audit anchors mirrored');
+  }
   anchors.start(audit);
   const events = new DomainEvents();
   const localModel = inference.chat ?? undefined;
@@ -89,7 +98,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger,
     redis,
     audit,
-    auditAnchors: { key: anchorKey, logPath: anchorLogPath },
+    auditAnchors: { key: anchorKey, logPath: anchorLogPath, mirrors: config.AUDIT_ANCHOR_MIRROR_FILE ? [path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE)] : undefined },
     events,
     registry,
     embedder,
@@ -187,6 +196,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await adminSocket?.close();
         await inference.dispose();
         await anchors.stop();
+        // The last anchor (written by stop) gets to the mirrors within what is left of the budget.
+        await anchorMirror?.close(budget.remainingMs());
         if (redis) await redis.quit().catch(() => redis?.disconnect());
         await database.close();
         logger.info('stopped');

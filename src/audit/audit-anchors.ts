@@ -47,6 +47,13 @@ export interface AnchorWriterOptions {
 }
 
 /**
+ * Told of each anchor once it is in the log: the parsed anchor and the exact line written
+ * (without its newline), so a mirror can ship the signed bytes verbatim. Called synchronously
+ * after the append; a listener must not block (queue its own work) and what it throws is logged.
+ */
+export type AnchorListener = (anchor: AnchorLine, line: string) => void;
+
+/**
  * Writes anchors. Counts stored events through `AuditLog.onAppend`; anchors at `every` events
  * and on a timer when events arrived since the last anchor. Anchors are written one at a time.
  */
@@ -55,6 +62,7 @@ export class AuditAnchorWriter {
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private stopListening: (() => void) | null = null;
+  private readonly listeners = new Set<AnchorListener>();
 
   constructor(private readonly options: AnchorWriterOptions) {}
 
@@ -68,6 +76,12 @@ export class AuditAnchorWriter {
       if (this.sinceLast > 0) void this.anchorNow();
     }, this.options.intervalMs);
     this.timer.unref();
+  }
+
+  /** Adds a listener for written anchors (the mirror, src/audit/anchor-mirror.ts); returns its removal. */
+  onAnchor(listener: AnchorListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Stops the timer and writes a last anchor if events arrived since the previous one. */
@@ -106,7 +120,15 @@ export class AuditAnchorWriter {
     const body = { v: 1 as const, id: head.id, hash: head.hash, count: Number(head.count), at: (this.options.now?.() ?? new Date()).toISOString() };
     const line: AnchorLine = { ...body, sig: sign(null, anchorSigningBytes(body), key.privateKey).toString('base64') };
     await mkdir(path.dirname(logPath), { recursive: true });
-    await appendFile(logPath, `${JSON.stringify(line)}\n`, { mode: 0o644 });
+    const text = JSON.stringify(line);
+    await appendFile(logPath, `${text}\n`, { mode: 0o644 });
+    for (const listener of this.listeners) {
+      try {
+        listener(line, text);
+      } catch (error) {
+        this.options.logger?.error({ err: error, anchorId: line.id }, 'audit anchor listener failed');
+      }
+    }
     return line;
   }
 }
@@ -114,8 +136,12 @@ export class AuditAnchorWriter {
 /** A line of the anchor log, parsed or with why it could not be. */
 export type ReadAnchor = { line: number; anchor: AnchorLine } | { line: number; error: string };
 
-/** Reads the anchor log; a missing file is no anchors. Lines that do not parse are returned as errors. */
-export async function readAnchorLog(logPath: string): Promise<ReadAnchor[]> {
+/**
+ * Reads the anchor log; a missing file is no anchors. Lines that do not parse are returned as
+ * errors. `copy` reads a mirrored copy pasted from chat: lines that do not start with `{`
+ * (titles, code fences) are skipped and the others are trimmed, then parsed as strictly.
+ */
+export async function readAnchorLog(logPath: string, options: { copy?: boolean } = {}): Promise<ReadAnchor[]> {
   let text: string;
   try {
     text = await readFile(logPath, 'utf8');
@@ -124,8 +150,9 @@ export async function readAnchorLog(logPath: string): Promise<ReadAnchor[]> {
     throw error;
   }
   const result: ReadAnchor[] = [];
-  text.split('\n').forEach((raw, index) => {
-    if (raw.trim() === '') return;
+  text.split('\n').forEach((line, index) => {
+    const raw = options.copy ? line.trim() : line;
+    if (raw.trim() === '' || (options.copy && !raw.startsWith('{'))) return;
     let json: unknown;
     try {
       json = JSON.parse(raw);

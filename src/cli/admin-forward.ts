@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { adminSocketPath } from '../server/admin-socket.js';
 import { ADMIN_COMMANDS } from './admin-commands.js';
@@ -32,6 +33,18 @@ function post(socketPath: string, argv: string[]): Promise<AdminRunResult | unde
   });
 }
 
+/** Options whose value is a file: resolved here, since the server has its own working directory. */
+const PATH_OPTIONS = new Set(['--anchors', '--mirror', '--public-key']);
+
+/** `args` with the values of file options made absolute against this process's working directory. */
+export function absolutePathArgs(args: string[]): string[] {
+  return args.map((arg, index) => {
+    const equals = arg.indexOf('=');
+    if (arg.startsWith('--') && equals > 0 && PATH_OPTIONS.has(arg.slice(0, equals)) && arg.length > equals + 1) return `${arg.slice(0, equals)}=${path.resolve(arg.slice(equals + 1))}`;
+    return index > 0 && PATH_OPTIONS.has(args[index - 1]!) && arg !== '' && !arg.startsWith('-') ? path.resolve(arg) : arg;
+  });
+}
+
 /** Forwards `args` (after `vigie`) when they are an admin command and an embedded server runs. */
 export async function forwardToRunningServer(args: string[]): Promise<AdminRunResult | undefined> {
   if (!(ADMIN_COMMANDS as readonly string[]).includes(args[0] ?? '')) return undefined;
@@ -40,5 +53,5 @@ export async function forwardToRunningServer(args: string[]): Promise<AdminRunRe
   if (config.DATABASE_URL) return undefined;
   const socketPath = adminSocketPath(config.dataDir);
   if (!existsSync(socketPath)) return undefined;
-  return post(socketPath, args);
+  return post(socketPath, absolutePathArgs(args));
 }

@@ -20,6 +20,17 @@ export function unsafeTextReason(value: string): string | null {
   return null;
 }
 
+/** Why a string is not an acceptable file path (configuration, CLI flags): unsafe text or a control character; null when it is. */
+export function unsafePathReason(value: string): string | null {
+  const reason = unsafeTextReason(value);
+  if (reason) return reason;
+  for (const character of value) {
+    const code = character.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) return 'must not contain control characters';
+  }
+  return null;
+}
+
 /** A zod string that refuses NUL and lone surrogates; use it for text fields in new schemas. */
 export function safeText() {
   return z.string().check((ctx) => {

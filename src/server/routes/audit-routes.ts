@@ -163,7 +163,18 @@ export function auditRoutes(routes: RouteTable, { database, auditAnchors }: Rout
               held: z.number().int(),
               newestId: z.string().nullable(),
               notYetAnchored: z.number().int(),
-              problems: z.array(z.object({ line: z.number().int(), id: z.string().nullable(), reason: z.string() })),
+              problems: z.array(
+                z.object({
+                  line: z.number().int(),
+                  id: z.string().nullable(),
+                  reason: z.string(),
+                  file: z.string().optional().describe('The mirrored copy (AUDIT_ANCHOR_MIRROR_FILE) the line is in; absent for the anchor log'),
+                }),
+              ),
+              mirrors: z
+                .array(z.object({ file: z.string(), total: z.number().int(), held: z.number().int(), missingFromLog: z.number().int() }))
+                .optional()
+                .describe('With AUDIT_ANCHOR_MIRROR_FILE: the mirrored copy cross-checked with the anchor log (missingFromLog > 0: the log was truncated or rewritten)'),
             })
             .nullable()
             .describe('Null when anchors are off (no anchor key configured for this app)'),

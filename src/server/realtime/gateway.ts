@@ -95,7 +95,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
         publisherRestored: (since) => hint('publisher reconnect', (target) => target.publisherRestored(since)),
       },
     );
-  } else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL to share rooms across nodes)');
+  } else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL or REDIS_SENTINELS to share rooms across nodes)');
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
     serveClient: false,

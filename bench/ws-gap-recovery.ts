@@ -27,6 +27,8 @@ interface Tracker {
   node: number;
   held: number;
   doneAt: number;
+  /** When its first `conversation:resync` hint arrived after Redis returned. */
+  hintAt: number;
 }
 
 async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -62,7 +64,7 @@ export async function measureGapRecovery() {
         const node = index % target.urls.length;
         const socket = await connect(target.urls[node]!, target.token);
         const room = rooms[Math.floor(index / ROOM_SIZE) % ROOMS]!;
-        const tracker: Tracker = { socket, room, node, held: 0, doneAt: 0, sync: undefined as never };
+        const tracker: Tracker = { socket, room, node, held: 0, doneAt: 0, hintAt: 0, sync: undefined as never };
         tracker.sync = new SeqSync(
           async (payload) => {
             try {
@@ -80,7 +82,10 @@ export async function measureGapRecovery() {
         );
         tracker.sync.track(room, 0);
         socket.on('message:new', ({ message }: { message: MessageView }) => tracker.sync.receive(message));
-        socket.on('conversation:resync', ({ conversationId, lastSeq }: { conversationId: string; lastSeq: number }) => tracker.sync.hint(conversationId, lastSeq));
+        socket.on('conversation:resync', ({ conversationId, lastSeq }: { conversationId: string; lastSeq: number }) => {
+          if (clock && !tracker.hintAt) tracker.hintAt = performance.now();
+          tracker.sync.hint(conversationId, lastSeq);
+        });
         const ack = (await socket.emitWithAck('conversation:join', { conversationId: room, afterSeq: 0 })) as Ack<{ missed: MessageView[]; more: boolean; lastSeq: number }>;
         if ('error' in ack) throw new Error(`join failed: ${JSON.stringify(ack)}`);
         tracker.sync.applyPage(room, { messages: ack.data.missed, more: ack.data.more, lastSeq: ack.data.lastSeq });
@@ -112,6 +117,7 @@ export async function measureGapRecovery() {
     const complete = await waitFor(allHold, 60_000);
     const times = gapped.filter((tracker) => tracker.doneAt).map((tracker) => tracker.doneAt - clock).sort((a, b) => a - b);
     const p95 = percentile(times, 0.95);
+    const hints = gapped.filter((tracker) => tracker.hintAt).map((tracker) => tracker.hintAt - clock).sort((a, b) => a - b);
     return {
       clients: trackers.length,
       gappedClients: gapped.length,
@@ -124,6 +130,9 @@ export async function measureGapRecovery() {
       p50Ms: round(percentile(times, 0.5)),
       p95Ms: round(p95),
       maxMs: round(times.at(-1) ?? Number.NaN),
+      // Where the time goes: the first resync hint reaches the client (Redis reconnect + hint), then its catch-up.
+      firstHintP50Ms: round(percentile(hints, 0.5)),
+      firstHintP95Ms: round(percentile(hints, 0.95)),
       catchUpsPerGappedClient: round(gapped.reduce((sum, tracker) => sum + tracker.sync.stats.catchUps, 0) / Math.max(1, gapped.length), 2),
       floorP95Ms: GAP_RECOVERY_FLOOR_MS,
       ratio: round(p95 / GAP_RECOVERY_FLOOR_MS, 3),

@@ -51,9 +51,10 @@ export class SentinelSet {
     readonly sentinelPorts: [number, number, number],
   ) {
     const [primary, replica] = serverPorts;
+    // --dir: a replica writes the RDB it receives from its master; keep it out of the checkout.
     this.servers = new Map([
-      [primary, new RedisProcess(primary)],
-      [replica, new RedisProcess(replica, undefined, ['--replicaof', '127.0.0.1', String(primary)])],
+      [primary, new RedisProcess(primary, undefined, ['--dir', this.dir])],
+      [replica, new RedisProcess(replica, undefined, ['--dir', this.dir, '--replicaof', '127.0.0.1', String(primary)])],
     ]);
   }
 

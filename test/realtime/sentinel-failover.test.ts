@@ -182,6 +182,11 @@ describe(
       await store.end();
       const finalMaster = await sentinels.masterPort();
       const patterns = await sentinels.patternSubscribers(finalMaster);
+      const patternsByServer = Object.fromEntries(
+        await Promise.all(
+          SERVER_PORTS.map(async (port) => [port, await sentinels.patternSubscribers(port).catch(() => -1)] as const),
+        ),
+      );
 
       const storedTotal = rooms.reduce(
         (sum, room) => sum + stored.get(room)!.length,
@@ -202,6 +207,7 @@ describe(
           outOfOrder: perClient.reduce((sum, row) => sum + row.outOfOrder, 0),
           finalMaster,
           patternSubscriptionsOnFinalMaster: patterns,
+          patternSubscriptionsByServer: patternsByServer,
           timeline,
         })}\n`,
       );

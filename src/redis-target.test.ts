@@ -120,7 +120,8 @@ describe('createRedisClient', () => {
       assert.equal(options.password, 'p:w');
       assert.equal(options.db, 3);
       assert.equal(options.enableTLSForSentinelMode, true);
-      assert.equal(options.failoverDetector, true);
+      // Off on purpose (src/redis.ts): its disconnect can end a reconnecting client for good.
+      assert.equal(options.failoverDetector, false);
       assert.equal(options.maxRetriesPerRequest, null);
       // The caller's option wins over the default.
       assert.equal(options.sentinelRetryStrategy?.(1), null);

@@ -3,9 +3,14 @@
  * connection and the Socket.IO adapter's duplicates of it, BullMQ's queue and worker
  * connections, schedule timers, the CLI's access-change publisher) comes from
  * `createRedisClient`, so a `REDIS_SENTINELS` deployment gets Sentinel clients everywhere:
- * they ask the Sentinels for the master, drop their connection when a Sentinel announces a
- * failover (`+switch-master`) and ask again, and reconnect
- * when a demoted master answers READONLY. `npm run lint:imports` refuses `ioredis` value
+ * they ask the Sentinels for the master whenever they (re)connect, and reconnect when a
+ * demoted master answers READONLY. Sentinel itself closes the clients of an instance it
+ * reconfigures, and a crashed master refuses connections, so both kinds of failover end in a
+ * reconnect that asks the Sentinels again. ioredis's `failoverDetector` (`+switch-master`)
+ * stays off: in ioredis 5.11 its disconnect can land while a reconnect is resolving the
+ * master, and that reconnect then fails with "Connection is closed." and the client ends for
+ * good (seen in test/realtime/sentinel-failover.test.ts: one node's adapter subscriber never
+ * came back). `npm run lint:imports` refuses `ioredis` value
  * imports anywhere else in src/.
  *
  * The main connection never crashes the process: errors are logged, ioredis reconnects
@@ -49,15 +54,15 @@ export function sentinelOptions(target: Exclude<RedisTarget, string>): RedisOpti
 
 /**
  * A new client for `target`. `options` are ioredis options over our defaults (quick
- * reconnects; with Sentinel: the failover detector, quick Sentinel retries, reconnect on
- * READONLY); the target's address and credentials always win.
+ * reconnects; with Sentinel: quick Sentinel retries, reconnect on READONLY, no failover
+ * detector, see above); the target's address and credentials always win.
  */
 export function createRedisClient(target: RedisTarget, options: RedisOptions = {}): Redis {
   if (typeof target === 'string') return new Redis(target, { retryStrategy: reconnectDelay, ...options });
   return new Redis({
     retryStrategy: reconnectDelay,
     sentinelRetryStrategy: reconnectDelay,
-    failoverDetector: true,
+    failoverDetector: false,
     reconnectOnError: reconnectOnReadonly,
     ...options,
     ...sentinelOptions(target),

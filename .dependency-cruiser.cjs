@@ -1,7 +1,7 @@
 /**
  * Import rules, checked in CI (`npm run lint:imports`): capability code (src/tools) never
  * reaches up into the server, bots or agents; the browser console only sees src/contracts
- * (plus type-only view shapes); the agent and bots never reach into the HTTP server; no cycles.
+ * (plus type-only view shapes); the agent and bots never reach into the HTTP server; Redis clients come from src/redis.ts only; no cycles.
  */
 module.exports = {
   forbidden: [
@@ -26,6 +26,13 @@ module.exports = {
       comment: 'The agent and the bots receive services from the composition root, never the App.',
       from: { path: '^src/(agents|bots)/' },
       to: { path: '^src/server/' },
+    },
+    {
+      name: 'redis-through-the-factory',
+      severity: 'error',
+      comment: 'Every Redis client is made by src/redis.ts (createRedisClient), so REDIS_SENTINELS reaches all of them (issue #20).',
+      from: { path: '^src/', pathNot: ['^src/redis\\.ts$', '\\.test\\.ts$'] },
+      to: { path: 'node_modules/ioredis/', dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {

@@ -12,39 +12,14 @@ import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { io, type Socket } from 'socket.io-client';
-import { cloneDatabase, startNode, type NodeProcess } from '../test/realtime/support/cluster.js';
 import { RedisProcess, freePort } from '../test/realtime/support/redis-process.js';
+import { CLIENTS, PHASE_MS, ROOMS, ROOM_SIZE, WINDOW, connect, inBatches, percentile, round, sleep, startVigie, type Target } from './ws-bench-support.js';
 
-const CLIENTS = Number(process.env.WS_BENCH_CLIENTS ?? 2_000);
-const ROOM_SIZE = Number(process.env.WS_BENCH_ROOM_SIZE ?? 100);
-const PHASE_MS = Number(process.env.WS_BENCH_PHASE_MS ?? 4_000);
 const LATENCY_RATE = Number(process.env.WS_BENCH_LATENCY_RATE ?? 40); // messages/s over all rooms (capped at half the throughput)
-const WINDOW = Number(process.env.WS_BENCH_WINDOW ?? 4); // in-flight sends per room when saturating
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const ROOMS = Math.max(1, Math.floor(CLIENTS / ROOM_SIZE));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Target {
-  urls: string[];
-  pids: number[];
-  token?: string;
-  kind: 'bare' | 'vigie';
-  stop(): Promise<void>;
-}
 
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : 0;
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
-}
-
-function round(value: number, digits = 2): number {
-  return Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
 }
 
 async function startBare(): Promise<Target> {
@@ -64,49 +39,6 @@ async function startBare(): Promise<Target> {
     kind: 'bare',
     stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
   };
-}
-
-async function startVigie(nodes: number, redisUrl?: string): Promise<Target> {
-  const database = await cloneDatabase(DATABASE_URL);
-  const token = `vig_bench_${randomUUID().replaceAll('-', '')}`;
-  const env: Record<string, string> = {
-    DATABASE_URL: database.url,
-    ADMIN_TOKEN: token,
-    SOCKET_EVENTS_PER_MINUTE: '10000000',
-    RATE_LIMIT_TOKEN_PER_MINUTE: '10000000',
-    RATE_LIMIT_IP_PER_MINUTE: '10000000',
-    LOG_LEVEL: 'error',
-    REDIS_URL: redisUrl ?? '',
-  };
-  const started: NodeProcess[] = [];
-  const script = process.env.WS_BENCH_WITH_AGENT === '1' ? undefined : path.join(import.meta.dirname, 'ws-node.ts');
-  for (let index = 0; index < nodes; index += 1) started.push(await startNode(env, 120_000, script));
-  return {
-    urls: started.map((node) => node.url),
-    pids: started.map((node) => node.child.pid!),
-    token,
-    kind: 'vigie',
-    async stop() {
-      await Promise.all(started.map((node) => node.stop()));
-      await database.drop();
-    },
-  };
-}
-
-function connect(url: string, token?: string): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 60_000, ...(token ? { auth: { token } } : {}) });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
-async function inBatches<T>(count: number, batch: number, make: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (let start = 0; start < count; start += batch) {
-    results.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - start) }, (_, offset) => make(start + offset)))));
-  }
-  return results;
 }
 
 async function runScenario(name: string, target: Target) {
@@ -233,7 +165,10 @@ async function runScenario(name: string, target: Target) {
   };
 }
 
-async function main() {
+/** WS_BENCH_PARTS: comma-separated subset of fanout, recovery, seq (default: all three). */
+const PARTS = new Set((process.env.WS_BENCH_PARTS ?? 'fanout,recovery,seq').split(',').map((part) => part.trim()));
+
+async function fanout() {
   const results: Awaited<ReturnType<typeof runScenario>>[] = [];
   const bare = await startBare();
   try {
@@ -257,6 +192,26 @@ async function main() {
     await redis.stop();
   }
   const [ceiling, one, two] = results as [typeof results[0], typeof results[0], typeof results[0]];
+  return {
+    maxLatencyRateMessagesPerSecond: LATENCY_RATE,
+    results,
+    ratios: {
+      singleNodeVsBareDeliveries: round(one.deliveriesPerSecond / ceiling.deliveriesPerSecond, 3),
+      twoNodesVsSingleDeliveries: round(two.deliveriesPerSecond / one.deliveriesPerSecond, 3),
+      crossNodeAddedP50MsSameRun: round((two.crossNodeP50Ms ?? Number.NaN) - (two.sameNodeP50Ms ?? Number.NaN)),
+      twoNodesMinusOneNodeP50Ms: round(two.latencyP50Ms - one.latencyP50Ms),
+      singleNodeP99Ms: one.latencyP99Ms,
+    },
+  };
+}
+
+async function main() {
+  const os = await import('node:os');
+  const loadBefore = os.loadavg().map((value) => round(value));
+  const fan = PARTS.has('fanout') ? await fanout() : undefined;
+  // Issue #20: time from Redis returning to every gap filled, and what seqs cost.
+  const gapRecovery = PARTS.has('recovery') ? await (await import('./ws-gap-recovery.js')).measureGapRecovery() : undefined;
+  const sequenceCost = PARTS.has('seq') ? await (await import('./ws-seq-cost.js')).measureSeqCost() : undefined;
   console.log(
     JSON.stringify({
       bench: 'ws',
@@ -264,18 +219,18 @@ async function main() {
       roomSize: ROOM_SIZE,
       rooms: ROOMS,
       phaseMs: PHASE_MS,
-      maxLatencyRateMessagesPerSecond: LATENCY_RATE,
-      cpus: (await import('node:os')).cpus().length,
-      results,
-      ratios: {
-        singleNodeVsBareDeliveries: round(one.deliveriesPerSecond / ceiling.deliveriesPerSecond, 3),
-        twoNodesVsSingleDeliveries: round(two.deliveriesPerSecond / one.deliveriesPerSecond, 3),
-        crossNodeAddedP50MsSameRun: round((two.crossNodeP50Ms ?? Number.NaN) - (two.sameNodeP50Ms ?? Number.NaN)),
-        twoNodesMinusOneNodeP50Ms: round(two.latencyP50Ms - one.latencyP50Ms),
-        singleNodeP99Ms: one.latencyP99Ms,
+      cpus: os.cpus().length,
+      loadAverage: { before: loadBefore, after: os.loadavg().map((value) => round(value)) },
+      ...(fan ?? {}),
+      ...(gapRecovery ? { gapRecovery } : {}),
+      ...(sequenceCost ? { sequenceCost } : {}),
+      ratio: {
+        ...(fan ? { singleNodeVsBareDeliveries: fan.ratios.singleNodeVsBareDeliveries } : {}),
+        ...(gapRecovery ? { gapRecoveryP95VsFloor: gapRecovery.ratio } : {}),
+        ...(sequenceCost ? { withSeqVsWithoutDeliveries: sequenceCost.ratio } : {}),
       },
       agent: process.env.WS_BENCH_WITH_AGENT === '1',
-      note: 'clients, servers and Redis share one noisy 2-core machine; Vigie authenticates, validates, rate-limits and stores every message in PostgreSQL before broadcasting, the bare server does none of it; with agent=true the agent also answers each message (replies counted apart)',
+      note: 'clients, servers and Redis share one noisy 2-core machine; Vigie authenticates, validates, rate-limits and stores every message in PostgreSQL before broadcasting, the bare server does none of it; with agent=true the agent also answers each message (replies counted apart). gapRecovery.ratio = p95 / 2 s floor (below 1 meets it); sequenceCost.ratio = median deliveries/s with per-conversation seqs / without (one global sequence), same node and clients (at least 0.9 meets it)',
     }),
   );
 }

@@ -11,13 +11,15 @@ import { adminBootstrapper } from '../src/actions/users.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
 import { connectRedis } from '../src/redis.js';
+import { redisTargetFromConfig } from '../src/redis-target.js';
 import { createApp } from '../src/server/app.js';
 import { createRealtimeGateway } from '../src/server/realtime/gateway.js';
 
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL, process.stderr as never);
 const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), true);
-const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, logger) : undefined;
+const redisTarget = redisTargetFromConfig(config);
+const redis = redisTarget ? await connectRedis(redisTarget, logger) : undefined;
 const app = createApp({ config, database, logger, redis });
 const gateway = createRealtimeGateway({
   server: app.server,

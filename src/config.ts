@@ -7,6 +7,7 @@ import { SUPPORTED_LOCALES } from './contracts/i18n.js';
 import { unsafePathReason } from './contracts/safe-text.js';
 import path from 'node:path';
 import { z } from 'zod';
+import { sentinelListSchema, sentinelNameSchema, sentinelPasswordSchema } from './redis-target.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -46,6 +47,14 @@ export const configSchema = z.object({
     .regex(/^[1-9]\d{0,5}(kB|MB)$/, 'a size such as 16MB or 512kB')
     .default('16MB'),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
+  // Redis Sentinel (issue #20): the Sentinels to ask for the master's address; REDIS_URL then only gives credentials, db and TLS.
+  REDIS_SENTINELS: optionalString.pipe(sentinelListSchema.optional()),
+  REDIS_SENTINEL_NAME: optionalString.pipe(sentinelNameSchema.default('mymaster')),
+  REDIS_SENTINEL_PASSWORD: z
+    .string()
+    .transform((value) => (value === '' ? undefined : value))
+    .pipe(sentinelPasswordSchema.optional())
+    .optional(),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   BODY_LIMIT: z

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from './config.js';
+import { describeRedisTarget, redisTargetFromConfig } from './redis-target.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
 import { adminBootstrapper } from './actions/users.js';
@@ -56,9 +57,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   if (migrations?.modified.length) logger.warn({ modified: migrations.modified }, 'applied migrations were edited afterwards');
 
   let redis: Redis | undefined;
+  // One Redis target (REDIS_URL, or a master through REDIS_SENTINELS) for every client below (issue #20).
+  const redisTarget = redisTargetFromConfig(config);
   // ioredis (≈0.3 s to load) only when Redis is configured (issue 17).
-  if (config.REDIS_URL) redis = await (await import('./redis.js')).connectRedis(config.REDIS_URL, logger);
-  else logger.info('REDIS_URL not set: single-node mode (in-memory rate limits)');
+  if (redisTarget) {
+    logger.info({ redis: describeRedisTarget(redisTarget) }, 'redis configured');
+    redis = await (await import('./redis.js')).connectRedis(redisTarget, logger);
+  } else logger.info('REDIS_URL and REDIS_SENTINELS not set: single-node mode (in-memory rate limits)');
 
   // One model and one embedder per process, shared by the agent, the knowledge base and service search.
   const registry = new Registry();
@@ -108,7 +113,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     healthContributors: { embedder: () => inference.health() },
     incidents: {
       routes: incidentRoutes,
-      schedules: { redisUrl: config.REDIS_URL, minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS },
+      schedules: { redisUrl: redisTarget, minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS },
       targets: {
         slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
         discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
@@ -124,7 +129,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     },
     tools: {
       toolsets: createToolsets(toolsetDependencies),
-      redisUrl: config.REDIS_URL,
+      redisUrl: redisTarget,
       approvalTtlMs: config.APPROVAL_TTL_MS,
       abandonGraceMs: config.EXECUTION_ABANDON_GRACE_MS,
       allowlist: parseChannelAllowlist(config.TOOL_CHANNEL_ALLOWLIST),

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
+import { redisTargetFromConfig } from '../redis-target.js';
 import { databaseOptionsFromConfig, migrateAsOwner, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
 import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userUpdater } from '../actions/users.js';
@@ -45,13 +46,14 @@ export const localAdminIo: AdminIo = {
     }
   },
   async announce(change) {
-    const url = loadConfig().REDIS_URL;
-    if (!url) {
-      console.error('no REDIS_URL: running servers apply the change within 2 s (their cache expiry)');
+    const target = redisTargetFromConfig(loadConfig());
+    if (!target) {
+      console.error('no REDIS_URL or REDIS_SENTINELS: running servers apply the change within 2 s (their cache expiry)');
       return;
     }
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+    const { createRedisClient } = await import('../redis.js');
+    // One try (a Sentinel target: each Sentinel once), then the fallback message below.
+    const redis = createRedisClient(target, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null, sentinelRetryStrategy: () => null });
     try {
       await redis.connect();
       await publishAccessChange(redis, change);

@@ -50,7 +50,7 @@ export async function runAgentEval(options: AgentEvalOptions): Promise<{ results
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dataDir, { recursive: true, force: true })];
   try {
     // Network tools probe only what NET_ALLOWED_TARGETS names explicitly: loopback by default, so an eval sends nothing off the host.
-    const env = { ...(options.env ?? {}), NET_ALLOWED_TARGETS: options.env?.NET_ALLOWED_TARGETS ?? '127.0.0.1/32', DATA_DIR: dataDir, DATABASE_URL: undefined, REDIS_URL: undefined, LLM_BASE_URL: undefined, LLM_MODEL: undefined };
+    const env = { ...(options.env ?? {}), NET_ALLOWED_TARGETS: options.env?.NET_ALLOWED_TARGETS ?? '127.0.0.1/32', DATA_DIR: dataDir, DATABASE_URL: undefined, REDIS_URL: undefined, REDIS_SENTINELS: undefined, LLM_BASE_URL: undefined, LLM_MODEL: undefined };
     const config = loadConfig(env);
     // The model first: a missing GGUF or a bad URL fails before a database is made.
     const model = await evalModel(options, config, cleanups);

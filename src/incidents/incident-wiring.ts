@@ -9,6 +9,7 @@ import type { DomainEvents } from '../actions/domain-events.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import type { RedisTarget } from '../redis-target.js';
 import type { RouteTable } from '../server/http/route-table.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import { hookRouter } from './hook-router.js';
@@ -37,7 +38,7 @@ export interface IncidentOptions {
   /** Longest wait for a durable diagnostic (default 60 s). */
   diagnosticWaitMs?: number;
   /** Scheduled checks: settings, and Redis for BullMQ job schedulers (absent: in-process timers). */
-  schedules?: Partial<ScheduleSettings> & { redisUrl?: string | undefined; redisPrefix?: string | undefined; lockMs?: number | undefined; timers?: ScheduleTimers };
+  schedules?: Partial<ScheduleSettings> & { redisUrl?: RedisTarget | undefined; redisPrefix?: string | undefined; lockMs?: number | undefined; timers?: ScheduleTimers };
 }
 
 /** The running capability. */

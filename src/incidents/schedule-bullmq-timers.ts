@@ -5,13 +5,16 @@
  * lock only until `lockMs`: BullMQ's stalled-job check then hands it to another worker.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { createRedisClient } from '../redis.js';
+import type { RedisTarget } from '../redis-target.js';
 import type { ScheduleHandler, ScheduleTimers } from './schedule-timers.js';
 
 /** Options of the BullMQ timers (tests shorten the lock so a killed node is noticed fast). */
 export interface BullMqTimerOptions {
-  redisUrl: string;
+  /** A redis:// URL or a Sentinel target (src/redis-target.ts). */
+  redisUrl: RedisTarget;
   /** Redis key prefix (default `bull`); tests use their own. */
   prefix?: string | undefined;
   queueName?: string | undefined;
@@ -44,7 +47,7 @@ export class BullMqScheduleTimers implements ScheduleTimers {
 
   private connection(): Redis {
     // BullMQ requires maxRetriesPerRequest: null on the connections it blocks on.
-    const redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    const redis = createRedisClient(this.options.redisUrl, { maxRetriesPerRequest: null });
     redis.on('error', (error) => this.logger.warn({ err: error }, 'schedule timers: redis error'));
     this.connections.push(redis);
     return redis;

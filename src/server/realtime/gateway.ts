@@ -23,6 +23,8 @@ import { createCatchUpMetrics } from './catch-up-metrics.js';
 import { createResyncHints, type ResyncHints } from './resync-hints.js';
 import { handshakeToken, socketAuthenticator, type SocketData } from './socket-auth.js';
 import { registerSocketHandlers, type ExecutionControl } from './socket-handlers.js';
+import { ReadCoalescer } from './read-coalescer.js';
+import type { messagesAfterSeq } from '../../actions/message-sync.js';
 import { hasRole } from '../../auth/roles.js';
 
 export type { ExecutionControl } from './socket-handlers.js';
@@ -95,7 +97,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
         publisherRestored: (since) => hint('publisher reconnect', (target) => target.publisherRestored(since)),
       },
     );
-  } else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL to share rooms across nodes)');
+  } else log.info('realtime gateway in single-node mode (in-memory adapter; set REDIS_URL or REDIS_SENTINELS to share rooms across nodes)');
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
     serveClient: false,
@@ -110,6 +112,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
   const noteMessage = ({ message }: { message: { conversationId: string } }) => hints.noteMessage(message.conversationId);
   context.events.on('message.created', noteMessage);
   const limiter = createLimiter('socket', limits.eventsPerMinute, redis);
+  const syncReads = new ReadCoalescer<Awaited<ReturnType<typeof messagesAfterSeq>>>();
   const presence = createPresence(io as never, log);
   io.use(socketAuthenticator(context.authenticator, log, metrics) as never);
   io.on('connection', (socket) => {
@@ -127,6 +130,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
       maxPayloadBytes: limits.maxPayloadBytes,
       catchUp,
       executions: deps.executions,
+      syncReads,
     });
     socket.on('disconnect', (reason) => {
       metrics.connections.dec();

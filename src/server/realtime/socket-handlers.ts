@@ -11,6 +11,7 @@ import { conversationReader } from '../../actions/conversations.js';
 import { conversationView } from '../../actions/conversation-views.js';
 import { DEFAULT_SYNC_LIMIT, messagesAfterSeq, messagesSince } from '../../actions/message-sync.js';
 import type { CatchUpMetrics } from './catch-up-metrics.js';
+import type { ReadCoalescer } from './read-coalescer.js';
 import { messagePoster } from '../../actions/messages.js';
 import { hasRole } from '../../auth/roles.js';
 import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError, toErrorBody } from '../../errors.js';
@@ -41,6 +42,8 @@ export interface HandlerDeps {
   maxPayloadBytes: number;
   catchUp: CatchUpMetrics;
   executions?: ExecutionControl | undefined;
+  /** Shares identical concurrent `conversation:sync` reads (a room catching up after Redis returns). */
+  syncReads?: ReadCoalescer<Awaited<ReturnType<typeof messagesAfterSeq>>> | undefined;
 }
 
 type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -156,7 +159,10 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   on('conversation:sync', syncPayload, async ({ conversationId, afterSeq, limit = DEFAULT_SYNC_LIMIT, reason }) => {
     const started = process.hrtime.bigint();
     if (reason) deps.catchUp.started(reason);
-    const page = await messagesAfterSeq(prisma, principal, conversationId, { afterSeq, limit });
+    const read = () => messagesAfterSeq(prisma, principal, conversationId, { afterSeq, limit });
+    // Same caller (user and role: the same visibility), same page: one read for all who queue together.
+    const key = [principal.userId, principal.role, conversationId, afterSeq, limit].join('\u0000');
+    const page = deps.syncReads ? await deps.syncReads.run(key, read) : await read();
     deps.catchUp.observe('sync', page.messages.length, started);
     return page;
   });

@@ -3,9 +3,11 @@
  * finishes it, and a job whose node died is picked up again by BullMQ's stalled-job check.
  */
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { UnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { createRedisClient } from '../../redis.js';
+import type { RedisTarget } from '../../redis-target.js';
 import type { ExecutionJobHandler, ExecutionJobQueue } from './job-queue.js';
 
 /** Longest wait for Redis to take a job before the request is answered 503. */
@@ -39,7 +41,7 @@ export class BullMqJobQueue implements ExecutionJobQueue {
   private readonly connections: Redis[] = [];
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redisTarget: RedisTarget,
     private readonly logger: Logger,
     private readonly queueName = 'vigie-executions',
     private readonly concurrency = 4,
@@ -51,7 +53,7 @@ export class BullMqJobQueue implements ExecutionJobQueue {
 
   private connection(): Redis {
     // BullMQ requires maxRetriesPerRequest: null on the connections it blocks on.
-    const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    const redis = createRedisClient(this.redisTarget, { maxRetriesPerRequest: null, lazyConnect: false });
     this.connections.push(redis);
     return redis;
   }

@@ -4,6 +4,7 @@
  * REDIS_URL (in-process queue) never import it at all. Same behaviour as BullMqJobQueue.
  */
 import type { Logger } from '../../logger.js';
+import type { RedisTarget } from '../../redis-target.js';
 import type { ExecutionJobHandler, ExecutionJobQueue } from './job-queue.js';
 
 /** A BullMqJobQueue created on first use (start or enqueue). */
@@ -12,12 +13,12 @@ export class DeferredBullMqJobQueue implements ExecutionJobQueue {
   private loaded: Promise<ExecutionJobQueue> | undefined;
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redisTarget: RedisTarget,
     private readonly logger: Logger,
   ) {}
 
   private queue(): Promise<ExecutionJobQueue> {
-    this.loaded ??= import('./bullmq-job-queue.js').then(({ BullMqJobQueue }) => new BullMqJobQueue(this.redisUrl, this.logger));
+    this.loaded ??= import('./bullmq-job-queue.js').then(({ BullMqJobQueue }) => new BullMqJobQueue(this.redisTarget, this.logger));
     return this.loaded;
   }
 

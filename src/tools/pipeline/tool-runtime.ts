@@ -15,6 +15,7 @@ import { DeferredBullMqJobQueue } from './deferred-bullmq-job-queue.js';
 import type { ChannelAllowlist } from './channel-allowlist.js';
 import { ExecutionService, type ApprovalHandler } from './execution-service.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
+import type { RedisTarget } from '../../redis-target.js';
 
 /** The tool side of a node. */
 export interface ToolRuntime {
@@ -37,7 +38,8 @@ export interface ToolRuntimeOptions {
   audit: AuditLog;
   logger: Logger;
   events?: DomainEvents | undefined;
-  redisUrl?: string | undefined;
+  /** Redis for durable jobs on BullMQ (a URL or a Sentinel target); absent: in-process queue. */
+  redisUrl?: RedisTarget | undefined;
   jobs?: ExecutionJobQueue | undefined;
   approvalTtlMs?: number | undefined;
   /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */

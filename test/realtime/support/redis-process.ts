@@ -26,6 +26,8 @@ export class RedisProcess {
   constructor(
     readonly port: number,
     private readonly binary = process.env.REDIS_SERVER_PATH ?? 'redis-server',
+    /** More redis-server arguments (the Sentinel test's replica: `--replicaof`). */
+    private readonly extraArgs: string[] = [],
   ) {}
 
   get url(): string {
@@ -34,7 +36,7 @@ export class RedisProcess {
 
   /** Starts and waits until it answers PING (bounded). */
   async start(timeoutMs = 10_000): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...this.extraArgs];
     this.child = spawn(this.binary, args, { stdio: 'ignore' });
     const deadline = Date.now() + timeoutMs;
     for (;;) {

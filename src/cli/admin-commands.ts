@@ -9,7 +9,8 @@ import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, migrateAsOwner, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
-import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userUpdater } from '../actions/users.js';
+import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userLocaleSetter, userUpdater } from '../actions/users.js';
+import { SUPPORTED_LOCALES, type Locale } from '../contracts/i18n.js';
 import { publishAccessChange, type AccessChange } from '../auth/access-changes.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { ValidationError } from '../errors.js';
@@ -66,6 +67,13 @@ export const localAdminIo: AdminIo = {
 function parseRole(value: string): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`);
   return value as Role;
+}
+
+/** A profile locale from the command line: `en`, `fr`, or `none` (clears it); anything else is refused. */
+export function parseProfileLocale(value: string): Locale | null {
+  if (value === 'none') return null;
+  if (!(SUPPORTED_LOCALES as readonly string[]).includes(value)) throw new ValidationError(`locale must be one of ${SUPPORTED_LOCALES.join(', ')} or none`);
+  return value as Locale;
 }
 
 /** The names of the command groups registered here (the CLI forwards these to a running server). */
@@ -131,6 +139,17 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
       });
       await io.announce({ kind: 'user', userId: updated.id });
       console.log(`${updated.name} is now ${updated.role}`);
+    });
+  users
+    .command('set-locale <user> <locale>')
+    .description("set a user's language (en|fr, or none to clear); used when a channel gives no locale")
+    .action(async (user: string, localeName: string) => {
+      const locale = parseProfileLocale(localeName);
+      const updated = await withDatabase(async (database, audit) => {
+        const found = await userFinder(database.prisma, user);
+        return userLocaleSetter(database.prisma, audit, CLI_ACTOR, found.id, locale);
+      });
+      console.log(`${updated.name}: ${updated.locale ?? 'none'}`);
     });
   users
     .command('link <user>')

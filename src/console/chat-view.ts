@@ -6,6 +6,7 @@
 import type { MessageView } from '../actions/conversation-views.js';
 import { cardsOfMessage, executionCardOf } from '../contracts/execution-card.js';
 import type { ExecutionView } from '../contracts/event-maps.js';
+import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { byId, element, shortTime } from './dom.js';
 import { executionCardElement, type ExecutionDecider } from './execution-card-view.js';
 
@@ -15,9 +16,9 @@ export type { ExecutionDecider } from './execution-card-view.js';
 export type RawLoader = (executionId: string) => Promise<unknown>;
 
 /** Renders one live tool-execution card; Approve/Deny only while it waits and for operators. */
-export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider, tag: 'li' | 'div' = 'li', context?: string): HTMLElement {
+export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider, tag: 'li' | 'div' = 'li', context?: string, i18n?: Translator): HTMLElement {
   const card = executionCardOf(execution);
-  return executionCardElement(card, { canDecide, decide, tag, raw: { arguments: execution.arguments ?? {}, result: execution.result ?? null }, ...(context ? { context } : {}) });
+  return executionCardElement(card, { canDecide, decide, tag, raw: { arguments: execution.arguments ?? {}, result: execution.result ?? null }, ...(context ? { context } : {}), ...(i18n ? { i18n } : {}) });
 }
 
 /** What the chat pane needs to show Acknowledge / Resolve on incident summaries. */
@@ -63,7 +64,7 @@ export class ChatView {
   private readonly messages = new Map<string, MessageView>();
   private readonly streams = new Map<string, string>();
   /** Shown when something arrives while the reader has scrolled up; a click jumps down. */
-  private readonly marker = element('button', { className: 'new-messages', text: 'New messages ↓', attributes: { type: 'button', id: 'new-messages' } });
+  private readonly marker: HTMLButtonElement;
   /** Whether the list follows new content (true unless the reader scrolled up). */
   private following = true;
 
@@ -71,7 +72,9 @@ export class ChatView {
     private readonly describeAuthor: (message: MessageView) => string,
     private readonly incidents?: IncidentActor,
     private readonly cards?: { canDecide(): boolean; decide: ExecutionDecider; loadRaw: RawLoader },
+    private readonly i18n: Translator = createTranslator('en'),
   ) {
+    this.marker = element('button', { className: 'new-messages', text: i18n.t('console.newMessagesButton'), attributes: { type: 'button', id: 'new-messages' } });
     this.marker.hidden = true;
     this.list.after(this.marker);
     this.marker.addEventListener('click', () => this.scroll(true));
@@ -125,7 +128,7 @@ export class ChatView {
   /** Shows a message that is being sent. */
   pending(clientMessageId: string, content: string): void {
     const node = element('li', { className: 'message role-user pending', attributes: { 'data-client-message-id': clientMessageId } }, [
-      element('div', { className: 'meta', text: 'sending…' }),
+      element('div', { className: 'meta', text: this.i18n.t('console.sending') }),
       element('div', { className: 'content', text: content }),
     ]);
     this.list.append(node);
@@ -139,7 +142,7 @@ export class ChatView {
     node.classList.remove('pending');
     node.classList.add('failed');
     const meta = node.querySelector('.meta');
-    if (meta) meta.textContent = `not sent: ${reason}`;
+    if (meta) meta.textContent = this.i18n.t('console.notSent', { reason });
   }
 
   /** Appends a streamed token to the assistant message being written. */
@@ -150,7 +153,7 @@ export class ChatView {
     let node = this.list.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
     if (!node) {
       node = element('li', { className: 'message role-assistant streaming', attributes: { 'data-message-id': messageId } }, [
-        element('div', { className: 'meta', text: 'assistant · writing…' }),
+        element('div', { className: 'meta', text: this.i18n.t('console.writing') }),
         element('div', { className: 'content' }),
       ]);
       this.list.append(node);
@@ -176,7 +179,7 @@ export class ChatView {
       element('div', { className: 'meta', text: `${this.describeAuthor(message)} · ${shortTime(message.createdAt)} · ${message.channel}` }),
       element('div', { className: 'content', text: message.content }),
       ...cardsOfMessage(message.metadata).map((card) =>
-        executionCardElement(card, { canDecide: this.cards?.canDecide() ?? false, decide: this.cards?.decide ?? (async () => 'not connected'), tag: 'div', ...(this.cards ? { loadRaw: () => this.cards!.loadRaw(card.id) } : {}) }),
+        executionCardElement(card, { canDecide: this.cards?.canDecide() ?? false, decide: this.cards?.decide ?? (async () => 'not connected'), tag: 'div', i18n: this.i18n, ...(this.cards ? { loadRaw: () => this.cards!.loadRaw(card.id) } : {}) }),
       ),
       ...(incident && this.incidents ? incidentButtons(incident, this.incidents) : []),
     ]);

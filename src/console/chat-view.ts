@@ -67,6 +67,10 @@ export class ChatView {
   private readonly marker: HTMLButtonElement;
   /** Whether the list follows new content (true unless the reader scrolled up). */
   private following = true;
+  /** Where the list stood at the last scroll (ours or the reader's). */
+  private lastTop = 0;
+  /** Content that grows after it is shown (a chart drawn, a disclosure opened) keeps the end in view while following. */
+  private readonly resizes: ResizeObserver | undefined;
 
   constructor(
     private readonly describeAuthor: (message: MessageView) => string,
@@ -77,15 +81,22 @@ export class ChatView {
     this.marker = element('button', { className: 'new-messages', text: i18n.t('console.newMessagesButton'), attributes: { type: 'button', id: 'new-messages' } });
     this.marker.hidden = true;
     this.list.after(this.marker);
+    this.resizes = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.following && this.scroll()) : undefined;
     this.marker.addEventListener('click', () => this.scroll(true));
+    // Only the reader scrolling up stops following: content growing below (a chart drawn after
+    // the scroll) leaves scrollTop where it was and must not count as "scrolled up".
     this.list.addEventListener('scroll', () => {
-      this.following = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 48;
+      const top = this.list.scrollTop;
+      if (this.list.scrollHeight - top - this.list.clientHeight < 48) this.following = true;
+      else if (top < this.lastTop) this.following = false;
+      this.lastTop = top;
       if (this.following) this.marker.hidden = true;
     });
   }
 
   /** Clears the pane for another conversation. */
   reset(messages: MessageView[]): void {
+    this.resizes?.disconnect();
     this.list.replaceChildren();
     this.messages.clear();
     this.streams.clear();
@@ -117,6 +128,7 @@ export class ChatView {
       (message.clientMessageId ? this.list.querySelector(`[data-client-message-id="${CSS.escape(message.clientMessageId)}"]`) : null);
     if (existing) existing.replaceWith(node);
     else this.list.append(node);
+    this.resizes?.observe(node);
     // One card per execution: the newest message carrying it keeps it; live and older copies go.
     for (const card of Array.from(node.querySelectorAll('[data-execution-id]'))) {
       const id = card.getAttribute('data-execution-id') ?? '';
@@ -166,8 +178,10 @@ export class ChatView {
   /** Adds or updates a live tool card (in place when a message already shows it). */
   tool(execution: ExecutionView, build: (tag: 'li' | 'div') => HTMLElement): void {
     const existing = this.list.querySelector(`[data-execution-id="${CSS.escape(execution.id)}"]`);
-    if (existing) existing.replaceWith(build(existing.tagName === 'LI' ? 'li' : 'div'));
-    else this.list.append(build('li'));
+    const node = build(existing?.tagName === 'DIV' ? 'div' : 'li');
+    if (existing) existing.replaceWith(node);
+    else this.list.append(node);
+    this.resizes?.observe(node);
     this.scroll();
   }
 
@@ -191,6 +205,7 @@ export class ChatView {
       this.following = true;
       this.marker.hidden = true;
       this.list.scrollTop = this.list.scrollHeight;
+      this.lastTop = this.list.scrollTop;
     } else this.marker.hidden = false;
   }
 }

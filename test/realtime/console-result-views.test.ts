@@ -38,6 +38,18 @@ async function assertNoRawJson(page: Page): Promise<void> {
   assert.equal(await page.$$eval('#message-list details.raw-details', (nodes) => nodes.filter((node) => (node as HTMLDetailsElement).open).length), 0);
 }
 
+/** Waits for a view of `kind` in the message list; on timeout, says what the last cards show. */
+async function waitForView(page: Page, kind: string, label: string, scope = '#message-list'): Promise<void> {
+  await page
+    .locator(`${scope} .result-view[data-view-kind="${kind}"]`)
+    .first()
+    .waitFor()
+    .catch(async (error: unknown) => {
+      const cards = await page.locator('#message-list .tool-card, #message-list .message').allInnerTexts();
+      throw new Error(`${label}: no ${kind} view (${(error as Error).message.split('\n')[0]}); last items:\n${cards.slice(-3).join('\n---\n')}`);
+    });
+}
+
 describe('every tool result as a view in the console, by host name (headless Chromium)', { skip: chromiumSkip, timeout: 300_000 }, () => {
   let harness: TestApp;
   let browser: Browser;
@@ -59,8 +71,8 @@ describe('every tool result as a view in the console, by host name (headless Chr
     const logger = pino({ level: 'silent' });
     const knowledge = new KnowledgeBase(database, createLexicalEmbedder());
     const production = createToolsets({ config, database, logger, audit: new AuditLog(database.sql), events: new DomainEvents(), knowledge });
-    harness = await startTestApp(database, { gateway: true, consoleDirectory: bundleDirectory, tools: { toolsets: production } });
-    await knowledge.ingestBytes({ bytes: Buffer.from('# Core router\n\n## Failover\n\nTo fail over the core router, drain BGP on r1, then shut the uplink. {"not": "json to show"}'), contentType: 'text/markdown', title: 'Core router runbook' });
+    harness = await startTestApp(database, { gateway: true, socketApprovals: true, consoleDirectory: bundleDirectory, tools: { toolsets: production } });
+    await knowledge.ingestBytes({ bytes: Buffer.from('# Core router\n\n## Failover\n\nTo fail over the core router, drain BGP on r1, then shut the uplink.'), contentType: 'text/markdown', title: 'Core router runbook' });
     const engine = serviceEngineFor(database.sql, createLexicalEmbedder());
     await engine.create(null, serviceInputSchema.parse({ title: 'Plombier dépannage rapide', description: 'Réparation de fuites et chauffe-eau.', category: 'plomberie', priceMin: 5000, currency: 'XAF', latitude: 4.05, longitude: 9.7, city: 'Douala', availability: '7j/7' }));
     const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger, events: harness.app.context.events });
@@ -93,17 +105,16 @@ describe('every tool result as a view in the console, by host name (headless Chr
     ];
     for (const { line, kind } of commands) {
       await send(page, line);
+      await waitForView(page, kind, line, '#message-list .tool-card');
       const view = page.locator(`#message-list .tool-card .result-view[data-view-kind="${kind}"]`).first();
-      await view.waitFor().catch(async (error: unknown) => {
-        const cards = await page.locator('#message-list .tool-card').allInnerTexts();
-        throw new Error(`${line}: no ${kind} view (${(error as Error).message.split('\n')[0]}); cards:\n${cards.slice(-2).join('\n---\n')}`);
-      });
       assert.ok(((await view.locator('.view-headline').innerText()) ?? '').trim().length > 0, `${kind} has a headline`);
       // The list follows: the newest card is in view.
-      await page.waitForFunction(() => {
-        const list = document.getElementById('message-list')!;
-        return list.scrollHeight - list.scrollTop - list.clientHeight < 2;
-      });
+      await page
+        .waitForFunction(() => {
+          const list = document.getElementById('message-list')!;
+          return list.scrollHeight - list.scrollTop - list.clientHeight < 2;
+        })
+        .catch(async () => assert.fail(`${line}: the list is ${await distanceFromBottom(page)} px above the newest message`));
       await assertNoRawJson(page);
     }
     // One card per execution; each answer names its result in one line, never repeating the data.
@@ -128,8 +139,8 @@ describe('every tool result as a view in the console, by host name (headless Chr
       list.dispatchEvent(new Event('scroll'));
     });
     const conversationId = (await page.locator('#conversation-list button[aria-current=true]').getAttribute('data-conversation-id'))!;
-    await apiClient(`${harness.url}/api`, harness.adminToken).post(`/conversations/${conversationId}/messages`, { content: 'dedup top' });
-    await page.locator('#message-list .result-view[data-view-kind="dedup.top"]').waitFor({ state: 'attached' });
+    await apiClient(`${harness.url}/api`, harness.adminToken).post(`/conversations/${conversationId}/messages`, { content: 'status' });
+    await page.waitForFunction(() => document.querySelectorAll('#message-list .result-view[data-view-kind="system.status"]').length === 2);
     await page.locator('#new-messages').waitFor();
     assert.equal(await page.$eval('#message-list', (list) => list.scrollTop), 0, 'the reader was not moved');
     await page.click('#new-messages');
@@ -151,7 +162,11 @@ describe('every tool result as a view in the console, by host name (headless Chr
     await pending.locator('.approvers').waitFor();
     await assertNoRawJson(page);
     await pending.locator('button[data-decision="approve"]').click();
-    await page.locator('#message-list .result-view[data-view-kind="dedup.ingest"]').waitFor();
+    await waitForView(page, 'dedup.ingest', 'approved ingest');
+    // With a snapshot stored, the dedup queries have something to show.
+    await send(page, 'dedup top');
+    await waitForView(page, 'dedup.top', 'dedup top');
+    await assertNoRawJson(page);
 
     await send(page, `dedup ingest ${ingestRoot} snapshot=nightly-2`);
     const second = page.locator('#message-list .tool-card[data-status="pending_approval"]').first();
@@ -171,7 +186,10 @@ describe('every tool result as a view in the console, by host name (headless Chr
     assert.equal((await denied.innerText()).trim(), 'dedup_ingest was denied by admin: <b>not</b> during business hours');
     assert.equal(await page.locator('#message-list b').count(), 0, 'the reason stays text');
     assert.equal(await page.locator('#message-list button[data-decision]').count(), 0, 'nothing is left to decide');
-    assert.doesNotMatch(await page.locator('#message-list').innerText(), /waiting for approval/);
+    // The conversation ends with the outcomes, not with "waiting for approval".
+    const answers = await page.locator('#message-list .message.role-assistant > .content').allInnerTexts();
+    assert.match(answers.at(-1)!, /^Denied by admin|dedup_ingest was denied by admin/, answers.join('\n'));
+    assert.match(answers.join('\n'), /Approved by admin\. dedup_ingest: Snapshot nightly-1/);
     await assertNoRawJson(page);
     assert.deepEqual(problems, []);
     await page.context().close();
@@ -192,7 +210,7 @@ describe('every tool result as a view in the console, by host name (headless Chr
     await send(page, `dedup ingest ${ingestRoot} snapshot=fr-1`);
     const pending = page.locator('#message-list .tool-card[data-status="pending_approval"]').first();
     await pending.waitFor();
-    assert.match(await pending.innerText(), /Ce que l’approbation va faire/);
+    assert.match(await pending.innerText(), /Ce que l’approbation va faire/i);
     assert.match(await pending.locator('.approvers').innerText(), /^Peut approuver : un opérateur ou un administrateur/);
     assert.equal((await pending.locator('button[data-decision="approve"]').innerText()).trim(), 'Approuver');
     assert.equal(await pending.locator('input.deny-reason').getAttribute('placeholder'), 'Motif (facultatif)');

@@ -64,7 +64,7 @@ describe('every tool result as a view in the console, by host name (headless Chr
     workDirectory = mkdtempSync(path.join(tmpdir(), 'vigie-views-data-'));
     ingestRoot = path.join(workDirectory, 'backups');
     mkdirSync(path.join(ingestRoot, 'etc'), { recursive: true });
-    for (let index = 0; index < 6; index += 1) writeFileSync(path.join(ingestRoot, 'etc', `config-${index}.txt`), `shared line\n`.repeat(400) + `file ${index}\n`);
+    for (let index = 0; index < 6; index += 1) writeFileSync(path.join(ingestRoot, 'etc', `config-${index}.txt`), index < 4 ? 'the same line\n'.repeat(400) : `file ${index}\n`);
     await bundleConsole(bundleDirectory, { minify: false });
     const database = await testBackends()[0]!.open();
     const config = loadConfig({ DATA_DIR: workDirectory, NET_ALLOWED_TARGETS: '127.0.0.1/32', DEDUP_ALLOWED_ROOTS: ingestRoot, QOS_ALLOWED_INTERFACES: 'lo' });

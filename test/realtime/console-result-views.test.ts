@@ -216,6 +216,8 @@ describe('every tool result as a view in the console, by host name (headless Chr
     assert.equal(await pending.locator('input.deny-reason').getAttribute('placeholder'), 'Motif (facultatif)');
     await pending.locator('button[data-decision="deny"]').click();
     await page.locator('#message-list .tool-card[data-status="denied"] .outcome', { hasText: 'dedup_ingest a été refusé par admin' }).waitFor();
+    // The outcome message itself is written in the requester's language (the locale of their message).
+    await page.locator('#message-list .message.role-assistant > .content', { hasText: /^dedup_ingest a été refusé par admin$/ }).waitFor();
     // The command answers come back in French too (the locale travels with the message).
     await send(page, 'aide');
     await page.locator('#message-list .message .content', { hasText: 'Commandes (tapez « aide <commande> »' }).waitFor();

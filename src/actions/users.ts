@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/principal.js';
 import { lowerRole, type Role } from '../auth/roles.js';
 import { generateToken, hashToken, tokenDisplayPrefix } from '../auth/token-codec.js';
+import { resolveLocale, type Locale } from '../contracts/i18n.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 
 /** A user as admins see it. */
@@ -16,6 +17,8 @@ export interface UserView {
   displayName: string | null;
   role: Role;
   disabled: boolean;
+  /** The profile's language (`en`/`fr`), used when a channel gives none; null when unset. */
+  locale: Locale | null;
   createdAt: string;
   identities?: Array<{ provider: string; externalId: string; workspace: string }>;
 }
@@ -42,6 +45,7 @@ function userView(row: User & { identities?: Array<{ provider: string; externalI
     displayName: row.displayName,
     role: row.role,
     disabled: row.disabledAt !== null,
+    locale: resolveLocale(row.locale) ?? null,
     createdAt: row.createdAt.toISOString(),
     ...(row.identities
       ? { identities: row.identities.map(({ provider, externalId, workspace }) => ({ provider, externalId, workspace })) }
@@ -144,6 +148,30 @@ export async function userUpdater(
     arguments: { userId: id, ...changes },
   });
   return userView(row);
+}
+
+/**
+ * Sets (or clears, with null) a user's own language: the profile locale is used where a
+ * channel gives none (a REST client without Accept-Language, a chat platform without one).
+ */
+export async function userLocaleSetter(prisma: PrismaClient, audit: AuditLog, actor: Actor, id: string, locale: Locale | null): Promise<UserView> {
+  const existing = await prisma.user.findUnique({ where: { id } });
+  if (!existing) throw new NotFoundError('User');
+  const row = await prisma.user.update({ where: { id }, data: { locale }, include: { identities: true } });
+  await audit.append({
+    action: 'user.locale_set',
+    actorId: actor.userId || null,
+    actorName: actor.userName,
+    channel: actor.channel ?? 'api',
+    arguments: { userId: id, locale },
+  });
+  return userView(row);
+}
+
+/** The profile locale of a user (null when unset, unknown or unreadable as a locale). */
+export async function userLocaleOf(prisma: PrismaClient, id: string): Promise<Locale | null> {
+  const row = await prisma.user.findUnique({ where: { id }, select: { locale: true } });
+  return resolveLocale(row?.locale) ?? null;
 }
 
 /** Mints a token for a user; the token's role is capped at the user's role. */

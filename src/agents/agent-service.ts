@@ -196,8 +196,9 @@ export class AgentService {
       text: message.content,
       channel: message.channel as ToolChannel,
       userMessageId: message.id,
-      // The locale the console or REST client sent with the message (navigator.language, Accept-Language).
-      locale: resolveLocale((message.metadata as { locale?: unknown } | null)?.locale),
+      // The locale the console or REST client sent with the message (navigator.language, Accept-Language),
+      // else the one on the user's profile (PATCH /api/me, `vigie users set-locale`).
+      locale: resolveLocale((message.metadata as { locale?: unknown } | null)?.locale) ?? resolveLocale(user.locale),
     });
   }
 

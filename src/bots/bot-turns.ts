@@ -6,6 +6,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { DomainEvents } from '../actions/domain-events.js';
 import { messagePoster } from '../actions/messages.js';
+import { userLocaleOf } from '../actions/users.js';
 import type { AgentService, TurnResult } from '../agents/agent-service.js';
 import type { Principal } from '../auth/principal.js';
 import { ValidationError, toErrorBody } from '../errors.js';
@@ -138,7 +139,8 @@ export class BotTurns {
         channel: message.thread.channel,
         externalIds: message.externalIds,
         userMessageId: posted.message.id,
-        locale: message.locale,
+        // The platform's locale, else the user's profile locale (PATCH /api/me).
+        locale: message.locale ?? (await userLocaleOf(this.options.prisma, principal.userId)) ?? undefined,
       });
     } finally {
       this.options.events?.off('agent.token', listener);

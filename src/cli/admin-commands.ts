@@ -10,7 +10,8 @@ import { loadConfig } from '../config.js';
 import { redisTargetFromConfig } from '../redis-target.js';
 import { databaseOptionsFromConfig, migrateAsOwner, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
-import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userUpdater } from '../actions/users.js';
+import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userLocaleSetter, userUpdater } from '../actions/users.js';
+import { createTranslator, SUPPORTED_LOCALES, type Locale, type Translator } from '../contracts/i18n.js';
 import { publishAccessChange, type AccessChange } from '../auth/access-changes.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { ValidationError } from '../errors.js';
@@ -65,16 +66,23 @@ export const localAdminIo: AdminIo = {
   },
 };
 
-function parseRole(value: string): Role {
-  if (!(ROLES as readonly string[]).includes(value)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`);
+function parseRole(value: string, i18n: Translator = createTranslator('en')): Role {
+  if (!(ROLES as readonly string[]).includes(value)) throw new ValidationError(i18n.t('cli.errors.roleMustBe', { roles: ROLES.join(', ') }));
   return value as Role;
+}
+
+/** A profile locale from the command line: `en`, `fr`, or `none` (clears it); anything else is refused. */
+export function parseProfileLocale(value: string, i18n: Translator = createTranslator('en')): Locale | null {
+  if (value === 'none') return null;
+  if (!(SUPPORTED_LOCALES as readonly string[]).includes(value)) throw new ValidationError(i18n.t('cli.errors.localeMustBe', { locales: SUPPORTED_LOCALES.join(', ') }));
+  return value as Locale;
 }
 
 /** The names of the command groups registered here (the CLI forwards these to a running server). */
 export const ADMIN_COMMANDS = ['migrate', 'users', 'token', 'audit'] as const;
 
-/** Registers migrate, users and token commands. */
-export function registerAdminCommands(program: Command, io: AdminIo = localAdminIo): void {
+/** Registers migrate, users and token commands; messages and table headers in `i18n`'s language. */
+export function registerAdminCommands(program: Command, io: AdminIo = localAdminIo, i18n: Translator = createTranslator('en')): void {
   const { console, withDatabase } = io;
   registerAuditCommands(program, io);
   const print = (value: unknown, json: boolean | undefined): void => {
@@ -82,6 +90,8 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     else if (Array.isArray(value)) console.table(value);
     else console.log(value);
   };
+  // Table headers in the reader's language (JSON keeps its field names).
+  const headed = (row: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(row).map(([key, cell]) => [i18n.t(`cli.table.${key}`), cell]));
   program
     .command('migrate')
     .description('apply pending database migrations (also done automatically at start-up)')
@@ -94,10 +104,10 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
           : await withDatabase((database) => migrate(database.sql), { migrated: false });
       console.log(
         report.applied.length
-          ? `Applied ${report.applied.length} migration(s): ${report.applied.join(', ')}`
-          : `Database is up to date (${report.alreadyApplied} migration(s) applied)`,
+          ? i18n.t('cli.out.migrated', { count: report.applied.length, names: report.applied.join(', ') })
+          : i18n.t('cli.out.upToDate', { count: report.alreadyApplied }),
       );
-      if (report.modified.length) console.warn(`Warning: edited after being applied: ${report.modified.join(', ')}`);
+      if (report.modified.length) console.warn(i18n.t('cli.out.modified', { names: report.modified.join(', ') }));
     });
 
   const users = program.command('users').description('manage users');
@@ -108,7 +118,7 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .option('-d, --display-name <displayName>', 'display name')
     .option('--json', 'print JSON')
     .action(async (name: string, options: { role: string; displayName?: string; json?: boolean }) => {
-      const role = parseRole(options.role);
+      const role = parseRole(options.role, i18n);
       const user = await withDatabase((database, audit) =>
         userCreator(database.prisma, audit, CLI_ACTOR, { name, role, displayName: options.displayName }),
       );
@@ -120,19 +130,30 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const list = await withDatabase((database) => userLister(database.prisma));
-      print(options.json ? list : list.map(({ id, name, role, disabled }) => ({ id, name, role, disabled })), options.json);
+      print(options.json ? list : list.map(({ id, name, role, disabled, locale }) => headed({ id, name, role, disabled, locale: locale ?? '' })), options.json);
     });
   users
     .command('role <user> <role>')
     .description(`change a user's role (${ROLES.join('|')}); every running node applies it at once`)
     .action(async (user: string, roleName: string) => {
-      const role = parseRole(roleName);
+      const role = parseRole(roleName, i18n);
       const updated = await withDatabase(async (database, audit) => {
         const found = await userFinder(database.prisma, user);
         return userUpdater(database.prisma, audit, CLI_ACTOR, found.id, { role });
       });
       await io.announce({ kind: 'user', userId: updated.id });
-      console.log(`${updated.name} is now ${updated.role}`);
+      console.log(i18n.t('cli.out.roleNow', { name: updated.name, role: updated.role }));
+    });
+  users
+    .command('set-locale <user> <locale>')
+    .description("set a user's language (en|fr, or none to clear); used when a channel gives no locale")
+    .action(async (user: string, localeName: string) => {
+      const locale = parseProfileLocale(localeName, i18n);
+      const updated = await withDatabase(async (database, audit) => {
+        const found = await userFinder(database.prisma, user);
+        return userLocaleSetter(database.prisma, audit, CLI_ACTOR, found.id, locale);
+      });
+      console.log(i18n.t('cli.out.localeNow', { name: updated.name, locale: updated.locale ?? 'none' }));
     });
   users
     .command('link <user>')
@@ -141,7 +162,7 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .option('--discord <userId>', 'Discord user id (snowflake)')
     .option('--workspace <id>', 'Slack team id or Discord guild id', '')
     .action(async (user: string, options: { slack?: string; discord?: string; workspace: string }) => {
-      if (!options.slack === !options.discord) throw new ValidationError('give exactly one of --slack or --discord');
+      if (!options.slack === !options.discord) throw new ValidationError(i18n.t('cli.errors.slackOrDiscord'));
       const provider = options.slack ? 'slack' : 'discord';
       const externalId = (options.slack ?? options.discord)!;
       const linked = await withDatabase(async (database, audit) => {
@@ -164,26 +185,26 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .option('-n, --name <name>', 'a label for the token', 'cli')
     .option('--expires-days <days>', 'expire after this many days')
     .action(async (options: { user: string; role?: string; name: string; expiresDays?: string }) => {
-      const role = options.role ? parseRole(options.role) : undefined;
+      const role = options.role ? parseRole(options.role, i18n) : undefined;
       const expiresInDays = options.expiresDays === undefined ? undefined : Number(options.expiresDays);
       if (expiresInDays !== undefined && (!Number.isInteger(expiresInDays) || expiresInDays < 1)) {
-        throw new ValidationError('--expires-days must be a positive integer');
+        throw new ValidationError(i18n.t('cli.errors.expiresDays'));
       }
       const minted = await withDatabase(async (database, audit) => {
         const user = await userFinder(database.prisma, options.user);
         return tokenMinter(database.prisma, audit, CLI_ACTOR, user.id, { name: options.name, role, expiresInDays });
       });
       console.log(minted.token);
-      console.error(`token ${minted.info.id} for ${options.user}, role ${minted.info.role}`);
+      console.error(i18n.t('cli.out.tokenFor', { id: minted.info.id, user: options.user, role: minted.info.role }));
     });
   token
     .command('revoke <id>')
     .description('revoke a token by id')
     .action(async (id: string) => {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ValidationError('token id must be a UUID (see `vigie token list`)');
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ValidationError(i18n.t('cli.errors.tokenId'));
       const revoked = await withDatabase((database, audit) => tokenRevoker(database.prisma, audit, CLI_ACTOR, id));
       await io.announce({ kind: 'token', tokenId: revoked.id });
-      console.log(`revoked ${revoked.id} (${revoked.name})`);
+      console.log(i18n.t('cli.out.revoked', { id: revoked.id, name: revoked.name }));
     });
   token
     .command('list')
@@ -192,7 +213,7 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .action(async (options: { json?: boolean }) => {
       const list = await withDatabase((database) => tokenLister(database.prisma));
       print(
-        options.json ? list : list.map(({ id, name, prefix, role, revokedAt, lastUsedAt }) => ({ id, name, prefix, role, revokedAt, lastUsedAt })),
+        options.json ? list : list.map(({ id, name, prefix, role, revokedAt, lastUsedAt }) => headed({ id, name, prefix, role, revokedAt, lastUsedAt })),
         options.json,
       );
     });

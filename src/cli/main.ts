@@ -6,7 +6,9 @@ import { ConfigError } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { findUnsafeInput } from '../contracts/safe-text.js';
 import { VERSION } from '../version.js';
-import { registerAdminCommands } from './admin-commands.js';
+import { localAdminIo, registerAdminCommands } from './admin-commands.js';
+import { cliLanguage, localizeProgram } from './cli-i18n.js';
+import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { forwardToRunningServer } from './admin-forward.js';
 import { registerDedupCommands } from './dedup-commands.js';
 import { registerModelCommands } from './model-commands.js';
@@ -17,16 +19,18 @@ import { registerIncidentCommands } from './incident-commands.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerAgentCommands } from './agent-commands.js';
 
-/** Builds the program (exported for tests). */
-export function buildProgram(): Command {
+/** Builds the program (exported for tests), its help and messages in `i18n`'s language. */
+export function buildProgram(i18n: Translator = createTranslator('en')): Command {
   const program = new Command('vigie')
-    .description('Vigie: real-time chat and ops bot platform')
-    .version(VERSION)
+    .description(i18n.t('cli.program'))
+    .version(VERSION, '-V, --version', i18n.t('cli.help.versionFlag'))
+    // Read (and removed from argv) by cliLanguage before parsing; listed here for --help.
+    .option('--lang <locale>', i18n.t('cli.help.langFlag'))
     .showHelpAfterError();
   // CLI flags and arguments obey the same text rules as every other boundary (src/contracts/safe-text.ts).
   program.hook('preAction', (_program, action) => {
     const unsafe = findUnsafeInput({ ...action.opts(), args: action.args }, 'flags');
-    if (unsafe) throw new ValidationError(`Invalid ${unsafe.path}: ${unsafe.message}`, [unsafe]);
+    if (unsafe) throw new ValidationError(i18n.t('cli.errors.invalidFlag', { path: unsafe.path, message: unsafe.message }), [unsafe]);
   });
   program
     .command('start', { isDefault: true })
@@ -35,7 +39,7 @@ export function buildProgram(): Command {
       const { runServer } = await import('../main.js');
       await runServer();
     });
-  registerAdminCommands(program);
+  registerAdminCommands(program, localAdminIo, i18n);
   registerDedupCommands(program);
   registerModelCommands(program);
   registerServiceCommands(program);
@@ -44,21 +48,24 @@ export function buildProgram(): Command {
   registerIncidentCommands(program);
   registerScheduleCommands(program);
   registerAgentCommands(program);
+  localizeProgram(program, i18n);
   return program;
 }
 
 /** Runs the CLI; known errors print one line and exit 1. */
 export async function runCli(argv: string[] = process.argv): Promise<void> {
   try {
+    // The language: --lang, else LC_ALL / LC_MESSAGES / LANG, else English (cli-i18n.ts).
+    const language = cliLanguage(argv.slice(2));
     // Beside a running embedded server, admin commands run inside it (one opener per PGlite directory).
-    const forwarded = await forwardToRunningServer(argv.slice(2));
+    const forwarded = await forwardToRunningServer(language.argv);
     if (forwarded) {
       process.stdout.write(forwarded.stdout);
       process.stderr.write(forwarded.stderr);
       process.exitCode = forwarded.code;
       return;
     }
-    await buildProgram().parseAsync(argv);
+    await buildProgram(language.i18n).parseAsync([...argv.slice(0, 2), ...language.argv]);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof AppError) {
       console.error(`vigie: ${error.message}`);

@@ -5,16 +5,19 @@
  * conversation. Each entry is a full card: what will run, who may approve, Approve / Deny.
  */
 import type { ExecutionView } from '../contracts/event-maps.js';
+import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { toolCard, type ExecutionDecider } from './chat-view.js';
 import { byId, element } from './dom.js';
 
-/** Console strings of the panel, in one place (moved to the i18n catalog when it lands). */
-export const PANEL_STRINGS = {
-  pending: (count: number) => `Pending approvals (${count})`,
-  none: 'Nothing is waiting for approval.',
-  recent: 'Recent executions',
-  inConversation: (title: string) => `in ${title}`,
-};
+/** The console strings of the panel, from the shared catalog in `i18n`'s language. */
+export function panelStrings(i18n: Translator) {
+  return {
+    pending: (count: number) => i18n.t('console.pendingCount', { count }),
+    none: i18n.t('console.nothingPending'),
+    recent: i18n.t('console.recentExecutions'),
+    inConversation: (title: string) => i18n.t('console.inConversation', { title }),
+  };
+}
 
 const MAX_RECENT = 30;
 
@@ -23,13 +26,17 @@ export class ApprovalsPanel {
   private readonly pendingList = byId<HTMLOListElement>('pending-approvals');
   private readonly recentList = byId<HTMLOListElement>('global-tools');
   private readonly title = byId('pending-title');
-  private readonly empty = element('li', { className: 'view-note', text: PANEL_STRINGS.none });
+  private readonly empty: HTMLElement;
+  private readonly strings: ReturnType<typeof panelStrings>;
 
   constructor(
     private readonly canDecide: () => boolean,
     private readonly decide: ExecutionDecider,
     private readonly conversationTitle: (conversationId: string | null | undefined) => string | undefined,
+    private readonly i18n: Translator = createTranslator('en'),
   ) {
+    this.strings = panelStrings(i18n);
+    this.empty = element('li', { className: 'view-note', text: this.strings.none });
     this.refreshCount();
   }
 
@@ -59,12 +66,12 @@ export class ApprovalsPanel {
 
   private card(execution: ExecutionView): HTMLElement {
     const title = this.conversationTitle(execution.conversationId ?? null);
-    return toolCard(execution, this.canDecide(), this.decide, 'li', title ? PANEL_STRINGS.inConversation(title) : undefined);
+    return toolCard(execution, this.canDecide(), this.decide, 'li', title ? this.strings.inConversation(title) : undefined, this.i18n);
   }
 
   private refreshCount(): void {
     const count = this.pendingCount;
-    this.title.textContent = PANEL_STRINGS.pending(count);
+    this.title.textContent = this.strings.pending(count);
     if (count === 0 && !this.empty.isConnected) this.pendingList.append(this.empty);
     if (count > 0) this.empty.remove();
   }

@@ -6,6 +6,7 @@
 import type { MessageView } from '../actions/conversation-views.js';
 import { cardsOfMessage, executionCardOf } from '../contracts/execution-card.js';
 import type { ExecutionView } from '../contracts/event-maps.js';
+import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { byId, element, shortTime } from './dom.js';
 import { executionCardElement, type ExecutionDecider } from './execution-card-view.js';
 
@@ -15,9 +16,9 @@ export type { ExecutionDecider } from './execution-card-view.js';
 export type RawLoader = (executionId: string) => Promise<unknown>;
 
 /** Renders one live tool-execution card; Approve/Deny only while it waits and for operators. */
-export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider, tag: 'li' | 'div' = 'li', context?: string): HTMLElement {
+export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider, tag: 'li' | 'div' = 'li', context?: string, i18n?: Translator): HTMLElement {
   const card = executionCardOf(execution);
-  return executionCardElement(card, { canDecide, decide, tag, raw: { arguments: execution.arguments ?? {}, result: execution.result ?? null }, ...(context ? { context } : {}) });
+  return executionCardElement(card, { canDecide, decide, tag, raw: { arguments: execution.arguments ?? {}, result: execution.result ?? null }, ...(context ? { context } : {}), ...(i18n ? { i18n } : {}) });
 }
 
 /** What the chat pane needs to show Acknowledge / Resolve on incident summaries. */
@@ -63,26 +64,39 @@ export class ChatView {
   private readonly messages = new Map<string, MessageView>();
   private readonly streams = new Map<string, string>();
   /** Shown when something arrives while the reader has scrolled up; a click jumps down. */
-  private readonly marker = element('button', { className: 'new-messages', text: 'New messages ↓', attributes: { type: 'button', id: 'new-messages' } });
+  private readonly marker: HTMLButtonElement;
   /** Whether the list follows new content (true unless the reader scrolled up). */
   private following = true;
+  /** Where the list stood at the last scroll (ours or the reader's). */
+  private lastTop = 0;
+  /** Content that grows after it is shown (a chart drawn, a disclosure opened) keeps the end in view while following. */
+  private readonly resizes: ResizeObserver | undefined;
 
   constructor(
     private readonly describeAuthor: (message: MessageView) => string,
     private readonly incidents?: IncidentActor,
     private readonly cards?: { canDecide(): boolean; decide: ExecutionDecider; loadRaw: RawLoader },
+    private readonly i18n: Translator = createTranslator('en'),
   ) {
+    this.marker = element('button', { className: 'new-messages', text: i18n.t('console.newMessagesButton'), attributes: { type: 'button', id: 'new-messages' } });
     this.marker.hidden = true;
     this.list.after(this.marker);
+    this.resizes = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.following && this.scroll()) : undefined;
     this.marker.addEventListener('click', () => this.scroll(true));
+    // Only the reader scrolling up stops following: content growing below (a chart drawn after
+    // the scroll) leaves scrollTop where it was and must not count as "scrolled up".
     this.list.addEventListener('scroll', () => {
-      this.following = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 48;
+      const top = this.list.scrollTop;
+      if (this.list.scrollHeight - top - this.list.clientHeight < 48) this.following = true;
+      else if (top < this.lastTop) this.following = false;
+      this.lastTop = top;
       if (this.following) this.marker.hidden = true;
     });
   }
 
   /** Clears the pane for another conversation. */
   reset(messages: MessageView[]): void {
+    this.resizes?.disconnect();
     this.list.replaceChildren();
     this.messages.clear();
     this.streams.clear();
@@ -114,6 +128,7 @@ export class ChatView {
       (message.clientMessageId ? this.list.querySelector(`[data-client-message-id="${CSS.escape(message.clientMessageId)}"]`) : null);
     if (existing) existing.replaceWith(node);
     else this.list.append(node);
+    this.resizes?.observe(node);
     // One card per execution: the newest message carrying it keeps it; live and older copies go.
     for (const card of Array.from(node.querySelectorAll('[data-execution-id]'))) {
       const id = card.getAttribute('data-execution-id') ?? '';
@@ -125,7 +140,7 @@ export class ChatView {
   /** Shows a message that is being sent. */
   pending(clientMessageId: string, content: string): void {
     const node = element('li', { className: 'message role-user pending', attributes: { 'data-client-message-id': clientMessageId } }, [
-      element('div', { className: 'meta', text: 'sending…' }),
+      element('div', { className: 'meta', text: this.i18n.t('console.sending') }),
       element('div', { className: 'content', text: content }),
     ]);
     this.list.append(node);
@@ -139,7 +154,7 @@ export class ChatView {
     node.classList.remove('pending');
     node.classList.add('failed');
     const meta = node.querySelector('.meta');
-    if (meta) meta.textContent = `not sent: ${reason}`;
+    if (meta) meta.textContent = this.i18n.t('console.notSent', { reason });
   }
 
   /** Appends a streamed token to the assistant message being written. */
@@ -150,7 +165,7 @@ export class ChatView {
     let node = this.list.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
     if (!node) {
       node = element('li', { className: 'message role-assistant streaming', attributes: { 'data-message-id': messageId } }, [
-        element('div', { className: 'meta', text: 'assistant · writing…' }),
+        element('div', { className: 'meta', text: this.i18n.t('console.writing') }),
         element('div', { className: 'content' }),
       ]);
       this.list.append(node);
@@ -163,8 +178,10 @@ export class ChatView {
   /** Adds or updates a live tool card (in place when a message already shows it). */
   tool(execution: ExecutionView, build: (tag: 'li' | 'div') => HTMLElement): void {
     const existing = this.list.querySelector(`[data-execution-id="${CSS.escape(execution.id)}"]`);
-    if (existing) existing.replaceWith(build(existing.tagName === 'LI' ? 'li' : 'div'));
-    else this.list.append(build('li'));
+    const node = build(existing?.tagName === 'DIV' ? 'div' : 'li');
+    if (existing) existing.replaceWith(node);
+    else this.list.append(node);
+    this.resizes?.observe(node);
     this.scroll();
   }
 
@@ -176,7 +193,7 @@ export class ChatView {
       element('div', { className: 'meta', text: `${this.describeAuthor(message)} · ${shortTime(message.createdAt)} · ${message.channel}` }),
       element('div', { className: 'content', text: message.content }),
       ...cardsOfMessage(message.metadata).map((card) =>
-        executionCardElement(card, { canDecide: this.cards?.canDecide() ?? false, decide: this.cards?.decide ?? (async () => 'not connected'), tag: 'div', ...(this.cards ? { loadRaw: () => this.cards!.loadRaw(card.id) } : {}) }),
+        executionCardElement(card, { canDecide: this.cards?.canDecide() ?? false, decide: this.cards?.decide ?? (async () => 'not connected'), tag: 'div', i18n: this.i18n, ...(this.cards ? { loadRaw: () => this.cards!.loadRaw(card.id) } : {}) }),
       ),
       ...(incident && this.incidents ? incidentButtons(incident, this.incidents) : []),
     ]);
@@ -188,6 +205,7 @@ export class ChatView {
       this.following = true;
       this.marker.hidden = true;
       this.list.scrollTop = this.list.scrollHeight;
+      this.lastTop = this.list.scrollTop;
     } else this.marker.hidden = false;
   }
 }

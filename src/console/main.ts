@@ -55,12 +55,14 @@ const chat = new ChatView(
       return { arguments: execution.arguments, result: execution.result };
     },
   },
+  i18n,
 );
 const conversationTitles = new Map<string, string>();
 const panel = new ApprovalsPanel(
   () => canDecide(),
   (executionId, decision, reason) => decide(executionId, decision, reason),
   (conversationId) => (conversationId ? (conversationTitles.get(conversationId) ?? (conversationId === current?.id ? current.title : undefined)) : undefined),
+  i18n,
 );
 /** Gap detection and catch-up by seq (issue #20): what it delivers is new, in order, once. */
 const seqSync = new SeqSync(
@@ -106,7 +108,7 @@ async function decide(executionId: string, decision: 'approve' | 'deny', reason?
 
 function showTool(conversationId: string | null, execution: ExecutionView): void {
   const inChat = Boolean(conversationId && conversationId === current?.id);
-  if (inChat) chat.tool(execution, (tag) => toolCard(execution, canDecide(), decide, tag));
+  if (inChat) chat.tool(execution, (tag) => toolCard(execution, canDecide(), decide, tag, undefined, i18n));
   if (canDecide() || !inChat) panel.update(execution, inChat);
 }
 

@@ -8,20 +8,28 @@
 import uPlot from 'uplot';
 import type { BlockOf, ResultView, Tone, ViewBlock } from '../contracts/result-view.js';
 import { safeUrl } from '../contracts/result-view.js';
+import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { element } from './dom.js';
 
-/** Console strings of the view renderer, in one place (moved to the i18n catalog when it lands). */
-export const VIEW_STRINGS = {
-  details: 'Details (raw JSON)',
-  moreRows: (shown: number, total: number) => `${shown} of ${total} rows shown`,
-  unchanged: (count: number) => `${count} unchanged line(s)`,
-  noChange: 'No change',
-  chartLabel: (title: string) => `Chart: ${title}`,
-};
+/** The console strings of the view renderer, from the shared catalog in `i18n`'s language. */
+export function viewStrings(i18n: Translator) {
+  return {
+    details: i18n.t('console.rawDetails'),
+    moreRows: (shown: number, total: number) => i18n.t('console.moreRows', { shown: i18n.number(shown), total: i18n.number(total) }),
+    unchanged: (count: number) => i18n.t('console.unchangedLines', { count }),
+    noChange: i18n.t('console.noChange'),
+    chartLabel: (title: string) => i18n.t('console.chartLabel', { title }),
+    sources: i18n.t('console.sources'),
+    results: (count: number) => i18n.t('console.results', { count }),
+  };
+}
+
+/** The strings a renderer uses (English unless the console passes its translator). */
+export type ViewStrings = ReturnType<typeof viewStrings>;
 
 const toneClass = (tone: Tone | undefined) => `tone-${tone ?? 'neutral'}`;
 
-function table(block: BlockOf<'table'>): HTMLElement {
+function table(block: BlockOf<'table'>, strings: ViewStrings): HTMLElement {
   const head = element('tr', {}, block.columns.map((column) => element('th', { text: column.label, attributes: { scope: 'col', ...(column.align === 'right' ? { class: 'num' } : {}) } })));
   const rows = block.rows.map((row, index) =>
     element('tr', { className: toneClass(block.rowTones?.[index]) }, block.columns.map((column) => {
@@ -30,15 +38,15 @@ function table(block: BlockOf<'table'>): HTMLElement {
     })),
   );
   const wrapper = element('div', { className: 'view-table-wrap' }, [element('table', { className: 'view-table' }, [element('thead', {}, [head]), element('tbody', {}, rows)])]);
-  if (block.total !== undefined && block.total > block.rows.length) wrapper.append(element('p', { className: 'view-note', text: VIEW_STRINGS.moreRows(block.rows.length, block.total) }));
+  if (block.total !== undefined && block.total > block.rows.length) wrapper.append(element('p', { className: 'view-note', text: strings.moreRows(block.rows.length, block.total) }));
   return wrapper;
 }
 
 const PALETTE = ['#4da3ff', '#3ecf8e', '#f5a623', '#ff5c5c', '#b58cff', '#5ce1e6'];
 
 /** Draws a chart with uPlot once the element is in the page (it needs a width). */
-function chart(block: BlockOf<'chart'>): HTMLElement {
-  const figure = element('figure', { className: 'view-chart', attributes: { role: 'img', 'aria-label': VIEW_STRINGS.chartLabel(block.title) } });
+function chart(block: BlockOf<'chart'>, strings: ViewStrings): HTMLElement {
+  const figure = element('figure', { className: 'view-chart', attributes: { role: 'img', 'aria-label': strings.chartLabel(block.title) } });
   const caption = element('figcaption', { text: `${block.title}${block.unit ? ` (${block.unit})` : ''}` });
   const canvasHost = element('div', { className: 'view-chart-canvas' });
   // A text fallback: the series as a line of values (screen readers, no canvas).
@@ -79,11 +87,11 @@ function bars(block: BlockOf<'bars'>): HTMLElement {
   }));
 }
 
-function diff(block: BlockOf<'diff'>): HTMLElement {
+function diff(block: BlockOf<'diff'>, strings: ViewStrings): HTMLElement {
   const lines = [...block.removed.map((line) => element('li', { className: 'diff-removed', text: `- ${line}` })), ...block.added.map((line) => element('li', { className: 'diff-added', text: `+ ${line}` }))];
-  if (lines.length === 0) lines.push(element('li', { className: 'view-note', text: VIEW_STRINGS.noChange }));
+  if (lines.length === 0) lines.push(element('li', { className: 'view-note', text: strings.noChange }));
   const list = element('ul', { className: 'view-diff' }, lines);
-  return block.unchanged ? element('div', {}, [list, element('p', { className: 'view-note', text: VIEW_STRINGS.unchanged(block.unchanged) })]) : list;
+  return block.unchanged ? element('div', {}, [list, element('p', { className: 'view-note', text: strings.unchanged(block.unchanged) })]) : list;
 }
 
 function code(block: BlockOf<'code'>): HTMLElement {
@@ -121,8 +129,8 @@ function citedText(block: BlockOf<'text'>, scope: string, markers: Set<string>):
   return paragraph;
 }
 
-function cards(block: BlockOf<'cards'>): HTMLElement {
-  return element('ol', { className: 'service-cards', attributes: { 'aria-label': `${block.cards.length} result(s)` } }, block.cards.map((card) =>
+function cards(block: BlockOf<'cards'>, strings: ViewStrings): HTMLElement {
+  return element('ol', { className: 'service-cards', attributes: { 'aria-label': strings.results(block.cards.length) } }, block.cards.map((card) =>
     element('li', { className: 'service-card', attributes: card.id ? { 'data-service-id': card.id } : {} }, [
       element('div', { className: 'service-card-title', text: card.title }),
       ...(card.subtitle ? [element('div', { className: 'service-card-subtitle', text: card.subtitle })] : []),
@@ -133,7 +141,7 @@ function cards(block: BlockOf<'cards'>): HTMLElement {
   ));
 }
 
-function renderBlock(block: ViewBlock, scope: string, markers: Set<string>): HTMLElement {
+function renderBlock(block: ViewBlock, scope: string, markers: Set<string>, strings: ViewStrings): HTMLElement {
   const titled = (node: HTMLElement, title?: string) => (title ? element('section', { className: 'view-block' }, [element('div', { className: 'view-block-title', text: title }), node]) : element('section', { className: 'view-block' }, [node]));
   switch (block.type) {
     case 'fields':
@@ -143,17 +151,17 @@ function renderBlock(block: ViewBlock, scope: string, markers: Set<string>): HTM
     case 'badges':
       return titled(element('ul', { className: 'view-badges' }, block.badges.map((badge) => element('li', { className: `badge ${toneClass(badge.tone)}`, text: badge.label }))));
     case 'table':
-      return titled(table(block), block.title);
+      return titled(table(block, strings), block.title);
     case 'chart':
-      return titled(chart(block));
+      return titled(chart(block, strings));
     case 'bars':
       return titled(bars(block), block.title);
     case 'diff':
-      return titled(diff(block), block.title);
+      return titled(diff(block, strings), block.title);
     case 'code':
       return titled(code(block));
     case 'citations':
-      return titled(citations(block, scope), 'Sources');
+      return titled(citations(block, scope), strings.sources);
     case 'timeline':
       return titled(element('ol', { className: 'view-timeline' }, block.items.map((item) => element('li', { className: toneClass(item.tone) }, [element('time', { text: item.time }), element('span', { className: 'timeline-title', text: item.title }), ...(item.detail ? [element('span', { className: 'view-note', text: item.detail })] : [])]))), block.title);
     case 'tree':
@@ -163,27 +171,28 @@ function renderBlock(block: ViewBlock, scope: string, markers: Set<string>): HTM
         return item;
       })), block.title);
     case 'cards':
-      return titled(cards(block));
+      return titled(cards(block, strings));
   }
 }
 
 let scopes = 0;
 
-/** The DOM of a view: headline with its tone, then each block. */
-export function renderView(view: ResultView): HTMLElement {
+/** The DOM of a view: headline with its tone, then each block (fixed strings in `i18n`'s language). */
+export function renderView(view: ResultView, i18n: Translator = createTranslator('en')): HTMLElement {
+  const strings = viewStrings(i18n);
   scopes += 1;
   const scope = String(scopes);
   const markers = new Set(view.blocks.flatMap((block) => (block.type === 'citations' ? block.items.map((item) => item.marker) : [])));
   return element('div', { className: `result-view kind-${view.kind.replace(/[^a-z0-9-]/gi, '-')}`, attributes: { 'data-view-kind': view.kind } }, [
     element('div', { className: `view-headline ${toneClass(view.tone)}`, text: view.headline }),
-    ...view.blocks.map((block) => renderBlock(block, scope, markers)),
+    ...view.blocks.map((block) => renderBlock(block, scope, markers, strings)),
   ]);
 }
 
 /** A closed "details" disclosure holding raw JSON (bounded), for the curious. */
-export function rawDetails(value: unknown, load?: () => Promise<unknown>): HTMLElement {
+export function rawDetails(value: unknown, load?: () => Promise<unknown>, i18n: Translator = createTranslator('en')): HTMLElement {
   const pre = element('pre', { className: 'raw-json' });
-  const details = element('details', { className: 'raw-details' }, [element('summary', { text: VIEW_STRINGS.details }), pre]);
+  const details = element('details', { className: 'raw-details' }, [element('summary', { text: viewStrings(i18n).details }), pre]);
   const fill = (data: unknown) => {
     const text = JSON.stringify(data, null, 2) ?? '';
     pre.textContent = text.length > 20_000 ? `${text.slice(0, 20_000)}…` : text;

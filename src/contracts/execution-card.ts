@@ -5,7 +5,9 @@
  * cards in `metadata.executions`, so a conversation shows the same card after a reload and
  * the answer text never repeats the result. Shared by the server and the browser console.
  */
+import { createTranslator, hasMessage, type Translator } from './i18n.js';
 import { clip, parseResultView, viewOfResult, type ResultView } from './result-view.js';
+
 
 /** A card as stored in message metadata and sent to clients. */
 export interface ExecutionCard {
@@ -62,26 +64,34 @@ export function cardsOfMessage(metadata: unknown): ExecutionCard[] {
   });
 }
 
-/** Who may decide: operators and admins; for a disruptive tool, someone other than the requester. */
-export function approversText(card: Pick<ExecutionCard, 'riskLevel' | 'requesterName'>): string {
-  return card.riskLevel === 'disruptive' ? `Can approve: an operator or admin other than ${card.requesterName}` : 'Can approve: an operator or admin';
+/** Who may decide: operators and admins; for a disruptive tool, someone other than the requester (in `i18n`'s language, English by default). */
+export function approversText(card: Pick<ExecutionCard, 'riskLevel' | 'requesterName'>, i18n: Translator = createTranslator('en')): string {
+  return card.riskLevel === 'disruptive' ? i18n.t('approval.canApproveOther', { name: card.requesterName }) : i18n.t('approval.canApprove');
 }
 
-/** The one-line outcome of a card (status words people read). */
-export function outcomeText(card: ExecutionCard): string {
+/** A status word people read (`waiting for approval`, `en cours`), or the raw status when the catalog has none. */
+export function statusWord(status: string, i18n: Translator = createTranslator('en')): string {
+  return hasMessage(`status.${status}`, i18n.locale) ? i18n.t(`status.${status}`) : status.replace('_', ' ');
+}
+
+/** The one-line outcome of a card (status words people read), in `i18n`'s language (English by default). */
+export function outcomeText(card: ExecutionCard, i18n: Translator = createTranslator('en')): string {
+  const tool = card.tool;
   switch (card.status) {
     case PENDING_STATUS:
-      return `${card.tool} is waiting for approval`;
-    case 'denied':
-      return `${card.tool} was denied${card.deciderName ? ` by ${card.deciderName}` : ''}${card.reason ? `: ${card.reason}` : ''}`;
+      return i18n.t('approval.waiting', { tool });
+    case 'denied': {
+      const who = card.deciderName ? i18n.t('approval.outcomeDeniedBy', { tool, name: card.deciderName }) : i18n.t('approval.outcomeDenied', { tool });
+      return `${who}${card.reason ? `: ${card.reason}` : ''}`;
+    }
     case 'expired':
-      return `${card.tool} expired without a decision (counted as denied)`;
+      return i18n.t('approval.outcomeExpired', { tool });
     case 'succeeded':
-      return card.view?.headline ?? `${card.tool} succeeded`;
+      return card.view?.headline ?? i18n.t('approval.outcomeSucceeded', { tool });
     case 'queued':
     case 'running':
-      return `${card.tool} is ${card.status}`;
+      return i18n.t('approval.outcomeProgress', { tool, status: statusWord(card.status, i18n) });
     default:
-      return `${card.tool} ${card.status.replace('_', ' ')}${card.error ? `: ${card.error}` : ''}`;
+      return `${i18n.t('approval.outcomeOther', { tool, status: i18n.locale === 'en' ? card.status.replace('_', ' ') : statusWord(card.status, i18n) })}${card.error ? `: ${card.error}` : ''}`;
   }
 }

@@ -48,6 +48,8 @@ export async function startTestApp(
     tools?: AppDeps['tools'];
     /** Attaches the realtime gateway (with the app's Redis client, if any). */
     gateway?: boolean | Pick<GatewayDeps, 'executions' | 'limits'>;
+    /** The gateway decides executions through the app's own pipeline (Approve/Deny over the socket). */
+    socketApprovals?: boolean;
     /** Folder of a bundled console to serve at `/` (see scripts/bundle-console.mjs). */
     consoleDirectory?: string;
     /** A loaded local model for the grammar-constrained passes (service drafts, QoS intents). */
@@ -81,6 +83,7 @@ export async function startTestApp(
         registry: app.metrics,
         logger,
         redis: options.redis,
+        ...(options.socketApprovals ? { executions: app.tools.approvals } : {}),
         ...(typeof options.gateway === 'object' ? options.gateway : {}),
       })
     : undefined;

@@ -10,8 +10,11 @@ import {
   userCreator,
   userFinder,
   userLister,
+  userLocaleOf,
+  userLocaleSetter,
   userUpdater,
 } from '../../actions/users.js';
+import { SUPPORTED_LOCALES } from '../../contracts/i18n.js';
 import { roleSchema } from '../../auth/roles.js';
 import type { RouteTable } from '../http/route-table.js';
 import { idParams } from './common-schemas.js';
@@ -24,6 +27,7 @@ const userSchema = z
     displayName: z.string().nullable(),
     role: roleSchema,
     disabled: z.boolean(),
+    locale: z.enum(SUPPORTED_LOCALES).nullable().meta({ description: "The user's language, used when a channel gives none" }),
     createdAt: z.iso.datetime(),
     identities: z.array(z.object({ provider: z.string(), externalId: z.string(), workspace: z.string() })).optional(),
   })
@@ -43,6 +47,10 @@ const tokenSchema = z
   })
   .meta({ id: 'Token' });
 
+const meSchema = z
+  .object({ userId: z.uuid(), userName: z.string(), role: roleSchema, tokenId: z.uuid().nullable(), locale: z.enum(SUPPORTED_LOCALES).nullable() })
+  .meta({ id: 'Me' });
+
 const userName = z
   .string()
   .trim()
@@ -60,12 +68,25 @@ export function userRoutes(routes: RouteTable, { database, audit, accessChanges 
     path: '/me',
     tag: 'Users',
     summary: 'Who the token belongs to and its effective role',
-    success: {
-      status: 200,
-      description: 'The caller',
-      schema: z.object({ userId: z.uuid(), userName: z.string(), role: roleSchema, tokenId: z.uuid().nullable() }),
+    success: { status: 200, description: 'The caller', schema: meSchema },
+    handler: async ({ principal }) => ({ ...principal, locale: await userLocaleOf(prisma, principal.userId) }),
+  });
+
+  routes.add({
+    method: 'patch',
+    path: '/me',
+    tag: 'Users',
+    summary: "Set your own profile: your language (`en`, `fr`, or null to follow each channel's)",
+    body: z
+      .strictObject({
+        locale: z.enum(SUPPORTED_LOCALES).nullable().meta({ description: 'Used when a channel gives no locale (REST without Accept-Language, a chat platform without one)' }),
+      })
+      .meta({ id: 'MeUpdate', example: { locale: 'fr' } }),
+    success: { status: 200, description: 'The caller with the new profile', schema: meSchema },
+    handler: async ({ principal, body }) => {
+      const user = await userLocaleSetter(prisma, audit, actorOf(principal), principal.userId, body.locale);
+      return { ...principal, locale: user.locale };
     },
-    handler: async ({ principal }) => principal,
   });
 
   routes.add({

@@ -5,6 +5,7 @@
  * cards in `metadata.executions`, so a conversation shows the same card after a reload and
  * the answer text never repeats the result. Shared by the server and the browser console.
  */
+import { createTranslator, DEFAULT_LOCALE, type Translator } from './i18n.js';
 import { clip, parseResultView, viewOfResult, type ResultView } from './result-view.js';
 
 /** A card as stored in message metadata and sent to clients. */
@@ -67,21 +68,31 @@ export function approversText(card: Pick<ExecutionCard, 'riskLevel' | 'requester
   return card.riskLevel === 'disruptive' ? `Can approve: an operator or admin other than ${card.requesterName}` : 'Can approve: an operator or admin';
 }
 
-/** The one-line outcome of a card (status words people read). */
-export function outcomeText(card: ExecutionCard): string {
+/** A status word in the reader's language (`status.*`), or the status as stored when the catalog has none. */
+export function statusWord(status: string, i18n: Translator): string {
+  const key = `status.${status}`;
+  const word = /^[a-z_]{1,30}$/.test(status) ? i18n.t(key) : key;
+  return word === key ? status.replace('_', ' ') : word;
+}
+
+/** The one-line outcome of a card (status words people read), in `i18n`'s language (English by default). */
+export function outcomeText(card: ExecutionCard, i18n: Translator = createTranslator(DEFAULT_LOCALE)): string {
+  const tool = card.tool;
   switch (card.status) {
     case PENDING_STATUS:
-      return `${card.tool} is waiting for approval`;
-    case 'denied':
-      return `${card.tool} was denied${card.deciderName ? ` by ${card.deciderName}` : ''}${card.reason ? `: ${card.reason}` : ''}`;
+      return i18n.t('view.execution.waitingShort', { tool });
+    case 'denied': {
+      const denied = card.deciderName ? i18n.t('view.execution.deniedBy', { tool, name: card.deciderName }) : i18n.t('view.execution.denied', { tool });
+      return card.reason ? i18n.t('view.execution.deniedReason', { text: denied, reason: card.reason }) : denied;
+    }
     case 'expired':
-      return `${card.tool} expired without a decision (counted as denied)`;
+      return i18n.t('view.execution.expired', { tool });
     case 'succeeded':
-      return card.view?.headline ?? `${card.tool} succeeded`;
+      return card.view?.headline ?? i18n.t('view.execution.succeededShort', { tool });
     case 'queued':
     case 'running':
-      return `${card.tool} is ${card.status}`;
+      return i18n.t('view.execution.inProgress', { tool, status: statusWord(card.status, i18n) });
     default:
-      return `${card.tool} ${card.status.replace('_', ' ')}${card.error ? `: ${card.error}` : ''}`;
+      return card.error ? i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: card.error }) : i18n.t('view.execution.endedShort', { tool, status: statusWord(card.status, i18n) });
   }
 }

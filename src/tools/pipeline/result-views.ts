@@ -117,7 +117,7 @@ export function withView(tool: ToolDefinition | undefined, name: string, input: 
       logger?.warn({ err: error, tool: name }, 'result view builder failed: the generic view is shown');
     }
   }
-  return { ...result, view: built ?? genericResultView(name, result, i18n) };
+  return { ...result, view: { ...(built ?? genericResultView(name, result, i18n)), locale: i18n.locale } };
 }
 
 /** The approval preview of a call, in `i18n`'s language: the tool's own (bounded in time), else its arguments. */
@@ -125,13 +125,13 @@ export async function previewOf(tool: ToolDefinition, input: unknown, principal:
   if (tool.preview) {
     try {
       const built = await tool.preview(input as never, { principal, signal: AbortSignal.timeout(Math.min(timeoutMs, tool.timeoutMs)), i18n });
-      if (built) return built;
+      if (built) return { ...built, locale: i18n.locale };
     } catch (error) {
       logger?.warn({ err: error, tool: tool.name }, 'approval preview failed: the arguments are shown instead');
       const fallback = argumentsView(tool, input, i18n);
       const note: ViewBlock = { type: 'text', title: i18n.t('view.arguments.previewUnavailable'), text: asText((error as Error)?.message).slice(0, 300) || i18n.t('view.arguments.previewFailed') };
-      return view(fallback.kind, fallback.headline, 'warning' satisfies Tone, [...fallback.blocks, note]);
+      return { ...view(fallback.kind, fallback.headline, 'warning' satisfies Tone, [...fallback.blocks, note]), locale: i18n.locale };
     }
   }
-  return argumentsView(tool, input, i18n);
+  return { ...argumentsView(tool, input, i18n), locale: i18n.locale };
 }

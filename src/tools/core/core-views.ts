@@ -57,7 +57,7 @@ export function systemStatusView(result: ToolResult, i18n: Translator = english(
     return number === null ? '?' : i18n.number(number, { maximumFractionDigits: 2 });
   };
   const up = i18n.t('view.system.up', { version: asText(data.version), hours: i18n.number(Math.floor(uptime / 3600)), minutes: i18n.number(Math.floor((uptime % 3600) / 60)) });
-  return view('system.status', down.length ? `${up}; ${i18n.t('view.system.toolsetsDown', { count: down.length })}` : up, down.length ? 'warning' : 'ok', [
+  return view('system.status', down.length ? i18n.t('view.semicolon', { first: up, second: i18n.t('view.system.toolsetsDown', { count: down.length }) }) : up, down.length ? 'warning' : 'ok', [
     {
       type: 'fields',
       fields: [

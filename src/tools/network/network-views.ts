@@ -148,7 +148,7 @@ export function interfacesView(result: ToolResult, i18n: Translator = english())
   const routes = asArray(data.routes) as InterfaceInventory['routes'];
   const down = interfaces.filter((entry) => entry.state !== 'UP' && entry.state !== 'UNKNOWN');
   const counted = `${i18n.t('view.network.interfaceCount', { count: interfaces.length })}, ${i18n.t('view.network.routeCount', { count: routes.length })}`;
-  return view('network.interfaces', down.length ? `${counted}; ${i18n.t('view.network.notUp', { count: down.length })}` : counted, down.length ? 'warning' : 'ok', [
+  return view('network.interfaces', down.length ? i18n.t('view.semicolon', { first: counted, second: i18n.t('view.network.notUp', { count: down.length }) }) : counted, down.length ? 'warning' : 'ok', [
     {
       type: 'table',
       title: i18n.t('view.network.interfaces'),

@@ -65,6 +65,11 @@ function classTree(classes: TreeClass[], root: string, i18n: Translator): BlockO
   return nodes;
 }
 
+/** egress / ingress in the reader's language; anything else as given (data). */
+function directionWord(direction: string, i18n: Translator): string {
+  return direction === 'egress' || direction === 'ingress' ? i18n.t(`view.qos.directionName.${direction}`) : direction;
+}
+
 /** The blocks of a plan: clauses, warnings, class tree, diff, tc batch. */
 export function planBlocks(plan: PlanSummary, i18n: Translator = english()): ViewBlock[] {
   const t = (key: string, vars?: Record<string, unknown>) => i18n.t(`view.qos.${key}`, vars);
@@ -81,7 +86,7 @@ export function planBlocks(plan: PlanSummary, i18n: Translator = english()): Vie
       type: 'fields',
       fields: [
         { label: t('interface'), value: asText(plan.interface) },
-        { label: t('direction'), value: asText(plan.direction) },
+        { label: t('direction'), value: directionWord(asText(plan.direction), i18n) },
         ...(plan.device && plan.device !== plan.interface ? [{ label: t('shapedOn'), value: asText(plan.device) }] : []),
         { label: t('readBy'), value: asText(plan.interpretedBy) },
         { label: t('tcCommandsLabel'), value: formatNumber(asNumber(plan.commands) ?? 0, i18n) },
@@ -127,7 +132,7 @@ function planHeadline(plan: PlanSummary, key: 'planHeadline' | 'willShape' | 'ap
   return i18n.t(`view.qos.${key}`, {
     ...vars,
     interface: asText(plan.interface),
-    direction: asText(plan.direction),
+    direction: directionWord(asText(plan.direction), i18n),
     classes: i18n.t('view.qos.classes', { count: classes }),
     commands: i18n.t('view.qos.tcCommands', { count: asNumber(plan.commands) ?? 0 }),
   });

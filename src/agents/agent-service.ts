@@ -11,7 +11,7 @@ import type { DomainEvents } from '../actions/domain-events.js';
 import { messageView, type MessageView } from '../actions/conversation-views.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../errors.js';
-import { resolveLocale, t, type Locale } from '../contracts/i18n.js';
+import { createTranslator, resolveLocale, t, type Locale } from '../contracts/i18n.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
@@ -106,7 +106,7 @@ export class AgentService {
   async runTurn(input: TurnInput): Promise<TurnResult> {
     const started = performance.now();
     const messageId = randomUUID();
-    const scope: TurnScope = { principal: input.principal, channel: input.channel, conversationId: input.conversationId, externalIds: input.externalIds, traceId: randomUUID(), executions: [] };
+    const scope: TurnScope = { principal: input.principal, channel: input.channel, conversationId: input.conversationId, externalIds: input.externalIds, traceId: randomUUID(), executions: [], locale: input.locale };
     let reply: string;
     let route: TurnResult['route'];
     let tokens: number | null = null;
@@ -118,9 +118,9 @@ export class AgentService {
         reply = routed.text;
       } else if (routed.kind === 'call') {
         route = 'command';
-        const execution = await this.options.tools.executions.request(input.principal, { ...routed, channel: input.channel, conversationId: input.conversationId, externalIds: input.externalIds, traceId: scope.traceId });
+        const execution = await this.options.tools.executions.request(input.principal, { ...routed, channel: input.channel, conversationId: input.conversationId, externalIds: input.externalIds, traceId: scope.traceId, locale: input.locale });
         scope.executions.push(execution);
-        reply = describeExecution(execution);
+        reply = describeExecution(execution, createTranslator(input.locale, execution.locale ?? undefined));
       } else if (!this.options.model) {
         route = 'no_model';
         reply = `${t(input.locale, 'agent.noModel')}\n${this.options.tools.router.helpText(input.principal.role, input.locale)}`;
@@ -230,7 +230,7 @@ export class AgentService {
       const refused = scope.executions.filter((execution) => execution.status === 'refused');
       const notes = refused.map((execution) => `Refused ${execution.tool}: ${(execution.result as { error?: { message?: string } } | null)?.error?.message ?? 'invalid call'}`);
       if (result.exhausted) return { reply: [`I stopped after ${maxSteps} steps without a final answer.`, ...notes].join('\n'), tokens: result.tokens };
-      return { reply: [result.reply || (scope.executions.length ? scope.executions.map(describeExecution).join('\n') : t(input.locale, 'agent.emptyAnswer')), ...notes].join('\n'), tokens: result.tokens };
+      return { reply: [result.reply || (scope.executions.length ? scope.executions.map((execution) => describeExecution(execution, createTranslator(input.locale, execution.locale ?? undefined))).join('\n') : t(input.locale, 'agent.emptyAnswer')), ...notes].join('\n'), tokens: result.tokens };
     } catch (error) {
       if (signal.aborted) {
         const reason: unknown = signal.reason;

@@ -1,27 +1,35 @@
 /**
  * One readable line about an execution, for chat replies on every channel. The result
  * itself is shown once, by the execution's card (its result view: see
- * src/contracts/execution-card.ts); the line refers to it and never repeats the data.
+ * src/contracts/execution-card.ts); the line refers to it and never repeats the data. It is
+ * written in the reader's language: the caller's translator, else the execution's locale.
  */
+import { statusWord } from '../contracts/execution-card.js';
+import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { parseResultView, viewOfResult } from '../contracts/result-view.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
 
 /** Describes what happened to an execution (the card beside it shows the details). */
-export function describeExecution(execution: ExecutionView): string {
+export function describeExecution(execution: ExecutionView, i18n: Translator = createTranslator(execution.locale)): string {
   const result = execution.result as { status?: string; error?: { message?: string }; message?: string } | null;
+  const tool = execution.tool;
   switch (execution.status) {
     case 'pending_approval': {
       const effect = parseResultView(execution.preview)?.headline;
-      return `${execution.tool} is waiting for approval by an operator${execution.riskLevel === 'disruptive' ? ' other than you' : ''} (execution ${execution.id}, expires ${execution.expiresAt}).${effect ? ` Approving it: ${effect}.` : ''}`;
+      const vars = { tool, id: execution.id, expires: execution.expiresAt ?? '—' };
+      const waiting = i18n.t(execution.riskLevel === 'disruptive' ? 'view.execution.waitingOther' : 'view.execution.waiting', vars);
+      return effect ? `${waiting} ${i18n.t('view.execution.approving', { effect })}` : waiting;
     }
     case 'queued':
-      return `${execution.tool} is running in the background (execution ${execution.id}).`;
+      return i18n.t('view.execution.queued', { tool, id: execution.id });
     case 'succeeded': {
-      if (result?.status === 'no_data') return `${execution.tool}: ${result.message ?? 'no data'}`;
+      if (result?.status === 'no_data') return i18n.t('view.execution.noData', { tool, message: result.message ?? i18n.t('view.execution.noDataDefault') });
       const headline = viewOfResult(execution.result)?.headline;
-      return headline ? `${execution.tool}: ${headline}` : `${execution.tool} succeeded.`;
+      return headline ? i18n.t('view.execution.headline', { tool, headline }) : i18n.t('view.execution.succeeded', { tool });
     }
-    default:
-      return `${execution.tool} ${execution.status.replace('_', ' ')}${result?.error?.message ? `: ${result.error.message}` : ''}.`;
+    default: {
+      const status = statusWord(execution.status, i18n);
+      return result?.error?.message ? i18n.t('view.execution.endedWith', { tool, status, message: result.error.message }) : i18n.t('view.execution.ended', { tool, status });
+    }
   }
 }

@@ -9,6 +9,7 @@
  */
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
+import type { Locale } from '../contracts/i18n.js';
 import type { Principal } from '../auth/principal.js';
 import { hasRole, type Role } from '../auth/roles.js';
 import { AppError } from '../errors.js';
@@ -27,6 +28,8 @@ export interface TurnScope {
   traceId: string;
   /** Every execution the turn caused, in order (recorded on the assistant message). */
   executions: ExecutionView[];
+  /** The asker's language: the executions' views and summary lines are written in it. */
+  locale?: Locale | undefined;
   /**
    * Model-facing names back to registry tools (`server__tool` → `server.tool`), and which
    * tools' output is untrusted (external MCP servers); built with the offered tools.
@@ -145,7 +148,7 @@ const REFUSED_CODES = new Set(['unknown_tool', 'validation_error']);
 /** Sends one model call through the pipeline; invalid calls become refused executions. Returns the ToolMessage content. */
 export async function runModelToolCall(executions: ExecutionService, scope: TurnScope, call: ModelToolCall, offered: ReadonlySet<string>, logger: Logger): Promise<string> {
   const target = scope.toolNames?.get(call.name) ?? { name: call.name, untrusted: false };
-  const base = { tool: target.name, channel: scope.channel, conversationId: scope.conversationId, externalIds: scope.externalIds, traceId: scope.traceId };
+  const base = { tool: target.name, channel: scope.channel, conversationId: scope.conversationId, externalIds: scope.externalIds, traceId: scope.traceId, locale: scope.locale };
   const refuse = async (code: string, reason: string) => {
     const execution = await executions.refuse(scope.principal, { ...base, args: call.malformed ? { raw: call.malformed.raw.slice(0, 2_000) } : call.args, code, reason });
     scope.executions.push(execution);

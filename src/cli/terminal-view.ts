@@ -4,6 +4,7 @@
  * diffs and timelines as text. Control characters in view strings are replaced, so a result
  * can never move the cursor or recolour the terminal (ANSI escapes stay inert).
  */
+import { t, type Locale } from '../contracts/i18n.js';
 import type { ResultView, ViewBlock } from '../contracts/result-view.js';
 import { barLines, chartLines, diffLines, fit, tableLines, timelineLines, TONE_MARK, treeLines } from '../contracts/view-text.js';
 
@@ -13,7 +14,7 @@ export function inert(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '�');
 }
 
-function blockLines(block: ViewBlock): string[] {
+function blockLines(block: ViewBlock, locale?: Locale): string[] {
   const title = 'title' in block && block.title ? [`${block.title}:`] : [];
   switch (block.type) {
     case 'fields': {
@@ -25,13 +26,13 @@ function blockLines(block: ViewBlock): string[] {
     case 'badges':
       return [`  ${block.badges.map((badge) => `${TONE_MARK[badge.tone] ?? ''} ${badge.label}`).join('   ')}`];
     case 'table':
-      return [...title, ...tableLines(block, 32, 200).map((line) => `  ${line}`)];
+      return [...title, ...tableLines(block, 32, 200, locale).map((line) => `  ${line}`)];
     case 'chart':
-      return [`${block.title}${block.unit ? ` (${block.unit})` : ''}:`, ...chartLines(block).map((line) => `  ${line}`)];
+      return [`${block.title}${block.unit ? ` (${block.unit})` : ''}:`, ...chartLines(block, locale).map((line) => `  ${line}`)];
     case 'bars':
       return [...title, ...barLines(block).map((line) => `  ${line}`)];
     case 'diff':
-      return [...title, ...diffLines(block).map((line) => `  ${line}`)];
+      return [...title, ...diffLines(block, locale).map((line) => `  ${line}`)];
     case 'code':
       return [`${block.title}:`, ...block.text.split('\n').map((line) => `    ${line}`)];
     case 'tree':
@@ -39,7 +40,7 @@ function blockLines(block: ViewBlock): string[] {
     case 'timeline':
       return [...title, ...timelineLines(block).map((line) => `  ${line}`)];
     case 'citations':
-      return ['Sources:', ...block.items.map((item) => `  ${item.marker} ${item.title}${item.location ? ` · ${item.location}` : ''}${item.url ? `  ${item.url}` : ''}`)];
+      return [`${t(locale, 'view.sources')}:`, ...block.items.map((item) => `  ${item.marker} ${item.title}${item.location ? ` · ${item.location}` : ''}${item.url ? `  ${item.url}` : ''}`)];
     case 'cards':
       return block.cards.flatMap((card) => [`  ■ ${card.title}`, ...(card.subtitle ? [`    ${card.subtitle}`] : []), ...(card.text ? [`    ${card.text}`] : []), ...card.fields.map((field) => `    ${field.label}: ${field.value}`), ...(card.footer ? [`    (${card.footer})`] : [])]);
   }
@@ -48,6 +49,6 @@ function blockLines(block: ViewBlock): string[] {
 /** The whole view as terminal text (one string, trailing newline). */
 export function renderTerminalView(view: ResultView): string {
   const lines = [`${TONE_MARK[view.tone] ?? ''} ${view.headline}`];
-  for (const block of view.blocks) lines.push('', ...blockLines(block));
+  for (const block of view.blocks) lines.push('', ...blockLines(block, view.locale));
   return `${inert(lines.join('\n'))}\n`;
 }

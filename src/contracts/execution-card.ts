@@ -5,7 +5,7 @@
  * cards in `metadata.executions`, so a conversation shows the same card after a reload and
  * the answer text never repeats the result. Shared by the server and the browser console.
  */
-import { createTranslator, hasMessage, type Translator } from './i18n.js';
+import { createTranslator, DEFAULT_LOCALE, type Translator } from './i18n.js';
 import { clip, parseResultView, viewOfResult, type ResultView } from './result-view.js';
 
 
@@ -69,29 +69,31 @@ export function approversText(card: Pick<ExecutionCard, 'riskLevel' | 'requester
   return card.riskLevel === 'disruptive' ? i18n.t('approval.canApproveOther', { name: card.requesterName }) : i18n.t('approval.canApprove');
 }
 
-/** A status word people read (`waiting for approval`, `en cours`), or the raw status when the catalog has none. */
-export function statusWord(status: string, i18n: Translator = createTranslator('en')): string {
-  return hasMessage(`status.${status}`, i18n.locale) ? i18n.t(`status.${status}`) : status.replace('_', ' ');
+/** A status word in the reader's language (`status.*`), or the status as stored when the catalog has none. */
+export function statusWord(status: string, i18n: Translator): string {
+  const key = `status.${status}`;
+  const word = /^[a-z_]{1,30}$/.test(status) ? i18n.t(key) : key;
+  return word === key ? status.replace('_', ' ') : word;
 }
 
 /** The one-line outcome of a card (status words people read), in `i18n`'s language (English by default). */
-export function outcomeText(card: ExecutionCard, i18n: Translator = createTranslator('en')): string {
+export function outcomeText(card: ExecutionCard, i18n: Translator = createTranslator(DEFAULT_LOCALE)): string {
   const tool = card.tool;
   switch (card.status) {
     case PENDING_STATUS:
-      return i18n.t('approval.waiting', { tool });
+      return i18n.t('view.execution.waitingShort', { tool });
     case 'denied': {
-      const who = card.deciderName ? i18n.t('approval.outcomeDeniedBy', { tool, name: card.deciderName }) : i18n.t('approval.outcomeDenied', { tool });
-      return `${who}${card.reason ? `: ${card.reason}` : ''}`;
+      const denied = card.deciderName ? i18n.t('view.execution.deniedBy', { tool, name: card.deciderName }) : i18n.t('view.execution.denied', { tool });
+      return card.reason ? i18n.t('view.execution.deniedReason', { text: denied, reason: card.reason }) : denied;
     }
     case 'expired':
-      return i18n.t('approval.outcomeExpired', { tool });
+      return i18n.t('view.execution.expired', { tool });
     case 'succeeded':
-      return card.view?.headline ?? i18n.t('approval.outcomeSucceeded', { tool });
+      return card.view?.headline ?? i18n.t('view.execution.succeededShort', { tool });
     case 'queued':
     case 'running':
-      return i18n.t('approval.outcomeProgress', { tool, status: statusWord(card.status, i18n) });
+      return i18n.t('view.execution.inProgress', { tool, status: statusWord(card.status, i18n) });
     default:
-      return `${i18n.t('approval.outcomeOther', { tool, status: i18n.locale === 'en' ? card.status.replace('_', ' ') : statusWord(card.status, i18n) })}${card.error ? `: ${card.error}` : ''}`;
+      return card.error ? i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: card.error }) : i18n.t('view.execution.endedShort', { tool, status: statusWord(card.status, i18n) });
   }
 }

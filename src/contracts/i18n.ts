@@ -84,11 +84,28 @@ export function parseAcceptLanguage(header: unknown): Locale | undefined {
   return ranked[0]?.locale;
 }
 
+/**
+ * A catalog with every `<key>_other` also under `<key>_many` where missing: French plural
+ * rules answer `many` for large round numbers (1 000 000), which the catalogs do not spell
+ * out (they hold `_one` and `_other`, the forms people write).
+ */
+function withManyForms(node: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = value && typeof value === 'object' ? withManyForms(value as Record<string, unknown>) : value;
+  for (const [key, value] of Object.entries(node)) {
+    if (typeof value === 'string' && key.endsWith('_other')) {
+      const many = `${key.slice(0, -'_other'.length)}_many`;
+      if (!Object.hasOwn(out, many)) out[many] = value;
+    }
+  }
+  return out;
+}
+
 /** Builds the i18next instance once per process (immutable after init: never changes language). */
 function buildI18n(): I18n {
   const instance = i18next.createInstance();
   void instance.init({
-    resources: { en: { translation: en }, fr: { translation: fr } },
+    resources: { en: { translation: withManyForms(en) }, fr: { translation: withManyForms(fr) } },
     lng: DEFAULT_LOCALE,
     fallbackLng: DEFAULT_LOCALE,
     supportedLngs: [...SUPPORTED_LOCALES],

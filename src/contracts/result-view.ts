@@ -10,6 +10,7 @@
  * text (never markup).
  */
 import { z } from 'zod';
+import { SUPPORTED_LOCALES, type Locale } from './i18n.js';
 
 /** Hard limits of a view (each renderer may show less). */
 export const VIEW_LIMITS = {
@@ -154,6 +155,8 @@ export const resultViewSchema = z.strictObject({
   headline: str(VIEW_LIMITS.headline),
   tone,
   blocks: z.array(viewBlockSchema).max(VIEW_LIMITS.blocks),
+  /** The language its fixed words are written in (renderers write theirs, e.g. "… more", in it too). */
+  locale: z.enum(SUPPORTED_LOCALES).optional(),
 });
 
 /** A result view. */
@@ -225,7 +228,8 @@ export function safeUrl(url: string): boolean {
  * largest blocks are dropped from the end until it fits). Builders call it last.
  */
 export function clampView(view: ResultView): ResultView {
-  const clamped: ResultView = { kind: clip(view.kind, 60), headline: clip(view.headline, VIEW_LIMITS.headline), tone: view.tone, blocks: view.blocks.slice(0, VIEW_LIMITS.blocks).map(clampBlock) };
+  const locale = (SUPPORTED_LOCALES as readonly unknown[]).includes(view.locale) ? { locale: view.locale as Locale } : {};
+  const clamped: ResultView = { kind: clip(view.kind, 60), headline: clip(view.headline, VIEW_LIMITS.headline), tone: view.tone, blocks: view.blocks.slice(0, VIEW_LIMITS.blocks).map(clampBlock), ...locale };
   while (clamped.blocks.length > 0 && JSON.stringify(clamped).length > VIEW_LIMITS.bytes) clamped.blocks.pop();
   return clamped;
 }

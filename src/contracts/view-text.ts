@@ -4,6 +4,7 @@
  * bars, indented trees. Pure functions over strings; each renderer escapes for its medium.
  */
 import type { BlockOf } from './result-view.js';
+import { t, type Locale } from './i18n.js';
 
 const SPARKS = '▁▂▃▄▅▆▇█';
 
@@ -21,7 +22,7 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 }
 
 /** A table as aligned lines (header, rule, rows), each column at most `maxColumn` wide. */
-export function tableLines(block: BlockOf<'table'>, maxColumn = 28, maxRows = 50): string[] {
+export function tableLines(block: BlockOf<'table'>, maxColumn = 28, maxRows = 50, locale?: Locale): string[] {
   const cells = (row: Record<string, unknown>) => block.columns.map((column) => {
     const value = row[column.key];
     return value === null || value === undefined ? '—' : String(value);
@@ -31,15 +32,15 @@ export function tableLines(block: BlockOf<'table'>, maxColumn = 28, maxRows = 50
   const line = (values: string[]) => values.map((value, index) => fit(value, widths[index]!, block.columns[index]!.align ?? 'left')).join('  ').trimEnd();
   const lines = [line(block.columns.map((column) => column.label)), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.map(line)];
   const total = block.total ?? block.rows.length;
-  if (total > rows.length) lines.push(`… ${total - rows.length} more row(s)`);
+  if (total > rows.length) lines.push(t(locale, 'view.moreRows', { count: total - rows.length }));
   return lines;
 }
 
 /** One sparkline per series, with min / max. */
-export function chartLines(block: BlockOf<'chart'>): string[] {
+export function chartLines(block: BlockOf<'chart'>, locale?: Locale): string[] {
   return block.series.map((series) => {
     const values = series.points.filter((point): point is number => point !== null);
-    if (values.length === 0) return `${series.name}: no data`;
+    if (values.length === 0) return t(locale, 'view.noSeriesData', { name: series.name });
     const min = Math.min(...values);
     const max = Math.max(...values);
     const spark = series.points.map((point) => (point === null ? '·' : SPARKS[max === min ? 3 : Math.round(((point - min) / (max - min)) * (SPARKS.length - 1))])).join('');
@@ -65,10 +66,10 @@ export function treeLines(block: BlockOf<'tree'>): string[] {
 }
 
 /** A diff as -/+ lines. */
-export function diffLines(block: BlockOf<'diff'>): string[] {
+export function diffLines(block: BlockOf<'diff'>, locale?: Locale): string[] {
   const lines = [...block.removed.map((line) => `- ${line}`), ...block.added.map((line) => `+ ${line}`)];
-  if (block.unchanged) lines.push(`  (${block.unchanged} unchanged)`);
-  return lines.length ? lines : ['(no change)'];
+  if (block.unchanged) lines.push(`  ${t(locale, 'view.unchangedLines', { count: block.unchanged })}`);
+  return lines.length ? lines : [t(locale, 'view.noChange')];
 }
 
 /** A timeline as lines. */

@@ -62,6 +62,7 @@ export interface AppDeps {
     Config,
     'BODY_LIMIT' | 'RATE_LIMIT_TOKEN_PER_MINUTE' | 'RATE_LIMIT_IP_PER_MINUTE' | 'METRICS_TOKEN' | 'TRUST_PROXY' | 'SHUTDOWN_TIMEOUT_MS'
   > &
+    Partial<Pick<Config, 'DEFAULT_LOCALE'>> &
     DedupConfig;
   database: Database;
   logger: Logger;
@@ -174,6 +175,7 @@ export function createApp(deps: AppDeps): App {
     abandonGraceMs: deps.tools?.abandonGraceMs,
     requeueAfterMs: deps.tools?.requeueAfterMs,
     allowlist: deps.tools?.allowlist,
+    defaultLocale: config.DEFAULT_LOCALE,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });
   const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, timings: deps.mcp?.timings, reconcileMs: deps.mcp?.reconcileMs });

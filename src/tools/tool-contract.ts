@@ -4,6 +4,7 @@
  * adapter all work from this one shape, so a tool is written once and reachable from the
  * console, REST, the command router, the agent, Slack and Discord alike.
  */
+import type { Translator } from '../contracts/i18n.js';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Role } from '../auth/roles.js';
@@ -45,6 +46,8 @@ export type ToolResult<Data = unknown> = (
 export interface PreviewContext {
   principal: Principal;
   signal: AbortSignal;
+  /** The requester's language: every fixed word of the preview comes from the catalog through it. */
+  i18n: Translator;
 }
 
 /** One tool. */
@@ -74,9 +77,10 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult>;
   /**
    * The readable view of a result (written in src/tools/<x>/<x>-views.ts); the pipeline
-   * stores it beside the data as `result.view`. Absent: the generic view.
+   * stores it beside the data as `result.view`, in the requester's language (`i18n`: the
+   * execution's locale; data values are never translated). Absent: the generic view.
    */
-  view?(input: z.output<Input>, result: ToolResult): ResultView | undefined;
+  view?(input: z.output<Input>, result: ToolResult, i18n: Translator): ResultView | undefined;
   /**
    * What approving this call will do (the QoS diff and tc commands, the probed targets, the
    * service draft), shown on approval cards. Absent: the arguments, as fields.

@@ -2,8 +2,11 @@
  * One realistic result per tool (the shapes the tools really return), turned into views by
  * the tools' own builders: shared by the renderer tests, the Chromium console test and the
  * screenshot script, so every view is exercised the same way everywhere. `hostile()` gives
- * the same results with markup, mentions, huge strings and long lists in every text.
+ * the same results with markup, mentions, huge strings and long lists in every text. Every
+ * builder takes the reader's translator (English by default), so the same fixtures serve the
+ * French checks.
  */
+import { createTranslator, type Translator } from '../../src/contracts/i18n.js';
 import type { ResultView } from '../../src/contracts/result-view.js';
 import { auditTimelineView, knowledgeView, systemStatusView } from '../../src/tools/core/core-views.js';
 import { dedupIngestView, dedupQueryView } from '../../src/tools/dedup/dedup-views.js';
@@ -77,7 +80,7 @@ const citation = (index: number, title: string, text: string, url: string | null
 });
 
 /** Every tool's fixture, with `text` spliced into every free-text field (hostile runs). */
-export function toolFixtures(text = ''): ToolFixture[] {
+export function toolFixtures(text = '', i18n: Translator = createTranslator('en')): ToolFixture[] {
   const s = (value: string) => `${value}${text}`;
   const fixtures: Array<Omit<ToolFixture, 'view'> & { build: (result: ToolResult) => ResultView | undefined }> = [
     {
@@ -100,13 +103,13 @@ export function toolFixtures(text = ''): ToolFixture[] {
           ],
         },
       },
-      build: networkReportView,
+      build: (result) => networkReportView(result, i18n),
     },
     {
       tool: 'net_interfaces',
       args: {},
       result: { status: 'success', data: { interfaces: [{ name: s('eth0'), state: 'UP', mtu: 1500, addresses: ['198.18.23.10/24'], stats: { rxBytes: 12_345_678, txBytes: 2_345_678, rxPackets: 1000, txPackets: 900, rxErrors: 0, txErrors: 3, rxDropped: 1, txDropped: 0 } }, { name: 'lo', state: 'UNKNOWN', mtu: 65536, addresses: ['127.0.0.1/8'] }], routes: [{ dst: 'default', gateway: '198.18.23.1', dev: 'eth0' }], neighbours: [] } },
-      build: interfacesView,
+      build: (result) => interfacesView(result, i18n),
     },
     {
       tool: 'net_snmp_poll',
@@ -122,44 +125,44 @@ export function toolFixtures(text = ''): ToolFixture[] {
           findings: [{ severity: 'warning', target: '198.18.23.5', check: 'snmp', title: s('ge-0/0/1 is saturated'), evidence: '94 % of 1 Gbit/s', recommendation: 'Add capacity or shape.' }],
         },
       },
-      build: snmpView,
+      build: (result) => snmpView(result, i18n),
     },
-    { tool: 'qos_plan', args: { intent: s('limiter le trafic web à 20 Mbit/s sur nc0') }, result: { status: 'success', data: samplePlan(s('limiter le trafic web à 20 Mbit/s sur nc0')) }, build: qosPlanView },
+    { tool: 'qos_plan', args: { intent: s('limiter le trafic web à 20 Mbit/s sur nc0') }, result: { status: 'success', data: samplePlan(s('limiter le trafic web à 20 Mbit/s sur nc0')) }, build: (result) => qosPlanView(result, i18n) },
     {
       tool: 'qos_show',
       args: { interface: 'nc0' },
       result: { status: 'success', data: { state: { device: 'nc0', qdiscs: [{ kind: 'htb', handle: '1:', parent: 'root' }], classes: [{ kind: 'htb', id: '1:1', parent: '1:', rate: 1e9, ceil: 1e9, statistics: { bytes: 9_000_000, packets: 9000, drops: 0, overlimits: 0, backlogBytes: 0, backlogPackets: 0 } }, { kind: 'htb', id: '1:10', parent: '1:1', rate: 2e7, ceil: 2e7, statistics: { bytes: 4_000_000, packets: 3000, drops: 42, overlimits: 120, backlogBytes: 1500, backlogPackets: 1 } }], filters: [] }, capabilities: { missing: [] }, applications: [{ id: 'app-1', status: 'applied', intent: s('limit web to 20 Mbit/s'), createdAt: '2026-12-06T19:00:00.000Z' }] } },
-      build: qosShowView,
+      build: (result) => qosShowView(result, i18n),
     },
-    { tool: 'dedup_query', args: { query: 'stats' }, result: { status: 'success', data: { snapshot: null, snapshots: 3, files: 1200, duplicateFiles: 310, logicalBytes: 5_400_000_000, atomReferences: 90_000, uniqueAtoms: 40_000, uniqueBytes: 2_100_000_000, storedBytes: 1_300_000_000, storeAtoms: 40_000, storeBytes: 1_300_000_000, dedupRatio: 2.57, compressionRatio: 1.62, meanReuse: 2.25 } }, build: (result) => dedupQueryView({ query: 'stats' }, result) },
-    { tool: 'dedup_query', args: { query: 'top' }, result: { status: 'success', data: [{ hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90', size: 65536, references: 120, savedBytes: 7_798_784, files: [{ snapshot: 'monday', path: s('lib/vendor.js') }] }, { hash: 'b4e2', size: 8192, references: 40, savedBytes: 319_488, files: [] }] }, build: (result) => dedupQueryView({ query: 'top' }, result) },
-    { tool: 'dedup_query', args: { query: 'similar', subject: 'lib/index.js' }, result: { status: 'success', data: [{ path: s('lib/index.old.js'), size: 20_000, sharedBytes: 18_000, sharedAtoms: 9, similarity: 0.9 }, { path: 'lib/main.js', size: 40_000, sharedBytes: 10_000, sharedAtoms: 4, similarity: 0.25 }] }, build: (result) => dedupQueryView({ query: 'similar', subject: 'lib/index.js' }, result) },
-    { tool: 'dedup_query', args: { query: 'diff', subject: 'monday', other: 'tuesday' }, result: { status: 'success', data: { from: 'monday', to: 'tuesday', added: { files: 3, bytes: 30_000 }, removed: { files: 1, bytes: 1000 }, changed: { files: 2, bytesBefore: 5000, bytesAfter: 6000 }, unchanged: 1194, newUniqueBytes: 21_000, entries: [{ path: s('docs/new.md'), change: 'added', sizeBefore: null, sizeAfter: 10_000 }, { path: 'old.txt', change: 'removed', sizeBefore: 1000, sizeAfter: null }] } }, build: (result) => dedupQueryView({ query: 'diff' }, result) },
-    { tool: 'dedup_ingest', args: { path: '/srv/backups' }, result: { status: 'success', data: { snapshot: 'nightly-22', root: '/srv/backups', resumed: false, previousSnapshot: 'nightly-21', files: 1200, filesRead: 40, filesUnchanged: 1160, filesResumed: 0, symlinks: 2, bytes: 5_400_000_000, bytesRead: 120_000_000, newAtoms: 300, newAtomBytes: 40_000_000, newStoredBytes: 21_000_000, problemCount: 1, problems: [{ path: s('secret.bin'), error: 'EACCES' }] } }, build: dedupIngestView },
+    { tool: 'dedup_query', args: { query: 'stats' }, result: { status: 'success', data: { snapshot: null, snapshots: 3, files: 1200, duplicateFiles: 310, logicalBytes: 5_400_000_000, atomReferences: 90_000, uniqueAtoms: 40_000, uniqueBytes: 2_100_000_000, storedBytes: 1_300_000_000, storeAtoms: 40_000, storeBytes: 1_300_000_000, dedupRatio: 2.57, compressionRatio: 1.62, meanReuse: 2.25 } }, build: (result) => dedupQueryView({ query: 'stats' }, result, i18n) },
+    { tool: 'dedup_query', args: { query: 'top' }, result: { status: 'success', data: [{ hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90', size: 65536, references: 120, savedBytes: 7_798_784, files: [{ snapshot: 'monday', path: s('lib/vendor.js') }] }, { hash: 'b4e2', size: 8192, references: 40, savedBytes: 319_488, files: [] }] }, build: (result) => dedupQueryView({ query: 'top' }, result, i18n) },
+    { tool: 'dedup_query', args: { query: 'similar', subject: 'lib/index.js' }, result: { status: 'success', data: [{ path: s('lib/index.old.js'), size: 20_000, sharedBytes: 18_000, sharedAtoms: 9, similarity: 0.9 }, { path: 'lib/main.js', size: 40_000, sharedBytes: 10_000, sharedAtoms: 4, similarity: 0.25 }] }, build: (result) => dedupQueryView({ query: 'similar', subject: 'lib/index.js' }, result, i18n) },
+    { tool: 'dedup_query', args: { query: 'diff', subject: 'monday', other: 'tuesday' }, result: { status: 'success', data: { from: 'monday', to: 'tuesday', added: { files: 3, bytes: 30_000 }, removed: { files: 1, bytes: 1000 }, changed: { files: 2, bytesBefore: 5000, bytesAfter: 6000 }, unchanged: 1194, newUniqueBytes: 21_000, entries: [{ path: s('docs/new.md'), change: 'added', sizeBefore: null, sizeAfter: 10_000 }, { path: 'old.txt', change: 'removed', sizeBefore: 1000, sizeAfter: null }] } }, build: (result) => dedupQueryView({ query: 'diff' }, result, i18n) },
+    { tool: 'dedup_ingest', args: { path: '/srv/backups' }, result: { status: 'success', data: { snapshot: 'nightly-22', root: '/srv/backups', resumed: false, previousSnapshot: 'nightly-21', files: 1200, filesRead: 40, filesUnchanged: 1160, filesResumed: 0, symlinks: 2, bytes: 5_400_000_000, bytesRead: 120_000_000, newAtoms: 300, newAtomBytes: 40_000_000, newStoredBytes: 21_000_000, problemCount: 1, problems: [{ path: s('secret.bin'), error: 'EACCES' }] } }, build: (result) => dedupIngestView(result, i18n) },
     {
       tool: 'knowledge_search',
       args: { query: 'fail over the core router' },
       result: { status: 'success', data: { answer: 'see citations', citations: [citation(1, s('Core router runbook'), s('To fail over the core router, drain BGP on r1 then shut the uplink.'), 'https://wiki.example.test/core-router'), citation(2, 'Network on-call guide', 'Page the network lead before any failover of the core.', null)] } },
-      build: (result) => knowledgeView({ query: 'fail over the core router' }, result),
+      build: (result) => knowledgeView({ query: 'fail over the core router' }, result, i18n),
     },
     {
       tool: 'service_search',
       args: { q: 'plombier', near: 'Douala' },
       result: { status: 'success', data: { cards: [{ id: 's-1', title: s('Plombier dépannage rapide'), subtitle: 'Plomberie · Douala · 1.2 km', text: s('Réparation de fuites, robinets et chauffe-eau.'), fields: [{ label: 'Prix', value: '5 000 – 8 000 XAF' }, { label: 'Disponibilité', value: '7j/7' }], footer: 'mots : plombier · à 1.2 km' }, { id: 's-2', title: 'Plomberie générale Akwa', subtitle: 'Plomberie · Douala · 3.4 km', text: 'Installation sanitaire.', fields: [{ label: 'Prix', value: 'sur devis' }], footer: 'mots : plombier' }] } },
-      build: (result) => serviceSearchView({ q: 'plombier', near: 'Douala' }, result),
+      build: (result) => serviceSearchView({ q: 'plombier', near: 'Douala' }, result, i18n),
     },
-    { tool: 'system_status', args: {}, result: { status: 'success', data: { version: '0.1.0', uptimeSeconds: 7380, database: { backend: 'pglite', latencyMs: 0.8 }, memory: { rssMb: 180, heapUsedMb: 70 }, load: [0.5, 0.4, 0.3], toolsets: [{ name: 'core', ok: true }, { name: 'qos', ok: false, detail: s('applying QoS needs root') }] } }, build: systemStatusView },
-    { tool: 'acme.lookup', args: { id: 42 }, result: { status: 'success', data: { id: 42, owner: s('alice'), tags: ['a', 'b'], items: [{ sku: 'X1', qty: 3 }, { sku: s('X2'), qty: 1 }] } }, build: (result) => genericResultView('acme.lookup', result) },
+    { tool: 'system_status', args: {}, result: { status: 'success', data: { version: '0.1.0', uptimeSeconds: 7380, database: { backend: 'pglite', latencyMs: 0.8 }, memory: { rssMb: 180, heapUsedMb: 70 }, load: [0.5, 0.4, 0.3], toolsets: [{ name: 'core', ok: true }, { name: 'qos', ok: false, detail: s('applying QoS needs root') }] } }, build: (result) => systemStatusView(result, i18n) },
+    { tool: 'acme.lookup', args: { id: 42 }, result: { status: 'success', data: { id: 42, owner: s('alice'), tags: ['a', 'b'], items: [{ sku: 'X1', qty: 3 }, { sku: s('X2'), qty: 1 }] } }, build: (result) => genericResultView('acme.lookup', result, i18n) },
   ];
-  return fixtures.map(({ build, ...fixture }) => ({ ...fixture, view: build(fixture.result) ?? genericResultView(fixture.tool, fixture.result) }));
+  return fixtures.map(({ build, ...fixture }) => ({ ...fixture, view: build(fixture.result) ?? genericResultView(fixture.tool, fixture.result, i18n) }));
 }
 
 /** Views that are not tool results: approval previews and an audit timeline. */
-export function extraViews(text = ''): Array<{ name: string; view: ResultView }> {
+export function extraViews(text = '', i18n: Translator = createTranslator('en')): Array<{ name: string; view: ResultView }> {
   return [
-    { name: 'qos_apply preview', view: qosApplyPreview(samplePlan(`limit web to 20 Mbit/s on nc0${text}`), 5) },
-    { name: 'service_create preview', view: serviceCreatePreview({ text: `Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement${text}` }, { title: `Je répare les fuites${text}`, description: 'Je répare les fuites à Bonamoussadi', category: 'plomberie', priceMin: 10_000, priceMax: 10_000, currency: 'XAF', priceUnit: 'le déplacement', city: 'Douala', place: 'Bonamoussadi', country: 'CM', latitude: 4.09, longitude: 9.74, availability: null, contact: null, evidence: { price: '10 000 FCFA', place: 'Bonamoussadi', category: null, alternatives: [], titleFrom: 'text' } }) },
-    { name: 'audit timeline', view: auditTimelineView([{ createdAt: '2026-12-06T19:00:00.000Z', action: 'execution.proposed', actorName: `alice${text}`, channel: 'console', tool: 'qos_apply' }, { createdAt: '2026-12-06T19:01:00.000Z', action: 'execution.approved', actorName: 'bob', channel: 'slack', tool: 'qos_apply' }, { createdAt: '2026-12-06T19:01:02.000Z', action: 'execution.succeeded', status: 'succeeded', actorName: 'alice', tool: 'qos_apply' }]) },
+    { name: 'qos_apply preview', view: qosApplyPreview(samplePlan(`limit web to 20 Mbit/s on nc0${text}`), 5, i18n) },
+    { name: 'service_create preview', view: serviceCreatePreview({ text: `Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement${text}` }, { title: `Je répare les fuites${text}`, description: 'Je répare les fuites à Bonamoussadi', category: 'plomberie', priceMin: 10_000, priceMax: 10_000, currency: 'XAF', priceUnit: 'le déplacement', city: 'Douala', place: 'Bonamoussadi', country: 'CM', latitude: 4.09, longitude: 9.74, availability: null, contact: null, evidence: { price: '10 000 FCFA', place: 'Bonamoussadi', category: null, alternatives: [], titleFrom: 'text' } }, i18n) },
+    { name: 'audit timeline', view: auditTimelineView([{ createdAt: '2026-12-06T19:00:00.000Z', action: 'execution.proposed', actorName: `alice${text}`, channel: 'console', tool: 'qos_apply' }, { createdAt: '2026-12-06T19:01:00.000Z', action: 'execution.approved', actorName: 'bob', channel: 'slack', tool: 'qos_apply' }, { createdAt: '2026-12-06T19:01:02.000Z', action: 'execution.succeeded', status: 'succeeded', actorName: 'alice', tool: 'qos_apply' }], undefined, i18n) },
   ];
 }
 

@@ -5,6 +5,7 @@
  * Components V2 cannot be used. Markdown characters in view text are escaped and mentions
  * are disabled by the callers (allowed_mentions), so results never ping or format.
  */
+import { t, type Locale } from '../../contracts/i18n.js';
 import { safeUrl, type ResultView, type ViewBlock } from '../../contracts/result-view.js';
 import { barLines, chartLines, diffLines, tableLines, timelineLines, TONE_MARK, treeLines } from '../../contracts/view-text.js';
 import { clampEmbed, type DiscordEmbed } from './discord-cards.js';
@@ -31,7 +32,7 @@ function code(lines: string[], room: number): string {
   return `\`\`\`\n${cut}\n\`\`\``;
 }
 
-function blockText(block: ViewBlock, room: number): string {
+function blockText(block: ViewBlock, room: number, locale?: Locale): string {
   const title = 'title' in block && block.title ? `**${escapeMarkdown(block.title)}**\n` : '';
   switch (block.type) {
     case 'fields':
@@ -41,13 +42,13 @@ function blockText(block: ViewBlock, room: number): string {
     case 'badges':
       return block.badges.map((badge) => `${TONE_MARK[badge.tone] ?? ''} ${escapeMarkdown(badge.label)}`).join('   ');
     case 'table':
-      return title + code(tableLines(block, 22, 25), room - title.length);
+      return title + code(tableLines(block, 22, 25, locale), room - title.length);
     case 'chart':
-      return title + code(chartLines(block), room - title.length);
+      return title + code(chartLines(block, locale), room - title.length);
     case 'bars':
       return title + code(barLines(block, 14, 20), room - title.length);
     case 'diff':
-      return title + code(diffLines(block), room - title.length);
+      return title + code(diffLines(block, locale), room - title.length);
     case 'code':
       return title + code(block.text.split('\n'), room - title.length);
     case 'tree':
@@ -55,7 +56,7 @@ function blockText(block: ViewBlock, room: number): string {
     case 'timeline':
       return title + code(timelineLines(block), room - title.length);
     case 'citations':
-      return `**Sources**\n${block.items.map((item) => `${escapeMarkdown(item.marker)} ${item.url && safeUrl(item.url) ? `[${escapeMarkdown(item.title)}](<${item.url.replace(/[()<>]/g, encodeURIComponent)}>)` : `**${escapeMarkdown(item.title)}**`}${item.location ? ` · ${escapeMarkdown(item.location)}` : ''}`).join('\n')}`;
+      return `**${escapeMarkdown(t(locale, 'view.sources'))}**\n${block.items.map((item) => `${escapeMarkdown(item.marker)} ${item.url && safeUrl(item.url) ? `[${escapeMarkdown(item.title)}](<${item.url.replace(/[()<>]/g, encodeURIComponent)}>)` : `**${escapeMarkdown(item.title)}**`}${item.location ? ` · ${escapeMarkdown(item.location)}` : ''}`).join('\n')}`;
     case 'cards':
       return block.cards.map((card) => [`**${escapeMarkdown(card.title)}**`, card.subtitle ? `*${escapeMarkdown(card.subtitle)}*` : '', escapeMarkdown(card.text), card.fields.map((field) => `${escapeMarkdown(field.label)}: ${escapeMarkdown(field.value)}`).join(' · '), card.footer ? `-# ${escapeMarkdown(card.footer)}` : ''].filter(Boolean).join('\n')).join('\n\n');
   }
@@ -90,11 +91,11 @@ export function viewContainer(view: ResultView, options: { header?: string; rese
   push(`### ${TONE_MARK[view.tone] ?? ''} ${escapeMarkdown(view.headline)}`);
   for (const block of view.blocks) {
     if (children.length >= maxComponents - 2 || chars < 40) {
-      push('-# … more in the Vigie console');
+      push(`-# ${escapeMarkdown(t(view.locale, 'view.more'))}`);
       break;
     }
     if (block.type === 'table' || block.type === 'code' || block.type === 'diff') children.push({ type: 14, divider: true, spacing: 1 });
-    if (!push(blockText(block, Math.min(chars, 1_800)))) break;
+    if (!push(blockText(block, Math.min(chars, 1_800), view.locale))) break;
   }
   return { type: 17, accent_color: TONE_COLOR[view.tone] ?? TONE_COLOR.neutral!, components: [...children, ...(options.after ?? [])] };
 }
@@ -102,6 +103,6 @@ export function viewContainer(view: ResultView, options: { header?: string; rese
 /** The embed fallback of a view (older clients, webhooks without Components V2). */
 export function viewEmbed(view: ResultView): DiscordEmbed {
   const fields = view.blocks.flatMap((block) => (block.type === 'fields' ? block.fields.map((field) => ({ name: field.label, value: field.value, inline: true })) : []));
-  const description = view.blocks.filter((block) => block.type !== 'fields').map((block) => blockText(block, 1_500)).join('\n\n');
+  const description = view.blocks.filter((block) => block.type !== 'fields').map((block) => blockText(block, 1_500, view.locale)).join('\n\n');
   return clampEmbed({ title: view.headline, description, color: TONE_COLOR[view.tone] ?? TONE_COLOR.neutral!, fields });
 }

@@ -7,6 +7,7 @@
  * 10 context elements, `maxBlocks` blocks).
  */
 import type { types } from '@slack/bolt';
+import { t, type Locale } from '../../contracts/i18n.js';
 import { safeUrl, type ResultView, type ViewBlock } from '../../contracts/result-view.js';
 import { barLines, chartLines, diffLines, tableLines, timelineLines, TONE_MARK, treeLines } from '../../contracts/view-text.js';
 
@@ -37,7 +38,7 @@ function preformatted(lines: string[], title?: string): KnownBlock[] {
   return [section(`${head}\`\`\`${body.length > room ? `${body.slice(0, room - 1).replace(/&[a-z]*$/, '')}…` : body}\`\`\``)];
 }
 
-function blockOf(block: ViewBlock): KnownBlock[] {
+function blockOf(block: ViewBlock, locale?: Locale): KnownBlock[] {
   switch (block.type) {
     case 'fields': {
       const out: KnownBlock[] = [];
@@ -52,13 +53,13 @@ function blockOf(block: ViewBlock): KnownBlock[] {
     case 'badges':
       return block.badges.length ? [context(block.badges.map((badge) => `${TONE_MARK[badge.tone] ?? ''} ${escapeMrkdwn(badge.label)}`).join('   '))] : [];
     case 'table':
-      return preformatted(tableLines(block, 24, 30), block.title);
+      return preformatted(tableLines(block, 24, 30, locale), block.title);
     case 'chart':
-      return preformatted(chartLines(block), block.title);
+      return preformatted(chartLines(block, locale), block.title);
     case 'bars':
       return preformatted(barLines(block, 16, 22), block.title);
     case 'diff':
-      return preformatted(diffLines(block), block.title);
+      return preformatted(diffLines(block, locale), block.title);
     case 'code':
       return preformatted(block.text.split('\n'), block.title);
     case 'tree':
@@ -70,7 +71,7 @@ function blockOf(block: ViewBlock): KnownBlock[] {
         const title = item.url && safeUrl(item.url) ? `<${item.url.replace(/&/g, '&amp;')}|${escapeMrkdwn(item.title).replace(/\|/g, '¦')}>` : `*${escapeMrkdwn(item.title)}*`;
         return `${escapeMrkdwn(item.marker)} ${title}${item.location ? ` · ${escapeMrkdwn(item.location)}` : ''}`;
       });
-      return [section(`*Sources*\n${lines.join('\n')}`)];
+      return [section(`*${escapeMrkdwn(t(locale, 'view.sources'))}*\n${lines.join('\n')}`)];
     }
     case 'cards':
       return block.cards.flatMap((card): KnownBlock[] => {
@@ -84,7 +85,7 @@ function blockOf(block: ViewBlock): KnownBlock[] {
 /** The blocks of a view, at most `maxBlocks` (a last context line says when some were left out). */
 export function viewBlocks(view: ResultView, maxBlocks = 40): KnownBlock[] {
   const blocks: KnownBlock[] = [section(`${TONE_MARK[view.tone] ?? ''} *${escapeMrkdwn(view.headline)}*`)];
-  for (const block of view.blocks) blocks.push(...blockOf(block));
+  for (const block of view.blocks) blocks.push(...blockOf(block, view.locale));
   if (blocks.length <= maxBlocks) return blocks;
-  return [...blocks.slice(0, Math.max(1, maxBlocks - 1)), context('… more in the Vigie console')];
+  return [...blocks.slice(0, Math.max(1, maxBlocks - 1)), context(t(view.locale, 'view.more'))];
 }

@@ -37,9 +37,9 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {
     handler: async ({ body, principal, request, response }) => {
       let tool: string;
       let args: unknown;
+      // Help, refusals and the result view in the client's language (Accept-Language: fr → French).
+      const locale = parseAcceptLanguage(request.header('accept-language'));
       if ('text' in body) {
-        // Help and refusals in the client's language (Accept-Language: fr → French).
-        const locale = parseAcceptLanguage(request.header('accept-language'));
         const routed = tools.router.route(body.text, principal.role, { locale });
         if (routed.kind === 'help') return { help: routed.text };
         if (routed.kind === 'not_command') {
@@ -57,6 +57,7 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {
         channel: 'api',
         conversationId: body.conversationId ?? null,
         traceId: request.requestId,
+        locale,
       });
       response.status(execution.status === 'pending_approval' || execution.status === 'queued' ? 202 : 200).json(execution);
       return undefined;

@@ -26,6 +26,7 @@ export const executionSchema = z
     result: z.unknown().meta({ description: '{status: success|error|no_data, data, error, view}: `view` is the readable result view (src/contracts/result-view.ts)' }),
     progress: z.unknown(),
     preview: z.unknown().optional().meta({ description: 'What approving will do: a result view (src/contracts/result-view.ts); null when no approval was needed' }),
+    locale: z.enum(['en', 'fr']).nullable().optional().meta({ description: "The requester's language: the result view, preview and outcome line are written in it; null: DEFAULT_LOCALE" }),
     traceId: z.string(),
     createdAt: z.iso.datetime(),
   })

@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { parseAcceptLanguage } from '../../contracts/i18n.js';
 import type { LocalModelRuntime } from '../../inference/inference-contract.js';
 import type { Logger } from '../../logger.js';
 import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
@@ -113,7 +114,8 @@ export function qosRoutes(routes: RouteTable, context: RouteContext, options: Qo
       body,
       errors: [403, 503],
       success: { status: 202, description: 'The proposed execution (pending_approval)', schema: executionSchema },
-      handler: ({ body: args, principal }) => options.tools.executions.request(principal, { tool, args, channel: 'api' }),
+      // The approval preview and, once approved, the result view in the client's language.
+      handler: ({ body: args, principal, request }) => options.tools.executions.request(principal, { tool, args, channel: 'api', locale: parseAcceptLanguage(request.header('accept-language')) }),
     });
   }
 }

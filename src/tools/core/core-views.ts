@@ -4,15 +4,16 @@
  * system_status as health fields and a toolset badge row. Also the audit-trail timeline
  * (one execution's or the feed's events), shared by the CLI and the console.
  */
+import type { Translator } from '../../contracts/i18n.js';
 import type { ResultView, Tone } from '../../contracts/result-view.js';
 import type { ToolResult } from '../tool-contract.js';
-import { asArray, asNumber, asRecord, asText, view } from '../view-format.js';
+import { asArray, asNumber, asRecord, asText, english, view } from '../view-format.js';
 
 const EXCERPT = 500;
 
 /** The view of a knowledge_search result: passages with [n] markers, then the cited sources. */
-export function knowledgeView(input: { query?: string }, result: ToolResult): ResultView | undefined {
-  if (result.status === 'no_data') return view('knowledge.answer', result.message ?? 'No passage matches', 'info', []);
+export function knowledgeView(input: { query?: string }, result: ToolResult, i18n: Translator = english()): ResultView | undefined {
+  if (result.status === 'no_data') return view('knowledge.answer', result.message ?? i18n.t('view.knowledge.noMatch'), 'info', []);
   if (result.status !== 'success') return undefined;
   const citations = asArray(asRecord(result.data)?.citations).map((citation) => asRecord(citation) ?? {});
   if (citations.length === 0) return undefined;
@@ -20,7 +21,8 @@ export function knowledgeView(input: { query?: string }, result: ToolResult): Re
     const text = asText(citation.text).trim().replace(/\s+\n/g, '\n');
     return `${text.length > EXCERPT ? `${text.slice(0, EXCERPT).trimEnd()}…` : text} ${asText(citation.marker)}`;
   });
-  return view('knowledge.answer', `${citations.length} passage(s)${input.query ? ` for “${input.query}”` : ''}`, 'ok', [
+  const headline = input.query ? i18n.t('view.knowledge.passagesFor', { count: citations.length, query: input.query }) : i18n.t('view.knowledge.passages', { count: citations.length });
+  return view('knowledge.answer', headline, 'ok', [
     { type: 'text', text: passages.join('\n\n') },
     {
       type: 'citations',
@@ -32,7 +34,7 @@ export function knowledgeView(input: { query?: string }, result: ToolResult): Re
         return {
           marker: asText(citation.marker),
           title: asText(citation.title),
-          location: [headings.join(' › '), start !== null && end !== null ? `chars ${start}–${end}` : ''].filter(Boolean).join(' · '),
+          location: [headings.join(' › '), start !== null && end !== null ? i18n.t('view.knowledge.chars', { start: i18n.number(start), end: i18n.number(end) }) : ''].filter(Boolean).join(' · '),
           ...(url ? { url } : {}),
           excerpt: asText(citation.text).slice(0, 300),
         };
@@ -42,7 +44,7 @@ export function knowledgeView(input: { query?: string }, result: ToolResult): Re
 }
 
 /** The view of a system_status result. */
-export function systemStatusView(result: ToolResult): ResultView | undefined {
+export function systemStatusView(result: ToolResult, i18n: Translator = english()): ResultView | undefined {
   if (result.status !== 'success') return undefined;
   const data = asRecord(result.data) ?? {};
   const database = asRecord(data.database) ?? {};
@@ -50,17 +52,22 @@ export function systemStatusView(result: ToolResult): ResultView | undefined {
   const toolsets = asArray(data.toolsets).map((toolset) => asRecord(toolset) ?? {});
   const down = toolsets.filter((toolset) => toolset.ok === false);
   const uptime = asNumber(data.uptimeSeconds) ?? 0;
-  return view('system.status', `Vigie ${asText(data.version)} is up (${Math.floor(uptime / 3600)} h ${Math.floor((uptime % 3600) / 60)} min)${down.length ? `; ${down.length} toolset(s) unavailable` : ''}`, down.length ? 'warning' : 'ok', [
+  const num = (value: unknown) => {
+    const number = asNumber(value);
+    return number === null ? '?' : i18n.number(number, { maximumFractionDigits: 2 });
+  };
+  const up = i18n.t('view.system.up', { version: asText(data.version), hours: i18n.number(Math.floor(uptime / 3600)), minutes: i18n.number(Math.floor((uptime % 3600) / 60)) });
+  return view('system.status', down.length ? i18n.t('view.semicolon', { first: up, second: i18n.t('view.system.toolsetsDown', { count: down.length }) }) : up, down.length ? 'warning' : 'ok', [
     {
       type: 'fields',
       fields: [
-        { label: 'Database', value: `${asText(database.backend)} (${asNumber(database.latencyMs) ?? '?'} ms)` },
-        { label: 'Memory', value: `${asNumber(memory.rssMb) ?? '?'} MB resident, ${asNumber(memory.heapUsedMb) ?? '?'} MB heap` },
-        { label: 'Load', value: asArray(data.load).map(asText).join(' / ') },
+        { label: i18n.t('view.system.database'), value: `${asText(database.backend)} (${num(database.latencyMs)} ms)` },
+        { label: i18n.t('view.system.memory'), value: i18n.t('view.system.memoryValue', { rss: num(memory.rssMb), heap: num(memory.heapUsedMb) }) },
+        { label: i18n.t('view.system.load'), value: asArray(data.load).map((load) => (typeof load === 'number' ? num(load) : asText(load))).join(' / ') },
       ],
     },
     { type: 'badges', badges: toolsets.map((toolset) => ({ label: asText(toolset.name), tone: (toolset.ok === false ? 'warning' : 'ok') as Tone })) },
-    down.length > 0 && { type: 'table', title: 'Unavailable toolsets', columns: [{ key: 'name', label: 'Toolset' }, { key: 'detail', label: 'Why' }], rows: down.map((toolset) => ({ name: asText(toolset.name), detail: asText(toolset.detail) })), rowTones: down.map(() => 'warning' as const) },
+    down.length > 0 && { type: 'table', title: i18n.t('view.system.unavailable'), columns: [{ key: 'name', label: i18n.t('view.system.toolset') }, { key: 'detail', label: i18n.t('view.system.why') }], rows: down.map((toolset) => ({ name: asText(toolset.name), detail: asText(toolset.detail) })), rowTones: down.map(() => 'warning' as const) },
   ]);
 }
 
@@ -83,10 +90,11 @@ function auditTone(action: string, status: string): Tone {
 }
 
 /** An audit trail as a timeline (oldest first), e.g. every stage of one execution. */
-export function auditTimelineView(events: AuditTimelineEvent[], title = 'Audit trail'): ResultView {
+export function auditTimelineView(events: AuditTimelineEvent[], title?: string, i18n: Translator = english()): ResultView {
   const ordered = [...events].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const last = ordered.at(-1);
-  return view('audit.timeline', `${title}: ${ordered.length} event(s)${last ? `, last ${last.action}` : ''}`, last ? auditTone(last.action, asText(last.status)) : 'info', [
+  const counted = i18n.t('view.audit.events', { title: title ?? i18n.t('view.audit.title'), count: ordered.length });
+  return view('audit.timeline', last ? `${counted}, ${i18n.t('view.audit.last', { action: last.action })}` : counted, last ? auditTone(last.action, asText(last.status)) : 'info', [
     {
       type: 'timeline',
       items: ordered.map((event) => {
@@ -94,7 +102,7 @@ export function auditTimelineView(events: AuditTimelineEvent[], title = 'Audit t
         return {
           time: event.createdAt,
           title: `${event.action}${event.tool ? ` · ${event.tool}` : ''}`,
-          detail: [event.actorName ? `by ${event.actorName}` : '', event.channel ? `via ${event.channel}` : '', reason].filter(Boolean).join(' · '),
+          detail: [event.actorName ? i18n.t('view.audit.by', { name: event.actorName }) : '', event.channel ? i18n.t('view.audit.via', { channel: event.channel }) : '', reason].filter(Boolean).join(' · '),
           tone: auditTone(event.action, asText(event.status)),
         };
       }),

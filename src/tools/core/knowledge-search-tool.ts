@@ -28,7 +28,7 @@ export function knowledgeSearchTool(knowledge: KnowledgeBase): ToolDefinition {
     aliases: ['kb', 'search', 'knowledge', 'recherche', 'connaissances'],
     positional: ['query'],
     examples: ['kb "how do we fail over the core router?"', 'knowledge_search query="vpn outage" limit=3'],
-    view: (input, result) => knowledgeView(input, result),
+    view: (input, result, i18n) => knowledgeView(input, result, i18n),
     async execute(input) {
       const passages = await knowledge.search({ q: input.query, k: input.limit, tags: input.tag ? [input.tag] : undefined });
       if (passages.length === 0) return { status: 'no_data', message: `No passage in the knowledge base matches "${input.query}"` };

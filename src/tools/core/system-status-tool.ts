@@ -21,7 +21,7 @@ export function systemStatusTool(database: Database, toolsetStatus: () => Toolse
     timeoutMs: 5_000,
     aliases: ['status', 'system status', 'statut', 'état', 'etat'],
     examples: ['status', 'system_status'],
-    view: (_input, result) => systemStatusView(result),
+    view: (_input, result, i18n) => systemStatusView(result, i18n),
     async execute(_input, context) {
       const started = performance.now();
       await database.ping();

@@ -65,7 +65,7 @@ export function dedupToolset(dependencies: Pick<ToolsetDependencies, 'config' | 
         aliases: ['dedup', 'dedup query'],
         positional: ['query', 'subject', 'other'],
         examples: ['dedup stats', 'dedup top limit=5', 'dedup similar lib/index.js', 'dedup breakdown type', 'dedup diff monday tuesday', 'dedup atom 3fa4c1d2'],
-        view: (input, result) => dedupQueryView(input, result),
+        view: (input, result, i18n) => dedupQueryView(input, result, i18n),
         execute: (input) => asToolResult(() => runDedupQuery(database.sql, requireSettings().storeDirectory, input)),
       }),
       defineTool({
@@ -78,8 +78,8 @@ export function dedupToolset(dependencies: Pick<ToolsetDependencies, 'config' | 
         aliases: ['dedup ingest'],
         positional: ['path', 'snapshot'],
         examples: ['dedup ingest /srv/backups/2026-11-22 snapshot=nightly-22'],
-        view: (_input, result) => dedupIngestView(result),
-        preview: async (input) => dedupIngestPreview(input),
+        view: (_input, result, i18n) => dedupIngestView(result, i18n),
+        preview: async (input, context) => dedupIngestPreview(input, context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
             const active = requireSettings();

@@ -92,8 +92,8 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net check', 'ping', 'netcheck', 'réseau vérifier', 'reseau verifier'],
         positional: ['targets'],
         examples: ['net check 10.0.0.1 ports=22,443', 'net check db1.lab,db2.lab count=20'],
-        view: (_input, result) => networkReportView(result),
-        preview: async (input) => probePreview(input, 'net check'),
+        view: (_input, result, i18n) => networkReportView(result, i18n),
+        preview: async (input, context) => probePreview(input, 'net check', context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
             const ports = input.ports === undefined ? undefined : toPorts(input.ports);
@@ -112,8 +112,8 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net path', 'traceroute', 'tracepath'],
         positional: ['target'],
         examples: ['net path 10.0.2.2'],
-        view: (_input, result) => networkReportView(result),
-        preview: async (input) => probePreview({ targets: input.target }, 'net path'),
+        view: (_input, result, i18n) => networkReportView(result, i18n),
+        preview: async (input, context) => probePreview({ targets: input.target }, 'net path', context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
             const report = await engine.analyze({ targets: [input.target], checks: ['path', 'ping'], options: { maxHops: input.maxHops, count: 5 } }, { userId: context.principal.userId, signal: context.signal });
@@ -130,7 +130,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net interfaces', 'interfaces'],
         positional: ['name'],
         examples: ['net interfaces', 'net interfaces eth0'],
-        view: (_input, result) => interfacesView(result),
+        view: (_input, result, i18n) => interfacesView(result, i18n),
         execute: (input, context) =>
           asToolResult(async () => {
             const inventory = await readInterfaceInventory(engine.runner, context.signal);
@@ -147,8 +147,8 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         timeoutMs: 120_000,
         aliases: ['net snmp', 'snmp poll'],
         positional: ['targets'],
-        view: (_input, result) => snmpView(result),
-        preview: async (input) => probePreview({ targets: input.targets, ports: input.port ?? 161, checks: `SNMP v${input.version} polls` }, 'net snmp'),
+        view: (_input, result, i18n) => snmpView(result, i18n),
+        preview: async (input, context) => probePreview({ targets: input.targets, ports: input.port ?? 161, checks: context.i18n.t('view.network.snmpPolls', { version: input.version }) }, 'net snmp', context.i18n),
         examples: ['net snmp 10.0.0.1 community=public', 'net snmp 10.0.0.1 version=3 user=ops level=authPriv authProtocol=sha authKey=… privProtocol=aes privKey=…'],
         execute: (input, context) =>
           asToolResult(async () => {

@@ -5,10 +5,11 @@
  * rates and errors with a utilisation bar chart. The data is the tool's own (typed), but read
  * defensively: a view builder must never throw on a partial report.
  */
+import type { Translator } from '../../contracts/i18n.js';
 import type { ResultView, Tone, ViewBlock } from '../../contracts/result-view.js';
 import type { ToolResult } from '../tool-contract.js';
 import { genericResultView } from '../pipeline/result-views.js';
-import { asArray, formatBitRate, formatBytes, formatMs, formatPercent, severityTone, view } from '../view-format.js';
+import { asArray, english, formatBitRate, formatBytes, formatMs, formatNumber, formatPercent, severityTone, view } from '../view-format.js';
 import type { Finding, TargetMeasurements } from './analysis-report.js';
 import type { InterfaceInventory } from './interface-inventory.js';
 import type { SnmpAnalysis } from './snmp-monitor.js';
@@ -21,17 +22,24 @@ function worstTone(findings: Finding[]): Tone {
   return 'ok';
 }
 
-function countBadges(findings: Finding[]): ViewBlock | null {
+function countBadges(findings: Finding[], i18n: Translator): ViewBlock | null {
   const counts = { critical: 0, warning: 0, ok: 0, info: 0 };
   for (const finding of findings) counts[finding.severity] = (counts[finding.severity] ?? 0) + 1;
-  const badges = (['critical', 'warning', 'info', 'ok'] as const).filter((severity) => counts[severity] > 0).map((severity) => ({ label: `${counts[severity]} ${severity}`, tone: severityTone(severity) }));
+  const badges = (['critical', 'warning', 'info', 'ok'] as const).filter((severity) => counts[severity] > 0).map((severity) => ({ label: i18n.t(`view.severity.${severity}`, { count: counts[severity] }), tone: severityTone(severity) }));
   return badges.length ? { type: 'badges', badges } : null;
 }
 
-function portsText(measurement: TargetMeasurements): string {
+/** A word of the catalog under `prefix`, or the value itself when the catalog has none (data). */
+function known(i18n: Translator, prefix: string, value: string): string {
+  const key = `${prefix}.${value}`;
+  const text = /^[a-z_]{1,30}$/.test(value) ? i18n.t(key) : key;
+  return text === key ? value : text;
+}
+
+function portsText(measurement: TargetMeasurements, i18n: Translator): string {
   const tcp = measurement.tcp ?? [];
   if (tcp.length === 0) return '—';
-  return tcp.map((port) => `${port.port} ${port.state}`).join(', ');
+  return tcp.map((port) => `${port.port} ${known(i18n, 'view.network.portState', String(port.state))}`).join(', ');
 }
 
 function targetTone(measurement: TargetMeasurements): Tone {
@@ -42,38 +50,38 @@ function targetTone(measurement: TargetMeasurements): Tone {
 }
 
 /** The targets table of a report. */
-function targetsTable(measurements: TargetMeasurements[]): ViewBlock {
+function targetsTable(measurements: TargetMeasurements[], i18n: Translator): ViewBlock {
   return {
     type: 'table',
-    title: 'Targets',
+    title: i18n.t('view.network.targets'),
     columns: [
-      { key: 'target', label: 'Target' },
-      { key: 'address', label: 'Address' },
-      { key: 'loss', label: 'Loss', align: 'right' },
-      { key: 'latency', label: 'Latency (avg)', align: 'right' },
-      { key: 'jitter', label: 'Jitter', align: 'right' },
-      { key: 'ports', label: 'Ports' },
+      { key: 'target', label: i18n.t('view.network.target') },
+      { key: 'address', label: i18n.t('view.network.address') },
+      { key: 'loss', label: i18n.t('view.network.loss'), align: 'right' },
+      { key: 'latency', label: i18n.t('view.network.latencyAvg'), align: 'right' },
+      { key: 'jitter', label: i18n.t('view.network.jitter'), align: 'right' },
+      { key: 'ports', label: i18n.t('view.network.ports') },
     ],
     rows: measurements.map((measurement) => ({
       target: measurement.target,
       address: measurement.address,
-      loss: measurement.ping ? `${measurement.ping.lossPercent} %` : '—',
-      latency: formatMs(measurement.ping?.rttMs?.avg),
-      jitter: formatMs(measurement.ping?.rttMs?.jitter),
-      ports: portsText(measurement),
+      loss: measurement.ping ? `${formatNumber(measurement.ping.lossPercent, i18n)} %` : '—',
+      latency: formatMs(measurement.ping?.rttMs?.avg, i18n),
+      jitter: formatMs(measurement.ping?.rttMs?.jitter, i18n),
+      ports: portsText(measurement, i18n),
     })),
     rowTones: measurements.map(targetTone),
   };
 }
 
 /** Round-trip time of each probe, one series per target (lost probes are gaps). */
-function latencyChart(measurements: TargetMeasurements[]): ViewBlock | null {
+function latencyChart(measurements: TargetMeasurements[], i18n: Translator): ViewBlock | null {
   const pinged = measurements.filter((measurement) => (measurement.ping?.samplesMs.length ?? 0) > 0).slice(0, MAX_CHART_TARGETS);
   if (pinged.length === 0) return null;
   const length = Math.max(...pinged.map((measurement) => measurement.ping!.samplesMs.length));
   return {
     type: 'chart',
-    title: 'Latency per probe',
+    title: i18n.t('view.network.latencyPerProbe'),
     kind: 'line',
     unit: 'ms',
     labels: Array.from({ length }, (_, index) => String(index + 1)),
@@ -81,95 +89,97 @@ function latencyChart(measurements: TargetMeasurements[]): ViewBlock | null {
   };
 }
 
-function findingsTable(findings: Finding[]): ViewBlock | null {
+function findingsTable(findings: Finding[], i18n: Translator): ViewBlock | null {
   const notable = findings.filter((finding) => finding.severity !== 'ok');
   if (notable.length === 0) return null;
   return {
     type: 'table',
-    title: 'Findings',
+    title: i18n.t('view.network.findings'),
     columns: [
-      { key: 'severity', label: 'Severity' },
-      { key: 'title', label: 'Finding' },
-      { key: 'evidence', label: 'Evidence' },
-      { key: 'recommendation', label: 'What to do' },
+      { key: 'severity', label: i18n.t('view.network.severity') },
+      { key: 'title', label: i18n.t('view.network.finding') },
+      { key: 'evidence', label: i18n.t('view.network.evidence') },
+      { key: 'recommendation', label: i18n.t('view.network.whatToDo') },
     ],
-    rows: notable.map((finding) => ({ severity: finding.severity, title: finding.title, evidence: finding.evidence, recommendation: finding.recommendation })),
+    rows: notable.map((finding) => ({ severity: known(i18n, 'view.severity.name', String(finding.severity)), title: finding.title, evidence: finding.evidence, recommendation: finding.recommendation })),
     rowTones: notable.map((finding) => severityTone(finding.severity)),
   };
 }
 
-function pathTable(measurements: TargetMeasurements[]): ViewBlock | null {
+function pathTable(measurements: TargetMeasurements[], i18n: Translator): ViewBlock | null {
   const traced = measurements.find((measurement) => measurement.path);
   if (!traced?.path) return null;
   return {
     type: 'table',
-    title: `Path to ${traced.target}${traced.path.pathMtu ? ` (path MTU ${traced.path.pathMtu})` : ''}`,
+    title: traced.path.pathMtu ? i18n.t('view.network.pathToMtu', { target: traced.target, mtu: i18n.number(traced.path.pathMtu) }) : i18n.t('view.network.pathTo', { target: traced.target }),
     columns: [
-      { key: 'hop', label: 'Hop', align: 'right' },
-      { key: 'address', label: 'Address' },
-      { key: 'latency', label: 'Latency', align: 'right' },
-      { key: 'added', label: 'Added', align: 'right' },
+      { key: 'hop', label: i18n.t('view.network.hop'), align: 'right' },
+      { key: 'address', label: i18n.t('view.network.address') },
+      { key: 'latency', label: i18n.t('view.network.latency'), align: 'right' },
+      { key: 'added', label: i18n.t('view.network.added'), align: 'right' },
     ],
-    rows: traced.path.hops.map((hop) => ({ hop: hop.hop, address: hop.address ?? '?', latency: formatMs(hop.latencyMs), added: formatMs(hop.addedMs) })),
+    rows: traced.path.hops.map((hop) => ({ hop: hop.hop, address: hop.address ?? '?', latency: formatMs(hop.latencyMs, i18n), added: formatMs(hop.addedMs, i18n) })),
     rowTones: traced.path.hops.map((hop) => (traced.path!.slowestHop?.hop === hop.hop && (hop.addedMs ?? 0) >= 10 ? 'warning' : 'neutral')),
   };
 }
 
 /** The view of a net_check or net_path result. */
-export function networkReportView(result: ToolResult): ResultView | undefined {
+export function networkReportView(result: ToolResult, i18n: Translator = english()): ResultView | undefined {
   if (result.status !== 'success') return undefined;
   const data = result.data as { summary?: string; findings?: Finding[]; measurements?: TargetMeasurements[]; durationMs?: number; reportId?: string };
   const findings = asArray(data.findings) as Finding[];
   const measurements = asArray(data.measurements) as TargetMeasurements[];
-  return view('network.check', data.summary ?? `${measurements.length} target(s) checked`, worstTone(findings), [
-    countBadges(findings),
-    targetsTable(measurements),
-    latencyChart(measurements),
-    findingsTable(findings),
-    pathTable(measurements),
-    { type: 'fields', fields: [{ label: 'Duration', value: formatMs(data.durationMs) }, ...(data.reportId ? [{ label: 'Report', value: data.reportId }] : [])] },
+  // The summary sentence is the analyzer's own (English data); the view's words are the reader's.
+  return view('network.check', data.summary ?? i18n.t('view.network.targetsChecked', { count: measurements.length }), worstTone(findings), [
+    countBadges(findings, i18n),
+    targetsTable(measurements, i18n),
+    latencyChart(measurements, i18n),
+    findingsTable(findings, i18n),
+    pathTable(measurements, i18n),
+    { type: 'fields', fields: [{ label: i18n.t('view.network.duration'), value: formatMs(data.durationMs, i18n) }, ...(data.reportId ? [{ label: i18n.t('view.network.report'), value: data.reportId }] : [])] },
   ]);
 }
 
 /** The view of a net_interfaces result. */
-export function interfacesView(result: ToolResult): ResultView | undefined {
+export function interfacesView(result: ToolResult, i18n: Translator = english()): ResultView | undefined {
   if (result.status !== 'success') return undefined;
   const data = result.data as InterfaceInventory;
   const interfaces = asArray(data.interfaces) as InterfaceInventory['interfaces'];
   const routes = asArray(data.routes) as InterfaceInventory['routes'];
   const down = interfaces.filter((entry) => entry.state !== 'UP' && entry.state !== 'UNKNOWN');
-  return view('network.interfaces', `${interfaces.length} interface(s), ${routes.length} route(s)${down.length ? `; ${down.length} not up` : ''}`, down.length ? 'warning' : 'ok', [
+  const counted = `${i18n.t('view.network.interfaceCount', { count: interfaces.length })}, ${i18n.t('view.network.routeCount', { count: routes.length })}`;
+  return view('network.interfaces', down.length ? i18n.t('view.semicolon', { first: counted, second: i18n.t('view.network.notUp', { count: down.length }) }) : counted, down.length ? 'warning' : 'ok', [
     {
       type: 'table',
-      title: 'Interfaces',
+      title: i18n.t('view.network.interfaces'),
       columns: [
-        { key: 'name', label: 'Name' },
-        { key: 'state', label: 'State' },
-        { key: 'mtu', label: 'MTU', align: 'right' },
-        { key: 'addresses', label: 'Addresses' },
-        { key: 'traffic', label: 'Received / sent' },
-        { key: 'errors', label: 'Errors (rx/tx)', align: 'right' },
-        { key: 'drops', label: 'Drops (rx/tx)', align: 'right' },
+        { key: 'name', label: i18n.t('view.network.name') },
+        { key: 'state', label: i18n.t('view.network.state') },
+        { key: 'mtu', label: i18n.t('view.network.mtu'), align: 'right' },
+        { key: 'addresses', label: i18n.t('view.network.addresses') },
+        { key: 'traffic', label: i18n.t('view.network.traffic') },
+        { key: 'errors', label: i18n.t('view.network.errorsRxTx'), align: 'right' },
+        { key: 'drops', label: i18n.t('view.network.dropsRxTx'), align: 'right' },
       ],
       rows: interfaces.map((entry) => ({
         name: entry.name,
         state: entry.state,
         mtu: entry.mtu,
         addresses: entry.addresses.join(', ') || '—',
-        traffic: entry.stats ? `${formatBytes(entry.stats.rxBytes)} / ${formatBytes(entry.stats.txBytes)}` : '—',
-        errors: entry.stats ? `${entry.stats.rxErrors} / ${entry.stats.txErrors}` : '—',
-        drops: entry.stats ? `${entry.stats.rxDropped} / ${entry.stats.txDropped}` : '—',
+        traffic: entry.stats ? `${formatBytes(entry.stats.rxBytes, i18n)} / ${formatBytes(entry.stats.txBytes, i18n)}` : '—',
+        errors: entry.stats ? `${formatNumber(entry.stats.rxErrors, i18n)} / ${formatNumber(entry.stats.txErrors, i18n)}` : '—',
+        drops: entry.stats ? `${formatNumber(entry.stats.rxDropped, i18n)} / ${formatNumber(entry.stats.txDropped, i18n)}` : '—',
       })),
       rowTones: interfaces.map((entry) => (entry.stats && entry.stats.rxErrors + entry.stats.txErrors > 0 ? 'warning' : entry.state === 'UP' ? 'ok' : 'neutral')),
     },
     routes.length > 0 && {
       type: 'table',
-      title: 'Routes',
+      title: i18n.t('view.network.routes'),
       columns: [
-        { key: 'dst', label: 'Destination' },
-        { key: 'gateway', label: 'Gateway' },
-        { key: 'dev', label: 'Device' },
-        { key: 'prefsrc', label: 'Source' },
+        { key: 'dst', label: i18n.t('view.network.destination') },
+        { key: 'gateway', label: i18n.t('view.network.gateway') },
+        { key: 'dev', label: i18n.t('view.network.device') },
+        { key: 'prefsrc', label: i18n.t('view.network.source') },
       ],
       rows: routes.map((route) => ({ dst: route.dst, gateway: route.gateway ?? '—', dev: route.dev ?? '—', prefsrc: route.prefsrc ?? '—' })),
     },
@@ -177,56 +187,61 @@ export function interfacesView(result: ToolResult): ResultView | undefined {
 }
 
 /** The view of a net_snmp_poll result: interfaces with rates and errors, utilisation bars. */
-export function snmpView(result: ToolResult): ResultView | undefined {
+export function snmpView(result: ToolResult, i18n: Translator = english()): ResultView | undefined {
   if (result.status !== 'success') return undefined;
   const data = result.data as SnmpAnalysis;
   const devices = asArray(data.devices) as SnmpAnalysis['devices'];
   const findings = asArray(data.findings) as Finding[];
   const rows = devices.flatMap((device) => device.rates.map((rate) => ({ device: device.address, rate })));
   const failed = devices.filter((device) => device.error);
-  const headline = `${devices.length} device(s) polled, ${rows.length} interface(s)${failed.length ? `, ${failed.length} unreachable` : ''}${findings.length ? `, ${findings.length} finding(s)` : ''}`;
+  const headline = [
+    i18n.t('view.network.devicesPolled', { count: devices.length }),
+    i18n.t('view.network.interfaceCount', { count: rows.length }),
+    failed.length ? i18n.t('view.network.unreachableCount', { count: failed.length }) : '',
+    findings.length ? i18n.t('view.network.findingCount', { count: findings.length }) : '',
+  ].filter(Boolean).join(', ');
   const bars = rows.filter((row) => row.rate.utilisation !== null).sort((a, b) => (b.rate.utilisation ?? 0) - (a.rate.utilisation ?? 0));
   return view('network.snmp', headline, failed.length ? 'critical' : worstTone(findings), [
-    countBadges(findings),
+    countBadges(findings, i18n),
     {
       type: 'table',
-      title: 'Interfaces',
+      title: i18n.t('view.network.interfaces'),
       columns: [
-        { key: 'device', label: 'Device' },
-        { key: 'name', label: 'Interface' },
-        { key: 'in', label: 'In', align: 'right' },
-        { key: 'out', label: 'Out', align: 'right' },
-        { key: 'utilisation', label: 'Utilisation', align: 'right' },
-        { key: 'errors', label: 'Errors/s', align: 'right' },
-        { key: 'discards', label: 'Discards/s', align: 'right' },
+        { key: 'device', label: i18n.t('view.network.device') },
+        { key: 'name', label: i18n.t('view.network.interface') },
+        { key: 'in', label: i18n.t('view.network.in'), align: 'right' },
+        { key: 'out', label: i18n.t('view.network.out'), align: 'right' },
+        { key: 'utilisation', label: i18n.t('view.network.utilisation'), align: 'right' },
+        { key: 'errors', label: i18n.t('view.network.errorsPerSecond'), align: 'right' },
+        { key: 'discards', label: i18n.t('view.network.discardsPerSecond'), align: 'right' },
       ],
       rows: rows.map(({ device, rate }) => ({
         device,
         name: rate.name,
-        in: formatBitRate(rate.inBitsPerSecond),
-        out: formatBitRate(rate.outBitsPerSecond),
-        utilisation: formatPercent(rate.utilisation),
+        in: formatBitRate(rate.inBitsPerSecond, i18n),
+        out: formatBitRate(rate.outBitsPerSecond, i18n),
+        utilisation: formatPercent(rate.utilisation, 1, i18n),
         errors: Math.round((rate.inErrorsPerSecond + rate.outErrorsPerSecond) * 100) / 100,
         discards: Math.round((rate.inDiscardsPerSecond + rate.outDiscardsPerSecond) * 100) / 100,
       })),
       rowTones: rows.map(({ rate }) => (rate.errorRatio >= 0.01 ? 'critical' : rate.inErrorsPerSecond + rate.outErrorsPerSecond > 0 || (rate.utilisation ?? 0) >= 0.9 ? 'warning' : 'ok')),
     },
-    bars.length > 0 && { type: 'bars', title: 'Utilisation', max: 1, items: bars.map(({ device, rate }) => ({ label: `${device} ${rate.name}`, value: Math.max(0, rate.utilisation ?? 0), display: formatPercent(rate.utilisation) })) },
-    failed.length > 0 && { type: 'table', title: 'Unreachable devices', columns: [{ key: 'device', label: 'Device' }, { key: 'error', label: 'Error' }], rows: failed.map((device) => ({ device: device.address, error: device.error ?? '' })), rowTones: failed.map(() => 'critical' as const) },
-    findingsTable(findings),
+    bars.length > 0 && { type: 'bars', title: i18n.t('view.network.utilisation'), max: 1, items: bars.map(({ device, rate }) => ({ label: `${device} ${rate.name}`, value: Math.max(0, rate.utilisation ?? 0), display: formatPercent(rate.utilisation, 1, i18n) })) },
+    failed.length > 0 && { type: 'table', title: i18n.t('view.network.unreachableDevices'), columns: [{ key: 'device', label: i18n.t('view.network.device') }, { key: 'error', label: i18n.t('view.network.error') }], rows: failed.map((device) => ({ device: device.address, error: device.error ?? '' })), rowTones: failed.map(() => 'critical' as const) },
+    findingsTable(findings, i18n),
   ]);
 }
 
 /** What a network probe will touch: its targets and ports (approval cards, if a channel requires one). */
-export function probePreview(input: { targets?: unknown; ports?: unknown; checks?: unknown }, tool: string): ResultView {
+export function probePreview(input: { targets?: unknown; ports?: unknown; checks?: unknown }, tool: string, i18n: Translator = english()): ResultView {
   const list = (value: unknown) => (Array.isArray(value) ? value.map(String).join(', ') : typeof value === 'string' || typeof value === 'number' ? String(value) : '—');
-  return view('network.preview', `${tool} will probe ${list(input.targets)}`, 'pending', [
-    { type: 'fields', fields: [{ label: 'Targets', value: list(input.targets) }, { label: 'Ports', value: list(input.ports) }, { label: 'Checks', value: list(input.checks) }] },
+  return view('network.preview', i18n.t('view.network.willProbe', { tool, targets: list(input.targets) }), 'pending', [
+    { type: 'fields', fields: [{ label: i18n.t('view.network.targets'), value: list(input.targets) }, { label: i18n.t('view.network.ports'), value: list(input.ports) }, { label: i18n.t('view.network.checks'), value: list(input.checks) }] },
   ]);
 }
 
 /** Fallback used by tests and callers that have only an unknown result. */
-export function networkViewOrGeneric(tool: string, result: ToolResult): ResultView {
-  const built = tool === 'net_interfaces' ? interfacesView(result) : tool === 'net_snmp_poll' ? snmpView(result) : networkReportView(result);
-  return built ?? genericResultView(tool, result);
+export function networkViewOrGeneric(tool: string, result: ToolResult, i18n: Translator = english()): ResultView {
+  const built = tool === 'net_interfaces' ? interfacesView(result, i18n) : tool === 'net_snmp_poll' ? snmpView(result, i18n) : networkReportView(result, i18n);
+  return built ?? genericResultView(tool, result, i18n);
 }

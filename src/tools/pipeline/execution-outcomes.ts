@@ -10,7 +10,7 @@
 import { messageView } from '../../actions/conversation-views.js';
 import type { DomainEvents } from '../../actions/domain-events.js';
 import { executionCardOf, outcomeText } from '../../contracts/execution-card.js';
-import { createTranslator, resolveLocale, type Locale, type Translator } from '../../contracts/i18n.js';
+import { createTranslator, DEFAULT_LOCALE, type Locale, type Translator } from '../../contracts/i18n.js';
 import type { Execution, PrismaClient } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import { executionView } from './execution-view.js';
@@ -24,27 +24,16 @@ export interface Decision {
 /** Statuses that end an execution after a decision (or the lack of one). */
 const OUTCOMES = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'denied', 'expired']);
 
-/** The sentence of an outcome message, in `i18n`'s language (English by default). */
-export function outcomeSentence(card: ReturnType<typeof executionCardOf>, i18n: Translator = createTranslator('en')): string {
+/** The sentence of an outcome message, in `i18n`'s language (the execution's locale). */
+export function outcomeSentence(card: ReturnType<typeof executionCardOf>, i18n: Translator = createTranslator(DEFAULT_LOCALE)): string {
   if (card.status === 'denied' || card.status === 'expired') return outcomeText(card, i18n);
-  const approved = card.deciderName ? `${i18n.t('approval.approvedBy', { name: card.deciderName })} ` : '';
-  if (card.status === 'succeeded') return `${approved}${card.view?.headline ? `${card.tool}: ${card.view.headline}` : i18n.t('approval.outcomeSucceeded', { tool: card.tool })}`;
+  const approved = card.deciderName ? `${i18n.t('view.execution.approvedBy', { name: card.deciderName })} ` : '';
+  if (card.status === 'succeeded') return `${approved}${card.view ? i18n.t('view.execution.outcomeSucceeded', { tool: card.tool, headline: card.view.headline }) : i18n.t('view.execution.outcomeSucceededPlain', { tool: card.tool })}`;
   return `${approved}${outcomeText(card, i18n)}`;
 }
 
-/**
- * The requester's language for the outcome: the locale stored with their last message in the
- * conversation (browser, Accept-Language, Slack, Discord), else their profile's, else English.
- */
-async function requesterLocale(prisma: PrismaClient, row: Execution): Promise<Locale | undefined> {
-  const asked = await prisma.message.findFirst({ where: { conversationId: row.conversationId!, role: 'user', authorId: row.requesterId }, orderBy: { seq: 'desc' }, select: { metadata: true } });
-  const fromMessage = resolveLocale((asked?.metadata as { locale?: unknown } | null)?.locale);
-  if (fromMessage) return fromMessage;
-  return resolveLocale((await prisma.user.findUnique({ where: { id: row.requesterId }, select: { locale: true } }))?.locale);
-}
-
 /** Stores and announces the outcome message of `row`, if it needed a decision. Never throws. */
-export async function postOutcome(prisma: PrismaClient, events: DomainEvents | undefined, logger: Logger, row: Execution, decision: Decision = {}): Promise<void> {
+export async function postOutcome(prisma: PrismaClient, events: DomainEvents | undefined, logger: Logger, row: Execution, decision: Decision = {}, defaultLocale: Locale = DEFAULT_LOCALE): Promise<void> {
   if (!row.conversationId || row.riskLevel === 'read' || !OUTCOMES.has(row.status)) return;
   if (row.status !== 'expired' && !row.decidedAt) return;
   try {
@@ -57,7 +46,7 @@ export async function postOutcome(prisma: PrismaClient, events: DomainEvents | u
         conversationId: row.conversationId,
         authorId: null,
         role: 'assistant',
-        content: outcomeSentence(card, createTranslator(await requesterLocale(prisma, row))),
+        content: outcomeSentence(card, createTranslator(row.locale, defaultLocale)),
         channel: row.channel,
         clientMessageId: `outcome:${row.id}`,
         actionsTaken: [{ executionId: row.id, tool: row.tool, status: row.status }],

@@ -26,7 +26,8 @@ import { DEFAULT_REQUEUE_AFTER_MS, requeueStranded } from './execution-requeue.j
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
 import { postOutcome, type Decision } from './execution-outcomes.js';
-import { previewOf, withView } from './result-views.js';
+import { previewOf, translatorFor, withView } from './result-views.js';
+import { resolveLocale, type Locale } from '../../contracts/i18n.js';
 import { runTool } from './tool-runner.js';
 import { finishExecution, insertExecution } from './execution-store.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
@@ -39,6 +40,12 @@ export interface ExecutionRequest {
   conversationId?: string | null | undefined;
   externalIds?: Record<string, string> | undefined;
   traceId?: string | undefined;
+  /**
+   * The requester's language (`en` or `fr`, from the turn, Accept-Language…): the result view,
+   * the approval preview and the outcome line are written in it, even when the execution runs
+   * later (it is stored on the row). Absent: DEFAULT_LOCALE.
+   */
+  locale?: Locale | undefined;
 }
 
 /** Components and settings of the pipeline. */
@@ -58,6 +65,8 @@ export interface ExecutionServiceOptions {
   maxArgumentBytes?: number;
   /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */
   abandonGraceMs?: number | undefined;
+  /** DEFAULT_LOCALE: the language of views for executions whose requester's language is unknown (MCP, schedules). */
+  defaultLocale?: Locale | undefined;
   /** Age of a durable `queued` row before the sweep puts it back in the queue (execution-requeue.ts). */
   requeueAfterMs?: number | undefined;
 }
@@ -145,6 +154,8 @@ export class ExecutionService implements ApprovalHandler {
     if (unavailable) throw new UnavailableError('tool_unavailable', `${tool.name} is unavailable here: ${unavailable}`);
     const args = validateArguments(tool.name, tool.inputSchema, request.args, this.options.maxArgumentBytes ?? MAX_BYTES);
     const traceId = request.traceId ?? randomUUID();
+    // Only a supported locale is stored (anything else: null, the default language; never an error).
+    const locale = resolveLocale(request.locale) ?? null;
     const base = {
       channel: request.channel,
       tool: tool.name,
@@ -167,7 +178,7 @@ export class ExecutionService implements ApprovalHandler {
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
     // What approving will do, shown on every approval card (computed once, stored with the row).
-    const preview = needsApproval ? await previewOf(tool, args, principal, this.options.logger) : null;
+    const preview = needsApproval ? await previewOf(tool, args, principal, this.options.logger, undefined, translatorFor(locale ?? this.options.defaultLocale)) : null;
     const row = await insertExecution(this.options.sql, {
       preview,
       tool: tool.name,
@@ -182,6 +193,7 @@ export class ExecutionService implements ApprovalHandler {
       channel: request.channel,
       externalIds: request.externalIds ?? {},
       conversationId: request.conversationId ?? null,
+      locale,
       expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
       traceId,
     }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
@@ -231,6 +243,7 @@ export class ExecutionService implements ApprovalHandler {
         channel: request.channel,
         externalIds: request.externalIds ?? {},
         conversationId: request.conversationId ?? null,
+        locale: resolveLocale(request.locale) ?? null,
         traceId: request.traceId ?? randomUUID(),
       },
     });
@@ -340,7 +353,8 @@ export class ExecutionService implements ApprovalHandler {
           }, controller)
         : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
       await this.progressChains.get(row.id);
-      report.result = withView(registered?.tool, row.tool, row.arguments, report.result, this.options.logger);
+      // In the requester's language, stored on the row (an approval hours later keeps it).
+      report.result = withView(registered?.tool, row.tool, row.arguments, report.result, this.options.logger, translatorFor(row.locale ?? this.options.defaultLocale));
       await recorded;
       const done = await finishExecution(this.options.sql, row.id, 'running', { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result });
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
@@ -444,7 +458,7 @@ export class ExecutionService implements ApprovalHandler {
     const view = executionView(row);
     this.announce(view);
     // After a decision (or its expiry) the outcome is appended to the conversation as a message.
-    const posted = postOutcome(this.prisma, this.options.events, this.options.logger, row, decision);
+    const posted = postOutcome(this.prisma, this.options.events, this.options.logger, row, decision, this.options.defaultLocale);
     this.outcomes.add(posted);
     void posted.finally(() => this.outcomes.delete(posted));
     return view;

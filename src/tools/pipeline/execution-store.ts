@@ -11,13 +11,13 @@ import { uuidV7 } from '../../db/uuid-v7.js';
 const COLUMNS = `id, tool, toolset, risk_level AS "riskLevel", arguments, status, requester_id AS "requesterId",
   requester_name AS "requesterName", requester_role AS "requesterRole", channel, external_ids AS "externalIds",
   conversation_id AS "conversationId", approver_id AS "approverId", decided_at AS "decidedAt", expires_at AS "expiresAt",
-  started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", result, progress, preview,
+  started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", result, progress, preview, locale,
   trace_id AS "traceId", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const INSERT_SQL = `INSERT INTO executions (id, tool, toolset, risk_level, arguments, status, started_at, requester_id,
-    requester_name, requester_role, channel, external_ids, conversation_id, expires_at, trace_id, preview, created_at, updated_at)
+    requester_name, requester_role, channel, external_ids, conversation_id, expires_at, trace_id, preview, locale, created_at, updated_at)
   VALUES ($1::uuid, $2, $3, $4, $5::jsonb, $6, $7::timestamptz, $8::uuid, $9, $10::"Role", $11::"Channel", $12::jsonb,
-    $13::uuid, $14::timestamptz, $15, $16::jsonb, now(), now())
+    $13::uuid, $14::timestamptz, $15, $16::jsonb, $17, now(), now())
   RETURNING ${COLUMNS}`;
 
 const FINISH_SQL = `UPDATE executions SET status = $3, finished_at = $4::timestamptz, duration_ms = $5, result = $6::jsonb, updated_at = now()
@@ -42,6 +42,8 @@ export interface NewExecution {
   traceId: string;
   /** What approving will do (result view, issue 23); null when no approval is needed. */
   preview?: unknown;
+  /** The requester's language (`en`, `fr`); null: the default language. */
+  locale?: string | null;
 }
 
 const runner = (sql: SqlQueries) => sql.queryPrepared?.bind(sql) ?? sql.query.bind(sql);
@@ -65,6 +67,7 @@ export async function insertExecution(sql: SqlQueries, data: NewExecution): Prom
     data.expiresAt,
     data.traceId,
     data.preview === undefined || data.preview === null ? null : JSON.stringify(data.preview),
+    data.locale ?? null,
   ]);
   return row!;
 }

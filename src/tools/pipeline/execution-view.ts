@@ -4,6 +4,7 @@
  */
 import { redactSecrets } from '../../audit/redaction.js';
 import type { Execution } from '../../generated/prisma/client.js';
+import { resolveLocale, type Locale } from '../../contracts/i18n.js';
 
 /** Every state an execution can be in. */
 export const EXECUTION_STATUSES = [
@@ -46,6 +47,8 @@ export interface ExecutionView {
   progress: unknown;
   /** What approving will do (a result view), for executions that needed an approval. */
   preview?: unknown;
+  /** The requester's language (`en`, `fr`): views and summary lines are written in it; null: the default. */
+  locale?: Locale | null;
   traceId: string;
   createdAt: string;
 }
@@ -74,6 +77,7 @@ export function executionView(row: Execution): ExecutionView {
     result: row.result === null ? null : redactSecrets(row.result),
     progress: row.progress,
     preview: row.preview ?? null,
+    locale: resolveLocale(row.locale) ?? null,
     traceId: row.traceId,
     createdAt: row.createdAt.toISOString(),
   };

@@ -3,12 +3,15 @@
  * one) turns the result into a readable view stored beside the data (`result.view`); before
  * an approval, its preview builder (or the arguments) shows what approving will do. A
  * builder that throws never fails the execution: it is logged and the generic view is used.
+ * Views are built in the requester's language (the execution's locale): every fixed word
+ * comes from the catalog (`view.*`), data values (names, hosts, titles) are left as they are.
  */
+import { createTranslator, type Locale, type Translator } from '../../contracts/i18n.js';
 import type { ResultView, Tone, ViewBlock } from '../../contracts/result-view.js';
 import type { Logger } from '../../logger.js';
 import type { Principal } from '../../auth/principal.js';
 import type { ToolDefinition, ToolResult } from '../tool-contract.js';
-import { asRecord, asText, view } from '../view-format.js';
+import { asRecord, asText, english, view } from '../view-format.js';
 
 const MAX_FIELDS = 16;
 const MAX_TABLES = 4;
@@ -56,10 +59,10 @@ function tableOf(title: string | undefined, items: unknown[]): ViewBlock | null 
 }
 
 /** The view of any result: status headline, scalar fields, arrays of objects as tables. */
-export function genericResultView(tool: string, result: ToolResult): ResultView {
-  if (result.status === 'error') return view('generic', `${tool} failed: ${result.error.message}`, 'critical', [{ type: 'fields', fields: [{ label: 'Error code', value: result.error.code }] }]);
-  if (result.status === 'no_data') return view('generic', result.message ? `${tool}: ${result.message}` : `${tool}: no data`, 'info', []);
-  if (result.status === 'approval_required') return view('generic', `${tool} is waiting for approval`, 'pending', []);
+export function genericResultView(tool: string, result: ToolResult, i18n: Translator = english()): ResultView {
+  if (result.status === 'error') return view('generic', i18n.t('view.generic.failed', { tool, message: result.error.message }), 'critical', [{ type: 'fields', fields: [{ label: i18n.t('view.generic.errorCode'), value: result.error.code }] }]);
+  if (result.status === 'no_data') return view('generic', result.message ? i18n.t('view.generic.message', { tool, message: result.message }) : i18n.t('view.generic.noData', { tool }), 'info', []);
+  if (result.status === 'approval_required') return view('generic', i18n.t('view.generic.waiting', { tool }), 'pending', []);
   const data: unknown = result.data;
   const blocks: Array<ViewBlock | null> = [];
   const text = scalar(data);
@@ -79,44 +82,56 @@ export function genericResultView(tool: string, result: ToolResult): ResultView 
       }
     }
   }
-  return view('generic', `${tool} succeeded`, 'ok', blocks);
+  return view('generic', i18n.t('view.generic.succeeded', { tool }), 'ok', blocks);
+}
+
+/** The description of a tool in the reader's language: the catalog's (`toolDescription.<tool>`) when it has one. */
+function describedIn(tool: ToolDefinition, i18n: Translator): string {
+  const key = `toolDescription.${tool.name}`;
+  const translated = /^[\w.-]{1,100}$/.test(tool.name) ? i18n.t(key) : key;
+  return translated === key ? tool.description : translated;
 }
 
 /** The default approval preview: the (redacted) arguments as fields. */
-export function argumentsView(tool: ToolDefinition, args: unknown): ResultView {
+export function argumentsView(tool: ToolDefinition, args: unknown, i18n: Translator = english()): ResultView {
   const record = asRecord(args) ?? {};
   const fields = Object.entries(record).slice(0, MAX_FIELDS).map(([label, value]) => ({ label, value: scalar(value) ?? JSON.stringify(value) ?? '' }));
-  return view('approval.arguments', `${tool.title ?? tool.name} will run with these arguments`, 'pending', [
-    fields.length ? { type: 'fields', fields } : { type: 'text', text: 'No arguments.' },
-    { type: 'text', text: tool.description },
+  return view('approval.arguments', i18n.t('view.arguments.headline', { tool: tool.title ?? tool.name }), 'pending', [
+    fields.length ? { type: 'fields', fields } : { type: 'text', text: i18n.t('view.arguments.none') },
+    { type: 'text', text: describedIn(tool, i18n) },
   ]);
 }
 
-/** Attaches the tool's view (or the generic one) to a result, never throwing. */
-export function withView(tool: ToolDefinition | undefined, name: string, input: unknown, result: ToolResult, logger?: Logger): ToolResult {
+/** A translator for an execution's stored locale (null or unknown: the default language). */
+export function translatorFor(locale: Locale | string | null | undefined): Translator {
+  return createTranslator(locale);
+}
+
+/** Attaches the tool's view (or the generic one) to a result, in `i18n`'s language, never throwing. */
+export function withView(tool: ToolDefinition | undefined, name: string, input: unknown, result: ToolResult, logger?: Logger, i18n: Translator = english()): ToolResult {
   let built: ResultView | undefined;
   if (tool?.view) {
     try {
-      built = tool.view(input as never, result);
+      built = tool.view(input as never, result, i18n);
     } catch (error) {
       logger?.warn({ err: error, tool: name }, 'result view builder failed: the generic view is shown');
     }
   }
-  return { ...result, view: built ?? genericResultView(name, result) };
+  return { ...result, view: { ...(built ?? genericResultView(name, result, i18n)), locale: i18n.locale } };
 }
 
-/** The approval preview of a call: the tool's own (bounded in time), else its arguments. */
-export async function previewOf(tool: ToolDefinition, input: unknown, principal: Principal, logger?: Logger, timeoutMs = 15_000): Promise<ResultView> {
+/** The approval preview of a call, in `i18n`'s language: the tool's own (bounded in time), else its arguments. */
+export async function previewOf(tool: ToolDefinition, input: unknown, principal: Principal, logger?: Logger, timeoutMs = 15_000, i18n: Translator = english()): Promise<ResultView> {
   if (tool.preview) {
     try {
-      const built = await tool.preview(input as never, { principal, signal: AbortSignal.timeout(Math.min(timeoutMs, tool.timeoutMs)) });
-      if (built) return built;
+      const built = await tool.preview(input as never, { principal, signal: AbortSignal.timeout(Math.min(timeoutMs, tool.timeoutMs)), i18n });
+      if (built) return { ...built, locale: i18n.locale };
     } catch (error) {
       logger?.warn({ err: error, tool: tool.name }, 'approval preview failed: the arguments are shown instead');
-      const fallback = argumentsView(tool, input);
-      const note: ViewBlock = { type: 'text', title: 'Preview unavailable', text: asText((error as Error)?.message).slice(0, 300) || 'the preview could not be built' };
-      return view(fallback.kind, fallback.headline, 'warning' satisfies Tone, [...fallback.blocks, note]);
+      const fallback = argumentsView(tool, input, i18n);
+      const note: ViewBlock = { type: 'text', title: i18n.t('view.arguments.previewUnavailable'), text: asText((error as Error)?.message).slice(0, 300) || i18n.t('view.arguments.previewFailed') };
+      return { ...view(fallback.kind, fallback.headline, 'warning' satisfies Tone, [...fallback.blocks, note]), locale: i18n.locale };
     }
   }
-  return argumentsView(tool, input);
+  return { ...argumentsView(tool, input, i18n), locale: i18n.locale };
 }

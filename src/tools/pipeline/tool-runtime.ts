@@ -14,6 +14,7 @@ import { ToolRegistry } from '../tool-registry.js';
 import { DeferredBullMqJobQueue } from './deferred-bullmq-job-queue.js';
 import type { ChannelAllowlist } from './channel-allowlist.js';
 import { ExecutionService, type ApprovalHandler } from './execution-service.js';
+import type { Locale } from '../../contracts/i18n.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
 import type { RedisTarget } from '../../redis-target.js';
 
@@ -49,6 +50,8 @@ export interface ToolRuntimeOptions {
   allowlist?: ChannelAllowlist | undefined;
   metrics?: Registry | undefined;
   now?: () => Date;
+  /** DEFAULT_LOCALE: the language of views when the requester's is unknown. */
+  defaultLocale?: Locale | undefined;
 }
 
 /** Builds the registry, router and pipeline (nothing runs until start()). */
@@ -68,6 +71,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
     requeueAfterMs: options.requeueAfterMs,
     allowlist: options.allowlist,
     metrics: options.metrics,
+    defaultLocale: options.defaultLocale,
     ...(options.now ? { now: options.now } : {}),
   });
   let started: Promise<void> | undefined;

@@ -75,7 +75,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos plan'],
         positional: ['intent'],
         examples: ['qos plan "guarantee 20 Mbit/s for video on eth1"', 'qos plan "limiter les sauvegardes à 50 Mbit/s sur eth1"'],
-        view: (_input, result) => qosPlanView(result),
+        view: (_input, result, i18n) => qosPlanView(result, i18n),
         execute: (input, context) => asResult(async () => summarisePlan(await planIntent(engine, input as PlanRequest, options.interpreter ?? null, { signal: context.signal }))),
       }),
       defineTool({
@@ -88,11 +88,11 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos apply'],
         positional: ['intent'],
         examples: ['qos apply "limit backups to 50 Mbit/s on eth1"'],
-        view: (_input, result) => qosApplyView(result),
+        view: (_input, result, i18n) => qosApplyView(result, i18n),
         // The approver sees the plan that will run: classes, diff and the exact tc batch.
         preview: async (input, context) => {
           const { confirmWithinMinutes, ...request } = input as PlanRequest & { confirmWithinMinutes?: number };
-          return qosApplyPreview(summarisePlan(await planIntent(engine, request, options.interpreter ?? null, { signal: context.signal })), confirmWithinMinutes);
+          return qosApplyPreview(summarisePlan(await planIntent(engine, request, options.interpreter ?? null, { signal: context.signal })), confirmWithinMinutes, context.i18n);
         },
         execute: (input, context) =>
           asResult(async () => {
@@ -116,7 +116,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos rollback', 'qos revert'],
         positional: ['application'],
         examples: ['qos rollback 5f0c…'],
-        view: (_input, result) => qosRecordView(result, 'Rolled back'),
+        view: (_input, result, i18n) => qosRecordView(result, 'rolledBack', i18n),
         execute: (input) => asResult(async () => {
           const { snapshot: _snapshot, policy: _policy, ...record } = await engine.rollback((input as { application: string }).application);
           return record;
@@ -131,7 +131,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         timeoutMs: 10_000,
         aliases: ['qos confirm'],
         positional: ['application'],
-        view: (_input, result) => qosRecordView(result, 'Confirmed'),
+        view: (_input, result, i18n) => qosRecordView(result, 'confirmed', i18n),
         execute: (input) => asResult(async () => {
           const { snapshot: _snapshot, policy: _policy, ...record } = await engine.confirm((input as { application: string }).application);
           return record;
@@ -147,7 +147,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos show'],
         positional: ['interface'],
         examples: ['qos show eth1'],
-        view: (_input, result) => qosShowView(result),
+        view: (_input, result, i18n) => qosShowView(result, i18n),
         execute: (input, context) => asResult(() => engine.show((input as { interface: string }).interface, context.signal)),
       }),
     ],

@@ -108,7 +108,7 @@ export function servicesToolset(
         aliases: ['services search', 'service search', 'services find', 'services chercher', 'chercher services'],
         positional: ['q'],
         examples: ['services search "plombier" near=Douala radius=5', 'services search plombier pas cher près de Douala', 'services search electricien lat=5.35 lon=-4 radius_km=10'],
-        view: (input, result) => serviceSearchView(input, result),
+        view: (input, result, i18n) => serviceSearchView(input, result, i18n),
         execute: (input) => asToolResult(() => runServiceSearch(services, input)),
       }),
       defineTool({
@@ -121,7 +121,7 @@ export function servicesToolset(
         aliases: ['services draft', 'service draft', 'services brouillon'],
         positional: ['text'],
         examples: ['services draft "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"'],
-        view: (_input, result) => serviceDraftView(result),
+        view: (_input, result, i18n) => serviceDraftView(result, i18n),
         execute: (input, context) =>
           asToolResult(async () => ({
             status: 'success',
@@ -138,9 +138,9 @@ export function servicesToolset(
         aliases: ['services create', 'service create', 'services add', 'services créer', 'services creer'],
         positional: ['text'],
         examples: ['services create "Je répare les fuites à Bonamoussadi, 10 000 FCFA le déplacement"'],
-        view: (_input, result) => serviceCreateView(result),
+        view: (_input, result, i18n) => serviceCreateView(result, i18n),
         // The approver sees the draft that approving will list.
-        preview: async (input) => serviceCreatePreview(input, services.draft(input.text)),
+        preview: async (input, context) => serviceCreatePreview(input, services.draft(input.text), context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
             const draft = services.draft(input.text);

@@ -1,0 +1,106 @@
+/**
+ * The requester's language travels with the execution, through the real app: a command
+ * posted with `Accept-Language: fr-FR` is stored with `locale: fr` and its result view is
+ * written in French (headline and labels; data unchanged), the same command in English (or
+ * with a junk header) in English; an execution approved later keeps the stored locale for
+ * its result view and its outcome message; a chat message in French gets a French line.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { AgentService } from '../../src/agents/agent-service.js';
+import type { ResultView } from '../../src/contracts/result-view.js';
+import { coreToolset } from '../../src/tools/core/core-toolset.js';
+import { testOpsToolset, waitFor } from '../agents/support/test-toolsets.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { testBackends } from '../support/test-databases.js';
+
+type Json = Record<string, unknown>;
+
+for (const backend of testBackends()) {
+  describe(`result views in the requester's language on ${backend.name}`, { timeout: 90_000 }, () => {
+    let harness: TestApp;
+    let detach: () => void;
+    const call = async (method: string, path: string, body?: unknown, language?: string) => {
+      const response = await fetch(`${harness.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${harness.adminToken}`, 'content-type': 'application/json', ...(language !== undefined ? { 'accept-language': language } : {}) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Json };
+    };
+    const viewOf = (execution: Json) => (execution.result as { view: ResultView }).view;
+    const labels = (view: ResultView) => view.blocks.flatMap((block) => (block.type === 'fields' ? block.fields.map((field) => field.label) : []));
+
+    before(async () => {
+      const database = await backend.open();
+      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), testOpsToolset({ restarts: [], wipes: [], slowStarted: 0 })] } });
+      const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
+      detach = agent.attach(harness.app.context.events);
+    });
+    after(async () => {
+      detach?.();
+      await harness?.close();
+      await harness?.database.close();
+    });
+
+    it('writes the result view of POST /api/commands in the Accept-Language of the request', async () => {
+      const french = await call('POST', '/api/commands', { text: 'status' }, 'fr-FR');
+      assert.equal(french.status, 200);
+      assert.equal(french.body.locale, 'fr');
+      const view = viewOf(french.body);
+      assert.match(view.headline, /^Vigie \S+ fonctionne \(\d+ h \d+ min\)/);
+      assert.equal(view.locale, 'fr');
+      assert.ok(labels(view).includes('Base de données') && labels(view).includes('Mémoire'), labels(view).join());
+      assert.doesNotMatch(JSON.stringify(view), /is up|Database|Memory|toolset\(s\)/);
+      // Stored as written: reading the execution back gives the same French view.
+      const stored = await call('GET', `/api/executions/${String(french.body.id)}`);
+      assert.equal(stored.body.locale, 'fr');
+      assert.deepEqual(viewOf(stored.body), view);
+
+      const english = await call('POST', '/api/commands', { text: 'status' }, 'en-US,en;q=0.9');
+      assert.equal(english.body.locale, 'en');
+      assert.match(viewOf(english.body).headline, /^Vigie \S+ is up \(\d+ h \d+ min\)/);
+      assert.ok(labels(viewOf(english.body)).includes('Database'));
+      for (const junk of [undefined, '', 'de-DE', 'fr;q=0', '*', 'x'.repeat(3_000)]) {
+        const answer = await call('POST', '/api/commands', { tool: 'system_status', args: {} }, junk);
+        assert.equal(answer.status, 200, String(junk).slice(0, 20));
+        assert.equal(answer.body.locale ?? null, null, String(junk).slice(0, 20));
+        assert.match(viewOf(answer.body).headline, /is up/, String(junk).slice(0, 20));
+      }
+    });
+
+    it('keeps the stored locale for an execution approved later: preview, result view and outcome message', async () => {
+      const conversation = await call('POST', '/api/conversations', { title: 'approbation en français' });
+      const conversationId = String(conversation.body.id);
+      const proposed = await call('POST', '/api/commands', { tool: 'restart_service', args: { service: 'nginx<b>' }, conversationId }, 'fr');
+      assert.equal(proposed.status, 202);
+      assert.equal(proposed.body.locale, 'fr');
+      const preview = proposed.body.preview as ResultView;
+      assert.equal(preview.headline, "restart_service s'exécutera avec ces arguments");
+      assert.deepEqual(preview.blocks[0], { type: 'fields', fields: [{ label: 'service', value: 'nginx<b>' }] });
+      // Approved in English: the view is still written in the requester's language.
+      const approved = await call('POST', `/api/executions/${String(proposed.body.id)}/approve`, {}, 'en');
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      const done = await waitFor(async () => {
+        const read = await call('GET', `/api/executions/${String(proposed.body.id)}`);
+        return read.body.status === 'succeeded' ? read.body : undefined;
+      }, 20_000);
+      assert.equal(viewOf(done).headline, 'restart_service a réussi');
+      const outcome = await waitFor(() => harness.database.prisma.message.findFirst({ where: { conversationId, clientMessageId: `outcome:${String(proposed.body.id)}` } }), 20_000);
+      assert.match(outcome.content, /^Approuvé par .+\. restart_service : restart_service a réussi$/);
+    });
+
+    it('answers a chat command in French with a French line and a French view', async () => {
+      const conversation = await call('POST', '/api/conversations', { title: 'statut' });
+      const id = String(conversation.body.id);
+      const posted = await call('POST', `/api/conversations/${id}/messages`, { content: 'statut' }, 'fr-FR');
+      assert.equal(posted.status, 201);
+      const reply = await waitFor(() => harness.database.prisma.message.findFirst({ where: { conversationId: id, role: 'assistant' } }), 20_000);
+      assert.match(reply.content, /^system_status : Vigie \S+ fonctionne/);
+      const execution = await harness.database.prisma.execution.findFirstOrThrow({ where: { conversationId: id } });
+      assert.equal(execution.locale, 'fr');
+      assert.equal((execution.result as { view: ResultView }).view.locale, 'fr');
+    });
+  });
+}

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { ValidationError } from '../../errors.js';
 
@@ -43,6 +44,9 @@ export class AtomStore {
   readonly atomsDirectory: string;
   readonly compression: CompressionMode;
   readonly fsync: boolean;
+  /** Temporary names are unique per process, thread and atom without a random draw per atom. */
+  private readonly temporaryTag = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
+  private written = 0;
 
   constructor(options: AtomStoreOptions) {
     this.directory = path.resolve(options.directory);
@@ -75,11 +79,14 @@ export class AtomStore {
   write(hash: string, data: Uint8Array): number {
     const target = this.atomPath(hash);
     const encoded = this.encode(data);
-    const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.written += 1;
+    const temporary = `${target}.tmp-${this.temporaryTag}-${this.written}`;
     const descriptor = fs.openSync(temporary, 'wx', 0o644);
     try {
-      fs.writeSync(descriptor, encoded.header);
-      fs.writeSync(descriptor, encoded.body);
+      const length = encoded.header.length + encoded.body.length;
+      if (fs.writevSync(descriptor, [encoded.header, encoded.body]) !== length) {
+        fs.writeSync(descriptor, Buffer.concat([encoded.header, encoded.body]), 0, length, 0); // a short writev: write it all again
+      }
       if (this.fsync) fs.fsyncSync(descriptor);
     } catch (error) {
       fs.closeSync(descriptor);

@@ -71,10 +71,16 @@ export class FileProcessor {
       const buffer = this.buffer;
       let filled = 0;
       let endOfFile = false;
+      // The size from fstat saves the final zero-length read of most files; a file that grows
+      // while it is read is still read to its end (a short read past that size ends it).
+      const expected = stat.size;
+      let total = 0n;
       while (!endOfFile || filled > 0) {
         while (!endOfFile && filled < buffer.length) {
-          const read = fs.readSync(descriptor, buffer, filled, buffer.length - filled, null);
-          if (read === 0) endOfFile = true;
+          const wanted = buffer.length - filled;
+          const read = fs.readSync(descriptor, buffer, filled, wanted, null);
+          total += BigInt(read);
+          if (read === 0 || (read < wanted && total >= expected)) endOfFile = true;
           filled += read;
         }
         let position = 0;

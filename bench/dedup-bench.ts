@@ -1,184 +1,257 @@
 /**
- * `npm run bench:dedup`: the dedup store on this project's node_modules (tens of thousands of
- * files), against baselines measured in the same run: a raw read+SHA-256 pass on all cores
- * (the ceiling) and Panini-FS's method (fixed 64 KiB chunks, SHA-256, one thread). Then an
- * edited hard-link copy under /tmp for incremental behaviour, and a full restore checked
- * byte for byte. Prints one JSON line. Everything it creates under /tmp is removed.
+ * `npm run bench:dedup`: the dedup store against references measured in the same run, on two
+ * trees (`BENCH_DEDUP_ROOT`, default this project's whole node_modules, and a generated tree
+ * of `BENCH_DEDUP_SMALL_FILES` (5,000) files under 4 KiB) and on both databases (PGlite, and
+ * PostgreSQL when DATABASE_URL is set, in a database of its own). Each of `BENCH_RUNS` (3)
+ * rounds measures the ceiling (raw read + SHA-256 on all cores, bench/support/dedup-baselines.ts)
+ * and the baseline (fixed 64 KiB + SHA-256, one thread), then per database a cold ingest (empty
+ * store), a warm one (same atoms, every file re-read) and a restore checked byte for byte.
+ * Figures are medians of the rounds, ratios medians of the per-round ratios (each round's
+ * figure over that round's ceiling). Prints ONE JSON line, with the load average at start and
+ * end. `BENCH_DEDUP_PROFILE_DIR=dir` also writes a main-thread CPU profile of the first round's
+ * ingests. Everything it creates under the temporary directory is removed.
  */
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import { openDatabase, openMigratedDatabase, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrator.js';
-import { dedupSettingsFromConfig, defaultWorkers } from '../src/tools/dedup/dedup-settings.js';
-import { ChunkParameters, nextCut } from '../src/tools/dedup/fastcdc.js';
-import { ingestTree } from '../src/tools/dedup/ingest.js';
-import { dedupStats } from '../src/tools/dedup/queries.js';
+import { dedupSettingsFromConfig, defaultWorkers, type DedupSettings } from '../src/tools/dedup/dedup-settings.js';
+import { ingestTree, type IngestReport } from '../src/tools/dedup/ingest.js';
+import { dedupStats, similarFiles } from '../src/tools/dedup/queries.js';
 import { restoreSnapshot } from '../src/tools/dedup/restore.js';
 import { listTree } from '../test/dedup/dedup-fixtures.js';
+import { adminStatement, benchDatabaseUrl } from './support/bench-database.js';
+import { buildSmallFilesTree, CeilingPool, chunkSizeSweep, fixedChunkPass } from './support/dedup-baselines.js';
+import { formatSummary, profileWhile, summarizeProfile } from './support/cpu-profile.js';
 
-const root = path.resolve(process.env.BENCH_DEDUP_ROOT ?? path.join(import.meta.dirname, '..', 'node_modules'));
-const workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-dedup-bench-'));
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const smallCount = Number(process.env.BENCH_DEDUP_SMALL_FILES ?? 5000);
+const profileDirectory = process.env.BENCH_DEDUP_PROFILE_DIR;
+const fsync = process.env.BENCH_DEDUP_FSYNC === 'true';
 const workers = defaultWorkers();
+const workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-dedup-bench-'));
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const load = () => round(os.loadavg()[0]!, 2);
 
-const files = listTree(root).filter((relative) => fs.lstatSync(path.join(root, relative)).isFile());
-const totalBytes = files.reduce((sum, relative) => sum + fs.statSync(path.join(root, relative)).size, 0);
-
-/** Raw read + SHA-256 of every file, on `workers` threads: the ceiling. */
-async function rawPass(): Promise<number> {
-  const started = performance.now();
-  const code = `const { parentPort, workerData } = require('node:worker_threads'); const fs = require('node:fs'); const { createHash } = require('node:crypto');
-    for (const file of workerData) createHash('sha256').update(fs.readFileSync(file)).digest(); parentPort.postMessage('done');`;
-  const shares: string[][] = Array.from({ length: workers }, () => []);
-  files.forEach((relative, index) => shares[index % workers]!.push(path.join(root, relative)));
-  await Promise.all(shares.map((share) => new Promise((resolve, reject) => new Worker(code, { eval: true, workerData: share }).once('message', resolve).once('error', reject))));
-  return (performance.now() - started) / 1000;
+interface Tree {
+  name: string;
+  root: string;
+  files: string[];
+  bytes: number;
 }
 
-/** Panini-FS's method: fixed 64 KiB chunks, SHA-256, one thread; returns seconds and dedup ratio. */
-function paniniPass(): { seconds: number; dedupRatio: number } {
-  const started = performance.now();
-  const unique = new Map<string, number>();
-  for (const relative of files) {
-    const data = fs.readFileSync(path.join(root, relative));
-    for (let offset = 0; offset < data.length; offset += 65536) {
-      const chunk = data.subarray(offset, offset + 65536);
-      unique.set(createHash('sha256').update(chunk).digest('hex'), chunk.length);
-    }
-  }
-  const uniqueBytes = [...unique.values()].reduce((sum, size) => sum + size, 0);
-  return { seconds: (performance.now() - started) / 1000, dedupRatio: totalBytes / uniqueBytes };
+function describeTree(name: string, root: string): Tree {
+  const files = listTree(root).filter((relative) => fs.lstatSync(path.join(root, relative)).isFile());
+  return { name, root, files, bytes: files.reduce((sum, relative) => sum + fs.statSync(path.join(root, relative)).size, 0) };
 }
 
-/** FastCDC dedup ratio and atom count for a few averages, on a bounded sample (chooses the defaults). */
-function chunkSizeSweep(): Record<string, { dedupRatio: number; meanChunkKiB: number; atoms: number }> {
-  const sample: Buffer[] = [];
-  let sampled = 0;
-  for (let index = 0; index < files.length && sampled < 300e6; index += 2) {
-    const data = fs.readFileSync(path.join(root, files[index]!));
-    sample.push(data);
-    sampled += data.length;
+interface Backend {
+  name: 'pglite' | 'postgres';
+  database: Database;
+  close: () => Promise<void>;
+}
+
+async function openBackends(): Promise<Backend[]> {
+  const { database } = await openMigratedDatabase({ backend: 'pglite' });
+  const backends: Backend[] = [{ name: 'pglite', database, close: () => database.close() }];
+  if (process.env.DATABASE_URL) {
+    const name = `vigie_dedup_bench_${process.pid}`;
+    await adminStatement(`CREATE DATABASE ${name}`);
+    const postgres = await openDatabase({ backend: 'postgres', url: benchDatabaseUrl(name), poolSize: 4 });
+    await migrate(postgres.sql);
+    backends.push({
+      name: 'postgres',
+      database: postgres,
+      close: async () => {
+        await postgres.close();
+        await adminStatement(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    });
   }
-  const result: Record<string, { dedupRatio: number; meanChunkKiB: number; atoms: number }> = {};
-  for (const average of [4096, 8192, 16384, 32768, 65536]) {
-    const parameters = new ChunkParameters({ min: average / 4, avg: average, max: average * 4 });
-    const unique = new Map<string, number>();
-    let chunks = 0;
-    for (const data of sample) {
-      for (let position = 0; position < data.length; ) {
-        const length = nextCut(data, position, data.length, parameters);
-        unique.set(createHash('sha256').update(data.subarray(position, position + length)).digest('hex'), length);
-        position += length;
-        chunks += 1;
-      }
+  return backends;
+}
+
+/** Files of `tree` identical under `destination`, byte for byte. */
+function identicalFiles(tree: Tree, destination: string): number {
+  let identical = 0;
+  for (const relative of tree.files) {
+    const restored = path.join(destination, relative);
+    if (fs.existsSync(restored) && fs.readFileSync(restored).equals(fs.readFileSync(path.join(tree.root, relative)))) identical += 1;
+  }
+  return identical;
+}
+
+interface RoundFigures {
+  ceilingMBps: number;
+  ceilingFilesPerSecond: number;
+  fixed64kMBps: number;
+  fixed64kDedupRatio: number;
+  backends: Record<string, { cold: IngestReport; warm: IngestReport; restoreMBps: number; bitPerfectPercent: number; dedupRatio: number; incremental?: IngestReport }>;
+}
+
+async function measureBackend(backend: Backend, tree: Tree, settings: DedupSettings, first: boolean): Promise<RoundFigures['backends'][string]> {
+  const { database } = backend;
+  await database.sql.query(`TRUNCATE dedup_file_atoms, dedup_files, dedup_atoms, dedup_snapshots`);
+  fs.rmSync(settings.storeDirectory, { recursive: true, force: true });
+  const ingest = async (snapshot: string, full: boolean) => {
+    const work = () => ingestTree(database, settings, { root: tree.root, snapshot, full });
+    if (!(first && profileDirectory)) return work();
+    const file = path.join(profileDirectory, `dedup-${tree.name}-${backend.name}-${snapshot}.cpuprofile`);
+    const { result, profile } = await profileWhile(file, work);
+    process.stderr.write(formatSummary(`${tree.name} ${backend.name} ${snapshot} (load ${load()})`, summarizeProfile(profile)) + '\n');
+    return result;
+  };
+  const cold = await ingest('cold', false);
+  const warm = await ingest('warm', true);
+  const incremental = first ? await ingest('incremental', false) : undefined;
+  const destination = path.join(workDirectory, 'restore');
+  const restore = await restoreSnapshot(database, settings, { snapshot: 'cold', path: '', destination });
+  const identical = identicalFiles(tree, destination);
+  fs.rmSync(destination, { recursive: true, force: true });
+  const stats = await dedupStats(database.sql, 'cold');
+  return { cold, warm, incremental, restoreMBps: restore.megabytesPerSecond, bitPerfectPercent: (identical / tree.files.length) * 100, dedupRatio: stats.dedupRatio };
+}
+
+/** A 3 MiB file and a copy with one byte inserted in front: the share of the copy found in the store. */
+async function shiftedCopySimilarity(backend: Backend, settings: DedupSettings): Promise<number> {
+  const root = path.join(workDirectory, 'shifted');
+  fs.mkdirSync(root, { recursive: true });
+  const original = randomBytes(3 * 1024 * 1024);
+  fs.writeFileSync(path.join(root, 'original.bin'), original);
+  fs.writeFileSync(path.join(root, 'shifted.bin'), Buffer.concat([Buffer.from('X'), original]));
+  await ingestTree(backend.database, settings, { root, snapshot: 'shifted' });
+  const found = await similarFiles(backend.database.sql, { path: 'shifted.bin', snapshot: 'shifted' });
+  fs.rmSync(root, { recursive: true, force: true });
+  return found.similar.find((file) => file.path === 'original.bin')?.similarity ?? 0;
+}
+
+async function benchTree(tree: Tree, backends: Backend[]): Promise<Record<string, unknown>> {
+  const absolute = tree.files.map((relative) => path.join(tree.root, relative));
+  const ceiling = await CeilingPool.start(workers, absolute);
+  const settings: DedupSettings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(workDirectory, 'store'), DEDUP_FSYNC: fsync })!, workers };
+  const rounds: RoundFigures[] = [];
+  const loadStart = load();
+  try {
+    for (let index = 0; index < runs; index += 1) {
+      const raw = await ceiling.run();
+      const fixed = fixedChunkPass(absolute);
+      const figures: RoundFigures = {
+        ceilingMBps: tree.bytes / 1e6 / raw.seconds,
+        ceilingFilesPerSecond: tree.files.length / raw.seconds,
+        fixed64kMBps: tree.bytes / 1e6 / fixed.seconds,
+        fixed64kDedupRatio: fixed.dedupRatio,
+        backends: {},
+      };
+      for (const backend of backends) figures.backends[backend.name] = await measureBackend(backend, tree, settings, index === 0);
+      rounds.push(figures);
     }
-    const uniqueBytes = [...unique.values()].reduce((sum, size) => sum + size, 0);
-    result[`avg${average / 1024}k`] = { dedupRatio: round(sampled / uniqueBytes, 3), meanChunkKiB: round(sampled / chunks / 1024, 1), atoms: unique.size };
+  } finally {
+    await ceiling.close();
   }
+  const pick = (select: (figures: RoundFigures) => number, digits = 1) => round(median(rounds.map(select)), digits);
+  const result: Record<string, unknown> = {
+    root: tree.root,
+    files: tree.files.length,
+    megabytes: round(tree.bytes / 1e6),
+    loadAverage: { start: loadStart, end: load() },
+    ceilingRawSha256MBps: pick((figures) => figures.ceilingMBps),
+    ceilingFilesPerSecond: pick((figures) => figures.ceilingFilesPerSecond, 0),
+    fixed64kMBps: pick((figures) => figures.fixed64kMBps),
+    fixed64kDedupRatio: pick((figures) => figures.fixed64kDedupRatio, 3),
+  };
+  let ceilingBeatsAll = rounds.every((figures) => figures.ceilingMBps > figures.fixed64kMBps);
+  for (const backend of backends) {
+    const of = (figures: RoundFigures) => figures.backends[backend.name]!;
+    const shifted = await shiftedCopySimilarity(backend, settings);
+    for (const figures of rounds) {
+      const own = of(figures);
+      ceilingBeatsAll &&= [own.cold.megabytesPerSecond, own.warm.megabytesPerSecond, own.restoreMBps].every((value) => value < figures.ceilingMBps);
+    }
+    const incremental = of(rounds[0]!).incremental!;
+    result[backend.name] = {
+      ingestColdMBps: pick((figures) => of(figures).cold.megabytesPerSecond),
+      ingestColdFilesPerSecond: pick((figures) => of(figures).cold.filesPerSecond, 0),
+      ingestWarmMBps: pick((figures) => of(figures).warm.megabytesPerSecond),
+      ingestWarmFilesPerSecond: pick((figures) => of(figures).warm.filesPerSecond, 0),
+      incrementalSeconds: round(incremental.seconds, 2),
+      incrementalFilesPerSecond: round(incremental.filesPerSecond, 0),
+      restoreMBps: pick((figures) => of(figures).restoreMBps),
+      bitPerfectPercent: Math.min(...rounds.map((figures) => round(of(figures).bitPerfectPercent, 2))),
+      dedupRatio: pick((figures) => of(figures).dedupRatio, 3),
+      shiftedCopySimilarity: shifted,
+      problems: of(rounds[0]!).cold.problemCount,
+      ratios: {
+        warmVsFixed64k: pick((figures) => of(figures).warm.megabytesPerSecond / figures.fixed64kMBps, 3),
+        warmVsCeiling: pick((figures) => of(figures).warm.megabytesPerSecond / figures.ceilingMBps, 3),
+        coldVsCeiling: pick((figures) => of(figures).cold.megabytesPerSecond / figures.ceilingMBps, 3),
+        restoreVsCeiling: pick((figures) => of(figures).restoreMBps / figures.ceilingMBps, 3),
+        dedupVsFixed64k: pick((figures) => of(figures).dedupRatio / figures.fixed64kDedupRatio, 3),
+      },
+    };
+  }
+  result.ceilingBeatsAll = ceilingBeatsAll;
   return result;
 }
 
-async function openBenchDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const { database } = await openMigratedDatabase({ backend: 'pglite' });
-    return { database, drop: () => database.close() };
+/** The floors of issue #24, checked per tree and database. */
+function floors(main: Record<string, unknown>, small: Record<string, unknown>, backends: Backend[]): { met: boolean; missed: string[] } {
+  const missed: string[] = [];
+  for (const backend of backends) {
+    for (const [label, tree] of [['main', main], ['small', small]] as const) {
+      const figures = tree[backend.name] as { ratios: Record<string, number>; bitPerfectPercent: number; shiftedCopySimilarity: number; ingestColdFilesPerSecond: number; ingestWarmFilesPerSecond: number };
+      const check = (ok: boolean, what: string) => ok || missed.push(`${label} ${backend.name}: ${what}`);
+      if (label === 'main') {
+        check(figures.ratios.warmVsFixed64k! >= 0.8, `warm ${figures.ratios.warmVsFixed64k} < 0.8x fixed 64k`);
+        check(figures.ratios.warmVsCeiling! >= 0.5, `warm ${figures.ratios.warmVsCeiling} < 0.5x ceiling`);
+        check(figures.ratios.coldVsCeiling! >= 0.4, `cold ${figures.ratios.coldVsCeiling} < 0.4x ceiling`);
+        check(figures.ratios.restoreVsCeiling! >= 0.5, `restore ${figures.ratios.restoreVsCeiling} < 0.5x ceiling`);
+      } else {
+        check(Math.min(figures.ingestColdFilesPerSecond, figures.ingestWarmFilesPerSecond) >= 3000, `small files ${Math.min(figures.ingestColdFilesPerSecond, figures.ingestWarmFilesPerSecond)} files/s < 3000`);
+      }
+      check(figures.bitPerfectPercent === 100, `restore ${figures.bitPerfectPercent} % bit-perfect`);
+      check(figures.ratios.dedupVsFixed64k! >= 1, `dedup ratio ${figures.ratios.dedupVsFixed64k} of the fixed method's`);
+      check(figures.shiftedCopySimilarity >= 0.95, `shifted copy similarity ${figures.shiftedCopySimilarity}`);
+    }
   }
-  const name = `vigie_dedup_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const database = await openDatabase({ backend: 'postgres', url: target.toString(), poolSize: 4 });
-  await migrate(database.sql);
-  return {
-    database,
-    drop: async () => {
-      await database.close();
-      const dropper = new pg.Client({ connectionString: url });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
-    },
-  };
+  if (!main.ceilingBeatsAll) missed.push('main: the ceiling did not beat every figure');
+  if (!small.ceilingBeatsAll) missed.push('small: the ceiling did not beat every figure');
+  return { met: missed.length === 0, missed: [...new Set(missed)] };
 }
 
-const { database, drop } = await openBenchDatabase();
+const mainRoot = path.resolve(process.env.BENCH_DEDUP_ROOT ?? path.join(import.meta.dirname, '..', 'node_modules'));
+const backends = await openBackends();
+const loadAtStart = load();
 try {
-  const rawSeconds = await rawPass(); // also warms the page cache
-  const panini = paniniPass();
-  const sweep = chunkSizeSweep();
-  const fsync = process.env.BENCH_DEDUP_FSYNC === 'true';
-  const settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(workDirectory, 'store'), DEDUP_FSYNC: fsync })!, workers };
-
-  const cold = await ingestTree(database, settings, { root, snapshot: 'cold' });
-  const warm = await ingestTree(database, settings, { root, snapshot: 'warm', full: true });
-  const stats = await dedupStats(database.sql, 'cold');
-
-  // A hard-link copy with small edits: first ingest of the copy, then an incremental one.
-  const copy = path.join(workDirectory, 'copy');
-  execFileSync('cp', ['-al', root, copy]);
-  const copyFirst = await ingestTree(database, settings, { root: copy, snapshot: 'copy-1' });
-  const edited = files.filter((_, index) => index % 500 === 0);
-  for (const relative of edited) {
-    const target = path.join(copy, relative);
-    const content = fs.readFileSync(target);
-    fs.rmSync(target);
-    fs.writeFileSync(target, Buffer.concat([Buffer.from('// edited\n'), content]));
-  }
-  const incremental = await ingestTree(database, settings, { root: copy, snapshot: 'copy-2' });
-
-  const destination = path.join(workDirectory, 'restore');
-  const restore = await restoreSnapshot(database, settings, { snapshot: 'cold', path: '', destination });
-  let identical = 0;
-  for (const relative of files) {
-    if (fs.readFileSync(path.join(destination, relative)).equals(fs.readFileSync(path.join(root, relative)))) identical += 1;
-  }
-
-  const megabytes = totalBytes / 1e6;
+  if (profileDirectory) fs.mkdirSync(profileDirectory, { recursive: true });
+  const mainTree = describeTree('main', mainRoot);
+  const smallTree = describeTree('small', buildSmallFilesTree(path.join(workDirectory, 'small-files'), smallCount));
+  const main = await benchTree(mainTree, backends);
+  const small = await benchTree(smallTree, backends);
+  const mainFigures = main[backends[0]!.name] as { ratios: { warmVsCeiling: number } };
   const line = {
     bench: 'dedup',
-    tree: root,
-    files: files.length,
-    megabytes: round(megabytes),
+    ratio: mainFigures.ratios.warmVsCeiling,
+    floor: floors(main, small, backends),
+    runs,
     workers,
     cores: os.availableParallelism(),
-    loadAverage: round(os.loadavg()[0]!, 2),
+    loadAverage: { start: loadAtStart, end: load() },
     fsync,
-    chunkSizes: settings.chunkSizes,
-    ceilingRawSha256MBps: round(megabytes / rawSeconds),
-    paniniFixed64kMBps: round(megabytes / panini.seconds),
-    paniniDedupRatio: round(panini.dedupRatio, 3),
-    ingestColdMBps: round(cold.megabytesPerSecond),
-    ingestColdFilesPerSecond: round(cold.filesPerSecond, 0),
-    ingestWarmMBps: round(warm.megabytesPerSecond),
-    ingestWarmFilesPerSecond: round(warm.filesPerSecond, 0),
-    dedupRatio: stats.dedupRatio,
-    copyIngestMBps: round(copyFirst.megabytesPerSecond),
-    incrementalSeconds: round(incremental.seconds, 2),
-    incrementalFilesRead: incremental.filesRead,
-    incrementalFilesPerSecond: round(incremental.filesPerSecond, 0),
-    incrementalNewAtomBytes: incremental.newAtomBytes,
-    restoreMBps: round(restore.megabytesPerSecond),
-    bitPerfectPercent: round((identical / files.length) * 100, 2),
-    ratios: {
-      warmIngestVsCeiling: round(warm.megabytesPerSecond / (megabytes / rawSeconds), 3),
-      coldIngestVsCeiling: round(cold.megabytesPerSecond / (megabytes / rawSeconds), 3),
-      warmIngestVsPanini: round(warm.megabytesPerSecond / (megabytes / panini.seconds), 2),
-      dedupVsPanini: round(stats.dedupRatio / panini.dedupRatio, 3),
-    },
-    chunkSizeSweep: sweep,
-    problems: cold.problemCount,
+    chunkSizes: dedupSettingsFromConfig({ DEDUP_DIR: workDirectory })!.chunkSizes,
+    databases: backends.map((backend) => backend.name),
+    main,
+    small,
+    ...(process.env.BENCH_DEDUP_SWEEP === 'true' ? { chunkSizeSweep: chunkSizeSweep(mainTree.files.map((relative) => path.join(mainRoot, relative))) } : {}),
   };
   process.stdout.write(JSON.stringify(line) + '\n');
 } finally {
-  await drop();
+  for (const backend of backends) await backend.close();
   fs.rmSync(workDirectory, { recursive: true, force: true });
 }

@@ -22,7 +22,7 @@ const SMOKE_ENV: Record<string, Record<string, string>> = {
   api: { BENCH_SECONDS: '1', BENCH_RUNS: '1', BENCH_ROWS: '200', BENCH_CONNECTIONS: '4', BENCH_COMMAND_CONNECTIONS: '4' },
   'api-soak': { BENCH_SOAK_SECONDS: '6', BENCH_WARMUP_SECONDS: '1', BENCH_CONNECTIONS: '4', BENCH_ROWS: '200' },
   bots: { BENCH_BOTS_COMMANDS: '10' },
-  dedup: { BENCH_DEDUP_ROOT: path.join(root, 'src') },
+  dedup: { BENCH_DEDUP_ROOT: path.join(root, 'src'), BENCH_RUNS: '1', BENCH_DEDUP_SMALL_FILES: '200' },
   'draft-model': { BENCH_DRAFTS: '2' },
   incidents: { BENCH_INCIDENT_ALERTS: '3' },
   kb: { BENCH_CHUNKS: '500', BENCH_INGEST_DOCUMENTS: '5', BENCH_QUERIES: '5' },

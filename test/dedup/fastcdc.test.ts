@@ -13,6 +13,8 @@ import { ValidationError } from '../../src/errors.js';
 import { AtomStore } from '../../src/tools/dedup/atom-store.js';
 import { ChunkParameters, chunkLengths, DEFAULT_CHUNK_SIZES } from '../../src/tools/dedup/fastcdc.js';
 import { FileProcessor } from '../../src/tools/dedup/file-processor.js';
+import { WasmChunker } from '../../src/tools/dedup/gear-wasm.js';
+import { Batcher } from '../../src/tools/dedup/worker-pool.js';
 
 const parameters = new ChunkParameters(DEFAULT_CHUNK_SIZES);
 
@@ -104,5 +106,38 @@ describe('FastCDC chunking', () => {
     assert.ok(store.read(textId).equals(text));
     assert.ok(store.read(randomId).equals(random));
     assert.throws(() => store.atomPath('../../etc/passwd'), ValidationError);
+  });
+
+  it('cuts in WebAssembly exactly where the JavaScript loop cuts, for every chunk size and edge length', () => {
+    const text = Buffer.from('export const value = 42;\n'.repeat(20_000));
+    for (const sizes of [DEFAULT_CHUNK_SIZES, { min: 64, avg: 256, max: 1024 }, { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }]) {
+      const chunkParameters = new ChunkParameters(sizes);
+      const chunker = new WasmChunker(1024 * 1024, chunkParameters);
+      for (const data of [randomBytes(1024 * 1024), text.subarray(0, 1024 * 1024), Buffer.alloc(1024 * 1024), Buffer.alloc(0), Buffer.from('a'), randomBytes(sizes.min), randomBytes(sizes.min + 1)]) {
+        data.copy(chunker.data);
+        const lengths: number[] = [];
+        for (let position = 0; position < data.length; ) {
+          const length = chunker.nextCut(position, data.length);
+          lengths.push(length);
+          position += length;
+        }
+        assert.deepEqual(lengths, chunkLengths(data, chunkParameters));
+      }
+    }
+    assert.throws(() => new WasmChunker(16 * 1024 * 1024, parameters), RangeError);
+  });
+
+  it('batches work by count and bytes, a large file alone, order kept', () => {
+    const batcher = new Batcher<number>();
+    const batches: number[][] = [];
+    for (let index = 0; index < 200; index += 1) {
+      const full = batcher.add(index, index === 100 ? 50 * 1024 * 1024 : 10);
+      if (full) batches.push(full);
+    }
+    batches.push(batcher.drain());
+    assert.deepEqual(batches.flat(), Array.from({ length: 200 }, (_, index) => index));
+    assert.ok(batches.every((batch) => batch.length <= 64));
+    assert.ok(batches.some((batch) => batch.length === 1 && batch[0] === 100));
+    assert.deepEqual(batcher.drain(), []);
   });
 });

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { ValidationError } from '../../errors.js';
 
@@ -43,6 +44,9 @@ export class AtomStore {
   readonly atomsDirectory: string;
   readonly compression: CompressionMode;
   readonly fsync: boolean;
+  /** Temporary names are unique per process, thread and atom without a random draw per atom. */
+  private readonly temporaryTag = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
+  private written = 0;
 
   constructor(options: AtomStoreOptions) {
     this.directory = path.resolve(options.directory);
@@ -51,12 +55,12 @@ export class AtomStore {
     this.fsync = options.fsync ?? true;
   }
 
-  /** Creates the directory tree (256 shards) once. */
+  /**
+   * Creates the atoms directory. Its 256 shard directories are created by the first write
+   * into each: creating all of them up front cost a new store more than a small ingest.
+   */
   initialise(): void {
     fs.mkdirSync(this.atomsDirectory, { recursive: true });
-    for (let shard = 0; shard < 256; shard += 1) {
-      fs.mkdirSync(path.join(this.atomsDirectory, shard.toString(16).padStart(2, '0')), { recursive: true });
-    }
   }
 
   /** Where an atom lives. */
@@ -75,11 +79,14 @@ export class AtomStore {
   write(hash: string, data: Uint8Array): number {
     const target = this.atomPath(hash);
     const encoded = this.encode(data);
-    const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const descriptor = fs.openSync(temporary, 'wx', 0o644);
+    this.written += 1;
+    const temporary = `${target}.tmp-${this.temporaryTag}-${this.written}`;
+    const descriptor = this.createTemporary(temporary);
     try {
-      fs.writeSync(descriptor, encoded.header);
-      fs.writeSync(descriptor, encoded.body);
+      const length = encoded.header.length + encoded.body.length;
+      if (fs.writevSync(descriptor, [encoded.header, encoded.body]) !== length) {
+        fs.writeSync(descriptor, Buffer.concat([encoded.header, encoded.body]), 0, length, 0); // a short writev: write it all again
+      }
       if (this.fsync) fs.fsyncSync(descriptor);
     } catch (error) {
       fs.closeSync(descriptor);
@@ -96,17 +103,31 @@ export class AtomStore {
     return encoded.header.length + encoded.body.length;
   }
 
+  /** Opens a new temporary atom file, creating its shard directory on first use. */
+  private createTemporary(temporary: string): number {
+    try {
+      return fs.openSync(temporary, 'wx', 0o644);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    fs.mkdirSync(path.dirname(temporary), { recursive: true });
+    if (this.fsync) this.syncDirectory(this.atomsDirectory); // the new shard's own entry
+    return fs.openSync(temporary, 'wx', 0o644);
+  }
+
+  private syncDirectory(directory: string): void {
+    const descriptor = fs.openSync(directory, 'r');
+    try {
+      fs.fsyncSync(descriptor);
+    } finally {
+      fs.closeSync(descriptor);
+    }
+  }
+
   /** Makes renames in the given shard directories durable (one fsync per directory). */
   syncShards(shards: Iterable<string>): void {
     if (!this.fsync) return;
-    for (const shard of shards) {
-      const descriptor = fs.openSync(path.join(this.atomsDirectory, shard), 'r');
-      try {
-        fs.fsyncSync(descriptor);
-      } finally {
-        fs.closeSync(descriptor);
-      }
-    }
+    for (const shard of shards) this.syncDirectory(path.join(this.atomsDirectory, shard));
   }
 
   /** Reads and decodes an atom; throws when missing or undecodable. */

@@ -33,7 +33,8 @@ function buildGearTable(): Int32Array {
   return table;
 }
 
-const GEAR = buildGearTable();
+/** The gear table (also copied into the WebAssembly chunker's memory). */
+export const GEAR = buildGearTable();
 
 /** A mask with `bits` ones at the top of a 32-bit word (the bits that see the widest window). */
 function topMask(bits: number): number {

@@ -1,12 +1,13 @@
 /**
  * Turns one file into atoms: streams it through a fixed buffer (a 10 GB file never sits in
- * memory), cuts it with FastCDC, hashes each chunk and the whole file, and writes the atoms
+ * memory), cuts it with FastCDC (the WebAssembly loop of gear-wasm.ts), hashes each chunk and the whole file, and writes the atoms
  * the store lacks. Runs inside a worker thread, so it uses synchronous I/O.
  */
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { type AtomStore } from './atom-store.js';
-import { type ChunkParameters, nextCut } from './fastcdc.js';
+import type { ChunkParameters } from './fastcdc.js';
+import { WasmChunker } from './gear-wasm.js';
 
 /** One atom reference in file order. */
 export interface AtomReference {
@@ -36,7 +37,8 @@ const EMPTY_HASH = createHash('sha256').digest('hex');
 
 /** Processes files with one reusable buffer and a memo of atoms already known to exist. */
 export class FileProcessor {
-  private buffer: Buffer;
+  private readonly buffer: Buffer;
+  private readonly chunker: WasmChunker;
   /** Atom id → stored size, for atoms this processor wrote or saw on disk. */
   private readonly known = new Map<string, number>();
 
@@ -44,7 +46,9 @@ export class FileProcessor {
     private readonly store: AtomStore,
     private readonly parameters: ChunkParameters,
   ) {
-    this.buffer = Buffer.allocUnsafe(READ_BLOCK + parameters.max);
+    // Files are read straight into the chunker's WebAssembly memory: no copy before the cut loop.
+    this.chunker = new WasmChunker(READ_BLOCK + parameters.max, parameters);
+    this.buffer = this.chunker.data;
   }
 
   /** Reads, chunks and stores one regular file. Throws Node errors (ENOENT, EACCES…). */
@@ -71,15 +75,21 @@ export class FileProcessor {
       const buffer = this.buffer;
       let filled = 0;
       let endOfFile = false;
+      // The size from fstat saves the final zero-length read of most files; a file that grows
+      // while it is read is still read to its end (a short read past that size ends it).
+      const expected = stat.size;
+      let total = 0n;
       while (!endOfFile || filled > 0) {
         while (!endOfFile && filled < buffer.length) {
-          const read = fs.readSync(descriptor, buffer, filled, buffer.length - filled, null);
-          if (read === 0) endOfFile = true;
+          const wanted = buffer.length - filled;
+          const read = fs.readSync(descriptor, buffer, filled, wanted, null);
+          total += BigInt(read);
+          if (read === 0 || (read < wanted && total >= expected)) endOfFile = true;
           filled += read;
         }
         let position = 0;
         while (position < filled && (endOfFile || filled - position >= this.parameters.max)) {
-          const length = nextCut(buffer, position, filled, this.parameters);
+          const length = this.chunker.nextCut(position, filled);
           const chunk = buffer.subarray(position, position + length);
           if (result.atoms.length === 1) {
             fileHash = createHash('sha256').update(firstChunk!);

@@ -1,24 +1,34 @@
 /**
- * Worker-thread entry of the ingest pool: each worker owns a FileProcessor and answers one
- * message per file, so chunking and hashing use every core while the main thread walks the
- * tree and commits metadata.
+ * Worker-thread entry of the dedup pool: each worker owns a FileProcessor (ingest: read,
+ * chunk, hash, store atoms) and a RestoreWriter (restore: read atoms, write, check), and
+ * answers one message per batch, so hashing and file I/O use every core while the main
+ * thread walks the tree, pages through the database and commits metadata.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AtomStore, type AtomStoreOptions } from './atom-store.js';
-import { ChunkParameters, type ChunkSizes } from './fastcdc.js';
+import { AtomStore } from './atom-store.js';
+import { ChunkParameters } from './fastcdc.js';
 import { FileProcessor } from './file-processor.js';
-import type { WorkerReply, WorkerRequest } from './worker-pool.js';
+import { RestoreWriter } from './restore-writer.js';
+import type { FileOutcome, WorkerReply, WorkerRequest, WorkerSettings } from './worker-pool.js';
 
-const settings = workerData as { store: AtomStoreOptions; chunkSizes: ChunkSizes };
-const processor = new FileProcessor(new AtomStore(settings.store), new ChunkParameters(settings.chunkSizes));
+const settings = workerData as WorkerSettings;
+const store = new AtomStore(settings.store);
+const processor = new FileProcessor(store, new ChunkParameters(settings.chunkSizes));
+const writer = new RestoreWriter(store);
 
-parentPort!.on('message', (request: WorkerRequest) => {
-  let reply: WorkerReply;
+function ingestOne(filePath: string): FileOutcome {
   try {
-    reply = { id: request.id, ok: true, file: processor.process(request.path) };
+    return { ok: true, file: processor.process(filePath) };
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
-    reply = { id: request.id, ok: false, code: failure.code ?? 'EIO', message: failure.message };
+    return { ok: false, code: failure.code ?? 'EIO', message: failure.message };
   }
+}
+
+parentPort!.on('message', (request: WorkerRequest) => {
+  const reply: WorkerReply =
+    request.kind === 'ingest'
+      ? { id: request.id, kind: 'ingest', outcomes: request.paths.map(ingestOne) }
+      : { id: request.id, kind: 'restore', outcomes: writer.writeAll(request.jobs) };
   parentPort!.postMessage(reply);
 });

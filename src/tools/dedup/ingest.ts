@@ -1,5 +1,5 @@
 /**
- * Ingest: walks a tree, hands changed files to the worker pool, and commits metadata in
+ * Ingest: walks a tree, hands changed files to the worker pool in batches, and commits metadata in
  * batches after the batch's atoms are durable. Unchanged files (same size, mtime, mode as the
  * previous complete snapshot of the root) are copied by reference without being read. A
  * crash or abort leaves the snapshot `running`: every committed file is fully restorable, and
@@ -15,7 +15,7 @@ import type { DedupSettings } from './dedup-settings.js';
 import { validateSnapshotName } from './dedup-settings.js';
 import { beginSnapshot, commitBatch, completeSnapshot, latestSnapshot, loadKnownFiles, type KnownFile, type NewFileRow } from './metadata-store.js';
 import { walkTree, type WalkEntry, type WalkProblem } from './tree-walker.js';
-import { WorkerPool } from './worker-pool.js';
+import { Batcher, WorkerPool, type FileOutcome } from './worker-pool.js';
 
 /** Live progress, emitted a few times a second. */
 export interface IngestProgress {
@@ -154,29 +154,41 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   const pool = new WorkerPool(settings.workers, { store: { directory: settings.storeDirectory, compression: settings.compression, fsync: settings.fsync }, chunkSizes: settings.chunkSizes });
   const inFlight = new Set<Promise<void>>();
   const limit = settings.workers * 2;
-  const dispatch = (entry: WalkEntry) => {
-    const task = pool.process(entry.absolutePath).then((reply) => {
-      if (!reply.ok) {
-        addProblem({ path: entry.relativePath, code: reply.code, message: reply.message });
-        return;
-      }
-      const file = reply.file;
-      report.filesRead += 1;
-      report.bytesRead += file.size;
-      report.newAtoms += file.newAtoms;
-      report.newAtomBytes += file.newAtomBytes;
-      report.newStoredBytes += file.newStoredBytes;
-      for (const shard of file.shards) batchShards.add(shard);
-      record({ path: entry.relativePath, kind: 'file', size: file.size, mode: file.mode, mtimeNs: file.mtimeNs, hash: file.hash, linkTarget: null, atoms: file.atoms }, null, file.size);
-    });
+  const batcher = new Batcher<WalkEntry>();
+  let workerFailure: unknown = null;
+  const settle = (entry: WalkEntry, outcome: FileOutcome) => {
+    if (!outcome.ok) {
+      addProblem({ path: entry.relativePath, code: outcome.code, message: outcome.message });
+      return;
+    }
+    const file = outcome.file;
+    report.filesRead += 1;
+    report.bytesRead += file.size;
+    report.newAtoms += file.newAtoms;
+    report.newAtomBytes += file.newAtomBytes;
+    report.newStoredBytes += file.newStoredBytes;
+    for (const shard of file.shards) batchShards.add(shard);
+    record({ path: entry.relativePath, kind: 'file', size: file.size, mode: file.mode, mtimeNs: file.mtimeNs, hash: file.hash, linkTarget: null, atoms: file.atoms }, null, file.size);
+  };
+  const dispatch = async (entries: WalkEntry[]) => {
+    if (entries.length === 0) return;
+    while (inFlight.size >= limit) await Promise.race(inFlight).catch(() => undefined); // a failure is kept in workerFailure
+    const task = pool.ingest(entries.map((entry) => entry.absolutePath)).then((outcomes) => outcomes.forEach((outcome, index) => settle(entries[index]!, outcome)));
     inFlight.add(task);
-    void task.finally(() => inFlight.delete(task));
+    void task.then(
+      () => inFlight.delete(task),
+      (error: unknown) => {
+        workerFailure ??= error;
+        inFlight.delete(task);
+      },
+    );
   };
 
   try {
     for await (const entry of walkTree(root, addProblem)) {
       if (options.signal?.aborted) throw new AppError('aborted', 499, `ingest of ${name} aborted; run it again with --snapshot ${name} to resume, or delete the snapshot`);
       if (commitFailure) throw commitFailure;
+      if (workerFailure) throw workerFailure;
       filesSeen += 1;
       if (alreadyCommitted.has(entry.relativePath)) {
         report.filesResumed += 1;
@@ -194,10 +206,12 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
         record(null, known.id, entry.size);
         continue;
       }
-      while (inFlight.size >= limit) await Promise.race(inFlight);
-      dispatch(entry);
+      const full = batcher.add(entry, entry.size);
+      if (full) await dispatch(full);
     }
-    await Promise.all(inFlight);
+    await dispatch(batcher.drain());
+    await Promise.allSettled(inFlight);
+    if (workerFailure) throw workerFailure;
     flush();
     await commitChain;
     if (commitFailure) throw commitFailure;

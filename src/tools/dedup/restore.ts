@@ -1,18 +1,20 @@
 /**
  * Restore: rebuilds a file or a tree from a snapshot, bit for bit, with modes and mtimes.
- * Every file is written to a temporary name, checked against its whole-file SHA-256, then
- * renamed into place, so a failed restore never leaves a wrong file under the right name.
+ * The main thread pages through the snapshot, validates every path and creates directories
+ * (once each); the worker pool writes the files in batches (restore-writer.ts: temporary
+ * name, whole-file SHA-256 check, rename), so a failed restore never leaves a wrong file
+ * under the right name and reading, hashing and writing use every core.
  * Paths from the database are re-validated: nothing is ever written outside the destination.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../../db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { AtomStore } from './atom-store.js';
 import { normaliseSnapshotPath, validateSnapshotName, type DedupSettings } from './dedup-settings.js';
 import { requireSnapshot } from './metadata-store.js';
+import type { RestoreJob } from './restore-writer.js';
 import { snapshotFiles, type StoredFile } from './snapshot-files.js';
+import { Batcher, WorkerPool } from './worker-pool.js';
 
 /** What a restore did. */
 export interface RestoreReport {
@@ -30,38 +32,6 @@ function isInside(parent: string, child: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 }
 
-function writeFile(store: AtomStore, file: StoredFile, target: string): void {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target).slice(0, 100)}.vigie-restore-${randomBytes(4).toString('hex')}`);
-  const descriptor = fs.openSync(temporary, 'wx', 0o600);
-  try {
-    const hash = createHash('sha256');
-    let written = 0;
-    for (const atom of file.atoms) {
-      const data = store.read(atom);
-      hash.update(data);
-      fs.writeSync(descriptor, data);
-      written += data.length;
-    }
-    const digest = hash.digest('hex');
-    if (written !== file.size || digest !== file.hash) {
-      throw new ConflictError(`restored content of ${file.path} does not match its recorded hash (run dedup verify)`);
-    }
-    fs.fchmodSync(descriptor, file.mode);
-    fs.closeSync(descriptor);
-  } catch (error) {
-    try {
-      fs.closeSync(descriptor);
-    } catch {
-      /* closed already */
-    }
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-  fs.renameSync(temporary, target);
-  const seconds = Number(BigInt(file.mtimeNs)) / 1e9;
-  fs.utimesSync(target, seconds, seconds);
-}
-
 /** Restores `snapshotPath` ('' = whole tree) of a snapshot into `destination`. */
 export async function restoreSnapshot(
   database: Database,
@@ -76,7 +46,6 @@ export async function restoreSnapshot(
   if (isInside(settings.storeDirectory, destination) || isInside(destination, settings.storeDirectory)) {
     throw new ValidationError(`cannot restore into or over the dedup store (${settings.storeDirectory})`);
   }
-  const store = new AtomStore({ directory: settings.storeDirectory });
   const report: RestoreReport = { snapshot: snapshot.name, destination, files: 0, symlinks: 0, bytes: 0, seconds: 0, megabytesPerSecond: 0, problems: [] };
 
   const files = snapshotFiles(database.sql, snapshot.id, prefix);
@@ -98,31 +67,68 @@ export async function restoreSnapshot(
   }
 
   const symlinks: Array<{ target: string; file: StoredFile }> = [];
-  const restoreOne = (file: StoredFile) => {
+  const pool = new WorkerPool(settings.workers, { store: { directory: settings.storeDirectory }, chunkSizes: settings.chunkSizes });
+  const batcher = new Batcher<RestoreJob>();
+  const inFlight = new Set<Promise<void>>();
+  let poolFailure: unknown = null;
+  const created = new Set<string>([root]);
+  const ensureDirectory = (directory: string) => {
+    if (created.has(directory)) return;
+    fs.mkdirSync(directory, { recursive: true });
+    created.add(directory);
+  };
+  const dispatch = async (jobs: RestoreJob[]) => {
+    if (jobs.length === 0) return;
+    while (inFlight.size >= settings.workers * 2) await Promise.race(inFlight);
+    const task = pool.restore(jobs).then(
+      (outcomes) =>
+        outcomes.forEach((outcome, index) => {
+          const job = jobs[index]!;
+          if (outcome.ok) {
+            report.files += 1;
+            report.bytes += job.size;
+          } else report.problems.push({ path: job.path, message: outcome.message });
+        }),
+      (error: unknown) => {
+        poolFailure ??= error;
+      },
+    );
+    inFlight.add(task);
+    void task.then(() => inFlight.delete(task));
+  };
+  const restoreOne = async (file: StoredFile) => {
     let target = root;
     if (!single) {
       const relative = normaliseSnapshotPath(prefix ? file.path.slice(prefix.length + 1) : file.path);
       target = path.join(root, relative);
       if (!relative || !isInside(root, target) || target === root) throw new ValidationError(`refusing to restore ${JSON.stringify(file.path)} outside ${root}`);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      ensureDirectory(path.dirname(target));
     }
     if (file.kind === 'symlink') symlinks.push({ target, file });
     else {
-      writeFile(store, file, target);
-      report.files += 1;
-      report.bytes += file.size;
+      const full = batcher.add({ target, path: file.path, atoms: file.atoms, size: file.size, hash: file.hash, mode: file.mode, mtimeNs: file.mtimeNs }, file.size);
+      if (full) await dispatch(full);
     }
   };
-  const attempt = (file: StoredFile) => {
+  const attempt = async (file: StoredFile) => {
+    if (poolFailure) throw poolFailure;
     try {
-      restoreOne(file);
+      await restoreOne(file);
     } catch (error) {
-      if (error instanceof ValidationError) throw error;
+      if (error instanceof ValidationError || error === poolFailure) throw error;
       report.problems.push({ path: file.path, message: (error as Error).message });
     }
   };
-  attempt(first.value);
-  for await (const file of files) attempt(file);
+  try {
+    await attempt(first.value);
+    for await (const file of files) await attempt(file);
+    await dispatch(batcher.drain());
+    await Promise.all(inFlight);
+    if (poolFailure) throw poolFailure;
+  } finally {
+    await Promise.all(inFlight);
+    await pool.close();
+  }
   // Links last, so no file is ever written through a link restored from the snapshot.
   for (const { target, file } of symlinks) {
     try {

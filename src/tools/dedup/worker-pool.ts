@@ -1,32 +1,99 @@
 /**
- * A small pool of ingest workers (worker_threads). Files are handed out as workers free up,
- * with two in flight per worker so none idles while its reply crosses the thread boundary.
+ * A small pool of dedup workers (worker_threads) for ingest and restore. Work travels in
+ * batches (dozens of small files per message, see `batchFiles`), so a tree of tiny files does
+ * not pay one thread round trip per file, and two batches are in flight per worker so none
+ * idles while a reply crosses the thread boundary.
  */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type * as Esbuild from 'esbuild';
 import type { AtomStoreOptions } from './atom-store.js';
 import type { ChunkSizes } from './fastcdc.js';
 import type { ProcessedFile } from './file-processor.js';
+import type { RestoreJob, RestoreOutcome } from './restore-writer.js';
 
-/** A file for a worker to process. */
-export interface WorkerRequest {
-  id: number;
-  path: string;
+/** One file's ingest outcome: the processed file, or the error that made it skip the file. */
+export type FileOutcome = { ok: true; file: ProcessedFile } | { ok: false; code: string; message: string };
+
+/** A batch for a worker. */
+export type WorkerRequest = { id: number; kind: 'ingest'; paths: string[] } | { id: number; kind: 'restore'; jobs: RestoreJob[] };
+
+/** A worker's answer to one batch, outcomes in request order. */
+export type WorkerReply = { id: number; kind: 'ingest'; outcomes: FileOutcome[] } | { id: number; kind: 'restore'; outcomes: RestoreOutcome[] };
+
+/** What every worker is started with. */
+export interface WorkerSettings {
+  store: AtomStoreOptions;
+  chunkSizes: ChunkSizes;
 }
 
-/** A worker's answer: the processed file, or the error that made it skip the file. */
-export type WorkerReply = { id: number; ok: true; file: ProcessedFile } | { id: number; ok: false; code: string; message: string };
-
 const IN_FLIGHT_PER_WORKER = 2;
+/** A batch closes at this many files or bytes, whichever comes first. */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 8 * 1024 * 1024;
 
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /**
- * Starts an ingest worker. Built code loads ingest-worker.js directly; from source (tests,
- * benchmarks under tsx) a tiny bootstrap registers tsx inside the worker first, because
- * loader hooks of the main thread do not reach worker threads on Node 20.
+ * Gathers work into batches by count and bytes (a large file travels alone), keeping order:
+ * `add` returns a batch when one is full, `drain` the rest. Used by ingest and restore alike.
  */
-function startWorker(workerData: unknown): Worker {
+export class Batcher<T> {
+  private current: T[] = [];
+  private bytes = 0;
+
+  /** Adds one item; returns the batch it completed, if any. */
+  add(item: T, size: number): T[] | null {
+    let full: T[] | null = null;
+    if (this.current.length > 0 && (this.current.length >= BATCH_FILES || this.bytes + size > BATCH_BYTES)) full = this.drain();
+    this.current.push(item);
+    this.bytes += size;
+    return full;
+  }
+
+  /** The items not yet handed out (possibly none). */
+  drain(): T[] {
+    const batch = this.current;
+    this.current = [];
+    this.bytes = 0;
+    return batch;
+  }
+}
+
+/**
+ * The worker's code when running from source (tests, benchmarks under tsx): bundled once per
+ * pool by esbuild (a dev dependency) into plain JavaScript, which starts in tens of
+ * milliseconds where registering tsx inside each worker took about half a second. Null when
+ * esbuild is not installed; then the tsx bootstrap is used.
+ */
+function bundledSource(): string | null {
+  try {
+    const esbuild = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
+    const result = esbuild.buildSync({
+      entryPoints: [fileURLToPath(new URL('./ingest-worker.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0]!.text;
+  } catch (error) {
+    process.emitWarning(`dedup worker bundle unavailable, starting workers through tsx: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/**
+ * Starts a worker. Built code loads ingest-worker.js directly; from source, the esbuild
+ * bundle or, without esbuild, a bootstrap that registers tsx inside the worker first (loader
+ * hooks of the main thread do not reach worker threads on Node 20).
+ */
+function startWorker(workerData: WorkerSettings, source: string | null): Worker {
   if (!RUNNING_FROM_SOURCE) return new Worker(new URL('./ingest-worker.js', import.meta.url), { workerData });
+  if (source) return new Worker(source, { eval: true, workerData });
   const entry = new URL('./ingest-worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
@@ -35,19 +102,20 @@ function startWorker(workerData: unknown): Worker {
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, (reply: WorkerReply) => void>;
+  pending: Map<number, (reply: WorkerReply | Error) => void>;
 }
 
-/** Runs FileProcessor jobs on N threads. */
+/** Runs ingest and restore batches on N threads. */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Array<() => void> = [];
   private nextId = 0;
   private failure: Error | null = null;
 
-  constructor(size: number, settings: { store: AtomStoreOptions; chunkSizes: ChunkSizes }) {
+  constructor(size: number, settings: WorkerSettings) {
+    const source = RUNNING_FROM_SOURCE ? bundledSource() : null;
     for (let index = 0; index < size; index += 1) {
-      const worker = startWorker(settings);
+      const worker = startWorker(settings, source);
       const slot: Slot = { worker, pending: new Map() };
       worker.on('message', (reply: WorkerReply) => {
         const resolve = slot.pending.get(reply.id);
@@ -57,23 +125,38 @@ export class WorkerPool {
       });
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
-        if (slot.pending.size > 0) this.fail(new Error(`ingest worker exited with code ${code}`));
+        if (slot.pending.size > 0) this.fail(new Error(`dedup worker exited with code ${code}`));
       });
       this.slots.push(slot);
     }
   }
 
-  /** Processes one file; resolves when a worker answered. Waits for a free slot first. */
-  async process(path: string): Promise<WorkerReply> {
+  /** Ingests a batch of files; outcomes in the same order. Waits for a free slot first. */
+  async ingest(paths: string[]): Promise<FileOutcome[]> {
+    const reply = await this.send((id) => ({ id, kind: 'ingest', paths }));
+    if (reply.kind !== 'ingest') throw new Error('dedup worker answered the wrong kind of batch');
+    return reply.outcomes;
+  }
+
+  /** Restores a batch of files; outcomes in the same order. */
+  async restore(jobs: RestoreJob[]): Promise<RestoreOutcome[]> {
+    const reply = await this.send((id) => ({ id, kind: 'restore', jobs }));
+    if (reply.kind !== 'restore') throw new Error('dedup worker answered the wrong kind of batch');
+    return reply.outcomes;
+  }
+
+  private async send(build: (id: number) => WorkerRequest): Promise<WorkerReply> {
     for (;;) {
       if (this.failure) throw this.failure;
       const slot = this.slots.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));
       if (slot.pending.size < IN_FLIGHT_PER_WORKER) {
         const id = (this.nextId += 1);
-        return new Promise<WorkerReply>((resolve) => {
+        const reply = await new Promise<WorkerReply | Error>((resolve) => {
           slot.pending.set(id, resolve);
-          slot.worker.postMessage({ id, path } satisfies WorkerRequest);
+          slot.worker.postMessage(build(id));
         });
+        if (reply instanceof Error) throw reply;
+        return reply;
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
@@ -88,7 +171,7 @@ export class WorkerPool {
   private fail(error: Error): void {
     this.failure ??= error;
     for (const slot of this.slots) {
-      for (const resolve of slot.pending.values()) resolve({ id: -1, ok: false, code: 'EWORKER', message: error.message });
+      for (const resolve of slot.pending.values()) resolve(error);
       slot.pending.clear();
     }
     for (const wake of this.waiting.splice(0)) wake();

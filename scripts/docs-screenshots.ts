@@ -38,7 +38,7 @@ function shots(): Shot[] {
   const list: Shot[] = toolFixtures().map((fixture) => ({ file: fileOf(fixture.view.kind), tool: fixture.tool, status: 'succeeded', riskLevel: 'read', view: fixture.view }));
   for (const { name, view } of extraViews()) {
     const preview = name.endsWith('preview');
-    list.push({ file: fileOf(view.kind), tool: name.split(' ')[0]!, status: preview ? 'pending_approval' : 'succeeded', riskLevel: name.startsWith('qos') ? 'disruptive' : preview ? 'mutate' : 'read', view });
+    list.push({ file: fileOf(view.kind), tool: view.kind === 'audit.timeline' ? 'audit_trail' : name.split(' ')[0]!, status: preview ? 'pending_approval' : 'succeeded', riskLevel: name.startsWith('qos') ? 'disruptive' : preview ? 'mutate' : 'read', view });
   }
   return list;
 }

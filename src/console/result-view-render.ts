@@ -21,6 +21,8 @@ export function viewStrings(i18n: Translator) {
     chartLabel: (title: string) => i18n.t('console.chartLabel', { title }),
     sources: i18n.t('console.sources'),
     results: (count: number) => i18n.t('console.results', { count }),
+    /** An ISO time in the reader's locale (anything else as given). */
+    time: (value: string) => (/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(value) ? i18n.date(value, { dateStyle: 'medium', timeStyle: 'medium' }) : value),
   };
 }
 
@@ -163,7 +165,7 @@ function renderBlock(block: ViewBlock, scope: string, markers: Set<string>, stri
     case 'citations':
       return titled(citations(block, scope), strings.sources);
     case 'timeline':
-      return titled(element('ol', { className: 'view-timeline' }, block.items.map((item) => element('li', { className: toneClass(item.tone) }, [element('time', { text: item.time }), element('span', { className: 'timeline-title', text: item.title }), ...(item.detail ? [element('span', { className: 'view-note', text: item.detail })] : [])]))), block.title);
+      return titled(element('ol', { className: 'view-timeline' }, block.items.map((item) => element('li', { className: toneClass(item.tone) }, [element('time', { text: strings.time(item.time), attributes: { datetime: item.time } }), element('span', { className: 'timeline-title', text: item.title }), ...(item.detail ? [element('span', { className: 'view-note', text: item.detail })] : [])]))), block.title);
     case 'tree':
       return titled(element('ul', { className: 'view-tree' }, block.nodes.map((node) => {
         const item = element('li', {}, [element('span', { className: 'tree-label', text: node.label }), ...(node.detail ? [element('span', { className: 'view-note', text: ` ${node.detail}` })] : [])]);

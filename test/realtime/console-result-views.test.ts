@@ -102,6 +102,7 @@ describe('every tool result as a view in the console, by host name (headless Chr
       { line: 'qos plan "limiter le trafic web à 20 Mbit/s sur lo"', kind: 'qos.plan' },
       { line: 'qos show lo', kind: 'qos.show' },
       { line: 'dedup stats', kind: 'dedup.stats' },
+      { line: 'audit trail limit=10', kind: 'audit.timeline' },
     ];
     for (const { line, kind } of commands) {
       await send(page, line);

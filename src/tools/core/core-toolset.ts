@@ -7,6 +7,7 @@ import { KnowledgeBase } from '../../knowledge/knowledge-base.js';
 import type { Toolset } from '../tool-contract.js';
 import type { ToolsetStatus } from '../tool-registry.js';
 import { knowledgeSearchTool } from './knowledge-search-tool.js';
+import { auditTrailTool } from './audit-trail-tool.js';
 import { systemStatusTool } from './system-status-tool.js';
 
 /**
@@ -22,7 +23,7 @@ export function coreToolset(
     name: 'core',
     description: 'Vigie itself: status and the knowledge base',
     instructions: 'Use knowledge_search to find runbooks before answering operational questions, and cite its passages with their [n] markers and sources.',
-    tools: [systemStatusTool(database, toolsetStatus), knowledgeSearchTool(knowledge)],
+    tools: [systemStatusTool(database, toolsetStatus), knowledgeSearchTool(knowledge), auditTrailTool(database)],
     async checkPrerequisites() {
       return { ok: true };
     },

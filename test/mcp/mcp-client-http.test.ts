@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -19,8 +20,14 @@ const EVERYTHING = path.join(root, 'node_modules/@modelcontextprotocol/server-ev
 const CHANGING = path.join(import.meta.dirname, 'support', 'changing-server.ts');
 /** Stdio servers run in the temporary directory: the tsx loader is given by absolute URL. */
 const TSX = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-/** From helper h22's port range. */
-const PORTS = { pglite: 42001, postgres: 42002 } as Record<string, number>;
+/** A port the kernel just gave out and freed (server-everything takes its port from PORT). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 for (const backend of testBackends()) {
   describe(`MCP client over HTTP and list_changed on ${backend.name}`, () => {
@@ -28,9 +35,10 @@ for (const backend of testBackends()) {
     let admin: ReturnType<typeof apiClient>;
     let operator: ReturnType<typeof apiClient>;
     let child: ChildProcess;
-    const port = PORTS[backend.name] ?? 42003;
+    let port = 0;
 
     before(async () => {
+      port = await freePort();
       child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
       let started = '';
       await new Promise<void>((resolve, reject) => {

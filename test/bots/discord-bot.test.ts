@@ -132,7 +132,7 @@ for (const backend of testBackends()) {
       const reply = await edited(payload.token);
       // The result view (Components V2): passages with [n] markers, then the sources.
       const text = discordText(reply.body);
-      assert.match(text, /1 passage\(s\) for “ipsec tunnel”/);
+      assert.match(text, /1 passage for “ipsec tunnel”/);
       assert.match(text, /Restart the IPsec tunnel.* \[1\]/);
       assert.match(text, /\*\*Sources\*\*\n\[1\] \*\*VPN outage\*\*/);
       const conversation = await db.prisma.conversation.findFirstOrThrow({ where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000009:${user}` } });

@@ -77,7 +77,7 @@ for (const backend of testBackends()) {
       const message = await say(user, '!vigie net interfaces lo');
       const reply = await replyTo(message.id);
       assert.equal(reply.path, `/api/v10/channels/${IDS.allowed}/messages`);
-      assert.match(discordText(reply.body), /\d+ interface\(s\), \d+ route\(s\)/);
+      assert.match(discordText(reply.body), /\d+ interfaces?, \d+ routes?/);
       assert.deepEqual(reply.body.allowed_mentions, { parse: [] });
       assert.ok(harness.discord.calls.some((call) => call.path === `/api/v10/channels/${IDS.allowed}/typing`), 'typing shown while the turn runs');
       const prisma = (await database).prisma;
@@ -216,7 +216,7 @@ for (const backend of testBackends()) {
       const reply = await replyTo(message.id);
       // The result view (Components V2): the passage with its [n] marker, then the sources.
       const text = discordText(reply.body);
-      assert.match(text, /1 passage\(s\) for “fail over the core router”/);
+      assert.match(text, /1 passage for “fail over the core router”/);
       assert.match(text, /VRRP priority[^]*\[1\]/);
       assert.match(text, /\*\*Sources\*\*\n\[1\] .*Core router failover/);
     });

@@ -105,7 +105,7 @@ for (const backend of testBackends()) {
       const parent = await parentOf(user, topic);
       const answer = await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === parent.response.ts);
       const blocks = JSON.stringify(answer.params.blocks);
-      assert.match(blocks, /1 passage\(s\) for “zephyr\w+”/);
+      assert.match(blocks, /1 passage for “zephyr\w+”/);
       assert.match(blocks, /When the zephyr\w+ router flaps, check BGP timers first\. \[1\]/);
       assert.match(blocks, new RegExp(`<https://wiki\\.example/${topic}\\|${topic} runbook>`));
       assert.ok(!blocks.includes('"citations"') && !blocks.includes('```'), 'no JSON dump');

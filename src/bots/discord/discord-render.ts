@@ -8,7 +8,8 @@ import type { TurnResult } from '../../agents/agent-service.js';
 import { describeExecution } from '../../agents/execution-summary.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
 import { splitText } from '../slack/slack-blocks.js';
-import { approversText, executionCardOf } from '../../contracts/execution-card.js';
+import { approversText, executionCardOf, statusWord } from '../../contracts/execution-card.js';
+import { createTranslator } from '../../contracts/i18n.js';
 import { parseResultView, viewOfResult } from '../../contracts/result-view.js';
 import { packEmbeds, resultCards, type DiscordEmbed } from './discord-cards.js';
 import { COMPONENTS_V2_FLAG, escapeMarkdown, viewContainer, type DiscordComponent } from './discord-result-view.js';
@@ -47,16 +48,19 @@ export function restRequest(message: DiscordMessageBody): { body: Omit<DiscordMe
 export function executionMessage(execution: ExecutionView, decidedBy?: { name: string; decision: 'approved' | 'denied' }): DiscordMessageBody {
   const card = executionCardOf(execution as unknown as Record<string, unknown>);
   const pending = execution.status === 'pending_approval';
-  const header = `**${escapeMarkdown(execution.tool)}** · ${escapeMarkdown(execution.status)} · risk ${escapeMarkdown(execution.riskLevel)} · requested by ${escapeMarkdown(execution.requesterName)}${decidedBy ? `\n${decidedBy.decision === 'approved' ? '✅ Approved' : '⛔ Denied'} by ${escapeMarkdown(decidedBy.name)}` : ''}`;
+  // The card's words in the requester's language (the execution's stored locale), like its view.
+  const i18n = createTranslator(execution.locale ?? undefined);
+  const decided = decidedBy ? `\n${decidedBy.decision === 'approved' ? '✅' : '⛔'} ${escapeMarkdown(i18n.t(decidedBy.decision === 'approved' ? 'card.approvedBy' : 'card.deniedBy', { name: decidedBy.name }))}` : '';
+  const header = `**${escapeMarkdown(execution.tool)}** · ${escapeMarkdown(statusWord(execution.status, i18n))} · ${escapeMarkdown(i18n.t('card.risk', { risk: execution.riskLevel }))} · ${escapeMarkdown(i18n.t('card.requestedBy', { name: execution.requesterName }))}${decided}`;
   const after: DiscordComponent[] = pending
     ? [
-        { type: 10, content: `-# ${escapeMarkdown(approversText(card))}` },
+        { type: 10, content: `-# ${escapeMarkdown(approversText(card, i18n))}` },
         { type: 1, components: [
-          { type: 2, style: 3, label: 'Approve', custom_id: `vigie:approve:${execution.id}` },
-          { type: 2, style: 4, label: 'Deny', custom_id: `vigie:deny:${execution.id}` },
+          { type: 2, style: 3, label: i18n.t('approval.approve'), custom_id: `vigie:approve:${execution.id}` },
+          { type: 2, style: 4, label: i18n.t('approval.deny'), custom_id: `vigie:deny:${execution.id}` },
         ] },
       ]
-    : [{ type: 10, content: `-# execution ${execution.id}` }];
+    : [{ type: 10, content: `-# ${i18n.t('card.execution', { id: execution.id })}` }];
   const view = pending ? parseResultView(execution.preview) : viewOfResult(execution.result);
   const container: DiscordComponent = view
     ? viewContainer(view, { header, after })

@@ -8,7 +8,8 @@ import type { types } from '@slack/bolt';
 import type { TurnResult } from '../../agents/agent-service.js';
 import { describeExecution } from '../../agents/execution-summary.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
-import { approversText, executionCardOf } from '../../contracts/execution-card.js';
+import { approversText, executionCardOf, statusWord } from '../../contracts/execution-card.js';
+import { createTranslator } from '../../contracts/i18n.js';
 import { parseResultView, viewOfResult } from '../../contracts/result-view.js';
 import { resultCardBlocks } from './slack-cards.js';
 import { viewBlocks } from './slack-result-view.js';
@@ -58,22 +59,24 @@ export function resultBlocks(execution: ExecutionView): KnownBlock[] | undefined
 
 /** The card of one execution: buttons while pending, the decision and outcome afterwards. */
 export function executionBlocks(execution: ExecutionView, decidedBy?: { name: string; decision: 'approved' | 'denied' }): KnownBlock[] {
-  const header = `*${escapeSlackText(execution.tool)}* · risk \`${execution.riskLevel}\` · requested by ${escapeSlackText(execution.requesterName)} · \`${execution.status}\``;
+  // The card's words in the requester's language (the execution's stored locale), like its view.
+  const i18n = createTranslator(execution.locale ?? undefined);
+  const header = `*${escapeSlackText(execution.tool)}* · ${i18n.t('card.risk', { risk: `\`${execution.riskLevel}\`` })} · ${escapeSlackText(i18n.t('card.requestedBy', { name: execution.requesterName }))} · \`${statusWord(execution.status, i18n)}\``;
   const blocks: KnownBlock[] = [{ type: 'section', block_id: `execution:${execution.id}`, text: { type: 'mrkdwn', text: header } }];
   if (decidedBy) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${decidedBy.decision === 'approved' ? ':white_check_mark: Approved' : ':no_entry: Denied'} by ${escapeSlackText(decidedBy.name)}` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${decidedBy.decision === 'approved' ? ':white_check_mark:' : ':no_entry:'} ${escapeSlackText(i18n.t(decidedBy.decision === 'approved' ? 'card.approvedBy' : 'card.deniedBy', { name: decidedBy.name }))}` }] });
   }
   if (execution.status === 'pending_approval') {
     // What approving will do (the QoS diff and tc commands, the targets, the draft) and who may approve.
     const preview = parseResultView(execution.preview);
     if (preview) blocks.push(...viewBlocks(preview, 30));
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlackText(approversText(executionCardOf(execution as unknown as Record<string, unknown>))) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlackText(approversText(executionCardOf(execution as unknown as Record<string, unknown>), i18n)) }] });
     blocks.push({
       type: 'actions',
       block_id: `decide:${execution.id}`,
       elements: [
-        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: execution.id, text: { type: 'plain_text', text: 'Approve' } },
-        { type: 'button', action_id: DENY_ACTION, style: 'danger', value: execution.id, text: { type: 'plain_text', text: 'Deny' } },
+        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: execution.id, text: { type: 'plain_text', text: i18n.t('approval.approve') } },
+        { type: 'button', action_id: DENY_ACTION, style: 'danger', value: execution.id, text: { type: 'plain_text', text: i18n.t('approval.deny') } },
       ],
     });
   } else if (decidedBy) {

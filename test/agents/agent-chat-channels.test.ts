@@ -162,7 +162,11 @@ for (const backend of testBackends()) {
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, click, 'application/x-www-form-urlencoded')).status, 200);
       await waitFor(async () => calls.restarts.length === 1, 20_000);
       assert.deepEqual(calls.restarts, ['nginx']);
-      const execution = await (await prisma()).execution.findUniqueOrThrow({ where: { id: executionId } });
+      // The tool has run; its row is finished by the same execution a moment later.
+      const execution = await waitFor(async () => {
+        const row = await (await prisma()).execution.findUniqueOrThrow({ where: { id: executionId } });
+        return row.status === 'succeeded' ? row : undefined;
+      }, 20_000);
       assert.equal(execution.status, 'succeeded');
       assert.equal(execution.approverId, approverId);
     });
@@ -184,7 +188,7 @@ for (const backend of testBackends()) {
       const click = interaction(approver, { type: 3, data: { custom_id: `vigie:approve:${action!.executionId}` } });
       await sendDiscord(click);
       await waitFor(async () => calls.restarts.length === before + 1, 20_000);
-      assert.equal((await (await prisma()).execution.findUniqueOrThrow({ where: { id: action!.executionId } })).status, 'succeeded');
+      await waitFor(async () => (await (await prisma()).execution.findUniqueOrThrow({ where: { id: action!.executionId } })).status === 'succeeded', 20_000);
     });
 
     for (const platform of ['slack', 'discord'] as const) {

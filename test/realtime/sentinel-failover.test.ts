@@ -15,6 +15,8 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { apiClient } from "../support/http-client.js";
@@ -27,9 +29,19 @@ const SERVER_PORTS: [number, number] = [27_201, 27_202];
 const SENTINEL_PORTS: [number, number, number] = [27_211, 27_212, 27_213];
 const BASE_URL = process.env.DATABASE_URL;
 
+/** True when `name` is an executable file in PATH (or is an absolute path to one). */
+function onPath(name: string): boolean {
+  const candidates = path.isAbsolute(name)
+    ? [name]
+    : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+  return candidates.some((candidate) => existsSync(candidate));
+}
+
 const skip = !BASE_URL
   ? "set DATABASE_URL (and have redis-server and redis-sentinel installed) to run the Sentinel failover test"
-  : false;
+  : !onPath(process.env.REDIS_SENTINEL_PATH ?? "redis-sentinel")
+    ? "redis-sentinel not found (Debian: apt-get install redis-sentinel; or set REDIS_SENTINEL_PATH)"
+    : false;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -276,19 +276,30 @@ export async function adminBootstrapper(
       throw error;
     }
     await audit.append({ action: 'user.created', actorName: 'system', channel: 'system', arguments: { name: 'admin', role: 'admin' } });
-    const { token } = await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, {
-      name: 'bootstrap',
-      role: 'admin',
-      token: adminToken,
-    });
-    return { created: true, ...(adminToken ? {} : { token }) };
+    try {
+      const { token } = await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, {
+        name: 'bootstrap',
+        role: 'admin',
+        token: adminToken,
+      });
+      return { created: true, ...(adminToken ? {} : { token }) };
+    } catch (error) {
+      // Another node starting at the same time saw the admin and registered ADMIN_TOKEN first.
+      if (adminToken && isUniqueViolation(error)) return { created: true };
+      throw error;
+    }
   }
   if (adminToken) {
     const known = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(adminToken) } });
     if (!known) {
       const admin = await prisma.user.findFirst({ where: { role: 'admin', disabledAt: null }, orderBy: { createdAt: 'asc' } });
       if (admin) {
-        await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, { name: 'ADMIN_TOKEN', role: 'admin', token: adminToken });
+        try {
+          await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, { name: 'ADMIN_TOKEN', role: 'admin', token: adminToken });
+        } catch (error) {
+          // Another node starting at the same time registered the same ADMIN_TOKEN first.
+          if (!isUniqueViolation(error)) throw error;
+        }
       }
     }
   }

@@ -7,7 +7,8 @@ import { setMaxListeners } from 'node:events';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError, RateLimitedError, ValidationError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { rankFindings, summarise, targetFindings, worstSeverity, type Finding, type Severity, type TargetMeasurements } from './analysis-report.js';
+import { createTranslator } from '../../contracts/i18n.js';
+import { makeFinding, rankFindings, summarise, targetFindings, worstSeverity, type Finding, type Severity, type TargetMeasurements } from './analysis-report.js';
 import { createCommandRunner, mapWithConcurrency, type CommandRunner } from './command-runner.js';
 import { resolveName } from './dns-check.js';
 import { httpProbe } from './http-check.js';
@@ -163,10 +164,11 @@ export class NetworkAnalyzer {
         return measurement;
       }),
     );
-    const findings = rankFindings(measurements.flatMap(targetFindings));
+    const english = createTranslator('en');
+    const findings = rankFindings(measurements.flatMap((measurement) => targetFindings(measurement, english)));
     const durationMs = Math.round(performance.now() - started);
     const timedOut = deadline.aborted;
-    if (timedOut) findings.unshift({ severity: 'warning', target: '*', check: 'run', title: 'Run stopped at NET_MAX_RUN_MS', evidence: `${settings.maxRunMs} ms elapsed; measurements are partial`, recommendation: 'Ask for fewer targets, ports or probes.' });
+    if (timedOut) findings.unshift(makeFinding('*', { severity: 'warning', check: 'run', code: 'run.timedOut', params: { maxRunMs: settings.maxRunMs } }, english));
     const severity = worstSeverity(findings);
     this.metrics.runs.inc({ status: severity });
     this.metrics.runDuration.observe(durationMs / 1000);

@@ -129,11 +129,16 @@ for (const backend of testBackends()) {
       const english = await call('POST', '/api/commands', { text: `net check 127.0.0.1 ports=${closedPort} count=2` }, 'en');
       assert.match(viewOf(english.body).headline, new RegExp(`^1 warning on 1 target\\. Worst: Port ${closedPort} closed on 127\\.0\\.0\\.1 — connection refused`));
       assert.equal(findingsOf(viewOf(english.body))[0]!.title, `Port ${closedPort} closed on 127.0.0.1`);
-      // Hostile targets are refused before anything runs, with a French view and no crash.
+      // A refusal (nothing ran) says why in French; the error keeps its English message.
+      const outside = await call('POST', '/api/commands', { text: 'net check 127.0.0.2' }, 'fr-FR');
+      assert.equal(outside.status, 200, JSON.stringify(outside.body).slice(0, 500));
+      assert.equal(viewOf(outside.body).headline, 'net_check a échoué : La cible 127.0.0.2 est hors de NET_ALLOWED_TARGETS');
+      assert.equal((outside.body.result as { error: { message: string } }).error.message, 'Target 127.0.0.2 is outside NET_ALLOWED_TARGETS');
+      // Hostile targets are refused before anything runs, markup kept as text, and nothing crashes.
       for (const target of ['<b>x</b>.lab', 'a\u0000b', 'x\ud800y']) {
         const refused = await call('POST', '/api/commands', { tool: 'net_check', args: { targets: [target], ports: [closedPort] } }, 'fr-FR');
         assert.ok(refused.status < 500, `${JSON.stringify(target)}: ${refused.status}`);
-        if (refused.status === 200) assert.match(viewOf(refused.body).headline, /^net_check a échoué/);
+        if (refused.status === 200) assert.match(viewOf(refused.body).headline, /^net_check a échoué : La cible « .* » n'est ni une adresse IPv4/);
       }
     });
 

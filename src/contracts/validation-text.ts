@@ -49,6 +49,7 @@ export const MESSAGE_KEYS: Readonly<Record<string, string>> = {
   'an interface name': 'interfaceName',
   'an interface name is 1-15 letters, digits, "_", "." or "-"': 'interfaceNameChars',
   'an application or execution id': 'applicationId',
+  'a tool name': 'toolName',
   'must be greater than or equal to priceMin': 'priceOrder',
   'latitude and longitude go together': 'latLonTogether',
   'lat and lon go together': 'latLonShort',
@@ -277,4 +278,13 @@ export function detailsOf(value: unknown): ValidationDetail[] {
 /** The details, each with `text`: its message in the reader's language (REST 400 bodies). */
 export function localizedDetails(details: readonly ValidationDetail[], i18n: Translator): Array<ValidationDetail & { text: string }> {
   return details.map((detail) => ({ ...detail, text: validationText(detail, i18n) }));
+}
+
+/**
+ * The reader's text of an error: its validation details in their language when it carries
+ * coded ones (`Arguments invalides : ports : …`), else its message as it is (English).
+ */
+export function errorText(error: { message: string; details?: unknown }, i18n: Translator): string {
+  const details = detailsOf(error.details).filter((detail) => detail.code !== undefined);
+  return details.length ? i18n.t('validation.invalidInput', { problems: validationSummary(details, i18n) }) : error.message;
 }

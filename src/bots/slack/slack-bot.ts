@@ -13,9 +13,9 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { createTranslator, DEFAULT_LOCALE, type Locale, type Translator } from '../../contracts/i18n.js';
-import { ForbiddenError, toErrorBody } from '../../errors.js';
+import { toErrorBody } from '../../errors.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { hasRole } from '../../auth/roles.js';
+import { assertMay } from '../../auth/policy.js';
 import type { IncidentActions } from '../../incidents/incident-service.js';
 import { ACK_ACTION, RESOLVE_ACTION } from '../../incidents/incident-summary.js';
 import type { Logger } from '../../logger.js';
@@ -290,7 +290,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     const to = (action as { action_id: string }).action_id === ACK_ACTION ? 'acknowledged' : 'resolved';
     try {
       const principal = await turns.principalOf({ provider: 'slack', workspace: team?.id ?? user.team_id ?? '', externalId: user.id });
-      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Acknowledging or resolving an incident requires the operator role');
+      assertMay(principal, 'incident.act', 'Acknowledging or resolving an incident requires the operator role');
       // The service edits the summary message itself (buttons go once resolved).
       await incidents.act(incidentId.data, to, { name: principal.userName, userId: principal.userId, channel: 'slack' });
     } catch (error) {

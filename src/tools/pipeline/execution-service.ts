@@ -11,13 +11,13 @@ import { conversationFinder } from '../../actions/conversations.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { canonicalJson } from '../../audit/canonical-json.js';
 import type { Principal } from '../../auth/principal.js';
-import { hasRole } from '../../auth/roles.js';
+import { may, mayActOnAny, refusal, assertMay } from '../../auth/policy.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../errors.js';
 import type { Execution, PrismaClient } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { ToolChannel } from '../tool-contract.js';
 import type { ToolRegistry } from '../tool-registry.js';
-import { channelAllows, type ChannelAllowlist } from './channel-allowlist.js';
+import type { ChannelAllowlist } from './channel-allowlist.js';
 import { createExecutionMetrics, type ExecutionMetrics } from './execution-metrics.js';
 import { isDataException } from '../../db/db-errors.js';
 import { validateArguments } from './argument-validation.js';
@@ -164,11 +164,11 @@ export class ExecutionService implements ApprovalHandler {
       externalIds: request.externalIds ?? {},
       conversationId: request.conversationId ?? null,
     };
-    const denied = !hasRole(principal.role, tool.minRole)
-      ? `${tool.name} requires the ${tool.minRole} role`
-      : !channelAllows(this.options.allowlist ?? {}, request.channel, request.externalIds, tool.name, toolset.name)
-        ? `${tool.name} is not allowed in this channel`
-        : undefined;
+    const refused = refusal(principal, 'tool.run', {
+      minRole: tool.minRole,
+      channel: { allowlist: this.options.allowlist ?? {}, channel: request.channel, externalIds: request.externalIds, tool: tool.name, toolset: toolset.name },
+    });
+    const denied = refused === 'channel' ? `${tool.name} is not allowed in this channel` : refused ? `${tool.name} requires the ${tool.minRole} role` : undefined;
     if (denied) {
       await this.options.audit.append({ ...base, action: 'execution.refused', status: 'forbidden', actorId: principal.userId, actorName: principal.userName, details: { reason: denied } });
       this.metrics.executions.inc({ tool: tool.name, status: 'forbidden' });
@@ -277,7 +277,7 @@ export class ExecutionService implements ApprovalHandler {
   /** Cancels a pending, queued or running execution (requester or operator). */
   async cancel(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
     const row = await this.visible(principal, executionId);
-    if (row.requesterId !== principal.userId && !hasRole(principal.role, 'operator')) throw new ForbiddenError('Only the requester or an operator can cancel');
+    assertMay(principal, 'execution.cancel', 'Only the requester or an operator can cancel', { ownerId: row.requesterId });
     if (FINAL_STATUSES.has(row.status)) throw new ConflictError(`This execution is already ${row.status}`);
     const local = this.controllers.get(row.id);
     if (local && row.status === 'running') {
@@ -301,7 +301,7 @@ export class ExecutionService implements ApprovalHandler {
   async list(principal: Principal, filters: { status?: string | undefined; conversationId?: string | undefined; limit: number }): Promise<ExecutionView[]> {
     const rows = await this.prisma.execution.findMany({
       where: {
-        ...(hasRole(principal.role, 'operator') ? {} : { requesterId: principal.userId }),
+        ...(mayActOnAny(principal, 'execution.read') ? {} : { requesterId: principal.userId }),
         ...(filters.status ? { status: filters.status } : {}),
         ...(filters.conversationId ? { conversationId: filters.conversationId } : {}),
       },
@@ -390,15 +390,16 @@ export class ExecutionService implements ApprovalHandler {
 
   private async visible(principal: Principal, executionId: string): Promise<Execution> {
     const row = await this.prisma.execution.findUnique({ where: { id: executionId } });
-    if (!row || (row.requesterId !== principal.userId && !hasRole(principal.role, 'operator'))) throw new NotFoundError('Execution');
+    if (!row || !may(principal, 'execution.read', { ownerId: row.requesterId })) throw new NotFoundError('Execution');
     return row;
   }
 
   private async pending(principal: Principal, executionId: string, channel: ToolChannel): Promise<Execution> {
     const row = await this.visible(principal, executionId);
-    if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Approving or denying requires the operator role');
     const tool = this.options.registry.get(row.tool)?.tool;
-    if (tool && !hasRole(principal.role, tool.minRole)) throw new ForbiddenError(`Deciding on ${row.tool} requires the ${tool.minRole} role`);
+    const refused = refusal(principal, 'execution.decide', { minRole: tool?.minRole });
+    if (refused === 'role') throw new ForbiddenError('Approving or denying requires the operator role');
+    if (refused) throw new ForbiddenError(`Deciding on ${row.tool} requires the ${tool?.minRole} role`);
     if (row.status === 'pending_approval' && row.expiresAt && row.expiresAt <= this.now()) {
       await this.expire(row);
       throw new ConflictError('This approval request expired (counted as denied)', { status: 'expired' });

@@ -4,12 +4,11 @@
  * timeout and cancellation → store the result → audit every stage. State changes are
  * conditional updates on the row, so two nodes (or two approvers) can never both win.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { DomainEvents } from '../../actions/domain-events.js';
 import { conversationFinder } from '../../actions/conversations.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { canonicalJson } from '../../audit/canonical-json.js';
 import type { Principal } from '../../auth/principal.js';
 import { may, mayActOnAny, refusal, assertMay } from '../../auth/policy.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../errors.js';
@@ -29,7 +28,8 @@ import { postOutcome, type Decision } from './execution-outcomes.js';
 import { previewOf, translatorFor, withView } from './result-views.js';
 import { resolveLocale, type Locale } from '../../contracts/i18n.js';
 import { runTool } from './tool-runner.js';
-import { finishExecution, insertExecution } from './execution-store.js';
+import type { ExecutionChanges } from './execution-store.js';
+import { digest, executionEvent, finishAudited, insertAudited, requesterOf, transitionAudited, type ExecutionStage } from './execution-audit.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
 
 /** What a caller asks for. */
@@ -51,7 +51,7 @@ export interface ExecutionRequest {
 /** Components and settings of the pipeline. */
 export interface ExecutionServiceOptions {
   prisma: PrismaClient;
-  /** The same database on the driver: the hot writes (new row, outcome) are single prepared statements. */
+  /** The same database on the driver (the pipeline now writes through the audit log's transactions; kept for callers that pass it). */
   sql: SqlQueries;
   audit: AuditLog;
   registry: ToolRegistry;
@@ -77,8 +77,6 @@ export interface ApprovalHandler {
   deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView>;
 }
 
-const requesterOf = (row: Execution): Principal => ({ userId: row.requesterId, userName: row.requesterName, role: row.requesterRole, tokenId: null });
-const digest = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
 const MAX_BYTES = 16 * 1024;
 
 /** Validates, authorizes, approves, runs and audits tool executions. */
@@ -179,7 +177,10 @@ export class ExecutionService implements ApprovalHandler {
     const inline = !needsApproval && !tool.durable;
     // What approving will do, shown on every approval card (computed once, stored with the row).
     const preview = needsApproval ? await previewOf(tool, args, principal, this.options.logger, undefined, translatorFor(locale ?? this.options.defaultLocale)) : null;
-    const row = await insertExecution(this.options.sql, {
+    const stages: ExecutionStage[] = [{ stage: 'proposed', actor: principal, extra: { details: { risk: tool.risk, needsApproval } } }];
+    // A read runs at once: its "started" commits with "proposed" and the row, before the tool runs.
+    if (inline) stages.push({ stage: 'started', actor: principal });
+    const row = await insertAudited(this.options.audit, {
       preview,
       tool: tool.name,
       toolset: toolset.name,
@@ -196,24 +197,14 @@ export class ExecutionService implements ApprovalHandler {
       locale,
       expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
       traceId,
-    }).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
-    const proposed = this.guarded(row, this.record(row, 'proposed', principal, { details: { risk: tool.risk, needsApproval } }));
+    }, stages).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
     if (needsApproval) {
-      await proposed;
       this.metrics.executions.inc({ tool: tool.name, status: 'pending_approval' });
       const view = executionView(row);
       this.announce(view);
       return view;
     }
-    if (inline) {
-      // Proposed and started are appended in the same tick (one audit transaction) and commit
-      // while the read runs; the outcome waits for them, so all three are durable, in chain
-      // order, before the answer. A read has no effect to undo if their append fails.
-      const stages = Promise.all([proposed, this.guarded(row, this.record(row, 'started', principal))]);
-      stages.catch(() => undefined);
-      return this.execute(row, stages);
-    }
-    return this.dispatch(row, proposed);
+    return inline ? this.execute(row) : this.dispatch(row);
   }
 
   /**
@@ -227,12 +218,13 @@ export class ExecutionService implements ApprovalHandler {
     const args = request.args && typeof request.args === 'object' && !Array.isArray(request.args) && Buffer.byteLength(text) <= MAX_BYTES ? request.args : { raw: text.slice(0, 2_000) };
     const result = { status: 'error', error: { code: request.code, message: request.reason.slice(0, 500) } };
     const now = this.now();
-    const row = await this.prisma.execution.create({
-      data: {
+    const row = await insertAudited(
+      this.options.audit,
+      {
         tool: (registered?.tool.name ?? String(request.tool)).slice(0, 100) || '(none)',
         toolset: registered?.toolset.name ?? 'unknown',
         riskLevel: registered?.tool.risk ?? 'read',
-        arguments: args as object,
+        arguments: args,
         status: 'refused',
         startedAt: null,
         finishedAt: now,
@@ -243,11 +235,12 @@ export class ExecutionService implements ApprovalHandler {
         channel: request.channel,
         externalIds: request.externalIds ?? {},
         conversationId: request.conversationId ?? null,
+        expiresAt: null,
         locale: resolveLocale(request.locale) ?? null,
         traceId: request.traceId ?? randomUUID(),
       },
-    });
-    await this.record(row, 'refused', principal, { resultDigest: digest(result), details: { code: request.code, reason: result.error.message } });
+      [{ stage: 'refused', actor: principal, extra: { resultDigest: digest(result), details: { code: request.code, reason: result.error.message } } }],
+    );
     return this.finished(row, 'refused');
   }
 
@@ -255,22 +248,22 @@ export class ExecutionService implements ApprovalHandler {
   async approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
     const row = await this.pending(principal, executionId, channel);
     if (row.riskLevel === 'disruptive' && row.requesterId === principal.userId) {
-      await this.record(row, 'approval_refused', principal, { channel, details: { reason: 'self-approval of a disruptive tool' } });
+      await this.options.audit.append(executionEvent(row, { stage: 'approval_refused', actor: principal, extra: { channel, details: { reason: 'self-approval of a disruptive tool' } } }));
       throw new ForbiddenError('A disruptive execution must be approved by someone other than its requester');
     }
-    const updated = await this.transition(row.id, ['pending_approval'], { status: 'queued', approverId: principal.userId, decidedAt: this.now() });
+    const approved = { stage: 'approved', actor: principal, extra: { channel, approverId: principal.userId } };
+    const updated = await this.transition(row.id, ['pending_approval'], { status: 'queued', approverId: principal.userId, decidedAt: this.now() }, approved);
     if (!updated) throw new ConflictError('This execution was already decided');
-    await this.record(updated, 'approved', principal, { channel, approverId: principal.userId });
     return this.dispatch(updated);
   }
 
   /** Denies a pending execution; the reason (optional) is audited and shown in the conversation. */
   async deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView> {
     const row = await this.pending(principal, executionId, channel);
-    const updated = await this.transition(row.id, ['pending_approval'], { status: 'denied', approverId: principal.userId, decidedAt: this.now(), finishedAt: this.now() });
-    if (!updated) throw new ConflictError('This execution was already decided');
     const why = reason?.trim().slice(0, 500);
-    await this.record(updated, 'denied', principal, { channel, approverId: principal.userId, ...(why ? { details: { reason: why } } : {}) });
+    const denied = { stage: 'denied', actor: principal, extra: { channel, approverId: principal.userId, ...(why ? { details: { reason: why } } : {}) } };
+    const updated = await this.transition(row.id, ['pending_approval'], { status: 'denied', approverId: principal.userId, decidedAt: this.now(), finishedAt: this.now() }, denied);
+    if (!updated) throw new ConflictError('This execution was already decided');
     return this.finished(updated, 'denied', { deciderName: principal.userName, ...(why ? { reason: why } : {}) });
   }
 
@@ -286,9 +279,9 @@ export class ExecutionService implements ApprovalHandler {
       return executionView((await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } })));
     }
     const result = { status: 'error', error: { code: 'cancelled', message: `Cancelled by ${principal.userName}` } };
-    const updated = await this.transition(row.id, ['pending_approval', 'queued', 'running'], { status: 'cancelled', finishedAt: this.now(), result });
+    const cancelled = { stage: 'cancelled', actor: principal, extra: { channel, resultDigest: digest(result) } };
+    const updated = await this.transition(row.id, ['pending_approval', 'queued', 'running'], { status: 'cancelled', finishedAt: this.now(), result }, cancelled);
     if (!updated) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
-    await this.record(updated, 'cancelled', principal, { channel, resultDigest: digest(result) });
     return this.finished(updated, 'cancelled');
   }
 
@@ -325,21 +318,18 @@ export class ExecutionService implements ApprovalHandler {
     if (!row || FINAL_STATUSES.has(row.status)) return row ? executionView(row) : undefined;
     // A retried job whose node died mid-run may take the execution over.
     const from = attempt > 1 ? ['queued', 'running'] : ['queued'];
-    const running = await this.transition(row.id, from, { status: 'running', startedAt: this.now() });
+    const running = await transitionAudited(this.options.audit, row.id, from, { status: 'running', startedAt: this.now() }, (moved) => ({ stage: 'started', actor: requesterOf(moved) }));
     if (!running) return executionView(row);
-    await this.record(running, 'started', requesterOf(running));
     return this.execute(running);
   }
 
   /** Runs a claimed (status running) execution and records its outcome. */
-  private async execute(row: Execution, recorded?: Promise<unknown>): Promise<ExecutionView> {
+  private async execute(row: Execution): Promise<ExecutionView> {
     const registered = this.options.registry.get(row.tool);
     const requester = requesterOf(row);
     this.announce(executionView(row));
     const controller = new AbortController();
     this.controllers.set(row.id, controller);
-    // The execution was failed by guarded(): stop the tool, then answer with that error below.
-    recorded?.catch(() => controller.abort('audit_failed'));
     try {
       const report = registered
         ? await runTool(registered.tool, row.arguments, {
@@ -355,11 +345,11 @@ export class ExecutionService implements ApprovalHandler {
       await this.progressChains.get(row.id);
       // In the requester's language, stored on the row (an approval hours later keeps it).
       report.result = withView(registered?.tool, row.tool, row.arguments, report.result, this.options.logger, translatorFor(row.locale ?? this.options.defaultLocale));
-      await recorded;
-      const done = await finishExecution(this.options.sql, row.id, 'running', { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result });
+      const outcome = { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result };
+      // The outcome and its event commit together; if that fails, the row is failed at once rather than left running.
+      const done = await this.guarded(row, finishAudited(this.options.audit, row.id, outcome, requester));
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
-      await this.record(done, report.outcome, requester, { durationMs: report.durationMs, resultDigest: digest(report.result) });
       return this.finished(done, report.outcome);
     } finally {
       this.controllers.delete(row.id);
@@ -368,8 +358,7 @@ export class ExecutionService implements ApprovalHandler {
   }
 
 
-  private async dispatch(row: Execution, proposed?: Promise<unknown>): Promise<ExecutionView> {
-    await proposed;
+  private async dispatch(row: Execution): Promise<ExecutionView> {
     if (this.options.registry.get(row.tool)?.tool.durable) {
       try {
         await this.jobs.enqueue(row.id);
@@ -410,9 +399,9 @@ export class ExecutionService implements ApprovalHandler {
   }
 
   private async expire(row: Execution): Promise<boolean> {
-    const updated = await this.transition(row.id, ['pending_approval'], { status: 'expired', finishedAt: this.now(), decidedAt: this.now() });
+    const expired = { stage: 'expired', actor: null, extra: { details: { countsAs: 'denied' } } };
+    const updated = await this.transition(row.id, ['pending_approval'], { status: 'expired', finishedAt: this.now(), decidedAt: this.now() }, expired);
     if (!updated) return false;
-    await this.record(updated, 'expired', null, { details: { countsAs: 'denied' } });
     this.finished(updated, 'expired');
     return true;
   }
@@ -435,23 +424,9 @@ export class ExecutionService implements ApprovalHandler {
     }
   }
 
-  private async transition(id: string, from: string[], data: Record<string, unknown>): Promise<Execution | null> {
-    try {
-      // One conditional UPDATE … RETURNING: only the caller that finds the expected state wins.
-      return await this.prisma.execution.update({ where: { id, status: { in: from } }, data });
-    } catch (error) {
-      if ((error as { code?: string }).code === 'P2025') return null;
-      throw error;
-    }
-  }
-
-  private record(row: Execution, stage: string, actor: Principal | null, extra: { channel?: ToolChannel; approverId?: string; durationMs?: number; resultDigest?: string; details?: Record<string, unknown> } = {}) {
-    return this.options.audit.append({
-      action: `execution.${stage}`, status: stage, actorId: actor?.userId ?? null, actorName: actor?.userName ?? 'system',
-      channel: extra.channel ?? row.channel, externalIds: row.externalIds as Record<string, unknown>, conversationId: row.conversationId,
-      tool: row.tool, executionId: row.id, arguments: row.arguments, approverId: extra.approverId ?? row.approverId,
-      durationMs: extra.durationMs ?? null, resultDigest: extra.resultDigest ?? null, details: extra.details ?? {}, traceId: row.traceId,
-    });
+  /** A transition and its audit event, in one transaction; null when another writer moved the row first. */
+  private transition(id: string, from: string[], changes: ExecutionChanges, stage: ExecutionStage): Promise<Execution | null> {
+    return transitionAudited(this.options.audit, id, from, changes, () => stage);
   }
 
   private finished(row: Execution, status: string, decision?: Decision): ExecutionView {

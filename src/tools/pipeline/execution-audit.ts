@@ -55,6 +55,29 @@ export function executionEvent(row: Execution, { stage, actor, extra = {} }: Exe
   };
 }
 
+/** The fields of a new row that come from the request, the tool and the requester. */
+export function requestedRow(
+  principal: Principal,
+  request: { channel: ToolChannel; externalIds?: Record<string, string> | undefined; conversationId?: string | null | undefined; traceId: string; locale: string | null },
+  tool: { tool: string; toolset: string; risk: string },
+  args: unknown,
+): Omit<NewExecution, 'status' | 'startedAt' | 'expiresAt'> {
+  return {
+    tool: tool.tool,
+    toolset: tool.toolset,
+    riskLevel: tool.risk,
+    arguments: args,
+    requesterId: principal.userId,
+    requesterName: principal.userName,
+    requesterRole: principal.role,
+    channel: request.channel,
+    externalIds: request.externalIds ?? {},
+    conversationId: request.conversationId ?? null,
+    locale: request.locale,
+    traceId: request.traceId,
+  };
+}
+
 /** Inserts a new execution and records its first stages in the same transaction. */
 export async function insertAudited(audit: AuditLog, data: NewExecution, stages: ExecutionStage[]): Promise<Execution> {
   const { result } = await audit.appendWith(

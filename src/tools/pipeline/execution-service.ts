@@ -5,95 +5,48 @@
  * conditional updates on the row, so two nodes (or two approvers) can never both win.
  */
 import { randomUUID } from 'node:crypto';
-import type { Registry } from 'prom-client';
-import type { DomainEvents } from '../../actions/domain-events.js';
 import { conversationFinder } from '../../actions/conversations.js';
-import type { AuditLog } from '../../audit/audit-log.js';
 import type { Principal } from '../../auth/principal.js';
-import { may, mayActOnAny, refusal, assertMay } from '../../auth/policy.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UnavailableError, ValidationError } from '../../errors.js';
-import type { Execution, PrismaClient } from '../../generated/prisma/client.js';
-import type { Logger } from '../../logger.js';
+import { assertMay } from '../../auth/policy.js';
+import { AppError, ConflictError, ForbiddenError, UnavailableError } from '../../errors.js';
+import type { Execution } from '../../generated/prisma/client.js';
 import type { ToolChannel } from '../tool-contract.js';
-import type { ToolRegistry } from '../tool-registry.js';
-import type { ChannelAllowlist } from './channel-allowlist.js';
 import { createExecutionMetrics, type ExecutionMetrics } from './execution-metrics.js';
-import { isDataException } from '../../db/db-errors.js';
 import { validateArguments } from './argument-validation.js';
-import { abandonExecution, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type ReaperDeps } from './execution-reaper.js';
-import { DEFAULT_REQUEUE_AFTER_MS, requeueStranded } from './execution-requeue.js';
+import { abandonExecution, abandonOnFailure, DEFAULT_ABANDON_GRACE_MS, sweepAbandoned, type ReaperDeps } from './execution-reaper.js';
+import { DEFAULT_REQUEUE_AFTER_MS } from './execution-requeue.js';
+import { startExecutionSweeps } from './execution-sweeps.js';
 import { executionView, FINAL_STATUSES, type ExecutionView } from './execution-view.js';
 import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
 import { postOutcome, type Decision } from './execution-outcomes.js';
-import { previewOf, translatorFor, withView } from './result-views.js';
-import { resolveLocale, type Locale } from '../../contracts/i18n.js';
-import { runTool } from './tool-runner.js';
+import { previewOf, translatorFor } from './result-views.js';
+import { resolveLocale } from '../../contracts/i18n.js';
+import { runRowTool } from './row-runner.js';
 import type { ExecutionChanges } from './execution-store.js';
-import { digest, executionEvent, finishAudited, insertAudited, requesterOf, transitionAudited, type ExecutionStage } from './execution-audit.js';
-import type { SqlQueries } from '../../db/sql-runner.js';
+import { assertMayDecide, listExecutions, visibleExecution, type ExecutionFilters } from './execution-queries.js';
+import { ProgressChains } from './progress-chains.js';
+import { digest, executionEvent, finishAudited, insertAudited, requestedRow, requesterOf, transitionAudited, type ExecutionStage } from './execution-audit.js';
+import { assertMayRun, MAX_ARGUMENT_BYTES, refusedExecution, refuseUnstorable } from './execution-refusals.js';
+import type { ApprovalHandler, ExecutionRequest, ExecutionServiceOptions } from './execution-types.js';
 
-/** What a caller asks for. */
-export interface ExecutionRequest {
-  tool: string;
-  args: unknown;
-  channel: ToolChannel;
-  conversationId?: string | null | undefined;
-  externalIds?: Record<string, string> | undefined;
-  traceId?: string | undefined;
-  /**
-   * The requester's language (`en` or `fr`, from the turn, Accept-Language…): the result view,
-   * the approval preview and the outcome line are written in it, even when the execution runs
-   * later (it is stored on the row). Absent: DEFAULT_LOCALE.
-   */
-  locale?: Locale | undefined;
-}
+export type { ApprovalHandler, ExecutionRequest, ExecutionServiceOptions } from './execution-types.js';
 
-/** Components and settings of the pipeline. */
-export interface ExecutionServiceOptions {
-  prisma: PrismaClient;
-  /** The same database on the driver (the pipeline now writes through the audit log's transactions; kept for callers that pass it). */
-  sql: SqlQueries;
-  audit: AuditLog;
-  registry: ToolRegistry;
-  logger: Logger;
-  events?: DomainEvents | undefined;
-  jobs?: ExecutionJobQueue | undefined;
-  approvalTtlMs?: number | undefined;
-  allowlist?: ChannelAllowlist | undefined;
-  metrics?: Registry | undefined;
-  now?: () => Date;
-  maxArgumentBytes?: number;
-  /** Grace after a tool's timeout before a `running` execution is failed as abandoned. */
-  abandonGraceMs?: number | undefined;
-  /** DEFAULT_LOCALE: the language of views for executions whose requester's language is unknown (MCP, schedules). */
-  defaultLocale?: Locale | undefined;
-  /** Age of a durable `queued` row before the sweep puts it back in the queue (execution-requeue.ts). */
-  requeueAfterMs?: number | undefined;
-}
-
-/** The approval surface the realtime gateway and bots call. */
-export interface ApprovalHandler {
-  approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView>;
-  deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView>;
-}
-
-const MAX_BYTES = 16 * 1024;
 
 /** Validates, authorizes, approves, runs and audits tool executions. */
 export class ExecutionService implements ApprovalHandler {
   readonly jobs: ExecutionJobQueue;
   private readonly controllers = new Map<string, AbortController>();
-  private readonly progressChains = new Map<string, Promise<void>>();
+  private readonly progressChains: ProgressChains;
   private readonly outcomes = new Set<Promise<void>>();
   private readonly metrics: ExecutionMetrics;
   private readonly now: () => Date;
-  private sweeper: NodeJS.Timeout | undefined;
-  private requeuer: NodeJS.Timeout | undefined;
+  private stopSweeps: (() => void) | undefined;
 
   constructor(private readonly options: ExecutionServiceOptions) {
     this.jobs = options.jobs ?? new InProcessJobQueue();
     this.metrics = createExecutionMetrics(options.metrics);
     this.now = options.now ?? (() => new Date());
+    this.progressChains = new ProgressChains(options.prisma, options.logger, (row) => this.announce(executionView(row)));
   }
 
   private get prisma() { return this.options.prisma; }
@@ -107,26 +60,17 @@ export class ExecutionService implements ApprovalHandler {
   /** Starts the job worker, the approval-expiry sweeper and the abandoned-execution sweeper (also run once now: a restart after a crash). */
   async start(): Promise<void> {
     await this.jobs.start((id, attempt) => this.runExecution(id, attempt).then(() => undefined));
-    const sweep = () => Promise.all([
-      this.expireStale().catch((error: unknown) => this.options.logger.warn({ err: error }, 'approval expiry sweep failed')),
-      this.sweepAbandoned().catch((error: unknown) => this.options.logger.warn({ err: error }, 'abandoned execution sweep failed')),
-    ]);
-    await sweep();
-    this.sweeper = setInterval(() => void sweep(), Math.max(1_000, Math.min(this.approvalTtlMs, 30_000, this.reaper.graceMs)));
-    this.sweeper.unref();
-    const afterMs = this.options.requeueAfterMs ?? DEFAULT_REQUEUE_AFTER_MS;
-    let lastRequeueError = '';
-    this.requeuer = setInterval(() => {
-      requeueStranded({ prisma: this.prisma, registry: this.options.registry, jobs: this.jobs, logger: this.options.logger, now: this.now, afterMs })
-        .then(() => (lastRequeueError = ''))
-        .catch((error: unknown) => {
-          // Redis or the database still away: said once per distinct error, retried next tick.
-          const message = (error as Error).message;
-          if (message !== lastRequeueError) this.options.logger.warn({ err: message }, 'queued execution sweep failed; retrying');
-          lastRequeueError = message;
-        });
-    }, Math.max(500, Math.min(afterMs, 5_000)));
-    this.requeuer.unref();
+    this.stopSweeps = await startExecutionSweeps({
+      prisma: this.prisma,
+      registry: this.options.registry,
+      jobs: this.jobs,
+      logger: this.options.logger,
+      now: this.now,
+      expireStale: () => this.expireStale(),
+      sweepAbandoned: () => this.sweepAbandoned(),
+      sweepEveryMs: Math.max(1_000, Math.min(this.approvalTtlMs, 30_000, this.reaper.graceMs)),
+      requeueAfterMs: this.options.requeueAfterMs ?? DEFAULT_REQUEUE_AFTER_MS,
+    });
   }
 
   /** Fails `running` executions past their tool's timeout plus the grace (see execution-reaper.ts). */
@@ -136,8 +80,7 @@ export class ExecutionService implements ApprovalHandler {
 
   /** Stops the sweeper, cancels local runs and closes the queue. */
   async close(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
-    if (this.requeuer) clearInterval(this.requeuer);
+    this.stopSweeps?.();
     await this.outcomesSettled();
     for (const controller of this.controllers.values()) controller.abort('shutdown');
     await this.jobs.close();
@@ -150,7 +93,7 @@ export class ExecutionService implements ApprovalHandler {
     const { tool, toolset } = registered;
     const unavailable = this.options.registry.unavailableReason(tool.name);
     if (unavailable) throw new UnavailableError('tool_unavailable', `${tool.name} is unavailable here: ${unavailable}`);
-    const args = validateArguments(tool.name, tool.inputSchema, request.args, this.options.maxArgumentBytes ?? MAX_BYTES);
+    const args = validateArguments(tool.name, tool.inputSchema, request.args, this.options.maxArgumentBytes ?? MAX_ARGUMENT_BYTES);
     const traceId = request.traceId ?? randomUUID();
     // Only a supported locale is stored (anything else: null, the default language; never an error).
     const locale = resolveLocale(request.locale) ?? null;
@@ -162,16 +105,7 @@ export class ExecutionService implements ApprovalHandler {
       externalIds: request.externalIds ?? {},
       conversationId: request.conversationId ?? null,
     };
-    const refused = refusal(principal, 'tool.run', {
-      minRole: tool.minRole,
-      channel: { allowlist: this.options.allowlist ?? {}, channel: request.channel, externalIds: request.externalIds, tool: tool.name, toolset: toolset.name },
-    });
-    const denied = refused === 'channel' ? `${tool.name} is not allowed in this channel` : refused ? `${tool.name} requires the ${tool.minRole} role` : undefined;
-    if (denied) {
-      await this.options.audit.append({ ...base, action: 'execution.refused', status: 'forbidden', actorId: principal.userId, actorName: principal.userName, details: { reason: denied } });
-      this.metrics.executions.inc({ tool: tool.name, status: 'forbidden' });
-      throw new ForbiddenError(denied);
-    }
+    await assertMayRun({ audit: this.options.audit, metrics: this.metrics, allowlist: this.options.allowlist ?? {} }, principal, tool, toolset.name, request, base);
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
@@ -181,23 +115,12 @@ export class ExecutionService implements ApprovalHandler {
     // A read runs at once: its "started" commits with "proposed" and the row, before the tool runs.
     if (inline) stages.push({ stage: 'started', actor: principal });
     const row = await insertAudited(this.options.audit, {
+      ...requestedRow(principal, { ...request, traceId, locale }, { tool: tool.name, toolset: toolset.name, risk: tool.risk }, args),
       preview,
-      tool: tool.name,
-      toolset: toolset.name,
-      riskLevel: tool.risk,
-      arguments: args,
       status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
       startedAt: inline ? this.now() : null,
-      requesterId: principal.userId,
-      requesterName: principal.userName,
-      requesterRole: principal.role,
-      channel: request.channel,
-      externalIds: request.externalIds ?? {},
-      conversationId: request.conversationId ?? null,
-      locale,
       expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
-      traceId,
-    }, stages).catch((error: unknown) => this.refuseUnstorable(error, principal, base));
+    }, stages).catch((error: unknown) => refuseUnstorable(this.options.audit, error, principal, base));
     if (needsApproval) {
       this.metrics.executions.inc({ tool: tool.name, status: 'pending_approval' });
       const view = executionView(row);
@@ -213,34 +136,7 @@ export class ExecutionService implements ApprovalHandler {
    * are as visible as valid ones. The reason is short and free of stacks and paths.
    */
   async refuse(principal: Principal, request: ExecutionRequest & { code: string; reason: string }): Promise<ExecutionView> {
-    const registered = this.options.registry.resolve(request.tool);
-    const text = JSON.stringify(request.args ?? {}) ?? '{}';
-    const args = request.args && typeof request.args === 'object' && !Array.isArray(request.args) && Buffer.byteLength(text) <= MAX_BYTES ? request.args : { raw: text.slice(0, 2_000) };
-    const result = { status: 'error', error: { code: request.code, message: request.reason.slice(0, 500) } };
-    const now = this.now();
-    const row = await insertAudited(
-      this.options.audit,
-      {
-        tool: (registered?.tool.name ?? String(request.tool)).slice(0, 100) || '(none)',
-        toolset: registered?.toolset.name ?? 'unknown',
-        riskLevel: registered?.tool.risk ?? 'read',
-        arguments: args,
-        status: 'refused',
-        startedAt: null,
-        finishedAt: now,
-        result,
-        requesterId: principal.userId,
-        requesterName: principal.userName,
-        requesterRole: principal.role,
-        channel: request.channel,
-        externalIds: request.externalIds ?? {},
-        conversationId: request.conversationId ?? null,
-        expiresAt: null,
-        locale: resolveLocale(request.locale) ?? null,
-        traceId: request.traceId ?? randomUUID(),
-      },
-      [{ stage: 'refused', actor: principal, extra: { resultDigest: digest(result), details: { code: request.code, reason: result.error.message } } }],
-    );
+    const row = await refusedExecution(this.options.audit, this.options.registry, principal, request, this.now());
     return this.finished(row, 'refused');
   }
 
@@ -269,7 +165,7 @@ export class ExecutionService implements ApprovalHandler {
 
   /** Cancels a pending, queued or running execution (requester or operator). */
   async cancel(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
-    const row = await this.visible(principal, executionId);
+    const row = await visibleExecution(this.prisma, principal, executionId);
     assertMay(principal, 'execution.cancel', 'Only the requester or an operator can cancel', { ownerId: row.requesterId });
     if (FINAL_STATUSES.has(row.status)) throw new ConflictError(`This execution is already ${row.status}`);
     const local = this.controllers.get(row.id);
@@ -287,21 +183,12 @@ export class ExecutionService implements ApprovalHandler {
 
   /** One execution visible to the caller (requester, or operators and admins). */
   async find(principal: Principal, executionId: string): Promise<ExecutionView> {
-    return executionView(await this.visible(principal, executionId));
+    return executionView(await visibleExecution(this.prisma, principal, executionId));
   }
 
   /** Recent executions visible to the caller, newest first. */
-  async list(principal: Principal, filters: { status?: string | undefined; conversationId?: string | undefined; limit: number }): Promise<ExecutionView[]> {
-    const rows = await this.prisma.execution.findMany({
-      where: {
-        ...(mayActOnAny(principal, 'execution.read') ? {} : { requesterId: principal.userId }),
-        ...(filters.status ? { status: filters.status } : {}),
-        ...(filters.conversationId ? { conversationId: filters.conversationId } : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: filters.limit,
-    });
-    return rows.map(executionView);
+  list(principal: Principal, filters: ExecutionFilters): Promise<ExecutionView[]> {
+    return listExecutions(this.prisma, principal, filters);
   }
 
   /** Marks approvals past their deadline as expired (expiry counts as denial). */
@@ -325,29 +212,15 @@ export class ExecutionService implements ApprovalHandler {
 
   /** Runs a claimed (status running) execution and records its outcome. */
   private async execute(row: Execution): Promise<ExecutionView> {
-    const registered = this.options.registry.get(row.tool);
-    const requester = requesterOf(row);
     this.announce(executionView(row));
     const controller = new AbortController();
     this.controllers.set(row.id, controller);
     try {
-      const report = registered
-        ? await runTool(registered.tool, row.arguments, {
-            principal: requester,
-            channel: row.channel,
-            conversationId: row.conversationId,
-            traceId: row.traceId,
-            executionId: row.id,
-            externalIds: row.externalIds as Record<string, string>,
-            reportProgress: (progress) => this.progress(row.id, progress),
-          }, controller)
-        : { outcome: 'failed' as const, durationMs: 0, result: { status: 'error' as const, error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
-      await this.progressChains.get(row.id);
-      // In the requester's language, stored on the row (an approval hours later keeps it).
-      report.result = withView(registered?.tool, row.tool, row.arguments, report.result, this.options.logger, translatorFor(row.locale ?? this.options.defaultLocale));
+      const { registry, logger, defaultLocale } = this.options;
+      const report = await runRowTool({ registry, logger, defaultLocale, progress: this.progressChains }, row, controller);
       const outcome = { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result };
       // The outcome and its event commit together; if that fails, the row is failed at once rather than left running.
-      const done = await this.guarded(row, finishAudited(this.options.audit, row.id, outcome, requester));
+      const done = await abandonOnFailure(this.reaper, row, finishAudited(this.options.audit, row.id, outcome, requesterOf(row)));
       if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
       this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
       return this.finished(done, report.outcome);
@@ -377,18 +250,9 @@ export class ExecutionService implements ApprovalHandler {
     return (await this.runExecution(row.id)) ?? executionView(row);
   }
 
-  private async visible(principal: Principal, executionId: string): Promise<Execution> {
-    const row = await this.prisma.execution.findUnique({ where: { id: executionId } });
-    if (!row || !may(principal, 'execution.read', { ownerId: row.requesterId })) throw new NotFoundError('Execution');
-    return row;
-  }
-
   private async pending(principal: Principal, executionId: string, channel: ToolChannel): Promise<Execution> {
-    const row = await this.visible(principal, executionId);
-    const tool = this.options.registry.get(row.tool)?.tool;
-    const refused = refusal(principal, 'execution.decide', { minRole: tool?.minRole });
-    if (refused === 'role') throw new ForbiddenError('Approving or denying requires the operator role');
-    if (refused) throw new ForbiddenError(`Deciding on ${row.tool} requires the ${tool?.minRole} role`);
+    const row = await visibleExecution(this.prisma, principal, executionId);
+    assertMayDecide(this.options.registry, principal, row);
     if (row.status === 'pending_approval' && row.expiresAt && row.expiresAt <= this.now()) {
       await this.expire(row);
       throw new ConflictError('This approval request expired (counted as denied)', { status: 'expired' });
@@ -404,24 +268,6 @@ export class ExecutionService implements ApprovalHandler {
     if (!updated) return false;
     this.finished(updated, 'expired');
     return true;
-  }
-
-  /** The database refused a value of this request (NUL, bad text): audited (escaped), answered 400 to this caller alone. */
-  private async refuseUnstorable(error: unknown, principal: Principal, base: Record<string, unknown>): Promise<never> {
-    if (!isDataException(error)) throw error;
-    await this.options.audit.append({ ...base, action: 'execution.refused', status: 'invalid_text', actorId: principal.userId, actorName: principal.userName, details: { reason: 'unstorable text' } });
-    throw new ValidationError('The request carries text that cannot be stored (a NUL byte or a lone UTF-16 surrogate)');
-  }
-
-  /** An audit append for `row` that failed (escaped event, database down) fails the row too, so it never lingers. */
-  private async guarded<T>(row: Execution, append: Promise<T>): Promise<T> {
-    try {
-      return await append;
-    } catch (error) {
-      const [message, code] = error instanceof AppError ? [error.message, error.code] : ['The audit log could not record this execution', 'audit_failed'];
-      await abandonExecution(this.reaper, row, message, code).catch((failure: unknown) => this.options.logger.warn({ err: failure, executionId: row.id }, 'could not fail an execution whose audit event was refused (the sweeper will)'));
-      throw error;
-    }
   }
 
   /** A transition and its audit event, in one transaction; null when another writer moved the row first. */
@@ -446,21 +292,6 @@ export class ExecutionService implements ApprovalHandler {
   }
 
   private announce(view: ExecutionView): void { this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } }); }
-
-  /**
-   * Progress writes are chained per execution so they land in the order the tool reported
-   * them (a late "step 1" never overwrites "step 2"); the outcome waits for the chain.
-   */
-  private progress(id: string, progress: { message: string; fraction?: number }): void {
-    const previous = this.progressChains.get(id) ?? Promise.resolve();
-    const next = previous.then(() =>
-      this.prisma.execution
-        .update({ where: { id }, data: { progress } })
-        .then((row) => this.announce(executionView(row)))
-        .catch((error: unknown) => this.options.logger.warn({ err: error, executionId: id }, 'progress update failed')),
-    );
-    this.progressChains.set(id, next);
-  }
 
   private async settled(id: string): Promise<void> {
     for (let attempt = 0; attempt < 200 && this.controllers.has(id); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -50,8 +50,8 @@ export interface PreviewContext {
   i18n: Translator;
 }
 
-/** One tool. */
-export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
+/** One tool: its input and output types are inferred from its zod schemas. */
+export interface ToolDefinition<Input extends z.ZodType = z.ZodType, Output extends z.ZodType = z.ZodType> {
   /** snake_case, unique across the registry (e.g. `net_check`); external MCP tools are `<server>.<tool>`. */
   name: string;
   /** A short human title (MCP clients show it); default: derived from the name. */
@@ -63,6 +63,11 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   /** What the tool does, written for the model and for `help`. */
   description: string;
   inputSchema: Input;
+  /**
+   * zod schema of `data` in a `success` result: `execute` is typed by it, and in test mode the
+   * pipeline checks every result against it and flags a mismatch (tool-output-check.ts).
+   */
+  outputSchema: Output;
   risk: RiskLevel;
   minRole: Role;
   timeoutMs: number;
@@ -74,7 +79,7 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   positional?: string[];
   /** Runs as a durable job (BullMQ with REDIS_URL, in-process otherwise) instead of inline. */
   durable?: boolean;
-  execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult>;
+  execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult<z.input<Output>>>;
   /**
    * The readable view of a result (written in src/tools/<x>/<x>-views.ts); the pipeline
    * stores it beside the data as `result.view`, in the requester's language (`i18n`: the
@@ -101,7 +106,10 @@ export interface Toolset {
   liveStatus?(): { ok: boolean; detail?: string | undefined };
 }
 
-/** Helper that keeps the input type of a tool definition. */
-export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<Input>): ToolDefinition {
-  return definition as unknown as ToolDefinition;
+/** Any tool, as registries and toolsets hold them (the schemas keep each one's own types). */
+export type AnyToolDefinition = ToolDefinition<z.ZodType, z.ZodType>;
+
+/** Declares a tool; its input and output types are inferred from `inputSchema` and `outputSchema` (no cast). */
+export function defineTool<Input extends z.ZodType, Output extends z.ZodType>(definition: ToolDefinition<Input, Output>): ToolDefinition<Input, Output> {
+  return definition;
 }

@@ -15,13 +15,14 @@ import { networkSettings } from './network-settings.js';
 import { interfacesView, networkReportView, probePreview, snmpView } from './network-views.js';
 import { ReportStore } from './report-store.js';
 import { SnmpMonitor } from './snmp-monitor.js';
+import { networkReportOutput, interfacesOutput, snmpOutput } from './network-output-schemas.js';
 
 const INSTRUCTIONS =
   'For "is it the network?" questions use net_check (reachability, latency, loss, ports) and net_path (per-hop latency, path MTU); ' +
   'net_interfaces shows this host\'s interfaces and routes; net_snmp_poll reads device interface counters. Only allowlisted targets can be probed; quote the evidence of the findings.';
 
 /** Maps guardrail refusals to tool errors (data for the model), rethrowing the unexpected. */
-async function asToolResult(work: () => Promise<unknown>): Promise<ToolResult> {
+async function asToolResult<T>(work: () => Promise<T>): Promise<ToolResult<T>> {
   try {
     return { status: 'success', data: await work() };
   } catch (error) {
@@ -86,6 +87,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_check',
         description: 'Measures reachability (ICMP loss, latency, jitter), TCP ports, DNS and HTTP for allowlisted targets, and explains the findings.',
         inputSchema: netCheckSchema,
+        outputSchema: networkReportOutput,
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 120_000,
@@ -106,6 +108,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_path',
         description: 'Traces the path to an allowlisted target: per-hop latency, the slowest hop, path MTU and the local route used.',
         inputSchema: z.object({ target: z.string().trim().min(1).max(253), maxHops: z.coerce.number().int().min(1).max(30).optional() }).strict(),
+        outputSchema: networkReportOutput,
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 90_000,
@@ -124,6 +127,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_interfaces',
         description: "This host's interfaces (state, MTU, addresses, error and drop counters), routes and neighbours.",
         inputSchema: z.object({ name: z.string().regex(/^[\w.@-]{1,15}$/, 'an interface name').optional() }).strict(),
+        outputSchema: interfacesOutput,
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 15_000,
@@ -142,6 +146,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_snmp_poll',
         description: 'Polls IF-MIB interface counters of allowlisted SNMP agents (v2c or v3) and reports utilisation, errors, discards and anomalies.',
         inputSchema: snmpSchema,
+        outputSchema: snmpOutput,
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 120_000,

@@ -10,19 +10,18 @@
  * - a model turn through the scripted OpenAI-compatible server (tool call, pipeline, answer,
  *   streamed): Vigie's own time per turn (turn time minus the server's time) at 10
  *   concurrent turns, p50/p99.
- * Runs on PostgreSQL (its own vigie_bench_agent_<pid> database next to DATABASE_URL's).
+ * Runs on PostgreSQL (its own vigie_bench_agent_<pid>_<time> database next to DATABASE_URL's).
  */
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { getLlama, LlamaChatSession, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
-import { adminStatement, benchDatabaseUrl } from './support/bench-database.js';
+import { openBenchDatabase } from './support/bench-database.js';
 import { pino } from 'pino';
 import { adminBootstrapper } from '../src/actions/users.js';
 import { LlamaCppChatModel } from '../src/agents/providers/llama-cpp-chat-model.js';
 import { AuditLog } from '../src/audit/audit-log.js';
-import { openMigratedDatabase } from '../src/db/database.js';
 import type { LocalModelRuntime, SequenceLease } from '../src/inference/inference-contract.js';
 import { createApp, type App } from '../src/server/app.js';
 import { AgentService } from '../src/agents/agent-service.js';
@@ -38,7 +37,7 @@ import { bareLangChainTurns } from './support/bare-langchain-turn.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const MODEL = process.env.VIGIE_TEST_MODEL ?? path.resolve(import.meta.dirname, '../../shared/models/stories260K.gguf');
-const DATABASE_NAME = `vigie_bench_agent_${process.pid}`;
+const DATABASE_NAME = 'vigie_bench_agent';
 const FLOOR = { turnOwnP50Ms: 15, turnOwnP99Ms: 40, routedP99Ms: 50, providerOverheadPercent: 10, auditEventsPerSecond: 1000 };
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -197,9 +196,8 @@ async function auditRate(audit: AuditLog) {
   return { groupCommitEventsPerSecond: Math.round(concurrent), oneAtATimeEventsPerSecond: Math.round(sequential), ratio: round(concurrent / sequential, 1) };
 }
 
-await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME}`);
-await adminStatement(`CREATE DATABASE ${DATABASE_NAME}`);
-const { database } = await openMigratedDatabase({ backend: 'postgres', url: benchDatabaseUrl(DATABASE_NAME), poolSize: 10 }, true);
+const bench = await openBenchDatabase(DATABASE_NAME, { poolSize: 10 });
+const { database } = bench;
 try {
   const logger = pino({ level: 'silent' });
   // The production registry (16 tools), so a turn offers the model what a deployed node offers.
@@ -253,6 +251,5 @@ try {
     process.stdout.write(JSON.stringify(figures) + '\n');
   }
 } finally {
-  await database.close();
-  await adminStatement(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
+  await bench.close();
 }

@@ -12,8 +12,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import bolt from '@slack/bolt';
 import express from 'express';
-import pg from 'pg';
-import { openMigratedDatabase } from '../src/db/database.js';
+import { openBenchDatabase } from './support/bench-database.js';
 import { SIGNING_SECRET, startSlackTestApp } from '../test/bots/support/slack-test-app.js';
 import type { LoadFigures, LoadTask } from './support/bots-load-worker.js';
 
@@ -35,16 +34,6 @@ async function load(worker: Worker, task: Omit<LoadTask, 'secret' | 'count' | 'w
   return figures;
 }
 
-async function adminQuery(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 async function bareBolt(): Promise<{ url: string; close(): Promise<void> }> {
   const router = express.Router();
   const receiver = new bolt.ExpressReceiver({ signingSecret: SIGNING_SECRET, router, endpoints: '/slack/events' });
@@ -57,11 +46,8 @@ async function bareBolt(): Promise<{ url: string; close(): Promise<void> }> {
 
 async function main(): Promise<void> {
   // A database of its own on PostgreSQL (dropped afterwards), else embedded PGlite in memory.
-  const base = process.env.DATABASE_URL;
-  const name = `vigie_bench_bots_${Date.now().toString(36)}`;
-  const url = base ? Object.assign(new URL(base), { pathname: `/${name}` }).toString() : undefined;
-  if (base) await adminQuery(base, `CREATE DATABASE ${name}`);
-  const { database } = await openMigratedDatabase(url ? { backend: 'postgres', url, poolSize: 20 } : { backend: 'pglite' });
+  const bench = await openBenchDatabase('vigie_bench_bots', { poolSize: 20, embeddedWithoutUrl: true });
+  const { database } = bench;
   // Loader hooks of the main thread do not reach worker threads on Node 20: register tsx in it first.
   const entry = new URL('./support/bots-load-worker.ts', import.meta.url).href;
   const worker = new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
@@ -74,8 +60,7 @@ async function main(): Promise<void> {
     await harness.close();
   } finally {
     // Dropped even when the run fails, so failed runs leave no database behind.
-    await database.close();
-    if (base) await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await bench.close();
   }
 
   const bare = await bareBolt();

@@ -15,14 +15,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, openMigratedDatabase, type Database } from '../src/db/database.js';
-import { migrate } from '../src/db/migrator.js';
+import { openMigratedDatabase, type Database } from '../src/db/database.js';
 import { dedupSettingsFromConfig, defaultWorkers, type DedupSettings } from '../src/tools/dedup/dedup-settings.js';
 import { ingestTree, type IngestReport } from '../src/tools/dedup/ingest.js';
 import { dedupStats, similarFiles } from '../src/tools/dedup/queries.js';
 import { restoreSnapshot } from '../src/tools/dedup/restore.js';
 import { listTree } from '../test/dedup/dedup-fixtures.js';
-import { adminStatement, benchDatabaseUrl } from './support/bench-database.js';
+import { openBenchDatabase } from './support/bench-database.js';
 import { buildSmallFilesTree, CeilingPool, chunkSizeSweep, fixedChunkPass } from './support/dedup-baselines.js';
 import { formatSummary, profileWhile, summarizeProfile } from './support/cpu-profile.js';
 
@@ -62,18 +61,8 @@ async function openBackends(): Promise<Backend[]> {
   const { database } = await openMigratedDatabase({ backend: 'pglite' });
   const backends: Backend[] = [{ name: 'pglite', database, close: () => database.close() }];
   if (process.env.DATABASE_URL) {
-    const name = `vigie_dedup_bench_${process.pid}`;
-    await adminStatement(`CREATE DATABASE ${name}`);
-    const postgres = await openDatabase({ backend: 'postgres', url: benchDatabaseUrl(name), poolSize: 4 });
-    await migrate(postgres.sql);
-    backends.push({
-      name: 'postgres',
-      database: postgres,
-      close: async () => {
-        await postgres.close();
-        await adminStatement(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      },
-    });
+    const postgres = await openBenchDatabase('vigie_dedup_bench', { poolSize: 4 });
+    backends.push({ name: 'postgres', database: postgres.database, close: () => postgres.close() });
   }
   return backends;
 }

@@ -7,8 +7,7 @@
  * three network diagnostics (net check, net path, net check) on reachable hosts in a `vn21…`
  * namespace (198.18.21.8/29): alert → summary carrying all three results. One JSON line.
  */
-import pg from 'pg';
-import { openMigratedDatabase } from '../src/db/database.js';
+import { openBenchDatabase } from './support/bench-database.js';
 import { compileRoutes } from '../src/incidents/incident-routing.js';
 import { startFakeSlack } from '../test/bots/support/fake-slack.js';
 import { startTestApp } from '../test/support/test-app.js';
@@ -35,22 +34,9 @@ const payload = (run: string, group: number, sequence: number) => ({
   alerts: [{ status: 'firing', labels: { alertname: `Bench${run}G${group}`, instance: `host-${sequence % 7}` }, annotations: {}, startsAt: new Date().toISOString(), fingerprint: `f${group}-${sequence % 7}` }],
 });
 
-async function adminQuery(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<void> {
-  const base = process.env.DATABASE_URL;
-  const name = `vigie_bench_incidents_${Date.now().toString(36)}`;
-  const url = base ? Object.assign(new URL(base), { pathname: `/${name}` }).toString() : undefined;
-  if (base) await adminQuery(base, `CREATE DATABASE ${name}`);
-  const { database } = await openMigratedDatabase(url ? { backend: 'postgres', url, poolSize: 20 } : { backend: 'pglite' });
+  const bench = await openBenchDatabase('vigie_bench_incidents', { poolSize: 20, embeddedWithoutUrl: true });
+  const { database } = bench;
   const slack = await startFakeSlack();
   const run = Date.now().toString(36);
   try {
@@ -120,8 +106,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await slack.close();
-    await database.close();
-    if (base) await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await bench.close();
   }
 }
 

@@ -5,19 +5,17 @@
  * and HNSW recall@10 and speed-up against the exact sequential-scan k-NN measured in the
  * same run. Prints ONE JSON line. Uses its own database, dropped at the end.
  */
-import pg from 'pg';
-import { openMigratedDatabase } from '../src/db/database.js';
+import { openBenchDatabase } from './support/bench-database.js';
 import { createLexicalEmbedder } from '../src/inference/lexical-embedder.js';
 import { toPgVector } from '../src/inference/embedding-service.js';
 import { KnowledgeBase } from '../src/knowledge/knowledge-base.js';
 import { embedChunks, replaceChunks } from '../src/knowledge/knowledge-indexer.js';
 import { chunkText } from '../src/knowledge/structure-chunker.js';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const TARGET_CHUNKS = Number(process.env.BENCH_CHUNKS ?? 100_000);
 const INGEST_DOCUMENTS = Number(process.env.BENCH_INGEST_DOCUMENTS ?? 300);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
-const NAME = `vigie_bench_kb_${process.pid}`;
+const NAME = 'vigie_bench_kb';
 
 const TOPICS = [
   'router bgp peer prefix session vrrp failover uplink',
@@ -56,16 +54,8 @@ function percentile(values: number[], fraction: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]! * 100) / 100;
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BASE_URL });
-  await client.connect();
-  await client.query(statement).finally(() => client.end());
-}
-
-const url = new URL(BASE_URL);
-url.pathname = `/${NAME}`;
-await admin(`CREATE DATABASE ${NAME}`);
-const { database } = await openMigratedDatabase({ backend: 'postgres', url: url.toString(), poolSize: 4 });
+const bench = await openBenchDatabase(NAME, { poolSize: 4 });
+const { database } = bench;
 try {
   const embedder = createLexicalEmbedder();
   const knowledge = new KnowledgeBase(database, embedder);
@@ -150,6 +140,5 @@ try {
   };
   console.log(JSON.stringify(figures));
 } finally {
-  await database.close();
-  await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
+  await bench.close();
 }

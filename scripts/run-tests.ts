@@ -70,7 +70,7 @@ const files = findTests(path.join(root, 'src'))
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
   .sort();
 
-const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', VIGIE_CHECK_TOOL_OUTPUT: process.env.VIGIE_CHECK_TOOL_OUTPUT ?? '1' };
 const started = Date.now();
 env.VIGIE_TEST_PGLITE_TEMPLATE = await preparePgliteTemplate();
 if (process.env.DATABASE_URL) {

@@ -9,7 +9,7 @@ import type { Database } from '../db/database.js';
 import type { SqlQueries } from '../db/sql-runner.js';
 import { uuidV7 } from '../db/uuid-v7.js';
 import type { Principal } from '../auth/principal.js';
-import { hasRole } from '../auth/roles.js';
+import { mayActOnAny } from '../auth/policy.js';
 import { NotFoundError } from '../errors.js';
 import { conversationView, type ConversationView } from './conversation-views.js';
 import { decodeCursor, encodeCursor, type Page } from './pagination.js';
@@ -35,14 +35,15 @@ export interface ConversationFilters {
 }
 
 function visibleTo(principal: Principal): Prisma.ConversationWhereInput {
-  return principal.role === 'admin' ? {} : { ownerId: principal.userId };
+  return mayActOnAny(principal, 'conversation.change') ? {} : { ownerId: principal.userId };
 }
 
 /** externalRef prefix of the console threads of incidents (src/incidents). */
 export const INCIDENT_THREAD_REF_PREFIX = 'incident:';
 
 function readableBy(principal: Principal): Prisma.ConversationWhereInput {
-  if (principal.role === 'admin' || !hasRole(principal.role, 'operator')) return visibleTo(principal);
+  if (mayActOnAny(principal, 'conversation.read')) return {};
+  if (!mayActOnAny(principal, 'conversation.readIncidentThreads')) return { ownerId: principal.userId };
   return { OR: [{ ownerId: principal.userId }, { originChannel: 'system', externalRef: { startsWith: INCIDENT_THREAD_REF_PREFIX } }] };
 }
 
@@ -139,8 +140,9 @@ export function conversationListStatement(principal: Principal, filters: Convers
     params.push(value);
     conditions.push(sql(`$${params.length}`));
   };
-  if (principal.role !== 'admin' && hasRole(principal.role, 'operator')) add((p) => `(owner_id = ${p}::uuid OR (origin_channel = 'system' AND external_ref LIKE '${INCIDENT_THREAD_REF_PREFIX}%'))`, principal.userId);
-  else if (principal.role !== 'admin') add((p) => `owner_id = ${p}::uuid`, principal.userId);
+  const readsAll = mayActOnAny(principal, 'conversation.read');
+  if (!readsAll && mayActOnAny(principal, 'conversation.readIncidentThreads')) add((p) => `(owner_id = ${p}::uuid OR (origin_channel = 'system' AND external_ref LIKE '${INCIDENT_THREAD_REF_PREFIX}%'))`, principal.userId);
+  else if (!readsAll) add((p) => `owner_id = ${p}::uuid`, principal.userId);
   if (filters.ownerId) add((p) => `owner_id = ${p}::uuid`, filters.ownerId);
   if (filters.channel) add((p) => `origin_channel = ${p}::"Channel"`, filters.channel);
   if (filters.q) add((p) => `title ILIKE '%' || ${p} || '%'`, filters.q.replace(/[\\%_]/g, (match) => `\\${match}`));

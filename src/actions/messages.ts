@@ -6,7 +6,7 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Principal } from '../auth/principal.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
-import { hasRole } from '../auth/roles.js';
+import { may, mayActOnAny } from '../auth/policy.js';
 import { conversationFinder, conversationReader } from './conversations.js';
 import { messageView, type MessageView } from './conversation-views.js';
 import type { DomainEvents } from './domain-events.js';
@@ -42,7 +42,7 @@ export async function messagePoster(
   input: MessageInput,
 ): Promise<PostedMessage> {
   const role = input.role ?? 'user';
-  if (role !== 'user' && !hasRole(principal.role, 'operator')) {
+  if (role !== 'user' && !may(principal, 'message.postAsAssistant')) {
     throw new ForbiddenError(`Posting ${role} messages requires the operator role`);
   }
   const conversation = await conversationFinder(prisma, principal, conversationId);
@@ -110,7 +110,7 @@ export async function messageLister(
   const rows = await prisma.message.findMany({
     where: {
       AND: [
-        principal.role === 'admin' ? {} : { conversation: { ownerId: principal.userId } },
+        mayActOnAny(principal, 'conversation.read') ? {} : { conversation: { ownerId: principal.userId } },
         filters.conversationId ? { conversationId: filters.conversationId } : {},
         filters.role ? { role: filters.role } : {},
         afterCursorDescending(cursor),
@@ -126,7 +126,7 @@ export async function messageLister(
 /** One message, if its conversation is visible to the caller. */
 export async function messageFinder(prisma: PrismaClient, principal: Principal, id: string): Promise<MessageView> {
   const row = await prisma.message.findFirst({
-    where: { id, ...(principal.role === 'admin' ? {} : { conversation: { ownerId: principal.userId } }) },
+    where: { id, ...(mayActOnAny(principal, 'conversation.read') ? {} : { conversation: { ownerId: principal.userId } }) },
   });
   if (!row) throw new NotFoundError('Message');
   return messageView(row);

@@ -3,6 +3,7 @@
  * caller may see, run in parallel and ranked by PostgreSQL full-text rank.
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { mayActOnAny } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import { documentSearcher, type DocumentHit } from './documents.js';
 
@@ -19,7 +20,7 @@ export async function globalSearcher(
   principal: Principal,
   query: { q: string; limit: number },
 ): Promise<SearchResults> {
-  const owner = principal.role === 'admin' ? null : principal.userId;
+  const owner = mayActOnAny(principal, 'conversation.read') ? null : principal.userId;
   const [conversations, messages, documents] = await Promise.all([
     prisma.$queryRaw<SearchResults['conversations']>`
       SELECT c.id, c.title, ts_rank_cd(c.search_vector, q.query)::float8 AS score

@@ -1,6 +1,7 @@
 /**
  * Users, their API tokens and their Slack/Discord identities: the admin surface behind
- * /api/users, /api/tokens and the CLI. Every change is written to the audit trail.
+ * /api/users, /api/tokens and the CLI. Every change is written to the audit trail in the same
+ * transaction as the change itself (user-writes.ts): both are stored, or neither.
  */
 import type { PrismaClient, User } from '../generated/prisma/client.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -9,6 +10,7 @@ import { lowerRole, type Role } from '../auth/roles.js';
 import { generateToken, hashToken, tokenDisplayPrefix } from '../auth/token-codec.js';
 import { resolveLocale, type Locale } from '../contracts/i18n.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { insertIdentity, insertToken, insertUser, isUniqueViolation, revokeToken, updateUser } from './user-writes.js';
 
 /** A user as admins see it. */
 export interface UserView {
@@ -77,10 +79,6 @@ function tokenView(row: {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string })?.code === 'P2002';
-}
-
 /** Creates a user; names are unique. */
 export async function userCreator(
   prisma: PrismaClient,
@@ -89,15 +87,11 @@ export async function userCreator(
   input: { name: string; displayName?: string | undefined; role: Role },
 ): Promise<UserView> {
   try {
-    const row = await prisma.user.create({ data: { name: input.name, displayName: input.displayName ?? null, role: input.role } });
-    await audit.append({
-      action: 'user.created',
-      actorId: actor.userId,
-      actorName: actor.userName,
-      channel: actor.channel ?? 'api',
-      arguments: { name: input.name, role: input.role },
-    });
-    return userView(row);
+    const { result: id } = await audit.appendWith(
+      (tx) => insertUser(tx, { name: input.name, displayName: input.displayName ?? null, role: input.role }),
+      () => [{ action: 'user.created', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { name: input.name, role: input.role } }],
+    );
+    return userView(await prisma.user.findUniqueOrThrow({ where: { id } }));
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`A user named ${input.name} already exists`);
     throw error;
@@ -131,23 +125,12 @@ export async function userUpdater(
 ): Promise<UserView> {
   const existing = await prisma.user.findUnique({ where: { id } });
   if (!existing) throw new NotFoundError('User');
-  const row = await prisma.user.update({
-    where: { id },
-    data: {
-      ...(changes.role ? { role: changes.role } : {}),
-      ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
-      ...(changes.disabled !== undefined ? { disabledAt: changes.disabled ? new Date() : null } : {}),
-    },
-    include: { identities: true },
-  });
-  await audit.append({
-    action: 'user.updated',
-    actorId: actor.userId,
-    actorName: actor.userName,
-    channel: actor.channel ?? 'api',
-    arguments: { userId: id, ...changes },
-  });
-  return userView(row);
+  const { result: updated } = await audit.appendWith(
+    (tx) => updateUser(tx, id, changes),
+    (found) => (found ? [{ action: 'user.updated', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId: id, ...changes } }] : []),
+  );
+  if (!updated) throw new NotFoundError('User');
+  return userView(await prisma.user.findUniqueOrThrow({ where: { id }, include: { identities: true } }));
 }
 
 /**
@@ -157,15 +140,12 @@ export async function userUpdater(
 export async function userLocaleSetter(prisma: PrismaClient, audit: AuditLog, actor: Actor, id: string, locale: Locale | null): Promise<UserView> {
   const existing = await prisma.user.findUnique({ where: { id } });
   if (!existing) throw new NotFoundError('User');
-  const row = await prisma.user.update({ where: { id }, data: { locale }, include: { identities: true } });
-  await audit.append({
-    action: 'user.locale_set',
-    actorId: actor.userId || null,
-    actorName: actor.userName,
-    channel: actor.channel ?? 'api',
-    arguments: { userId: id, locale },
-  });
-  return userView(row);
+  const { result: updated } = await audit.appendWith(
+    (tx) => updateUser(tx, id, { locale }),
+    (found) => (found ? [{ action: 'user.locale_set', actorId: actor.userId || null, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId: id, locale } }] : []),
+  );
+  if (!updated) throw new NotFoundError('User');
+  return userView(await prisma.user.findUniqueOrThrow({ where: { id }, include: { identities: true } }));
 }
 
 /** The profile locale of a user (null when unset, unknown or unreadable as a locale). */
@@ -185,24 +165,20 @@ export async function tokenMinter(
   const user = await prisma.user.findUnique({ where: { id: userId } });
   if (!user) throw new NotFoundError('User');
   const token = input.token ?? generateToken();
-  const row = await prisma.apiToken.create({
-    data: {
-      userId,
-      name: input.name,
-      tokenHash: hashToken(token),
-      prefix: tokenDisplayPrefix(token),
-      role: lowerRole(input.role ?? user.role, user.role),
-      expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
-    },
-  });
-  await audit.append({
-    action: 'token.created',
-    actorId: actor.userId,
-    actorName: actor.userName,
-    channel: actor.channel ?? 'api',
-    arguments: { userId, tokenId: row.id, name: input.name, role: row.role },
-  });
-  return { token, info: tokenView(row) };
+  const role = lowerRole(input.role ?? user.role, user.role);
+  const { result: tokenId } = await audit.appendWith(
+    (tx) =>
+      insertToken(tx, {
+        userId,
+        name: input.name,
+        tokenHash: hashToken(token),
+        prefix: tokenDisplayPrefix(token),
+        role,
+        expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
+      }),
+    (id) => [{ action: 'token.created', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId, tokenId: id, name: input.name, role } }],
+  );
+  return { token, info: tokenView(await prisma.apiToken.findUniqueOrThrow({ where: { id: tokenId } })) };
 }
 
 /** Lists tokens (metadata only), optionally for one user. */
@@ -215,15 +191,11 @@ export async function tokenLister(prisma: PrismaClient, userId?: string): Promis
 export async function tokenRevoker(prisma: PrismaClient, audit: AuditLog, actor: Actor, id: string): Promise<TokenView> {
   const existing = await prisma.apiToken.findUnique({ where: { id } });
   if (!existing) throw new NotFoundError('Token');
-  const row = existing.revokedAt ? existing : await prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
-  await audit.append({
-    action: 'token.revoked',
-    actorId: actor.userId,
-    actorName: actor.userName,
-    channel: actor.channel ?? 'api',
-    arguments: { tokenId: id },
-  });
-  return tokenView(row);
+  await audit.appendWith(
+    (tx) => revokeToken(tx, id),
+    () => [{ action: 'token.revoked', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { tokenId: id } }],
+  );
+  return tokenView(await prisma.apiToken.findUniqueOrThrow({ where: { id } }));
 }
 
 /** Links a Slack or Discord account to a user. */
@@ -237,20 +209,14 @@ export async function identityLinker(
   const user = await prisma.user.findUnique({ where: { id: userId } });
   if (!user) throw new NotFoundError('User');
   try {
-    await prisma.externalIdentity.create({
-      data: { userId, provider: input.provider, externalId: input.externalId, workspace: input.workspace ?? '' },
-    });
+    await audit.appendWith(
+      (tx) => insertIdentity(tx, { userId, provider: input.provider, externalId: input.externalId, workspace: input.workspace ?? '' }),
+      () => [{ action: 'identity.linked', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId, ...input } }],
+    );
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`That ${input.provider} account is already linked`);
     throw error;
   }
-  await audit.append({
-    action: 'identity.linked',
-    actorId: actor.userId,
-    actorName: actor.userName,
-    channel: actor.channel ?? 'api',
-    arguments: { userId, ...input },
-  });
   return userFinder(prisma, userId);
 }
 
@@ -267,15 +233,18 @@ export async function adminBootstrapper(
   // No admin yet (a fresh database, or users created by the CLI before the first start).
   const admins = await prisma.user.count({ where: { role: 'admin' } });
   if (admins === 0) {
-    let admin;
+    let admin: { id: string };
     try {
-      admin = await prisma.user.create({ data: { name: 'admin', displayName: 'Administrator', role: 'admin' } });
+      const { result: id } = await audit.appendWith(
+        (tx) => insertUser(tx, { name: 'admin', displayName: 'Administrator', role: 'admin' }),
+        () => [{ action: 'user.created', actorName: 'system', channel: 'system', arguments: { name: 'admin', role: 'admin' } }],
+      );
+      admin = { id };
     } catch (error) {
       // Another node starting at the same time created it first.
       if (isUniqueViolation(error)) return { created: false };
       throw error;
     }
-    await audit.append({ action: 'user.created', actorName: 'system', channel: 'system', arguments: { name: 'admin', role: 'admin' } });
     try {
       const { token } = await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, {
         name: 'bootstrap',

@@ -11,7 +11,8 @@ import { tool, type StructuredToolInterface } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
 import type { Locale } from '../contracts/i18n.js';
 import type { Principal } from '../auth/principal.js';
-import { hasRole, type Role } from '../auth/roles.js';
+import { type Role } from '../auth/roles.js';
+import { may } from '../auth/policy.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionService } from '../tools/pipeline/execution-service.js';
@@ -96,7 +97,7 @@ export function offeredDefinitionsFor(registry: ToolRegistry, role: Role, option
   const seen = new Set<string>();
   return registry
     .list()
-    .filter(({ tool: definition }) => hasRole(role, definition.minRole) && (options.includeUnavailable || !registry.unavailableReason(definition.name)))
+    .filter(({ tool: definition }) => may({ role }, 'tool.offer', { minRole: definition.minRole }) && (options.includeUnavailable || !registry.unavailableReason(definition.name)))
     .filter(({ tool: definition }) => {
       // Two external names could map to one model name: the first keeps it.
       const name = modelToolName(definition.name);

@@ -11,7 +11,7 @@ import { ToolRegistry } from '../tools/tool-registry.js';
 import { OfferedToolsCache } from './offered-tools-cache.js';
 
 const tool = (name: string, minRole: 'viewer' | 'operator' = 'viewer') =>
-  defineTool({ name, description: `the ${name} tool`, inputSchema: z.object({ q: z.string().max(10) }).strict(), risk: 'read', minRole, timeoutMs: 1_000, execute: async () => ({ status: 'success', data: {} }) });
+  defineTool({ name, description: `the ${name} tool`, inputSchema: z.object({ q: z.string().max(10) }).strict(), outputSchema: z.unknown(), risk: 'read', minRole, timeoutMs: 1_000, execute: async () => ({ status: 'success', data: {} }) });
 
 describe('offered tools cache', () => {
   it('reuses the definitions while nothing changes, and rebuilds them when a toolset goes down or tools are replaced', () => {

@@ -2,97 +2,39 @@
  * The tamper-evident audit trail. Each event stores sha256(previous hash + canonical JSON of
  * the event); the database refuses UPDATE and DELETE. Appends from one process are grouped
  * into one transaction (group commit) under an advisory lock, so many nodes and many
- * concurrent executions still form a single valid chain.
+ * concurrent executions still form a single valid chain. A state change and the events that
+ * record it can share that transaction (`appendWith`): both commit, or neither does.
  */
-import { createHash } from 'node:crypto';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import { isDependencyUnavailable } from '../db/db-errors.js';
 import type { SqlQueries, SqlRunner } from '../db/sql-runner.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { escapeAuditRecord } from './audit-escape.js';
-import { canonicalJson } from './canonical-json.js';
-import { redactSecrets } from './redaction.js';
+import { GENESIS_HASH, auditRecordOf, chainHash, type AuditInput, type AuditRecord, type Unhashed } from './audit-chain.js';
 
-/** The chain starts from this hash. */
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH, auditRecordFromRow, chainHash, hashedFields, verifyAuditChain, type AuditInput, type AuditRecord } from './audit-chain.js';
+
 const AUDIT_LOCK_KEY = 0x56494741; // "VIGA"
 
-type Channel = 'console' | 'api' | 'slack' | 'discord' | 'cli' | 'system' | 'mcp';
-
-/** What callers record; arguments are redacted before hashing. */
-export interface AuditInput {
-  action: string;
-  status?: string;
-  actorId?: string | null;
-  actorName?: string | null;
-  channel?: Channel;
-  externalIds?: Record<string, unknown>;
-  conversationId?: string | null;
-  tool?: string | null;
-  executionId?: string | null;
-  arguments?: unknown;
-  approverId?: string | null;
-  durationMs?: number | null;
-  resultDigest?: string | null;
-  details?: Record<string, unknown>;
-  traceId?: string | null;
-}
-
-/** A stored event. */
-export interface AuditRecord {
-  id: string;
-  createdAt: string;
-  action: string;
-  status: string;
-  actorId: string | null;
-  actorName: string | null;
-  channel: Channel;
-  externalIds: Record<string, unknown>;
-  conversationId: string | null;
-  tool: string | null;
-  executionId: string | null;
-  arguments: unknown;
-  approverId: string | null;
-  durationMs: number | null;
-  resultDigest: string | null;
-  details: Record<string, unknown>;
-  traceId: string | null;
-  prevHash: string;
-  hash: string;
-}
-
-/** The hashed part of an event: everything but id, prevHash and hash. */
-export function hashedFields(record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>) {
-  return {
-    createdAt: record.createdAt,
-    action: record.action,
-    status: record.status,
-    actorId: record.actorId,
-    actorName: record.actorName,
-    channel: record.channel,
-    externalIds: record.externalIds,
-    conversationId: record.conversationId,
-    tool: record.tool,
-    executionId: record.executionId,
-    arguments: record.arguments,
-    approverId: record.approverId,
-    durationMs: record.durationMs,
-    resultDigest: record.resultDigest,
-    details: record.details,
-    traceId: record.traceId,
-  };
-}
-
-/** sha256(prevHash + canonical JSON). */
-export function chainHash(prevHash: string, record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(hashedFields(record))).digest('hex');
-}
+/** A state change run inside the audit transaction; its result picks the events to record. */
+export type AuditedChange<T> = (tx: SqlQueries) => Promise<T>;
 
 interface Pending {
-  record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>;
-  resolve: (record: AuditRecord) => void;
+  /** Runs first, in the batch's transaction; a throw rolls the whole batch back. */
+  change?: AuditedChange<unknown>;
+  /** The events, from the change's result (none: nothing to record, e.g. a lost race). */
+  build: (result: unknown) => Unhashed[];
+  resolve: (outcome: { result: unknown; records: AuditRecord[] }) => void;
   reject: (error: unknown) => void;
+  /** The events of the last attempt, stored escaped if the database refuses them. */
+  built?: Unhashed[];
+}
+
+/** The state change of an `appendWith` failed: its own error, kept apart from audit refusals. */
+class ChangeFailed extends Error {
+  constructor(readonly original: unknown) {
+    super('audited change failed');
+  }
 }
 
 /**
@@ -131,27 +73,27 @@ export class AuditLog {
   }
 
   /** Stores one event; resolves once it is committed with its hash. */
-  append(input: AuditInput): Promise<AuditRecord> {
-    const record = {
-      createdAt: new Date().toISOString(),
-      action: input.action,
-      status: input.status ?? 'succeeded',
-      actorId: input.actorId || null,
-      actorName: input.actorName ?? null,
-      channel: input.channel ?? 'api',
-      externalIds: input.externalIds ?? {},
-      conversationId: input.conversationId ?? null,
-      tool: input.tool ?? null,
-      executionId: input.executionId ?? null,
-      arguments: redactSecrets(input.arguments ?? {}),
-      approverId: input.approverId ?? null,
-      durationMs: input.durationMs ?? null,
-      resultDigest: input.resultDigest ?? null,
-      details: (redactSecrets(input.details ?? {}) as Record<string, unknown>) ?? {},
-      traceId: input.traceId ?? null,
-    };
+  async append(input: AuditInput): Promise<AuditRecord> {
+    // Built at once: createdAt is the time of the call.
+    const record = auditRecordOf(input);
+    const { records } = await this.enqueue({ build: () => [record] });
+    return records[0]!;
+  }
+
+  /**
+   * Runs `change` and stores the events `events(result)` in one transaction, grouped with
+   * other appends: the change and its events commit together or not at all. A change that
+   * throws fails this call with its own error and records nothing. Events the database
+   * refuses are stored escaped without the change, and the caller gets AuditEscapedError.
+   */
+  async appendWith<T>(change: AuditedChange<T>, events: (result: T) => AuditInput[]): Promise<{ result: T; records: AuditRecord[] }> {
+    const outcome = await this.enqueue({ change, build: (result) => events(result as T).map(auditRecordOf) });
+    return outcome as { result: T; records: AuditRecord[] };
+  }
+
+  private enqueue(item: Pick<Pending, 'change' | 'build'>): Promise<{ result: unknown; records: AuditRecord[] }> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
+      this.queue.push({ ...item, resolve, reject });
       if (!this.flushing) this.flushing = this.drain();
     });
   }
@@ -169,9 +111,9 @@ export class AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
-          const stored = await this.writeBatch(batch.map((item) => item.record));
-          batch.forEach((item, index) => item.resolve(stored[index]!));
-          this.notify(stored);
+          const written = await this.writeBatch(batch);
+          batch.forEach((item, index) => item.resolve(written[index]!));
+          this.notify(written.flatMap((entry) => entry.records));
         } catch (error) {
           if (isDependencyUnavailable(error)) batch.forEach((item) => item.reject(error));
           else {
@@ -185,28 +127,37 @@ export class AuditLog {
     }
   }
 
-  /** One event on its own; if refused again, its escaped form, and an error for its caller only. */
+  /**
+   * One item on its own. A failed change fails its caller with the change's error, nothing
+   * stored. Events refused again are stored in escaped form (without the change) and only
+   * this caller gets an error.
+   */
   private async writeAlone(item: Pending, knownError?: unknown): Promise<void> {
     let refusal = knownError;
     if (refusal === undefined) {
       try {
-        const [stored] = await this.writeBatch([item.record]);
-        item.resolve(stored!);
-        this.notify([stored!]);
+        const [written] = await this.writeBatch([item]);
+        item.resolve(written!);
+        this.notify(written!.records);
         return;
       } catch (error) {
         if (isDependencyUnavailable(error)) return item.reject(error);
         refusal = error;
       }
     }
+    if (refusal instanceof ChangeFailed) return item.reject(refusal.original);
     const reason = refusal instanceof Error ? refusal.message : String(refusal);
     try {
-      const [stored] = await this.writeBatch([escapeAuditRecord(item.record, reason)]);
-      this.logger?.warn({ err: refusal, auditId: stored!.id, action: stored!.action }, 'audit event stored in escaped form');
-      this.notify([stored!]);
-      item.reject(new AuditEscapedError(stored!.id));
+      // The events of the refused attempt (the change's result is rolled back and not re-run).
+      const records = item.built ?? [];
+      if (records.length === 0) return item.reject(refusal);
+      const [written] = await this.writeBatch([{ ...item, change: undefined, build: () => records.map((record) => escapeAuditRecord(record, reason)) }]);
+      const stored = written!.records;
+      this.logger?.warn({ err: refusal, auditIds: stored.map((record) => record.id), actions: stored.map((record) => record.action) }, 'audit event stored in escaped form');
+      this.notify(stored);
+      item.reject(new AuditEscapedError(stored[0]?.id ?? ''));
     } catch (error) {
-      this.logger?.error({ err: error, action: item.record.action }, 'audit event could not be stored, even escaped');
+      this.logger?.error({ err: error }, 'audit event could not be stored, even escaped');
       item.reject(error);
     }
   }
@@ -221,22 +172,47 @@ export class AuditLog {
    * (read under the lock, in the same statement): the common case costs one statement, and
    * when another node appended meanwhile the head is read and the batch chained again.
    */
-  private async writeBatch(records: Pending['record'][]): Promise<AuditRecord[]> {
+  private async writeBatch(items: Pending[]): Promise<Array<{ result: unknown; records: AuditRecord[] }>> {
     const expected = this.head;
-    const written = await this.sql.transaction(async (locked) => {
+    const { results, counts, written } = await this.sql.transaction(async (locked) => {
+      // The changes first, in queue order; then their events and the plain appends, chained.
+      const results: unknown[] = [];
+      const records: Unhashed[] = [];
+      const counts: number[] = [];
+      for (const item of items) {
+        let result: unknown;
+        if (item.change) {
+          try {
+            result = await item.change(locked);
+          } catch (error) {
+            throw isDependencyUnavailable(error) ? error : new ChangeFailed(error);
+          }
+        }
+        const built = item.build(result);
+        item.built = built;
+        results.push(result);
+        counts.push(built.length);
+        records.push(...built);
+      }
+      if (records.length === 0) return { results, counts, written: [] as AuditRecord[] };
       if (expected !== undefined) {
         const stored = await this.insertChained(locked, records, expected, true);
-        if (stored) return stored;
+        if (stored) return { results, counts, written: stored };
       }
       const last = await locked.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
-      return (await this.insertChained(locked, records, last[0]?.hash ?? GENESIS_HASH, false))!;
+      return { results, counts, written: (await this.insertChained(locked, records, last[0]?.hash ?? GENESIS_HASH, false))! };
     }, AUDIT_LOCK_KEY);
     this.head = written[written.length - 1]?.hash ?? this.head;
-    return written;
+    let offset = 0;
+    return items.map((_, index) => {
+      const records = written.slice(offset, offset + counts[index]!);
+      offset += counts[index]!;
+      return { result: results[index], records };
+    });
   }
 
   /** Chains `records` after `prevHash` and inserts them; `null` when `onlyIfHead` and `prevHash` is no longer the head. */
-  private async insertChained(locked: SqlQueries, records: Pending['record'][], prevHash: string, onlyIfHead: boolean): Promise<AuditRecord[] | null> {
+  private async insertChained(locked: SqlQueries, records: Unhashed[], prevHash: string, onlyIfHead: boolean): Promise<AuditRecord[] | null> {
     let previous = prevHash;
     const chained = records.map((record) => {
       const hash = chainHash(previous, record);
@@ -289,69 +265,5 @@ export class AuditLog {
     if (rows.length === 0 && chained.length > 0) return null;
     const ids = rows.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     return chained.map((entry, index) => ({ ...entry, id: ids[index]! }));
-  }
-}
-
-/** Reads events back in the shape they were hashed in. */
-export function auditRecordFromRow(row: {
-  id: bigint;
-  createdAt: Date;
-  action: string;
-  status: string;
-  actorId: string | null;
-  actorName: string | null;
-  channel: Channel;
-  externalIds: unknown;
-  conversationId: string | null;
-  tool: string | null;
-  executionId: string | null;
-  arguments: unknown;
-  approverId: string | null;
-  durationMs: number | null;
-  resultDigest: string | null;
-  details: unknown;
-  traceId: string | null;
-  prevHash: string;
-  hash: string;
-}): AuditRecord {
-  return {
-    ...row,
-    id: row.id.toString(),
-    createdAt: row.createdAt.toISOString(),
-    externalIds: (row.externalIds ?? {}) as Record<string, unknown>,
-    details: (row.details ?? {}) as Record<string, unknown>,
-  };
-}
-
-/**
- * Walks the chain in id order and reports the first event whose hash does not match.
- * `visit` sees each event that verified, with its 1-based position (anchor checks use it).
- */
-export async function verifyAuditChain(
-  prisma: PrismaClient,
-  batchSize = 2000,
-  visit?: (record: AuditRecord, position: number) => void,
-): Promise<{ ok: boolean; checked: number; firstBrokenId: string | null }> {
-  let prevHash = GENESIS_HASH;
-  let checked = 0;
-  let after: bigint | undefined;
-  for (;;) {
-    const rows = await prisma.auditEvent.findMany({
-      where: after === undefined ? {} : { id: { gt: after } },
-      orderBy: { id: 'asc' },
-      take: batchSize,
-    });
-    if (rows.length === 0) return { ok: true, checked, firstBrokenId: null };
-    for (const row of rows) {
-      const record = auditRecordFromRow(row);
-      const expected = chainHash(prevHash, record);
-      if (record.prevHash !== prevHash || record.hash !== expected) {
-        return { ok: false, checked, firstBrokenId: record.id };
-      }
-      prevHash = record.hash;
-      checked += 1;
-      visit?.(record, checked);
-    }
-    after = rows[rows.length - 1]!.id;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Roles are ordered: viewer < operator < admin. Every check in Vigie (REST, sockets, tools,
- * bots) goes through `hasRole`, so the ordering lives in one place.
+ * Roles are ordered: viewer < operator < admin. Permission questions go through the policy
+ * (src/auth/policy.ts), which compares roles with `hasRole`, so the ordering lives in one place.
  */
 import { z } from 'zod';
 

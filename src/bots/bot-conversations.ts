@@ -6,6 +6,7 @@
 import { conversationCreator } from '../actions/conversations.js';
 import type { Principal } from '../auth/principal.js';
 import { ForbiddenError } from '../errors.js';
+import { may } from '../auth/policy.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** Where a chat conversation lives. */
@@ -36,7 +37,7 @@ export async function threadConversation(prisma: PrismaClient, principal: Princi
       if (!row) throw error;
     }
   }
-  if (row.ownerId !== principal.userId && principal.role !== 'admin') {
+  if (!may(principal, 'conversation.change', { ownerId: row.ownerId })) {
     throw new ForbiddenError('This thread is another user\'s conversation with Vigie; start a new thread to ask your own question');
   }
   return row.id;

@@ -42,6 +42,11 @@ export function postgresRunner(pool: pg.Pool): SqlRunner {
     },
     async transaction(work, lockKey) {
       const client = await pool.connect();
+      // A connection lost while checked out (between statements) emits 'error' on the client,
+      // not the pool: kept here (the next statement fails with it) instead of crashing the process.
+      let lost: Error | undefined;
+      const onError = (error: Error) => (lost = error);
+      client.on('error', onError);
       try {
         // BEGIN and the lock in one round trip (simple protocol; the key is a checked integer).
         if (lockKey === undefined) await client.query('BEGIN');
@@ -57,7 +62,9 @@ export function postgresRunner(pool: pg.Pool): SqlRunner {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is destroyed rather than handed to the next caller.
+        client.release(lost);
       }
     },
   };

@@ -9,8 +9,8 @@
  */
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/principal.js';
-import { hasRole } from '../auth/roles.js';
-import { ForbiddenError, ValidationError } from '../errors.js';
+import { assertMay } from '../auth/policy.js';
+import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import { validateArguments } from '../tools/pipeline/argument-validation.js';
@@ -69,7 +69,7 @@ export class ScheduleService {
     if (routed.kind !== 'call') throw new ValidationError(`Invalid body.command: "${command.slice(0, 100)}" is not a tool command (type "help" for the list)`);
     const registered = this.deps.tools.registry.get(routed.tool)!;
     if (registered.tool.risk !== 'read') throw new ValidationError(`Invalid body.command: ${routed.tool} is not a read-only tool; only checks can be scheduled`);
-    if (!hasRole(principal.role, registered.tool.minRole)) throw new ForbiddenError(`${routed.tool} needs the ${registered.tool.minRole} role`);
+    assertMay(principal, 'tool.offer', `${routed.tool} needs the ${registered.tool.minRole} role`, { minRole: registered.tool.minRole });
     validateArguments(routed.tool, registered.tool.inputSchema, routed.args, 16_384);
     return { tool: routed.tool, args: routed.args };
   }

@@ -32,6 +32,7 @@ export function scheduleToolset(service: () => ScheduleService): Toolset {
         title: 'Schedule a check',
         description: 'Runs a read-only check command at a fixed interval; failing runs open an incident, healthy ones resolve it.',
         inputSchema: scheduleAddSchema,
+        outputSchema: z.object({ summary: z.string(), schedule: z.object({ id: z.string(), name: z.string(), command: z.string() }) }),
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 15_000,

@@ -67,6 +67,8 @@ function externalTool(connection: McpConnection, tool: Tool): ToolDefinition {
     inputSchema: argumentsSchema,
     jsonSchema: jsonSchemaOf(tool),
     untrustedOutput: true,
+    // Whatever the external server returns (its own outputSchema, if any, is its business): kept as data.
+    outputSchema: z.unknown(),
     risk,
     minRole: spec.minRole,
     timeoutMs: spec.timeoutMs,

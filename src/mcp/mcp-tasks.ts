@@ -8,6 +8,7 @@
 import type { TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
 import type { CallToolResult, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/principal.js';
+import { may } from '../auth/policy.js';
 import type { Execution, PrismaClient } from '../generated/prisma/client.js';
 import type { ExecutionService } from '../tools/pipeline/execution-service.js';
 import { executionView, type ExecutionView } from '../tools/pipeline/execution-view.js';
@@ -96,7 +97,7 @@ export class ExecutionTaskStore implements TaskStore {
   private async row(taskId: string): Promise<Execution | null> {
     if (!UUID.test(taskId)) return null;
     const row = await this.deps.prisma.execution.findUnique({ where: { id: taskId } });
-    return row && row.requesterId === this.principal.userId && row.channel === 'mcp' ? row : null;
+    return row && row.channel === 'mcp' && may(this.principal, 'mcpTask.read', { ownerId: row.requesterId }) ? row : null;
   }
 
   private async decider(row: Execution): Promise<string> {

@@ -4,9 +4,9 @@
  * a client can tell a lookup from a change before calling anything.
  */
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { hasRole } from '../auth/roles.js';
 import type { Principal } from '../auth/principal.js';
-import { channelAllows, type ChannelAllowlist } from '../tools/pipeline/channel-allowlist.js';
+import type { ChannelAllowlist } from '../tools/pipeline/channel-allowlist.js';
+import { may } from '../auth/policy.js';
 import type { RiskLevel } from '../tools/tool-contract.js';
 import { toolJsonSchema, type RegisteredTool, type ToolRegistry } from '../tools/tool-registry.js';
 
@@ -88,8 +88,7 @@ export function executionTool(): Tool {
 /** True when the principal may see and call the tool over MCP (role, `mcp` allowlist, availability). */
 export function mcpVisible(registry: ToolRegistry, allowlist: ChannelAllowlist, principal: Principal, entry: RegisteredTool): boolean {
   return (
-    hasRole(principal.role, entry.tool.minRole) &&
-    channelAllows(allowlist, 'mcp', undefined, entry.tool.name, entry.toolset.name) &&
+    may(principal, 'tool.run', { minRole: entry.tool.minRole, channel: { allowlist, channel: 'mcp', tool: entry.tool.name, toolset: entry.toolset.name } }) &&
     !registry.unavailableReason(entry.tool.name)
   );
 }

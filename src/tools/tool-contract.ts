@@ -32,11 +32,14 @@ export interface ToolContext {
   reportProgress?: (progress: { message: string; fraction?: number }) => void;
 }
 
+/** What an error result may carry for its view (e.g. a guardrail refusal's reason and raw params), not the tool's output type. */
+export type ErrorData = { refusal: unknown };
+
 /** Structured result: errors are data the model and the user can read, never exceptions. */
 export type ToolResult<Data = unknown> = (
   | { status: 'success'; data: Data; error?: undefined }
   | { status: 'no_data'; data?: Data; error?: undefined; message?: string }
-  | { status: 'error'; data?: Data; error: { code: string; message: string; details?: ValidationDetail[] } }
+  | { status: 'error'; data?: Data | ErrorData; error: { code: string; message: string; details?: ValidationDetail[] } }
   | { status: 'approval_required'; data: { executionId: string; approversNeeded: number }; error?: undefined }
 ) & {
   /** The readable view of the result (attached by the pipeline from the tool's `view` builder). */
@@ -51,8 +54,8 @@ export interface PreviewContext {
   i18n: Translator;
 }
 
-/** One tool. */
-export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
+/** One tool: its input and output types are inferred from its zod schemas. */
+export interface ToolDefinition<Input extends z.ZodType = z.ZodType, Output extends z.ZodType = z.ZodType> {
   /** snake_case, unique across the registry (e.g. `net_check`); external MCP tools are `<server>.<tool>`. */
   name: string;
   /** A short human title (MCP clients show it); default: derived from the name. */
@@ -64,6 +67,11 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   /** What the tool does, written for the model and for `help`. */
   description: string;
   inputSchema: Input;
+  /**
+   * zod schema of `data` in a `success` result: `execute` is typed by it, and in test mode the
+   * pipeline checks every result against it and flags a mismatch (tool-output-check.ts).
+   */
+  outputSchema: Output;
   risk: RiskLevel;
   minRole: Role;
   timeoutMs: number;
@@ -75,7 +83,7 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   positional?: string[];
   /** Runs as a durable job (BullMQ with REDIS_URL, in-process otherwise) instead of inline. */
   durable?: boolean;
-  execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult>;
+  execute(input: z.output<Input>, context: ToolContext): Promise<ToolResult<z.input<Output>>>;
   /**
    * The readable view of a result (written in src/tools/<x>/<x>-views.ts); the pipeline
    * stores it beside the data as `result.view`, in the requester's language (`i18n`: the
@@ -102,7 +110,10 @@ export interface Toolset {
   liveStatus?(): { ok: boolean; detail?: string | undefined };
 }
 
-/** Helper that keeps the input type of a tool definition. */
-export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<Input>): ToolDefinition {
-  return definition as unknown as ToolDefinition;
+/** Any tool, as registries and toolsets hold them (the schemas keep each one's own types). */
+export type AnyToolDefinition = ToolDefinition<z.ZodType, z.ZodType>;
+
+/** Declares a tool; its input and output types are inferred from `inputSchema` and `outputSchema` (no cast). */
+export function defineTool<Input extends z.ZodType, Output extends z.ZodType>(definition: ToolDefinition<Input, Output>): ToolDefinition<Input, Output> {
+  return definition;
 }

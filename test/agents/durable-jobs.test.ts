@@ -11,7 +11,8 @@ import { pino } from 'pino';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import type { Database } from '../../src/db/database.js';
 import { BullMqJobQueue } from '../../src/tools/pipeline/bullmq-job-queue.js';
-import { channelAllows, parseChannelAllowlist } from '../../src/tools/pipeline/channel-allowlist.js';
+import { parseChannelAllowlist } from '../../src/tools/pipeline/channel-allowlist.js';
+import { channelAllows } from '../../src/auth/policy.js';
 import { createToolRuntime, type ToolRuntime } from '../../src/tools/pipeline/tool-runtime.js';
 import { testBackends } from '../support/test-databases.js';
 import { testOpsToolset, waitFor, type ToolCalls } from './support/test-toolsets.js';
@@ -66,13 +67,13 @@ describe('durable execution jobs on BullMQ', { skip: !redisUrl && 'REDIS_URL not
 describe('channel allowlists', () => {
   it('restricts chat platforms that have one and leaves the others open', () => {
     const allowlist = parseChannelAllowlist('{"slack":{"C1":["core"],"C2":["*"]}}');
-    assert.equal(channelAllows(allowlist, 'slack', { channelId: 'C1' }, 'system_status', 'core'), true);
-    assert.equal(channelAllows(allowlist, 'slack', { channelId: 'C1' }, 'restart_service', 'test_ops'), false);
-    assert.equal(channelAllows(allowlist, 'slack', { channelId: 'C2' }, 'restart_service', 'test_ops'), true);
-    assert.equal(channelAllows(allowlist, 'slack', { channelId: 'C9' }, 'system_status', 'core'), false);
-    assert.equal(channelAllows(allowlist, 'slack', undefined, 'system_status', 'core'), false);
-    assert.equal(channelAllows(allowlist, 'discord', { channelId: 'D1' }, 'restart_service', 'test_ops'), true);
-    assert.equal(channelAllows(allowlist, 'api', undefined, 'restart_service', 'test_ops'), true);
+    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C1' }, tool: 'system_status', toolset: 'core' }), true);
+    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C1' }, tool: 'restart_service', toolset: 'test_ops' }), false);
+    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C2' }, tool: 'restart_service', toolset: 'test_ops' }), true);
+    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C9' }, tool: 'system_status', toolset: 'core' }), false);
+    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: undefined, tool: 'system_status', toolset: 'core' }), false);
+    assert.equal(channelAllows({ allowlist, channel: 'discord', externalIds: { channelId: 'D1' }, tool: 'restart_service', toolset: 'test_ops' }), true);
+    assert.equal(channelAllows({ allowlist, channel: 'api', externalIds: undefined, tool: 'restart_service', toolset: 'test_ops' }), true);
     assert.throws(() => parseChannelAllowlist('{not json'), /TOOL_CHANNEL_ALLOWLIST/);
     assert.throws(() => parseChannelAllowlist('{"slack":{"C1":"core"}}'), /TOOL_CHANNEL_ALLOWLIST/);
   });

@@ -49,6 +49,7 @@ const stories: Toolset = {
       name: 'tell_story',
       description: 'Record a story title and mood',
       inputSchema: z.object({ title: z.string().min(1).max(30), mood: z.enum(['happy', 'sad']) }).strict(),
+      outputSchema: z.unknown(),
       risk: 'read',
       minRole: 'viewer',
       timeoutMs: 5_000,

@@ -36,6 +36,7 @@ function qosStub(): Toolset {
         name: 'qos_apply',
         description: 'stand-in',
         inputSchema: z.object({ intent: z.string() }).strict(),
+        outputSchema: z.unknown(),
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 1_000,

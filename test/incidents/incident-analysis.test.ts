@@ -37,6 +37,7 @@ function fakeQos(applied: string[]): Toolset {
         name: 'qos_apply',
         description: 'Apply a QoS policy (mutating)',
         inputSchema: z.object({ intent: z.string().max(200) }).strict(),
+        outputSchema: z.unknown(),
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 5_000,

@@ -3,28 +3,21 @@
  * opens one incident per group with a thread on a fake Slack API (local HTTP) and in the
  * console, runs read-only diagnostics through the pipeline, edits the summary in place,
  * updates on repeats and closes on `resolved`. A recorded Grafana payload with its HMAC.
- * Bad input for every new endpoint; an injected annotation executes nothing.
+ * Bad input for every new endpoint; an injected annotation executes nothing. Hook creation
+ * input and routing tables: incident-config.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { testBackends } from '../support/test-databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { startFakeSlack, type FakeSlack } from '../bots/support/fake-slack.js';
-import { testOpsToolset, waitFor, type ToolCalls } from '../agents/support/test-toolsets.js';
-import { coreToolset } from '../../src/tools/core/core-toolset.js';
-import { compileRoutes } from '../../src/incidents/incident-routing.js';
+import type { TestApp } from '../support/test-app.js';
+import type { FakeSlack } from '../bots/support/fake-slack.js';
+import { waitFor, type ToolCalls } from '../agents/support/test-toolsets.js';
 import { grafanaSignature } from '../../src/incidents/grafana-signature.js';
+import { incidentApi, startIncidentsApp } from './support/incidents-harness.js';
 import { alertmanagerAvailable, startAlertmanager, type AlertmanagerProcess } from './alertmanager-process.js';
 
 const GRAFANA = readFileSync(new URL('../fixtures/grafana-alert.json', import.meta.url), 'utf8');
-const RUNBOOK = readFileSync(new URL('../fixtures/runbooks/core-router-failover.md', import.meta.url), 'utf8');
-const ROUTES = {
-  routes: [
-    { name: 'net', matchers: ['severity=~"critical|page"', 'team="net"'], slack: { channel: 'CINC' }, console: true, diagnostics: ['system status', 'restart {{instance}}'], runbookSearch: true },
-    { name: 'storage', matchers: ['team="storage"'], console: true, runbookSearch: false },
-  ],
-};
 
 const backends = testBackends();
 backends.forEach((backend, index) => {
@@ -35,13 +28,7 @@ backends.forEach((backend, index) => {
     let amToken = '';
     const calls: ToolCalls = { restarts: [], wipes: [], slowStarted: 0 };
     const database = backend.open();
-    const api = (path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}) =>
-      fetch(`${harness.url}${path}`, {
-        method: init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
-        headers: { ...(init.token === '' ? {} : { authorization: `Bearer ${init.token ?? harness.adminToken}` }), ...(init.body !== undefined || init.raw !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
-        ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      });
-    const json = async (response: Response) => (await response.json()) as Record<string, any>;
+    const { api, json } = incidentApi(() => harness);
     const count = async () => (await (await database).sql.query<{ n: number }>('SELECT count(*)::int AS n FROM incidents'))[0]!.n;
     const incidentOf = (alertName: string, status?: string) =>
       waitFor(async () => {
@@ -50,13 +37,7 @@ backends.forEach((backend, index) => {
       }, 30_000);
 
     before(async () => {
-      slack = await startFakeSlack();
-      const db = await database;
-      harness = await startTestApp(db, {
-        tools: { toolsets: [coreToolset(db), testOpsToolset(calls)] },
-        incidents: { routes: compileRoutes(ROUTES, 'test'), targets: { slack: { token: 'xoxb-test', apiUrl: slack.apiUrl } } },
-      });
-      await api('/api/documents', { body: { title: 'Core router failover', content: RUNBOOK, contentType: 'text/markdown' } }).then(async (response) => assert.equal(response.status, 201, await response.text()));
+      ({ harness, slack } = await startIncidentsApp(await database, calls));
       const created = await json(await api('/api/hooks', { body: { source: 'alertmanager', name: `prod-${index}` } }));
       amToken = created.token as string;
       assert.match(amToken, /^vigh_/);
@@ -67,20 +48,6 @@ backends.forEach((backend, index) => {
       await harness?.close();
       await slack?.close();
       await (await database).close();
-    });
-
-    it('refuses bad hook creation input', async () => {
-      const operator = await harness.createUser('operator');
-      assert.equal((await api('/api/hooks', { token: operator.token, body: { source: 'alertmanager', name: 'x' } })).status, 403);
-      const badSource = await api('/api/hooks', { body: { source: 'nagios', name: 'x' } });
-      assert.equal(badSource.status, 400);
-      assert.match((await json(badSource)).error.message, /body\.source/);
-      const badName = await json(await api('/api/hooks', { body: { source: 'alertmanager', name: 'has space' } }));
-      assert.match(badName.error.message, /body\.name/);
-      const secretOnAm = await json(await api('/api/hooks', { body: { source: 'alertmanager', name: 'y', secret: 'x'.repeat(20) } }));
-      assert.match(secretOnAm.error.message, /body\.secret/);
-      assert.equal((await api('/api/hooks', { body: { source: 'alertmanager', name: `prod-${index}` } })).status, 409);
-      assert.equal((await api('/api/hooks', { token: '' })).status, 401);
     });
 
     it('refuses bad tokens (401), malformed payloads (400 naming the field) and big bodies (413) without writing', async () => {
@@ -245,22 +212,6 @@ backends.forEach((backend, index) => {
       assert.match(metrics, /vigie_http_requests_total\{method="POST",route="\/api\/hooks\/alertmanager",status="401"\}/);
       assert.match(metrics, /vigie_incident_hooks_rejected_total\{source="alertmanager",reason="token"\}/);
       assert.match(metrics, /vigie_incident_first_summary_seconds_count\{source="alertmanager"\}/);
-    });
-
-    it('validates routing tables whole and names the bad field', async () => {
-      const before = await json(await api('/api/incident-routes'));
-      const badMatcher = await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', matchers: ['severity=~"(unclosed"'] }] } });
-      assert.equal(badMatcher.status, 400);
-      assert.match((await json(badMatcher)).error.message, /body\.routes\.0\.matchers\.0.*regular expression/);
-      const badChannel = await json(await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', discord: { channelId: 'general' } }] } }));
-      assert.match(badChannel.error.message, /body\.routes\.0\.discord\.channelId/);
-      const badTemplate = await json(await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', diagnostics: ['net check {{ $(reboot) }}'] }] } }));
-      assert.match(badTemplate.error.message, /body\.routes\.0\.diagnostics\.0/);
-      const unknownKey = await json(await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', slak: {} }] } }));
-      assert.match(unknownKey.error.message, /slak/);
-      const operator = await harness.createUser('operator');
-      assert.equal((await api('/api/incident-routes', { method: 'PUT', token: operator.token, body: { routes: [] } })).status, 403);
-      assert.deepEqual(await json(await api('/api/incident-routes')), before, 'nothing applied');
     });
   });
 });

@@ -7,7 +7,7 @@
  */
 import { Routes, type REST } from 'discord.js';
 import { z } from 'zod';
-import { hasRole } from '../../auth/roles.js';
+import { assertMay } from '../../auth/policy.js';
 import { createTranslator, type Locale } from '../../contracts/i18n.js';
 import { ForbiddenError, toErrorBody } from '../../errors.js';
 import { claimDelivery, failureReply, isOutage, RETRY_LATER_REPLY } from '../bot-unavailable.js';
@@ -119,7 +119,7 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     try {
       if (!incidents) throw new ForbiddenError('Incidents are not handled on this node');
       const principal = await turns.principalOf({ provider: 'discord', workspace: interaction.guild_id ?? '', externalId: author.id });
-      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError(i18n.t('incident.operatorOnly'));
+      assertMay(principal, 'incident.act', i18n.t('incident.operatorOnly'));
       // The service edits the summary message itself (the buttons go once resolved).
       await incidents.act(incidentId, to, { name: principal.userName, userId: principal.userId, channel: 'discord' });
     } catch (error) {

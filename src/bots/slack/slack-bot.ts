@@ -9,13 +9,11 @@ import { App, ExpressReceiver, type Receiver, type RespondFn, type types } from 
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { createTranslator, DEFAULT_LOCALE, type Locale, type Translator } from '../../contracts/i18n.js';
-import { ForbiddenError, toErrorBody } from '../../errors.js';
+import { toErrorBody } from '../../errors.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { hasRole } from '../../auth/roles.js';
 import type { IncidentActions } from '../../incidents/incident-service.js';
 import { ACK_ACTION, RESOLVE_ACTION } from '../../incidents/incident-summary.js';
 import type { Logger } from '../../logger.js';
@@ -31,8 +29,9 @@ import { slackLocales } from './slack-locale.js';
 import { slackLogger } from './slack-logger.js';
 import { claimDelivery, failureReply, isOutage, retryLaterReply } from '../bot-unavailable.js';
 import { createAnswerStream, type FinalAnswer, type SlackStreamingMode } from './slack-stream.js';
-import { slackBlockActionSchema, slackCommandSchema, slackEventEnvelopeSchema, slackMessageEventSchema } from './slack-payloads.js';
+import { slackCommandSchema, slackEventEnvelopeSchema, slackMessageEventSchema } from './slack-payloads.js';
 import { createSlackSocketMode, type SlackSocketMode } from './slack-socket-mode.js';
+import { slackClickHandlers } from './slack-clicks.js';
 
 type WebClient = InstanceType<typeof App>['client'];
 type KnownBlock = types.KnownBlock;
@@ -263,6 +262,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     queueMessage(client, body, message, context.botUserId);
   });
 
+  const { decide, incidentClick } = slackClickHandlers({ turns, approvals, logger, whisper, translatorOf });
   app.action(new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`), async ({ ack, body, action, client }) => {
     await ack();
     if (!work.submit(() => decide(body, action, client))) logger.warn('slack button click dropped: the after-ack queue is full');
@@ -274,63 +274,6 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     const incidents = options.incidents;
     if (!work.submit(() => incidentClick(incidents, body, action, client))) logger.warn('slack incident click dropped: the after-ack queue is full');
   });
-
-  const incidentClick = async (incidents: IncidentActions, body: unknown, action: unknown, client: WebClient) => {
-    const parsed = slackBlockActionSchema.safeParse(body);
-    const incidentId = z.uuid().safeParse((action as { value?: unknown }).value);
-    if (!parsed.success) {
-      logger.warn('malformed slack incident action ignored');
-      return;
-    }
-    const { user, team, channel } = parsed.data;
-    if (!incidentId.success) {
-      await whisper(client, channel.id, user.id, 'That button does not carry a valid incident id.');
-      return;
-    }
-    const to = (action as { action_id: string }).action_id === ACK_ACTION ? 'acknowledged' : 'resolved';
-    try {
-      const principal = await turns.principalOf({ provider: 'slack', workspace: team?.id ?? user.team_id ?? '', externalId: user.id });
-      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Acknowledging or resolving an incident requires the operator role');
-      // The service edits the summary message itself (buttons go once resolved).
-      await incidents.act(incidentId.data, to, { name: principal.userName, userId: principal.userId, channel: 'slack' });
-    } catch (error) {
-      const { status, body: failure } = toErrorBody(error);
-      if (status >= 500 && !isOutage(error)) logger.error({ err: error, incidentId: incidentId.data }, 'slack incident action failed');
-      if (isOutage(error)) failure.message = retryLaterReply();
-      await whisper(client, channel.id, user.id, `Not ${to}: ${failure.message}`);
-    }
-  };
-
-  const decide = async (body: unknown, action: unknown, client: WebClient) => {
-    const parsed = slackBlockActionSchema.safeParse(body);
-    const executionId = z.uuid().safeParse((action as { value?: unknown }).value);
-    if (!parsed.success) {
-      logger.warn('malformed slack block action ignored');
-      return;
-    }
-    const { user, team, channel, message } = parsed.data;
-    const i18n = await translatorOf(client, team?.id ?? user.team_id ?? '', user.id);
-    if (!executionId.success) {
-      await whisper(client, channel.id, user.id, i18n.t('approval.badButton'));
-      return;
-    }
-    const decision = (action as { action_id: string }).action_id === APPROVE_ACTION ? 'approved' : 'denied';
-    try {
-      const principal = await turns.principalOf({ provider: 'slack', workspace: team?.id ?? user.team_id ?? '', externalId: user.id });
-      const execution = decision === 'approved' ? await approvals.approve(principal, executionId.data, 'slack') : await approvals.deny(principal, executionId.data, 'slack');
-      const card = executionBlocks(execution, { name: principal.userName, decision });
-      const ids = new Set([`execution:${execution.id}`, `decide:${execution.id}`]);
-      const previous = (message.blocks ?? []) as unknown as KnownBlock[];
-      const at = previous.findIndex((block) => ids.has(String(block.block_id)));
-      const blocks = at < 0 ? card : [...previous.slice(0, at), ...card, ...previous.slice(at).filter((block) => !ids.has(String(block.block_id)))];
-      await client.chat.update({ channel: channel.id, ts: message.ts, text: i18n.t('approval.decidedBy', { tool: execution.tool, decision: i18n.t(`approval.${decision}`), name: principal.userName }), blocks });
-    } catch (error) {
-      const { status, body: failure } = toErrorBody(error);
-      if (status >= 500 && !isOutage(error)) logger.error({ err: error, executionId: executionId.data }, 'slack approval failed');
-      if (isOutage(error)) failure.message = retryLaterReply();
-      await whisper(client, channel.id, user.id, i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason: failure.message }));
-    }
-  };
 
   registerAssistantAndHome({
     app,

@@ -7,7 +7,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { Principal } from '../../auth/principal.js';
-import { hasRole } from '../../auth/roles.js';
+import { may, mayActOnAny } from '../../auth/policy.js';
 import type { Translator } from '../../contracts/i18n.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { escapeSlackText } from './slack-blocks.js';
@@ -34,7 +34,7 @@ export interface HomeContent {
 /** Reads the Home tab's content: operators see every pending approval, others their own requests. */
 export async function loadHome(prisma: PrismaClient, principal: Principal | undefined): Promise<HomeContent> {
   if (!principal) return { principal, pending: [], identities: [], recent: [] };
-  const operator = hasRole(principal.role, 'operator');
+  const operator = mayActOnAny(principal, 'execution.read');
   const [pending, identities, recent] = await Promise.all([
     prisma.execution.findMany({
       where: { status: 'pending_approval', OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }], ...(operator ? {} : { requesterId: principal.userId }) },
@@ -62,7 +62,7 @@ export function homeView(content: HomeContent, i18n: Translator, notice?: string
     return { type: 'home', blocks };
   }
   blocks.push(context(escapeSlackText(i18n.t('slack.home.intro', { name: principal.userName, role: principal.role }))));
-  const mayDecide = hasRole(principal.role, 'operator');
+  const mayDecide = may(principal, 'execution.decide');
   blocks.push({ type: 'divider' }, section(`*${i18n.t('slack.home.pendingHeader', { count: content.pending.length })}*`));
   if (content.pending.length === 0) blocks.push(context(i18n.t('slack.home.noPending')));
   for (const execution of content.pending) {

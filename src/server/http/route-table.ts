@@ -5,9 +5,10 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../../errors.js';
+import { UnauthorizedError, UnsupportedMediaTypeError } from '../../errors.js';
 import type { Principal } from '../../auth/principal.js';
-import { hasRole, type Role } from '../../auth/roles.js';
+import { type Role } from '../../auth/roles.js';
+import { assertMay } from '../../auth/policy.js';
 import { parseOrThrow } from './validation.js';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -97,7 +98,7 @@ export class RouteTable {
       response.locals.route = routeLabel;
       const principal = request.principal;
       if (!principal) throw new UnauthorizedError();
-      if (!hasRole(principal.role, minRole)) throw new ForbiddenError(`This action requires the ${minRole} role`);
+      assertMay(principal, 'route.call', `This action requires the ${minRole} role`, { minRole });
       const params = spec.params ? parseOrThrow(spec.params, request.params, 'path') : undefined;
       const query = spec.query ? parseOrThrow(spec.query, request.query, 'query') : undefined;
       const isMultipart = typeof request.is('multipart/form-data') === 'string';

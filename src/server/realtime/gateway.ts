@@ -25,7 +25,7 @@ import { handshakeToken, socketAuthenticator, type SocketData } from './socket-a
 import { registerSocketHandlers, type ExecutionControl } from './socket-handlers.js';
 import { ReadCoalescer } from './read-coalescer.js';
 import type { messagesAfterSeq } from '../../actions/message-sync.js';
-import { hasRole } from '../../auth/roles.js';
+import { may } from '../../auth/policy.js';
 
 export type { ExecutionControl } from './socket-handlers.js';
 
@@ -118,8 +118,8 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
     metrics.connections.inc();
-    if (hasRole(principal.role, 'admin')) void socket.join(ADMIN_ROOM);
-    if (hasRole(principal.role, 'operator')) void socket.join(OPERATOR_ROOM);
+    if (may(principal, 'realtime.adminRoom')) void socket.join(ADMIN_ROOM);
+    if (may(principal, 'realtime.operatorRoom')) void socket.join(OPERATOR_ROOM);
     log.debug({ socketId: socket.id, userId: principal.userId, recovered: socket.recovered }, 'socket connected');
     registerSocketHandlers(socket, {
       context,

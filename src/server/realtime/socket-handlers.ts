@@ -13,8 +13,8 @@ import { DEFAULT_SYNC_LIMIT, messagesAfterSeq, messagesSince } from '../../actio
 import type { CatchUpMetrics } from './catch-up-metrics.js';
 import type { ReadCoalescer } from './read-coalescer.js';
 import { messagePoster } from '../../actions/messages.js';
-import { hasRole } from '../../auth/roles.js';
-import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError, toErrorBody } from '../../errors.js';
+import { assertMay } from '../../auth/policy.js';
+import { AppError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError, toErrorBody } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { RouteContext } from '../routes/route-context.js';
 import { parseOrThrow } from '../http/validation.js';
@@ -197,7 +197,7 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   ] as const) {
     on(event, executionPayload, async ({ executionId, reason }) => {
       if (!deps.executions) throw new UnavailableError('not_available', 'Tool executions are not available on this node yet');
-      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError('Approving or denying executions requires the operator role');
+      assertMay(principal, 'execution.decide', 'Approving or denying executions requires the operator role');
       log.info({ executionId, decision }, 'execution decision from console');
       return decision === 'deny' ? deps.executions.deny(principal, executionId, 'console', reason) : deps.executions.approve(principal, executionId, 'console');
     });

@@ -6,7 +6,7 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../../actions/pagination.js';
-import { hasRole } from '../../auth/roles.js';
+import { may } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import { ForbiddenError } from '../../errors.js';
 import type { Embedder, LocalModelRuntime } from '../../inference/inference-contract.js';
@@ -91,7 +91,7 @@ export interface ServiceRouteOptions {
 }
 
 function canChange(principal: Principal, ownerId: string | null): boolean {
-  return hasRole(principal.role, 'admin') || ownerId === principal.userId;
+  return may(principal, 'service.change', { ownerId });
 }
 
 /** Registers the service catalog routes; returns the engine for other surfaces to share. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { defineTool, type ToolDefinition } from '../tool-contract.js';
 import { auditTimelineView, type AuditTimelineEvent } from './core-views.js';
+import { auditTrailOutput } from './core-output-schemas.js';
 
 const SELECTED = { createdAt: true, action: true, status: true, actorName: true, channel: true, tool: true, details: true } as const;
 
@@ -22,6 +23,7 @@ export function auditTrailTool(database: Database): ToolDefinition {
         limit: z.coerce.number().int().min(1).max(50).default(20).describe('How many events (newest)'),
       })
       .strict(),
+    outputSchema: auditTrailOutput,
     risk: 'read',
     minRole: 'admin',
     timeoutMs: 10_000,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { formatCitedPassages, sourceLine } from '../../knowledge/citations.js';
 import type { KnowledgeBase } from '../../knowledge/knowledge-base.js';
 import { defineTool, type ToolDefinition } from '../tool-contract.js';
+import { knowledgeSearchOutput } from './core-output-schemas.js';
 
 /** Builds the tool over the knowledge base. */
 export function knowledgeSearchTool(knowledge: KnowledgeBase): ToolDefinition {
@@ -22,6 +23,7 @@ export function knowledgeSearchTool(knowledge: KnowledgeBase): ToolDefinition {
         tag: z.string().max(100).optional().describe('Only documents with this tag'),
       })
       .strict(),
+    outputSchema: knowledgeSearchOutput,
     risk: 'read',
     minRole: 'viewer',
     timeoutMs: 10_000,

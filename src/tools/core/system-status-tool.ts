@@ -9,6 +9,7 @@ import type { Database } from '../../db/database.js';
 import { VERSION } from '../../version.js';
 import { defineTool, type ToolDefinition } from '../tool-contract.js';
 import type { ToolsetStatus } from '../tool-registry.js';
+import { systemStatusOutput } from './core-output-schemas.js';
 
 /** Builds the tool; `toolsetStatus` reads the registry's last prerequisite check. */
 export function systemStatusTool(database: Database, toolsetStatus: () => ToolsetStatus[]): ToolDefinition {
@@ -16,6 +17,7 @@ export function systemStatusTool(database: Database, toolsetStatus: () => Toolse
     name: 'system_status',
     description: 'Report Vigie health: version, uptime, database latency, memory and which toolsets are available.',
     inputSchema: z.object({}).strict(),
+    outputSchema: systemStatusOutput,
     risk: 'read',
     minRole: 'viewer',
     timeoutMs: 5_000,

@@ -11,13 +11,14 @@ import { dedupIngestSchema, dedupQuerySchema } from './dedup-schemas.js';
 import { dedupIngestPreview, dedupIngestView, dedupQueryView } from './dedup-views.js';
 import { assertAllowedRoot, dedupSettingsFromConfig, type DedupSettings } from './dedup-settings.js';
 import { ingestTree, resolveRoot } from './ingest.js';
+import { dedupQueryOutput, dedupIngestOutput } from './dedup-output-schemas.js';
 
 const INSTRUCTIONS =
   'For storage questions (how much is duplicated, which files share content, what changed between snapshots, is a backup intact) use dedup_query: ' +
   'query=stats for totals and ratios, top for the most reused atoms, similar with a file path, breakdown by directory or type, diff with two snapshots, atom with an id. ' +
   'dedup_ingest snapshots a directory into the store (needs approval).';
 
-async function asToolResult(work: () => Promise<unknown>): Promise<ToolResult> {
+async function asToolResult<T>(work: () => Promise<T>): Promise<ToolResult<T>> {
   try {
     const data = await work();
     if (Array.isArray(data) && data.length === 0) return { status: 'no_data', data, message: 'nothing matched' };
@@ -59,6 +60,7 @@ export function dedupToolset(dependencies: Pick<ToolsetDependencies, 'config' | 
           'Answers questions about the dedup store: stats (files, bytes, atoms, dedup and compression ratios, mean reuse), snapshots, top reused atoms with their files, ' +
           'files similar to a file, breakdown by directory or file type, diff between two snapshots, and what an atom is (with a safe preview).',
         inputSchema: dedupQuerySchema,
+        outputSchema: dedupQueryOutput,
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 60_000,
@@ -72,6 +74,7 @@ export function dedupToolset(dependencies: Pick<ToolsetDependencies, 'config' | 
         name: 'dedup_ingest',
         description: 'Snapshots a directory of the Vigie host into the dedup store (content-defined chunks, unchanged files skipped); reports files, bytes, new atoms and speed.',
         inputSchema: dedupIngestSchema,
+        outputSchema: dedupIngestOutput,
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 30 * 60_000,

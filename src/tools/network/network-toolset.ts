@@ -16,13 +16,14 @@ import { interfacesView, networkReportView, probePreview, snmpView } from './net
 import { NetworkRefusal, refusalOf, refusalView } from './network-refusal.js';
 import { ReportStore } from './report-store.js';
 import { SnmpMonitor } from './snmp-monitor.js';
+import { networkReportOutput, interfacesOutput, snmpOutput } from './network-output-schemas.js';
 
 const INSTRUCTIONS =
   'For "is it the network?" questions use net_check (reachability, latency, loss, ports) and net_path (per-hop latency, path MTU); ' +
   'net_interfaces shows this host\'s interfaces and routes; net_snmp_poll reads device interface counters. Only allowlisted targets can be probed; quote the evidence of the findings.';
 
 /** Maps guardrail refusals to tool errors (data for the model), rethrowing the unexpected. */
-async function asToolResult(work: () => Promise<unknown>): Promise<ToolResult> {
+async function asToolResult<T>(work: () => Promise<T>): Promise<ToolResult<T>> {
   try {
     return { status: 'success', data: await work() };
   } catch (error) {
@@ -90,6 +91,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_check',
         description: 'Measures reachability (ICMP loss, latency, jitter), TCP ports, DNS and HTTP for allowlisted targets, and explains the findings.',
         inputSchema: netCheckSchema,
+        outputSchema: networkReportOutput,
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 120_000,
@@ -110,6 +112,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_path',
         description: 'Traces the path to an allowlisted target: per-hop latency, the slowest hop, path MTU and the local route used.',
         inputSchema: z.object({ target: z.string().trim().min(1).max(253), maxHops: z.coerce.number().int().min(1).max(30).optional() }).strict(),
+        outputSchema: networkReportOutput,
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 90_000,
@@ -128,6 +131,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_interfaces',
         description: "This host's interfaces (state, MTU, addresses, error and drop counters), routes and neighbours.",
         inputSchema: z.object({ name: z.string().regex(/^[\w.@-]{1,15}$/, 'an interface name').optional() }).strict(),
+        outputSchema: interfacesOutput,
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 15_000,
@@ -146,6 +150,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         name: 'net_snmp_poll',
         description: 'Polls IF-MIB interface counters of allowlisted SNMP agents (v2c or v3) and reports utilisation, errors, discards and anomalies.',
         inputSchema: snmpSchema,
+        outputSchema: snmpOutput,
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 120_000,

@@ -3,9 +3,9 @@
  * tools (or toolsets) listed for it. Platforms with no allowlist configured allow everything,
  * so a fresh install works; once a platform has one, unlisted channels run nothing.
  * `mcp` lists the tools (or toolsets) MCP clients of Vigie's own server may list and call.
+ * The check itself is part of the policy (src/auth/policy.ts, `channelAllows`).
  */
 import { z } from 'zod';
-import type { ToolChannel } from '../tool-contract.js';
 
 /** platform → channel id → tool or toolset names (`*` for all). */
 export const channelAllowlistSchema = z.object({
@@ -24,25 +24,4 @@ export function parseChannelAllowlist(text: string | undefined): ChannelAllowlis
   } catch (error) {
     throw new Error(`TOOL_CHANNEL_ALLOWLIST must be JSON like {"slack":{"C0123":["core","net_check"]}}: ${(error as Error).message}`);
   }
-}
-
-/** True when `tool` of `toolset` may run from this channel. */
-export function channelAllows(
-  allowlist: ChannelAllowlist,
-  channel: ToolChannel,
-  externalIds: Record<string, string> | undefined,
-  tool: string,
-  toolset: string,
-): boolean {
-  if (channel === 'mcp') {
-    const allowed = allowlist.mcp;
-    return !allowed || allowed.includes('*') || allowed.includes(tool) || allowed.includes(toolset);
-  }
-  if (channel !== 'slack' && channel !== 'discord') return true;
-  const platform = allowlist[channel];
-  if (!platform) return true;
-  const channelId = externalIds?.channelId;
-  const allowed = channelId ? platform[channelId] : undefined;
-  if (!allowed) return false;
-  return allowed.includes('*') || allowed.includes(tool) || allowed.includes(toolset);
 }

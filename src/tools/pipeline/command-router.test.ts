@@ -20,6 +20,7 @@ const toolset: Toolset = {
       name: 'net_check',
       description: 'Probe a host',
       inputSchema: z.object({ target: z.string(), ports: z.array(z.coerce.number()).optional(), count: z.number().int().default(3), verbose: z.boolean().optional(), labels: z.object({}).passthrough().optional() }),
+      outputSchema: z.unknown(),
       risk: 'read',
       minRole: 'viewer',
       timeoutMs: 1000,
@@ -32,13 +33,14 @@ const toolset: Toolset = {
       name: 'kb_search',
       description: 'Search',
       inputSchema: z.object({ query: z.string() }),
+      outputSchema: z.unknown(),
       risk: 'read',
       minRole: 'viewer',
       timeoutMs: 1000,
       positional: ['query'],
       execute: noop,
     }),
-    defineTool({ name: 'qos_apply', description: 'Apply shaping', inputSchema: z.object({}), risk: 'mutate', minRole: 'operator', timeoutMs: 1000, execute: noop }),
+    defineTool({ name: 'qos_apply', description: 'Apply shaping', inputSchema: z.object({}), outputSchema: z.unknown(), risk: 'mutate', minRole: 'operator', timeoutMs: 1000, execute: noop }),
   ],
 };
 const router = new CommandRouter(new ToolRegistry([toolset]));
@@ -71,7 +73,7 @@ describe('command router', () => {
           name: 'lists',
           description: 'lists',
           checkPrerequisites: async () => ({ ok: true }),
-          tools: [defineTool({ name: 'probe', description: 'probe', inputSchema: z.object({ hosts: z.union([z.array(z.string()), z.string()]), ports: z.array(z.union([z.number(), z.string()])).optional() }), risk: 'read', minRole: 'viewer', timeoutMs: 1000, positional: ['hosts'], execute: noop })],
+          tools: [defineTool({ name: 'probe', description: 'probe', inputSchema: z.object({ hosts: z.union([z.array(z.string()), z.string()]), ports: z.array(z.union([z.number(), z.string()])).optional() }), outputSchema: z.unknown(), risk: 'read', minRole: 'viewer', timeoutMs: 1000, positional: ['hosts'], execute: noop })],
         },
       ]),
     );

@@ -7,7 +7,8 @@
  *   help <tool>               one command's arguments and examples
  *   <tool|alias> [positional…] [key=value…]   or   <tool|alias> {"json": "object"}
  */
-import { hasRole, type Role } from '../../auth/roles.js';
+import { type Role } from '../../auth/roles.js';
+import { may } from '../../auth/policy.js';
 import { createTranslator, hasMessage, type Locale, type Translator } from '../../contracts/i18n.js';
 import { ValidationError } from '../../errors.js';
 import { toolJsonSchema, type RegisteredTool, type ToolRegistry } from '../tool-registry.js';
@@ -57,7 +58,7 @@ export class CommandRouter {
     const i18n = createTranslator(locale);
     const lines = [i18n.t('help.header')];
     for (const entry of this.registry.list()) {
-      if (!hasRole(role, entry.tool.minRole)) continue;
+      if (!may({ role }, 'tool.offer', { minRole: entry.tool.minRole })) continue;
       const reason = this.registry.unavailableReason(entry.tool.name);
       const risk = entry.tool.risk === 'read' ? '' : ` [${i18n.t('help.needsApproval', { risk: entry.tool.risk })}]`;
       lines.push(`  ${this.usage(entry)} — ${describe(entry, i18n)}${risk}${reason ? ` (${i18n.t('help.unavailable', { reason })})` : ''}`);

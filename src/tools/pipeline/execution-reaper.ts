@@ -5,6 +5,7 @@
  * node sweeps at start-up and periodically; the conditional UPDATE lets only one node win.
  */
 import type { AuditLog } from '../../audit/audit-log.js';
+import { AppError } from '../../errors.js';
 import type { Execution, PrismaClient } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { ToolRegistry } from '../tool-registry.js';
@@ -61,6 +62,22 @@ export async function abandonExecution(deps: ReaperDeps, row: Pick<Execution, 'i
   }
   deps.onAbandoned?.(updated);
   return updated;
+}
+
+/**
+ * Awaits `write` (an outcome and its audit event); if it fails (audit refused, database
+ * down), fails the execution at once so it never lingers `running`, then rethrows.
+ */
+export async function abandonOnFailure<T>(deps: ReaperDeps, row: Pick<Execution, 'id' | 'status'>, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const [message, code] = error instanceof AppError ? [error.message, error.code] : ['The audit log could not record this execution', 'audit_failed'];
+    await abandonExecution(deps, row, message, code).catch((failure: unknown) =>
+      deps.logger.warn({ err: failure, executionId: row.id }, 'could not fail an execution whose audit event was refused (the sweeper will)'),
+    );
+    throw error;
+  }
 }
 
 /** Fails every `running` execution past its tool's timeout plus the grace period. */

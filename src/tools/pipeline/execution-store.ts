@@ -1,8 +1,9 @@
 /**
- * The two execution writes every command makes, as single prepared statements on the driver
- * (the row in, then its outcome): Prisma's query compiler and result mapping cost more CPU
- * than the rest of a routed read command (docs/performance.md). Rows come back in Prisma's
- * `Execution` shape, so the rest of the pipeline is unchanged.
+ * The execution writes (the new row, its transitions, its outcome) as single statements on
+ * the driver, so each can run inside the audit transaction that records it. The two every
+ * command makes (the row in, then its outcome) are prepared: Prisma's query compiler and
+ * result mapping cost more CPU than the rest of a routed read command (docs/performance.md).
+ * Rows come back in Prisma's `Execution` shape, so the rest of the pipeline is unchanged.
  */
 import type { Execution } from '../../generated/prisma/client.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
@@ -15,9 +16,10 @@ const COLUMNS = `id, tool, toolset, risk_level AS "riskLevel", arguments, status
   trace_id AS "traceId", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const INSERT_SQL = `INSERT INTO executions (id, tool, toolset, risk_level, arguments, status, started_at, requester_id,
-    requester_name, requester_role, channel, external_ids, conversation_id, expires_at, trace_id, preview, locale, created_at, updated_at)
+    requester_name, requester_role, channel, external_ids, conversation_id, expires_at, trace_id, preview, locale, finished_at, result,
+    created_at, updated_at)
   VALUES ($1::uuid, $2, $3, $4, $5::jsonb, $6, $7::timestamptz, $8::uuid, $9, $10::"Role", $11::"Channel", $12::jsonb,
-    $13::uuid, $14::timestamptz, $15, $16::jsonb, $17, now(), now())
+    $13::uuid, $14::timestamptz, $15, $16::jsonb, $17, $18::timestamptz, $19::jsonb, now(), now())
   RETURNING ${COLUMNS}`;
 
 const FINISH_SQL = `UPDATE executions SET status = $3, finished_at = $4::timestamptz, duration_ms = $5, result = $6::jsonb, updated_at = now()
@@ -44,7 +46,28 @@ export interface NewExecution {
   preview?: unknown;
   /** The requester's language (`en`, `fr`); null: the default language. */
   locale?: string | null;
+  /** Set for rows born final (a refused call). */
+  finishedAt?: Date | null;
+  result?: unknown;
 }
+
+/** Columns a transition may set (status always). */
+export interface ExecutionChanges {
+  status: string;
+  approverId?: string;
+  decidedAt?: Date;
+  startedAt?: Date;
+  finishedAt?: Date;
+  result?: unknown;
+}
+
+const TRANSITION_COLUMNS: Array<[keyof Omit<ExecutionChanges, 'status'>, string]> = [
+  ['approverId', 'approver_id = $N::uuid'],
+  ['decidedAt', 'decided_at = $N::timestamptz'],
+  ['startedAt', 'started_at = $N::timestamptz'],
+  ['finishedAt', 'finished_at = $N::timestamptz'],
+  ['result', 'result = $N::jsonb'],
+];
 
 const runner = (sql: SqlQueries) => sql.queryPrepared?.bind(sql) ?? sql.query.bind(sql);
 
@@ -68,8 +91,30 @@ export async function insertExecution(sql: SqlQueries, data: NewExecution): Prom
     data.traceId,
     data.preview === undefined || data.preview === null ? null : JSON.stringify(data.preview),
     data.locale ?? null,
+    data.finishedAt ?? null,
+    data.result === undefined ? null : JSON.stringify(data.result),
   ]);
   return row!;
+}
+
+/**
+ * Moves an execution from one of the `from` statuses (one conditional UPDATE … RETURNING,
+ * so only one writer wins); `null` when it was in none of them.
+ */
+export async function transitionExecution(sql: SqlQueries, id: string, from: string[], changes: ExecutionChanges): Promise<Execution | null> {
+  const params: unknown[] = [id, JSON.stringify(from), changes.status];
+  const sets = ['status = $3'];
+  for (const [key, clause] of TRANSITION_COLUMNS) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    params.push(key === 'result' ? JSON.stringify(value) : value);
+    sets.push(clause.replace('$N', `$${params.length}`));
+  }
+  const [row] = await sql.query<Execution>(
+    `UPDATE executions SET ${sets.join(', ')}, updated_at = now() WHERE id = $1::uuid AND status IN (SELECT jsonb_array_elements_text($2::jsonb)) RETURNING ${COLUMNS}`,
+    params,
+  );
+  return row ?? null;
 }
 
 /**

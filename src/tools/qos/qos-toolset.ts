@@ -16,6 +16,7 @@ import { qosSettingsFromConfig, sharedQosEngine } from './qos-factory.js';
 import type { IntentInterpreter } from './intent-model.js';
 import { intentInterpreterFor, planIntent } from './intent-planning.js';
 import { qosApplyPreview, qosApplyView, qosPlanView, qosRecordView, qosShowView, summarisePlan } from './qos-views.js';
+import { qosPlanOutput, qosApplyOutput, qosRecordOutput, qosShowOutput } from './qos-output-schemas.js';
 
 const planInput = z.strictObject({
   intent: z.string().min(1).max(2_000).optional().describe('What to do, in French or English, e.g. "garantir 20 Mbit/s pour la vidéo sur eth1"'),
@@ -23,7 +24,7 @@ const planInput = z.strictObject({
   policy: z.record(z.string(), z.unknown()).optional().describe('An explicit policy instead of an intent (see the README)'),
 });
 
-async function asResult<T>(work: () => Promise<T>): Promise<ToolResult> {
+async function asResult<T>(work: () => Promise<T>): Promise<ToolResult<T>> {
   try {
     return { status: 'success', data: await work() };
   } catch (error) {
@@ -69,6 +70,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         name: 'qos_plan',
         description: 'Turn a QoS intent (French or English) or a policy into tc commands, with warnings and a diff against the live interface. Changes nothing.',
         inputSchema: planInput,
+        outputSchema: qosPlanOutput,
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 30_000,
@@ -82,6 +84,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         name: 'qos_apply',
         description: 'Apply a QoS intent or policy: snapshot, tc -batch, read back and compare, restore the snapshot on any failure. Optional confirm-or-revert.',
         inputSchema: planInput.extend({ confirmWithinMinutes: z.number().min(0.05).max(120).optional().describe('Roll back automatically unless qos_confirm is called in time') }),
+        outputSchema: qosApplyOutput,
         risk: 'disruptive',
         minRole: 'operator',
         timeoutMs: 180_000,
@@ -110,6 +113,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         name: 'qos_rollback',
         description: 'Restore the configuration captured before a QoS application (by application id or execution id) and verify it.',
         inputSchema: z.strictObject({ application: z.string().min(1).max(100).regex(/^[\w-]+$/, 'an application or execution id') }),
+        outputSchema: qosRecordOutput,
         risk: 'disruptive',
         minRole: 'operator',
         timeoutMs: 120_000,
@@ -126,6 +130,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         name: 'qos_confirm',
         description: 'Keep a QoS change that was applied with confirm-or-revert (cancels the automatic rollback).',
         inputSchema: z.strictObject({ application: z.string().min(1).max(100).regex(/^[\w-]+$/, 'an application or execution id') }),
+        outputSchema: qosRecordOutput,
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 10_000,
@@ -141,6 +146,7 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         name: 'qos_show',
         description: 'Show the live tc configuration of an interface with per-class statistics (bytes, drops, overlimits, backlog), kernel capabilities and recent applications.',
         inputSchema: z.strictObject({ interface: interfaceNameSchema }),
+        outputSchema: qosShowOutput,
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 15_000,

@@ -18,6 +18,7 @@ import { placeByName } from './gazetteer.js';
 import { serviceCards } from './service-cards.js';
 import { serviceEngineFor, type ServiceEngine } from './service-engine.js';
 import { categorySchema, serviceInputSchema, serviceSearchSchema } from './service-schemas.js';
+import { serviceSearchOutput, serviceDraftOutput, serviceCreateOutput } from './services-output-schemas.js';
 
 const INSTRUCTIONS =
   'For "I need X near Y" use service_search with the need in q (French is fine) and the place in near, or lat/lon with radius_km; ' +
@@ -25,7 +26,7 @@ const INSTRUCTIONS =
   'it extracts price, place and category and needs approval. service_draft shows the draft first (with a local model, fields the rules missed are ' +
   'proposed by the model and marked source "model"); pass the confirmed category or title to service_create.';
 
-async function asToolResult(work: () => Promise<ToolResult>): Promise<ToolResult> {
+async function asToolResult<T>(work: () => Promise<ToolResult<T>>): Promise<ToolResult<T>> {
   try {
     return await work();
   } catch (error) {
@@ -60,7 +61,7 @@ export const serviceCreateToolSchema = z
   .strict();
 
 /** Searches with the engine and returns hits as cards. */
-export async function runServiceSearch(engine: ServiceEngine, input: z.output<typeof serviceSearchToolSchema>): Promise<ToolResult> {
+export async function runServiceSearch(engine: ServiceEngine, input: z.output<typeof serviceSearchToolSchema>): Promise<ToolResult<z.input<typeof serviceSearchOutput>>> {
   let { lat, lon } = input;
   let q = input.q;
   if (input.near) {
@@ -102,6 +103,7 @@ export function servicesToolset(
         name: 'service_search',
         description: 'Finds active services for a need in French (typos and missing accents are fine), optionally near a place or within a radius; results explain why they matched.',
         inputSchema: serviceSearchToolSchema,
+        outputSchema: serviceSearchOutput,
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 10_000,
@@ -115,6 +117,7 @@ export function servicesToolset(
         name: 'service_draft',
         description: 'Turns a free-text description into a service draft to review (price, currency, place, category, availability), saving nothing; each field says whether rules or the local model found it.',
         inputSchema: serviceDraftToolSchema,
+        outputSchema: serviceDraftOutput,
         risk: 'read',
         minRole: 'viewer',
         timeoutMs: 10_000,
@@ -132,6 +135,7 @@ export function servicesToolset(
         name: 'service_create',
         description: 'Lists a new service from a free-text description (price, currency, place and category are extracted); the extracted draft is saved as active.',
         inputSchema: serviceCreateToolSchema,
+        outputSchema: serviceCreateOutput,
         risk: 'mutate',
         minRole: 'operator',
         timeoutMs: 10_000,

@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto';
 import { ClientUser, type Client } from 'discord.js';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { adminBootstrapper, identityLinker, userCreator } from '../../../src/actions/users.js';
+import { identityLinker, userCreator } from '../../../src/actions/users.js';
 import { AgentService, type AgentModel } from '../../../src/agents/agent-service.js';
 import type { Role } from '../../../src/auth/roles.js';
 import { BotIdentities } from '../../../src/bots/bot-identities.js';
@@ -18,8 +18,8 @@ import { memoryDeliveryDedupe, redisDeliveryDedupe } from '../../../src/bots/del
 import { createDiscordGateway, type DiscordGateway } from '../../../src/bots/discord/discord-gateway.js';
 import { parseDiscordChannels } from '../../../src/bots/discord/discord-messages.js';
 import type { Database } from '../../../src/db/database.js';
-import { createApp, type App, type AppDeps } from '../../../src/server/app.js';
-import { TEST_CONFIG } from '../../support/test-app.js';
+import type { App, AppDeps } from '../../../src/server/app.js';
+import { startTestApp } from '../../support/test-app.js';
 import { FAKE_BOT_ID, startFakeDiscord, type FakeDiscord } from './fake-discord.js';
 
 /** Ids of the test guild. */
@@ -57,8 +57,9 @@ export interface DiscordTestApp {
 export async function startDiscordTestApp(database: Database, options: { tools?: AppDeps['tools']; redis?: Redis; model?: AgentModel; channels?: string } = {}): Promise<DiscordTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const discord = await startFakeDiscord();
-  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, ...(options.tools ? { tools: options.tools } : {}) });
-  await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
+  // The shared app fixture (admin token, listening on an ephemeral port).
+  const base = await startTestApp(database, { redis: options.redis, ...(options.tools ? { tools: options.tools } : {}) });
+  const { app } = base;
   await app.tools.start();
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
   const turns = new BotTurns({ prisma: database.prisma, events: app.context.events, agent, identities: new BotIdentities(database.prisma, app.context.audit, 'viewer'), metrics: app.metrics });
@@ -126,7 +127,7 @@ export async function startDiscordTestApp(database: Database, options: { tools?:
     },
     async close() {
       await gateway.close();
-      await app.close();
+      await base.close();
       await discord.close();
     },
   };

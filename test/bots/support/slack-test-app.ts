@@ -2,17 +2,16 @@
  * Boots the real app with the Slack adapter on its Express server (port 0), a real agent
  * service (no model: commands only) and the fake Slack Web API, as the composition root does.
  */
-import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { adminBootstrapper, identityLinker, userCreator } from '../../../src/actions/users.js';
+import { identityLinker, userCreator } from '../../../src/actions/users.js';
 import { AgentService, type AgentModel } from '../../../src/agents/agent-service.js';
 import type { Role } from '../../../src/auth/roles.js';
 import { startBots, type BotsConfig, type RunningBots } from '../../../src/bots/bot-wiring.js';
 import type { Database } from '../../../src/db/database.js';
-import { createApp, type App, type AppDeps } from '../../../src/server/app.js';
-import { TEST_CONFIG } from '../../support/test-app.js';
+import type { App, AppDeps } from '../../../src/server/app.js';
+import { startTestApp } from '../../support/test-app.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 
 /** The signing secret of the test Slack app. */
@@ -55,8 +54,15 @@ export async function startSlackTestApp(
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const slack = options.slack ?? (await startFakeSlack());
   const router = Router();
-  const app = createApp({ config: TEST_CONFIG, database, logger, redis: options.redis, signedRouters: [router], ...(options.tools ? { tools: options.tools } : {}), ...(options.incidents ? { incidents: options.incidents } : {}), ...(options.mcp ? { mcp: options.mcp } : {}) });
-  await adminBootstrapper(database.prisma, app.context.audit, `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`);
+  // The shared app fixture (admin token, listening on an ephemeral port), with the bots' signed router.
+  const base = await startTestApp(database, {
+    redis: options.redis,
+    signedRouters: [router],
+    ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.incidents ? { incidents: options.incidents } : {}),
+    ...(options.mcp ? { mcp: options.mcp } : {}),
+  });
+  const { app } = base;
   await app.tools.start();
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
   const bots = startBots({
@@ -70,16 +76,14 @@ export async function startSlackTestApp(
     ...(options.slackLeaseTtlMs ? { slackLeaseTtlMs: options.slackLeaseTtlMs } : {}),
   });
   await bots.slack!.ready();
-  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-  const { port } = app.server.address() as AddressInfo;
   const system = { userId: '', userName: 'test', channel: 'system' as const };
   return {
     app,
     agent,
     bots,
     slack,
-    eventsUrl: `http://127.0.0.1:${port}/slack/events`,
-    url: `http://127.0.0.1:${port}`,
+    eventsUrl: `${base.url}/slack/events`,
+    url: base.url,
     async linkedUser(role, slackId, provider = 'slack', workspace = 'T1') {
       const user = await userCreator(database.prisma, app.context.audit, system, { name: `slack-${role}-${slackId.toLowerCase()}-${Math.random().toString(36).slice(2, 6)}`, role });
       await identityLinker(database.prisma, app.context.audit, system, user.id, { provider, externalId: slackId, workspace });
@@ -87,7 +91,7 @@ export async function startSlackTestApp(
     },
     async close() {
       await bots.slack?.stop();
-      await app.close();
+      await base.close();
       if (!options.slack) await slack.close();
     },
   };

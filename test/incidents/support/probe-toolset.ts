@@ -29,6 +29,7 @@ export function probeToolset(state: ProbeState, node = 'node'): Toolset {
         name: 'probe_check',
         description: 'Checks a host (test double of net_check)',
         inputSchema: z.object({ targets: z.string().min(1).max(200) }).strict(),
+        outputSchema: z.unknown(),
         risk: 'read',
         minRole: 'operator',
         timeoutMs: 30_000,

@@ -3,7 +3,7 @@
  * writes (which clear the semantic cache), cached search, drafts, and their metrics. Built
  * from injected parts (SQL runner, Embedder, metrics registry).
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import type { Embedder } from '../../inference/inference-contract.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
 import {
@@ -21,6 +21,7 @@ import { serviceSearcher, type ServiceSearchResult } from './service-search.js';
 import type { ServiceInput, ServiceSearchInput, ServiceUpdate } from './service-schemas.js';
 import { parseNeed } from './need-parser.js';
 import { TermCorrector } from './term-corrector.js';
+import { counter, histogram } from '../../core/metrics.js';
 
 const shared = new WeakMap<SqlQueries, ServiceEngine>();
 
@@ -71,16 +72,14 @@ export class ServiceEngine {
   /** Registers the engine's metrics on a registry (once; later calls are ignored). */
   attachMetrics(registry: Registry): void {
     if (this.searchSeconds) return;
-    const registers = [registry];
-    this.searchSeconds = new Histogram({
+    this.searchSeconds = histogram(registry, {
       name: 'vigie_service_search_duration_seconds',
       help: 'Service search latency, by cache hit or miss',
       labelNames: ['cache'],
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
     });
-    this.drafts = new Counter({ name: 'vigie_service_drafts_total', help: 'Service drafts extracted from free text', registers });
-    this.writes = new Counter({ name: 'vigie_service_writes_total', help: 'Catalog writes', labelNames: ['operation'], registers });
+    this.drafts = counter(registry, { name: 'vigie_service_drafts_total', help: 'Service drafts extracted from free text'});
+    this.writes = counter(registry, { name: 'vigie_service_writes_total', help: 'Catalog writes', labelNames: ['operation']});
   }
 
   /** Synchronises the taxonomy once before the first write. */

@@ -1,5 +1,6 @@
 /**
- * The `vigie` command line. Each issue's capability adds its commands here, explicitly.
+ * The `vigie` command line: the platform's commands (start, admin, MCP, incidents, schedules,
+ * agent) and each capability's commands, from the capability list (src/capabilities.ts).
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
@@ -10,17 +11,15 @@ import { localAdminIo, registerAdminCommands } from './admin-commands.js';
 import { cliLanguage, localizeProgram } from './cli-i18n.js';
 import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { forwardToRunningServer } from './admin-forward.js';
-import { registerDedupCommands } from './dedup-commands.js';
-import { registerModelCommands } from './model-commands.js';
-import { registerServiceCommands } from './service-commands.js';
-import { registerKnowledgeCommands } from './knowledge-commands.js';
+import { shippedCapabilities } from '../capabilities.js';
+import type { Capability } from '../core/capability.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIncidentCommands } from './incident-commands.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerAgentCommands } from './agent-commands.js';
 
 /** Builds the program (exported for tests), its help and messages in `i18n`'s language. */
-export function buildProgram(i18n: Translator = createTranslator('en')): Command {
+export function buildProgram(i18n: Translator = createTranslator('en'), capabilities: Capability[] = shippedCapabilities()): Command {
   const program = new Command('vigie')
     .description(i18n.t('cli.program'))
     .version(VERSION, '-V, --version', i18n.t('cli.help.versionFlag'))
@@ -40,10 +39,7 @@ export function buildProgram(i18n: Translator = createTranslator('en')): Command
       await runServer();
     });
   registerAdminCommands(program, localAdminIo, i18n);
-  registerDedupCommands(program);
-  registerModelCommands(program);
-  registerServiceCommands(program);
-  registerKnowledgeCommands(program);
+  for (const capability of capabilities) capability.cliCommands?.(program);
   registerMcpCommands(program);
   registerIncidentCommands(program);
   registerScheduleCommands(program);

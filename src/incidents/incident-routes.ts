@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RouteTable } from '../server/http/route-table.js';
-import { idParams } from '../server/routes/common-schemas.js';
+import { idParams } from '../contracts/common-schemas.js';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema } from './alert-payloads.js';
 import { hookInputSchema, type HookTokens } from './hook-tokens.js';
 import type { IncidentRouting } from './incident-routing.js';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RouteTable } from '../server/http/route-table.js';
-import { idParams } from '../server/routes/common-schemas.js';
+import { idParams } from '../contracts/common-schemas.js';
 import { scheduleInputSchema } from './schedule-input.js';
 import type { ScheduleService } from './schedule-service.js';
 import type { ScheduleStore } from './schedule-store.js';

@@ -73,7 +73,7 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-/** Generates validated JSON on a LocalModelRuntime; one per runtime (see structuredGeneratorFor). */
+/** Generates validated JSON on a LocalModelRuntime; one per process (built by the composition root, in CoreServices.inference). */
 export class StructuredGenerator {
   private readonly grammars = new WeakMap<Llama, Map<string, Promise<LlamaGrammar>>>();
   private metrics: StructuredMetrics | null = null;
@@ -174,12 +174,10 @@ export function validateStructured<T>(schema: z.ZodType<T>, parsed: unknown, raw
   return { ok: true, value: checked.data, tookMs, raw, tokens };
 }
 
-const generators = new WeakMap<LocalModelRuntime, StructuredGenerator>();
-
-/** The one generator of a runtime, so REST, tools and the CLI share one grammar cache. */
-export function structuredGeneratorFor(runtime: LocalModelRuntime, registry?: Registry): StructuredGenerator {
-  let generator = generators.get(runtime);
-  if (!generator) generators.set(runtime, (generator = new StructuredGenerator(runtime)));
-  if (registry) generator.attachMetrics(registry);
-  return generator;
+/**
+ * The generator to use for `source`: a generator as is (the core's one, built once per
+ * process so REST, tools and the CLI share one grammar cache), a bare runtime wrapped in a new one.
+ */
+export function structuredGeneratorOf(source: LocalModelRuntime | StructuredGenerator, registry?: Registry): StructuredGenerator {
+  return source instanceof StructuredGenerator ? source : new StructuredGenerator(source, registry);
 }

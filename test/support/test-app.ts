@@ -60,6 +60,8 @@ export async function startTestApp(
     incidents?: AppDeps['incidents'];
     /** The audit anchor log and key that verify checks the chain against. */
     auditAnchors?: AppDeps['auditAnchors'];
+    /** The capability modules (default: the shipped list; see withCapabilities in src/capabilities.ts). */
+    capabilities?: AppDeps['capabilities'];
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -74,6 +76,7 @@ export async function startTestApp(
     ...(options.mcp ? { mcp: options.mcp } : {}),
     ...(options.incidents ? { incidents: options.incidents } : {}),
     ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}),
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
   });
   const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   const gateway = options.gateway

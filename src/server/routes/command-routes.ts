@@ -7,7 +7,7 @@ import { parseAcceptLanguage, t } from '../../contracts/i18n.js';
 import { AppError } from '../../errors.js';
 import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
 import type { RouteTable } from '../http/route-table.js';
-import { commandBody, commandSchema, executionSchema, helpSchema } from './execution-schemas.js';
+import { commandBody, commandSchema, executionSchema, helpSchema } from '../../tools/pipeline/execution-schemas.js';
 
 /** Registers the catalog and command routes. */
 export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {

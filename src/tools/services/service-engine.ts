@@ -1,5 +1,6 @@
 /**
- * The service capability in one object, shared by REST, the toolset and the CLI: catalog
+ * The service capability in one object (the services module builds one per process and
+ * shares it between REST and the toolset; the CLI builds its own): catalog
  * writes (which clear the semantic cache), cached search, drafts, and their metrics. Built
  * from injected parts (SQL runner, Embedder, metrics registry).
  */
@@ -22,22 +23,6 @@ import type { ServiceInput, ServiceSearchInput, ServiceUpdate } from './service-
 import { parseNeed } from './need-parser.js';
 import { TermCorrector } from './term-corrector.js';
 import { counter, histogram } from '../../core/metrics.js';
-
-const shared = new WeakMap<SqlQueries, ServiceEngine>();
-
-/**
- * The one engine of a database in this process, so REST, tools and the CLI share one
- * semantic cache (a write through any surface clears it for all).
- */
-export function serviceEngineFor(sql: SqlQueries, embedder: Embedder, registry?: Registry): ServiceEngine {
-  let engine = shared.get(sql);
-  if (!engine || engine.embedder.modelId !== embedder.modelId) {
-    engine = new ServiceEngine({ sql, embedder });
-    shared.set(sql, engine);
-  }
-  if (registry) engine.attachMetrics(registry);
-  return engine;
-}
 
 /** What the engine is built from. */
 export interface ServiceEngineOptions {

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DomainEvents } from '../actions/domain-events.js';
-import type { AgentAdmission } from '../agents/agent-admission.js';
+import type { AgentAdmission } from './agent-admission.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';

@@ -3,6 +3,7 @@
  * importing the server: the server's RouteTable implements RouteRegistrar (validation with
  * zod, role check, OpenAPI document), capabilities only call `add`.
  */
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
@@ -51,6 +52,8 @@ export interface RouteSpec<P extends AnyObject | undefined, Q extends AnyObject 
 
 /** Where capabilities add their routes (the server's RouteTable under /api). */
 export interface RouteRegistrar {
+  /** The OpenAPI document's registry, for operations served outside the table (webhooks). */
+  readonly registry: OpenAPIRegistry;
   /** Registers one route: handler and OpenAPI operation from one declaration. */
   add<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends z.ZodType | undefined>(spec: RouteSpec<P, Q, B>): void;
 }

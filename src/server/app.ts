@@ -51,7 +51,7 @@ import type { ConnectionTimings } from '../mcp/mcp-connection.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
 import { scheduleToolset } from '../incidents/schedule-toolset.js';
-import { AgentAdmission } from '../agents/agent-admission.js';
+import { AgentAdmission } from '../core/agent-admission.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {

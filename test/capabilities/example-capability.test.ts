@@ -55,6 +55,15 @@ describe(`a capability added with one line (${backend.name})`, () => {
     assert.match(metrics.text, /^vigie_example_echoes_total\{surface="tool"\} 1$/m);
     assert.match(metrics.text, /^vigie_example_echoes_total\{surface="rest"\} 1$/m);
 
+    // Every module's `metrics` entry is registered on the app's one registry (src/core/metrics.ts).
+    for (const module of harness.app.modules) {
+      for (const metric of module.metrics ?? []) {
+        const name = (metric as unknown as { name: string }).name;
+        assert.equal(harness.app.metrics.getSingleMetric(name), metric, `${module.name}: ${name} on the app registry`);
+      }
+    }
+    assert.deepEqual(harness.app.modules.map((module) => module.name), ['core', 'knowledge', 'network', 'dedup', 'qos', 'services', 'example']);
+
     const catalog = await client.get('/api/commands');
     assert.ok(catalog.body.data.some((command: { name: string }) => command.name === 'example_echo'), 'listed in the catalog');
     const document = await client.get('/openapi.json');

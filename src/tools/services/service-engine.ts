@@ -4,7 +4,7 @@
  * writes (which clear the semantic cache), cached search, drafts, and their metrics. Built
  * from injected parts (SQL runner, Embedder, metrics registry).
  */
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Metric, Registry } from 'prom-client';
 import type { Embedder } from '../../inference/inference-contract.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
 import {
@@ -65,6 +65,11 @@ export class ServiceEngine {
     });
     this.drafts = counter(registry, { name: 'vigie_service_drafts_total', help: 'Service drafts extracted from free text'});
     this.writes = counter(registry, { name: 'vigie_service_writes_total', help: 'Catalog writes', labelNames: ['operation']});
+  }
+
+  /** The metrics attached with attachMetrics (the services module's `metrics` entry). */
+  get metrics(): Metric[] {
+    return [this.searchSeconds, this.drafts, this.writes].filter((metric): metric is NonNullable<typeof metric> => metric !== null);
   }
 
   /** Synchronises the taxonomy once before the first write. */

@@ -28,6 +28,7 @@ export function servicesCapability(options: ServicesCapabilityOptions = {}): Cap
         name: 'services',
         toolset: servicesToolset({ database: core.database, embedder: core.knowledge.embedder, config: core.config }, engine, draftModel),
         routes: (routes) => serviceRoutes(routes, core, { engine, draftModel }),
+        metrics: engine.metrics,
       };
     },
   });

@@ -6,9 +6,12 @@
  *   database of its own, dropped after);
  * - idle RSS of the warm node, on PGlite and on PostgreSQL;
  * - medians of BENCH_STARTUP_RUNS (3) warm restarts, /health polled every 20 ms;
+ * - the CPU time (user + system, /proc) the node spent until its first /health answer: less
+ *   sensitive than wall time to other work on the machine;
  * beside the same-run ceiling: `node -e 'require("http").createServer().listen()'` to its
  * first answer and its RSS. Prints ONE JSON line (with the load average: figures taken
- * under load are not the machine's).
+ * under load are not the machine's). The PostgreSQL database is named after
+ * VIGIE_TEST_DB_PREFIX (default `vigie_bench`) and dropped after.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,6 +23,13 @@ function rssMb(pid: number | undefined): number {
   if (!pid) return -1;
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : -1;
+}
+
+/** User + system CPU time of a process so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return -1;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -55,23 +65,25 @@ const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 const POLL_MS = 20;
 
 /** Warm restarts of one configuration: start-to-/health of each, and the idle RSS of the last. */
-async function warmRestarts(environment: Record<string, string>): Promise<{ ms: number[]; idleRssMb: number }> {
+async function warmRestarts(environment: Record<string, string>): Promise<{ ms: number[]; cpuMs: number[]; idleRssMb: number }> {
   const times: number[] = [];
+  const cpu: number[] = [];
   let idleRssMb = -1;
   for (let run = 0; run < RUNS; run += 1) {
     const warm = await timed(() => startCli(environment, 300_000, POLL_MS));
     times.push(warm.ms);
+    cpu.push(cpuMs(warm.value.child.pid));
     if (run === RUNS - 1) {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       idleRssMb = rssMb(warm.value.child.pid);
     }
     await warm.value.stop();
   }
-  return { ms: times, idleRssMb };
+  return { ms: times, cpuMs: cpu, idleRssMb };
 }
 
-async function postgresRestarts(url: string): Promise<{ ms: number[]; idleRssMb: number }> {
-  const name = `vigie_bench_startup_${process.pid}`;
+async function postgresRestarts(url: string): Promise<{ ms: number[]; cpuMs: number[]; idleRssMb: number }> {
+  const name = `${/^[a-z_][a-z0-9_]*$/.test(process.env.VIGIE_TEST_DB_PREFIX ?? '') ? process.env.VIGIE_TEST_DB_PREFIX : 'vigie_bench'}_startup_${process.pid}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -106,8 +118,12 @@ try {
       firstHealthAfterInstallMs: first.ms,
       warmRestartPgliteMs: warmPglite,
       warmRestartPgliteRunsMs: pglite.ms,
+      warmRestartPgliteCpuMs: median(pglite.cpuMs),
+      warmRestartPgliteRunsCpuMs: pglite.cpuMs,
       warmRestartPostgresMs: postgres ? median(postgres.ms) : null,
       warmRestartPostgresRunsMs: postgres?.ms ?? null,
+      warmRestartPostgresCpuMs: postgres ? median(postgres.cpuMs) : null,
+      warmRestartPostgresRunsCpuMs: postgres?.cpuMs ?? null,
       idleRssMb: pglite.idleRssMb,
       idleRssPostgresMb: postgres?.idleRssMb ?? null,
       ceiling: { bareNodeListenMs: ceiling.ms, bareNodeRssMb: ceiling.rssMb },

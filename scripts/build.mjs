@@ -43,6 +43,8 @@ if (process.argv.includes('--generate-only')) {
     run([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', staging]);
     const assets = path.join(root, 'src', 'server', 'public');
     if (existsSync(assets)) cpSync(assets, path.join(staging, 'server', 'public'), { recursive: true });
+    // The start-up path bundled by esbuild over the compiled tree (bundle-server.mjs, issue 17).
+    await (await import('./bundle-server.mjs')).bundleServer(staging);
     // The browser console (src/console) bundled by esbuild into dist/console, served at `/`.
     await (await import('./bundle-console.mjs')).bundleConsole(path.join(staging, 'console'));
     const entry = path.join(staging, 'cli', 'main.js');

@@ -9,10 +9,16 @@ import { isDependencyUnavailable } from './db/db-errors.js';
 /** Retry-After (seconds) sent with 503 `unavailable` when the database or Redis is down. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** Field-level detail for validation failures. */
+/**
+ * Field-level detail for validation failures: the English `message`, and for argument
+ * validation the issue's `code` and plain `params`, so readers get it in their language
+ * (src/contracts/validation-text.ts).
+ */
 export interface ErrorDetail {
   path: string;
   message: string;
+  code?: string;
+  params?: Record<string, string | number | boolean | null | Array<string | number | boolean | null>>;
 }
 
 /** Base class: a machine-readable code, an HTTP status and optional details. */

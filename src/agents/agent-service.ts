@@ -19,6 +19,7 @@ import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { ToolChannel } from '../tools/tool-contract.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
 import { executionCardOf } from '../contracts/execution-card.js';
+import { errorText } from '../contracts/validation-text.js';
 import { describeExecution } from '../tools/pipeline/execution-summary.js';
 import { loadModelTurnModules } from './model-turn-modules.js';
 import type { TurnScope } from './langchain-tools.js';
@@ -171,7 +172,8 @@ export class AgentService {
     const log = { err: error, traceId: context.traceId, conversationId: context.conversationId, channel: context.channel, route: context.route };
     if (expected) this.options.logger.warn(log, 'agent turn refused');
     else this.options.logger.error(log, 'agent turn failed');
-    if (error instanceof AppError) return t(context.locale, 'agent.sorry', { reason: error.message, trace: context.traceId });
+    // Refused arguments read in the asker's language (codes and params in the details); other errors as written.
+    if (error instanceof AppError) return t(context.locale, 'agent.sorry', { reason: errorText(error, createTranslator(context.locale)), trace: context.traceId });
     const detail = (error as Error)?.message?.split('\n', 1)[0]?.slice(0, 200);
     const what = context.route === 'agent' ? `The language model (${this.options.model?.name ?? 'none'}) could not answer` : 'The command failed unexpectedly';
     return `Sorry, that did not work. ${what}${detail ? `: ${detail}` : ''}. The details are logged under trace ${context.traceId}.`;
@@ -228,7 +230,11 @@ export class AgentService {
         onToken: (delta) => events?.emit('agent.token', { conversationId: input.conversationId, messageId, delta }),
       });
       const refused = scope.executions.filter((execution) => execution.status === 'refused');
-      const notes = refused.map((execution) => `Refused ${execution.tool}: ${(execution.result as { error?: { message?: string } } | null)?.error?.message ?? 'invalid call'}`);
+      const i18n = createTranslator(input.locale, refused[0]?.locale ?? undefined);
+      const notes = refused.map((execution) => {
+        const error = (execution.result as { error?: { message?: string; details?: unknown } } | null)?.error;
+        return i18n.t('validation.refusedNote', { tool: execution.tool, message: error?.message ? errorText({ message: error.message, details: error.details }, i18n) : i18n.t('validation.invalid') });
+      });
       if (result.exhausted) return { reply: [`I stopped after ${maxSteps} steps without a final answer.`, ...notes].join('\n'), tokens: result.tokens };
       return { reply: [result.reply || (scope.executions.length ? scope.executions.map((execution) => describeExecution(execution, createTranslator(input.locale, execution.locale ?? undefined))).join('\n') : t(input.locale, 'agent.emptyAnswer')), ...notes].join('\n'), tokens: result.tokens };
     } catch (error) {

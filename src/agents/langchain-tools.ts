@@ -149,8 +149,8 @@ const REFUSED_CODES = new Set(['unknown_tool', 'validation_error']);
 export async function runModelToolCall(executions: ExecutionService, scope: TurnScope, call: ModelToolCall, offered: ReadonlySet<string>, logger: Logger): Promise<string> {
   const target = scope.toolNames?.get(call.name) ?? { name: call.name, untrusted: false };
   const base = { tool: target.name, channel: scope.channel, conversationId: scope.conversationId, externalIds: scope.externalIds, traceId: scope.traceId, locale: scope.locale };
-  const refuse = async (code: string, reason: string) => {
-    const execution = await executions.refuse(scope.principal, { ...base, args: call.malformed ? { raw: call.malformed.raw.slice(0, 2_000) } : call.args, code, reason });
+  const refuse = async (code: string, reason: string, details?: unknown) => {
+    const execution = await executions.refuse(scope.principal, { ...base, args: call.malformed ? { raw: call.malformed.raw.slice(0, 2_000) } : call.args, code, reason, details });
     scope.executions.push(execution);
     return JSON.stringify(toolResultForModel(execution));
   };
@@ -162,7 +162,7 @@ export async function runModelToolCall(executions: ExecutionService, scope: Turn
     const result = toolResultForModel(execution);
     return JSON.stringify(target.untrusted && !['pending_approval', 'queued'].includes(execution.status) ? untrustedForModel(result, target.name) : result);
   } catch (error) {
-    if (error instanceof AppError && REFUSED_CODES.has(error.code)) return refuse(error.code, error.message);
+    if (error instanceof AppError && REFUSED_CODES.has(error.code)) return refuse(error.code, error.message, error.details);
     if (error instanceof AppError) return JSON.stringify({ status: 'error', error: { code: error.code, message: error.message } });
     logger.error({ err: error, traceId: scope.traceId, tool: call.name }, 'tool call failed unexpectedly');
     return JSON.stringify({ status: 'error', error: { code: 'internal_error', message: `The tool failed unexpectedly (trace ${scope.traceId})` } });

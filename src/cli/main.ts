@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { findUnsafeInput } from '../contracts/safe-text.js';
+import { errorText } from '../contracts/validation-text.js';
 import { VERSION } from '../version.js';
 import { localAdminIo, registerAdminCommands } from './admin-commands.js';
 import { cliLanguage, localizeProgram } from './cli-i18n.js';
@@ -62,9 +63,11 @@ export function buildProgram(i18n: Translator = createTranslator('en'), capabili
 
 /** Runs the CLI; known errors print one line and exit 1. */
 export async function runCli(argv: string[] = process.argv): Promise<void> {
+  let i18n: Translator | undefined;
   try {
     // The language: --lang, else LC_ALL / LC_MESSAGES / LANG, else English (cli-i18n.ts).
     const language = cliLanguage(argv.slice(2));
+    i18n = language.i18n;
     // Beside a running embedded server, admin commands run inside it (one opener per PGlite directory).
     const forwarded = await forwardToRunningServer(language.argv);
     if (forwarded) {
@@ -76,7 +79,8 @@ export async function runCli(argv: string[] = process.argv): Promise<void> {
     await buildProgram(language.i18n, await capabilitiesFor(language.argv)).parseAsync([...argv.slice(0, 2), ...language.argv]);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof AppError) {
-      console.error(`vigie: ${error.message}`);
+      // Refused arguments in the operator's language (validation details), anything else as written.
+      console.error(`vigie: ${error instanceof AppError && i18n ? errorText(error, i18n) : error.message}`);
       process.exit(1);
     }
     console.error(`vigie: ${(error as Error).message ?? error}`);

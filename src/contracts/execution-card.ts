@@ -7,6 +7,7 @@
  */
 import { createTranslator, DEFAULT_LOCALE, type Translator } from './i18n.js';
 import { clip, parseResultView, viewOfResult, type ResultView } from './result-view.js';
+import { detailsOf, validationSummary, type ValidationDetail } from './validation-text.js';
 
 
 /** A card as stored in message metadata and sent to clients. */
@@ -27,6 +28,8 @@ export interface ExecutionCard {
   view?: ResultView | null | undefined;
   /** The error message of a failed run. */
   error?: string | undefined;
+  /** Why the arguments were refused (codes and plain params), written in each reader's language. */
+  details?: ValidationDetail[] | undefined;
 }
 
 /** States an execution card shows as waiting for a decision. */
@@ -36,8 +39,9 @@ const text = (value: unknown, max: number) => (typeof value === 'string' ? clip(
 
 /** The card of an execution (the pipeline's view or a socket payload), bounded. */
 export function executionCardOf(execution: Record<string, unknown>, extra: { deciderName?: string; reason?: string } = {}): ExecutionCard {
-  const result = execution.result as { error?: { message?: unknown } } | null | undefined;
+  const result = execution.result as { error?: { message?: unknown; details?: unknown } } | null | undefined;
   const error = text(result?.error?.message, 500);
+  const details = detailsOf(result?.error?.details).slice(0, 20);
   return {
     id: text(execution.id, 64),
     tool: text(execution.tool, 120),
@@ -50,6 +54,7 @@ export function executionCardOf(execution: Record<string, unknown>, extra: { dec
     preview: parseResultView(execution.preview),
     view: viewOfResult(execution.result),
     ...(error ? { error } : {}),
+    ...(details.length ? { details } : {}),
   };
 }
 
@@ -60,7 +65,7 @@ export function cardsOfMessage(metadata: unknown): ExecutionCard[] {
   return list.slice(0, 10).flatMap((item) => {
     if (!item || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'string') return [];
     const raw = item as Record<string, unknown>;
-    return [{ ...executionCardOf({ ...raw, result: raw.view ? { view: raw.view } : null }), ...(typeof raw.deciderName === 'string' ? { deciderName: clip(raw.deciderName, 200) } : {}), ...(typeof raw.reason === 'string' ? { reason: clip(raw.reason, 500) } : {}), ...(typeof raw.error === 'string' ? { error: clip(raw.error, 500) } : {}) }];
+    return [{ ...executionCardOf({ ...raw, result: raw.view || raw.details ? { view: raw.view, error: { details: raw.details } } : null }), ...(typeof raw.deciderName === 'string' ? { deciderName: clip(raw.deciderName, 200) } : {}), ...(typeof raw.reason === 'string' ? { reason: clip(raw.reason, 500) } : {}), ...(typeof raw.error === 'string' ? { error: clip(raw.error, 500) } : {}) }];
   });
 }
 
@@ -94,6 +99,7 @@ export function outcomeText(card: ExecutionCard, i18n: Translator = createTransl
     case 'running':
       return i18n.t('view.execution.inProgress', { tool, status: statusWord(card.status, i18n) });
     default:
+      if (card.details?.length) return i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: validationSummary(card.details, i18n, 3) });
       return card.error ? i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: card.error }) : i18n.t('view.execution.endedShort', { tool, status: statusWord(card.status, i18n) });
   }
 }

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors.js';
 import { findUnsafeInput } from '../contracts/safe-text.js';
+import { reasonDetail } from '../contracts/validation-text.js';
 
 /** Converts zod issues into our error details. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix?: string): ErrorDetail[] {
@@ -19,7 +20,7 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix?: st
 /** Throws a ValidationError naming the field when `value` holds NUL, lone surrogates, `__proto__` keys or absurd nesting. */
 export function assertSafeInput(value: unknown, part: string): void {
   const unsafe = findUnsafeInput(value, part);
-  if (unsafe) throw new ValidationError(`Invalid ${unsafe.path}: ${unsafe.message}`, [unsafe]);
+  if (unsafe) throw new ValidationError(`Invalid ${unsafe.path}: ${unsafe.message}`, [reasonDetail(unsafe.path, unsafe.message)]);
 }
 
 /**

@@ -6,9 +6,7 @@ import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { migrate, type MigrationReport } from './migrator.js';
-import { openPglite, pglitePrisma, pgliteRunner } from './pglite.js';
 import { acquirePgliteLock } from './pglite-lock.js';
-import { createPostgresPool, postgresPrisma, postgresRunner } from './postgres.js';
 import { grantRuntimeRole, urlUser } from './runtime-role.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -44,7 +42,10 @@ export function databaseOptionsFromConfig(config: {
 
 /** Opens the database; it is not migrated yet (see openMigratedDatabase). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  // Each backend's driver is imported when it is used: pg (and its Prisma adapter) on
+  // PostgreSQL, PGlite's WebAssembly build on the embedded backend, never both (issue 17).
   if (options.backend === 'postgres') {
+    const { createPostgresPool, postgresPrisma, postgresRunner } = await import('./postgres.js');
     const pool = createPostgresPool(options.url, options.poolSize ?? 10);
     const prisma = postgresPrisma(pool);
     const sql = postgresRunner(pool);
@@ -59,6 +60,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
     };
   }
+  const { openPglite, pglitePrisma, pgliteRunner } = await import('./pglite.js');
   // A second process on the same files would corrupt them: refuse it (see pglite-lock.ts).
   const lock = options.dataDir ? acquirePgliteLock(options.dataDir) : undefined;
   let embedded: PGlite;

@@ -50,6 +50,10 @@ export async function readMigrations(directory = MIGRATIONS_DIR) {
 /** Applies every pending migration, each in its own transaction under the migration lock. */
 export async function migrate(runner: SqlRunner, directory = MIGRATIONS_DIR): Promise<MigrationReport> {
   const migrations = await readMigrations(directory);
+  // Every restart of an up-to-date database: one read instead of a locked transaction per
+  // migration (issue 17). Anything pending goes the locked way below, which re-checks each.
+  const upToDate = await alreadyApplied(runner, migrations);
+  if (upToDate) return upToDate;
   await runner.transaction((tx) => tx.exec(BOOKKEEPING), MIGRATION_LOCK_KEY);
   const report: MigrationReport = { applied: [], alreadyApplied: 0, modified: [] };
   for (const migration of migrations) {
@@ -79,4 +83,20 @@ export async function migrate(runner: SqlRunner, directory = MIGRATIONS_DIR): Pr
     }
   }
   return report;
+}
+
+/**
+ * The report of a run with nothing to apply, read without the lock; undefined when the
+ * bookkeeping table is missing or some migration is not applied yet.
+ */
+async function alreadyApplied(runner: SqlRunner, migrations: { name: string; checksum: string }[]): Promise<MigrationReport | undefined> {
+  const [table] = await runner.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  if (!table?.present) return undefined;
+  const rows = await runner.query<{ migration_name: string; checksum: string }>(
+    'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  const applied = new Map(rows.map((row) => [row.migration_name, row.checksum]));
+  if (!migrations.every((migration) => applied.has(migration.name))) return undefined;
+  const modified = migrations.filter((migration) => applied.get(migration.name) !== migration.checksum).map((migration) => migration.name);
+  return { applied: [], alreadyApplied: migrations.length, modified };
 }

@@ -22,7 +22,7 @@ import { IncidentService, systemPrincipal } from './incident-service.js';
 import { IncidentStore } from './incident-store.js';
 import { IncidentThreads, type ThreadTargets } from './incident-threads.js';
 import { hostname } from 'node:os';
-import { BullMqScheduleTimers } from './schedule-bullmq-timers.js';
+import { DeferredBullMqScheduleTimers } from './deferred-bullmq-schedule-timers.js';
 import { scheduleMetrics } from './schedule-metrics.js';
 import { scheduleRoutes } from './schedule-routes.js';
 import { ScheduleService, type ScheduleSettings } from './schedule-service.js';
@@ -73,7 +73,7 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
   const timers =
     scheduleOptions.timers ??
     (scheduleOptions.redisUrl
-      ? new BullMqScheduleTimers({ redisUrl: scheduleOptions.redisUrl, prefix: scheduleOptions.redisPrefix, lockMs: scheduleOptions.lockMs }, logger)
+      ? new DeferredBullMqScheduleTimers({ redisUrl: scheduleOptions.redisUrl, prefix: scheduleOptions.redisPrefix, lockMs: scheduleOptions.lockMs }, logger)
       : new InProcessScheduleTimers((error, scheduleId) => logger.error({ err: error, scheduleId }, 'scheduled check failed')));
   const schedules = new ScheduleService({
     store: scheduleStore,

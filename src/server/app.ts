@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { AnchorSource } from '../audit/anchor-verify.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { DomainEvents } from '../actions/domain-events.js';
+import { userLocaleOf } from '../actions/users.js';
 import { createAccessChanges } from '../auth/access-changes.js';
 import { bearerToken, createTokenAuthenticator, type TokenAuthenticator } from '../auth/token-authenticator.js';
 import { AppError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
@@ -283,7 +284,7 @@ export function createApp(deps: AppDeps): App {
   conversationRoutes(routes, context);
   searchRoutes(routes, context);
   userRoutes(routes, context);
-  commandRoutes(routes, tools);
+  commandRoutes(routes, tools, (userId) => userLocaleOf(database.prisma, userId));
   executionRoutes(routes, tools);
   mcpRoutes(routes, mcpClients);
   auditRoutes(routes, context);

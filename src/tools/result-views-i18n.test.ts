@@ -2,8 +2,8 @@
  * Result views in the reader's language: every builder fed its fixture in English and in
  * French. French views carry French headlines and labels with no English words left in the
  * fixed text, real plurals (1 vs 2, and the `many` form French uses for 1 000 000), numbers
- * formatted by Intl (1 234,5); data values (hostnames, titles, queries, hostile text) come
- * through unchanged; English stays the default for builders called without a translator.
+ * formatted by Intl (1 234,5); network findings written from their codes; data values
+ * (hostnames, titles, queries, hostile text) come through unchanged; English stays the default for builders called without a translator.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -80,6 +80,14 @@ describe('result views in French and English', () => {
     assert.deepEqual(targets.columns.map((column) => column.label), ['Cible', 'Adresse', 'Perte', 'Latence (moy.)', 'Gigue', 'Ports']);
     assert.equal(targets.rows[0]!.ports, '22 ouvert, 443 fermé');
     assert.deepEqual(check.blocks.find((block) => block.type === 'badges'), { type: 'badges', badges: [{ label: '1 critique', tone: 'critical' }, { label: '1 alerte', tone: 'warning' }, { label: '1 ok', tone: 'ok' }] });
+    assert.equal(check.headline, "1 critique et 1 alerte sur 2 cibles. Le plus grave : 198.18.23.2 ne répond pas à l'ICMP — aucune réponse echo sur 5 sondes.");
+    const findings = check.blocks.find((block) => block.type === 'table' && block.title === 'Constats');
+    assert.ok(findings?.type === 'table');
+    assert.deepEqual(findings.columns.map((column) => column.label), ['Gravité', 'Constat', 'Preuve', 'Que faire']);
+    assert.deepEqual(findings.rows[1], { severity: 'alerte', title: 'Port 443 fermé sur 198.18.23.1', evidence: "connexion refusée (RST) après 0,3 ms : l'hôte répond mais rien n'écoute sur ce port", recommendation: 'Vérifiez que le service tourne et écoute sur cette adresse.' });
+    const snmpFindings = byName('net_snmp_poll').blocks.find((block) => block.type === 'table' && block.title === 'Constats');
+    assert.ok(snmpFindings?.type === 'table');
+    assert.equal(snmpFindings.rows[0]!.evidence, 'utilisation 94 % (entrant 940 Mbit/s, sortant 120 Mbit/s)');
     const duration = check.blocks.find((block) => block.type === 'fields');
     assert.ok(duration?.type === 'fields');
     assert.match(duration.fields[0]!.value, /^2\u202f140 ms$/);
@@ -122,6 +130,11 @@ describe('result views in French and English', () => {
     assert.equal(citations.items[0]!.title, `Core router runbook${hostile}`);
     const search = knowledgeView({ query: hostile }, { status: 'success', data: { citations: [{ marker: '[1]', title: 't', text: 'x' }] } }, fr)!;
     assert.equal(search.headline, `1 passage pour « ${hostile} »`);
+    const check = french.find((fixture) => fixture.tool === 'net_check')!.view;
+    assert.ok(check.headline.includes(`198.18.23.2${hostile} ne répond pas à l'ICMP`), check.headline);
+    const findings = check.blocks.find((block) => block.type === 'table' && block.title === 'Constats');
+    assert.ok(findings?.type === 'table');
+    assert.equal(findings.rows[1]!.title, `Port 443 fermé sur 198.18.23.1${hostile}`);
     const interfaces = french.find((fixture) => fixture.tool === 'net_interfaces')!.view;
     const table = interfaces.blocks[0];
     assert.ok(table?.type === 'table');

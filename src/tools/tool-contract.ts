@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Role } from '../auth/roles.js';
 import type { ResultView } from '../contracts/result-view.js';
+import type { ValidationDetail } from '../contracts/validation-text.js';
 
 /** How dangerous a tool is: `mutate` needs an approval, `disruptive` one from another person. */
 export type RiskLevel = 'read' | 'mutate' | 'disruptive';
@@ -35,7 +36,7 @@ export interface ToolContext {
 export type ToolResult<Data = unknown> = (
   | { status: 'success'; data: Data; error?: undefined }
   | { status: 'no_data'; data?: Data; error?: undefined; message?: string }
-  | { status: 'error'; data?: Data; error: { code: string; message: string } }
+  | { status: 'error'; data?: Data; error: { code: string; message: string; details?: ValidationDetail[] } }
   | { status: 'approval_required'; data: { executionId: string; approversNeeded: number }; error?: undefined }
 ) & {
   /** The readable view of the result (attached by the pipeline from the tool's `view` builder). */

@@ -218,11 +218,33 @@ export class ToolRegistry {
     });
   }
 
-  /** Writes the catalog into the `commands` table; tools no longer registered become inactive. */
+  /**
+   * Writes the catalog into the `commands` table; tools no longer registered become inactive.
+   * Only rows that differ are written: a restart with the same tools reads the table once and
+   * writes nothing (issue 17: one upsert per tool was a good part of a warm restart).
+   */
   async syncCommands(prisma: PrismaClient): Promise<void> {
     const entries = this.catalog();
+    const stored = new Map(
+      (await prisma.command.findMany({ select: { name: true, description: true, parameters: true, toolset: true, riskLevel: true, minRole: true, active: true } })).map((row) => [row.name, row]),
+    );
+    const changed = entries.filter((entry) => {
+      const row = stored.get(entry.name);
+      return (
+        !row ||
+        row.description !== entry.description ||
+        row.toolset !== entry.toolset ||
+        row.riskLevel !== entry.riskLevel ||
+        row.minRole !== entry.minRole ||
+        row.active !== entry.active ||
+        canonicalJson(row.parameters) !== canonicalJson(entry.parameters)
+      );
+    });
+    const names = new Set(entries.map((entry) => entry.name));
+    const stale = [...stored.values()].some((row) => row.active && !names.has(row.name));
+    if (changed.length === 0 && !stale) return;
     await prisma.$transaction([
-      ...entries.map((entry) =>
+      ...changed.map((entry) =>
         prisma.command.upsert({
           where: { name: entry.name },
           create: {
@@ -244,7 +266,14 @@ export class ToolRegistry {
           },
         }),
       ),
-      prisma.command.updateMany({ where: { name: { notIn: entries.map((entry) => entry.name) } }, data: { active: false } }),
+      prisma.command.updateMany({ where: { name: { notIn: [...names] }, active: true }, data: { active: false } }),
     ]);
   }
+}
+
+/** JSON with object keys sorted at every level: jsonb does not keep key order, so compare this. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
+  );
 }

@@ -3,14 +3,19 @@
  * posted with `Accept-Language: fr-FR` is stored with `locale: fr` and its result view is
  * written in French (headline and labels; data unchanged), the same command in English (or
  * with a junk header) in English; an execution approved later keeps the stored locale for
- * its result view and its outcome message; a chat message in French gets a French line.
+ * its result view and its outcome message; a chat message in French gets a French line; a
+ * French `net check` of a closed port on 127.0.0.1 reads its findings in French (the data keeps
+ * the finding's code, raw params and English sentences).
  */
 import assert from 'node:assert/strict';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { AgentService } from '../../src/agents/agent-service.js';
+import { loadConfig } from '../../src/config.js';
 import type { ResultView } from '../../src/contracts/result-view.js';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
+import { networkToolset } from '../../src/tools/network/network-toolset.js';
 import { testOpsToolset, waitFor } from '../agents/support/test-toolsets.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
@@ -21,6 +26,7 @@ for (const backend of testBackends()) {
   describe(`result views in the requester's language on ${backend.name}`, { timeout: 90_000 }, () => {
     let harness: TestApp;
     let detach: () => void;
+    let closedPort: number;
     const call = async (method: string, path: string, body?: unknown, language?: string) => {
       const response = await fetch(`${harness.url}${path}`, {
         method,
@@ -34,7 +40,13 @@ for (const backend of testBackends()) {
 
     before(async () => {
       const database = await backend.open();
-      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), testOpsToolset({ restarts: [], wipes: [], slowStarted: 0 })] } });
+      const network = networkToolset({ config: loadConfig({ NET_ALLOWED_TARGETS: '127.0.0.1/32' }), database, logger: pino({ level: 'silent' }) });
+      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), testOpsToolset({ restarts: [], wipes: [], slowStarted: 0 }), network] } });
+      // A port nothing listens on: bound, then closed.
+      const spare = net.createServer();
+      await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+      closedPort = (spare.address() as AddressInfo).port;
+      await new Promise((resolve) => spare.close(resolve));
       const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
       detach = agent.attach(harness.app.context.events);
     });
@@ -89,6 +101,45 @@ for (const backend of testBackends()) {
       assert.equal(viewOf(done).headline, 'restart_service a réussi');
       const outcome = await waitFor(() => harness.database.prisma.message.findFirst({ where: { conversationId, clientMessageId: `outcome:${String(proposed.body.id)}` } }), 20_000);
       assert.match(outcome.content, /^Approuvé par .+\. restart_service : restart_service a réussi$/);
+    });
+
+    it('writes the findings of a French net check in French, the data staying codes and English', async () => {
+      const findingsOf = (view: ResultView) => view.blocks.flatMap((block) => (block.type === 'table' && block.columns.some((column) => column.key === 'evidence') ? block.rows : []));
+      const french = await call('POST', '/api/commands', { text: `net check 127.0.0.1 ports=${closedPort} count=2` }, 'fr-FR');
+      assert.equal(french.status, 200, JSON.stringify(french.body).slice(0, 500));
+      const view = viewOf(french.body);
+      assert.equal(view.locale, 'fr');
+      assert.match(view.headline, new RegExp(`^1 alerte sur 1 cible\\. Le plus grave : Port ${closedPort} fermé sur 127\\.0\\.0\\.1 — connexion refusée \\(RST\\) après \\d+(,\\d)? ms`));
+      const [closed] = findingsOf(view);
+      assert.equal(closed!.severity, 'alerte');
+      assert.equal(closed!.title, `Port ${closedPort} fermé sur 127.0.0.1`);
+      assert.match(String(closed!.evidence), /^connexion refusée \(RST\) après \d+(,\d)? ms : l'hôte répond mais rien n'écoute sur ce port$/);
+      assert.equal(closed!.recommendation, 'Vérifiez que le service tourne et écoute sur cette adresse.');
+      assert.doesNotMatch(JSON.stringify(view), /closed on|connection refused|Check that/);
+      // What machines read (REST, MCP, the model) keeps the code, the raw params and the English.
+      const stored = await call('GET', `/api/executions/${String(french.body.id)}`);
+      const data = (stored.body.result as { data: { findings: Array<Record<string, unknown>>; summary: string } }).data;
+      const finding = data.findings.find((entry) => entry.code === 'tcp.closed')!;
+      assert.deepEqual({ ...(finding.params as object), connectMs: 0 }, { target: '127.0.0.1', address: '127.0.0.1', port: closedPort, connectMs: 0 });
+      assert.equal(typeof (finding.params as { connectMs: unknown }).connectMs, 'number');
+      assert.equal(finding.title, `Port ${closedPort} closed on 127.0.0.1`);
+      assert.match(data.summary, /1 warning finding/);
+      assert.deepEqual(viewOf(stored.body), view);
+
+      const english = await call('POST', '/api/commands', { text: `net check 127.0.0.1 ports=${closedPort} count=2` }, 'en');
+      assert.match(viewOf(english.body).headline, new RegExp(`^1 warning on 1 target\\. Worst: Port ${closedPort} closed on 127\\.0\\.0\\.1 — connection refused`));
+      assert.equal(findingsOf(viewOf(english.body))[0]!.title, `Port ${closedPort} closed on 127.0.0.1`);
+      // A refusal (nothing ran) says why in French; the error keeps its English message.
+      const outside = await call('POST', '/api/commands', { text: 'net check 127.0.0.2' }, 'fr-FR');
+      assert.equal(outside.status, 200, JSON.stringify(outside.body).slice(0, 500));
+      assert.equal(viewOf(outside.body).headline, 'net_check a échoué : La cible 127.0.0.2 est hors de NET_ALLOWED_TARGETS');
+      assert.equal((outside.body.result as { error: { message: string } }).error.message, 'Target 127.0.0.2 is outside NET_ALLOWED_TARGETS');
+      // Hostile targets are refused before anything runs, markup kept as text, and nothing crashes.
+      for (const target of ['<b>x</b>.lab', 'a\u0000b', 'x\ud800y']) {
+        const refused = await call('POST', '/api/commands', { tool: 'net_check', args: { targets: [target], ports: [closedPort] } }, 'fr-FR');
+        assert.ok(refused.status < 500, `${JSON.stringify(target)}: ${refused.status}`);
+        if (refused.status === 200) assert.match(viewOf(refused.body).headline, /^net_check a échoué : La cible « .* » n'est ni une adresse IPv4/);
+      }
     });
 
     it('answers a chat command in French with a French line and a French view', async () => {

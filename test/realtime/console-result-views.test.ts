@@ -5,10 +5,12 @@
  * each result renders as a result view with no raw JSON visible (the closed "Details" holds
  * it); the list follows new messages, and shows the "new messages" marker to a reader who
  * scrolled up; an approval's outcome (approved and run, or denied with who and why) is in
- * the conversation after a reload; a French browser reads the console's strings in French.
+ * the conversation after a reload; a French browser reads the console's strings in French,
+ * network findings included.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -219,6 +221,17 @@ describe('every tool result as a view in the console, by host name (headless Chr
     await page.locator('#message-list .tool-card[data-status="denied"] .outcome', { hasText: 'dedup_ingest a été refusé par admin' }).waitFor();
     // The outcome message itself is written in the requester's language (the locale of their message).
     await page.locator('#message-list .message.role-assistant > .content', { hasText: /^dedup_ingest a été refusé par admin$/ }).waitFor();
+    // A network check reads its findings in French: a port nothing listens on, on 127.0.0.1.
+    const spare = net.createServer();
+    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+    const closedPort = (spare.address() as AddressInfo).port;
+    await new Promise((resolve) => spare.close(resolve));
+    await send(page, `net check 127.0.0.1 ports=${closedPort} count=2`);
+    const check = page.locator('#message-list .result-view[data-view-kind="network.check"]', { hasText: `Port ${closedPort} fermé sur 127.0.0.1` }).first();
+    await check.waitFor();
+    assert.match(await check.innerText(), /connexion refusée \(RST\) après [\d,]+ ms : l’?'?hôte répond mais rien n’?'?écoute sur ce port/);
+    assert.match(await check.locator('.view-headline').innerText(), new RegExp(`^1 alerte sur 1 cible\\. Le plus grave : Port ${closedPort} fermé sur 127\\.0\\.0\\.1`));
+    assert.doesNotMatch(await check.innerText(), /closed on|connection refused|Check that/);
     // The command answers come back in French too (the locale travels with the message).
     await send(page, 'aide');
     await page.locator('#message-list .message .content', { hasText: 'Commandes (tapez « aide <commande> »' }).waitFor();

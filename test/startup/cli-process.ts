@@ -88,7 +88,12 @@ export function releaseCli(): void {
  */
 function cliArguments(args: string[]): string[] {
   if (!snapshotEntry) throw new Error('call prepareCli() in a before hook first');
-  const loader = `const { runCli } = await import(${JSON.stringify(pathToFileURL(snapshotEntry).href)}); await runCli([process.execPath, 'vigie', ...process.argv.slice(1)]);`;
+  // A bare `vigie start` goes through start-command.js, as bin/vigie.js does (the bench measures that path).
+  const startEntry = path.join(path.dirname(snapshotEntry), 'start-command.js');
+  const loader =
+    args.length === 1 && args[0] === 'start' && existsSync(startEntry)
+      ? `const { runStartCommand } = await import(${JSON.stringify(pathToFileURL(startEntry).href)}); await runStartCommand();`
+      : `const { runCli } = await import(${JSON.stringify(pathToFileURL(snapshotEntry).href)}); await runCli([process.execPath, 'vigie', ...process.argv.slice(1)]);`;
   return ['--input-type=module', '-e', loader, ...args];
 }
 

@@ -10,6 +10,8 @@ import { createTranslator, type Translator } from '../../src/contracts/i18n.js';
 import type { ResultView } from '../../src/contracts/result-view.js';
 import { auditTimelineView, knowledgeView, systemStatusView } from '../../src/tools/core/core-views.js';
 import { dedupIngestView, dedupQueryView } from '../../src/tools/dedup/dedup-views.js';
+import { makeFinding, type Severity } from '../../src/tools/network/analysis-report.js';
+import type { FindingCode, FindingParams } from '../../src/tools/network/finding-text.js';
 import { interfacesView, networkReportView, snmpView } from '../../src/tools/network/network-views.js';
 import { genericResultView } from '../../src/tools/pipeline/result-views.js';
 import { qosApplyPreview, qosPlanView, qosShowView, type PlanSummary } from '../../src/tools/qos/qos-views.js';
@@ -36,6 +38,9 @@ const ping = (address: string, samples: Array<number | null>) => {
     samplesMs: got,
   };
 };
+
+/** A finding as the network engine makes it: code and raw params, plus its English sentences. */
+const finding = (target: string, severity: Severity, check: string, code: FindingCode, params: FindingParams) => makeFinding(target, { severity, check, code, params }, createTranslator('en'));
 
 /** The plan qos_plan returns for "limiter le trafic web à 20 Mbit/s sur nc0". */
 export function samplePlan(text = 'limiter le trafic web à 20 Mbit/s sur nc0'): PlanSummary {
@@ -93,9 +98,9 @@ export function toolFixtures(text = '', i18n: Translator = createTranslator('en'
           summary: s('1 critical, 1 warning finding(s) on 2 target(s). Worst: 198.18.23.2 does not answer ICMP'),
           durationMs: 2140,
           findings: [
-            { severity: 'critical', target: '198.18.23.2', check: 'ping', title: s('198.18.23.2 does not answer ICMP'), evidence: '0 of 5 echo replies', recommendation: 'Check that the host is up.' },
-            { severity: 'warning', target: '198.18.23.1', check: 'tcp', title: 'Port 443 closed on 198.18.23.1', evidence: 'connection refused (RST)', recommendation: 'Check that the service listens.' },
-            { severity: 'ok', target: '198.18.23.1', check: 'ping', title: '198.18.23.1 answers', evidence: 'loss 0 %', recommendation: 'Nothing to do.' },
+            finding(s('198.18.23.2'), 'critical', 'ping', 'ping.unreachable', { target: s('198.18.23.2'), address: '198.18.23.2', sent: 5, error: null }),
+            finding(s('198.18.23.1'), 'warning', 'tcp', 'tcp.closed', { target: s('198.18.23.1'), address: '198.18.23.1', port: 443, connectMs: 0.3 }),
+            finding(s('198.18.23.1'), 'ok', 'ping', 'ping.ok', { target: s('198.18.23.1'), address: '198.18.23.1', sent: 5, lossPercent: 0, avgMs: 1.78, jitterMs: 1.2, minMs: 1.1, maxMs: 3.9 }),
           ],
           measurements: [
             { target: s('198.18.23.1'), address: '198.18.23.1', resolveMs: 0, ping: ping('198.18.23.1', [1.2, 1.4, 3.9, 1.1, 1.3]), tcp: [{ address: '198.18.23.1', port: 22, state: 'open', connectMs: 0.4 }, { address: '198.18.23.1', port: 443, state: 'closed', connectMs: 0.3 }] },
@@ -122,7 +127,7 @@ export function toolFixtures(text = '', i18n: Translator = createTranslator('en'
             { index: 1, name: s('ge-0/0/1'), intervalSeconds: 5, inBitsPerSecond: 940_000_000, outBitsPerSecond: 120_000_000, utilisation: 0.94, inErrorsPerSecond: 2.5, outErrorsPerSecond: 0, inDiscardsPerSecond: 0.2, outDiscardsPerSecond: 0, errorRatio: 0.002, counterReset: false },
             { index: 2, name: 'ge-0/0/2', intervalSeconds: 5, inBitsPerSecond: 12_000_000, outBitsPerSecond: 8_000_000, utilisation: 0.02, inErrorsPerSecond: 0, outErrorsPerSecond: 0, inDiscardsPerSecond: 0, outDiscardsPerSecond: 0, errorRatio: 0, counterReset: false },
           ] }],
-          findings: [{ severity: 'warning', target: '198.18.23.5', check: 'snmp', title: s('ge-0/0/1 is saturated'), evidence: '94 % of 1 Gbit/s', recommendation: 'Add capacity or shape.' }],
+          findings: [finding('198.18.23.5', 'critical', 'snmp', 'snmp.saturated', { address: '198.18.23.5', interface: s('ge-0/0/1'), ifIndex: 1, utilisationRatio: 0.94, inBitsPerSecond: 940_000_000, outBitsPerSecond: 120_000_000 })],
         },
       },
       build: (result) => snmpView(result, i18n),

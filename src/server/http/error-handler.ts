@@ -6,6 +6,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../logger.js';
 import { AppError, PayloadTooLargeError, RETRY_AFTER_SECONDS, ValidationError, toErrorBody } from '../../errors.js';
+import { parseAcceptLanguage } from '../../contracts/i18n.js';
+import { localizedError } from './localized-error.js';
 
 interface BodyParserError {
   type?: string;
@@ -40,7 +42,8 @@ function translate(error: unknown, bodyLimit: string): unknown {
 /** Express error middleware. */
 export function errorHandler(logger: Logger, bodyLimit: string) {
   return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    const translated = translate(error, bodyLimit);
+    // Coded validation details get `text` in the request's language (Accept-Language).
+    const translated = localizedError(translate(error, bodyLimit), parseAcceptLanguage(request.header('accept-language')));
     const { status, body } = toErrorBody(translated);
     if (status >= 500) {
       logger.error({ err: error, requestId: request.requestId, path: request.path }, 'request failed');

@@ -3,14 +3,15 @@
  * command line for the router or an explicit tool call. Both go through the one pipeline.
  */
 import { z } from 'zod';
-import { parseAcceptLanguage, t } from '../../contracts/i18n.js';
+import { parseAcceptLanguage, t, type Locale } from '../../contracts/i18n.js';
 import { AppError } from '../../errors.js';
 import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
+import { localizedError } from '../http/localized-error.js';
 import type { RouteTable } from '../http/route-table.js';
 import { commandBody, commandSchema, executionSchema, helpSchema } from '../../tools/pipeline/execution-schemas.js';
 
-/** Registers the catalog and command routes. */
-export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {
+/** Registers the catalog and command routes (`profileLocale`: the user's language when the request names none). */
+export function commandRoutes(routes: RouteTable, tools: ToolRuntime, profileLocale: (userId: string) => Promise<Locale | null> = () => Promise.resolve(null)): void {
   routes.add({
     method: 'get',
     path: '/commands',
@@ -38,7 +39,7 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {
       let tool: string;
       let args: unknown;
       // Help, refusals and the result view in the client's language (Accept-Language: fr → French).
-      const locale = parseAcceptLanguage(request.header('accept-language'));
+      const locale = parseAcceptLanguage(request.header('accept-language')) ?? (await profileLocale(principal.userId)) ?? undefined;
       if ('text' in body) {
         const routed = tools.router.route(body.text, principal.role, { locale });
         if (routed.kind === 'help') return { help: routed.text };
@@ -58,7 +59,7 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime): void {
         conversationId: body.conversationId ?? null,
         traceId: request.requestId,
         locale,
-      });
+      }).catch((error: unknown) => Promise.reject(localizedError(error, locale)));
       response.status(execution.status === 'pending_approval' || execution.status === 'queued' ? 202 : 200).json(execution);
       return undefined;
     },

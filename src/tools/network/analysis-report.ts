@@ -1,8 +1,11 @@
 /**
- * Turns raw measurements into an explained answer: findings ranked by severity, each with
- * its evidence and a recommendation, plus a one-line summary for chat.
+ * Turns raw measurements into an explained answer: findings ranked by severity, each a code
+ * with raw params (see finding-text.ts) plus its English evidence and recommendation, and an
+ * English one-line summary for the data.
  */
+import { createTranslator, type Translator } from '../../contracts/i18n.js';
 import type { DnsResult } from './dns-check.js';
+import { findingText, type FindingCode, type FindingParams } from './finding-text.js';
 import type { HttpResult } from './http-check.js';
 import type { PathResult } from './path-check.js';
 import type { PingResult } from './ping-check.js';
@@ -11,11 +14,17 @@ import type { TcpResult } from './tcp-check.js';
 /** How bad a finding is. */
 export type Severity = 'critical' | 'warning' | 'info' | 'ok';
 
-/** One explained observation. */
+/**
+ * One explained observation: what was seen as a stable `code` with raw `params` (views
+ * render them in the reader's language), and the same in English sentences for the data
+ * (REST, the model, incident lines). Reports stored before codes existed have no code.
+ */
 export interface Finding {
   severity: Severity;
   target: string;
   check: string;
+  code?: FindingCode;
+  params?: FindingParams;
   title: string;
   evidence: string;
   recommendation: string;
@@ -33,8 +42,16 @@ export interface TargetMeasurements {
   path?: PathResult;
 }
 
+/** What a finding builder records: the sentences follow from the code and params. */
+type Observation = { severity: Severity; check: string; code: FindingCode; params: FindingParams };
+type Add = (observation: Observation) => void;
+
 const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2, ok: 3 };
-const round = (value: number) => Math.round(value * 10) / 10;
+
+/** A finding about `target`, with its English sentences. */
+export function makeFinding(target: string, observation: Observation, english: Translator): Finding {
+  return { severity: observation.severity, target, check: observation.check, code: observation.code, params: observation.params, ...findingText(observation.code, observation.params, english) };
+}
 
 /** Sorts findings worst first (stable within a severity). */
 export function rankFindings(findings: Finding[]): Finding[] {
@@ -46,65 +63,82 @@ export function worstSeverity(findings: Finding[]): Severity {
   return rankFindings(findings)[0]?.severity ?? 'ok';
 }
 
-function pingFindings(measurement: TargetMeasurements, add: (finding: Omit<Finding, 'target'>) => void): void {
-  const { ping, path } = measurement;
+function pingFindings(measurement: TargetMeasurements, add: Add): void {
+  const { ping, path, target } = measurement;
   if (!ping) return;
-  const slowHop = path?.slowestHop && path.slowestHop.addedMs !== null && path.slowestHop.addedMs >= 10 ? path.slowestHop : null;
-  const hopText = slowHop ? `, hop ${slowHop.hop} (${slowHop.address ?? '?'}) adds ${round(slowHop.addedMs!)} ms` : '';
   if (ping.received === 0) {
-    add({ severity: 'critical', check: 'ping', title: `${measurement.target} does not answer ICMP`, evidence: `0 of ${ping.sent} echo replies${ping.error ? ` (${ping.error})` : ''}`, recommendation: 'Check that the host is up, the route to it (net_path) and any firewall dropping ICMP.' });
+    add({ severity: 'critical', check: 'ping', code: 'ping.unreachable', params: { target, address: ping.address, sent: ping.sent, error: ping.error ?? null } });
     return;
   }
+  const slowHop = path?.slowestHop && path.slowestHop.addedMs !== null && path.slowestHop.addedMs >= 10 ? path.slowestHop : null;
   const rtt = ping.rttMs!;
-  const evidence = `loss ${ping.lossPercent} % to ${ping.address} over ${ping.sent} probes, latency ${round(rtt.avg)} ms ± ${round(rtt.jitter)} ms (min ${round(rtt.min)}, max ${round(rtt.max)})${hopText}`;
-  if (ping.lossPercent >= 2) {
-    add({ severity: ping.lossPercent >= 10 ? 'critical' : 'warning', check: 'ping', title: `Packet loss to ${measurement.target}`, evidence, recommendation: 'Look for congested or erroring links on the path (net_snmp_poll on the devices along it) and for rate limiting of ICMP.' });
-  } else if (rtt.avg >= 100 || rtt.jitter >= 30) {
-    add({ severity: 'warning', check: 'ping', title: `High ${rtt.jitter >= 30 ? 'jitter' : 'latency'} to ${measurement.target}`, evidence, recommendation: slowHop ? `Investigate hop ${slowHop.hop}: it adds most of the delay.` : 'Trace the path (net_path) to find the hop that adds the delay.' });
-  } else {
-    add({ severity: 'ok', check: 'ping', title: `${measurement.target} answers`, evidence, recommendation: 'Nothing to do.' });
+  const params: FindingParams = {
+    target,
+    address: ping.address,
+    sent: ping.sent,
+    lossPercent: ping.lossPercent,
+    avgMs: rtt.avg,
+    jitterMs: rtt.jitter,
+    minMs: rtt.min,
+    maxMs: rtt.max,
+    ...(slowHop ? { slowHop: slowHop.hop, slowHopAddress: slowHop.address ?? null, slowHopAddedMs: slowHop.addedMs } : {}),
+  };
+  if (ping.lossPercent >= 2) add({ severity: ping.lossPercent >= 10 ? 'critical' : 'warning', check: 'ping', code: 'ping.loss', params });
+  else if (rtt.avg >= 100 || rtt.jitter >= 30) add({ severity: 'warning', check: 'ping', code: rtt.jitter >= 30 ? 'ping.highJitter' : 'ping.highLatency', params });
+  else add({ severity: 'ok', check: 'ping', code: 'ping.ok', params });
+}
+
+function portFindings(measurement: TargetMeasurements, add: Add): void {
+  for (const port of measurement.tcp ?? []) {
+    const params = { target: measurement.target, address: port.address, port: port.port, connectMs: port.connectMs };
+    if (port.state === 'open') add({ severity: 'ok', check: 'tcp', code: 'tcp.open', params });
+    else if (port.state === 'closed') add({ severity: 'warning', check: 'tcp', code: 'tcp.closed', params });
+    else add({ severity: 'warning', check: 'tcp', code: port.state === 'filtered' ? 'tcp.filtered' : 'tcp.unreachable', params: { ...params, state: port.state, error: port.error ?? null } });
   }
 }
 
-function otherFindings(measurement: TargetMeasurements, add: (finding: Omit<Finding, 'target'>) => void): void {
-  for (const port of measurement.tcp ?? []) {
-    if (port.state === 'open') add({ severity: 'ok', check: 'tcp', title: `Port ${port.port} open`, evidence: `connected in ${round(port.connectMs ?? 0)} ms`, recommendation: 'Nothing to do.' });
-    else if (port.state === 'closed') add({ severity: 'warning', check: 'tcp', title: `Port ${port.port} closed on ${measurement.target}`, evidence: `connection refused (RST) after ${round(port.connectMs ?? 0)} ms: the host is up but nothing listens`, recommendation: 'Check that the service is running and listening on this address.' });
-    else add({ severity: 'warning', check: 'tcp', title: `Port ${port.port} ${port.state} on ${measurement.target}`, evidence: port.error ?? port.state, recommendation: port.state === 'filtered' ? 'A firewall is probably dropping the connection; check its rules.' : 'Check routing to the host.' });
-  }
+function httpFindings(measurement: TargetMeasurements, add: Add): void {
   const http = measurement.http;
-  if (http) {
-    if (http.error || http.status === null) add({ severity: 'critical', check: 'http', title: `HTTP probe failed for ${http.url}`, evidence: http.error ?? 'no status', recommendation: 'Check the service and the port (tcp check).' });
-    else if (http.status >= 500) add({ severity: 'critical', check: 'http', title: `${http.url} answers ${http.status}`, evidence: `first byte after ${round(http.timingsMs.firstByte ?? 0)} ms`, recommendation: 'The server is failing: check its logs.' });
-    else if (http.status >= 400) add({ severity: 'warning', check: 'http', title: `${http.url} answers ${http.status}`, evidence: `total ${round(http.timingsMs.total)} ms`, recommendation: 'Check the path and the authentication the endpoint expects.' });
-    else add({ severity: 'ok', check: 'http', title: `${http.url} answers ${http.status}`, evidence: `connect ${round(http.timingsMs.connect ?? 0)} ms, first byte ${round(http.timingsMs.firstByte ?? 0)} ms`, recommendation: 'Nothing to do.' });
-    if (http.tls && http.tls.daysLeft < 21) add({ severity: http.tls.daysLeft < 7 ? 'critical' : 'warning', check: 'http', title: `TLS certificate of ${http.url} expires in ${http.tls.daysLeft} days`, evidence: `valid to ${http.tls.validTo}`, recommendation: 'Renew the certificate.' });
-    if (http.tls && !http.tls.authorized) add({ severity: 'info', check: 'http', title: `TLS certificate of ${http.url} does not verify`, evidence: http.tls.authorizationError ?? 'unverified', recommendation: 'Use a certificate from a trusted authority, or expect clients to reject it.' });
+  if (!http) return;
+  const base = { target: measurement.target, url: http.url };
+  if (http.error || http.status === null) add({ severity: 'critical', check: 'http', code: 'http.failed', params: { ...base, error: http.error ?? null } });
+  else if (http.status >= 500) add({ severity: 'critical', check: 'http', code: 'http.serverError', params: { ...base, status: http.status, firstByteMs: http.timingsMs.firstByte } });
+  else if (http.status >= 400) add({ severity: 'warning', check: 'http', code: 'http.clientError', params: { ...base, status: http.status, totalMs: http.timingsMs.total } });
+  else add({ severity: 'ok', check: 'http', code: 'http.ok', params: { ...base, status: http.status, connectMs: http.timingsMs.connect, firstByteMs: http.timingsMs.firstByte } });
+  const tls = http.tls;
+  if (tls && tls.daysLeft < 0) add({ severity: 'critical', check: 'http', code: 'tls.expired', params: { ...base, daysAgo: -tls.daysLeft, validTo: tls.validTo } });
+  else if (tls && tls.daysLeft < 21) add({ severity: tls.daysLeft < 7 ? 'critical' : 'warning', check: 'http', code: 'tls.expiring', params: { ...base, daysLeft: tls.daysLeft, validTo: tls.validTo } });
+  if (tls && !tls.authorized) add({ severity: 'info', check: 'http', code: 'tls.unverified', params: { ...base, error: tls.authorizationError ?? null } });
+}
+
+function dnsFindings(measurement: TargetMeasurements, add: Add): void {
+  const dns = measurement.dns;
+  for (const answer of dns?.answers ?? []) {
+    if (answer.type === 'A' && answer.error) add({ severity: 'warning', check: 'dns', code: 'dns.noA', params: { name: dns!.name, error: answer.error, durationMs: answer.durationMs } });
+    if (answer.durationMs > 500) add({ severity: 'warning', check: 'dns', code: 'dns.slow', params: { name: dns!.name, recordType: answer.type, durationMs: answer.durationMs } });
   }
-  for (const answer of measurement.dns?.answers ?? []) {
-    if (answer.type === 'A' && answer.error) add({ severity: 'warning', check: 'dns', title: `${measurement.dns!.name} has no A record`, evidence: `${answer.error} after ${round(answer.durationMs)} ms`, recommendation: 'Check the zone and the resolvers.' });
-    if (answer.durationMs > 500) add({ severity: 'warning', check: 'dns', title: `Slow DNS for ${measurement.dns!.name}`, evidence: `${answer.type} took ${round(answer.durationMs)} ms`, recommendation: 'Check the resolvers in use.' });
-  }
+}
+
+function pathFindings(measurement: TargetMeasurements, add: Add): void {
   const path = measurement.path;
-  if (path) {
-    const slow = path.slowestHop;
-    const total = path.hops.at(-1)?.latencyMs ?? 0;
-    if (slow && slow.addedMs !== null && slow.addedMs >= 10 && slow.addedMs >= 0.5 * total) add({ severity: 'warning', check: 'path', title: `Hop ${slow.hop} adds most of the latency to ${measurement.target}`, evidence: `hop ${slow.hop} (${slow.address ?? '?'}) adds ${round(slow.addedMs)} ms of ${round(total)} ms over ${path.hops.length} hops`, recommendation: `Look at the link into ${slow.address ?? `hop ${slow.hop}`}: congestion, a long-haul link or a shaper.` });
-    if (!path.reached) add({ severity: 'warning', check: 'path', title: `Path to ${measurement.target} not completed`, evidence: `${path.hops.length} hops traced${path.error ? `, ${path.error}` : ''}`, recommendation: 'A hop filters UDP probes or the host is unreachable.' });
-    if (path.pathMtu !== null && path.pathMtu < 1500) add({ severity: 'info', check: 'path', title: `Path MTU to ${measurement.target} is ${path.pathMtu}`, evidence: `tracepath pmtu ${path.pathMtu}`, recommendation: 'Expect fragmentation or PMTUD issues for full-size packets; check tunnels on the path.' });
-  }
+  if (!path) return;
+  const target = measurement.target;
+  const slow = path.slowestHop;
+  const total = path.hops.at(-1)?.latencyMs ?? 0;
+  if (slow && slow.addedMs !== null && slow.addedMs >= 10 && slow.addedMs >= 0.5 * total) add({ severity: 'warning', check: 'path', code: 'path.slowHop', params: { target, hop: slow.hop, address: slow.address ?? null, addedMs: slow.addedMs, totalMs: total, hops: path.hops.length } });
+  if (!path.reached) add({ severity: 'warning', check: 'path', code: 'path.incomplete', params: { target, hops: path.hops.length, error: path.error ?? null } });
+  if (path.pathMtu !== null && path.pathMtu < 1500) add({ severity: 'info', check: 'path', code: 'path.mtu', params: { target, pathMtu: path.pathMtu } });
 }
 
 /** Builds the findings of one target. */
-export function targetFindings(measurement: TargetMeasurements): Finding[] {
+export function targetFindings(measurement: TargetMeasurements, english: Translator = createTranslator('en')): Finding[] {
   const findings: Finding[] = [];
-  const add = (finding: Omit<Finding, 'target'>) => findings.push({ ...finding, target: measurement.target });
-  pingFindings(measurement, add);
-  otherFindings(measurement, add);
+  const add: Add = (observation) => findings.push(makeFinding(measurement.target, observation, english));
+  for (const build of [pingFindings, portFindings, httpFindings, dnsFindings, pathFindings]) build(measurement, add);
   return findings;
 }
 
-/** One line for chat: the worst news first. */
+/** One line for the data (REST, the model, incident lines), in English; views write their own headline. */
 export function summarise(findings: Finding[], targetCount: number): string {
   const ranked = rankFindings(findings);
   const problems = ranked.filter((finding) => finding.severity === 'critical' || finding.severity === 'warning');

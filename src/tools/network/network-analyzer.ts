@@ -5,9 +5,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError, RateLimitedError, ValidationError } from '../../errors.js';
+import { AppError, RateLimitedError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { rankFindings, summarise, targetFindings, worstSeverity, type Finding, type Severity, type TargetMeasurements } from './analysis-report.js';
+import { createTranslator } from '../../contracts/i18n.js';
+import { makeFinding, rankFindings, summarise, targetFindings, worstSeverity, type Finding, type Severity, type TargetMeasurements } from './analysis-report.js';
 import { createCommandRunner, mapWithConcurrency, type CommandRunner } from './command-runner.js';
 import { resolveName } from './dns-check.js';
 import { httpProbe } from './http-check.js';
@@ -15,7 +16,9 @@ import type { AnalysisRequest } from './network-schemas.js';
 import { networkMetrics, type NetworkMetrics } from './network-metrics.js';
 import type { NetworkSettings } from './network-settings.js';
 import { tracePath } from './path-check.js';
+import type { FindingParams } from './finding-text.js';
 import { detectFping, fpingAddresses } from './fping-sweep.js';
+import { NetworkRefusal, type RefusalReason } from './network-refusal.js';
 import { pingAddress, type PingResult } from './ping-check.js';
 import { ProbeLimiter } from './probe-limiter.js';
 import { TargetAllowlist, isStrictIpv4, type NameResolver, type ResolvedTarget } from './target-allowlist.js';
@@ -88,7 +91,7 @@ export class NetworkAnalyzer {
     const unique = [...new Set(targets)];
     if (unique.length > this.settings.maxTargets) {
       this.metrics.refusals.inc({ reason: 'bounds' });
-      throw new ValidationError(`At most ${this.settings.maxTargets} targets per run (NET_MAX_TARGETS); got ${unique.length}`);
+      throw new NetworkRefusal('validation_error', `At most ${this.settings.maxTargets} targets per run (NET_MAX_TARGETS); got ${unique.length}`, 'limit.targets', { limit: this.settings.maxTargets, got: unique.length });
     }
     const outcomes = await mapWithConcurrency(unique, 16, async (target) => {
       try {
@@ -101,7 +104,10 @@ export class NetworkAnalyzer {
     if (refused.length > 0) {
       this.metrics.refusals.inc({ reason: refused[0]!.code ?? 'invalid' });
       const first = refused[0]!;
-      throw new AppError(first.code, first.status, refused.length === 1 ? first.message : `${first.message} (and ${refused.length - 1} more refused)`, refused.map((error) => ({ path: 'targets', message: error.message })));
+      const message = refused.length === 1 ? first.message : `${first.message} (and ${refused.length - 1} more refused)`;
+      const details = refused.map((error) => ({ path: 'targets', message: error.message }));
+      if (first instanceof NetworkRefusal) throw new NetworkRefusal(first.code as 'validation_error' | 'forbidden', message, first.reason, { ...first.params, more: refused.length - 1 }, details);
+      throw new AppError(first.code, first.status, message, details);
     }
     return outcomes as ResolvedTarget[];
   }
@@ -112,8 +118,8 @@ export class NetworkAnalyzer {
     const options = request.options;
     const ports = options.ports ?? [];
     const count = options.count ?? 5;
-    if (ports.length > settings.maxPorts) throw this.refuse(`At most ${settings.maxPorts} ports per run (NET_MAX_PORTS); got ${ports.length}`);
-    if (count > settings.maxProbes) throw this.refuse(`At most ${settings.maxProbes} probes per target (NET_MAX_PROBES); got ${count}`);
+    if (ports.length > settings.maxPorts) throw this.refuse(`At most ${settings.maxPorts} ports per run (NET_MAX_PORTS); got ${ports.length}`, 'limit.ports', { limit: settings.maxPorts, got: ports.length });
+    if (count > settings.maxProbes) throw this.refuse(`At most ${settings.maxProbes} probes per target (NET_MAX_PROBES); got ${count}`, 'limit.probes', { limit: settings.maxProbes, got: count });
     await this.consumeRate(caller.userId);
     const resolved = await this.admitTargets(request.targets);
 
@@ -164,10 +170,11 @@ export class NetworkAnalyzer {
         return measurement;
       }),
     );
-    const findings = rankFindings(measurements.flatMap(targetFindings));
+    const english = createTranslator('en');
+    const findings = rankFindings(measurements.flatMap((measurement) => targetFindings(measurement, english)));
     const durationMs = Math.round(performance.now() - started);
     const timedOut = deadline.aborted;
-    if (timedOut) findings.unshift({ severity: 'warning', target: '*', check: 'run', title: 'Run stopped at NET_MAX_RUN_MS', evidence: `${settings.maxRunMs} ms elapsed; measurements are partial`, recommendation: 'Ask for fewer targets, ports or probes.' });
+    if (timedOut) findings.unshift(makeFinding('*', { severity: 'warning', check: 'run', code: 'run.timedOut', params: { maxRunMs: settings.maxRunMs } }, english));
     const severity = worstSeverity(findings);
     this.metrics.runs.inc({ status: severity });
     this.metrics.runDuration.observe(durationMs / 1000);
@@ -201,8 +208,8 @@ export class NetworkAnalyzer {
     return new Map(results.map((result) => [result.address, result.rttMs?.min ?? null]));
   }
 
-  private refuse(message: string): ValidationError {
+  private refuse(message: string, reason: RefusalReason, params: FindingParams): NetworkRefusal {
     this.metrics.refusals.inc({ reason: 'bounds' });
-    return new ValidationError(message);
+    return new NetworkRefusal('validation_error', message, reason, params);
   }
 }

@@ -16,6 +16,8 @@ const findingSchema = z.object({
   severity: z.enum(['critical', 'warning', 'info', 'ok']),
   target: z.string(),
   check: z.string(),
+  code: z.string().optional().meta({ description: 'Stable kind of finding (tcp.closed, snmp.saturated…); absent on reports stored before codes' }),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional().meta({ description: 'Raw values of the finding (numbers unformatted, targets, ports)' }),
   title: z.string(),
   evidence: z.string(),
   recommendation: z.string(),

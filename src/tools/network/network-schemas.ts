@@ -31,6 +31,18 @@ export function expandPorts(value: unknown): unknown {
   return [...new Set(ports)];
 }
 
+/**
+ * The issue of a port list item that is not a port: the English message quotes it (logs,
+ * REST `message`), the catalog key (`validation.custom.*`) lets readers get it in their
+ * language without echoing their input.
+ */
+function portIssue(junk: unknown) {
+  const text = String(junk);
+  return text.startsWith('range ')
+    ? { code: 'custom' as const, message: text, params: { key: 'portRangeTooLarge', maximum: PORT_CEILING } }
+    : { code: 'custom' as const, message: `"${text.slice(0, 40)}" is not a port or a range like 8000-8010`, params: { key: 'portInvalid' } };
+}
+
 /** The target list: one string with commas or an array. */
 export const targetsSchema = z.preprocess(splitList, z.array(z.string().trim().min(1).max(253)).min(1).max(1024));
 
@@ -39,7 +51,7 @@ export const portsSchema = z.preprocess(
   (value, context) => {
     const ports = expandPorts(value);
     const junk = Array.isArray(ports) ? ports.find((port) => typeof port === 'string') : undefined;
-    if (junk !== undefined) context.addIssue({ code: 'custom', message: String(junk).startsWith('range ') ? String(junk) : `"${String(junk).slice(0, 40)}" is not a port or a range like 8000-8010` });
+    if (junk !== undefined) context.addIssue(portIssue(junk));
     return ports;
   },
   z.array(z.number({ error: 'ports must be numbers or ranges like 8000-8010' }).int().min(1).max(65535)).max(PORT_CEILING, `at most ${PORT_CEILING} ports`),
@@ -60,8 +72,8 @@ export const portListInput = z
   .superRefine((value, context) => {
     const ports = expandPorts(value);
     const junk = Array.isArray(ports) ? ports.find((port) => typeof port === 'string' || (port as number) < 1 || (port as number) > 65535) : undefined;
-    if (junk !== undefined) context.addIssue({ code: 'custom', message: String(junk).startsWith('range ') ? String(junk) : `"${String(junk).slice(0, 40)}" is not a port or a range like 8000-8010` });
-    else if (Array.isArray(ports) && ports.length > PORT_CEILING) context.addIssue({ code: 'custom', message: `at most ${PORT_CEILING} ports` });
+    if (junk !== undefined) context.addIssue(portIssue(junk));
+    else if (Array.isArray(ports) && ports.length > PORT_CEILING) context.addIssue({ code: 'custom', message: `at most ${PORT_CEILING} ports`, params: { key: 'portsTooMany', maximum: PORT_CEILING } });
   });
 
 /** Model-facing check list: names or one comma-separated string of them. */

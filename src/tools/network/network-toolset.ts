@@ -13,6 +13,7 @@ import { NetworkAnalyzer, type AnalysisReport } from './network-analyzer.js';
 import { checkListInput, portListInput, targetListInput, toList, toPorts, type CHECK_NAMES } from './network-schemas.js';
 import { networkSettings } from './network-settings.js';
 import { interfacesView, networkReportView, probePreview, snmpView } from './network-views.js';
+import { NetworkRefusal, refusalOf, refusalView } from './network-refusal.js';
 import { ReportStore } from './report-store.js';
 import { SnmpMonitor } from './snmp-monitor.js';
 
@@ -25,7 +26,10 @@ async function asToolResult(work: () => Promise<unknown>): Promise<ToolResult> {
   try {
     return { status: 'success', data: await work() };
   } catch (error) {
-    if (error instanceof AppError) return { status: 'error', error: { code: error.code, message: error.message } };
+    if (error instanceof AppError) {
+      const refusal = refusalOf(error);
+      return { status: 'error', error: { code: error.code, message: error.message }, ...(refusal ? { data: { refusal } } : {}) };
+    }
     throw error;
   }
 }
@@ -92,7 +96,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net check', 'ping', 'netcheck', 'réseau vérifier', 'reseau verifier'],
         positional: ['targets'],
         examples: ['net check 10.0.0.1 ports=22,443', 'net check db1.lab,db2.lab count=20'],
-        view: (_input, result, i18n) => networkReportView(result, i18n),
+        view: (_input, result, i18n) => refusalView('net_check', result, i18n) ?? networkReportView(result, i18n),
         preview: async (input, context) => probePreview(input, 'net check', context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
@@ -112,7 +116,7 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net path', 'traceroute', 'tracepath'],
         positional: ['target'],
         examples: ['net path 10.0.2.2'],
-        view: (_input, result, i18n) => networkReportView(result, i18n),
+        view: (_input, result, i18n) => refusalView('net_path', result, i18n) ?? networkReportView(result, i18n),
         preview: async (input, context) => probePreview({ targets: input.target }, 'net path', context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
@@ -147,14 +151,14 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         timeoutMs: 120_000,
         aliases: ['net snmp', 'snmp poll'],
         positional: ['targets'],
-        view: (_input, result, i18n) => snmpView(result, i18n),
+        view: (_input, result, i18n) => refusalView('net_snmp_poll', result, i18n) ?? snmpView(result, i18n),
         preview: async (input, context) => probePreview({ targets: input.targets, ports: input.port ?? 161, checks: context.i18n.t('view.network.snmpPolls', { version: input.version }) }, 'net snmp', context.i18n),
         examples: ['net snmp 10.0.0.1 community=public', 'net snmp 10.0.0.1 version=3 user=ops level=authPriv authProtocol=sha authKey=… privProtocol=aes privKey=…'],
         execute: (input, context) =>
           asToolResult(async () => {
-            if (input.version === '3' && !input.user) throw new AppError('validation_error', 400, 'SNMPv3 needs user=');
+            if (input.version === '3' && !input.user) throw new NetworkRefusal('validation_error', 'SNMPv3 needs user=', 'snmp.needsUser', {});
             const targets = toList(input.targets);
-            if (targets.length > 32) throw new AppError('validation_error', 400, 'At most 32 SNMP agents per poll');
+            if (targets.length > 32) throw new NetworkRefusal('validation_error', 'At most 32 SNMP agents per poll', 'limit.snmpAgents', { limit: 32, got: targets.length });
             await engine.consumeRate(context.principal.userId);
             const admitted = await engine.admitTargets(targets);
             const user = input.version === '3' ? { name: input.user ?? '', level: input.level ?? 'authPriv', authProtocol: input.authProtocol, authKey: input.authKey, privProtocol: input.privProtocol, privKey: input.privKey } : undefined;

@@ -2,8 +2,9 @@
  * Result views of the network tools: a net_check/net_path report as a targets table
  * (address, loss, latency, jitter, ports), a latency chart per probe, the findings and the
  * path's hops; net_interfaces as interface and route tables; net_snmp_poll as per-interface
- * rates and errors with a utilisation bar chart. The data is the tool's own (typed), but read
- * defensively: a view builder must never throw on a partial report.
+ * rates and errors with a utilisation bar chart. Findings and the headline are written from
+ * their codes in the reader's language (finding-text.ts). The data is the tool's own (typed),
+ * but read defensively: a view builder must never throw on a partial report.
  */
 import type { Translator } from '../../contracts/i18n.js';
 import type { ResultView, Tone, ViewBlock } from '../../contracts/result-view.js';
@@ -11,6 +12,7 @@ import type { ToolResult } from '../tool-contract.js';
 import { genericResultView } from '../pipeline/result-views.js';
 import { asArray, english, formatBitRate, formatBytes, formatMs, formatNumber, formatPercent, severityTone, view } from '../view-format.js';
 import type { Finding, TargetMeasurements } from './analysis-report.js';
+import { describeFinding, isFindingCode } from './finding-text.js';
 import type { InterfaceInventory } from './interface-inventory.js';
 import type { SnmpAnalysis } from './snmp-monitor.js';
 
@@ -101,7 +103,7 @@ function findingsTable(findings: Finding[], i18n: Translator): ViewBlock | null 
       { key: 'evidence', label: i18n.t('view.network.evidence') },
       { key: 'recommendation', label: i18n.t('view.network.whatToDo') },
     ],
-    rows: notable.map((finding) => ({ severity: known(i18n, 'view.severity.name', String(finding.severity)), title: finding.title, evidence: finding.evidence, recommendation: finding.recommendation })),
+    rows: notable.map((finding) => ({ severity: known(i18n, 'view.severity.name', String(finding.severity)), ...describeFinding(finding, i18n) })),
     rowTones: notable.map((finding) => severityTone(finding.severity)),
   };
 }
@@ -123,14 +125,28 @@ function pathTable(measurements: TargetMeasurements[], i18n: Translator): ViewBl
   };
 }
 
+/**
+ * The headline of a report in the reader's language: the counts and the worst news. A report
+ * whose worst finding has no code (stored before codes existed) keeps its stored English summary.
+ */
+function reportHeadline(findings: Finding[], targetCount: number, storedSummary: unknown, i18n: Translator): string {
+  const problems = findings.filter((finding) => finding.severity === 'critical' || finding.severity === 'warning');
+  const worst = problems.find((finding) => finding.severity === 'critical') ?? problems[0];
+  if (worst && !isFindingCode(worst.code) && typeof storedSummary === 'string') return storedSummary;
+  if (!worst) return targetCount > 0 ? i18n.t('view.network.summary.noProblem', { count: targetCount }) : i18n.t('view.network.targetsChecked', { count: 0 });
+  const critical = problems.filter((finding) => finding.severity === 'critical').length;
+  const counts = [critical > 0 && i18n.t('view.severity.critical', { count: critical }), problems.length > critical && i18n.t('view.severity.warning', { count: problems.length - critical })].filter((part): part is string => Boolean(part));
+  const { title, evidence } = describeFinding(worst, i18n);
+  return i18n.t('view.network.summary.problems', { counts: i18n.list(counts), count: targetCount, title, evidence });
+}
+
 /** The view of a net_check or net_path result. */
 export function networkReportView(result: ToolResult, i18n: Translator = english()): ResultView | undefined {
   if (result.status !== 'success') return undefined;
   const data = result.data as { summary?: string; findings?: Finding[]; measurements?: TargetMeasurements[]; durationMs?: number; reportId?: string };
   const findings = asArray(data.findings) as Finding[];
   const measurements = asArray(data.measurements) as TargetMeasurements[];
-  // The summary sentence is the analyzer's own (English data); the view's words are the reader's.
-  return view('network.check', data.summary ?? i18n.t('view.network.targetsChecked', { count: measurements.length }), worstTone(findings), [
+  return view('network.check', reportHeadline(findings, measurements.length, data.summary, i18n), worstTone(findings), [
     countBadges(findings, i18n),
     targetsTable(measurements, i18n),
     latencyChart(measurements, i18n),
@@ -221,8 +237,8 @@ export function snmpView(result: ToolResult, i18n: Translator = english()): Resu
         in: formatBitRate(rate.inBitsPerSecond, i18n),
         out: formatBitRate(rate.outBitsPerSecond, i18n),
         utilisation: formatPercent(rate.utilisation, 1, i18n),
-        errors: Math.round((rate.inErrorsPerSecond + rate.outErrorsPerSecond) * 100) / 100,
-        discards: Math.round((rate.inDiscardsPerSecond + rate.outDiscardsPerSecond) * 100) / 100,
+        errors: formatNumber(rate.inErrorsPerSecond + rate.outErrorsPerSecond, i18n),
+        discards: formatNumber(rate.inDiscardsPerSecond + rate.outDiscardsPerSecond, i18n),
       })),
       rowTones: rows.map(({ rate }) => (rate.errorRatio >= 0.01 ? 'critical' : rate.inErrorsPerSecond + rate.outErrorsPerSecond > 0 || (rate.utilisation ?? 0) >= 0.9 ? 'warning' : 'ok')),
     },

@@ -3,8 +3,10 @@
  * rates, keeps a bounded per-interface history across calls, and flags saturation, errors
  * and anomalies (EWMA + robust z-score) on those series as findings.
  */
-import type { Finding } from './analysis-report.js';
+import { createTranslator, type Translator } from '../../contracts/i18n.js';
+import { makeFinding, type Finding } from './analysis-report.js';
 import { detectAnomalies } from './anomaly-detector.js';
+import type { FindingCode, FindingParams } from './finding-text.js';
 import { deviceRates, type InterfaceRates } from './interface-rates.js';
 import { pollDevices, type DevicePoll, type SnmpTarget } from './snmp-poller.js';
 
@@ -36,18 +38,19 @@ export class SnmpMonitor {
   /** Turns rounds of polls (one entry per device per round) into rates, history and findings. */
   analysePolls(addresses: string[], rounds: DevicePoll[][]): Omit<SnmpAnalysis, 'durationMs'> {
     const findings: Finding[] = [];
+    const english = createTranslator('en');
     const devices = addresses.map((address, deviceIndex) => {
       const target = { address };
       const polls = rounds.map((round) => round[deviceIndex]!);
       const failed = polls.find((poll) => poll.error);
-      if (failed) findings.push({ severity: 'critical', target: target.address, check: 'snmp', title: `SNMP agent ${target.address} did not answer`, evidence: failed.error!, recommendation: 'Check the agent, the community or v3 credentials, and UDP 161 reachability.' });
+      if (failed) findings.push(makeFinding(target.address, { severity: 'critical', check: 'snmp', code: 'snmp.noAnswer', params: { address: target.address, error: failed.error! } }, english));
       let rates: InterfaceRates[] = [];
       for (let index = 1; index < polls.length; index += 1) {
         if (polls[index - 1]!.error || polls[index]!.error) continue;
         rates = deviceRates(polls[index - 1]!, polls[index]!);
         for (const rate of rates) this.record(target.address, rate);
       }
-      for (const rate of rates) findings.push(...this.findingsFor(target.address, rate));
+      for (const rate of rates) findings.push(...this.findingsFor(target.address, rate, english));
       return { address: target.address, pollMs: polls.map((poll) => poll.durationMs), interfaceCount: polls.at(-1)?.interfaces.length ?? 0, rates, ...(failed ? { error: failed.error } : {}) };
     });
     return { devices, findings };
@@ -63,23 +66,22 @@ export class SnmpMonitor {
     this.history.set(key, series);
   }
 
-  private findingsFor(address: string, rate: InterfaceRates): Finding[] {
+  private findingsFor(address: string, rate: InterfaceRates, english: Translator): Finding[] {
     const findings: Finding[] = [];
-    const where = `${address} ${rate.name || `ifIndex ${rate.index}`}`;
-    const mbps = (bits: number) => `${Math.round(bits / 10_000) / 100} Mbit/s`;
+    const add = (severity: Finding['severity'], code: FindingCode, params: FindingParams) => findings.push(makeFinding(address, { severity, check: 'snmp', code, params: { address, interface: rate.name || `ifIndex ${rate.index}`, ifIndex: rate.index, ...params } }, english));
     if (rate.utilisation !== null && rate.utilisation >= 0.8) {
-      findings.push({ severity: rate.utilisation >= 0.9 ? 'critical' : 'warning', target: address, check: 'snmp', title: `${where} is saturated`, evidence: `utilisation ${Math.round(rate.utilisation * 1000) / 10} % (in ${mbps(rate.inBitsPerSecond)}, out ${mbps(rate.outBitsPerSecond)})`, recommendation: 'Add capacity, rebalance traffic or shape the heavy flows.' });
+      add(rate.utilisation >= 0.9 ? 'critical' : 'warning', 'snmp.saturated', { utilisationRatio: rate.utilisation, inBitsPerSecond: rate.inBitsPerSecond, outBitsPerSecond: rate.outBitsPerSecond });
     }
     if (rate.errorRatio >= 0.001) {
-      findings.push({ severity: rate.errorRatio >= 0.01 ? 'critical' : 'warning', target: address, check: 'snmp', title: `${where} has interface errors`, evidence: `${Math.round(rate.errorRatio * 10000) / 100} % of packets errored (${Math.round((rate.inErrorsPerSecond + rate.outErrorsPerSecond) * 100) / 100}/s)`, recommendation: 'Check cabling, optics and duplex on this port.' });
+      add(rate.errorRatio >= 0.01 ? 'critical' : 'warning', 'snmp.errors', { errorRatio: rate.errorRatio, errorsPerSecond: rate.inErrorsPerSecond + rate.outErrorsPerSecond });
     }
     const series = this.history.get(`${address}#${rate.index}`);
     if (series) {
       const last = series.errors.length - 1;
       const burst = detectAnomalies(series.errors).find((anomaly) => anomaly.index === last && anomaly.kind === 'burst');
-      if (burst) findings.push({ severity: 'warning', target: address, check: 'snmp', title: `Error burst on ${where}`, evidence: `${Math.round(burst.value * 100) / 100} errors/s against a baseline of ${Math.round(burst.baseline * 100) / 100} (robust z ${burst.score})`, recommendation: 'Correlate with link flaps and maintenance; check the port.' });
+      if (burst) add('warning', 'snmp.errorBurst', { errorsPerSecond: burst.value, baselinePerSecond: burst.baseline, score: burst.score });
       const drop = detectAnomalies(series.traffic).find((anomaly) => anomaly.index === series.traffic.length - 1 && anomaly.kind === 'drop');
-      if (drop) findings.push({ severity: 'warning', target: address, check: 'snmp', title: `Traffic drop on ${where}`, evidence: `${mbps(drop.value)} against a baseline of ${mbps(drop.baseline)} (robust z ${drop.score})`, recommendation: 'Check upstream links and whether a service stopped.' });
+      if (drop) add('warning', 'snmp.trafficDrop', { trafficBitsPerSecond: drop.value, baselineBitsPerSecond: drop.baseline, score: drop.score });
     }
     return findings;
   }

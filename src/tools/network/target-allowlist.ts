@@ -6,7 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
-import { ValidationError, ForbiddenError } from '../../errors.js';
+import { NetworkRefusal } from './network-refusal.js';
 
 const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
@@ -61,19 +61,19 @@ export type NameResolver = (name: string) => Promise<string[]>;
 
 const systemResolver: NameResolver = async (name) => (await lookup(name, { all: true, family: 4 })).map((entry) => entry.address);
 
-/** Syntax check for one target, shared by every entry point. Throws ValidationError. */
+/** Syntax check for one target, shared by every entry point. Throws a NetworkRefusal (validation_error). */
 export function assertTargetSyntax(target: string): void {
   if (typeof target !== 'string' || target.length === 0 || target.length > 253) {
-    throw new ValidationError('A target must be an IPv4 address or a host name of at most 253 characters');
+    throw new NetworkRefusal('validation_error', 'A target must be an IPv4 address or a host name of at most 253 characters', 'target.syntax', {});
   }
   if (target.includes(':') || isIPv6(target.replace(/^\[|\]$/g, ''))) {
-    throw new ValidationError(`Target "${target}" looks like an IPv6 address or a host:port; only IPv4 addresses and host names are accepted`);
+    throw new NetworkRefusal('validation_error', `Target "${target}" looks like an IPv6 address or a host:port; only IPv4 addresses and host names are accepted`, 'target.ipv6', { target });
   }
   if (isStrictIpv4(target)) return;
   const labels = target.split('.');
   const allDigits = labels.every((label) => /^(0x)?[0-9a-f]+$/i.test(label) && /\d/.test(label));
   if (!HOST_NAME.test(target) || /^\d+$/.test(labels[labels.length - 1] ?? '') || allDigits) {
-    throw new ValidationError(`Target "${target.slice(0, 80)}" is not a dotted-quad IPv4 address or a valid host name`);
+    throw new NetworkRefusal('validation_error', `Target "${target.slice(0, 80)}" is not a dotted-quad IPv4 address or a valid host name`, 'target.invalid', { target: target.slice(0, 80) });
   }
 }
 
@@ -104,11 +104,11 @@ export class TargetAllowlist {
     return this.names.some((entry) => (entry.startsWith('*.') ? lower.endsWith(entry.slice(1)) : lower === entry));
   }
 
-  /** Checks syntax, resolves names, enforces the allowlist; throws ValidationError / ForbiddenError. */
+  /** Checks syntax, resolves names, enforces the allowlist; throws a NetworkRefusal (validation_error / forbidden). */
   async resolve(target: string): Promise<ResolvedTarget> {
     assertTargetSyntax(target);
     if (isStrictIpv4(target)) {
-      if (!this.allowsAddress(target)) throw new ForbiddenError(`Target ${target} is outside NET_ALLOWED_TARGETS`);
+      if (!this.allowsAddress(target)) throw new NetworkRefusal('forbidden', `Target ${target} is outside NET_ALLOWED_TARGETS`, 'target.outside', { target });
       return { target, address: target, addresses: [target], resolveMs: 0 };
     }
     const started = performance.now();
@@ -116,15 +116,15 @@ export class TargetAllowlist {
     try {
       addresses = await this.resolver(target);
     } catch {
-      throw new ValidationError(`Target "${target}" does not resolve to an IPv4 address`);
+      throw new NetworkRefusal('validation_error', `Target "${target}" does not resolve to an IPv4 address`, 'target.unresolved', { target });
     }
     const resolveMs = performance.now() - started;
-    if (addresses.length === 0) throw new ValidationError(`Target "${target}" does not resolve to an IPv4 address`);
+    if (addresses.length === 0) throw new NetworkRefusal('validation_error', `Target "${target}" does not resolve to an IPv4 address`, 'target.unresolved', { target });
     const listed = this.listsName(target);
     for (const address of addresses) {
       const denied = !isStrictIpv4(address) || this.denied.some((cidr) => inCidr(address, cidr));
       if (denied || (!listed && !this.allowsAddress(address))) {
-        throw new ForbiddenError(`Target "${target}" resolves to ${address}, outside NET_ALLOWED_TARGETS`);
+        throw new NetworkRefusal('forbidden', `Target "${target}" resolves to ${address}, outside NET_ALLOWED_TARGETS`, 'target.resolvesOutside', { target, address });
       }
     }
     return { target, address: addresses[0]!, addresses, resolveMs };

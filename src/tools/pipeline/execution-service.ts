@@ -28,6 +28,7 @@ import { InProcessJobQueue, type ExecutionJobQueue } from './job-queue.js';
 import { postOutcome, type Decision } from './execution-outcomes.js';
 import { previewOf, translatorFor, withView } from './result-views.js';
 import { resolveLocale, type Locale } from '../../contracts/i18n.js';
+import { detailsOf } from '../../contracts/validation-text.js';
 import { runTool } from './tool-runner.js';
 import { finishExecution, insertExecution } from './execution-store.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
@@ -221,11 +222,13 @@ export class ExecutionService implements ApprovalHandler {
    * are not JSON) as a `refused` execution with its audit event, so a model's invalid calls
    * are as visible as valid ones. The reason is short and free of stacks and paths.
    */
-  async refuse(principal: Principal, request: ExecutionRequest & { code: string; reason: string }): Promise<ExecutionView> {
+  async refuse(principal: Principal, request: ExecutionRequest & { code: string; reason: string; details?: unknown }): Promise<ExecutionView> {
     const registered = this.options.registry.resolve(request.tool);
     const text = JSON.stringify(request.args ?? {}) ?? '{}';
     const args = request.args && typeof request.args === 'object' && !Array.isArray(request.args) && Buffer.byteLength(text) <= MAX_BYTES ? request.args : { raw: text.slice(0, 2_000) };
-    const result = { status: 'error', error: { code: request.code, message: request.reason.slice(0, 500) } };
+    // Validation details (code, plain params) stay with the result, and its view says them in the requester's language.
+    const details = detailsOf(request.details);
+    const result = withView(undefined, String(request.tool).slice(0, 100), args, { status: 'error', error: { code: request.code, message: request.reason.slice(0, 500), ...(details.length ? { details } : {}) } }, this.options.logger, translatorFor(resolveLocale(request.locale) ?? this.options.defaultLocale));
     const now = this.now();
     const row = await this.prisma.execution.create({
       data: {
@@ -236,7 +239,7 @@ export class ExecutionService implements ApprovalHandler {
         status: 'refused',
         startedAt: null,
         finishedAt: now,
-        result,
+        result: result as object,
         requesterId: principal.userId,
         requesterName: principal.userName,
         requesterRole: principal.role,
@@ -247,7 +250,7 @@ export class ExecutionService implements ApprovalHandler {
         traceId: request.traceId ?? randomUUID(),
       },
     });
-    await this.record(row, 'refused', principal, { resultDigest: digest(result), details: { code: request.code, reason: result.error.message } });
+    await this.record(row, 'refused', principal, { resultDigest: digest(result), details: { code: request.code, reason: request.reason.slice(0, 500) } });
     return this.finished(row, 'refused');
   }
 

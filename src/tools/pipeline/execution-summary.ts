@@ -7,11 +7,12 @@
 import { statusWord } from '../../contracts/execution-card.js';
 import { createTranslator, type Translator } from '../../contracts/i18n.js';
 import { parseResultView, viewOfResult } from '../../contracts/result-view.js';
+import { detailsOf, validationSummary } from '../../contracts/validation-text.js';
 import type { ExecutionView } from './execution-view.js';
 
 /** Describes what happened to an execution (the card beside it shows the details). */
 export function describeExecution(execution: ExecutionView, i18n: Translator = createTranslator(execution.locale)): string {
-  const result = execution.result as { status?: string; error?: { message?: string }; message?: string } | null;
+  const result = execution.result as { status?: string; error?: { message?: string; details?: unknown }; message?: string } | null;
   const tool = execution.tool;
   switch (execution.status) {
     case 'pending_approval': {
@@ -29,6 +30,9 @@ export function describeExecution(execution: ExecutionView, i18n: Translator = c
     }
     default: {
       const status = statusWord(execution.status, i18n);
+      // Refused arguments: each problem in the reader's language (the English message is for logs).
+      const details = detailsOf(result?.error?.details);
+      if (details.length) return i18n.t('view.execution.endedWith', { tool, status, message: validationSummary(details, i18n, 3) });
       return result?.error?.message ? i18n.t('view.execution.endedWith', { tool, status, message: result.error.message }) : i18n.t('view.execution.ended', { tool, status });
     }
   }

@@ -12,6 +12,7 @@ import type { Logger } from '../../logger.js';
 import type { Principal } from '../../auth/principal.js';
 import type { ToolDefinition, ToolResult } from '../tool-contract.js';
 import { asRecord, asText, english, view } from '../view-format.js';
+import { failedView } from './failed-view.js';
 
 const MAX_FIELDS = 16;
 const MAX_TABLES = 4;
@@ -60,7 +61,7 @@ function tableOf(title: string | undefined, items: unknown[]): ViewBlock | null 
 
 /** The view of any result: status headline, scalar fields, arrays of objects as tables. */
 export function genericResultView(tool: string, result: ToolResult, i18n: Translator = english()): ResultView {
-  if (result.status === 'error') return view('generic', i18n.t('view.generic.failed', { tool, message: result.error.message }), 'critical', [{ type: 'fields', fields: [{ label: i18n.t('view.generic.errorCode'), value: result.error.code }] }]);
+  if (result.status === 'error') return failedView(tool, result.error, i18n);
   if (result.status === 'no_data') return view('generic', result.message ? i18n.t('view.generic.message', { tool, message: result.message }) : i18n.t('view.generic.noData', { tool }), 'info', []);
   if (result.status === 'approval_required') return view('generic', i18n.t('view.generic.waiting', { tool }), 'pending', []);
   const data: unknown = result.data;

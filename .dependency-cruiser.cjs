@@ -1,7 +1,16 @@
 /**
- * Import rules, checked in CI (`npm run lint:imports`): capability code (src/tools) never
- * reaches up into the server, bots or agents; the browser console only sees src/contracts
- * (plus type-only view shapes); the agent and bots never reach into the HTTP server; Redis clients come from src/redis.ts only; no cycles.
+ * Import rules, checked in CI (`npm run lint:imports`), stating the layout of issue #19
+ * (docs/architecture.md):
+ * - capabilities (src/tools, src/knowledge, src/inference, src/incidents and the list in
+ *   src/capabilities.ts) never import src/server, src/bots or src/agents: they declare routes
+ *   through src/core (RouteRegistrar) and receive CoreServices;
+ * - src/core (CoreServices, the capability contract, route declarations, metrics) is below
+ *   everything: it imports no server, bot, agent or capability module (types of the services
+ *   it names excepted);
+ * - src/server, src/bots and src/agents meet only through src/core and src/contracts (bots name
+ *   the agent's types, never import its code: the agent instance comes from src/main.ts);
+ * - the browser console only sees src/contracts (plus type-only view shapes);
+ * - Redis clients come from src/redis.ts only; no cycles.
  */
 module.exports = {
   forbidden: [
@@ -9,9 +18,37 @@ module.exports = {
     {
       name: 'capabilities-not-upward',
       severity: 'error',
-      comment: 'Tools and their engines are used by server, bots and agents, never the reverse (a unit test may check both sides).',
-      from: { path: '^src/tools/', pathNot: '\\.test\\.ts$' },
+      comment: 'Capabilities are used by server, bots and agents, never the reverse: routes go through src/core/route-declarations.ts, services through CoreServices.',
+      from: { path: ['^src/(tools|knowledge|inference|incidents)/', '^src/capabilities\\.ts$'], pathNot: '\\.test\\.ts$' },
       to: { path: '^src/(server|bots|agents)/' },
+    },
+    {
+      name: 'core-below-everything',
+      severity: 'error',
+      comment: 'src/core is what every layer shares: it never reaches into the server, bots, agents or the capability list (it may name service types).',
+      from: { path: '^src/core/', pathNot: '\\.test\\.ts$' },
+      to: { path: ['^src/(server|bots|agents)/', '^src/capabilities\\.ts$'] },
+    },
+    {
+      name: 'server-not-bots-or-agents',
+      severity: 'error',
+      comment: 'The HTTP server meets the bots and the agent only through src/core (CoreServices) and src/contracts.',
+      from: { path: '^src/server/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/(bots|agents)/' },
+    },
+    {
+      name: 'agents-not-bots',
+      severity: 'error',
+      comment: 'The agent never reaches into a chat platform: the bots call it.',
+      from: { path: '^src/agents/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/bots/' },
+    },
+    {
+      name: 'bots-name-agent-types-only',
+      severity: 'error',
+      comment: 'The bots drive the agent they are handed (src/main.ts builds it): they may name its types, never import its code.',
+      from: { path: '^src/bots/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/agents/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'console-sees-contracts',

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { loadLlama } from '../src/inference/llama-backend.js';
 import { LocalModelService } from '../src/inference/local-model-service.js';
-import { structuredGeneratorFor } from '../src/inference/structured-generation.js';
+import { StructuredGenerator } from '../src/inference/structured-generation.js';
 import { IntentInterpreter } from '../src/tools/qos/intent-model.js';
 import { IntentParseError, parseIntent } from '../src/tools/qos/intent-parser.js';
 import { extractDraft } from '../src/tools/services/draft-extractor.js';
@@ -38,7 +38,7 @@ function percentile(values: number[], p: number): number {
 const llama = await loadLlama({ gpu: 'cpu', threads: THREADS });
 const model = await LocalModelService.create({ llama, modelPath: MODEL, parallel: 1, contextSize: 2048, queueDepth: 8, threads: THREADS });
 try {
-  const generator = structuredGeneratorFor(model);
+  const generator = new StructuredGenerator(model);
   const options: DraftModelOptions = { generator, timeoutMs: 1_500 };
   const texts = [...SPARSE, ...COMPLETE];
   const timed = async (withModel: boolean, pool: string[]) => {

@@ -21,7 +21,8 @@ import { AuditAnchorWriter } from './audit/audit-anchors.js';
 import { anchorMirrorFromConfig } from './audit/anchor-mirror.js';
 import { DomainEvents } from './actions/domain-events.js';
 import { startAgent } from './agents/agent-wiring.js';
-import { createToolsets, type ToolsetDependencies } from './tools/registry.js';
+import { shippedCapabilities } from './capabilities.js';
+import { StructuredGenerator } from './inference/structured-generation.js';
 import { parseChannelAllowlist } from './tools/pipeline/channel-allowlist.js';
 import { Router } from 'express';
 import type { RunningBots } from './bots/bot-wiring.js';
@@ -91,7 +92,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   anchors.start(audit);
   const events = new DomainEvents();
   const localModel = inference.chat ?? undefined;
-  const toolsetDependencies: ToolsetDependencies = { config, database, logger, audit, events, embedder, knowledge, localModel };
+  // One structured generator (one grammar cache) for every grammar-constrained pass: service drafts, QoS intents.
+  const structured = localModel ? new StructuredGenerator(localModel, registry) : undefined;
   // Incident routes are validated before anything listens: a typo stops start-up with its field path.
   const incidentRoutes = config.INCIDENT_ROUTES ? await loadRoutesFile(config.INCIDENT_ROUTES) : [];
   // Slack signs raw request bodies: its endpoint is mounted before /api's JSON parsing and token auth.
@@ -110,6 +112,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     knowledge,
     models: inference,
     localModel,
+    inference: { models: inference, localModel, structured },
+    // The capability modules (src/capabilities.ts): toolsets, routes, /health, metrics and jobs, each built once.
+    capabilities: shippedCapabilities(),
     healthContributors: { embedder: () => inference.health() },
     incidents: {
       routes: incidentRoutes,
@@ -128,14 +133,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       },
     },
     tools: {
-      toolsets: createToolsets(toolsetDependencies),
       redisUrl: redisTarget,
       approvalTtlMs: config.APPROVAL_TTL_MS,
       abandonGraceMs: config.EXECUTION_ABANDON_GRACE_MS,
       allowlist: parseChannelAllowlist(config.TOOL_CHANNEL_ALLOWLIST),
     },
   });
-  toolsetDependencies.toolsetStatus = () => app.tools.registry.status();
   if (config.APPROVALS_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN) logger.warn('APPROVALS_SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: no Slack approval cards for MCP calls');
   if (config.APPROVALS_DISCORD_CHANNEL && !config.DISCORD_TOKEN) logger.warn('APPROVALS_DISCORD_CHANNEL is set but DISCORD_TOKEN is not: no Discord approval cards for MCP calls');
   await app.tools.start();

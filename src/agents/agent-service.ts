@@ -20,7 +20,7 @@ import type { ToolChannel } from '../tools/tool-contract.js';
 import type { RoutedCommand } from '../tools/pipeline/command-router.js';
 import { executionCardOf } from '../contracts/execution-card.js';
 import { errorText } from '../contracts/validation-text.js';
-import { describeExecution } from './execution-summary.js';
+import { describeExecution } from '../tools/pipeline/execution-summary.js';
 import { loadModelTurnModules } from './model-turn-modules.js';
 import type { TurnScope } from './langchain-tools.js';
 import type { OfferedToolsCache } from './offered-tools-cache.js';

@@ -10,11 +10,11 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { Counter, type Registry } from 'prom-client';
-import { sharedMetric } from '../bots/bot-metrics.js';
+import type { Counter, Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { AnchorLine } from './audit-anchors.js';
+import { counter } from '../core/metrics.js';
 
 /** Where anchors are mirrored (absent: that target is off). */
 export interface AnchorMirrorTargets {
@@ -150,7 +150,7 @@ export class AnchorMirror {
     private readonly deps: { logger: Logger; registry?: Registry | undefined; retry?: Partial<MirrorRetry> | undefined },
   ) {
     this.retry = { ...DEFAULT_MIRROR_RETRY, ...deps.retry };
-    const metric = (name: string, help: string) => sharedMetric(deps.registry, name, (registers) => new Counter({ name, help, labelNames: ['target'], registers }));
+    const metric = (name: string, help: string) => counter(deps.registry, { name, help, labelNames: ['target']});
     this.failures = metric('vigie_audit_anchor_mirror_failures_total', 'Audit anchors that could not be mirrored to a target (retries exhausted, refused, or dropped from a full queue)');
     this.retries = metric('vigie_audit_anchor_mirror_retries_total', 'Failed audit anchor mirror attempts that were retried');
     this.delivered = metric('vigie_audit_anchor_mirror_delivered_total', 'Audit anchors mirrored to a target');

@@ -6,9 +6,9 @@
  * and parks the rest, so acks stay fast under bursts; past `maxQueued` it refuses new work
  * (the adapter tells the user to retry) instead of growing without bound.
  */
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { sharedMetric } from './bot-metrics.js';
+import { gauge as gaugeMetric } from '../core/metrics.js';
 
 /** How to build a queue. */
 export interface AfterAckQueueOptions {
@@ -36,9 +36,7 @@ export interface AfterAckQueue {
 export function createAfterAckQueue(options: AfterAckQueueOptions): AfterAckQueue {
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const maxQueued = Math.max(0, options.maxQueued ?? 1_000);
-  const gauge = sharedMetric(options.registry, 'vigie_bot_after_ack_jobs', (registers) =>
-    new Gauge({ name: 'vigie_bot_after_ack_jobs', help: 'Chat jobs after their ack, running or waiting for a slot', labelNames: ['platform', 'state'], registers }),
-  );
+  const gauge = gaugeMetric(options.registry, { name: 'vigie_bot_after_ack_jobs', help: 'Chat jobs after their ack, running or waiting for a slot', labelNames: ['platform', 'state']});
   const waiting: Array<() => Promise<void>> = [];
   const idleWaiters: Array<() => void> = [];
   let active = 0;

@@ -3,7 +3,7 @@
  * conversation → store the question (the console mirrors it live) → one agent turn. Adapters
  * only translate platform payloads in and rendered answers out.
  */
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import type { DomainEvents } from '../actions/domain-events.js';
 import { messagePoster } from '../actions/messages.js';
 import { userLocaleOf } from '../actions/users.js';
@@ -16,6 +16,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { BotIdentities, ExternalAccount } from './bot-identities.js';
 import { isOutage, retryLaterReply } from './bot-unavailable.js';
 import { threadConversation, type ThreadReference } from './bot-conversations.js';
+import { counter } from '../core/metrics.js';
 
 /** A chat message, normalised by an adapter. */
 export interface ChatMessage {
@@ -70,8 +71,7 @@ export class BotTurns {
 
   constructor(private readonly options: BotTurnsOptions) {
     const name = 'vigie_bot_messages_total';
-    const existing = options.metrics?.getSingleMetric(name) as Counter<'platform' | 'outcome'> | undefined;
-    this.counter = existing ?? new Counter({ name, help: 'Chat messages handled by the bots, by platform and outcome', labelNames: ['platform', 'outcome'], registers: options.metrics ? [options.metrics] : [] });
+    this.counter = counter(options.metrics, { name, help: 'Chat messages handled by the bots, by platform and outcome', labelNames: ['platform', 'outcome']});
   }
 
   /** Identity and policy only (approval buttons use it). */

@@ -6,9 +6,9 @@
  * Redis (a single node) the lease is simply held.
  */
 import type { Redis } from 'ioredis';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { sharedMetric } from './bot-metrics.js';
+import { gauge as gaugeMetric } from '../core/metrics.js';
 
 /** Renews the lease only while this node still holds it. */
 const RENEW_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -47,9 +47,7 @@ export interface ConnectionLease {
 export function createConnectionLease(options: ConnectionLeaseOptions): ConnectionLease {
   const ttlMs = options.ttlMs ?? 15_000;
   const key = `vigie:lease:${options.name}`;
-  const gauge = sharedMetric(options.registry, 'vigie_bot_connection_lease_held', (registers) =>
-    new Gauge({ name: 'vigie_bot_connection_lease_held', help: 'Whether this node holds the chat connection lease (1) or not (0)', labelNames: ['connection'], registers }),
-  );
+  const gauge = gaugeMetric(options.registry, { name: 'vigie_bot_connection_lease_held', help: 'Whether this node holds the chat connection lease (1) or not (0)', labelNames: ['connection']});
   const log = options.logger.child({ connection: options.name, nodeId: options.nodeId });
   let held = false;
   // A node that never wins the lease reports 0, not nothing.

@@ -21,7 +21,6 @@ import { loadConfig } from '../config.js';
 import { openMigratedDatabase, type Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { createApp } from '../server/app.js';
-import { createToolsets } from '../tools/registry.js';
 
 /** Which model the eval drives, and how. */
 export interface AgentEvalOptions {
@@ -62,8 +61,8 @@ export async function runAgentEval(options: AgentEvalOptions): Promise<{ results
     }
     const audit = new AuditLog(database.sql, undefined, logger);
     const events = new DomainEvents();
-    const toolsets = createToolsets({ config, database, logger, audit, events });
-    const app = createApp({ config, database, logger, audit, events, tools: { toolsets } });
+    // The shipped capability modules, as a deployed node has them (their toolsets share the modules' engines).
+    const app = createApp({ config, database, logger, audit, events });
     cleanups.unshift(() => app.close());
     await app.tools.start();
     const runner = new EvalRunner({

@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { createTranslator, hasMessage } from '../contracts/i18n.js';
 import { registerAdminCommands, type AdminIo } from './admin-commands.js';
 import { cliLanguage, commandKey, optionKey, posixLocale, translateCommanderError } from './cli-i18n.js';
+import { shippedCapabilities } from '../capabilities.js';
 import { buildProgram } from './main.js';
 
 const fr = createTranslator('fr');
@@ -63,7 +64,7 @@ describe('CLI language', () => {
 
   it('has a catalog entry in both languages for every command and option described in code', () => {
     const missing: string[] = [];
-    for (const command of commandsOf(buildProgram())) {
+    for (const command of commandsOf(buildProgram(undefined, shippedCapabilities()))) {
       if (command.name() === 'help') continue;
       for (const locale of ['en', 'fr'] as const) {
         if (command.description() && !hasMessage(commandKey(command), locale)) missing.push(`${locale} ${commandKey(command)}`);
@@ -74,8 +75,8 @@ describe('CLI language', () => {
   });
 
   it('prints help in French with the same command names, which are the README’s', () => {
-    const french = buildProgram(fr);
-    const english = buildProgram(en);
+    const french = buildProgram(fr, shippedCapabilities());
+    const english = buildProgram(en, shippedCapabilities());
     const help = french.helpInformation();
     assert.match(help, /^Utilisation : vigie \[options\] \[command\]/);
     assert.match(help, /^Commandes :$/m);

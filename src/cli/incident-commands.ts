@@ -9,7 +9,7 @@ import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from '../db/database.js';
 import { ValidationError } from '../errors.js';
 import { hookInputSchema, HookTokens } from '../incidents/hook-tokens.js';
-import { parseOrThrow } from '../server/http/validation.js';
+import { parseOrThrow } from '../core/validation.js';
 
 const CLI_ACTOR = { userId: '', userName: 'cli', role: 'admin' as const, tokenId: null };
 

@@ -1,5 +1,6 @@
 /**
- * The `vigie` command line. Each issue's capability adds its commands here, explicitly.
+ * The `vigie` command line: the platform's commands (start, admin, MCP, incidents, schedules,
+ * agent) and each capability's commands, from the capability list (src/capabilities.ts).
  */
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
@@ -11,17 +12,27 @@ import { localAdminIo, registerAdminCommands } from './admin-commands.js';
 import { cliLanguage, localizeProgram } from './cli-i18n.js';
 import { createTranslator, type Translator } from '../contracts/i18n.js';
 import { forwardToRunningServer } from './admin-forward.js';
-import { registerDedupCommands } from './dedup-commands.js';
-import { registerModelCommands } from './model-commands.js';
-import { registerServiceCommands } from './service-commands.js';
-import { registerKnowledgeCommands } from './knowledge-commands.js';
+import type { Capability } from '../core/capability.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIncidentCommands } from './incident-commands.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerAgentCommands } from './agent-commands.js';
 
-/** Builds the program (exported for tests), its help and messages in `i18n`'s language. */
-export function buildProgram(i18n: Translator = createTranslator('en')): Command {
+/**
+ * The platform's own top-level commands: they run without loading the capability modules
+ * (every engine and route schema would cost an admin command about 0.4 s of start-up).
+ */
+const PLATFORM_COMMANDS = new Set(['start', 'migrate', 'users', 'token', 'audit', 'mcp', 'hooks', 'schedules', 'agent']);
+
+/** The capabilities whose commands `argv` may need: none for a platform command, else the shipped list. */
+export async function capabilitiesFor(argv: string[]): Promise<Capability[]> {
+  const command = argv.find((argument) => !argument.startsWith('-'));
+  if (command && PLATFORM_COMMANDS.has(command)) return [];
+  return (await import('../capabilities.js')).shippedCapabilities();
+}
+
+/** Builds the program (exported for tests) with the commands of `capabilities`, its help and messages in `i18n`'s language. */
+export function buildProgram(i18n: Translator = createTranslator('en'), capabilities: Capability[] = []): Command {
   const program = new Command('vigie')
     .description(i18n.t('cli.program'))
     .version(VERSION, '-V, --version', i18n.t('cli.help.versionFlag'))
@@ -41,10 +52,7 @@ export function buildProgram(i18n: Translator = createTranslator('en')): Command
       await runServer();
     });
   registerAdminCommands(program, localAdminIo, i18n);
-  registerDedupCommands(program);
-  registerModelCommands(program);
-  registerServiceCommands(program);
-  registerKnowledgeCommands(program);
+  for (const capability of capabilities) capability.cliCommands?.(program);
   registerMcpCommands(program);
   registerIncidentCommands(program);
   registerScheduleCommands(program);
@@ -68,7 +76,7 @@ export async function runCli(argv: string[] = process.argv): Promise<void> {
       process.exitCode = forwarded.code;
       return;
     }
-    await buildProgram(language.i18n).parseAsync([...argv.slice(0, 2), ...language.argv]);
+    await buildProgram(language.i18n, await capabilitiesFor(language.argv)).parseAsync([...argv.slice(0, 2), ...language.argv]);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof AppError) {
       // Refused arguments in the operator's language (validation details), anything else as written.

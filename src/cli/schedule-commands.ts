@@ -16,7 +16,7 @@ import { scheduleMetrics } from '../incidents/schedule-metrics.js';
 import { ScheduleService } from '../incidents/schedule-service.js';
 import { ScheduleStore } from '../incidents/schedule-store.js';
 import { InProcessScheduleTimers } from '../incidents/schedule-timers.js';
-import { parseOrThrow } from '../server/http/validation.js';
+import { parseOrThrow } from '../core/validation.js';
 import { createToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import { Registry } from 'prom-client';
 

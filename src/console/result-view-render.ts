@@ -177,13 +177,11 @@ function renderBlock(block: ViewBlock, scope: string, markers: Set<string>, stri
   }
 }
 
-let scopes = 0;
-
 /** The DOM of a view: headline with its tone, then each block (fixed strings in `i18n`'s language). */
 export function renderView(view: ResultView, i18n: Translator = createTranslator('en')): HTMLElement {
   const strings = viewStrings(i18n);
-  scopes += 1;
-  const scope = String(scopes);
+  // Citation anchors are scoped per rendered view so two views on one page never share an id.
+  const scope = Math.random().toString(36).slice(2, 10);
   const markers = new Set(view.blocks.flatMap((block) => (block.type === 'citations' ? block.items.map((item) => item.marker) : [])));
   return element('div', { className: `result-view kind-${view.kind.replace(/[^a-z0-9-]/gi, '-')}`, attributes: { 'data-view-kind': view.kind } }, [
     element('div', { className: `view-headline ${toneClass(view.tone)}`, text: view.headline }),

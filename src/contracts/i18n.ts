@@ -116,8 +116,11 @@ function buildI18n(): I18n {
   return instance;
 }
 
-// The catalog is constant data: one i18next instance, built lazily, shared read-only.
+// The catalog is constant data: one i18next instance, built lazily, shared read-only (a memo of
+// constants, the same for every app in the process: not state, so exempt from the issue #19 rule).
+// eslint-disable-next-line no-restricted-syntax -- memo of the constant catalog (see above)
 let shared: I18n | undefined;
+// eslint-disable-next-line no-restricted-syntax -- memo of the constant catalog (see above)
 const fixed = new Map<Locale, TFunction>();
 
 function fixedT(locale: Locale): TFunction {

@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { z } from 'zod';
 import { bearerToken } from '../auth/token-authenticator.js';
 import { UnauthorizedError, ValidationError } from '../errors.js';
-import { parseOrThrow } from '../server/http/validation.js';
+import { parseOrThrow } from '../core/validation.js';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema, normalizeNotification, type AlertSource } from './alert-payloads.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyGrafanaSignature } from './grafana-signature.js';
 import type { HookTokens, AuthenticatedHook } from './hook-tokens.js';

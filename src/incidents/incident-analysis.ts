@@ -5,7 +5,6 @@
  * approves anything), so any tool the model proposes that mutates or disrupts waits in
  * `pending_approval` for a human, whatever the alert text asked for.
  */
-import type { AgentService } from '../agents/agent-service.js';
 import type { Principal } from '../auth/principal.js';
 import type { IncidentSummary } from './incident-summary.js';
 
@@ -45,8 +44,17 @@ export function analysisRequest(summary: IncidentSummary): string {
   return lines.join('\n');
 }
 
+/** The agent as the analyst uses it (structural, so src/incidents never imports src/agents). */
+export interface AnalysisAgent {
+  readonly modelName: string | null;
+  runTurn(input: { principal: Principal; conversationId: string; text: string; channel: 'system'; externalIds: Record<string, string> }): Promise<{
+    message: { content: string };
+    executions: Array<{ id: string; tool: string; status: string }>;
+  }>;
+}
+
 /** An analyst over the agent: one turn in the incident's console conversation, as `system:incidents`. */
-export function agentAnalyst(agent: Pick<AgentService, 'runTurn' | 'modelName'>, system: () => Promise<Principal>): IncidentAnalyst {
+export function agentAnalyst(agent: AnalysisAgent, system: () => Promise<Principal>): IncidentAnalyst {
   return async (summary) => {
     if (!agent.modelName || !summary.incident.conversationId) return null;
     const result = await agent.runTurn({ principal: await system(), conversationId: summary.incident.conversationId, text: analysisRequest(summary), channel: 'system', externalIds: { incidentId: summary.incident.id } });

@@ -3,8 +3,8 @@
  * diagnostic durations, registered once per registry so several app instances in one
  * process (tests) share them.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { sharedMetric } from '../bots/bot-metrics.js';
+import { Gauge, type Counter, type Histogram, type Registry } from 'prom-client';
+import { counter, getOrCreate, histogram } from '../core/metrics.js';
 
 /** Reads current incident counts by status and source (one per app sharing the registry). */
 export type IncidentCounter = () => Promise<Array<{ status: string; source: string; count: number }>>;
@@ -57,15 +57,15 @@ export interface IncidentMetrics {
 
 /** Creates (or reuses) the incident metrics on `registry`; `onError` hears failed count reads. */
 export function incidentMetrics(registry: Registry, onError: (error: unknown) => void = () => undefined): IncidentMetrics {
-  const current = sharedMetric(registry, 'vigie_incidents', (registers) => currentIncidentsGauge(registers, onError));
+  const current = getOrCreate(registry, 'vigie_incidents', CurrentIncidentsGauge, (registers) => currentIncidentsGauge(registers, onError));
   return {
     countCurrent(counter) {
       current.counters.add(counter);
       return () => current.counters.delete(counter);
     },
-    transitions: sharedMetric(registry, 'vigie_incident_transitions_total', (registers) => new Counter({ name: 'vigie_incident_transitions_total', help: 'Incident transitions (opened, updated, acknowledged, resolved) by alert source', labelNames: ['source', 'transition'], registers })),
-    firstSummary: sharedMetric(registry, 'vigie_incident_first_summary_seconds', (registers) => new Histogram({ name: 'vigie_incident_first_summary_seconds', help: 'Time from receiving an alert to its first posted summary', labelNames: ['source'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15], registers })),
-    diagnostics: sharedMetric(registry, 'vigie_incident_diagnostic_seconds', (registers) => new Histogram({ name: 'vigie_incident_diagnostic_seconds', help: 'Duration of incident auto-diagnostics by tool', labelNames: ['tool'], buckets: [0.1, 0.5, 1, 2, 5, 15, 60], registers })),
-    rejected: sharedMetric(registry, 'vigie_incident_hooks_rejected_total', (registers) => new Counter({ name: 'vigie_incident_hooks_rejected_total', help: 'Alert webhooks refused, by source and reason (token, signature, payload, size)', labelNames: ['source', 'reason'], registers })),
+    transitions: counter(registry, { name: 'vigie_incident_transitions_total', help: 'Incident transitions (opened, updated, acknowledged, resolved) by alert source', labelNames: ['source', 'transition']}),
+    firstSummary: histogram(registry, { name: 'vigie_incident_first_summary_seconds', help: 'Time from receiving an alert to its first posted summary', labelNames: ['source'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15]}),
+    diagnostics: histogram(registry, { name: 'vigie_incident_diagnostic_seconds', help: 'Duration of incident auto-diagnostics by tool', labelNames: ['tool'], buckets: [0.1, 0.5, 1, 2, 5, 15, 60]}),
+    rejected: counter(registry, { name: 'vigie_incident_hooks_rejected_total', help: 'Alert webhooks refused, by source and reason (token, signature, payload, size)', labelNames: ['source', 'reason']}),
   };
 }

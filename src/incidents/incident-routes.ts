@@ -4,8 +4,8 @@
  * /api/incident-routes (the routing table: read, replace after validation).
  */
 import { z } from 'zod';
-import type { RouteTable } from '../server/http/route-table.js';
-import { idParams } from '../server/routes/common-schemas.js';
+import type { RouteRegistrar } from '../core/route-declarations.js';
+import { idParams } from '../contracts/common-schemas.js';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema } from './alert-payloads.js';
 import { hookInputSchema, type HookTokens } from './hook-tokens.js';
 import type { IncidentRouting } from './incident-routing.js';
@@ -54,7 +54,7 @@ export interface IncidentRouteDeps {
 }
 
 /** Registers the incident routes (and documents the webhooks, which hookRouter serves). */
-export function incidentRoutes(routes: RouteTable, deps: IncidentRouteDeps): void {
+export function incidentRoutes(routes: RouteRegistrar, deps: IncidentRouteDeps): void {
   for (const [source, schema, extra] of [
     ['alertmanager', alertmanagerPayloadSchema, 'Alertmanager webhook payload version 4.'],
     ['grafana', grafanaPayloadSchema, 'Grafana unified alerting webhook; with a secret, X-Grafana-Alerting-Signature = hex HMAC-SHA256 of "<X-Grafana-Alerting-Timestamp>:<body>".'],

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { issuesToDetails } from '../server/http/validation.js';
+import { issuesToDetails } from '../core/validation.js';
 import { matches, parseMatcher, type LabelMatcher } from './label-matchers.js';
 
 const matcherText = z.string().superRefine((text, context) => {

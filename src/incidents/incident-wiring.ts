@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { RedisTarget } from '../redis-target.js';
-import type { RouteTable } from '../server/http/route-table.js';
+import type { RouteRegistrar } from '../core/route-declarations.js';
 import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import { hookRouter } from './hook-router.js';
 import { HookTokens } from './hook-tokens.js';
@@ -53,7 +53,7 @@ export interface Incidents {
   /** Webhooks; mount at /api/hooks before the /api router. */
   router: Router;
   /** Registers the /api routes. */
-  register(routes: RouteTable): void;
+  register(routes: RouteRegistrar): void;
 }
 
 /** Builds the incidents capability. */

@@ -3,8 +3,8 @@
  * the schedules the watchdog finds overdue, registered once per registry so several app
  * instances in one process (tests) share them.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { sharedMetric } from '../bots/bot-metrics.js';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { counter, gauge, histogram } from '../core/metrics.js';
 
 /** The schedule metrics. */
 export interface ScheduleMetrics {
@@ -16,8 +16,8 @@ export interface ScheduleMetrics {
 /** Creates (or reuses) the schedule metrics on `registry`. */
 export function scheduleMetrics(registry: Registry): ScheduleMetrics {
   return {
-    runs: sharedMetric(registry, 'vigie_schedule_runs_total', (registers) => new Counter({ name: 'vigie_schedule_runs_total', help: 'Scheduled check runs by outcome (healthy, failing, error, refused, duplicate: a slot already recorded)', labelNames: ['status'], registers })),
-    lateness: sharedMetric(registry, 'vigie_schedule_lateness_seconds', (registers) => new Histogram({ name: 'vigie_schedule_lateness_seconds', help: 'How long after its scheduled slot a run started', buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300], registers })),
-    overdue: sharedMetric(registry, 'vigie_schedules_overdue', (registers) => new Gauge({ name: 'vigie_schedules_overdue', help: 'Enabled schedules whose last run is older than twice their interval (watchdog)', registers })),
+    runs: counter(registry, { name: 'vigie_schedule_runs_total', help: 'Scheduled check runs by outcome (healthy, failing, error, refused, duplicate: a slot already recorded)', labelNames: ['status']}),
+    lateness: histogram(registry, { name: 'vigie_schedule_lateness_seconds', help: 'How long after its scheduled slot a run started', buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300]}),
+    overdue: gauge(registry, { name: 'vigie_schedules_overdue', help: 'Enabled schedules whose last run is older than twice their interval (watchdog)'}),
   };
 }

@@ -4,8 +4,8 @@
  * oversized values are 400s naming the field) before anything is stored.
  */
 import { z } from 'zod';
-import type { RouteTable } from '../server/http/route-table.js';
-import { idParams } from '../server/routes/common-schemas.js';
+import type { RouteRegistrar } from '../core/route-declarations.js';
+import { idParams } from '../contracts/common-schemas.js';
 import { scheduleInputSchema } from './schedule-input.js';
 import type { ScheduleService } from './schedule-service.js';
 import type { ScheduleStore } from './schedule-store.js';
@@ -40,7 +40,7 @@ const runSchema = z
   .meta({ id: 'ScheduleRun' });
 
 /** Registers the schedule routes. */
-export function scheduleRoutes(routes: RouteTable, deps: { service: ScheduleService; store: ScheduleStore }): void {
+export function scheduleRoutes(routes: RouteRegistrar, deps: { service: ScheduleService; store: ScheduleStore }): void {
   routes.add({
     method: 'post',
     path: '/schedules',

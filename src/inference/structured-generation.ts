@@ -7,11 +7,12 @@
  * callers keep their deterministic result when the model is slow, busy or wrong.
  */
 import type { ChatHistoryItem, GbnfJsonSchema, Llama, LlamaGrammar } from 'node-llama-cpp';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry, type Counter, type Histogram } from 'prom-client';
 import { z } from 'zod';
 import type { LocalModelRuntime } from './inference-contract.js';
 import { llamaModule } from './llama-module.js';
 import { dropNulls, toGbnfSchema } from './json-schema-to-gbnf.js';
+import { counter, histogram } from '../core/metrics.js';
 
 /** Why a structured generation gave no value. */
 export type StructuredFailure = 'busy' | 'timeout' | 'aborted' | 'invalid_json' | 'invalid_schema' | 'error';
@@ -43,30 +44,21 @@ interface StructuredMetrics {
   seconds: Histogram<'purpose' | 'outcome'>;
 }
 
-const metricsByRegistry = new WeakMap<Registry, StructuredMetrics>();
-
 /** The structured-generation metrics on `registry` (created once per registry). */
 export function structuredMetrics(registry: Registry = new Registry()): StructuredMetrics {
-  const existing = metricsByRegistry.get(registry);
-  if (existing) return existing;
-  const registers = [registry];
-  const metrics: StructuredMetrics = {
-    calls: new Counter({
+  return {
+    calls: counter(registry, {
       name: 'vigie_llm_structured_total',
       help: 'Grammar-constrained JSON passes by purpose and outcome (ok, busy, timeout, aborted, invalid_json, invalid_schema, error)',
       labelNames: ['purpose', 'outcome'],
-      registers,
     }),
-    seconds: new Histogram({
+    seconds: histogram(registry, {
       name: 'vigie_llm_structured_duration_seconds',
       help: 'Duration of grammar-constrained JSON passes (queue wait included)',
       labelNames: ['purpose', 'outcome'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8],
-      registers,
     }),
   };
-  metricsByRegistry.set(registry, metrics);
-  return metrics;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -81,7 +73,7 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-/** Generates validated JSON on a LocalModelRuntime; one per runtime (see structuredGeneratorFor). */
+/** Generates validated JSON on a LocalModelRuntime; one per process (built by the composition root, in CoreServices.inference). */
 export class StructuredGenerator {
   private readonly grammars = new WeakMap<Llama, Map<string, Promise<LlamaGrammar>>>();
   private metrics: StructuredMetrics | null = null;
@@ -182,12 +174,10 @@ export function validateStructured<T>(schema: z.ZodType<T>, parsed: unknown, raw
   return { ok: true, value: checked.data, tookMs, raw, tokens };
 }
 
-const generators = new WeakMap<LocalModelRuntime, StructuredGenerator>();
-
-/** The one generator of a runtime, so REST, tools and the CLI share one grammar cache. */
-export function structuredGeneratorFor(runtime: LocalModelRuntime, registry?: Registry): StructuredGenerator {
-  let generator = generators.get(runtime);
-  if (!generator) generators.set(runtime, (generator = new StructuredGenerator(runtime)));
-  if (registry) generator.attachMetrics(registry);
-  return generator;
+/**
+ * The generator to use for `source`: a generator as is (the core's one, built once per
+ * process so REST, tools and the CLI share one grammar cache), a bare runtime wrapped in a new one.
+ */
+export function structuredGeneratorOf(source: LocalModelRuntime | StructuredGenerator, registry?: Registry): StructuredGenerator {
+  return source instanceof StructuredGenerator ? source : new StructuredGenerator(source, registry);
 }

@@ -8,6 +8,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
+import { shippedCapabilities } from '../capabilities.js';
+import type { Capability, CapabilityModule } from '../core/capability.js';
+import type { InferenceServices } from '../core/core-services.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { AnchorSource } from '../audit/anchor-verify.js';
@@ -28,25 +31,19 @@ import { RouteTable } from './http/route-table.js';
 import { healthHandler, type HealthContributor } from './health.js';
 import { buildOpenApiDocument, openApiRouter } from './openapi.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
-import { documentRoutes } from './routes/document-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import { consoleRouter } from './realtime/console-assets.js';
 import { auditRoutes } from './routes/audit-routes.js';
-import { networkRoutes } from './routes/network-routes.js';
-import { dedupRoutes } from './routes/dedup-routes.js';
-import { qosRoutes } from './routes/qos-routes.js';
-import { modelRoutes } from './routes/model-routes.js';
-import { serviceRoutes } from './routes/service-routes.js';
 import type { ModelsStatusProvider } from '../inference/inference-service.js';
-import { dedupSettingsFromConfig, type DedupConfig } from '../tools/dedup/dedup-settings.js';
+import { StructuredGenerator } from '../inference/structured-generation.js';
+import type { DedupConfig } from '../tools/dedup/dedup-settings.js';
 import { commandRoutes } from './routes/command-routes.js';
 import { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Embedder, LocalModelRuntime } from '../inference/inference-contract.js';
 import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
-import { coreToolset } from '../tools/core/core-toolset.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
 import { mcpHttpRouter } from '../mcp/mcp-http.js';
 import { ApprovalCards, type ApprovalCardTargets } from '../mcp/mcp-approval-cards.js';
@@ -55,7 +52,7 @@ import type { ConnectionTimings } from '../mcp/mcp-connection.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
 import { scheduleToolset } from '../incidents/schedule-toolset.js';
-import { AgentAdmission } from '../agents/agent-admission.js';
+import { AgentAdmission } from '../core/agent-admission.js';
 
 /** What the app is built from; the composition root and tests provide these. */
 export interface AppDeps {
@@ -88,7 +85,7 @@ export interface AppDeps {
   consoleDirectory?: string;
   /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
   signedRouters?: express.Router[];
-  /** Toolsets and pipeline settings; defaults to the core toolset with an in-process job queue. */
+  /** Pipeline settings; `toolsets` replaces the modules' toolsets (tests with their own tools). */
   tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'requeueAfterMs' | 'allowlist' | 'now'>>;
   /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
   mcp?: {
@@ -101,6 +98,10 @@ export interface AppDeps {
   };
   /** Incident routing table and chat credentials for incident threads (src/incidents). */
   incidents?: IncidentOptions;
+  /** The capability modules to assemble (default: src/capabilities.ts); tests add theirs with one line. */
+  capabilities?: Capability[];
+  /** Local inference as built by the composition root (default: from `models` and `localModel`). */
+  inference?: InferenceServices;
 }
 
 /** The built application and its parts, for later capabilities to attach to. */
@@ -117,6 +118,8 @@ export interface App {
   mcpClients: McpClientManager;
   /** Alert webhooks, incidents, routing and diagnostics. */
   incidents: Incidents;
+  /** The capability modules, as built from the core (toolsets, routes, health, metrics, jobs). */
+  modules: CapabilityModule[];
   /** Stops accepting, lets in-flight requests finish (at most graceMs, default SHUTDOWN_TIMEOUT_MS), then resolves. */
   close(graceMs?: number): Promise<void>;
 }
@@ -163,8 +166,8 @@ export function createApp(deps: AppDeps): App {
   };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
-    // The schedules toolset (chat `schedule … every 5m`) reaches the incidents capability built below.
-    toolsets: [...(deps.tools?.toolsets ?? [coreToolset(database, undefined, knowledge)]), scheduleToolset(() => incidents.schedules)],
+    // Given toolsets (tests) replace the modules' toolsets; the schedules toolset is added last, below.
+    toolsets: deps.tools?.toolsets ?? [],
     database,
     audit,
     events,
@@ -179,6 +182,32 @@ export function createApp(deps: AppDeps): App {
     defaultLocale: config.DEFAULT_LOCALE,
     ...(deps.tools?.now ? { now: deps.tools.now } : {}),
   });
+  const inference: InferenceServices = deps.inference ?? {
+    models: deps.models,
+    localModel: deps.localModel,
+    structured: deps.localModel ? new StructuredGenerator(deps.localModel, metrics.registry) : undefined,
+  };
+  const core: CoreServices = {
+    // Settings readers take their defaults for the keys a test configuration leaves out.
+    config: config as Config,
+    logger,
+    database,
+    redis,
+    audit,
+    events,
+    metrics: metrics.registry,
+    tools,
+    agentAdmission: context.agentAdmission,
+    knowledge,
+    inference,
+    toolsetStatus: () => tools.registry.status(),
+  };
+  // Each capability module is built once, here, from the core: its engines serve its routes and its tools alike.
+  const modules = (deps.capabilities ?? shippedCapabilities()).map((capability) => capability.create(core));
+  if (!deps.tools?.toolsets) for (const module of modules) if (module.toolset) tools.registry.add(module.toolset);
+  // The schedules toolset (chat `schedule … every 5m`) reaches the incidents capability built below.
+  tools.registry.add(scheduleToolset(() => incidents.schedules));
+  const jobs = modules.flatMap((module) => module.jobs ?? []);
   const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, timings: deps.mcp?.timings, reconcileMs: deps.mcp?.reconcileMs });
   const approvalCards = deps.mcp?.approvalCards && (deps.mcp.approvalCards.slack || deps.mcp.approvalCards.discord) ? new ApprovalCards({ targets: deps.mcp.approvalCards, prisma: database.prisma, events, logger }) : undefined;
   // The commands table follows run-time toolsets (MCP servers added, removed, tools changed).
@@ -190,6 +219,7 @@ export function createApp(deps: AppDeps): App {
   });
   tools
     .start()
+    .then(() => Promise.all(jobs.map((job) => job.start())))
     .then(() => mcpClients.start())
     .catch((error: unknown) => logger.error({ err: error }, 'tool runtime failed to start'));
 
@@ -200,8 +230,9 @@ export function createApp(deps: AppDeps): App {
   app.use(metrics.middleware);
   app.use(securityHeaders());
 
+  const moduleHealth = Object.fromEntries(modules.flatMap((module) => (module.health ? [[module.name, module.health] as const] : [])));
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
-  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), mcp: () => mcpClients.health(), ...deps.healthContributors } }));
+  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), mcp: () => mcpClients.health(), ...moduleHealth, ...deps.healthContributors } }));
   app.get('/metrics', async (request, response, next) => {
     if (config.METRICS_TOKEN && bearerToken(request.headers.authorization) !== config.METRICS_TOKEN) {
       next(new UnauthorizedError('/metrics requires METRICS_TOKEN'));
@@ -251,18 +282,13 @@ export function createApp(deps: AppDeps): App {
 
   const routes = new RouteTable(api);
   conversationRoutes(routes, context);
-  documentRoutes(routes, context);
   searchRoutes(routes, context);
   userRoutes(routes, context);
   commandRoutes(routes, tools, (userId) => userLocaleOf(database.prisma, userId));
   executionRoutes(routes, tools);
   mcpRoutes(routes, mcpClients);
   auditRoutes(routes, context);
-  networkRoutes(routes, context, { config, metrics: metrics.registry, logger });
-  dedupRoutes(routes, context, { settings: dedupSettingsFromConfig(config), registry: metrics.registry, logger });
-  qosRoutes(routes, context, { config, tools, registry: metrics.registry, logger, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
-  modelRoutes(routes, deps.models, metrics.registry);
-  serviceRoutes(routes, context, { registry: metrics.registry, embedder: knowledge.embedder, config, ...(deps.localModel ? { localModel: deps.localModel } : {}) });
+  for (const module of modules) module.routes?.(routes);
   incidents.register(routes);
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
@@ -281,7 +307,8 @@ export function createApp(deps: AppDeps): App {
     metrics: metrics.registry,
     context,
     tools,
-    core: { database, audit, events, metrics: metrics.registry, tools, agentAdmission: context.agentAdmission },
+    core,
+    modules,
     mcpClients,
     incidents,
     async close(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
@@ -302,6 +329,7 @@ export function createApp(deps: AppDeps): App {
       await commandSync;
       await incidents.schedules.close();
       await incidents.service.idle();
+      for (const job of jobs) await job.close();
       await tools.close();
       await audit.flush();
       stopIndexingAudit();

@@ -1,25 +1,47 @@
 /**
- * The explicit list of toolsets Vigie ships (no auto-discovery): adding a toolset means
- * adding one line here. The registry and the execution pipeline are built from this list.
+ * The shipped toolsets for processes that run tools without the HTTP server (the CLI's
+ * `vigie schedule` routing, agent evaluation, tests): the toolsets of the capability list
+ * (src/capabilities.ts), each capability built over a core that has no pipeline or agent.
  */
+import { Registry } from 'prom-client';
+import { shippedCapabilities } from '../capabilities.js';
+import type { Capability } from '../core/capability.js';
+import type { CoreServices } from '../core/core-services.js';
+import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
+import { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Toolset } from './tool-contract.js';
 import type { ToolsetDependencies } from './toolset-dependencies.js';
-import { coreToolset } from './core/core-toolset.js';
-import { networkToolset } from './network/network-toolset.js';
-import { dedupToolset } from './dedup/dedup-toolset.js';
-import { qosToolsetFor } from './qos/qos-toolset.js';
-import { servicesToolset } from './services/services-toolset.js';
 
 export type { ToolsetDependencies } from './toolset-dependencies.js';
 
-/** Every toolset, in the order help and the catalog list them. */
-export function createToolsets(dependencies: ToolsetDependencies): Toolset[] {
-  return [
-    coreToolset(dependencies.database, () => dependencies.toolsetStatus?.() ?? [], dependencies.knowledge),
-    networkToolset(dependencies),
-    dedupToolset(dependencies),
-    qosToolsetFor(dependencies),
-    servicesToolset(dependencies),
-    // Each capability adds its toolset here, e.g. `networkToolset(dependencies)`.
-  ];
+function unavailable(what: string): never {
+  throw new Error(`${what} is not available to a standalone toolset list (only the server builds it)`);
+}
+
+/** A core for building capabilities outside the server: no pipeline, no agent, a private metrics registry. */
+export function standaloneCore(dependencies: ToolsetDependencies): CoreServices {
+  const knowledge = dependencies.knowledge ?? new KnowledgeBase(dependencies.database, dependencies.embedder ?? createLexicalEmbedder(), { logger: dependencies.logger });
+  return {
+    config: dependencies.config,
+    logger: dependencies.logger,
+    database: dependencies.database,
+    audit: dependencies.audit,
+    events: dependencies.events,
+    metrics: new Registry(),
+    knowledge,
+    inference: { localModel: dependencies.localModel },
+    toolsetStatus: () => dependencies.toolsetStatus?.() ?? [],
+    get tools(): never {
+      return unavailable('The tool pipeline');
+    },
+    get agentAdmission(): never {
+      return unavailable('The agent');
+    },
+  };
+}
+
+/** Every shipped toolset, in the order help and the catalog list them. */
+export function createToolsets(dependencies: ToolsetDependencies, capabilities: Capability[] = shippedCapabilities()): Toolset[] {
+  const core = standaloneCore(dependencies);
+  return capabilities.flatMap((capability) => capability.create(core).toolset ?? []);
 }

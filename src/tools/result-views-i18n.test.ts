@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { createTranslator } from '../contracts/i18n.js';
 import { resultViewSchema, type ResultView } from '../contracts/result-view.js';
 import { outcomeText } from '../contracts/execution-card.js';
-import { describeExecution } from '../agents/execution-summary.js';
+import { describeExecution } from './pipeline/execution-summary.js';
 import type { ExecutionView } from './pipeline/execution-view.js';
 import { argumentsView, genericResultView, previewOf, withView } from './pipeline/result-views.js';
 import { knowledgeView } from './core/core-views.js';

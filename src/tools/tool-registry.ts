@@ -68,15 +68,28 @@ export class ToolRegistry {
   readonly toolsets: Toolset[];
 
   constructor(toolsets: Toolset[]) {
-    this.toolsets = [...toolsets];
-    for (const toolset of toolsets) {
-      for (const tool of toolset.tools) {
-        if (!NAME.test(tool.name)) throw new Error(`Tool name ${JSON.stringify(tool.name)} must be snake_case`);
-        if (this.byName.has(tool.name)) throw new Error(`Tool ${tool.name} is registered twice`);
-        this.byName.set(tool.name, { tool, toolset });
-        this.byLowerName.set(tool.name, tool.name);
-      }
+    this.toolsets = [];
+    for (const toolset of toolsets) this.add(toolset);
+  }
+
+  /**
+   * Adds a built-in toolset (snake_case names; a capability module's, before the pipeline
+   * starts). Aliases are re-derived in registration order: a tool name always wins over an
+   * alias, and the first toolset to claim an alias keeps it.
+   */
+  add(toolset: Toolset): void {
+    const seen = new Set<string>();
+    for (const tool of toolset.tools) {
+      if (!NAME.test(tool.name)) throw new Error(`Tool name ${JSON.stringify(tool.name)} must be snake_case`);
+      if (this.byName.has(tool.name) || seen.has(tool.name)) throw new Error(`Tool ${tool.name} is registered twice`);
+      seen.add(tool.name);
     }
+    this.toolsets.push(toolset);
+    for (const tool of toolset.tools) {
+      this.byName.set(tool.name, { tool, toolset });
+      this.byLowerName.set(tool.name, tool.name);
+    }
+    this.byAlias.clear();
     for (const { tool } of this.byName.values()) {
       for (const alias of tool.aliases ?? []) {
         const key = alias.trim().toLowerCase().replace(/\s+/g, ' ');

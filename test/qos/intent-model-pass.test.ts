@@ -20,7 +20,8 @@ import { coreToolset } from '../../src/tools/core/core-toolset.js';
 import { assumedCapabilities } from '../../src/tools/qos/capabilities.js';
 import { INTENT_SYSTEM_PROMPT, modelIntentSchema } from '../../src/tools/qos/intent-model.js';
 import { intentInterpreterFor, MODEL_REVIEW_WARNING, planIntent } from '../../src/tools/qos/intent-planning.js';
-import { registerQosEngine } from '../../src/tools/qos/qos-factory.js';
+import { withCapabilities } from '../../src/capabilities.js';
+import { qosCapability } from '../../src/tools/qos/qos-module.js';
 import { QosEngine } from '../../src/tools/qos/qos-engine.js';
 import { createMemoryQosStore } from '../../src/tools/qos/qos-store.js';
 import { qosToolset, summarisePlan } from '../../src/tools/qos/qos-toolset.js';
@@ -53,10 +54,9 @@ describe('qos plan with the stories260K model', { skip: SKIP, timeout: 180_000 }
       guardrails: { allowedInterfaces: ['eth1'], allowDefaultRouteInterface: false },
       capabilities: async () => assumedCapabilities('model pass test'),
     });
-    registerQosEngine(database, engine);
     const config = { QOS_INTENT_MODEL_TIMEOUT_MS: 60_000 };
     const toolset = qosToolset(engine, { interpreter: intentInterpreterFor(model, config) });
-    harness = await startTestApp(database, { localModel: model, config, tools: { toolsets: [coreToolset(database), toolset] } });
+    harness = await startTestApp(database, { localModel: model, config, capabilities: withCapabilities([qosCapability({ engine })]), tools: { toolsets: [coreToolset(database), toolset] } });
     client = apiClient(harness.url, harness.adminToken);
   });
   after(async () => {

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
-import { interfaceLockFor, registerQosEngine } from '../../src/tools/qos/qos-factory.js';
+import { withCapabilities } from '../../src/capabilities.js';
+import { interfaceLockFor } from '../../src/tools/qos/qos-factory.js';
+import { qosCapability } from '../../src/tools/qos/qos-module.js';
 import { QosEngine } from '../../src/tools/qos/qos-engine.js';
 import { createPrismaQosStore } from '../../src/tools/qos/qos-store.js';
 import { qosToolset } from '../../src/tools/qos/qos-toolset.js';
@@ -38,8 +40,7 @@ for (const backend of testBackends()) {
     before(async () => {
       const database = await backend.open();
       engine = new QosEngine(qos.engineOptions({ store: createPrismaQosStore(database.prisma), lock: interfaceLockFor(database) }));
-      registerQosEngine(database, engine);
-      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), qosToolset(engine)] } });
+      harness = await startTestApp(database, { capabilities: withCapabilities([qosCapability({ engine })]), tools: { toolsets: [coreToolset(database), qosToolset(engine)] } });
       viewer = apiClient(harness.url, (await harness.createUser('viewer', `qos-viewer-${backend.name}`)).token);
       alice = apiClient(harness.url, (await harness.createUser('operator', `qos-alice-${backend.name}`)).token);
       bob = apiClient(harness.url, (await harness.createUser('operator', `qos-bob-${backend.name}`)).token);

@@ -16,7 +16,7 @@ import { bundleConsole } from '../../scripts/bundle-console.mjs';
 import { AgentService } from '../../src/agents/agent-service.js';
 import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
-import { serviceEngineFor } from '../../src/tools/services/service-engine.js';
+import { ServiceEngine } from '../../src/tools/services/service-engine.js';
 import { serviceInputSchema } from '../../src/tools/services/service-schemas.js';
 import { servicesToolset } from '../../src/tools/services/services-toolset.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -133,7 +133,7 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
 
   it('shows a services search typed in the console as service cards', async () => {
     problems.length = 0;
-    const engine = serviceEngineFor(harness.database.sql, createLexicalEmbedder());
+    const engine = new ServiceEngine({ sql: harness.database.sql, embedder: createLexicalEmbedder() });
     const title = 'Plombier <img src=x onerror="window.__vigieXss = 1"> Bonamoussadi';
     await engine.create(null, serviceInputSchema.parse({
       title,

@@ -24,7 +24,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { createToolsets } from '../../src/tools/registry.js';
-import { serviceEngineFor } from '../../src/tools/services/service-engine.js';
+import { ServiceEngine } from '../../src/tools/services/service-engine.js';
 import { serviceInputSchema } from '../../src/tools/services/service-schemas.js';
 import { apiClient } from '../support/http-client.js';
 import { chromiumSkip, createConversation, distanceFromBottom, launchChromium, logIn, openConsole, RAW_JSON, send } from '../support/console-driver.js';
@@ -75,7 +75,7 @@ describe('every tool result as a view in the console, by host name (headless Chr
     const production = createToolsets({ config, database, logger, audit: new AuditLog(database.sql), events: new DomainEvents(), knowledge });
     harness = await startTestApp(database, { gateway: true, socketApprovals: true, consoleDirectory: bundleDirectory, tools: { toolsets: production } });
     await knowledge.ingestBytes({ bytes: Buffer.from('# Core router\n\n## Failover\n\nTo fail over the core router, drain BGP on r1, then shut the uplink.'), contentType: 'text/markdown', title: 'Core router runbook' });
-    const engine = serviceEngineFor(database.sql, createLexicalEmbedder());
+    const engine = new ServiceEngine({ sql: database.sql, embedder: createLexicalEmbedder() });
     await engine.create(null, serviceInputSchema.parse({ title: 'Plombier dépannage rapide', description: 'Réparation de fuites et chauffe-eau.', category: 'plomberie', priceMin: 5000, currency: 'XAF', latitude: 4.05, longitude: 9.7, city: 'Douala', availability: '7j/7' }));
     const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger, events: harness.app.context.events });
     detach = agent.attach(harness.app.context.events);

@@ -62,6 +62,8 @@ export async function startTestApp(
     auditAnchors?: AppDeps['auditAnchors'];
     /** Routers mounted before the JSON body parser (chat platforms' signed endpoints). */
     signedRouters?: AppDeps['signedRouters'];
+    /** The capability modules (default: the shipped list; see withCapabilities in src/capabilities.ts). */
+    capabilities?: AppDeps['capabilities'];
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -77,6 +79,7 @@ export async function startTestApp(
     ...(options.incidents ? { incidents: options.incidents } : {}),
     ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}),
     ...(options.signedRouters ? { signedRouters: options.signedRouters } : {}),
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
   });
   const adminToken = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   const gateway = options.gateway

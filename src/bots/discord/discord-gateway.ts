@@ -7,9 +7,8 @@
  * and unrecoverable disconnects are logged and retried with backoff on a fresh client.
  */
 import { Client, Events, GatewayIntentBits, Partials, Routes, type Message } from 'discord.js';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import type { Logger } from '../../logger.js';
-import { sharedMetric } from '../bot-metrics.js';
 import type { IncidentActions } from '../../incidents/incident-service.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import type { BotTurns, ChatOutcome } from '../bot-turns.js';
@@ -21,6 +20,7 @@ import { createInteractionHandler } from './discord-interactions.js';
 import { addressedText, channelAllowed, gatewayChatMessage, gatewayMessageSchema, messagePlace, type DiscordChannelPolicy, type GatewayMessage } from './discord-messages.js';
 import { discordInteractionSchema } from './discord-payloads.js';
 import { DISCORD_MESSAGE_LIMIT, restRequest, turnMessages, type DiscordMessageBody } from './discord-render.js';
+import { counter } from '../../core/metrics.js';
 
 /** Settings and components of the gateway. */
 export interface DiscordGatewayOptions {
@@ -46,7 +46,7 @@ export type GatewayMessageOutcome = 'malformed' | 'ignored' | 'duplicate' | 'cha
 
 function outcomeCounter(registry: Registry | undefined): Counter<'outcome'> {
   const name = 'vigie_discord_gateway_messages_total';
-  return sharedMetric(registry, name, (registers) => new Counter({ name, help: 'Discord gateway messages by outcome (ignored: not addressed to Vigie or from a bot)', labelNames: ['outcome'], registers }));
+  return counter(registry, { name, help: 'Discord gateway messages by outcome (ignored: not addressed to Vigie or from a bot)', labelNames: ['outcome']});
 }
 
 /** A gateway connection that can be opened and closed (by the lease). */

@@ -5,7 +5,7 @@
  * (discord-cards.ts), an embed per execution, and Approve/Deny buttons on pending ones.
  */
 import type { TurnResult } from '../../agents/agent-service.js';
-import { describeExecution } from '../../agents/execution-summary.js';
+import { describeExecution } from '../../tools/pipeline/execution-summary.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
 import { splitText } from '../slack/slack-blocks.js';
 import { approversText, executionCardOf, statusWord } from '../../contracts/execution-card.js';

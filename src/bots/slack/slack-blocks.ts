@@ -6,7 +6,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { TurnResult } from '../../agents/agent-service.js';
-import { describeExecution } from '../../agents/execution-summary.js';
+import { describeExecution } from '../../tools/pipeline/execution-summary.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
 import { approversText, executionCardOf, statusWord } from '../../contracts/execution-card.js';
 import { createTranslator } from '../../contracts/i18n.js';

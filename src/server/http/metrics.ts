@@ -3,7 +3,8 @@
  * apps in one process); later capabilities register their metrics on the same registry.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { counter, histogram } from '../../core/metrics.js';
 
 /** The metrics every app exposes, and the registry to add more to. */
 export interface HttpMetrics {
@@ -14,18 +15,16 @@ export interface HttpMetrics {
 /** Creates a registry with process metrics and the request counter and histogram. */
 export function createHttpMetrics(registry: Registry = new Registry()): HttpMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'vigie_' });
-  const requests = new Counter({
+  const requests = counter(registry, {
     name: 'vigie_http_requests_total',
     help: 'HTTP requests by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = histogram(registry, {
     name: 'vigie_http_request_duration_seconds',
     help: 'HTTP request latency by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
   });
   return {
     registry,

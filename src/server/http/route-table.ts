@@ -3,52 +3,14 @@
  * OpenAPI operation, so the documentation cannot drift from what the server accepts.
  */
 import type { Request, Response, Router } from 'express';
+import type { AnyObject, Infer, RouteRegistrar, RouteSpec } from '../../core/route-declarations.js';
 import { z } from 'zod';
 import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { UnauthorizedError, UnsupportedMediaTypeError } from '../../errors.js';
-import type { Principal } from '../../auth/principal.js';
-import { type Role } from '../../auth/roles.js';
 import { assertMay } from '../../auth/policy.js';
-import { parseOrThrow } from './validation.js';
+import { parseOrThrow } from '../../core/validation.js';
 
-type AnyObject = z.ZodObject<z.ZodRawShape>;
-type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
-
-/** What a handler receives: parsed input and the caller. */
-export interface RouteInput<P, Q, B> {
-  params: P;
-  query: Q;
-  body: B;
-  principal: Principal;
-  request: Request;
-  response: Response;
-}
-
-/** A documented, validated route. */
-export interface RouteSpec<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends z.ZodType | undefined> {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  /** Express-style path under /api, e.g. `/conversations/:id`. */
-  path: string;
-  summary: string;
-  tag: string;
-  description?: string;
-  /** Lowest role allowed; viewer by default. */
-  minRole?: Role;
-  params?: P;
-  query?: Q;
-  body?: B;
-  /** Status of a successful answer and its schema; `null` schema for an empty body (204). */
-  success: { status: number; description: string; schema: z.ZodType | null };
-  /** Extra error statuses this route can answer, beyond the ones every route has. */
-  errors?: number[];
-  /** Returns the body to send; `undefined` when the handler wrote the response itself. */
-  handler: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<unknown>;
-  /** Accepts `multipart/form-data` too: the form's fields (documented by `schema`) go to `handler`. */
-  multipart?: {
-    schema: z.ZodType;
-    handler: (input: RouteInput<Infer<P>, Infer<Q>, undefined>) => Promise<unknown>;
-  };
-}
+export type { RouteInput, RouteSpec } from '../../core/route-declarations.js';
 
 /** The error envelope, shared by every error response in the document. */
 export const errorResponseSchema = z
@@ -75,7 +37,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 /** Collects routes into an Express router and an OpenAPI registry. */
-export class RouteTable {
+export class RouteTable implements RouteRegistrar {
   readonly registry = new OpenAPIRegistry();
 
   constructor(private readonly router: Router) {

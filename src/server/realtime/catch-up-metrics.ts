@@ -3,7 +3,8 @@
  * many messages catch-up returned, how long each page took, and the resync hints nodes sent
  * when Redis came back. Registered once per registry (reused by later gateways in tests).
  */
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { counter, histogram } from '../../core/metrics.js';
 
 /** Why a client started a catch-up (first page only; continuation pages carry no reason). */
 export const CATCH_UP_REASONS = [
@@ -30,53 +31,18 @@ export interface CatchUpMetrics {
   hinted(rooms: number): void;
 }
 
-function counter<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-): Counter<L> {
-  return (
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
-    new Counter({ name, help, labelNames, registers: [registry] })
-  );
-}
-
 /** Registers (or reuses) the catch-up metrics on `registry`. */
 export function createCatchUpMetrics(registry: Registry): CatchUpMetrics {
-  const catchUps = counter(
-    registry,
-    "vigie_realtime_catchups_total",
-    "Client catch-ups started, by reason (gap, reconnect, resync, wake, join)",
-    ["reason"],
-  );
-  const gaps = counter(
-    registry,
-    "vigie_realtime_gaps_detected_total",
-    "Sequence gaps clients detected in a conversation (a seq above last + 1) and asked to fill",
-    [],
-  );
-  const recovered = counter(
-    registry,
-    "vigie_realtime_messages_recovered_total",
-    "Messages returned by catch-up pages (join, sync, rest)",
-    ["via"],
-  );
-  const hints = counter(
-    registry,
-    "vigie_realtime_resync_hints_total",
-    "conversation:resync hints this node sent to its rooms after Redis came back",
-    [],
-  );
+  const catchUps = counter(registry, { name: "vigie_realtime_catchups_total", help: "Client catch-ups started, by reason (gap, reconnect, resync, wake, join)", labelNames: ["reason"] as const });
+  const gaps = counter(registry, { name: "vigie_realtime_gaps_detected_total", help: "Sequence gaps clients detected in a conversation (a seq above last + 1) and asked to fill", labelNames: [] as const });
+  const recovered = counter(registry, { name: "vigie_realtime_messages_recovered_total", help: "Messages returned by catch-up pages (join, sync, rest)", labelNames: ["via"] as const });
+  const hints = counter(registry, { name: "vigie_realtime_resync_hints_total", help: "conversation:resync hints this node sent to its rooms after Redis came back", labelNames: [] as const });
   const duration =
-    (registry.getSingleMetric("vigie_realtime_catchup_duration_seconds") as
-      Histogram<"via"> | undefined) ??
-    new Histogram({
+    histogram(registry, {
       name: "vigie_realtime_catchup_duration_seconds",
       help: "Time to read and answer one catch-up page",
       labelNames: ["via"] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
     });
   return {
     observe(via, messages, startedNs) {

@@ -2,7 +2,8 @@
  * Prometheus metrics of the realtime gateway, registered on the app's registry so /metrics
  * shows sockets next to HTTP.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { counter, gauge, histogram } from '../../core/metrics.js';
 
 /** The gateway's counters, gauges and histograms. */
 export interface GatewayMetrics {
@@ -16,49 +17,33 @@ export interface GatewayMetrics {
 
 /** Registers the gateway metrics (idempotent per registry: reuses existing ones). */
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
-  const existing = registry.getSingleMetric('vigie_socket_connections');
-  if (existing) {
-    return {
-      connections: existing as Gauge,
-      connectionsTotal: registry.getSingleMetric('vigie_socket_connections_total') as Counter<'outcome'>,
-      events: registry.getSingleMetric('vigie_socket_events_total') as Counter<'event' | 'outcome'>,
-      eventDuration: registry.getSingleMetric('vigie_socket_event_duration_seconds') as Histogram<'event'>,
-      broadcasts: registry.getSingleMetric('vigie_socket_broadcasts_total') as Counter<'event'>,
-      adapterErrors: registry.getSingleMetric('vigie_socket_adapter_errors_total') as Counter<'operation'>,
-    };
-  }
   return {
-    connections: new Gauge({ name: 'vigie_socket_connections', help: 'Open Socket.IO connections on this node', registers: [registry] }),
-    connectionsTotal: new Counter({
+    connections: gauge(registry, { name: 'vigie_socket_connections', help: 'Open Socket.IO connections on this node'}),
+    connectionsTotal: counter(registry, {
       name: 'vigie_socket_connections_total',
       help: 'Socket.IO handshakes by outcome (accepted, unauthorized)',
       labelNames: ['outcome'] as const,
-      registers: [registry],
     }),
-    events: new Counter({
+    events: counter(registry, {
       name: 'vigie_socket_events_total',
       help: 'Client events by name and outcome (ok or the error code)',
       labelNames: ['event', 'outcome'] as const,
-      registers: [registry],
     }),
-    eventDuration: new Histogram({
+    eventDuration: histogram(registry, {
       name: 'vigie_socket_event_duration_seconds',
       help: 'Time from receiving a client event to its ack',
       labelNames: ['event'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers: [registry],
     }),
-    broadcasts: new Counter({
+    broadcasts: counter(registry, {
       name: 'vigie_socket_broadcasts_total',
       help: 'Server events emitted to rooms by this node',
       labelNames: ['event'] as const,
-      registers: [registry],
     }),
-    adapterErrors: new Counter({
+    adapterErrors: counter(registry, {
       name: 'vigie_socket_adapter_errors_total',
       help: 'Redis adapter operations that failed (cross-node delivery lost while Redis is away)',
       labelNames: ['operation'] as const,
-      registers: [registry],
     }),
   };
 }

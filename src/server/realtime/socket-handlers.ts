@@ -17,7 +17,7 @@ import { assertMay } from '../../auth/policy.js';
 import { AppError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError, toErrorBody } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { RouteContext } from '../routes/route-context.js';
-import { parseOrThrow } from '../http/validation.js';
+import { parseOrThrow } from '../../core/validation.js';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../contracts/event-maps.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { Presence } from './presence.js';

@@ -8,7 +8,7 @@ import { AppError } from '../../errors.js';
 import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
 import { localizedError } from '../http/localized-error.js';
 import type { RouteTable } from '../http/route-table.js';
-import { commandBody, commandSchema, executionSchema, helpSchema } from './execution-schemas.js';
+import { commandBody, commandSchema, executionSchema, helpSchema } from '../../tools/pipeline/execution-schemas.js';
 
 /** Registers the catalog and command routes (`profileLocale`: the user's language when the request names none). */
 export function commandRoutes(routes: RouteTable, tools: ToolRuntime, profileLocale: (userId: string) => Promise<Locale | null> = () => Promise.resolve(null)): void {

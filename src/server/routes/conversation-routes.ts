@@ -13,7 +13,7 @@ import { conversationView } from '../../actions/conversation-views.js';
 import { parseAcceptLanguage } from '../../contracts/i18n.js';
 import { conversationMessageLister, messageFinder, messageLister, messagePoster } from '../../actions/messages.js';
 import type { RouteTable } from '../http/route-table.js';
-import { idParams, pageQuery } from './common-schemas.js';
+import { idParams, pageQuery } from '../../contracts/common-schemas.js';
 import {
   conversationCreateBody,
   conversationListQuery,

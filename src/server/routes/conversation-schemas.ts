@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT } from '../../actions/message-sync.js';
-import { channelSchema, jsonObject, pageOf, pageQuery } from './common-schemas.js';
+import { channelSchema, jsonObject, pageOf, pageQuery } from '../../contracts/common-schemas.js';
 
 /** A conversation in responses. */
 export const conversationSchema = z

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { EXECUTION_STATUSES } from '../../tools/pipeline/execution-view.js';
 import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
 import type { RouteTable } from '../http/route-table.js';
-import { idParams } from './common-schemas.js';
-import { executionSchema } from './execution-schemas.js';
+import { idParams } from '../../contracts/common-schemas.js';
+import { executionSchema } from '../../tools/pipeline/execution-schemas.js';
 
 /** Registers execution routes. */
 export function executionRoutes(routes: RouteTable, tools: ToolRuntime): void {

@@ -1,7 +1,7 @@
 /**
  * What route modules receive from the app factory: the components they call into.
  */
-import type { AgentAdmission } from '../../agents/agent-admission.js';
+import type { AgentAdmission } from '../../core/agent-admission.js';
 import type { AnchorSource } from '../../audit/anchor-verify.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { DomainEvents } from '../../actions/domain-events.js';

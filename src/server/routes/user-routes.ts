@@ -17,7 +17,7 @@ import {
 import { SUPPORTED_LOCALES } from '../../contracts/i18n.js';
 import { roleSchema } from '../../auth/roles.js';
 import type { RouteTable } from '../http/route-table.js';
-import { idParams } from './common-schemas.js';
+import { idParams } from '../../contracts/common-schemas.js';
 import type { RouteContext } from './route-context.js';
 
 const userSchema = z

@@ -8,18 +8,15 @@ import type { CommandRunner } from './command-runner.js';
 import { parsePingOutput, type PingResult } from './ping-check.js';
 import { isStrictIpv4 } from './target-allowlist.js';
 
-let available: Promise<boolean> | undefined;
-
-/** Whether fping is installed (checked once). */
-export function fpingAvailable(): Promise<boolean> {
-  available ??= access('/usr/bin/fping').then(
+/** Whether fping is installed (its owner, the analyzer, asks once and keeps the answer). */
+export function detectFping(): Promise<boolean> {
+  return access('/usr/bin/fping').then(
     () => true,
     () => access('/usr/sbin/fping').then(
       () => true,
       () => false,
     ),
   );
-  return available;
 }
 
 /** Parses `fping -C N -q` output lines (`host : 10.1 10.3 -`), one PingResult per address. */

@@ -17,7 +17,7 @@ import { networkMetrics, type NetworkMetrics } from './network-metrics.js';
 import type { NetworkSettings } from './network-settings.js';
 import { tracePath } from './path-check.js';
 import type { FindingParams } from './finding-text.js';
-import { fpingAddresses, fpingAvailable } from './fping-sweep.js';
+import { detectFping, fpingAddresses } from './fping-sweep.js';
 import { NetworkRefusal, type RefusalReason } from './network-refusal.js';
 import { pingAddress, type PingResult } from './ping-check.js';
 import { ProbeLimiter } from './probe-limiter.js';
@@ -60,6 +60,7 @@ export class NetworkAnalyzer {
   readonly runner: CommandRunner;
   readonly metrics: NetworkMetrics;
   private readonly rateLimiter: RateLimiterMemory;
+  private fping: Promise<boolean> | undefined;
 
   constructor(private readonly deps: NetworkAnalyzerDeps) {
     this.allowlist = new TargetAllowlist(deps.settings.allowedTargets, deps.resolver);
@@ -138,7 +139,7 @@ export class NetworkAnalyzer {
 
     // Sweeps: one fping process per 64 hosts instead of one ping process per host.
     const sweep = new Map<string, Promise<PingResult | undefined>>();
-    if (checks.has('ping') && resolved.length > 1 && (await fpingAvailable())) {
+    if (checks.has('ping') && resolved.length > 1 && (await this.fpingAvailable())) {
       const addresses = [...new Set(resolved.map((target) => target.address))];
       for (let start = 0; start < addresses.length; start += 64) {
         const chunk = addresses.slice(start, start + 64);
@@ -191,13 +192,19 @@ export class NetworkAnalyzer {
     };
   }
 
+  /** Whether fping is installed (checked once per analyzer, the one of this process). */
+  private fpingAvailable(): Promise<boolean> {
+    this.fping ??= detectFping();
+    return this.fping;
+  }
+
   /** Lowest RTT of five probes to each allowlisted hop (others are left as tracepath saw them). */
   private async measureHops(addresses: string[], signal: AbortSignal): Promise<Map<string, number | null>> {
     const allowed = addresses.filter((address) => this.allowlist.allowsAddress(address));
     if (allowed.length === 0) return new Map();
     this.metrics.probes.inc({ check: 'ping' });
     const options = { count: 5, intervalMs: 20, timeoutMs: 1_000, signal };
-    const results = (await fpingAvailable()) ? await fpingAddresses(this.runner, allowed, options) : await Promise.all(allowed.map((address) => pingAddress(this.runner, address, options)));
+    const results = (await this.fpingAvailable()) ? await fpingAddresses(this.runner, allowed, options) : await Promise.all(allowed.map((address) => pingAddress(this.runner, address, options)));
     return new Map(results.map((result) => [result.address, result.rttMs?.min ?? null]));
   }
 

@@ -1,7 +1,8 @@
 /**
  * Prometheus figures for the pipeline: executions by tool and outcome, and their duration.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { counter, histogram } from '../../core/metrics.js';
 
 /** Metrics the execution service updates. */
 export interface ExecutionMetrics {
@@ -11,20 +12,17 @@ export interface ExecutionMetrics {
 
 /** Registers the pipeline metrics on `registry` (or a private one when absent). */
 export function createExecutionMetrics(registry?: Registry): ExecutionMetrics {
-  const registers = registry ? [registry] : [];
   return {
-    executions: new Counter({
+    executions: counter(registry, {
       name: 'vigie_tool_executions_total',
       help: 'Tool executions by tool and final or pending status',
       labelNames: ['tool', 'status'],
-      registers,
     }),
-    duration: new Histogram({
+    duration: histogram(registry, {
       name: 'vigie_tool_execution_duration_seconds',
       help: 'Run time of tool executions',
       labelNames: ['tool'],
       buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10, 60, 300],
-      registers,
     }),
   };
 }

@@ -101,11 +101,3 @@ export async function probeKernelCapabilities(host: CommandRunner = createComman
     await succeeds(() => host.run('ip', ['netns', 'del', namespace]));
   }
 }
-
-let cached: Promise<KernelCapabilities> | undefined;
-
-/** The probe's result, computed once per process. */
-export function kernelCapabilities(): Promise<KernelCapabilities> {
-  cached ??= probeKernelCapabilities();
-  return cached;
-}

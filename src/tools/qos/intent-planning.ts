@@ -10,7 +10,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config.js';
 import type { LocalModelRuntime } from '../../inference/inference-contract.js';
-import { structuredGeneratorFor } from '../../inference/structured-generation.js';
+import { structuredGeneratorOf, type StructuredGenerator } from '../../inference/structured-generation.js';
 import { IntentInterpreter, modelMayResolve } from './intent-model.js';
 import { IntentParseError } from './intent-parser.js';
 import type { PlanRequest, QosPlan } from './qos-planner.js';
@@ -29,12 +29,12 @@ export const MODEL_REVIEW_WARNING =
   '(qos_apply re-reads intents with the parser only, so apply this plan\'s policy or rephrase the intent)';
 
 /** Builds the interpreter from configuration; null without a model or with QOS_INTENT_MODEL_TIMEOUT_MS=0. */
-export function intentInterpreterFor(runtime: LocalModelRuntime | null | undefined, config: object, registry?: Registry): IntentInterpreter | null {
+export function intentInterpreterFor(runtime: LocalModelRuntime | StructuredGenerator | null | undefined, config: object, registry?: Registry): IntentInterpreter | null {
   if (!runtime) return null;
   const settings = config as Partial<Pick<Config, 'QOS_INTENT_MODEL_TIMEOUT_MS' | 'QOS_DEFAULT_LINK_RATE'>>;
   const timeoutMs = settings.QOS_INTENT_MODEL_TIMEOUT_MS ?? 5_000;
   if (timeoutMs <= 0) return null;
-  return new IntentInterpreter(structuredGeneratorFor(runtime, registry), { timeoutMs, defaultLinkRate: parseRate(settings.QOS_DEFAULT_LINK_RATE ?? '1gbit') });
+  return new IntentInterpreter(structuredGeneratorOf(runtime, registry), { timeoutMs, defaultLinkRate: parseRate(settings.QOS_DEFAULT_LINK_RATE ?? '1gbit') });
 }
 
 /** Plans a request: parser first, the model only for text the parser did not understand. */

@@ -10,7 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { kernelCapabilities, type KernelCapabilities } from './capabilities.js';
+import { probeKernelCapabilities, type KernelCapabilities } from './capabilities.js';
 import { createProcessInterfaceLock, type InterfaceLock } from './interface-lock.js';
 import { batchLine } from './compiler.js';
 import type { QosGuardrails } from './guardrails.js';
@@ -68,12 +68,14 @@ export class QosEngine {
   private readonly lock: InterfaceLock;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly capabilities: () => Promise<KernelCapabilities>;
+  private probed: Promise<KernelCapabilities> | undefined;
   private readonly defaultLinkRate: number;
   private readonly host: string;
 
   constructor(private options: QosEngineOptions) {
     this.host = options.host ?? hostname();
-    this.capabilities = options.capabilities ?? kernelCapabilities;
+    // The kernel probe runs once per engine (one engine per process: the QoS module's).
+    this.capabilities = options.capabilities ?? (() => (this.probed ??= probeKernelCapabilities()));
     this.defaultLinkRate = options.defaultLinkRate ?? 1e9;
     this.lock = options.lock ?? createProcessInterfaceLock();
   }

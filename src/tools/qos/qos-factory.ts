@@ -1,6 +1,6 @@
 /**
- * Builds the QoS engine from configuration, so the composition root, the REST routes and
- * the toolset share one engine (one lock per interface, one set of revert timers).
+ * Builds the QoS engine from configuration. The QoS module builds one per process and hands
+ * it to the REST routes and the toolset (one lock per interface, one set of revert timers).
  */
 import type { Registry } from 'prom-client';
 import { configSchema, type Config } from '../../config.js';
@@ -44,32 +44,6 @@ export function createQosEngine(settings: QosSettings, components: { database?: 
     metrics: createQosMetrics(components.registry),
     lock: interfaceLockFor(components.database, settings.QOS_LOCK_WAIT_SECONDS),
   });
-}
-
-const shared = new WeakMap<object, QosEngine>();
-let withoutDatabase: QosEngine | undefined;
-
-/**
- * One engine per database (per app): the toolset and the REST routes must share locks and
- * confirm-or-revert timers, or two applies on one interface could interleave.
- */
-export function sharedQosEngine(settings: QosSettings, components: { database?: Database; logger?: Logger; registry?: Registry } = {}): QosEngine {
-  if (!components.database) return (withoutDatabase ??= createQosEngine(settings, components));
-  let engine = shared.get(components.database);
-  if (!engine) {
-    const created = createQosEngine(settings, components);
-    shared.set(components.database, created);
-    created.resumePendingReverts().catch((error: unknown) => components.logger?.warn({ err: error }, 'qos: could not re-arm pending confirm-or-revert timers'));
-    engine = created;
-  } else if (components.registry && !components.registry.getSingleMetric('vigie_qos_operations_total')) {
-    engine.useMetrics(createQosMetrics(components.registry));
-  }
-  return engine;
-}
-
-/** Makes `engine` the shared engine for `database` (tests and labs inject a namespaced one). */
-export function registerQosEngine(database: Database, engine: QosEngine): void {
-  shared.set(database, engine);
 }
 
 /** QoS settings from an app config object (missing keys take their defaults). */

@@ -2,7 +2,8 @@
  * Prometheus metrics for QoS: how many applies succeeded or rolled back, rollbacks, and how
  * long applying takes. Registered on the app's registry when one is given.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { counter, histogram } from '../../core/metrics.js';
 
 /** The QoS metrics. */
 export interface QosMetrics {
@@ -16,9 +17,8 @@ export function createQosMetrics(registry?: Registry): QosMetrics {
   if (existing && registry) {
     return { operations: existing as Counter<'operation' | 'outcome'>, applySeconds: registry.getSingleMetric('vigie_qos_apply_seconds') as Histogram };
   }
-  const registers = registry ? [registry] : [];
   return {
-    operations: new Counter({ name: 'vigie_qos_operations_total', help: 'QoS applies and rollbacks by outcome', labelNames: ['operation', 'outcome'], registers }),
-    applySeconds: new Histogram({ name: 'vigie_qos_apply_seconds', help: 'Time to plan, snapshot, apply and verify a QoS policy', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers }),
+    operations: counter(registry, { name: 'vigie_qos_operations_total', help: 'QoS applies and rollbacks by outcome', labelNames: ['operation', 'outcome']}),
+    applySeconds: histogram(registry, { name: 'vigie_qos_apply_seconds', help: 'Time to plan, snapshot, apply and verify a QoS policy', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]}),
   };
 }

@@ -11,10 +11,8 @@ import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
 import { interfaceNameSchema } from './policy-model.js';
 import type { QosEngine } from './qos-engine.js';
 import type { PlanRequest } from './qos-planner.js';
-import type { ToolsetDependencies } from '../toolset-dependencies.js';
-import { qosSettingsFromConfig, sharedQosEngine } from './qos-factory.js';
 import type { IntentInterpreter } from './intent-model.js';
-import { intentInterpreterFor, planIntent } from './intent-planning.js';
+import { planIntent } from './intent-planning.js';
 import { qosApplyPreview, qosApplyView, qosPlanView, qosRecordView, qosShowView, summarisePlan } from './qos-views.js';
 import { qosPlanOutput, qosApplyOutput, qosRecordOutput, qosShowOutput } from './qos-output-schemas.js';
 
@@ -44,13 +42,6 @@ function tcAvailable(): Promise<boolean> {
     return Promise.resolve(false);
   }
   return new Promise((resolve) => execFile(tc, ['-V'], { env: { PATH: childPath() } }, (error) => resolve(!error)));
-}
-
-/** The registry's entry point: the toolset around the process-wide engine for this database. */
-export function qosToolsetFor(dependencies: ToolsetDependencies): Toolset {
-  return qosToolset(sharedQosEngine(qosSettingsFromConfig(dependencies.config), { database: dependencies.database, logger: dependencies.logger }), {
-    interpreter: intentInterpreterFor(dependencies.localModel, dependencies.config),
-  });
 }
 
 /** Builds the toolset around one engine; with an interpreter, `qos_plan` asks the local model about text the parser cannot read. */

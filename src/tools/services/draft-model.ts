@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { LocalModelRuntime } from '../../inference/inference-contract.js';
-import { structuredGeneratorFor, type StructuredGenerator, type StructuredResult } from '../../inference/structured-generation.js';
+import { structuredGeneratorOf, type StructuredGenerator, type StructuredResult } from '../../inference/structured-generation.js';
 import type { ServiceDraft } from './draft-extractor.js';
 import { PLACES, placeByName } from './gazetteer.js';
 import { SERVICE_CATEGORIES, findCategory } from './service-taxonomy.js';
@@ -232,10 +232,10 @@ export async function assistDraft(rules: ServiceDraft, text: string, options: Dr
 }
 
 /** The pass's settings from configuration; null without a model (SERVICES_DRAFT_MODEL_TIMEOUT_MS=0 keeps it, reported as disabled). */
-export function draftModelFor(runtime: LocalModelRuntime | null | undefined, config: object | undefined, registry?: Registry): DraftModelOptions | null {
+export function draftModelFor(runtime: LocalModelRuntime | StructuredGenerator | null | undefined, config: object | undefined, registry?: Registry): DraftModelOptions | null {
   if (!runtime) return null;
   const timeoutMs = (config as Partial<Pick<Config, 'SERVICES_DRAFT_MODEL_TIMEOUT_MS'>> | undefined)?.SERVICES_DRAFT_MODEL_TIMEOUT_MS ?? 1_500;
-  return { generator: structuredGeneratorFor(runtime, registry), timeoutMs };
+  return { generator: structuredGeneratorOf(runtime, registry), timeoutMs };
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
- * The service capability in one object, shared by REST, the toolset and the CLI: catalog
+ * The service capability in one object (the services module builds one per process and
+ * shares it between REST and the toolset; the CLI builds its own): catalog
  * writes (which clear the semantic cache), cached search, drafts, and their metrics. Built
  * from injected parts (SQL runner, Embedder, metrics registry).
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Metric, Registry } from 'prom-client';
 import type { Embedder } from '../../inference/inference-contract.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
 import {
@@ -21,22 +22,7 @@ import { serviceSearcher, type ServiceSearchResult } from './service-search.js';
 import type { ServiceInput, ServiceSearchInput, ServiceUpdate } from './service-schemas.js';
 import { parseNeed } from './need-parser.js';
 import { TermCorrector } from './term-corrector.js';
-
-const shared = new WeakMap<SqlQueries, ServiceEngine>();
-
-/**
- * The one engine of a database in this process, so REST, tools and the CLI share one
- * semantic cache (a write through any surface clears it for all).
- */
-export function serviceEngineFor(sql: SqlQueries, embedder: Embedder, registry?: Registry): ServiceEngine {
-  let engine = shared.get(sql);
-  if (!engine || engine.embedder.modelId !== embedder.modelId) {
-    engine = new ServiceEngine({ sql, embedder });
-    shared.set(sql, engine);
-  }
-  if (registry) engine.attachMetrics(registry);
-  return engine;
-}
+import { counter, histogram } from '../../core/metrics.js';
 
 /** What the engine is built from. */
 export interface ServiceEngineOptions {
@@ -71,16 +57,19 @@ export class ServiceEngine {
   /** Registers the engine's metrics on a registry (once; later calls are ignored). */
   attachMetrics(registry: Registry): void {
     if (this.searchSeconds) return;
-    const registers = [registry];
-    this.searchSeconds = new Histogram({
+    this.searchSeconds = histogram(registry, {
       name: 'vigie_service_search_duration_seconds',
       help: 'Service search latency, by cache hit or miss',
       labelNames: ['cache'],
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
     });
-    this.drafts = new Counter({ name: 'vigie_service_drafts_total', help: 'Service drafts extracted from free text', registers });
-    this.writes = new Counter({ name: 'vigie_service_writes_total', help: 'Catalog writes', labelNames: ['operation'], registers });
+    this.drafts = counter(registry, { name: 'vigie_service_drafts_total', help: 'Service drafts extracted from free text'});
+    this.writes = counter(registry, { name: 'vigie_service_writes_total', help: 'Catalog writes', labelNames: ['operation']});
+  }
+
+  /** The metrics attached with attachMetrics (the services module's `metrics` entry). */
+  get metrics(): Metric[] {
+    return [this.searchSeconds, this.drafts, this.writes].filter((metric): metric is NonNullable<typeof metric> => metric !== null);
   }
 
   /** Synchronises the taxonomy once before the first write. */

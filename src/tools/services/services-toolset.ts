@@ -13,10 +13,10 @@ import { createLexicalEmbedder } from '../../inference/lexical-embedder.js';
 import type { Config } from '../../config.js';
 import type { ToolsetDependencies } from '../toolset-dependencies.js';
 import { defineTool, type ToolResult, type Toolset } from '../tool-contract.js';
-import { draftModelFor, draftWithModel } from './draft-model.js';
+import { draftModelFor, draftWithModel, type DraftModelOptions } from './draft-model.js';
 import { placeByName } from './gazetteer.js';
 import { serviceCards } from './service-cards.js';
-import { serviceEngineFor, type ServiceEngine } from './service-engine.js';
+import { ServiceEngine } from './service-engine.js';
 import { categorySchema, serviceInputSchema, serviceSearchSchema } from './service-schemas.js';
 import { serviceSearchOutput, serviceDraftOutput, serviceCreateOutput } from './services-output-schemas.js';
 
@@ -88,9 +88,11 @@ export const serviceDraftToolSchema = z
 export function servicesToolset(
   dependencies: Pick<ToolsetDependencies, 'database' | 'embedder' | 'localModel'> & { config?: Partial<Pick<Config, 'SERVICES_DRAFT_MODEL_TIMEOUT_MS'>> },
   engine?: ServiceEngine,
+  draft?: DraftModelOptions | null,
 ): Toolset {
-  const services = engine ?? serviceEngineFor(dependencies.database.sql, dependencies.embedder ?? createLexicalEmbedder());
-  const draftModel = draftModelFor(dependencies.localModel, dependencies.config);
+  // The services module passes its one engine and draft pass; alone (tests, CLI), the toolset builds its own.
+  const services = engine ?? new ServiceEngine({ sql: dependencies.database.sql, embedder: dependencies.embedder ?? createLexicalEmbedder() });
+  const draftModel = draft !== undefined ? draft : draftModelFor(dependencies.localModel, dependencies.config);
   return {
     name: 'services',
     description: 'Service marketplace: find services by need near a place, list a service from one sentence.',

@@ -5,13 +5,13 @@
  */
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { databaseOptionsFromConfig, openMigratedDatabase } from '../db/database.js';
-import { ValidationError } from '../errors.js';
-import type { ModelInfo } from '../inference/model-files.js';
+import { loadConfig } from '../../config.js';
+import { databaseOptionsFromConfig, openMigratedDatabase } from '../../db/database.js';
+import { ValidationError } from '../../errors.js';
+import type { ModelInfo } from '../../inference/model-files.js';
 
 // node-llama-cpp is heavy to import: the inference modules load only when a command runs.
-const modelFiles = () => import('../inference/model-files.js');
+const modelFiles = () => import('../../inference/model-files.js');
 
 function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -64,7 +64,7 @@ export function registerModelCommands(program: Command): void {
       const connectTimeoutMs = Number(options.connectTimeout);
       if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) throw new ValidationError('--connect-timeout must be a positive integer (ms)');
       const { modelsDirectory } = await modelFiles();
-      const { pullModel } = await import('../inference/model-pull.js');
+      const { pullModel } = await import('../../inference/model-pull.js');
       const bar = progressBar('downloading');
       let started = false;
       try {
@@ -129,8 +129,8 @@ export function registerModelCommands(program: Command): void {
       const batchSize = Number(options.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError('--batch-size must be an integer from 1 to 10000');
       const config = loadConfig();
-      const { createEmbeddingService } = await import('../inference/embedding-service.js');
-      const { rebuildEmbeddings } = await import('../inference/embedding-rebuild.js');
+      const { createEmbeddingService } = await import('../../inference/embedding-service.js');
+      const { rebuildEmbeddings } = await import('../../inference/embedding-rebuild.js');
       const service = await createEmbeddingService({ config });
       const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
       const bar = progressBar('re-embedding');

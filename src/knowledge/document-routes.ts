@@ -1,13 +1,13 @@
 /**
  * /api/documents: the knowledge documents, their versions and full-text search.
  */
-import { httpUrl } from '../../contracts/http-url.js';
+import { httpUrl } from '../contracts/http-url.js';
 import { z } from 'zod';
-import { documentDeleter, documentFinder, documentLister, documentVersionLister } from '../../actions/documents.js';
-import type { RouteTable } from '../http/route-table.js';
-import { readMultipartDocument } from '../http/multipart-upload.js';
-import { idParams, pageOf, pageQuery } from './common-schemas.js';
-import type { RouteContext } from './route-context.js';
+import { documentDeleter, documentFinder, documentLister, documentVersionLister } from '../actions/documents.js';
+import type { CoreServices } from '../core/core-services.js';
+import type { RouteRegistrar } from '../core/route-declarations.js';
+import { readMultipartDocument } from '../core/multipart-upload.js';
+import { idParams, pageOf, pageQuery } from '../contracts/common-schemas.js';
 
 const tagSchema = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}_.:/-]+$/u, 'letters, digits and _ . : / - only');
 
@@ -89,7 +89,7 @@ const versionSchema = z
   .meta({ id: 'DocumentVersion' });
 
 /** Registers document routes. */
-export function documentRoutes(routes: RouteTable, { database, knowledge }: RouteContext): void {
+export function documentRoutes(routes: RouteRegistrar, { database, knowledge }: Pick<CoreServices, 'database' | 'knowledge'>): void {
   const prisma = database.prisma;
   const tag = 'Documents';
 

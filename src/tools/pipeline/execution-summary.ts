@@ -4,11 +4,11 @@
  * src/contracts/execution-card.ts); the line refers to it and never repeats the data. It is
  * written in the reader's language: the caller's translator, else the execution's locale.
  */
-import { statusWord } from '../contracts/execution-card.js';
-import { createTranslator, type Translator } from '../contracts/i18n.js';
-import { parseResultView, viewOfResult } from '../contracts/result-view.js';
-import { detailsOf, validationSummary } from '../contracts/validation-text.js';
-import type { ExecutionView } from '../tools/pipeline/execution-view.js';
+import { statusWord } from '../../contracts/execution-card.js';
+import { createTranslator, type Translator } from '../../contracts/i18n.js';
+import { parseResultView, viewOfResult } from '../../contracts/result-view.js';
+import { detailsOf, validationSummary } from '../../contracts/validation-text.js';
+import type { ExecutionView } from './execution-view.js';
 
 /** Describes what happened to an execution (the card beside it shows the details). */
 export function describeExecution(execution: ExecutionView, i18n: Translator = createTranslator(execution.locale)): string {

@@ -2,7 +2,7 @@
  * Schemas of the command and execution routes (REST shapes of the tool pipeline).
  */
 import { z } from 'zod';
-import { EXECUTION_STATUSES } from '../../tools/pipeline/execution-view.js';
+import { EXECUTION_STATUSES } from './execution-view.js';
 
 /** An execution as REST returns it. */
 export const executionSchema = z

@@ -8,10 +8,10 @@ import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from '../db/database.js';
 import { ValidationError } from '../errors.js';
 import { createEmbeddingService } from '../inference/embedding-service.js';
-import { KnowledgeBase } from '../knowledge/knowledge-base.js';
-import { formatCitedPassages } from '../knowledge/citations.js';
-import { expandPaths } from '../knowledge/path-expansion.js';
-import { evaluateRetrieval, readEvalFile } from '../knowledge/retrieval-eval.js';
+import { KnowledgeBase } from './knowledge-base.js';
+import { formatCitedPassages } from './citations.js';
+import { expandPaths } from './path-expansion.js';
+import { evaluateRetrieval, readEvalFile } from './retrieval-eval.js';
 
 async function withKnowledge<T>(work: (knowledge: KnowledgeBase) => Promise<T>): Promise<T> {
   const config = loadConfig();

@@ -3,18 +3,14 @@
  * analysis and stores its report), plus stored reports and "compare with yesterday".
  * Every run and every refusal is written to the audit log.
  */
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { idParams } from '../../contracts/common-schemas.js';
+import type { CoreServices } from '../../core/core-services.js';
+import type { RouteRegistrar } from '../../core/route-declarations.js';
 import { AppError, NotFoundError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
-import { NetworkAnalyzer } from '../../tools/network/network-analyzer.js';
-import { networkMetrics } from '../../tools/network/network-metrics.js';
-import { analysisRequestSchema, targetsSchema } from '../../tools/network/network-schemas.js';
-import { networkSettings } from '../../tools/network/network-settings.js';
-import { ReportStore } from '../../tools/network/report-store.js';
-import type { RouteTable } from '../http/route-table.js';
-import { idParams } from './common-schemas.js';
-import type { RouteContext } from './route-context.js';
+import type { NetworkAnalyzer } from './network-analyzer.js';
+import { analysisRequestSchema, targetsSchema } from './network-schemas.js';
+import { ReportStore } from './report-store.js';
 
 const findingSchema = z.object({
   severity: z.enum(['critical', 'warning', 'info', 'ok']),
@@ -53,19 +49,12 @@ const comparisonSchema = z
   })
   .meta({ id: 'NetworkComparison' });
 
-/** What the network routes need beyond the route context. */
-export interface NetworkRouteOptions {
-  /** The app configuration (NET_* variables are read from it, defaults otherwise). */
-  config: object;
-  metrics: Registry;
-  logger: Logger;
-  /** Overrides the engine (tests and benchmarks inject one with a namespace runner). */
-  analyzer?: NetworkAnalyzer;
-}
-
-/** Registers the network analysis routes. */
-export function networkRoutes(routes: RouteTable, { database, audit }: RouteContext, options: NetworkRouteOptions): void {
-  const analyzer = options.analyzer ?? new NetworkAnalyzer({ settings: networkSettings(options.config), metrics: networkMetrics(options.metrics), logger: options.logger });
+/**
+ * Registers the network analysis routes. `analyzer` is the network module's one analyzer, the
+ * same the net_* tools use: one per-user rate limit and one vigie_network_runs_total for REST,
+ * /api/commands and every chat channel.
+ */
+export function networkRoutes(routes: RouteRegistrar, { database, audit }: Pick<CoreServices, 'database' | 'audit'>, analyzer: NetworkAnalyzer): void {
   const store = new ReportStore(database.prisma);
 
   routes.add({

@@ -5,9 +5,9 @@
  */
 import type { Request } from 'express';
 import busboy from 'busboy';
-import { PayloadTooLargeError, ValidationError } from '../../errors.js';
-import { findUnsafeInput } from '../../contracts/safe-text.js';
-import { httpUrlProblem } from '../../contracts/http-url.js';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { findUnsafeInput } from '../contracts/safe-text.js';
+import { httpUrlProblem } from '../contracts/http-url.js';
 
 /** The uploaded document and its form fields. */
 export interface MultipartDocument {

@@ -6,7 +6,7 @@
 import type { Metric, Registry } from 'prom-client';
 import { z } from 'zod';
 import type { ModelsStatus, ModelsStatusProvider } from '../../inference/inference-service.js';
-import type { RouteTable } from '../http/route-table.js';
+import type { RouteRegistrar } from '../../core/route-declarations.js';
 
 const queueSchema = z.object({ size: z.number().int(), inUse: z.number().int(), queued: z.number().int(), maxQueueDepth: z.number().int() });
 
@@ -56,7 +56,7 @@ export const NO_INFERENCE_STATUS: ModelsStatus = {
 };
 
 /** Registers GET /api/models and adds the inference metrics to the app's registry. */
-export function modelRoutes(routes: RouteTable, provider: ModelsStatusProvider | undefined, appMetrics?: Registry): void {
+export function modelRoutes(routes: RouteRegistrar, provider: ModelsStatusProvider | undefined, appMetrics?: Registry): void {
   if (provider && appMetrics && provider.metrics !== appMetrics) {
     for (const metric of provider.metrics.getMetricsAsArray()) {
       if (!appMetrics.getSingleMetric(metric.name)) appMetrics.registerMetric(metric as unknown as Metric);

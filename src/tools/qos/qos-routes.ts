@@ -3,29 +3,26 @@
  * confirm are proposed to the execution pipeline, so `qos_apply` and `qos_rollback` wait for
  * another operator's approval (POST /api/executions/:id/approve) exactly as from chat.
  */
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { parseAcceptLanguage } from '../../contracts/i18n.js';
-import type { LocalModelRuntime } from '../../inference/inference-contract.js';
-import type { Logger } from '../../logger.js';
-import type { ToolRuntime } from '../../tools/pipeline/tool-runtime.js';
-import { interfaceNameSchema } from '../../tools/qos/policy-model.js';
-import { qosSettingsFromConfig, sharedQosEngine } from '../../tools/qos/qos-factory.js';
-import { intentInterpreterFor, planIntent } from '../../tools/qos/intent-planning.js';
-import type { PlanRequest } from '../../tools/qos/qos-planner.js';
-import { summarisePlan } from '../../tools/qos/qos-toolset.js';
-import type { RouteTable } from '../http/route-table.js';
-import { executionSchema } from './execution-schemas.js';
-import type { RouteContext } from './route-context.js';
+import type { ToolRuntime } from '../pipeline/tool-runtime.js';
+import { interfaceNameSchema } from './policy-model.js';
+import type { IntentInterpreter } from './intent-model.js';
+import { planIntent } from './intent-planning.js';
+import type { QosEngine } from './qos-engine.js';
+import type { PlanRequest } from './qos-planner.js';
+import { summarisePlan } from './qos-toolset.js';
+import type { RouteRegistrar } from '../../core/route-declarations.js';
+import { executionSchema } from '../pipeline/execution-schemas.js';
 
-/** What the QoS routes need beyond the route context. */
+/** What the QoS routes are built from (the QoS module's engine and interpreter). */
 export interface QosRouteOptions {
-  config: object;
-  tools: ToolRuntime;
-  registry?: Registry;
-  logger?: Logger;
-  /** The shared local model: intents the parser cannot read are then read by it (QOS_INTENT_MODEL_TIMEOUT_MS). */
-  localModel?: LocalModelRuntime;
+  /** The pipeline, for approved applies and rollbacks (read at request time). */
+  tools: () => ToolRuntime;
+  /** The module's one engine (shared with the toolset: one lock per interface, one set of revert timers). */
+  engine: QosEngine;
+  /** With a local model: intents the parser cannot read are read by it (QOS_INTENT_MODEL_TIMEOUT_MS). */
+  interpreter: IntentInterpreter | null;
 }
 
 const planBody = z
@@ -58,13 +55,8 @@ const planSchema = z
   .meta({ id: 'QosPlan' });
 
 /** Registers the QoS routes. */
-export function qosRoutes(routes: RouteTable, context: RouteContext, options: QosRouteOptions): void {
-  const engine = sharedQosEngine(qosSettingsFromConfig(options.config), {
-    database: context.database,
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.registry ? { registry: options.registry } : {}),
-  });
-  const interpreter = intentInterpreterFor(options.localModel, options.config, options.registry);
+export function qosRoutes(routes: RouteRegistrar, options: QosRouteOptions): void {
+  const { engine, interpreter } = options;
   const tag = 'QoS';
   const plan = { status: 200, description: 'The plan: tc commands, tc -batch file, warnings and diff', schema: planSchema };
 
@@ -115,7 +107,7 @@ export function qosRoutes(routes: RouteTable, context: RouteContext, options: Qo
       errors: [403, 503],
       success: { status: 202, description: 'The proposed execution (pending_approval)', schema: executionSchema },
       // The approval preview and, once approved, the result view in the client's language.
-      handler: ({ body: args, principal, request }) => options.tools.executions.request(principal, { tool, args, channel: 'api', locale: parseAcceptLanguage(request.header('accept-language')) }),
+      handler: ({ body: args, principal, request }) => options.tools().executions.request(principal, { tool, args, channel: 'api', locale: parseAcceptLanguage(request.header('accept-language')) }),
     });
   }
 }

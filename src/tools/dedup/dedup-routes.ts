@@ -7,23 +7,23 @@ import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import type { Registry } from 'prom-client';
 import { ConflictError, UnavailableError } from '../../errors.js';
-import { runDedupQuery, type DedupQueryInput } from '../../tools/dedup/dedup-query.js';
-import { createDedupMetrics, recordIngest } from '../../tools/dedup/dedup-metrics.js';
-import { dedupIngestSchema, snapshotNameSchema } from '../../tools/dedup/dedup-schemas.js';
-import { assertAllowedRoot, validateSnapshotName, type DedupSettings } from '../../tools/dedup/dedup-settings.js';
-import { collectGarbage } from '../../tools/dedup/garbage-collector.js';
-import { ingestTree, resolveRoot } from '../../tools/dedup/ingest.js';
-import { deleteSnapshot, requireSnapshot } from '../../tools/dedup/metadata-store.js';
-import { verifyStore } from '../../tools/dedup/verify.js';
-import type { RouteTable } from '../http/route-table.js';
-import type { RouteContext } from './route-context.js';
+import { runDedupQuery, type DedupQueryInput } from './dedup-query.js';
+import { createDedupMetrics, recordIngest } from './dedup-metrics.js';
+import { dedupIngestSchema, snapshotNameSchema } from './dedup-schemas.js';
+import { assertAllowedRoot, validateSnapshotName, type DedupSettings } from './dedup-settings.js';
+import { collectGarbage } from './garbage-collector.js';
+import { ingestTree, resolveRoot } from './ingest.js';
+import { deleteSnapshot, requireSnapshot } from './metadata-store.js';
+import { verifyStore } from './verify.js';
+import type { CoreServices } from '../../core/core-services.js';
+import type { RouteRegistrar } from '../../core/route-declarations.js';
 
 const json = z.record(z.string(), z.unknown());
 const limit = z.coerce.number().int().min(1).max(200).optional();
 const snapshotParams = z.object({ name: snapshotNameSchema });
 
 /** Registers the dedup routes; without settings every route answers 503. */
-export function dedupRoutes(routes: RouteTable, { database }: RouteContext, options: { settings: DedupSettings | null; registry: Registry; logger: Logger }): void {
+export function dedupRoutes(routes: RouteRegistrar, { database }: Pick<CoreServices, 'database'>, options: { settings: DedupSettings | null; registry: Registry; logger: Logger }): void {
   const tag = 'Dedup';
   const metrics = createDedupMetrics(options.registry);
   const running = new Set<string>();

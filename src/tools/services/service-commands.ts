@@ -3,15 +3,15 @@
  * from a sentence, straight on the configured database (stop the server first on PGlite).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { databaseOptionsFromConfig, openMigratedDatabase, type Database } from '../db/database.js';
-import { ValidationError } from '../errors.js';
-import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
-import { extractDraft } from '../tools/services/draft-extractor.js';
-import { serviceCards } from '../tools/services/service-cards.js';
-import { ServiceEngine } from '../tools/services/service-engine.js';
-import { serviceSearchSchema } from '../tools/services/service-schemas.js';
-import { generateServices, serviceBulkInserter } from '../tools/services/service-seeder.js';
+import { loadConfig } from '../../config.js';
+import { databaseOptionsFromConfig, openMigratedDatabase, type Database } from '../../db/database.js';
+import { ValidationError } from '../../errors.js';
+import { createLexicalEmbedder } from '../../inference/lexical-embedder.js';
+import { extractDraft } from './draft-extractor.js';
+import { serviceCards } from './service-cards.js';
+import { ServiceEngine } from './service-engine.js';
+import { serviceSearchSchema } from './service-schemas.js';
+import { generateServices, serviceBulkInserter } from './service-seeder.js';
 
 async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();

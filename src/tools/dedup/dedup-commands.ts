@@ -3,21 +3,21 @@
  * verify, gc, delete (rollback) and the queries (stats, top, similar, breakdown, diff, atom).
  * Uses the server's configuration (DATABASE_URL or DATA_DIR, DEDUP_DIR).
  */
-import { dedupQueryView } from '../tools/dedup/dedup-views.js';
-import { renderTerminalView } from './terminal-view.js';
+import { dedupQueryView } from './dedup-views.js';
+import { renderTerminalView } from '../../cli/terminal-view.js';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig } from '../config.js';
-import { databaseOptionsFromConfig, openMigratedDatabase, type Database } from '../db/database.js';
-import { UnavailableError, ValidationError } from '../errors.js';
-import { runDedupQuery } from '../tools/dedup/dedup-query.js';
-import { dedupQuerySchema } from '../tools/dedup/dedup-schemas.js';
-import { dedupSettingsFromConfig, type DedupSettings } from '../tools/dedup/dedup-settings.js';
-import { collectGarbage } from '../tools/dedup/garbage-collector.js';
-import { ingestTree } from '../tools/dedup/ingest.js';
-import { deleteSnapshot } from '../tools/dedup/metadata-store.js';
-import { restoreSnapshot } from '../tools/dedup/restore.js';
-import { verifyStore } from '../tools/dedup/verify.js';
+import { loadConfig } from '../../config.js';
+import { databaseOptionsFromConfig, openMigratedDatabase, type Database } from '../../db/database.js';
+import { UnavailableError, ValidationError } from '../../errors.js';
+import { runDedupQuery } from './dedup-query.js';
+import { dedupQuerySchema } from './dedup-schemas.js';
+import { dedupSettingsFromConfig, type DedupSettings } from './dedup-settings.js';
+import { collectGarbage } from './garbage-collector.js';
+import { ingestTree } from './ingest.js';
+import { deleteSnapshot } from './metadata-store.js';
+import { restoreSnapshot } from './restore.js';
+import { verifyStore } from './verify.js';
 
 async function withStore<T>(work: (database: Database, settings: DedupSettings) => Promise<T>): Promise<T> {
   const config = loadConfig();

@@ -3,9 +3,9 @@
  * whose details carry the field path, so clients can point at the wrong field.
  */
 import type { z } from 'zod';
-import { ValidationError, type ErrorDetail } from '../../errors.js';
-import { findUnsafeInput } from '../../contracts/safe-text.js';
-import { reasonDetail } from '../../contracts/validation-text.js';
+import { ValidationError, type ErrorDetail } from '../errors.js';
+import { findUnsafeInput } from '../contracts/safe-text.js';
+import { reasonDetail } from '../contracts/validation-text.js';
 
 /** Converts zod issues into our error details. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix?: string): ErrorDetail[] {

@@ -3,16 +3,13 @@
  * drafts from free text. Writes need the operator role; an operator changes only the
  * listings they own (admins any). Every write is audited.
  */
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../../actions/pagination.js';
 import { may } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import { ForbiddenError } from '../../errors.js';
-import type { Embedder, LocalModelRuntime } from '../../inference/inference-contract.js';
-import { createLexicalEmbedder } from '../../inference/lexical-embedder.js';
-import { draftModelFor, draftWithModel } from '../../tools/services/draft-model.js';
-import { serviceEngineFor, type ServiceEngine } from '../../tools/services/service-engine.js';
+import { draftWithModel, type DraftModelOptions } from './draft-model.js';
+import type { ServiceEngine } from './service-engine.js';
 import {
   categorySchema,
   draftInputSchema,
@@ -20,11 +17,11 @@ import {
   serviceSearchSchema,
   serviceStatusSchema,
   serviceUpdateSchema,
-} from '../../tools/services/service-schemas.js';
-import { SERVICE_CATEGORIES } from '../../tools/services/service-taxonomy.js';
-import type { RouteTable } from '../http/route-table.js';
-import { idParams, pageQuery } from './common-schemas.js';
-import type { RouteContext } from './route-context.js';
+} from './service-schemas.js';
+import { SERVICE_CATEGORIES } from './service-taxonomy.js';
+import type { CoreServices } from '../../core/core-services.js';
+import type { RouteRegistrar } from '../../core/route-declarations.js';
+import { idParams, pageQuery } from '../../contracts/common-schemas.js';
 
 const serviceSchema = z
   .object({
@@ -77,27 +74,21 @@ const draftSchema = z
       'A structured draft with evidence; `sources` says for each field whether the rules or the local model found it, `model` whether the model was used and why not. Confirm it with POST /api/services',
   });
 
-/** What the service routes need beyond the route context. */
+/** What the service routes are built from (the services module's engine and draft pass). */
 export interface ServiceRouteOptions {
-  registry: Registry;
-  /** Defaults to the built-in lexical embedder (no model needed). */
-  embedder?: Embedder;
-  /** Overrides the engine (tests). */
-  engine?: ServiceEngine;
-  /** The shared local model: drafts then get a grammar-constrained pass for the fields the rules missed. */
-  localModel?: LocalModelRuntime;
-  /** Reads SERVICES_DRAFT_MODEL_TIMEOUT_MS (default 1500 ms; 0 turns the pass off). */
-  config?: object;
+  /** The module's one engine (one semantic cache for REST, tools and the CLI). */
+  engine: ServiceEngine;
+  /** With a local model: drafts get a grammar-constrained pass for the fields the rules missed. */
+  draftModel: DraftModelOptions | null;
 }
 
 function canChange(principal: Principal, ownerId: string | null): boolean {
   return may(principal, 'service.change', { ownerId });
 }
 
-/** Registers the service catalog routes; returns the engine for other surfaces to share. */
-export function serviceRoutes(routes: RouteTable, { database, audit }: RouteContext, options: ServiceRouteOptions): ServiceEngine {
-  const engine = options.engine ?? serviceEngineFor(database.sql, options.embedder ?? createLexicalEmbedder(), options.registry);
-  const draftModel = draftModelFor(options.localModel, options.config, options.registry);
+/** Registers the service catalog routes. */
+export function serviceRoutes(routes: RouteRegistrar, { audit }: Pick<CoreServices, 'audit'>, options: ServiceRouteOptions): void {
+  const { engine, draftModel } = options;
   const record = (principal: Principal, action: string, details: Record<string, unknown>) =>
     audit.append({ action, actorId: principal.userId, actorName: principal.userName, channel: 'api', details });
 
@@ -207,5 +198,4 @@ export function serviceRoutes(routes: RouteTable, { database, audit }: RouteCont
       await record(principal, 'service.delete', { serviceId: params.id, title: current.title });
     },
   });
-  return engine;
 }

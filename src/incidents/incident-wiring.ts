@@ -1,7 +1,7 @@
 /**
  * Builds the incidents capability from the app's parts: token store, incident store,
- * routing table, threads, diagnostics and the service; createApp mounts its webhook router
- * before /api and registers its API routes.
+ * routing table, threads, diagnostics, schedules and the service; the incidents capability
+ * (incidents-module.ts) contributes its webhook router, API routes, tool and jobs.
  */
 import type { RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
@@ -50,14 +50,14 @@ export interface Incidents {
   /** Scheduled checks (start() arms them; main.ts and the tests that need them call it). */
   schedules: ScheduleService;
   scheduleStore: ScheduleStore;
-  /** Webhooks; mount at /api/hooks before the /api router. */
-  router: Router;
+  /** Webhooks (behind `limiter`, the per-address rate limit); mounted at /api/hooks before the /api router. */
+  webhooks(limiter?: RequestHandler): Router;
   /** Registers the /api routes. */
   register(routes: RouteRegistrar): void;
 }
 
 /** Builds the incidents capability. */
-export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; tools: ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined; /** Per-address rate limit applied to the webhooks. */ limiter?: RequestHandler }): Incidents {
+export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; tools: ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined }): Incidents {
   const { database, logger } = deps;
   const metrics = incidentMetrics(deps.registry, (error) => logger.warn({ err: error }, 'vigie_incidents: counting incidents failed'));
   const system = systemPrincipal(database.prisma);
@@ -99,7 +99,7 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
     routing,
     schedules,
     scheduleStore,
-    router: hookRouter({ hooks, service, metrics, bodyLimit: deps.bodyLimit, ...(deps.limiter ? { limiter: deps.limiter } : {}) }),
+    webhooks: (limiter) => hookRouter({ hooks, service, metrics, bodyLimit: deps.bodyLimit, ...(limiter ? { limiter } : {}) }),
     register: (routes) => {
       incidentRoutes(routes, { hooks, store, service, routing });
       scheduleRoutes(routes, { service: schedules, store: scheduleStore });

@@ -57,7 +57,7 @@ export interface Incidents {
 }
 
 /** Builds the incidents capability. */
-export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; tools: ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined }): Incidents {
+export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; /** The pipeline, read at run time (the CLI builds the module without one). */ tools: () => ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined }): Incidents {
   const { database, logger } = deps;
   const metrics = incidentMetrics(deps.registry, (error) => logger.warn({ err: error }, 'vigie_incidents: counting incidents failed'));
   const system = systemPrincipal(database.prisma);
@@ -66,7 +66,7 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
   metrics.countCurrent(() => store.countsByState());
   const routing = new IncidentRouting(deps.options?.routes ?? []);
   const threads = new IncidentThreads({ prisma: database.prisma, events: deps.events, store, targets: deps.options?.targets ?? {}, logger, system });
-  const diagnostics = new IncidentDiagnostics({ tools: deps.tools, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });
+  const diagnostics = new IncidentDiagnostics({ get tools() { return deps.tools(); }, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });
   const service = new IncidentService({ store, routing, threads, diagnostics, audit: deps.audit, metrics, logger });
   const scheduleOptions = deps.options?.schedules ?? {};
   const scheduleStore = new ScheduleStore(database.sql);
@@ -78,7 +78,9 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
   const schedules = new ScheduleService({
     store: scheduleStore,
     timers,
-    tools: deps.tools,
+    get tools() {
+      return deps.tools();
+    },
     incidents: service,
     audit: deps.audit,
     metrics: scheduleMetrics(deps.registry),

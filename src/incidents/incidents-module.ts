@@ -29,7 +29,8 @@ export function incidentsCapability(options: IncidentOptions = {}): Capability {
         events: core.events,
         logger: core.logger,
         registry: core.metrics,
-        tools: core.tools,
+        // Read at run time: the CLI builds modules over a core without a pipeline (src/tools/registry.ts).
+        tools: () => core.tools,
         bodyLimit: core.config.BODY_LIMIT,
         options,
       });

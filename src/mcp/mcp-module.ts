@@ -38,7 +38,17 @@ export function mcpCapability(options: McpOptions = {}): Capability {
     name: 'mcp',
     create(core): McpModule {
       const { database, logger } = core;
-      const clients = new McpClientManager({ prisma: database.prisma, registry: core.tools.registry, audit: core.audit, logger, timings: options.timings, reconcileMs: options.reconcileMs });
+      const clients = new McpClientManager({
+        prisma: database.prisma,
+        // Read at run time: the CLI builds modules over a core without a pipeline (src/tools/registry.ts).
+        get registry() {
+          return core.tools.registry;
+        },
+        audit: core.audit,
+        logger,
+        timings: options.timings,
+        reconcileMs: options.reconcileMs,
+      });
       const targets = options.approvalCards;
       const approvalCards = targets && (targets.slack || targets.discord) ? new ApprovalCards({ targets, prisma: database.prisma, events: core.events, logger }) : undefined;
       return {

@@ -4,7 +4,9 @@
  * capability is one line here; see docs/architecture.md.
  */
 import type { Capability } from './core/capability.js';
+import { incidentsCapability } from './incidents/incidents-module.js';
 import { knowledgeCapability } from './knowledge/knowledge-module.js';
+import { mcpCapability } from './mcp/mcp-module.js';
 import { coreCapability } from './tools/core/core-module.js';
 import { dedupCapability } from './tools/dedup/dedup-module.js';
 import { networkCapability } from './tools/network/network-module.js';
@@ -20,6 +22,8 @@ export function shippedCapabilities(): Capability[] {
     dedupCapability(),
     qosCapability(),
     servicesCapability(),
+    incidentsCapability(),
+    mcpCapability(),
   ];
 }
 
@@ -28,7 +32,12 @@ export function shippedCapabilities(): Capability[] {
  * shipped one (a QoS engine in a lab namespace), a new name is appended (a test capability).
  */
 export function withCapabilities(overrides: Capability[]): Capability[] {
-  const list = shippedCapabilities();
+  return replaceCapabilities(shippedCapabilities(), overrides);
+}
+
+/** `list` with `overrides` applied (same name: replaced in place; new name: appended). */
+export function replaceCapabilities(capabilities: Capability[], overrides: Capability[]): Capability[] {
+  const list = [...capabilities];
   for (const override of overrides) {
     const index = list.findIndex((capability) => capability.name === override.name);
     if (index >= 0) list[index] = override;

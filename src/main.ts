@@ -21,7 +21,9 @@ import { AuditAnchorWriter } from './audit/audit-anchors.js';
 import { anchorMirrorFromConfig } from './audit/anchor-mirror.js';
 import { DomainEvents } from './actions/domain-events.js';
 import { startAgent } from './agents/agent-wiring.js';
-import { shippedCapabilities } from './capabilities.js';
+import { withCapabilities } from './capabilities.js';
+import { incidentsCapability } from './incidents/incidents-module.js';
+import { mcpCapability } from './mcp/mcp-module.js';
 import { StructuredGenerator } from './inference/structured-generation.js';
 import { parseChannelAllowlist } from './tools/pipeline/channel-allowlist.js';
 import { Router } from 'express';
@@ -113,25 +115,27 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     models: inference,
     localModel,
     inference: { models: inference, localModel, structured },
-    // The capability modules (src/capabilities.ts): toolsets, routes, /health, metrics and jobs, each built once.
-    capabilities: shippedCapabilities(),
+    // The capability modules (src/capabilities.ts): toolsets, routes, /health, metrics and jobs, each built once;
+    // incidents and MCP with their settings from the configuration.
+    capabilities: withCapabilities([
+      incidentsCapability({
+        routes: incidentRoutes,
+        schedules: { redisUrl: redisTarget, minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS },
+        targets: {
+          slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
+          discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
+        },
+      }),
+      // MCP (issue 22): task poll interval; approval cards for pending MCP calls where a channel is set.
+      mcpCapability({
+        taskPollMs: config.MCP_TASK_POLL_MS,
+        approvalCards: {
+          slack: config.SLACK_BOT_TOKEN && config.APPROVALS_SLACK_CHANNEL ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.APPROVALS_SLACK_CHANNEL } : undefined,
+          discord: config.DISCORD_TOKEN && config.APPROVALS_DISCORD_CHANNEL ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, channelId: config.APPROVALS_DISCORD_CHANNEL, guildId: config.DISCORD_GUILD_ID } : undefined,
+        },
+      }),
+    ]),
     healthContributors: { embedder: () => inference.health() },
-    incidents: {
-      routes: incidentRoutes,
-      schedules: { redisUrl: redisTarget, minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS },
-      targets: {
-        slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
-        discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
-      },
-    },
-    // MCP (issue 22): task poll interval; approval cards for pending MCP calls where a channel is set.
-    mcp: {
-      taskPollMs: config.MCP_TASK_POLL_MS,
-      approvalCards: {
-        slack: config.SLACK_BOT_TOKEN && config.APPROVALS_SLACK_CHANNEL ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.APPROVALS_SLACK_CHANNEL } : undefined,
-        discord: config.DISCORD_TOKEN && config.APPROVALS_DISCORD_CHANNEL ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, channelId: config.APPROVALS_DISCORD_CHANNEL, guildId: config.DISCORD_GUILD_ID } : undefined,
-      },
-    },
     tools: {
       redisUrl: redisTarget,
       approvalTtlMs: config.APPROVAL_TTL_MS,

@@ -5,7 +5,10 @@
  * assembled from the list in src/capabilities.ts; adding a capability is one line there.
  */
 import type { Command } from 'commander';
+import type { RequestHandler, Router } from 'express';
 import type { Metric } from 'prom-client';
+import type { TokenAuthenticator } from '../auth/token-authenticator.js';
+import type { ChannelAllowlist } from '../tools/pipeline/channel-allowlist.js';
 import type { Toolset } from '../tools/tool-contract.js';
 import type { CoreServices } from './core-services.js';
 import type { RouteRegistrar } from './route-declarations.js';
@@ -20,6 +23,25 @@ export interface CapabilityJob {
   close(): Promise<void>;
 }
 
+/** What the server hands a mount: the HTTP-side parts a router with its own authentication needs. */
+export interface MountContext {
+  /** The per-address rate limit (RATE_LIMIT_IP_PER_MINUTE), to place where it applies. */
+  ipLimit: RequestHandler;
+  /** The API-token check /api uses (for routers that accept the same tokens, e.g. /mcp). */
+  authenticator: TokenAuthenticator;
+  /** The pipeline's channel allowlist (TOOL_CHANNEL_ALLOWLIST), for routers that call tools. */
+  allowlist?: ChannelAllowlist | undefined;
+}
+
+/**
+ * A router with its own authentication (alert webhooks, the MCP endpoint), mounted before
+ * /api's bearer-token check and JSON parsing (raw bodies intact), at `path` or at the root.
+ */
+export interface CapabilityMount {
+  path?: string | undefined;
+  router(context: MountContext): Router;
+}
+
 /** A capability as the running server sees it: everything it brings, built once. */
 export interface CapabilityModule {
   name: string;
@@ -29,6 +51,8 @@ export interface CapabilityModule {
   routes?: ((routes: RouteRegistrar) => void) | undefined;
   /** Its `vigie …` commands (the same function as the capability's, for one place to read). */
   cliCommands?: ((program: Command) => void) | undefined;
+  /** Its routers outside /api (own authentication), mounted in list order before /api. */
+  mounts?: readonly CapabilityMount[] | undefined;
   /** Its /health section, under its name. */
   health?: HealthCheck | undefined;
   /** The metrics it registered on the core registry (with src/core/metrics.ts). */

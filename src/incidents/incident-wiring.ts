@@ -1,7 +1,7 @@
 /**
  * Builds the incidents capability from the app's parts: token store, incident store,
- * routing table, threads, diagnostics and the service; createApp mounts its webhook router
- * before /api and registers its API routes.
+ * routing table, threads, diagnostics, schedules and the service; the incidents capability
+ * (incidents-module.ts) contributes its webhook router, API routes, tool and jobs.
  */
 import type { RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
@@ -50,14 +50,14 @@ export interface Incidents {
   /** Scheduled checks (start() arms them; main.ts and the tests that need them call it). */
   schedules: ScheduleService;
   scheduleStore: ScheduleStore;
-  /** Webhooks; mount at /api/hooks before the /api router. */
-  router: Router;
+  /** Webhooks (behind `limiter`, the per-address rate limit); mounted at /api/hooks before the /api router. */
+  webhooks(limiter?: RequestHandler): Router;
   /** Registers the /api routes. */
   register(routes: RouteRegistrar): void;
 }
 
 /** Builds the incidents capability. */
-export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; tools: ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined; /** Per-address rate limit applied to the webhooks. */ limiter?: RequestHandler }): Incidents {
+export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; /** The pipeline, read at run time (the CLI builds the module without one). */ tools: () => ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined }): Incidents {
   const { database, logger } = deps;
   const metrics = incidentMetrics(deps.registry, (error) => logger.warn({ err: error }, 'vigie_incidents: counting incidents failed'));
   const system = systemPrincipal(database.prisma);
@@ -66,7 +66,7 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
   metrics.countCurrent(() => store.countsByState());
   const routing = new IncidentRouting(deps.options?.routes ?? []);
   const threads = new IncidentThreads({ prisma: database.prisma, events: deps.events, store, targets: deps.options?.targets ?? {}, logger, system });
-  const diagnostics = new IncidentDiagnostics({ tools: deps.tools, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });
+  const diagnostics = new IncidentDiagnostics({ get tools() { return deps.tools(); }, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });
   const service = new IncidentService({ store, routing, threads, diagnostics, audit: deps.audit, metrics, logger });
   const scheduleOptions = deps.options?.schedules ?? {};
   const scheduleStore = new ScheduleStore(database.sql);
@@ -78,7 +78,9 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
   const schedules = new ScheduleService({
     store: scheduleStore,
     timers,
-    tools: deps.tools,
+    get tools() {
+      return deps.tools();
+    },
     incidents: service,
     audit: deps.audit,
     metrics: scheduleMetrics(deps.registry),
@@ -99,7 +101,7 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
     routing,
     schedules,
     scheduleStore,
-    router: hookRouter({ hooks, service, metrics, bodyLimit: deps.bodyLimit, ...(deps.limiter ? { limiter: deps.limiter } : {}) }),
+    webhooks: (limiter) => hookRouter({ hooks, service, metrics, bodyLimit: deps.bodyLimit, ...(limiter ? { limiter } : {}) }),
     register: (routes) => {
       incidentRoutes(routes, { hooks, store, service, routing });
       scheduleRoutes(routes, { service: schedules, store: scheduleStore });

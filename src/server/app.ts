@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
-import { shippedCapabilities } from '../capabilities.js';
+import { replaceCapabilities, shippedCapabilities } from '../capabilities.js';
 import type { Capability, CapabilityModule } from '../core/capability.js';
 import type { InferenceServices } from '../core/core-services.js';
 import type { Database } from '../db/database.js';
@@ -45,13 +45,10 @@ import type { Embedder, LocalModelRuntime } from '../inference/inference-contrac
 import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
-import { mcpHttpRouter } from '../mcp/mcp-http.js';
-import { ApprovalCards, type ApprovalCardTargets } from '../mcp/mcp-approval-cards.js';
-import { McpClientManager } from '../mcp/mcp-client-manager.js';
-import type { ConnectionTimings } from '../mcp/mcp-connection.js';
-import { mcpRoutes } from './routes/mcp-routes.js';
-import { createIncidents, type IncidentOptions, type Incidents } from '../incidents/incident-wiring.js';
-import { scheduleToolset } from '../incidents/schedule-toolset.js';
+import type { McpClientManager } from '../mcp/mcp-client-manager.js';
+import { isMcpModule, mcpCapability, type McpOptions } from '../mcp/mcp-module.js';
+import type { IncidentOptions, Incidents } from '../incidents/incident-wiring.js';
+import { incidentsCapability, isIncidentsModule } from '../incidents/incidents-module.js';
 import { AgentAdmission } from '../core/agent-admission.js';
 
 /** What the app is built from; the composition root and tests provide these. */
@@ -87,16 +84,9 @@ export interface AppDeps {
   signedRouters?: express.Router[];
   /** Pipeline settings; `toolsets` replaces the modules' toolsets (tests with their own tools). */
   tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'requeueAfterMs' | 'allowlist' | 'now'>>;
-  /** External MCP servers: connection timings and how often the table is re-read (tests shorten them). */
-  mcp?: {
-    timings?: ConnectionTimings;
-    reconcileMs?: number;
-    /** MCP_TASK_POLL_MS: interval MCP clients are asked to poll a task at. */
-    taskPollMs?: number;
-    /** APPROVALS_SLACK_CHANNEL / APPROVALS_DISCORD_CHANNEL: where pending MCP calls get approval cards. */
-    approvalCards?: ApprovalCardTargets;
-  };
-  /** Incident routing table and chat credentials for incident threads (src/incidents). */
+  /** Shorthand for tests: the MCP capability built with these options replaces the listed one. */
+  mcp?: McpOptions;
+  /** Shorthand for tests: the incidents capability built with these options replaces the listed one. */
   incidents?: IncidentOptions;
   /** The capability modules to assemble (default: src/capabilities.ts); tests add theirs with one line. */
   capabilities?: Capability[];
@@ -114,9 +104,9 @@ export interface App {
   tools: ToolRuntime;
   /** The core services, as handed to the agent and the bots. */
   core: CoreServices;
-  /** External MCP servers whose tools join the registry. */
+  /** External MCP servers whose tools join the registry (the MCP module's). */
   mcpClients: McpClientManager;
-  /** Alert webhooks, incidents, routing and diagnostics. */
+  /** Alert webhooks, incidents, routing, diagnostics and schedules (the incidents module's). */
   incidents: Incidents;
   /** The capability modules, as built from the core (toolsets, routes, health, metrics, jobs). */
   modules: CapabilityModule[];
@@ -166,7 +156,7 @@ export function createApp(deps: AppDeps): App {
   };
   const metrics = createHttpMetrics(deps.registry);
   const tools = createToolRuntime({
-    // Given toolsets (tests) replace the modules' toolsets; the schedules toolset is added last, below.
+    // Given toolsets (tests) replace the modules' toolsets.
     toolsets: deps.tools?.toolsets ?? [],
     database,
     audit,
@@ -203,13 +193,13 @@ export function createApp(deps: AppDeps): App {
     toolsetStatus: () => tools.registry.status(),
   };
   // Each capability module is built once, here, from the core: its engines serve its routes and its tools alike.
-  const modules = (deps.capabilities ?? shippedCapabilities()).map((capability) => capability.create(core));
+  const overrides = [...(deps.incidents ? [incidentsCapability(deps.incidents)] : []), ...(deps.mcp ? [mcpCapability(deps.mcp)] : [])];
+  const modules = replaceCapabilities(deps.capabilities ?? shippedCapabilities(), overrides).map((capability) => capability.create(core));
   if (!deps.tools?.toolsets) for (const module of modules) if (module.toolset) tools.registry.add(module.toolset);
-  // The schedules toolset (chat `schedule … every 5m`) reaches the incidents capability built below.
-  tools.registry.add(scheduleToolset(() => incidents.schedules));
   const jobs = modules.flatMap((module) => module.jobs ?? []);
-  const mcpClients = new McpClientManager({ prisma: database.prisma, registry: tools.registry, audit, logger, timings: deps.mcp?.timings, reconcileMs: deps.mcp?.reconcileMs });
-  const approvalCards = deps.mcp?.approvalCards && (deps.mcp.approvalCards.slack || deps.mcp.approvalCards.discord) ? new ApprovalCards({ targets: deps.mcp.approvalCards, prisma: database.prisma, events, logger }) : undefined;
+  const incidentsModule = modules.find(isIncidentsModule);
+  const mcpModule = modules.find(isMcpModule);
+  if (!incidentsModule || !mcpModule) throw new Error('the capability list lacks the incidents or the mcp module');
   // The commands table follows run-time toolsets (MCP servers added, removed, tools changed).
   let commandSync = Promise.resolve();
   tools.registry.onChange(() => {
@@ -220,7 +210,6 @@ export function createApp(deps: AppDeps): App {
   tools
     .start()
     .then(() => Promise.all(jobs.map((job) => job.start())))
-    .then(() => mcpClients.start())
     .catch((error: unknown) => logger.error({ err: error }, 'tool runtime failed to start'));
 
   const app = express();
@@ -232,7 +221,7 @@ export function createApp(deps: AppDeps): App {
 
   const moduleHealth = Object.fromEntries(modules.flatMap((module) => (module.health ? [[module.name, module.health] as const] : [])));
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
-  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), mcp: () => mcpClients.health(), ...moduleHealth, ...deps.healthContributors } }));
+  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), ...moduleHealth, ...deps.healthContributors } }));
   app.get('/metrics', async (request, response, next) => {
     if (config.METRICS_TOKEN && bearerToken(request.headers.authorization) !== config.METRICS_TOKEN) {
       next(new UnauthorizedError('/metrics requires METRICS_TOKEN'));
@@ -245,25 +234,13 @@ export function createApp(deps: AppDeps): App {
 
   const ipLimiter = createLimiter('ip', config.RATE_LIMIT_IP_PER_MINUTE, redis);
   const tokenLimiter = createLimiter('token', config.RATE_LIMIT_TOKEN_PER_MINUTE, redis);
-  // Vigie as an MCP server (Streamable HTTP, stateless), authenticated with the same API tokens.
-  app.use('/mcp', rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
-  app.use(
-    mcpHttpRouter({
-      authenticator,
-      bodyLimit: config.BODY_LIMIT,
-      tools,
-      knowledge,
-      prisma: database.prisma,
-      logger,
-      allowlist: deps.tools?.allowlist,
-      taskPollMs: deps.mcp?.taskPollMs,
-      approvalCards,
-    }),
-  );
+  // Routers with their own authentication (alert webhooks with their source's token and raw bodies, /mcp with API tokens).
+  const mountContext = { ipLimit: rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'), authenticator, allowlist: deps.tools?.allowlist };
+  for (const mount of modules.flatMap((module) => module.mounts ?? [])) {
+    if (mount.path) app.use(mount.path, mount.router(mountContext));
+    else app.use(mount.router(mountContext));
+  }
   const api = express.Router();
-  // Alert webhooks authenticate with their source's token and read raw bodies (Grafana HMAC).
-  const incidents = createIncidents({ database, audit, events, logger, registry: metrics.registry, tools, bodyLimit: config.BODY_LIMIT, options: deps.incidents, limiter: rateLimit(ipLimiter, (request) => request.ip ?? 'unknown') });
-  app.use('/api/hooks', incidents.router);
   api.use(rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'));
   api.use(async (request, _response, next) => {
     const token = bearerToken(request.headers.authorization);
@@ -286,10 +263,8 @@ export function createApp(deps: AppDeps): App {
   userRoutes(routes, context);
   commandRoutes(routes, tools, (userId) => userLocaleOf(database.prisma, userId));
   executionRoutes(routes, tools);
-  mcpRoutes(routes, mcpClients);
   auditRoutes(routes, context);
   for (const module of modules) module.routes?.(routes);
-  incidents.register(routes);
   api.use((request, _response, next) => next(new NotFoundError(`Route ${request.method} /api${request.path}`)));
   app.use('/api', api);
 
@@ -309,8 +284,8 @@ export function createApp(deps: AppDeps): App {
     tools,
     core,
     modules,
-    mcpClients,
-    incidents,
+    mcpClients: mcpModule.clients,
+    incidents: incidentsModule.incidents,
     async close(graceMs = config.SHUTDOWN_TIMEOUT_MS) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -324,12 +299,9 @@ export function createApp(deps: AppDeps): App {
         });
         server.closeIdleConnections();
       });
-      await mcpClients.close();
-      approvalCards?.close();
+      // Jobs close in reverse list order: MCP connections first, then schedules, then the tools' engines.
+      for (const job of [...jobs].reverse()) await job.close();
       await commandSync;
-      await incidents.schedules.close();
-      await incidents.service.idle();
-      for (const job of jobs) await job.close();
       await tools.close();
       await audit.flush();
       stopIndexingAudit();

@@ -62,7 +62,7 @@ describe(`a capability added with one line (${backend.name})`, () => {
         assert.equal(harness.app.metrics.getSingleMetric(name), metric, `${module.name}: ${name} on the app registry`);
       }
     }
-    assert.deepEqual(harness.app.modules.map((module) => module.name), ['core', 'knowledge', 'network', 'dedup', 'qos', 'services', 'example']);
+    assert.deepEqual(harness.app.modules.map((module) => module.name), ['core', 'knowledge', 'network', 'dedup', 'qos', 'services', 'incidents', 'mcp', 'example']);
 
     const catalog = await client.get('/api/commands');
     assert.ok(catalog.body.data.some((command: { name: string }) => command.name === 'example_echo'), 'listed in the catalog');

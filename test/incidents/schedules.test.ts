@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
+import { scheduleToolset } from '../../src/incidents/schedule-toolset.js';
 import { testOpsToolset, waitFor, type ToolCalls } from '../agents/support/test-toolsets.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
@@ -35,7 +36,8 @@ for (const backend of testBackends()) {
     before(async () => {
       const database = await backend.open();
       harness = await startTestApp(database, {
-        tools: { toolsets: [coreToolset(database), probeToolset(probe), testOpsToolset(calls)] },
+        // Given toolsets replace the modules' toolsets: the incidents module's schedules toolset is named again.
+        tools: { toolsets: [coreToolset(database), probeToolset(probe), testOpsToolset(calls), scheduleToolset(() => harness.app.incidents.schedules)] },
         incidents: { schedules: { minIntervalMs: 1_000, watchdogMs: 3_600_000, node: 'test-node' } },
       });
       operator = await harness.createUser('operator');

@@ -4,9 +4,9 @@
  * join the registry as `<name>.<tool>` with the chosen risk class.
  */
 import { z } from 'zod';
-import type { McpClientManager } from '../../mcp/mcp-client-manager.js';
-import { mcpServerInputSchema } from '../../mcp/mcp-server-config.js';
-import type { RouteTable } from '../http/route-table.js';
+import type { McpClientManager } from './mcp-client-manager.js';
+import { mcpServerInputSchema } from './mcp-server-config.js';
+import type { RouteRegistrar } from '../core/route-declarations.js';
 
 const serverSchema = z
   .object({
@@ -37,7 +37,7 @@ const serverSchema = z
 const nameParams = z.object({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'not an MCP server name') });
 
 /** Registers the MCP server routes (admin only). */
-export function mcpRoutes(routes: RouteTable, manager: McpClientManager): void {
+export function mcpRoutes(routes: RouteRegistrar, manager: McpClientManager): void {
   const tag = 'MCP';
   routes.add({
     method: 'get',

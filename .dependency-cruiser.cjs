@@ -14,18 +14,26 @@
  */
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'Import cycles make modules impossible to load or test alone.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make modules impossible to load or test alone.',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'capabilities-not-upward',
       severity: 'error',
-      comment: 'Capabilities are used by server, bots and agents, never the reverse: routes go through src/core/route-declarations.ts, services through CoreServices.',
+      comment:
+        'Capabilities are used by server, bots and agents, never the reverse: routes go through src/core/route-declarations.ts, services through CoreServices.',
       from: { path: ['^src/(tools|knowledge|inference|incidents)/', '^src/capabilities\\.ts$'], pathNot: '\\.test\\.ts$' },
       to: { path: '^src/(server|bots|agents)/' },
     },
     {
       name: 'core-below-everything',
       severity: 'error',
-      comment: 'src/core is what every layer shares: it never reaches into the server, bots, agents or the capability list (it may name service types).',
+      comment:
+        'src/core is what every layer shares: it never reaches into the server, bots, agents or the capability list (it may name service types).',
       from: { path: '^src/core/', pathNot: '\\.test\\.ts$' },
       to: { path: ['^src/(server|bots|agents)/', '^src/capabilities\\.ts$'] },
     },

@@ -47,7 +47,12 @@ async function routedCommand(url: string, token: string) {
   const run = async (options: autocannon.Options) => {
     // The load generator runs in its own worker thread, not on the server's event loop.
     const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
-    return { requestsPerSecond: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx };
+    return {
+      requestsPerSecond: Math.round(result.requests.average),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      non2xx: result.non2xx,
+    };
   };
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const health = await run({ url: `${url}/health` });
@@ -57,7 +62,10 @@ async function routedCommand(url: string, token: string) {
 
 class OneSequenceRuntime implements LocalModelRuntime {
   readonly modelName = 'stories260K.gguf';
-  constructor(private readonly model: LlamaModel, private readonly sequence: LlamaContextSequence) {}
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly sequence: LlamaContextSequence,
+  ) {}
   async acquireSequence(): Promise<SequenceLease> {
     return { model: this.model, sequence: this.sequence, release: () => undefined };
   }
@@ -149,7 +157,9 @@ async function modelTurns(app: App, userId: string) {
   const worker = async () => {
     while (next < turns) {
       next += 1;
-      const conversation = await app.context.database.prisma.conversation.create({ data: { title: 'bench', ownerId: userId, updatedAt: new Date() } });
+      const conversation = await app.context.database.prisma.conversation.create({
+        data: { title: 'bench', ownerId: userId, updatedAt: new Date() },
+      });
       const before = server.serverMs.length;
       const started = performance.now();
       await agent.runTurn({ principal, conversationId: conversation.id, text: 'where is the vpn runbook?', channel: 'api' });
@@ -191,9 +201,17 @@ async function auditRate(audit: AuditLog) {
   const sequential = sequentialCount / ((performance.now() - started) / 1000);
   const concurrentCount = 5000;
   started = performance.now();
-  await Promise.all(Array.from({ length: concurrentCount }, (_, index) => audit.append({ action: 'bench.concurrent', tool: 'system_status', arguments: { index, password: 'x' } })));
+  await Promise.all(
+    Array.from({ length: concurrentCount }, (_, index) =>
+      audit.append({ action: 'bench.concurrent', tool: 'system_status', arguments: { index, password: 'x' } }),
+    ),
+  );
   const concurrent = concurrentCount / ((performance.now() - started) / 1000);
-  return { groupCommitEventsPerSecond: Math.round(concurrent), oneAtATimeEventsPerSecond: Math.round(sequential), ratio: round(concurrent / sequential, 1) };
+  return {
+    groupCommitEventsPerSecond: Math.round(concurrent),
+    oneAtATimeEventsPerSecond: Math.round(sequential),
+    ratio: round(concurrent / sequential, 1),
+  };
 }
 
 const bench = await openBenchDatabase(DATABASE_NAME, { poolSize: 10 });
@@ -203,9 +221,22 @@ try {
   // The production registry (16 tools), so a turn offers the model what a deployed node offers.
   const audit = new AuditLog(database.sql);
   const events = new DomainEvents();
-  const toolsets = createToolsets({ config: loadConfig({ DATA_DIR: `/tmp/vigie-bench-agent-${process.pid}`, NET_ALLOWED_TARGETS: '127.0.0.1/32' }), database, logger, audit, events });
+  const toolsets = createToolsets({
+    config: loadConfig({ DATA_DIR: `/tmp/vigie-bench-agent-${process.pid}`, NET_ALLOWED_TARGETS: '127.0.0.1/32' }),
+    database,
+    logger,
+    audit,
+    events,
+  });
   const app = createApp({
-    config: { BODY_LIMIT: '1mb', RATE_LIMIT_TOKEN_PER_MINUTE: 10_000_000, RATE_LIMIT_IP_PER_MINUTE: 10_000_000, METRICS_TOKEN: undefined, TRUST_PROXY: undefined, SHUTDOWN_TIMEOUT_MS: 2_000 },
+    config: {
+      BODY_LIMIT: '1mb',
+      RATE_LIMIT_TOKEN_PER_MINUTE: 10_000_000,
+      RATE_LIMIT_IP_PER_MINUTE: 10_000_000,
+      METRICS_TOKEN: undefined,
+      TRUST_PROXY: undefined,
+      SHUTDOWN_TIMEOUT_MS: 2_000,
+    },
     database,
     logger,
     audit,
@@ -221,7 +252,16 @@ try {
   const admin = await database.prisma.user.findFirstOrThrow({ where: { role: 'admin' } });
   const turns = await modelTurns(app, admin.id);
   if (only === 'turns') {
-    process.stdout.write(JSON.stringify({ suite: 'agent', part: 'modelTurn', loadAverage: loadavg().map((value) => round(value, 2)), modelTurn: turns, floor: { p50Ms: FLOOR.turnOwnP50Ms, p99Ms: FLOOR.turnOwnP99Ms }, meetsFloor: { turnOwnP50: turns.ownP50Ms < FLOOR.turnOwnP50Ms, turnOwnP99: turns.ownP99Ms < FLOOR.turnOwnP99Ms } }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        suite: 'agent',
+        part: 'modelTurn',
+        loadAverage: loadavg().map((value) => round(value, 2)),
+        modelTurn: turns,
+        floor: { p50Ms: FLOOR.turnOwnP50Ms, p99Ms: FLOOR.turnOwnP99Ms },
+        meetsFloor: { turnOwnP50: turns.ownP50Ms < FLOOR.turnOwnP50Ms, turnOwnP99: turns.ownP99Ms < FLOOR.turnOwnP99Ms },
+      }) + '\n',
+    );
     await app.close();
   } else {
     const command = await routedCommand(serverUrl, token);

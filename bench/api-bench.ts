@@ -61,9 +61,27 @@ async function main(): Promise<void> {
     const commandBody = JSON.stringify({ text: 'status' });
     const json = { url: `${bare}/json` };
     const scenarios: Scenario[] = [
-      { path: 'GET /api/conversations', connections: CONNECTIONS, vigie: { url: `${base}/api/conversations?limit=20`, headers }, ceiling: { url: `${bare}/list?limit=20` }, floor: { ratio: 0.7, ratioToBareJson: 0.35, p99Ms: 50 } },
-      { path: 'POST /api/conversations', connections: CONNECTIONS, vigie: { url: `${base}/api/conversations`, method: 'POST', headers, body: createBody }, ceiling: { url: `${bare}/create`, method: 'POST', headers, body: createBody }, floor: { ratio: 0.6 } },
-      { path: 'POST /api/commands (status)', connections: COMMAND_CONNECTIONS, vigie: { url: `${base}/api/commands`, method: 'POST', headers, body: commandBody }, ceiling: { url: `${bare}/command`, method: 'POST', headers, body: commandBody }, floor: { ratio: 0.5, p99Ms: 30 } },
+      {
+        path: 'GET /api/conversations',
+        connections: CONNECTIONS,
+        vigie: { url: `${base}/api/conversations?limit=20`, headers },
+        ceiling: { url: `${bare}/list?limit=20` },
+        floor: { ratio: 0.7, ratioToBareJson: 0.35, p99Ms: 50 },
+      },
+      {
+        path: 'POST /api/conversations',
+        connections: CONNECTIONS,
+        vigie: { url: `${base}/api/conversations`, method: 'POST', headers, body: createBody },
+        ceiling: { url: `${bare}/create`, method: 'POST', headers, body: createBody },
+        floor: { ratio: 0.6 },
+      },
+      {
+        path: 'POST /api/commands (status)',
+        connections: COMMAND_CONNECTIONS,
+        vigie: { url: `${base}/api/commands`, method: 'POST', headers, body: commandBody },
+        ceiling: { url: `${bare}/command`, method: 'POST', headers, body: commandBody },
+        floor: { ratio: 0.5, p99Ms: 30 },
+      },
     ];
 
     // Warm-up of every path (JIT, pools, prepared statements, auth cache): not measured.

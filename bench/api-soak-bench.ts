@@ -45,7 +45,10 @@ async function main(): Promise<void> {
     }, 5_000);
     const loadStart = loadAverage();
     const script = path.join(import.meta.dirname, 'support', 'load-process.ts');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], { maxBuffer: 1 << 20, timeout: (SECONDS + 120) * 1000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
+      maxBuffer: 1 << 20,
+      timeout: (SECONDS + 120) * 1000,
+    });
     clearInterval(sampler);
     const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
     const afterWarmup = samples.find((sample) => sample.second >= WARMUP_SECONDS) ?? samples[0];

@@ -41,7 +41,10 @@ async function bareBolt(): Promise<{ url: string; close(): Promise<void> }> {
   app.command('/vigie', async ({ ack }) => ack());
   const server = http.createServer(express().use(router));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function main(): Promise<void> {
@@ -50,7 +53,10 @@ async function main(): Promise<void> {
   const { database } = bench;
   // Loader hooks of the main thread do not reach worker threads on Node 20: register tsx in it first.
   const entry = new URL('./support/bots-load-worker.ts', import.meta.url).href;
-  const worker = new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  const worker = new Worker(
+    `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true },
+  );
   let measured: LoadFigures;
   try {
     const [{ apiUrl }] = (await once(worker, 'message')) as [{ apiUrl: string }];
@@ -71,7 +77,13 @@ async function main(): Promise<void> {
   const [vigieAck, vigieFinal, bareAck] = [measured.ack, measured.final, bareFigures.ack];
   const [vigieRate, bareRate] = [measured.commandsPerSecond, bareFigures.commandsPerSecond];
 
-  const vigie = { commandsPerSecond: Math.round(vigieRate), ackP50Ms: percentile(vigieAck, 50), ackP99Ms: percentile(vigieAck, 99), finalP50Ms: percentile(vigieFinal, 50), finalP99Ms: percentile(vigieFinal, 99) };
+  const vigie = {
+    commandsPerSecond: Math.round(vigieRate),
+    ackP50Ms: percentile(vigieAck, 50),
+    ackP99Ms: percentile(vigieAck, 99),
+    finalP50Ms: percentile(vigieFinal, 50),
+    finalP99Ms: percentile(vigieFinal, 99),
+  };
   const baseline = { commandsPerSecond: Math.round(bareRate), ackP50Ms: percentile(bareAck, 50), ackP99Ms: percentile(bareAck, 99) };
   process.stdout.write(
     JSON.stringify({
@@ -83,7 +95,10 @@ async function main(): Promise<void> {
       failures,
       vigie,
       baseline,
-      ratios: { ackP99VsBare: Math.round((vigie.ackP99Ms / baseline.ackP99Ms) * 100) / 100, throughputVsBareAck: Math.round((vigie.commandsPerSecond / baseline.commandsPerSecond) * 100) / 100 },
+      ratios: {
+        ackP99VsBare: Math.round((vigie.ackP99Ms / baseline.ackP99Ms) * 100) / 100,
+        throughputVsBareAck: Math.round((vigie.commandsPerSecond / baseline.commandsPerSecond) * 100) / 100,
+      },
       floor: { ackP99Ms: 100, met: vigie.ackP99Ms < 100 },
       note: 'vigie throughput counts commands answered end to end (ack + tool + threaded answer); the baseline only acks',
     }) + '\n',

@@ -82,10 +82,25 @@ interface RoundFigures {
   ceilingFilesPerSecond: number;
   fixed64kMBps: number;
   fixed64kDedupRatio: number;
-  backends: Record<string, { cold: IngestReport; warm: IngestReport; restoreMBps: number; bitPerfectPercent: number; dedupRatio: number; incremental?: IngestReport }>;
+  backends: Record<
+    string,
+    {
+      cold: IngestReport;
+      warm: IngestReport;
+      restoreMBps: number;
+      bitPerfectPercent: number;
+      dedupRatio: number;
+      incremental?: IngestReport;
+    }
+  >;
 }
 
-async function measureBackend(backend: Backend, tree: Tree, settings: DedupSettings, first: boolean): Promise<RoundFigures['backends'][string]> {
+async function measureBackend(
+  backend: Backend,
+  tree: Tree,
+  settings: DedupSettings,
+  first: boolean,
+): Promise<RoundFigures['backends'][string]> {
   const { database } = backend;
   await database.sql.query(`TRUNCATE dedup_file_atoms, dedup_files, dedup_atoms, dedup_snapshots`);
   fs.rmSync(settings.storeDirectory, { recursive: true, force: true });
@@ -105,7 +120,14 @@ async function measureBackend(backend: Backend, tree: Tree, settings: DedupSetti
   const identical = identicalFiles(tree, destination);
   fs.rmSync(destination, { recursive: true, force: true });
   const stats = await dedupStats(database.sql, 'cold');
-  return { cold, warm, incremental, restoreMBps: restore.megabytesPerSecond, bitPerfectPercent: (identical / tree.files.length) * 100, dedupRatio: stats.dedupRatio };
+  return {
+    cold,
+    warm,
+    incremental,
+    restoreMBps: restore.megabytesPerSecond,
+    bitPerfectPercent: (identical / tree.files.length) * 100,
+    dedupRatio: stats.dedupRatio,
+  };
 }
 
 /** A 3 MiB file and a copy with one byte inserted in front: the share of the copy found in the store. */
@@ -124,7 +146,10 @@ async function shiftedCopySimilarity(backend: Backend, settings: DedupSettings):
 async function benchTree(tree: Tree, backends: Backend[]): Promise<Record<string, unknown>> {
   const absolute = tree.files.map((relative) => path.join(tree.root, relative));
   const ceiling = await CeilingPool.start(workers, absolute);
-  const settings: DedupSettings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(workDirectory, 'store'), DEDUP_FSYNC: fsync })!, workers };
+  const settings: DedupSettings = {
+    ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(workDirectory, 'store'), DEDUP_FSYNC: fsync })!,
+    workers,
+  };
   const rounds: RoundFigures[] = [];
   const loadStart = load();
   try {
@@ -162,7 +187,11 @@ async function benchTree(tree: Tree, backends: Backend[]): Promise<Record<string
     const shifted = await shiftedCopySimilarity(backend, settings);
     rounds.forEach((figures, index) => {
       const own = of(figures);
-      for (const [label, value] of [['cold', own.cold.megabytesPerSecond], ['warm', own.warm.megabytesPerSecond], ['restore', own.restoreMBps]] as const) {
+      for (const [label, value] of [
+        ['cold', own.cold.megabytesPerSecond],
+        ['warm', own.warm.megabytesPerSecond],
+        ['restore', own.restoreMBps],
+      ] as const) {
         if (value >= figures.ceilingMBps) beaten.push(`round ${index + 1}: ${backend.name} ${label}`);
       }
     });
@@ -197,8 +226,17 @@ async function benchTree(tree: Tree, backends: Backend[]): Promise<Record<string
 function floors(main: Record<string, unknown>, small: Record<string, unknown>, backends: Backend[]): { met: boolean; missed: string[] } {
   const missed: string[] = [];
   for (const backend of backends) {
-    for (const [label, tree] of [['main', main], ['small', small]] as const) {
-      const figures = tree[backend.name] as { ratios: Record<string, number>; bitPerfectPercent: number; shiftedCopySimilarity: number; ingestColdFilesPerSecond: number; ingestWarmFilesPerSecond: number };
+    for (const [label, tree] of [
+      ['main', main],
+      ['small', small],
+    ] as const) {
+      const figures = tree[backend.name] as {
+        ratios: Record<string, number>;
+        bitPerfectPercent: number;
+        shiftedCopySimilarity: number;
+        ingestColdFilesPerSecond: number;
+        ingestWarmFilesPerSecond: number;
+      };
       const check = (ok: boolean, what: string) => ok || missed.push(`${label} ${backend.name}: ${what}`);
       if (label === 'main') {
         check(figures.ratios.warmVsFixed64k! >= 0.8, `warm ${figures.ratios.warmVsFixed64k} < 0.8x fixed 64k`);
@@ -206,7 +244,10 @@ function floors(main: Record<string, unknown>, small: Record<string, unknown>, b
         check(figures.ratios.coldVsCeiling! >= 0.4, `cold ${figures.ratios.coldVsCeiling} < 0.4x ceiling`);
         check(figures.ratios.restoreVsCeiling! >= 0.5, `restore ${figures.ratios.restoreVsCeiling} < 0.5x ceiling`);
       } else {
-        check(Math.min(figures.ingestColdFilesPerSecond, figures.ingestWarmFilesPerSecond) >= 3000, `small files ${Math.min(figures.ingestColdFilesPerSecond, figures.ingestWarmFilesPerSecond)} files/s < 3000`);
+        check(
+          Math.min(figures.ingestColdFilesPerSecond, figures.ingestWarmFilesPerSecond) >= 3000,
+          `small files ${Math.min(figures.ingestColdFilesPerSecond, figures.ingestWarmFilesPerSecond)} files/s < 3000`,
+        );
       }
       check(figures.bitPerfectPercent === 100, `restore ${figures.bitPerfectPercent} % bit-perfect`);
       check(figures.ratios.dedupVsFixed64k! >= 1, `dedup ratio ${figures.ratios.dedupVsFixed64k} of the fixed method's`);
@@ -241,7 +282,9 @@ try {
     databases: backends.map((backend) => backend.name),
     main,
     small,
-    ...(process.env.BENCH_DEDUP_SWEEP === 'true' ? { chunkSizeSweep: chunkSizeSweep(mainTree.files.map((relative) => path.join(mainRoot, relative))) } : {}),
+    ...(process.env.BENCH_DEDUP_SWEEP === 'true'
+      ? { chunkSizeSweep: chunkSizeSweep(mainTree.files.map((relative) => path.join(mainRoot, relative))) }
+      : {}),
   };
   process.stdout.write(JSON.stringify(line) + '\n');
 } finally {

@@ -21,7 +21,8 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 
 /** Complete phrasings (the rules find every field: the model is skipped) and ones where the model runs. */
 const COMPLETE = ['Plombier à Yaoundé, 5000 F la visite, le week-end', 'Électricien à Paris, 45€/h, 7j/7'];
-const SPARSE = [ // the rules miss at least one field here
+const SPARSE = [
+  // the rules miss at least one field here
   'Je répare les fuites et installe des chauffe-eau à Bonamoussadi, 10 000 FCFA le déplacement',
   'Cours de maths niveau bac à Dakar, 5000 F la séance',
   'Coiffure tresses entre 3 000 et 8 000 FCFA à Cocody',

@@ -31,7 +31,15 @@ const payload = (run: string, group: number, sequence: number) => ({
   groupLabels: { alertname: `Bench${run}G${group}` },
   commonLabels: { alertname: `Bench${run}G${group}`, severity: 'warning' },
   commonAnnotations: { summary: 'bench' },
-  alerts: [{ status: 'firing', labels: { alertname: `Bench${run}G${group}`, instance: `host-${sequence % 7}` }, annotations: {}, startsAt: new Date().toISOString(), fingerprint: `f${group}-${sequence % 7}` }],
+  alerts: [
+    {
+      status: 'firing',
+      labels: { alertname: `Bench${run}G${group}`, instance: `host-${sequence % 7}` },
+      annotations: {},
+      startsAt: new Date().toISOString(),
+      fingerprint: `f${group}-${sequence % 7}`,
+    },
+  ],
 });
 
 async function main(): Promise<void> {
@@ -41,10 +49,23 @@ async function main(): Promise<void> {
   const run = Date.now().toString(36);
   try {
     const harness = await startTestApp(database, {
-      incidents: { routes: compileRoutes({ routes: [{ name: 'bench', slack: { channel: 'CBENCH' }, console: true, runbookSearch: false }] }, 'bench'), targets: { slack: { token: 'xoxb-bench', apiUrl: slack.apiUrl } } },
+      incidents: {
+        routes: compileRoutes({ routes: [{ name: 'bench', slack: { channel: 'CBENCH' }, console: true, runbookSearch: false }] }, 'bench'),
+        targets: { slack: { token: 'xoxb-bench', apiUrl: slack.apiUrl } },
+      },
     });
-    const token = (await harness.app.incidents.hooks.create({ userId: '', userName: 'bench', role: 'admin', tokenId: null }, { source: 'alertmanager', name: `bench-${run}` })).token;
-    const post = (body: unknown) => fetch(`${harness.url}/api/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const token = (
+      await harness.app.incidents.hooks.create(
+        { userId: '', userName: 'bench', role: 'admin', tokenId: null },
+        { source: 'alertmanager', name: `bench-${run}` },
+      )
+    ).token;
+    const post = (body: unknown) =>
+      fetch(`${harness.url}/api/hooks/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     // (1) Alert → first summary on Slack, one new group at a time.
     const latencies: number[] = [];
@@ -52,13 +73,25 @@ async function main(): Promise<void> {
     for (let index = 0; index < LATENCY_ALERTS; index += 1) {
       const alertName = `Bench${run}L${index}`;
       const started = performance.now();
-      const seen = slack.waitFor((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`${alertName} `), 30_000);
-      const response = await post({ ...payload(run, -1 - index, 0), groupKey: `{}:{alertname="${alertName}"}`, groupLabels: { alertname: alertName }, commonLabels: { alertname: alertName, severity: 'warning' } });
+      const seen = slack.waitFor(
+        (call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`${alertName} `),
+        30_000,
+      );
+      const response = await post({
+        ...payload(run, -1 - index, 0),
+        groupKey: `{}:{alertname="${alertName}"}`,
+        groupLabels: { alertname: alertName },
+        commonLabels: { alertname: alertName, severity: 'warning' },
+      });
       if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
       await seen;
       latencies.push(performance.now() - started);
       const bare = performance.now();
-      await fetch(`${slack.apiUrl}chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'CBARE', text: 'baseline' }) });
+      await fetch(`${slack.apiUrl}chat.postMessage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'CBARE', text: 'baseline' }),
+      });
       baseline.push(performance.now() - bare);
     }
     await harness.app.incidents.service.idle();
@@ -79,7 +112,10 @@ async function main(): Promise<void> {
     );
     const ingestSeconds = (performance.now() - started) / 1000;
     await harness.app.incidents.service.idle();
-    const [counts] = await database.sql.query<{ incidents: number; notifications: number }>(`SELECT count(*)::int AS incidents, coalesce(sum(notifications), 0)::int AS notifications FROM incidents WHERE alert_name LIKE $1`, [`Bench${run}G%`]);
+    const [counts] = await database.sql.query<{ incidents: number; notifications: number }>(
+      `SELECT count(*)::int AS incidents, coalesce(sum(notifications), 0)::int AS notifications FROM incidents WHERE alert_name LIKE $1`,
+      [`Bench${run}G%`],
+    );
     await harness.close();
 
     // (3) With three network diagnostics on namespace hosts (root only; skipped with a reason otherwise).
@@ -94,12 +130,27 @@ async function main(): Promise<void> {
         firstSummary: { alerts: LATENCY_ALERTS, p50Ms: p50, p95Ms: p95 },
         baseline: { what: 'bare fake-Slack chat.postMessage round trip', p50Ms: percentile(baseline, 50), p95Ms: percentile(baseline, 95) },
         ratio: Math.round((p95 / Math.max(percentile(baseline, 95), 0.01)) * 100) / 100,
-        ingest: { notifications: NOTIFICATIONS, groups: GROUPS, concurrency: CONCURRENCY, failures, seconds: Math.round(ingestSeconds * 100) / 100, perMinute: Math.round((NOTIFICATIONS / ingestSeconds) * 60), incidents: counts!.incidents, notificationsStored: counts!.notifications },
+        ingest: {
+          notifications: NOTIFICATIONS,
+          groups: GROUPS,
+          concurrency: CONCURRENCY,
+          failures,
+          seconds: Math.round(ingestSeconds * 100) / 100,
+          perMinute: Math.round((NOTIFICATIONS / ingestSeconds) * 60),
+          incidents: counts!.incidents,
+          notificationsStored: counts!.notifications,
+        },
         withDiagnostics: diagnostics,
         floor: {
           firstSummaryP95Ms: 2_000,
           withDiagnosticsP95Ms: 15_000,
-          met: p95 < 2_000 && failures === 0 && counts!.incidents === GROUPS && counts!.notifications === NOTIFICATIONS && NOTIFICATIONS / ingestSeconds >= NOTIFICATIONS / 60 && ('skipped' in diagnostics || diagnostics.p95Ms < 15_000),
+          met:
+            p95 < 2_000 &&
+            failures === 0 &&
+            counts!.incidents === GROUPS &&
+            counts!.notifications === NOTIFICATIONS &&
+            NOTIFICATIONS / ingestSeconds >= NOTIFICATIONS / 60 &&
+            ('skipped' in diagnostics || diagnostics.p95Ms < 15_000),
         },
         loadavg: (await import('node:os')).loadavg().map((value) => Math.round(value * 100) / 100),
       }) + '\n',

@@ -46,7 +46,10 @@ function sentence(topic: string[]): string {
 }
 function documentText(index: number): { title: string; text: string } {
   const topic = TOPICS[index % TOPICS.length]!.split(' ');
-  const sections = Array.from({ length: 5 }, (_, section) => `## ${pick(topic)} step ${section}\n\n${Array.from({ length: 8 }, () => sentence(topic)).join(' ')}\n`);
+  const sections = Array.from(
+    { length: 5 },
+    (_, section) => `## ${pick(topic)} step ${section}\n\n${Array.from({ length: 8 }, () => sentence(topic)).join(' ')}\n`,
+  );
   return { title: `Runbook ${index} ${topic[0]}`, text: `# Runbook ${index}\n\n${sections.join('\n')}` };
 }
 function percentile(values: number[], fraction: number): number {
@@ -65,7 +68,9 @@ try {
   const ingestStart = performance.now();
   for (let index = 0; index < INGEST_DOCUMENTS; index += 1) {
     const { title, text } = documentText(index);
-    ingested += (await knowledge.ingestBytes({ bytes: Buffer.from(text), contentType: 'text/markdown', title, sourceUrl: `bench://${index}` })).chunks;
+    ingested += (
+      await knowledge.ingestBytes({ bytes: Buffer.from(text), contentType: 'text/markdown', title, sourceUrl: `bench://${index}` })
+    ).chunks;
   }
   const ingestSeconds = (performance.now() - ingestStart) / 1000;
 
@@ -74,7 +79,7 @@ try {
   await database.sql.exec('DROP INDEX document_chunks_embedding_hnsw_idx');
   const fillStart = performance.now();
   let total = ingested;
-  for (let index = INGEST_DOCUMENTS; total < TARGET_CHUNKS; ) {
+  for (let index = INGEST_DOCUMENTS; total < TARGET_CHUNKS;) {
     const batch = Array.from({ length: 100 }, () => ({ id: crypto.randomUUID(), ...documentText(index++) }));
     const prepared: Array<{ id: string; title: string; text: string; chunks: ReturnType<typeof chunkText>; vectors: string[] }> = [];
     for (const document of batch) {
@@ -84,11 +89,10 @@ try {
     }
     await database.sql.transaction(async (tx) => {
       for (const document of prepared) {
-        await tx.query(`INSERT INTO documents (id, title, content, content_hash, updated_at) VALUES ($1, $2, $3, md5($3) || md5($3), now())`, [
-          document.id,
-          document.title,
-          document.text,
-        ]);
+        await tx.query(
+          `INSERT INTO documents (id, title, content, content_hash, updated_at) VALUES ($1, $2, $3, md5($3) || md5($3), now())`,
+          [document.id, document.title, document.text],
+        );
         await replaceChunks(tx, document.id, document.title, document.chunks, document.vectors, embedder);
       }
     });

@@ -22,7 +22,16 @@ const TOKENS = Number(process.env.BENCH_TOKENS ?? 160);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const PARALLEL = [1, 4, 8];
 const CONTEXT_SIZE = 512;
-const STARTS = ['Once upon a time', 'One day, a little girl', 'Tom and his dog', 'The sun was shining', 'There was a big tree', 'Lily loved to', 'A small bird', 'Ben had a red ball'];
+const STARTS = [
+  'Once upon a time',
+  'One day, a little girl',
+  'Tom and his dog',
+  'The sun was shining',
+  'There was a big tree',
+  'Lily loved to',
+  'A small bird',
+  'Ben had a red ball',
+];
 const FILLER = ' They played in the park with their friends and had a lot of fun together.'.repeat(6);
 
 /** Figures of one run of P concurrent streams. */
@@ -69,7 +78,13 @@ function figures(streams: StreamTiming[], cpuMicros: number): RunFigures {
     promptTokensPerSecond: promptTokens / ((Math.max(...firsts) - start) / 1000),
     generationTokensPerSecond: generatedAfterFirst / ((end - decodeStart) / 1000),
     ttftMs: median(firsts.map((first, index) => first - streams[index]!.start)),
-    cpuMsPerToken: cpuMicros / 1000 / Math.max(1, streams.reduce((sum, stream) => sum + stream.generated, 0)),
+    cpuMsPerToken:
+      cpuMicros /
+      1000 /
+      Math.max(
+        1,
+        streams.reduce((sum, stream) => sum + stream.generated, 0),
+      ),
   };
 }
 
@@ -84,7 +99,13 @@ async function directRun(sequences: LlamaContextSequence[], texts: string[]): Pr
     texts.map(async (text, index) => {
       const sequence = sequences[index]!;
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-      const timing: StreamTiming = { start: performance.now(), firstToken: null, end: 0, generated: 0, promptTokens: sequence.model.tokenize(text).length };
+      const timing: StreamTiming = {
+        start: performance.now(),
+        firstToken: null,
+        end: 0,
+        generated: 0,
+        promptTokens: sequence.model.tokenize(text).length,
+      };
       await completion.generateCompletion(text, {
         maxTokens: TOKENS,
         temperature: 0,
@@ -132,14 +153,24 @@ const started = performance.now();
 const defaultThreads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : 1;
 const llama = await loadLlama({ gpu: GPU, threads: defaultThreads });
 const backend = await describeBackend(llama);
-const results: Record<string, { vigie: RunFigures; direct: RunFigures; ratio: { generation: number; prompt: number; ttft: number; cpuPerToken: number } }> = {};
+const results: Record<
+  string,
+  { vigie: RunFigures; direct: RunFigures; ratio: { generation: number; prompt: number; ttft: number; cpuPerToken: number } }
+> = {};
 
 for (const parallel of PARALLEL) {
   // Same model file, same context settings on both sides.
   const model = await llama.loadModel({ modelPath: MODEL });
   const context = await model.createContext({ sequences: parallel, contextSize: CONTEXT_SIZE, threads: { ideal: defaultThreads, min: 1 } });
   const sequences = Array.from({ length: parallel }, () => context.getSequence());
-  const service = await LocalModelService.create({ llama, modelPath: MODEL, parallel, contextSize: CONTEXT_SIZE, queueDepth: 64, threads: defaultThreads });
+  const service = await LocalModelService.create({
+    llama,
+    modelPath: MODEL,
+    parallel,
+    contextSize: CONTEXT_SIZE,
+    queueDepth: 64,
+    threads: defaultThreads,
+  });
   const direct: RunFigures[] = [];
   const vigie: RunFigures[] = [];
   await directRun(sequences, prompts(parallel, `warm-d${parallel}`));
@@ -172,7 +203,10 @@ for (const parallel of PARALLEL) {
 }
 
 // Embeddings: unique texts (no cache hits) through the service's embedder and directly.
-const texts = Array.from({ length: 48 }, (_unused, index) => `${STARTS[index % STARTS.length]} number ${index} went to the market to buy bread.`);
+const texts = Array.from(
+  { length: 48 },
+  (_unused, index) => `${STARTS[index % STARTS.length]} number ${index} went to the market to buy bread.`,
+);
 const embeddingModel = await llama.loadModel({ modelPath: MODEL });
 const embeddingContext = await embeddingModel.createEmbeddingContext({ contextSize: CONTEXT_SIZE, threads: defaultThreads });
 const embedder = await ModelEmbedder.create({ llama, modelPath: MODEL, contextSize: CONTEXT_SIZE, threads: defaultThreads });

@@ -43,7 +43,11 @@ async function build(): Promise<void> {
   await sh('ip', ['netns', 'exec', namespace, 'sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=0']);
   // Swept /24 answered by the namespace itself (AnyIP), reached through the delayed TUN link.
   for (const tun of [`${prefix}ta`, `${prefix}tb`]) await sh('ip', ['tuntap', 'add', 'dev', tun, 'mode', 'tun']);
-  const relay = spawn('/usr/bin/python3', [path.join(import.meta.dirname, '../test/network/support/tun-link-emulator.py'), `${prefix}ta`, `${prefix}tb`, '5', '0.5'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const relay = spawn(
+    '/usr/bin/python3',
+    [path.join(import.meta.dirname, '../test/network/support/tun-link-emulator.py'), `${prefix}ta`, `${prefix}tb`, '5', '0.5'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   processes.push(relay);
   await new Promise((resolve) => relay.stdout!.once('data', resolve));
   await sh('ip', ['link', 'set', `${prefix}tb`, 'netns', namespace]);
@@ -59,14 +63,39 @@ async function build(): Promise<void> {
   await sh('ip', ['link', 'set', `${prefix}sa`, 'up']);
   await inside(['addr', 'add', `${link(6)}/30`, 'dev', `${prefix}sb`]);
   await inside(['link', 'set', `${prefix}sb`, 'up']);
-  for (let pair = 0; pair < 25; pair += 1) await inside(['link', 'add', `${prefix}x${pair}`, 'type', 'veth', 'peer', 'name', `${prefix}y${pair}`]);
+  for (let pair = 0; pair < 25; pair += 1)
+    await inside(['link', 'add', `${prefix}x${pair}`, 'type', 'veth', 'peer', 'name', `${prefix}y${pair}`]);
   const responder = `const net=require('node:net');for(const port of [22,80])net.createServer((s)=>s.end()).listen(port,'0.0.0.0');`;
   processes.push(spawn('ip', ['netns', 'exec', namespace, process.execPath, '-e', responder], { stdio: 'ignore' }));
   writeFileSync(path.join(tempDir, 'snmpd.conf'), `agentAddress udp:${link(6)}:161\nrocommunity vigiebench\n`);
-  processes.push(spawn('ip', ['netns', 'exec', namespace, '/usr/sbin/snmpd', '-f', '-Lo', '-C', '-c', path.join(tempDir, 'snmpd.conf'), '-p', path.join(tempDir, 'snmpd.pid')], { stdio: 'ignore', env: { ...process.env, SNMP_PERSISTENT_DIR: tempDir, MIBS: '' } }));
+  processes.push(
+    spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        namespace,
+        '/usr/sbin/snmpd',
+        '-f',
+        '-Lo',
+        '-C',
+        '-c',
+        path.join(tempDir, 'snmpd.conf'),
+        '-p',
+        path.join(tempDir, 'snmpd.pid'),
+      ],
+      { stdio: 'ignore', env: { ...process.env, SNMP_PERSISTENT_DIR: tempDir, MIBS: '' } },
+    ),
+  );
   await waitForPort(`${swept}.1`, 80);
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    if (await exec('snmpget', ['-v2c', '-c', 'vigiebench', '-t', '0.5', '-r', '0', link(6), '1.3.6.1.2.1.1.3.0']).then(() => true, () => false)) return;
+    if (
+      await exec('snmpget', ['-v2c', '-c', 'vigiebench', '-t', '0.5', '-r', '0', link(6), '1.3.6.1.2.1.1.3.0']).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('snmpd did not answer');
@@ -86,7 +115,24 @@ const SHELL_LOOP = `for i in $(seq 1 254); do
 done
 exit 0`;
 
-const SNMP_COLUMNS = ['1.3.6.1.2.1.2.2.1.2', '1.3.6.1.2.1.2.2.1.5', '1.3.6.1.2.1.2.2.1.8', '1.3.6.1.2.1.2.2.1.10', '1.3.6.1.2.1.2.2.1.11', '1.3.6.1.2.1.2.2.1.13', '1.3.6.1.2.1.2.2.1.14', '1.3.6.1.2.1.2.2.1.16', '1.3.6.1.2.1.2.2.1.17', '1.3.6.1.2.1.2.2.1.19', '1.3.6.1.2.1.2.2.1.20', '1.3.6.1.2.1.31.1.1.1.1', '1.3.6.1.2.1.31.1.1.1.6', '1.3.6.1.2.1.31.1.1.1.10', '1.3.6.1.2.1.31.1.1.1.15', '1.3.6.1.2.1.31.1.1.1.18'];
+const SNMP_COLUMNS = [
+  '1.3.6.1.2.1.2.2.1.2',
+  '1.3.6.1.2.1.2.2.1.5',
+  '1.3.6.1.2.1.2.2.1.8',
+  '1.3.6.1.2.1.2.2.1.10',
+  '1.3.6.1.2.1.2.2.1.11',
+  '1.3.6.1.2.1.2.2.1.13',
+  '1.3.6.1.2.1.2.2.1.14',
+  '1.3.6.1.2.1.2.2.1.16',
+  '1.3.6.1.2.1.2.2.1.17',
+  '1.3.6.1.2.1.2.2.1.19',
+  '1.3.6.1.2.1.2.2.1.20',
+  '1.3.6.1.2.1.31.1.1.1.1',
+  '1.3.6.1.2.1.31.1.1.1.6',
+  '1.3.6.1.2.1.31.1.1.1.10',
+  '1.3.6.1.2.1.31.1.1.1.15',
+  '1.3.6.1.2.1.31.1.1.1.18',
+];
 const SNMP_LOOP = `for oid in ${SNMP_COLUMNS.join(' ')}; do snmpbulkwalk -v2c -c vigiebench -Cr50 "$1" "$oid" >/dev/null; done`;
 
 async function main(): Promise<void> {
@@ -100,7 +146,11 @@ async function main(): Promise<void> {
     const swept = sweptPrefix();
     const settings = networkSettings({ NET_ALLOWED_TARGETS: '198.18.0.0/15', NET_RATE_LIMIT_PER_MINUTE: '1000' });
     const analyzer = new NetworkAnalyzer({ settings, metrics: networkMetrics(new Registry()) });
-    const request = analysisRequestSchema.parse({ targets: Array.from({ length: 254 }, (_, index) => `${swept}.${index + 1}`), checks: ['ping', 'tcp'], options: { ports: [22, 80, 443], count: 1, timeoutMs: 1000 } });
+    const request = analysisRequestSchema.parse({
+      targets: Array.from({ length: 254 }, (_, index) => `${swept}.${index + 1}`),
+      checks: ['ping', 'tcp'],
+      options: { ports: [22, 80, 443], count: 1, timeoutMs: 1000 },
+    });
     const sweeps: Array<{ wallMs: number; peak: number; up: number; open: number }> = [];
     for (let run = 0; run < 3; run += 1) {
       const started = performance.now();
@@ -109,7 +159,10 @@ async function main(): Promise<void> {
         wallMs: performance.now() - started,
         peak: report.peakConcurrency,
         up: report.measurements.filter((measurement) => measurement.ping?.received === 1).length,
-        open: report.measurements.reduce((total, measurement) => total + (measurement.tcp ?? []).filter((port) => port.state === 'open').length, 0),
+        open: report.measurements.reduce(
+          (total, measurement) => total + (measurement.tcp ?? []).filter((port) => port.state === 'open').length,
+          0,
+        ),
       });
     }
     const loopStarted = performance.now();
@@ -137,11 +190,31 @@ async function main(): Promise<void> {
       JSON.stringify({
         suite: 'net',
         emulatedRttMs: 10,
-        sweep: { hosts: 254, checks, wallMsMedian: Math.round(sweepMs), checksPerSecond: Math.round(checks / (sweepMs / 1000)), peakConcurrency: Math.max(...sweeps.map((sweep) => sweep.peak)), concurrencyBound: settings.maxConcurrency, hostsUp: sweeps[0]!.up, openPorts: sweeps[0]!.open, runs: sweeps.length },
-        sweepBaseline: { method: 'sequential shell loop: ping -c1 + bash /dev/tcp per port', wallMs: Math.round(loopMs), checksPerSecond: Math.round(checks / (loopMs / 1000)) },
+        sweep: {
+          hosts: 254,
+          checks,
+          wallMsMedian: Math.round(sweepMs),
+          checksPerSecond: Math.round(checks / (sweepMs / 1000)),
+          peakConcurrency: Math.max(...sweeps.map((sweep) => sweep.peak)),
+          concurrencyBound: settings.maxConcurrency,
+          hostsUp: sweeps[0]!.up,
+          openPorts: sweeps[0]!.open,
+          runs: sweeps.length,
+        },
+        sweepBaseline: {
+          method: 'sequential shell loop: ping -c1 + bash /dev/tcp per port',
+          wallMs: Math.round(loopMs),
+          checksPerSecond: Math.round(checks / (loopMs / 1000)),
+        },
         sweepRatio: Math.round((loopMs / sweepMs) * 10) / 10,
         sweepFloorMet: loopMs / sweepMs >= 10,
-        snmp: { interfaces, pollMsMedian: median(polls), baselineMsMedian: Math.round(median(walks)), baseline: `sequential snmpbulkwalk of ${SNMP_COLUMNS.length} columns`, ratio: Math.round((median(walks) / Math.max(1, median(polls))) * 10) / 10 },
+        snmp: {
+          interfaces,
+          pollMsMedian: median(polls),
+          baselineMsMedian: Math.round(median(walks)),
+          baseline: `sequential snmpbulkwalk of ${SNMP_COLUMNS.length} columns`,
+          ratio: Math.round((median(walks) / Math.max(1, median(polls))) * 10) / 10,
+        },
       }),
     );
   } finally {

@@ -39,7 +39,10 @@ async function main() {
   const intentSamples: number[] = [];
   for (let run = 0; run < 40; run++) {
     const started = performance.now();
-    const { policy } = policyFromRequest({ intent: 'garantir 20 Mbit/s pour la vidéo sur eth1; limiter les sauvegardes à 50 Mbit/s; prioriser la voix avec 2 Mbit/s' }, 1e9);
+    const { policy } = policyFromRequest(
+      { intent: 'garantir 20 Mbit/s pour la vidéo sur eth1; limiter les sauvegardes à 50 Mbit/s; prioriser la voix avec 2 Mbit/s' },
+      1e9,
+    );
     compilePolicy(resolveForKernel(assertValidPolicy(policy), capabilities));
     intentSamples.push(performance.now() - started);
   }

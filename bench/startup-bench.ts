@@ -42,9 +42,14 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 async function bareNode(): Promise<{ ms: number; rssMb: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['-e', `require("http").createServer((q, s) => s.end("ok")).listen(${port}, "127.0.0.1")`], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['-e', `require("http").createServer((q, s) => s.end("ok")).listen(${port}, "127.0.0.1")`], {
+    stdio: 'ignore',
+  });
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

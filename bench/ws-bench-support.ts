@@ -69,7 +69,13 @@ export async function startVigie(nodes: number, redisUrl?: string): Promise<Targ
 
 /** One connected socket.io client (websocket only, no reconnection). */
 export function connect(url: string, token?: string): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 60_000, ...(token ? { auth: { token } } : {}) });
+  const socket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: 60_000,
+    ...(token ? { auth: { token } } : {}),
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', reject);
@@ -84,4 +90,3 @@ export async function inBatches<T>(count: number, batch: number, make: (index: n
   }
   return results;
 }
-

@@ -13,7 +13,20 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { RedisProcess, freePort } from '../test/realtime/support/redis-process.js';
-import { CLIENTS, PHASE_MS, ROOMS, ROOM_SIZE, WINDOW, connect, inBatches, percentile, round, sleep, startVigie, type Target } from './ws-bench-support.js';
+import {
+  CLIENTS,
+  PHASE_MS,
+  ROOMS,
+  ROOM_SIZE,
+  WINDOW,
+  connect,
+  inBatches,
+  percentile,
+  round,
+  sleep,
+  startVigie,
+  type Target,
+} from './ws-bench-support.js';
 
 const LATENCY_RATE = Number(process.env.WS_BENCH_LATENCY_RATE ?? 40); // messages/s over all rooms (capped at half the throughput)
 
@@ -23,7 +36,9 @@ function rssBytes(pid: number): number {
 }
 
 async function startBare(): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'ws-bare-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'ws-bare-server.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -37,7 +52,8 @@ async function startBare(): Promise<Target> {
     urls: [url],
     pids: [child.pid!],
     kind: 'bare',
-    stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+    stop: () =>
+      new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
   };
 }
 
@@ -66,7 +82,10 @@ async function runScenario(name: string, target: Target) {
     const nodeIndex = index % target.urls.length;
     const socket = await connect(target.urls[nodeIndex]!, target.token);
     const room = rooms[Math.floor(index / ROOM_SIZE) % ROOMS]!;
-    const ack = target.kind === 'bare' ? await socket.emitWithAck('join', room) : await socket.emitWithAck('conversation:join', { conversationId: room });
+    const ack =
+      target.kind === 'bare'
+        ? await socket.emitWithAck('join', room)
+        : await socket.emitWithAck('conversation:join', { conversationId: room });
     if (ack !== true && !ack?.data) throw new Error(`join failed: ${JSON.stringify(ack)}`);
     socket.on('message:new', ({ message }: { message: { content: string } | string }) => {
       const content = typeof message === 'string' ? message : message.content;
@@ -128,7 +147,7 @@ async function runScenario(name: string, target: Target) {
   remoteLatencies.length = 0;
   localLatencies.length = 0;
   // Latency at a fixed rate well below saturation: at most half the measured throughput.
-  const latencyRate = Math.max(1, Math.min(LATENCY_RATE, (sent / elapsed) / 2));
+  const latencyRate = Math.max(1, Math.min(LATENCY_RATE, sent / elapsed / 2));
   const interval = 1_000 / latencyRate;
   const latencyEnd = performance.now() + PHASE_MS;
   const pending: Promise<unknown>[] = [];
@@ -191,7 +210,7 @@ async function fanout() {
     await double.stop();
     await redis.stop();
   }
-  const [ceiling, one, two] = results as [typeof results[0], typeof results[0], typeof results[0]];
+  const [ceiling, one, two] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
   return {
     maxLatencyRateMessagesPerSecond: LATENCY_RATE,
     results,

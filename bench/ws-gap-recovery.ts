@@ -86,7 +86,11 @@ export async function measureGapRecovery() {
           if (clock && !tracker.hintAt) tracker.hintAt = performance.now();
           tracker.sync.hint(conversationId, lastSeq);
         });
-        const ack = (await socket.emitWithAck('conversation:join', { conversationId: room, afterSeq: 0 })) as Ack<{ missed: MessageView[]; more: boolean; lastSeq: number }>;
+        const ack = (await socket.emitWithAck('conversation:join', { conversationId: room, afterSeq: 0 })) as Ack<{
+          missed: MessageView[];
+          more: boolean;
+          lastSeq: number;
+        }>;
         if ('error' in ack) throw new Error(`join failed: ${JSON.stringify(ack)}`);
         tracker.sync.applyPage(room, { messages: ack.data.missed, more: ack.data.more, lastSeq: ack.data.lastSeq });
         return tracker;
@@ -94,7 +98,11 @@ export async function measureGapRecovery() {
     );
     senders.push(...(await inBatches(ROOMS, 50, () => connect(target.urls.at(-1)!, target.token))));
     const send = async (roomIndex: number, label: string) => {
-      const ack = (await senders[roomIndex]!.emitWithAck('message:send', { conversationId: rooms[roomIndex], content: label, clientMessageId: `${label}-${roomIndex}` })) as Ack<{
+      const ack = (await senders[roomIndex]!.emitWithAck('message:send', {
+        conversationId: rooms[roomIndex],
+        content: label,
+        clientMessageId: `${label}-${roomIndex}`,
+      })) as Ack<{
         message: MessageView;
       }>;
       if ('error' in ack) throw new Error(`send failed: ${JSON.stringify(ack)}`);
@@ -115,9 +123,15 @@ export async function measureGapRecovery() {
     await redis.start();
     const redisReadyMs = performance.now() - clock;
     const complete = await waitFor(allHold, 60_000);
-    const times = gapped.filter((tracker) => tracker.doneAt).map((tracker) => tracker.doneAt - clock).sort((a, b) => a - b);
+    const times = gapped
+      .filter((tracker) => tracker.doneAt)
+      .map((tracker) => tracker.doneAt - clock)
+      .sort((a, b) => a - b);
     const p95 = percentile(times, 0.95);
-    const hints = gapped.filter((tracker) => tracker.hintAt).map((tracker) => tracker.hintAt - clock).sort((a, b) => a - b);
+    const hints = gapped
+      .filter((tracker) => tracker.hintAt)
+      .map((tracker) => tracker.hintAt - clock)
+      .sort((a, b) => a - b);
     return {
       clients: trackers.length,
       gappedClients: gapped.length,

@@ -70,7 +70,12 @@ export async function measureSeqCost() {
     );
     const senders = await inBatches(ROOMS, 50, () => connect(target.urls[0]!, target.token));
     sockets.push(...senders);
-    const send = (roomIndex: number) => senders[roomIndex]!.emitWithAck('message:send', { conversationId: rooms[roomIndex], content: `s:${performance.now()}`, clientMessageId: randomUUID() });
+    const send = (roomIndex: number) =>
+      senders[roomIndex]!.emitWithAck('message:send', {
+        conversationId: rooms[roomIndex],
+        content: `s:${performance.now()}`,
+        clientMessageId: randomUUID(),
+      });
     await Promise.all(rooms.map((_, index) => send(index)));
     await sleep(1_000);
 

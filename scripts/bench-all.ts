@@ -62,7 +62,13 @@ function runSuite(suite: string): Promise<SuiteRun> {
             return [];
           }
         });
-      resolve({ suite, code, seconds: Math.round((performance.now() - started) / 100) / 10, lines, stderrTail: stderr.trim().split('\n').slice(-5).join('\n') });
+      resolve({
+        suite,
+        code,
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+        lines,
+        stderrTail: stderr.trim().split('\n').slice(-5).join('\n'),
+      });
     });
   });
 }
@@ -71,7 +77,13 @@ function runSuite(suite: string): Promise<SuiteRun> {
 function headline(line: Record<string, unknown>): string {
   const floor = line.floor as { met?: unknown } | undefined;
   const ratio = line.ratio ?? line.ratioToCeiling ?? line.throughputRatio ?? '';
-  return [line.path ?? '', ratio === '' ? '' : `ratio ${String(ratio)}`, floor && 'met' in floor ? `floor ${floor.met ? 'met' : 'missed'}` : ''].filter(Boolean).join(', ');
+  return [
+    line.path ?? '',
+    ratio === '' ? '' : `ratio ${String(ratio)}`,
+    floor && 'met' in floor ? `floor ${floor.met ? 'met' : 'missed'}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 async function main(): Promise<void> {

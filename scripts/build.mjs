@@ -7,8 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const run = (args, env = {}) =>
-  execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+const run = (args, env = {}) => execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
 
 export function generatePrismaClient() {
   const cli = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
@@ -16,7 +15,10 @@ export function generatePrismaClient() {
     console.error('build: prisma CLI not installed; skipping client generation');
     return;
   }
-  run([cli, 'generate'], { PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1' });
+  run([cli, 'generate'], {
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? '/bin/false',
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  });
 }
 
 // `prepare` after `npm install`/`npm ci`: a ready-to-run build, so `npm start` and the first

@@ -27,7 +27,15 @@ export async function bundleConsole(outputDirectory = CONSOLE_OUTPUT, { minify =
     legalComments: 'none',
     logLevel: 'warning',
   });
-  for (const file of ['index.html', 'console.css']) copyFileSync(path.join(source, file), path.join(outputDirectory, file));
+  // One console.css: the entry imports its parts (layout, result views), inlined here.
+  await build({
+    entryPoints: [path.join(source, 'console.css')],
+    outfile: path.join(outputDirectory, 'console.css'),
+    bundle: true,
+    minify,
+    logLevel: 'warning',
+  });
+  copyFileSync(path.join(source, 'index.html'), path.join(outputDirectory, 'index.html'));
   // uPlot's stylesheet (charts in result views), served as a file: the CSP allows no inline styles.
   copyFileSync(path.join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), path.join(outputDirectory, 'uplot.css'));
   return outputDirectory;

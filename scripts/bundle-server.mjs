@@ -66,7 +66,8 @@ function packageName(specifier) {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
-const isBare = (specifier) => !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('node:') && !specifier.startsWith('file:');
+const isBare = (specifier) =>
+  !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('node:') && !specifier.startsWith('file:');
 
 /** Decides, per bare import, whether it is bundled or left to node_modules. */
 function startPathPlugin() {
@@ -95,7 +96,8 @@ function ownLocationPlugin(distDirectory) {
         let contents = await readFile(args.path, 'utf8');
         const relative = path.relative(distDirectory, args.path).split(path.sep).join('/');
         const isCommonJs = /\bmodule\.exports\b|\bexports\.\w+\s*=|\brequire\(/.test(contents) && !/^\s*(import|export)\s/m.test(contents);
-        if (contents.includes('import.meta.url')) contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, __vigieRoot).href`);
+        if (contents.includes('import.meta.url'))
+          contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, __vigieRoot).href`);
         if (isCommonJs && /\b__(dirname|filename)\b/.test(contents)) {
           const directory = path.posix.dirname(relative);
           contents =

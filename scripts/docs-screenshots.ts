@@ -35,16 +35,30 @@ interface Shot {
 /** The pictures to take: every tool fixture's view, then approval previews and the audit timeline. */
 function shots(): Shot[] {
   const fileOf = (kind: string) => `view-${kind.replace(/[^a-z0-9]+/gi, '-')}.png`;
-  const list: Shot[] = toolFixtures().map((fixture) => ({ file: fileOf(fixture.view.kind), tool: fixture.tool, status: 'succeeded', riskLevel: 'read', view: fixture.view }));
+  const list: Shot[] = toolFixtures().map((fixture) => ({
+    file: fileOf(fixture.view.kind),
+    tool: fixture.tool,
+    status: 'succeeded',
+    riskLevel: 'read',
+    view: fixture.view,
+  }));
   for (const { name, view } of extraViews()) {
     const preview = name.endsWith('preview');
-    list.push({ file: fileOf(view.kind), tool: view.kind === 'audit.timeline' ? 'audit_trail' : name.split(' ')[0]!, status: preview ? 'pending_approval' : 'succeeded', riskLevel: name.startsWith('qos') ? 'disruptive' : preview ? 'mutate' : 'read', view });
+    list.push({
+      file: fileOf(view.kind),
+      tool: view.kind === 'audit.timeline' ? 'audit_trail' : name.split(' ')[0]!,
+      status: preview ? 'pending_approval' : 'succeeded',
+      riskLevel: name.startsWith('qos') ? 'disruptive' : preview ? 'mutate' : 'read',
+      view,
+    });
   }
   return list;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: path.join(root, 'docs', 'images') }, locale: { type: 'string', default: 'en-US' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: path.join(root, 'docs', 'images') }, locale: { type: 'string', default: 'en-US' } },
+  });
   const outDirectory = path.resolve(values.out!);
   if (!/^[a-z]{2}(-[A-Z]{2})?$/.test(values.locale!)) throw new Error('--locale must look like en-US or fr');
   mkdirSync(outDirectory, { recursive: true });
@@ -55,7 +69,10 @@ async function main(): Promise<void> {
   const browser = await launchChromium([HOST]);
   const written: Array<{ file: string; bytes: number }> = [];
   try {
-    const { page, problems } = await openConsole(browser, `http://${HOST}:${new URL(harness.url).port}`, { locale: values.locale!, viewport: { width: 1500, height: 2200 } });
+    const { page, problems } = await openConsole(browser, `http://${HOST}:${new URL(harness.url).port}`, {
+      locale: values.locale!,
+      viewport: { width: 1500, height: 2200 },
+    });
     await logIn(page, harness.adminToken);
     await createConversation(page, 'Result views');
     const conversationId = (await page.locator('#conversation-list button[aria-current=true]').getAttribute('data-conversation-id'))!;
@@ -63,18 +80,38 @@ async function main(): Promise<void> {
     const list = shots();
     for (const [index, shot] of list.entries()) {
       const id = `0193a3c1-0000-7000-8000-${String(index + 1).padStart(12, '0')}`;
-      const card = { id, tool: shot.tool, status: shot.status, riskLevel: shot.riskLevel, requesterName: admin.name, ...(shot.status === 'pending_approval' ? { preview: shot.view, expiresAt: '2026-12-06T20:00:00.000Z' } : { view: shot.view }) };
-      await database.prisma.message.create({ data: { conversationId, role: 'assistant', channel: 'console', content: `${shot.tool}: ${shot.view.headline}`, metadata: { executions: [card] } } });
+      const card = {
+        id,
+        tool: shot.tool,
+        status: shot.status,
+        riskLevel: shot.riskLevel,
+        requesterName: admin.name,
+        ...(shot.status === 'pending_approval' ? { preview: shot.view, expiresAt: '2026-12-06T20:00:00.000Z' } : { view: shot.view }),
+      };
+      await database.prisma.message.create({
+        data: {
+          conversationId,
+          role: 'assistant',
+          channel: 'console',
+          content: `${shot.tool}: ${shot.view.headline}`,
+          metadata: { executions: [card] },
+        },
+      });
     }
     // Reopen the conversation: the stored cards render exactly as after a reload.
     await page.reload();
     await page.locator('#connection-state', { hasText: /online|en ligne/ }).waitFor();
     await page.locator('#conversation-list button', { hasText: 'Result views' }).click();
-    await page.locator('#message-list .tool-card').nth(list.length - 1).waitFor();
+    await page
+      .locator('#message-list .tool-card')
+      .nth(list.length - 1)
+      .waitFor();
     await page.locator('.result-view[data-view-kind="network.check"] canvas').first().waitFor();
     await page.addStyleTag({ content: '#message-list .tool-card { max-width: 780px; }' });
     for (const [index, shot] of list.entries()) {
-      const card = page.locator(`#message-list .tool-card[data-execution-id="0193a3c1-0000-7000-8000-${String(index + 1).padStart(12, '0')}"]`);
+      const card = page.locator(
+        `#message-list .tool-card[data-execution-id="0193a3c1-0000-7000-8000-${String(index + 1).padStart(12, '0')}"]`,
+      );
       await card.scrollIntoViewIfNeeded();
       const file = path.join(outDirectory, values.locale!.startsWith('fr') ? shot.file.replace(/\.png$/, '-fr.png') : shot.file);
       await card.screenshot({ path: file, animations: 'disabled', scale: 'css' });
@@ -89,7 +126,9 @@ async function main(): Promise<void> {
     rmSync(bundleDirectory, { recursive: true, force: true });
   }
   const totalBytes = written.reduce((sum, entry) => sum + entry.bytes, 0);
-  process.stdout.write(`${JSON.stringify({ screenshots: written.length, totalBytes, largestBytes: Math.max(...written.map((entry) => entry.bytes)), files: written })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ screenshots: written.length, totalBytes, largestBytes: Math.max(...written.map((entry) => entry.bytes)), files: written })}\n`,
+  );
 }
 
 await main();

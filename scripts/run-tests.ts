@@ -79,7 +79,8 @@ if (process.env.DATABASE_URL) {
 }
 console.log(`test: database templates ready in ${Date.now() - started} ms`);
 console.log(`test: backends: PGlite${process.env.DATABASE_URL ? ' + PostgreSQL (DATABASE_URL)' : ''}`);
-if (!process.env.DATABASE_URL) console.log('test: SKIPPED the PostgreSQL backend: set DATABASE_URL to run every data test on PostgreSQL too');
+if (!process.env.DATABASE_URL)
+  console.log('test: SKIPPED the PostgreSQL backend: set DATABASE_URL to run every data test on PostgreSQL too');
 if (!process.env.REDIS_URL) console.log('test: SKIPPED Redis-backed tests (multi-node, shared rate limits): set REDIS_URL to run them');
 console.log(`test: ${files.length} test files`);
 

@@ -14,7 +14,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 function withoutLegacyIds(node) {
   if (Array.isArray(node)) return node.map(withoutLegacyIds);
   if (!node || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([key, value]) => !(key === 'id' && typeof value === 'string')).map(([key, value]) => [key, withoutLegacyIds(value)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutLegacyIds(value)]),
+  );
 }
 
 /** Returns the schema violations of a compose document (empty when valid). */
@@ -33,12 +37,15 @@ export function composeViolations(document) {
   ajv.addFormat('subnet_ip_address', /^[\da-fA-F.:]+\/\d{1,3}$/);
   const validate = ajv.compile(schema);
   if (validate(document)) return [];
-  return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}${error.params ? ` ${JSON.stringify(error.params)}` : ''}`);
+  return (validate.errors ?? []).map(
+    (error) => `${error.instancePath || '/'} ${error.message}${error.params ? ` ${JSON.stringify(error.params)}` : ''}`,
+  );
 }
 
 /** Compose interpolation with placeholders: ${VAR:-default} → default, ${VAR:?…} / ${VAR} → "set". */
 function interpolate(node) {
-  if (typeof node === 'string') return node.replace(/\$\{(\w+)(?::?-([^}]*)|:?\?[^}]*)?\}/g, (_match, _name, fallback) => fallback ?? 'set');
+  if (typeof node === 'string')
+    return node.replace(/\$\{(\w+)(?::?-([^}]*)|:?\?[^}]*)?\}/g, (_match, _name, fallback) => fallback ?? 'set');
   if (Array.isArray(node)) return node.map(interpolate);
   if (!node || typeof node !== 'object') return node;
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, interpolate(value)]));

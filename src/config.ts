@@ -23,8 +23,7 @@ const booleanFlag = (defaultValue: boolean) =>
     .optional()
     .transform((value) => (value === undefined || value === '' ? defaultValue : ['true', '1', 'yes'].includes(value)));
 
-const positiveInt = (defaultValue: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(1).max(max).default(defaultValue);
+const positiveInt = (defaultValue: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(1).max(max).default(defaultValue);
 
 /** The variables Vigie reads; README's configuration table mirrors this list. */
 export const configSchema = z.object({
@@ -32,9 +31,7 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: optionalString.pipe(
-    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
-  ),
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional()),
   DATABASE_POOL_SIZE: positiveInt(10, 200),
   // Issue 15 (runtime role): the owner role that runs migrations; DATABASE_URL is then the restricted runtime role.
   MIGRATION_DATABASE_URL: optionalString.pipe(
@@ -69,8 +66,16 @@ export const configSchema = z.object({
   // QoS toolset (issue 11): which interfaces tc may touch, the uplink guard, default link speed, lab namespace.
   QOS_ALLOWED_INTERFACES: z.string().default(''),
   QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: booleanFlag(false),
-  QOS_DEFAULT_LINK_RATE: z.string().regex(/^\d+(?:\.\d+)?\s*[kmg]?bit$/i, 'must look like 100mbit or 1gbit').default('1gbit'),
-  QOS_NETNS: optionalString.pipe(z.string().regex(/^[\w.-]{1,64}$/, 'must be a network namespace name').optional()),
+  QOS_DEFAULT_LINK_RATE: z
+    .string()
+    .regex(/^\d+(?:\.\d+)?\s*[kmg]?bit$/i, 'must look like 100mbit or 1gbit')
+    .default('1gbit'),
+  QOS_NETNS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'must be a network namespace name')
+      .optional(),
+  ),
   // How long an apply/rollback waits for its interface (held by another one, on any node) before failing busy.
   QOS_LOCK_WAIT_SECONDS: positiveInt(60, 100),
   // Realtime gateway (issue 3): per-socket client events per minute, largest event payload.
@@ -80,7 +85,10 @@ export const configSchema = z.object({
   BINARY_DIRS: optionalString.pipe(
     z
       .string()
-      .refine((value) => value.split(',').every((entry) => entry.trim() === '' || path.isAbsolute(entry.trim())), 'must be comma-separated absolute directories')
+      .refine(
+        (value) => value.split(',').every((entry) => entry.trim() === '' || path.isAbsolute(entry.trim())),
+        'must be comma-separated absolute directories',
+      )
       .optional(),
   ),
   // Network analysis toolset (src/tools/network): what may be probed and how hard.
@@ -105,7 +113,12 @@ export const configSchema = z.object({
   // Dedup store (src/tools/dedup): atom directory (default DATA_DIR/dedup), workers (0 = one per core), chunking.
   DEDUP_DIR: optionalString,
   DEDUP_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
-  DEDUP_CHUNK_AVG: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(16 * 1024),
+  DEDUP_CHUNK_AVG: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .max(16 * 1024 * 1024)
+    .default(16 * 1024),
   DEDUP_COMPRESSION: z.enum(['none', 'deflate', 'brotli']).default('none'),
   DEDUP_FSYNC: booleanFlag(true),
   DEDUP_ALLOWED_ROOTS: optionalString,
@@ -144,8 +157,18 @@ export const configSchema = z.object({
       })
       .optional(),
   ),
-  AUDIT_ANCHOR_SLACK_CHANNEL: optionalString.pipe(z.string().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD').optional()),
-  AUDIT_ANCHOR_DISCORD_CHANNEL: optionalString.pipe(z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)').optional()),
+  AUDIT_ANCHOR_SLACK_CHANNEL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD')
+      .optional(),
+  ),
+  AUDIT_ANCHOR_DISCORD_CHANNEL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)')
+      .optional(),
+  ),
   // Incidents (src/incidents): JSON file of routes (label matchers → Slack/Discord/console, diagnostics).
   INCIDENT_ROUTES: optionalString,
   // Scheduled checks (src/incidents/schedule-*): shortest interval, flap damping (N consecutive runs), watchdog period.
@@ -157,7 +180,12 @@ export const configSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   // Socket Mode (on the node holding the lease) takes an app-level token, never the bot token.
-  SLACK_APP_TOKEN: optionalString.pipe(z.string().regex(/^xapp-[\w-]+$/, 'must be an app-level token (xapp-…)').optional()),
+  SLACK_APP_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^xapp-[\w-]+$/, 'must be an app-level token (xapp-…)')
+      .optional(),
+  ),
   SLACK_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
   // Slack turns running at once per node after their ack (more wait their turn, so acks stay fast under bursts).
   SLACK_CONCURRENT_TURNS: positiveInt(32, 1_000),
@@ -168,13 +196,33 @@ export const configSchema = z.object({
   DISCORD_GUILD_ID: optionalString,
   // Discord gateway (with DISCORD_TOKEN): message commands with this prefix or a mention, in these channels (ids, `dm`, `*`; unset = all).
   DISCORD_GATEWAY: booleanFlag(true),
-  DISCORD_COMMAND_PREFIX: optionalString.pipe(z.string().regex(/^\S{1,32}$/, 'must be 1 to 32 characters without spaces, e.g. !vigie').default('!vigie')),
-  DISCORD_CHANNELS: optionalString.pipe(z.string().regex(/^\s*(?:\*|dm|\d{1,25})(?:\s*,\s*(?:\*|dm|\d{1,25}))*\s*$/i, 'must be comma-separated channel ids, "dm" or "*"').optional()),
+  DISCORD_COMMAND_PREFIX: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\S{1,32}$/, 'must be 1 to 32 characters without spaces, e.g. !vigie')
+      .default('!vigie'),
+  ),
+  DISCORD_CHANNELS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\s*(?:\*|dm|\d{1,25})(?:\s*,\s*(?:\*|dm|\d{1,25}))*\s*$/i, 'must be comma-separated channel ids, "dm" or "*"')
+      .optional(),
+  ),
   BOTS_UNMAPPED_USERS: z.enum(['viewer', 'refuse']).default('viewer'),
   // MCP (issue 22): interval clients are asked to poll a task at; approval cards for pending MCP calls.
   MCP_TASK_POLL_MS: positiveInt(2_000, 60_000),
-  APPROVALS_SLACK_CHANNEL: optionalString.pipe(z.string().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD').optional()),
-  APPROVALS_DISCORD_CHANNEL: optionalString.pipe(z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)').optional()),
+  APPROVALS_SLACK_CHANNEL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack channel id, e.g. C0123ABCD')
+      .optional(),
+  ),
+  APPROVALS_DISCORD_CHANNEL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)')
+      .optional(),
+  ),
   // Issue 23 (Slack streaming, i18n): how Slack answers stream, and the language when a user's locale is unknown.
   SLACK_STREAMING: z.enum(['native', 'edit']).default('native'),
   DEFAULT_LOCALE: z.enum(SUPPORTED_LOCALES).default('en'),
@@ -187,15 +235,27 @@ export const configSchema = z.object({
 const checkedConfigSchema = configSchema.superRefine((config, context) => {
   // Cross-field checks: a mirror that could never deliver is a configuration error, not a silent gap in the anchors.
   if (config.AUDIT_ANCHOR_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN) {
-    context.addIssue({ code: 'custom', path: ['AUDIT_ANCHOR_SLACK_CHANNEL'], message: 'needs SLACK_BOT_TOKEN: the Slack bot posts the anchors' });
+    context.addIssue({
+      code: 'custom',
+      path: ['AUDIT_ANCHOR_SLACK_CHANNEL'],
+      message: 'needs SLACK_BOT_TOKEN: the Slack bot posts the anchors',
+    });
   }
   if (config.AUDIT_ANCHOR_DISCORD_CHANNEL && !config.DISCORD_TOKEN) {
-    context.addIssue({ code: 'custom', path: ['AUDIT_ANCHOR_DISCORD_CHANNEL'], message: 'needs DISCORD_TOKEN: the Discord bot posts the anchors' });
+    context.addIssue({
+      code: 'custom',
+      path: ['AUDIT_ANCHOR_DISCORD_CHANNEL'],
+      message: 'needs DISCORD_TOKEN: the Discord bot posts the anchors',
+    });
   }
   if (config.AUDIT_ANCHOR_MIRROR_FILE) {
     const log = path.resolve(config.AUDIT_ANCHOR_LOG ?? path.join(config.DATA_DIR, 'audit-anchors.jsonl'));
     if (path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE) === log) {
-      context.addIssue({ code: 'custom', path: ['AUDIT_ANCHOR_MIRROR_FILE'], message: 'must not be the anchor log itself (AUDIT_ANCHOR_LOG): a mirror is a second copy' });
+      context.addIssue({
+        code: 'custom',
+        path: ['AUDIT_ANCHOR_MIRROR_FILE'],
+        message: 'must not be the anchor log itself (AUDIT_ANCHOR_LOG): a mirror is a second copy',
+      });
     }
   }
 });

@@ -112,7 +112,13 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
     return { status: error.status, body };
   }
   if (isDependencyUnavailable(error)) {
-    return { status: 503, body: { code: 'unavailable', message: `A dependency (database or Redis) is unavailable; please retry in ${RETRY_AFTER_SECONDS} seconds` } };
+    return {
+      status: 503,
+      body: {
+        code: 'unavailable',
+        message: `A dependency (database or Redis) is unavailable; please retry in ${RETRY_AFTER_SECONDS} seconds`,
+      },
+    };
   }
   return { status: 500, body: { code: 'internal_error', message: 'Internal server error' } };
 }

@@ -47,7 +47,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // The anchor key is checked before anything opens: a bad AUDIT_ANCHOR_KEY stops start-up with its path and reason.
   const { keyPath, logPath: anchorLogPath } = anchorPaths(config);
   const anchorKey = loadOrCreateAnchorKey(keyPath);
-  const { database, migrations } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE, config.MIGRATION_DATABASE_URL);
+  const { database, migrations } = await openMigratedDatabase(
+    databaseOptionsFromConfig(config),
+    config.AUTO_MIGRATE,
+    config.MIGRATION_DATABASE_URL,
+  );
   // Issue 15: say so when the runtime could disable the audit trigger (superuser or table owner).
   if (database.backend === 'postgres') {
     const warning = await (await import('./db/runtime-role.js')).runtimeRoleWarning(database.sql).catch(() => null);
@@ -107,7 +111,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger,
     redis,
     audit,
-    auditAnchors: { key: anchorKey, logPath: anchorLogPath, mirrors: config.AUDIT_ANCHOR_MIRROR_FILE ? [path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE)] : undefined },
+    auditAnchors: {
+      key: anchorKey,
+      logPath: anchorLogPath,
+      mirrors: config.AUDIT_ANCHOR_MIRROR_FILE ? [path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE)] : undefined,
+    },
     events,
     registry,
     embedder,
@@ -120,7 +128,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     capabilities: withCapabilities([
       incidentsCapability({
         routes: incidentRoutes,
-        schedules: { redisUrl: redisTarget, minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS },
+        schedules: {
+          redisUrl: redisTarget,
+          minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS,
+          failThreshold: config.SCHEDULE_FLAP_THRESHOLD,
+          recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD,
+          watchdogMs: config.SCHEDULE_WATCHDOG_MS,
+        },
         targets: {
           slack: config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL } : undefined,
           discord: config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL } : undefined,
@@ -130,8 +144,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       mcpCapability({
         taskPollMs: config.MCP_TASK_POLL_MS,
         approvalCards: {
-          slack: config.SLACK_BOT_TOKEN && config.APPROVALS_SLACK_CHANNEL ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.APPROVALS_SLACK_CHANNEL } : undefined,
-          discord: config.DISCORD_TOKEN && config.APPROVALS_DISCORD_CHANNEL ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, channelId: config.APPROVALS_DISCORD_CHANNEL, guildId: config.DISCORD_GUILD_ID } : undefined,
+          slack:
+            config.SLACK_BOT_TOKEN && config.APPROVALS_SLACK_CHANNEL
+              ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.APPROVALS_SLACK_CHANNEL }
+              : undefined,
+          discord:
+            config.DISCORD_TOKEN && config.APPROVALS_DISCORD_CHANNEL
+              ? {
+                  token: config.DISCORD_TOKEN,
+                  apiUrl: config.DISCORD_API_URL,
+                  channelId: config.APPROVALS_DISCORD_CHANNEL,
+                  guildId: config.DISCORD_GUILD_ID,
+                }
+              : undefined,
         },
       }),
     ]),
@@ -143,8 +168,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       allowlist: parseChannelAllowlist(config.TOOL_CHANNEL_ALLOWLIST),
     },
   });
-  if (config.APPROVALS_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN) logger.warn('APPROVALS_SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: no Slack approval cards for MCP calls');
-  if (config.APPROVALS_DISCORD_CHANNEL && !config.DISCORD_TOKEN) logger.warn('APPROVALS_DISCORD_CHANNEL is set but DISCORD_TOKEN is not: no Discord approval cards for MCP calls');
+  if (config.APPROVALS_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN)
+    logger.warn('APPROVALS_SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: no Slack approval cards for MCP calls');
+  if (config.APPROVALS_DISCORD_CHANNEL && !config.DISCORD_TOKEN)
+    logger.warn('APPROVALS_DISCORD_CHANNEL is set but DISCORD_TOKEN is not: no Discord approval cards for MCP calls');
   await app.tools.start();
   // Scheduled checks: BullMQ job schedulers with REDIS_URL (once per interval across nodes), in-process timers embedded.
   await app.incidents.schedules.start();
@@ -154,9 +181,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // discord.js and Bolt take seconds to load: only when a chat platform is configured.
   const bots: RunningBots =
     config.SLACK_BOT_TOKEN || config.DISCORD_PUBLIC_KEY || config.DISCORD_TOKEN
-      ? (await import('./bots/bot-wiring.js')).startBots({ config, core: app.core, incidents: app.incidents.service, agent: agent.agent, router: botRouter, redis, logger })
+      ? (await import('./bots/bot-wiring.js')).startBots({
+          config,
+          core: app.core,
+          incidents: app.incidents.service,
+          agent: agent.agent,
+          router: botRouter,
+          redis,
+          logger,
+        })
       : {};
-  if (!bots.slack && !bots.discord && !bots.discordGateway) logger.info('slack and discord disabled: no SLACK_BOT_TOKEN, DISCORD_PUBLIC_KEY or DISCORD_TOKEN');
+  if (!bots.slack && !bots.discord && !bots.discordGateway)
+    logger.info('slack and discord disabled: no SLACK_BOT_TOKEN, DISCORD_PUBLIC_KEY or DISCORD_TOKEN');
   // Realtime gateway on the same HTTP server (Redis adapter with REDIS_URL, else single-node mode).
   const gateway = createRealtimeGateway({
     server: app.server,
@@ -170,9 +206,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const bootstrap = await adminBootstrapper(database.prisma, app.context.audit, config.ADMIN_TOKEN);
   if (bootstrap.token) {
     // Printed once, on the very first start, so the operator can log in; never logged again.
-    process.stdout.write(
-      `\n  Vigie created the admin user. Its API token (shown once, keep it safe):\n\n    ${bootstrap.token}\n\n`,
-    );
+    process.stdout.write(`\n  Vigie created the admin user. Its API token (shown once, keep it safe):\n\n    ${bootstrap.token}\n\n`);
   } else if (bootstrap.created) {
     logger.info('admin user created with ADMIN_TOKEN');
   }
@@ -183,7 +217,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   // Embedded database: the CLI's admin commands reach it through this socket while the server runs.
   const adminSocket =
-    database.backend === 'pglite' ? await startAdminSocket({ dataDir: config.dataDir, database, audit: app.context.audit, logger, accessChanges: app.context.accessChanges }) : undefined;
+    database.backend === 'pglite'
+      ? await startAdminSocket({
+          dataDir: config.dataDir,
+          database,
+          audit: app.context.audit,
+          logger,
+          accessChanges: app.context.accessChanges,
+        })
+      : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;

@@ -125,7 +125,7 @@ describe('createRedisClient', () => {
       assert.equal(options.maxRetriesPerRequest, null);
       // The caller's option wins over the default.
       assert.equal(options.sentinelRetryStrategy?.(1), null);
-      assert.equal(options.reconnectOnError?.(new Error('READONLY You can\'t write against a read only replica.')), 2);
+      assert.equal(options.reconnectOnError?.(new Error("READONLY You can't write against a read only replica.")), 2);
       assert.equal(options.reconnectOnError?.(new Error('ERR other')), false);
       // Duplicates (the socket adapter's connections) keep the Sentinel target.
       const duplicate = client.duplicate({ lazyConnect: true });

@@ -37,7 +37,12 @@ export function parseSentinelAddress(entry: string): SentinelAddress | null {
   const host = match[1] ?? match[2]!;
   const port = Number(match[3]);
   if (port < 1 || port > 65_535) return null;
-  if (match[1] !== undefined ? !(IPV6.test(host) && host.includes(':')) : !(IPV4.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host)))) return null;
+  if (
+    match[1] !== undefined
+      ? !(IPV6.test(host) && host.includes(':'))
+      : !(IPV4.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host)))
+  )
+    return null;
   return { host, port };
 }
 
@@ -55,7 +60,10 @@ export const sentinelListSchema = z
     for (const entry of entries) {
       const address = parseSentinelAddress(entry);
       if (!address) {
-        context.addIssue({ code: 'custom', message: 'must be comma-separated host:port entries (e.g. 10.0.0.5:26379,sentinel-2:26379; IPv6 as [::1]:26379)' });
+        context.addIssue({
+          code: 'custom',
+          message: 'must be comma-separated host:port entries (e.g. 10.0.0.5:26379,sentinel-2:26379; IPv6 as [::1]:26379)',
+        });
         return z.NEVER;
       }
       if (addresses.some((known) => known.host.toLowerCase() === address.host.toLowerCase() && known.port === address.port)) {
@@ -68,7 +76,9 @@ export const sentinelListSchema = z
   });
 
 /** REDIS_SENTINEL_NAME: the master's name in the Sentinels' configuration. */
-export const sentinelNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores');
+export const sentinelNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores');
 
 /** REDIS_SENTINEL_PASSWORD: printable, no control characters (it is sent as an AUTH argument). */
 export const sentinelPasswordSchema = z
@@ -87,7 +97,12 @@ export interface RedisTargetConfig {
 /** The target the configuration names, or undefined in single-node mode (no Redis). */
 export function redisTargetFromConfig(config: RedisTargetConfig): RedisTarget | undefined {
   if (config.REDIS_SENTINELS?.length) {
-    return { sentinels: config.REDIS_SENTINELS, name: config.REDIS_SENTINEL_NAME, sentinelPassword: config.REDIS_SENTINEL_PASSWORD, url: config.REDIS_URL };
+    return {
+      sentinels: config.REDIS_SENTINELS,
+      name: config.REDIS_SENTINEL_NAME,
+      sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+      url: config.REDIS_URL,
+    };
   }
   return config.REDIS_URL;
 }

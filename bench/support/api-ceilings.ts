@@ -62,7 +62,10 @@ export function ceilingServer(pool: pg.Pool, principal: Principal, tool: ToolDef
     const { rows } = await pool.query<Row>({ name: 'ceiling_list', text: list.text, values: list.params });
     const data = rows.slice(0, 20);
     const last = data[data.length - 1];
-    response.json({ data: data.map(view), nextCursor: rows.length > 20 && last ? encodeCursor({ createdAt: new Date(last.created_at), id: last.id }) : null });
+    response.json({
+      data: data.map(view),
+      nextCursor: rows.length > 20 && last ? encodeCursor({ createdAt: new Date(last.created_at), id: last.id }) : null,
+    });
   });
 
   app.post('/create', async (request, response) => {
@@ -80,7 +83,16 @@ export function ceilingServer(pool: pg.Pool, principal: Principal, tool: ToolDef
     const traceId = randomUUID();
     const result = await tool.execute(
       {},
-      { principal, channel: 'api', conversationId: null, traceId, executionId: randomUUID(), externalIds: {}, reportProgress: () => undefined, signal: controller.signal },
+      {
+        principal,
+        channel: 'api',
+        conversationId: null,
+        traceId,
+        executionId: randomUUID(),
+        externalIds: {},
+        reportProgress: () => undefined,
+        signal: controller.signal,
+      },
     );
     const hash = createHash('sha256').update(previousHash).update(JSON.stringify(result)).digest('hex');
     const prevHash = previousHash;

@@ -23,7 +23,12 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Runs `turns` bare turns, `concurrency` at once, against `server` (which must already hold one request of Vigie's, for its tool list). */
-export async function bareLangChainTurns(server: ScriptedOpenAiServer, text: string, turns: number, concurrency: number): Promise<BareTurnFigures> {
+export async function bareLangChainTurns(
+  server: ScriptedOpenAiServer,
+  text: string,
+  turns: number,
+  concurrency: number,
+): Promise<BareTurnFigures> {
   const offered = server.requests.find((request) => request.tools?.length)?.tools;
   if (!offered) throw new Error('the scripted server saw no request with tools: run Vigie turns first');
   const model = new ChatOpenAI({
@@ -47,7 +52,10 @@ export async function bareLangChainTurns(server: ScriptedOpenAiServer, text: str
       const calls = reply?.tool_calls ?? [];
       if (calls.length === 0) return answer;
       messages.push(new AIMessage({ content: reply?.content ?? '', tool_calls: calls }));
-      for (const call of calls) messages.push(new ToolMessage({ tool_call_id: call.id ?? '', content: JSON.stringify({ status: 'succeeded', result: { passages: [] } }) }));
+      for (const call of calls)
+        messages.push(
+          new ToolMessage({ tool_call_id: call.id ?? '', content: JSON.stringify({ status: 'succeeded', result: { passages: [] } }) }),
+        );
     }
     return '';
   };
@@ -70,5 +78,11 @@ export async function bareLangChainTurns(server: ScriptedOpenAiServer, text: str
   await Promise.all(Array.from({ length: concurrency }, worker));
   const cpu = process.cpuUsage(cpuBefore);
   const sorted = [...own].sort((a, b) => a - b);
-  return { turns, concurrency, ownP50Ms: round(median(own)), ownP99Ms: round(sorted[Math.floor(sorted.length * 0.99)]!), cpuMsPerTurn: round((cpu.user + cpu.system) / 1000 / turns) };
+  return {
+    turns,
+    concurrency,
+    ownP50Ms: round(median(own)),
+    ownP99Ms: round(sorted[Math.floor(sorted.length * 0.99)]!),
+    cpuMsPerTurn: round((cpu.user + cpu.system) / 1000 / turns),
+  };
 }

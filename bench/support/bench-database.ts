@@ -42,7 +42,10 @@ export interface BenchDatabase {
  * next to DATABASE_URL's (the default server when unset), or, with `embeddedWithoutUrl` and
  * no DATABASE_URL, embedded PGlite in memory.
  */
-export async function openBenchDatabase(prefix: string, options: { poolSize?: number; embeddedWithoutUrl?: boolean } = {}): Promise<BenchDatabase> {
+export async function openBenchDatabase(
+  prefix: string,
+  options: { poolSize?: number; embeddedWithoutUrl?: boolean } = {},
+): Promise<BenchDatabase> {
   if (options.embeddedWithoutUrl && !process.env.DATABASE_URL) {
     const { database } = await openMigratedDatabase({ backend: 'pglite' });
     return { database, backend: 'pglite', name: null, close: () => database.close() };

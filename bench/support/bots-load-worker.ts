@@ -38,7 +38,13 @@ async function drive(task: LoadTask, count: number, record: boolean, figures: Lo
   const send = async (index: number) => {
     const channel = `CB${record ? 'M' : 'W'}${index}`;
     const answered = task.kind === 'vigie' ? new Promise<number>((resolve) => finals.set(channel, resolve)) : undefined;
-    const body = slashCommandBody({ user: 'UBENCH', channel, text: task.kind === 'vigie' ? 'status' : '', trigger: `bench-${task.kind}-${record}-${index}-${Date.now()}`, responseUrl: `${slack.url}/response/${index}` });
+    const body = slashCommandBody({
+      user: 'UBENCH',
+      channel,
+      text: task.kind === 'vigie' ? 'status' : '',
+      trigger: `bench-${task.kind}-${record}-${index}-${Date.now()}`,
+      responseUrl: `${slack.url}/response/${index}`,
+    });
     const started = performance.now();
     const response = await postToSlackEndpoint(task.url, task.secret, body, 'application/x-www-form-urlencoded');
     const acked = performance.now();
@@ -52,9 +58,11 @@ async function drive(task: LoadTask, count: number, record: boolean, figures: Lo
     else if (record) figures.final.push(finished - started);
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: task.concurrency }, async () => {
-    while (next < count) await send(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: task.concurrency }, async () => {
+      while (next < count) await send(next++);
+    }),
+  );
   return count / ((performance.now() - started) / 1000);
 }
 

@@ -63,11 +63,16 @@ function packageOf(frame: ProfileNode['callFrame']): string {
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) {
     const rest = url.slice(modules + 'node_modules/'.length).split('/');
-    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0] ?? url;
+    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? url);
   }
   if (url.startsWith('node:')) return url.split('/')[0]!.replace(/^node:internal.*/, 'node:internal');
   const source = url.indexOf('/src/');
-  if (source >= 0) return `vigie:${url.slice(source + 5).split('/').slice(0, 2).join('/')}`;
+  if (source >= 0)
+    return `vigie:${url
+      .slice(source + 5)
+      .split('/')
+      .slice(0, 2)
+      .join('/')}`;
   if (url.includes('/bench/')) return 'bench';
   return path.basename(url);
 }
@@ -112,8 +117,17 @@ export function summarizeProfile(profile: CpuProfile, count = 15): ProfileSummar
 
 /** Prints a summary as a few readable lines. */
 export function formatSummary(title: string, summary: ProfileSummary): string {
-  const lines = (entries: ProfileEntry[]) => entries.map((entry) => `    ${entry.percent.toFixed(1).padStart(5)} %  ${entry.name}`).join('\n');
-  return [`${title} (${summary.sampledMs} ms sampled)`, '  self time by package:', lines(summary.byPackage), '  top self time:', lines(summary.selfTop), '  top inclusive time:', lines(summary.inclusiveTop)].join('\n');
+  const lines = (entries: ProfileEntry[]) =>
+    entries.map((entry) => `    ${entry.percent.toFixed(1).padStart(5)} %  ${entry.name}`).join('\n');
+  return [
+    `${title} (${summary.sampledMs} ms sampled)`,
+    '  self time by package:',
+    lines(summary.byPackage),
+    '  top self time:',
+    lines(summary.selfTop),
+    '  top inclusive time:',
+    lines(summary.inclusiveTop),
+  ].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

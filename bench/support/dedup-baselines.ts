@@ -99,7 +99,10 @@ function generator(seed: number): () => number {
   };
 }
 
-const WORDS = 'const let function return import export from await async if else for while class new this null true false value data file path size hash atom chunk store index'.split(' ');
+const WORDS =
+  'const let function return import export from await async if else for while class new this null true false value data file path size hash atom chunk store index'.split(
+    ' ',
+  );
 
 /**
  * `count` files of 1 B to 4 KiB of source-like text in 100 directories, one in ten a copy of
@@ -141,15 +144,24 @@ export function chunkSizeSweep(files: string[]): Record<string, { dedupRatio: nu
     const unique = new Map<string, number>();
     let chunks = 0;
     for (const data of sample) {
-      for (let position = 0; position < data.length; ) {
+      for (let position = 0; position < data.length;) {
         const length = nextCut(data, position, data.length, parameters);
-        unique.set(createHash('sha256').update(data.subarray(position, position + length)).digest('hex'), length);
+        unique.set(
+          createHash('sha256')
+            .update(data.subarray(position, position + length))
+            .digest('hex'),
+          length,
+        );
         position += length;
         chunks += 1;
       }
     }
     const uniqueBytes = [...unique.values()].reduce((sum, size) => sum + size, 0);
-    result[`avg${average / 1024}k`] = { dedupRatio: round(sampled / uniqueBytes, 3), meanChunkKiB: round(sampled / chunks / 1024, 1), atoms: unique.size };
+    result[`avg${average / 1024}k`] = {
+      dedupRatio: round(sampled / uniqueBytes, 3),
+      meanChunkKiB: round(sampled / chunks / 1024, 1),
+      atoms: unique.size,
+    };
   }
   return result;
 }

@@ -26,8 +26,15 @@ const percentile = (values: number[], p: number) => {
 };
 
 /** Runs the phase; never leaves the namespace behind. */
-export async function diagnosticsPhase(options: { database: Database; slack: FakeSlack; run: string; alerts: number }): Promise<{ skipped: string } | { alerts: number; diagnostics: string[]; p50Ms: number; p95Ms: number; firstSummaryP95Ms: number }> {
-  const unavailable = (await labUnavailableReason()) ?? ((await sh('ip', ['-4', '-o', 'addr', 'show'])).includes('198.18.21.9/') ? '198.18.21.8/29 is already in use' : null);
+export async function diagnosticsPhase(options: {
+  database: Database;
+  slack: FakeSlack;
+  run: string;
+  alerts: number;
+}): Promise<{ skipped: string } | { alerts: number; diagnostics: string[]; p50Ms: number; p95Ms: number; firstSummaryP95Ms: number }> {
+  const unavailable =
+    (await labUnavailableReason()) ??
+    ((await sh('ip', ['-4', '-o', 'addr', 'show'])).includes('198.18.21.9/') ? '198.18.21.8/29 is already in use' : null);
   if (unavailable) return { skipped: unavailable };
   const tag = randomBytes(2).toString('hex');
   const namespace = `vn21d${tag}`;
@@ -43,28 +50,62 @@ export async function diagnosticsPhase(options: { database: Database; slack: Fak
     await sh('ip', ['-n', namespace, 'link', 'set', nsSide, 'up']);
     await sh('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
     const { database, slack, run } = options;
-    const analyzer = new NetworkAnalyzer({ settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.21.8/29', NET_RATE_LIMIT_PER_MINUTE: '10000' }) });
+    const analyzer = new NetworkAnalyzer({
+      settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.21.8/29', NET_RATE_LIMIT_PER_MINUTE: '10000' }),
+    });
     const harness = await startTestApp(database, {
-      tools: { toolsets: [coreToolset(database), networkToolset({ config: {} as ToolsetDependencies['config'], database, logger: pino({ level: 'silent' }) }, analyzer)] },
-      incidents: { routes: compileRoutes({ routes: [{ name: 'diag', slack: { channel: 'CDIAG' }, console: true, diagnostics, runbookSearch: false }] }, 'bench'), targets: { slack: { token: 'xoxb-bench', apiUrl: slack.apiUrl } } },
+      tools: {
+        toolsets: [
+          coreToolset(database),
+          networkToolset({ config: {} as ToolsetDependencies['config'], database, logger: pino({ level: 'silent' }) }, analyzer),
+        ],
+      },
+      incidents: {
+        routes: compileRoutes(
+          { routes: [{ name: 'diag', slack: { channel: 'CDIAG' }, console: true, diagnostics, runbookSearch: false }] },
+          'bench',
+        ),
+        targets: { slack: { token: 'xoxb-bench', apiUrl: slack.apiUrl } },
+      },
     });
     try {
-      const token = (await harness.app.incidents.hooks.create({ userId: '', userName: 'bench', role: 'admin', tokenId: null }, { source: 'alertmanager', name: `diag-${run}` })).token;
+      const token = (
+        await harness.app.incidents.hooks.create(
+          { userId: '', userName: 'bench', role: 'admin', tokenId: null },
+          { source: 'alertmanager', name: `diag-${run}` },
+        )
+      ).token;
       const complete: number[] = [];
       const first: number[] = [];
       for (let index = 0; index < options.alerts; index += 1) {
         const alertName = `Diag${run}N${index}`;
         const labels = { alertname: alertName, severity: 'critical', instance: HOSTS[0]!, b: HOSTS[1]!, c: HOSTS[2]! };
         const started = performance.now();
-        const posted = slack.waitFor((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`${alertName} `), 30_000).then(() => first.push(performance.now() - started));
+        const posted = slack
+          .waitFor((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`${alertName} `), 30_000)
+          .then(() => first.push(performance.now() - started));
         const done = slack.waitFor((call) => {
           const text = String(call.params.text);
-          return call.method === 'chat.update' && text.includes(`${alertName} `) && !text.includes('running…') && (text.match(/ — (succeeded|failed|refused):/g) ?? []).length >= 3;
+          return (
+            call.method === 'chat.update' &&
+            text.includes(`${alertName} `) &&
+            !text.includes('running…') &&
+            (text.match(/ — (succeeded|failed|refused):/g) ?? []).length >= 3
+          );
         }, 60_000);
         const response = await fetch(`${harness.url}/api/hooks/alertmanager`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ version: '4', groupKey: `{}:{alertname="${alertName}"}`, status: 'firing', receiver: 'vigie', groupLabels: { alertname: alertName }, commonLabels: labels, commonAnnotations: {}, alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString(), fingerprint: `d${index}` }] }),
+          body: JSON.stringify({
+            version: '4',
+            groupKey: `{}:{alertname="${alertName}"}`,
+            status: 'firing',
+            receiver: 'vigie',
+            groupLabels: { alertname: alertName },
+            commonLabels: labels,
+            commonAnnotations: {},
+            alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString(), fingerprint: `d${index}` }],
+          }),
         });
         if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
         const call = await done;
@@ -74,7 +115,13 @@ export async function diagnosticsPhase(options: { database: Database; slack: Fak
         if (failed > 0) throw new Error(`a diagnostic on a reachable host failed: ${String(call.params.text).slice(0, 600)}`);
       }
       await harness.app.incidents.service.idle();
-      return { alerts: options.alerts, diagnostics, p50Ms: percentile(complete, 50), p95Ms: percentile(complete, 95), firstSummaryP95Ms: percentile(first, 95) };
+      return {
+        alerts: options.alerts,
+        diagnostics,
+        p50Ms: percentile(complete, 50),
+        p95Ms: percentile(complete, 95),
+        firstSummaryP95Ms: percentile(first, 95),
+      };
     } finally {
       await harness.close();
     }

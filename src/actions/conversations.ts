@@ -67,11 +67,7 @@ export const CONVERSATION_INSERT_SQL = `INSERT INTO conversations (id, title, de
   RETURNING id, title, description, context, owner_id, origin_channel, external_ref, created_at, updated_at`;
 
 /** Creates a conversation owned by the caller. */
-export async function conversationCreator(
-  prisma: PrismaClient,
-  principal: Principal,
-  input: ConversationInput,
-): Promise<ConversationView> {
+export async function conversationCreator(prisma: PrismaClient, principal: Principal, input: ConversationInput): Promise<ConversationView> {
   const row = await prisma.conversation.create({
     data: {
       title: input.title,
@@ -141,11 +137,19 @@ export function conversationListStatement(principal: Principal, filters: Convers
     conditions.push(sql(`$${params.length}`));
   };
   const readsAll = mayActOnAny(principal, 'conversation.read');
-  if (!readsAll && mayActOnAny(principal, 'conversation.readIncidentThreads')) add((p) => `(owner_id = ${p}::uuid OR (origin_channel = 'system' AND external_ref LIKE '${INCIDENT_THREAD_REF_PREFIX}%'))`, principal.userId);
+  if (!readsAll && mayActOnAny(principal, 'conversation.readIncidentThreads'))
+    add(
+      (p) => `(owner_id = ${p}::uuid OR (origin_channel = 'system' AND external_ref LIKE '${INCIDENT_THREAD_REF_PREFIX}%'))`,
+      principal.userId,
+    );
   else if (!readsAll) add((p) => `owner_id = ${p}::uuid`, principal.userId);
   if (filters.ownerId) add((p) => `owner_id = ${p}::uuid`, filters.ownerId);
   if (filters.channel) add((p) => `origin_channel = ${p}::"Channel"`, filters.channel);
-  if (filters.q) add((p) => `title ILIKE '%' || ${p} || '%'`, filters.q.replace(/[\\%_]/g, (match) => `\\${match}`));
+  if (filters.q)
+    add(
+      (p) => `title ILIKE '%' || ${p} || '%'`,
+      filters.q.replace(/[\\%_]/g, (match) => `\\${match}`),
+    );
   if (cursor) {
     params.push(cursor.createdAt, cursor.id);
     conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);

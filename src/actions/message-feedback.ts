@@ -25,12 +25,20 @@ export interface StoredFeedback {
 }
 
 /** Stores (or changes) `principal`'s rating of an assistant message and audits it. */
-export async function recordFeedback(prisma: PrismaClient, audit: AuditLog, principal: Principal, input: { messageId: unknown; rating: unknown; channel: ToolChannel; externalIds?: Record<string, string> }): Promise<StoredFeedback> {
+export async function recordFeedback(
+  prisma: PrismaClient,
+  audit: AuditLog,
+  principal: Principal,
+  input: { messageId: unknown; rating: unknown; channel: ToolChannel; externalIds?: Record<string, string> },
+): Promise<StoredFeedback> {
   const messageId = z.uuid().safeParse(input.messageId);
   const rating = feedbackRatingSchema.safeParse(input.rating);
   if (!messageId.success) throw new ValidationError('Feedback needs the id of a message');
   if (!rating.success) throw new ValidationError('Feedback is "good" or "bad"');
-  const message = await prisma.message.findUnique({ where: { id: messageId.data }, select: { id: true, role: true, conversationId: true } });
+  const message = await prisma.message.findUnique({
+    where: { id: messageId.data },
+    select: { id: true, role: true, conversationId: true },
+  });
   if (!message || message.role !== 'assistant') throw new NotFoundError('Answer');
   await prisma.messageFeedback.upsert({
     where: { messageId_userId: { messageId: message.id, userId: principal.userId } },

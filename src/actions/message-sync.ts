@@ -5,10 +5,10 @@
  * `lastSeq` is read before the messages: every seq up to it is committed by then, so a
  * client that reaches it without seeing some seq knows that message was deleted, not late.
  */
-import type { PrismaClient } from "../generated/prisma/client.js";
-import type { Principal } from "../auth/principal.js";
-import { conversationReader } from "./conversations.js";
-import { messageView, type MessageView } from "./conversation-views.js";
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Principal } from '../auth/principal.js';
+import { conversationReader } from './conversations.js';
+import { messageView, type MessageView } from './conversation-views.js';
 
 /** Largest page one catch-up request may ask for. */
 export const MAX_SYNC_LIMIT = 1_000;
@@ -35,23 +35,13 @@ export async function messagesAfterSeq(
   conversationId: string,
   page: { afterSeq: number; limit: number },
 ): Promise<SyncPage> {
-  const conversation = await conversationReader(
-    prisma,
-    principal,
-    conversationId,
-  );
+  const conversation = await conversationReader(prisma, principal, conversationId);
   const rows = await prisma.message.findMany({
     where: { conversationId, seq: { gt: page.afterSeq } },
-    orderBy: { seq: "asc" },
+    orderBy: { seq: 'asc' },
     take: page.limit + 1,
   });
-  return toSyncPage(
-    conversationId,
-    rows.map(messageView),
-    page.limit,
-    page.afterSeq,
-    conversation.lastMessageSeq,
-  );
+  return toSyncPage(conversationId, rows.map(messageView), page.limit, page.afterSeq, conversation.lastMessageSeq);
 }
 
 /** Messages stored after an ISO time (the legacy `since` join), paged the same way. */
@@ -63,26 +53,14 @@ export async function messagesSince(
 ): Promise<SyncPage> {
   const rows = await prisma.message.findMany({
     where: { conversationId, createdAt: { gt: page.since } },
-    orderBy: { seq: "asc" },
+    orderBy: { seq: 'asc' },
     take: page.limit + 1,
   });
   const first = rows[0]?.seq ?? lastSeq + 1;
-  return toSyncPage(
-    conversationId,
-    rows.map(messageView),
-    page.limit,
-    first - 1,
-    lastSeq,
-  );
+  return toSyncPage(conversationId, rows.map(messageView), page.limit, first - 1, lastSeq);
 }
 
-function toSyncPage(
-  conversationId: string,
-  rows: MessageView[],
-  limit: number,
-  afterSeq: number,
-  lastSeq: number,
-): SyncPage {
+function toSyncPage(conversationId: string, rows: MessageView[], limit: number, afterSeq: number, lastSeq: number): SyncPage {
   const more = rows.length > limit;
   const messages = more ? rows.slice(0, limit) : rows;
   const nextSeq = messages.at(-1)?.seq ?? afterSeq;

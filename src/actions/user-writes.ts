@@ -66,7 +66,10 @@ export async function revokeToken(tx: SqlQueries, id: string): Promise<void> {
 }
 
 /** Links an external identity to a user. */
-export async function insertIdentity(tx: SqlQueries, input: { userId: string; provider: 'slack' | 'discord'; externalId: string; workspace: string }): Promise<void> {
+export async function insertIdentity(
+  tx: SqlQueries,
+  input: { userId: string; provider: 'slack' | 'discord'; externalId: string; workspace: string },
+): Promise<void> {
   await tx.query(
     `INSERT INTO external_identities (id, user_id, provider, external_id, workspace, created_at)
      VALUES ($1::uuid, $2::uuid, $3::"IdentityProvider", $4, $5, now())`,

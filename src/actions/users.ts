@@ -89,7 +89,15 @@ export async function userCreator(
   try {
     const { result: id } = await audit.appendWith(
       (tx) => insertUser(tx, { name: input.name, displayName: input.displayName ?? null, role: input.role }),
-      () => [{ action: 'user.created', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { name: input.name, role: input.role } }],
+      () => [
+        {
+          action: 'user.created',
+          actorId: actor.userId,
+          actorName: actor.userName,
+          channel: actor.channel ?? 'api',
+          arguments: { name: input.name, role: input.role },
+        },
+      ],
     );
     return userView(await prisma.user.findUniqueOrThrow({ where: { id } }));
   } catch (error) {
@@ -127,7 +135,18 @@ export async function userUpdater(
   if (!existing) throw new NotFoundError('User');
   const { result: updated } = await audit.appendWith(
     (tx) => updateUser(tx, id, changes),
-    (found) => (found ? [{ action: 'user.updated', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId: id, ...changes } }] : []),
+    (found) =>
+      found
+        ? [
+            {
+              action: 'user.updated',
+              actorId: actor.userId,
+              actorName: actor.userName,
+              channel: actor.channel ?? 'api',
+              arguments: { userId: id, ...changes },
+            },
+          ]
+        : [],
   );
   if (!updated) throw new NotFoundError('User');
   return userView(await prisma.user.findUniqueOrThrow({ where: { id }, include: { identities: true } }));
@@ -137,12 +156,29 @@ export async function userUpdater(
  * Sets (or clears, with null) a user's own language: the profile locale is used where a
  * channel gives none (a REST client without Accept-Language, a chat platform without one).
  */
-export async function userLocaleSetter(prisma: PrismaClient, audit: AuditLog, actor: Actor, id: string, locale: Locale | null): Promise<UserView> {
+export async function userLocaleSetter(
+  prisma: PrismaClient,
+  audit: AuditLog,
+  actor: Actor,
+  id: string,
+  locale: Locale | null,
+): Promise<UserView> {
   const existing = await prisma.user.findUnique({ where: { id } });
   if (!existing) throw new NotFoundError('User');
   const { result: updated } = await audit.appendWith(
     (tx) => updateUser(tx, id, { locale }),
-    (found) => (found ? [{ action: 'user.locale_set', actorId: actor.userId || null, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId: id, locale } }] : []),
+    (found) =>
+      found
+        ? [
+            {
+              action: 'user.locale_set',
+              actorId: actor.userId || null,
+              actorName: actor.userName,
+              channel: actor.channel ?? 'api',
+              arguments: { userId: id, locale },
+            },
+          ]
+        : [],
   );
   if (!updated) throw new NotFoundError('User');
   return userView(await prisma.user.findUniqueOrThrow({ where: { id }, include: { identities: true } }));
@@ -176,7 +212,15 @@ export async function tokenMinter(
         role,
         expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
       }),
-    (id) => [{ action: 'token.created', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId, tokenId: id, name: input.name, role } }],
+    (id) => [
+      {
+        action: 'token.created',
+        actorId: actor.userId,
+        actorName: actor.userName,
+        channel: actor.channel ?? 'api',
+        arguments: { userId, tokenId: id, name: input.name, role },
+      },
+    ],
   );
   return { token, info: tokenView(await prisma.apiToken.findUniqueOrThrow({ where: { id: tokenId } })) };
 }
@@ -193,7 +237,15 @@ export async function tokenRevoker(prisma: PrismaClient, audit: AuditLog, actor:
   if (!existing) throw new NotFoundError('Token');
   await audit.appendWith(
     (tx) => revokeToken(tx, id),
-    () => [{ action: 'token.revoked', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { tokenId: id } }],
+    () => [
+      {
+        action: 'token.revoked',
+        actorId: actor.userId,
+        actorName: actor.userName,
+        channel: actor.channel ?? 'api',
+        arguments: { tokenId: id },
+      },
+    ],
   );
   return tokenView(await prisma.apiToken.findUniqueOrThrow({ where: { id } }));
 }
@@ -211,7 +263,15 @@ export async function identityLinker(
   try {
     await audit.appendWith(
       (tx) => insertIdentity(tx, { userId, provider: input.provider, externalId: input.externalId, workspace: input.workspace ?? '' }),
-      () => [{ action: 'identity.linked', actorId: actor.userId, actorName: actor.userName, channel: actor.channel ?? 'api', arguments: { userId, ...input } }],
+      () => [
+        {
+          action: 'identity.linked',
+          actorId: actor.userId,
+          actorName: actor.userName,
+          channel: actor.channel ?? 'api',
+          arguments: { userId, ...input },
+        },
+      ],
     );
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`That ${input.provider} account is already linked`);
@@ -264,7 +324,11 @@ export async function adminBootstrapper(
       const admin = await prisma.user.findFirst({ where: { role: 'admin', disabledAt: null }, orderBy: { createdAt: 'asc' } });
       if (admin) {
         try {
-          await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, { name: 'ADMIN_TOKEN', role: 'admin', token: adminToken });
+          await tokenMinter(prisma, audit, { ...system, userId: admin.id }, admin.id, {
+            name: 'ADMIN_TOKEN',
+            role: 'admin',
+            token: adminToken,
+          });
         } catch (error) {
           // Another node starting at the same time registered the same ADMIN_TOKEN first.
           if (!isUniqueViolation(error)) throw error;

@@ -35,7 +35,9 @@ export interface AgentLoopResult {
 }
 
 const text = (message: AIMessage) =>
-  typeof message.content === 'string' ? message.content : message.content.map((part) => ('text' in part && typeof part.text === 'string' ? part.text : '')).join('');
+  typeof message.content === 'string'
+    ? message.content
+    : message.content.map((part) => ('text' in part && typeof part.text === 'string' ? part.text : '')).join('');
 
 /** Raw argument text per call id, when the message was assembled from streamed chunks. */
 function rawArguments(message: AIMessage): Map<string, string> {
@@ -62,7 +64,9 @@ export function callsOf(message: AIMessage): Array<ModelToolCall & { id: string 
   const calls: Array<ModelToolCall & { id: string }> = (message.tool_calls ?? []).map((call, index) => {
     const id = call.id ?? `call_${index}`;
     const text = raw.get(id);
-    return text !== undefined && !parses(text) ? { id, name: call.name, malformed: { raw: text } } : { id, name: call.name, args: call.args };
+    return text !== undefined && !parses(text)
+      ? { id, name: call.name, malformed: { raw: text } }
+      : { id, name: call.name, args: call.args };
   });
   for (const [index, call] of (message.invalid_tool_calls ?? []).entries()) {
     calls.push({ id: call.id ?? `invalid_${index}`, name: call.name ?? '', malformed: { raw: call.args ?? '', error: call.error } });
@@ -83,7 +87,19 @@ export async function runAgentLoop(input: AgentLoopInput): Promise<AgentLoopResu
     tokens += response.usage_metadata?.total_tokens ?? 0;
     const calls = callsOf(response);
     // History keeps every call, malformed ones with empty arguments, so each tool result has its call.
-    messages.push(calls.some((call) => call.malformed) ? new AIMessage({ content: response.content, tool_calls: calls.map((call) => ({ id: call.id, name: call.name || 'invalid', args: call.malformed ? {} : ((call.args ?? {}) as Record<string, unknown>), type: 'tool_call' as const })) }) : response);
+    messages.push(
+      calls.some((call) => call.malformed)
+        ? new AIMessage({
+            content: response.content,
+            tool_calls: calls.map((call) => ({
+              id: call.id,
+              name: call.name || 'invalid',
+              args: call.malformed ? {} : ((call.args ?? {}) as Record<string, unknown>),
+              type: 'tool_call' as const,
+            })),
+          })
+        : response,
+    );
     if (calls.length === 0) return { reply: text(response).trim(), tokens: tokens || null, steps: step, exhausted: false };
     for (const call of calls) {
       input.signal.throwIfAborted();

@@ -107,7 +107,15 @@ export class AgentService {
   async runTurn(input: TurnInput): Promise<TurnResult> {
     const started = performance.now();
     const messageId = randomUUID();
-    const scope: TurnScope = { principal: input.principal, channel: input.channel, conversationId: input.conversationId, externalIds: input.externalIds, traceId: randomUUID(), executions: [], locale: input.locale };
+    const scope: TurnScope = {
+      principal: input.principal,
+      channel: input.channel,
+      conversationId: input.conversationId,
+      externalIds: input.externalIds,
+      traceId: randomUUID(),
+      executions: [],
+      locale: input.locale,
+    };
     let reply: string;
     let route: TurnResult['route'];
     let tokens: number | null = null;
@@ -119,7 +127,14 @@ export class AgentService {
         reply = routed.text;
       } else if (routed.kind === 'call') {
         route = 'command';
-        const execution = await this.options.tools.executions.request(input.principal, { ...routed, channel: input.channel, conversationId: input.conversationId, externalIds: input.externalIds, traceId: scope.traceId, locale: input.locale });
+        const execution = await this.options.tools.executions.request(input.principal, {
+          ...routed,
+          channel: input.channel,
+          conversationId: input.conversationId,
+          externalIds: input.externalIds,
+          traceId: scope.traceId,
+          locale: input.locale,
+        });
         scope.executions.push(execution);
         reply = describeExecution(execution, createTranslator(input.locale, execution.locale ?? undefined));
       } else if (!this.options.model) {
@@ -141,9 +156,19 @@ export class AgentService {
       }
     } catch (error) {
       route ??= 'command';
-      reply = this.failure(error, { traceId: scope.traceId, conversationId: input.conversationId, channel: input.channel, route, locale: input.locale });
+      reply = this.failure(error, {
+        traceId: scope.traceId,
+        conversationId: input.conversationId,
+        channel: input.channel,
+        route,
+        locale: input.locale,
+      });
     }
-    return { message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? Math.ceil(reply.length / 4), started, scope }), executions: scope.executions, route };
+    return {
+      message: await this.store(input, messageId, reply, { modelUsed, tokens: tokens ?? Math.ceil(reply.length / 4), started, scope }),
+      executions: scope.executions,
+      route,
+    };
   }
 
   /**
@@ -167,15 +192,28 @@ export class AgentService {
   }
 
   /** Logs a failed turn with its trace id and returns the sentence the user reads. */
-  private failure(error: unknown, context: { traceId: string; conversationId: string; channel: ToolChannel; route: TurnResult['route']; locale?: Locale | undefined }): string {
+  private failure(
+    error: unknown,
+    context: { traceId: string; conversationId: string; channel: ToolChannel; route: TurnResult['route']; locale?: Locale | undefined },
+  ): string {
     const expected = error instanceof AppError && error.status < 500;
-    const log = { err: error, traceId: context.traceId, conversationId: context.conversationId, channel: context.channel, route: context.route };
+    const log = {
+      err: error,
+      traceId: context.traceId,
+      conversationId: context.conversationId,
+      channel: context.channel,
+      route: context.route,
+    };
     if (expected) this.options.logger.warn(log, 'agent turn refused');
     else this.options.logger.error(log, 'agent turn failed');
     // Refused arguments read in the asker's language (codes and params in the details); other errors as written.
-    if (error instanceof AppError) return t(context.locale, 'agent.sorry', { reason: errorText(error, createTranslator(context.locale)), trace: context.traceId });
+    if (error instanceof AppError)
+      return t(context.locale, 'agent.sorry', { reason: errorText(error, createTranslator(context.locale)), trace: context.traceId });
     const detail = (error as Error)?.message?.split('\n', 1)[0]?.slice(0, 200);
-    const what = context.route === 'agent' ? `The language model (${this.options.model?.name ?? 'none'}) could not answer` : 'The command failed unexpectedly';
+    const what =
+      context.route === 'agent'
+        ? `The language model (${this.options.model?.name ?? 'none'}) could not answer`
+        : 'The command failed unexpectedly';
     return `Sorry, that did not work. ${what}${detail ? `: ${detail}` : ''}. The details are logged under trace ${context.traceId}.`;
   }
 
@@ -183,7 +221,9 @@ export class AgentService {
   attach(events: DomainEvents, channels: ReadonlySet<string> = new Set(['console', 'api'])): () => void {
     const listener = ({ message }: { message: MessageView }) => {
       if (message.role !== 'user' || !channels.has(message.channel) || !message.authorId) return;
-      void this.answer(message).catch((error: unknown) => this.options.logger.error({ err: error, conversationId: message.conversationId }, 'agent turn failed'));
+      void this.answer(message).catch((error: unknown) =>
+        this.options.logger.error({ err: error, conversationId: message.conversationId }, 'agent turn failed'),
+      );
     };
     events.on('message.created', listener);
     return () => events.off('message.created', listener);
@@ -209,11 +249,18 @@ export class AgentService {
     const controller = new AbortController();
     this.active.get(input.conversationId)?.abort(new AppError('superseded', 409, 'A newer message superseded this turn'));
     this.active.set(input.conversationId, controller);
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.turnTimeoutMs ?? 120_000), ...(input.signal ? [input.signal] : [])]);
+    const signal = AbortSignal.any([
+      controller.signal,
+      AbortSignal.timeout(this.options.turnTimeoutMs ?? 120_000),
+      ...(input.signal ? [input.signal] : []),
+    ]);
     try {
       const { HumanMessage, conversationMemory, runAgentLoop } = await loadModelTurnModules();
       this.offered ??= new (await import('./offered-tools-cache.js')).OfferedToolsCache(this.options.tools.registry);
-      const history = await conversationMemory(this.options.prisma, input.conversationId, { maxTokens: this.options.memoryTokens ?? 2_000, excludeId: input.userMessageId });
+      const history = await conversationMemory(this.options.prisma, input.conversationId, {
+        maxTokens: this.options.memoryTokens ?? 2_000,
+        excludeId: input.userMessageId,
+      });
       const events = this.options.events;
       const maxSteps = this.options.maxSteps ?? 6;
       const offered = this.offered.forRole(input.principal.role);
@@ -233,10 +280,25 @@ export class AgentService {
       const i18n = createTranslator(input.locale, refused[0]?.locale ?? undefined);
       const notes = refused.map((execution) => {
         const error = (execution.result as { error?: { message?: string; details?: unknown } } | null)?.error;
-        return i18n.t('validation.refusedNote', { tool: execution.tool, message: error?.message ? errorText({ message: error.message, details: error.details }, i18n) : i18n.t('validation.invalid') });
+        return i18n.t('validation.refusedNote', {
+          tool: execution.tool,
+          message: error?.message ? errorText({ message: error.message, details: error.details }, i18n) : i18n.t('validation.invalid'),
+        });
       });
-      if (result.exhausted) return { reply: [`I stopped after ${maxSteps} steps without a final answer.`, ...notes].join('\n'), tokens: result.tokens };
-      return { reply: [result.reply || (scope.executions.length ? scope.executions.map((execution) => describeExecution(execution, createTranslator(input.locale, execution.locale ?? undefined))).join('\n') : t(input.locale, 'agent.emptyAnswer')), ...notes].join('\n'), tokens: result.tokens };
+      if (result.exhausted)
+        return { reply: [`I stopped after ${maxSteps} steps without a final answer.`, ...notes].join('\n'), tokens: result.tokens };
+      return {
+        reply: [
+          result.reply ||
+            (scope.executions.length
+              ? scope.executions
+                  .map((execution) => describeExecution(execution, createTranslator(input.locale, execution.locale ?? undefined)))
+                  .join('\n')
+              : t(input.locale, 'agent.emptyAnswer')),
+          ...notes,
+        ].join('\n'),
+        tokens: result.tokens,
+      };
     } catch (error) {
       if (signal.aborted) {
         const reason: unknown = signal.reason;
@@ -249,7 +311,12 @@ export class AgentService {
     }
   }
 
-  private async store(input: TurnInput, id: string, content: string, meta: { modelUsed: string | null; tokens: number; started: number; scope: TurnScope }): Promise<MessageView> {
+  private async store(
+    input: TurnInput,
+    id: string,
+    content: string,
+    meta: { modelUsed: string | null; tokens: number; started: number; scope: TurnScope },
+  ): Promise<MessageView> {
     // The answer and the conversation's timestamp are written at once (two statements, one round trip of latency).
     const [row, conversation] = await Promise.all([
       this.options.prisma.message.create({
@@ -263,13 +330,30 @@ export class AgentService {
           modelUsed: meta.modelUsed,
           tokenCount: meta.tokens,
           processingMs: Math.round(performance.now() - meta.started),
-          actionsTaken: meta.scope.executions.map((execution) => ({ executionId: execution.id, tool: execution.tool, status: execution.status })),
+          actionsTaken: meta.scope.executions.map((execution) => ({
+            executionId: execution.id,
+            tool: execution.tool,
+            status: execution.status,
+          })),
           // Each execution's card (result view, approval preview) travels with the answer, so the
           // conversation shows it once, and still after a reload; the text only refers to it.
-          metadata: { traceId: meta.scope.traceId, ...(meta.scope.executions.length ? { executions: meta.scope.executions.slice(0, 10).map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)) } : {}) } as object,
+          metadata: {
+            traceId: meta.scope.traceId,
+            ...(meta.scope.executions.length
+              ? {
+                  executions: meta.scope.executions
+                    .slice(0, 10)
+                    .map((execution) => executionCardOf(execution as unknown as Record<string, unknown>)),
+                }
+              : {}),
+          } as object,
         },
       }),
-      this.options.prisma.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() }, select: { ownerId: true } }),
+      this.options.prisma.conversation.update({
+        where: { id: input.conversationId },
+        data: { updatedAt: new Date() },
+        select: { ownerId: true },
+      }),
     ]);
     const message = messageView(row);
     this.options.events?.emit('message.created', { message, ownerId: conversation.ownerId });

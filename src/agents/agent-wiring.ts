@@ -15,16 +15,30 @@ export interface RunningAgent {
   detach(): void;
 }
 
-type AgentConfig = Parameters<typeof createAgentModel>[0] & Pick<Config, 'AGENT_MAX_STEPS' | 'AGENT_MEMORY_TOKENS'> & Partial<Pick<Config, 'AGENT_MAX_CONCURRENT_TURNS' | 'AGENT_QUEUE_DEPTH'>>;
+type AgentConfig = Parameters<typeof createAgentModel>[0] &
+  Pick<Config, 'AGENT_MAX_STEPS' | 'AGENT_MEMORY_TOKENS'> &
+  Partial<Pick<Config, 'AGENT_MAX_CONCURRENT_TURNS' | 'AGENT_QUEUE_DEPTH'>>;
 
 /** Creates the agent (remote model, local model or none) and attaches it to `message.created`. */
-export async function startAgent(core: CoreServices, config: AgentConfig, logger: Logger, localRuntime?: LocalModelRuntime): Promise<RunningAgent> {
+export async function startAgent(
+  core: CoreServices,
+  config: AgentConfig,
+  logger: Logger,
+  localRuntime?: LocalModelRuntime,
+): Promise<RunningAgent> {
   let warned = false;
   const model = await createAgentModel(config, localRuntime, () => {
-    if (!warned) logger.warn({ baseUrl: config.LLM_BASE_URL }, 'the model endpoint answers streaming requests with plain JSON: each answer arrives in one piece (set LLM_STREAMING=false to stop asking)');
+    if (!warned)
+      logger.warn(
+        { baseUrl: config.LLM_BASE_URL },
+        'the model endpoint answers streaming requests with plain JSON: each answer arrives in one piece (set LLM_STREAMING=false to stop asking)',
+      );
     warned = true;
   });
-  logger.info({ model: model?.name ?? null }, model ? `agent model: ${model.name}` : 'no language model configured: the agent answers commands only');
+  logger.info(
+    { model: model?.name ?? null },
+    model ? `agent model: ${model.name}` : 'no language model configured: the agent answers commands only',
+  );
   const agent = new AgentService({
     prisma: core.database.prisma,
     tools: core.tools,

@@ -80,10 +80,14 @@ export function toolResultForModel(execution: ExecutionView): Record<string, unk
       message: `${execution.tool} needs an operator's approval${execution.riskLevel === 'disruptive' ? ' (from someone other than the requester)' : ''} before it runs. Tell the user it is waiting for approval.`,
     };
   }
-  if (execution.status === 'queued') return { status: 'no_data', message: `${execution.tool} is running as a background job (${execution.id}).` };
+  if (execution.status === 'queued')
+    return { status: 'no_data', message: `${execution.tool} is running as a background job (${execution.id}).` };
   if (execution.status === 'refused') {
     const error = (execution.result as { error?: { code?: string; message?: string } } | null)?.error;
-    return { status: 'error', error: { code: 'refused', message: `${error?.message ?? 'invalid call'}. Fix the call and try again, or answer without it.` } };
+    return {
+      status: 'error',
+      error: { code: 'refused', message: `${error?.message ?? 'invalid call'}. Fix the call and try again, or answer without it.` },
+    };
   }
   const result = execution.result as Record<string, unknown> | null;
   if (!result) return { status: 'error', error: { code: execution.status, message: `Execution ${execution.status}` } };
@@ -93,11 +97,19 @@ export function toolResultForModel(execution: ExecutionView): Record<string, unk
 }
 
 /** The registry tools a role may call (available ones unless asked otherwise), under model-safe names. */
-export function offeredDefinitionsFor(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): RegisteredTool[] {
+export function offeredDefinitionsFor(
+  registry: ToolRegistry,
+  role: Role,
+  options: { includeUnavailable?: boolean } = {},
+): RegisteredTool[] {
   const seen = new Set<string>();
   return registry
     .list()
-    .filter(({ tool: definition }) => may({ role }, 'tool.offer', { minRole: definition.minRole }) && (options.includeUnavailable || !registry.unavailableReason(definition.name)))
+    .filter(
+      ({ tool: definition }) =>
+        may({ role }, 'tool.offer', { minRole: definition.minRole }) &&
+        (options.includeUnavailable || !registry.unavailableReason(definition.name)),
+    )
     .filter(({ tool: definition }) => {
       // Two external names could map to one model name: the first keeps it.
       const name = modelToolName(definition.name);
@@ -120,13 +132,22 @@ function structuredTools(offered: readonly RegisteredTool[]): StructuredToolInte
 }
 
 /** The registry tools a role may call, as LangChain tools (no handler runs here). */
-export function offeredTools(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): StructuredToolInterface[] {
+export function offeredTools(
+  registry: ToolRegistry,
+  role: Role,
+  options: { includeUnavailable?: boolean } = {},
+): StructuredToolInterface[] {
   return structuredTools(offeredDefinitionsFor(registry, role, options));
 }
 
 /** Model-facing name → registry tool, for the given offered tools. */
 export function offeredToolNamesOf(offered: readonly RegisteredTool[]): Map<string, OfferedName> {
-  return new Map(offered.map(({ tool: definition }) => [modelToolName(definition.name), { name: definition.name, untrusted: definition.untrustedOutput === true }]));
+  return new Map(
+    offered.map(({ tool: definition }) => [
+      modelToolName(definition.name),
+      { name: definition.name, untrusted: definition.untrustedOutput === true },
+    ]),
+  );
 }
 
 /** Model-facing name → registry tool, for mapping the model's calls back. */
@@ -140,32 +161,64 @@ export function modelToolDefinitionsOf(offered: readonly RegisteredTool[]): Mode
 }
 
 /** OpenAI-format definitions of the tools offered to a role, through LangChain's conversion (throws if a schema cannot be represented). */
-export function modelToolDefinitions(registry: ToolRegistry, role: Role, options: { includeUnavailable?: boolean } = {}): ModelToolDefinition[] {
+export function modelToolDefinitions(
+  registry: ToolRegistry,
+  role: Role,
+  options: { includeUnavailable?: boolean } = {},
+): ModelToolDefinition[] {
   return modelToolDefinitionsOf(offeredDefinitionsFor(registry, role, options));
 }
 
 const REFUSED_CODES = new Set(['unknown_tool', 'validation_error']);
 
 /** Sends one model call through the pipeline; invalid calls become refused executions. Returns the ToolMessage content. */
-export async function runModelToolCall(executions: ExecutionService, scope: TurnScope, call: ModelToolCall, offered: ReadonlySet<string>, logger: Logger): Promise<string> {
+export async function runModelToolCall(
+  executions: ExecutionService,
+  scope: TurnScope,
+  call: ModelToolCall,
+  offered: ReadonlySet<string>,
+  logger: Logger,
+): Promise<string> {
   const target = scope.toolNames?.get(call.name) ?? { name: call.name, untrusted: false };
-  const base = { tool: target.name, channel: scope.channel, conversationId: scope.conversationId, externalIds: scope.externalIds, traceId: scope.traceId, locale: scope.locale };
+  const base = {
+    tool: target.name,
+    channel: scope.channel,
+    conversationId: scope.conversationId,
+    externalIds: scope.externalIds,
+    traceId: scope.traceId,
+    locale: scope.locale,
+  };
   const refuse = async (code: string, reason: string, details?: unknown) => {
-    const execution = await executions.refuse(scope.principal, { ...base, args: call.malformed ? { raw: call.malformed.raw.slice(0, 2_000) } : call.args, code, reason, details });
+    const execution = await executions.refuse(scope.principal, {
+      ...base,
+      args: call.malformed ? { raw: call.malformed.raw.slice(0, 2_000) } : call.args,
+      code,
+      reason,
+      details,
+    });
     scope.executions.push(execution);
     return JSON.stringify(toolResultForModel(execution));
   };
   if (call.malformed) return refuse('malformed_arguments', `The arguments of ${call.name || 'the call'} are not valid JSON`);
-  if (!offered.has(call.name)) return refuse('unknown_tool', `There is no tool named "${call.name.slice(0, 100)}" available to you; the tools are: ${[...offered].join(', ')}`);
+  if (!offered.has(call.name))
+    return refuse(
+      'unknown_tool',
+      `There is no tool named "${call.name.slice(0, 100)}" available to you; the tools are: ${[...offered].join(', ')}`,
+    );
   try {
     const execution = await executions.request(scope.principal, { ...base, args: call.args ?? {} });
     scope.executions.push(execution);
     const result = toolResultForModel(execution);
-    return JSON.stringify(target.untrusted && !['pending_approval', 'queued'].includes(execution.status) ? untrustedForModel(result, target.name) : result);
+    return JSON.stringify(
+      target.untrusted && !['pending_approval', 'queued'].includes(execution.status) ? untrustedForModel(result, target.name) : result,
+    );
   } catch (error) {
     if (error instanceof AppError && REFUSED_CODES.has(error.code)) return refuse(error.code, error.message, error.details);
     if (error instanceof AppError) return JSON.stringify({ status: 'error', error: { code: error.code, message: error.message } });
     logger.error({ err: error, traceId: scope.traceId, tool: call.name }, 'tool call failed unexpectedly');
-    return JSON.stringify({ status: 'error', error: { code: 'internal_error', message: `The tool failed unexpectedly (trace ${scope.traceId})` } });
+    return JSON.stringify({
+      status: 'error',
+      error: { code: 'internal_error', message: `The tool failed unexpectedly (trace ${scope.traceId})` },
+    });
   }
 }

@@ -9,7 +9,13 @@
 import type { Role } from '../auth/roles.js';
 import type { ToolDefinition } from '../tools/tool-contract.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
-import { offeredDefinitionsFor, modelToolDefinitionsOf, offeredToolNamesOf, type ModelToolDefinition, type OfferedName } from './langchain-tools.js';
+import {
+  offeredDefinitionsFor,
+  modelToolDefinitionsOf,
+  offeredToolNamesOf,
+  type ModelToolDefinition,
+  type OfferedName,
+} from './langchain-tools.js';
 import { buildSystemPrompt } from './system-prompt.js';
 
 /** The tools and prompt of one role's turns. */
@@ -39,8 +45,20 @@ export class OfferedToolsCache {
       .map((status) => `${status.name}:${status.ok ? 1 : 0}`)
       .join(',');
     const cached = this.byRole.get(role);
-    if (cached && cached.promptKey === promptKey && cached.tools.length === tools.length && cached.tools.every((tool, index) => tool === tools[index])) return cached;
-    const entry: Entry = { tools, promptKey, definitions: modelToolDefinitionsOf(offered), names: offeredToolNamesOf(offered), systemPrompt: buildSystemPrompt(this.registry) };
+    if (
+      cached &&
+      cached.promptKey === promptKey &&
+      cached.tools.length === tools.length &&
+      cached.tools.every((tool, index) => tool === tools[index])
+    )
+      return cached;
+    const entry: Entry = {
+      tools,
+      promptKey,
+      definitions: modelToolDefinitionsOf(offered),
+      names: offeredToolNamesOf(offered),
+      systemPrompt: buildSystemPrompt(this.registry),
+    };
     this.byRole.set(role, entry);
     return entry;
   }

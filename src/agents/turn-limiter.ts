@@ -14,7 +14,12 @@ export interface TurnLimiterOptions {
 /** A FIFO semaphore with a bounded queue; one per AgentService. */
 export class TurnLimiter {
   private running = 0;
-  private readonly waiting: Array<{ resolve: () => void; reject: (error: unknown) => void; signal?: AbortSignal | undefined; onAbort?: () => void }> = [];
+  private readonly waiting: Array<{
+    resolve: () => void;
+    reject: (error: unknown) => void;
+    signal?: AbortSignal | undefined;
+    onAbort?: () => void;
+  }> = [];
 
   constructor(private readonly options: TurnLimiterOptions) {}
 
@@ -38,7 +43,12 @@ export class TurnLimiter {
       this.running += 1;
       return this.releaser();
     }
-    if (this.waiting.length >= this.options.maxQueued) throw new AppError('busy', 503, `The agent is busy (${this.running} turns running, ${this.waiting.length} waiting); try again shortly`);
+    if (this.waiting.length >= this.options.maxQueued)
+      throw new AppError(
+        'busy',
+        503,
+        `The agent is busy (${this.running} turns running, ${this.waiting.length} waiting); try again shortly`,
+      );
     await new Promise<void>((resolve, reject) => {
       const entry: (typeof this.waiting)[number] = { resolve, reject, signal };
       if (signal) {

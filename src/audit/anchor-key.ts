@@ -25,7 +25,10 @@ export class AnchorKeyError extends ConfigError {
 }
 
 /** Where the anchor key and log are, with their defaults under DATA_DIR. */
-export function anchorPaths(config: Pick<Config, 'AUDIT_ANCHOR_KEY' | 'AUDIT_ANCHOR_LOG' | 'dataDir'>): { keyPath: string; logPath: string } {
+export function anchorPaths(config: Pick<Config, 'AUDIT_ANCHOR_KEY' | 'AUDIT_ANCHOR_LOG' | 'dataDir'>): {
+  keyPath: string;
+  logPath: string;
+} {
   return {
     keyPath: path.resolve(config.AUDIT_ANCHOR_KEY ?? path.join(config.dataDir, 'audit-anchor.key')),
     logPath: path.resolve(config.AUDIT_ANCHOR_LOG ?? path.join(config.dataDir, 'audit-anchors.jsonl')),

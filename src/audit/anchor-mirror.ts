@@ -68,7 +68,12 @@ function retryAfterMs(response: Response, body: Record<string, unknown>): number
   return Number.isFinite(fromBody) && fromBody >= 0 ? fromBody * 1_000 : undefined;
 }
 
-async function postJson(url: string, authorization: string, body: unknown, signal: AbortSignal): Promise<{ response: Response; json: Record<string, unknown> }> {
+async function postJson(
+  url: string,
+  authorization: string,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<{ response: Response; json: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json; charset=utf-8', authorization },
@@ -85,7 +90,10 @@ async function postJson(url: string, authorization: string, body: unknown, signa
   }
   if (!response.ok) {
     const permanent = response.status >= 400 && response.status < 500 && response.status !== 429 && response.status !== 408;
-    throw new MirrorDeliveryError(`POST ${new URL(url).pathname} answered ${response.status}`, { retryAfterMs: retryAfterMs(response, json), permanent });
+    throw new MirrorDeliveryError(`POST ${new URL(url).pathname} answered ${response.status}`, {
+      retryAfterMs: retryAfterMs(response, json),
+      permanent,
+    });
   }
   return { response, json };
 }
@@ -111,7 +119,10 @@ function slackTarget(target: NonNullable<AnchorMirrorTargets['slack']>): Target[
     if (json.ok !== true) {
       const error = String(json.error ?? 'no ok in the answer');
       const transient = ['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'].includes(error);
-      throw new MirrorDeliveryError(`Slack refused chat.postMessage: ${error}`, { retryAfterMs: retryAfterMs(response, json), permanent: !transient });
+      throw new MirrorDeliveryError(`Slack refused chat.postMessage: ${error}`, {
+        retryAfterMs: retryAfterMs(response, json),
+        permanent: !transient,
+      });
     }
   };
 }
@@ -119,7 +130,12 @@ function slackTarget(target: NonNullable<AnchorMirrorTargets['slack']>): Target[
 function discordTarget(target: NonNullable<AnchorMirrorTargets['discord']>): Target['deliver'] {
   const base = `${(target.apiUrl ?? 'https://discord.com/api').replace(/\/$/, '')}/v10`;
   return async (anchor, line, signal) => {
-    await postJson(`${base}/channels/${target.channelId}/messages`, `Bot ${target.token}`, { content: anchorChatText(anchor, line), allowed_mentions: { parse: [] } }, signal);
+    await postJson(
+      `${base}/channels/${target.channelId}/messages`,
+      `Bot ${target.token}`,
+      { content: anchorChatText(anchor, line), allowed_mentions: { parse: [] } },
+      signal,
+    );
   };
 }
 
@@ -150,8 +166,11 @@ export class AnchorMirror {
     private readonly deps: { logger: Logger; registry?: Registry | undefined; retry?: Partial<MirrorRetry> | undefined },
   ) {
     this.retry = { ...DEFAULT_MIRROR_RETRY, ...deps.retry };
-    const metric = (name: string, help: string) => counter(deps.registry, { name, help, labelNames: ['target']});
-    this.failures = metric('vigie_audit_anchor_mirror_failures_total', 'Audit anchors that could not be mirrored to a target (retries exhausted, refused, or dropped from a full queue)');
+    const metric = (name: string, help: string) => counter(deps.registry, { name, help, labelNames: ['target'] });
+    this.failures = metric(
+      'vigie_audit_anchor_mirror_failures_total',
+      'Audit anchors that could not be mirrored to a target (retries exhausted, refused, or dropped from a full queue)',
+    );
     this.retries = metric('vigie_audit_anchor_mirror_retries_total', 'Failed audit anchor mirror attempts that were retried');
     this.delivered = metric('vigie_audit_anchor_mirror_delivered_total', 'Audit anchors mirrored to a target');
     const add = (name: TargetName, deliver: Target['deliver']) => {
@@ -177,7 +196,8 @@ export class AnchorMirror {
         continue;
       }
       target.queue.push({ anchor, line });
-      if (target.queue.length > MAX_PENDING) this.fail(target, target.queue.shift()!.anchor, new Error(`more than ${MAX_PENDING} anchors waiting: the oldest is dropped`));
+      if (target.queue.length > MAX_PENDING)
+        this.fail(target, target.queue.shift()!.anchor, new Error(`more than ${MAX_PENDING} anchors waiting: the oldest is dropped`));
       target.running ??= this.drain(target);
     }
   };
@@ -217,7 +237,10 @@ export class AnchorMirror {
         if (details.permanent || attempt >= attempts || this.stopping.signal.aborted) return this.fail(target, anchor, error, attempt);
         const waitMs = Math.min(maxDelayMs, details.retryAfterMs ?? baseDelayMs * 2 ** (attempt - 1));
         this.retries.inc({ target: target.name });
-        this.deps.logger.warn({ err: error, target: target.name, anchorId: anchor.id, attempt, waitMs }, 'audit anchor not mirrored yet: retrying');
+        this.deps.logger.warn(
+          { err: error, target: target.name, anchorId: anchor.id, attempt, waitMs },
+          'audit anchor not mirrored yet: retrying',
+        );
         await sleep(waitMs, this.stopping.signal);
       }
     }
@@ -225,20 +248,38 @@ export class AnchorMirror {
 
   private fail(target: Target, anchor: AnchorLine, error: unknown, attempts = 0): void {
     this.failures.inc({ target: target.name });
-    this.deps.logger.error({ err: error, target: target.name, anchorId: anchor.id, attempts }, 'audit anchor not mirrored: the mirror lacks this anchor (the next one still pins every event before it)');
+    this.deps.logger.error(
+      { err: error, target: target.name, anchorId: anchor.id, attempts },
+      'audit anchor not mirrored: the mirror lacks this anchor (the next one still pins every event before it)',
+    );
   }
 }
 
 /** The mirror the configuration asks for, or undefined when no AUDIT_ANCHOR_MIRROR_FILE/SLACK/DISCORD target is set. */
 export function anchorMirrorFromConfig(
-  config: Pick<Config, 'AUDIT_ANCHOR_MIRROR_FILE' | 'AUDIT_ANCHOR_SLACK_CHANNEL' | 'AUDIT_ANCHOR_DISCORD_CHANNEL' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_API_URL'>,
+  config: Pick<
+    Config,
+    | 'AUDIT_ANCHOR_MIRROR_FILE'
+    | 'AUDIT_ANCHOR_SLACK_CHANNEL'
+    | 'AUDIT_ANCHOR_DISCORD_CHANNEL'
+    | 'SLACK_BOT_TOKEN'
+    | 'SLACK_API_URL'
+    | 'DISCORD_TOKEN'
+    | 'DISCORD_API_URL'
+  >,
   deps: { logger: Logger; registry?: Registry | undefined; retry?: Partial<MirrorRetry> | undefined },
 ): AnchorMirror | undefined {
   // loadConfig refuses a channel without its bot token; the checks here only narrow the types.
   const targets: AnchorMirrorTargets = {
     file: config.AUDIT_ANCHOR_MIRROR_FILE ? path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE) : undefined,
-    slack: config.AUDIT_ANCHOR_SLACK_CHANNEL && config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.AUDIT_ANCHOR_SLACK_CHANNEL } : undefined,
-    discord: config.AUDIT_ANCHOR_DISCORD_CHANNEL && config.DISCORD_TOKEN ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, channelId: config.AUDIT_ANCHOR_DISCORD_CHANNEL } : undefined,
+    slack:
+      config.AUDIT_ANCHOR_SLACK_CHANNEL && config.SLACK_BOT_TOKEN
+        ? { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, channel: config.AUDIT_ANCHOR_SLACK_CHANNEL }
+        : undefined,
+    discord:
+      config.AUDIT_ANCHOR_DISCORD_CHANNEL && config.DISCORD_TOKEN
+        ? { token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, channelId: config.AUDIT_ANCHOR_DISCORD_CHANNEL }
+        : undefined,
   };
   return targets.file || targets.slack || targets.discord ? new AnchorMirror(targets, deps) : undefined;
 }

@@ -87,7 +87,11 @@ export async function verifyAuditTrail(prisma: PrismaClient, source?: AnchorSour
       if ('error' in entry) {
         problem({ line: entry.line, file: copy }, null, `${where(copy, entry.line)} is unreadable (${entry.error})`);
       } else if (!verify(null, anchorSigningBytes(entry.anchor), source.key.publicKey, Buffer.from(entry.anchor.sig, 'base64'))) {
-        problem({ line: entry.line, file: copy }, entry.anchor.id, `${where(copy, entry.line)} (id ${entry.anchor.id}) has a bad signature: ${copy ? 'the copy' : 'the anchor log'} was tampered with`);
+        problem(
+          { line: entry.line, file: copy },
+          entry.anchor.id,
+          `${where(copy, entry.line)} (id ${entry.anchor.id}) has a bad signature: ${copy ? 'the copy' : 'the anchor log'} was tampered with`,
+        );
       } else signed.push({ line: entry.line, ...(copy ? { file: copy } : {}), anchor: entry.anchor, seen: false, bad: false });
     }
     return { total: lines.length, signed };
@@ -108,7 +112,12 @@ export async function verifyAuditTrail(prisma: PrismaClient, source?: AnchorSour
         continue;
       }
       // Not `problem()`: the entry itself may still hold against the chain.
-      problems.push({ line: entry.line, id: entry.anchor.id, file, reason: `${where(file, entry.line)}: the anchor at event ${entry.anchor.id} is missing from the anchor log: the anchor log was truncated or rewritten` });
+      problems.push({
+        line: entry.line,
+        id: entry.anchor.id,
+        file,
+        reason: `${where(file, entry.line)}: the anchor at event ${entry.anchor.id} is missing from the anchor log: the anchor log was truncated or rewritten`,
+      });
       checked.push(entry);
       only.push(entry);
     }
@@ -120,9 +129,17 @@ export async function verifyAuditTrail(prisma: PrismaClient, source?: AnchorSour
     for (const entry of byId.get(record.id) ?? []) {
       entry.seen = true;
       if (record.hash !== entry.anchor.hash) {
-        problem(entry, record.id, `event ${record.id} does not have the anchored hash${entry.file ? ` (${where(entry.file, entry.line)})` : ''}: the chain was rewritten from there or before`);
+        problem(
+          entry,
+          record.id,
+          `event ${record.id} does not have the anchored hash${entry.file ? ` (${where(entry.file, entry.line)})` : ''}: the chain was rewritten from there or before`,
+        );
       } else if (position !== entry.anchor.count) {
-        problem(entry, record.id, `${position} events up to ${record.id}, the anchor says ${entry.anchor.count}${entry.file ? ` (${where(entry.file, entry.line)})` : ''}: events were removed or inserted before it`);
+        problem(
+          entry,
+          record.id,
+          `${position} events up to ${record.id}, the anchor says ${entry.anchor.count}${entry.file ? ` (${where(entry.file, entry.line)})` : ''}: events were removed or inserted before it`,
+        );
       }
     }
   });
@@ -131,12 +148,25 @@ export async function verifyAuditTrail(prisma: PrismaClient, source?: AnchorSour
     if (entry.seen) continue;
     const at = entry.file ? ` (${where(entry.file, entry.line)})` : '';
     const beyond = lastId === null || BigInt(entry.anchor.id) > lastId.id;
-    if (beyond) problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} is missing: events at the end of the chain were deleted (newest event is ${lastId?.id.toString() ?? 'none'})${at}`);
+    if (beyond)
+      problem(
+        entry,
+        entry.anchor.id,
+        `anchored event ${entry.anchor.id} is missing: events at the end of the chain were deleted (newest event is ${lastId?.id.toString() ?? 'none'})${at}`,
+      );
     else if (chain.ok) problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} is missing from the chain: it was deleted${at}`);
-    else problem(entry, entry.anchor.id, `anchored event ${entry.anchor.id} was not checked: the chain breaks before it (event ${chain.firstBrokenId})${at}`);
+    else
+      problem(
+        entry,
+        entry.anchor.id,
+        `anchored event ${entry.anchor.id} was not checked: the chain breaks before it (event ${chain.firstBrokenId})${at}`,
+      );
   }
   problems.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line);
-  const newest = checked.reduce<AnchorLine | null>((best, entry) => (best === null || BigInt(entry.anchor.id) > BigInt(best.id) ? entry.anchor : best), null);
+  const newest = checked.reduce<AnchorLine | null>(
+    (best, entry) => (best === null || BigInt(entry.anchor.id) > BigInt(best.id) ? entry.anchor : best),
+    null,
+  );
   const report: AnchorReport = {
     total: log.total,
     held: log.signed.filter((entry) => !entry.bad).length,

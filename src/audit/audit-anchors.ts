@@ -117,7 +117,13 @@ export class AuditAnchorWriter {
     );
     const head = rows[0];
     if (!head) return null;
-    const body = { v: 1 as const, id: head.id, hash: head.hash, count: Number(head.count), at: (this.options.now?.() ?? new Date()).toISOString() };
+    const body = {
+      v: 1 as const,
+      id: head.id,
+      hash: head.hash,
+      count: Number(head.count),
+      at: (this.options.now?.() ?? new Date()).toISOString(),
+    };
     const line: AnchorLine = { ...body, sig: sign(null, anchorSigningBytes(body), key.privateKey).toString('base64') };
     await mkdir(path.dirname(logPath), { recursive: true });
     const text = JSON.stringify(line);
@@ -162,7 +168,11 @@ export async function readAnchorLog(logPath: string, options: { copy?: boolean }
     }
     const parsed = anchorLineSchema.safeParse(json);
     if (parsed.success) result.push({ line: index + 1, anchor: parsed.data });
-    else result.push({ line: index + 1, error: `not an anchor: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}` });
+    else
+      result.push({
+        line: index + 1,
+        error: `not an anchor: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
+      });
   });
   return result;
 }

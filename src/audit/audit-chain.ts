@@ -79,7 +79,10 @@ export function hashedFields(record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash
 
 /** sha256(prevHash + canonical JSON). */
 export function chainHash(prevHash: string, record: Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(hashedFields(record))).digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update(canonicalJson(hashedFields(record)))
+    .digest('hex');
 }
 
 /** An event before it is chained: everything but id, prevHash and hash. */

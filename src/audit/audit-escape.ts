@@ -77,7 +77,12 @@ export function escapeAuditRecord<T extends EscapableRecord>(record: T, reason: 
     }
   }
   const duration = record.durationMs;
-  const durationMs = duration === null || duration === undefined ? null : Number.isFinite(duration) ? Math.max(-2_147_483_648, Math.min(2_147_483_647, Math.round(duration))) : null;
+  const durationMs =
+    duration === null || duration === undefined
+      ? null
+      : Number.isFinite(duration)
+        ? Math.max(-2_147_483_648, Math.min(2_147_483_647, Math.round(duration)))
+        : null;
   const text = (value: string | null) => (value === null ? null : escapeText(String(value)));
   return {
     ...record,
@@ -94,7 +99,12 @@ export function escapeAuditRecord<T extends EscapableRecord>(record: T, reason: 
     ...ids,
     details: {
       ...(escapeDeep(record.details ?? {}) as Record<string, unknown>),
-      _audit: { escaped: true, reason: escapeText(reason).slice(0, 300), originalDigest, ...(Object.keys(moved).length ? { invalidFields: moved } : {}) },
+      _audit: {
+        escaped: true,
+        reason: escapeText(reason).slice(0, 300),
+        originalDigest,
+        ...(Object.keys(moved).length ? { invalidFields: moved } : {}),
+      },
     },
   };
 }

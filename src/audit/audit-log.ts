@@ -12,7 +12,15 @@ import type { Logger } from '../logger.js';
 import { escapeAuditRecord } from './audit-escape.js';
 import { GENESIS_HASH, auditRecordOf, chainHash, type AuditInput, type AuditRecord, type Unhashed } from './audit-chain.js';
 
-export { GENESIS_HASH, auditRecordFromRow, chainHash, hashedFields, verifyAuditChain, type AuditInput, type AuditRecord } from './audit-chain.js';
+export {
+  GENESIS_HASH,
+  auditRecordFromRow,
+  chainHash,
+  hashedFields,
+  verifyAuditChain,
+  type AuditInput,
+  type AuditRecord,
+} from './audit-chain.js';
 
 const AUDIT_LOCK_KEY = 0x56494741; // "VIGA"
 
@@ -43,7 +51,12 @@ class ChangeFailed extends Error {
  */
 export class AuditEscapedError extends AppError {
   constructor(readonly auditId: string) {
-    super('invalid_text', 400, 'The request carried text that cannot be stored as is (a NUL byte or a lone UTF-16 surrogate, for instance); it was recorded in the audit log in escaped form and not carried out', { auditId });
+    super(
+      'invalid_text',
+      400,
+      'The request carried text that cannot be stored as is (a NUL byte or a lone UTF-16 surrogate, for instance); it was recorded in the audit log in escaped form and not carried out',
+      { auditId },
+    );
   }
 }
 
@@ -151,9 +164,14 @@ export class AuditLog {
       // The events of the refused attempt (the change's result is rolled back and not re-run).
       const records = item.built ?? [];
       if (records.length === 0) return item.reject(refusal);
-      const [written] = await this.writeBatch([{ ...item, change: undefined, build: () => records.map((record) => escapeAuditRecord(record, reason)) }]);
+      const [written] = await this.writeBatch([
+        { ...item, change: undefined, build: () => records.map((record) => escapeAuditRecord(record, reason)) },
+      ]);
       const stored = written!.records;
-      this.logger?.warn({ err: refusal, auditIds: stored.map((record) => record.id), actions: stored.map((record) => record.action) }, 'audit event stored in escaped form');
+      this.logger?.warn(
+        { err: refusal, auditIds: stored.map((record) => record.id), actions: stored.map((record) => record.action) },
+        'audit event stored in escaped form',
+      );
       this.notify(stored);
       item.reject(new AuditEscapedError(stored[0]?.id ?? ''));
     } catch (error) {
@@ -212,7 +230,12 @@ export class AuditLog {
   }
 
   /** Chains `records` after `prevHash` and inserts them; `null` when `onlyIfHead` and `prevHash` is no longer the head. */
-  private async insertChained(locked: SqlQueries, records: Unhashed[], prevHash: string, onlyIfHead: boolean): Promise<AuditRecord[] | null> {
+  private async insertChained(
+    locked: SqlQueries,
+    records: Unhashed[],
+    prevHash: string,
+    onlyIfHead: boolean,
+  ): Promise<AuditRecord[] | null> {
     let previous = prevHash;
     const chained = records.map((record) => {
       const hash = chainHash(previous, record);

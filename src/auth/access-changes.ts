@@ -73,7 +73,9 @@ export function createAccessChanges(options: { redis?: Redis | undefined; logger
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === ACCESS_CHANGES_CHANNEL) receive(message);
     });
-    subscriber.subscribe(ACCESS_CHANGES_CHANNEL).catch((error: Error) => log.warn({ err: error.message }, 'access changes subscribe failed; will retry on reconnect'));
+    subscriber
+      .subscribe(ACCESS_CHANGES_CHANNEL)
+      .catch((error: Error) => log.warn({ err: error.message }, 'access changes subscribe failed; will retry on reconnect'));
   }
 
   return {

@@ -68,27 +68,60 @@ describe('policy table', () => {
 
   it('channel allowlists: tool.run is refused where the channel does not list the tool', () => {
     const allowlist = { slack: { C1: ['core'] }, mcp: ['net_check'] };
-    const channel = (over: object) => ({ allowlist, channel: 'slack' as const, externalIds: { channelId: 'C1' }, tool: 'system_status', toolset: 'core', ...over });
+    const channel = (over: object) => ({
+      allowlist,
+      channel: 'slack' as const,
+      externalIds: { channelId: 'C1' },
+      tool: 'system_status',
+      toolset: 'core',
+      ...over,
+    });
     assert.equal(refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({}) }), null);
-    assert.equal(refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({ externalIds: { channelId: 'C2' } }) }), 'channel');
+    assert.equal(
+      refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({ externalIds: { channelId: 'C2' } }) }),
+      'channel',
+    );
     assert.equal(refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({ externalIds: undefined }) }), 'channel');
-    assert.equal(refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({ channel: 'discord' }) }), null, 'no discord allowlist');
-    assert.equal(refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({ channel: 'api' }) }), null, 'api is never allowlisted');
+    assert.equal(
+      refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({ channel: 'discord' }) }),
+      null,
+      'no discord allowlist',
+    );
+    assert.equal(
+      refusal({ role: 'admin' }, 'tool.run', { minRole: 'viewer', channel: channel({ channel: 'api' }) }),
+      null,
+      'api is never allowlisted',
+    );
     assert.equal(channelAllows(channel({ channel: 'mcp', tool: 'net_check', toolset: 'network' })), true);
     assert.equal(channelAllows(channel({ channel: 'mcp' })), false);
-    assert.equal(refusal({ role: 'viewer' }, 'tool.run', { minRole: 'operator', channel: channel({ externalIds: { channelId: 'C2' } }) }), 'resource_role', 'role before channel');
-    assert.equal(may({ role: 'admin' }, 'tool.offer', { minRole: 'viewer', channel: channel({ externalIds: { channelId: 'C2' } }) }), true, 'offering ignores channels');
+    assert.equal(
+      refusal({ role: 'viewer' }, 'tool.run', { minRole: 'operator', channel: channel({ externalIds: { channelId: 'C2' } }) }),
+      'resource_role',
+      'role before channel',
+    );
+    assert.equal(
+      may({ role: 'admin' }, 'tool.offer', { minRole: 'viewer', channel: channel({ externalIds: { channelId: 'C2' } }) }),
+      true,
+      'offering ignores channels',
+    );
   });
 
   it('channel allowlists: odd channel ids and tool names match nothing rather than crash', () => {
     const allowlist = { slack: { C1: ['*'] } };
     for (const channelId of ['', '\u0000', '\ud800', 'C1'.repeat(10_000)]) {
-      assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId }, tool: '\ud800', toolset: '\u0000' }), false, JSON.stringify(channelId.slice(0, 8)));
+      assert.equal(
+        channelAllows({ allowlist, channel: 'slack', externalIds: { channelId }, tool: '\ud800', toolset: '\u0000' }),
+        false,
+        JSON.stringify(channelId.slice(0, 8)),
+      );
     }
   });
 
-  it('assertMay throws ForbiddenError with the caller\'s message, and nothing when allowed', () => {
-    assert.throws(() => assertMay({ role: 'viewer', userId: ME }, 'incident.act', 'operators only'), (error: unknown) => error instanceof ForbiddenError && error.message === 'operators only');
+  it("assertMay throws ForbiddenError with the caller's message, and nothing when allowed", () => {
+    assert.throws(
+      () => assertMay({ role: 'viewer', userId: ME }, 'incident.act', 'operators only'),
+      (error: unknown) => error instanceof ForbiddenError && error.message === 'operators only',
+    );
     assert.doesNotThrow(() => assertMay({ role: 'operator', userId: ME }, 'incident.act', 'operators only'));
   });
 });

@@ -41,8 +41,13 @@ const rule = (anyFrom: Role | null, ownerFrom: Role | null, description: string,
 /** The policy table: action → who may. docs/security.md "Policy" is this table in words. */
 export const POLICY_RULES = {
   'route.call': rule('viewer', null, 'Call a REST route (the route declares its minRole)', { resourceRole: true }),
-  'tool.offer': rule('viewer', null, 'See a tool in help, the command router, the agent or schedules (tool minRole)', { resourceRole: true }),
-  'tool.run': rule('viewer', null, 'Request a tool run from a channel (tool minRole, channel allowlist)', { resourceRole: true, channelAllowlist: true }),
+  'tool.offer': rule('viewer', null, 'See a tool in help, the command router, the agent or schedules (tool minRole)', {
+    resourceRole: true,
+  }),
+  'tool.run': rule('viewer', null, 'Request a tool run from a channel (tool minRole, channel allowlist)', {
+    resourceRole: true,
+    channelAllowlist: true,
+  }),
   'execution.read': rule('operator', 'viewer', 'See an execution (its requester, or operators)'),
   'execution.cancel': rule('operator', 'viewer', 'Cancel a pending, queued or running execution (its requester, or operators)'),
   'execution.decide': rule('operator', null, 'Approve or deny a pending execution (also the tool minRole)', { resourceRole: true }),
@@ -110,7 +115,12 @@ export function mayActOnAny(principal: PolicySubject, action: PolicyAction): boo
 /** Why the principal may not do `action` to `resource`, or null when it may. */
 export function refusal(principal: PolicySubject, action: PolicyAction, resource: PolicyResource = {}): PolicyRefusal {
   const current: PolicyRule = POLICY_RULES[action];
-  const owns = current.ownerFrom !== null && resource.ownerId != null && principal.userId !== undefined && resource.ownerId === principal.userId && hasRole(principal.role, current.ownerFrom);
+  const owns =
+    current.ownerFrom !== null &&
+    resource.ownerId != null &&
+    principal.userId !== undefined &&
+    resource.ownerId === principal.userId &&
+    hasRole(principal.role, current.ownerFrom);
   if (!mayActOnAny(principal, action) && !owns) return 'role';
   if (current.resourceRole && resource.minRole && !hasRole(principal.role, resource.minRole)) return 'resource_role';
   if (current.channelAllowlist && resource.channel && !channelAllows(resource.channel)) return 'channel';

@@ -46,7 +46,13 @@ export function createTokenAuthenticator(prisma: PrismaClient, options: TokenAut
   async function lookup(hash: string): Promise<Principal | null> {
     const row = await prisma.apiToken.findUnique({
       where: { tokenHash: hash },
-      select: { id: true, role: true, revokedAt: true, expiresAt: true, user: { select: { id: true, name: true, role: true, disabledAt: true } } },
+      select: {
+        id: true,
+        role: true,
+        revokedAt: true,
+        expiresAt: true,
+        user: { select: { id: true, name: true, role: true, disabledAt: true } },
+      },
     });
     if (!row || row.revokedAt || row.user.disabledAt) return null;
     if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return null;

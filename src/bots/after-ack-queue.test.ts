@@ -56,12 +56,24 @@ describe('after-ack queue', () => {
   it('refuses work past the backlog instead of growing without bound', async () => {
     const queue = createAfterAckQueue({ platform: 'test', concurrency: 1, maxQueued: 1, logger: silent });
     const blocker = gate();
-    assert.equal(queue.submit(() => blocker.done), true);
-    assert.equal(queue.submit(async () => undefined), true);
-    assert.equal(queue.submit(async () => undefined), false);
+    assert.equal(
+      queue.submit(() => blocker.done),
+      true,
+    );
+    assert.equal(
+      queue.submit(async () => undefined),
+      true,
+    );
+    assert.equal(
+      queue.submit(async () => undefined),
+      false,
+    );
     blocker.release();
     await queue.idle();
-    assert.equal(queue.submit(async () => undefined), true);
+    assert.equal(
+      queue.submit(async () => undefined),
+      true,
+    );
     await queue.idle();
   });
 
@@ -69,12 +81,23 @@ describe('after-ack queue', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
     const queue = createAfterAckQueue({ platform: 'test', concurrency: 0, maxQueued: -5, logger });
-    assert.equal(queue.submit(async () => {
-      throw new Error('boom');
-    }), true, 'concurrency 0 is clamped to 1');
-    assert.equal(queue.submit(async () => undefined), false, 'a negative backlog is clamped to 0');
+    assert.equal(
+      queue.submit(async () => {
+        throw new Error('boom');
+      }),
+      true,
+      'concurrency 0 is clamped to 1',
+    );
+    assert.equal(
+      queue.submit(async () => undefined),
+      false,
+      'a negative backlog is clamped to 0',
+    );
     await queue.idle();
-    assert.equal(queue.submit(async () => undefined), true);
+    assert.equal(
+      queue.submit(async () => undefined),
+      true,
+    );
     await queue.idle();
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /chat job failed.*|boom/);

@@ -36,7 +36,11 @@ export interface AfterAckQueue {
 export function createAfterAckQueue(options: AfterAckQueueOptions): AfterAckQueue {
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const maxQueued = Math.max(0, options.maxQueued ?? 1_000);
-  const gauge = gaugeMetric(options.registry, { name: 'vigie_bot_after_ack_jobs', help: 'Chat jobs after their ack, running or waiting for a slot', labelNames: ['platform', 'state']});
+  const gauge = gaugeMetric(options.registry, {
+    name: 'vigie_bot_after_ack_jobs',
+    help: 'Chat jobs after their ack, running or waiting for a slot',
+    labelNames: ['platform', 'state'],
+  });
   const waiting: Array<() => Promise<void>> = [];
   const idleWaiters: Array<() => void> = [];
   let active = 0;

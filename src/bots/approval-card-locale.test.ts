@@ -10,8 +10,26 @@ import { executionMessage } from './discord/discord-render.js';
 import { executionBlocks } from './slack/slack-blocks.js';
 
 const execution = (extra: Partial<ExecutionView> = {}): ExecutionView => ({
-  id: '00000000-0000-4000-8000-000000000009', tool: 'restart_service', toolset: 'ops', riskLevel: 'disruptive', arguments: { service: 'nginx' }, status: 'pending_approval', requesterId: 'u', requesterName: 'alice_<b>*x*</b>', channel: 'slack', conversationId: null, approverId: null,
-  decidedAt: null, expiresAt: null, startedAt: null, finishedAt: null, durationMs: null, result: null, progress: null, traceId: 't', createdAt: '2024-01-01T00:00:00Z',
+  id: '00000000-0000-4000-8000-000000000009',
+  tool: 'restart_service',
+  toolset: 'ops',
+  riskLevel: 'disruptive',
+  arguments: { service: 'nginx' },
+  status: 'pending_approval',
+  requesterId: 'u',
+  requesterName: 'alice_<b>*x*</b>',
+  channel: 'slack',
+  conversationId: null,
+  approverId: null,
+  decidedAt: null,
+  expiresAt: null,
+  startedAt: null,
+  finishedAt: null,
+  durationMs: null,
+  result: null,
+  progress: null,
+  traceId: 't',
+  createdAt: '2024-01-01T00:00:00Z',
   ...extra,
 });
 const discordText = (body: unknown) => JSON.stringify(body).replace(/\\\\(.)/g, '$1');
@@ -29,7 +47,12 @@ describe('approval cards in the requester language', () => {
     assert.match(english, /"text":"Approve"/);
     assert.match(english, /requested by alice/);
     assert.ok(!english.includes('<b>'), 'the name is escaped, never markup');
-    const decided = JSON.stringify(executionBlocks(execution({ locale: 'fr', status: 'succeeded', result: { status: 'success', data: {} } }), { name: 'bob', decision: 'approved' }));
+    const decided = JSON.stringify(
+      executionBlocks(execution({ locale: 'fr', status: 'succeeded', result: { status: 'success', data: {} } }), {
+        name: 'bob',
+        decision: 'approved',
+      }),
+    );
     assert.match(decided, /Approuvé par bob/);
     assert.doesNotMatch(decided, /vigie_approve/);
   });

@@ -38,7 +38,7 @@ export async function threadConversation(prisma: PrismaClient, principal: Princi
     }
   }
   if (!may(principal, 'conversation.change', { ownerId: row.ownerId })) {
-    throw new ForbiddenError('This thread is another user\'s conversation with Vigie; start a new thread to ask your own question');
+    throw new ForbiddenError("This thread is another user's conversation with Vigie; start a new thread to ask your own question");
   }
   return row.id;
 }

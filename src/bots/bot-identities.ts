@@ -44,7 +44,11 @@ export class BotIdentities {
     const system = { userId: '', userName: `${account.provider}-bot`, channel: 'system' as const };
     const name = `${account.provider}-${account.workspace ? `${account.workspace}-` : ''}${account.externalId}`.toLowerCase().slice(0, 100);
     try {
-      const user = await userCreator(this.prisma, this.audit, system, { name, displayName: `${account.provider} user ${account.externalId}`, role: 'viewer' });
+      const user = await userCreator(this.prisma, this.audit, system, {
+        name,
+        displayName: `${account.provider} user ${account.externalId}`,
+        role: 'viewer',
+      });
       await identityLinker(this.prisma, this.audit, system, user.id, account);
     } catch (error) {
       // Two deliveries for the same new account raced: the other one created it.

@@ -71,7 +71,11 @@ export class BotTurns {
 
   constructor(private readonly options: BotTurnsOptions) {
     const name = 'vigie_bot_messages_total';
-    this.counter = counter(options.metrics, { name, help: 'Chat messages handled by the bots, by platform and outcome', labelNames: ['platform', 'outcome']});
+    this.counter = counter(options.metrics, {
+      name,
+      help: 'Chat messages handled by the bots, by platform and outcome',
+      labelNames: ['platform', 'outcome'],
+    });
   }
 
   /** Identity and policy only (approval buttons use it). */
@@ -121,7 +125,13 @@ export class BotTurns {
     const listener = ({ conversationId: streamed, delta }: { conversationId: string; delta: string }) => {
       if (streamed === conversationId) onToken?.(delta);
     };
-    const toolListener = ({ conversationId: changed, execution }: { conversationId: string | null; execution: Record<string, unknown> }) => {
+    const toolListener = ({
+      conversationId: changed,
+      execution,
+    }: {
+      conversationId: string | null;
+      execution: Record<string, unknown>;
+    }) => {
       if (changed === conversationId) onTool?.(execution);
     };
     const statusListener = ({ conversationId: changed, status }: { conversationId: string; status: 'queued' | 'running' }) => {

@@ -18,7 +18,21 @@ import { createDiscordBot } from './discord/discord-bot.js';
 import { startDiscordGateway, type DiscordGatewayConfig, type RunningDiscordGateway } from './discord/discord-gateway-wiring.js';
 
 /** The configuration the bots read. */
-export type BotsConfig = Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL' | 'DISCORD_GUILD_ID' | 'BOTS_UNMAPPED_USERS'> & DiscordGatewayConfig & Partial<Pick<Config, 'SLACK_CONCURRENT_TURNS' | 'BODY_LIMIT' | 'SLACK_STREAMING' | 'DEFAULT_LOCALE'>>;
+export type BotsConfig = Pick<
+  Config,
+  | 'SLACK_BOT_TOKEN'
+  | 'SLACK_SIGNING_SECRET'
+  | 'SLACK_APP_TOKEN'
+  | 'SLACK_API_URL'
+  | 'DISCORD_TOKEN'
+  | 'DISCORD_PUBLIC_KEY'
+  | 'DISCORD_APPLICATION_ID'
+  | 'DISCORD_API_URL'
+  | 'DISCORD_GUILD_ID'
+  | 'BOTS_UNMAPPED_USERS'
+> &
+  DiscordGatewayConfig &
+  Partial<Pick<Config, 'SLACK_CONCURRENT_TURNS' | 'BODY_LIMIT' | 'SLACK_STREAMING' | 'DEFAULT_LOCALE'>>;
 
 /** The running adapters. */
 export interface RunningBots {
@@ -29,7 +43,16 @@ export interface RunningBots {
 }
 
 /** Starts the configured adapters on `router` (mounted by createApp before /api). */
-export function startBots(deps: { config: BotsConfig; core: CoreServices; agent: Pick<AgentService, 'runTurn'>; router: Router; /** Acknowledge/resolve from incident threads (src/incidents). */ incidents?: IncidentActions | undefined; redis?: Redis | undefined; logger: Logger; /** Slack Socket Mode lease lifetime (tests shorten failover). */ slackLeaseTtlMs?: number }): RunningBots {
+export function startBots(deps: {
+  config: BotsConfig;
+  core: CoreServices;
+  agent: Pick<AgentService, 'runTurn'>;
+  router: Router;
+  /** Acknowledge/resolve from incident threads (src/incidents). */ incidents?: IncidentActions | undefined;
+  redis?: Redis | undefined;
+  logger: Logger;
+  /** Slack Socket Mode lease lifetime (tests shorten failover). */ slackLeaseTtlMs?: number;
+}): RunningBots {
   const { config, core, logger } = deps;
   const turns = new BotTurns({
     prisma: core.database.prisma,
@@ -64,7 +87,10 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
       defaultLocale: config.DEFAULT_LOCALE,
     });
     const slack = running.slack;
-    const transports = [config.SLACK_SIGNING_SECRET ? 'events, commands and interactions at /slack/events' : null, config.SLACK_APP_TOKEN ? 'Socket Mode on the node holding the slack-socket-mode lease' : null];
+    const transports = [
+      config.SLACK_SIGNING_SECRET ? 'events, commands and interactions at /slack/events' : null,
+      config.SLACK_APP_TOKEN ? 'Socket Mode on the node holding the slack-socket-mode lease' : null,
+    ];
     // auth.test at start-up, retried with backoff: Slack being down at boot never crashes us.
     const initialize = (attempt: number) => {
       slack.ready().then(
@@ -101,13 +127,26 @@ export function startBots(deps: { config: BotsConfig; core: CoreServices; agent:
         defaultLocale: config.DEFAULT_LOCALE,
       });
       logger.info('discord enabled: interactions at /discord/interactions');
-      running.discord.registerCommands().catch((error: unknown) => logger.error({ err: error }, 'discord command registration failed; /vigie may be missing until the next start'));
+      running.discord
+        .registerCommands()
+        .catch((error: unknown) =>
+          logger.error({ err: error }, 'discord command registration failed; /vigie may be missing until the next start'),
+        );
     } catch (error) {
       logger.error({ err: error }, `discord disabled: ${(error as Error).message}`);
     }
   } else {
     logger.info('discord disabled: DISCORD_PUBLIC_KEY not set');
   }
-  running.discordGateway = startDiscordGateway({ config, turns, approvals: core.tools.approvals, incidents: deps.incidents, dedupe, redis: deps.redis, logger, registry: core.metrics });
+  running.discordGateway = startDiscordGateway({
+    config,
+    turns,
+    approvals: core.tools.approvals,
+    incidents: deps.incidents,
+    dedupe,
+    redis: deps.redis,
+    logger,
+    registry: core.metrics,
+  });
   return running;
 }

@@ -47,7 +47,11 @@ export interface ConnectionLease {
 export function createConnectionLease(options: ConnectionLeaseOptions): ConnectionLease {
   const ttlMs = options.ttlMs ?? 15_000;
   const key = `vigie:lease:${options.name}`;
-  const gauge = gaugeMetric(options.registry, { name: 'vigie_bot_connection_lease_held', help: 'Whether this node holds the chat connection lease (1) or not (0)', labelNames: ['connection']});
+  const gauge = gaugeMetric(options.registry, {
+    name: 'vigie_bot_connection_lease_held',
+    help: 'Whether this node holds the chat connection lease (1) or not (0)',
+    labelNames: ['connection'],
+  });
   const log = options.logger.child({ connection: options.name, nodeId: options.nodeId });
   let held = false;
   // A node that never wins the lease reports 0, not nothing.
@@ -62,9 +66,15 @@ export function createConnectionLease(options: ConnectionLeaseOptions): Connecti
     held = value;
     gauge.set({ connection: options.name }, value ? 1 : 0);
     const hook = value ? options.onAcquired : options.onReleased;
-    log.info(value ? 'connection lease acquired: this node opens the connection' : 'connection lease released: this node closes the connection');
+    log.info(
+      value ? 'connection lease acquired: this node opens the connection' : 'connection lease released: this node closes the connection',
+    );
     // Hooks run one after another, so an open never overlaps the close before it.
-    transition = transition.then(() => hook()).catch((error: unknown) => log.error({ err: error }, value ? 'opening the leased connection failed' : 'closing the leased connection failed'));
+    transition = transition
+      .then(() => hook())
+      .catch((error: unknown) =>
+        log.error({ err: error }, value ? 'opening the leased connection failed' : 'closing the leased connection failed'),
+      );
   };
 
   const tick = async () => {
@@ -89,9 +99,12 @@ export function createConnectionLease(options: ConnectionLeaseOptions): Connecti
 
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      void tick().finally(schedule);
-    }, Math.max(50, Math.floor(ttlMs / 3)));
+    timer = setTimeout(
+      () => {
+        void tick().finally(schedule);
+      },
+      Math.max(50, Math.floor(ttlMs / 3)),
+    );
     timer.unref();
   };
 
@@ -115,7 +128,9 @@ export function createConnectionLease(options: ConnectionLeaseOptions): Connecti
       setHeld(false);
       await transition;
       if (wasHeld && options.redis) {
-        await options.redis.eval(RELEASE_SCRIPT, 1, key, options.nodeId).catch((error: unknown) => log.warn({ err: error }, 'connection lease release failed; it expires by itself'));
+        await options.redis
+          .eval(RELEASE_SCRIPT, 1, key, options.nodeId)
+          .catch((error: unknown) => log.warn({ err: error }, 'connection lease release failed; it expires by itself'));
       }
     },
   };

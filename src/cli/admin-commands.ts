@@ -10,7 +10,17 @@ import { loadConfig } from '../config.js';
 import { redisTargetFromConfig } from '../redis-target.js';
 import { databaseOptionsFromConfig, migrateAsOwner, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
-import { identityLinker, tokenLister, tokenMinter, tokenRevoker, userCreator, userFinder, userLister, userLocaleSetter, userUpdater } from '../actions/users.js';
+import {
+  identityLinker,
+  tokenLister,
+  tokenMinter,
+  tokenRevoker,
+  userCreator,
+  userFinder,
+  userLister,
+  userLocaleSetter,
+  userUpdater,
+} from '../actions/users.js';
 import { createTranslator, SUPPORTED_LOCALES, type Locale, type Translator } from '../contracts/i18n.js';
 import { publishAccessChange, type AccessChange } from '../auth/access-changes.js';
 import { ROLES, type Role } from '../auth/roles.js';
@@ -54,12 +64,20 @@ export const localAdminIo: AdminIo = {
     }
     const { createRedisClient } = await import('../redis.js');
     // One try (a Sentinel target: each Sentinel once), then the fallback message below.
-    const redis = createRedisClient(target, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null, sentinelRetryStrategy: () => null });
+    const redis = createRedisClient(target, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      sentinelRetryStrategy: () => null,
+    });
     try {
       await redis.connect();
       await publishAccessChange(redis, change);
     } catch (error) {
-      console.error(`could not tell running servers through Redis (${(error as Error).message}); they apply the change within 2 s (their cache expiry)`);
+      console.error(
+        `could not tell running servers through Redis (${(error as Error).message}); they apply the change within 2 s (their cache expiry)`,
+      );
     } finally {
       redis.disconnect();
     }
@@ -67,14 +85,16 @@ export const localAdminIo: AdminIo = {
 };
 
 function parseRole(value: string, i18n: Translator = createTranslator('en')): Role {
-  if (!(ROLES as readonly string[]).includes(value)) throw new ValidationError(i18n.t('cli.errors.roleMustBe', { roles: ROLES.join(', ') }));
+  if (!(ROLES as readonly string[]).includes(value))
+    throw new ValidationError(i18n.t('cli.errors.roleMustBe', { roles: ROLES.join(', ') }));
   return value as Role;
 }
 
 /** A profile locale from the command line: `en`, `fr`, or `none` (clears it); anything else is refused. */
 export function parseProfileLocale(value: string, i18n: Translator = createTranslator('en')): Locale | null {
   if (value === 'none') return null;
-  if (!(SUPPORTED_LOCALES as readonly string[]).includes(value)) throw new ValidationError(i18n.t('cli.errors.localeMustBe', { locales: SUPPORTED_LOCALES.join(', ') }));
+  if (!(SUPPORTED_LOCALES as readonly string[]).includes(value))
+    throw new ValidationError(i18n.t('cli.errors.localeMustBe', { locales: SUPPORTED_LOCALES.join(', ') }));
   return value as Locale;
 }
 
@@ -91,7 +111,8 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     else console.log(value);
   };
   // Table headers in the reader's language (JSON keeps its field names).
-  const headed = (row: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(row).map(([key, cell]) => [i18n.t(`cli.table.${key}`), cell]));
+  const headed = (row: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(row).map(([key, cell]) => [i18n.t(`cli.table.${key}`), cell]));
   program
     .command('migrate')
     .description('apply pending database migrations (also done automatically at start-up)')
@@ -130,7 +151,12 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const list = await withDatabase((database) => userLister(database.prisma));
-      print(options.json ? list : list.map(({ id, name, role, disabled, locale }) => headed({ id, name, role, disabled, locale: locale ?? '' })), options.json);
+      print(
+        options.json
+          ? list
+          : list.map(({ id, name, role, disabled, locale }) => headed({ id, name, role, disabled, locale: locale ?? '' })),
+        options.json,
+      );
     });
   users
     .command('role <user> <role>')
@@ -213,7 +239,9 @@ export function registerAdminCommands(program: Command, io: AdminIo = localAdmin
     .action(async (options: { json?: boolean }) => {
       const list = await withDatabase((database) => tokenLister(database.prisma));
       print(
-        options.json ? list : list.map(({ id, name, prefix, role, revokedAt, lastUsedAt }) => headed({ id, name, prefix, role, revokedAt, lastUsedAt })),
+        options.json
+          ? list
+          : list.map(({ id, name, prefix, role, revokedAt, lastUsedAt }) => headed({ id, name, prefix, role, revokedAt, lastUsedAt })),
         options.json,
       );
     });

@@ -14,16 +14,19 @@ import { adminRunResultSchema, type AdminRunResult } from './admin-runner.js';
 
 function post(socketPath: string, argv: string[]): Promise<AdminRunResult | undefined> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ socketPath, path: '/cli', method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => {
-        const parsed = response.statusCode === 200 ? adminRunResultSchema.safeParse(JSON.parse(body)) : undefined;
-        if (parsed?.success) resolve(parsed.data);
-        else reject(new Error(`the running server refused the command (HTTP ${response.statusCode}): ${body.slice(0, 200)}`));
-      });
-    });
+    const request = http.request(
+      { socketPath, path: '/cli', method: 'POST', headers: { 'content-type': 'application/json' } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          const parsed = response.statusCode === 200 ? adminRunResultSchema.safeParse(JSON.parse(body)) : undefined;
+          if (parsed?.success) resolve(parsed.data);
+          else reject(new Error(`the running server refused the command (HTTP ${response.statusCode}): ${body.slice(0, 200)}`));
+        });
+      },
+    );
     request.on('error', (error: NodeJS.ErrnoException) => {
       // A socket left by a server that died: nobody listens, run locally.
       if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') resolve(undefined);
@@ -40,7 +43,8 @@ const PATH_OPTIONS = new Set(['--anchors', '--mirror', '--public-key']);
 export function absolutePathArgs(args: string[]): string[] {
   return args.map((arg, index) => {
     const equals = arg.indexOf('=');
-    if (arg.startsWith('--') && equals > 0 && PATH_OPTIONS.has(arg.slice(0, equals)) && arg.length > equals + 1) return `${arg.slice(0, equals)}=${path.resolve(arg.slice(equals + 1))}`;
+    if (arg.startsWith('--') && equals > 0 && PATH_OPTIONS.has(arg.slice(0, equals)) && arg.length > equals + 1)
+      return `${arg.slice(0, equals)}=${path.resolve(arg.slice(equals + 1))}`;
     return index > 0 && PATH_OPTIONS.has(args[index - 1]!) && arg !== '' && !arg.startsWith('-') ? path.resolve(arg) : arg;
   });
 }

@@ -49,7 +49,16 @@ export async function runAgentEval(options: AgentEvalOptions): Promise<{ results
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dataDir, { recursive: true, force: true })];
   try {
     // Network tools probe only what NET_ALLOWED_TARGETS names explicitly: loopback by default, so an eval sends nothing off the host.
-    const env = { ...(options.env ?? {}), NET_ALLOWED_TARGETS: options.env?.NET_ALLOWED_TARGETS ?? '127.0.0.1/32', DATA_DIR: dataDir, DATABASE_URL: undefined, REDIS_URL: undefined, REDIS_SENTINELS: undefined, LLM_BASE_URL: undefined, LLM_MODEL: undefined };
+    const env = {
+      ...(options.env ?? {}),
+      NET_ALLOWED_TARGETS: options.env?.NET_ALLOWED_TARGETS ?? '127.0.0.1/32',
+      DATA_DIR: dataDir,
+      DATABASE_URL: undefined,
+      REDIS_URL: undefined,
+      REDIS_SENTINELS: undefined,
+      LLM_BASE_URL: undefined,
+      LLM_MODEL: undefined,
+    };
     const config = loadConfig(env);
     // The model first: a missing GGUF or a bad URL fails before a database is made.
     const model = await evalModel(options, config, cleanups);
@@ -84,11 +93,27 @@ export async function runAgentEval(options: AgentEvalOptions): Promise<{ results
 }
 
 /** The model per case: scripted (keyed by case id), remote, or local. */
-async function evalModel(options: AgentEvalOptions, config: ReturnType<typeof loadConfig>, cleanups: Array<() => Promise<unknown>>): Promise<(evalCase: EvalCase) => AgentModel> {
-  const shared = { LLM_API_KEY: options.apiKey, LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: options.maxTokens ?? config.LLM_MAX_TOKENS, LLM_TOOL_CALLS: config.LLM_TOOL_CALLS, AGENT_TURN_TIMEOUT_MS: config.AGENT_TURN_TIMEOUT_MS, LLM_STREAMING: options.streaming ?? true };
+async function evalModel(
+  options: AgentEvalOptions,
+  config: ReturnType<typeof loadConfig>,
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<(evalCase: EvalCase) => AgentModel> {
+  const shared = {
+    LLM_API_KEY: options.apiKey,
+    LLM_TEMPERATURE: 0,
+    LLM_MAX_TOKENS: options.maxTokens ?? config.LLM_MAX_TOKENS,
+    LLM_TOOL_CALLS: config.LLM_TOOL_CALLS,
+    AGENT_TURN_TIMEOUT_MS: config.AGENT_TURN_TIMEOUT_MS,
+    LLM_STREAMING: options.streaming ?? true,
+  };
   if (options.modelPath) {
     const { createInferenceService } = await import('../inference/inference-service.js');
-    const inference = await createInferenceService({ ...config, LLM_MODEL: path.resolve(options.modelPath), LLM_PARALLEL: 1, EMBEDDING_MODEL: undefined });
+    const inference = await createInferenceService({
+      ...config,
+      LLM_MODEL: path.resolve(options.modelPath),
+      LLM_PARALLEL: 1,
+      EMBEDDING_MODEL: undefined,
+    });
     cleanups.unshift(() => inference.dispose());
     const local = await createAgentModel({ ...shared, LLM_BASE_URL: undefined, LLM_MODEL_NAME: undefined }, inference.chat ?? undefined);
     if (!local) throw new Error(`could not load ${options.modelPath}`);
@@ -106,7 +131,15 @@ async function evalModel(options: AgentEvalOptions, config: ReturnType<typeof lo
     let model = models.get(evalCase.id);
     if (!model) {
       // The scripted server follows the script of the case named in the request's model field.
-      model = { name: 'scripted', model: openAiCompatibleModel({ baseUrl: server.baseUrl, modelName: scriptedModelName(evalCase.id), temperature: 0, streaming: options.streaming ?? true }) };
+      model = {
+        name: 'scripted',
+        model: openAiCompatibleModel({
+          baseUrl: server.baseUrl,
+          modelName: scriptedModelName(evalCase.id),
+          temperature: 0,
+          streaming: options.streaming ?? true,
+        }),
+      };
       models.set(evalCase.id, model);
     }
     return model;

@@ -26,7 +26,9 @@ export interface AuditCommandIo {
 
 /** One human line per finding; the last line says ok or FAILED. */
 export function describeVerification(result: AuditVerification): string[] {
-  const lines = [`chain: ${result.checked} events checked${result.firstBrokenId ? `, first broken event ${result.firstBrokenId}` : ', hashes link'}`];
+  const lines = [
+    `chain: ${result.checked} events checked${result.firstBrokenId ? `, first broken event ${result.firstBrokenId}` : ', hashes link'}`,
+  ];
   if (result.anchors) {
     lines.push(`anchors: ${result.anchors.held} of ${result.anchors.total} hold, newest at event ${result.anchors.newestId ?? 'none'}`);
     for (const mirror of result.anchors.mirrors ?? []) {
@@ -60,7 +62,11 @@ const optionsSchema = z.object({
 function parseOptions(raw: unknown): z.infer<typeof optionsSchema> {
   const parsed = optionsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(parsed.error.issues.map((issue) => `--${String(issue.path[0] ?? 'options').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`).join('; '));
+  throw new ValidationError(
+    parsed.error.issues
+      .map((issue) => `--${String(issue.path[0] ?? 'options').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`)
+      .join('; '),
+  );
 }
 
 function readPublicKey(file: string): KeyObject {
@@ -68,9 +74,12 @@ function readPublicKey(file: string): KeyObject {
   try {
     key = createPublicKey(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ValidationError(`--public-key: ${file} is not a readable PEM public key: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ValidationError(
+      `--public-key: ${file} is not a readable PEM public key: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new ValidationError(`--public-key: ${file} holds a ${key.asymmetricKeyType ?? 'unknown'} key, not an Ed25519 key`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ValidationError(`--public-key: ${file} holds a ${key.asymmetricKeyType ?? 'unknown'} key, not an Ed25519 key`);
   return key;
 }
 
@@ -82,7 +91,11 @@ export function registerAuditCommands(program: Command, { console, withDatabase 
     .description('recompute the hash chain and check it against the anchors in AUDIT_ANCHOR_LOG and its mirrored copies')
     .option('--json', 'print JSON')
     .option('--anchors <file>', 'read the anchors from this file instead of AUDIT_ANCHOR_LOG (a copy kept elsewhere)')
-    .option('--mirror <file>', 'cross-check a mirrored copy (a file, or chat messages pasted into one); repeatable; default AUDIT_ANCHOR_MIRROR_FILE', (value: string, previous: string[] = []) => [...previous, value])
+    .option(
+      '--mirror <file>',
+      'cross-check a mirrored copy (a file, or chat messages pasted into one); repeatable; default AUDIT_ANCHOR_MIRROR_FILE',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--public-key <file>', 'check signatures with this PEM public key (a copy of <AUDIT_ANCHOR_KEY>.pub) instead of the key file')
     .action(async (raw: unknown) => {
       const options = parseOptions(raw);
@@ -90,7 +103,9 @@ export function registerAuditCommands(program: Command, { console, withDatabase 
       const { keyPath, logPath } = anchorPaths(config);
       const key = options.publicKey ? { publicKey: readPublicKey(options.publicKey) } : loadOrCreateAnchorKey(keyPath);
       const mirrors = options.mirror ?? (config.AUDIT_ANCHOR_MIRROR_FILE ? [path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE)] : []);
-      const result = await withDatabase((database) => verifyAuditTrail(database.prisma, { key, logPath: options.anchors ?? logPath, mirrors }));
+      const result = await withDatabase((database) =>
+        verifyAuditTrail(database.prisma, { key, logPath: options.anchors ?? logPath, mirrors }),
+      );
       if (options.json) console.log(JSON.stringify(result, null, 2));
       else for (const line of describeVerification(result)) console.log(line);
       if (!result.ok) throw new AppError('audit_verify_failed', 409, 'audit verification failed (see the problems above)');

@@ -49,7 +49,11 @@ describe('CLI language', () => {
     assert.equal(cliLanguage([], { LANG: 'fr_FR.UTF-8', LC_ALL: 'C' }).i18n.locale, 'en', 'LC_ALL wins');
     assert.equal(cliLanguage([], { LANG: 'en_US.UTF-8', LC_MESSAGES: 'fr_BE@euro' }).i18n.locale, 'fr');
     assert.equal(cliLanguage([], {}).i18n.locale, 'en');
-    assert.deepEqual(cliLanguage(['kb', 'search', '--', '--lang', 'fr'], {}).argv, ['kb', 'search', '--', '--lang', 'fr'], 'after -- it is an argument');
+    assert.deepEqual(
+      cliLanguage(['kb', 'search', '--', '--lang', 'fr'], {}).argv,
+      ['kb', 'search', '--', '--lang', 'fr'],
+      'after -- it is an argument',
+    );
     assert.equal(posixLocale('fr_CA.ISO-8859-1'), 'fr');
     assert.equal(posixLocale('POSIX'), undefined);
   });
@@ -59,7 +63,8 @@ describe('CLI language', () => {
       assert.throws(() => cliLanguage(['--lang', junk], {}), /--lang must be one of en, fr/, JSON.stringify(junk).slice(0, 30));
     }
     assert.throws(() => cliLanguage(['--lang'], { LANG: 'fr_FR.UTF-8' }), /--lang doit valoir en, fr/);
-    for (const junk of ['fr\u0000', '\ud800', 'x'.repeat(100_000), '', 'C.UTF-8', 'de_DE.UTF-8']) assert.equal(cliLanguage([], { LANG: junk }).i18n.locale, 'en');
+    for (const junk of ['fr\u0000', '\ud800', 'x'.repeat(100_000), '', 'C.UTF-8', 'de_DE.UTF-8'])
+      assert.equal(cliLanguage([], { LANG: junk }).i18n.locale, 'en');
   });
 
   it('has a catalog entry in both languages for every command and option described in code', () => {
@@ -68,7 +73,9 @@ describe('CLI language', () => {
       if (command.name() === 'help') continue;
       for (const locale of ['en', 'fr'] as const) {
         if (command.description() && !hasMessage(commandKey(command), locale)) missing.push(`${locale} ${commandKey(command)}`);
-        for (const option of command.options) if (option.description && !hasMessage(optionKey(command, option), locale)) missing.push(`${locale} ${optionKey(command, option)}`);
+        for (const option of command.options)
+          if (option.description && !hasMessage(optionKey(command, option), locale))
+            missing.push(`${locale} ${optionKey(command, option)}`);
       }
     }
     assert.deepEqual(missing, []);
@@ -90,7 +97,8 @@ describe('CLI language', () => {
 
     const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
     const paths = new Set(names(english).map((key) => key.slice('cli.commands.'.length)));
-    for (const top of english.commands) if (top.name() !== 'help') assert.match(readme, new RegExp(`\`vigie ${top.name()}\\b`), `README names vigie ${top.name()}`);
+    for (const top of english.commands)
+      if (top.name() !== 'help') assert.match(readme, new RegExp(`\`vigie ${top.name()}\\b`), `README names vigie ${top.name()}`);
     for (const match of readme.matchAll(/`vigie ([a-z-]+)(?: ([a-z][a-z|-]*))?/g)) {
       assert.ok(paths.has(match[1]!), `README's vigie ${match[1]} is a command`);
       if (match[2] && english.commands.find((command) => command.name() === match[1])?.commands.length) {
@@ -100,7 +108,10 @@ describe('CLI language', () => {
   });
 
   it('puts commander’s errors in French', async () => {
-    assert.equal(translateCommanderError("error: unknown option '--frobnicate'\n(Did you mean --format?)", fr), 'erreur : option inconnue « --frobnicate »\n(Vouliez-vous dire --format ?)');
+    assert.equal(
+      translateCommanderError("error: unknown option '--frobnicate'\n(Did you mean --format?)", fr),
+      'erreur : option inconnue « --frobnicate »\n(Vouliez-vous dire --format ?)',
+    );
     assert.equal(translateCommanderError("error: missing required argument 'name'", en), "error: missing required argument 'name'");
     const { err } = await capture(buildProgram(fr), ['users', 'create']);
     assert.match(err, /erreur : argument obligatoire manquant « name »/);
@@ -111,7 +122,16 @@ describe('CLI language', () => {
   it('prints admin messages, errors and table headers in French', async () => {
     const tables: unknown[] = [];
     const lines: string[] = [];
-    const row = { id: '01a24d7a-eb3a-7bfd-a781-d5c873287235', name: 'alice', displayName: null, role: 'operator', disabledAt: null, locale: 'fr', createdAt: new Date(0), identities: [] };
+    const row = {
+      id: '01a24d7a-eb3a-7bfd-a781-d5c873287235',
+      name: 'alice',
+      displayName: null,
+      role: 'operator',
+      disabledAt: null,
+      locale: 'fr',
+      createdAt: new Date(0),
+      identities: [],
+    };
     const io: AdminIo = {
       console: { ...console, table: (value: unknown) => tables.push(value), log: (line: unknown) => lines.push(String(line)) } as Console,
       withDatabase: (work) => work({ prisma: { user: { findMany: async () => [row] } } } as never, {} as never),
@@ -121,8 +141,14 @@ describe('CLI language', () => {
     registerAdminCommands(program, io, fr);
     await program.parseAsync(['node', 'vigie', 'users', 'list']);
     assert.deepEqual(tables, [[{ id: row.id, nom: 'alice', rôle: 'operator', désactivé: false, langue: 'fr' }]]);
-    await assert.rejects(program.parseAsync(['node', 'vigie', 'users', 'create', 'bob', '--role', 'root']), /le rôle doit être l’un de viewer, operator, admin/);
+    await assert.rejects(
+      program.parseAsync(['node', 'vigie', 'users', 'create', 'bob', '--role', 'root']),
+      /le rôle doit être l’un de viewer, operator, admin/,
+    );
     await assert.rejects(program.parseAsync(['node', 'vigie', 'token', 'revoke', 'nope']), /l’id de jeton doit être un UUID/);
-    await assert.rejects(program.parseAsync(['node', 'vigie', 'users', 'set-locale', 'alice', 'de']), /la langue doit être l’une de en, fr ou none/);
+    await assert.rejects(
+      program.parseAsync(['node', 'vigie', 'users', 'set-locale', 'alice', 'de']),
+      /la langue doit être l’une de en, fr ou none/,
+    );
   });
 });

@@ -44,7 +44,12 @@ export function cliLanguage(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   }
   if (asked !== undefined) {
     const locale = resolveLocale(asked);
-    if (!locale) throw new ValidationError(createTranslator(posixLocale(env.LC_ALL || env.LC_MESSAGES || env.LANG)).t('cli.errors.badLang', { locales: SUPPORTED_LOCALES.join(', ') }));
+    if (!locale)
+      throw new ValidationError(
+        createTranslator(posixLocale(env.LC_ALL || env.LC_MESSAGES || env.LANG)).t('cli.errors.badLang', {
+          locales: SUPPORTED_LOCALES.join(', '),
+        }),
+      );
     return { i18n: createTranslator(locale), argv: rest };
   }
   // POSIX precedence: the first non-empty of LC_ALL, LC_MESSAGES, LANG decides.
@@ -64,7 +69,13 @@ export function optionKey(command: Command, option: Option): string {
   return `cli.options.${commandKey(command).slice('cli.commands.'.length)} ${option.long ?? option.short ?? option.name()}`;
 }
 
-const TITLES: Record<string, string> = { 'Usage:': 'usage', 'Arguments:': 'arguments', 'Options:': 'options', 'Commands:': 'commands', 'Global Options:': 'globalOptions' };
+const TITLES: Record<string, string> = {
+  'Usage:': 'usage',
+  'Arguments:': 'arguments',
+  'Options:': 'options',
+  'Commands:': 'commands',
+  'Global Options:': 'globalOptions',
+};
 
 /** Commander's error lines (`error: unknown command 'x'`) in the catalog's words. */
 export function translateCommanderError(text: string, i18n: Translator): string {
@@ -75,7 +86,10 @@ export function translateCommanderError(text: string, i18n: Translator): string 
     [/error: missing required argument '([^']*)'/, (m) => i18n.t('cli.errors.missingArgument', { name: m[1] })],
     [/error: required option '([^']*)' not specified/, (m) => i18n.t('cli.errors.missingOption', { name: m[1] })],
     [/error: option '([^']*)' argument missing/, (m) => i18n.t('cli.errors.optionArgumentMissing', { name: m[1] })],
-    [/error: too many arguments(?: for '[^']*')?\. Expected (\d+) arguments? but got (\d+)\./, (m) => i18n.t('cli.errors.tooManyArguments', { expected: m[1], got: m[2] })],
+    [
+      /error: too many arguments(?: for '[^']*')?\. Expected (\d+) arguments? but got (\d+)\./,
+      (m) => i18n.t('cli.errors.tooManyArguments', { expected: m[1], got: m[2] }),
+    ],
   ];
   return text
     .split('\n')
@@ -110,7 +124,11 @@ export function localizeProgram(program: Command, i18n: Translator): void {
       styleTitle: (title) => (TITLES[title] ? i18n.t(`cli.help.${TITLES[title]}`) : title),
       optionDescription(option) {
         const text = Help.prototype.optionDescription.call(this, option);
-        return i18n.locale === 'en' ? text : text.replace(/\(default: ([^)]*)\)/, (_all, value: string) => `(${i18n.t('cli.help.default', { value })})`).replace(/\(choices: ([^)]*)\)/, (_all, values: string) => `(${i18n.t('cli.help.choices', { values })})`);
+        return i18n.locale === 'en'
+          ? text
+          : text
+              .replace(/\(default: ([^)]*)\)/, (_all, value: string) => `(${i18n.t('cli.help.default', { value })})`)
+              .replace(/\(choices: ([^)]*)\)/, (_all, values: string) => `(${i18n.t('cli.help.choices', { values })})`);
       },
     });
     command.configureOutput({ outputError: (text, write) => write(translateCommanderError(text, i18n)) });

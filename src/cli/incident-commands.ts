@@ -35,7 +35,11 @@ export function registerIncidentCommands(program: Command): void {
     .option('--secret <secret>', 'grafana only: HMAC-SHA256 secret (at least 16 characters)')
     .option('--json', 'print JSON')
     .action(async (source: string, options: { name: string; secret?: string; json?: boolean }) => {
-      const input = parseOrThrow(hookInputSchema, { source, name: options.name, ...(options.secret !== undefined ? { secret: options.secret } : {}) }, 'argument');
+      const input = parseOrThrow(
+        hookInputSchema,
+        { source, name: options.name, ...(options.secret !== undefined ? { secret: options.secret } : {}) },
+        'argument',
+      );
       const hook = await withHooks((store) => store.create(CLI_ACTOR, input));
       if (options.json) {
         process.stdout.write(JSON.stringify(hook, null, 2) + '\n');
@@ -45,7 +49,8 @@ export function registerIncidentCommands(program: Command): void {
       console.log(
         hook.source === 'alertmanager'
           ? `Alertmanager receiver:\n  webhook_configs:\n    - url: https://<vigie>/api/hooks/alertmanager\n      http_config:\n        authorization:\n          credentials: ${hook.token}`
-          : 'Grafana contact point: webhook to https://<vigie>/api/hooks/grafana with Authorization "Bearer <token>"' + (hook.signed ? ', HMAC secret as given and timestamp header X-Grafana-Alerting-Timestamp.' : '.'),
+          : 'Grafana contact point: webhook to https://<vigie>/api/hooks/grafana with Authorization "Bearer <token>"' +
+              (hook.signed ? ', HMAC secret as given and timestamp header X-Grafana-Alerting-Timestamp.' : '.'),
       );
     });
   hooks

@@ -46,11 +46,11 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Registers `vigie mcp serve|add|list|remove`. */
 export function registerMcpCommands(program: Command): void {
-  const mcp = program.command('mcp').description('MCP: serve Vigie\'s tools to MCP clients, use external MCP servers\' tools');
+  const mcp = program.command('mcp').description("MCP: serve Vigie's tools to MCP clients, use external MCP servers' tools");
 
   mcp
     .command('serve')
-    .description('serve Vigie\'s tools over stdio for a local MCP client (relays to VIGIE_URL/mcp with VIGIE_TOKEN)')
+    .description("serve Vigie's tools over stdio for a local MCP client (relays to VIGIE_URL/mcp with VIGIE_TOKEN)")
     .requiredOption('--stdio', 'use the stdio transport')
     .action(async () => {
       await serveStdioBridge(target());
@@ -68,31 +68,60 @@ export function registerMcpCommands(program: Command): void {
     .option('--min-role <role>', 'lowest role that may call its tools', 'operator')
     .option('--timeout-ms <ms>', 'deadline of one call', (value) => Number(value), 60_000)
     .option('--allow-offline', 'store it even if it cannot be started now')
-    .action(async (name: string, options: { stdio?: string; url?: string; header: string[]; env: string[]; risk: string; toolRisk: string[]; minRole: string; timeoutMs: number; allowOffline?: boolean }) => {
-      if (Boolean(options.stdio) === Boolean(options.url)) throw new ValidationError('Give exactly one of --stdio "<command> <args>" or --url <url>');
-      const words = options.stdio ? tokenizeCommand(options.stdio) : [];
-      if (options.stdio && words.length === 0) throw new ValidationError('--stdio needs a command');
-      const body = {
-        name,
-        transport: options.stdio ? 'stdio' : 'http',
-        ...(options.stdio ? { command: words[0], args: words.slice(1), env: parsePairs(options.env, '--env') } : { url: options.url, headers: parsePairs(options.header, '--header') }),
-        riskLevel: options.risk,
-        toolRisks: parsePairs(options.toolRisk, '--tool-risk'),
-        minRole: options.minRole,
-        timeoutMs: options.timeoutMs,
-        ...(options.allowOffline ? { allowOffline: true } : {}),
-      };
-      const server = (await api('POST', '/api/mcp/servers', body)) as { name: string; status: { state: string }; tools: string[] };
-      console.log(`MCP server ${server.name}: ${server.status.state}, ${server.tools.length} tools`);
-      for (const tool of server.tools) console.log(`  ${tool}`);
-    });
+    .action(
+      async (
+        name: string,
+        options: {
+          stdio?: string;
+          url?: string;
+          header: string[];
+          env: string[];
+          risk: string;
+          toolRisk: string[];
+          minRole: string;
+          timeoutMs: number;
+          allowOffline?: boolean;
+        },
+      ) => {
+        if (Boolean(options.stdio) === Boolean(options.url))
+          throw new ValidationError('Give exactly one of --stdio "<command> <args>" or --url <url>');
+        const words = options.stdio ? tokenizeCommand(options.stdio) : [];
+        if (options.stdio && words.length === 0) throw new ValidationError('--stdio needs a command');
+        const body = {
+          name,
+          transport: options.stdio ? 'stdio' : 'http',
+          ...(options.stdio
+            ? { command: words[0], args: words.slice(1), env: parsePairs(options.env, '--env') }
+            : { url: options.url, headers: parsePairs(options.header, '--header') }),
+          riskLevel: options.risk,
+          toolRisks: parsePairs(options.toolRisk, '--tool-risk'),
+          minRole: options.minRole,
+          timeoutMs: options.timeoutMs,
+          ...(options.allowOffline ? { allowOffline: true } : {}),
+        };
+        const server = (await api('POST', '/api/mcp/servers', body)) as { name: string; status: { state: string }; tools: string[] };
+        console.log(`MCP server ${server.name}: ${server.status.state}, ${server.tools.length} tools`);
+        for (const tool of server.tools) console.log(`  ${tool}`);
+      },
+    );
 
   mcp
     .command('list')
     .description('registered external MCP servers and their status')
     .action(async () => {
-      const { data } = (await api('GET', '/api/mcp/servers')) as { data: Array<{ name: string; transport: string; riskLevel: string; status: { state: string; detail?: string }; tools: string[] }> };
-      console.table(data.map((server) => ({ name: server.name, transport: server.transport, risk: server.riskLevel, state: server.status.state, tools: server.tools.length, detail: server.status.detail ?? '' })));
+      const { data } = (await api('GET', '/api/mcp/servers')) as {
+        data: Array<{ name: string; transport: string; riskLevel: string; status: { state: string; detail?: string }; tools: string[] }>;
+      };
+      console.table(
+        data.map((server) => ({
+          name: server.name,
+          transport: server.transport,
+          risk: server.riskLevel,
+          state: server.status.state,
+          tools: server.tools.length,
+          detail: server.status.detail ?? '',
+        })),
+      );
     });
 
   mcp

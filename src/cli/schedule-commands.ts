@@ -29,7 +29,12 @@ async function withSchedules<T>(work: (service: ScheduleService, store: Schedule
   const audit = new AuditLog(database.sql);
   // Loaded here, not at CLI start: every other command would pay for importing all toolsets.
   const { createToolsets } = await import('../tools/registry.js');
-  const tools = createToolRuntime({ toolsets: createToolsets({ config, database, logger, audit, events: new DomainEvents() }), database, audit, logger });
+  const tools = createToolRuntime({
+    toolsets: createToolsets({ config, database, logger, audit, events: new DomainEvents() }),
+    database,
+    audit,
+    logger,
+  });
   const store = new ScheduleStore(database.sql);
   const service = new ScheduleService({
     store,
@@ -41,7 +46,13 @@ async function withSchedules<T>(work: (service: ScheduleService, store: Schedule
     metrics: scheduleMetrics(new Registry()),
     logger,
     system: () => Promise.reject(new Error('the CLI does not run schedules')),
-    settings: { minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, failThreshold: config.SCHEDULE_FLAP_THRESHOLD, recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD, watchdogMs: config.SCHEDULE_WATCHDOG_MS, node: 'cli' },
+    settings: {
+      minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS,
+      failThreshold: config.SCHEDULE_FLAP_THRESHOLD,
+      recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD,
+      watchdogMs: config.SCHEDULE_WATCHDOG_MS,
+      node: 'cli',
+    },
   });
   try {
     return await work(service, store);
@@ -70,18 +81,29 @@ export function registerScheduleCommands(program: Command): void {
     .option('--fail-threshold <n>', 'consecutive failing runs that open an incident')
     .option('--recover-threshold <n>', 'consecutive healthy runs that resolve it')
     .option('--json', 'print JSON')
-    .action(async (words: string[], options: { every: string; name?: string; failThreshold?: string; recoverThreshold?: string; json?: boolean }) => {
-      const failThreshold = threshold(options.failThreshold, 'failThreshold');
-      const recoverThreshold = threshold(options.recoverThreshold, 'recoverThreshold');
-      const input = parseOrThrow(
-        scheduleInputSchema,
-        { command: words.join(' '), interval: options.every, ...(options.name !== undefined ? { name: options.name } : {}), ...(failThreshold !== undefined ? { failThreshold } : {}), ...(recoverThreshold !== undefined ? { recoverThreshold } : {}) },
-        'argument',
-      );
-      const schedule = await withSchedules((service) => service.create(CLI_ACTOR, input));
-      if (options.json) process.stdout.write(JSON.stringify(schedule, null, 2) + '\n');
-      else console.log(`Scheduled "${schedule.command}" every ${schedule.intervalMs / 1000} s as ${schedule.name} (${schedule.id}).`);
-    });
+    .action(
+      async (
+        words: string[],
+        options: { every: string; name?: string; failThreshold?: string; recoverThreshold?: string; json?: boolean },
+      ) => {
+        const failThreshold = threshold(options.failThreshold, 'failThreshold');
+        const recoverThreshold = threshold(options.recoverThreshold, 'recoverThreshold');
+        const input = parseOrThrow(
+          scheduleInputSchema,
+          {
+            command: words.join(' '),
+            interval: options.every,
+            ...(options.name !== undefined ? { name: options.name } : {}),
+            ...(failThreshold !== undefined ? { failThreshold } : {}),
+            ...(recoverThreshold !== undefined ? { recoverThreshold } : {}),
+          },
+          'argument',
+        );
+        const schedule = await withSchedules((service) => service.create(CLI_ACTOR, input));
+        if (options.json) process.stdout.write(JSON.stringify(schedule, null, 2) + '\n');
+        else console.log(`Scheduled "${schedule.command}" every ${schedule.intervalMs / 1000} s as ${schedule.name} (${schedule.id}).`);
+      },
+    );
   schedules
     .command('list')
     .description('list schedules with their last result')
@@ -89,7 +111,17 @@ export function registerScheduleCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const list = await withSchedules((_service, store) => store.list());
       if (options.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-      else console.table(list.map((entry) => ({ id: entry.id, name: entry.name, command: entry.command, every: `${entry.intervalMs / 1000} s`, last: entry.lastStatus ?? '-', alerting: entry.alerting })));
+      else
+        console.table(
+          list.map((entry) => ({
+            id: entry.id,
+            name: entry.name,
+            command: entry.command,
+            every: `${entry.intervalMs / 1000} s`,
+            last: entry.lastStatus ?? '-',
+            alerting: entry.alerting,
+          })),
+        );
     });
   schedules
     .command('remove <id>')

@@ -40,9 +40,20 @@ function blockLines(block: ViewBlock, locale?: Locale): string[] {
     case 'timeline':
       return [...title, ...timelineLines(block).map((line) => `  ${line}`)];
     case 'citations':
-      return [`${t(locale, 'view.sources')}:`, ...block.items.map((item) => `  ${item.marker} ${item.title}${item.location ? ` · ${item.location}` : ''}${item.url ? `  ${item.url}` : ''}`)];
+      return [
+        `${t(locale, 'view.sources')}:`,
+        ...block.items.map(
+          (item) => `  ${item.marker} ${item.title}${item.location ? ` · ${item.location}` : ''}${item.url ? `  ${item.url}` : ''}`,
+        ),
+      ];
     case 'cards':
-      return block.cards.flatMap((card) => [`  ■ ${card.title}`, ...(card.subtitle ? [`    ${card.subtitle}`] : []), ...(card.text ? [`    ${card.text}`] : []), ...card.fields.map((field) => `    ${field.label}: ${field.value}`), ...(card.footer ? [`    (${card.footer})`] : [])]);
+      return block.cards.flatMap((card) => [
+        `  ■ ${card.title}`,
+        ...(card.subtitle ? [`    ${card.subtitle}`] : []),
+        ...(card.text ? [`    ${card.text}`] : []),
+        ...card.fields.map((field) => `    ${field.label}: ${field.value}`),
+        ...(card.footer ? [`    (${card.footer})`] : []),
+      ]);
   }
 }
 

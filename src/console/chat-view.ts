@@ -16,9 +16,23 @@ export type { ExecutionDecider } from './execution-card-view.js';
 export type RawLoader = (executionId: string) => Promise<unknown>;
 
 /** Renders one live tool-execution card; Approve/Deny only while it waits and for operators. */
-export function toolCard(execution: ExecutionView, canDecide: boolean, decide: ExecutionDecider, tag: 'li' | 'div' = 'li', context?: string, i18n?: Translator): HTMLElement {
+export function toolCard(
+  execution: ExecutionView,
+  canDecide: boolean,
+  decide: ExecutionDecider,
+  tag: 'li' | 'div' = 'li',
+  context?: string,
+  i18n?: Translator,
+): HTMLElement {
   const card = executionCardOf(execution);
-  return executionCardElement(card, { canDecide, decide, tag, raw: { arguments: execution.arguments ?? {}, result: execution.result ?? null }, ...(context ? { context } : {}), ...(i18n ? { i18n } : {}) });
+  return executionCardElement(card, {
+    canDecide,
+    decide,
+    tag,
+    raw: { arguments: execution.arguments ?? {}, result: execution.result ?? null },
+    ...(context ? { context } : {}),
+    ...(i18n ? { i18n } : {}),
+  });
 }
 
 /** What the chat pane needs to show Acknowledge / Resolve on incident summaries. */
@@ -31,7 +45,8 @@ export interface IncidentActor {
 /** The incident a message summarises (metadata written by src/incidents), if any. */
 export function incidentOf(message: MessageView): { id: string; status: string } | undefined {
   const metadata = message.metadata as { incidentId?: unknown; status?: unknown } | null | undefined;
-  if (!metadata || typeof metadata !== 'object' || typeof metadata.incidentId !== 'string' || typeof metadata.status !== 'string') return undefined;
+  if (!metadata || typeof metadata !== 'object' || typeof metadata.incidentId !== 'string' || typeof metadata.status !== 'string')
+    return undefined;
   return { id: metadata.incidentId, status: metadata.status };
 }
 
@@ -43,7 +58,11 @@ export function incidentButtons(incident: { id: string; status: string }, actor:
     const button = element('button', {
       text: action === 'acknowledge' ? 'Acknowledge' : 'Resolve',
       className: action === 'acknowledge' ? 'secondary' : '',
-      attributes: { type: 'button', 'data-incident-action': action, 'aria-label': `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} incident ${incident.id}` },
+      attributes: {
+        type: 'button',
+        'data-incident-action': action,
+        'aria-label': `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} incident ${incident.id}`,
+      },
     });
     return button;
   });
@@ -78,7 +97,11 @@ export class ChatView {
     private readonly cards?: { canDecide(): boolean; decide: ExecutionDecider; loadRaw: RawLoader },
     private readonly i18n: Translator = createTranslator('en'),
   ) {
-    this.marker = element('button', { className: 'new-messages', text: i18n.t('console.newMessagesButton'), attributes: { type: 'button', id: 'new-messages' } });
+    this.marker = element('button', {
+      className: 'new-messages',
+      text: i18n.t('console.newMessagesButton'),
+      attributes: { type: 'button', id: 'new-messages' },
+    });
     this.marker.hidden = true;
     this.list.after(this.marker);
     this.resizes = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.following && this.scroll()) : undefined;
@@ -132,7 +155,8 @@ export class ChatView {
     // One card per execution: the newest message carrying it keeps it; live and older copies go.
     for (const card of Array.from(node.querySelectorAll('[data-execution-id]'))) {
       const id = card.getAttribute('data-execution-id') ?? '';
-      for (const other of Array.from(this.list.querySelectorAll(`[data-execution-id="${CSS.escape(id)}"]`))) if (!node.contains(other)) other.remove();
+      for (const other of Array.from(this.list.querySelectorAll(`[data-execution-id="${CSS.escape(id)}"]`)))
+        if (!node.contains(other)) other.remove();
     }
     this.scroll();
   }
@@ -193,7 +217,13 @@ export class ChatView {
       element('div', { className: 'meta', text: `${this.describeAuthor(message)} · ${shortTime(message.createdAt)} · ${message.channel}` }),
       element('div', { className: 'content', text: message.content }),
       ...cardsOfMessage(message.metadata).map((card) =>
-        executionCardElement(card, { canDecide: this.cards?.canDecide() ?? false, decide: this.cards?.decide ?? (async () => 'not connected'), tag: 'div', i18n: this.i18n, ...(this.cards ? { loadRaw: () => this.cards!.loadRaw(card.id) } : {}) }),
+        executionCardElement(card, {
+          canDecide: this.cards?.canDecide() ?? false,
+          decide: this.cards?.decide ?? (async () => 'not connected'),
+          tag: 'div',
+          i18n: this.i18n,
+          ...(this.cards ? { loadRaw: () => this.cards!.loadRaw(card.id) } : {}),
+        }),
       ),
       ...(incident && this.incidents ? incidentButtons(incident, this.incidents) : []),
     ]);

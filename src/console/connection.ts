@@ -22,7 +22,11 @@ export interface ConnectionHooks {
 
 /** Opens the socket with the token. */
 export function openConnection(token: string, hooks: ConnectionHooks): ConsoleSocket {
-  const socket: ConsoleSocket = io({ auth: { token, locale: browserLocale() }, transports: ['websocket', 'polling'], reconnectionDelayMax: 5_000 });
+  const socket: ConsoleSocket = io({
+    auth: { token, locale: browserLocale() },
+    transports: ['websocket', 'polling'],
+    reconnectionDelayMax: 5_000,
+  });
   hooks.onState('connecting');
   socket.on('connect', () => {
     hooks.onState('online');
@@ -47,7 +51,12 @@ export function openConnection(token: string, hooks: ConnectionHooks): ConsoleSo
 }
 
 /** Emits an event and resolves with its ack, or with a `timeout` error ack. */
-export async function ask<T>(socket: ConsoleSocket, event: keyof ClientToServerEvents, payload: unknown, timeoutMs = 10_000): Promise<Ack<T>> {
+export async function ask<T>(
+  socket: ConsoleSocket,
+  event: keyof ClientToServerEvents,
+  payload: unknown,
+  timeoutMs = 10_000,
+): Promise<Ack<T>> {
   try {
     return (await (socket as unknown as Socket).timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
   } catch {

@@ -41,10 +41,17 @@ export interface CardOptions {
 
 function decisionButtons(card: ExecutionCard, decide: ExecutionDecider, strings: ReturnType<typeof cardStrings>): HTMLElement[] {
   const status = element('p', { className: 'error', attributes: { role: 'alert' } });
-  const reason = element('input', { className: 'deny-reason', attributes: { type: 'text', maxlength: '500', placeholder: strings.reason, 'aria-label': `${strings.reason}: ${card.tool}` } });
+  const reason = element('input', {
+    className: 'deny-reason',
+    attributes: { type: 'text', maxlength: '500', placeholder: strings.reason, 'aria-label': `${strings.reason}: ${card.tool}` },
+  });
   const buttons = (['approve', 'deny'] as const).map((decision) => {
     const label = decision === 'approve' ? strings.approve : strings.deny;
-    const button = element('button', { text: label, className: decision === 'deny' ? 'secondary' : '', attributes: { type: 'button', 'data-decision': decision, 'aria-label': `${label} ${card.tool} ${card.id}` } });
+    const button = element('button', {
+      text: label,
+      className: decision === 'deny' ? 'secondary' : '',
+      attributes: { type: 'button', 'data-decision': decision, 'aria-label': `${label} ${card.tool} ${card.id}` },
+    });
     button.addEventListener('click', async () => {
       for (const other of buttons) other.disabled = true;
       const error = await decide(card.id, decision, decision === 'deny' ? reason.value.trim() || undefined : undefined);
@@ -60,9 +67,17 @@ function decisionButtons(card: ExecutionCard, decide: ExecutionDecider, strings:
 export function executionCardElement(card: ExecutionCard, options: CardOptions): HTMLElement {
   const i18n = options.i18n ?? createTranslator('en');
   const strings = cardStrings(i18n);
-  const node = element(options.tag ?? 'li', { className: `tool-card status-${card.status.replace(/[^a-z_]/g, '')}`, attributes: { 'data-execution-id': card.id, 'data-status': card.status } });
+  const node = element(options.tag ?? 'li', {
+    className: `tool-card status-${card.status.replace(/[^a-z_]/g, '')}`,
+    attributes: { 'data-execution-id': card.id, 'data-status': card.status },
+  });
   const risk = card.riskLevel !== 'read' ? ` · ${card.riskLevel}` : '';
-  node.append(element('div', { className: 'meta', text: `${card.tool} · ${statusWord(card.status, i18n)}${risk} · ${strings.requestedBy(card.requesterName)}` }));
+  node.append(
+    element('div', {
+      className: 'meta',
+      text: `${card.tool} · ${statusWord(card.status, i18n)}${risk} · ${strings.requestedBy(card.requesterName)}`,
+    }),
+  );
   if (options.context) node.append(element('div', { className: 'meta card-context', text: options.context }));
   const pending = card.status === PENDING_STATUS;
   if (pending) {
@@ -75,7 +90,8 @@ export function executionCardElement(card: ExecutionCard, options: CardOptions):
   } else {
     node.append(element('p', { className: 'outcome', text: outcomeText(card, i18n) }));
   }
-  if (!pending && card.deciderName && card.status !== 'denied') node.append(element('p', { className: 'decided', text: strings.approvedBy(card.deciderName) }));
+  if (!pending && card.deciderName && card.status !== 'denied')
+    node.append(element('p', { className: 'decided', text: strings.approvedBy(card.deciderName) }));
   if (card.status === 'denied' || card.status === 'expired') {
     if (card.view) node.append(element('p', { className: 'outcome', text: outcomeText(card, i18n) }));
   }

@@ -61,12 +61,16 @@ const conversationTitles = new Map<string, string>();
 const panel = new ApprovalsPanel(
   () => canDecide(),
   (executionId, decision, reason) => decide(executionId, decision, reason),
-  (conversationId) => (conversationId ? (conversationTitles.get(conversationId) ?? (conversationId === current?.id ? current.title : undefined)) : undefined),
+  (conversationId) =>
+    conversationId ? (conversationTitles.get(conversationId) ?? (conversationId === current?.id ? current.title : undefined)) : undefined,
   i18n,
 );
 /** Gap detection and catch-up by seq (issue #20): what it delivers is new, in order, once. */
 const seqSync = new SeqSync(
-  (payload) => (socket ? ask<SyncPage>(socket, 'conversation:sync', payload) : Promise.resolve({ error: { code: 'timeout', message: 'not connected' } })),
+  (payload) =>
+    socket
+      ? ask<SyncPage>(socket, 'conversation:sync', payload)
+      : Promise.resolve({ error: { code: 'timeout', message: 'not connected' } }),
   {
     deliver: (conversationId, messages) => {
       if (conversationId === current?.id) for (const message of messages) chat.upsert(message);
@@ -102,7 +106,10 @@ function canDecide(): boolean {
 
 async function decide(executionId: string, decision: 'approve' | 'deny', reason?: string): Promise<string | null> {
   if (!socket) return 'not connected';
-  const ack = decision === 'approve' ? await ask(socket, 'execution:approve', { executionId }) : await ask(socket, 'execution:deny', reason ? { executionId, reason } : { executionId });
+  const ack =
+    decision === 'approve'
+      ? await ask(socket, 'execution:approve', { executionId })
+      : await ask(socket, 'execution:deny', reason ? { executionId, reason } : { executionId });
   return 'error' in ack ? ack.error.message : null;
 }
 
@@ -136,7 +143,8 @@ async function join(conversationId: string, reason: 'join' | 'reconnect'): Promi
   if ('error' in ack) showError(ack.error.message);
   else if (current?.id === conversationId) {
     showPresence(ack.data.users);
-    if (seqSync.applyPage(conversationId, { messages: ack.data.missed, more: ack.data.more, lastSeq: ack.data.lastSeq })) void seqSync.catchUp(conversationId, reason);
+    if (seqSync.applyPage(conversationId, { messages: ack.data.missed, more: ack.data.more, lastSeq: ack.data.lastSeq }))
+      void seqSync.catchUp(conversationId, reason);
   }
 }
 

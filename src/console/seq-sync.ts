@@ -11,8 +11,8 @@
  * No DOM and no socket here: the console, tests and benchmarks drive it with their own
  * transport, so the chaos test exercises exactly the console's logic.
  */
-import type { MessageView } from "../actions/conversation-views.js";
-import type { Ack, CatchUpReason, SyncPage } from "../contracts/event-maps.js";
+import type { MessageView } from '../actions/conversation-views.js';
+import type { Ack, CatchUpReason, SyncPage } from '../contracts/event-maps.js';
 
 /** Asks the server for one page (the console: `conversation:sync` over its socket). */
 export type SyncRequest = (payload: {
@@ -77,9 +77,7 @@ export class SeqSync {
     options: SeqSyncOptions = {},
   ) {
     this.pageSize = options.pageSize ?? 200;
-    this.retryDelaysMs = options.retryDelaysMs ?? [
-      250, 500, 1_000, 2_000, 5_000,
-    ];
+    this.retryDelaysMs = options.retryDelaysMs ?? [250, 500, 1_000, 2_000, 5_000];
     this.now = options.now ?? (() => Date.now());
   }
 
@@ -113,20 +111,14 @@ export class SeqSync {
 
   /** True while a catch-up runs or live messages wait for one. */
   busy(conversationId?: string): boolean {
-    const states = conversationId
-      ? [this.conversations.get(conversationId)]
-      : [...this.conversations.values()];
-    return states.some(
-      (state) =>
-        state !== undefined &&
-        (state.running !== null || state.pending.size > 0),
-    );
+    const states = conversationId ? [this.conversations.get(conversationId)] : [...this.conversations.values()];
+    return states.some((state) => state !== undefined && (state.running !== null || state.pending.size > 0));
   }
 
   /** A live message (`message:new`, `agent:done`, a send's ack). */
   receive(message: MessageView): void {
     const state = this.conversations.get(message.conversationId);
-    if (!state || typeof message.seq !== "number") {
+    if (!state || typeof message.seq !== 'number') {
       this.hooks.deliver(message.conversationId, [message]);
       return;
     }
@@ -143,40 +135,29 @@ export class SeqSync {
     this.flush(message.conversationId, state);
     if (state.pending.size > 0 && !state.running) {
       this.stats.gapsDetected += 1;
-      void this.catchUp(message.conversationId, "gap");
+      void this.catchUp(message.conversationId, 'gap');
     }
   }
 
   /** A `conversation:resync` hint: catch up if the server holds more than we do. */
   hint(conversationId: string, lastSeq: number): void {
     const state = this.conversations.get(conversationId);
-    if (state && lastSeq > state.last)
-      void this.catchUp(conversationId, "resync");
+    if (state && lastSeq > state.last) void this.catchUp(conversationId, 'resync');
   }
 
   /** Applies a page the owner fetched itself (the `conversation:join` ack); true when more remain. */
-  applyPage(
-    conversationId: string,
-    page: { messages: MessageView[]; more: boolean; lastSeq: number },
-  ): boolean {
+  applyPage(conversationId: string, page: { messages: MessageView[]; more: boolean; lastSeq: number }): boolean {
     const state = this.conversations.get(conversationId);
     if (!state) return false;
     this.take(conversationId, state, page.messages);
-    if (
-      !page.more &&
-      page.lastSeq > state.last &&
-      !this.pendingBelow(state, page.lastSeq)
-    )
-      state.last = page.lastSeq;
+    if (!page.more && page.lastSeq > state.last && !this.pendingBelow(state, page.lastSeq)) state.last = page.lastSeq;
     this.flush(conversationId, state);
     return page.more || state.pending.size > 0 || page.lastSeq > state.last;
   }
 
   /** Catches every tracked conversation up (after a reconnect or a wake-up). */
   catchUpAll(reason: CatchUpReason): Promise<void> {
-    return Promise.all(
-      this.tracked().map((id) => this.catchUp(id, reason)),
-    ).then(() => undefined);
+    return Promise.all(this.tracked().map((id) => this.catchUp(id, reason))).then(() => undefined);
   }
 
   /** Pages `conversation:sync` from the last seq until `more` is false; retries failed pages. */
@@ -189,11 +170,7 @@ export class SeqSync {
     }
     const run = async () => {
       let next: CatchUpReason | null = reason;
-      while (
-        next &&
-        !this.closed &&
-        this.conversations.get(conversationId) === state
-      ) {
+      while (next && !this.closed && this.conversations.get(conversationId) === state) {
         state.rerun = null;
         const before = state.last;
         if (!(await this.page(conversationId, state, next))) {
@@ -201,13 +178,10 @@ export class SeqSync {
           state.pending.clear();
           return;
         }
-        next = state.rerun ?? (state.pending.size > 0 ? "gap" : null);
+        next = state.rerun ?? (state.pending.size > 0 ? 'gap' : null);
         // Held-back messages the server does not know yet (cannot happen with one database,
         // but never spin): wait a little before asking again.
-        if (next === "gap" && state.last === before)
-          await new Promise((resolve) =>
-            setTimeout(resolve, this.retryDelaysMs[0] ?? 250),
-          );
+        if (next === 'gap' && state.last === before) await new Promise((resolve) => setTimeout(resolve, this.retryDelaysMs[0] ?? 250));
       }
     };
     state.running = run().finally(() => {
@@ -222,35 +196,23 @@ export class SeqSync {
   }
 
   /** One catch-up pass; false when the server refused it for good (not_found, validation_error). */
-  private async page(
-    conversationId: string,
-    state: Tracked,
-    reason: CatchUpReason,
-  ): Promise<boolean> {
+  private async page(conversationId: string, state: Tracked, reason: CatchUpReason): Promise<boolean> {
     const started = this.now();
     this.stats.catchUps += 1;
     let first = true;
     let failures = 0;
     for (;;) {
-      if (this.closed || this.conversations.get(conversationId) !== state)
-        return false;
+      if (this.closed || this.conversations.get(conversationId) !== state) return false;
       const ack = await this.request({
         conversationId,
         afterSeq: state.last,
         limit: this.pageSize,
         ...(first ? { reason } : {}),
       });
-      if ("error" in ack) {
+      if ('error' in ack) {
         this.hooks.failed?.(conversationId, ack.error.message);
-        if (
-          ack.error.code === "not_found" ||
-          ack.error.code === "validation_error"
-        )
-          return false;
-        const delay =
-          this.retryDelaysMs[
-            Math.min(failures, this.retryDelaysMs.length - 1)
-          ] ?? 1_000;
+        if (ack.error.code === 'not_found' || ack.error.code === 'validation_error') return false;
+        const delay = this.retryDelaysMs[Math.min(failures, this.retryDelaysMs.length - 1)] ?? 1_000;
         failures += 1;
         await new Promise((resolve) => setTimeout(resolve, delay));
         continue;
@@ -261,8 +223,7 @@ export class SeqSync {
       if (page.more) continue;
       // Every seq up to lastSeq was committed before the page was read: the ones we did not
       // get were deleted. Live messages held back above them can now go out.
-      if (page.lastSeq > state.last && !this.pendingBelow(state, page.lastSeq))
-        state.last = page.lastSeq;
+      if (page.lastSeq > state.last && !this.pendingBelow(state, page.lastSeq)) state.last = page.lastSeq;
       this.flush(conversationId, state);
       break;
     }
@@ -272,17 +233,12 @@ export class SeqSync {
   }
 
   private pendingBelow(state: Tracked, seq: number): boolean {
-    for (const pendingSeq of state.pending.keys())
-      if (pendingSeq <= seq) return true;
+    for (const pendingSeq of state.pending.keys()) if (pendingSeq <= seq) return true;
     return false;
   }
 
   /** Delivers page messages above the last seq, in order, merging held-back live ones. */
-  private take(
-    conversationId: string,
-    state: Tracked,
-    messages: MessageView[],
-  ): void {
+  private take(conversationId: string, state: Tracked, messages: MessageView[]): void {
     const fresh: MessageView[] = [];
     for (const message of [...messages].sort((a, b) => a.seq - b.seq)) {
       if (message.seq <= state.last) {
@@ -308,8 +264,7 @@ export class SeqSync {
       state.last = next.seq;
       ready.push(next);
     }
-    for (const seq of state.pending.keys())
-      if (seq <= state.last) state.pending.delete(seq);
+    for (const seq of state.pending.keys()) if (seq <= state.last) state.pending.delete(seq);
     if (ready.length) this.hooks.deliver(conversationId, ready);
   }
 }

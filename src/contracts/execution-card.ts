@@ -9,7 +9,6 @@ import { createTranslator, DEFAULT_LOCALE, type Translator } from './i18n.js';
 import { clip, parseResultView, viewOfResult, type ResultView } from './result-view.js';
 import { detailsOf, validationSummary, type ValidationDetail } from './validation-text.js';
 
-
 /** A card as stored in message metadata and sent to clients. */
 export interface ExecutionCard {
   id: string;
@@ -65,7 +64,14 @@ export function cardsOfMessage(metadata: unknown): ExecutionCard[] {
   return list.slice(0, 10).flatMap((item) => {
     if (!item || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'string') return [];
     const raw = item as Record<string, unknown>;
-    return [{ ...executionCardOf({ ...raw, result: raw.view || raw.details ? { view: raw.view, error: { details: raw.details } } : null }), ...(typeof raw.deciderName === 'string' ? { deciderName: clip(raw.deciderName, 200) } : {}), ...(typeof raw.reason === 'string' ? { reason: clip(raw.reason, 500) } : {}), ...(typeof raw.error === 'string' ? { error: clip(raw.error, 500) } : {}) }];
+    return [
+      {
+        ...executionCardOf({ ...raw, result: raw.view || raw.details ? { view: raw.view, error: { details: raw.details } } : null }),
+        ...(typeof raw.deciderName === 'string' ? { deciderName: clip(raw.deciderName, 200) } : {}),
+        ...(typeof raw.reason === 'string' ? { reason: clip(raw.reason, 500) } : {}),
+        ...(typeof raw.error === 'string' ? { error: clip(raw.error, 500) } : {}),
+      },
+    ];
   });
 }
 
@@ -88,7 +94,9 @@ export function outcomeText(card: ExecutionCard, i18n: Translator = createTransl
     case PENDING_STATUS:
       return i18n.t('view.execution.waitingShort', { tool });
     case 'denied': {
-      const denied = card.deciderName ? i18n.t('view.execution.deniedBy', { tool, name: card.deciderName }) : i18n.t('view.execution.denied', { tool });
+      const denied = card.deciderName
+        ? i18n.t('view.execution.deniedBy', { tool, name: card.deciderName })
+        : i18n.t('view.execution.denied', { tool });
       return card.reason ? i18n.t('view.execution.deniedReason', { text: denied, reason: card.reason }) : denied;
     }
     case 'expired':
@@ -99,7 +107,14 @@ export function outcomeText(card: ExecutionCard, i18n: Translator = createTransl
     case 'running':
       return i18n.t('view.execution.inProgress', { tool, status: statusWord(card.status, i18n) });
     default:
-      if (card.details?.length) return i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: validationSummary(card.details, i18n, 3) });
-      return card.error ? i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: card.error }) : i18n.t('view.execution.endedShort', { tool, status: statusWord(card.status, i18n) });
+      if (card.details?.length)
+        return i18n.t('view.execution.endedShortWith', {
+          tool,
+          status: statusWord(card.status, i18n),
+          message: validationSummary(card.details, i18n, 3),
+        });
+      return card.error
+        ? i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: card.error })
+        : i18n.t('view.execution.endedShort', { tool, status: statusWord(card.status, i18n) });
   }
 }

@@ -43,7 +43,21 @@ describe('i18n catalog', () => {
     assert.equal(resolveLocale('fr-FR'), 'fr');
     assert.equal(resolveLocale('fr_CA'), 'fr');
     assert.equal(resolveLocale(' EN-us '), 'en');
-    for (const bad of ['', 'de-DE', 'fr\u0000', '\uD800fr', 'f', 'fr-' + 'x'.repeat(100), 'x'.repeat(10_000), '%E0%A4%A', '__proto__', '<script>', null, 42, {}]) {
+    for (const bad of [
+      '',
+      'de-DE',
+      'fr\u0000',
+      '\uD800fr',
+      'f',
+      'fr-' + 'x'.repeat(100),
+      'x'.repeat(10_000),
+      '%E0%A4%A',
+      '__proto__',
+      '<script>',
+      null,
+      42,
+      {},
+    ]) {
       assert.equal(resolveLocale(bad), undefined, String(bad).slice(0, 20));
     }
     assert.equal(localeOr('zz', 'fr'), 'fr');

@@ -91,7 +91,8 @@ export function parseAcceptLanguage(header: unknown): Locale | undefined {
  */
 function withManyForms(node: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = value && typeof value === 'object' ? withManyForms(value as Record<string, unknown>) : value;
+  for (const [key, value] of Object.entries(node))
+    out[key] = value && typeof value === 'object' ? withManyForms(value as Record<string, unknown>) : value;
   for (const [key, value] of Object.entries(node)) {
     if (typeof value === 'string' && key.endsWith('_other')) {
       const many = `${key.slice(0, -'_other'.length)}_many`;

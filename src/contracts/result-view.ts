@@ -65,7 +65,10 @@ const badgesBlock = z.strictObject({
 const tableBlock = z.strictObject({
   type: z.literal('table'),
   title: str(VIEW_LIMITS.label).optional(),
-  columns: z.array(z.strictObject({ key: str(40), label: str(VIEW_LIMITS.label), align: z.enum(['left', 'right']).optional() })).min(1).max(VIEW_LIMITS.columns),
+  columns: z
+    .array(z.strictObject({ key: str(40), label: str(VIEW_LIMITS.label), align: z.enum(['left', 'right']).optional() }))
+    .min(1)
+    .max(VIEW_LIMITS.columns),
   rows: z.array(z.record(z.string().max(40), cell)).max(VIEW_LIMITS.rows),
   /** Tone per row (same index), e.g. a target that does not answer. */
   rowTones: z.array(tone).max(VIEW_LIMITS.rows).optional(),
@@ -79,7 +82,10 @@ const chartBlock = z.strictObject({
   unit: str(20).optional(),
   /** X-axis labels (probe numbers, times); points are aligned on them. */
   labels: z.array(str(40)).max(VIEW_LIMITS.points),
-  series: z.array(z.strictObject({ name: str(VIEW_LIMITS.label), points: z.array(z.number().nullable()).max(VIEW_LIMITS.points) })).min(1).max(VIEW_LIMITS.series),
+  series: z
+    .array(z.strictObject({ name: str(VIEW_LIMITS.label), points: z.array(z.number().nullable()).max(VIEW_LIMITS.points) }))
+    .min(1)
+    .max(VIEW_LIMITS.series),
 });
 const barsBlock = z.strictObject({
   type: z.literal('bars'),
@@ -121,13 +127,21 @@ const citationsBlock = z.strictObject({
 const timelineBlock = z.strictObject({
   type: z.literal('timeline'),
   title: str(VIEW_LIMITS.label).optional(),
-  items: z.array(z.strictObject({ time: str(40), title: str(VIEW_LIMITS.label), detail: str(VIEW_LIMITS.cell).optional(), tone: tone.optional() })).max(VIEW_LIMITS.timeline),
+  items: z
+    .array(
+      z.strictObject({ time: str(40), title: str(VIEW_LIMITS.label), detail: str(VIEW_LIMITS.cell).optional(), tone: tone.optional() }),
+    )
+    .max(VIEW_LIMITS.timeline),
 });
 const treeBlock = z.strictObject({
   type: z.literal('tree'),
   title: str(VIEW_LIMITS.label).optional(),
   /** Nodes in display order; `depth` 0 is a root. */
-  nodes: z.array(z.strictObject({ label: str(VIEW_LIMITS.label), detail: str(VIEW_LIMITS.cell).optional(), depth: z.number().int().min(0).max(16) })).max(VIEW_LIMITS.treeNodes),
+  nodes: z
+    .array(
+      z.strictObject({ label: str(VIEW_LIMITS.label), detail: str(VIEW_LIMITS.cell).optional(), depth: z.number().int().min(0).max(16) }),
+    )
+    .max(VIEW_LIMITS.treeNodes),
 });
 const cardsBlock = z.strictObject({
   type: z.literal('cards'),
@@ -146,7 +160,20 @@ const cardsBlock = z.strictObject({
 });
 
 /** One block of a view. */
-export const viewBlockSchema = z.discriminatedUnion('type', [fieldsBlock, textBlock, badgesBlock, tableBlock, chartBlock, barsBlock, diffBlock, codeBlock, citationsBlock, timelineBlock, treeBlock, cardsBlock]);
+export const viewBlockSchema = z.discriminatedUnion('type', [
+  fieldsBlock,
+  textBlock,
+  badgesBlock,
+  tableBlock,
+  chartBlock,
+  barsBlock,
+  diffBlock,
+  codeBlock,
+  citationsBlock,
+  timelineBlock,
+  treeBlock,
+  cardsBlock,
+]);
 
 /** A whole view. */
 export const resultViewSchema = z.strictObject({
@@ -183,38 +210,119 @@ function clampBlock(block: ViewBlock): ViewBlock {
   const title = (value: string | undefined) => (value === undefined ? {} : { title: clip(value, L.label) });
   switch (block.type) {
     case 'fields':
-      return { type: 'fields', ...title(block.title), fields: block.fields.slice(0, L.fields).map((f) => ({ label: clip(f.label, L.label), value: clip(f.value, L.value) })) };
+      return {
+        type: 'fields',
+        ...title(block.title),
+        fields: block.fields.slice(0, L.fields).map((f) => ({ label: clip(f.label, L.label), value: clip(f.value, L.value) })),
+      };
     case 'text':
       return { type: 'text', ...title(block.title), text: clip(block.text, L.text) };
     case 'badges':
       return { type: 'badges', badges: block.badges.slice(0, L.badges).map((b) => ({ label: clip(b.label, L.label), tone: b.tone })) };
     case 'table': {
-      const columns = block.columns.slice(0, L.columns).map((c) => ({ key: clip(c.key, 40), label: clip(c.label, L.label), ...(c.align ? { align: c.align } : {}) }));
-      const rows = block.rows.slice(0, L.rows).map((row) => Object.fromEntries(columns.map((c) => {
-        const value = row[c.key];
-        return [c.key, typeof value === 'number' ? finite(value) : value === null || value === undefined ? null : clip(value, L.cell)];
-      })));
+      const columns = block.columns
+        .slice(0, L.columns)
+        .map((c) => ({ key: clip(c.key, 40), label: clip(c.label, L.label), ...(c.align ? { align: c.align } : {}) }));
+      const rows = block.rows.slice(0, L.rows).map((row) =>
+        Object.fromEntries(
+          columns.map((c) => {
+            const value = row[c.key];
+            return [c.key, typeof value === 'number' ? finite(value) : value === null || value === undefined ? null : clip(value, L.cell)];
+          }),
+        ),
+      );
       const total = block.total ?? block.rows.length;
-      return { type: 'table', ...title(block.title), columns, rows, ...(block.rowTones ? { rowTones: block.rowTones.slice(0, rows.length) } : {}), ...(total > rows.length ? { total } : {}) };
+      return {
+        type: 'table',
+        ...title(block.title),
+        columns,
+        rows,
+        ...(block.rowTones ? { rowTones: block.rowTones.slice(0, rows.length) } : {}),
+        ...(total > rows.length ? { total } : {}),
+      };
     }
     case 'chart': {
       const labels = block.labels.slice(0, L.points).map((label) => clip(label, 40));
-      return { type: 'chart', title: clip(block.title, L.label), kind: block.kind, ...(block.unit ? { unit: clip(block.unit, 20) } : {}), labels, series: block.series.slice(0, L.series).map((s) => ({ name: clip(s.name, L.label), points: s.points.slice(0, L.points).map(finite) })) };
+      return {
+        type: 'chart',
+        title: clip(block.title, L.label),
+        kind: block.kind,
+        ...(block.unit ? { unit: clip(block.unit, 20) } : {}),
+        labels,
+        series: block.series
+          .slice(0, L.series)
+          .map((s) => ({ name: clip(s.name, L.label), points: s.points.slice(0, L.points).map(finite) })),
+      };
     }
     case 'bars':
-      return { type: 'bars', ...title(block.title), ...(block.max && block.max > 0 && Number.isFinite(block.max) ? { max: block.max } : {}), items: block.items.slice(0, L.bars).map((i) => ({ label: clip(i.label, L.label), value: Math.max(0, finite(i.value) ?? 0), display: clip(i.display, 60) })) };
+      return {
+        type: 'bars',
+        ...title(block.title),
+        ...(block.max && block.max > 0 && Number.isFinite(block.max) ? { max: block.max } : {}),
+        items: block.items
+          .slice(0, L.bars)
+          .map((i) => ({ label: clip(i.label, L.label), value: Math.max(0, finite(i.value) ?? 0), display: clip(i.display, 60) })),
+      };
     case 'diff':
-      return { type: 'diff', ...title(block.title), removed: block.removed.slice(0, L.diffLines).map((line) => clip(line, L.cell)), added: block.added.slice(0, L.diffLines).map((line) => clip(line, L.cell)), ...(block.unchanged !== undefined ? { unchanged: Math.max(0, Math.trunc(block.unchanged)) } : {}) };
+      return {
+        type: 'diff',
+        ...title(block.title),
+        removed: block.removed.slice(0, L.diffLines).map((line) => clip(line, L.cell)),
+        added: block.added.slice(0, L.diffLines).map((line) => clip(line, L.cell)),
+        ...(block.unchanged !== undefined ? { unchanged: Math.max(0, Math.trunc(block.unchanged)) } : {}),
+      };
     case 'code':
-      return { type: 'code', title: clip(block.title, L.label), ...(block.language ? { language: clip(block.language, 20) } : {}), text: clip(block.text, L.code), collapsed: block.collapsed };
+      return {
+        type: 'code',
+        title: clip(block.title, L.label),
+        ...(block.language ? { language: clip(block.language, 20) } : {}),
+        text: clip(block.text, L.code),
+        collapsed: block.collapsed,
+      };
     case 'citations':
-      return { type: 'citations', items: block.items.slice(0, L.citations).map((c) => ({ marker: clip(c.marker, 8), title: clip(c.title, L.label), ...(c.location ? { location: clip(c.location, L.cell) } : {}), ...(c.url && safeUrl(c.url) ? { url: c.url } : {}), ...(c.excerpt ? { excerpt: clip(c.excerpt, L.value) } : {}) })) };
+      return {
+        type: 'citations',
+        items: block.items.slice(0, L.citations).map((c) => ({
+          marker: clip(c.marker, 8),
+          title: clip(c.title, L.label),
+          ...(c.location ? { location: clip(c.location, L.cell) } : {}),
+          ...(c.url && safeUrl(c.url) ? { url: c.url } : {}),
+          ...(c.excerpt ? { excerpt: clip(c.excerpt, L.value) } : {}),
+        })),
+      };
     case 'timeline':
-      return { type: 'timeline', ...title(block.title), items: block.items.slice(0, L.timeline).map((i) => ({ time: clip(i.time, 40), title: clip(i.title, L.label), ...(i.detail ? { detail: clip(i.detail, L.cell) } : {}), ...(i.tone ? { tone: i.tone } : {}) })) };
+      return {
+        type: 'timeline',
+        ...title(block.title),
+        items: block.items.slice(0, L.timeline).map((i) => ({
+          time: clip(i.time, 40),
+          title: clip(i.title, L.label),
+          ...(i.detail ? { detail: clip(i.detail, L.cell) } : {}),
+          ...(i.tone ? { tone: i.tone } : {}),
+        })),
+      };
     case 'tree':
-      return { type: 'tree', ...title(block.title), nodes: block.nodes.slice(0, L.treeNodes).map((n) => ({ label: clip(n.label, L.label), ...(n.detail ? { detail: clip(n.detail, L.cell) } : {}), depth: Math.min(16, Math.max(0, Math.trunc(n.depth))) })) };
+      return {
+        type: 'tree',
+        ...title(block.title),
+        nodes: block.nodes.slice(0, L.treeNodes).map((n) => ({
+          label: clip(n.label, L.label),
+          ...(n.detail ? { detail: clip(n.detail, L.cell) } : {}),
+          depth: Math.min(16, Math.max(0, Math.trunc(n.depth))),
+        })),
+      };
     case 'cards':
-      return { type: 'cards', cards: block.cards.slice(0, L.cards).map((c) => ({ id: clip(c.id, 64), title: clip(c.title, L.label * 2), subtitle: clip(c.subtitle, L.cell), text: clip(c.text, L.value), fields: c.fields.slice(0, L.cardFields).map((f) => ({ label: clip(f.label, L.label), value: clip(f.value, L.cell) })), footer: clip(c.footer, L.value) })) };
+      return {
+        type: 'cards',
+        cards: block.cards.slice(0, L.cards).map((c) => ({
+          id: clip(c.id, 64),
+          title: clip(c.title, L.label * 2),
+          subtitle: clip(c.subtitle, L.cell),
+          text: clip(c.text, L.value),
+          fields: c.fields.slice(0, L.cardFields).map((f) => ({ label: clip(f.label, L.label), value: clip(f.value, L.cell) })),
+          footer: clip(c.footer, L.value),
+        })),
+      };
   }
 }
 
@@ -229,7 +337,13 @@ export function safeUrl(url: string): boolean {
  */
 export function clampView(view: ResultView): ResultView {
   const locale = (SUPPORTED_LOCALES as readonly unknown[]).includes(view.locale) ? { locale: view.locale as Locale } : {};
-  const clamped: ResultView = { kind: clip(view.kind, 60), headline: clip(view.headline, VIEW_LIMITS.headline), tone: view.tone, blocks: view.blocks.slice(0, VIEW_LIMITS.blocks).map(clampBlock), ...locale };
+  const clamped: ResultView = {
+    kind: clip(view.kind, 60),
+    headline: clip(view.headline, VIEW_LIMITS.headline),
+    tone: view.tone,
+    blocks: view.blocks.slice(0, VIEW_LIMITS.blocks).map(clampBlock),
+    ...locale,
+  };
   while (clamped.blocks.length > 0 && JSON.stringify(clamped).length > VIEW_LIMITS.bytes) clamped.blocks.pop();
   return clamped;
 }

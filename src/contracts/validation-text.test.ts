@@ -19,7 +19,15 @@ import { createToolsets } from '../tools/registry.js';
 import { validateArguments } from '../tools/pipeline/argument-validation.js';
 import { failedView } from '../tools/pipeline/failed-view.js';
 import { CATALOGS, createTranslator, hasMessage } from './i18n.js';
-import { detailsOf, errorText, issueDetails, MESSAGE_KEYS, validationSummary, validationText, type ValidationDetail } from './validation-text.js';
+import {
+  detailsOf,
+  errorText,
+  issueDetails,
+  MESSAGE_KEYS,
+  validationSummary,
+  validationText,
+  type ValidationDetail,
+} from './validation-text.js';
 import { MAX_INPUT_DEPTH } from './safe-text.js';
 
 const en = createTranslator('en');
@@ -36,7 +44,16 @@ function detailsFor(schema: z.ZodType, value: unknown): ValidationDetail[] {
 /** The tool input schemas Vigie ships (all toolsets, built without a database: schemas only). */
 function toolSchemas(): Array<{ name: string; schema: z.ZodType }> {
   const config = loadConfig({ DATA_DIR: `/tmp/vigie-validation-text-${process.pid}` });
-  const toolsets = [...createToolsets({ config, database: { prisma: {}, sql: {} } as never, logger: pino({ level: 'silent' }), audit: {} as never, events: new DomainEvents() }), scheduleToolset(() => ({}) as never)];
+  const toolsets = [
+    ...createToolsets({
+      config,
+      database: { prisma: {}, sql: {} } as never,
+      logger: pino({ level: 'silent' }),
+      audit: {} as never,
+      events: new DomainEvents(),
+    }),
+    scheduleToolset(() => ({}) as never),
+  ];
   return toolsets.flatMap((toolset) => toolset.tools.map((tool) => ({ name: tool.name, schema: tool.inputSchema as z.ZodType })));
 }
 
@@ -66,7 +83,7 @@ function customMessages(schema: unknown): Array<{ text: string; params?: Record<
   return found;
 }
 
-describe('validation details in the reader\'s language', () => {
+describe("validation details in the reader's language", () => {
   // One schema and one bad value per built-in code met in Vigie's schemas.
   const builtIns: Array<{ code: string; schema: z.ZodType; value: unknown }> = [
     { code: 'invalid_type', schema: z.object({ query: z.string() }), value: { query: 42 } },
@@ -83,8 +100,16 @@ describe('validation details in the reader\'s language', () => {
     { code: 'invalid_format', schema: z.object({ path: z.string().startsWith('/') }), value: { path: 'health' } },
     { code: 'not_multiple_of', schema: z.object({ step: z.number().multipleOf(5) }), value: { step: 7 } },
     { code: 'unrecognized_keys', schema: z.object({ a: z.number() }).strict(), value: { a: 1, extra: 'x', more: 2 } },
-    { code: 'invalid_key', schema: z.object({ labels: z.record(z.string().regex(/^[a-z]+$/), z.string()) }), value: { labels: { Bad: 'x' } } },
-    { code: 'invalid_union', schema: z.object({ kind: z.discriminatedUnion('type', [z.object({ type: z.literal('a') }), z.object({ type: z.literal('b') })]) }), value: { kind: { type: 'c' } } },
+    {
+      code: 'invalid_key',
+      schema: z.object({ labels: z.record(z.string().regex(/^[a-z]+$/), z.string()) }),
+      value: { labels: { Bad: 'x' } },
+    },
+    {
+      code: 'invalid_union',
+      schema: z.object({ kind: z.discriminatedUnion('type', [z.object({ type: z.literal('a') }), z.object({ type: z.literal('b') })]) }),
+      value: { kind: { type: 'c' } },
+    },
   ];
 
   for (const { code, schema, value } of builtIns) {
@@ -98,7 +123,7 @@ describe('validation details in the reader\'s language', () => {
       assert.equal(detail!.message, issue.message, 'the English message is unchanged (REST compatibility)');
       assert.equal(validationText(detail!, en), issue.message);
       const french = validationText(detail!, fr);
-      assert.equal(french, frLocale(issue as never), 'French from zod\'s own locale');
+      assert.equal(french, frLocale(issue as never), "French from zod's own locale");
       assert.notEqual(french, issue.message);
       assert.doesNotMatch(JSON.stringify(detail), /"input"/, 'the input itself is not carried');
       // Stored, read back (untrusted JSON), rendered again: the same text.
@@ -124,7 +149,10 @@ describe('validation details in the reader\'s language', () => {
       assert.ok(hasMessage(`validation.custom.${key}`) && hasMessage(`validation.custom.${key}`, 'fr'), key);
       assert.equal(en.t(`validation.custom.${key}`, { maximum: 64 }), message);
     }
-    assert.ok(MESSAGE_KEYS[`must not be nested deeper than ${MAX_INPUT_DEPTH} levels`], 'the nesting limit message follows MAX_INPUT_DEPTH');
+    assert.ok(
+      MESSAGE_KEYS[`must not be nested deeper than ${MAX_INPUT_DEPTH} levels`],
+      'the nesting limit message follows MAX_INPUT_DEPTH',
+    );
   });
 
   it('every custom message of every tool input schema has a catalog key (walked: a new message without one fails)', () => {
@@ -136,7 +164,10 @@ describe('validation details in the reader\'s language', () => {
         count += 1;
         const key = typeof params?.key === 'string' ? params.key : MESSAGE_KEYS[text];
         assert.ok(key, `${name}: "${text}" has no catalog key (add it to MESSAGE_KEYS and validation.custom in en.json and fr.json)`);
-        assert.ok(hasMessage(`validation.custom.${key}`) && hasMessage(`validation.custom.${key}`, 'fr'), `${name}: validation.custom.${key}`);
+        assert.ok(
+          hasMessage(`validation.custom.${key}`) && hasMessage(`validation.custom.${key}`, 'fr'),
+          `${name}: validation.custom.${key}`,
+        );
       }
     }
     assert.ok(count >= 8, `custom messages found (${count})`);
@@ -189,7 +220,13 @@ describe('validation details in the reader\'s language', () => {
       const details = detailsOf(error.details);
       assert.ok(details.length > 0 && details.every((detail) => detail.code), error.message);
       for (const i18n of [en, fr]) {
-        const text = `${errorText(error, i18n)} ${failedView('knowledge_search', { code: error.code, message: error.message, details: error.details }, i18n).blocks.map((block) => JSON.stringify(block)).join(' ')}`;
+        const text = `${errorText(error, i18n)} ${failedView(
+          'knowledge_search',
+          { code: error.code, message: error.message, details: error.details },
+          i18n,
+        )
+          .blocks.map((block) => JSON.stringify(block))
+          .join(' ')}`;
         assert.doesNotMatch(text, /<script|<img|<@U|&amp;|[\uD800-\uDFFF]/u, text.slice(0, 200));
         assert.ok(!text.includes(String.fromCharCode(0)), 'no NUL');
         assert.ok(text.length < 5_000);
@@ -197,6 +234,9 @@ describe('validation details in the reader\'s language', () => {
     }
     assert.match(errorText(cases[0]!, fr), /^Arguments invalides : args\.query : ne doit pas contenir de caractère NUL$/);
     assert.match(errorText(cases[3]!, fr), /les arguments dépassent 16384 octets/);
-    assert.equal(errorText(cases[5]!, fr), 'Arguments invalides : (arguments) : Clés non reconnues : "?script?alert?1???script?", "??U123?", "?amp?"');
+    assert.equal(
+      errorText(cases[5]!, fr),
+      'Arguments invalides : (arguments) : Clés non reconnues : "?script?alert?1???script?", "??U123?", "?amp?"',
+    );
   });
 });

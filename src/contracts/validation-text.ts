@@ -31,7 +31,18 @@ export interface ValidationDetail {
 }
 
 /** zod's built-in issue codes rendered by its locales. */
-export const BUILTIN_CODES = ['invalid_type', 'invalid_value', 'too_big', 'too_small', 'invalid_format', 'not_multiple_of', 'unrecognized_keys', 'invalid_key', 'invalid_union', 'invalid_element'] as const;
+export const BUILTIN_CODES = [
+  'invalid_type',
+  'invalid_value',
+  'too_big',
+  'too_small',
+  'invalid_format',
+  'not_multiple_of',
+  'unrecognized_keys',
+  'invalid_key',
+  'invalid_union',
+  'invalid_element',
+] as const;
 
 /** The path of a problem about the whole input. */
 export const ROOT_PATH = '(arguments)';
@@ -106,7 +117,10 @@ function param(value: unknown): IssueParam | undefined {
   if (typeof value === 'boolean' || value === null) return value;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
   if (Array.isArray(value)) {
-    const items = value.slice(0, MAX_LIST).map(param).filter((item): item is string | number | boolean | null => item !== undefined && !Array.isArray(item));
+    const items = value
+      .slice(0, MAX_LIST)
+      .map(param)
+      .filter((item): item is string | number | boolean | null => item !== undefined && !Array.isArray(item));
     return items;
   }
   return undefined;
@@ -121,7 +135,22 @@ function typeName(value: unknown): string {
 }
 
 // Parameters a built-in issue may carry (anything else on the issue is left out).
-const ISSUE_PARAMS = ['expected', 'origin', 'format', 'pattern', 'prefix', 'suffix', 'includes', 'minimum', 'maximum', 'inclusive', 'exact', 'divisor', 'values', 'options'] as const;
+const ISSUE_PARAMS = [
+  'expected',
+  'origin',
+  'format',
+  'pattern',
+  'prefix',
+  'suffix',
+  'includes',
+  'minimum',
+  'maximum',
+  'inclusive',
+  'exact',
+  'divisor',
+  'values',
+  'options',
+] as const;
 
 /** The shape of a zod issue this module reads (zod's own issue type, structurally). */
 export interface IssueLike {
@@ -153,7 +182,10 @@ function expandUnion(issue: IssueLike, depth = 0): IssueLike[] {
 
 /** Every issue of a failed parse as details (unions expanded, at most `max`). */
 export function issueDetails(issues: readonly IssueLike[], max = 50): ValidationDetail[] {
-  return issues.flatMap((issue) => expandUnion(issue)).slice(0, max).map((issue) => issueDetail(issue));
+  return issues
+    .flatMap((issue) => expandUnion(issue))
+    .slice(0, max)
+    .map((issue) => issueDetail(issue));
 }
 
 /**
@@ -169,20 +201,27 @@ export function issueDetail(issue: IssueLike, prefix = ''): ValidationDetail {
     if (value !== undefined) params[name] = value;
   }
   if (issue.code === 'invalid_type') params.received = typeName(issue.input);
-  if (issue.code === 'unrecognized_keys' && Array.isArray(issue.keys)) params.keys = issue.keys.slice(0, MAX_LIST).map((key) => plainName(String(key)));
+  if (issue.code === 'unrecognized_keys' && Array.isArray(issue.keys))
+    params.keys = issue.keys.slice(0, MAX_LIST).map((key) => plainName(String(key)));
   const custom = issue.params && typeof issue.params === 'object' ? issue.params : undefined;
-  if (custom) for (const [name, value] of Object.entries(custom).slice(0, 10)) {
-    const plain = param(value);
-    if (KEY.test(name) && plain !== undefined) params[name] = plain;
-  }
+  if (custom)
+    for (const [name, value] of Object.entries(custom).slice(0, 10)) {
+      const plain = param(value);
+      if (KEY.test(name) && plain !== undefined) params[name] = plain;
+    }
   const known = MESSAGE_KEYS[issue.message];
   if (known && params.key === undefined) params.key = known;
   // A keyed message is written from the catalog (it never echoes the input); others as zod wrote them, made plain.
   const keyed = typeof params.key === 'string' && hasMessage(`validation.custom.${params.key}`);
   const detail: ValidationDetail = { path, message: '', code: issue.code, params };
   // zod's own words are written again from the plain parameters (an unknown key's markup is gone).
-  const zodDefault = !keyed && (BUILTIN_CODES as readonly string[]).includes(issue.code) && issue.message === unwrap(LOCALE_ERRORS.en(issue as never));
-  const message = keyed ? createTranslator('en').t(`validation.custom.${String(params.key)}`, customVars(params)) : zodDefault ? (builtInText(detail, 'en') ?? plainText(issue.message, 500)) : plainText(issue.message, 500);
+  const zodDefault =
+    !keyed && (BUILTIN_CODES as readonly string[]).includes(issue.code) && issue.message === unwrap(LOCALE_ERRORS.en(issue as never));
+  const message = keyed
+    ? createTranslator('en').t(`validation.custom.${String(params.key)}`, customVars(params))
+    : zodDefault
+      ? (builtInText(detail, 'en') ?? plainText(issue.message, 500))
+      : plainText(issue.message, 500);
   return { ...detail, message };
 }
 
@@ -193,7 +232,19 @@ export function reasonDetail(path: string, message: string): ValidationDetail {
 }
 
 // A value of the type an issue received, for zod's locales (they read only its type).
-const SAMPLES: Record<string, unknown> = { number: 0, nan: Number.NaN, string: '', boolean: false, bigint: 0n, symbol: Symbol('input'), undefined, null: null, array: [], object: {}, function: () => undefined };
+const SAMPLES: Record<string, unknown> = {
+  number: 0,
+  nan: Number.NaN,
+  string: '',
+  boolean: false,
+  bigint: 0n,
+  symbol: Symbol('input'),
+  undefined,
+  null: null,
+  array: [],
+  object: {},
+  function: () => undefined,
+};
 
 const LOCALE_ERRORS: Readonly<Record<Locale, (issue: never) => string | { message: string } | undefined | null>> = {
   en: zodEn().localeError as never,
@@ -239,7 +290,8 @@ function customVars(params: Record<string, IssueParam>): Record<string, string |
 /** The text of one problem in the reader's language (without its path). */
 export function validationText(detail: ValidationDetail, i18n: Translator): string {
   const key = detail.params?.key;
-  if (typeof key === 'string' && KEY.test(key) && hasMessage(`validation.custom.${key}`)) return i18n.t(`validation.custom.${key}`, customVars(detail.params!));
+  if (typeof key === 'string' && KEY.test(key) && hasMessage(`validation.custom.${key}`))
+    return i18n.t(`validation.custom.${key}`, customVars(detail.params!));
   const builtIn = builtInText(detail, i18n.locale);
   if (builtIn) return builtIn;
   return plainText(detail.message || i18n.t('validation.invalid'), 500);
@@ -252,7 +304,9 @@ export function validationPath(path: string, i18n: Translator): string {
 
 /** `path: text` for each problem (at most `max`, then how many more), in the reader's language. */
 export function validationSummary(details: readonly ValidationDetail[], i18n: Translator, max = 5): string {
-  const lines = details.slice(0, max).map((detail) => i18n.t('validation.line', { path: validationPath(detail.path, i18n), text: validationText(detail, i18n) }));
+  const lines = details
+    .slice(0, max)
+    .map((detail) => i18n.t('validation.line', { path: validationPath(detail.path, i18n), text: validationText(detail, i18n) }));
   const more = details.length - max;
   return `${lines.join('; ')}${more > 0 ? ` ${i18n.t('validation.more', { count: more })}` : ''}`;
 }
@@ -271,7 +325,14 @@ export function detailsOf(value: unknown): ValidationDetail[] {
         if (KEY.test(name) && plain !== undefined) params[name] = plain;
       }
     }
-    return [{ path: raw.path.slice(0, 300), message: raw.message.slice(0, 500), ...(typeof raw.code === 'string' && KEY.test(raw.code) ? { code: raw.code } : {}), ...(Object.keys(params).length ? { params } : {}) }];
+    return [
+      {
+        path: raw.path.slice(0, 300),
+        message: raw.message.slice(0, 500),
+        ...(typeof raw.code === 'string' && KEY.test(raw.code) ? { code: raw.code } : {}),
+        ...(Object.keys(params).length ? { params } : {}),
+      },
+    ];
   });
 }
 

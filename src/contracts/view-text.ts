@@ -23,13 +23,20 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 
 /** A table as aligned lines (header, rule, rows), each column at most `maxColumn` wide. */
 export function tableLines(block: BlockOf<'table'>, maxColumn = 28, maxRows = 50, locale?: Locale): string[] {
-  const cells = (row: Record<string, unknown>) => block.columns.map((column) => {
-    const value = row[column.key];
-    return value === null || value === undefined ? '—' : String(value);
-  });
+  const cells = (row: Record<string, unknown>) =>
+    block.columns.map((column) => {
+      const value = row[column.key];
+      return value === null || value === undefined ? '—' : String(value);
+    });
   const rows = block.rows.slice(0, maxRows).map(cells);
-  const widths = block.columns.map((column, index) => Math.min(maxColumn, Math.max(displayWidth(column.label), ...rows.map((row) => displayWidth(row[index]!)))));
-  const line = (values: string[]) => values.map((value, index) => fit(value, widths[index]!, block.columns[index]!.align ?? 'left')).join('  ').trimEnd();
+  const widths = block.columns.map((column, index) =>
+    Math.min(maxColumn, Math.max(displayWidth(column.label), ...rows.map((row) => displayWidth(row[index]!)))),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((value, index) => fit(value, widths[index]!, block.columns[index]!.align ?? 'left'))
+      .join('  ')
+      .trimEnd();
   const lines = [line(block.columns.map((column) => column.label)), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.map(line)];
   const total = block.total ?? block.rows.length;
   if (total > rows.length) lines.push(t(locale, 'view.moreRows', { count: total - rows.length }));
@@ -43,7 +50,9 @@ export function chartLines(block: BlockOf<'chart'>, locale?: Locale): string[] {
     if (values.length === 0) return t(locale, 'view.noSeriesData', { name: series.name });
     const min = Math.min(...values);
     const max = Math.max(...values);
-    const spark = series.points.map((point) => (point === null ? '·' : SPARKS[max === min ? 3 : Math.round(((point - min) / (max - min)) * (SPARKS.length - 1))])).join('');
+    const spark = series.points
+      .map((point) => (point === null ? '·' : SPARKS[max === min ? 3 : Math.round(((point - min) / (max - min)) * (SPARKS.length - 1))]))
+      .join('');
     const unit = block.unit ? ` ${block.unit}` : '';
     return `${series.name}: ${spark}  min ${round(min)}${unit}, max ${round(max)}${unit}`;
   });
@@ -62,7 +71,9 @@ export function barLines(block: BlockOf<'bars'>, width = 20, labelWidth = 24): s
 
 /** A tree as indented lines. */
 export function treeLines(block: BlockOf<'tree'>): string[] {
-  return block.nodes.map((node) => `${'  '.repeat(node.depth)}${node.depth > 0 ? '└ ' : ''}${node.label}${node.detail ? `  ${node.detail}` : ''}`);
+  return block.nodes.map(
+    (node) => `${'  '.repeat(node.depth)}${node.depth > 0 ? '└ ' : ''}${node.label}${node.detail ? `  ${node.detail}` : ''}`,
+  );
 }
 
 /** A diff as -/+ lines. */

@@ -19,6 +19,7 @@ export class AgentAdmission {
 
   /** Throws `busy` (503) when the agent's queue is full; no agent means no limit. */
   assertOpen(): void {
-    if (this.probe && !this.probe()) throw new AppError('busy', 503, 'The agent is busy: its queue is full on this node; try again shortly');
+    if (this.probe && !this.probe())
+      throw new AppError('busy', 503, 'The agent is busy: its queue is full on this node; try again shortly');
   }
 }

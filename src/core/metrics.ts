@@ -21,7 +21,12 @@ import {
 type Spec<C> = Omit<C, 'registers'>;
 
 /** Get-or-create for a metric class of its own (a Gauge subclass with extra state): `create` receives `registers`. */
-export function getOrCreate<T extends Metric>(registry: Registry | undefined, name: string, kind: abstract new (...args: never[]) => T, create: (registers: Registry[]) => T): T {
+export function getOrCreate<T extends Metric>(
+  registry: Registry | undefined,
+  name: string,
+  kind: abstract new (...args: never[]) => T,
+  create: (registers: Registry[]) => T,
+): T {
   const existing = registry?.getSingleMetric(name);
   if (existing) {
     if (!(existing instanceof kind)) throw new Error(`Metric ${name} is already registered as another kind of metric`);

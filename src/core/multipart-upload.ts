@@ -61,9 +61,16 @@ export function readMultipartDocument(request: Request, maxBytes: number): Promi
       if (unsafe) return reject(new ValidationError(`Invalid ${unsafe.path}: ${unsafe.message}`, [unsafe]));
       const sourceUrl = fields.sourceUrl?.trim();
       const urlProblem = sourceUrl ? httpUrlProblem(sourceUrl) : null;
-      if (urlProblem) return reject(new ValidationError(`Invalid form.sourceUrl: ${urlProblem}`, [{ path: 'form.sourceUrl', message: urlProblem }]));
-      const tags = fields.tags ? fields.tags.split(',').map((tag) => tag.trim()).filter(Boolean) : undefined;
-      if (tags?.some((tag) => !TAG.test(tag))) return reject(new ValidationError('tags: letters, digits and _ . : / - only, comma-separated'));
+      if (urlProblem)
+        return reject(new ValidationError(`Invalid form.sourceUrl: ${urlProblem}`, [{ path: 'form.sourceUrl', message: urlProblem }]));
+      const tags = fields.tags
+        ? fields.tags
+            .split(',')
+            .map((tag) => tag.trim())
+            .filter(Boolean)
+        : undefined;
+      if (tags?.some((tag) => !TAG.test(tag)))
+        return reject(new ValidationError('tags: letters, digits and _ . : / - only, comma-separated'));
       const { name, type } = file as { name: string; type: string };
       resolve({
         bytes: Buffer.concat(parts),

@@ -37,7 +37,11 @@ export function databaseOptionsFromConfig(config: {
 }): DatabaseOptions {
   return config.DATABASE_URL
     ? { backend: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
-    : { backend: 'pglite', dataDir: path.join(config.dataDir, 'pglite'), ...(config.PGLITE_SHARED_BUFFERS ? { sharedBuffers: config.PGLITE_SHARED_BUFFERS } : {}) };
+    : {
+        backend: 'pglite',
+        dataDir: path.join(config.dataDir, 'pglite'),
+        ...(config.PGLITE_SHARED_BUFFERS ? { sharedBuffers: config.PGLITE_SHARED_BUFFERS } : {}),
+      };
 }
 
 /** Opens the database; it is not migrated yet (see openMigratedDatabase). */

@@ -6,11 +6,27 @@
  */
 
 /** Node socket errors that mean the peer is gone or unreachable. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 /** Prisma codes for "cannot reach / lost the server / pool timeout". */
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 /** Driver-adapter error kinds Prisma reports when the database is not reachable. */
-const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionAlreadyClosed']);
+const ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TransactionAlreadyClosed',
+]);
 const MESSAGES = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
@@ -62,7 +78,8 @@ export function isDataException(error: unknown): boolean {
       if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) return true;
     }
     const message = typeof link.message === 'string' ? link.message : '';
-    if (/Code: `22[0-9A-Z]{3}`|invalid byte sequence|unsupported Unicode escape|invalid input syntax for type json/.test(message)) return true;
+    if (/Code: `22[0-9A-Z]{3}`|invalid byte sequence|unsupported Unicode escape|invalid input syntax for type json/.test(message))
+      return true;
   }
   return false;
 }

@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 /** Lists migration folders in application order with their SQL and checksum. */
 export async function readMigrations(directory = MIGRATIONS_DIR) {
   const entries = await readdir(directory, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(directory, name, 'migration.sql'), 'utf8');

@@ -6,8 +6,8 @@
  * ownership or superuser). The grants are re-applied after every migration (idempotent), so
  * tables added later are covered and `audit_events` never gains UPDATE or DELETE.
  */
-import { ValidationError } from "../errors.js";
-import type { SqlQueries } from "./sql-runner.js";
+import { ValidationError } from '../errors.js';
+import type { SqlQueries } from './sql-runner.js';
 
 const ROLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -30,12 +30,8 @@ export function runtimeRoleStatements(role: string): string[] {
 }
 
 /** Applies the grants as the owner (`sql` connected with MIGRATION_DATABASE_URL). */
-export async function grantRuntimeRole(
-  sql: SqlQueries,
-  role: string,
-): Promise<void> {
-  for (const statement of runtimeRoleStatements(role))
-    await sql.exec(statement);
+export async function grantRuntimeRole(sql: SqlQueries, role: string): Promise<void> {
+  for (const statement of runtimeRoleStatements(role)) await sql.exec(statement);
 }
 
 /** The user name in a postgres URL (percent-decoded), or undefined. */
@@ -49,17 +45,15 @@ export function urlUser(url: string): string | undefined {
 }
 
 /** Why the connected role could tamper with the audit table (superuser or owner), or null. */
-export async function runtimeRoleWarning(
-  sql: SqlQueries,
-): Promise<string | null> {
+export async function runtimeRoleWarning(sql: SqlQueries): Promise<string | null> {
   const [row] = await sql.query<{ superuser: boolean; owner: boolean }>(
     `SELECT r.rolsuper AS superuser, pg_has_role(current_user, c.relowner, 'USAGE') AS owner
        FROM pg_roles r, pg_class c WHERE r.rolname = current_user AND c.oid = 'public.audit_events'::regclass`,
   );
   if (!row) return null;
   if (row.superuser)
-    return "the runtime connects as a superuser: it could disable the audit trigger (set MIGRATION_DATABASE_URL and a restricted DATABASE_URL; see docs/audit.md)";
+    return 'the runtime connects as a superuser: it could disable the audit trigger (set MIGRATION_DATABASE_URL and a restricted DATABASE_URL; see docs/audit.md)';
   if (row.owner)
-    return "the runtime connects as the owner of audit_events: it could disable the audit trigger (set MIGRATION_DATABASE_URL and a restricted DATABASE_URL; see docs/audit.md)";
+    return 'the runtime connects as the owner of audit_events: it could disable the audit trigger (set MIGRATION_DATABASE_URL and a restricted DATABASE_URL; see docs/audit.md)';
   return null;
 }

@@ -10,7 +10,10 @@ export type AlertSource = 'alertmanager' | 'grafana';
 
 const labelName = z.string().min(1).max(200);
 const labelMap = z.record(labelName, z.string().max(4_000)).refine((value) => Object.keys(value).length <= 100, 'at most 100 entries');
-const timestamp = z.string().max(64).refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 timestamp');
+const timestamp = z
+  .string()
+  .max(64)
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 timestamp');
 
 const alertmanagerAlert = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -93,7 +96,10 @@ const endOf = (value: string | undefined) => {
 };
 
 /** Turns a parsed Alertmanager or Grafana body into a notification. */
-export function normalizeNotification(source: AlertSource, payload: z.output<typeof alertmanagerPayloadSchema> | z.output<typeof grafanaPayloadSchema>): AlertNotification {
+export function normalizeNotification(
+  source: AlertSource,
+  payload: z.output<typeof alertmanagerPayloadSchema> | z.output<typeof grafanaPayloadSchema>,
+): AlertNotification {
   const alerts = payload.alerts.map((alert) => ({
     fingerprint: alert.fingerprint,
     status: alert.status,

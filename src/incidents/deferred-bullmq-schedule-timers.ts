@@ -19,7 +19,9 @@ export class DeferredBullMqScheduleTimers implements ScheduleTimers {
   ) {}
 
   private timers(): Promise<ScheduleTimers> {
-    this.loaded ??= import('./schedule-bullmq-timers.js').then(({ BullMqScheduleTimers }) => new BullMqScheduleTimers(this.options, this.logger));
+    this.loaded ??= import('./schedule-bullmq-timers.js').then(
+      ({ BullMqScheduleTimers }) => new BullMqScheduleTimers(this.options, this.logger),
+    );
     return this.loaded;
   }
 

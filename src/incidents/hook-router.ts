@@ -58,7 +58,12 @@ export function hookRouter(deps: HookRouterDeps): Router {
       const hook = response.locals.hook as AuthenticatedHook;
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       if (source === 'grafana' && hook.secret) {
-        const refused = verifyGrafanaSignature(hook.secret, { signature: header(request, SIGNATURE_HEADER), timestamp: header(request, TIMESTAMP_HEADER) }, body, (deps.now ?? Date.now)());
+        const refused = verifyGrafanaSignature(
+          hook.secret,
+          { signature: header(request, SIGNATURE_HEADER), timestamp: header(request, TIMESTAMP_HEADER) },
+          body,
+          (deps.now ?? Date.now)(),
+        );
         if (refused) {
           deps.metrics.rejected.inc({ source, reason: 'signature' });
           throw new UnauthorizedError(`Invalid Grafana signature: ${refused}`);
@@ -79,8 +84,16 @@ export function hookRouter(deps: HookRouterDeps): Router {
         deps.metrics.rejected.inc({ source, reason: 'payload' });
         throw error;
       }
-      const outcomes = await deps.service.receive([normalizeNotification(source, payload as never)], { id: hook.id, name: hook.name }, response.locals.receivedAt as number);
-      response.status(200).json({ incidents: outcomes.filter((outcome) => outcome.incident).map((outcome) => ({ id: outcome.incident!.id, status: outcome.incident!.status, transition: outcome.transition })) });
+      const outcomes = await deps.service.receive(
+        [normalizeNotification(source, payload as never)],
+        { id: hook.id, name: hook.name },
+        response.locals.receivedAt as number,
+      );
+      response.status(200).json({
+        incidents: outcomes
+          .filter((outcome) => outcome.incident)
+          .map((outcome) => ({ id: outcome.incident!.id, status: outcome.incident!.status, transition: outcome.transition })),
+      });
     } catch (error) {
       next(error);
     }
@@ -92,7 +105,14 @@ export function hookRouter(deps: HookRouterDeps): Router {
       response.locals.route = `/api/hooks/${source}`;
       next();
     };
-    router.post(`/${source}`, label, deps.limiter ?? ((_request, _response, next) => next()), authenticate(source), express.raw({ type: () => true, limit: deps.bodyLimit }), receive(source));
+    router.post(
+      `/${source}`,
+      label,
+      deps.limiter ?? ((_request, _response, next) => next()),
+      authenticate(source),
+      express.raw({ type: () => true, limit: deps.bodyLimit }),
+      receive(source),
+    );
   }
   return router;
 }

@@ -20,10 +20,18 @@ export const hookInputSchema = z
   .object({
     source: z.enum(['alertmanager', 'grafana']),
     name: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'),
-    secret: z.string().min(16, 'must be at least 16 characters').max(200).optional().meta({ description: 'Grafana only: HMAC-SHA256 secret' }),
+    secret: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(200)
+      .optional()
+      .meta({ description: 'Grafana only: HMAC-SHA256 secret' }),
   })
   .strict()
-  .refine((body) => body.source === 'grafana' || body.secret === undefined, { message: 'only grafana hooks take a secret', path: ['secret'] });
+  .refine((body) => body.source === 'grafana' || body.secret === undefined, {
+    message: 'only grafana hooks take a secret',
+    path: ['secret'],
+  });
 
 /** A source as listed (never its token or secret). */
 export interface HookView {
@@ -64,14 +72,30 @@ export class HookTokens {
   ) {}
 
   /** Creates a source; the token is returned once. */
-  async create(actor: Principal, input: { source: AlertSource; name: string; secret?: string | undefined }): Promise<HookView & { token: string }> {
+  async create(
+    actor: Principal,
+    input: { source: AlertSource; name: string; secret?: string | undefined },
+  ): Promise<HookView & { token: string }> {
     const token = HOOK_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const existing = await this.prisma.incidentHook.findUnique({ where: { source_name: { source: input.source, name: input.name } } });
     if (existing) throw new ConflictError(`An ${input.source} hook named "${input.name}" already exists`);
     const row = await this.prisma.incidentHook.create({
-      data: { id: randomUUID(), source: input.source, name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 12), secret: input.secret ?? null, createdBy: actor.userId || null },
+      data: {
+        id: randomUUID(),
+        source: input.source,
+        name: input.name,
+        tokenHash: hashToken(token),
+        prefix: token.slice(0, 12),
+        secret: input.secret ?? null,
+        createdBy: actor.userId || null,
+      },
     });
-    await this.audit.append({ action: 'incident.hook.created', actorId: actor.userId, actorName: actor.userName, details: { hookId: row.id, source: row.source, name: row.name, signed: row.secret !== null } });
+    await this.audit.append({
+      action: 'incident.hook.created',
+      actorId: actor.userId,
+      actorName: actor.userName,
+      details: { hookId: row.id, source: row.source, name: row.name, signed: row.secret !== null },
+    });
     return { ...view(row), token };
   }
 

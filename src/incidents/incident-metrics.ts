@@ -63,9 +63,27 @@ export function incidentMetrics(registry: Registry, onError: (error: unknown) =>
       current.counters.add(counter);
       return () => current.counters.delete(counter);
     },
-    transitions: counter(registry, { name: 'vigie_incident_transitions_total', help: 'Incident transitions (opened, updated, acknowledged, resolved) by alert source', labelNames: ['source', 'transition']}),
-    firstSummary: histogram(registry, { name: 'vigie_incident_first_summary_seconds', help: 'Time from receiving an alert to its first posted summary', labelNames: ['source'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15]}),
-    diagnostics: histogram(registry, { name: 'vigie_incident_diagnostic_seconds', help: 'Duration of incident auto-diagnostics by tool', labelNames: ['tool'], buckets: [0.1, 0.5, 1, 2, 5, 15, 60]}),
-    rejected: counter(registry, { name: 'vigie_incident_hooks_rejected_total', help: 'Alert webhooks refused, by source and reason (token, signature, payload, size)', labelNames: ['source', 'reason']}),
+    transitions: counter(registry, {
+      name: 'vigie_incident_transitions_total',
+      help: 'Incident transitions (opened, updated, acknowledged, resolved) by alert source',
+      labelNames: ['source', 'transition'],
+    }),
+    firstSummary: histogram(registry, {
+      name: 'vigie_incident_first_summary_seconds',
+      help: 'Time from receiving an alert to its first posted summary',
+      labelNames: ['source'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15],
+    }),
+    diagnostics: histogram(registry, {
+      name: 'vigie_incident_diagnostic_seconds',
+      help: 'Duration of incident auto-diagnostics by tool',
+      labelNames: ['tool'],
+      buckets: [0.1, 0.5, 1, 2, 5, 15, 60],
+    }),
+    rejected: counter(registry, {
+      name: 'vigie_incident_hooks_rejected_total',
+      help: 'Alert webhooks refused, by source and reason (token, signature, payload, size)',
+      labelNames: ['source', 'reason'],
+    }),
   };
 }

@@ -13,7 +13,15 @@ import type { IncidentService } from './incident-service.js';
 import { INCIDENT_STATUSES, type IncidentStore } from './incident-store.js';
 
 const hookSchema = z
-  .object({ id: z.uuid(), source: z.enum(['alertmanager', 'grafana']), name: z.string(), prefix: z.string(), signed: z.boolean(), createdAt: z.string(), revokedAt: z.string().nullable() })
+  .object({
+    id: z.uuid(),
+    source: z.enum(['alertmanager', 'grafana']),
+    name: z.string(),
+    prefix: z.string(),
+    signed: z.boolean(),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
   .meta({ id: 'IncidentHook' });
 
 const incidentSchema = z
@@ -41,7 +49,14 @@ const incidentSchema = z
   })
   .meta({ id: 'Incident' });
 
-const timelineSchema = z.object({ id: z.string(), at: z.string(), kind: z.string(), actor: z.string(), channel: z.string(), details: z.record(z.string(), z.unknown()) });
+const timelineSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  kind: z.string(),
+  actor: z.string(),
+  channel: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
 
 const actionBody = z.object({ channel: z.enum(['api', 'console']).default('api') }).strict();
 
@@ -57,7 +72,11 @@ export interface IncidentRouteDeps {
 export function incidentRoutes(routes: RouteRegistrar, deps: IncidentRouteDeps): void {
   for (const [source, schema, extra] of [
     ['alertmanager', alertmanagerPayloadSchema, 'Alertmanager webhook payload version 4.'],
-    ['grafana', grafanaPayloadSchema, 'Grafana unified alerting webhook; with a secret, X-Grafana-Alerting-Signature = hex HMAC-SHA256 of "<X-Grafana-Alerting-Timestamp>:<body>".'],
+    [
+      'grafana',
+      grafanaPayloadSchema,
+      'Grafana unified alerting webhook; with a secret, X-Grafana-Alerting-Signature = hex HMAC-SHA256 of "<X-Grafana-Alerting-Timestamp>:<body>".',
+    ],
   ] as const) {
     routes.registry.registerPath({
       method: 'post',
@@ -68,7 +87,16 @@ export function incidentRoutes(routes: RouteRegistrar, deps: IncidentRouteDeps):
       security: [{ bearerAuth: [] }],
       request: { body: { required: true, content: { 'application/json': { schema: schema as never } } } },
       responses: {
-        200: { description: 'Incidents opened, updated or resolved', content: { 'application/json': { schema: z.object({ incidents: z.array(z.object({ id: z.uuid(), status: z.enum(INCIDENT_STATUSES), transition: z.string() })) }) as never } } },
+        200: {
+          description: 'Incidents opened, updated or resolved',
+          content: {
+            'application/json': {
+              schema: z.object({
+                incidents: z.array(z.object({ id: z.uuid(), status: z.enum(INCIDENT_STATUSES), transition: z.string() })),
+              }) as never,
+            },
+          },
+        },
         400: { description: 'Malformed payload (field named)' },
         401: { description: 'Bad token or signature' },
         413: { description: 'Body larger than BODY_LIMIT' },
@@ -81,7 +109,8 @@ export function incidentRoutes(routes: RouteRegistrar, deps: IncidentRouteDeps):
     tag: 'Incidents',
     minRole: 'admin',
     summary: 'Create an alert source and its bearer token (shown once)',
-    description: 'Alertmanager: put the token in http_config.authorization.credentials. Grafana: the same token, plus an optional HMAC secret.',
+    description:
+      'Alertmanager: put the token in http_config.authorization.credentials. Grafana: the same token, plus an optional HMAC secret.',
     body: hookInputSchema,
     errors: [409],
     success: { status: 201, description: 'The source with its token', schema: hookSchema.extend({ token: z.string() }) },
@@ -125,7 +154,11 @@ export function incidentRoutes(routes: RouteRegistrar, deps: IncidentRouteDeps):
         cursor: z.string().max(200).optional(),
       })
       .strict(),
-    success: { status: 200, description: 'A page of incidents', schema: z.object({ data: z.array(incidentSchema), nextCursor: z.string().nullable() }) },
+    success: {
+      status: 200,
+      description: 'A page of incidents',
+      schema: z.object({ data: z.array(incidentSchema), nextCursor: z.string().nullable() }),
+    },
     handler: ({ query }) => deps.store.list(query),
   });
 
@@ -135,11 +168,18 @@ export function incidentRoutes(routes: RouteRegistrar, deps: IncidentRouteDeps):
     tag: 'Incidents',
     summary: 'One incident and its timeline',
     params: idParams,
-    success: { status: 200, description: 'The incident', schema: z.object({ incident: incidentSchema, timeline: z.array(timelineSchema) }) },
+    success: {
+      status: 200,
+      description: 'The incident',
+      schema: z.object({ incident: incidentSchema, timeline: z.array(timelineSchema) }),
+    },
     handler: async ({ params }) => ({ incident: await deps.store.find(params.id), timeline: await deps.store.timeline(params.id) }),
   });
 
-  for (const [action, status] of [['acknowledge', 'acknowledged'], ['resolve', 'resolved']] as const) {
+  for (const [action, status] of [
+    ['acknowledge', 'acknowledged'],
+    ['resolve', 'resolved'],
+  ] as const) {
     routes.add({
       method: 'post',
       path: `/incidents/:id/${action}`,
@@ -151,7 +191,8 @@ export function incidentRoutes(routes: RouteRegistrar, deps: IncidentRouteDeps):
       body: actionBody,
       errors: [409],
       success: { status: 200, description: 'The incident', schema: incidentSchema },
-      handler: ({ params, body, principal }) => deps.service.act(params.id, status, { name: principal.userName, userId: principal.userId, channel: body.channel }),
+      handler: ({ params, body, principal }) =>
+        deps.service.act(params.id, status, { name: principal.userName, userId: principal.userId, channel: body.channel }),
     });
   }
 

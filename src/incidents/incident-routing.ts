@@ -20,15 +20,24 @@ const diagnosticTemplate = z
   .string()
   .min(1)
   .max(300)
-  .refine((text) => [...text.matchAll(/\{\{\s*([^}]*)\s*\}\}/g)].every((match) => /^(?:labels\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(match[1]!.trim())), 'placeholders must be {{name}} or {{labels.name}}');
+  .refine(
+    (text) => [...text.matchAll(/\{\{\s*([^}]*)\s*\}\}/g)].every((match) => /^(?:labels\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(match[1]!.trim())),
+    'placeholders must be {{name}} or {{labels.name}}',
+  );
 
 /** One route as written. */
 export const routeSchema = z
   .object({
     name: z.string().regex(/^[\w.-]{1,100}$/, 'must be 1 to 100 letters, digits, dots, dashes or underscores'),
     matchers: z.array(matcherText).max(20).default([]),
-    slack: z.object({ channel: z.string().regex(/^[\w#-]{1,80}$/, 'must be a Slack channel id or name') }).strict().optional(),
-    discord: z.object({ channelId: z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)') }).strict().optional(),
+    slack: z
+      .object({ channel: z.string().regex(/^[\w#-]{1,80}$/, 'must be a Slack channel id or name') })
+      .strict()
+      .optional(),
+    discord: z
+      .object({ channelId: z.string().regex(/^\d{1,25}$/, 'must be a Discord channel id (digits)') })
+      .strict()
+      .optional(),
     console: z.boolean().default(true),
     diagnostics: z.array(diagnosticTemplate).max(10).default([]),
     runbookSearch: z.boolean().default(true),
@@ -47,7 +56,14 @@ export interface CompiledRoute extends IncidentRoute {
 }
 
 /** The route used when none matches: console only, runbook search. */
-export const DEFAULT_ROUTE: CompiledRoute = { name: 'default', matchers: [], compiled: [], console: true, diagnostics: [], runbookSearch: true };
+export const DEFAULT_ROUTE: CompiledRoute = {
+  name: 'default',
+  matchers: [],
+  compiled: [],
+  console: true,
+  diagnostics: [],
+  runbookSearch: true,
+};
 
 /** Validates a routing table; throws a ValidationError naming the field. */
 export function compileRoutes(value: unknown, origin: string): CompiledRoute[] {

@@ -25,7 +25,11 @@ export function systemPrincipal(prisma: PrismaClient, name = SYSTEM_PRINCIPAL_NA
   let pending: Promise<Principal> | undefined;
   return () => {
     pending ??= prisma.user
-      .upsert({ where: { name }, create: { name, displayName: name === SYSTEM_PRINCIPAL_NAME ? 'Vigie incidents' : 'Vigie schedules', role: 'operator' }, update: {} })
+      .upsert({
+        where: { name },
+        create: { name, displayName: name === SYSTEM_PRINCIPAL_NAME ? 'Vigie incidents' : 'Vigie schedules', role: 'operator' },
+        update: {},
+      })
       .then((user) => ({ userId: user.id, userName: user.name, role: 'operator' as const, tokenId: null }));
     pending.catch(() => (pending = undefined));
     return pending;
@@ -53,7 +57,11 @@ export class IncidentService {
   ) {}
 
   /** Applies notifications (already validated) and schedules their thread work. */
-  async receive(notifications: AlertNotification[], hook: { id: string | null; name: string }, receivedAt = performance.now()): Promise<IngestOutcome[]> {
+  async receive(
+    notifications: AlertNotification[],
+    hook: { id: string | null; name: string },
+    receivedAt = performance.now(),
+  ): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = [];
     for (const notification of notifications) {
       const route = this.deps.routing.select(notification.labels);
@@ -66,7 +74,14 @@ export class IncidentService {
         action: `incident.${outcome.transition}`,
         channel: 'system',
         actorName: `${notification.source}:${hook.name}`.slice(0, 200),
-        details: { incidentId: incident.id, source: incident.source, groupKey: incident.groupKey.slice(0, 300), status: incident.status, route: route.name, ...(incident.previousId && outcome.transition === 'opened' ? { reopens: incident.previousId } : {}) },
+        details: {
+          incidentId: incident.id,
+          source: incident.source,
+          groupKey: incident.groupKey.slice(0, 300),
+          status: incident.status,
+          route: route.name,
+          ...(incident.previousId && outcome.transition === 'opened' ? { reopens: incident.previousId } : {}),
+        },
       });
       this.enqueue(incident.id, () => this.followUp(outcome.transition, incident, route, receivedAt));
     }
@@ -77,7 +92,14 @@ export class IncidentService {
   async act(id: string, to: 'acknowledged' | 'resolved', actor: IncidentActor): Promise<IncidentView> {
     const incident = await this.deps.store.transition(id, to, actor);
     this.deps.metrics.transitions.inc({ source: incident.source, transition: to });
-    await this.deps.audit.append({ action: `incident.${to}`, channel: actor.channel, actorId: actor.userId ?? null, actorName: actor.name, conversationId: incident.conversationId, details: { incidentId: id } });
+    await this.deps.audit.append({
+      action: `incident.${to}`,
+      channel: actor.channel,
+      actorId: actor.userId ?? null,
+      actorName: actor.name,
+      conversationId: incident.conversationId,
+      details: { incidentId: id },
+    });
     const route = this.routeOf(incident);
     this.enqueue(id, () => this.republish(incident.id, route));
     return incident;
@@ -116,7 +138,12 @@ export class IncidentService {
     for (const entry of timeline) {
       if (entry.kind === 'analysis') {
         const details = entry.details as unknown as IncidentAnalysis;
-        analysis = { text: String(details.text), pending: (details.executions ?? []).filter((execution) => execution.status === 'pending_approval').map((execution) => `${execution.tool} (${execution.id})`) };
+        analysis = {
+          text: String(details.text),
+          pending: (details.executions ?? [])
+            .filter((execution) => execution.status === 'pending_approval')
+            .map((execution) => `${execution.tool} (${execution.id})`),
+        };
       }
       if (entry.kind === 'diagnostic') diagnostics.set(String(entry.details.command), entry.details as unknown as DiagnosticLine);
       if (entry.kind === 'runbook') runbook = (entry.details.citations as RunbookCitation[]) ?? [];
@@ -128,7 +155,12 @@ export class IncidentService {
     await this.deps.threads.publish(await this.summary(id), route);
   }
 
-  private async followUp(transition: IngestOutcome['transition'], incident: IncidentView, route: CompiledRoute, receivedAt: number): Promise<void> {
+  private async followUp(
+    transition: IngestOutcome['transition'],
+    incident: IncidentView,
+    route: CompiledRoute,
+    receivedAt: number,
+  ): Promise<void> {
     if (transition !== 'opened') {
       await this.republish(incident.id, route);
       return;
@@ -139,7 +171,9 @@ export class IncidentService {
     const first = await this.summary(incident.id);
     await this.deps.threads.publish({ ...first, diagnostics: pending }, route);
     this.deps.metrics.firstSummary.observe({ source: incident.source }, (performance.now() - receivedAt) / 1000);
-    await this.deps.store.note(incident.id, 'summary_posted', system, { channels: [route.console ? 'console' : null, route.slack ? 'slack' : null, route.discord ? 'discord' : null].filter(Boolean) });
+    await this.deps.store.note(incident.id, 'summary_posted', system, {
+      channels: [route.console ? 'console' : null, route.slack ? 'slack' : null, route.discord ? 'discord' : null].filter(Boolean),
+    });
     const current = await this.deps.store.find(incident.id);
     const context = { conversationId: current.conversationId, incidentId: incident.id };
     const runs: Array<Promise<void>> = route.diagnostics.map(async (template) => {

@@ -38,7 +38,14 @@ export const RESOLVE_ACTION = 'incident_resolve';
 const ICONS: Record<string, string> = { firing: '🔥', acknowledged: '👀', resolved: '✅' };
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 // Untrusted text is quoted and stripped of mention syntax so it cannot ping or format the channel.
-const quote = (text: string) => clip(text.replace(/[<>@`]/g, ' ').replace(/\s+/g, ' ').trim(), 300);
+const quote = (text: string) =>
+  clip(
+    text
+      .replace(/[<>@`]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+    300,
+  );
 
 function duration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
@@ -57,18 +64,37 @@ export function summaryText(summary: IncidentSummary, maxLength = 3_500): string
   if (incident.previousId) lines.push(`Fires again after incident ${incident.previousId}.`);
   lines.push('', 'Alert text (untrusted, from the alert source; not instructions):');
   for (const [key, value] of Object.entries(incident.annotations).slice(0, 6)) lines.push(`> ${quote(key)}: ${quote(value)}`);
-  lines.push(`> labels: ${Object.entries(incident.labels).slice(0, 12).map(([key, value]) => `${quote(key)}="${quote(value)}"`).join(', ')}`);
+  lines.push(
+    `> labels: ${Object.entries(incident.labels)
+      .slice(0, 12)
+      .map(([key, value]) => `${quote(key)}="${quote(value)}"`)
+      .join(', ')}`,
+  );
   if (summary.diagnostics.length > 0) {
     lines.push('', 'Diagnostics:');
-    for (const line of summary.diagnostics) lines.push(`• ${line.command} — ${line.state === 'running' ? 'running…' : `${line.state}: ${clip(line.text.replace(/\s+/g, ' '), 400)}`}`);
+    for (const line of summary.diagnostics)
+      lines.push(
+        `• ${line.command} — ${line.state === 'running' ? 'running…' : `${line.state}: ${clip(line.text.replace(/\s+/g, ' '), 400)}`}`,
+      );
   }
   if (summary.runbook.length > 0) {
     lines.push('', 'Runbook:');
-    for (const citation of summary.runbook) lines.push(`${citation.marker} ${clip(citation.source, 200)} — ${clip(citation.text.replace(/\s+/g, ' '), 300)}`);
+    for (const citation of summary.runbook)
+      lines.push(`${citation.marker} ${clip(citation.source, 200)} — ${clip(citation.text.replace(/\s+/g, ' '), 300)}`);
   }
   if (summary.analysis) {
     // The model read untrusted text: its words are quoted like it, and its proposals only wait.
-    lines.push('', 'Analysis (model; it read the untrusted alert text):', `> ${clip(summary.analysis.text.replace(/[<>@`]/g, ' ').replace(/\s+/g, ' ').trim(), 1_000)}`);
+    lines.push(
+      '',
+      'Analysis (model; it read the untrusted alert text):',
+      `> ${clip(
+        summary.analysis.text
+          .replace(/[<>@`]/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+        1_000,
+      )}`,
+    );
     if (summary.analysis.pending.length > 0) lines.push(`Proposed, waiting for a human approver: ${summary.analysis.pending.join(', ')}`);
   }
   return clip(lines.join('\n'), maxLength);
@@ -82,8 +108,16 @@ export function slackSummaryBlocks(summary: IncidentSummary): unknown[] {
       type: 'actions',
       block_id: `incident:${summary.incident.id}`,
       elements: [
-        ...(summary.incident.status === 'firing' ? [{ type: 'button', action_id: ACK_ACTION, value: summary.incident.id, text: { type: 'plain_text', text: 'Acknowledge' } }] : []),
-        { type: 'button', action_id: RESOLVE_ACTION, style: 'primary', value: summary.incident.id, text: { type: 'plain_text', text: 'Resolve' } },
+        ...(summary.incident.status === 'firing'
+          ? [{ type: 'button', action_id: ACK_ACTION, value: summary.incident.id, text: { type: 'plain_text', text: 'Acknowledge' } }]
+          : []),
+        {
+          type: 'button',
+          action_id: RESOLVE_ACTION,
+          style: 'primary',
+          value: summary.incident.id,
+          text: { type: 'plain_text', text: 'Resolve' },
+        },
       ],
     });
   }
@@ -97,7 +131,9 @@ export function discordSummaryComponents(summary: IncidentSummary): unknown[] {
     {
       type: 1,
       components: [
-        ...(summary.incident.status === 'firing' ? [{ type: 2, style: 2, label: 'Acknowledge', custom_id: `${ACK_ACTION}:${summary.incident.id}` }] : []),
+        ...(summary.incident.status === 'firing'
+          ? [{ type: 2, style: 2, label: 'Acknowledge', custom_id: `${ACK_ACTION}:${summary.incident.id}` }]
+          : []),
         { type: 2, style: 3, label: 'Resolve', custom_id: `${RESOLVE_ACTION}:${summary.incident.id}` },
       ],
     },

@@ -19,12 +19,28 @@ export interface ThreadTargets {
   discord?: { token: string; apiUrl?: string | undefined } | undefined;
 }
 
-interface SlackThread { channel: string; ts: string }
-interface DiscordThread { channelId: string; messageId: string }
-interface ConsoleThread { messageId: string }
+interface SlackThread {
+  channel: string;
+  ts: string;
+}
+interface DiscordThread {
+  channelId: string;
+  messageId: string;
+}
+interface ConsoleThread {
+  messageId: string;
+}
 
-async function callJson(url: string, init: { method: string; headers: Record<string, string>; body: unknown }): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: init.method, headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers }, body: JSON.stringify(init.body), signal: AbortSignal.timeout(10_000) });
+async function callJson(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: unknown },
+): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method: init.method,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers },
+    body: JSON.stringify(init.body),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${init.method} ${new URL(url).pathname} answered ${response.status}`);
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -33,7 +49,14 @@ async function callJson(url: string, init: { method: string; headers: Record<str
 /** Creates and updates the per-channel threads of incidents. */
 export class IncidentThreads {
   constructor(
-    private readonly deps: { prisma: PrismaClient; events?: DomainEvents | undefined; store: IncidentStore; targets: ThreadTargets; logger: Logger; system: () => Promise<Principal> },
+    private readonly deps: {
+      prisma: PrismaClient;
+      events?: DomainEvents | undefined;
+      store: IncidentStore;
+      targets: ThreadTargets;
+      logger: Logger;
+      system: () => Promise<Principal>;
+    },
   ) {}
 
   /** Posts (first time) or edits (afterwards) the summary in every channel of the route. */
@@ -50,7 +73,12 @@ export class IncidentThreads {
           await task();
         } catch (error) {
           this.deps.logger.warn({ err: error, incidentId: incident.id, channel }, 'incident summary not delivered');
-          await this.deps.store.note(incident.id, 'delivery_failed', { name: 'system:incidents', channel: 'system' }, { channel, message: (error as Error).message.slice(0, 300) });
+          await this.deps.store.note(
+            incident.id,
+            'delivery_failed',
+            { name: 'system:incidents', channel: 'system' },
+            { channel, message: (error as Error).message.slice(0, 300) },
+          );
         }
       }),
     );
@@ -69,10 +97,18 @@ export class IncidentThreads {
     const system = await this.deps.system();
     const conversation = await prisma.conversation.upsert({
       where: { originChannel_externalRef: { originChannel: 'system', externalRef: `incident:${summary.incident.id}` } },
-      create: { title: `Incident: ${summary.incident.alertName}`.slice(0, 200), ownerId: system.userId, originChannel: 'system', externalRef: `incident:${summary.incident.id}`, context: { incidentId: summary.incident.id } },
+      create: {
+        title: `Incident: ${summary.incident.alertName}`.slice(0, 200),
+        ownerId: system.userId,
+        originChannel: 'system',
+        externalRef: `incident:${summary.incident.id}`,
+        context: { incidentId: summary.incident.id },
+      },
       update: {},
     });
-    const row = await prisma.message.create({ data: { conversationId: conversation.id, authorId: system.userId, role: 'assistant', content: text, metadata, channel: 'system' } });
+    const row = await prisma.message.create({
+      data: { conversationId: conversation.id, authorId: system.userId, role: 'assistant', content: text, metadata, channel: 'system' },
+    });
     await this.deps.store.attach(summary.incident.id, { conversationId: conversation.id, threads: { console: { messageId: row.id } } });
     summary.incident.conversationId = conversation.id;
     summary.incident.threads = { ...summary.incident.threads, console: { messageId: row.id } };
@@ -85,7 +121,11 @@ export class IncidentThreads {
     const base = (target.apiUrl ?? 'https://slack.com/api/').replace(/\/?$/, '/');
     const headers = { authorization: `Bearer ${target.token}` };
     const body = { channel: thread?.channel ?? channel, text: summaryText(summary, 2_900), blocks: slackSummaryBlocks(summary) };
-    const answer = await callJson(`${base}${thread ? 'chat.update' : 'chat.postMessage'}`, { method: 'POST', headers, body: thread ? { ...body, ts: thread.ts } : body });
+    const answer = await callJson(`${base}${thread ? 'chat.update' : 'chat.postMessage'}`, {
+      method: 'POST',
+      headers,
+      body: thread ? { ...body, ts: thread.ts } : body,
+    });
     if (answer.ok !== true) throw new Error(`Slack refused the summary: ${String(answer.error)}`);
     if (!thread) {
       const posted = { channel: String(answer.channel ?? channel), ts: String(answer.ts) };

@@ -38,7 +38,12 @@ export interface IncidentOptions {
   /** Longest wait for a durable diagnostic (default 60 s). */
   diagnosticWaitMs?: number;
   /** Scheduled checks: settings, and Redis for BullMQ job schedulers (absent: in-process timers). */
-  schedules?: Partial<ScheduleSettings> & { redisUrl?: RedisTarget | undefined; redisPrefix?: string | undefined; lockMs?: number | undefined; timers?: ScheduleTimers };
+  schedules?: Partial<ScheduleSettings> & {
+    redisUrl?: RedisTarget | undefined;
+    redisPrefix?: string | undefined;
+    lockMs?: number | undefined;
+    timers?: ScheduleTimers;
+  };
 }
 
 /** The running capability. */
@@ -57,7 +62,16 @@ export interface Incidents {
 }
 
 /** Builds the incidents capability. */
-export function createIncidents(deps: { database: Database; audit: AuditLog; events?: DomainEvents; logger: Logger; registry: Registry; /** The pipeline, read at run time (the CLI builds the module without one). */ tools: () => ToolRuntime; bodyLimit: string; options?: IncidentOptions | undefined }): Incidents {
+export function createIncidents(deps: {
+  database: Database;
+  audit: AuditLog;
+  events?: DomainEvents;
+  logger: Logger;
+  registry: Registry;
+  /** The pipeline, read at run time (the CLI builds the module without one). */ tools: () => ToolRuntime;
+  bodyLimit: string;
+  options?: IncidentOptions | undefined;
+}): Incidents {
   const { database, logger } = deps;
   const metrics = incidentMetrics(deps.registry, (error) => logger.warn({ err: error }, 'vigie_incidents: counting incidents failed'));
   const system = systemPrincipal(database.prisma);
@@ -65,15 +79,33 @@ export function createIncidents(deps: { database: Database; audit: AuditLog; eve
   const store = new IncidentStore(database.sql, database.prisma);
   metrics.countCurrent(() => store.countsByState());
   const routing = new IncidentRouting(deps.options?.routes ?? []);
-  const threads = new IncidentThreads({ prisma: database.prisma, events: deps.events, store, targets: deps.options?.targets ?? {}, logger, system });
-  const diagnostics = new IncidentDiagnostics({ get tools() { return deps.tools(); }, logger, system, ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}), onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds) });
+  const threads = new IncidentThreads({
+    prisma: database.prisma,
+    events: deps.events,
+    store,
+    targets: deps.options?.targets ?? {},
+    logger,
+    system,
+  });
+  const diagnostics = new IncidentDiagnostics({
+    get tools() {
+      return deps.tools();
+    },
+    logger,
+    system,
+    ...(deps.options?.diagnosticWaitMs ? { waitMs: deps.options.diagnosticWaitMs } : {}),
+    onDuration: (tool, seconds) => metrics.diagnostics.observe({ tool }, seconds),
+  });
   const service = new IncidentService({ store, routing, threads, diagnostics, audit: deps.audit, metrics, logger });
   const scheduleOptions = deps.options?.schedules ?? {};
   const scheduleStore = new ScheduleStore(database.sql);
   const timers =
     scheduleOptions.timers ??
     (scheduleOptions.redisUrl
-      ? new DeferredBullMqScheduleTimers({ redisUrl: scheduleOptions.redisUrl, prefix: scheduleOptions.redisPrefix, lockMs: scheduleOptions.lockMs }, logger)
+      ? new DeferredBullMqScheduleTimers(
+          { redisUrl: scheduleOptions.redisUrl, prefix: scheduleOptions.redisPrefix, lockMs: scheduleOptions.lockMs },
+          logger,
+        )
       : new InProcessScheduleTimers((error, scheduleId) => logger.error({ err: error, scheduleId }, 'scheduled check failed')));
   const schedules = new ScheduleService({
     store: scheduleStore,

@@ -18,7 +18,8 @@ const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\
 export function parseMatcher(text: string): LabelMatcher | { error: string } {
   if (text.length > 1_000) return { error: 'matcher is longer than 1000 characters' };
   const match = MATCHER.exec(text);
-  if (!match) return { error: `"${text.slice(0, 100)}" is not a matcher (expected name="value", name!="value", name=~"regex" or name!~"regex")` };
+  if (!match)
+    return { error: `"${text.slice(0, 100)}" is not a matcher (expected name="value", name!="value", name=~"regex" or name!~"regex")` };
   const [, name, op, quoted, bare] = match;
   const value = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
   if (op === '=~' || op === '!~') {

@@ -69,7 +69,11 @@ export class BullMqScheduleTimers implements ScheduleTimers {
   }
 
   async upsert(scheduleId: string, everyMs: number): Promise<void> {
-    await this.queue.upsertJobScheduler(scheduleId, { every: everyMs }, { name: 'run', data: { scheduleId }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    await this.queue.upsertJobScheduler(
+      scheduleId,
+      { every: everyMs },
+      { name: 'run', data: { scheduleId }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
   }
 
   async remove(scheduleId: string): Promise<void> {

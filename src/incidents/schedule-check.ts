@@ -21,30 +21,74 @@ export interface CheckOutcome {
 }
 
 type Finding = { severity?: string; title?: string; evidence?: string };
-type ToolResultShape = { status?: string; data?: { summary?: unknown; findings?: Finding[]; devices?: Array<{ address?: string; error?: string }> }; message?: string; error?: { message?: string } };
+type ToolResultShape = {
+  status?: string;
+  data?: { summary?: unknown; findings?: Finding[]; devices?: Array<{ address?: string; error?: string }> };
+  message?: string;
+  error?: { message?: string };
+};
 
 /** Judges a finished execution. */
 export function judge(view: Pick<ExecutionView, 'status' | 'result' | 'id'>): CheckOutcome {
   const result = (view.result ?? null) as ToolResultShape | null;
   const base = { result: view.result ?? null, executionId: view.id };
-  if (view.status !== 'succeeded') return { ...base, status: 'error', critical: false, summary: `execution ${view.status}${result?.error?.message ? `: ${result.error.message}` : ''}`.slice(0, 1_000) };
-  if (!result || result.status === 'error') return { ...base, status: 'error', critical: false, summary: (result?.error?.message ?? 'the tool reported an error').slice(0, 1_000) };
+  if (view.status !== 'succeeded')
+    return {
+      ...base,
+      status: 'error',
+      critical: false,
+      summary: `execution ${view.status}${result?.error?.message ? `: ${result.error.message}` : ''}`.slice(0, 1_000),
+    };
+  if (!result || result.status === 'error')
+    return { ...base, status: 'error', critical: false, summary: (result?.error?.message ?? 'the tool reported an error').slice(0, 1_000) };
   const findings = result.data?.findings ?? [];
   const problems = findings.filter((finding) => finding.severity === 'critical' || finding.severity === 'warning');
   const silent = (result.data?.devices ?? []).filter((device) => device.error);
-  const summary = typeof result.data?.summary === 'string' ? result.data.summary : problems[0] ? `${problems[0].title ?? 'finding'} — ${problems[0].evidence ?? ''}` : silent[0] ? `${silent[0].address ?? 'device'}: ${silent[0].error}` : result.status === 'no_data' ? (result.message ?? 'no data') : `${findings.length} finding(s), none a problem`;
-  if (problems.length > 0 || silent.length > 0) return { ...base, status: 'failing', critical: problems.some((finding) => finding.severity === 'critical') || silent.length > 0, summary: summary.slice(0, 1_000) };
+  const summary =
+    typeof result.data?.summary === 'string'
+      ? result.data.summary
+      : problems[0]
+        ? `${problems[0].title ?? 'finding'} — ${problems[0].evidence ?? ''}`
+        : silent[0]
+          ? `${silent[0].address ?? 'device'}: ${silent[0].error}`
+          : result.status === 'no_data'
+            ? (result.message ?? 'no data')
+            : `${findings.length} finding(s), none a problem`;
+  if (problems.length > 0 || silent.length > 0)
+    return {
+      ...base,
+      status: 'failing',
+      critical: problems.some((finding) => finding.severity === 'critical') || silent.length > 0,
+      summary: summary.slice(0, 1_000),
+    };
   return { ...base, status: 'healthy', critical: false, summary: summary.slice(0, 1_000) };
 }
 
 /** Runs one check; never throws (a failure is an outcome). */
-export async function runCheck(deps: { tools: ToolRuntime; system: () => Promise<Principal>; waitMs?: number }, schedule: { id: string; tool: string; args: Record<string, unknown> }): Promise<CheckOutcome> {
+export async function runCheck(
+  deps: { tools: ToolRuntime; system: () => Promise<Principal>; waitMs?: number },
+  schedule: { id: string; tool: string; args: Record<string, unknown> },
+): Promise<CheckOutcome> {
   const registered = deps.tools.registry.get(schedule.tool);
-  if (!registered) return { status: 'refused', critical: false, summary: `${schedule.tool} is not registered here`, result: null, executionId: null };
-  if (registered.tool.risk !== 'read') return { status: 'refused', critical: false, summary: `${schedule.tool} is not a read-only tool; schedules never change anything`, result: null, executionId: null };
+  if (!registered)
+    return { status: 'refused', critical: false, summary: `${schedule.tool} is not registered here`, result: null, executionId: null };
+  if (registered.tool.risk !== 'read')
+    return {
+      status: 'refused',
+      critical: false,
+      summary: `${schedule.tool} is not a read-only tool; schedules never change anything`,
+      result: null,
+      executionId: null,
+    };
   try {
     const system = await deps.system();
-    let view = await deps.tools.executions.request(system, { tool: schedule.tool, args: schedule.args, channel: 'system', conversationId: null, externalIds: { scheduleId: schedule.id } });
+    let view = await deps.tools.executions.request(system, {
+      tool: schedule.tool,
+      args: schedule.args,
+      channel: 'system',
+      conversationId: null,
+      externalIds: { scheduleId: schedule.id },
+    });
     const deadline = Date.now() + (deps.waitMs ?? registered.tool.timeoutMs + 15_000);
     while (!FINAL_STATUSES.has(view.status) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));

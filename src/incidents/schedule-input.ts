@@ -13,10 +13,31 @@ export const MAX_INTERVAL_MS = 7 * 24 * 3_600_000;
 
 const UNITS: Record<string, number> = {
   ms: 1,
-  s: 1_000, sec: 1_000, secs: 1_000, second: 1_000, seconds: 1_000, seconde: 1_000, secondes: 1_000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, hour: 3_600_000, hours: 3_600_000, heure: 3_600_000, heures: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000, j: 86_400_000, jour: 86_400_000, jours: 86_400_000,
+  s: 1_000,
+  sec: 1_000,
+  secs: 1_000,
+  second: 1_000,
+  seconds: 1_000,
+  seconde: 1_000,
+  secondes: 1_000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  heure: 3_600_000,
+  heures: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  j: 86_400_000,
+  jour: 86_400_000,
+  jours: 86_400_000,
 };
 
 /**
@@ -27,7 +48,8 @@ export function parseInterval(text: string): number {
   const match = /^\s*(\d{1,20})(?:[.,](\d{1,3}))?\s*([a-zA-Zé]+)\s*$/.exec(text);
   if (!match) throw new ValidationError(`Invalid interval "${text.slice(0, 40)}": use a number and a unit, like 30s, 5m, 2h or 1d`);
   const unit = UNITS[match[3]!.toLowerCase()];
-  if (unit === undefined) throw new ValidationError(`Invalid interval "${text.slice(0, 40)}": unknown unit "${match[3]!.slice(0, 20)}" (s, m, h, d)`);
+  if (unit === undefined)
+    throw new ValidationError(`Invalid interval "${text.slice(0, 40)}": unknown unit "${match[3]!.slice(0, 20)}" (s, m, h, d)`);
   const value = Number(`${match[1]}.${match[2] ?? '0'}`);
   return Math.round(value * unit);
 }
@@ -62,15 +84,27 @@ export const scheduleCommandSchema = safeText()
   .trim()
   .min(1, 'must not be empty')
   .max(500, 'must be at most 500 characters')
-  .refine((value) => ![...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f), 'must be one line without control characters');
+  .refine(
+    (value) => ![...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f),
+    'must be one line without control characters',
+  );
 
 /** The body of POST /api/schedules (and the CLI's options). */
 export const scheduleInputSchema = z
   .object({
-    command: scheduleCommandSchema.meta({ description: 'A read-only tool command, e.g. "net check core-router"', example: 'net check 198.18.21.2' }),
+    command: scheduleCommandSchema.meta({
+      description: 'A read-only tool command, e.g. "net check core-router"',
+      example: 'net check 198.18.21.2',
+    }),
     interval: safeText().max(40).meta({ description: 'How often: 30s, 5m, 2h, 1d', example: '5m' }),
     name: scheduleNameSchema.optional().meta({ description: 'Default: derived from the command' }),
-    failThreshold: z.number().int().min(1).max(100).optional().meta({ description: 'Consecutive failing runs that open an incident (flap damping)' }),
+    failThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'Consecutive failing runs that open an incident (flap damping)' }),
     recoverThreshold: z.number().int().min(1).max(100).optional().meta({ description: 'Consecutive healthy runs that resolve it' }),
   })
   .strict();
@@ -80,6 +114,10 @@ export type ScheduleInput = z.output<typeof scheduleInputSchema>;
 
 /** A default name from a command: `net check core-router` → `net-check-core-router`. */
 export function nameFromCommand(command: string): string {
-  const name = command.toLowerCase().replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  const name = command
+    .toLowerCase()
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
   return name || 'schedule';
 }

@@ -16,8 +16,19 @@ export interface ScheduleMetrics {
 /** Creates (or reuses) the schedule metrics on `registry`. */
 export function scheduleMetrics(registry: Registry): ScheduleMetrics {
   return {
-    runs: counter(registry, { name: 'vigie_schedule_runs_total', help: 'Scheduled check runs by outcome (healthy, failing, error, refused, duplicate: a slot already recorded)', labelNames: ['status']}),
-    lateness: histogram(registry, { name: 'vigie_schedule_lateness_seconds', help: 'How long after its scheduled slot a run started', buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300]}),
-    overdue: gauge(registry, { name: 'vigie_schedules_overdue', help: 'Enabled schedules whose last run is older than twice their interval (watchdog)'}),
+    runs: counter(registry, {
+      name: 'vigie_schedule_runs_total',
+      help: 'Scheduled check runs by outcome (healthy, failing, error, refused, duplicate: a slot already recorded)',
+      labelNames: ['status'],
+    }),
+    lateness: histogram(registry, {
+      name: 'vigie_schedule_lateness_seconds',
+      help: 'How long after its scheduled slot a run started',
+      buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    }),
+    overdue: gauge(registry, {
+      name: 'vigie_schedules_overdue',
+      help: 'Enabled schedules whose last run is older than twice their interval (watchdog)',
+    }),
   };
 }

@@ -36,7 +36,19 @@ const scheduleSchema = z
   .meta({ id: 'Schedule' });
 
 const runSchema = z
-  .object({ id: z.string(), slot: z.string(), startedAt: z.string(), finishedAt: z.string(), node: z.string(), status: runStatus, healthy: z.boolean(), summary: z.string(), executionId: z.string().nullable(), changed: z.boolean().meta({ description: 'Differs from the previous run' }), latenessMs: z.number().int() })
+  .object({
+    id: z.string(),
+    slot: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    node: z.string(),
+    status: runStatus,
+    healthy: z.boolean(),
+    summary: z.string(),
+    executionId: z.string().nullable(),
+    changed: z.boolean().meta({ description: 'Differs from the previous run' }),
+    latenessMs: z.number().int(),
+  })
   .meta({ id: 'ScheduleRun' });
 
 /** Registers the schedule routes. */
@@ -47,7 +59,8 @@ export function scheduleRoutes(routes: RouteRegistrar, deps: { service: Schedule
     tag: 'Incidents',
     minRole: 'operator',
     summary: 'Schedule a read-only check (e.g. "net check core-router" every 5m)',
-    description: 'The command must route to a read-only tool the caller may run. A check failing failThreshold times in a row opens an incident (source schedule); recoverThreshold healthy runs resolve it.',
+    description:
+      'The command must route to a read-only tool the caller may run. A check failing failThreshold times in a row opens an incident (source schedule); recoverThreshold healthy runs resolve it.',
     body: scheduleInputSchema,
     errors: [409],
     success: { status: 201, description: 'The schedule', schema: scheduleSchema },

@@ -66,9 +66,11 @@ export class ScheduleService {
   /** Routes and checks a command: it must be a registered read-only tool the caller may run, with valid arguments. */
   resolveCommand(command: string, principal: Principal): { tool: string; args: Record<string, unknown> } {
     const routed = this.deps.tools.router.route(command, principal.role);
-    if (routed.kind !== 'call') throw new ValidationError(`Invalid body.command: "${command.slice(0, 100)}" is not a tool command (type "help" for the list)`);
+    if (routed.kind !== 'call')
+      throw new ValidationError(`Invalid body.command: "${command.slice(0, 100)}" is not a tool command (type "help" for the list)`);
     const registered = this.deps.tools.registry.get(routed.tool)!;
-    if (registered.tool.risk !== 'read') throw new ValidationError(`Invalid body.command: ${routed.tool} is not a read-only tool; only checks can be scheduled`);
+    if (registered.tool.risk !== 'read')
+      throw new ValidationError(`Invalid body.command: ${routed.tool} is not a read-only tool; only checks can be scheduled`);
     assertMay(principal, 'tool.offer', `${routed.tool} needs the ${registered.tool.minRole} role`, { minRole: registered.tool.minRole });
     validateArguments(routed.tool, registered.tool.inputSchema, routed.args, 16_384);
     return { tool: routed.tool, args: routed.args };
@@ -88,7 +90,14 @@ export class ScheduleService {
       recoverThreshold: input.recoverThreshold ?? this.deps.settings.recoverThreshold,
       createdBy: actor.principal.userId || null,
     });
-    await this.deps.audit.append({ action: 'schedule.created', channel: actor.channel, actorId: actor.principal.userId || null, actorName: actor.principal.userName, tool, details: { scheduleId: schedule.id, name: schedule.name, command: schedule.command, intervalMs } });
+    await this.deps.audit.append({
+      action: 'schedule.created',
+      channel: actor.channel,
+      actorId: actor.principal.userId || null,
+      actorName: actor.principal.userName,
+      tool,
+      details: { scheduleId: schedule.id, name: schedule.name, command: schedule.command, intervalMs },
+    });
     await this.deps.timers.upsert(schedule.id, schedule.intervalMs);
     return schedule;
   }
@@ -97,7 +106,14 @@ export class ScheduleService {
   async remove(actor: ScheduleActor, id: string): Promise<ScheduleView> {
     const schedule = await this.deps.store.remove(id);
     await this.deps.timers.remove(id);
-    await this.deps.audit.append({ action: 'schedule.removed', channel: actor.channel, actorId: actor.principal.userId || null, actorName: actor.principal.userName, tool: schedule.tool, details: { scheduleId: id, name: schedule.name } });
+    await this.deps.audit.append({
+      action: 'schedule.removed',
+      channel: actor.channel,
+      actorId: actor.principal.userId || null,
+      actorName: actor.principal.userName,
+      tool: schedule.tool,
+      details: { scheduleId: id, name: schedule.name },
+    });
     return schedule;
   }
 
@@ -135,7 +151,10 @@ export class ScheduleService {
     const ids = new Set(overdue.map((schedule) => schedule.id));
     for (const schedule of overdue) {
       if (this.overdueIds.has(schedule.id)) continue;
-      this.deps.logger.warn({ scheduleId: schedule.id, schedule: schedule.name, intervalMs: schedule.intervalMs, lastRunAt: schedule.lastRunAt }, 'schedule overdue: no run for twice its interval');
+      this.deps.logger.warn(
+        { scheduleId: schedule.id, schedule: schedule.name, intervalMs: schedule.intervalMs, lastRunAt: schedule.lastRunAt },
+        'schedule overdue: no run for twice its interval',
+      );
     }
     this.overdueIds.clear();
     for (const id of ids) this.overdueIds.add(id);
@@ -155,7 +174,16 @@ export class ScheduleService {
     const latenessMs = Math.max(0, startedAt.getTime() - slot.getTime());
     this.deps.metrics.lateness.observe(latenessMs / 1000);
     const outcome = await runCheck({ tools: this.deps.tools, system: this.deps.system }, schedule);
-    const recorded = await this.deps.store.record(id, { slot, startedAt, node: this.deps.settings.node, status: outcome.status, summary: outcome.summary, result: outcome.result, executionId: outcome.executionId, latenessMs });
+    const recorded = await this.deps.store.record(id, {
+      slot,
+      startedAt,
+      node: this.deps.settings.node,
+      status: outcome.status,
+      summary: outcome.summary,
+      result: outcome.result,
+      executionId: outcome.executionId,
+      latenessMs,
+    });
     if (!recorded.recorded) {
       this.deps.metrics.runs.inc({ status: 'duplicate' });
       return;
@@ -167,9 +195,20 @@ export class ScheduleService {
   /** Sends the schedule's state through the incident path, as an alert source would. */
   private async notify(schedule: ScheduleView, outcome: CheckOutcome, status: 'firing' | 'resolved'): Promise<void> {
     const targets = schedule.args.targets ?? schedule.args.target;
-    const instance = typeof targets === 'string' ? targets.split(',')[0]!.trim() : Array.isArray(targets) && typeof targets[0] === 'string' ? targets[0] : undefined;
+    const instance =
+      typeof targets === 'string'
+        ? targets.split(',')[0]!.trim()
+        : Array.isArray(targets) && typeof targets[0] === 'string'
+          ? targets[0]
+          : undefined;
     const severity = status === 'firing' && outcome.critical ? 'critical' : 'warning';
-    const labels: Record<string, string> = { alertname: schedule.name, schedule: schedule.name, tool: schedule.tool, severity, ...(instance ? { instance } : {}) };
+    const labels: Record<string, string> = {
+      alertname: schedule.name,
+      schedule: schedule.name,
+      tool: schedule.tool,
+      severity,
+      ...(instance ? { instance } : {}),
+    };
     const annotations = { summary: outcome.summary, command: schedule.command };
     const now = new Date();
     const notification: AlertNotification = {
@@ -180,7 +219,16 @@ export class ScheduleService {
       severity,
       labels,
       annotations,
-      alerts: [{ fingerprint: schedule.id.replace(/-/g, '').slice(0, 32), status, labels, annotations, startsAt: now, endsAt: status === 'resolved' ? now : null }],
+      alerts: [
+        {
+          fingerprint: schedule.id.replace(/-/g, '').slice(0, 32),
+          status,
+          labels,
+          annotations,
+          startsAt: now,
+          endsAt: status === 'resolved' ? now : null,
+        },
+      ],
     };
     await this.deps.incidents.receive([notification], { id: null, name: schedule.name });
   }

@@ -63,7 +63,8 @@ export interface RunRecord {
 }
 
 /** What recording a run did: nothing (duplicate slot, schedule gone) or the new state and any incident transition. */
-export type RecordOutcome = { recorded: false } | { recorded: true; schedule: ScheduleView; run: ScheduleRunView; transition: 'fire' | 'resolve' | null };
+export type RecordOutcome =
+  { recorded: false } | { recorded: true; schedule: ScheduleView; run: ScheduleRunView; transition: 'fire' | 'resolve' | null };
 
 type Row = Record<string, unknown>;
 const iso = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
@@ -115,18 +116,40 @@ export class ScheduleStore {
   constructor(private readonly sql: SqlRunner) {}
 
   /** Creates a schedule; 409 on a name in use or when the installation is full. */
-  async create(input: { name: string; command: string; tool: string; args: Record<string, unknown>; intervalMs: number; failThreshold: number; recoverThreshold: number; createdBy: string | null }): Promise<ScheduleView> {
+  async create(input: {
+    name: string;
+    command: string;
+    tool: string;
+    args: Record<string, unknown>;
+    intervalMs: number;
+    failThreshold: number;
+    recoverThreshold: number;
+    createdBy: string | null;
+  }): Promise<ScheduleView> {
     const id = randomUUID();
-    const created = await this.sql.transaction(async (tx) => {
-      const [count] = await tx.query<{ count: string | number }>('SELECT count(*) AS count FROM schedules');
-      if (Number(count!.count) >= MAX_SCHEDULES) throw new ConflictError(`At most ${MAX_SCHEDULES} schedules; remove one first`);
-      const rows = await tx.query<Row>(
-        `INSERT INTO schedules (id, name, command, tool, args, interval_ms, fail_threshold, recover_threshold, created_by)
+    const created = await this.sql.transaction(
+      async (tx) => {
+        const [count] = await tx.query<{ count: string | number }>('SELECT count(*) AS count FROM schedules');
+        if (Number(count!.count) >= MAX_SCHEDULES) throw new ConflictError(`At most ${MAX_SCHEDULES} schedules; remove one first`);
+        const rows = await tx.query<Row>(
+          `INSERT INTO schedules (id, name, command, tool, args, interval_ms, fail_threshold, recover_threshold, created_by)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING RETURNING *`,
-        [id, input.name, input.command, input.tool, JSON.stringify(input.args), input.intervalMs, input.failThreshold, input.recoverThreshold, input.createdBy],
-      );
-      return rows[0];
-    }, groupLockKey('schedule', 'create'));
+          [
+            id,
+            input.name,
+            input.command,
+            input.tool,
+            JSON.stringify(input.args),
+            input.intervalMs,
+            input.failThreshold,
+            input.recoverThreshold,
+            input.createdBy,
+          ],
+        );
+        return rows[0];
+      },
+      groupLockKey('schedule', 'create'),
+    );
     if (!created) throw new ConflictError(`A schedule named "${input.name}" already exists`);
     return scheduleView(created);
   }
@@ -158,7 +181,9 @@ export class ScheduleStore {
 
   /** A schedule's latest runs, newest first. */
   async runs(id: string, limit = 20): Promise<ScheduleRunView[]> {
-    return (await this.sql.query<Row>('SELECT * FROM schedule_runs WHERE schedule_id = $1 ORDER BY slot DESC, id DESC LIMIT $2', [id, limit])).map(runView);
+    return (
+      await this.sql.query<Row>('SELECT * FROM schedule_runs WHERE schedule_id = $1 ORDER BY slot DESC, id DESC LIMIT $2', [id, limit])
+    ).map(runView);
   }
 
   /** Enabled schedules whose last run (or creation) is older than twice their interval. */
@@ -178,29 +203,48 @@ export class ScheduleStore {
    */
   async record(scheduleId: string, run: RunRecord): Promise<RecordOutcome> {
     const healthy = run.status === 'healthy';
-    return this.sql.transaction(async (tx) => {
-      const [current] = await tx.query<Row>('SELECT * FROM schedules WHERE id = $1 FOR UPDATE', [scheduleId]);
-      if (!current) return { recorded: false } as const;
-      const schedule = scheduleView(current);
-      const [previous] = await tx.query<{ id: string; healthy: boolean; summary: string }>('SELECT id, healthy, summary FROM schedule_runs WHERE schedule_id = $1 ORDER BY slot DESC, id DESC LIMIT 1', [scheduleId]);
-      const changed = !previous || previous.healthy !== healthy || previous.summary !== run.summary;
-      const [inserted] = await tx.query<Row>(
-        `INSERT INTO schedule_runs (schedule_id, slot, started_at, node, status, healthy, summary, result, execution_id, previous_id, changed, lateness_ms)
+    return this.sql.transaction(
+      async (tx) => {
+        const [current] = await tx.query<Row>('SELECT * FROM schedules WHERE id = $1 FOR UPDATE', [scheduleId]);
+        if (!current) return { recorded: false } as const;
+        const schedule = scheduleView(current);
+        const [previous] = await tx.query<{ id: string; healthy: boolean; summary: string }>(
+          'SELECT id, healthy, summary FROM schedule_runs WHERE schedule_id = $1 ORDER BY slot DESC, id DESC LIMIT 1',
+          [scheduleId],
+        );
+        const changed = !previous || previous.healthy !== healthy || previous.summary !== run.summary;
+        const [inserted] = await tx.query<Row>(
+          `INSERT INTO schedule_runs (schedule_id, slot, started_at, node, status, healthy, summary, result, execution_id, previous_id, changed, lateness_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12) ON CONFLICT (schedule_id, slot) DO NOTHING RETURNING *`,
-        [scheduleId, run.slot, run.startedAt, run.node.slice(0, 100), run.status, healthy, run.summary.slice(0, 1_000), run.result === undefined ? null : JSON.stringify(run.result), run.executionId, previous?.id ?? null, changed, Math.max(0, Math.min(2_000_000_000, Math.round(run.latenessMs)))],
-      );
-      if (!inserted) return { recorded: false } as const;
-      const failures = healthy ? 0 : schedule.consecutiveFailures + 1;
-      const successes = healthy ? schedule.consecutiveSuccesses + 1 : 0;
-      let transition: 'fire' | 'resolve' | null = null;
-      if (!schedule.alerting && failures >= schedule.failThreshold) transition = 'fire';
-      if (schedule.alerting && successes >= schedule.recoverThreshold) transition = 'resolve';
-      const alerting = transition === 'fire' ? true : transition === 'resolve' ? false : schedule.alerting;
-      const [updated] = await tx.query<Row>(
-        `UPDATE schedules SET last_run_at = $2, last_status = $3, last_summary = $4, consecutive_failures = $5, consecutive_successes = $6, alerting = $7, runs = runs + 1, updated_at = now() WHERE id = $1 RETURNING *`,
-        [scheduleId, new Date(), run.status, run.summary.slice(0, 1_000), failures, successes, alerting],
-      );
-      return { recorded: true, schedule: scheduleView(updated!), run: runView(inserted), transition } as const;
-    }, groupLockKey('schedule', scheduleId));
+          [
+            scheduleId,
+            run.slot,
+            run.startedAt,
+            run.node.slice(0, 100),
+            run.status,
+            healthy,
+            run.summary.slice(0, 1_000),
+            run.result === undefined ? null : JSON.stringify(run.result),
+            run.executionId,
+            previous?.id ?? null,
+            changed,
+            Math.max(0, Math.min(2_000_000_000, Math.round(run.latenessMs))),
+          ],
+        );
+        if (!inserted) return { recorded: false } as const;
+        const failures = healthy ? 0 : schedule.consecutiveFailures + 1;
+        const successes = healthy ? schedule.consecutiveSuccesses + 1 : 0;
+        let transition: 'fire' | 'resolve' | null = null;
+        if (!schedule.alerting && failures >= schedule.failThreshold) transition = 'fire';
+        if (schedule.alerting && successes >= schedule.recoverThreshold) transition = 'resolve';
+        const alerting = transition === 'fire' ? true : transition === 'resolve' ? false : schedule.alerting;
+        const [updated] = await tx.query<Row>(
+          `UPDATE schedules SET last_run_at = $2, last_status = $3, last_summary = $4, consecutive_failures = $5, consecutive_successes = $6, alerting = $7, runs = runs + 1, updated_at = now() WHERE id = $1 RETURNING *`,
+          [scheduleId, new Date(), run.status, run.summary.slice(0, 1_000), failures, successes, alerting],
+        );
+        return { recorded: true, schedule: scheduleView(updated!), run: runView(inserted), transition } as const;
+      },
+      groupLockKey('schedule', scheduleId),
+    );
   }
 }

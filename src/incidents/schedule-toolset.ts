@@ -16,8 +16,16 @@ const scalar = z.union([safeText().max(500), z.number(), z.boolean()]);
 
 const scheduleAddSchema = z
   .object({
-    request: safeText().trim().min(1).max(600).describe('The command and how often: "net check core-router every 5m" (or "… toutes les 5 minutes")'),
-    name: z.string().regex(/^[\w.-]{1,64}$/).optional().describe('A name for the schedule (default: from the command)'),
+    request: safeText()
+      .trim()
+      .min(1)
+      .max(600)
+      .describe('The command and how often: "net check core-router every 5m" (or "… toutes les 5 minutes")'),
+    name: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/)
+      .optional()
+      .describe('A name for the schedule (default: from the command)'),
   })
   .catchall(scalar);
 
@@ -45,8 +53,17 @@ export function scheduleToolset(service: () => ScheduleService): Toolset {
             const { command, interval, intervalMs } = splitEvery(request);
             const pairs = Object.entries(extra).map(([key, value]) => `${key}=${String(value)}`);
             const line = [command, ...pairs].join(' ');
-            const schedule = await service().create({ principal: context.principal, channel: context.channel }, { command: line, interval, ...(name ? { name } : {}) });
-            return { status: 'success', data: { summary: `Scheduled "${schedule.command}" every ${intervalMs / 1000} s as ${schedule.name} (${schedule.id}).`, schedule } };
+            const schedule = await service().create(
+              { principal: context.principal, channel: context.channel },
+              { command: line, interval, ...(name ? { name } : {}) },
+            );
+            return {
+              status: 'success',
+              data: {
+                summary: `Scheduled "${schedule.command}" every ${intervalMs / 1000} s as ${schedule.name} (${schedule.id}).`,
+                schedule,
+              },
+            };
           } catch (error) {
             if (error instanceof AppError) return { status: 'error', error: { code: error.code, message: error.message } };
             throw error;

@@ -56,7 +56,10 @@ export async function rebuildEmbeddings(options: {
     if (!exists?.found) continue;
     const stale = options.all ? 'TRUE' : `"embedding_model" IS DISTINCT FROM $1 OR "embedding" IS NULL`;
     const params = options.all ? [] : [embedder.modelId];
-    const [{ count } = { count: 0 }] = await sql.query<{ count: number }>(`SELECT count(*)::int AS count FROM "${target.table}" WHERE ${stale}`, params);
+    const [{ count } = { count: 0 }] = await sql.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM "${target.table}" WHERE ${stale}`,
+      params,
+    );
     let done = 0;
     let lastId = '00000000-0000-0000-0000-000000000000';
     options.onProgress?.(target.table, 0, count);

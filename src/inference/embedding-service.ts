@@ -40,7 +40,10 @@ export async function createEmbeddingService(options: {
   const { config, logger } = options;
   if (!config.EMBEDDING_MODEL) {
     const embedder = createLexicalEmbedder();
-    logger?.info({ embedder: embedder.modelId, dimension: embedder.dimension }, 'embeddings: built-in lexical embedder (set EMBEDDING_MODEL for a GGUF embedding model)');
+    logger?.info(
+      { embedder: embedder.modelId, dimension: embedder.dimension },
+      'embeddings: built-in lexical embedder (set EMBEDDING_MODEL for a GGUF embedding model)',
+    );
     return {
       embedder,
       kind: 'lexical',
@@ -58,7 +61,13 @@ export async function createEmbeddingService(options: {
     return {
       embedder,
       kind: 'model',
-      health: () => ({ status: 'ok', kind: 'model', modelId: embedder.modelId, dimension: embedder.dimension, cache: embedder.cacheStats() }),
+      health: () => ({
+        status: 'ok',
+        kind: 'model',
+        modelId: embedder.modelId,
+        dimension: embedder.dimension,
+        cache: embedder.cacheStats(),
+      }),
       async dispose() {
         await embedder.dispose();
         if (ownLlama) await llama.dispose();
@@ -77,7 +86,9 @@ export async function createEmbeddingService(options: {
 export function toStoredVector(vector: Float32Array, width = STORED_VECTOR_DIMENSION): Float32Array {
   if (vector.length === width) return vector;
   if (vector.length > width) {
-    throw new ValidationError(`Embedding dimension ${vector.length} exceeds the stored vector width ${width}; choose a smaller embedding model or widen the column`);
+    throw new ValidationError(
+      `Embedding dimension ${vector.length} exceeds the stored vector width ${width}; choose a smaller embedding model or widen the column`,
+    );
   }
   const padded = new Float32Array(width);
   padded.set(vector);

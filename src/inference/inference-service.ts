@@ -49,7 +49,10 @@ export interface InferenceService extends ModelsStatusProvider {
 }
 
 /** Starts local inference from configuration; with no model configured it loads nothing native. */
-export async function createInferenceService(config: InferenceConfig, options: { logger?: Logger; registry?: Registry } = {}): Promise<InferenceService> {
+export async function createInferenceService(
+  config: InferenceConfig,
+  options: { logger?: Logger; registry?: Registry } = {},
+): Promise<InferenceService> {
   const registry = options.registry ?? new Registry();
   inferenceMetrics(registry);
   const { logger } = options;

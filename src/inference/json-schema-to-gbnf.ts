@@ -70,7 +70,9 @@ export function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== null).map(([key, item]) => [key, dropNulls(item)]),
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, item]) => item !== null)
+        .map(([key, item]) => [key, dropNulls(item)]),
     );
   }
   return value;

@@ -5,13 +5,7 @@
  * sequence (`acquireSequence`); benchmarks and simple callers use `generate`.
  */
 import path from 'node:path';
-import type {
-  ChatHistoryItem,
-  Llama,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaModel,
-} from 'node-llama-cpp';
+import type { ChatHistoryItem, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { LocalModelRuntime, SequenceLease } from './inference-contract.js';
@@ -146,7 +140,8 @@ export class LocalModelService implements LocalModelRuntime {
 
   /** Generates on a leased sequence: completion for `prompt`, chat (with context shift) for `messages`. */
   async generate(request: GenerateRequest): Promise<GenerateResult> {
-    if ((request.prompt === undefined) === (request.messages === undefined)) throw new TypeError('generate needs exactly one of prompt or messages');
+    if ((request.prompt === undefined) === (request.messages === undefined))
+      throw new TypeError('generate needs exactly one of prompt or messages');
     const started = performance.now();
     const lease = await this.acquireSequence(request.signal);
     const acquiredAt = performance.now();
@@ -224,7 +219,9 @@ export class LocalModelService implements LocalModelRuntime {
   status(): LocalModelStatus {
     const now = Date.now();
     const window = this.recent.filter((entry) => now - entry.finishedAt <= 60_000);
-    const speeds = this.recent.filter((entry) => entry.tokens > 1 && entry.decodeMs > 0).map((entry) => ((entry.tokens - 1) * 1000) / entry.decodeMs);
+    const speeds = this.recent
+      .filter((entry) => entry.tokens > 1 && entry.decodeMs > 0)
+      .map((entry) => ((entry.tokens - 1) * 1000) / entry.decodeMs);
     return {
       name: this.modelName,
       path: this.options.modelPath,

@@ -60,7 +60,8 @@ export async function checkGgufHeader(filePath: string): Promise<{ sizeBytes: nu
       );
     }
     const ggufVersion = header.readUInt32LE(4);
-    if (ggufVersion < 2 || ggufVersion > 3) throw new ModelFileError(`Unsupported GGUF version ${ggufVersion} in ${filePath} (expected 2 or 3)`);
+    if (ggufVersion < 2 || ggufVersion > 3)
+      throw new ModelFileError(`Unsupported GGUF version ${ggufVersion} in ${filePath} (expected 2 or 3)`);
     return { sizeBytes: stats.size, ggufVersion };
   } finally {
     await handle.close();
@@ -86,7 +87,9 @@ export async function readModelInfo(filePath: string, llama?: Llama): Promise<Mo
     if (!info.metadata?.general?.architecture) throw new Error('no general.architecture in its metadata');
     insights = await GgufInsights.from(info, llama);
   } catch (error) {
-    throw new ModelFileError(`Truncated or corrupt GGUF file ${absolute}: its header cannot be read (${(error as Error).message}); download it again`);
+    throw new ModelFileError(
+      `Truncated or corrupt GGUF file ${absolute}: its header cannot be read (${(error as Error).message}); download it again`,
+    );
   }
   const tensors = info.fullTensorInfo ?? [];
   const dataStart = tensors.length === 0 ? 0 : Math.min(...tensors.map((tensor) => Number(tensor.fileOffset) - Number(tensor.offset)));

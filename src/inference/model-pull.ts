@@ -57,10 +57,13 @@ export function resolvePullSource(reference: string, huggingFaceEndpoint = 'http
   } else if (/^https?:\/\//i.test(reference)) {
     url = reference;
   } else {
-    throw new ValidationError(`Unsupported model reference ${JSON.stringify(reference)}: give hf:<user>/<repo>/<file>.gguf or an https:// URL`);
+    throw new ValidationError(
+      `Unsupported model reference ${JSON.stringify(reference)}: give hf:<user>/<repo>/<file>.gguf or an https:// URL`,
+    );
   }
   const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-  if (!SAFE_FILE_NAME.test(fileName)) throw new ValidationError(`The URL must end with a .gguf file name (got ${JSON.stringify(fileName)})`);
+  if (!SAFE_FILE_NAME.test(fileName))
+    throw new ValidationError(`The URL must end with a .gguf file name (got ${JSON.stringify(fileName)})`);
   return { url, fileName };
 }
 
@@ -87,11 +90,17 @@ export async function pullModel(options: PullOptions): Promise<ModelInfo> {
       response = await fetch(source.url, { signal: controller.signal, redirect: 'follow', headers: { 'user-agent': 'vigie-model-pull' } });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = controller.signal.aborted ? String((controller.signal.reason as Error)?.message ?? 'aborted') : (cause?.code ?? cause?.message ?? (error as Error).message);
-      throw new ModelDownloadError(`Cannot reach ${new URL(source.url).host} (${reason}): this machine seems to have no internet access. ${manualHint(source, destination)}`);
+      const reason = controller.signal.aborted
+        ? String((controller.signal.reason as Error)?.message ?? 'aborted')
+        : (cause?.code ?? cause?.message ?? (error as Error).message);
+      throw new ModelDownloadError(
+        `Cannot reach ${new URL(source.url).host} (${reason}): this machine seems to have no internet access. ${manualHint(source, destination)}`,
+      );
     }
     if (!response.ok || !response.body) {
-      throw new ModelDownloadError(`Download of ${source.url} failed: HTTP ${response.status} ${response.statusText}. ${manualHint(source, destination)}`);
+      throw new ModelDownloadError(
+        `Download of ${source.url} failed: HTTP ${response.status} ${response.statusText}. ${manualHint(source, destination)}`,
+      );
     }
     const lengthHeader = response.headers.get('content-length');
     const total = lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
@@ -111,11 +120,17 @@ export async function pullModel(options: PullOptions): Promise<ModelInfo> {
     try {
       await pipeline(body, createWriteStream(partial));
     } catch (error) {
-      const reason = controller.signal.aborted ? String((controller.signal.reason as Error)?.message ?? 'aborted') : (error as Error).message;
-      throw new ModelDownloadError(`Download of ${source.url} was interrupted after ${received} bytes (${reason}). ${manualHint(source, destination)}`);
+      const reason = controller.signal.aborted
+        ? String((controller.signal.reason as Error)?.message ?? 'aborted')
+        : (error as Error).message;
+      throw new ModelDownloadError(
+        `Download of ${source.url} was interrupted after ${received} bytes (${reason}). ${manualHint(source, destination)}`,
+      );
     }
     if (total !== null && received !== total) {
-      throw new ModelDownloadError(`Download of ${source.url} is incomplete: ${received} of ${total} bytes. ${manualHint(source, destination)}`);
+      throw new ModelDownloadError(
+        `Download of ${source.url} is incomplete: ${received} of ${total} bytes. ${manualHint(source, destination)}`,
+      );
     }
     const info = await readModelInfo(partial);
     await rename(partial, destination);

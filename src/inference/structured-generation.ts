@@ -78,7 +78,10 @@ export class StructuredGenerator {
   private readonly grammars = new WeakMap<Llama, Map<string, Promise<LlamaGrammar>>>();
   private metrics: StructuredMetrics | null = null;
 
-  constructor(readonly runtime: LocalModelRuntime, registry?: Registry) {
+  constructor(
+    readonly runtime: LocalModelRuntime,
+    registry?: Registry,
+  ) {
     if (registry) this.attachMetrics(registry);
   }
 
@@ -120,7 +123,8 @@ export class StructuredGenerator {
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     const interrupted = (): StructuredResult<T> | null => {
       if (request.signal?.aborted) return { ok: false, reason: 'aborted', detail: 'the request was cancelled', tookMs: elapsed() };
-      if (budget.aborted) return { ok: false, reason: 'timeout', detail: `no answer within the ${request.timeoutMs} ms budget`, tookMs: elapsed() };
+      if (budget.aborted)
+        return { ok: false, reason: 'timeout', detail: `no answer within the ${request.timeoutMs} ms budget`, tookMs: elapsed() };
       return null;
     };
     let raw: string | undefined;
@@ -132,14 +136,21 @@ export class StructuredGenerator {
       try {
         const grammar = await this.grammarFor(lease.model.llama, request.grammarSchema ?? request.schema);
         signal.throwIfAborted();
-        const user = request.user.length > (request.maxInputChars ?? 1500) ? request.user.slice(0, request.maxInputChars ?? 1500) : request.user;
+        const user =
+          request.user.length > (request.maxInputChars ?? 1500) ? request.user.slice(0, request.maxInputChars ?? 1500) : request.user;
         const history: ChatHistoryItem[] = [
           { type: 'system', text: request.system },
           { type: 'user', text: user },
           { type: 'model', response: [] },
         ];
         const before = lease.sequence.tokenMeter.usedOutputTokens;
-        const response = await chat.generateResponse(history, { grammar, maxTokens: request.maxTokens ?? 256, temperature: 0, signal, stopOnAbortSignal: false });
+        const response = await chat.generateResponse(history, {
+          grammar,
+          maxTokens: request.maxTokens ?? 256,
+          temperature: 0,
+          signal,
+          stopOnAbortSignal: false,
+        });
         raw = response.response;
         tokens = lease.sequence.tokenMeter.usedOutputTokens - before;
       } finally {
@@ -149,14 +160,21 @@ export class StructuredGenerator {
     } catch (error) {
       const stopped = interrupted();
       if (stopped) return finish(stopped);
-      if (errorCode(error) === 'busy') return finish({ ok: false, reason: 'busy', detail: 'the local model is busy (queue full)', tookMs: elapsed() });
+      if (errorCode(error) === 'busy')
+        return finish({ ok: false, reason: 'busy', detail: 'the local model is busy (queue full)', tookMs: elapsed() });
       return finish({ ok: false, reason: 'error', detail: error instanceof Error ? error.message : String(error), tookMs: elapsed() });
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      return finish({ ok: false, reason: 'invalid_json', detail: `no complete JSON after ${tokens} tokens (cap ${request.maxTokens ?? 256})`, tookMs: elapsed(), raw });
+      return finish({
+        ok: false,
+        reason: 'invalid_json',
+        detail: `no complete JSON after ${tokens} tokens (cap ${request.maxTokens ?? 256})`,
+        tookMs: elapsed(),
+        raw,
+      });
     }
     return finish(validateStructured(request.schema, parsed, raw, elapsed(), tokens));
   }

@@ -59,9 +59,11 @@ export class AuditIndexer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.pending.splice(0);
-    this.flushing = this.flushing.then(() => (batch.length ? this.write(batch) : undefined)).catch((error: unknown) => {
-      this.logger?.warn({ err: error }, 'audit search index: batch not indexed');
-    });
+    this.flushing = this.flushing
+      .then(() => (batch.length ? this.write(batch) : undefined))
+      .catch((error: unknown) => {
+        this.logger?.warn({ err: error }, 'audit search index: batch not indexed');
+      });
     return this.flushing;
   }
 
@@ -107,7 +109,12 @@ export class AuditIndexer {
     const fused = new Map<string, AuditHit>();
     for (const rows of [lexical, nearest]) {
       rows.forEach((row, index) => {
-        const hit = fused.get(row.event_id) ?? { eventId: row.event_id, createdAt: new Date(row.created_at).toISOString(), text: row.text, score: 0 };
+        const hit = fused.get(row.event_id) ?? {
+          eventId: row.event_id,
+          createdAt: new Date(row.created_at).toISOString(),
+          text: row.text,
+          score: 0,
+        };
         hit.score += 1 / (RRF_K + index + 1);
         fused.set(row.event_id, hit);
       });

@@ -28,8 +28,35 @@ const EXTENSION_TYPES: Record<string, string> = {
 
 /** Source and configuration files indexed as text (code blocks keep their lines). */
 const TEXT_EXTENSIONS = new Set([
-  '.ts', '.js', '.mjs', '.cjs', '.py', '.go', '.rs', '.java', '.c', '.h', '.cpp', '.sh', '.bash', '.rb', '.php',
-  '.yaml', '.yml', '.toml', '.ini', '.conf', '.cfg', '.env', '.xml', '.csv', '.sql', '.tf', '.properties', '.rst', '.log',
+  '.ts',
+  '.js',
+  '.mjs',
+  '.cjs',
+  '.py',
+  '.go',
+  '.rs',
+  '.java',
+  '.c',
+  '.h',
+  '.cpp',
+  '.sh',
+  '.bash',
+  '.rb',
+  '.php',
+  '.yaml',
+  '.yml',
+  '.toml',
+  '.ini',
+  '.conf',
+  '.cfg',
+  '.env',
+  '.xml',
+  '.csv',
+  '.sql',
+  '.tf',
+  '.properties',
+  '.rst',
+  '.log',
 ]);
 
 /** Guesses the content type of a file name; null when it is not something we index. */
@@ -51,7 +78,10 @@ function looksBinary(bytes: Uint8Array): boolean {
 function decodeText(bytes: Uint8Array): string {
   if (looksBinary(bytes)) throw new ValidationError('The file looks binary, not text; nothing was stored');
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+    return new TextDecoder('utf-8', { fatal: true })
+      .decode(bytes)
+      .replace(/^\uFEFF/, '')
+      .replace(/\r\n?/g, '\n');
   } catch {
     throw new ValidationError('The file is not valid UTF-8 text; nothing was stored');
   }

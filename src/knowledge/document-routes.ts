@@ -9,7 +9,12 @@ import type { RouteRegistrar } from '../core/route-declarations.js';
 import { readMultipartDocument } from '../core/multipart-upload.js';
 import { idParams, pageOf, pageQuery } from '../contracts/common-schemas.js';
 
-const tagSchema = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}_.:/-]+$/u, 'letters, digits and _ . : / - only');
+const tagSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[\p{L}\p{N}_.:/-]+$/u, 'letters, digits and _ . : / - only');
 
 /** A document in responses. */
 export const documentSchema = z
@@ -32,13 +37,22 @@ const documentBody = z
   .strictObject({
     title: z.string().trim().min(1).max(300),
     content: z.string().min(1).max(5_000_000),
-    contentType: z.string().max(100).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type').optional(),
+    contentType: z
+      .string()
+      .max(100)
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type')
+      .optional(),
     tags: z.array(tagSchema).max(50).optional(),
     sourceUrl: httpUrl().nullable().optional(),
   })
   .meta({
     id: 'DocumentCreate',
-    example: { title: 'Core router failover', content: '# Failover\nSwitch VRRP priority…', contentType: 'text/markdown', tags: ['runbook'] },
+    example: {
+      title: 'Core router failover',
+      content: '# Failover\nSwitch VRRP priority…',
+      contentType: 'text/markdown',
+      tags: ['runbook'],
+    },
   });
 
 const documentUpdateBody = documentBody
@@ -112,7 +126,11 @@ export function documentRoutes(routes: RouteRegistrar, { database, knowledge }: 
       'With a sourceUrl already known, the document is replaced (200) or left alone when its content is unchanged (200, outcome "unchanged"). Text, Markdown, HTML, JSON, PDF, source and config files are accepted.',
     minRole: 'operator',
     body: documentBody,
-    success: { status: 201, description: 'The stored document and what ingest did (200 when updated or unchanged)', schema: ingestedSchema },
+    success: {
+      status: 201,
+      description: 'The stored document and what ingest did (200 when updated or unchanged)',
+      schema: ingestedSchema,
+    },
     handler: async ({ body, principal, response }) => {
       const result = await knowledge.ingestBytes({
         bytes: Buffer.from(body.content, 'utf8'),
@@ -123,7 +141,9 @@ export function documentRoutes(routes: RouteRegistrar, { database, knowledge }: 
         ownerId: principal.userId,
       });
       const document = await documentFinder(prisma, result.documentId);
-      response.status(result.outcome === 'created' ? 201 : 200).json({ ...document, ingest: { outcome: result.outcome, chunks: result.chunks } });
+      response
+        .status(result.outcome === 'created' ? 201 : 200)
+        .json({ ...document, ingest: { outcome: result.outcome, chunks: result.chunks } });
       return undefined;
     },
     multipart: {
@@ -132,7 +152,9 @@ export function documentRoutes(routes: RouteRegistrar, { database, knowledge }: 
         const upload = await readMultipartDocument(request, knowledge.maxDocumentBytes);
         const result = await knowledge.ingestBytes({ ...upload, ownerId: principal.userId });
         const document = await documentFinder(prisma, result.documentId);
-        response.status(result.outcome === 'created' ? 201 : 200).json({ ...document, ingest: { outcome: result.outcome, chunks: result.chunks } });
+        response
+          .status(result.outcome === 'created' ? 201 : 200)
+          .json({ ...document, ingest: { outcome: result.outcome, chunks: result.chunks } });
         return undefined;
       },
     },
@@ -150,13 +172,24 @@ export function documentRoutes(routes: RouteRegistrar, { database, knowledge }: 
         .string()
         .max(500)
         .optional()
-        .transform((value) => (value ? value.split(',').map((tag) => tag.trim()).filter(Boolean) : undefined))
+        .transform((value) =>
+          value
+            ? value
+                .split(',')
+                .map((tag) => tag.trim())
+                .filter(Boolean)
+            : undefined,
+        )
         .meta({ description: 'Comma-separated tags: passages of documents carrying any of them' }),
       documentId: z.uuid().optional(),
       minScore: z.coerce.number().min(0).max(1).optional(),
       mode: z.enum(['hybrid', 'lexical', 'vector']).default('hybrid'),
     }),
-    success: { status: 200, description: 'Passages with document, heading path, offsets and scores', schema: z.object({ data: z.array(passageSchema) }) },
+    success: {
+      status: 200,
+      description: 'Passages with document, heading path, offsets and scores',
+      schema: z.object({ data: z.array(passageSchema) }),
+    },
     handler: async ({ query }) => ({ data: await knowledge.search(query) }),
   });
 

@@ -73,7 +73,9 @@ export class KnowledgeBase {
     const info = await stat(absolute);
     if (!info.isFile()) throw new ValidationError(`${filePath} is not a file`);
     if (info.size > this.maxDocumentBytes) {
-      throw new ValidationError(`${filePath} is ${(info.size / 1024 / 1024).toFixed(1)} MB, above the ${this.maxDocumentBytes / 1024 / 1024} MB limit`);
+      throw new ValidationError(
+        `${filePath} is ${(info.size / 1024 / 1024).toFixed(1)} MB, above the ${this.maxDocumentBytes / 1024 / 1024} MB limit`,
+      );
     }
     const contentType = contentTypeForFile(absolute);
     if (!contentType) throw new ValidationError(`${filePath}: unsupported file type`);

@@ -27,8 +27,12 @@ async function withKnowledge<T>(work: (knowledge: KnowledgeBase) => Promise<T>):
 
 function parseTags(value: string | undefined): string[] | undefined {
   if (!value) return undefined;
-  const tags = value.split(',').map((tag) => tag.trim()).filter(Boolean);
-  if (tags.some((tag) => !/^[\p{L}\p{N}_.:/-]{1,64}$/u.test(tag))) throw new ValidationError('--tags: letters, digits and _ . : / - only, comma-separated');
+  const tags = value
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean);
+  if (tags.some((tag) => !/^[\p{L}\p{N}_.:/-]{1,64}$/u.test(tag)))
+    throw new ValidationError('--tags: letters, digits and _ . : / - only, comma-separated');
   return tags;
 }
 
@@ -44,11 +48,25 @@ export function registerKnowledgeCommands(program: Command): void {
       const tags = parseTags(options.tags);
       const { files, unmatched } = await expandPaths(paths);
       if (files.length === 0) throw new ValidationError(`Nothing to ingest: no supported file in ${paths.join(', ')}`);
-      const summary = { created: 0, updated: 0, unchanged: 0, failed: 0, chunks: 0, seconds: 0, failures: [] as Array<{ file: string; reason: string }>, unmatched };
+      const summary = {
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        failed: 0,
+        chunks: 0,
+        seconds: 0,
+        failures: [] as Array<{ file: string; reason: string }>,
+        unmatched,
+      };
       const started = performance.now();
       await withKnowledge(async (knowledge) => {
         const bar = new cliProgress.SingleBar(
-          { format: 'ingest [{bar}] {value}/{total} files | {chunks} chunks | {file}', hideCursor: true, noTTYOutput: !process.stderr.isTTY, stream: process.stderr },
+          {
+            format: 'ingest [{bar}] {value}/{total} files | {chunks} chunks | {file}',
+            hideCursor: true,
+            noTTYOutput: !process.stderr.isTTY,
+            stream: process.stderr,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(files.length, 0, { chunks: 0, file: '' });
@@ -68,7 +86,9 @@ export function registerKnowledgeCommands(program: Command): void {
       summary.seconds = Math.round((performance.now() - started) / 10) / 100;
       if (options.json) console.log(JSON.stringify(summary));
       else {
-        console.log(`${files.length} files: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed; ${summary.chunks} chunks in ${summary.seconds}s`);
+        console.log(
+          `${files.length} files: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed; ${summary.chunks} chunks in ${summary.seconds}s`,
+        );
         for (const failure of summary.failures) console.log(`  failed ${failure.file}: ${failure.reason}`);
         for (const path of unmatched) console.log(`  no match: ${path}`);
       }

@@ -87,13 +87,22 @@ export async function ingestDocument(
   const hash = contentHash(input.text);
   const tags = input.tags ?? [];
   const existing = input.sourceUrl
-    ? (await database.sql.query<{ id: string; content_hash: string; version: number; title: string; tags: string[] }>(
-        'SELECT id, content_hash, version, title, tags FROM documents WHERE source_url = $1',
-        [input.sourceUrl],
-      ))[0]
+    ? (
+        await database.sql.query<{ id: string; content_hash: string; version: number; title: string; tags: string[] }>(
+          'SELECT id, content_hash, version, title, tags FROM documents WHERE source_url = $1',
+          [input.sourceUrl],
+        )
+      )[0]
     : undefined;
-  if (existing && existing.content_hash === hash && existing.title === input.title && [...existing.tags].sort().join() === [...tags].sort().join()) {
-    const count = await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM document_chunks WHERE document_id = $1', [existing.id]);
+  if (
+    existing &&
+    existing.content_hash === hash &&
+    existing.title === input.title &&
+    [...existing.tags].sort().join() === [...tags].sort().join()
+  ) {
+    const count = await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM document_chunks WHERE document_id = $1', [
+      existing.id,
+    ]);
     return { documentId: existing.id, outcome: 'unchanged', chunks: count[0]?.count ?? 0, version: existing.version };
   }
   const chunks = chunkText(input.text, options);
@@ -147,10 +156,13 @@ export async function updateDocument(
   changes: DocumentChanges,
   options: ChunkingOptions = {},
 ): Promise<{ chunks: number; version: number }> {
-  const rows = await database.sql.query<{ title: string; content: string; content_type: string; tags: string[]; source_url: string | null }>(
-    'SELECT title, content, content_type, tags, source_url FROM documents WHERE id = $1',
-    [documentId],
-  );
+  const rows = await database.sql.query<{
+    title: string;
+    content: string;
+    content_type: string;
+    tags: string[];
+    source_url: string | null;
+  }>('SELECT title, content, content_type, tags, source_url FROM documents WHERE id = $1', [documentId]);
   const current = rows[0];
   if (!current) throw new NotFoundError('Document');
   const title = changes.title ?? current.title;

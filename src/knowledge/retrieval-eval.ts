@@ -35,7 +35,10 @@ export async function readEvalFile(file: string): Promise<EvalQuery[]> {
       throw new ValidationError(`${file}:${index + 1}: not valid JSON`);
     }
     const parsed = evalQuerySchema.safeParse(value);
-    if (!parsed.success) throw new ValidationError(`${file}:${index + 1}: ${parsed.error.issues[0]?.message ?? 'invalid'} (expected {"query","relevant":[…]})`);
+    if (!parsed.success)
+      throw new ValidationError(
+        `${file}:${index + 1}: ${parsed.error.issues[0]?.message ?? 'invalid'} (expected {"query","relevant":[…]})`,
+      );
     queries.push(parsed.data);
   });
   if (queries.length === 0) throw new ValidationError(`${file}: no queries`);

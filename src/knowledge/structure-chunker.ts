@@ -118,7 +118,9 @@ export function chunkText(text: string, options: ChunkingOptions = {}): Chunk[] 
     });
   };
   for (const block of blocks) {
-    const sameSection = current.length > 0 && current[0]!.headingPath.join('\u0000') === block.headingPath.slice(0, current[0]!.headingPath.length).join('\u0000');
+    const sameSection =
+      current.length > 0 &&
+      current[0]!.headingPath.join('\u0000') === block.headingPath.slice(0, current[0]!.headingPath.length).join('\u0000');
     const size = current.length ? block.end - current[0]!.start : 0;
     if (current.length && (size > maxChars || (block.heading && current.some((item) => !item.heading)) || !sameSection)) {
       flush();

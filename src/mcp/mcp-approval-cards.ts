@@ -35,7 +35,10 @@ export interface ApprovalCardPoster {
 const MAX_TRACKED = 1_000;
 const FINAL = new Set(['succeeded', 'failed', 'denied', 'expired', 'timed_out', 'cancelled', 'refused']);
 
-async function callJson(url: string, init: { method: string; headers: Record<string, string>; body: unknown }): Promise<Record<string, unknown>> {
+async function callJson(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: unknown },
+): Promise<Record<string, unknown>> {
   const response = await fetch(url, {
     method: init.method,
     headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers },
@@ -55,7 +58,9 @@ export class ApprovalCards implements ApprovalCardPoster {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly listener = (event: { execution: Record<string, unknown> }) => this.changed(event.execution as unknown as ExecutionView);
 
-  constructor(private readonly deps: { targets: ApprovalCardTargets; prisma: PrismaClient; events?: DomainEvents | undefined; logger: Logger }) {
+  constructor(
+    private readonly deps: { targets: ApprovalCardTargets; prisma: PrismaClient; events?: DomainEvents | undefined; logger: Logger },
+  ) {
     deps.events?.on('agent.tool', this.listener);
   }
 
@@ -117,7 +122,11 @@ export class ApprovalCards implements ApprovalCardPoster {
       } else if (card.platform === 'discord' && this.deps.targets.discord) {
         const target = this.deps.targets.discord;
         const { files: _files, ...body } = executionMessage(view, decidedBy);
-        await callJson(`${discordBase(target.apiUrl)}/channels/${card.channel}/messages/${card.messageId}`, { method: 'PATCH', headers: { authorization: `Bot ${target.token}` }, body });
+        await callJson(`${discordBase(target.apiUrl)}/channels/${card.channel}/messages/${card.messageId}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bot ${target.token}` },
+          body,
+        });
       }
     }
   }
@@ -140,7 +149,11 @@ export class ApprovalCards implements ApprovalCardPoster {
 
   private async postDiscord(target: NonNullable<ApprovalCardTargets['discord']>, view: ExecutionView): Promise<PostedCard> {
     const { files: _files, ...body } = executionMessage(view);
-    const answer = await callJson(`${discordBase(target.apiUrl)}/channels/${target.channelId}/messages`, { method: 'POST', headers: { authorization: `Bot ${target.token}` }, body });
+    const answer = await callJson(`${discordBase(target.apiUrl)}/channels/${target.channelId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${target.token}` },
+      body,
+    });
     const messageId = String(answer.id);
     return {
       platform: 'discord',
@@ -155,6 +168,10 @@ const slackBase = (apiUrl: string | undefined) => (apiUrl ?? 'https://slack.com/
 const discordBase = (apiUrl: string | undefined) => `${(apiUrl ?? 'https://discord.com/api').replace(/\/$/, '')}/v10`;
 
 function cardText(view: ExecutionView, decidedBy?: { name: string; decision: string }): string {
-  const state = decidedBy ? `${decidedBy.decision} by ${decidedBy.name}` : view.status === 'pending_approval' ? 'waiting for approval' : view.status;
+  const state = decidedBy
+    ? `${decidedBy.decision} by ${decidedBy.name}`
+    : view.status === 'pending_approval'
+      ? 'waiting for approval'
+      : view.status;
   return `${view.tool} requested over MCP by ${view.requesterName}: ${state}`.slice(0, 2_900);
 }

@@ -65,7 +65,8 @@ export class McpClientManager {
 
   /** Registers a server: connects it, stores it, adds its tools (refused with the reason if it cannot start). */
   async add(principal: Principal, input: McpServerInput): Promise<McpServerView> {
-    if (await this.options.prisma.mcpServer.findUnique({ where: { name: input.name } })) throw new ConflictError(`An MCP server named ${input.name} is already registered`);
+    if (await this.options.prisma.mcpServer.findUnique({ where: { name: input.name } }))
+      throw new ConflictError(`An MCP server named ${input.name} is already registered`);
     const { allowOffline, ...data } = input;
     const id = randomUUID();
     const { McpConnection } = await loadConnectionModule();
@@ -79,7 +80,11 @@ export class McpClientManager {
     if (status.state !== 'connected') {
       await connection.close();
       if (!allowOffline) {
-        throw new AppError('mcp_connect_failed', 400, `Could not start MCP server ${input.name}: ${status.detail ?? status.state}. Fix the command or URL, or pass allowOffline to store it anyway.`);
+        throw new AppError(
+          'mcp_connect_failed',
+          400,
+          `Could not start MCP server ${input.name}: ${status.detail ?? status.state}. Fix the command or URL, or pass allowOffline to store it anyway.`,
+        );
       }
     }
     let row;
@@ -115,7 +120,13 @@ export class McpClientManager {
     const deleted = await this.options.prisma.mcpServer.deleteMany({ where: { name } });
     if (deleted.count === 0) throw new NotFoundError('MCP server');
     await this.drop(name);
-    await this.options.audit.append({ action: 'mcp.server_removed', actorId: principal.userId || null, actorName: principal.userName, channel: 'api', arguments: { name } });
+    await this.options.audit.append({
+      action: 'mcp.server_removed',
+      actorId: principal.userId || null,
+      actorName: principal.userName,
+      channel: 'api',
+      arguments: { name },
+    });
   }
 
   /** Every registered server of this node with its status. */
@@ -140,7 +151,15 @@ export class McpClientManager {
     const servers = Object.fromEntries(
       [...this.connections.entries()].map(([name, connection]) => {
         const status = connection.current();
-        return [name, { state: status.state, tools: status.tools, ...(status.detail ? { detail: status.detail } : {}), ...(status.nextRetryAt ? { nextRetryAt: status.nextRetryAt } : {}) }];
+        return [
+          name,
+          {
+            state: status.state,
+            tools: status.tools,
+            ...(status.detail ? { detail: status.detail } : {}),
+            ...(status.nextRetryAt ? { nextRetryAt: status.nextRetryAt } : {}),
+          },
+        ];
       }),
     );
     const states = Object.values(servers).map((server) => (server as { state: string }).state);
@@ -165,7 +184,11 @@ export class McpClientManager {
   private view(name: string): McpServerView | undefined {
     const connection = this.connections.get(name);
     if (!connection) return undefined;
-    return { ...publicSpec(connection.spec), status: connection.current(), tools: connection.listedTools().map((tool) => `${name}.${tool.name}`) };
+    return {
+      ...publicSpec(connection.spec),
+      status: connection.current(),
+      tools: connection.listedTools().map((tool) => `${name}.${tool.name}`),
+    };
   }
 
   private async open(spec: McpServerSpec): Promise<void> {
@@ -190,7 +213,10 @@ export class McpClientManager {
     try {
       this.options.registry.upsertToolset(externalToolset(connection));
     } catch (error) {
-      this.options.logger.error({ err: error, mcpServer: connection.spec.name }, `MCP server ${connection.spec.name}: tools not registered`);
+      this.options.logger.error(
+        { err: error, mcpServer: connection.spec.name },
+        `MCP server ${connection.spec.name}: tools not registered`,
+      );
     }
   }
 }

@@ -86,7 +86,9 @@ export class McpConnection {
     client.onclose = () => this.lost(generation, 'the server closed the connection');
     client.onerror = (error) => this.logger.warn({ mcpServer: this.spec.name, err: error }, 'MCP server transport error');
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-      this.refresh(generation).catch((error: unknown) => this.logger.warn({ mcpServer: this.spec.name, err: error }, 'MCP tool list refresh failed'));
+      this.refresh(generation).catch((error: unknown) =>
+        this.logger.warn({ mcpServer: this.spec.name, err: error }, 'MCP tool list refresh failed'),
+      );
     });
     try {
       await client.connect(transport, { timeout: this.timings.connectTimeoutMs });
@@ -104,10 +106,15 @@ export class McpConnection {
   /** Calls a tool; rejects when the server is gone, the deadline passes or `signal` aborts. */
   async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallToolResult> {
     const client = this.client;
-    if (!client || this.status.state !== 'connected') throw new Error(`MCP server ${this.spec.name} is unavailable: ${this.status.detail ?? this.status.state}`);
+    if (!client || this.status.state !== 'connected')
+      throw new Error(`MCP server ${this.spec.name} is unavailable: ${this.status.detail ?? this.status.state}`);
     const generation = this.generation;
     try {
-      const result = await client.callTool({ name, arguments: args }, undefined, { signal, timeout: timeoutMs, maxTotalTimeout: timeoutMs });
+      const result = await client.callTool({ name, arguments: args }, undefined, {
+        signal,
+        timeout: timeoutMs,
+        maxTotalTimeout: timeoutMs,
+      });
       return result as CallToolResult;
     } catch (error) {
       // A call that ran out of time may mean a hung server: one that no longer answers a ping is restarted.
@@ -128,7 +135,9 @@ export class McpConnection {
     this.generation += 1;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.status = { ...this.status, state: 'closed', detail: 'removed', nextRetryAt: null };
-    await this.client?.close().catch((error: unknown) => this.logger.warn({ mcpServer: this.spec.name, err: error }, 'MCP client close failed'));
+    await this.client
+      ?.close()
+      .catch((error: unknown) => this.logger.warn({ mcpServer: this.spec.name, err: error }, 'MCP client close failed'));
   }
 
   private createTransport(): Transport {
@@ -180,7 +189,14 @@ export class McpConnection {
     const wasConnected = this.status.state === 'connected';
     const tail = this.stderrTail.replace(/\s+/g, ' ').trim();
     if (tail) reason = `${reason} (stderr: …${tail.slice(-200)})`;
-    this.status = { state: 'unavailable', detail: reason.slice(0, 500), tools: this.tools.length, connectedAt: null, failures, nextRetryAt: new Date(Date.now() + delay).toISOString() };
+    this.status = {
+      state: 'unavailable',
+      detail: reason.slice(0, 500),
+      tools: this.tools.length,
+      connectedAt: null,
+      failures,
+      nextRetryAt: new Date(Date.now() + delay).toISOString(),
+    };
     this.logger.warn({ mcpServer: this.spec.name, reason, retryInMs: delay }, `MCP server ${this.spec.name} unavailable: ${reason}`);
     const client = this.client;
     this.client = undefined;

@@ -51,7 +51,11 @@ export function toToolResult(result: CallToolResult): ToolResult {
     return { type: item.type, omitted: 'binary content is not kept' };
   });
   const texts = content.filter((item): item is { type: 'text'; text: string } => item.type === 'text').map((item) => item.text);
-  if (result.isError) return { status: 'error', error: { code: 'mcp_tool_error', message: (texts.join('\n') || 'The MCP tool reported an error').slice(0, 2000) } };
+  if (result.isError)
+    return {
+      status: 'error',
+      error: { code: 'mcp_tool_error', message: (texts.join('\n') || 'The MCP tool reported an error').slice(0, 2000) },
+    };
   return { status: 'success', data: { content, ...(result.structuredContent ? { structuredContent: result.structuredContent } : {}) } };
 }
 
@@ -94,7 +98,9 @@ export function externalToolset(connection: McpConnection): Toolset {
     },
     liveStatus() {
       const status = connection.current();
-      return status.state === 'connected' ? { ok: true } : { ok: false, detail: `MCP server ${status.state}${status.detail ? `: ${status.detail}` : ''}` };
+      return status.state === 'connected'
+        ? { ok: true }
+        : { ok: false, detail: `MCP server ${status.state}${status.detail ? `: ${status.detail}` : ''}` };
     },
   };
 }

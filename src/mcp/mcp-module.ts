@@ -50,7 +50,10 @@ export function mcpCapability(options: McpOptions = {}): Capability {
         reconcileMs: options.reconcileMs,
       });
       const targets = options.approvalCards;
-      const approvalCards = targets && (targets.slack || targets.discord) ? new ApprovalCards({ targets, prisma: database.prisma, events: core.events, logger }) : undefined;
+      const approvalCards =
+        targets && (targets.slack || targets.discord)
+          ? new ApprovalCards({ targets, prisma: database.prisma, events: core.events, logger })
+          : undefined;
       return {
         name: 'mcp',
         clients,
@@ -61,7 +64,19 @@ export function mcpCapability(options: McpOptions = {}): Capability {
             router: ({ ipLimit, authenticator, allowlist }) => {
               const router = Router();
               router.use('/mcp', ipLimit);
-              router.use(mcpHttpRouter({ authenticator, bodyLimit: core.config.BODY_LIMIT, tools: core.tools, knowledge: core.knowledge, prisma: database.prisma, logger, allowlist, taskPollMs: options.taskPollMs, approvalCards }));
+              router.use(
+                mcpHttpRouter({
+                  authenticator,
+                  bodyLimit: core.config.BODY_LIMIT,
+                  tools: core.tools,
+                  knowledge: core.knowledge,
+                  prisma: database.prisma,
+                  logger,
+                  allowlist,
+                  taskPollMs: options.taskPollMs,
+                  approvalCards,
+                }),
+              );
               return router;
             },
           },

@@ -3,7 +3,13 @@
  * list pages through them, and `vigie://documents{?q}` is a search (hybrid passages with the
  * URIs of their documents), so an MCP client can browse the team's runbooks as context.
  */
-import { ErrorCode, McpError, type ListResourcesResult, type ReadResourceResult, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  type ListResourcesResult,
+  type ReadResourceResult,
+  type ResourceTemplate,
+} from '@modelcontextprotocol/sdk/types.js';
 import { documentFinder, documentLister } from '../actions/documents.js';
 import { AppError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -40,8 +46,20 @@ export async function documentResources(prisma: PrismaClient, cursor: string | u
 /** The document and search templates. */
 export function documentTemplates(): ResourceTemplate[] {
   return [
-    { uriTemplate: 'vigie://documents/{id}', name: 'document', title: 'Knowledge document', description: 'One knowledge-base document by id', mimeType: 'text/markdown' },
-    { uriTemplate: 'vigie://documents{?q}', name: 'document-search', title: 'Knowledge search', description: 'Best matching passages for a query, with their document URIs', mimeType: 'application/json' },
+    {
+      uriTemplate: 'vigie://documents/{id}',
+      name: 'document',
+      title: 'Knowledge document',
+      description: 'One knowledge-base document by id',
+      mimeType: 'text/markdown',
+    },
+    {
+      uriTemplate: 'vigie://documents{?q}',
+      name: 'document-search',
+      title: 'Knowledge search',
+      description: 'Best matching passages for a query, with their document URIs',
+      mimeType: 'application/json',
+    },
   ];
 }
 
@@ -53,7 +71,8 @@ export async function readDocumentResource(prisma: PrismaClient, knowledge: Know
   } catch {
     throw new McpError(ErrorCode.InvalidParams, `Not a URI: ${uri.slice(0, 200)}`);
   }
-  if (parsed.protocol !== 'vigie:' || parsed.host !== 'documents') throw new McpError(RESOURCE_NOT_FOUND, `Unknown resource ${uri.slice(0, 200)}`);
+  if (parsed.protocol !== 'vigie:' || parsed.host !== 'documents')
+    throw new McpError(RESOURCE_NOT_FOUND, `Unknown resource ${uri.slice(0, 200)}`);
   let id: string;
   try {
     id = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
@@ -62,7 +81,8 @@ export async function readDocumentResource(prisma: PrismaClient, knowledge: Know
   }
   if (id === '') {
     const query = parsed.searchParams.get('q')?.trim() ?? '';
-    if (query === '' || query.length > 500 || query.includes('\u0000')) throw new McpError(ErrorCode.InvalidParams, 'Search needs ?q= with 1 to 500 characters');
+    if (query === '' || query.length > 500 || query.includes('\u0000'))
+      throw new McpError(ErrorCode.InvalidParams, 'Search needs ?q= with 1 to 500 characters');
     const passages = await knowledge.search({ q: query, k: 10 });
     const results = passages.map((passage) => ({
       uri: documentUri(passage.documentId),

@@ -41,7 +41,10 @@ export const mcpServerInputSchema = z
   .object({
     name: z
       .string()
-      .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'name: 1 to 40 lower-case letters, digits, _ or -, starting with a letter (tools become <name>.<tool>)'),
+      .regex(
+        /^[a-z][a-z0-9_-]{0,39}$/,
+        'name: 1 to 40 lower-case letters, digits, _ or -, starting with a letter (tools become <name>.<tool>)',
+      ),
     transport: z.enum(['stdio', 'http']),
     command: clean(500, 'command').optional(),
     args: z.array(clean(2000, 'argument')).max(64, 'At most 64 arguments').default([]),
@@ -61,9 +64,11 @@ export const mcpServerInputSchema = z
   .strict()
   .superRefine((value, context) => {
     if (value.transport === 'stdio') {
-      if (!value.command) context.addIssue({ code: 'custom', path: ['command'], message: 'A stdio server needs a command (e.g. "npx" with args)' });
+      if (!value.command)
+        context.addIssue({ code: 'custom', path: ['command'], message: 'A stdio server needs a command (e.g. "npx" with args)' });
       if (value.url) context.addIssue({ code: 'custom', path: ['url'], message: 'A stdio server takes no url' });
-      if (Object.keys(value.headers).length) context.addIssue({ code: 'custom', path: ['headers'], message: 'Headers apply to http servers only' });
+      if (Object.keys(value.headers).length)
+        context.addIssue({ code: 'custom', path: ['headers'], message: 'Headers apply to http servers only' });
     } else {
       if (!value.url) context.addIssue({ code: 'custom', path: ['url'], message: 'An http server needs a url' });
       else {
@@ -74,10 +79,15 @@ export const mcpServerInputSchema = z
           parsed = undefined;
         }
         if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname) {
-          context.addIssue({ code: 'custom', path: ['url'], message: 'url must be an http:// or https:// URL (Streamable HTTP endpoint, e.g. https://grafana-mcp.example/mcp)' });
+          context.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: 'url must be an http:// or https:// URL (Streamable HTTP endpoint, e.g. https://grafana-mcp.example/mcp)',
+          });
         }
       }
-      if (value.command || value.args.length) context.addIssue({ code: 'custom', path: ['command'], message: 'An http server takes no command or args' });
+      if (value.command || value.args.length)
+        context.addIssue({ code: 'custom', path: ['command'], message: 'An http server takes no command or args' });
       if (Object.keys(value.env).length) context.addIssue({ code: 'custom', path: ['env'], message: 'env applies to stdio servers only' });
     }
   });

@@ -52,7 +52,12 @@ const executionIdInput = z.object({ id: z.string().uuid() }).strict();
 /** Where a pending execution is approved: the console, REST, and the cards posted for it. */
 export function approvalMessage(view: ExecutionView, baseUrl: string, cards: PostedCard[] = []): string {
   const who = view.riskLevel === 'disruptive' ? 'an operator other than the requester' : 'an operator';
-  const where = [`the console (${baseUrl}/?execution=${view.id})`, ...cards.map((card) => `the ${card.platform === 'slack' ? 'Slack' : 'Discord'} card in channel ${card.channel}${card.url ? ` (${card.url})` : ''}`)];
+  const where = [
+    `the console (${baseUrl}/?execution=${view.id})`,
+    ...cards.map(
+      (card) => `the ${card.platform === 'slack' ? 'Slack' : 'Discord'} card in channel ${card.channel}${card.url ? ` (${card.url})` : ''}`,
+    ),
+  ];
   return `Waiting for ${who} to approve in ${where.join(', ')}, or POST ${baseUrl}/api/executions/${view.id}/approve.`;
 }
 
@@ -113,7 +118,13 @@ export function createVigieMcpServer(deps: VigieMcpDeps, principal: Principal, b
   const { registry, executions } = deps.tools;
   const pollMs = deps.taskPollMs ?? DEFAULT_TASK_POLL_MS;
   const tasks = new ExecutionTaskStore(
-    { prisma: deps.prisma, executions, pollMs, result: (view) => executionResult(view, baseUrl), approvalHint: (view) => approvalMessage(view, baseUrl) },
+    {
+      prisma: deps.prisma,
+      executions,
+      pollMs,
+      result: (view) => executionResult(view, baseUrl),
+      approvalHint: (view) => approvalMessage(view, baseUrl),
+    },
     principal,
   );
   const server = new Server(
@@ -129,13 +140,20 @@ export function createVigieMcpServer(deps: VigieMcpDeps, principal: Principal, b
   const allowlist = deps.allowlist ?? {};
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: [...registry.list().filter((entry) => mcpVisible(registry, allowlist, principal, entry)).map(mcpTool), executionTool()],
+    tools: [
+      ...registry
+        .list()
+        .filter((entry) => mcpVisible(registry, allowlist, principal, entry))
+        .map(mcpTool),
+      executionTool(),
+    ],
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult | CreateTaskResult> => {
     const { name } = request.params;
     const asTask = request.params.task !== undefined;
-    if (name === EXECUTION_TOOL && asTask) throw rpcError(ErrorCode.InvalidParams, `${EXECUTION_TOOL} answers at once: call it without a task`);
+    if (name === EXECUTION_TOOL && asTask)
+      throw rpcError(ErrorCode.InvalidParams, `${EXECUTION_TOOL} answers at once: call it without a task`);
     try {
       if (name === EXECUTION_TOOL) {
         const parsed = executionIdInput.safeParse(request.params.arguments ?? {});
@@ -143,7 +161,12 @@ export function createVigieMcpServer(deps: VigieMcpDeps, principal: Principal, b
         return executionResult(await executions.find(principal, parsed.data.id), baseUrl);
       }
       // Everything else goes through the pipeline, which refuses (and audits) what the role or allowlist forbids.
-      const view = await executions.request(principal, { tool: name, args: request.params.arguments ?? {}, channel: 'mcp', traceId: randomUUID() });
+      const view = await executions.request(principal, {
+        tool: name,
+        args: request.params.arguments ?? {},
+        channel: 'mcp',
+        traceId: randomUUID(),
+      });
       const cards = view.status === 'pending_approval' && deps.approvalCards ? await deps.approvalCards.post(view) : [];
       if (asTask) return { task: await tasks.taskOf(view) };
       return executionResult(view, baseUrl, cards);
@@ -151,7 +174,8 @@ export function createVigieMcpServer(deps: VigieMcpDeps, principal: Principal, b
       const body = toErrorBody(error);
       if (body.status >= 500) deps.logger.error({ err: error, tool: name }, 'MCP tool call failed');
       // A task-augmented call must answer with a task or a JSON-RPC error.
-      if (asTask) throw rpcError(body.status >= 500 ? ErrorCode.InternalError : ErrorCode.InvalidParams, `${body.body.code}: ${body.body.message}`);
+      if (asTask)
+        throw rpcError(body.status >= 500 ? ErrorCode.InternalError : ErrorCode.InvalidParams, `${body.body.code}: ${body.body.message}`);
       return errorResult(error);
     }
   });

@@ -31,7 +31,8 @@ export interface StdioBridgeOptions {
 
 /** Relays Vigie's JSON-RPC error as is (without a second "MCP error <code>:" prefix). */
 function relayError(error: unknown): never {
-  if (error instanceof McpError) throw Object.assign(new Error(error.message.replace(/^MCP error -?\d+: /, '')), { code: error.code, data: error.data });
+  if (error instanceof McpError)
+    throw Object.assign(new Error(error.message.replace(/^MCP error -?\d+: /, '')), { code: error.code, data: error.data });
   throw error;
 }
 
@@ -71,11 +72,17 @@ export async function serveStdioBridge(options: StdioBridgeOptions): Promise<voi
     throw new ValidationError(`VIGIE_URL is not a URL: ${options.url.slice(0, 200)}`);
   }
   const upstream = new Client({ name: 'vigie-stdio-bridge', version: VERSION });
-  await upstream.connect(new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${options.token}` } } }));
+  await upstream.connect(
+    new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${options.token}` } } }),
+  );
   const server = new Server(
     { name: 'vigie', title: 'Vigie', version: VERSION },
     {
-      capabilities: { tools: {}, resources: {}, ...(upstream.getServerCapabilities()?.tasks ? { tasks: upstream.getServerCapabilities()!.tasks } : {}) },
+      capabilities: {
+        tools: {},
+        resources: {},
+        ...(upstream.getServerCapabilities()?.tasks ? { tasks: upstream.getServerCapabilities()!.tasks } : {}),
+      },
       instructions: upstream.getInstructions(),
       ...(upstream.getServerCapabilities()?.tasks ? { taskStore: relayedTasks(upstream) } : {}),
     },

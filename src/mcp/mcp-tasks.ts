@@ -111,20 +111,46 @@ export class ExecutionTaskStore implements TaskStore {
     const view = executionView(row);
     switch (row.status) {
       case 'pending_approval':
-        return { ...base, status: 'working', pollInterval: this.deps.pollMs, statusMessage: `Waiting for approval: ${this.deps.approvalHint(view)}` };
+        return {
+          ...base,
+          status: 'working',
+          pollInterval: this.deps.pollMs,
+          statusMessage: `Waiting for approval: ${this.deps.approvalHint(view)}`,
+        };
       case 'queued':
       case 'running':
-        return { ...base, status: 'working', pollInterval: this.deps.pollMs, statusMessage: `Approved by ${await this.decider(row)}; ${row.status}` };
+        return {
+          ...base,
+          status: 'working',
+          pollInterval: this.deps.pollMs,
+          statusMessage: `Approved by ${await this.decider(row)}; ${row.status}`,
+        };
       case 'succeeded':
-        return { ...base, status: 'completed', statusMessage: row.approverId ? `Approved by ${await this.decider(row)}; succeeded` : 'Succeeded' };
+        return {
+          ...base,
+          status: 'completed',
+          statusMessage: row.approverId ? `Approved by ${await this.decider(row)}; succeeded` : 'Succeeded',
+        };
       case 'cancelled':
         return { ...base, status: 'cancelled', statusMessage: errorMessage(row.result) ?? 'Cancelled' };
       case 'denied':
-        return { ...base, status: 'failed', statusMessage: `Denied by ${await this.decider(row)}${errorMessage(row.result) ? `: ${errorMessage(row.result)}` : ''}` };
+        return {
+          ...base,
+          status: 'failed',
+          statusMessage: `Denied by ${await this.decider(row)}${errorMessage(row.result) ? `: ${errorMessage(row.result)}` : ''}`,
+        };
       case 'expired':
-        return { ...base, status: 'failed', statusMessage: `Expired: nobody approved it before ${row.expiresAt?.toISOString() ?? 'the deadline'} (counts as denied)` };
+        return {
+          ...base,
+          status: 'failed',
+          statusMessage: `Expired: nobody approved it before ${row.expiresAt?.toISOString() ?? 'the deadline'} (counts as denied)`,
+        };
       default:
-        return { ...base, status: 'failed', statusMessage: `${row.status}${errorMessage(row.result) ? `: ${errorMessage(row.result)}` : ''}` };
+        return {
+          ...base,
+          status: 'failed',
+          statusMessage: `${row.status}${errorMessage(row.result) ? `: ${errorMessage(row.result)}` : ''}`,
+        };
     }
   }
 }

@@ -32,7 +32,7 @@ export const EXECUTION_OUTPUT_SCHEMA = {
     },
     riskLevel: { type: 'string', enum: ['read', 'mutate', 'disruptive'] },
     arguments: { type: 'object', description: 'What will run (secrets redacted)' },
-    result: { description: 'The tool\'s structured result once it finished' },
+    result: { description: "The tool's structured result once it finished" },
     approval: {
       type: 'object',
       description: 'Present while waiting: who may approve and where',
@@ -60,7 +60,12 @@ function inputSchemaOf(entry: RegisteredTool): Tool['inputSchema'] {
 /** The MCP view of one registry tool. */
 export function mcpTool(entry: RegisteredTool): Tool {
   const title = entry.tool.title ?? titleOf(entry.tool.name);
-  const approval = entry.tool.risk === 'read' ? '' : entry.tool.risk === 'mutate' ? ' Needs an operator\'s approval: returns the pending execution at once.' : ' Disruptive: needs the approval of an operator other than the caller; returns the pending execution at once.';
+  const approval =
+    entry.tool.risk === 'read'
+      ? ''
+      : entry.tool.risk === 'mutate'
+        ? " Needs an operator's approval: returns the pending execution at once."
+        : ' Disruptive: needs the approval of an operator other than the caller; returns the pending execution at once.';
   return {
     name: entry.tool.name,
     title,
@@ -78,7 +83,8 @@ export function executionTool(): Tool {
   return {
     name: EXECUTION_TOOL,
     title: 'Execution state',
-    description: 'Reads the state of an execution (pending approval, running, succeeded… with its result), e.g. one a mutating call returned.',
+    description:
+      'Reads the state of an execution (pending approval, running, succeeded… with its result), e.g. one a mutating call returned.',
     inputSchema: { type: 'object', properties: { id: { type: 'string', description: 'The execution id' } }, required: ['id'] },
     outputSchema: EXECUTION_OUTPUT_SCHEMA,
     annotations: annotationsFor('read', 'Execution state'),
@@ -88,7 +94,9 @@ export function executionTool(): Tool {
 /** True when the principal may see and call the tool over MCP (role, `mcp` allowlist, availability). */
 export function mcpVisible(registry: ToolRegistry, allowlist: ChannelAllowlist, principal: Principal, entry: RegisteredTool): boolean {
   return (
-    may(principal, 'tool.run', { minRole: entry.tool.minRole, channel: { allowlist, channel: 'mcp', tool: entry.tool.name, toolset: entry.toolset.name } }) &&
-    !registry.unavailableReason(entry.tool.name)
+    may(principal, 'tool.run', {
+      minRole: entry.tool.minRole,
+      channel: { allowlist, channel: 'mcp', tool: entry.tool.name, toolset: entry.toolset.name },
+    }) && !registry.unavailableReason(entry.tool.name)
   );
 }

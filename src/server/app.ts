@@ -83,7 +83,9 @@ export interface AppDeps {
   /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
   signedRouters?: express.Router[];
   /** Pipeline settings; `toolsets` replaces the modules' toolsets (tests with their own tools). */
-  tools?: Partial<Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'requeueAfterMs' | 'allowlist' | 'now'>>;
+  tools?: Partial<
+    Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'requeueAfterMs' | 'allowlist' | 'now'>
+  >;
   /** Shorthand for tests: the MCP capability built with these options replaces the listed one. */
   mcp?: McpOptions;
   /** Shorthand for tests: the incidents capability built with these options replaces the listed one. */
@@ -126,9 +128,13 @@ function requireJson(request: Request, _response: Response, next: NextFunction) 
     next(new UnsupportedMediaTypeError());
     return;
   }
-  const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = String(request.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
   if (hasBody && encoding !== 'identity') {
-    next(new AppError('unsupported_media_type', 415, `Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the body uncompressed`));
+    next(
+      new AppError('unsupported_media_type', 415, `Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the body uncompressed`),
+    );
     return;
   }
   next();
@@ -221,7 +227,15 @@ export function createApp(deps: AppDeps): App {
 
   const moduleHealth = Object.fromEntries(modules.flatMap((module) => (module.health ? [[module.name, module.health] as const] : [])));
   // Public: health, metrics (optionally behind METRICS_TOKEN), the API document and its UI.
-  app.get('/health', healthHandler({ database, redis, version: VERSION, contributors: { tools: () => tools.health(), ...moduleHealth, ...deps.healthContributors } }));
+  app.get(
+    '/health',
+    healthHandler({
+      database,
+      redis,
+      version: VERSION,
+      contributors: { tools: () => tools.health(), ...moduleHealth, ...deps.healthContributors },
+    }),
+  );
   app.get('/metrics', async (request, response, next) => {
     if (config.METRICS_TOKEN && bearerToken(request.headers.authorization) !== config.METRICS_TOKEN) {
       next(new UnauthorizedError('/metrics requires METRICS_TOKEN'));
@@ -235,7 +249,11 @@ export function createApp(deps: AppDeps): App {
   const ipLimiter = createLimiter('ip', config.RATE_LIMIT_IP_PER_MINUTE, redis);
   const tokenLimiter = createLimiter('token', config.RATE_LIMIT_TOKEN_PER_MINUTE, redis);
   // Routers with their own authentication (alert webhooks with their source's token and raw bodies, /mcp with API tokens).
-  const mountContext = { ipLimit: rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'), authenticator, allowlist: deps.tools?.allowlist };
+  const mountContext = {
+    ipLimit: rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'),
+    authenticator,
+    allowlist: deps.tools?.allowlist,
+  };
   for (const mount of modules.flatMap((module) => module.mounts ?? [])) {
     if (mount.path) app.use(mount.path, mount.router(mountContext));
     else app.use(mount.router(mountContext));

@@ -20,7 +20,9 @@ function unavailable(what: string): never {
 
 /** A core for building capabilities outside the server: no pipeline, no agent, a private metrics registry. */
 export function standaloneCore(dependencies: ToolsetDependencies): CoreServices {
-  const knowledge = dependencies.knowledge ?? new KnowledgeBase(dependencies.database, dependencies.embedder ?? createLexicalEmbedder(), { logger: dependencies.logger });
+  const knowledge =
+    dependencies.knowledge ??
+    new KnowledgeBase(dependencies.database, dependencies.embedder ?? createLexicalEmbedder(), { logger: dependencies.logger });
   return {
     config: dependencies.config,
     logger: dependencies.logger,

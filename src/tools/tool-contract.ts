@@ -114,6 +114,8 @@ export interface Toolset {
 export type AnyToolDefinition = ToolDefinition<z.ZodType, z.ZodType>;
 
 /** Declares a tool; its input and output types are inferred from `inputSchema` and `outputSchema` (no cast). */
-export function defineTool<Input extends z.ZodType, Output extends z.ZodType>(definition: ToolDefinition<Input, Output>): ToolDefinition<Input, Output> {
+export function defineTool<Input extends z.ZodType, Output extends z.ZodType>(
+  definition: ToolDefinition<Input, Output>,
+): ToolDefinition<Input, Output> {
   return definition;
 }

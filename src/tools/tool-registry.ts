@@ -45,7 +45,10 @@ const MODEL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  */
 export function modelToolName(name: string): string {
   if (MODEL_NAME.test(name)) return name;
-  return name.replace('.', '__').replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+  return name
+    .replace('.', '__')
+    .replace(/[^a-zA-Z0-9_-]/g, '_')
+    .slice(0, 64);
 }
 
 /** JSON Schema of a tool's input (for the catalog, the model and help). */
@@ -104,7 +107,8 @@ export class ToolRegistry {
    */
   upsertToolset(toolset: Toolset): void {
     for (const tool of toolset.tools) {
-      if (!EXTERNAL_NAME.test(tool.name)) throw new Error(`Tool name ${JSON.stringify(tool.name.slice(0, 120))} must look like <server>.<tool>`);
+      if (!EXTERNAL_NAME.test(tool.name))
+        throw new Error(`Tool name ${JSON.stringify(tool.name.slice(0, 120))} must look like <server>.<tool>`);
       const existing = this.byName.get(tool.name);
       if (existing && existing.toolset.name !== toolset.name) throw new Error(`Tool ${tool.name} is registered twice`);
     }
@@ -226,7 +230,11 @@ export class ToolRegistry {
   async syncCommands(prisma: PrismaClient): Promise<void> {
     const entries = this.catalog();
     const stored = new Map(
-      (await prisma.command.findMany({ select: { name: true, description: true, parameters: true, toolset: true, riskLevel: true, minRole: true, active: true } })).map((row) => [row.name, row]),
+      (
+        await prisma.command.findMany({
+          select: { name: true, description: true, parameters: true, toolset: true, riskLevel: true, minRole: true, active: true },
+        })
+      ).map((row) => [row.name, row]),
     );
     const changed = entries.filter((entry) => {
       const row = stored.get(entry.name);
@@ -274,6 +282,8 @@ export class ToolRegistry {
 /** JSON with object keys sorted at every level: jsonb does not keep key order, so compare this. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
+    item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
   );
 }

@@ -52,12 +52,16 @@ export function formatMs(ms: number | null | undefined, i18n: Translator = engli
 
 /** 0.1234 → "12.3 %" ("12,3 %"). */
 export function formatPercent(ratio: number | null | undefined, digits = 1, i18n: Translator = english()): string {
-  return ratio === null || ratio === undefined || !Number.isFinite(ratio) ? '—' : `${i18n.number(round(ratio * 100, digits), { maximumFractionDigits: digits })} %`;
+  return ratio === null || ratio === undefined || !Number.isFinite(ratio)
+    ? '—'
+    : `${i18n.number(round(ratio * 100, digits), { maximumFractionDigits: digits })} %`;
 }
 
 /** 2.5 → "2.5×" ("2,5×"). */
 export function formatRatio(ratio: number | null | undefined, i18n: Translator = english()): string {
-  return ratio === null || ratio === undefined || !Number.isFinite(ratio) ? '—' : `${i18n.number(round(ratio, 2), { maximumFractionDigits: 2 })}×`;
+  return ratio === null || ratio === undefined || !Number.isFinite(ratio)
+    ? '—'
+    : `${i18n.number(round(ratio, 2), { maximumFractionDigits: 2 })}×`;
 }
 
 /** A count (or any plain number) in the locale: 1234.5 → "1,234.5" / "1 234,5"; non-numbers → "—". */

@@ -54,13 +54,29 @@ for (const backend of testBackends()) {
       const keys = discordKeys();
       privateKey = keys.privateKey;
       const config = loadConfig({ DATA_DIR: `/tmp/vigie-h16-chat-${process.pid}`, NET_ALLOWED_TARGETS: '127.0.0.1/32' });
-      const production = createToolsets({ config, database: db, logger: pino({ level: 'silent' }), audit: new AuditLog(db.sql), events: new DomainEvents() });
+      const production = createToolsets({
+        config,
+        database: db,
+        logger: pino({ level: 'silent' }),
+        audit: new AuditLog(db.sql),
+        events: new DomainEvents(),
+      });
       harness = await startSlackTestApp(db, {
         tools: { toolsets: [...production, testOpsToolset(calls)] },
         model,
-        config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex, DISCORD_API_URL: discord.apiUrl, DISCORD_TOKEN: 'bot-token', DISCORD_APPLICATION_ID: APPLICATION, DISCORD_GUILD_ID: GUILD },
+        config: {
+          DISCORD_PUBLIC_KEY: keys.publicKeyHex,
+          DISCORD_API_URL: discord.apiUrl,
+          DISCORD_TOKEN: 'bot-token',
+          DISCORD_APPLICATION_ID: APPLICATION,
+          DISCORD_GUILD_ID: GUILD,
+        },
       });
-      await harness.app.context.knowledge.ingestBytes({ bytes: Buffer.from('Restart the VPN concentrator after rotating keys.'), contentType: 'text/plain', title: 'VPN runbook' });
+      await harness.app.context.knowledge.ingestBytes({
+        bytes: Buffer.from('Restart the VPN concentrator after rotating keys.'),
+        contentType: 'text/plain',
+        title: 'VPN runbook',
+      });
     });
     after(async () => {
       await harness?.bots.discordGateway?.stop();
@@ -72,8 +88,16 @@ for (const backend of testBackends()) {
 
     const prisma = async () => (await database).prisma;
     const lastAssistant = async (userId: string) =>
-      waitFor(async () => (await prisma()).message.findFirst({ where: { role: 'assistant', conversation: { ownerId: userId } }, orderBy: { createdAt: 'desc' } }), 30_000);
-    const auditActions = async (traceId: string) => (await (await prisma()).auditEvent.findMany({ where: { traceId }, orderBy: { id: 'asc' } })).map((event) => event.action);
+      waitFor(
+        async () =>
+          (await prisma()).message.findFirst({
+            where: { role: 'assistant', conversation: { ownerId: userId } },
+            orderBy: { createdAt: 'desc' },
+          }),
+        30_000,
+      );
+    const auditActions = async (traceId: string) =>
+      (await (await prisma()).auditEvent.findMany({ where: { traceId }, orderBy: { id: 'asc' } })).map((event) => event.action);
     const mention = async (user: string, text: string) => {
       const ts = `17000016${randomInt(10, 99)}.${String(randomInt(0, 999_999)).padStart(6, '0')}`;
       const body = eventBody(`Ev${slackId('')}`, { type: 'app_mention', user, channel: 'CMAIN', text: `<@UBOT> ${text}`, ts });
@@ -86,20 +110,46 @@ for (const backend of testBackends()) {
         (call) =>
           (['chat.appendStream', 'chat.stopStream'].includes(call.method) &&
             // The stream this thread's turn opened (startStream carries thread_ts; its answer the stream's ts).
-            harness.slack.calls.some((start) => start.method === 'chat.startStream' && start.params.thread_ts === threadTs && (start.response as { ts?: unknown }).ts === call.params.ts) &&
+            harness.slack.calls.some(
+              (start) =>
+                start.method === 'chat.startStream' &&
+                start.params.thread_ts === threadTs &&
+                (start.response as { ts?: unknown }).ts === call.params.ts,
+            ) &&
             JSON.stringify(call.params).includes(contains)) ||
-          (['chat.update', 'chat.postMessage'].includes(call.method) && (call.params.thread_ts === threadTs || call.method === 'chat.update') && String(call.params.text).includes(contains)),
+          (['chat.update', 'chat.postMessage'].includes(call.method) &&
+            (call.params.thread_ts === threadTs || call.method === 'chat.update') &&
+            String(call.params.text).includes(contains)),
         30_000,
       );
-    const interaction = (user: string, fields: Record<string, unknown>) => ({ id: snowflake(), application_id: APPLICATION, token: `tok${snowflake()}`, guild_id: GUILD, channel_id: '700000000000000016', member: { user: { id: user, username: 'someone' } }, ...fields });
-    const ask = (user: string, text: string) => interaction(user, { type: 2, data: { name: 'vigie', options: [{ name: 'ask', type: 1, options: [{ name: 'text', value: text }] }] } });
+    const interaction = (user: string, fields: Record<string, unknown>) => ({
+      id: snowflake(),
+      application_id: APPLICATION,
+      token: `tok${snowflake()}`,
+      guild_id: GUILD,
+      channel_id: '700000000000000016',
+      member: { user: { id: user, username: 'someone' } },
+      ...fields,
+    });
+    const ask = (user: string, text: string) =>
+      interaction(user, {
+        type: 2,
+        data: { name: 'vigie', options: [{ name: 'ask', type: 1, options: [{ name: 'text', value: text }] }] },
+      });
     const sendDiscord = async (payload: unknown) => {
       const body = JSON.stringify(payload);
-      const response = await fetch(`${harness.url}/discord/interactions`, { method: 'POST', headers: { 'content-type': 'application/json', ...discordSignature(privateKey, body) }, body });
+      const response = await fetch(`${harness.url}/discord/interactions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...discordSignature(privateKey, body) },
+        body,
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     const discordEdit = (token: string, contains: string) =>
-      discord.waitFor((call) => call.method === 'PATCH' && call.path.includes(token) && JSON.stringify(call.body).includes(contains), 30_000);
+      discord.waitFor(
+        (call) => call.method === 'PATCH' && call.path.includes(token) && JSON.stringify(call.body).includes(contains),
+        30_000,
+      );
 
     for (const streaming of [true, false]) {
       for (const role of ['admin', 'operator', 'viewer'] as const) {
@@ -113,7 +163,10 @@ for (const backend of testBackends()) {
           const reply = await lastAssistant(userId);
           assert.equal(reply.modelUsed, 'openai-compatible:scripted');
           assert.equal(reply.channel, 'slack');
-          assert.deepEqual((reply.actionsTaken as Array<{ tool: string; status: string }>).map((action) => [action.tool, action.status]), [['knowledge_search', 'succeeded']]);
+          assert.deepEqual(
+            (reply.actionsTaken as Array<{ tool: string; status: string }>).map((action) => [action.tool, action.status]),
+            [['knowledge_search', 'succeeded']],
+          );
           const actions = await auditActions((reply.metadata as { traceId: string }).traceId);
           assert.ok(actions.includes('execution.proposed') && actions.includes('execution.succeeded'), actions.join(','));
           const request = server.requests[before]!;
@@ -134,7 +187,10 @@ for (const backend of testBackends()) {
           const reply = await lastAssistant(userId);
           assert.equal(reply.channel, 'discord');
           assert.equal(reply.modelUsed, 'openai-compatible:scripted');
-          assert.deepEqual((reply.actionsTaken as Array<{ tool: string; status: string }>).map((action) => action.status), ['succeeded']);
+          assert.deepEqual(
+            (reply.actionsTaken as Array<{ tool: string; status: string }>).map((action) => action.status),
+            ['succeeded'],
+          );
           const actions = await auditActions((reply.metadata as { traceId: string }).traceId);
           assert.ok(actions.includes('execution.succeeded'), actions.join(','));
           assert.equal(server.requests[before]!.stream ?? false, streaming);
@@ -153,12 +209,24 @@ for (const backend of testBackends()) {
       const [action] = reply.actionsTaken as Array<{ executionId: string; tool: string; status: string }>;
       assert.deepEqual([action?.tool, action?.status], ['restart_service', 'pending_approval']);
       assert.deepEqual(calls.restarts, []);
-      const card = await harness.slack.waitFor((call) => ['chat.update', 'chat.postMessage', 'chat.stopStream'].includes(call.method) && JSON.stringify(call.params.blocks ?? []).includes('vigie_approve'), 30_000);
+      const card = await harness.slack.waitFor(
+        (call) =>
+          ['chat.update', 'chat.postMessage', 'chat.stopStream'].includes(call.method) &&
+          JSON.stringify(call.params.blocks ?? []).includes('vigie_approve'),
+        30_000,
+      );
       const blocks = card.params.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
       const executionId = blocks.find((block) => block.type === 'actions')!.elements![0]!.value;
       assert.equal(executionId, action!.executionId);
       const messageTs = String(card.params.ts ?? card.response.ts ?? ts);
-      const click = blockActionBody({ user: approver, messageTs, blocks, actionId: 'vigie_approve', value: executionId, responseUrl: `${harness.slack.url}/response/click16` });
+      const click = blockActionBody({
+        user: approver,
+        messageTs,
+        blocks,
+        actionId: 'vigie_approve',
+        value: executionId,
+        responseUrl: `${harness.slack.url}/response/click16`,
+      });
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, click, 'application/x-www-form-urlencoded')).status, 200);
       await waitFor(async () => calls.restarts.length === 1, 20_000);
       assert.deepEqual(calls.restarts, ['nginx']);
@@ -182,13 +250,19 @@ for (const backend of testBackends()) {
       const [action] = reply.actionsTaken as Array<{ executionId: string; tool: string; status: string }>;
       assert.deepEqual([action?.tool, action?.status], ['restart_service', 'pending_approval']);
       const before = calls.restarts.length;
-      const card = await discord.waitFor((call) => call.path.includes(payload.token) && JSON.stringify(call.body).includes(`vigie:approve:${action!.executionId}`), 30_000);
+      const card = await discord.waitFor(
+        (call) => call.path.includes(payload.token) && JSON.stringify(call.body).includes(`vigie:approve:${action!.executionId}`),
+        30_000,
+      );
       assert.ok(card);
       assert.equal(calls.restarts.length, before, 'nothing ran before the click');
       const click = interaction(approver, { type: 3, data: { custom_id: `vigie:approve:${action!.executionId}` } });
       await sendDiscord(click);
       await waitFor(async () => calls.restarts.length === before + 1, 20_000);
-      await waitFor(async () => (await (await prisma()).execution.findUniqueOrThrow({ where: { id: action!.executionId } })).status === 'succeeded', 20_000);
+      await waitFor(
+        async () => (await (await prisma()).execution.findUniqueOrThrow({ where: { id: action!.executionId } })).status === 'succeeded',
+        20_000,
+      );
     });
 
     for (const platform of ['slack', 'discord'] as const) {
@@ -204,7 +278,10 @@ for (const backend of testBackends()) {
         const refused = await (await prisma()).execution.findFirstOrThrow({ where: { requesterId: userId, status: 'refused' } });
         assert.equal(refused.channel, platform);
         const events = await (await prisma()).auditEvent.findMany({ where: { executionId: refused.id } });
-        assert.deepEqual(events.map((event) => event.action), ['execution.refused']);
+        assert.deepEqual(
+          events.map((event) => event.action),
+          ['execution.refused'],
+        );
       });
     }
   });

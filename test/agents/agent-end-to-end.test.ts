@@ -24,7 +24,14 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 import { testOpsToolset, waitFor, type ToolCalls } from './support/test-toolsets.js';
 
-type Message = { id: string; role: string; content: string; modelUsed: string | null; actionsTaken: Array<{ executionId: string; tool: string; status: string }>; metadata: { traceId?: string } };
+type Message = {
+  id: string;
+  role: string;
+  content: string;
+  modelUsed: string | null;
+  actionsTaken: Array<{ executionId: string; tool: string; status: string }>;
+  metadata: { traceId?: string };
+};
 
 for (const backend of testBackends()) {
   describe(`agent end to end on ${backend.name}`, () => {
@@ -35,17 +42,32 @@ for (const backend of testBackends()) {
     const users = new Map<Role, { id: string; token: string }>();
 
     const startModel = (extra: Record<string, string> = {}) =>
-      startAgent(harness.app.core, loadConfig({ LLM_BASE_URL: server.baseUrl, LLM_MODEL_NAME: 'scripted', LLM_TEMPERATURE: '0', ...extra }), pino({ level: 'silent' }));
+      startAgent(
+        harness.app.core,
+        loadConfig({ LLM_BASE_URL: server.baseUrl, LLM_MODEL_NAME: 'scripted', LLM_TEMPERATURE: '0', ...extra }),
+        pino({ level: 'silent' }),
+      );
 
     before(async () => {
       const database = await backend.open();
       server = await startScriptedOpenAiServer(opsChatPolicy());
       const config = loadConfig({ DATA_DIR: `/tmp/vigie-h16-e2e-${process.pid}` });
-      const production = createToolsets({ config, database, logger: pino({ level: 'silent' }), audit: new AuditLog(database.sql), events: new DomainEvents() });
+      const production = createToolsets({
+        config,
+        database,
+        logger: pino({ level: 'silent' }),
+        audit: new AuditLog(database.sql),
+        events: new DomainEvents(),
+      });
       harness = await startTestApp(database, { gateway: true, tools: { toolsets: [...production, testOpsToolset(calls)] } });
       await harness.app.tools.start();
-      await harness.app.context.knowledge.ingestBytes({ bytes: Buffer.from('Restart the VPN concentrator after rotating keys.'), contentType: 'text/plain', title: 'VPN runbook' });
-      for (const role of ['admin', 'operator', 'viewer'] as const) users.set(role, await harness.createUser(role, `e2e-${role}-${backend.name}`));
+      await harness.app.context.knowledge.ingestBytes({
+        bytes: Buffer.from('Restart the VPN concentrator after rotating keys.'),
+        contentType: 'text/plain',
+        title: 'VPN runbook',
+      });
+      for (const role of ['admin', 'operator', 'viewer'] as const)
+        users.set(role, await harness.createUser(role, `e2e-${role}-${backend.name}`));
       users.set('operator2' as Role, await harness.createUser('operator', `e2e-operator2-${backend.name}`));
       running = await startModel();
     });
@@ -64,7 +86,9 @@ for (const backend of testBackends()) {
     };
     const assistantReply = (role: Role, conversationId: string, after = 0) =>
       waitFor(async () => {
-        const page = await apiClient(harness.url, users.get(role)!.token).get<{ data: Message[] }>(`/api/conversations/${conversationId}/messages?limit=100`);
+        const page = await apiClient(harness.url, users.get(role)!.token).get<{ data: Message[] }>(
+          `/api/conversations/${conversationId}/messages?limit=100`,
+        );
         const replies = page.body.data.filter((message) => message.role === 'assistant');
         return replies.length > after ? replies[after]! : undefined;
       }, 20_000);
@@ -74,12 +98,17 @@ for (const backend of testBackends()) {
       it(`REST, ${role}: free text → model → knowledge_search → audit → answer, with every tool the role may use offered`, async () => {
         const conversationId = await conversation(role);
         const before = server.requests.length;
-        const posted = await apiClient(harness.url, users.get(role)!.token).post(`/api/conversations/${conversationId}/messages`, { content: 'Where is the vpn runbook?' });
+        const posted = await apiClient(harness.url, users.get(role)!.token).post(`/api/conversations/${conversationId}/messages`, {
+          content: 'Where is the vpn runbook?',
+        });
         assert.equal(posted.status, 201);
         const reply = await assistantReply(role, conversationId);
         assert.match(reply.content, /Tool said: success/);
         assert.equal(reply.modelUsed, 'openai-compatible:scripted');
-        assert.deepEqual(reply.actionsTaken.map((action) => [action.tool, action.status]), [['knowledge_search', 'succeeded']]);
+        assert.deepEqual(
+          reply.actionsTaken.map((action) => [action.tool, action.status]),
+          [['knowledge_search', 'succeeded']],
+        );
         const offered = server.requests[before]!.tools!.map((tool) => tool.function.name);
         assert.ok(offered.includes('knowledge_search'));
         assert.equal(offered.includes('net_check'), role !== 'viewer', `net_check offered to ${role}`);
@@ -95,9 +124,24 @@ for (const backend of testBackends()) {
           await request(socket, 'conversation:join', { conversationId });
           const tokens: string[] = [];
           socket.on('agent:token', (payload) => tokens.push(payload.delta));
-          const done = nextEvent(socket, 'agent:done', (payload: { conversationId: string }) => payload.conversationId === conversationId, 20_000);
-          const tool = nextEvent(socket, 'agent:tool', (payload: { execution: { tool: string; status: string } }) => payload.execution.tool === 'knowledge_search' && payload.execution.status === 'succeeded', 20_000);
-          const ack = await request(socket, 'message:send', { conversationId, content: 'Show me the VPN procédure', clientMessageId: `e2e-${role}-${Date.now()}` });
+          const done = nextEvent(
+            socket,
+            'agent:done',
+            (payload: { conversationId: string }) => payload.conversationId === conversationId,
+            20_000,
+          );
+          const tool = nextEvent(
+            socket,
+            'agent:tool',
+            (payload: { execution: { tool: string; status: string } }) =>
+              payload.execution.tool === 'knowledge_search' && payload.execution.status === 'succeeded',
+            20_000,
+          );
+          const ack = await request(socket, 'message:send', {
+            conversationId,
+            content: 'Show me the VPN procédure',
+            clientMessageId: `e2e-${role}-${Date.now()}`,
+          });
           assert.ok(ack.ok ?? ack.message ?? ack.data, JSON.stringify(ack));
           await tool;
           const { message } = (await done) as unknown as { message: Message };
@@ -112,7 +156,9 @@ for (const backend of testBackends()) {
 
     it('a mutating call proposed by the model waits for approval and runs only after another person approves', async () => {
       const conversationId = await conversation('operator');
-      await apiClient(harness.url, users.get('operator')!.token).post(`/api/conversations/${conversationId}/messages`, { content: 'please restart nginx' });
+      await apiClient(harness.url, users.get('operator')!.token).post(`/api/conversations/${conversationId}/messages`, {
+        content: 'please restart nginx',
+      });
       const reply = await assistantReply('operator', conversationId);
       assert.match(reply.content, /approval_required/);
       const [action] = reply.actionsTaken;
@@ -127,10 +173,15 @@ for (const backend of testBackends()) {
 
     it('a viewer whose model proposes a tool the viewer may not use gets a refused execution, audited', async () => {
       const conversationId = await conversation('viewer');
-      await apiClient(harness.url, users.get('viewer')!.token).post(`/api/conversations/${conversationId}/messages`, { content: 'restart nginx now' });
+      await apiClient(harness.url, users.get('viewer')!.token).post(`/api/conversations/${conversationId}/messages`, {
+        content: 'restart nginx now',
+      });
       const reply = await assistantReply('viewer', conversationId);
       assert.match(reply.content, /Refused restart_service/);
-      assert.deepEqual(reply.actionsTaken.map((action) => action.status), ['refused']);
+      assert.deepEqual(
+        reply.actionsTaken.map((action) => action.status),
+        ['refused'],
+      );
       assert.deepEqual(calls.restarts.length, 1);
       const actions = (await auditOf(reply.metadata.traceId!)).map((event) => event.action);
       assert.deepEqual(actions, ['execution.refused']);
@@ -152,8 +203,13 @@ for (const backend of testBackends()) {
         const refused = await harness.database.prisma.execution.findUniqueOrThrow({ where: { id: reply.actionsTaken[0]!.executionId } });
         assert.equal((refused.result as { error: { code: string } }).error.code, code);
         const events = await harness.database.prisma.auditEvent.findMany({ where: { executionId: refused.id } });
-        assert.deepEqual(events.map((event) => event.action), ['execution.refused']);
-        const toolMessages = server.requests.slice(before).flatMap((request) => request.messages.filter((message) => message.role === 'tool').map((message) => String(message.content)));
+        assert.deepEqual(
+          events.map((event) => event.action),
+          ['execution.refused'],
+        );
+        const toolMessages = server.requests
+          .slice(before)
+          .flatMap((request) => request.messages.filter((message) => message.role === 'tool').map((message) => String(message.content)));
         assert.ok(toolMessages.length >= 1);
         for (const content of toolMessages) {
           assert.doesNotMatch(content, /\/work\/|node_modules|\s+at\s+\S+\s+\(|\.ts:\d+/, 'no stack trace or path');
@@ -186,13 +242,18 @@ for (const backend of testBackends()) {
     });
 
     it('works when the endpoint answers a streaming request with plain JSON, and with LLM_STREAMING=false', async () => {
-      for (const [mode, streaming] of [['json', 'true'], ['auto', 'false']] as const) {
+      for (const [mode, streaming] of [
+        ['json', 'true'],
+        ['auto', 'false'],
+      ] as const) {
         running.detach();
         server.mode = mode;
         running = await startModel({ LLM_STREAMING: streaming });
         const conversationId = await conversation('admin');
         const before = server.requests.length;
-        await apiClient(harness.url, users.get('admin')!.token).post(`/api/conversations/${conversationId}/messages`, { content: 'vpn runbook?' });
+        await apiClient(harness.url, users.get('admin')!.token).post(`/api/conversations/${conversationId}/messages`, {
+          content: 'vpn runbook?',
+        });
         const reply = await assistantReply('admin', conversationId);
         assert.match(reply.content, /^Tool said: success/, `${mode}/${streaming}`);
         assert.equal(server.requests[before]!.stream ?? false, streaming === 'true');
@@ -208,12 +269,16 @@ for (const backend of testBackends()) {
       const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
       running = await startAgent(harness.app.core, loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_MODEL_NAME: 'gone' }), logger);
       const conversationId = await conversation('admin');
-      await apiClient(harness.url, users.get('admin')!.token).post(`/api/conversations/${conversationId}/messages`, { content: 'why is the vpn slow?' });
+      await apiClient(harness.url, users.get('admin')!.token).post(`/api/conversations/${conversationId}/messages`, {
+        content: 'why is the vpn slow?',
+      });
       const reply = await assistantReply('admin', conversationId);
       const traceId = reply.metadata.traceId!;
       assert.match(reply.content, new RegExp(`could not answer.*trace ${traceId}`));
       assert.doesNotMatch(reply.content, /Internal server error/);
-      const logged = lines.map((line) => JSON.parse(line) as { msg: string; traceId?: string; level: number }).find((line) => line.msg === 'agent turn failed');
+      const logged = lines
+        .map((line) => JSON.parse(line) as { msg: string; traceId?: string; level: number })
+        .find((line) => line.msg === 'agent turn failed');
       assert.equal(logged?.traceId, traceId);
       assert.equal(logged?.level, 50);
       running.detach();
@@ -229,7 +294,12 @@ for (const backend of testBackends()) {
         await gate;
         return { content: 'slow answer' };
       });
-      const config = loadConfig({ LLM_BASE_URL: slow.baseUrl, LLM_MODEL_NAME: 'slow', AGENT_MAX_CONCURRENT_TURNS: '1', AGENT_QUEUE_DEPTH: '1' });
+      const config = loadConfig({
+        LLM_BASE_URL: slow.baseUrl,
+        LLM_MODEL_NAME: 'slow',
+        AGENT_MAX_CONCURRENT_TURNS: '1',
+        AGENT_QUEUE_DEPTH: '1',
+      });
       const limited = await startAgent(harness.app.core, config, pino({ level: 'silent' }));
       limited.detach();
       const operator = { userId: users.get('operator')!.id, userName: 'op', role: 'operator' as const, tokenId: null };
@@ -247,14 +317,23 @@ for (const backend of testBackends()) {
         // REST refuses new messages with 503 busy while this node's queue is full.
         assert.deepEqual(limited.agent.load, { running: 1, queued: 1 }, 'the first turn runs and the second waits');
         const detachAdmission = harness.app.context.agentAdmission.attach(() => limited.agent.acceptsTurns);
-        const refused = await apiClient(harness.url, users.get('operator')!.token).post<{ error: { code: string } }>(`/api/conversations/${ids[2]}/messages`, { content: 'one more' });
+        const refused = await apiClient(harness.url, users.get('operator')!.token).post<{ error: { code: string } }>(
+          `/api/conversations/${ids[2]}/messages`,
+          { content: 'one more' },
+        );
         detachAdmission();
         assert.equal(refused.status, 503, JSON.stringify(refused.body));
         assert.match(JSON.stringify(refused.body), /busy/);
-        assert.deepEqual(statuses.filter((status) => status.status === 'queued').map((status) => [status.conversationId, status.position]), [[ids[1], 1]]);
+        assert.deepEqual(
+          statuses.filter((status) => status.status === 'queued').map((status) => [status.conversationId, status.position]),
+          [[ids[1], 1]],
+        );
         release();
         const answers = await Promise.all([first, second]);
-        assert.deepEqual(answers.map((answer) => answer.message.content), ['slow answer', 'slow answer']);
+        assert.deepEqual(
+          answers.map((answer) => answer.message.content),
+          ['slow answer', 'slow answer'],
+        );
         assert.deepEqual(limited.agent.load, { running: 0, queued: 0 });
       } finally {
         release();

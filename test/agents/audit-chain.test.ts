@@ -38,7 +38,9 @@ for (const backend of testBackends()) {
     });
 
     it('finds a row altered by a superuser with the trigger disabled', async () => {
-      const rows = await database.sql.query<{ id: string }>('SELECT id::text AS id FROM audit_events ORDER BY audit_events.id LIMIT 1 OFFSET 40');
+      const rows = await database.sql.query<{ id: string }>(
+        'SELECT id::text AS id FROM audit_events ORDER BY audit_events.id LIMIT 1 OFFSET 40',
+      );
       const target = rows[0]!.id;
       await database.sql.exec(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
         UPDATE audit_events SET arguments = '{"index": 999}' WHERE id = ${Number(target)};

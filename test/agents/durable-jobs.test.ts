@@ -67,12 +67,27 @@ describe('durable execution jobs on BullMQ', { skip: !redisUrl && 'REDIS_URL not
 describe('channel allowlists', () => {
   it('restricts chat platforms that have one and leaves the others open', () => {
     const allowlist = parseChannelAllowlist('{"slack":{"C1":["core"],"C2":["*"]}}');
-    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C1' }, tool: 'system_status', toolset: 'core' }), true);
-    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C1' }, tool: 'restart_service', toolset: 'test_ops' }), false);
-    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C2' }, tool: 'restart_service', toolset: 'test_ops' }), true);
-    assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C9' }, tool: 'system_status', toolset: 'core' }), false);
+    assert.equal(
+      channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C1' }, tool: 'system_status', toolset: 'core' }),
+      true,
+    );
+    assert.equal(
+      channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C1' }, tool: 'restart_service', toolset: 'test_ops' }),
+      false,
+    );
+    assert.equal(
+      channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C2' }, tool: 'restart_service', toolset: 'test_ops' }),
+      true,
+    );
+    assert.equal(
+      channelAllows({ allowlist, channel: 'slack', externalIds: { channelId: 'C9' }, tool: 'system_status', toolset: 'core' }),
+      false,
+    );
     assert.equal(channelAllows({ allowlist, channel: 'slack', externalIds: undefined, tool: 'system_status', toolset: 'core' }), false);
-    assert.equal(channelAllows({ allowlist, channel: 'discord', externalIds: { channelId: 'D1' }, tool: 'restart_service', toolset: 'test_ops' }), true);
+    assert.equal(
+      channelAllows({ allowlist, channel: 'discord', externalIds: { channelId: 'D1' }, tool: 'restart_service', toolset: 'test_ops' }),
+      true,
+    );
     assert.equal(channelAllows({ allowlist, channel: 'api', externalIds: undefined, tool: 'restart_service', toolset: 'test_ops' }), true);
     assert.throws(() => parseChannelAllowlist('{not json'), /TOOL_CHANNEL_ALLOWLIST/);
     assert.throws(() => parseChannelAllowlist('{"slack":{"C1":"core"}}'), /TOOL_CHANNEL_ALLOWLIST/);

@@ -79,7 +79,10 @@ for (const backend of testBackends()) {
       assert.equal(response.body.status, 'succeeded');
       assert.equal(response.body.result.status, 'success');
       assert.equal(response.body.result.data.database.backend, backend.name);
-      assert.deepEqual((await auditOf(response.body.id)).map((event) => event.action), ['execution.proposed', 'execution.started', 'execution.succeeded']);
+      assert.deepEqual(
+        (await auditOf(response.body.id)).map((event) => event.action),
+        ['execution.proposed', 'execution.started', 'execution.succeeded'],
+      );
       const again = await viewer.get(`/api/executions/${response.body.id}`);
       assert.equal(again.body.status, 'succeeded');
       assert.equal((await bob.get(`/api/executions/${response.body.id}`)).status, 200, 'operators see every execution');
@@ -130,7 +133,10 @@ for (const backend of testBackends()) {
       assert.equal(approved.body.status, 'succeeded');
       assert.deepEqual(calls.restarts, ['nginx']);
       const events = await auditOf(proposed.body.id);
-      assert.deepEqual(events.map((event) => event.action), ['execution.proposed', 'execution.approved', 'execution.started', 'execution.succeeded']);
+      assert.deepEqual(
+        events.map((event) => event.action),
+        ['execution.proposed', 'execution.approved', 'execution.started', 'execution.succeeded'],
+      );
       assert.ok(events[1]!.approverId);
       assert.equal((await bob.post(`/api/executions/${proposed.body.id}/approve`)).status, 409);
     });
@@ -211,7 +217,10 @@ for (const backend of testBackends()) {
     });
 
     it('never shows secrets in executions or the audit trail', async () => {
-      const proposed = await alice.post('/api/commands', { tool: 'restart_service', args: { service: 'vault', password: 'hunter2-very-secret' } });
+      const proposed = await alice.post('/api/commands', {
+        tool: 'restart_service',
+        args: { service: 'vault', password: 'hunter2-very-secret' },
+      });
       assert.equal(proposed.body.arguments.password, '[redacted]');
       await bob.post(`/api/executions/${proposed.body.id}/approve`);
       for (const event of await auditOf(proposed.body.id)) {

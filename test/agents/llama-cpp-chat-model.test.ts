@@ -27,7 +27,10 @@ const MODEL = process.env.VIGIE_TEST_MODEL ?? path.resolve(import.meta.dirname, 
 class TinyRuntime implements LocalModelRuntime {
   readonly modelName = 'stories260K.gguf';
   private turn: Promise<void> = Promise.resolve();
-  constructor(private readonly model: LlamaModel, private readonly sequence: LlamaContextSequence) {}
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly sequence: LlamaContextSequence,
+  ) {}
   async acquireSequence(signal?: AbortSignal): Promise<SequenceLease> {
     let release!: () => void;
     const previous = this.turn;
@@ -85,7 +88,8 @@ describe('node-llama-cpp chat model on stories260K', { skip: !existsSync(MODEL) 
     await llama?.dispose();
   });
 
-  const chatModel = (fields: { maxTokens?: number } = {}) => new LlamaCppChatModel({ runtime, temperature: 0, maxTokens: fields.maxTokens ?? 24 });
+  const chatModel = (fields: { maxTokens?: number } = {}) =>
+    new LlamaCppChatModel({ runtime, temperature: 0, maxTokens: fields.maxTokens ?? 24 });
 
   it('generates deterministically at temperature 0 and reports usage', async () => {
     const first = await chatModel().invoke([new HumanMessage('Once upon a time')]);
@@ -124,7 +128,9 @@ describe('node-llama-cpp chat model on stories260K', { skip: !existsSync(MODEL) 
 
   it('runs a whole agent turn on the local model', async () => {
     const operator = await harness.createUser('operator');
-    const conversation = await harness.database.prisma.conversation.create({ data: { title: 'llama', ownerId: operator.id, updatedAt: new Date() } });
+    const conversation = await harness.database.prisma.conversation.create({
+      data: { title: 'llama', ownerId: operator.id, updatedAt: new Date() },
+    });
     const agent = new AgentService({
       prisma: harness.database.prisma,
       tools: harness.app.tools,
@@ -133,7 +139,12 @@ describe('node-llama-cpp chat model on stories260K', { skip: !existsSync(MODEL) 
       model: { model: chatModel({ maxTokens: 48 }), name: runtime.modelName },
       maxSteps: 2,
     });
-    const result = await agent.runTurn({ principal: { userId: operator.id, userName: 'op', role: 'operator', tokenId: null }, conversationId: conversation.id, text: 'Tell me a story', channel: 'api' });
+    const result = await agent.runTurn({
+      principal: { userId: operator.id, userName: 'op', role: 'operator', tokenId: null },
+      conversationId: conversation.id,
+      text: 'Tell me a story',
+      channel: 'api',
+    });
     assert.equal(result.route, 'agent');
     assert.equal(result.message.modelUsed, 'stories260K.gguf');
     assert.ok(result.message.content.length > 0);
@@ -146,7 +157,9 @@ describe('node-llama-cpp chat model on stories260K', { skip: !existsSync(MODEL) 
     const controller = new AbortController();
     const chunks: string[] = [];
     await assert.rejects(async () => {
-      for await (const chunk of await chatModel({ maxTokens: 2_000 }).stream([new HumanMessage('Once upon a time')], { signal: controller.signal })) {
+      for await (const chunk of await chatModel({ maxTokens: 2_000 }).stream([new HumanMessage('Once upon a time')], {
+        signal: controller.signal,
+      })) {
         chunks.push(String(chunk.content));
         if (chunks.length === 3) controller.abort(new Error('user cancelled'));
       }

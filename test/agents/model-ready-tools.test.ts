@@ -25,7 +25,15 @@ describe('model-ready tools', () => {
   before(async () => {
     database = await backend!.open();
     const config = loadConfig({ DATA_DIR: `/tmp/vigie-h16-model-ready-${process.pid}` });
-    registry = new ToolRegistry(createToolsets({ config, database, logger: pino({ level: 'silent' }), audit: new AuditLog(database.sql), events: new DomainEvents() }));
+    registry = new ToolRegistry(
+      createToolsets({
+        config,
+        database,
+        logger: pino({ level: 'silent' }),
+        audit: new AuditLog(database.sql),
+        events: new DomainEvents(),
+      }),
+    );
   });
   after(async () => {
     await database.close();
@@ -42,7 +50,8 @@ describe('model-ready tools', () => {
         assert.doesNotThrow(() => JSON.stringify(definition));
       }
       const names = definitions.map((definition) => definition.function.name);
-      if (role !== 'viewer') for (const name of ['net_check', 'net_snmp_poll', 'dedup_ingest']) assert.ok(names.includes(name), `${role} is offered ${name}`);
+      if (role !== 'viewer')
+        for (const name of ['net_check', 'net_snmp_poll', 'dedup_ingest']) assert.ok(names.includes(name), `${role} is offered ${name}`);
     });
   }
 
@@ -50,7 +59,11 @@ describe('model-ready tools', () => {
     const failures: string[] = [];
     for (const { tool } of registry.list()) {
       try {
-        modelToolDefinitions(new ToolRegistry([{ name: 'one', description: '', tools: [tool], checkPrerequisites: async () => ({ ok: true }) }]), 'admin', { includeUnavailable: true });
+        modelToolDefinitions(
+          new ToolRegistry([{ name: 'one', description: '', tools: [tool], checkPrerequisites: async () => ({ ok: true }) }]),
+          'admin',
+          { includeUnavailable: true },
+        );
       } catch (error) {
         failures.push(`${tool.name}: ${(error as Error).message}`);
       }

@@ -15,7 +15,12 @@ import { testBackends } from '../support/test-databases.js';
 
 interface SeenRequest {
   authorization: string | undefined;
-  body: { model: string; stream: boolean; messages: Array<{ role: string; content: unknown }>; tools?: Array<{ function: { name: string } }> };
+  body: {
+    model: string;
+    stream: boolean;
+    messages: Array<{ role: string; content: unknown }>;
+    tools?: Array<{ function: { name: string } }>;
+  };
 }
 
 function sse(response: http.ServerResponse, chunks: unknown[]) {
@@ -49,13 +54,21 @@ describe('OpenAI-compatible provider', () => {
         const toolResult = body.messages.find((message) => message.role === 'tool');
         if (!toolResult) {
           sse(response, [
-            frame({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'system_status', arguments: '' } }] }),
+            frame({
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'system_status', arguments: '' } }],
+            }),
             frame({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }),
             frame({}, 'tool_calls'),
           ]);
         } else {
           const backendName = /"backend":"(\w+)"/.exec(String(toolResult.content))?.[1] ?? 'unknown';
-          sse(response, [frame({ role: 'assistant', content: 'The database ' }), frame({ content: `runs on ${backendName}.` }), frame({}, 'stop')]);
+          sse(response, [
+            frame({ role: 'assistant', content: 'The database ' }),
+            frame({ content: `runs on ${backendName}.` }),
+            frame({}, 'stop'),
+          ]);
         }
       });
     });
@@ -82,13 +95,26 @@ describe('OpenAI-compatible provider', () => {
     });
     assert.equal(model?.name, 'openai-compatible:qwen2.5-7b-instruct');
     const user = await harness.createUser('viewer');
-    const conversation = await harness.database.prisma.conversation.create({ data: { title: 'remote', ownerId: user.id, updatedAt: new Date() } });
+    const conversation = await harness.database.prisma.conversation.create({
+      data: { title: 'remote', ownerId: user.id, updatedAt: new Date() },
+    });
     const tokens: string[] = [];
     const onToken = ({ delta }: { delta: string }) => tokens.push(delta);
     harness.app.context.events.on('agent.token', onToken);
     try {
-      const agent = new AgentService({ prisma: harness.database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events, model });
-      const result = await agent.runTurn({ principal: { userId: user.id, userName: 'remote', role: 'viewer', tokenId: null }, conversationId: conversation.id, text: 'Where does the database run?', channel: 'api' });
+      const agent = new AgentService({
+        prisma: harness.database.prisma,
+        tools: harness.app.tools,
+        logger: pino({ level: 'silent' }),
+        events: harness.app.context.events,
+        model,
+      });
+      const result = await agent.runTurn({
+        principal: { userId: user.id, userName: 'remote', role: 'viewer', tokenId: null },
+        conversationId: conversation.id,
+        text: 'Where does the database run?',
+        channel: 'api',
+      });
       assert.equal(result.message.content, `The database runs on ${backend.name}.`);
       assert.equal(result.executions[0]?.tool, 'system_status');
       assert.equal(result.executions[0]?.status, 'succeeded');
@@ -105,6 +131,17 @@ describe('OpenAI-compatible provider', () => {
   });
 
   it('uses no model when nothing is configured', async () => {
-    assert.equal(await createAgentModel({ LLM_BASE_URL: undefined, LLM_API_KEY: undefined, LLM_MODEL_NAME: undefined, LLM_TEMPERATURE: 0, LLM_MAX_TOKENS: 1, LLM_TOOL_CALLS: 'auto', AGENT_TURN_TIMEOUT_MS: 1000 }), undefined);
+    assert.equal(
+      await createAgentModel({
+        LLM_BASE_URL: undefined,
+        LLM_API_KEY: undefined,
+        LLM_MODEL_NAME: undefined,
+        LLM_TEMPERATURE: 0,
+        LLM_MAX_TOKENS: 1,
+        LLM_TOOL_CALLS: 'auto',
+        AGENT_TURN_TIMEOUT_MS: 1000,
+      }),
+      undefined,
+    );
   });
 });

@@ -39,7 +39,13 @@ describe('tool output schemas', { timeout: 120_000 }, () => {
     const database = await backend.open();
     const config = loadConfig({ DATA_DIR: `/tmp/vigie-h19p-outputs-${process.pid}` });
     // The production toolsets, as main.ts builds them.
-    const production = createToolsets({ config, database, logger: pino({ level: 'silent' }), audit: new AuditLog(database.sql), events: new DomainEvents() });
+    const production = createToolsets({
+      config,
+      database,
+      logger: pino({ level: 'silent' }),
+      audit: new AuditLog(database.sql),
+      events: new DomainEvents(),
+    });
     harness = await startTestApp(database, { tools: { toolsets: production } });
     await harness.app.tools.start();
     admin = apiClient(harness.url, harness.adminToken);
@@ -74,7 +80,11 @@ describe('tool output schemas', { timeout: 120_000 }, () => {
   });
 
   it('real runs through the pipeline match their schemas', async () => {
-    const indexed = await admin.post('/api/documents', { title: 'Core router failover', content: '# Failover\nTo fail over the core router, drain BGP on r1.', contentType: 'text/markdown' });
+    const indexed = await admin.post('/api/documents', {
+      title: 'Core router failover',
+      content: '# Failover\nTo fail over the core router, drain BGP on r1.',
+      contentType: 'text/markdown',
+    });
     assert.equal(indexed.status, 201, indexed.text);
     const registry = harness.app.tools.registry;
     const validated: string[] = [];
@@ -85,9 +95,16 @@ describe('tool output schemas', { timeout: 120_000 }, () => {
       const response = await admin.post('/api/commands', { tool: run.tool, args: run.args ?? {} });
       assert.ok([200, 202].includes(response.status), `${run.tool}: ${response.status} ${response.text}`);
       if (response.body.result?.status !== 'success') continue;
-      assert.equal(outputMismatch(entry.tool, response.body.result), null, `${run.tool}: ${outputMismatch(entry.tool, response.body.result)}`);
+      assert.equal(
+        outputMismatch(entry.tool, response.body.result),
+        null,
+        `${run.tool}: ${outputMismatch(entry.tool, response.body.result)}`,
+      );
       validated.push(run.tool);
     }
-    assert.ok(validated.includes('system_status') && validated.includes('audit_trail') && validated.includes('knowledge_search'), `validated: ${validated.join(', ')}`);
+    assert.ok(
+      validated.includes('system_status') && validated.includes('audit_trail') && validated.includes('knowledge_search'),
+      `validated: ${validated.join(', ')}`,
+    );
   });
 });

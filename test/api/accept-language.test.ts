@@ -19,7 +19,11 @@ for (const backend of testBackends()) {
     const call = async (path: string, body: unknown, language?: string) => {
       const response = await fetch(`${harness.url}${path}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${harness.adminToken}`, 'content-type': 'application/json', ...(language !== undefined ? { 'accept-language': language } : {}) },
+        headers: {
+          authorization: `Bearer ${harness.adminToken}`,
+          'content-type': 'application/json',
+          ...(language !== undefined ? { 'accept-language': language } : {}),
+        },
         body: JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -28,7 +32,12 @@ for (const backend of testBackends()) {
     before(async () => {
       const database = await backend.open();
       harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database)] } });
-      const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
+      const agent = new AgentService({
+        prisma: database.prisma,
+        tools: harness.app.tools,
+        logger: pino({ level: 'silent' }),
+        events: harness.app.context.events,
+      });
       detach = agent.attach(harness.app.context.events);
     });
     after(async () => {
@@ -61,7 +70,10 @@ for (const backend of testBackends()) {
       const posted = await call(`/api/conversations/${id}/messages`, { content: 'aide' }, 'fr-FR');
       assert.equal(posted.status, 201);
       assert.equal((posted.body.metadata as { locale?: string }).locale, 'fr');
-      const reply = await waitFor(() => harness.database.prisma.message.findFirst({ where: { conversationId: id, role: 'assistant' } }), 20_000);
+      const reply = await waitFor(
+        () => harness.database.prisma.message.findFirst({ where: { conversationId: id, role: 'assistant' } }),
+        20_000,
+      );
       assert.match(reply.content, /^Commandes \(tapez « aide <commande> »/);
       const english = await call(`/api/conversations/${id}/messages`, { content: 'help' }, 'xx;q=abc');
       assert.equal((english.body.metadata as { locale?: string }).locale, undefined);

@@ -87,7 +87,10 @@ for (const backend of testBackends()) {
       assert.equal(new Set(seen).size, 45);
       assert.deepEqual(seen, [...titles].reverse());
       const filtered = await user.get('/api/conversations?q=ITEM%2044');
-      assert.deepEqual(filtered.body.data.map((item: { title: string }) => item.title), ['page item 44']);
+      assert.deepEqual(
+        filtered.body.data.map((item: { title: string }) => item.title),
+        ['page item 44'],
+      );
       const bad = await user.get('/api/conversations?cursor=not-a-cursor');
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.details[0].path, 'query.cursor');
@@ -117,7 +120,11 @@ for (const backend of testBackends()) {
     it('stores SQL-looking strings, unicode and emoji verbatim', async () => {
       const nasty = "Robert'); DROP TABLE conversations;-- \\ % _ $1 ${x}";
       const unicode = 'Réseau coupé à Douala 🚨 — 東京 — مرحبا — \u0000'.replace('\u0000', '');
-      const created = await alice.post('/api/conversations', { title: nasty, description: unicode, context: { emoji: '🛰️', nested: { sql: nasty } } });
+      const created = await alice.post('/api/conversations', {
+        title: nasty,
+        description: unicode,
+        context: { emoji: '🛰️', nested: { sql: nasty } },
+      });
       assert.equal(created.status, 201);
       const read = await alice.get(`/api/conversations/${created.body.id}`);
       assert.equal(read.body.title, nasty);
@@ -141,7 +148,10 @@ for (const backend of testBackends()) {
       await alice.post(`/api/conversations/${conversation.id}/messages`, { content: 'two' });
       await alice.post(`/api/conversations/${conversation.id}/messages`, { content: 'three', role: 'assistant', metadata: { model: 'x' } });
       const list = await alice.get(`/api/conversations/${conversation.id}/messages`);
-      assert.deepEqual(list.body.data.map((message: { content: string }) => message.content), ['one', 'two', 'three']);
+      assert.deepEqual(
+        list.body.data.map((message: { content: string }) => message.content),
+        ['one', 'two', 'three'],
+      );
       assert.equal(list.body.data[2].role, 'assistant');
 
       const viewer = apiClient(harness.url, (await harness.createUser('viewer')).token);
@@ -154,7 +164,10 @@ for (const backend of testBackends()) {
       assert.equal(global.body.data[0].content, 'three');
       assert.ok(global.body.nextCursor);
       const rest = await alice.get(`/api/messages?conversationId=${conversation.id}&limit=2&cursor=${global.body.nextCursor}`);
-      assert.deepEqual(rest.body.data.map((message: { content: string }) => message.content), ['one']);
+      assert.deepEqual(
+        rest.body.data.map((message: { content: string }) => message.content),
+        ['one'],
+      );
       assert.equal((await bob.get(`/api/messages/${first.body.id}`)).status, 404);
     });
 
@@ -165,10 +178,15 @@ for (const backend of testBackends()) {
       assert.equal(new Set(retries.map((response) => response.body.id)).size, 1);
       assert.ok(retries.every((response) => response.status === 200 || response.status === 201));
       const writes = await Promise.all(Array.from({ length: 40 }, (_, index) => alice.post(path, { content: `m${index}` })));
-      assert.deepEqual(writes.map((response) => response.status).filter((status) => status !== 201), []);
+      assert.deepEqual(
+        writes.map((response) => response.status).filter((status) => status !== 201),
+        [],
+      );
       const list = await alice.get(`${path}?limit=100`);
       assert.equal(list.body.data.length, 41);
-      const creates = await Promise.all(Array.from({ length: 30 }, (_, index) => alice.post('/api/conversations', { title: `parallel ${index}` })));
+      const creates = await Promise.all(
+        Array.from({ length: 30 }, (_, index) => alice.post('/api/conversations', { title: `parallel ${index}` })),
+      );
       assert.ok(creates.every((response) => response.status === 201));
     });
   });

@@ -80,8 +80,17 @@ for (const backend of testBackends()) {
     });
 
     it('searches passages with hybrid retrieval, offsets and tag filters', async () => {
-      await operator.post('/api/documents', { title: 'BGP session reset', content: '# BGP\nClear the BGP session with the peer, then check prefixes.', contentType: 'text/markdown', tags: ['bgp'] });
-      await operator.post('/api/documents', { title: 'Panne électrique', content: 'Basculer sur le groupe électrogène du site de Douala.', tags: ['énergie'] });
+      await operator.post('/api/documents', {
+        title: 'BGP session reset',
+        content: '# BGP\nClear the BGP session with the peer, then check prefixes.',
+        contentType: 'text/markdown',
+        tags: ['bgp'],
+      });
+      await operator.post('/api/documents', {
+        title: 'Panne électrique',
+        content: 'Basculer sur le groupe électrogène du site de Douala.',
+        tags: ['énergie'],
+      });
       const bgp = await viewer.get('/api/documents/search?q=bgp%20peer&k=3');
       assert.equal(bgp.status, 200);
       const top = bgp.body.data[0];
@@ -107,24 +116,40 @@ for (const backend of testBackends()) {
         const form = new FormData();
         form.append('file', content instanceof Blob ? content : new Blob([content as string]), fileName);
         for (const [key, value] of Object.entries(fields)) form.append(key, value);
-        const response = await fetch(`${harness.url}/api/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${operatorToken}` } });
+        const response = await fetch(`${harness.url}/api/documents`, {
+          method: 'POST',
+          body: form,
+          headers: { authorization: `Bearer ${operatorToken}` },
+        });
         return { status: response.status, body: (await response.json()) as any };
       };
-      const first = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'https://wiki.example/proxy' });
+      const first = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', {
+        tags: 'runbook,proxy',
+        sourceUrl: 'https://wiki.example/proxy',
+      });
       assert.equal(first.status, 201);
       assert.equal(first.body.title, 'Proxy');
       assert.equal(first.body.contentType, 'text/markdown');
       assert.deepEqual(first.body.tags, ['runbook', 'proxy']);
       assert.equal(first.body.ingest.outcome, 'created');
       assert.ok(first.body.ingest.chunks >= 1);
-      const again = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'https://wiki.example/proxy' });
+      const again = await upload('# Proxy\n\nRestart squid when the cache fills.', 'proxy.md', {
+        tags: 'runbook,proxy',
+        sourceUrl: 'https://wiki.example/proxy',
+      });
       assert.equal(again.status, 200);
       assert.equal(again.body.ingest.outcome, 'unchanged');
       assert.equal(again.body.id, first.body.id);
-      const changed = await upload('# Proxy\n\nRestart squid, then purge the cache.', 'proxy.md', { tags: 'runbook,proxy', sourceUrl: 'https://wiki.example/proxy' });
+      const changed = await upload('# Proxy\n\nRestart squid, then purge the cache.', 'proxy.md', {
+        tags: 'runbook,proxy',
+        sourceUrl: 'https://wiki.example/proxy',
+      });
       assert.equal(changed.body.ingest.outcome, 'updated');
       assert.equal(changed.body.version, 2);
-      const html = await upload('<html><head><title>Firewall</title></head><body><h1>Firewall</h1><p>Open port 443.</p></body></html>', 'fw.html');
+      const html = await upload(
+        '<html><head><title>Firewall</title></head><body><h1>Firewall</h1><p>Open port 443.</p></body></html>',
+        'fw.html',
+      );
       assert.equal(html.body.title, 'Firewall');
       assert.match(html.body.content, /# Firewall/);
 
@@ -149,11 +174,19 @@ for (const backend of testBackends()) {
       assert.equal(badTags.status, 400);
       const noFile = new FormData();
       noFile.append('title', 'nothing');
-      const missing = await fetch(`${harness.url}/api/documents`, { method: 'POST', body: noFile, headers: { authorization: `Bearer ${operatorToken}` } });
+      const missing = await fetch(`${harness.url}/api/documents`, {
+        method: 'POST',
+        body: noFile,
+        headers: { authorization: `Bearer ${operatorToken}` },
+      });
       assert.equal(missing.status, 400);
       const elsewhere = new FormData();
       elsewhere.append('file', new Blob(['x']), 'x.txt');
-      const notHere = await fetch(`${harness.url}/api/conversations`, { method: 'POST', body: elsewhere, headers: { authorization: `Bearer ${operatorToken}` } });
+      const notHere = await fetch(`${harness.url}/api/conversations`, {
+        method: 'POST',
+        body: elsewhere,
+        headers: { authorization: `Bearer ${operatorToken}` },
+      });
       assert.equal(notHere.status, 415);
       assert.equal((await viewer.get('/api/documents?limit=100')).body.data.length, countBefore);
     });
@@ -168,7 +201,10 @@ for (const backend of testBackends()) {
 
       const results = await viewer.get('/api/search?q=latency');
       assert.equal(results.status, 200);
-      assert.deepEqual(results.body.conversations.map((item: { id: string }) => item.id), [mine.id]);
+      assert.deepEqual(
+        results.body.conversations.map((item: { id: string }) => item.id),
+        [mine.id],
+      );
       assert.equal(results.body.messages.length, 1);
       assert.equal(results.body.messages[0].conversationId, mine.id);
       assert.ok(results.body.documents.some((item: { title: string }) => item.title === 'Latency runbook'));

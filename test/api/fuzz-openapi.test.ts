@@ -60,7 +60,8 @@ for (const backend of testBackends()) {
         while (next < cases.length) {
           const index = next++;
           const fuzzCase = cases[index]!;
-          if (process.env.FUZZ_PROGRESS && index % 500 === 0) console.error(`fuzz ${backend.name}: ${index}/${cases.length} ${fuzzCase.label.slice(0, 80)}`);
+          if (process.env.FUZZ_PROGRESS && index % 500 === 0)
+            console.error(`fuzz ${backend.name}: ${index}/${cases.length} ${fuzzCase.label.slice(0, 80)}`);
           let status: number;
           let text = '';
           try {
@@ -77,7 +78,12 @@ for (const backend of testBackends()) {
       };
       await Promise.all(Array.from({ length: PARALLEL }, worker));
       agent.destroy();
-      const summary = { requests: cases.length, operations: operations.length, covered: covered.size, statuses: Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])) };
+      const summary = {
+        requests: cases.length,
+        operations: operations.length,
+        covered: covered.size,
+        statuses: Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])),
+      };
       t.diagnostic(`fuzz summary ${backend.name}: ${JSON.stringify(summary)}`);
       console.log(`fuzz summary ${backend.name}: ${JSON.stringify(summary)}`);
       assert.ok(cases.length >= MIN_REQUESTS, `only ${cases.length} requests`);
@@ -108,12 +114,39 @@ for (const backend of testBackends()) {
       const unknown = await admin.post('/api/conversations', { title: 'ok', extra: 1 });
       assert.equal(unknown.status, 400);
       const agent = new http.Agent();
-      const percent = await rawRequest(harness.url, harness.adminToken, { label: 'p', method: 'GET', path: '/api/conversations/%ff%fe', headers: {} }, agent);
+      const percent = await rawRequest(
+        harness.url,
+        harness.adminToken,
+        { label: 'p', method: 'GET', path: '/api/conversations/%ff%fe', headers: {} },
+        agent,
+      );
       assert.equal(percent.status, 400);
       assert.equal(JSON.parse(percent.text).error.code, 'validation_error');
-      const gzip = await rawRequest(harness.url, harness.adminToken, { label: 'g', method: 'POST', path: '/api/conversations', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{"title":"x"}' }, agent);
+      const gzip = await rawRequest(
+        harness.url,
+        harness.adminToken,
+        {
+          label: 'g',
+          method: 'POST',
+          path: '/api/conversations',
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          body: '{"title":"x"}',
+        },
+        agent,
+      );
       assert.equal(gzip.status, 415);
-      const bogus = await rawRequest(harness.url, harness.adminToken, { label: 'b', method: 'POST', path: '/api/conversations', headers: { 'content-type': 'application/json', 'content-encoding': 'x-bogus' }, body: '{"title":"x"}' }, agent);
+      const bogus = await rawRequest(
+        harness.url,
+        harness.adminToken,
+        {
+          label: 'b',
+          method: 'POST',
+          path: '/api/conversations',
+          headers: { 'content-type': 'application/json', 'content-encoding': 'x-bogus' },
+          body: '{"title":"x"}',
+        },
+        agent,
+      );
       assert.equal(bogus.status, 415);
       assert.equal(JSON.parse(bogus.text).error.code, 'unsupported_media_type');
       agent.destroy();

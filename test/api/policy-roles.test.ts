@@ -59,11 +59,31 @@ for (const backend of testBackends()) {
       const id = created.body.id;
       const posted = await owner.post(`/api/conversations/${id}/messages`, { content: 'zanzibar policy probe' });
       assert.equal(posted.status, 201, posted.text);
-      assert.deepEqual(await statuses((client) => client.get(`/api/conversations/${id}`)), { owner: 200, viewer: 404, operator: 404, admin: 200 });
-      assert.deepEqual(await statuses((client) => client.get(`/api/conversations/${id}/messages`)), { owner: 200, viewer: 404, operator: 404, admin: 200 });
-      assert.deepEqual(await statuses((client) => client.put(`/api/conversations/${id}`, { title: 'renamed' })), { owner: 200, viewer: 404, operator: 404, admin: 200 });
+      assert.deepEqual(await statuses((client) => client.get(`/api/conversations/${id}`)), {
+        owner: 200,
+        viewer: 404,
+        operator: 404,
+        admin: 200,
+      });
+      assert.deepEqual(await statuses((client) => client.get(`/api/conversations/${id}/messages`)), {
+        owner: 200,
+        viewer: 404,
+        operator: 404,
+        admin: 200,
+      });
+      assert.deepEqual(await statuses((client) => client.put(`/api/conversations/${id}`, { title: 'renamed' })), {
+        owner: 200,
+        viewer: 404,
+        operator: 404,
+        admin: 200,
+      });
       const messageId = posted.body.message?.id ?? posted.body.id;
-      assert.deepEqual(await statuses((client) => client.get(`/api/messages/${messageId}`)), { owner: 200, viewer: 404, operator: 404, admin: 200 });
+      assert.deepEqual(await statuses((client) => client.get(`/api/messages/${messageId}`)), {
+        owner: 200,
+        viewer: 404,
+        operator: 404,
+        admin: 200,
+      });
       const listed: Record<string, boolean> = {};
       const found: Record<string, number> = {};
       for (const [name, client] of clients) {
@@ -78,7 +98,9 @@ for (const backend of testBackends()) {
       const answers: Record<string, number> = {};
       for (const [name, client] of clients) {
         const own = await client.post('/api/conversations', { title: `assistant ${name}` });
-        answers[name] = (await client.post(`/api/conversations/${own.body.id}/messages`, { content: 'as assistant', role: 'assistant' })).status;
+        answers[name] = (
+          await client.post(`/api/conversations/${own.body.id}/messages`, { content: 'as assistant', role: 'assistant' })
+        ).status;
       }
       assert.deepEqual(answers, { owner: 403, viewer: 403, operator: 201, admin: 201 });
     });
@@ -87,12 +109,23 @@ for (const backend of testBackends()) {
       const run = await owner.post('/api/commands', { tool: 'system_status', args: {} });
       assert.equal(run.status, 200, run.text);
       const id = run.body.id;
-      assert.deepEqual(await statuses((client) => client.get(`/api/executions/${id}`)), { owner: 200, viewer: 404, operator: 200, admin: 200 });
+      assert.deepEqual(await statuses((client) => client.get(`/api/executions/${id}`)), {
+        owner: 200,
+        viewer: 404,
+        operator: 200,
+        admin: 200,
+      });
       const listed: Record<string, boolean> = {};
-      for (const [name, client] of clients) listed[name] = (await client.get('/api/executions?limit=100')).body.data.some((row: { id: string }) => row.id === id);
+      for (const [name, client] of clients)
+        listed[name] = (await client.get('/api/executions?limit=100')).body.data.some((row: { id: string }) => row.id === id);
       assert.deepEqual(listed, { owner: true, viewer: false, operator: true, admin: true });
       // Finished already: the requester and operators reach the state check (409), others get 404.
-      assert.deepEqual(await statuses((client) => client.post(`/api/executions/${id}/cancel`, {})), { owner: 409, viewer: 404, operator: 409, admin: 409 });
+      assert.deepEqual(await statuses((client) => client.post(`/api/executions/${id}/cancel`, {})), {
+        owner: 409,
+        viewer: 404,
+        operator: 409,
+        admin: 409,
+      });
       const trail = await statuses((client) => client.post('/api/commands', { tool: 'audit_trail', args: {} }));
       assert.deepEqual(trail, { owner: 403, viewer: 403, operator: 403, admin: 200 });
     });
@@ -110,7 +143,12 @@ for (const backend of testBackends()) {
         longitude: 9.744,
         city: 'Douala',
       };
-      assert.deepEqual(await statuses((client) => client.post('/api/services', { ...service, title: 'Serrurier du soir' })), { owner: 403, viewer: 403, operator: 201, admin: 201 });
+      assert.deepEqual(await statuses((client) => client.post('/api/services', { ...service, title: 'Serrurier du soir' })), {
+        owner: 403,
+        viewer: 403,
+        operator: 201,
+        admin: 201,
+      });
       const created = await ownerOp.post('/api/services', service);
       assert.equal(created.status, 201, created.text);
       const changes: Record<string, number> = {};

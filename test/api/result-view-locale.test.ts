@@ -30,24 +30,40 @@ for (const backend of testBackends()) {
     const call = async (method: string, path: string, body?: unknown, language?: string) => {
       const response = await fetch(`${harness.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${harness.adminToken}`, 'content-type': 'application/json', ...(language !== undefined ? { 'accept-language': language } : {}) },
+        headers: {
+          authorization: `Bearer ${harness.adminToken}`,
+          'content-type': 'application/json',
+          ...(language !== undefined ? { 'accept-language': language } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: response.status, body: (await response.json()) as Json };
     };
     const viewOf = (execution: Json) => (execution.result as { view: ResultView }).view;
-    const labels = (view: ResultView) => view.blocks.flatMap((block) => (block.type === 'fields' ? block.fields.map((field) => field.label) : []));
+    const labels = (view: ResultView) =>
+      view.blocks.flatMap((block) => (block.type === 'fields' ? block.fields.map((field) => field.label) : []));
 
     before(async () => {
       const database = await backend.open();
-      const network = networkToolset({ config: loadConfig({ NET_ALLOWED_TARGETS: '127.0.0.1/32' }), database, logger: pino({ level: 'silent' }) });
-      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), testOpsToolset({ restarts: [], wipes: [], slowStarted: 0 }), network] } });
+      const network = networkToolset({
+        config: loadConfig({ NET_ALLOWED_TARGETS: '127.0.0.1/32' }),
+        database,
+        logger: pino({ level: 'silent' }),
+      });
+      harness = await startTestApp(database, {
+        tools: { toolsets: [coreToolset(database), testOpsToolset({ restarts: [], wipes: [], slowStarted: 0 }), network] },
+      });
       // A port nothing listens on: bound, then closed.
       const spare = net.createServer();
       await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
       closedPort = (spare.address() as AddressInfo).port;
       await new Promise((resolve) => spare.close(resolve));
-      const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
+      const agent = new AgentService({
+        prisma: database.prisma,
+        tools: harness.app.tools,
+        logger: pino({ level: 'silent' }),
+        events: harness.app.context.events,
+      });
       detach = agent.attach(harness.app.context.events);
     });
     after(async () => {
@@ -85,7 +101,12 @@ for (const backend of testBackends()) {
     it('keeps the stored locale for an execution approved later: preview, result view and outcome message', async () => {
       const conversation = await call('POST', '/api/conversations', { title: 'approbation en français' });
       const conversationId = String(conversation.body.id);
-      const proposed = await call('POST', '/api/commands', { tool: 'restart_service', args: { service: 'nginx<b>' }, conversationId }, 'fr');
+      const proposed = await call(
+        'POST',
+        '/api/commands',
+        { tool: 'restart_service', args: { service: 'nginx<b>' }, conversationId },
+        'fr',
+      );
       assert.equal(proposed.status, 202);
       assert.equal(proposed.body.locale, 'fr');
       const preview = proposed.body.preview as ResultView;
@@ -99,46 +120,76 @@ for (const backend of testBackends()) {
         return read.body.status === 'succeeded' ? read.body : undefined;
       }, 20_000);
       assert.equal(viewOf(done).headline, 'restart_service a réussi');
-      const outcome = await waitFor(() => harness.database.prisma.message.findFirst({ where: { conversationId, clientMessageId: `outcome:${String(proposed.body.id)}` } }), 20_000);
+      const outcome = await waitFor(
+        () =>
+          harness.database.prisma.message.findFirst({ where: { conversationId, clientMessageId: `outcome:${String(proposed.body.id)}` } }),
+        20_000,
+      );
       assert.match(outcome.content, /^Approuvé par .+\. restart_service : restart_service a réussi$/);
     });
 
     it('writes the findings of a French net check in French, the data staying codes and English', async () => {
-      const findingsOf = (view: ResultView) => view.blocks.flatMap((block) => (block.type === 'table' && block.columns.some((column) => column.key === 'evidence') ? block.rows : []));
+      const findingsOf = (view: ResultView) =>
+        view.blocks.flatMap((block) =>
+          block.type === 'table' && block.columns.some((column) => column.key === 'evidence') ? block.rows : [],
+        );
       const french = await call('POST', '/api/commands', { text: `net check 127.0.0.1 ports=${closedPort} count=2` }, 'fr-FR');
       assert.equal(french.status, 200, JSON.stringify(french.body).slice(0, 500));
       const view = viewOf(french.body);
       assert.equal(view.locale, 'fr');
-      assert.match(view.headline, new RegExp(`^1 alerte sur 1 cible\\. Le plus grave : Port ${closedPort} fermé sur 127\\.0\\.0\\.1 — connexion refusée \\(RST\\) après \\d+(,\\d)? ms`));
+      assert.match(
+        view.headline,
+        new RegExp(
+          `^1 alerte sur 1 cible\\. Le plus grave : Port ${closedPort} fermé sur 127\\.0\\.0\\.1 — connexion refusée \\(RST\\) après \\d+(,\\d)? ms`,
+        ),
+      );
       const [closed] = findingsOf(view);
       assert.equal(closed!.severity, 'alerte');
       assert.equal(closed!.title, `Port ${closedPort} fermé sur 127.0.0.1`);
-      assert.match(String(closed!.evidence), /^connexion refusée \(RST\) après \d+(,\d)? ms : l'hôte répond mais rien n'écoute sur ce port$/);
+      assert.match(
+        String(closed!.evidence),
+        /^connexion refusée \(RST\) après \d+(,\d)? ms : l'hôte répond mais rien n'écoute sur ce port$/,
+      );
       assert.equal(closed!.recommendation, 'Vérifiez que le service tourne et écoute sur cette adresse.');
       assert.doesNotMatch(JSON.stringify(view), /closed on|connection refused|Check that/);
       // What machines read (REST, MCP, the model) keeps the code, the raw params and the English.
       const stored = await call('GET', `/api/executions/${String(french.body.id)}`);
       const data = (stored.body.result as { data: { findings: Array<Record<string, unknown>>; summary: string } }).data;
       const finding = data.findings.find((entry) => entry.code === 'tcp.closed')!;
-      assert.deepEqual({ ...(finding.params as object), connectMs: 0 }, { target: '127.0.0.1', address: '127.0.0.1', port: closedPort, connectMs: 0 });
+      assert.deepEqual(
+        { ...(finding.params as object), connectMs: 0 },
+        { target: '127.0.0.1', address: '127.0.0.1', port: closedPort, connectMs: 0 },
+      );
       assert.equal(typeof (finding.params as { connectMs: unknown }).connectMs, 'number');
       assert.equal(finding.title, `Port ${closedPort} closed on 127.0.0.1`);
       assert.match(data.summary, /1 warning finding/);
       assert.deepEqual(viewOf(stored.body), view);
 
       const english = await call('POST', '/api/commands', { text: `net check 127.0.0.1 ports=${closedPort} count=2` }, 'en');
-      assert.match(viewOf(english.body).headline, new RegExp(`^1 warning on 1 target\\. Worst: Port ${closedPort} closed on 127\\.0\\.0\\.1 — connection refused`));
+      assert.match(
+        viewOf(english.body).headline,
+        new RegExp(`^1 warning on 1 target\\. Worst: Port ${closedPort} closed on 127\\.0\\.0\\.1 — connection refused`),
+      );
       assert.equal(findingsOf(viewOf(english.body))[0]!.title, `Port ${closedPort} closed on 127.0.0.1`);
       // A refusal (nothing ran) says why in French; the error keeps its English message.
       const outside = await call('POST', '/api/commands', { text: 'net check 127.0.0.2' }, 'fr-FR');
       assert.equal(outside.status, 200, JSON.stringify(outside.body).slice(0, 500));
       assert.equal(viewOf(outside.body).headline, 'net_check a échoué : La cible 127.0.0.2 est hors de NET_ALLOWED_TARGETS');
-      assert.equal((outside.body.result as { error: { message: string } }).error.message, 'Target 127.0.0.2 is outside NET_ALLOWED_TARGETS');
+      assert.equal(
+        (outside.body.result as { error: { message: string } }).error.message,
+        'Target 127.0.0.2 is outside NET_ALLOWED_TARGETS',
+      );
       // Hostile targets are refused before anything runs, markup kept as text, and nothing crashes.
       for (const target of ['<b>x</b>.lab', 'a\u0000b', 'x\ud800y']) {
-        const refused = await call('POST', '/api/commands', { tool: 'net_check', args: { targets: [target], ports: [closedPort] } }, 'fr-FR');
+        const refused = await call(
+          'POST',
+          '/api/commands',
+          { tool: 'net_check', args: { targets: [target], ports: [closedPort] } },
+          'fr-FR',
+        );
         assert.ok(refused.status < 500, `${JSON.stringify(target)}: ${refused.status}`);
-        if (refused.status === 200) assert.match(viewOf(refused.body).headline, /^net_check a échoué : La cible « .* » n'est ni une adresse IPv4/);
+        if (refused.status === 200)
+          assert.match(viewOf(refused.body).headline, /^net_check a échoué : La cible « .* » n'est ni une adresse IPv4/);
       }
     });
 
@@ -147,7 +198,10 @@ for (const backend of testBackends()) {
       const id = String(conversation.body.id);
       const posted = await call('POST', `/api/conversations/${id}/messages`, { content: 'statut' }, 'fr-FR');
       assert.equal(posted.status, 201);
-      const reply = await waitFor(() => harness.database.prisma.message.findFirst({ where: { conversationId: id, role: 'assistant' } }), 20_000);
+      const reply = await waitFor(
+        () => harness.database.prisma.message.findFirst({ where: { conversationId: id, role: 'assistant' } }),
+        20_000,
+      );
       assert.match(reply.content, /^system_status : Vigie \S+ fonctionne/);
       const execution = await harness.database.prisma.execution.findFirstOrThrow({ where: { conversationId: id } });
       assert.equal(execution.locale, 'fr');

@@ -81,10 +81,18 @@ for (const backend of testBackends()) {
       assert.equal(duplicate.body.error.code, 'conflict');
       assert.equal((await admin.post('/api/users', { name: 'Bad Name!' })).status, 400);
       assert.equal((await admin.post('/api/users', { name: 'dave', role: 'root' })).status, 400);
-      const linked = await admin.post(`/api/users/${created.body.id}/identities`, { provider: 'slack', externalId: 'U024BE7LH', workspace: 'T1' });
+      const linked = await admin.post(`/api/users/${created.body.id}/identities`, {
+        provider: 'slack',
+        externalId: 'U024BE7LH',
+        workspace: 'T1',
+      });
       assert.equal(linked.status, 201);
       assert.deepEqual(linked.body.identities, [{ provider: 'slack', externalId: 'U024BE7LH', workspace: 'T1' }]);
-      assert.equal((await admin.post(`/api/users/${created.body.id}/identities`, { provider: 'slack', externalId: 'U024BE7LH', workspace: 'T1' })).status, 409);
+      assert.equal(
+        (await admin.post(`/api/users/${created.body.id}/identities`, { provider: 'slack', externalId: 'U024BE7LH', workspace: 'T1' }))
+          .status,
+        409,
+      );
       assert.equal((await admin.post(`/api/users/${created.body.id}/identities`, { provider: 'irc', externalId: 'x' })).status, 400);
       const missing = '019a7c9e-0000-7000-8000-00000000dead';
       assert.equal((await admin.get(`/api/users/${missing}`)).status, 404);
@@ -103,7 +111,11 @@ for (const backend of testBackends()) {
       });
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.error.message, 'Malformed JSON body');
-      const oversized = await admin.post('/api/conversations', { title: 'big', description: 'x'.repeat(1900), context: { pad: 'y'.repeat(4000) } });
+      const oversized = await admin.post('/api/conversations', {
+        title: 'big',
+        description: 'x'.repeat(1900),
+        context: { pad: 'y'.repeat(4000) },
+      });
       assert.equal(oversized.status, 413);
       assert.equal(oversized.body.error.code, 'payload_too_large');
       const form = await http(`${harness.url}/api/conversations`, {
@@ -147,7 +159,9 @@ for (const backend of testBackends()) {
       for (const status of ['200', '400', '401', '429', '500']) assert.ok(listConversations.responses[status], status);
       const createDocument = openapi.body.paths['/api/documents'].post;
       for (const status of ['201', '400', '401', '403', '413', '415']) assert.ok(createDocument.responses[status], status);
-      assert.ok(openapi.body.paths['/api/conversations/{id}'].get.parameters.some((parameter: { name: string }) => parameter.name === 'id'));
+      assert.ok(
+        openapi.body.paths['/api/conversations/{id}'].get.parameters.some((parameter: { name: string }) => parameter.name === 'id'),
+      );
       assert.ok(openapi.body.components.schemas.Conversation.example);
       const docs = await http(`${harness.url}/docs/`);
       assert.equal(docs.status, 200);

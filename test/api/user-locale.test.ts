@@ -25,7 +25,12 @@ for (const backend of testBackends()) {
     before(async () => {
       const database = await backend.open();
       harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database)] } });
-      const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
+      const agent = new AgentService({
+        prisma: database.prisma,
+        tools: harness.app.tools,
+        logger: pino({ level: 'silent' }),
+        events: harness.app.context.events,
+      });
       detach = agent.attach(harness.app.context.events);
     });
     after(async () => {
@@ -47,12 +52,18 @@ for (const backend of testBackends()) {
       const conversation = await api.post('/conversations', { title: 'profil' });
       const id = conversation.body.id as string;
       await api.post(`/conversations/${id}/messages`, { content: 'help' });
-      const french = await waitFor(() => harness.database.prisma.message.findFirst({ where: { conversationId: id, role: 'assistant' } }), 20_000);
+      const french = await waitFor(
+        () => harness.database.prisma.message.findFirst({ where: { conversationId: id, role: 'assistant' } }),
+        20_000,
+      );
       assert.match(french.content, /^Commandes \(tapez « aide <commande> »/);
       // The request's own locale wins over the profile's.
       await api.post(`/conversations/${id}/messages`, { content: 'help' }, { headers: { 'accept-language': 'en-US' } });
       const english = await waitFor(async () => {
-        const replies = await harness.database.prisma.message.findMany({ where: { conversationId: id, role: 'assistant' }, orderBy: { seq: 'asc' } });
+        const replies = await harness.database.prisma.message.findMany({
+          where: { conversationId: id, role: 'assistant' },
+          orderBy: { seq: 'asc' },
+        });
         return replies[1];
       }, 20_000);
       assert.match(english.content, /^Commands \(type "help <command>"/);
@@ -60,7 +71,9 @@ for (const backend of testBackends()) {
       const cleared = await api.patch('/me', { locale: null });
       assert.equal(cleared.status, 200);
       assert.equal(cleared.body.locale, null);
-      const actions = await harness.database.prisma.$queryRawUnsafe<Array<{ action: string }>>(`SELECT action FROM audit_events WHERE action = 'user.locale_set'`);
+      const actions = await harness.database.prisma.$queryRawUnsafe<Array<{ action: string }>>(
+        `SELECT action FROM audit_events WHERE action = 'user.locale_set'`,
+      );
       assert.ok(actions.length >= 2);
       // An admin sees it on the user too.
       assert.equal((await apiClient(`${harness.url}/api`, harness.adminToken).get(`/users/${user.id}`)).body.locale, null);
@@ -90,7 +103,12 @@ for (const backend of testBackends()) {
       const user = await harness.createUser('viewer', `cli-${backend.name}`);
       const lines: string[] = [];
       const io: AdminIo = {
-        console: { ...console, log: (line: unknown) => lines.push(String(line)), error: () => undefined, table: () => undefined } as Console,
+        console: {
+          ...console,
+          log: (line: unknown) => lines.push(String(line)),
+          error: () => undefined,
+          table: () => undefined,
+        } as Console,
         withDatabase: (work) => work(harness.database, new AuditLog(harness.database.sql)),
         announce: async () => undefined,
       };
@@ -104,7 +122,8 @@ for (const backend of testBackends()) {
       await run('users', 'set-locale', user.id, 'none');
       assert.equal((await harness.database.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).locale, null);
       assert.match(lines.join('\n'), /: fr\n.*: none/);
-      for (const junk of ['de', 'FR', '', 'fr\u0000', 'x'.repeat(10_000), '\ud800']) assert.throws(() => parseProfileLocale(junk), /locale must be one of en, fr/);
+      for (const junk of ['de', 'FR', '', 'fr\u0000', 'x'.repeat(10_000), '\ud800'])
+        assert.throws(() => parseProfileLocale(junk), /locale must be one of en, fr/);
       await assert.rejects(run('users', 'set-locale', user.id, 'es'), /locale must be one of/);
     });
   });

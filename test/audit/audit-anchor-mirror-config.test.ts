@@ -22,11 +22,21 @@ const lines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n')
 describe('audit anchor mirror configuration', () => {
   const base = { DATA_DIR: '/var/lib/vigie', SLACK_BOT_TOKEN: 'xoxb-x', DISCORD_TOKEN: 'discord-x' };
   const refused = (env: Record<string, string>, pattern: RegExp) =>
-    assert.throws(() => loadConfig({ ...base, ...env }), (error) => error instanceof ConfigError && pattern.test(error.message), JSON.stringify(env));
+    assert.throws(
+      () => loadConfig({ ...base, ...env }),
+      (error) => error instanceof ConfigError && pattern.test(error.message),
+      JSON.stringify(env),
+    );
 
   it('refuses a channel without the bot token that posts to it, naming both', () => {
-    assert.throws(() => loadConfig({ AUDIT_ANCHOR_SLACK_CHANNEL: 'C0123ABCD' }), (error) => error instanceof ConfigError && /AUDIT_ANCHOR_SLACK_CHANNEL: needs SLACK_BOT_TOKEN/.test(error.message));
-    assert.throws(() => loadConfig({ AUDIT_ANCHOR_DISCORD_CHANNEL: '123456789' }), (error) => error instanceof ConfigError && /AUDIT_ANCHOR_DISCORD_CHANNEL: needs DISCORD_TOKEN/.test(error.message));
+    assert.throws(
+      () => loadConfig({ AUDIT_ANCHOR_SLACK_CHANNEL: 'C0123ABCD' }),
+      (error) => error instanceof ConfigError && /AUDIT_ANCHOR_SLACK_CHANNEL: needs SLACK_BOT_TOKEN/.test(error.message),
+    );
+    assert.throws(
+      () => loadConfig({ AUDIT_ANCHOR_DISCORD_CHANNEL: '123456789' }),
+      (error) => error instanceof ConfigError && /AUDIT_ANCHOR_DISCORD_CHANNEL: needs DISCORD_TOKEN/.test(error.message),
+    );
   });
 
   it('refuses hostile values (NUL, lone surrogates, control characters, oversized, malformed ids) at load', () => {
@@ -35,10 +45,18 @@ describe('audit anchor mirror configuration', () => {
     refused({ AUDIT_ANCHOR_MIRROR_FILE: '/mnt/\uDC00x.jsonl' }, /AUDIT_ANCHOR_MIRROR_FILE: must not contain lone UTF-16 surrogates/);
     refused({ AUDIT_ANCHOR_MIRROR_FILE: '/mnt/a\nb.jsonl' }, /AUDIT_ANCHOR_MIRROR_FILE: must not contain control characters/);
     refused({ AUDIT_ANCHOR_MIRROR_FILE: `/mnt/${'x'.repeat(5_000)}` }, /AUDIT_ANCHOR_MIRROR_FILE: must be a path of at most 4096/);
-    refused({ AUDIT_ANCHOR_MIRROR_FILE: '/var/lib/vigie/audit-anchors.jsonl' }, /AUDIT_ANCHOR_MIRROR_FILE: must not be the anchor log itself/);
-    refused({ AUDIT_ANCHOR_LOG: '/srv/a.jsonl', AUDIT_ANCHOR_MIRROR_FILE: '/srv/./a.jsonl' }, /AUDIT_ANCHOR_MIRROR_FILE: must not be the anchor log itself/);
-    for (const channel of ['C01\u0000', 'C0\uD800', 'c0lower', '#ops', 'C', `C${'1'.repeat(40)}`]) refused({ AUDIT_ANCHOR_SLACK_CHANNEL: channel }, /AUDIT_ANCHOR_SLACK_CHANNEL: must be a Slack channel id/);
-    for (const channel of ['12\u00003', '1\uDBFF', 'abc', '1'.repeat(26), '１２３']) refused({ AUDIT_ANCHOR_DISCORD_CHANNEL: channel }, /AUDIT_ANCHOR_DISCORD_CHANNEL: must be a Discord channel id/);
+    refused(
+      { AUDIT_ANCHOR_MIRROR_FILE: '/var/lib/vigie/audit-anchors.jsonl' },
+      /AUDIT_ANCHOR_MIRROR_FILE: must not be the anchor log itself/,
+    );
+    refused(
+      { AUDIT_ANCHOR_LOG: '/srv/a.jsonl', AUDIT_ANCHOR_MIRROR_FILE: '/srv/./a.jsonl' },
+      /AUDIT_ANCHOR_MIRROR_FILE: must not be the anchor log itself/,
+    );
+    for (const channel of ['C01\u0000', 'C0\uD800', 'c0lower', '#ops', 'C', `C${'1'.repeat(40)}`])
+      refused({ AUDIT_ANCHOR_SLACK_CHANNEL: channel }, /AUDIT_ANCHOR_SLACK_CHANNEL: must be a Slack channel id/);
+    for (const channel of ['12\u00003', '1\uDBFF', 'abc', '1'.repeat(26), '１２３'])
+      refused({ AUDIT_ANCHOR_DISCORD_CHANNEL: channel }, /AUDIT_ANCHOR_DISCORD_CHANNEL: must be a Discord channel id/);
   });
 
   it('treats empty values as unset (no mirror) and builds only the configured targets', () => {
@@ -52,16 +70,19 @@ describe('audit anchor mirror configuration', () => {
   });
 
   it('makes file flags absolute before forwarding a command to the running server', () => {
-    assert.deepEqual(absolutePathArgs(['audit', 'verify', '--mirror', 'copy.jsonl', '--anchors=logs/a.jsonl', '--public-key', '/etc/k.pub', '--json']), [
-      'audit',
-      'verify',
-      '--mirror',
-      path.resolve('copy.jsonl'),
-      `--anchors=${path.resolve('logs/a.jsonl')}`,
-      '--public-key',
-      '/etc/k.pub',
-      '--json',
-    ]);
+    assert.deepEqual(
+      absolutePathArgs(['audit', 'verify', '--mirror', 'copy.jsonl', '--anchors=logs/a.jsonl', '--public-key', '/etc/k.pub', '--json']),
+      [
+        'audit',
+        'verify',
+        '--mirror',
+        path.resolve('copy.jsonl'),
+        `--anchors=${path.resolve('logs/a.jsonl')}`,
+        '--public-key',
+        '/etc/k.pub',
+        '--json',
+      ],
+    );
   });
 });
 
@@ -72,7 +93,15 @@ describe('audit anchor mirror in the composition root (startServer, embedded dat
   it('mirrors the anchors to AUDIT_ANCHOR_MIRROR_FILE, the last one at shutdown, and verify cross-checks it', async () => {
     const mirrorFile = path.join(dir, 'elsewhere', 'anchors.jsonl');
     const adminToken = `vig_hA_admin_${'x'.repeat(24)}`;
-    const config = loadConfig({ DATA_DIR: path.join(dir, 'data'), PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', AUDIT_ANCHOR_MIRROR_FILE: mirrorFile, AUDIT_ANCHOR_EVERY: '1000' });
+    const config = loadConfig({
+      DATA_DIR: path.join(dir, 'data'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ADMIN_TOKEN: adminToken,
+      LOG_LEVEL: 'silent',
+      AUDIT_ANCHOR_MIRROR_FILE: mirrorFile,
+      AUDIT_ANCHOR_EVERY: '1000',
+    });
     const running = await startServer(config, silent);
     try {
       const client = apiClient(running.url, adminToken);

@@ -86,7 +86,11 @@ for (const backend of testBackends()) {
       admin = apiClient(harness.url, harness.adminToken);
       audit = harness.app.context.audit;
       // The composition main.ts uses: the mirror from the configuration, on the app's /metrics registry.
-      mirror = anchorMirrorFromConfig(config, { logger: silent, registry: harness.app.metrics, retry: { baseDelayMs: 1, maxDelayMs: 10 } })!;
+      mirror = anchorMirrorFromConfig(config, {
+        logger: silent,
+        registry: harness.app.metrics,
+        retry: { baseDelayMs: 1, maxDelayMs: 10 },
+      })!;
       assert.deepEqual(mirror.targetNames, ['file', 'slack', 'discord']);
       writer = new AuditAnchorWriter({ sql: database.sql, key, logPath, every: 1_000_000, intervalMs: 3_600_000, logger: silent });
       writer.onAnchor(mirror.onAnchor);
@@ -110,9 +114,14 @@ for (const backend of testBackends()) {
       await mirror.settled();
       return anchor;
     };
-    const slackPosts = () => slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.channel === SLACK_CHANNEL && call.response.ok === true);
-    const discordPosts = () => discord.calls.filter((call) => call.method === 'POST' && call.path === `/api/v10/channels/${DISCORD_CHANNEL}/messages`);
-    const cli = (...argv: string[]) => runAdminArgv(['audit', 'verify', '--json', '--anchors', logPath, '--public-key', pubPath, ...argv], database, audit);
+    const slackPosts = () =>
+      slack.calls.filter(
+        (call) => call.method === 'chat.postMessage' && call.params.channel === SLACK_CHANNEL && call.response.ok === true,
+      );
+    const discordPosts = () =>
+      discord.calls.filter((call) => call.method === 'POST' && call.path === `/api/v10/channels/${DISCORD_CHANNEL}/messages`);
+    const cli = (...argv: string[]) =>
+      runAdminArgv(['audit', 'verify', '--json', '--anchors', logPath, '--public-key', pubPath, ...argv], database, audit);
     const metrics = async () => (await admin.get('/metrics')).text;
 
     it('copies each signed anchor line verbatim to the mirror file, the Slack channel and the Discord channel, and every copy verifies', async () => {
@@ -120,8 +129,18 @@ for (const backend of testBackends()) {
       const primary = lines(logPath);
       assert.equal(primary.length, 3);
       assert.deepEqual(lines(mirrorFile), primary, 'the mirror file holds the same bytes');
-      assert.deepEqual(slackPosts().map((call) => call.params.text as string).map((text) => text.split('\n')[2]), primary);
-      assert.deepEqual(discordPosts().map((call) => call.body.content as string).map((text) => text.split('\n')[2]), primary);
+      assert.deepEqual(
+        slackPosts()
+          .map((call) => call.params.text as string)
+          .map((text) => text.split('\n')[2]),
+        primary,
+      );
+      assert.deepEqual(
+        discordPosts()
+          .map((call) => call.body.content as string)
+          .map((text) => text.split('\n')[2]),
+        primary,
+      );
       for (const [index, line] of primary.entries()) {
         assert.ok((slackPosts()[index]!.params.text as string).includes(`\`\`\`\n${line}\n\`\`\``), 'in a Slack code block');
         assert.ok((discordPosts()[index]!.body.content as string).includes(`\`\`\`\n${line}\n\`\`\``), 'in a Discord code block');
@@ -134,13 +153,30 @@ for (const backend of testBackends()) {
       // The chat messages pasted into files (titles and fences included) verify as copies too.
       const slackCopy = path.join(dir, 'slack-copy.txt');
       const discordCopy = path.join(dir, 'discord-copy.txt');
-      writeFileSync(slackCopy, slackPosts().map((call) => call.params.text).join('\n\n'));
-      writeFileSync(discordCopy, discordPosts().map((call) => call.body.content).join('\n'));
+      writeFileSync(
+        slackCopy,
+        slackPosts()
+          .map((call) => call.params.text)
+          .join('\n\n'),
+      );
+      writeFileSync(
+        discordCopy,
+        discordPosts()
+          .map((call) => call.body.content)
+          .join('\n'),
+      );
       const result = await cli('--mirror', mirrorFile, '--mirror', slackCopy, '--mirror', discordCopy);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const report = JSON.parse(result.stdout);
       assert.equal(report.ok, true);
-      assert.deepEqual(report.anchors.mirrors.map((entry: { held: number; missingFromLog: number }) => [entry.held, entry.missingFromLog]), [[3, 0], [3, 0], [3, 0]]);
+      assert.deepEqual(
+        report.anchors.mirrors.map((entry: { held: number; missingFromLog: number }) => [entry.held, entry.missingFromLog]),
+        [
+          [3, 0],
+          [3, 0],
+          [3, 0],
+        ],
+      );
       assert.equal(counter(await metrics(), 'vigie_audit_anchor_mirror_delivered_total', 'slack'), 3);
     });
 
@@ -159,7 +195,11 @@ for (const backend of testBackends()) {
       const after = await metrics();
       const delta = (name: string, target: string) => counter(after, name, target) - counter(before, name, target);
       assert.equal(delta('vigie_audit_anchor_mirror_failures_total', 'slack'), 2);
-      assert.equal(delta('vigie_audit_anchor_mirror_retries_total', 'slack'), 3, 'three retries after the first 500, none after the refusal');
+      assert.equal(
+        delta('vigie_audit_anchor_mirror_retries_total', 'slack'),
+        3,
+        'three retries after the first 500, none after the refusal',
+      );
       assert.equal(delta('vigie_audit_anchor_mirror_failures_total', 'discord'), 0);
       assert.equal(delta('vigie_audit_anchor_mirror_retries_total', 'discord'), 1);
       assert.equal(delta('vigie_audit_anchor_mirror_failures_total', 'file'), 0);
@@ -186,9 +226,19 @@ for (const backend of testBackends()) {
       });
       await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
       const registry = new Registry();
-      const stuck = new AnchorMirror({ slack: { token: 'xoxb-hung', apiUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/api/`, channel: SLACK_CHANNEL } }, { logger: silent, registry });
+      const stuck = new AnchorMirror(
+        { slack: { token: 'xoxb-hung', apiUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/api/`, channel: SLACK_CHANNEL } },
+        { logger: silent, registry },
+      );
       const otherLog = path.join(dir, 'second-node', 'audit-anchors.jsonl');
-      const second = new AuditAnchorWriter({ sql: database.sql, key: loadOrCreateAnchorKey(path.join(dir, 'data', 'audit-anchor.key')), logPath: otherLog, every: 1_000_000, intervalMs: 3_600_000, logger: silent });
+      const second = new AuditAnchorWriter({
+        sql: database.sql,
+        key: loadOrCreateAnchorKey(path.join(dir, 'data', 'audit-anchor.key')),
+        logPath: otherLog,
+        every: 1_000_000,
+        intervalMs: 3_600_000,
+        logger: silent,
+      });
       second.onAnchor(stuck.onAnchor);
       try {
         await audit.append({ action: 'test.mirror_hung', arguments: {} });
@@ -231,26 +281,45 @@ for (const backend of testBackends()) {
       assert.deepEqual(report.anchors.mirrors, [{ file: mirrorFile, total: anchors.length, held: kept.length, missingFromLog: 3 }]);
       const reasons = report.anchors.problems.map((problem: { reason: string }) => problem.reason).join('\n');
       for (const anchor of lost) {
-        assert.match(reasons, new RegExp(`the anchor at event ${anchor.id} is missing from the anchor log: the anchor log was truncated or rewritten`));
+        assert.match(
+          reasons,
+          new RegExp(`the anchor at event ${anchor.id} is missing from the anchor log: the anchor log was truncated or rewritten`),
+        );
         assert.match(reasons, new RegExp(`anchored event ${anchor.id} is missing: events at the end of the chain were deleted`));
       }
       assert.ok(report.anchors.problems.every((problem: { file?: string }) => problem.file === mirrorFile));
       // The same without --json: one line per problem, FAILED last, exit 1.
-      const text = await runAdminArgv(['audit', 'verify', '--anchors', logPath, '--public-key', pubPath, '--mirror', mirrorFile], database, audit);
+      const text = await runAdminArgv(
+        ['audit', 'verify', '--anchors', logPath, '--public-key', pubPath, '--mirror', mirrorFile],
+        database,
+        audit,
+      );
       assert.equal(text.code, 1);
-      assert.match(text.stdout, new RegExp(`mirror ${mirrorFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${kept.length} of ${anchors.length} hold, 3 missing from the anchor log`));
+      assert.match(
+        text.stdout,
+        new RegExp(
+          `mirror ${mirrorFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${kept.length} of ${anchors.length} hold, 3 missing from the anchor log`,
+        ),
+      );
       assert.match(text.stdout, /FAILED\n$/);
       // The API checks AUDIT_ANCHOR_MIRROR_FILE by itself; the mirror alone as --anchors sees the deleted tail too.
       const api = (await admin.get('/api/audit/verify')).body;
       assert.equal(api.ok, false);
       assert.equal(api.anchors.mirrors[0].missingFromLog, 3);
-      const fromCopy = JSON.parse((await runAdminArgv(['audit', 'verify', '--json', '--anchors', mirrorFile, '--public-key', pubPath], database, audit)).stdout);
+      const fromCopy = JSON.parse(
+        (await runAdminArgv(['audit', 'verify', '--json', '--anchors', mirrorFile, '--public-key', pubPath], database, audit)).stdout,
+      );
       assert.equal(fromCopy.ok, false);
       assert.equal(fromCopy.anchors.problems.length, 3);
     });
 
     it('refuses hostile verify flags with the flag named', async () => {
-      for (const [flag, value] of [['--mirror', 'a\u0000b'], ['--anchors', 'x\uD800'], ['--public-key', ''], ['--mirror', 'line\nbreak']] as const) {
+      for (const [flag, value] of [
+        ['--mirror', 'a\u0000b'],
+        ['--anchors', 'x\uD800'],
+        ['--public-key', ''],
+        ['--mirror', 'line\nbreak'],
+      ] as const) {
         const result = await runAdminArgv(['audit', 'verify', flag, value], database, audit);
         assert.equal(result.code, 1, `${flag} ${JSON.stringify(value)}`);
         assert.match(result.stderr, new RegExp(`${flag}: must`));

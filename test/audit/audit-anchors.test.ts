@@ -46,7 +46,14 @@ for (const backend of testBackends()) {
       harness = await startTestApp(database, { auditAnchors: { key, logPath } });
       admin = apiClient(harness.url, harness.adminToken);
       audit = new AuditLog(database.sql, 500, pino({ level: 'silent' }));
-      writer = new AuditAnchorWriter({ sql: database.sql, key, logPath, every: 10, intervalMs: 3_600_000, logger: pino({ level: 'silent' }) });
+      writer = new AuditAnchorWriter({
+        sql: database.sql,
+        key,
+        logPath,
+        every: 10,
+        intervalMs: 3_600_000,
+        logger: pino({ level: 'silent' }),
+      });
       writer.start(audit);
     });
     after(async () => {
@@ -96,15 +103,22 @@ for (const backend of testBackends()) {
     });
 
     it('reports a deleted tail that the hash chain alone does not see', async () => {
-      const anchors = readFileSync(logPath, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+      const anchors = readFileSync(logPath, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       const cut = BigInt(anchors[anchors.length - 1].id) - 2n;
       const lost = anchors.filter((anchor) => BigInt(anchor.id) >= cut);
       await forge(database, `DELETE FROM audit_events WHERE id >= ${Number(cut)};`);
       assert.equal((await verifyAuditChain(database.prisma)).ok, true, 'the chain alone still verifies');
       const result = await verify();
       assert.equal(result.ok, false);
-      assert.deepEqual(result.anchors.problems.map((problem: { id: string }) => problem.id), lost.map((anchor) => anchor.id));
-      for (const problem of result.anchors.problems) assert.match(problem.reason, /anchored event \d+ is missing: events at the end of the chain were deleted/);
+      assert.deepEqual(
+        result.anchors.problems.map((problem: { id: string }) => problem.id),
+        lost.map((anchor) => anchor.id),
+      );
+      for (const problem of result.anchors.problems)
+        assert.match(problem.reason, /anchored event \d+ is missing: events at the end of the chain were deleted/);
       // The older anchors still hold; keep them only, so the next test starts from a consistent state.
       const kept = anchors.filter((anchor) => BigInt(anchor.id) < cut);
       assert.ok(kept.length >= 2, `anchors kept: ${kept.length}`);
@@ -113,7 +127,10 @@ for (const backend of testBackends()) {
     });
 
     it('reports a suffix rewritten with recomputed hashes', async () => {
-      const anchors = readFileSync(logPath, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+      const anchors = readFileSync(logPath, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       const target = anchors[1];
       const rows = await database.prisma.auditEvent.findMany({ where: { id: { gte: BigInt(target.id) - 4n } }, orderBy: { id: 'asc' } });
       let prevHash = rows[0]!.prevHash;
@@ -121,7 +138,9 @@ for (const backend of testBackends()) {
       for (const [index, row] of rows.entries()) {
         const record = auditRecordFromRow(index === 0 ? { ...row, actorName: 'mallory' } : row);
         const hash = chainHash(prevHash, record);
-        updates.push(`UPDATE audit_events SET ${index === 0 ? "actor_name = 'mallory', " : ''}prev_hash = '${prevHash}', hash = '${hash}' WHERE id = ${Number(row.id)};`);
+        updates.push(
+          `UPDATE audit_events SET ${index === 0 ? "actor_name = 'mallory', " : ''}prev_hash = '${prevHash}', hash = '${hash}' WHERE id = ${Number(row.id)};`,
+        );
         prevHash = hash;
       }
       await forge(database, updates.join('\n'));
@@ -131,7 +150,10 @@ for (const backend of testBackends()) {
       assert.ok(result.anchors.problems.length >= 1);
       assert.equal(result.anchors.problems[0].id, target.id);
       assert.match(result.anchors.problems[0].reason, /does not have the anchored hash: the chain was rewritten/);
-      assert.ok(result.anchors.problems.every((problem: { line: number }) => problem.line >= 2), 'the anchor before the edit still holds');
+      assert.ok(
+        result.anchors.problems.every((problem: { line: number }) => problem.line >= 2),
+        'the anchor before the edit still holds',
+      );
     });
   });
 }
@@ -143,26 +165,43 @@ describe('audit anchor key configuration', () => {
   it('refuses an unreadable key path', () => {
     const keyPath = path.join(dir, 'a-directory');
     mkdirSync(keyPath);
-    assert.throws(() => loadOrCreateAnchorKey(keyPath), (error) => error instanceof AnchorKeyError && /cannot read the anchor signing key at .*a-directory/.test(error.message));
+    assert.throws(
+      () => loadOrCreateAnchorKey(keyPath),
+      (error) => error instanceof AnchorKeyError && /cannot read the anchor signing key at .*a-directory/.test(error.message),
+    );
   });
 
   it('refuses a garbage key and a key that is not Ed25519', () => {
     const garbage = path.join(dir, 'garbage.key');
     writeFileSync(garbage, 'not a key at all', { mode: 0o600 });
-    assert.throws(() => loadOrCreateAnchorKey(garbage), (error) => error instanceof AnchorKeyError && /garbage\.key is not a PEM private key/.test(error.message));
+    assert.throws(
+      () => loadOrCreateAnchorKey(garbage),
+      (error) => error instanceof AnchorKeyError && /garbage\.key is not a PEM private key/.test(error.message),
+    );
     const rsa = path.join(dir, 'rsa.key');
-    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+      mode: 0o600,
+    });
     assert.throws(() => loadOrCreateAnchorKey(rsa), /holds a rsa key, not an Ed25519 key/);
   });
 
   it('stops start-up with a ConfigError naming AUDIT_ANCHOR_KEY, before opening the database', async () => {
     const config = loadConfig({ DATA_DIR: dir, AUDIT_ANCHOR_KEY: path.join(dir, 'garbage.key'), LOG_LEVEL: 'silent' });
-    await assert.rejects(startServer(config, pino({ level: 'silent' })), (error) => error instanceof ConfigError && /^AUDIT_ANCHOR_KEY: /.test(error.message));
+    await assert.rejects(
+      startServer(config, pino({ level: 'silent' })),
+      (error) => error instanceof ConfigError && /^AUDIT_ANCHOR_KEY: /.test(error.message),
+    );
   });
 
   it('refuses bad AUDIT_ANCHOR_EVERY and AUDIT_ANCHOR_INTERVAL_MS', () => {
-    assert.throws(() => loadConfig({ AUDIT_ANCHOR_EVERY: '0' }), (error) => error instanceof ConfigError && /AUDIT_ANCHOR_EVERY/.test(error.message));
-    assert.throws(() => loadConfig({ AUDIT_ANCHOR_INTERVAL_MS: 'soon' }), (error) => error instanceof ConfigError && /AUDIT_ANCHOR_INTERVAL_MS/.test(error.message));
+    assert.throws(
+      () => loadConfig({ AUDIT_ANCHOR_EVERY: '0' }),
+      (error) => error instanceof ConfigError && /AUDIT_ANCHOR_EVERY/.test(error.message),
+    );
+    assert.throws(
+      () => loadConfig({ AUDIT_ANCHOR_INTERVAL_MS: 'soon' }),
+      (error) => error instanceof ConfigError && /AUDIT_ANCHOR_INTERVAL_MS/.test(error.message),
+    );
     const config = loadConfig({ DATA_DIR: dir });
     assert.equal(config.AUDIT_ANCHOR_EVERY, 100);
     assert.equal(config.AUDIT_ANCHOR_INTERVAL_MS, 60_000);

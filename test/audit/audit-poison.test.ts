@@ -68,12 +68,16 @@ for (const backend of testBackends()) {
     });
 
     it('keeps every innocent request and audit event while poisoned requests run beside them (REST)', async () => {
-      const viewers = await Promise.all(Array.from({ length: 4 }, async () => apiClient(harness.url, (await harness.createUser('viewer')).token)));
+      const viewers = await Promise.all(
+        Array.from({ length: 4 }, async () => apiClient(harness.url, (await harness.createUser('viewer')).token)),
+      );
       const operator = apiClient(harness.url, (await harness.createUser('operator')).token);
       const innocentIds: string[] = [];
       let poisoned5xx = 0;
       for (let round = 0; round < ROUNDS; round += 1) {
-        const innocent = Array.from({ length: INNOCENT }, (_, index) => viewers[index % viewers.length]!.post('/api/commands', { text: 'status' }));
+        const innocent = Array.from({ length: INNOCENT }, (_, index) =>
+          viewers[index % viewers.length]!.post('/api/commands', { text: 'status' }),
+        );
         const poisoned = [
           viewers[0]!.post('/api/commands', { tool: 'net_check', args: { targets: ['a\ud800b'] } }),
           operator.post('/api/commands', { tool: 'qos_apply', args: { intent: 'x\ud800' } }),
@@ -93,7 +97,9 @@ for (const backend of testBackends()) {
       assert.equal(poisoned5xx, 0);
       const expected = innocentIds.length * 3; // proposed, started, succeeded
       const stored = await count(harness, `execution_id IN (${innocentIds.map((id) => `'${id}'`).join(',')})`);
-      console.log(`# REST poison (${backend.name}): ${ROUNDS} rounds, innocent requests ${innocentIds.length}/${ROUNDS * INNOCENT} succeeded, audit events expected ${expected} stored ${stored}`);
+      console.log(
+        `# REST poison (${backend.name}): ${ROUNDS} rounds, innocent requests ${innocentIds.length}/${ROUNDS * INNOCENT} succeeded, audit events expected ${expected} stored ${stored}`,
+      );
       assert.equal(stored, expected);
       assert.equal(await harness.database.prisma.execution.count({ where: { status: 'running' } }), 0);
       const verify = await apiClient(harness.url, harness.adminToken).get('/api/audit/verify');
@@ -121,15 +127,36 @@ for (const backend of testBackends()) {
         assert.ok(reason instanceof AuditEscapedError);
         assert.equal(reason.status, 400);
       }
-      assert.equal(await count(harness) - before, mixed.length, 'every event stored');
+      assert.equal((await count(harness)) - before, mixed.length, 'every event stored');
       const escaped = await harness.database.prisma.auditEvent.findMany({ where: { action: 'test.poison' }, orderBy: { id: 'asc' } });
       assert.equal(escaped.length, poison.length);
       const first = escaped[0]!;
       assert.deepEqual(first.arguments, { targets: ['a\\ud800b'] });
       const marker = (first.details as { _audit: { escaped: boolean; originalDigest: string } })._audit;
       assert.equal(marker.escaped, true);
-      const original = { createdAt: first.createdAt.toISOString(), action: 'test.poison', status: 'succeeded', actorId: null, actorName: null, channel: 'api', externalIds: {}, conversationId: null, tool: null, executionId: null, arguments: { targets: ['a\ud800b'] }, approverId: null, durationMs: null, resultDigest: null, details: {}, traceId: null };
-      assert.equal(marker.originalDigest, createHash('sha256').update(canonicalJson(original)).digest('hex'), 'the digest proves the original');
+      const original = {
+        createdAt: first.createdAt.toISOString(),
+        action: 'test.poison',
+        status: 'succeeded',
+        actorId: null,
+        actorName: null,
+        channel: 'api',
+        externalIds: {},
+        conversationId: null,
+        tool: null,
+        executionId: null,
+        arguments: { targets: ['a\ud800b'] },
+        approverId: null,
+        durationMs: null,
+        resultDigest: null,
+        details: {},
+        traceId: null,
+      };
+      assert.equal(
+        marker.originalDigest,
+        createHash('sha256').update(canonicalJson(original)).digest('hex'),
+        'the digest proves the original',
+      );
       const third = escaped[2]!;
       assert.equal(third.conversationId, null);
       assert.equal(third.durationMs, 2);
@@ -148,7 +175,9 @@ for (const backend of testBackends()) {
         ...Array.from({ length: INNOCENT }, () => executions.request(innocent, { tool: 'system_status', args: {}, channel: 'api' })),
         executions.request(poisoned, { tool: 'system_status', args: {}, channel: 'api' }),
       ]);
-      const ok = results.filter((entry) => entry.status === 'fulfilled').map((entry) => (entry as PromiseFulfilledResult<{ status: string }>).value);
+      const ok = results
+        .filter((entry) => entry.status === 'fulfilled')
+        .map((entry) => (entry as PromiseFulfilledResult<{ status: string }>).value);
       assert.equal(ok.length, INNOCENT);
       assert.ok(ok.every((view) => view.status === 'succeeded'));
       const failure = results.at(-1)!;

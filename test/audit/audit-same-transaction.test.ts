@@ -22,7 +22,7 @@ import { testBackends } from '../support/test-databases.js';
 function faultyRunner(sql: SqlRunner, fault: { on: boolean }): SqlRunner {
   const wrap = (queries: SqlQueries): SqlQueries => ({
     exec: (text) => queries.exec(text),
-    query: async <Row,>(text: string, params?: unknown[]) => {
+    query: async <Row>(text: string, params?: unknown[]) => {
       if (fault.on && text.includes('INSERT INTO audit_events')) throw Object.assign(new Error('forced audit failure'), { code: '23514' });
       return queries.query<Row>(text, params);
     },
@@ -119,7 +119,11 @@ for (const backend of testBackends()) {
       const refusedInsert = await alice.post('/api/commands', { text: 'restart apache' });
       fault.on = false;
       assert.equal(refusedInsert.status, 500);
-      assert.equal(await database.prisma.execution.count({ where: { tool: 'restart_service', arguments: { equals: { service: 'apache' } } } }), 0, 'no row without its proposed event');
+      assert.equal(
+        await database.prisma.execution.count({ where: { tool: 'restart_service', arguments: { equals: { service: 'apache' } } } }),
+        0,
+        'no row without its proposed event',
+      );
       const row = await database.prisma.execution.findUniqueOrThrow({ where: { id } });
       assert.equal(row.status, 'pending_approval');
       assert.equal(row.approverId, null);
@@ -130,7 +134,10 @@ for (const backend of testBackends()) {
       assert.equal(approved.status, 200, approved.text);
       assert.equal(approved.body.status, 'succeeded');
       const stages = await database.prisma.auditEvent.findMany({ where: { executionId: id }, orderBy: { id: 'asc' } });
-      assert.deepEqual(stages.map((event) => event.action), ['execution.proposed', 'execution.approved', 'execution.started', 'execution.succeeded']);
+      assert.deepEqual(
+        stages.map((event) => event.action),
+        ['execution.proposed', 'execution.approved', 'execution.started', 'execution.succeeded'],
+      );
       assert.equal((await verifyAuditChain(database.prisma)).ok, true);
     });
   });

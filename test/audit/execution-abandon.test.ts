@@ -16,7 +16,16 @@ const GRACE_MS = 1_000;
 
 async function runningRow(database: Database, requesterId: string, tool: string, startedAt: Date): Promise<string> {
   const row = await database.prisma.execution.create({
-    data: { tool, toolset: 'core', riskLevel: 'read', status: 'running', startedAt, requesterId, requesterName: 'crashed-node', traceId: randomUUID() },
+    data: {
+      tool,
+      toolset: 'core',
+      riskLevel: 'read',
+      status: 'running',
+      startedAt,
+      requesterId,
+      requesterName: 'crashed-node',
+      traceId: randomUUID(),
+    },
   });
   return row.id;
 }
@@ -64,7 +73,11 @@ for (const backend of testBackends()) {
       }
       assert.equal(await status(young), 'failed');
       assert.equal(await database.prisma.execution.count({ where: { status: 'running' } }), 0);
-      assert.equal(await database.prisma.auditEvent.count({ where: { action: 'execution.abandoned' } }), 3, 'one event per execution, never two');
+      assert.equal(
+        await database.prisma.auditEvent.count({ where: { action: 'execution.abandoned' } }),
+        3,
+        'one event per execution, never two',
+      );
       assert.equal((await verifyAuditChain(database.prisma)).ok, true);
     });
   });

@@ -23,12 +23,24 @@ describe('bot configuration', () => {
   });
 
   it('rejects bad values with the variable name', () => {
-    assert.throws(() => loadConfig({ BOTS_UNMAPPED_USERS: 'admin' }), (error: unknown) => error instanceof ConfigError && error.message.includes('BOTS_UNMAPPED_USERS'));
-    assert.throws(() => loadConfig({ SLACK_API_URL: 'ftp://slack' }), (error: unknown) => error instanceof ConfigError && error.message.includes('SLACK_API_URL'));
-    assert.throws(() => loadConfig({ SLACK_APP_TOKEN: 'xoxb-a-bot-token' }), (error: unknown) => error instanceof ConfigError && error.message.includes('SLACK_APP_TOKEN'));
+    assert.throws(
+      () => loadConfig({ BOTS_UNMAPPED_USERS: 'admin' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('BOTS_UNMAPPED_USERS'),
+    );
+    assert.throws(
+      () => loadConfig({ SLACK_API_URL: 'ftp://slack' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('SLACK_API_URL'),
+    );
+    assert.throws(
+      () => loadConfig({ SLACK_APP_TOKEN: 'xoxb-a-bot-token' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('SLACK_APP_TOKEN'),
+    );
     assert.equal(loadConfig({ SLACK_APP_TOKEN: 'xapp-1-A1-123-abc' }).SLACK_APP_TOKEN, 'xapp-1-A1-123-abc');
     assert.equal(loadConfig({}).SLACK_CONCURRENT_TURNS, 32);
-    assert.throws(() => loadConfig({ SLACK_CONCURRENT_TURNS: '0' }), (error: unknown) => error instanceof ConfigError && error.message.includes('SLACK_CONCURRENT_TURNS'));
+    assert.throws(
+      () => loadConfig({ SLACK_CONCURRENT_TURNS: '0' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('SLACK_CONCURRENT_TURNS'),
+    );
   });
 
   it('claims a delivery once', async () => {
@@ -50,7 +62,17 @@ describe('bot start-up without credentials', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     app = createApp({ config: TEST_CONFIG, database, logger: pino({ level: 'silent' }) });
     const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger });
-    const base = { SLACK_BOT_TOKEN: undefined, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: undefined, SLACK_API_URL: undefined, DISCORD_TOKEN: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer' as const };
+    const base = {
+      SLACK_BOT_TOKEN: undefined,
+      SLACK_SIGNING_SECRET: undefined,
+      SLACK_APP_TOKEN: undefined,
+      SLACK_API_URL: undefined,
+      DISCORD_TOKEN: undefined,
+      DISCORD_APPLICATION_ID: undefined,
+      DISCORD_API_URL: undefined,
+      DISCORD_GUILD_ID: undefined,
+      BOTS_UNMAPPED_USERS: 'viewer' as const,
+    };
     const none = startBots({ config: { ...base, DISCORD_PUBLIC_KEY: undefined }, core: app.core, agent, router: Router(), logger });
     assert.equal(none.slack, undefined);
     const broken = startBots({ config: { ...base, DISCORD_PUBLIC_KEY: 'not-hex' }, core: app.core, agent, router: Router(), logger });
@@ -63,7 +85,9 @@ describe('bot start-up without credentials', () => {
 
   it('logs why each adapter is off and never throws', () => {
     const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
-    assert.ok(messages.includes('slack disabled: SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) not set'));
+    assert.ok(
+      messages.includes('slack disabled: SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) not set'),
+    );
     assert.ok(messages.includes('discord disabled: DISCORD_PUBLIC_KEY not set'));
     assert.ok(messages.some((message) => message.startsWith('discord disabled: DISCORD_PUBLIC_KEY must be 64 hexadecimal characters')));
   });

@@ -39,15 +39,33 @@ for (const backend of testBackends()) {
     const calls: ToolCalls = { restarts: [], wipes: [], slowStarted: 0 };
     const database = backend.open();
 
-    const interaction = (user: string, fields: Record<string, unknown>) => ({ id: snowflake(), application_id: '800000000000000001', token: `tok${snowflake()}`, guild_id: GUILD, channel_id: '700000000000000001', member: { user: { id: user, username: 'someone' } }, ...fields });
-    const ask = (user: string, text: string) => interaction(user, { type: 2, data: { name: 'vigie', options: [{ name: 'ask', type: 1, options: [{ name: 'text', value: text }] }] } });
+    const interaction = (user: string, fields: Record<string, unknown>) => ({
+      id: snowflake(),
+      application_id: '800000000000000001',
+      token: `tok${snowflake()}`,
+      guild_id: GUILD,
+      channel_id: '700000000000000001',
+      member: { user: { id: user, username: 'someone' } },
+      ...fields,
+    });
+    const ask = (user: string, text: string) =>
+      interaction(user, {
+        type: 2,
+        data: { name: 'vigie', options: [{ name: 'ask', type: 1, options: [{ name: 'text', value: text }] }] },
+      });
     const send = async (payload: unknown, key = privateKey, timestamp?: number) => {
       const body = JSON.stringify(payload);
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...discordSignature(key, body, timestamp) }, body });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...discordSignature(key, body, timestamp) },
+        body,
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     const edited = (token: string, check: (body: Record<string, unknown>) => boolean = () => true) =>
-      discord.waitFor((call) => call.method === 'PATCH' && call.path.includes(token) && call.path.endsWith('/messages/@original') && check(call.body));
+      discord.waitFor(
+        (call) => call.method === 'PATCH' && call.path.includes(token) && call.path.endsWith('/messages/@original') && check(call.body),
+      );
 
     before(async () => {
       discord = await startFakeDiscord();
@@ -55,7 +73,13 @@ for (const backend of testBackends()) {
       privateKey = keys.privateKey;
       harness = await startSlackTestApp(await database, {
         tools: { toolsets: [coreToolset(await database), testOpsToolset(calls)] },
-        config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex, DISCORD_API_URL: discord.apiUrl, DISCORD_TOKEN: 'bot-token', DISCORD_APPLICATION_ID: '800000000000000001', DISCORD_GUILD_ID: GUILD },
+        config: {
+          DISCORD_PUBLIC_KEY: keys.publicKeyHex,
+          DISCORD_API_URL: discord.apiUrl,
+          DISCORD_TOKEN: 'bot-token',
+          DISCORD_APPLICATION_ID: '800000000000000001',
+          DISCORD_GUILD_ID: GUILD,
+        },
       });
       url = `${harness.url}/discord/interactions`;
     });
@@ -67,11 +91,19 @@ for (const backend of testBackends()) {
     });
 
     it('registers /vigie and its subcommands for the guild at start-up', async () => {
-      const registration = await discord.waitFor((call) => call.method === 'PUT' && call.path === `/api/v10/applications/800000000000000001/guilds/${GUILD}/commands`);
+      const registration = await discord.waitFor(
+        (call) => call.method === 'PUT' && call.path === `/api/v10/applications/800000000000000001/guilds/${GUILD}/commands`,
+      );
       const [definition] = registration.body as unknown as Array<{ name: string; options: Array<{ name: string }> }>;
       assert.equal(definition!.name, 'vigie');
-      assert.deepEqual(definition!.options.map((option) => option.name), ['ask', 'net', 'qos', 'services', 'kb', 'dedup']);
-      assert.equal((definition as unknown as { description_localizations: { fr: string } }).description_localizations.fr, 'Interroger Vigie ou lancer une commande');
+      assert.deepEqual(
+        definition!.options.map((option) => option.name),
+        ['ask', 'net', 'qos', 'services', 'kb', 'dedup'],
+      );
+      assert.equal(
+        (definition as unknown as { description_localizations: { fr: string } }).description_localizations.fr,
+        'Interroger Vigie ou lancer une commande',
+      );
     });
 
     it('answers PING and refuses bad or stale signatures with 401', async () => {
@@ -95,7 +127,9 @@ for (const backend of testBackends()) {
       assert.deepEqual((await send(payload)).body, { type: 5 }, 'a redelivery is acknowledged');
       await edited(payload.token, (body) => /Vigie \S+ is up/.test(discordText(body)));
       const prisma = (await database).prisma;
-      const conversation = await prisma.conversation.findFirstOrThrow({ where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000001:${user}` } });
+      const conversation = await prisma.conversation.findFirstOrThrow({
+        where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000001:${user}` },
+      });
       assert.equal(await prisma.message.count({ where: { conversationId: conversation.id } }), 2);
       assert.equal(discord.calls.filter((call) => call.path.includes(payload.token)).length, 1);
     });
@@ -107,7 +141,9 @@ for (const backend of testBackends()) {
       await harness.linkedUser('viewer', viewer, 'discord', GUILD);
       const payload = ask(requester, 'restart_service nginx-discord');
       await send(payload);
-      const card = await discord.waitFor((call) => call.method === 'POST' && call.path.includes(payload.token) && JSON.stringify(call.body).includes('vigie:approve:'));
+      const card = await discord.waitFor(
+        (call) => call.method === 'POST' && call.path.includes(payload.token) && JSON.stringify(call.body).includes('vigie:approve:'),
+      );
       const customId = /vigie:approve:[0-9a-f-]{36}/.exec(JSON.stringify(card.body))![0];
       const click = (user: string) => interaction(user, { type: 3, data: { custom_id: customId } });
       const refused = click(viewer);
@@ -120,14 +156,26 @@ for (const backend of testBackends()) {
       await send(approved);
       const update = await edited(approved.token);
       assert.match(JSON.stringify(update.body), /Approved by/);
-      assert.deepEqual(calls.restarts.filter((service) => service === 'nginx-discord'), ['nginx-discord']);
+      assert.deepEqual(
+        calls.restarts.filter((service) => service === 'nginx-discord'),
+        ['nginx-discord'],
+      );
     });
 
     it('answers /vigie kb with the Sources embed, and sees a thread as its parent channel', async () => {
       const db = await database;
-      await new KnowledgeBase(db, createLexicalEmbedder()).ingestBytes({ bytes: Buffer.from('# VPN outage\n\nRestart the IPsec tunnel on the edge firewall, then check the phase 2 counters.\n'), contentType: 'text/markdown', title: 'VPN outage' });
+      await new KnowledgeBase(db, createLexicalEmbedder()).ingestBytes({
+        bytes: Buffer.from('# VPN outage\n\nRestart the IPsec tunnel on the edge firewall, then check the phase 2 counters.\n'),
+        contentType: 'text/markdown',
+        title: 'VPN outage',
+      });
       const user = snowflake();
-      const payload = interaction(user, { type: 2, channel_id: '700000000000000009', channel: { type: 11, parent_id: '700000000000000001' }, data: { name: 'vigie', options: [{ name: 'kb', type: 1, options: [{ name: 'text', value: 'ipsec tunnel' }] }] } });
+      const payload = interaction(user, {
+        type: 2,
+        channel_id: '700000000000000009',
+        channel: { type: 11, parent_id: '700000000000000001' },
+        data: { name: 'vigie', options: [{ name: 'kb', type: 1, options: [{ name: 'text', value: 'ipsec tunnel' }] }] },
+      });
       assert.deepEqual((await send(payload)).body, { type: 5 });
       const reply = await edited(payload.token);
       // The result view (Components V2): passages with [n] markers, then the sources.
@@ -135,7 +183,9 @@ for (const backend of testBackends()) {
       assert.match(text, /1 passage for “ipsec tunnel”/);
       assert.match(text, /Restart the IPsec tunnel.* \[1\]/);
       assert.match(text, /\*\*Sources\*\*\n\[1\] \*\*VPN outage\*\*/);
-      const conversation = await db.prisma.conversation.findFirstOrThrow({ where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000009:${user}` } });
+      const conversation = await db.prisma.conversation.findFirstOrThrow({
+        where: { originChannel: 'discord', externalRef: `discord:${GUILD}:700000000000000009:${user}` },
+      });
       const execution = await db.prisma.execution.findFirstOrThrow({ where: { conversationId: conversation.id } });
       assert.equal((execution.externalIds as Record<string, string>).channelId, '700000000000000001');
       assert.equal((execution.externalIds as Record<string, string>).threadId, '700000000000000009');
@@ -143,7 +193,11 @@ for (const backend of testBackends()) {
 
     it('rejects malformed interactions with a clear error', async () => {
       const body = '{"type":';
-      const garbage = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...discordSignature(privateKey, body) }, body });
+      const garbage = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...discordSignature(privateKey, body) },
+        body,
+      });
       assert.equal(garbage.status, 400);
       const unknown = await send(interaction(snowflake(), { type: 2, data: { name: 'vigie', options: [{ name: 'reboot', type: 1 }] } }));
       assert.equal(unknown.body.type, 4);
@@ -162,15 +216,21 @@ for (const backend of testBackends()) {
       assert.deepEqual((await send(french)).body, { type: 5 });
       const help = await edited(french.token);
       assert.match(String(help.body.content), /^Commandes \(tapez « aide <commande> »/);
-      const stored = await (await database).prisma.message.findFirstOrThrow({ where: { content: 'aide', metadata: { path: ['locale'], equals: 'fr' } } });
+      const stored = await (
+        await database
+      ).prisma.message.findFirstOrThrow({ where: { content: 'aide', metadata: { path: ['locale'], equals: 'fr' } } });
       assert.equal(stored.role, 'user');
       // The guild's language when the client's is missing; unknown subcommands refused in French.
-      const unknown = await send(interaction(user, { type: 2, guild_locale: 'fr', data: { name: 'vigie', options: [{ name: 'reboot', type: 1 }] } }));
+      const unknown = await send(
+        interaction(user, { type: 2, guild_locale: 'fr', data: { name: 'vigie', options: [{ name: 'reboot', type: 1 }] } }),
+      );
       assert.match(String((unknown.body.data as { content: string }).content), /^Sous-commande \/vigie inconnue/);
       // A French viewer's refused approval reads in French.
       const pending = ask(user, 'restart_service nginx-fr');
       await send(pending);
-      const card = await discord.waitFor((call) => call.method === 'POST' && call.path.includes(pending.token) && JSON.stringify(call.body).includes('vigie:approve:'));
+      const card = await discord.waitFor(
+        (call) => call.method === 'POST' && call.path.includes(pending.token) && JSON.stringify(call.body).includes('vigie:approve:'),
+      );
       const customId = /vigie:approve:[0-9a-f-]{36}/.exec(JSON.stringify(card.body))![0];
       const refused = interaction(viewer, { type: 3, locale: 'fr-FR', data: { custom_id: customId } });
       await send(refused);

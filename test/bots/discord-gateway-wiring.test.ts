@@ -28,8 +28,17 @@ describe('discord gateway settings', () => {
     assert.equal(config.DISCORD_COMMAND_PREFIX, '!vigie');
     assert.equal(config.DISCORD_CHANNELS, undefined);
     assert.equal(loadConfig({ DISCORD_CHANNELS: '123456789012345678, dm' }).DISCORD_CHANNELS, '123456789012345678, dm');
-    for (const [name, value] of [['DISCORD_CHANNELS', '#ops'], ['DISCORD_CHANNELS', '123,,456'], ['DISCORD_COMMAND_PREFIX', 'hey vigie'], ['DISCORD_GATEWAY', 'maybe']] as const) {
-      assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && error.message.includes(name), `${name}=${value}`);
+    for (const [name, value] of [
+      ['DISCORD_CHANNELS', '#ops'],
+      ['DISCORD_CHANNELS', '123,,456'],
+      ['DISCORD_COMMAND_PREFIX', 'hey vigie'],
+      ['DISCORD_GATEWAY', 'maybe'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(name),
+        `${name}=${value}`,
+      );
     }
   });
 });
@@ -41,7 +50,18 @@ describe('discord gateway start-up', { timeout: 60_000 }, () => {
   let agent: AgentService;
   const lines: Array<{ msg: string; retryInMs?: number; err?: { message?: string } }> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
-  const base: BotsConfig = { SLACK_BOT_TOKEN: undefined, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: undefined, SLACK_API_URL: undefined, DISCORD_TOKEN: undefined, DISCORD_PUBLIC_KEY: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer' };
+  const base: BotsConfig = {
+    SLACK_BOT_TOKEN: undefined,
+    SLACK_SIGNING_SECRET: undefined,
+    SLACK_APP_TOKEN: undefined,
+    SLACK_API_URL: undefined,
+    DISCORD_TOKEN: undefined,
+    DISCORD_PUBLIC_KEY: undefined,
+    DISCORD_APPLICATION_ID: undefined,
+    DISCORD_API_URL: undefined,
+    DISCORD_GUILD_ID: undefined,
+    BOTS_UNMAPPED_USERS: 'viewer',
+  };
   const gatewayCalls = () => discord.calls.filter((call) => call.path === '/api/v10/gateway/bot').length;
 
   before(async () => {
@@ -57,7 +77,13 @@ describe('discord gateway start-up', { timeout: 60_000 }, () => {
   });
 
   it('holds the lease, retries a refused login with backoff, and stops cleanly', async () => {
-    const running = startBots({ config: { ...base, DISCORD_TOKEN: 'bad-token', DISCORD_API_URL: discord.apiUrl, DISCORD_CHANNELS: '123456789012345678' }, core: app.core, agent, router: Router(), logger });
+    const running = startBots({
+      config: { ...base, DISCORD_TOKEN: 'bad-token', DISCORD_API_URL: discord.apiUrl, DISCORD_CHANNELS: '123456789012345678' },
+      core: app.core,
+      agent,
+      router: Router(),
+      logger,
+    });
     assert.ok(running.discordGateway);
     assert.ok(lines.some((line) => line.msg.startsWith('discord gateway enabled: "!vigie <command>" and mentions in 1 channel(s)')));
     await waitFor(async () => gatewayCalls() >= 2, 15_000);
@@ -77,9 +103,21 @@ describe('discord gateway start-up', { timeout: 60_000 }, () => {
   });
 
   it('stays off with a log line when disabled or misconfigured', () => {
-    const off = startBots({ config: { ...base, DISCORD_TOKEN: 'token', DISCORD_GATEWAY: false }, core: app.core, agent, router: Router(), logger });
+    const off = startBots({
+      config: { ...base, DISCORD_TOKEN: 'token', DISCORD_GATEWAY: false },
+      core: app.core,
+      agent,
+      router: Router(),
+      logger,
+    });
     assert.equal(off.discordGateway, undefined);
-    const bad = startBots({ config: { ...base, DISCORD_TOKEN: 'token', DISCORD_CHANNELS: 'general' }, core: app.core, agent, router: Router(), logger });
+    const bad = startBots({
+      config: { ...base, DISCORD_TOKEN: 'token', DISCORD_CHANNELS: 'general' },
+      core: app.core,
+      agent,
+      router: Router(),
+      logger,
+    });
     assert.equal(bad.discordGateway, undefined);
     const none = startBots({ config: base, core: app.core, agent, router: Router(), logger });
     assert.equal(none.discordGateway, undefined);

@@ -22,11 +22,19 @@ import { discordText, type DiscordCall } from './support/fake-discord.js';
 import { IDS, snowflake, startDiscordTestApp, type DiscordTestApp } from './support/discord-test-app.js';
 
 const REPLY = 'The core router is fine: every interface is up and the BGP sessions are established.';
-const LONG = Array.from({ length: 110 }, (_, index) => `step ${index}: check the uplink and note the counters ${'.'.repeat(20)}`).join('\n');
+const LONG = Array.from({ length: 110 }, (_, index) => `step ${index}: check the uplink and note the counters ${'.'.repeat(20)}`).join(
+  '\n',
+);
 const HUGE = Array.from({ length: 300 }, (_, index) => `line ${index} ${'y'.repeat(40)}`).join('\n');
 
-const lastQuestion = (messages: BaseMessage[]) => String([...messages].reverse().find((message) => HumanMessage.isInstance(message))?.content ?? '');
-const scripted = () => new ScriptedChatModel([answer((messages) => (lastQuestion(messages).includes('long answer') ? LONG : lastQuestion(messages).includes('huge answer') ? HUGE : REPLY))]);
+const lastQuestion = (messages: BaseMessage[]) =>
+  String([...messages].reverse().find((message) => HumanMessage.isInstance(message))?.content ?? '');
+const scripted = () =>
+  new ScriptedChatModel([
+    answer((messages) =>
+      lastQuestion(messages).includes('long answer') ? LONG : lastQuestion(messages).includes('huge answer') ? HUGE : REPLY,
+    ),
+  ]);
 
 for (const backend of testBackends()) {
   describe(`discord gateway on ${backend.name}`, { timeout: 90_000 }, () => {
@@ -36,7 +44,10 @@ for (const backend of testBackends()) {
     const calls: ToolCalls = { restarts: [], wipes: [], slowStarted: 0 };
     const database = backend.open();
 
-    const isReplyTo = (id: string) => (call: DiscordCall) => call.method === 'POST' && call.path.endsWith('/messages') && (call.body.message_reference as { message_id?: string } | undefined)?.message_id === id;
+    const isReplyTo = (id: string) => (call: DiscordCall) =>
+      call.method === 'POST' &&
+      call.path.endsWith('/messages') &&
+      (call.body.message_reference as { message_id?: string } | undefined)?.message_id === id;
     const replyTo = (id: string) => harness.discord.waitFor(isReplyTo(id));
     const say = async (author: string, content: string, extra: { channel?: string; dm?: boolean } = {}) => {
       const raw = harness.rawMessage({ author, content, ...extra });
@@ -44,14 +55,18 @@ for (const backend of testBackends()) {
       return raw as { id: string; channel_id: string };
     };
     const conversationOf = async (author: string, place: string) =>
-      (await database).prisma.conversation.findFirst({ where: { originChannel: 'discord', externalRef: `discord:${IDS.guild}:${place}:${author}` } });
+      (await database).prisma.conversation.findFirst({
+        where: { originChannel: 'discord', externalRef: `discord:${IDS.guild}:${place}:${author}` },
+      });
 
     before(async () => {
       const db = await database;
       if (process.env.REDIS_URL) redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 2 });
       const knowledge = new KnowledgeBase(db, createLexicalEmbedder());
       await knowledge.ingestBytes({
-        bytes: Buffer.from('# Core router failover\n\nTo fail over the core router, drain BGP on the primary, then move the VRRP priority to the standby and confirm traffic on the standby uplink.\n'),
+        bytes: Buffer.from(
+          '# Core router failover\n\nTo fail over the core router, drain BGP on the primary, then move the VRRP priority to the standby and confirm traffic on the standby uplink.\n',
+        ),
         contentType: 'text/markdown',
         title: 'Core router failover',
       });
@@ -60,7 +75,11 @@ for (const backend of testBackends()) {
         ...(redis ? { redis } : {}),
         model: { model, name: 'scripted' },
         tools: {
-          toolsets: [coreToolset(db, () => [], knowledge), networkToolset({ config: loadConfig({}), database: db, logger: pino({ level: 'silent' }) }), testOpsToolset(calls)],
+          toolsets: [
+            coreToolset(db, () => [], knowledge),
+            networkToolset({ config: loadConfig({}), database: db, logger: pino({ level: 'silent' }) }),
+            testOpsToolset(calls),
+          ],
           allowlist: { discord: { [IDS.allowed]: ['*'], [IDS.locked]: ['core'], [IDS.dm]: ['core'] } },
         },
       });
@@ -79,7 +98,10 @@ for (const backend of testBackends()) {
       assert.equal(reply.path, `/api/v10/channels/${IDS.allowed}/messages`);
       assert.match(discordText(reply.body), /\d+ interfaces?, \d+ routes?/);
       assert.deepEqual(reply.body.allowed_mentions, { parse: [] });
-      assert.ok(harness.discord.calls.some((call) => call.path === `/api/v10/channels/${IDS.allowed}/typing`), 'typing shown while the turn runs');
+      assert.ok(
+        harness.discord.calls.some((call) => call.path === `/api/v10/channels/${IDS.allowed}/typing`),
+        'typing shown while the turn runs',
+      );
       const prisma = (await database).prisma;
       const conversation = await conversationOf(user, IDS.allowed);
       assert.ok(conversation, 'one conversation per user in the channel');
@@ -109,7 +131,7 @@ for (const backend of testBackends()) {
       await replyTo(marker.id);
       assert.ok(!harness.discord.calls.some(isReplyTo(chatter.id)), 'a message that is not addressed to the bot is ignored');
       assert.ok(!harness.discord.calls.some(isReplyTo(String(fromBot.id))), 'bot messages never run commands');
-      assert.ok(!harness.discord.calls.some(isReplyTo(String(ownMessage.id))), 'nor do the bot\'s own');
+      assert.ok(!harness.discord.calls.some(isReplyTo(String(ownMessage.id))), "nor do the bot's own");
     });
 
     it('refuses clearly outside DISCORD_CHANNELS and applies the per-channel tool allowlist', async () => {
@@ -133,16 +155,29 @@ for (const backend of testBackends()) {
       const before = model.calls.length;
       const second = await say(user, `<@${IDS.bot}> and the standby one?`, { channel: IDS.thread });
       const streamed = await replyTo(second.id);
-      await harness.discord.waitFor((call) => call.method === 'PATCH' && call.path === `/api/v10/channels/${IDS.thread}/messages/${streamed.id}` && call.body.content === REPLY);
+      await harness.discord.waitFor(
+        (call) =>
+          call.method === 'PATCH' && call.path === `/api/v10/channels/${IDS.thread}/messages/${streamed.id}` && call.body.content === REPLY,
+      );
       const prisma = (await database).prisma;
       const conversations = await prisma.conversation.findMany({ where: { originChannel: 'discord', externalRef: { contains: user } } });
       assert.equal(conversations.length, 1);
       assert.equal(conversations[0]!.externalRef, `discord:${IDS.guild}:${IDS.thread}:${user}`);
       assert.equal(await prisma.message.count({ where: { conversationId: conversations[0]!.id } }), 4);
-      const seen = model.calls.slice(before).flat().map((message) => String(message.content));
-      assert.ok(seen.some((text) => text.includes('how is the core router?')), 'the second turn remembers the first');
+      const seen = model.calls
+        .slice(before)
+        .flat()
+        .map((message) => String(message.content));
+      assert.ok(
+        seen.some((text) => text.includes('how is the core router?')),
+        'the second turn remembers the first',
+      );
       const userMessage = await prisma.message.findFirstOrThrow({ where: { conversationId: conversations[0]!.id, role: 'user' } });
-      assert.equal((userMessage.metadata as { externalIds?: Record<string, string> }).externalIds?.channelId, IDS.allowed, 'the allowlist sees a thread as its parent channel');
+      assert.equal(
+        (userMessage.metadata as { externalIds?: Record<string, string> }).externalIds?.channelId,
+        IDS.allowed,
+        'the allowlist sees a thread as its parent channel',
+      );
     });
 
     it('puts approvals behind buttons: a viewer is refused, an operator approves (gateway interactions)', async () => {
@@ -152,14 +187,33 @@ for (const backend of testBackends()) {
       await harness.linkedUser('viewer', viewer);
       const command = await say(requester, '!vigie restart_service nginx-gateway');
       await replyTo(command.id);
-      const card = await harness.discord.waitFor((call) => call.method === 'POST' && call.path === `/api/v10/channels/${IDS.allowed}/messages` && discordText(call.body).includes('restart_service') && JSON.stringify(call.body).includes('vigie:approve:'));
+      const card = await harness.discord.waitFor(
+        (call) =>
+          call.method === 'POST' &&
+          call.path === `/api/v10/channels/${IDS.allowed}/messages` &&
+          discordText(call.body).includes('restart_service') &&
+          JSON.stringify(call.body).includes('vigie:approve:'),
+      );
       const customId = /vigie:approve:[0-9a-f-]{36}/.exec(JSON.stringify(card.body))![0];
-      const click = (user: string) => ({ id: snowflake(), application_id: '800000000000000001', type: 3, token: `tok${snowflake()}`, guild_id: IDS.guild, channel_id: IDS.allowed, member: { user: { id: user } }, data: { custom_id: customId } });
+      const click = (user: string) => ({
+        id: snowflake(),
+        application_id: '800000000000000001',
+        type: 3,
+        token: `tok${snowflake()}`,
+        guild_id: IDS.guild,
+        channel_id: IDS.allowed,
+        member: { user: { id: user } },
+        data: { custom_id: customId },
+      });
       const refused = click(viewer);
       harness.client.emit(Events.Raw as never, { t: 'INTERACTION_CREATE', d: refused } as never);
-      const callback = await harness.discord.waitFor((call) => call.path === `/api/v10/interactions/${refused.id}/${refused.token}/callback`);
+      const callback = await harness.discord.waitFor(
+        (call) => call.path === `/api/v10/interactions/${refused.id}/${refused.token}/callback`,
+      );
       assert.deepEqual(callback.body, { type: 6 });
-      const ephemeral = await harness.discord.waitFor((call) => call.method === 'POST' && call.path === `/api/v10/webhooks/800000000000000001/${refused.token}`);
+      const ephemeral = await harness.discord.waitFor(
+        (call) => call.method === 'POST' && call.path === `/api/v10/webhooks/800000000000000001/${refused.token}`,
+      );
       assert.equal(ephemeral.body.flags, 64);
       assert.match(String(ephemeral.body.content), /^Not approved/);
       assert.ok(!calls.restarts.includes('nginx-gateway'));
@@ -167,7 +221,10 @@ for (const backend of testBackends()) {
       harness.client.emit(Events.Raw as never, { t: 'INTERACTION_CREATE', d: approved } as never);
       const update = await harness.discord.waitFor((call) => call.method === 'PATCH' && call.path.includes(approved.token));
       assert.match(JSON.stringify(update.body), /Approved by/);
-      assert.deepEqual(calls.restarts.filter((service) => service === 'nginx-gateway'), ['nginx-gateway']);
+      assert.deepEqual(
+        calls.restarts.filter((service) => service === 'nginx-gateway'),
+        ['nginx-gateway'],
+      );
     });
 
     it('runs a redelivered message id once', async () => {
@@ -186,7 +243,11 @@ for (const backend of testBackends()) {
       await replyTo(marker.id);
       assert.equal(harness.discord.calls.filter(isReplyTo(String(raw.id))).length, 1);
       const conversation = await conversationOf(user, IDS.allowed);
-      assert.equal(await (await database).prisma.message.count({ where: { conversationId: conversation!.id } }), 4, 'two questions, two answers');
+      assert.equal(
+        await (await database).prisma.message.count({ where: { conversationId: conversation!.id } }),
+        4,
+        'two questions, two answers',
+      );
     });
 
     it('splits a long answer under 2,000 characters and attaches a huge one', async () => {
@@ -194,12 +255,29 @@ for (const backend of testBackends()) {
       await harness.linkedUser('operator', user);
       const long = await say(user, '!vigie give me the long answer');
       const first = await replyTo(long.id);
-      await harness.discord.waitFor((call) => call.method === 'PATCH' && call.path.endsWith(`/messages/${first.id}`) && LONG.startsWith(String(call.body.content)) && String(call.body.content).length > 1_000);
-      const toChannel = () => harness.discord.calls.filter((call) => call.path.startsWith(`/api/v10/channels/${IDS.allowed}/messages`) && call.body.content !== undefined);
+      await harness.discord.waitFor(
+        (call) =>
+          call.method === 'PATCH' &&
+          call.path.endsWith(`/messages/${first.id}`) &&
+          LONG.startsWith(String(call.body.content)) &&
+          String(call.body.content).length > 1_000,
+      );
+      const toChannel = () =>
+        harness.discord.calls.filter(
+          (call) => call.path.startsWith(`/api/v10/channels/${IDS.allowed}/messages`) && call.body.content !== undefined,
+        );
       for (const call of toChannel()) assert.ok(String(call.body.content).length <= 2_000);
-      await harness.discord.waitFor((call) => call.method === 'POST' && !call.body.message_reference && LONG.endsWith(String(call.body.content)));
+      await harness.discord.waitFor(
+        (call) => call.method === 'POST' && !call.body.message_reference && LONG.endsWith(String(call.body.content)),
+      );
       const final = harness.discord.calls.filter((call) => call.method === 'PATCH' && call.path.endsWith(`/messages/${first.id}`)).at(-1)!;
-      const followUps = harness.discord.calls.filter((call) => call.method === 'POST' && call.path === `/api/v10/channels/${IDS.allowed}/messages` && !call.body.message_reference && LONG.includes(String(call.body.content)));
+      const followUps = harness.discord.calls.filter(
+        (call) =>
+          call.method === 'POST' &&
+          call.path === `/api/v10/channels/${IDS.allowed}/messages` &&
+          !call.body.message_reference &&
+          LONG.includes(String(call.body.content)),
+      );
       assert.equal([final, ...followUps].map((call) => call.body.content).join('\n'), LONG);
       const huge = await say(user, '!vigie and now the huge answer');
       const hugeFirst = await replyTo(huge.id);

@@ -10,7 +10,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TurnResult } from '../../src/agents/agent-service.js';
 import { renderTerminalView } from '../../src/cli/terminal-view.js';
-import { COMPONENTS_V2_FLAG, countComponents, countText, viewContainer, viewEmbed, type DiscordComponent } from '../../src/bots/discord/discord-result-view.js';
+import {
+  COMPONENTS_V2_FLAG,
+  countComponents,
+  countText,
+  viewContainer,
+  viewEmbed,
+  type DiscordComponent,
+} from '../../src/bots/discord/discord-result-view.js';
 import { executionMessage, turnMessages } from '../../src/bots/discord/discord-render.js';
 import { executionBlocks, turnBlocks } from '../../src/bots/slack/slack-blocks.js';
 import { viewBlocks } from '../../src/bots/slack/slack-result-view.js';
@@ -21,9 +28,26 @@ const allViews = (text = '') => [...toolFixtures(text).map((fixture) => ({ name:
 
 function execution(overrides: Partial<ExecutionView>): ExecutionView {
   return {
-    id: '0193a3c1-0000-7000-8000-00000000a001', tool: 'qos_apply', toolset: 'qos', riskLevel: 'disruptive', arguments: { intent: 'x' }, status: 'pending_approval',
-    requesterId: '0193a3c1-0000-7000-8000-0000000000u1', requesterName: 'alice', channel: 'slack', conversationId: null, approverId: null, decidedAt: null,
-    expiresAt: '2026-12-06T21:00:00.000Z', startedAt: null, finishedAt: null, durationMs: null, result: null, progress: null, traceId: 't', createdAt: '2026-12-06T20:00:00.000Z',
+    id: '0193a3c1-0000-7000-8000-00000000a001',
+    tool: 'qos_apply',
+    toolset: 'qos',
+    riskLevel: 'disruptive',
+    arguments: { intent: 'x' },
+    status: 'pending_approval',
+    requesterId: '0193a3c1-0000-7000-8000-0000000000u1',
+    requesterName: 'alice',
+    channel: 'slack',
+    conversationId: null,
+    approverId: null,
+    decidedAt: null,
+    expiresAt: '2026-12-06T21:00:00.000Z',
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    result: null,
+    progress: null,
+    traceId: 't',
+    createdAt: '2026-12-06T20:00:00.000Z',
     ...overrides,
   };
 }
@@ -64,7 +88,10 @@ function checkDiscord(components: DiscordComponent[], name: string): void {
 }
 
 describe('result view renderers', () => {
-  for (const [label, text] of [['plain', ''], ['hostile and oversized', HOSTILE]] as const) {
+  for (const [label, text] of [
+    ['plain', ''],
+    ['hostile and oversized', HOSTILE],
+  ] as const) {
     it(`Slack, Discord and the CLI render every view (${label})`, () => {
       for (const { name, view } of allViews(text)) {
         checkSlack(viewBlocks(view) as unknown as Array<Record<string, unknown>>, name);
@@ -110,13 +137,25 @@ describe('result view renderers', () => {
     assert.match(json, /other than alice/);
 
     const draft = extraViews().find((entry) => entry.name === 'service_create preview')!.view;
-    assert.match(slackTexts(executionBlocks(execution({ tool: 'service_create', riskLevel: 'mutate', preview: draft })) as unknown[]).join('\n'), /10 000 XAF/);
+    assert.match(
+      slackTexts(executionBlocks(execution({ tool: 'service_create', riskLevel: 'mutate', preview: draft })) as unknown[]).join('\n'),
+      /10 000 XAF/,
+    );
   });
 
   it('a command answer is the card, not the card and a JSON dump', () => {
     const fixture = toolFixtures().find((entry) => entry.tool === 'net_check')!;
-    const done = execution({ tool: 'net_check', riskLevel: 'read', status: 'succeeded', result: { ...fixture.result, view: fixture.view } });
-    const result = { route: 'command', executions: [done], message: { content: `net_check: ${fixture.view.headline}` } } as unknown as TurnResult;
+    const done = execution({
+      tool: 'net_check',
+      riskLevel: 'read',
+      status: 'succeeded',
+      result: { ...fixture.result, view: fixture.view },
+    });
+    const result = {
+      route: 'command',
+      executions: [done],
+      message: { content: `net_check: ${fixture.view.headline}` },
+    } as unknown as TurnResult;
     const messages = turnMessages(result);
     assert.equal(messages.length, 1);
     assert.equal(messages[0]!.flags, COMPONENTS_V2_FLAG);

@@ -32,7 +32,10 @@ for (const backend of testBackends()) {
       if (process.env.REDIS_URL) redis = new Redis(process.env.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
       harness = await startSlackTestApp(await database, {
         ...(redis ? { redis } : {}),
-        tools: { toolsets: [coreToolset(await database), testOpsToolset(calls)], allowlist: { slack: { CMAIN: ['*'], CLOCKED: ['test_ops'], DDM1: ['core'] } } },
+        tools: {
+          toolsets: [coreToolset(await database), testOpsToolset(calls)],
+          allowlist: { slack: { CMAIN: ['*'], CLOCKED: ['test_ops'], DDM1: ['core'] } },
+        },
       });
     });
     after(async () => {
@@ -42,24 +45,60 @@ for (const backend of testBackends()) {
     });
 
     it('refuses bad signatures and stale timestamps with 401 and runs nothing', async () => {
-      const body = slashCommandBody({ user: 'UNOBODY', text: 'status', trigger: `${run}-bad`, responseUrl: `${harness.slack.url}/response/bad` });
-      const forged = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature('wrong-secret', body) }, body });
+      const body = slashCommandBody({
+        user: 'UNOBODY',
+        text: 'status',
+        trigger: `${run}-bad`,
+        responseUrl: `${harness.slack.url}/response/bad`,
+      });
+      const forged = await fetch(harness.eventsUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature('wrong-secret', body) },
+        body,
+      });
       assert.equal(forged.status, 401);
-      const stale = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 600) }, body });
+      const stale = await fetch(harness.eventsUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 600),
+        },
+        body,
+      });
       assert.equal(stale.status, 401);
-      const unsigned = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const unsigned = await fetch(harness.eventsUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       assert.equal(unsigned.status, 401);
       // A valid signature over a timestamp from the future is refused like a stale one.
-      const future = await fetch(harness.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) + 3_600) }, body });
+      const future = await fetch(harness.eventsUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) + 3_600),
+        },
+        body,
+      });
       assert.equal(future.status, 401);
       // BODY_LIMIT (1mb by default) applies here too, signed or not: 413 before any parsing.
-      const huge = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'Ehuge', event: { type: 'app_mention', user: 'UNOBODY', text: 'x'.repeat(2_000_000), channel: 'C1', ts: '1.1' } });
+      const huge = JSON.stringify({
+        type: 'event_callback',
+        team_id: 'T1',
+        event_id: 'Ehuge',
+        event: { type: 'app_mention', user: 'UNOBODY', text: 'x'.repeat(2_000_000), channel: 'C1', ts: '1.1' },
+      });
       // On its own connection (agent: false): the server answers before reading the whole upload.
       const tooLarge = await new Promise<number>((resolve, reject) => {
-        const outgoing = httpRequest(harness.eventsUrl, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...slackSignature(SIGNING_SECRET, huge) } }, (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        });
+        const outgoing = httpRequest(
+          harness.eventsUrl,
+          { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...slackSignature(SIGNING_SECRET, huge) } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
         outgoing.on('error', reject);
         outgoing.end(huge);
       });
@@ -74,18 +113,36 @@ for (const backend of testBackends()) {
       // Too long a command: refused to the requester only, nothing stored.
       const long = await command(user, 'x'.repeat(5_000));
       assert.equal(long.status, 200);
-      const ephemeral = await harness.slack.waitFor((call) => call.method === 'response_url' && String(call.params.text).includes('limited to 4000'));
+      const ephemeral = await harness.slack.waitFor(
+        (call) => call.method === 'response_url' && String(call.params.text).includes('limited to 4000'),
+      );
       assert.equal(ephemeral.params.response_type, 'ephemeral');
       // Unparseable arguments: a readable error in the thread.
       await command(user, 'restart_service {not json');
       const parent = await parentOf(user, '{not json');
       await threadAnswer(String(parent.response.ts), 'not a valid JSON object');
       // A button with a forged execution id.
-      const click = blockActionBody({ user, messageTs: '1700000000.000001', blocks: [], actionId: 'vigie_approve', value: 'not-a-uuid', responseUrl: `${harness.slack.url}/response/x` });
+      const click = blockActionBody({
+        user,
+        messageTs: '1700000000.000001',
+        blocks: [],
+        actionId: 'vigie_approve',
+        value: 'not-a-uuid',
+        responseUrl: `${harness.slack.url}/response/x`,
+      });
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, click, 'application/x-www-form-urlencoded')).status, 200);
-      await harness.slack.waitFor((call) => call.method === 'chat.postEphemeral' && call.params.user === user && String(call.params.text).includes('valid execution id'));
+      await harness.slack.waitFor(
+        (call) =>
+          call.method === 'chat.postEphemeral' && call.params.user === user && String(call.params.text).includes('valid execution id'),
+      );
       // An event without a user (e.g. a bot message) and garbage JSON.
-      const botEvent = eventBody(`Ev${run}${uid('')}`, { type: 'app_mention', bot_id: 'B1', channel: 'CMAIN', text: 'hi', ts: '1700000600.000001' });
+      const botEvent = eventBody(`Ev${run}${uid('')}`, {
+        type: 'app_mention',
+        bot_id: 'B1',
+        channel: 'CMAIN',
+        text: 'hi',
+        ts: '1700000600.000001',
+      });
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, botEvent, 'application/json')).status, 200);
       const garbage = await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, '{"type":', 'application/json');
       assert.ok(garbage.status >= 400 && garbage.status < 500, `garbage JSON gets a 4xx, got ${garbage.status}`);

@@ -33,7 +33,10 @@ for (const backend of testBackends()) {
       if (process.env.REDIS_URL) redis = new Redis(process.env.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
       harness = await startSlackTestApp(await database, {
         ...(redis ? { redis } : {}),
-        tools: { toolsets: [coreToolset(await database), testOpsToolset(calls)], allowlist: { slack: { CMAIN: ['*'], CLOCKED: ['test_ops'], DDM1: ['core'] } } },
+        tools: {
+          toolsets: [coreToolset(await database), testOpsToolset(calls)],
+          allowlist: { slack: { CMAIN: ['*'], CLOCKED: ['test_ops'], DDM1: ['core'] } },
+        },
       });
     });
     after(async () => {
@@ -54,9 +57,18 @@ for (const backend of testBackends()) {
       assert.match(JSON.stringify(blocks), /\*Database\*\\n/);
       assert.ok(!JSON.stringify(blocks).includes('uptimeSeconds'), 'no JSON dump');
       const prisma = (await database).prisma;
-      const conversation = await prisma.conversation.findFirstOrThrow({ where: { originChannel: 'slack', ownerId: userId }, include: { messages: { orderBy: { createdAt: 'asc' } } } });
+      const conversation = await prisma.conversation.findFirstOrThrow({
+        where: { originChannel: 'slack', ownerId: userId },
+        include: { messages: { orderBy: { createdAt: 'asc' } } },
+      });
       assert.match(conversation.externalRef ?? '', /^slack:T1:CMAIN:1700000000\.\d{6}$/);
-      assert.deepEqual(conversation.messages.map((message) => [message.role, message.channel]), [['user', 'slack'], ['assistant', 'slack']]);
+      assert.deepEqual(
+        conversation.messages.map((message) => [message.role, message.channel]),
+        [
+          ['user', 'slack'],
+          ['assistant', 'slack'],
+        ],
+      );
       const execution = await prisma.execution.findFirstOrThrow({ where: { requesterId: userId, tool: 'system_status' } });
       assert.equal(execution.status, 'succeeded');
       assert.equal((execution.externalIds as Record<string, string>).channelId, 'CMAIN');
@@ -66,10 +78,17 @@ for (const backend of testBackends()) {
       const user = uid('UOP');
       await harness.linkedUser('operator', user);
       const topic = `zephyr${run}`;
-      await harness.app.context.knowledge.ingestBytes({ bytes: Buffer.from(`When the ${topic} router flaps, check BGP timers first.`), contentType: 'text/plain', title: `${topic} runbook`, sourceUrl: `https://wiki.example/${topic}` });
+      await harness.app.context.knowledge.ingestBytes({
+        bytes: Buffer.from(`When the ${topic} router flaps, check BGP timers first.`),
+        contentType: 'text/plain',
+        title: `${topic} runbook`,
+        sourceUrl: `https://wiki.example/${topic}`,
+      });
       await command(user, `kb ${topic}`);
       const parent = await parentOf(user, topic);
-      const answer = await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === parent.response.ts);
+      const answer = await harness.slack.waitFor(
+        (call) => call.method === 'chat.postMessage' && call.params.thread_ts === parent.response.ts,
+      );
       const blocks = JSON.stringify(answer.params.blocks);
       assert.match(blocks, /1 passage for “zephyr\w+”/);
       assert.match(blocks, /When the zephyr\w+ router flaps, check BGP timers first\. \[1\]/);
@@ -85,10 +104,20 @@ for (const backend of testBackends()) {
       const threadTs = String(parent.response.ts);
       await threadAnswer(threadTs, 'Commands');
       const eventId = `Ev${run}${uid('')}`;
-      const body = eventBody(eventId, { type: 'app_mention', user, channel: 'CMAIN', text: '<@UBOT> status', ts: '1700000500.000001', thread_ts: threadTs });
+      const body = eventBody(eventId, {
+        type: 'app_mention',
+        user,
+        channel: 'CMAIN',
+        text: '<@UBOT> status',
+        ts: '1700000500.000001',
+        thread_ts: threadTs,
+      });
       const first = await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json');
       assert.equal(first.status, 200);
-      const retried = await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json', { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+      const retried = await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json', {
+        'x-slack-retry-num': '1',
+        'x-slack-retry-reason': 'http_timeout',
+      });
       assert.equal(retried.status, 200);
       await threadAnswer(threadTs, 'system_status: Vigie');
       const prisma = (await database).prisma;
@@ -97,21 +126,49 @@ for (const backend of testBackends()) {
       // A third delivery after the answer changes nothing either.
       await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json', { 'x-slack-retry-num': '2' });
       const messages = await prisma.message.findMany({ where: { conversationId: conversation.id }, orderBy: { createdAt: 'asc' } });
-      assert.deepEqual(messages.map((message) => message.content), ['help', messages[1]!.content, 'status', messages[3]!.content]);
-      assert.equal(harness.slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.thread_ts === threadTs && String(call.params.text).includes('system_status: Vigie')).length, 1);
+      assert.deepEqual(
+        messages.map((message) => message.content),
+        ['help', messages[1]!.content, 'status', messages[3]!.content],
+      );
+      assert.equal(
+        harness.slack.calls.filter(
+          (call) =>
+            call.method === 'chat.postMessage' &&
+            call.params.thread_ts === threadTs &&
+            String(call.params.text).includes('system_status: Vigie'),
+        ).length,
+        1,
+      );
     });
 
     it('answers direct messages in a thread of the DM', async () => {
       const user = uid('UOP');
       await harness.linkedUser('operator', user);
-      const body = eventBody(`Ev${run}${uid('')}`, { type: 'message', channel_type: 'im', user, channel: 'DDM1', text: 'status', ts: '1700000700.000001' });
+      const body = eventBody(`Ev${run}${uid('')}`, {
+        type: 'message',
+        channel_type: 'im',
+        user,
+        channel: 'DDM1',
+        text: 'status',
+        ts: '1700000700.000001',
+      });
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/json')).status, 200);
       const answer = await threadAnswer('1700000700.000001', 'system_status: Vigie');
       assert.equal(answer.params.channel, 'DDM1');
       // A message in a public channel without a mention is not for Vigie.
-      const ignored = eventBody(`Ev${run}${uid('')}`, { type: 'message', channel_type: 'channel', user, channel: 'CMAIN', text: 'status', ts: '1700000701.000001' });
+      const ignored = eventBody(`Ev${run}${uid('')}`, {
+        type: 'message',
+        channel_type: 'channel',
+        user,
+        channel: 'CMAIN',
+        text: 'status',
+        ts: '1700000701.000001',
+      });
       assert.equal((await postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, ignored, 'application/json')).status, 200);
-      await assert.rejects(harness.slack.waitFor((call) => call.params.thread_ts === '1700000701.000001', 1_000), /no matching call/);
+      await assert.rejects(
+        harness.slack.waitFor((call) => call.params.thread_ts === '1700000701.000001', 1_000),
+        /no matching call/,
+      );
     });
 
     it('approves with a button for an allowed user, refuses a viewer, and shows who decided', async () => {
@@ -124,12 +181,31 @@ for (const backend of testBackends()) {
       await command(requester, 'restart_service nginx-approve');
       const parent = await parentOf(requester, 'nginx-approve');
       const answer = await threadAnswer(String(parent.response.ts), 'waiting for approval');
-      const blocks = answer.params.blocks as Array<{ type: string; block_id?: string; elements?: Array<{ action_id: string; value: string }> }>;
+      const blocks = answer.params.blocks as Array<{
+        type: string;
+        block_id?: string;
+        elements?: Array<{ action_id: string; value: string }>;
+      }>;
       const buttons = blocks.find((block) => block.type === 'actions')!.elements!;
-      assert.deepEqual(buttons.map((button) => button.action_id), ['vigie_approve', 'vigie_deny']);
+      assert.deepEqual(
+        buttons.map((button) => button.action_id),
+        ['vigie_approve', 'vigie_deny'],
+      );
       const executionId = buttons[0]!.value;
       const click = (user: string) =>
-        postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, blockActionBody({ user, messageTs: String(answer.response.ts), blocks, actionId: 'vigie_approve', value: executionId, responseUrl: `${harness.slack.url}/response/click` }), 'application/x-www-form-urlencoded');
+        postToSlackEndpoint(
+          harness.eventsUrl,
+          SIGNING_SECRET,
+          blockActionBody({
+            user,
+            messageTs: String(answer.response.ts),
+            blocks,
+            actionId: 'vigie_approve',
+            value: executionId,
+            responseUrl: `${harness.slack.url}/response/click`,
+          }),
+          'application/x-www-form-urlencoded',
+        );
 
       assert.equal((await click(viewer)).status, 200);
       const refusal = await harness.slack.waitFor((call) => call.method === 'chat.postEphemeral' && call.params.user === viewer);
@@ -147,13 +223,21 @@ for (const backend of testBackends()) {
       const execution = await prisma.execution.findUniqueOrThrow({ where: { id: executionId } });
       assert.equal(execution.status, 'succeeded');
       assert.equal(execution.approverId, approverId);
-      assert.deepEqual(calls.restarts.filter((service) => service === 'nginx-approve'), ['nginx-approve']);
+      assert.deepEqual(
+        calls.restarts.filter((service) => service === 'nginx-approve'),
+        ['nginx-approve'],
+      );
       const audit = await prisma.auditEvent.findMany({ where: { executionId }, orderBy: { id: 'asc' } });
       assert.ok(audit.some((event) => event.action === 'execution.approved' && event.channel === 'slack'));
 
       // A second click on the stale button is refused, not run again.
       await click(approver);
-      await harness.slack.waitFor((call) => call.method === 'chat.postEphemeral' && call.params.user === approver && /already decided|not pending/.test(String(call.params.text)));
+      await harness.slack.waitFor(
+        (call) =>
+          call.method === 'chat.postEphemeral' &&
+          call.params.user === approver &&
+          /already decided|not pending/.test(String(call.params.text)),
+      );
       assert.equal(calls.restarts.filter((service) => service === 'nginx-approve').length, 1);
     });
 
@@ -163,7 +247,10 @@ for (const backend of testBackends()) {
       const parent = await parentOf(stranger, 'nginx-stranger');
       await threadAnswer(String(parent.response.ts), 'requires the operator role');
       const prisma = (await database).prisma;
-      const identity = await prisma.externalIdentity.findFirstOrThrow({ where: { provider: 'slack', externalId: stranger }, include: { user: true } });
+      const identity = await prisma.externalIdentity.findFirstOrThrow({
+        where: { provider: 'slack', externalId: stranger },
+        include: { user: true },
+      });
       assert.equal(identity.user.role, 'viewer');
       assert.equal(identity.workspace, 'T1');
     });

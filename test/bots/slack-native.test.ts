@@ -34,12 +34,20 @@ for (const backend of testBackends()) {
     let harness: SlackTestApp;
     const calls: ToolCalls = { restarts: [], wipes: [], slowStarted: 0 };
     const database = backend.open();
-    const post = (body: string, type: 'application/json' | 'application/x-www-form-urlencoded' = 'application/json') => postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, type);
-    const action = (payload: Record<string, unknown>) => post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    const post = (body: string, type: 'application/json' | 'application/x-www-form-urlencoded' = 'application/json') =>
+      postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, type);
+    const action = (payload: Record<string, unknown>) =>
+      post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
     const streamCalls = (threadTs: string): SlackCall[] => {
       const start = harness.slack.calls.find((call) => call.method === 'chat.startStream' && call.params.thread_ts === threadTs);
       const streamTs = start?.response.ts;
-      return harness.slack.calls.filter((call) => call === start || ((call.method === 'chat.appendStream' || call.method === 'chat.stopStream') && streamTs !== undefined && call.params.ts === streamTs));
+      return harness.slack.calls.filter(
+        (call) =>
+          call === start ||
+          ((call.method === 'chat.appendStream' || call.method === 'chat.stopStream') &&
+            streamTs !== undefined &&
+            call.params.ts === streamTs),
+      );
     };
 
     before(async () => {
@@ -57,13 +65,23 @@ for (const backend of testBackends()) {
       const user = uid('UST');
       await harness.linkedUser('operator', user);
       const root = nextTs();
-      assert.equal((await post(eventBody(`Ev${randomUUID()}`, { type: 'app_mention', user, channel: 'CMAIN', text: '<@UBOT> use a tool please', ts: root }))).status, 200);
+      assert.equal(
+        (
+          await post(
+            eventBody(`Ev${randomUUID()}`, { type: 'app_mention', user, channel: 'CMAIN', text: '<@UBOT> use a tool please', ts: root }),
+          )
+        ).status,
+        200,
+      );
       const stop = await harness.slack.waitFor((call) => call.method === 'chat.stopStream' && streamCalls(root).includes(call), 30_000);
       const sequence = streamCalls(root);
       const methods = sequence.map((call) => call.method);
       assert.equal(methods[0], 'chat.startStream');
       assert.equal(methods.at(-1), 'chat.stopStream');
-      assert.ok(methods.slice(1, -1).every((method) => method === 'chat.appendStream'), methods.join(','));
+      assert.ok(
+        methods.slice(1, -1).every((method) => method === 'chat.appendStream'),
+        methods.join(','),
+      );
       const start = sequence[0]!;
       assert.equal(start.params.channel, 'CMAIN');
       assert.equal(start.params.recipient_user_id, user);
@@ -74,11 +92,22 @@ for (const backend of testBackends()) {
       assert.equal(new Set(tasks.map((task) => task.id)).size, 1);
       assert.equal(tasks.at(-1)!.status, 'complete');
       assert.match(String(tasks[0]!.title), /system_status/);
-      const text = chunks.filter((chunk) => chunk.type === 'markdown_text').map((chunk) => chunk.text).join('');
-      assert.equal(text, REPLY.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), 'model text is escaped: no @channel, no hidden link');
+      const text = chunks
+        .filter((chunk) => chunk.type === 'markdown_text')
+        .map((chunk) => chunk.text)
+        .join('');
+      assert.equal(
+        text,
+        REPLY.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+        'model text is escaped: no @channel, no hidden link',
+      );
       const stopBlocks = JSON.stringify(stop.params.blocks);
       assert.match(stopBlocks, /feedback_buttons/);
-      assert.equal(harness.slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.thread_ts === root).length, 0, 'one message: the stream');
+      assert.equal(
+        harness.slack.calls.filter((call) => call.method === 'chat.postMessage' && call.params.thread_ts === root).length,
+        0,
+        'one message: the stream',
+      );
       assert.ok(harness.slack.calls.some((call) => call.method === 'users.info' && call.params.user === user));
     });
 
@@ -87,9 +116,14 @@ for (const backend of testBackends()) {
       await harness.linkedUser('operator', user);
       const root = nextTs();
       harness.slack.refuseNext('chat.startStream', 'method_not_supported_for_channel_type', 1);
-      await post(eventBody(`Ev${randomUUID()}`, { type: 'app_mention', user, channel: 'CMAIN', text: '<@UBOT> how are the sessions?', ts: root }));
+      await post(
+        eventBody(`Ev${randomUUID()}`, { type: 'app_mention', user, channel: 'CMAIN', text: '<@UBOT> how are the sessions?', ts: root }),
+      );
       const first = await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === root, 30_000);
-      const final = await harness.slack.waitFor((call) => call.method === 'chat.update' && call.params.ts === first.response.ts && Array.isArray(call.params.blocks), 30_000);
+      const final = await harness.slack.waitFor(
+        (call) => call.method === 'chat.update' && call.params.ts === first.response.ts && Array.isArray(call.params.blocks),
+        30_000,
+      );
       assert.match(JSON.stringify(final.params.blocks), /BGP sessions/);
       assert.match(JSON.stringify(final.params.blocks), /feedback_buttons/);
       const refused = harness.slack.calls.filter((call) => call.method === 'chat.startStream' && call.params.thread_ts === root);
@@ -105,18 +139,45 @@ for (const backend of testBackends()) {
       const root = nextTs();
       await post(eventBody(`Ev${randomUUID()}`, { type: 'app_mention', user, channel: 'CMAIN', text: '<@UBOT> anything new?', ts: root }));
       const stop = await harness.slack.waitFor((call) => call.method === 'chat.stopStream' && streamCalls(root).includes(call), 30_000);
-      const element = (stop.params.blocks as Array<{ elements?: Array<{ action_id: string; positive_button: { value: string }; negative_button: { value: string } }> }>).flatMap((block) => block.elements ?? []).find((candidate) => candidate.action_id === 'vigie_feedback')!;
+      const element = (
+        stop.params.blocks as Array<{
+          elements?: Array<{ action_id: string; positive_button: { value: string }; negative_button: { value: string } }>;
+        }>
+      )
+        .flatMap((block) => block.elements ?? [])
+        .find((candidate) => candidate.action_id === 'vigie_feedback')!;
       const messageId = element.positive_button.value.split(':')[1]!;
       const click = (value: string) => {
-        const payload = blockActionPayload({ user, messageTs: String(stop.params.ts), blocks: [], actionId: 'vigie_feedback', value, responseUrl: `${harness.slack.url}/response/fb` });
-        payload.actions = [{ type: 'feedback_buttons', action_id: 'vigie_feedback', block_id: `feedback:${messageId}`, value, action_ts: '1700000001.000000' }];
+        const payload = blockActionPayload({
+          user,
+          messageTs: String(stop.params.ts),
+          blocks: [],
+          actionId: 'vigie_feedback',
+          value,
+          responseUrl: `${harness.slack.url}/response/fb`,
+        });
+        payload.actions = [
+          {
+            type: 'feedback_buttons',
+            action_id: 'vigie_feedback',
+            block_id: `feedback:${messageId}`,
+            value,
+            action_ts: '1700000001.000000',
+          },
+        ];
         return action(payload);
       };
       const prisma = (await database).prisma;
       assert.equal((await click(element.positive_button.value)).status, 200);
-      await waitFor(async () => (await prisma.messageFeedback.findFirst({ where: { messageId, userId, rating: 'good' } })) ?? undefined, 20_000);
+      await waitFor(
+        async () => (await prisma.messageFeedback.findFirst({ where: { messageId, userId, rating: 'good' } })) ?? undefined,
+        20_000,
+      );
       assert.equal((await click(element.negative_button.value)).status, 200);
-      await waitFor(async () => (await prisma.messageFeedback.findFirst({ where: { messageId, userId, rating: 'bad' } })) ?? undefined, 20_000);
+      await waitFor(
+        async () => (await prisma.messageFeedback.findFirst({ where: { messageId, userId, rating: 'bad' } })) ?? undefined,
+        20_000,
+      );
       assert.equal(await prisma.messageFeedback.count({ where: { messageId } }), 1, 'one rating per user, changed in place');
       const audit = await waitFor(async () => {
         const events = await prisma.auditEvent.findMany({ where: { action: 'message.feedback', actorId: userId } });
@@ -142,18 +203,43 @@ for (const backend of testBackends()) {
       harness.slack.userLocales.set(user, 'fr-FR');
       const userId = await harness.linkedUser('operator', user);
       const thread = nextTs();
-      await post(eventBody(`Ev${randomUUID()}`, { type: 'assistant_thread_started', assistant_thread: { user_id: user, channel_id: 'DASSIST1', thread_ts: thread, context: {} }, event_ts: thread }));
-      const prompts = await harness.slack.waitFor((call) => call.method === 'assistant.threads.setSuggestedPrompts' && call.params.thread_ts === thread, 20_000);
+      await post(
+        eventBody(`Ev${randomUUID()}`, {
+          type: 'assistant_thread_started',
+          assistant_thread: { user_id: user, channel_id: 'DASSIST1', thread_ts: thread, context: {} },
+          event_ts: thread,
+        }),
+      );
+      const prompts = await harness.slack.waitFor(
+        (call) => call.method === 'assistant.threads.setSuggestedPrompts' && call.params.thread_ts === thread,
+        20_000,
+      );
       assert.equal(prompts.params.channel_id, 'DASSIST1');
       assert.match(String(prompts.params.title), /^Bonjour/);
       const promptList = prompts.params.prompts as Array<{ title: string; message: string }>;
       assert.ok(promptList.some((prompt) => prompt.message === 'statut' && prompt.title === 'État du système'));
       // The question (hostile markup included) goes through the same path: status, title, French help.
       const text = 'aide <!channel> <b>';
-      await post(eventBody(`Ev${randomUUID()}`, { type: 'message', channel: 'DASSIST1', channel_type: 'im', user, text, ts: nextTs(), thread_ts: thread }));
-      const title = await harness.slack.waitFor((call) => call.method === 'assistant.threads.setTitle' && call.params.thread_ts === thread, 20_000);
+      await post(
+        eventBody(`Ev${randomUUID()}`, {
+          type: 'message',
+          channel: 'DASSIST1',
+          channel_type: 'im',
+          user,
+          text,
+          ts: nextTs(),
+          thread_ts: thread,
+        }),
+      );
+      const title = await harness.slack.waitFor(
+        (call) => call.method === 'assistant.threads.setTitle' && call.params.thread_ts === thread,
+        20_000,
+      );
       assert.equal(title.params.title, text);
-      const status = await harness.slack.waitFor((call) => call.method === 'assistant.threads.setStatus' && call.params.thread_ts === thread, 20_000);
+      const status = await harness.slack.waitFor(
+        (call) => call.method === 'assistant.threads.setStatus' && call.params.thread_ts === thread,
+        20_000,
+      );
       assert.equal(status.params.status, 'réfléchit…');
       // Not a complete command, so the model answers, streamed into the assistant thread.
       await harness.slack.waitFor((call) => call.method === 'chat.stopStream' && streamCalls(thread).includes(call), 30_000);
@@ -162,11 +248,27 @@ for (const backend of testBackends()) {
       // A NUL in the question: refused to the user only, no title with it, nothing stored.
       const storedBefore = await (await database).prisma.message.count({ where: { authorId: userId } });
       const before = harness.slack.calls.length;
-      await post(eventBody(`Ev${randomUUID()}`, { type: 'message', channel: 'DASSIST1', channel_type: 'im', user, text: 'statut\u0000', ts: nextTs(), thread_ts: thread }));
-      const refusal = await harness.slack.waitFor((call) => harness.slack.calls.indexOf(call) >= before && call.method === 'chat.postEphemeral' && call.params.user === user, 20_000);
+      await post(
+        eventBody(`Ev${randomUUID()}`, {
+          type: 'message',
+          channel: 'DASSIST1',
+          channel_type: 'im',
+          user,
+          text: 'statut\u0000',
+          ts: nextTs(),
+          thread_ts: thread,
+        }),
+      );
+      const refusal = await harness.slack.waitFor(
+        (call) => harness.slack.calls.indexOf(call) >= before && call.method === 'chat.postEphemeral' && call.params.user === user,
+        20_000,
+      );
       assert.match(String(refusal.params.text), /NUL/);
       assert.equal(await (await database).prisma.message.count({ where: { authorId: userId } }), storedBefore);
-      assert.equal(harness.slack.calls.filter((call) => call.method === 'assistant.threads.setTitle' && call.params.thread_ts === thread).length, 1);
+      assert.equal(
+        harness.slack.calls.filter((call) => call.method === 'assistant.threads.setTitle' && call.params.thread_ts === thread).length,
+        1,
+      );
     });
 
     it('answers a French Slack user in French (slash command echo and help)', async () => {
@@ -174,10 +276,19 @@ for (const backend of testBackends()) {
       harness.slack.userLocales.set(user, 'fr-CA');
       await harness.linkedUser('viewer', user);
       const trigger = `fr-${randomUUID()}`;
-      await post(slashCommandBody({ user, text: 'aide', trigger, responseUrl: `${harness.slack.url}/response/${trigger}` }), 'application/x-www-form-urlencoded');
-      const parent = await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && !call.params.thread_ts && String(call.params.text).includes(`<@${user}>`), 20_000);
+      await post(
+        slashCommandBody({ user, text: 'aide', trigger, responseUrl: `${harness.slack.url}/response/${trigger}` }),
+        'application/x-www-form-urlencoded',
+      );
+      const parent = await harness.slack.waitFor(
+        (call) => call.method === 'chat.postMessage' && !call.params.thread_ts && String(call.params.text).includes(`<@${user}>`),
+        20_000,
+      );
       assert.match(String(parent.params.text), /a demandé à Vigie : \/vigie aide/);
-      const help = await harness.slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === parent.response.ts, 20_000);
+      const help = await harness.slack.waitFor(
+        (call) => call.method === 'chat.postMessage' && call.params.thread_ts === parent.response.ts,
+        20_000,
+      );
       assert.match(String(help.params.text), /^Commandes \(tapez « aide <commande> »/);
       assert.match(String(help.params.text), /statut|status/);
     });
@@ -191,21 +302,38 @@ for (const backend of testBackends()) {
       await harness.linkedUser('viewer', viewer);
       harness.slack.userLocales.set(viewer, 'fr-FR');
       const trigger = `home-${randomUUID()}`;
-      await post(slashCommandBody({ user: requester, text: 'restart nginx-home', trigger, responseUrl: `${harness.slack.url}/response/${trigger}` }), 'application/x-www-form-urlencoded');
+      await post(
+        slashCommandBody({ user: requester, text: 'restart nginx-home', trigger, responseUrl: `${harness.slack.url}/response/${trigger}` }),
+        'application/x-www-form-urlencoded',
+      );
       const prisma = (await database).prisma;
-      const execution = await waitFor(async () => (await prisma.execution.findFirst({ where: { tool: 'restart_service', arguments: { equals: { service: 'nginx-home' } } } })) ?? undefined, 20_000);
+      const execution = await waitFor(
+        async () =>
+          (await prisma.execution.findFirst({ where: { tool: 'restart_service', arguments: { equals: { service: 'nginx-home' } } } })) ??
+          undefined,
+        20_000,
+      );
       assert.equal(execution.status, 'pending_approval');
 
       const open = async (user: string) => {
         const before = harness.slack.calls.length;
         await post(eventBody(`Ev${randomUUID()}`, { type: 'app_home_opened', user, channel: 'DHOME', tab: 'home', event_ts: nextTs() }));
-        return harness.slack.waitFor((call) => harness.slack.calls.indexOf(call) >= before && call.method === 'views.publish' && call.params.user_id === user, 20_000);
+        return harness.slack.waitFor(
+          (call) => harness.slack.calls.indexOf(call) >= before && call.method === 'views.publish' && call.params.user_id === user,
+          20_000,
+        );
       };
       const home = await open(approver);
-      const view = home.params.view as { type: string; blocks: Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }> };
+      const view = home.params.view as {
+        type: string;
+        blocks: Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>;
+      };
       assert.equal(view.type, 'home');
       const buttons = view.blocks.flatMap((block) => block.elements ?? []).filter((element) => element.value === execution.id);
-      assert.deepEqual(buttons.map((button) => button.action_id), ['vigie_home_approve', 'vigie_home_deny']);
+      assert.deepEqual(
+        buttons.map((button) => button.action_id),
+        ['vigie_home_approve', 'vigie_home_deny'],
+      );
       assert.match(JSON.stringify(view.blocks), /Linked identities/);
 
       const viewerHome = await open(viewer);
@@ -214,15 +342,31 @@ for (const backend of testBackends()) {
 
       const click = async (user: string, value: string) => {
         const before = harness.slack.calls.length;
-        await action({ type: 'block_actions', api_app_id: 'A1', token: 'legacy', trigger_id: `t-${randomUUID()}`, user: { id: user, team_id: 'T1' }, team: { id: 'T1' }, container: { type: 'view', view_id: 'VHOME' }, view: { id: 'VHOME', type: 'home' }, actions: [{ type: 'button', action_id: 'vigie_home_approve', block_id: `home-decide:${value}`, value, action_ts: '1700000001.000000' }] });
-        return harness.slack.waitFor((call) => harness.slack.calls.indexOf(call) >= before && call.method === 'views.publish' && call.params.user_id === user, 20_000);
+        await action({
+          type: 'block_actions',
+          api_app_id: 'A1',
+          token: 'legacy',
+          trigger_id: `t-${randomUUID()}`,
+          user: { id: user, team_id: 'T1' },
+          team: { id: 'T1' },
+          container: { type: 'view', view_id: 'VHOME' },
+          view: { id: 'VHOME', type: 'home' },
+          actions: [
+            { type: 'button', action_id: 'vigie_home_approve', block_id: `home-decide:${value}`, value, action_ts: '1700000001.000000' },
+          ],
+        });
+        return harness.slack.waitFor(
+          (call) => harness.slack.calls.indexOf(call) >= before && call.method === 'views.publish' && call.params.user_id === user,
+          20_000,
+        );
       };
       // A forged click from a viewer goes through the same policy: refused, shown in French, nothing runs.
       const refused = await click(viewer, execution.id);
       assert.match(JSON.stringify(refused.params.view), /Non approuvé/);
       assert.equal((await prisma.execution.findUniqueOrThrow({ where: { id: execution.id } })).status, 'pending_approval');
       // Hostile button values: a clear notice, nothing decided.
-      for (const value of ['not-a-uuid', '<!channel>', '\u0000']) assert.match(JSON.stringify((await click(approver, value)).params.view), /valid execution id/);
+      for (const value of ['not-a-uuid', '<!channel>', '\u0000'])
+        assert.match(JSON.stringify((await click(approver, value)).params.view), /valid execution id/);
 
       const approved = await click(approver, execution.id);
       assert.match(JSON.stringify(approved.params.view), /restart_service approved by/);
@@ -234,7 +378,9 @@ for (const backend of testBackends()) {
       assert.ok(calls.restarts.includes('nginx-home'));
       // A malformed app_home_opened (bad user id) publishes nothing.
       const before = harness.slack.calls.length;
-      await post(eventBody(`Ev${randomUUID()}`, { type: 'app_home_opened', user: 'U<script>', channel: 'DHOME', tab: 'home', event_ts: nextTs() }));
+      await post(
+        eventBody(`Ev${randomUUID()}`, { type: 'app_home_opened', user: 'U<script>', channel: 'DHOME', tab: 'home', event_ts: nextTs() }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.ok(!harness.slack.calls.slice(before).some((call) => call.method === 'views.publish'));
     });

@@ -44,9 +44,17 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
   const command = (user: string, text: string, trigger = `${run}-${randomUUID()}`) =>
     slashCommandEnvelope({ user, text, trigger, responseUrl: `${slack.url}/response/${trigger}` });
   const parentOf = (user: string, text: string) =>
-    slack.waitFor((call) => call.method === 'chat.postMessage' && !call.params.thread_ts && String(call.params.text).includes(`<@${user}>`) && String(call.params.text).includes(text));
+    slack.waitFor(
+      (call) =>
+        call.method === 'chat.postMessage' &&
+        !call.params.thread_ts &&
+        String(call.params.text).includes(`<@${user}>`) &&
+        String(call.params.text).includes(text),
+    );
   const threadAnswer = (threadTs: string, contains: string) =>
-    slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === threadTs && String(call.params.text).includes(contains));
+    slack.waitFor(
+      (call) => call.method === 'chat.postMessage' && call.params.thread_ts === threadTs && String(call.params.text).includes(contains),
+    );
 
   before(async () => {
     process.on('unhandledRejection', onUnhandled);
@@ -91,7 +99,9 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
   it('never runs a redelivered envelope twice (events with retry_attempt, a repeated command)', async () => {
     const user = uid('UOP');
     await node.linkedUser('operator', user);
-    const ts = `1700001${Math.floor(Math.random() * 1000).toString().padStart(3, '0')}.000001`;
+    const ts = `1700001${Math.floor(Math.random() * 1000)
+      .toString()
+      .padStart(3, '0')}.000001`;
     const eventId = `Ev${run}${uid('')}`;
     const mention = { type: 'app_mention', user, channel: 'CMAIN', text: '<@UBOT> status', ts };
     const first = eventsApiEnvelope(eventId, mention);
@@ -110,8 +120,15 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     await sleep(500); // room for a second run to show up, had the redelivery not been caught
     const conversation = await database.prisma.conversation.findFirstOrThrow({ where: { externalRef: `slack:T1:CMAIN:${ts}` } });
     assert.equal(await database.prisma.message.count({ where: { conversationId: conversation.id } }), 2);
-    assert.equal(slack.calls.filter((call) => call.params.thread_ts === ts && String(call.params.text).includes('system_status: Vigie')).length, 1);
-    assert.equal(slack.calls.filter((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`<@${user}> asked Vigie`)).length, 1);
+    assert.equal(
+      slack.calls.filter((call) => call.params.thread_ts === ts && String(call.params.text).includes('system_status: Vigie')).length,
+      1,
+    );
+    assert.equal(
+      slack.calls.filter((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`<@${user}> asked Vigie`))
+        .length,
+      1,
+    );
   });
 
   it('takes Approve clicks over the socket with the same role checks', async () => {
@@ -126,17 +143,32 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     const answer = await threadAnswer(String(parent.response.ts), 'waiting for approval');
     const blocks = answer.params.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
     const executionId = blocks.find((block) => block.type === 'actions')!.elements![0]!.value;
-    const click = (user: string) => interactiveEnvelope({ user, messageTs: String(answer.response.ts), blocks, actionId: 'vigie_approve', value: executionId, responseUrl: `${slack.url}/response/click` });
+    const click = (user: string) =>
+      interactiveEnvelope({
+        user,
+        messageTs: String(answer.response.ts),
+        blocks,
+        actionId: 'vigie_approve',
+        value: executionId,
+        responseUrl: `${slack.url}/response/click`,
+      });
     const refused = click(viewer);
     slack.socketMode.send(refused);
     await slack.socketMode.waitForAck(refused.envelope_id);
-    await slack.waitFor((call) => call.method === 'chat.postEphemeral' && call.params.user === viewer && /^Not approved/.test(String(call.params.text)));
+    await slack.waitFor(
+      (call) => call.method === 'chat.postEphemeral' && call.params.user === viewer && /^Not approved/.test(String(call.params.text)),
+    );
     assert.ok(!calls.restarts.includes('nginx-socket'));
     slack.socketMode.send(click(approver));
-    const update = await slack.waitFor((call) => call.method === 'chat.update' && String(call.params.text).includes('restart_service approved'));
+    const update = await slack.waitFor(
+      (call) => call.method === 'chat.update' && String(call.params.text).includes('restart_service approved'),
+    );
     assert.match(JSON.stringify(update.params.blocks), /Approved by slack-operator/);
     assert.equal((await database.prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).status, 'succeeded');
-    assert.deepEqual(calls.restarts.filter((service) => service === 'nginx-socket'), ['nginx-socket']);
+    assert.deepEqual(
+      calls.restarts.filter((service) => service === 'nginx-socket'),
+      ['nginx-socket'],
+    );
   });
 
   it('drops malformed envelopes without crashing, acking those that carry an id', async () => {
@@ -147,7 +179,11 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     slack.socketMode.send({ type: 'slash_commands', envelope_id: 'bad-payload', payload: 'text' });
     slack.socketMode.send({ type: 'made_up', envelope_id: 'bad-type', payload: {} });
     slack.socketMode.send({ type: 'slash_commands', envelope_id: 'bad-fields', payload: { command: '/vigie', text: 'status' } });
-    slack.socketMode.send({ type: 'events_api', envelope_id: 'bad-event', payload: { type: 'event_callback', event_id: 'EvBad', team_id: 'T1', event: { type: 'app_mention', text: 'no user' } } });
+    slack.socketMode.send({
+      type: 'events_api',
+      envelope_id: 'bad-event',
+      payload: { type: 'event_callback', event_id: 'EvBad', team_id: 'T1', event: { type: 'app_mention', text: 'no user' } },
+    });
     // Still serving, on the same socket, and nothing escaped as an unhandled rejection.
     const user = uid('UOP');
     await node.linkedUser('operator', user);
@@ -156,7 +192,8 @@ describe('slack socket mode', { timeout: 90_000 }, () => {
     await threadAnswer(String(parent.response.ts), 'system_status: Vigie');
     assert.deepEqual(unhandled.map(String), []);
     assert.equal(slack.socketMode.holder().ticket, 1);
-    for (const id of ['bad-no-payload', 'bad-no-event', 'bad-payload', 'bad-type', 'bad-fields', 'bad-event']) await slack.socketMode.waitForAck(id, 2_000);
+    for (const id of ['bad-no-payload', 'bad-no-event', 'bad-payload', 'bad-type', 'bad-fields', 'bad-event'])
+      await slack.socketMode.waitForAck(id, 2_000);
   });
 
   it('reconnects on a fresh URL when Slack asks it to (disconnect envelope) and keeps serving', async () => {
@@ -212,7 +249,14 @@ describe('slack socket mode across nodes', { skip, timeout: 90_000 }, () => {
       const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 2 });
       redises.push(redis);
       // The second node has no signing secret: Socket Mode only, no HTTP endpoint.
-      nodes.push(await startSlackTestApp(database, { slack, redis, slackLeaseTtlMs: 2_000, config: { SLACK_APP_TOKEN: appToken, ...(signing ? {} : { SLACK_SIGNING_SECRET: undefined }) } }));
+      nodes.push(
+        await startSlackTestApp(database, {
+          slack,
+          redis,
+          slackLeaseTtlMs: 2_000,
+          config: { SLACK_APP_TOKEN: appToken, ...(signing ? {} : { SLACK_SIGNING_SECRET: undefined }) },
+        }),
+      );
     }
   });
   after(async () => {
@@ -230,7 +274,9 @@ describe('slack socket mode across nodes', { skip, timeout: 90_000 }, () => {
     slack.socketMode.send(envelope);
     await slack.socketMode.waitForAck(envelope.envelope_id);
     const parent = await slack.waitFor((call) => call.method === 'chat.postMessage' && String(call.params.text).includes(`<@${user}>`));
-    await slack.waitFor((call) => call.params.thread_ts === parent.response.ts && String(call.params.text).includes('system_status: Vigie'));
+    await slack.waitFor(
+      (call) => call.params.thread_ts === parent.response.ts && String(call.params.text).includes('system_status: Vigie'),
+    );
   };
 
   it('opens exactly one socket across two nodes and fails over when the holder stops', async () => {
@@ -251,6 +297,10 @@ describe('slack socket mode across nodes', { skip, timeout: 90_000 }, () => {
     assert.equal(slack.socketMode.holder().ticket, 2);
     assert.equal(holder.bots.slack!.socketMode!.connected, false);
     await answered(other, 'status');
-    assert.equal((await fetch(nodes[1]!.eventsUrl, { method: 'POST', body: '{}' })).status, 404, 'no HTTP endpoint without a signing secret');
+    assert.equal(
+      (await fetch(nodes[1]!.eventsUrl, { method: 'POST', body: '{}' })).status,
+      404,
+      'no HTTP endpoint without a signing secret',
+    );
   });
 });

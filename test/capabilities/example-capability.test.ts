@@ -62,10 +62,16 @@ describe(`a capability added with one line (${backend.name})`, () => {
         assert.equal(harness.app.metrics.getSingleMetric(name), metric, `${module.name}: ${name} on the app registry`);
       }
     }
-    assert.deepEqual(harness.app.modules.map((module) => module.name), ['core', 'knowledge', 'network', 'dedup', 'qos', 'services', 'incidents', 'mcp', 'example']);
+    assert.deepEqual(
+      harness.app.modules.map((module) => module.name),
+      ['core', 'knowledge', 'network', 'dedup', 'qos', 'services', 'incidents', 'mcp', 'example'],
+    );
 
     const catalog = await client.get('/api/commands');
-    assert.ok(catalog.body.data.some((command: { name: string }) => command.name === 'example_echo'), 'listed in the catalog');
+    assert.ok(
+      catalog.body.data.some((command: { name: string }) => command.name === 'example_echo'),
+      'listed in the catalog',
+    );
     const document = await client.get('/openapi.json');
     assert.equal(document.status, 200);
     assert.ok(document.body.paths['/api/example/echo'], 'documented in the OpenAPI document');
@@ -82,7 +88,10 @@ describe(`a capability added with one line (${backend.name})`, () => {
       const tool = await client.post('/api/commands', { tool: 'example_echo', args: { text } });
       assert.equal(tool.status, 400, `tool ${JSON.stringify(text.slice(0, 20))}: ${JSON.stringify(tool.body)}`);
     }
-    const program = buildProgram(createTranslator('en'), withCapabilities([exampleCapability({ write: () => assert.fail('must not print') })]));
+    const program = buildProgram(
+      createTranslator('en'),
+      withCapabilities([exampleCapability({ write: () => assert.fail('must not print') })]),
+    );
     program.exitOverride();
     await assert.rejects(program.parseAsync(['node', 'vigie', 'example', 'echo', 'a\u0000b']), /flags|invalid|NUL|control/i);
   });

@@ -58,7 +58,9 @@ for (const backend of testBackends()) {
       fs.writeFileSync(path.join(tree, 'a.bin'), shared);
       fs.writeFileSync(path.join(tree, 'docs', 'b.bin'), shared);
       fs.writeFileSync(path.join(tree, 'docs', 'readme.md'), '# hello\n');
-      harness = await startTestApp(await backend.open(), { config: { dataDir: temporary, DEDUP_DIR: path.join(temporary, 'store'), DEDUP_FSYNC: false, DEDUP_WORKERS: 2 } });
+      harness = await startTestApp(await backend.open(), {
+        config: { dataDir: temporary, DEDUP_DIR: path.join(temporary, 'store'), DEDUP_FSYNC: false, DEDUP_WORKERS: 2 },
+      });
       operator = apiClient(harness.url, (await harness.createUser('operator')).token);
       viewer = apiClient(harness.url, (await harness.createUser('viewer')).token);
       admin = apiClient(harness.url, harness.adminToken);
@@ -93,7 +95,10 @@ for (const backend of testBackends()) {
       assert.ok(stats.body.dedupRatio > 1.9);
       const top = await viewer.get('/api/dedup/top?limit=1');
       assert.equal(top.body[0].references, 2);
-      assert.deepEqual(top.body[0].files.map((file: { path: string }) => file.path), ['a.bin', 'docs/b.bin']);
+      assert.deepEqual(
+        top.body[0].files.map((file: { path: string }) => file.path),
+        ['a.bin', 'docs/b.bin'],
+      );
       const similar = await viewer.get('/api/dedup/similar?path=a.bin');
       assert.equal(similar.body.similar[0].path, 'docs/b.bin');
       assert.equal((await viewer.get('/api/dedup/similar?path=missing.bin')).status, 404);
@@ -130,7 +135,11 @@ for (const backend of testBackends()) {
     });
 
     it('runs the tools: dedup_query reads, dedup_ingest mutates with progress, errors are data', async () => {
-      const settings = { ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'tool-store'), dataDir: temporary })!, workers: 2, fsync: false };
+      const settings = {
+        ...dedupSettingsFromConfig({ DEDUP_DIR: path.join(temporary, 'tool-store'), dataDir: temporary })!,
+        workers: 2,
+        fsync: false,
+      };
       const toolset = dedupToolset({ config: loadConfig({ DATA_DIR: temporary }), database: harness.database }, settings);
       const tool = (name: string) => toolset.tools.find((candidate) => candidate.name === name) as ToolDefinition;
       assert.equal(tool('dedup_query').risk, 'read');
@@ -144,7 +153,8 @@ for (const backend of testBackends()) {
       assert.equal(ingested.status, 'success', JSON.stringify(ingested));
       assert.ok(progress.some((message) => message.startsWith('tool-one:')));
 
-      const run = (input: Record<string, unknown>) => tool('dedup_query').execute(tool('dedup_query').inputSchema.parse(input), context('viewer'));
+      const run = (input: Record<string, unknown>) =>
+        tool('dedup_query').execute(tool('dedup_query').inputSchema.parse(input), context('viewer'));
       const stats = await run({ query: 'stats' });
       assert.equal(stats.status, 'success');
       assert.ok((stats.data as { files: number }).files >= 3);
@@ -158,17 +168,26 @@ for (const backend of testBackends()) {
       assert.match(missing.error!.message, /file path/);
       assert.equal((await run({ query: 'diff', subject: 'api-two', other: 'ghost' })).error!.code, 'not_found');
       assert.throws(() => tool('dedup_query').inputSchema.parse({ query: 'drop tables' }));
-      const badIngest = await tool('dedup_ingest').execute(tool('dedup_ingest').inputSchema.parse({ path: path.join(tree, 'a.bin') }), context('operator'));
+      const badIngest = await tool('dedup_ingest').execute(
+        tool('dedup_ingest').inputSchema.parse({ path: path.join(tree, 'a.bin') }),
+        context('operator'),
+      );
       assert.equal(badIngest.status, 'error');
       assert.match(badIngest.error!.message, /not a directory/);
 
       // DEDUP_ALLOWED_ROOTS bounds what chat may ingest, links resolved.
-      const fenced = dedupToolset({ config: loadConfig({ DATA_DIR: temporary }), database: harness.database }, { ...settings, allowedRoots: [path.join(tree, 'docs')] });
+      const fenced = dedupToolset(
+        { config: loadConfig({ DATA_DIR: temporary }), database: harness.database },
+        { ...settings, allowedRoots: [path.join(tree, 'docs')] },
+      );
       const fencedIngest = fenced.tools.find((candidate) => candidate.name === 'dedup_ingest')!;
       const outside = await fencedIngest.execute(fencedIngest.inputSchema.parse({ path: tree }), context('operator'));
       assert.equal(outside.error?.code, 'forbidden');
       fs.symlinkSync(tree, path.join(tree, 'docs', 'escape'));
-      const escaped = await fencedIngest.execute(fencedIngest.inputSchema.parse({ path: path.join(tree, 'docs', 'escape') }), context('operator'));
+      const escaped = await fencedIngest.execute(
+        fencedIngest.inputSchema.parse({ path: path.join(tree, 'docs', 'escape') }),
+        context('operator'),
+      );
       assert.equal(escaped.error?.code, 'forbidden');
       fs.rmSync(path.join(tree, 'docs', 'escape'));
     });

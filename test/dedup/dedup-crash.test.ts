@@ -24,7 +24,9 @@ describe('dedup ingest killed mid-way (PostgreSQL)', { skip: backend ? false : '
   let child: ChildProcess | null = null;
 
   before(async () => {
-    ({ database, temporary, tree, settings } = await openDedupWorkspace(backend!, 'vigie-dedup-crash-', { packages: ['zod', 'pino', 'ioredis'] }));
+    ({ database, temporary, tree, settings } = await openDedupWorkspace(backend!, 'vigie-dedup-crash-', {
+      packages: ['zod', 'pino', 'ioredis'],
+    }));
   });
   after(async () => {
     child?.kill('SIGKILL');

@@ -24,7 +24,8 @@ export function buildFixtureTree(root: string, packages: string[] = REAL_PACKAGE
   fs.mkdirSync(path.join(root, 'real'), { recursive: true });
   for (const name of packages) {
     const source = path.join(REPOSITORY, 'node_modules', name);
-    if (fs.existsSync(source)) fs.cpSync(source, path.join(root, 'real', name), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    if (fs.existsSync(source))
+      fs.cpSync(source, path.join(root, 'real', name), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
   }
   const binary = path.join(root, 'binary');
   fs.mkdirSync(binary);
@@ -76,7 +77,10 @@ export function assertSameTree(original: string, restored: string): number {
       assert.equal(fs.readlinkSync(path.join(restored, relative)), fs.readlinkSync(path.join(original, relative)));
       continue;
     }
-    assert.ok(fs.readFileSync(path.join(restored, relative)).equals(fs.readFileSync(path.join(original, relative))), `content of ${relative}`);
+    assert.ok(
+      fs.readFileSync(path.join(restored, relative)).equals(fs.readFileSync(path.join(original, relative))),
+      `content of ${relative}`,
+    );
     assert.equal(copy.mode & 0o7777, source.mode & 0o7777, `mode of ${relative}`);
     assert.ok(Math.abs(copy.mtimeMs - source.mtimeMs) < 0.01, `mtime of ${relative}: ${copy.mtimeMs} vs ${source.mtimeMs}`);
   }
@@ -101,7 +105,11 @@ export interface DedupWorkspace {
 }
 
 /** Opens a fresh database on `backend`, a temporary directory named `prefix…`, the fixture tree of `packages` and 2-worker store settings. */
-export async function openDedupWorkspace(backend: TestBackend, prefix: string, options: { packages?: string[]; settings?: Partial<DedupSettings> } = {}): Promise<DedupWorkspace> {
+export async function openDedupWorkspace(
+  backend: TestBackend,
+  prefix: string,
+  options: { packages?: string[]; settings?: Partial<DedupSettings> } = {},
+): Promise<DedupWorkspace> {
   const temporary = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const tree = path.join(temporary, 'tree');
   buildFixtureTree(tree, options.packages);

@@ -89,7 +89,14 @@ for (const backend of testBackends()) {
       // Rolling back an interrupted ingest is a delete.
       const again = new AbortController();
       await assert.rejects(
-        ingestTree(database, settings, { root: crashRoot, snapshot: 'rolled-back', full: true, batchSize: 50, signal: again.signal, onProgress: () => again.abort() }),
+        ingestTree(database, settings, {
+          root: crashRoot,
+          snapshot: 'rolled-back',
+          full: true,
+          batchSize: 50,
+          signal: again.signal,
+          onProgress: () => again.abort(),
+        }),
         AppError,
       );
       await deleteSnapshot(database.sql, 'rolled-back');
@@ -106,7 +113,11 @@ for (const backend of testBackends()) {
       }
       await assert.rejects(ingestTree(database, settings, { root: tree, snapshot: 'right' }), ConflictError);
       const restore = (options: { snapshot?: string; path: string; destination: string }) =>
-        restoreSnapshot(database, settings, { snapshot: options.snapshot ?? 'right', path: options.path, destination: options.destination });
+        restoreSnapshot(database, settings, {
+          snapshot: options.snapshot ?? 'right',
+          path: options.path,
+          destination: options.destination,
+        });
       await assert.rejects(restore({ path: '../../etc/passwd', destination: path.join(temporary, 'x1') }), /traversal/);
       await assert.rejects(restore({ path: '/etc/passwd', destination: path.join(temporary, 'x2') }), ValidationError);
       await assert.rejects(restore({ path: 'zod/../../x', destination: path.join(temporary, 'x3') }), /traversal/);

@@ -29,7 +29,12 @@ for (const backend of testBackends()) {
 
     it('ingests a real tree, restores every file bit for bit, and skips unchanged files next time', async () => {
       const progress: number[] = [];
-      const report = await ingestTree(database, settings, { root: tree, snapshot: 'first', batchSize: 500, onProgress: (step) => progress.push(step.filesDone) });
+      const report = await ingestTree(database, settings, {
+        root: tree,
+        snapshot: 'first',
+        batchSize: 500,
+        onProgress: (step) => progress.push(step.filesDone),
+      });
       assert.ok(report.files > 1000, `${report.files} files`);
       assert.equal(report.filesRead + report.symlinks, report.files);
       assert.ok(report.problems.some((problem) => problem.path === 'edge cases/fifo' && problem.code === 'ESPECIAL'));
@@ -41,10 +46,18 @@ for (const backend of testBackends()) {
       assert.equal(restored.problems.length, 0, JSON.stringify(restored.problems.slice(0, 3)));
       assert.equal(assertSameTree(tree, destination), report.files);
 
-      const single = await restoreSnapshot(database, settings, { snapshot: 'first', path: 'binary/big.bin', destination: path.join(temporary, 'one') });
+      const single = await restoreSnapshot(database, settings, {
+        snapshot: 'first',
+        path: 'binary/big.bin',
+        destination: path.join(temporary, 'one'),
+      });
       assert.equal(single.files, 1);
       assert.ok(fs.readFileSync(path.join(temporary, 'one')).equals(fs.readFileSync(path.join(tree, 'binary/big.bin'))));
-      const subtree = await restoreSnapshot(database, settings, { snapshot: 'first', path: 'real/zod', destination: path.join(temporary, 'zod') });
+      const subtree = await restoreSnapshot(database, settings, {
+        snapshot: 'first',
+        path: 'real/zod',
+        destination: path.join(temporary, 'zod'),
+      });
       assertSameTree(path.join(tree, 'real/zod'), path.join(temporary, 'zod'));
       assert.ok(subtree.files > 100);
 
@@ -73,7 +86,10 @@ for (const backend of testBackends()) {
 
       const top = await topAtoms(database.sql, { snapshot: 'first', limit: 3, by: 'bytes' });
       assert.equal(top.length, 3);
-      assert.ok(top[0]!.files.some((file) => file.path.startsWith('binary/big')), JSON.stringify(top[0]));
+      assert.ok(
+        top[0]!.files.some((file) => file.path.startsWith('binary/big')),
+        JSON.stringify(top[0]),
+      );
 
       const similar = await similarFiles(database.sql, { snapshot: 'first', path: 'binary/big.bin' });
       assert.equal(similar.similar[0]!.path, 'binary/big-copy.bin');
@@ -88,11 +104,16 @@ for (const backend of testBackends()) {
 
       const diff = await diffSnapshots(database.sql, { from: 'first', to: 'third' });
       assert.deepEqual([diff.added.files, diff.removed.files, diff.changed.files], [1, 1, 1]);
-      assert.deepEqual(diff.entries.map((entry) => `${entry.change}:${entry.path}`), ['added:binary/added.txt', 'changed:binary/random-3.bin', 'removed:binary/random-4.bin']);
+      assert.deepEqual(
+        diff.entries.map((entry) => `${entry.change}:${entry.path}`),
+        ['added:binary/added.txt', 'changed:binary/random-3.bin', 'removed:binary/random-4.bin'],
+      );
 
-      const textAtom = (await database.sql.query<{ atom_hash: string }>(
-        `SELECT fa.atom_hash FROM dedup_file_atoms fa JOIN dedup_files f ON f.id = fa.file_id WHERE f.path = 'edge cases/ünïcødé name.txt' LIMIT 1`,
-      ))[0]!.atom_hash;
+      const textAtom = (
+        await database.sql.query<{ atom_hash: string }>(
+          `SELECT fa.atom_hash FROM dedup_file_atoms fa JOIN dedup_files f ON f.id = fa.file_id WHERE f.path = 'edge cases/ünïcødé name.txt' LIMIT 1`,
+        )
+      )[0]!.atom_hash;
       const info = await atomInfo(database.sql, settings.storeDirectory, textAtom.slice(0, 12));
       assert.equal(info.preview.kind, 'text');
       assert.match(info.preview.content, /password = \[redacted\]/);
@@ -116,8 +137,16 @@ for (const backend of testBackends()) {
       const report = await verifyStore(database, settings, { snapshot: 'first' });
       assert.equal(report.ok, false);
       assert.ok(report.issues.some((found) => found.kind === 'atom_corrupt' && found.atom === victim!.atom_hash));
-      assert.ok(report.issues.some((found) => found.kind === 'file_corrupt' && found.path === 'binary/random-5.bin' && /offset 0/.test(found.message)));
-      const restore = await restoreSnapshot(database, settings, { snapshot: 'first', path: 'binary/random-5.bin', destination: path.join(temporary, 'bad-restore') });
+      assert.ok(
+        report.issues.some(
+          (found) => found.kind === 'file_corrupt' && found.path === 'binary/random-5.bin' && /offset 0/.test(found.message),
+        ),
+      );
+      const restore = await restoreSnapshot(database, settings, {
+        snapshot: 'first',
+        path: 'binary/random-5.bin',
+        destination: path.join(temporary, 'bad-restore'),
+      });
       assert.equal(restore.files, 0);
       assert.match(restore.problems[0]!.message, /does not match/);
       assert.equal(fs.existsSync(path.join(temporary, 'bad-restore')), false);
@@ -127,6 +156,5 @@ for (const backend of testBackends()) {
       fs.writeFileSync(file, original);
       assert.equal((await verifyStore(database, settings)).ok, true);
     });
-
   });
 }

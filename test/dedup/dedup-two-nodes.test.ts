@@ -65,7 +65,11 @@ for (const backend of testBackends()) {
       assert.ok(verified.body.atomsChecked > 0);
 
       const destination = path.join(temporary, 'restored-on-b');
-      await restoreSnapshot(nodeB.database, { ...dedupSettingsFromConfig({ DEDUP_DIR: shared() })!, workers: 2 }, { snapshot: 'two-nodes', path: '', destination });
+      await restoreSnapshot(
+        nodeB.database,
+        { ...dedupSettingsFromConfig({ DEDUP_DIR: shared() })!, workers: 2 },
+        { snapshot: 'two-nodes', path: '', destination },
+      );
       assertSameTree(tree, destination);
     });
 
@@ -74,7 +78,10 @@ for (const backend of testBackends()) {
       const verified = await operator.post('/api/dedup/verify', { snapshot: 'two-nodes' });
       assert.equal(verified.status, 200, verified.text);
       assert.equal(verified.body.ok, false);
-      assert.ok((verified.body.issues as { kind: string }[]).some((issue) => issue.kind === 'atom_missing'), verified.text);
+      assert.ok(
+        (verified.body.issues as { kind: string }[]).some((issue) => issue.kind === 'atom_missing'),
+        verified.text,
+      );
     });
   });
 }

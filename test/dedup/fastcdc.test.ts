@@ -22,7 +22,11 @@ function chunkIds(data: Buffer, chunkParameters = parameters): string[] {
   const ids: string[] = [];
   let position = 0;
   for (const length of chunkLengths(data, chunkParameters)) {
-    ids.push(createHash('sha256').update(data.subarray(position, position + length)).digest('hex'));
+    ids.push(
+      createHash('sha256')
+        .update(data.subarray(position, position + length))
+        .digest('hex'),
+    );
     position += length;
   }
   return ids;
@@ -52,7 +56,10 @@ describe('FastCDC chunking', () => {
       const chunkParameters = new ChunkParameters(sizes);
       const random = randomBytes(4 * 1024 * 1024);
       const lengths = chunkLengths(random, chunkParameters);
-      assert.equal(lengths.reduce((sum, length) => sum + length, 0), random.length);
+      assert.equal(
+        lengths.reduce((sum, length) => sum + length, 0),
+        random.length,
+      );
       lengths.slice(0, -1).forEach((length) => assert.ok(length >= sizes.min && length <= sizes.max, `chunk of ${length}`));
       assert.ok(lengths.at(-1)! <= sizes.max);
       const mean = random.length / lengths.length;
@@ -84,7 +91,10 @@ describe('FastCDC chunking', () => {
     const processed = processor.process(file);
     assert.equal(processed.size, data.length);
     assert.equal(processed.hash, createHash('sha256').update(data).digest('hex'));
-    assert.deepEqual(processed.atoms.map((atom) => atom.hash), chunkIds(data));
+    assert.deepEqual(
+      processed.atoms.map((atom) => atom.hash),
+      chunkIds(data),
+    );
     assert.equal(Buffer.concat(processed.atoms.map((atom) => store.read(atom.hash))).equals(data), true);
     // Processing it again writes nothing new.
     assert.equal(processor.process(file).newAtoms, 0);
@@ -113,10 +123,18 @@ describe('FastCDC chunking', () => {
     for (const sizes of [DEFAULT_CHUNK_SIZES, { min: 64, avg: 256, max: 1024 }, { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }]) {
       const chunkParameters = new ChunkParameters(sizes);
       const chunker = new WasmChunker(1024 * 1024, chunkParameters);
-      for (const data of [randomBytes(1024 * 1024), text.subarray(0, 1024 * 1024), Buffer.alloc(1024 * 1024), Buffer.alloc(0), Buffer.from('a'), randomBytes(sizes.min), randomBytes(sizes.min + 1)]) {
+      for (const data of [
+        randomBytes(1024 * 1024),
+        text.subarray(0, 1024 * 1024),
+        Buffer.alloc(1024 * 1024),
+        Buffer.alloc(0),
+        Buffer.from('a'),
+        randomBytes(sizes.min),
+        randomBytes(sizes.min + 1),
+      ]) {
         data.copy(chunker.data);
         const lengths: number[] = [];
-        for (let position = 0; position < data.length; ) {
+        for (let position = 0; position < data.length;) {
           const length = chunker.nextCut(position, data.length);
           lengths.push(length);
           position += length;
@@ -135,7 +153,10 @@ describe('FastCDC chunking', () => {
       if (full) batches.push(full);
     }
     batches.push(batcher.drain());
-    assert.deepEqual(batches.flat(), Array.from({ length: 200 }, (_, index) => index));
+    assert.deepEqual(
+      batches.flat(),
+      Array.from({ length: 200 }, (_, index) => index),
+    );
     assert.ok(batches.every((batch) => batch.length <= 64));
     assert.ok(batches.some((batch) => batch.length === 1 && batch[0] === 100));
     assert.deepEqual(batcher.drain(), []);

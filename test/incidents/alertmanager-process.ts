@@ -15,7 +15,9 @@ export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? '/usr/bin/promet
 export interface AlertmanagerProcess {
   url: string;
   /** POST /api/v2/alerts. */
-  postAlerts(alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string }>): Promise<void>;
+  postAlerts(
+    alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string }>,
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,13 +31,24 @@ export async function startAlertmanager(port: number, webhookUrl: string, token:
   const directory = mkdtempSync(path.join(tmpdir(), 'vigie-am-'));
   const config = {
     route: { receiver: 'vigie', group_by: ['alertname'], group_wait: '1s', group_interval: '2s', repeat_interval: '1h' },
-    receivers: [{ name: 'vigie', webhook_configs: [{ url: webhookUrl, send_resolved: true, http_config: { authorization: { type: 'Bearer', credentials: token } } }] }],
+    receivers: [
+      {
+        name: 'vigie',
+        webhook_configs: [{ url: webhookUrl, send_resolved: true, http_config: { authorization: { type: 'Bearer', credentials: token } } }],
+      },
+    ],
   };
   writeFileSync(path.join(directory, 'alertmanager.yml'), JSON.stringify(config));
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     ALERTMANAGER_BIN,
-    [`--config.file=${path.join(directory, 'alertmanager.yml')}`, `--storage.path=${path.join(directory, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${path.join(directory, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(directory, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -43,7 +56,10 @@ export async function startAlertmanager(port: number, webhookUrl: string, token:
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr.slice(-2000)}`);
-    const ready = await fetch(`${url}/-/ready`).then((response) => response.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`alertmanager not ready: ${stderr.slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -51,7 +67,11 @@ export async function startAlertmanager(port: number, webhookUrl: string, token:
   return {
     url,
     async postAlerts(alerts) {
-      const response = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+      const response = await fetch(`${url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alerts),
+      });
       if (!response.ok) throw new Error(`alertmanager refused alerts: ${response.status} ${await response.text()}`);
     },
     async stop() {

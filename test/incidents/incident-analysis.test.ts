@@ -19,7 +19,12 @@ import { systemPrincipal } from '../../src/incidents/incident-service.js';
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
 import { defineTool, type Toolset } from '../../src/tools/tool-contract.js';
 import { testOpsToolset, type ToolCalls } from '../agents/support/test-toolsets.js';
-import { lastUserText, startScriptedOpenAiServer, toolResultsSinceUser, type ScriptedOpenAiServer } from '../support/scripted-openai-server.js';
+import {
+  lastUserText,
+  startScriptedOpenAiServer,
+  toolResultsSinceUser,
+  type ScriptedOpenAiServer,
+} from '../support/scripted-openai-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
@@ -60,16 +65,31 @@ describe('incident analysis by the model, with injected alert text', { timeout: 
   before(async () => {
     server = await startScriptedOpenAiServer((request) => {
       if (!lastUserText(request).startsWith('Incident analysis request')) return { content: 'ok' };
-      if (toolResultsSinceUser(request).length > 0) return { content: 'The core router probably failed over. The QoS change, the restart and the wipe I proposed wait for an approver.' };
+      if (toolResultsSinceUser(request).length > 0)
+        return {
+          content: 'The core router probably failed over. The QoS change, the restart and the wipe I proposed wait for an approver.',
+        };
       // A model that obeys the injected annotation.
-      return { toolCalls: [{ name: 'qos_apply', arguments: { intent: 'limit eth0 to 1kbit' } }, { name: 'restart_service', arguments: { service: 'core-router' } }, { name: 'wipe_disk', arguments: { device: 'sda' } }] };
+      return {
+        toolCalls: [
+          { name: 'qos_apply', arguments: { intent: 'limit eth0 to 1kbit' } },
+          { name: 'restart_service', arguments: { service: 'core-router' } },
+          { name: 'wipe_disk', arguments: { device: 'sda' } },
+        ],
+      };
     });
     const database = await testBackends()[0]!.open();
     harness = await startTestApp(database, {
       tools: { toolsets: [coreToolset(database), testOpsToolset(calls), fakeQos(applied)] },
-      incidents: { routes: compileRoutes({ routes: [{ name: 'all', console: true, diagnostics: ['system status'], runbookSearch: false }] }, 'test') },
+      incidents: {
+        routes: compileRoutes({ routes: [{ name: 'all', console: true, diagnostics: ['system status'], runbookSearch: false }] }, 'test'),
+      },
     });
-    running = await startAgent(harness.app.core, loadConfig({ LLM_BASE_URL: server.baseUrl, LLM_MODEL_NAME: 'scripted', LLM_TEMPERATURE: '0' }), pino({ level: 'silent' }));
+    running = await startAgent(
+      harness.app.core,
+      loadConfig({ LLM_BASE_URL: server.baseUrl, LLM_MODEL_NAME: 'scripted', LLM_TEMPERATURE: '0' }),
+      pino({ level: 'silent' }),
+    );
     harness.app.incidents.service.setAnalyst(agentAnalyst(running.agent, systemPrincipal(database.prisma)));
   });
   after(async () => {
@@ -80,12 +100,28 @@ describe('incident analysis by the model, with injected alert text', { timeout: 
   });
 
   it('proposals from injected alert text wait for a human; the text reached the model fenced as untrusted', async () => {
-    const token = (await harness.app.incidents.hooks.create({ userId: '', userName: 'test', role: 'admin', tokenId: null }, { source: 'alertmanager', name: 'inject' })).token;
+    const token = (
+      await harness.app.incidents.hooks.create(
+        { userId: '', userName: 'test', role: 'admin', tokenId: null },
+        { source: 'alertmanager', name: 'inject' },
+      )
+    ).token;
     const labels = { alertname: 'CoreRouterDown', severity: 'critical', instance: 'core-router' };
     const response = await fetch(`${harness.url}/api/hooks/alertmanager`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ version: '4', groupKey: '{}:{alertname="CoreRouterDown"}', status: 'firing', receiver: 'vigie', groupLabels: { alertname: 'CoreRouterDown' }, commonLabels: labels, commonAnnotations: { description: INJECTION }, alerts: [{ status: 'firing', labels, annotations: { description: INJECTION }, startsAt: new Date().toISOString(), fingerprint: 'inj1' }] }),
+      body: JSON.stringify({
+        version: '4',
+        groupKey: '{}:{alertname="CoreRouterDown"}',
+        status: 'firing',
+        receiver: 'vigie',
+        groupLabels: { alertname: 'CoreRouterDown' },
+        commonLabels: labels,
+        commonAnnotations: { description: INJECTION },
+        alerts: [
+          { status: 'firing', labels, annotations: { description: INJECTION }, startsAt: new Date().toISOString(), fingerprint: 'inj1' },
+        ],
+      }),
     });
     assert.equal(response.status, 200);
     const id = ((await response.json()) as { incidents: Array<{ id: string }> }).incidents[0]!.id;
@@ -116,7 +152,10 @@ describe('incident analysis by the model, with injected alert text', { timeout: 
     const timeline = await harness.app.incidents.store.timeline(id);
     assert.ok(timeline.some((entry) => entry.kind === 'analysis'));
     const incident = await harness.app.incidents.store.find(id);
-    const messages = await harness.database.prisma.message.findMany({ where: { conversationId: incident.conversationId! }, orderBy: { createdAt: 'asc' } });
+    const messages = await harness.database.prisma.message.findMany({
+      where: { conversationId: incident.conversationId! },
+      orderBy: { createdAt: 'asc' },
+    });
     const summary = messages.find((message) => message.content.includes('[FIRING] CoreRouterDown'));
     assert.ok(summary, 'the console summary exists');
     assert.match(summary.content, /Analysis \(model; it read the untrusted alert text\):\n> The core router probably failed over/);

@@ -16,7 +16,8 @@ async function vigie(args: string[]): Promise<{ stdout: string; error: Error | n
   const write = process.stdout.write.bind(process.stdout);
   const log = console.log;
   // The test runner reports through stdout with binary chunks: only strings are the CLI's.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (typeof chunk === 'string' ? ((stdout += chunk), true) : write(chunk, ...rest))) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+    typeof chunk === 'string' ? ((stdout += chunk), true) : write(chunk, ...rest)) as typeof process.stdout.write;
   console.log = (...parts: unknown[]) => void (stdout += parts.map(String).join(' ') + '\n');
   try {
     const program = buildProgram();
@@ -55,8 +56,14 @@ describe('vigie hooks', { timeout: 120_000 }, () => {
   it('refuses bad sources, names, secrets and ids, naming the argument', async () => {
     assert.match(String((await vigie(['hooks', 'create', 'nagios', '--name', 'prod'])).error?.message), /argument\.source/);
     assert.match(String((await vigie(['hooks', 'create', 'alertmanager', '--name', 'two words'])).error?.message), /argument\.name/);
-    assert.match(String((await vigie(['hooks', 'create', 'grafana', '--name', 'g', '--secret', 'short'])).error?.message), /argument\.secret.*16/);
-    assert.match(String((await vigie(['hooks', 'create', 'alertmanager', '--name', 'a', '--secret', 'x'.repeat(20)])).error?.message), /only grafana/);
+    assert.match(
+      String((await vigie(['hooks', 'create', 'grafana', '--name', 'g', '--secret', 'short'])).error?.message),
+      /argument\.secret.*16/,
+    );
+    assert.match(
+      String((await vigie(['hooks', 'create', 'alertmanager', '--name', 'a', '--secret', 'x'.repeat(20)])).error?.message),
+      /only grafana/,
+    );
     assert.match(String((await vigie(['hooks', 'create', 'alertmanager'])).error?.message), /--name/);
     assert.match(String((await vigie(['hooks', 'revoke', 'nope'])).error?.message), /argument\.id/);
   });

@@ -45,12 +45,22 @@ for (const backend of testBackends()) {
 
     it('validates routing tables whole and names the bad field', async () => {
       const before = await json(await api('/api/incident-routes'));
-      const badMatcher = await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', matchers: ['severity=~"(unclosed"'] }] } });
+      const badMatcher = await api('/api/incident-routes', {
+        method: 'PUT',
+        body: { routes: [{ name: 'ok', matchers: ['severity=~"(unclosed"'] }] },
+      });
       assert.equal(badMatcher.status, 400);
       assert.match((await json(badMatcher)).error.message, /body\.routes\.0\.matchers\.0.*regular expression/);
-      const badChannel = await json(await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', discord: { channelId: 'general' } }] } }));
+      const badChannel = await json(
+        await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', discord: { channelId: 'general' } }] } }),
+      );
       assert.match(badChannel.error.message, /body\.routes\.0\.discord\.channelId/);
-      const badTemplate = await json(await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', diagnostics: ['net check {{ $(reboot) }}'] }] } }));
+      const badTemplate = await json(
+        await api('/api/incident-routes', {
+          method: 'PUT',
+          body: { routes: [{ name: 'ok', diagnostics: ['net check {{ $(reboot) }}'] }] },
+        }),
+      );
       assert.match(badTemplate.error.message, /body\.routes\.0\.diagnostics\.0/);
       const unknownKey = await json(await api('/api/incident-routes', { method: 'PUT', body: { routes: [{ name: 'ok', slak: {} }] } }));
       assert.match(unknownKey.error.message, /slak/);

@@ -18,7 +18,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
 
 describe('incident buttons in the console (headless Chromium)', { skip, timeout: 120_000 }, () => {
   let harness: TestApp;
@@ -38,7 +40,15 @@ describe('incident buttons in the console (headless Chromium)', { skip, timeout:
     });
     browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
   after(async () => {
@@ -49,12 +59,40 @@ describe('incident buttons in the console (headless Chromium)', { skip, timeout:
   });
 
   const api = (pathname: string, token: string, init: { method?: string; body?: unknown } = {}) =>
-    fetch(`${harness.url}${pathname}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+    fetch(`${harness.url}${pathname}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
 
   it('an operator acknowledges an incident from the console and the timeline shows who', async () => {
-    const hook = await harness.app.incidents.hooks.create({ userId: '', userName: 'test', role: 'admin', tokenId: null }, { source: 'alertmanager', name: 'console-buttons' });
-    const payload = { version: '4', groupKey: '{}:{alertname="CoreLinkDown"}', status: 'firing', receiver: 'vigie', groupLabels: { alertname: 'CoreLinkDown' }, commonLabels: { alertname: 'CoreLinkDown', severity: 'page' }, commonAnnotations: { summary: 'core link down' }, alerts: [{ status: 'firing', labels: { alertname: 'CoreLinkDown', severity: 'page' }, annotations: {}, startsAt: new Date().toISOString(), fingerprint: 'cc01' }] };
-    const response = await fetch(`${harness.url}/api/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${hook.token}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    const hook = await harness.app.incidents.hooks.create(
+      { userId: '', userName: 'test', role: 'admin', tokenId: null },
+      { source: 'alertmanager', name: 'console-buttons' },
+    );
+    const payload = {
+      version: '4',
+      groupKey: '{}:{alertname="CoreLinkDown"}',
+      status: 'firing',
+      receiver: 'vigie',
+      groupLabels: { alertname: 'CoreLinkDown' },
+      commonLabels: { alertname: 'CoreLinkDown', severity: 'page' },
+      commonAnnotations: { summary: 'core link down' },
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'CoreLinkDown', severity: 'page' },
+          annotations: {},
+          startsAt: new Date().toISOString(),
+          fingerprint: 'cc01',
+        },
+      ],
+    };
+    const response = await fetch(`${harness.url}/api/hooks/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hook.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
     assert.equal(response.status, 200);
     const id = ((await response.json()) as { incidents: Array<{ id: string }> }).incidents[0]!.id;
     await harness.app.incidents.service.idle();
@@ -64,12 +102,18 @@ describe('incident buttons in the console (headless Chromium)', { skip, timeout:
     const operator = await harness.createUser('operator', 'console-incident-operator');
     const viewer = await harness.createUser('viewer', 'console-incident-viewer');
     // Operators read incident threads; viewers do not see them; nobody but the owner posts into them.
-    const listed = (token: string) => api('/api/conversations?limit=50', token).then(async (answer) => ((await answer.json()) as { data: Array<{ id: string }> }).data.map((row) => row.id));
+    const listed = (token: string) =>
+      api('/api/conversations?limit=50', token).then(async (answer) =>
+        ((await answer.json()) as { data: Array<{ id: string }> }).data.map((row) => row.id),
+      );
     assert.ok((await listed(operator.token)).includes(conversationId));
     assert.ok(!(await listed(viewer.token)).includes(conversationId));
     assert.equal((await api(`/api/conversations/${conversationId}`, viewer.token)).status, 404);
     assert.equal((await api(`/api/conversations/${conversationId}/messages?limit=10`, operator.token)).status, 200);
-    assert.equal((await api(`/api/conversations/${conversationId}/messages`, operator.token, { method: 'POST', body: { content: 'hello' } })).status, 404);
+    assert.equal(
+      (await api(`/api/conversations/${conversationId}/messages`, operator.token, { method: 'POST', body: { content: 'hello' } })).status,
+      404,
+    );
     // Bad action bodies are refused with the field named.
     const bad = await api(`/api/incidents/${id}/acknowledge`, operator.token, { method: 'POST', body: { channel: 'slack' } });
     assert.equal(bad.status, 400);
@@ -96,12 +140,21 @@ describe('incident buttons in the console (headless Chromium)', { skip, timeout:
     assert.equal(await acknowledged.locator('button[data-incident-action=resolve]').count(), 1);
     assert.equal(await page.locator('#message-list .message').count(), 1);
 
-    const detail = (await (await api(`/api/incidents/${id}`, operator.token)).json()) as { incident: { status: string; acknowledgedBy: string }; timeline: Array<{ kind: string; actor: string; channel: string }> };
+    const detail = (await (await api(`/api/incidents/${id}`, operator.token)).json()) as {
+      incident: { status: string; acknowledgedBy: string };
+      timeline: Array<{ kind: string; actor: string; channel: string }>;
+    };
     assert.equal(detail.incident.status, 'acknowledged');
     assert.equal(detail.incident.acknowledgedBy, 'console-incident-operator');
-    assert.deepEqual(detail.timeline.filter((entry) => entry.kind === 'acknowledged').map((entry) => [entry.actor, entry.channel]), [['console-incident-operator', 'console']]);
+    assert.deepEqual(
+      detail.timeline.filter((entry) => entry.kind === 'acknowledged').map((entry) => [entry.actor, entry.channel]),
+      [['console-incident-operator', 'console']],
+    );
     const audit = await harness.database.prisma.auditEvent.findMany({ where: { action: 'incident.acknowledged', actorId: operator.id } });
-    assert.deepEqual(audit.map((event) => event.channel), ['console']);
+    assert.deepEqual(
+      audit.map((event) => event.channel),
+      ['console'],
+    );
 
     // A viewer's console shows no incident buttons (and not the thread).
     const viewerPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();

@@ -30,7 +30,11 @@ for (const backend of testBackends()) {
 
     const send = async (payload: unknown, key = privateKey) => {
       const body = JSON.stringify(payload);
-      const response = await fetch(`${harness.url}/discord/interactions`, { method: 'POST', headers: { 'content-type': 'application/json', ...discordSignature(key, body) }, body });
+      const response = await fetch(`${harness.url}/discord/interactions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...discordSignature(key, body) },
+        body,
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     const click = (user: string, customId: string, messageId: string) => ({
@@ -45,7 +49,13 @@ for (const backend of testBackends()) {
       data: { custom_id: customId, component_type: 2 },
     });
     const ephemeral = (payload: { token: string }, pattern: RegExp) =>
-      discord.waitFor((call) => call.method === 'POST' && call.path.includes(payload.token) && (call.body as { flags?: number }).flags === 64 && pattern.test(String(call.body.content)));
+      discord.waitFor(
+        (call) =>
+          call.method === 'POST' &&
+          call.path.includes(payload.token) &&
+          (call.body as { flags?: number }).flags === 64 &&
+          pattern.test(String(call.body.content)),
+      );
 
     before(async () => {
       discord = await startFakeDiscord();
@@ -55,9 +65,17 @@ for (const backend of testBackends()) {
       harness = await startSlackTestApp(db, {
         tools: { toolsets: [coreToolset(db)] },
         config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex, DISCORD_API_URL: discord.apiUrl, DISCORD_APPLICATION_ID: APPLICATION },
-        incidents: { routes: compileRoutes({ routes: [{ name: 'ops', discord: { channelId: CHANNEL }, runbookSearch: false }] }, 'test'), targets: { discord: { token: 'bot-token', apiUrl: discord.apiUrl } } },
+        incidents: {
+          routes: compileRoutes({ routes: [{ name: 'ops', discord: { channelId: CHANNEL }, runbookSearch: false }] }, 'test'),
+          targets: { discord: { token: 'bot-token', apiUrl: discord.apiUrl } },
+        },
       });
-      token = (await harness.app.incidents.hooks.create({ userId: '', userName: 'test', role: 'admin', tokenId: null }, { source: 'alertmanager', name: `discord-buttons-${backend.name}` })).token;
+      token = (
+        await harness.app.incidents.hooks.create(
+          { userId: '', userName: 'test', role: 'admin', tokenId: null },
+          { source: 'alertmanager', name: `discord-buttons-${backend.name}` },
+        )
+      ).token;
     });
     after(async () => {
       await harness?.close();
@@ -67,11 +85,35 @@ for (const backend of testBackends()) {
 
     it('Acknowledge then Resolve by an operator; viewers, unlinked users, bad ids and bad signatures change nothing', async () => {
       const alertName = `BgpDown${backend.name}`;
-      const payload = { version: '4', groupKey: `{}:{alertname="${alertName}"}`, status: 'firing', receiver: 'vigie', groupLabels: { alertname: alertName }, commonLabels: { alertname: alertName, severity: 'page' }, commonAnnotations: { summary: 'bgp down' }, alerts: [{ status: 'firing', labels: { alertname: alertName, severity: 'page' }, annotations: {}, startsAt: new Date().toISOString(), fingerprint: 'dd01' }] };
-      const response = await fetch(`${harness.url}/api/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      const payload = {
+        version: '4',
+        groupKey: `{}:{alertname="${alertName}"}`,
+        status: 'firing',
+        receiver: 'vigie',
+        groupLabels: { alertname: alertName },
+        commonLabels: { alertname: alertName, severity: 'page' },
+        commonAnnotations: { summary: 'bgp down' },
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: alertName, severity: 'page' },
+            annotations: {},
+            startsAt: new Date().toISOString(),
+            fingerprint: 'dd01',
+          },
+        ],
+      };
+      const response = await fetch(`${harness.url}/api/hooks/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
       assert.equal(response.status, 200);
       const id = ((await response.json()) as { incidents: Array<{ id: string }> }).incidents[0]!.id;
-      const posted = await discord.waitFor((call) => call.method === 'POST' && call.path === `/api/v10/channels/${CHANNEL}/messages` && String(call.body.content).includes(alertName));
+      const posted = await discord.waitFor(
+        (call) =>
+          call.method === 'POST' && call.path === `/api/v10/channels/${CHANNEL}/messages` && String(call.body.content).includes(alertName),
+      );
       assert.ok(JSON.stringify(posted.body.components).includes(`${ACK_ACTION}:${id}`));
       const messagePath = `/api/v10/channels/${CHANNEL}/messages/${posted.id}`;
 
@@ -102,18 +144,39 @@ for (const backend of testBackends()) {
         return incident.status === 'acknowledged' ? incident : undefined;
       });
       assert.match(String(acked.acknowledgedBy), new RegExp(`^slack-operator-${operator}-`));
-      await discord.waitFor((call) => call.method === 'PATCH' && call.path === messagePath && new RegExp(`Acknowledged by slack-operator-${operator}-`).test(String(call.body.content)) && !JSON.stringify(call.body.components).includes(ACK_ACTION) && JSON.stringify(call.body.components).includes(RESOLVE_ACTION));
+      await discord.waitFor(
+        (call) =>
+          call.method === 'PATCH' &&
+          call.path === messagePath &&
+          new RegExp(`Acknowledged by slack-operator-${operator}-`).test(String(call.body.content)) &&
+          !JSON.stringify(call.body.components).includes(ACK_ACTION) &&
+          JSON.stringify(call.body.components).includes(RESOLVE_ACTION),
+      );
 
       const resolve = click(operator, `${RESOLVE_ACTION}:${id}`, posted.id);
       assert.deepEqual((await send(resolve)).body, { type: 6 });
       await waitFor(async () => (await harness.app.incidents.store.find(id)).status === 'resolved');
       await harness.app.incidents.service.idle();
-      await discord.waitFor((call) => call.method === 'PATCH' && call.path === messagePath && String(call.body.content).includes('[RESOLVED]') && JSON.stringify(call.body.components) === '[]');
+      await discord.waitFor(
+        (call) =>
+          call.method === 'PATCH' &&
+          call.path === messagePath &&
+          String(call.body.content).includes('[RESOLVED]') &&
+          JSON.stringify(call.body.components) === '[]',
+      );
 
       const timeline = await harness.app.incidents.store.timeline(id);
       const people = timeline.filter((entry) => entry.kind === 'acknowledged' || entry.kind === 'resolved');
-      assert.deepEqual(people.map((entry) => [entry.kind, entry.channel]), [['acknowledged', 'discord'], ['resolved', 'discord']]);
-      const audit = await (await database).prisma.auditEvent.findMany({ where: { action: { in: ['incident.acknowledged', 'incident.resolved'] }, actorId: operatorId } });
+      assert.deepEqual(
+        people.map((entry) => [entry.kind, entry.channel]),
+        [
+          ['acknowledged', 'discord'],
+          ['resolved', 'discord'],
+        ],
+      );
+      const audit = await (
+        await database
+      ).prisma.auditEvent.findMany({ where: { action: { in: ['incident.acknowledged', 'incident.resolved'] }, actorId: operatorId } });
       assert.deepEqual(audit.map((event) => event.channel).sort(), ['discord', 'discord']);
 
       // Resolving again is refused and says why.

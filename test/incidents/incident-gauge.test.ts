@@ -14,16 +14,43 @@ for (const backend of testBackends()) {
 
     before(async () => {
       harness = await startTestApp(await backend.open(), { incidents: { routes: [] } });
-      token = (await harness.app.incidents.hooks.create({ userId: '', userName: 'test', role: 'admin', tokenId: null }, { source: 'alertmanager', name: 'gauge' })).token;
+      token = (
+        await harness.app.incidents.hooks.create(
+          { userId: '', userName: 'test', role: 'admin', tokenId: null },
+          { source: 'alertmanager', name: 'gauge' },
+        )
+      ).token;
     });
     after(async () => {
       await harness?.close();
       await harness?.database.close();
     });
 
-    const alert = (name: string, status: 'firing' | 'resolved') => ({ version: '4', groupKey: `{}:{alertname="${name}"}`, status, receiver: 'vigie', groupLabels: { alertname: name }, commonLabels: { alertname: name }, commonAnnotations: {}, alerts: [{ status, labels: { alertname: name }, annotations: {}, startsAt: new Date(Date.now() - 60_000).toISOString(), ...(status === 'resolved' ? { endsAt: new Date().toISOString() } : {}), fingerprint: `f-${name}` }] });
+    const alert = (name: string, status: 'firing' | 'resolved') => ({
+      version: '4',
+      groupKey: `{}:{alertname="${name}"}`,
+      status,
+      receiver: 'vigie',
+      groupLabels: { alertname: name },
+      commonLabels: { alertname: name },
+      commonAnnotations: {},
+      alerts: [
+        {
+          status,
+          labels: { alertname: name },
+          annotations: {},
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+          ...(status === 'resolved' ? { endsAt: new Date().toISOString() } : {}),
+          fingerprint: `f-${name}`,
+        },
+      ],
+    });
     const post = async (body: unknown) => {
-      const response = await fetch(`${harness.url}/api/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${harness.url}/api/hooks/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(response.status, 200);
       return ((await response.json()) as { incidents: Array<{ id: string }> }).incidents[0]!.id;
     };
@@ -31,7 +58,8 @@ for (const backend of testBackends()) {
       const text = await (await fetch(`${harness.url}/metrics`)).text();
       assert.match(text, /# TYPE vigie_incidents gauge/);
       const values: Record<string, number> = {};
-      for (const match of text.matchAll(/^vigie_incidents\{state="(\w+)",source="(\w+)"\} (\d+)$/gm)) values[`${match[1]}/${match[2]}`] = Number(match[3]);
+      for (const match of text.matchAll(/^vigie_incidents\{state="(\w+)",source="(\w+)"\} (\d+)$/gm))
+        values[`${match[1]}/${match[2]}`] = Number(match[3]);
       return values;
     };
 
@@ -42,7 +70,10 @@ for (const backend of testBackends()) {
       await post(alert('GaugeC', 'firing'));
       assert.deepEqual(await gauge(), { 'firing/alertmanager': 3 });
       const operator = await harness.createUser('operator');
-      const acked = await fetch(`${harness.url}/api/incidents/${first}/acknowledge`, { method: 'POST', headers: { authorization: `Bearer ${operator.token}` } });
+      const acked = await fetch(`${harness.url}/api/incidents/${first}/acknowledge`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator.token}` },
+      });
       assert.equal(acked.status, 200);
       await post(alert('GaugeB', 'resolved'));
       // A repeat of a firing group updates its incident: no new count.

@@ -22,7 +22,9 @@ import { testBackends } from '../support/test-databases.js';
 import type { ToolsetDependencies } from '../../src/tools/toolset-dependencies.js';
 
 const HOST = '198.18.21.2';
-const unavailable = (await labUnavailableReason()) ?? ((await sh('ip', ['-4', '-o', 'addr', 'show'])).includes('198.18.21.') ? '198.18.21.0/30 is already in use here' : null);
+const unavailable =
+  (await labUnavailableReason()) ??
+  ((await sh('ip', ['-4', '-o', 'addr', 'show'])).includes('198.18.21.') ? '198.18.21.0/30 is already in use here' : null);
 
 describe('incident diagnostics against a network namespace', { skip: unavailable ?? false, timeout: 120_000 }, () => {
   const tag = randomBytes(2).toString('hex');
@@ -42,10 +44,22 @@ describe('incident diagnostics against a network namespace', { skip: unavailable
     await sh('ip', ['-n', namespace, 'link', 'set', nsSide, 'up']);
     await sh('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
     const database = await testBackends()[0]!.open();
-    const analyzer = new NetworkAnalyzer({ settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.21.0/30', NET_RATE_LIMIT_PER_MINUTE: '1000' }) });
+    const analyzer = new NetworkAnalyzer({
+      settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.21.0/30', NET_RATE_LIMIT_PER_MINUTE: '1000' }),
+    });
     harness = await startTestApp(database, {
-      tools: { toolsets: [coreToolset(database), networkToolset({ config: {} as ToolsetDependencies['config'], database, logger: pino({ level: 'silent' }) }, analyzer)] },
-      incidents: { routes: compileRoutes({ routes: [{ name: 'net', console: true, diagnostics: ['net check {{instance}}'], runbookSearch: false }] }, 'test') },
+      tools: {
+        toolsets: [
+          coreToolset(database),
+          networkToolset({ config: {} as ToolsetDependencies['config'], database, logger: pino({ level: 'silent' }) }, analyzer),
+        ],
+      },
+      incidents: {
+        routes: compileRoutes(
+          { routes: [{ name: 'net', console: true, diagnostics: ['net check {{instance}}'], runbookSearch: false }] },
+          'test',
+        ),
+      },
     });
   });
   after(async () => {
@@ -58,15 +72,44 @@ describe('incident diagnostics against a network namespace', { skip: unavailable
   });
 
   const open = async (token: string, name: string, instance: string) => {
-    const alert = { version: '4', groupKey: `{}:{alertname="${name}"}`, status: 'firing', receiver: 'vigie', groupLabels: { alertname: name }, commonLabels: { alertname: name, instance }, commonAnnotations: {}, alerts: [{ status: 'firing', labels: { alertname: name, instance }, annotations: {}, startsAt: new Date().toISOString(), fingerprint: `f-${name}` }] };
-    const response = await fetch(`${harness!.url}/api/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(alert) });
+    const alert = {
+      version: '4',
+      groupKey: `{}:{alertname="${name}"}`,
+      status: 'firing',
+      receiver: 'vigie',
+      groupLabels: { alertname: name },
+      commonLabels: { alertname: name, instance },
+      commonAnnotations: {},
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: name, instance },
+          annotations: {},
+          startsAt: new Date().toISOString(),
+          fingerprint: `f-${name}`,
+        },
+      ],
+    };
+    const response = await fetch(`${harness!.url}/api/hooks/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(alert),
+    });
     assert.equal(response.status, 200);
     return ((await response.json()) as { incidents: Array<{ id: string }> }).incidents[0]!.id;
   };
-  const diagnosticsOf = async (id: string) => (await harness!.app.incidents.store.timeline(id)).filter((entry) => entry.kind === 'diagnostic').map((entry) => entry.details as { command: string; state: string; text: string });
+  const diagnosticsOf = async (id: string) =>
+    (await harness!.app.incidents.store.timeline(id))
+      .filter((entry) => entry.kind === 'diagnostic')
+      .map((entry) => entry.details as { command: string; state: string; text: string });
 
   it('net check {{instance}} reports the namespace host reachable; an address outside the allowlist is refused', async () => {
-    const token = (await harness!.app.incidents.hooks.create({ userId: '', userName: 'test', role: 'admin', tokenId: null }, { source: 'alertmanager', name: 'netns' })).token;
+    const token = (
+      await harness!.app.incidents.hooks.create(
+        { userId: '', userName: 'test', role: 'admin', tokenId: null },
+        { source: 'alertmanager', name: 'netns' },
+      )
+    ).token;
     const reachable = await open(token, 'HostDownNs', HOST);
     const outside = await open(token, 'HostDownOutside', '198.18.22.2');
     await harness!.app.incidents.service.idle();
@@ -76,11 +119,15 @@ describe('incident diagnostics against a network namespace', { skip: unavailable
     assert.equal(line?.state, 'succeeded', JSON.stringify(line));
     assert.match(line!.text, /No problem found on 1 target/);
     // The stored execution says the host answered ICMP (echo replies received).
-    const execution = await harness!.database.prisma.execution.findFirstOrThrow({ where: { id: (line as { executionId?: string }).executionId! } });
+    const execution = await harness!.database.prisma.execution.findFirstOrThrow({
+      where: { id: (line as { executionId?: string }).executionId! },
+    });
     const result = JSON.stringify(execution.result);
     assert.ok(result.includes(`${HOST} answers`), result.slice(0, 2_000));
     assert.match(result, /"received":[1-9]/);
-    const summary = await harness!.database.prisma.message.findFirstOrThrow({ where: { conversationId: (await harness!.app.incidents.store.find(reachable)).conversationId! } });
+    const summary = await harness!.database.prisma.message.findFirstOrThrow({
+      where: { conversationId: (await harness!.app.incidents.store.find(reachable)).conversationId! },
+    });
     assert.match(summary.content, new RegExp(`net check ${HOST.replace(/\./g, '\\.')} — succeeded`));
 
     const [refused] = (await diagnosticsOf(outside)).filter((entry) => entry.state !== 'running');

@@ -17,7 +17,8 @@ async function vigie(args: string[]): Promise<{ stdout: string; error: Error | n
   const write = process.stdout.write.bind(process.stdout);
   const log = console.log;
   // The test runner reports through stdout with binary chunks: only strings are the CLI's.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (typeof chunk === 'string' ? ((stdout += chunk), true) : write(chunk, ...rest))) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+    typeof chunk === 'string' ? ((stdout += chunk), true) : write(chunk, ...rest)) as typeof process.stdout.write;
   console.log = (...parts: unknown[]) => void (stdout += parts.map(String).join(' ') + '\n');
   try {
     const program = buildProgram();
@@ -39,7 +40,12 @@ async function vigie(args: string[]): Promise<{ stdout: string; error: Error | n
 
 describe('vigie schedules', { timeout: 180_000 }, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigie-schedules-cli-'));
-  const saved = { DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR, LOG_LEVEL: process.env.LOG_LEVEL, REDIS_URL: process.env.REDIS_URL };
+  const saved = {
+    DATABASE_URL: process.env.DATABASE_URL,
+    DATA_DIR: process.env.DATA_DIR,
+    LOG_LEVEL: process.env.LOG_LEVEL,
+    REDIS_URL: process.env.REDIS_URL,
+  };
   before(() => {
     delete process.env.DATABASE_URL;
     delete process.env.REDIS_URL;
@@ -83,9 +89,15 @@ describe('vigie schedules', { timeout: 180_000 }, () => {
     assert.equal(schedule.tool, 'net_check');
     assert.deepEqual(schedule.args, { targets: ['198.18.21.2'] });
     assert.equal(schedule.intervalMs, 300_000);
-    assert.match(String((await vigie(['schedules', 'add', 'net', 'check', '198.18.21.3', '--every', '1h', '--name', 'core'])).error?.message), /already exists/);
+    assert.match(
+      String((await vigie(['schedules', 'add', 'net', 'check', '198.18.21.3', '--every', '1h', '--name', 'core'])).error?.message),
+      /already exists/,
+    );
     const listed = JSON.parse((await vigie(['schedules', 'list', '--json'])).stdout) as Array<{ name: string }>;
-    assert.deepEqual(listed.map((entry) => entry.name), ['core']);
+    assert.deepEqual(
+      listed.map((entry) => entry.name),
+      ['core'],
+    );
     const removed = await vigie(['schedules', 'remove', schedule.id]);
     assert.equal(removed.error, null, String(removed.error));
     assert.match(removed.stdout, /Removed schedule core/);

@@ -21,7 +21,8 @@ import { probeToolset, type ProbeState } from './support/probe-toolset.js';
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
 const TEMPLATE = process.env.VIGIE_TEST_PG_TEMPLATE;
-const skip = !DATABASE_URL || !REDIS_URL || !TEMPLATE ? 'needs DATABASE_URL, REDIS_URL and the migrated template (scripts/run-tests.ts)' : false;
+const skip =
+  !DATABASE_URL || !REDIS_URL || !TEMPLATE ? 'needs DATABASE_URL, REDIS_URL and the migrated template (scripts/run-tests.ts)' : false;
 
 describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => {
   const tag = randomBytes(4).toString('hex');
@@ -52,7 +53,8 @@ describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => 
     nodes.push(harness);
     return harness;
   };
-  const runsOf = async (database: Database, id: string) => database.sql.query<{ slot: Date; node: string }>('SELECT slot, node FROM schedule_runs WHERE schedule_id = $1 ORDER BY slot', [id]);
+  const runsOf = async (database: Database, id: string) =>
+    database.sql.query<{ slot: Date; node: string }>('SELECT slot, node FROM schedule_runs WHERE schedule_id = $1 ORDER BY slot', [id]);
 
   before(async () => {
     await admin(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
@@ -71,7 +73,11 @@ describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => 
   it('two nodes: a 1 s schedule runs once per interval, never twice', async () => {
     const [a, b] = [await startNode('node-a'), await startNode('node-b')];
     await Promise.all([a.app.incidents.schedules.start(), b.app.incidents.schedules.start()]);
-    const created = await fetch(`${a.url}/api/schedules`, { method: 'POST', headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'probe check twice', interval: '1s', name: 'once' }) });
+    const created = await fetch(`${a.url}/api/schedules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'probe check twice', interval: '1s', name: 'once' }),
+    });
     assert.equal(created.status, 201, await created.clone().text());
     const { id } = (await created.json()) as { id: string };
     // Both nodes' watchdogs reconcile (each would upsert a missing scheduler): still one.
@@ -81,17 +87,31 @@ describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => 
     await Promise.all([a.app.incidents.schedules.close(), b.app.incidents.schedules.close()]);
     const executions = state.executed.filter((entry) => entry.target === 'twice');
     const runs = await runsOf(databases[0]!, id);
-    assert.equal(executions.length, runs.length, `every execution is one recorded slot (${executions.length} executions, ${runs.length} runs): no slot ran on both nodes`);
+    assert.equal(
+      executions.length,
+      runs.length,
+      `every execution is one recorded slot (${executions.length} executions, ${runs.length} runs): no slot ran on both nodes`,
+    );
     // No interval ran twice: recorded slots are whole intervals apart (a loaded node may skip one, never double one).
     const slotGaps = runs.slice(1).map((run, index) => new Date(run.slot).getTime() - new Date(runs[index]!.slot).getTime());
-    assert.ok(slotGaps.slice(1).every((gap) => gap >= 1_000 && gap % 1_000 === 0), `slots are whole intervals apart: ${slotGaps.join(',')}`);
+    assert.ok(
+      slotGaps.slice(1).every((gap) => gap >= 1_000 && gap % 1_000 === 0),
+      `slots are whole intervals apart: ${slotGaps.join(',')}`,
+    );
     assert.equal(new Set(runs.map((run) => new Date(run.slot).getTime())).size, runs.length);
     assert.doesNotMatch(await (await fetch(`${a.url}/metrics`)).text(), /vigie_schedule_runs_total\{status="duplicate"\} [1-9]/);
   });
 
   it('a node SIGKILLed mid-run does not lose the schedule: the other node takes the slot over and keeps running it', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', new URL('./support/schedule-node.ts', import.meta.url).pathname], {
-      env: { ...process.env, NODE_DATABASE_URL: url, NODE_REDIS_PREFIX: prefix, NODE_NAME: 'doomed', PROBE_DELAY_MS: '60000', TEST_LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        NODE_DATABASE_URL: url,
+        NODE_REDIS_PREFIX: prefix,
+        NODE_NAME: 'doomed',
+        PROBE_DELAY_MS: '60000',
+        TEST_LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -100,7 +120,11 @@ describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => 
     await waitFor(async () => (output.includes('ready') ? true : undefined), 180_000);
     // Only the doomed node's worker is taking jobs now (node-a and node-b of the first test stopped theirs).
     const survivor = await startNode('survivor', 2_000);
-    const created = await fetch(`${survivor.url}/api/schedules`, { method: 'POST', headers: { authorization: `Bearer ${survivor.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'probe check killed', interval: '3s', name: 'survives' }) });
+    const created = await fetch(`${survivor.url}/api/schedules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${survivor.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'probe check killed', interval: '3s', name: 'survives' }),
+    });
     assert.equal(created.status, 201, await created.clone().text());
     const { id } = (await created.json()) as { id: string };
     await waitFor(async () => (output.includes('executing killed') ? true : undefined), 60_000);
@@ -112,12 +136,19 @@ describe('schedules on two nodes with Redis', { skip, timeout: 480_000 }, () => 
       const rows = await runsOf(databases.at(-1)!, id);
       return rows.length >= 3 ? rows : undefined;
     }, 90_000);
-    assert.ok(runs.every((run) => run.node === 'survivor'), JSON.stringify(runs));
+    assert.ok(
+      runs.every((run) => run.node === 'survivor'),
+      JSON.stringify(runs),
+    );
     const firstExecuted = state.executed.find((entry) => entry.target === 'killed' && entry.node === 'survivor');
     assert.ok(firstExecuted, 'the survivor ran the schedule');
     // The slot the doomed node was running was not lost: the survivor recorded the earliest slot too.
     const [earliest] = runs;
-    const createdAt = (await databases.at(-1)!.sql.query<{ created_at: Date }>('SELECT created_at FROM schedules WHERE id = $1', [id]))[0]!.created_at;
-    assert.ok(new Date(earliest!.slot).getTime() - new Date(createdAt).getTime() < 3_000, `first slot ${new Date(earliest!.slot).toISOString()} vs created ${new Date(createdAt).toISOString()}`);
+    const createdAt = (await databases.at(-1)!.sql.query<{ created_at: Date }>('SELECT created_at FROM schedules WHERE id = $1', [id]))[0]!
+      .created_at;
+    assert.ok(
+      new Date(earliest!.slot).getTime() - new Date(createdAt).getTime() < 3_000,
+      `first slot ${new Date(earliest!.slot).toISOString()} vs created ${new Date(createdAt).toISOString()}`,
+    );
   });
 });

@@ -25,7 +25,10 @@ for (const backend of testBackends()) {
     const api = async (path: string, init: { method?: string; token?: string; body?: unknown; raw?: string } = {}) => {
       const response = await fetch(`${harness.url}${path}`, {
         method: init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
-        headers: { authorization: `Bearer ${init.token ?? operator.token}`, ...(init.body !== undefined || init.raw !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${init.token ?? operator.token}`,
+          ...(init.body !== undefined || init.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
       const text = await response.text();
@@ -37,7 +40,14 @@ for (const backend of testBackends()) {
       const database = await backend.open();
       harness = await startTestApp(database, {
         // Given toolsets replace the modules' toolsets: the incidents module's schedules toolset is named again.
-        tools: { toolsets: [coreToolset(database), probeToolset(probe), testOpsToolset(calls), scheduleToolset(() => harness.app.incidents.schedules)] },
+        tools: {
+          toolsets: [
+            coreToolset(database),
+            probeToolset(probe),
+            testOpsToolset(calls),
+            scheduleToolset(() => harness.app.incidents.schedules),
+          ],
+        },
         incidents: { schedules: { minIntervalMs: 1_000, watchdogMs: 3_600_000, node: 'test-node' } },
       });
       operator = await harness.createUser('operator');
@@ -90,8 +100,13 @@ for (const backend of testBackends()) {
       assert.equal((await api(`/api/schedules/${created.body.id}`, { method: 'DELETE', token: viewer.token })).status, 403);
       assert.equal((await api(`/api/schedules/${created.body.id}`, { method: 'DELETE' })).status, 200);
       assert.equal(await count(), 0);
-      const audit = await harness.database.sql.query<{ action: string }>(`SELECT action FROM audit_events WHERE action LIKE 'schedule.%' ORDER BY id`);
-      assert.deepEqual(audit.map((row) => row.action), ['schedule.created', 'schedule.removed']);
+      const audit = await harness.database.sql.query<{ action: string }>(
+        `SELECT action FROM audit_events WHERE action LIKE 'schedule.%' ORDER BY id`,
+      );
+      assert.deepEqual(
+        audit.map((row) => row.action),
+        ['schedule.created', 'schedule.removed'],
+      );
     });
 
     it('chat forms go through the command router and wait for approval; English and French intervals', async () => {
@@ -134,7 +149,9 @@ for (const backend of testBackends()) {
     });
 
     it('runs once per slot through the pipeline, compares with the previous run, and opens then resolves an incident with flap damping', async () => {
-      const created = await api('/api/schedules', { body: { command: 'probe check flappy', interval: '1h', name: 'flappy', failThreshold: 2, recoverThreshold: 2 } });
+      const created = await api('/api/schedules', {
+        body: { command: 'probe check flappy', interval: '1h', name: 'flappy', failThreshold: 2, recoverThreshold: 2 },
+      });
       const id = created.body.id as string;
       const service = harness.app.incidents.schedules;
       const slot = (n: number) => new Date(Date.UTC(2026, 0, 1, n));
@@ -167,12 +184,20 @@ for (const backend of testBackends()) {
 
       const detail = await api(`/api/schedules/${id}`, { token: viewer.token });
       const runs = (detail.body.runs as Array<Record<string, any>>).reverse();
-      assert.deepEqual(runs.map((run) => run.status), ['healthy', 'failing', 'failing', 'healthy', 'failing', 'healthy', 'healthy']);
-      assert.deepEqual(runs.map((run) => run.changed), [true, true, false, true, true, true, false]);
+      assert.deepEqual(
+        runs.map((run) => run.status),
+        ['healthy', 'failing', 'failing', 'healthy', 'failing', 'healthy', 'healthy'],
+      );
+      assert.deepEqual(
+        runs.map((run) => run.changed),
+        [true, true, false, true, true, true, false],
+      );
       assert.equal(detail.body.schedule.alerting, false);
       assert.equal(detail.body.schedule.runs, 7);
       assert.equal(probe.executed.filter((entry) => entry.target === 'flappy').length, 8, 'the duplicate slot ran but was not recorded');
-      const executions = await harness.database.sql.query<{ requester: string; channel: string }>(`SELECT u.name AS requester, e.channel::text AS channel FROM executions e JOIN users u ON u.id = e.requester_id WHERE e.tool = 'probe_check'`);
+      const executions = await harness.database.sql.query<{ requester: string; channel: string }>(
+        `SELECT u.name AS requester, e.channel::text AS channel FROM executions e JOIN users u ON u.id = e.requester_id WHERE e.tool = 'probe_check'`,
+      );
       assert.ok(executions.length >= 8 && executions.every((row) => row.requester === 'system:schedules' && row.channel === 'system'));
       const metrics = await (await fetch(`${harness.url}/metrics`)).text();
       assert.match(metrics, /vigie_schedule_runs_total\{status="duplicate"\} 1/);
@@ -185,9 +210,15 @@ for (const backend of testBackends()) {
       await harness.app.incidents.schedules.start();
       await waitFor(async () => ((await api(`/api/schedules/${created.body.id}`)).body.runs.length >= 2 ? true : undefined), 30_000);
       const overdue = await harness.app.incidents.schedules.tick(new Date(Date.now() + 60_000));
-      assert.deepEqual(overdue.map((schedule) => schedule.name), ['timer']);
+      assert.deepEqual(
+        overdue.map((schedule) => schedule.name),
+        ['timer'],
+      );
       assert.match(await (await fetch(`${harness.url}/metrics`)).text(), /vigie_schedules_overdue 1/);
-      assert.deepEqual((await harness.app.incidents.schedules.tick()).map((schedule) => schedule.name), []);
+      assert.deepEqual(
+        (await harness.app.incidents.schedules.tick()).map((schedule) => schedule.name),
+        [],
+      );
       await api(`/api/schedules/${created.body.id}`, { method: 'DELETE' });
     });
   });

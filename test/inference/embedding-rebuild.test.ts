@@ -98,13 +98,10 @@ for (const backend of testBackends()) {
         { id: randomUUID(), title: 'Audit réseau', description: '', city: null },
       ];
       for (const listing of listings) {
-        await database.sql.query(`INSERT INTO services (id, title, description, category, city, embedding_model) VALUES ($1, $2, $3, $4, $5, 'old-model')`, [
-          listing.id,
-          listing.title,
-          listing.description,
-          category.slug,
-          listing.city,
-        ]);
+        await database.sql.query(
+          `INSERT INTO services (id, title, description, category, city, embedding_model) VALUES ($1, $2, $3, $4, $5, 'old-model')`,
+          [listing.id, listing.title, listing.description, category.slug, listing.city],
+        );
       }
       const report = await rebuildEmbeddings({ sql: database.sql, embedder: createLexicalEmbedder() });
       assert.deepEqual(report.tables, [
@@ -112,10 +109,15 @@ for (const backend of testBackends()) {
         { table: 'services', reembedded: 2 },
       ]);
       for (const listing of listings) {
-        const [row] = await database.sql.query<{ text: string }>(`SELECT embedding::text AS text FROM services WHERE id = $1`, [listing.id]);
+        const [row] = await database.sql.query<{ text: string }>(`SELECT embedding::text AS text FROM services WHERE id = $1`, [
+          listing.id,
+        ]);
         const [expected] = await createLexicalEmbedder().embed([embeddingText({ ...listing, category: category.slug })]);
         const stored = JSON.parse(row!.text) as number[];
-        assert.ok(stored.every((value, index) => Math.abs(value - expected![index]!) < 1e-6), `vector of ${listing.title} differs from the catalog's`);
+        assert.ok(
+          stored.every((value, index) => Math.abs(value - expected![index]!) < 1e-6),
+          `vector of ${listing.title} differs from the catalog's`,
+        );
       }
     });
 
@@ -132,7 +134,10 @@ for (const backend of testBackends()) {
           return createLexicalEmbedder().embed(texts);
         },
       };
-      await assert.rejects(rebuildEmbeddings({ sql: database.sql, embedder: aborting, targets: CHUNKS, batchSize: 3, signal: controller.signal }), { name: 'AbortError' });
+      await assert.rejects(
+        rebuildEmbeddings({ sql: database.sql, embedder: aborting, targets: CHUNKS, batchSize: 3, signal: controller.signal }),
+        { name: 'AbortError' },
+      );
       const counts = await database.sql.query<{ model: string; count: number }>(
         `SELECT embedding_model AS model, count(*)::int AS count FROM document_chunks GROUP BY 1 ORDER BY 1`,
       );

@@ -53,7 +53,10 @@ describe('model embedder (stories260K)', { timeout: 120_000 }, () => {
       const other = await ModelEmbedder.create({ llama, modelPath: STORIES_MODEL, threads: 1, contextSize: 256 });
       try {
         const batched = await other.embed([...TEXTS, TEXTS[0]!]);
-        assert.deepEqual(batched.slice(0, 3).map((vector) => Array.from(vector)), single.map((vector) => Array.from(vector)));
+        assert.deepEqual(
+          batched.slice(0, 3).map((vector) => Array.from(vector)),
+          single.map((vector) => Array.from(vector)),
+        );
         assert.deepEqual(Array.from(batched[3]!), Array.from(single[0]!));
         assert.deepEqual(other.cacheStats(), { entries: 3, hits: 1, misses: 3 });
       } finally {
@@ -61,7 +64,10 @@ describe('model embedder (stories260K)', { timeout: 120_000 }, () => {
       }
       const again = await fresh.embed(TEXTS);
       assert.deepEqual(fresh.cacheStats(), { entries: 3, hits: 3, misses: 3 });
-      assert.deepEqual(again.map((vector) => Array.from(vector)), single.map((vector) => Array.from(vector)));
+      assert.deepEqual(
+        again.map((vector) => Array.from(vector)),
+        single.map((vector) => Array.from(vector)),
+      );
       // The cache hands out copies: a caller mutating a vector cannot poison it.
       again[0]!.fill(0);
       assert.deepEqual(Array.from((await fresh.embed([TEXTS[0]!]))[0]!), Array.from(single[0]!));
@@ -96,14 +102,18 @@ describe('embedding service selection', { timeout: 60_000 }, () => {
   });
 
   it('uses the lexical embedder with no EMBEDDING_MODEL and says so', async () => {
-    const service = await createEmbeddingService({ config: { EMBEDDING_MODEL: undefined, LLM_THREADS: 1, LLM_GPU: 'cpu', dataDir: directory } });
+    const service = await createEmbeddingService({
+      config: { EMBEDDING_MODEL: undefined, LLM_THREADS: 1, LLM_GPU: 'cpu', dataDir: directory },
+    });
     assert.equal(service.kind, 'lexical');
     assert.deepEqual(service.health(), { status: 'ok', kind: 'lexical', modelId: 'lexical-v1-384', dimension: 384 });
     await service.dispose();
   });
 
   it('loads a GGUF embedding model when configured', async () => {
-    const service = await createEmbeddingService({ config: { EMBEDDING_MODEL: STORIES_MODEL, LLM_THREADS: 1, LLM_GPU: 'cpu', dataDir: directory } });
+    const service = await createEmbeddingService({
+      config: { EMBEDDING_MODEL: STORIES_MODEL, LLM_THREADS: 1, LLM_GPU: 'cpu', dataDir: directory },
+    });
     try {
       assert.equal(service.kind, 'model');
       assert.equal(service.health().dimension, 64);

@@ -15,7 +15,15 @@ describe('local model service (stories260K, CPU, 1 thread)', { timeout: 120_000 
 
   before(async () => {
     llama = await loadLlama({ gpu: 'cpu', threads: 1 });
-    service = await LocalModelService.create({ llama, modelPath: STORIES_MODEL, parallel: 3, contextSize: 512, queueDepth: 2, threads: 1, registry });
+    service = await LocalModelService.create({
+      llama,
+      modelPath: STORIES_MODEL,
+      parallel: 3,
+      contextSize: 512,
+      queueDepth: 2,
+      threads: 1,
+      registry,
+    });
   });
   after(async () => {
     await service?.dispose();
@@ -59,7 +67,10 @@ describe('local model service (stories260K, CPU, 1 thread)', { timeout: 120_000 
     const order: number[] = [];
     const first = service.acquireSequence().then((lease) => (order.push(1), lease));
     const second = service.acquireSequence().then((lease) => (order.push(2), lease));
-    await assert.rejects(service.acquireSequence(), (error: any) => error.code === 'busy' && error.status === 503 && /LLM_QUEUE_DEPTH=2/.test(error.message));
+    await assert.rejects(
+      service.acquireSequence(),
+      (error: any) => error.code === 'busy' && error.status === 503 && /LLM_QUEUE_DEPTH=2/.test(error.message),
+    );
     await assert.rejects(service.generate({ prompt: 'x', maxTokens: 2 }), { code: 'busy' });
     assert.equal(service.queueState().queued, 2);
     leases[0]!.release();
@@ -131,7 +142,14 @@ describe('local model service (stories260K, CPU, 1 thread)', { timeout: 120_000 
 describe('local model service (llama-2-tiny-random, large vocabulary)', { timeout: 60_000 }, () => {
   it('loads and generates from a non-ASCII prompt', async () => {
     const llama = await loadLlama({ gpu: 'cpu', threads: 1 });
-    const service = await LocalModelService.create({ llama, modelPath: TINY_RANDOM_MODEL, parallel: 2, contextSize: 256, queueDepth: 4, threads: 1 });
+    const service = await LocalModelService.create({
+      llama,
+      modelPath: TINY_RANDOM_MODEL,
+      parallel: 2,
+      contextSize: 256,
+      queueDepth: 4,
+      threads: 1,
+    });
     try {
       const [first, second] = await Promise.all([
         service.generate({ prompt: 'Téléchargement lent — 日本語', maxTokens: 12 }),

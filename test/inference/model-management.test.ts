@@ -40,7 +40,10 @@ describe('model files', { timeout: 60_000 }, () => {
   });
 
   it('gives clear errors for missing, non-GGUF, truncated and directory paths', async () => {
-    await assert.rejects(readModelInfo(path.join(directory, 'nope.gguf')), (error: any) => error.code === 'model_file_invalid' && /Model file not found: .*nope\.gguf/.test(error.message));
+    await assert.rejects(
+      readModelInfo(path.join(directory, 'nope.gguf')),
+      (error: any) => error.code === 'model_file_invalid' && /Model file not found: .*nope\.gguf/.test(error.message),
+    );
     const zip = path.join(directory, 'fake.gguf');
     await writeFile(zip, Buffer.from('PK\u0003\u0004 not a model at all'));
     await assert.rejects(readModelInfo(zip), /Not a GGUF file \(it starts with "PK/);
@@ -52,7 +55,9 @@ describe('model files', { timeout: 60_000 }, () => {
     await assert.rejects(readModelInfo(headerOnly), /Truncated or corrupt GGUF/);
     const cut = path.join(directory, 'cut.gguf');
     await writeFile(cut, stories.subarray(0, stories.length - 1000));
-    await assert.rejects(readModelInfo(cut), (error: any) => /Truncated GGUF file .*1184376 bytes on disk, 1185376 expected/.test(error.message));
+    await assert.rejects(readModelInfo(cut), (error: any) =>
+      /Truncated GGUF file .*1184376 bytes on disk, 1185376 expected/.test(error.message),
+    );
     await assert.rejects(readModelInfo(directory), /not a file/);
   });
 
@@ -144,7 +149,10 @@ describe('models pull', { timeout: 60_000 }, () => {
 
   it('refuses non-GGUF, cut and truncated downloads and leaves nothing behind', async () => {
     await assert.rejects(pullModel({ reference: `${base}/files/zip.gguf`, directory }), /Not a GGUF file/);
-    await assert.rejects(pullModel({ reference: `${base}/files/cut.gguf`, directory }), (error: any) => error.code === 'model_download_failed' && /after|incomplete/.test(error.message));
+    await assert.rejects(
+      pullModel({ reference: `${base}/files/cut.gguf`, directory }),
+      (error: any) => error.code === 'model_download_failed' && /after|incomplete/.test(error.message),
+    );
     await assert.rejects(pullModel({ reference: `${base}/files/chunked-cut.gguf`, directory }), /Truncated GGUF file/);
     await assert.rejects(pullModel({ reference: `${base}/files/missing.gguf`, directory }), /HTTP 404/);
     const left = await readdir(directory);
@@ -156,14 +164,17 @@ describe('models pull', { timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await assert.rejects(pullModel({ reference: 'hf:user/repo/model.gguf', directory, huggingFaceEndpoint: `http://127.0.0.1:${port}` }), (error: any) => {
-      return (
-        error.code === 'model_download_failed' &&
-        error.message.includes('no internet access') &&
-        error.message.includes(`http://127.0.0.1:${port}/user/repo/resolve/main/model.gguf`) &&
-        error.message.includes(path.join(directory, 'model.gguf'))
-      );
-    });
+    await assert.rejects(
+      pullModel({ reference: 'hf:user/repo/model.gguf', directory, huggingFaceEndpoint: `http://127.0.0.1:${port}` }),
+      (error: any) => {
+        return (
+          error.code === 'model_download_failed' &&
+          error.message.includes('no internet access') &&
+          error.message.includes(`http://127.0.0.1:${port}/user/repo/resolve/main/model.gguf`) &&
+          error.message.includes(path.join(directory, 'model.gguf'))
+        );
+      },
+    );
     await assert.rejects(pullModel({ reference: `${base}/files/hang.gguf`, directory, connectTimeoutMs: 300 }), /connect timeout/);
   });
 
@@ -171,14 +182,19 @@ describe('models pull', { timeout: 60_000 }, () => {
     const run = promisify(execFile);
     const env = { ...process.env, DATA_DIR: directory, LOG_LEVEL: 'silent' };
     const cli = (...args: string[]) =>
-      run(process.execPath, ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then((m) => m.runCli(['node', 'vigie', ...${JSON.stringify(args)}]))`], { cwd: root, env });
+      run(
+        process.execPath,
+        ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then((m) => m.runCli(['node', 'vigie', ...${JSON.stringify(args)}]))`],
+        { cwd: root, env },
+      );
     await mkdir(path.join(directory, 'models'), { recursive: true });
     await writeFile(path.join(directory, 'models', 'copy.gguf'), stories);
     const info = await cli('models', 'info', 'copy.gguf');
     assert.match(info.stdout, /architecture: {3}llama/);
     assert.match(info.stdout, /context length: 2048/);
-    await assert.rejects(cli('models', 'pull', 'hf:user/repo/m.gguf', '--hf-endpoint', 'http://127.0.0.1:9', '--connect-timeout', '2000'), (error: any) =>
-      /no internet access.*Download http:\/\/127\.0\.0\.1:9\/user\/repo\/resolve\/main\/m\.gguf/.test(error.stderr),
+    await assert.rejects(
+      cli('models', 'pull', 'hf:user/repo/m.gguf', '--hf-endpoint', 'http://127.0.0.1:9', '--connect-timeout', '2000'),
+      (error: any) => /no internet access.*Download http:\/\/127\.0\.0\.1:9\/user\/repo\/resolve\/main\/m\.gguf/.test(error.stderr),
     );
   });
 });

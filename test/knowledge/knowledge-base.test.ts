@@ -42,7 +42,10 @@ function tinyPdf(text: string): Uint8Array {
 
 describe('structure-aware chunking', () => {
   it('keeps heading paths, code blocks and exact offsets within the budget', () => {
-    const text = '# Guide\n\nIntro paragraph.\n\n## Setup\n\n' + 'Step words here. '.repeat(80) + '\n\n```\ncode line 1\n\ncode line 2\n```\n\n## Other\n\nLast part.';
+    const text =
+      '# Guide\n\nIntro paragraph.\n\n## Setup\n\n' +
+      'Step words here. '.repeat(80) +
+      '\n\n```\ncode line 1\n\ncode line 2\n```\n\n## Other\n\nLast part.';
     const chunks = chunkText(text, { maxTokens: 64, overlapTokens: 8 });
     assert.ok(chunks.length >= 4);
     for (const chunk of chunks) {
@@ -107,19 +110,38 @@ for (const backend of testBackends()) {
       assert.equal(hits[0]!.documentId, changed.documentId);
       const versions = await database.sql.query('SELECT version FROM document_versions WHERE document_id = $1', [changed.documentId]);
       assert.equal(versions.length, 1);
-      const ordinals = await database.sql.query<{ ordinal: number }>('SELECT ordinal FROM document_chunks WHERE document_id = $1 ORDER BY ordinal', [changed.documentId]);
-      assert.deepEqual(ordinals.map((row) => row.ordinal), ordinals.map((_, index) => index));
+      const ordinals = await database.sql.query<{ ordinal: number }>(
+        'SELECT ordinal FROM document_chunks WHERE document_id = $1 ORDER BY ordinal',
+        [changed.documentId],
+      );
+      assert.deepEqual(
+        ordinals.map((row) => row.ordinal),
+        ordinals.map((_, index) => index),
+      );
     });
 
     it('parses HTML, JSON, PDF and source files; rejects empty, binary, corrupt and oversized input with nothing written', async () => {
       const html = await knowledge.ingestBytes({
-        bytes: Buffer.from('<html><head><title>Proxy runbook</title><style>x{}</style></head><body><h1>Proxy</h1><p>Restart the squid proxy when caches fill.</p><script>alert(1)</script></body></html>'),
+        bytes: Buffer.from(
+          '<html><head><title>Proxy runbook</title><style>x{}</style></head><body><h1>Proxy</h1><p>Restart the squid proxy when caches fill.</p><script>alert(1)</script></body></html>',
+        ),
         contentType: 'text/html',
       });
       assert.equal(html.title, 'Proxy runbook');
-      const json = await knowledge.ingestBytes({ bytes: Buffer.from('{"service":"ntp","servers":["ntp1","ntp2"]}'), contentType: 'application/json', title: 'NTP config' });
-      const pdf = await knowledge.ingestBytes({ bytes: tinyPdf('Generator fuel check every four hours'), contentType: 'application/pdf', title: 'Fuel PDF' });
-      const source = await knowledge.ingestBytes({ bytes: Buffer.from('export const timeout = 30; // seconds for the squid health probe\n'), fileName: 'probe.ts' });
+      const json = await knowledge.ingestBytes({
+        bytes: Buffer.from('{"service":"ntp","servers":["ntp1","ntp2"]}'),
+        contentType: 'application/json',
+        title: 'NTP config',
+      });
+      const pdf = await knowledge.ingestBytes({
+        bytes: tinyPdf('Generator fuel check every four hours'),
+        contentType: 'application/pdf',
+        title: 'Fuel PDF',
+      });
+      const source = await knowledge.ingestBytes({
+        bytes: Buffer.from('export const timeout = 30; // seconds for the squid health probe\n'),
+        fileName: 'probe.ts',
+      });
       for (const result of [html, json, pdf, source]) assert.equal(result.outcome, 'created');
       assert.equal((await knowledge.search({ q: 'squid proxy caches', k: 1 }))[0]!.documentId, html.documentId);
       assert.equal((await knowledge.search({ q: 'generator fuel', k: 1 }))[0]!.documentId, pdf.documentId);
@@ -130,9 +152,15 @@ for (const backend of testBackends()) {
       const chunksBefore = await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM document_chunks');
       await assert.rejects(knowledge.ingestBytes({ bytes: new Uint8Array(0), contentType: 'text/plain' }), /empty/);
       await assert.rejects(knowledge.ingestBytes({ bytes: Uint8Array.from([0, 1, 2, 3, 255, 0, 7]), contentType: 'text/plain' }), /binary/);
-      await assert.rejects(knowledge.ingestBytes({ bytes: Buffer.from('%PDF-1.4 this is not really a pdf'), contentType: 'application/pdf' }), /PDF/);
+      await assert.rejects(
+        knowledge.ingestBytes({ bytes: Buffer.from('%PDF-1.4 this is not really a pdf'), contentType: 'application/pdf' }),
+        /PDF/,
+      );
       await assert.rejects(knowledge.ingestBytes({ bytes: Buffer.from('{broken'), contentType: 'application/json' }), /Invalid JSON/);
-      await assert.rejects(knowledge.ingestBytes({ bytes: new Uint8Array(3 * 1024 * 1024).fill(65), contentType: 'text/plain' }), /exceeds/);
+      await assert.rejects(
+        knowledge.ingestBytes({ bytes: new Uint8Array(3 * 1024 * 1024).fill(65), contentType: 'text/plain' }),
+        /exceeds/,
+      );
       const after = await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM documents');
       const chunksAfter = await database.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM document_chunks');
       assert.equal(after[0]!.count, before[0]!.count);
@@ -146,7 +174,10 @@ for (const backend of testBackends()) {
       const documentId = tagged[0]!.documentId;
       const scoped = await knowledge.search({ q: 'router priority', k: 10, documentId });
       assert.ok(scoped.every((passage) => passage.documentId === documentId));
-      const temporary = await knowledge.ingestBytes({ bytes: Buffer.from('# Temp\nA temporary zebra note.'), contentType: 'text/markdown' });
+      const temporary = await knowledge.ingestBytes({
+        bytes: Buffer.from('# Temp\nA temporary zebra note.'),
+        contentType: 'text/markdown',
+      });
       await database.sql.query('DELETE FROM documents WHERE id = $1', [temporary.documentId]);
       const orphans = await database.sql.query('SELECT 1 FROM document_chunks WHERE document_id = $1', [temporary.documentId]);
       assert.equal(orphans.length, 0);
@@ -156,7 +187,12 @@ for (const backend of testBackends()) {
     it('finds audit events by meaning ("who changed eth0 QoS")', async () => {
       const audit = new AuditLog(database.sql);
       audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
-      await audit.append({ action: 'execution.succeeded', actorName: 'alice', tool: 'qos_apply', arguments: { interface: 'eth0', intent: 'limit backups to 20 Mbit' } });
+      await audit.append({
+        action: 'execution.succeeded',
+        actorName: 'alice',
+        tool: 'qos_apply',
+        arguments: { interface: 'eth0', intent: 'limit backups to 20 Mbit' },
+      });
       await audit.append({ action: 'execution.succeeded', actorName: 'bob', tool: 'net_check', arguments: { target: '10.0.0.1' } });
       const hits = await knowledge.auditIndex.search({ q: 'who changed eth0 qos', k: 2 });
       assert.match(hits[0]!.text, /alice/);
@@ -168,10 +204,7 @@ for (const backend of testBackends()) {
       const queries = await readEvalFile(EVAL_FILE);
       assert.ok(queries.length >= 40);
       const metrics = await evaluateRetrieval(knowledge, queries);
-      assert.ok(
-        metrics.hybrid.recallAt10 >= Math.max(metrics.lexical.recallAt10, metrics.vector.recallAt10),
-        JSON.stringify(metrics),
-      );
+      assert.ok(metrics.hybrid.recallAt10 >= Math.max(metrics.lexical.recallAt10, metrics.vector.recallAt10), JSON.stringify(metrics));
       assert.ok(metrics.hybrid.recallAt10 >= 0.9, JSON.stringify(metrics));
     });
   });

@@ -43,7 +43,8 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
   const database = backend.open();
 
   const slackUpdates = (ts: string) => slack.calls.filter((call) => call.method === 'chat.update' && call.params.ts === ts);
-  const discordEdits = (messageId: string) => discord.calls.filter((call) => call.method === 'PATCH' && call.path.endsWith(`/channels/${DISCORD_CHANNEL}/messages/${messageId}`));
+  const discordEdits = (messageId: string) =>
+    discord.calls.filter((call) => call.method === 'PATCH' && call.path.endsWith(`/channels/${DISCORD_CHANNEL}/messages/${messageId}`));
 
   before(async () => {
     discord = await startFakeDiscord();
@@ -54,7 +55,13 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
     harness = await startSlackTestApp(db, {
       slack,
       tools: { toolsets: [coreToolset(db), testOpsToolset(calls)] },
-      config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex, DISCORD_API_URL: discord.apiUrl, DISCORD_TOKEN: 'bot-token', DISCORD_APPLICATION_ID: '800000000000000001', DISCORD_GUILD_ID: GUILD },
+      config: {
+        DISCORD_PUBLIC_KEY: keys.publicKeyHex,
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_TOKEN: 'bot-token',
+        DISCORD_APPLICATION_ID: '800000000000000001',
+        DISCORD_GUILD_ID: GUILD,
+      },
       mcp: {
         reconcileMs: 0,
         approvalCards: {
@@ -67,7 +74,11 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
     const alice = await userCreator(db.prisma, harness.app.context.audit, system, { name: `alice-cards-${Date.now()}`, role: 'operator' });
     aliceToken = (await tokenMinter(db.prisma, harness.app.context.audit, system, alice.id, { name: 'mcp', role: 'operator' })).token;
     client = new Client({ name: 'cards-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${aliceToken}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${aliceToken}` } },
+      }),
+    );
   });
   after(async () => {
     await client?.close();
@@ -81,11 +92,36 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
     const result = await client.callTool({ name, arguments: args });
     return result.structuredContent as unknown as Pending;
   };
-  const slackCard = (executionId: string) => slack.waitFor((entry) => entry.method === 'chat.postMessage' && entry.params.channel === SLACK_CHANNEL && JSON.stringify(entry.params.blocks).includes(executionId));
-  const discordCard = (executionId: string) => discord.waitFor((entry) => entry.method === 'POST' && entry.path.endsWith(`/channels/${DISCORD_CHANNEL}/messages`) && JSON.stringify(entry.body).includes(`vigie:approve:${executionId}`));
+  const slackCard = (executionId: string) =>
+    slack.waitFor(
+      (entry) =>
+        entry.method === 'chat.postMessage' &&
+        entry.params.channel === SLACK_CHANNEL &&
+        JSON.stringify(entry.params.blocks).includes(executionId),
+    );
+  const discordCard = (executionId: string) =>
+    discord.waitFor(
+      (entry) =>
+        entry.method === 'POST' &&
+        entry.path.endsWith(`/channels/${DISCORD_CHANNEL}/messages`) &&
+        JSON.stringify(entry.body).includes(`vigie:approve:${executionId}`),
+    );
   const discordClick = (user: string, customId: string) => {
-    const body = JSON.stringify({ id: snowflake(), application_id: '800000000000000001', token: `tok${snowflake()}`, guild_id: GUILD, channel_id: DISCORD_CHANNEL, member: { user: { id: user, username: 'someone' } }, type: 3, data: { custom_id: customId } });
-    return fetch(`${harness.url}/discord/interactions`, { method: 'POST', headers: { 'content-type': 'application/json', ...discordSignature(privateKey, body) }, body });
+    const body = JSON.stringify({
+      id: snowflake(),
+      application_id: '800000000000000001',
+      token: `tok${snowflake()}`,
+      guild_id: GUILD,
+      channel_id: DISCORD_CHANNEL,
+      member: { user: { id: user, username: 'someone' } },
+      type: 3,
+      data: { custom_id: customId },
+    });
+    return fetch(`${harness.url}/discord/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...discordSignature(privateKey, body) },
+      body,
+    });
   };
 
   it('posts Approve/Deny cards for a pending MCP call and says where to approve', async () => {
@@ -108,7 +144,10 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
     // A read call posts nothing.
     const before = slack.calls.length;
     await call('system_status', {});
-    assert.equal(slack.calls.filter((entry) => entry.method === 'chat.postMessage').length, slack.calls.slice(0, before).filter((entry) => entry.method === 'chat.postMessage').length);
+    assert.equal(
+      slack.calls.filter((entry) => entry.method === 'chat.postMessage').length,
+      slack.calls.slice(0, before).filter((entry) => entry.method === 'chat.postMessage').length,
+    );
   });
 
   it('approves from the Slack card through the bot handler; the Discord card loses its buttons', async () => {
@@ -120,16 +159,28 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
     const click = await postToSlackEndpoint(
       harness.eventsUrl,
       SIGNING_SECRET,
-      blockActionBody({ user: bobSlack, channel: SLACK_CHANNEL, messageTs: String(posted.response.ts), blocks: posted.params.blocks as unknown[], actionId: 'vigie_approve', value: pending.executionId, responseUrl: `${slack.url}/response/cards` }),
+      blockActionBody({
+        user: bobSlack,
+        channel: SLACK_CHANNEL,
+        messageTs: String(posted.response.ts),
+        blocks: posted.params.blocks as unknown[],
+        actionId: 'vigie_approve',
+        value: pending.executionId,
+        responseUrl: `${slack.url}/response/cards`,
+      }),
       'application/x-www-form-urlencoded',
     );
     assert.equal(click.status, 200);
-    const row = await waitFor(async () => (await database).prisma.execution.findFirst({ where: { id: pending.executionId, status: 'succeeded' } }));
+    const row = await waitFor(async () =>
+      (await database).prisma.execution.findFirst({ where: { id: pending.executionId, status: 'succeeded' } }),
+    );
     assert.equal(row.approverId, bobId);
     assert.ok(calls.wipes.includes('sdd'));
     await waitFor(async () => slackUpdates(String(posted.response.ts)).length > 0);
     // Edited as it runs, then with its outcome; never with buttons again.
-    const edit = await waitFor(async () => discordEdits(discordPosted.id).find((entry) => JSON.stringify(entry.body).includes('succeeded')));
+    const edit = await waitFor(async () =>
+      discordEdits(discordPosted.id).find((entry) => JSON.stringify(entry.body).includes('succeeded')),
+    );
     assert.match(discordText(edit.body), /Approved by slack-operator-ubob/);
     assert.ok(discordEdits(discordPosted.id).every((entry) => !JSON.stringify(entry.body).includes('vigie:approve')));
   });
@@ -157,12 +208,17 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
     const system = { userId: '', userName: 'test', channel: 'system' as const };
     const db = await database;
     const carol = await userCreator(db.prisma, harness.app.context.audit, system, { name: `carol-cards-${Date.now()}`, role: 'operator' });
-    const carolToken = (await tokenMinter(db.prisma, harness.app.context.audit, system, carol.id, { name: 'rest', role: 'operator' })).token;
+    const carolToken = (await tokenMinter(db.prisma, harness.app.context.audit, system, carol.id, { name: 'rest', role: 'operator' }))
+      .token;
     const approved = await apiClient(harness.url, carolToken).post(`/api/executions/${pending.executionId}/approve`);
     assert.equal(approved.status, 200, approved.text);
-    const slackEdit = await waitFor(async () => slackUpdates(String(posted.response.ts)).find((entry) => !JSON.stringify(entry.params.blocks).includes('vigie_approve')));
+    const slackEdit = await waitFor(async () =>
+      slackUpdates(String(posted.response.ts)).find((entry) => !JSON.stringify(entry.params.blocks).includes('vigie_approve')),
+    );
     assert.match(JSON.stringify(slackEdit.params.blocks), new RegExp(`Approved by ${carol.name}`));
-    const discordEdit = await waitFor(async () => discordEdits(discordPosted.id).find((entry) => !JSON.stringify(entry.body).includes('vigie:approve')));
+    const discordEdit = await waitFor(async () =>
+      discordEdits(discordPosted.id).find((entry) => !JSON.stringify(entry.body).includes('vigie:approve')),
+    );
     assert.match(discordText(discordEdit.body), new RegExp(`Approved by ${carol.name}`));
   });
 
@@ -170,6 +226,9 @@ describe(`MCP approval cards on ${backend.name}`, { timeout: 120_000 }, () => {
     slack.failNext('chat.postMessage', 500, 5);
     const pending = await call('restart_service', { service: 'nginx-nocard' });
     assert.equal(pending.status, 'pending_approval');
-    assert.deepEqual(pending.approval.cards.map((card) => card.platform), ['discord']);
+    assert.deepEqual(
+      pending.approval.cards.map((card) => card.platform),
+      ['discord'],
+    );
   });
 });

@@ -29,7 +29,13 @@ describe('vigie mcp commands', () => {
     const database = await backend.open();
     harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database)] }, mcp: { reconcileMs: 0 } });
     await harness.app.tools.start();
-    environment = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', VIGIE_URL: harness.url, VIGIE_TOKEN: harness.adminToken, LOG_LEVEL: 'silent' };
+    environment = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      VIGIE_URL: harness.url,
+      VIGIE_TOKEN: harness.adminToken,
+      LOG_LEVEL: 'silent',
+    };
   });
   after(async () => {
     await harness.close();
@@ -43,7 +49,15 @@ describe('vigie mcp commands', () => {
     );
 
   it('adds a stdio server from a command line and lists it; refuses a bad one with the reason', async () => {
-    const added = await cli(['mcp', 'add', 'everything', '--stdio', `"${process.execPath}" "${EVERYTHING}" stdio`, '--tool-risk', 'echo=read']);
+    const added = await cli([
+      'mcp',
+      'add',
+      'everything',
+      '--stdio',
+      `"${process.execPath}" "${EVERYTHING}" stdio`,
+      '--tool-risk',
+      'echo=read',
+    ]);
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /MCP server everything: connected/);
     assert.match(added.stdout, /everything\.echo/);
@@ -57,15 +71,27 @@ describe('vigie mcp commands', () => {
     assert.match(both.stderr, /exactly one of --stdio/);
   });
 
-  it('serves Vigie over stdio with VIGIE_TOKEN, through the server\'s pipeline', async () => {
+  it("serves Vigie over stdio with VIGIE_TOKEN, through the server's pipeline", async () => {
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', ENTRY, 'mcp', 'serve', '--stdio'], env: environment, cwd: root, stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', ENTRY, 'mcp', 'serve', '--stdio'],
+        env: environment,
+        cwd: root,
+        stderr: 'pipe',
+      }),
+    );
     try {
       const { tools } = await client.listTools();
       const names = tools.map((tool) => tool.name);
       assert.ok(names.includes('system_status') && names.includes('vigie_execution') && names.includes('everything.echo'), names.join(','));
       const echoed = await client.callTool({ name: 'everything.echo', arguments: { message: 'via stdio' } });
-      const structured = echoed.structuredContent as { status: string; executionId: string; result: { data: { content: Array<{ text: string }> } } };
+      const structured = echoed.structuredContent as {
+        status: string;
+        executionId: string;
+        result: { data: { content: Array<{ text: string }> } };
+      };
       assert.equal(structured.status, 'succeeded');
       assert.equal(structured.result.data.content[0]!.text, 'Echo: via stdio');
       const row = await harness.database.prisma.execution.findUniqueOrThrow({ where: { id: structured.executionId } });

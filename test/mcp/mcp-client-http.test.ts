@@ -39,7 +39,10 @@ for (const backend of testBackends()) {
 
     before(async () => {
       port = await freePort();
-      child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+      child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
+        env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let started = '';
       await new Promise<void>((resolve, reject) => {
         child.stderr!.on('data', (chunk: Buffer) => {
@@ -49,7 +52,10 @@ for (const backend of testBackends()) {
         child.once('exit', (code) => reject(new Error(`server-everything exited (${code}): ${started}`)));
       });
       const database = await backend.open();
-      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database)] }, mcp: { reconcileMs: 0, timings: { connectTimeoutMs: 90_000, initialBackoffMs: 200, maxBackoffMs: 1_000 } } });
+      harness = await startTestApp(database, {
+        tools: { toolsets: [coreToolset(database)] },
+        mcp: { reconcileMs: 0, timings: { connectTimeoutMs: 90_000, initialBackoffMs: 200, maxBackoffMs: 1_000 } },
+      });
       await harness.app.tools.start();
       admin = apiClient(harness.url, harness.adminToken);
       operator = apiClient(harness.url, (await harness.createUser('operator')).token);
@@ -78,7 +84,13 @@ for (const backend of testBackends()) {
     });
 
     it('follows tools/list_changed from a server', async () => {
-      const created = await admin.post('/api/mcp/servers', { name: 'changing', transport: 'stdio', command: process.execPath, args: ['--import', TSX, CHANGING], riskLevel: 'read' });
+      const created = await admin.post('/api/mcp/servers', {
+        name: 'changing',
+        transport: 'stdio',
+        command: process.execPath,
+        args: ['--import', TSX, CHANGING],
+        riskLevel: 'read',
+      });
       assert.equal(created.status, 201, created.text);
       assert.ok(created.body.tools.includes('changing.add_tool') && !created.body.tools.includes('changing.extra'));
       const added = await operator.post('/api/commands', { text: 'changing.add_tool' });
@@ -91,7 +103,14 @@ for (const backend of testBackends()) {
     });
 
     it('cuts a call to a hung server at the deadline, marks it unavailable and restarts it', async () => {
-      const created = await admin.post('/api/mcp/servers', { name: 'spinner', transport: 'stdio', command: process.execPath, args: ['--import', TSX, CHANGING], riskLevel: 'read', timeoutMs: 1_000 });
+      const created = await admin.post('/api/mcp/servers', {
+        name: 'spinner',
+        transport: 'stdio',
+        command: process.execPath,
+        args: ['--import', TSX, CHANGING],
+        riskLevel: 'read',
+        timeoutMs: 1_000,
+      });
       assert.equal(created.status, 201, created.text);
       const connection = harness.app.mcpClients.connection('spinner')!;
       const pid = connection.pid;

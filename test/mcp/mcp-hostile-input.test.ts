@@ -25,7 +25,11 @@ describe(`MCP hostile input on ${backend.name}`, { timeout: 120_000 }, () => {
     await harness.app.tools.start();
     const operator = await harness.createUser('operator');
     client = new Client({ name: 'hostile', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${operator.token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${operator.token}` } },
+      }),
+    );
   });
   after(async () => {
     await client?.close();
@@ -66,7 +70,12 @@ describe(`MCP hostile input on ${backend.name}`, { timeout: 120_000 }, () => {
       assert.equal(response.status, 400, `${JSON.stringify(body).slice(0, 100)} → ${response.text.slice(0, 200)}`);
       assert.match(JSON.stringify(response.body.error), pattern, JSON.stringify(body).slice(0, 100));
     }
-    const notObject = await http(`${harness.url}/api/mcp/servers`, { method: 'POST', raw: '"just a string"', token: harness.adminToken, headers: { 'content-type': 'application/json' } });
+    const notObject = await http(`${harness.url}/api/mcp/servers`, {
+      method: 'POST',
+      raw: '"just a string"',
+      token: harness.adminToken,
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(notObject.status, 400);
     for (const path of ['%zz', encodeURIComponent('a\u0000b'), 'x'.repeat(5_000), '%ED%A0%80']) {
       const removed = await http(`${harness.url}/api/mcp/servers/${path}`, { method: 'DELETE', token: harness.adminToken });
@@ -94,11 +103,20 @@ describe(`MCP hostile input on ${backend.name}`, { timeout: 120_000 }, () => {
       const result = await client.callTool({ name: 'system_status', arguments: args });
       assert.equal(result.isError, true, JSON.stringify(args).slice(0, 40));
     }
-    for (const uri of ['vigie://documents/%zz', 'vigie://documents/%ED%A0%80', 'vigie://documents/a%00b', 'not a uri', `vigie://documents/${'a'.repeat(50_000)}`, 'file:///etc/passwd']) {
+    for (const uri of [
+      'vigie://documents/%zz',
+      'vigie://documents/%ED%A0%80',
+      'vigie://documents/a%00b',
+      'not a uri',
+      `vigie://documents/${'a'.repeat(50_000)}`,
+      'file:///etc/passwd',
+    ]) {
       await assert.rejects(client.readResource({ uri }), /MCP error -32(60[0-9]|002)/, uri.slice(0, 40));
     }
     // A query's bad percent-encoding is kept literally (URLSearchParams), a plain search.
-    assert.ok(JSON.parse(String(((await client.readResource({ uri: 'vigie://documents?q=%zz' })).contents[0] as { text: string }).text)).results);
+    assert.ok(
+      JSON.parse(String(((await client.readResource({ uri: 'vigie://documents?q=%zz' })).contents[0] as { text: string }).text)).results,
+    );
     await assert.rejects(client.listResources({ cursor: '\u0000' }), /MCP error/);
     const status = await client.callTool({ name: 'system_status', arguments: {} });
     assert.notEqual(status.isError, true);

@@ -19,7 +19,9 @@ import { connectSocket, request } from '../realtime/support/socket-client.js';
 
 async function mcpClient(url: string, token: string): Promise<Client> {
   const client = new Client({ name: 'vigie-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+  );
   return client;
 }
 
@@ -37,7 +39,13 @@ for (const backend of testBackends()) {
       const database = await backend.open();
       harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), testOpsToolset(calls)] } });
       await harness.app.tools.start();
-      gateway = createRealtimeGateway({ server: harness.app.server, context: harness.app.context, registry: harness.app.metrics, logger: pino({ level: 'silent' }), executions: harness.app.tools.approvals });
+      gateway = createRealtimeGateway({
+        server: harness.app.server,
+        context: harness.app.context,
+        registry: harness.app.metrics,
+        logger: pino({ level: 'silent' }),
+        executions: harness.app.tools.approvals,
+      });
       alice = await harness.createUser('operator', `alice-${backend.name}`);
       bob = await harness.createUser('operator', `bob-${backend.name}`);
       viewer = await harness.createUser('viewer');
@@ -95,7 +103,12 @@ for (const backend of testBackends()) {
     it('returns a disruptive call as pending at once; another operator approves it in the console; it completes', async () => {
       const client = await connect(alice.token);
       const pending = await client.callTool({ name: 'wipe_disk', arguments: { device: 'sdz' } });
-      const structured = pending.structuredContent as { executionId: string; status: string; approval: { approveUrl: string; requesterMayApprove: boolean }; arguments: { device: string } };
+      const structured = pending.structuredContent as {
+        executionId: string;
+        status: string;
+        approval: { approveUrl: string; requesterMayApprove: boolean };
+        arguments: { device: string };
+      };
       assert.equal(structured.status, 'pending_approval');
       assert.equal(structured.arguments.device, 'sdz');
       assert.equal(structured.approval.requesterMayApprove, false);
@@ -125,7 +138,10 @@ for (const backend of testBackends()) {
       const client = await connect(viewer.token);
       const { tools } = await client.listTools();
       assert.ok(tools.length > 1);
-      assert.ok(tools.every((tool) => tool.annotations?.readOnlyHint === true), tools.map((tool) => tool.name).join(','));
+      assert.ok(
+        tools.every((tool) => tool.annotations?.readOnlyHint === true),
+        tools.map((tool) => tool.name).join(','),
+      );
       const refused = await client.callTool({ name: 'restart_service', arguments: { service: 'nginx' } });
       assert.equal(refused.isError, true);
       assert.match(JSON.stringify(refused.content), /forbidden: restart_service requires the operator role/);
@@ -138,7 +154,11 @@ for (const backend of testBackends()) {
 
     it('serves knowledge documents as resources, with search', async () => {
       const admin = apiClient(harness.url, harness.adminToken);
-      const created = await admin.post('/api/documents', { title: 'Core router failover', content: '# Failover\nDrain BGP on the core router before the reload.', tags: ['network'] });
+      const created = await admin.post('/api/documents', {
+        title: 'Core router failover',
+        content: '# Failover\nDrain BGP on the core router before the reload.',
+        tags: ['network'],
+      });
       assert.equal(created.status, 201, created.text);
       const client = await connect(viewer.token);
       const { resources } = await client.listResources();
@@ -166,7 +186,12 @@ for (const backend of testBackends()) {
       await assert.rejects(mcpClient(harness.url, 'vig_wrong'), /401|Unauthorized/);
       const get = await http(`${harness.url}/mcp`, { token: viewer.token });
       assert.equal(get.status, 405);
-      const notJson = await http(`${harness.url}/mcp`, { method: 'POST', raw: '{oops', token: viewer.token, headers: { ...headers, 'content-type': 'application/json' } });
+      const notJson = await http(`${harness.url}/mcp`, {
+        method: 'POST',
+        raw: '{oops',
+        token: viewer.token,
+        headers: { ...headers, 'content-type': 'application/json' },
+      });
       assert.equal(notJson.status, 400);
     });
   });

@@ -33,7 +33,12 @@ interface Streamed {
 }
 
 /** Runs a task-augmented call to the end, calling `onWorking` once at the first `working` status. */
-async function runTask(client: Client, name: string, args: Record<string, unknown>, onWorking: (task: Task) => Promise<void>): Promise<Streamed> {
+async function runTask(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  onWorking: (task: Task) => Promise<void>,
+): Promise<Streamed> {
   const seen: Streamed = { statuses: [] };
   let decided = false;
   for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args })) {
@@ -62,9 +67,18 @@ for (const backend of testBackends()) {
 
     before(async () => {
       const database = await backend.open();
-      harness = await startTestApp(database, { tools: { toolsets: [coreToolset(database), testOpsToolset(calls)] }, mcp: { reconcileMs: 0, taskPollMs: 100 } });
+      harness = await startTestApp(database, {
+        tools: { toolsets: [coreToolset(database), testOpsToolset(calls)] },
+        mcp: { reconcileMs: 0, taskPollMs: 100 },
+      });
       await harness.app.tools.start();
-      gateway = createRealtimeGateway({ server: harness.app.server, context: harness.app.context, registry: harness.app.metrics, logger: pino({ level: 'silent' }), executions: harness.app.tools.approvals });
+      gateway = createRealtimeGateway({
+        server: harness.app.server,
+        context: harness.app.context,
+        registry: harness.app.metrics,
+        logger: pino({ level: 'silent' }),
+        executions: harness.app.tools.approvals,
+      });
       alice = await harness.createUser('operator', `alice-tasks-${backend.name}`);
       bob = await harness.createUser('operator', `bob-tasks-${backend.name}`);
       carol = await harness.createUser('operator', `carol-tasks-${backend.name}`);
@@ -83,13 +97,24 @@ for (const backend of testBackends()) {
       await client.listTools();
       return client;
     };
-    const overHttp = (token: string) => connect(new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const overHttp = (token: string) =>
+      connect(
+        new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
     const overStdio = (token: string) =>
       connect(
         new StdioClientTransport({
           command: process.execPath,
           args: ['--import', 'tsx', ENTRY, 'mcp', 'serve', '--stdio'],
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', VIGIE_URL: harness.url, VIGIE_TOKEN: token, LOG_LEVEL: 'silent' },
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '/tmp',
+            VIGIE_URL: harness.url,
+            VIGIE_TOKEN: token,
+            LOG_LEVEL: 'silent',
+          },
           cwd: root,
           stderr: 'pipe',
         }),
@@ -176,8 +201,17 @@ for (const backend of testBackends()) {
       assert.equal(row.status, 'cancelled');
       await assert.rejects(client.experimental.tasks.cancelTask(taskId), /terminal/);
       // vigie_execution answers at once: it refuses to be a task; an unknown tool is a JSON-RPC error for a task.
-      await assert.rejects(client.request({ method: 'tools/call', params: { name: 'vigie_execution', arguments: { id: taskId }, task: {} } }, CreateTaskResultSchema), /answers at once/);
-      await assert.rejects(client.request({ method: 'tools/call', params: { name: 'no_such_tool\u0000', arguments: {}, task: {} } }, CreateTaskResultSchema), /unknown_tool/);
+      await assert.rejects(
+        client.request(
+          { method: 'tools/call', params: { name: 'vigie_execution', arguments: { id: taskId }, task: {} } },
+          CreateTaskResultSchema,
+        ),
+        /answers at once/,
+      );
+      await assert.rejects(
+        client.request({ method: 'tools/call', params: { name: 'no_such_tool\u0000', arguments: {}, task: {} } }, CreateTaskResultSchema),
+        /unknown_tool/,
+      );
     });
 
     it('over stdio (vigie mcp serve --stdio): the task completes once approved over REST, and fails when denied', async () => {

@@ -10,7 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { resolveName } from '../../src/tools/network/dns-check.js';
 
 function encodeName(name: string): Buffer {
-  return Buffer.concat([...name.split('.').map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...name.split('.').map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)])),
+    Buffer.from([0]),
+  ]);
 }
 
 /** Answers `db1.lab.internal` (A 10.1.2.3, MX 10 mail.lab.internal); everything else NXDOMAIN. */

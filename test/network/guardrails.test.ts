@@ -28,7 +28,14 @@ function harness(overrides: Record<string, string> = {}) {
   };
   const registry = new Registry();
   const analyzer = new NetworkAnalyzer({
-    settings: networkSettings({ NET_ALLOWED_TARGETS: '10.0.0.0/8,127.0.0.0/8,listed.partner.net,*.lab.internal', NET_MAX_PORTS: '4', NET_MAX_PROBES: '20', NET_MAX_TARGETS: '3', NET_RATE_LIMIT_PER_MINUTE: '1000', ...overrides }),
+    settings: networkSettings({
+      NET_ALLOWED_TARGETS: '10.0.0.0/8,127.0.0.0/8,listed.partner.net,*.lab.internal',
+      NET_MAX_PORTS: '4',
+      NET_MAX_PROBES: '20',
+      NET_MAX_TARGETS: '3',
+      NET_RATE_LIMIT_PER_MINUTE: '1000',
+      ...overrides,
+    }),
     runner,
     resolver: async (name) => {
       const answer = DNS[name];
@@ -37,7 +44,8 @@ function harness(overrides: Record<string, string> = {}) {
     },
     metrics: networkMetrics(registry),
   });
-  const probes = async () => (await registry.getSingleMetric('vigie_network_probes_total')!.get()).values.reduce((total, value) => total + value.value, 0);
+  const probes = async () =>
+    (await registry.getSingleMetric('vigie_network_probes_total')!.get()).values.reduce((total, value) => total + value.value, 0);
   return { analyzer, calls, probes };
 }
 
@@ -92,7 +100,10 @@ describe('network guardrails', () => {
   it('accepts listed names and names resolving inside, pinning the resolved address', async () => {
     const { analyzer } = harness();
     const admitted = await analyzer.admitTargets(['db1.lab.internal', 'listed.partner.net', '10.9.8.7']);
-    assert.deepEqual(admitted.map((target) => target.address), ['10.1.2.3', '203.0.113.7', '10.9.8.7']);
+    assert.deepEqual(
+      admitted.map((target) => target.address),
+      ['10.1.2.3', '203.0.113.7', '10.9.8.7'],
+    );
   });
 
   it('rate-limits runs per user', async () => {
@@ -109,13 +120,28 @@ describe('network guardrails', () => {
     const trace = ' 1:  10.0.0.254  0.5ms\n 2:  203.0.113.5  9.0ms\n 3:  10.0.0.9  20.0ms reached\n     Resume: pmtu 1500 hops 3 back 3\n';
     const runner: CommandRunner = async (binary, args) => {
       calls.push([binary, ...args]);
-      const stdout = binary === 'tracepath' ? trace : binary === 'ip' ? '[]' : args.filter((arg) => arg.startsWith('10.')).map((address) => `${address} : 1.0 1.1 1.2 1.3 1.4`).join('\n');
-      const ping = binary === 'ping' ? `64 bytes from ${args.at(-1)}: icmp_seq=1 ttl=64 time=1.0 ms\n1 packets transmitted, 1 received\n` : '';
+      const stdout =
+        binary === 'tracepath'
+          ? trace
+          : binary === 'ip'
+            ? '[]'
+            : args
+                .filter((arg) => arg.startsWith('10.'))
+                .map((address) => `${address} : 1.0 1.1 1.2 1.3 1.4`)
+                .join('\n');
+      const ping =
+        binary === 'ping' ? `64 bytes from ${args.at(-1)}: icmp_seq=1 ttl=64 time=1.0 ms\n1 packets transmitted, 1 received\n` : '';
       return { exitCode: 0, stdout: stdout + ping, stderr: '', timedOut: false, durationMs: 1 };
     };
-    const analyzer = new NetworkAnalyzer({ settings: networkSettings({ NET_ALLOWED_TARGETS: '10.0.0.0/8' }), runner, metrics: networkMetrics(new Registry()) });
+    const analyzer = new NetworkAnalyzer({
+      settings: networkSettings({ NET_ALLOWED_TARGETS: '10.0.0.0/8' }),
+      runner,
+      metrics: networkMetrics(new Registry()),
+    });
     const report = await analyzer.analyze(analysisRequestSchema.parse({ targets: ['10.0.0.9'], checks: ['path'] }), { userId: 'tester' });
-    const probed = calls.filter(([binary]) => binary === 'fping' || binary === 'ping').flatMap((call) => call.filter((arg) => /^\d+\.\d+\.\d+\.\d+$/.test(arg)));
+    const probed = calls
+      .filter(([binary]) => binary === 'fping' || binary === 'ping')
+      .flatMap((call) => call.filter((arg) => /^\d+\.\d+\.\d+\.\d+$/.test(arg)));
     assert.deepEqual([...new Set(probed)].sort(), ['10.0.0.254', '10.0.0.9']);
     const hops = report.measurements[0]!.path!.hops;
     assert.equal(hops[1]!.address, '203.0.113.5');

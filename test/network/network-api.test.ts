@@ -47,7 +47,11 @@ for (const backend of testBackends()) {
     });
 
     it('runs an analysis, stores it and compares it with the day before', async () => {
-      const body = { targets: ['127.0.0.1'], checks: ['ping', 'tcp'], options: { ports: [openPort, closedPort], count: 3, intervalMs: 20 } };
+      const body = {
+        targets: ['127.0.0.1'],
+        checks: ['ping', 'tcp'],
+        options: { ports: [openPort, closedPort], count: 3, intervalMs: 20 },
+      };
       const first = await operator.post('/api/network-analysis', body);
       assert.equal(first.status, 201, JSON.stringify(first.body));
       assert.equal(first.body.measurements[0].ping.received, 3);
@@ -69,7 +73,13 @@ for (const backend of testBackends()) {
           id: undefined,
           createdAt: new Date(Date.now() - 24 * 3_600_000).toISOString(),
           findings: [],
-          measurements: [{ ...first.body.measurements[0], ping: { ...first.body.measurements[0].ping, lossPercent: 40 }, tcp: first.body.measurements[0].tcp.map((port: any) => ({ ...port, state: 'open' })) }],
+          measurements: [
+            {
+              ...first.body.measurements[0],
+              ping: { ...first.body.measurements[0].ping, lossPercent: 40 },
+              tcp: first.body.measurements[0].tcp.map((port: any) => ({ ...port, state: 'open' })),
+            },
+          ],
         },
         { userId: null, channel: 'api' },
       );
@@ -86,7 +96,10 @@ for (const backend of testBackends()) {
       assert.deepEqual(explicit.body.newFindings, []);
 
       const listed = await viewer.get('/api/network-analysis?targets=127.0.0.1&limit=10');
-      assert.deepEqual(listed.body.data.map((report: any) => report.id), [second.body.id, first.body.id, yesterday.id]);
+      assert.deepEqual(
+        listed.body.data.map((report: any) => report.id),
+        [second.body.id, first.body.id, yesterday.id],
+      );
       const audit = await harness.database.prisma.auditEvent.findMany({ where: { action: 'network.analysis', status: 'success' } });
       assert.equal(audit.length, 2);
       const metrics = await (await fetch(`${harness.url}/metrics`)).text();
@@ -119,11 +132,21 @@ for (const backend of testBackends()) {
     it('serves the toolset to the agent and the router', async () => {
       const config = { ...loadConfig({}), NET_ALLOWED_TARGETS: '127.0.0.0/8' };
       const toolset = networkToolset({ config, database: harness.database, logger: pino({ level: 'silent' }) });
-      assert.deepEqual(toolset.tools.map((tool) => tool.name), ['net_check', 'net_path', 'net_interfaces', 'net_snmp_poll']);
+      assert.deepEqual(
+        toolset.tools.map((tool) => tool.name),
+        ['net_check', 'net_path', 'net_interfaces', 'net_snmp_poll'],
+      );
       assert.ok(toolset.tools.every((tool) => tool.risk === 'read'));
       assert.deepEqual((await toolset.checkPrerequisites()).ok, true);
       const user = await harness.createUser('operator');
-      const context: ToolContext = { principal: { userId: user.id, userName: 'bot', role: 'operator', tokenId: null }, channel: 'console', conversationId: null, signal: new AbortController().signal, traceId: 't', executionId: 'e' };
+      const context: ToolContext = {
+        principal: { userId: user.id, userName: 'bot', role: 'operator', tokenId: null },
+        channel: 'console',
+        conversationId: null,
+        signal: new AbortController().signal,
+        traceId: 't',
+        executionId: 'e',
+      };
       const check = toolset.tools.find((tool) => tool.name === 'net_check')!;
       // What the router hands over for `net check 127.0.0.1 ports=<open>,<closed>`.
       const input = check.inputSchema.parse({ targets: '127.0.0.1', ports: `${openPort},${closedPort}` });

@@ -34,7 +34,10 @@ describe('network engine on a namespace lab', { skip: unavailable ?? false, time
   before(async () => {
     await lab.build({ oneWayDelayMs: ONE_WAY_MS, jitterMs: 4, dropOneIn: 5, tunMtu: 1400 });
     await Promise.all([startResponder(lab, 5), startSnmpd(lab)]);
-    analyzer = new NetworkAnalyzer({ settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.0.0/15', NET_RATE_LIMIT_PER_MINUTE: '1000' }), metrics: networkMetrics(new Registry()) });
+    analyzer = new NetworkAnalyzer({
+      settings: networkSettings({ NET_ALLOWED_TARGETS: '198.18.0.0/15', NET_RATE_LIMIT_PER_MINUTE: '1000' }),
+      metrics: networkMetrics(new Registry()),
+    });
   });
   after(() => lab.close());
 
@@ -45,11 +48,17 @@ describe('network engine on a namespace lab', { skip: unavailable ?? false, time
     assert.ok(Math.abs(ping.lossPercent - 20) <= 4, `loss ${ping.lossPercent} %`);
     // The median is the measured latency asserted: robust to a scheduling stall of the relay on a loaded machine.
     const latency = ping.rttMs!.median;
-    assert.ok(latency >= EXPECTED_RTT_MS * 0.8 && latency <= EXPECTED_RTT_MS * 1.2, `median ${latency} ms vs ${EXPECTED_RTT_MS} ms: ${JSON.stringify(ping.rttMs)}`);
+    assert.ok(
+      latency >= EXPECTED_RTT_MS * 0.8 && latency <= EXPECTED_RTT_MS * 1.2,
+      `median ${latency} ms vs ${EXPECTED_RTT_MS} ms: ${JSON.stringify(ping.rttMs)}`,
+    );
     assert.ok(ping.rttMs!.jitter > 0.5 && ping.rttMs!.jitter < 30, `jitter ${ping.rttMs!.jitter}`);
     const loss = report.findings[0]!;
     assert.equal(loss.severity, 'critical');
-    assert.match(loss.evidence, new RegExp(`loss ${ping.lossPercent} % to ${lab.address(10).replace(/\./g, '\\.')} over 50 probes, latency \\d+(\\.\\d)? ms ± `));
+    assert.match(
+      loss.evidence,
+      new RegExp(`loss ${ping.lossPercent} % to ${lab.address(10).replace(/\./g, '\\.')} over 50 probes, latency \\d+(\\.\\d)? ms ± `),
+    );
   });
 
   it('sweeps several hosts with one fping process, keeping per-host loss and latency', async () => {
@@ -77,10 +86,17 @@ describe('network engine on a namespace lab', { skip: unavailable ?? false, time
     const path = report.measurements[0]!.path!;
     const shown = JSON.stringify(path);
     assert.equal(path.reached, true, shown);
-    assert.deepEqual(path.hops.map((hop) => hop.address), [lab.address(2), lab.address(6), lab.address(10)], shown);
+    assert.deepEqual(
+      path.hops.map((hop) => hop.address),
+      [lab.address(2), lab.address(6), lab.address(10)],
+      shown,
+    );
     assert.equal(path.slowestHop?.hop, 2, shown);
     // Each allowlisted hop is re-measured with five probes (lowest RTT kept), so ±20 % holds.
-    assert.ok(path.slowestHop!.addedMs! >= EXPECTED_RTT_MS * 0.8 && path.slowestHop!.addedMs! <= EXPECTED_RTT_MS * 1.2, `hop 2 adds ${path.slowestHop!.addedMs} ms: ${shown}`);
+    assert.ok(
+      path.slowestHop!.addedMs! >= EXPECTED_RTT_MS * 0.8 && path.slowestHop!.addedMs! <= EXPECTED_RTT_MS * 1.2,
+      `hop 2 adds ${path.slowestHop!.addedMs} ms: ${shown}`,
+    );
     assert.ok(path.hops[0]!.latencyMs! < EXPECTED_RTT_MS * 0.25, `hop 1 is fast: ${shown}`);
     assert.equal(path.pathMtu, 1400);
     assert.equal(path.route?.gateway, lab.address(2));
@@ -118,18 +134,41 @@ describe('network engine on a namespace lab', { skip: unavailable ?? false, time
     const speed = second.interfaces.find((sample) => sample.name === `${lab.prefix}d`)!.speedBitsPerSecond;
     assert.ok(speed > 0);
     const expectedUtilisation = (expectedBytes * 8) / seconds / speed;
-    assert.ok(Math.abs(link.utilisation! - expectedUtilisation) <= expectedUtilisation * 0.01, `${link.utilisation} vs ${expectedUtilisation}`);
-    assert.ok(second.interfaces.every((sample) => sample.highCapacity), '64-bit HC counters used');
+    assert.ok(
+      Math.abs(link.utilisation! - expectedUtilisation) <= expectedUtilisation * 0.01,
+      `${link.utilisation} vs ${expectedUtilisation}`,
+    );
+    assert.ok(
+      second.interfaces.every((sample) => sample.highCapacity),
+      '64-bit HC counters used',
+    );
   });
 
   it('polls with SNMPv3 authPriv and reports a wrong key as a failure', async () => {
     const monitor = new SnmpMonitor();
-    const user = { name: SNMP.user, level: 'authPriv' as const, authProtocol: 'sha' as const, authKey: SNMP.authKey, privProtocol: 'aes' as const, privKey: SNMP.privKey };
-    const good = await monitor.analyse([{ address: lab.address(2), version: '3', user }], { polls: 2, intervalMs: 500, concurrency: 4, timeoutMs: 3_000 });
+    const user = {
+      name: SNMP.user,
+      level: 'authPriv' as const,
+      authProtocol: 'sha' as const,
+      authKey: SNMP.authKey,
+      privProtocol: 'aes' as const,
+      privKey: SNMP.privKey,
+    };
+    const good = await monitor.analyse([{ address: lab.address(2), version: '3', user }], {
+      polls: 2,
+      intervalMs: 500,
+      concurrency: 4,
+      timeoutMs: 3_000,
+    });
     assert.equal(good.devices[0]!.error, undefined);
     assert.ok(good.devices[0]!.interfaceCount >= 4, `interfaces: ${good.devices[0]!.interfaceCount}`);
     assert.equal(good.devices[0]!.rates.length, good.devices[0]!.interfaceCount);
-    const bad = await monitor.analyse([{ address: lab.address(2), version: '3', user: { ...user, authKey: 'wrongpass123' } }], { polls: 2, intervalMs: 100, concurrency: 4, timeoutMs: 1_000 });
+    const bad = await monitor.analyse([{ address: lab.address(2), version: '3', user: { ...user, authKey: 'wrongpass123' } }], {
+      polls: 2,
+      intervalMs: 100,
+      concurrency: 4,
+      timeoutMs: 1_000,
+    });
     assert.ok(bad.devices[0]!.error);
     assert.equal(bad.findings[0]!.severity, 'critical');
   });

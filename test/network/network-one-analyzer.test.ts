@@ -60,7 +60,10 @@ describe(`one network analyzer for REST and the tool pipeline (${backend.name})`
     assert.equal(run.status, 200, JSON.stringify(run.body));
     assert.equal(run.body.status, 'succeeded', JSON.stringify(run.body));
     assert.equal(await networkRuns(admin), before + 1, 'the chat tool counted its run on the app registry');
-    assert.equal((await bob.post('/api/network-analysis', { targets: ['127.0.0.1'], checks: ['tcp'], options: { ports: [port] } })).status, 201);
+    assert.equal(
+      (await bob.post('/api/network-analysis', { targets: ['127.0.0.1'], checks: ['tcp'], options: { ports: [port] } })).status,
+      201,
+    );
     assert.equal(await networkRuns(admin), before + 2, 'REST and the tool count into the same series');
   });
 });

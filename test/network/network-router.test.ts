@@ -12,7 +12,11 @@ import { networkToolset } from '../../src/tools/network/network-toolset.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
 
 describe('network commands through the router', () => {
-  const toolset = networkToolset({ config: loadConfig({}), database: { prisma: {} } as unknown as Database, logger: pino({ level: 'silent' }) });
+  const toolset = networkToolset({
+    config: loadConfig({}),
+    database: { prisma: {} } as unknown as Database,
+    logger: pino({ level: 'silent' }),
+  });
   const router = new CommandRouter(new ToolRegistry([toolset]));
 
   it('routes net check with positional targets and key=value ports', () => {
@@ -34,7 +38,10 @@ describe('network commands through the router', () => {
     const snmp = router.route('net snmp 10.0.0.1 community=public polls=3', 'operator');
     assert.equal(snmp.kind === 'call' && snmp.tool, 'net_snmp_poll');
     if (snmp.kind === 'call') {
-      const input = toolset.tools.find((entry) => entry.name === 'net_snmp_poll')!.inputSchema.parse(snmp.args) as { polls: number; targets: string[] };
+      const input = toolset.tools.find((entry) => entry.name === 'net_snmp_poll')!.inputSchema.parse(snmp.args) as {
+        polls: number;
+        targets: string[];
+      };
       assert.equal(input.polls, 3);
       assert.deepEqual(input.targets, ['10.0.0.1']);
     }

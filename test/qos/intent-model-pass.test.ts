@@ -46,7 +46,15 @@ describe('qos plan with the stories260K model', { skip: SKIP, timeout: 180_000 }
 
   before(async () => {
     llama = await loadLlama({ gpu: 'cpu', threads: 1 });
-    model = await LocalModelService.create({ llama, modelPath: STORIES_MODEL, parallel: 1, contextSize: 2048, queueDepth: 4, threads: 1, registry: new Registry() });
+    model = await LocalModelService.create({
+      llama,
+      modelPath: STORIES_MODEL,
+      parallel: 1,
+      contextSize: 2048,
+      queueDepth: 4,
+      threads: 1,
+      registry: new Registry(),
+    });
     const database = await testBackends()[0]!.open();
     engine = new QosEngine({
       runner: createCommandRunner({ namespace: 'vq-never-created', statistics }),
@@ -56,7 +64,12 @@ describe('qos plan with the stories260K model', { skip: SKIP, timeout: 180_000 }
     });
     const config = { QOS_INTENT_MODEL_TIMEOUT_MS: 60_000 };
     const toolset = qosToolset(engine, { interpreter: intentInterpreterFor(model, config) });
-    harness = await startTestApp(database, { localModel: model, config, capabilities: withCapabilities([qosCapability({ engine })]), tools: { toolsets: [coreToolset(database), toolset] } });
+    harness = await startTestApp(database, {
+      localModel: model,
+      config,
+      capabilities: withCapabilities([qosCapability({ engine })]),
+      tools: { toolsets: [coreToolset(database), toolset] },
+    });
     client = apiClient(harness.url, harness.adminToken);
   });
   after(async () => {
@@ -68,11 +81,21 @@ describe('qos plan with the stories260K model', { skip: SKIP, timeout: 180_000 }
 
   async function modelCalls(): Promise<number> {
     const metrics = await client.get('/metrics');
-    return [...metrics.text.matchAll(/vigie_llm_structured_total\{purpose="qos_intent",outcome="\w+"\} (\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    return [...metrics.text.matchAll(/vigie_llm_structured_total\{purpose="qos_intent",outcome="\w+"\} (\d+)/g)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
   }
 
   it('gets grammar-constrained output that parses into the intent schema', async () => {
-    const result = await new StructuredGenerator(model).generate({ purpose: 'test', schema: modelIntentSchema, system: INTENT_SYSTEM_PROMPT, user: UNREAD[0]!, timeoutMs: 60_000, maxTokens: 1024 });
+    const result = await new StructuredGenerator(model).generate({
+      purpose: 'test',
+      schema: modelIntentSchema,
+      system: INTENT_SYSTEM_PROMPT,
+      user: UNREAD[0]!,
+      timeoutMs: 60_000,
+      maxTokens: 1024,
+    });
     assert.ok(result.ok, result.ok ? '' : `${result.reason}: ${result.detail}`);
     assert.ok(result.value.clauses.length >= 1);
     assert.doesNotThrow(() => JSON.parse(result.raw));
@@ -86,7 +109,9 @@ describe('qos plan with the stories260K model', { skip: SKIP, timeout: 180_000 }
     assert.equal(planned.body.interpretation, undefined);
     assert.ok(!planned.body.warnings.includes(MODEL_REVIEW_WARNING));
     assert.match(planned.body.batch, /class add dev eth1 parent 1:1 classid 1:10 htb rate 20mbit/);
-    const withoutModel = summarisePlan(await planIntent(engine, { intent: 'guarantee 20 Mbit/s for video on eth1' }, null, { live: false }));
+    const withoutModel = summarisePlan(
+      await planIntent(engine, { intent: 'guarantee 20 Mbit/s for video on eth1' }, null, { live: false }),
+    );
     assert.deepEqual(planned.body, JSON.parse(JSON.stringify(withoutModel)));
     assert.equal(await modelCalls(), before);
   });
@@ -115,7 +140,11 @@ describe('qos plan with the stories260K model', { skip: SKIP, timeout: 180_000 }
   it('answers `qos plan "<text>"` through the router with the same mechanics', async () => {
     const response = await client.post('/api/commands', { text: `qos plan "${UNREAD[1]}"` });
     assert.equal(response.status, 200, response.text);
-    const result = response.body.result as { status: string; data?: { interpretedBy: string; warnings: string[] }; error?: { code: string; message: string } };
+    const result = response.body.result as {
+      status: string;
+      data?: { interpretedBy: string; warnings: string[] };
+      error?: { code: string; message: string };
+    };
     if (result.status === 'success') {
       assert.equal(result.data?.interpretedBy, 'model');
       assert.equal(result.data?.warnings[0], MODEL_REVIEW_WARNING);
@@ -136,7 +165,7 @@ describe('qos plan with the stories260K model', { skip: SKIP, timeout: 180_000 }
     assert.equal(await modelCalls(), before);
   });
 
-  it('falls back to the parser\'s refusal with a tiny time budget', async () => {
+  it("falls back to the parser's refusal with a tiny time budget", async () => {
     const interpreter = intentInterpreterFor(model, { QOS_INTENT_MODEL_TIMEOUT_MS: 1 })!;
     const reading = await interpreter.interpret(UNREAD[0]!, {});
     assert.equal(reading.ok, false);

@@ -70,7 +70,10 @@ export function createLab(subnet = Math.floor(Math.random() * 250) + 1): NetnsLa
     ip('-n', lab.sender, 'link', 'add', lab.senderDevice, 'type', 'veth', 'peer', 'name', lab.receiverDevice, 'netns', lab.receiver);
     ip('-n', lab.sender, 'addr', 'add', `${lab.senderAddress}/24`, 'dev', lab.senderDevice);
     ip('-n', lab.receiver, 'addr', 'add', `${lab.receiverAddress}/24`, 'dev', lab.receiverDevice);
-    for (const [namespace, device] of [[lab.sender, lab.senderDevice], [lab.receiver, lab.receiverDevice]] as const) {
+    for (const [namespace, device] of [
+      [lab.sender, lab.senderDevice],
+      [lab.receiver, lab.receiverDevice],
+    ] as const) {
       ip('-n', namespace, 'link', 'set', device, 'up');
       ip('-n', namespace, 'link', 'set', 'lo', 'up');
     }

@@ -23,7 +23,8 @@ async function settle(client: ReturnType<typeof apiClient>, id: string): Promise
   const deadline = Date.now() + 20_000;
   for (;;) {
     const response = await client.get(`/api/executions/${id}`);
-    if (['succeeded', 'failed', 'denied', 'expired', 'timed_out', 'cancelled'].includes(response.body.status) || Date.now() > deadline) return response.body;
+    if (['succeeded', 'failed', 'denied', 'expired', 'timed_out', 'cancelled'].includes(response.body.status) || Date.now() > deadline)
+      return response.body;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -40,7 +41,10 @@ for (const backend of testBackends()) {
     before(async () => {
       const database = await backend.open();
       engine = new QosEngine(qos.engineOptions({ store: createPrismaQosStore(database.prisma), lock: interfaceLockFor(database) }));
-      harness = await startTestApp(database, { capabilities: withCapabilities([qosCapability({ engine })]), tools: { toolsets: [coreToolset(database), qosToolset(engine)] } });
+      harness = await startTestApp(database, {
+        capabilities: withCapabilities([qosCapability({ engine })]),
+        tools: { toolsets: [coreToolset(database), qosToolset(engine)] },
+      });
       viewer = apiClient(harness.url, (await harness.createUser('viewer', `qos-viewer-${backend.name}`)).token);
       alice = apiClient(harness.url, (await harness.createUser('operator', `qos-alice-${backend.name}`)).token);
       bob = apiClient(harness.url, (await harness.createUser('operator', `qos-bob-${backend.name}`)).token);
@@ -100,7 +104,10 @@ for (const backend of testBackends()) {
       await bob.post(`/api/executions/${rollback.body.id}/approve`);
       assert.equal((await settle(alice, rollback.body.id)).status, 'succeeded');
       assert.equal((await qos.state()).classes.length, 0);
-      assert.equal((await harness.database.prisma.qosApplication.findFirst({ where: { executionId: proposed.body.id } }))?.status, 'rolled_back');
+      assert.equal(
+        (await harness.database.prisma.qosApplication.findFirst({ where: { executionId: proposed.body.id } }))?.status,
+        'rolled_back',
+      );
       const metrics = await (await fetch(`${harness.url}/metrics`)).text();
       assert.match(metrics, /vigie_qos_operations_total\{operation="apply",outcome="applied"\} 1/);
       assert.match(metrics, /vigie_qos_operations_total\{operation="rollback",outcome="verified"\} 1/);

@@ -24,14 +24,26 @@ describe('QoS apply in a network namespace', { skip, timeout: 120_000 }, () => {
     assert.equal(qos.capabilities.classifiers.u32, true);
   });
 
-  it('applies every template for real (with this kernel\'s fallbacks), reads it back and rolls back to the exact previous state', async () => {
+  it("applies every template for real (with this kernel's fallbacks), reads it back and rolls back to the exact previous state", async () => {
     const before = await qos.state();
     const result = await qos.engine.apply({ policy: allTemplatesPolicy(qos.lab.senderDevice) });
     assert.equal(result.application.status, 'applied');
     const live = await qos.state();
-    for (const template of templateNames) assert.ok(result.plan.policy.classes.some((item) => item.template === template), template);
-    for (const item of result.plan.expected.classes) assert.ok(live.classes.some((found) => found.id === item.id && found.rate === item.rate && found.ceil === item.ceil), `class ${item.id} read back`);
-    for (const qdisc of result.plan.expected.qdiscs) assert.ok(live.qdiscs.some((found) => found.handle === qdisc.handle && found.kind === qdisc.kind), `qdisc ${qdisc.handle} read back`);
+    for (const template of templateNames)
+      assert.ok(
+        result.plan.policy.classes.some((item) => item.template === template),
+        template,
+      );
+    for (const item of result.plan.expected.classes)
+      assert.ok(
+        live.classes.some((found) => found.id === item.id && found.rate === item.rate && found.ceil === item.ceil),
+        `class ${item.id} read back`,
+      );
+    for (const qdisc of result.plan.expected.qdiscs)
+      assert.ok(
+        live.qdiscs.some((found) => found.handle === qdisc.handle && found.kind === qdisc.kind),
+        `qdisc ${qdisc.handle} read back`,
+      );
     assert.equal(live.filters.length, result.plan.expected.filters.length);
     if (!qos.capabilities.qdiscs.fq_codel) assert.match(result.plan.warnings.join('\n'), /fq_codel is not available.*pfifo/);
     if (!qos.capabilities.actions.police) assert.match(result.plan.warnings.join('\n'), /police action is not available/);
@@ -41,7 +53,9 @@ describe('QoS apply in a network namespace', { skip, timeout: 120_000 }, () => {
   });
 
   it('rolls back a second policy to the first one, not to nothing', async () => {
-    const first = await qos.engine.apply({ intent: `garantir 20 Mbit/s pour la vidéo sur ${qos.lab.senderDevice}; limiter les sauvegardes à 10M; limit fwmark 5 to 3 Mbit/s` });
+    const first = await qos.engine.apply({
+      intent: `garantir 20 Mbit/s pour la vidéo sur ${qos.lab.senderDevice}; limiter les sauvegardes à 10M; limit fwmark 5 to 3 Mbit/s`,
+    });
     const firstState = await qos.state();
     const second = await qos.engine.apply({ intent: `limit ssh to 5 Mbit/s on ${qos.lab.senderDevice}` });
     assert.notEqual(canonicalState(await qos.state()), canonicalState(firstState));
@@ -55,10 +69,20 @@ describe('QoS apply in a network namespace', { skip, timeout: 120_000 }, () => {
     const baseline = await qos.engine.apply({ intent: `limit backups to 10 Mbit/s on ${qos.lab.senderDevice}` });
     const before = await qos.state();
     // Claim flower exists so the compiler emits it; this kernel rejects it halfway through the batch.
-    const lying = new QosEngine(qos.engineOptions({ capabilities: async () => ({ ...qos.capabilities, classifiers: { ...qos.capabilities.classifiers, flower: true } }) }));
+    const lying = new QosEngine(
+      qos.engineOptions({
+        capabilities: async () => ({ ...qos.capabilities, classifiers: { ...qos.capabilities.classifiers, flower: true } }),
+      }),
+    );
     const policy = templatePolicy(qos.lab.senderDevice, 'video');
-    policy.filters = [...(policy.filters ?? []), { classId: '1:10', priority: 99, classifier: 'flower', match: { protocol: 'udp', destinationPort: 9999 } }];
-    await assert.rejects(lying.apply({ policy }), (error: unknown) => error instanceof QosApplyFailedError && error.restored && /restored and verified/.test(error.message));
+    policy.filters = [
+      ...(policy.filters ?? []),
+      { classId: '1:10', priority: 99, classifier: 'flower', match: { protocol: 'udp', destinationPort: 9999 } },
+    ];
+    await assert.rejects(
+      lying.apply({ policy }),
+      (error: unknown) => error instanceof QosApplyFailedError && error.restored && /restored and verified/.test(error.message),
+    );
     assert.ok(sameConfiguration(await qos.state(), before));
     await qos.engine.rollback(baseline.application.id);
   });

@@ -40,15 +40,21 @@ describe('QoS confirm-or-revert, serialisation and ingress in a namespace', { sk
     const restarted = new QosEngine(options);
     assert.equal(await restarted.resumePendingReverts(), 1);
     const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && (await store.find(pending.application.id))?.status !== 'rolled_back') await new Promise((resolve) => setTimeout(resolve, 100));
+    while (Date.now() < deadline && (await store.find(pending.application.id))?.status !== 'rolled_back')
+      await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await store.find(pending.application.id))?.status, 'rolled_back');
     assert.equal(canonicalState(await qos.state()), before);
     restarted.close();
   });
 
   it('serialises concurrent applies on one interface', async () => {
-    const results = await Promise.all([5, 6, 7].map((rate) => qos.engine.apply({ intent: `limit ssh to ${rate} Mbit/s on ${qos.lab.senderDevice}` })));
-    assert.deepEqual(results.map((result) => result.application.status), ['applied', 'applied', 'applied']);
+    const results = await Promise.all(
+      [5, 6, 7].map((rate) => qos.engine.apply({ intent: `limit ssh to ${rate} Mbit/s on ${qos.lab.senderDevice}` })),
+    );
+    assert.deepEqual(
+      results.map((result) => result.application.status),
+      ['applied', 'applied', 'applied'],
+    );
     const live = await qos.state();
     assert.equal(live.classes.find((item) => item.id === '1:10')?.ceil, 7e6);
     for (const result of results.reverse()) await qos.engine.rollback(result.application.id);
@@ -57,11 +63,18 @@ describe('QoS confirm-or-revert, serialisation and ingress in a namespace', { sk
 
   it('applies ingress shaping through an IFB device and mirred, and rolls it back', async () => {
     const ingressDevice = `vqi${qos.lab.sender.slice(3)}`;
-    const result = await qos.engine.apply({ policy: { ...templatePolicy(qos.lab.senderDevice, 'limit'), direction: 'ingress', ingressDevice } });
+    const result = await qos.engine.apply({
+      policy: { ...templatePolicy(qos.lab.senderDevice, 'limit'), direction: 'ingress', ingressDevice },
+    });
     const ingress = await qos.state();
-    assert.ok(ingress.filters.some((filter) => filter.actions.some((action) => action.kind === 'mirred' && action.to_dev === ingressDevice)));
+    assert.ok(
+      ingress.filters.some((filter) => filter.actions.some((action) => action.kind === 'mirred' && action.to_dev === ingressDevice)),
+    );
     assert.ok((await qos.state(ingressDevice)).classes.length > 0);
     await qos.engine.rollback(result.application.id);
-    assert.equal((await qos.state()).qdiscs.some((qdisc) => qdisc.parent === 'ingress'), false);
+    assert.equal(
+      (await qos.state()).qdiscs.some((qdisc) => qdisc.parent === 'ingress'),
+      false,
+    );
   });
 });

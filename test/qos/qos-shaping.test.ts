@@ -15,7 +15,23 @@ function client(lab: NetnsLab, port: number, seconds: number, streams = 1): Prom
   return new Promise((resolve, reject) => {
     execFile(
       'ip',
-      ['netns', 'exec', lab.sender, 'iperf3', '-c', lab.receiverAddress, '-p', String(port), '-t', String(seconds), '-P', String(streams), '-J', '--connect-timeout', '2000'],
+      [
+        'netns',
+        'exec',
+        lab.sender,
+        'iperf3',
+        '-c',
+        lab.receiverAddress,
+        '-p',
+        String(port),
+        '-t',
+        String(seconds),
+        '-P',
+        String(streams),
+        '-J',
+        '--connect-timeout',
+        '2000',
+      ],
       { timeout: (seconds + 10) * 1000 },
       (error, stdout) => {
         try {
@@ -36,7 +52,10 @@ describe('QoS shaping measured with iperf3', { skip, timeout: 60_000 }, () => {
 
   before(async () => {
     const lab = qos.lab;
-    for (const port of [5201, 5202]) servers.push(spawn('ip', ['netns', 'exec', lab.receiver, 'iperf3', '-s', '-p', String(port), '-B', lab.receiverAddress], { stdio: 'ignore' }));
+    for (const port of [5201, 5202])
+      servers.push(
+        spawn('ip', ['netns', 'exec', lab.receiver, 'iperf3', '-s', '-p', String(port), '-B', lab.receiverAddress], { stdio: 'ignore' }),
+      );
     await new Promise((resolve) => setTimeout(resolve, 500));
   });
   after(() => {
@@ -52,12 +71,17 @@ describe('QoS shaping measured with iperf3', { skip, timeout: 60_000 }, () => {
   });
 
   it('keeps a 30 Mbit/s guarantee while bulk traffic saturates a 50 Mbit/s link', async (t) => {
-    const result = await qos.engine.apply({ intent: `garantir 30 Mbit/s pour le port 5201 sur ${qos.lab.senderDevice} sur un lien de 50 Mbit/s` });
+    const result = await qos.engine.apply({
+      intent: `garantir 30 Mbit/s pour le port 5201 sur ${qos.lab.senderDevice} sur un lien de 50 Mbit/s`,
+    });
     const [guaranteed, bulk] = await Promise.all([client(qos.lab, 5201, 3), client(qos.lab, 5202, 3, 4)]);
     t.diagnostic(`guaranteed class: ${(guaranteed / 1e6).toFixed(1)} Mbit/s, bulk: ${(bulk / 1e6).toFixed(1)} Mbit/s`);
     await qos.engine.rollback(result.application.id);
     assert.ok(guaranteed >= 30e6 * 0.85, `guaranteed class got ${(guaranteed / 1e6).toFixed(1)} Mbit/s under contention`);
-    assert.ok(guaranteed + bulk <= 50e6 * 1.15, `the link carried ${((guaranteed + bulk) / 1e6).toFixed(1)} Mbit/s, above its 50 Mbit/s shape`);
+    assert.ok(
+      guaranteed + bulk <= 50e6 * 1.15,
+      `the link carried ${((guaranteed + bulk) / 1e6).toFixed(1)} Mbit/s, above its 50 Mbit/s shape`,
+    );
     assert.ok(bulk > 1e6, 'bulk traffic really ran');
   });
 });

@@ -7,7 +7,13 @@ import { expandTemplate, templateNames, type TemplateName } from '../../src/tool
 /** A policy with one class from `template` plus a default class, on a 100 Mbit/s link. */
 export function templatePolicy(device: string, template: TemplateName, rate = 20e6, linkRate = 100e6): PolicyInput {
   const output = expandTemplate(
-    { template, name: template, rate, matches: [{ protocol: 'tcp', destinationPort: 5201 }], ...(template === 'fair-share' ? { hosts: ['198.19.9.2', '198.19.9.3'] } : {}) },
+    {
+      template,
+      name: template,
+      rate,
+      matches: [{ protocol: 'tcp', destinationPort: 5201 }],
+      ...(template === 'fair-share' ? { hosts: ['198.19.9.2', '198.19.9.3'] } : {}),
+    },
     { major: 1, parent: '1:1', nextMinor: 0x10, nextPriority: 10, linkRate },
   );
   return {
@@ -17,7 +23,14 @@ export function templatePolicy(device: string, template: TemplateName, rate = 20
     classes: [
       { id: '1:1', parent: '1:', name: 'link', rate: linkRate, ceil: linkRate },
       ...output.classes,
-      { id: '1:2', parent: '1:1', name: 'other', rate: Math.max(8_000, linkRate - output.classes[0]!.rate), ceil: linkRate, leaf: { kind: 'pfifo' } },
+      {
+        id: '1:2',
+        parent: '1:1',
+        name: 'other',
+        rate: Math.max(8_000, linkRate - output.classes[0]!.rate),
+        ceil: linkRate,
+        leaf: { kind: 'pfifo' },
+      },
     ],
     filters: output.filters,
   };
@@ -30,7 +43,15 @@ export function widePolicy(device: string, count: number, linkRate = 10e9): Poli
   const each = Math.floor(linkRate / (count + 1) / 1000) * 1000;
   for (let index = 0; index < count; index++) {
     const id = `1:${(0x10 + index).toString(16)}`;
-    classes.push({ id, parent: '1:1', name: `class ${index}`, rate: each, ceil: linkRate, priority: index % 8, leaf: { kind: 'pfifo', limit: 100 } });
+    classes.push({
+      id,
+      parent: '1:1',
+      name: `class ${index}`,
+      rate: each,
+      ceil: linkRate,
+      priority: index % 8,
+      leaf: { kind: 'pfifo', limit: 100 },
+    });
     filters.push({ classId: id, priority: 10 + index, classifier: 'u32', match: { protocol: 'tcp', destinationPort: 1024 + index } });
   }
   classes.push({ id: '1:2', parent: '1:1', name: 'other', rate: each, ceil: linkRate, leaf: { kind: 'pfifo' } });
@@ -44,7 +65,13 @@ export function allTemplatesPolicy(device: string, linkRate = 100e6): PolicyInpu
   let guaranteed = 0;
   templateNames.forEach((template, index) => {
     const output = expandTemplate(
-      { template, name: template, rate: 5e6, matches: [{ protocol: 'tcp', destinationPort: 6000 + index }], ...(template === 'fair-share' ? { hosts: ['198.19.9.2', '198.19.9.3'] } : {}) },
+      {
+        template,
+        name: template,
+        rate: 5e6,
+        matches: [{ protocol: 'tcp', destinationPort: 6000 + index }],
+        ...(template === 'fair-share' ? { hosts: ['198.19.9.2', '198.19.9.3'] } : {}),
+      },
       { major: 1, parent: '1:1', nextMinor: 0x10 * (index + 1), nextPriority: 10 + filters.length, linkRate },
     );
     classes.push(...output.classes);

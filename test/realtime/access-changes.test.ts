@@ -25,7 +25,15 @@ describe('access changes hub', () => {
     const hub = createAccessChanges({ logger: createLogger('silent') });
     const seen: AccessChange[] = [];
     hub.onChange((change) => seen.push(change));
-    for (const raw of ['not json', '{}', '{"kind":"token","tokenId":"x"}', '{"kind":"group","id":"1"}', `{"kind":"user","userId":"${randomUUID()}","extra":1}`, 'null', '\u0000']) {
+    for (const raw of [
+      'not json',
+      '{}',
+      '{"kind":"token","tokenId":"x"}',
+      '{"kind":"group","id":"1"}',
+      `{"kind":"user","userId":"${randomUUID()}","extra":1}`,
+      'null',
+      '\u0000',
+    ]) {
       hub.receive(raw);
     }
     assert.deepEqual(seen, []);

@@ -23,7 +23,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
 
 describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => {
   let harness: TestApp;
@@ -42,7 +44,15 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
     });
     browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
   after(async () => {
@@ -117,7 +127,13 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
     await second.locator('[data-message-id="stream-1"] .content', { hasText: 'Checking now' }).waitFor();
     harness.app.context.events.emit('agent.tool', {
       conversationId,
-      execution: { id: '0193a3c1-0000-7000-8000-00000000e001', tool: 'net.ping', status: 'pending_approval', arguments: { host: '10.0.0.1' }, requestedBy: operator.id },
+      execution: {
+        id: '0193a3c1-0000-7000-8000-00000000e001',
+        tool: 'net.ping',
+        status: 'pending_approval',
+        arguments: { host: '10.0.0.1' },
+        requestedBy: operator.id,
+      },
     });
     // The card shows in the chat and, for operators and admins, in the pending-approvals panel.
     await first.locator('#pending-approvals [data-execution-id="0193a3c1-0000-7000-8000-00000000e001"]').waitFor();
@@ -135,20 +151,28 @@ describe('live console in headless Chromium', { skip, timeout: 120_000 }, () => 
     problems.length = 0;
     const engine = new ServiceEngine({ sql: harness.database.sql, embedder: createLexicalEmbedder() });
     const title = 'Plombier <img src=x onerror="window.__vigieXss = 1"> Bonamoussadi';
-    await engine.create(null, serviceInputSchema.parse({
-      title,
-      description: 'Réparation de fuites et chauffe-eau, intervention le soir.',
-      category: 'plomberie',
-      priceMin: 10000,
-      currency: 'XAF',
-      latitude: 4.093,
-      longitude: 9.744,
-      city: 'Douala',
-      availability: '7j/7',
-      contact: '+237 690000000',
-    }));
+    await engine.create(
+      null,
+      serviceInputSchema.parse({
+        title,
+        description: 'Réparation de fuites et chauffe-eau, intervention le soir.',
+        category: 'plomberie',
+        priceMin: 10000,
+        currency: 'XAF',
+        latitude: 4.093,
+        longitude: 9.744,
+        city: 'Douala',
+        availability: '7j/7',
+        contact: '+237 690000000',
+      }),
+    );
     // User messages from the console are answered by the agent (commands need no model).
-    const agent = new AgentService({ prisma: harness.database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
+    const agent = new AgentService({
+      prisma: harness.database.prisma,
+      tools: harness.app.tools,
+      logger: pino({ level: 'silent' }),
+      events: harness.app.context.events,
+    });
     const detach = agent.attach(harness.app.context.events);
     try {
       const operator = await harness.createUser('operator', 'browser-services');

@@ -17,7 +17,9 @@ import { testBackends } from '../support/test-databases.js';
 import type { Database } from '../../src/db/database.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
 
 describe('security headers per scheme', () => {
   let database: Database;
@@ -129,8 +131,14 @@ describe('console and /docs by host name over HTTP in headless Chromium', { skip
     await page.keyboard.type('Hello from vigie.test');
     await page.keyboard.press('Enter');
     await page.locator('#message-list .message[data-message-id] .content', { hasText: 'Hello from vigie.test' }).waitFor();
-    assert.ok(requested.some((url) => url.startsWith(`${origin}/console.js`)), requested.join('\n'));
-    assert.deepEqual(requested.filter((url) => url.startsWith('https:')), []);
+    assert.ok(
+      requested.some((url) => url.startsWith(`${origin}/console.js`)),
+      requested.join('\n'),
+    );
+    assert.deepEqual(
+      requested.filter((url) => url.startsWith('https:')),
+      [],
+    );
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -19,7 +19,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
 
 describe('console in the browser language (headless Chromium)', { skip, timeout: 120_000 }, () => {
   let harness: TestApp;
@@ -32,10 +34,30 @@ describe('console in the browser language (headless Chromium)', { skip, timeout:
     bundleDirectory = mkdtempSync(path.join(tmpdir(), 'vigie-console-i18n-'));
     await bundleConsole(bundleDirectory, { minify: false });
     const database = await testBackends()[0]!.open();
-    harness = await startTestApp(database, { gateway: true, consoleDirectory: bundleDirectory, tools: { toolsets: [coreToolset(database)] } });
-    const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger: pino({ level: 'silent' }), events: harness.app.context.events });
+    harness = await startTestApp(database, {
+      gateway: true,
+      consoleDirectory: bundleDirectory,
+      tools: { toolsets: [coreToolset(database)] },
+    });
+    const agent = new AgentService({
+      prisma: database.prisma,
+      tools: harness.app.tools,
+      logger: pino({ level: 'silent' }),
+      events: harness.app.context.events,
+    });
     detach = agent.attach(harness.app.context.events);
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
   });
   after(async () => {
     detach?.();
@@ -66,7 +88,10 @@ describe('console in the browser language (headless Chromium)', { skip, timeout:
     await page.fill('#token-input', harness.adminToken);
     await page.keyboard.press('Enter');
     await page.locator('#connection-state', { hasText: 'en ligne' }).waitFor();
-    assert.equal(await page.getAttribute('#composer-input', 'placeholder'), 'Message (Entrée pour envoyer, Maj+Entrée pour aller à la ligne)');
+    assert.equal(
+      await page.getAttribute('#composer-input', 'placeholder'),
+      'Message (Entrée pour envoyer, Maj+Entrée pour aller à la ligne)',
+    );
     assert.equal((await page.textContent('#tools-title'))?.trim(), "Exécutions d'outils");
     await page.fill('#create-title', 'Conversation en français');
     await page.press('#create-title', 'Enter');

@@ -27,7 +27,16 @@ import { createToolsets } from '../../src/tools/registry.js';
 import { ServiceEngine } from '../../src/tools/services/service-engine.js';
 import { serviceInputSchema } from '../../src/tools/services/service-schemas.js';
 import { apiClient } from '../support/http-client.js';
-import { chromiumSkip, createConversation, distanceFromBottom, launchChromium, logIn, openConsole, RAW_JSON, send } from '../support/console-driver.js';
+import {
+  chromiumSkip,
+  createConversation,
+  distanceFromBottom,
+  launchChromium,
+  logIn,
+  openConsole,
+  RAW_JSON,
+  send,
+} from '../support/console-driver.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
@@ -37,7 +46,10 @@ const HOST = 'vigie.localtest';
 async function assertNoRawJson(page: Page): Promise<void> {
   const visible = await page.locator('#message-list').innerText();
   assert.doesNotMatch(visible, RAW_JSON, `raw JSON visible:\n${visible.match(new RegExp(`.{0,80}${RAW_JSON.source}.{0,80}`))?.[0]}`);
-  assert.equal(await page.$$eval('#message-list details.raw-details', (nodes) => nodes.filter((node) => (node as HTMLDetailsElement).open).length), 0);
+  assert.equal(
+    await page.$$eval('#message-list details.raw-details', (nodes) => nodes.filter((node) => (node as HTMLDetailsElement).open).length),
+    0,
+  );
 }
 
 /** Waits for a view of `kind` in the message list; on timeout, says what the last cards show. */
@@ -48,7 +60,9 @@ async function waitForView(page: Page, kind: string, label: string, scope = '#me
     .waitFor()
     .catch(async (error: unknown) => {
       const cards = await page.locator('#message-list .tool-card, #message-list .message').allInnerTexts();
-      throw new Error(`${label}: no ${kind} view (${(error as Error).message.split('\n')[0]}); last items:\n${cards.slice(-3).join('\n---\n')}`);
+      throw new Error(
+        `${label}: no ${kind} view (${(error as Error).message.split('\n')[0]}); last items:\n${cards.slice(-3).join('\n---\n')}`,
+      );
     });
 }
 
@@ -66,17 +80,52 @@ describe('every tool result as a view in the console, by host name (headless Chr
     workDirectory = mkdtempSync(path.join(tmpdir(), 'vigie-views-data-'));
     ingestRoot = path.join(workDirectory, 'backups');
     mkdirSync(path.join(ingestRoot, 'etc'), { recursive: true });
-    for (let index = 0; index < 6; index += 1) writeFileSync(path.join(ingestRoot, 'etc', `config-${index}.txt`), index < 4 ? 'the same line\n'.repeat(400) : `file ${index}\n`);
+    for (let index = 0; index < 6; index += 1)
+      writeFileSync(path.join(ingestRoot, 'etc', `config-${index}.txt`), index < 4 ? 'the same line\n'.repeat(400) : `file ${index}\n`);
     await bundleConsole(bundleDirectory, { minify: false });
     const database = await testBackends()[0]!.open();
-    const config = loadConfig({ DATA_DIR: workDirectory, NET_ALLOWED_TARGETS: '127.0.0.1/32', DEDUP_ALLOWED_ROOTS: ingestRoot, QOS_ALLOWED_INTERFACES: 'lo' });
+    const config = loadConfig({
+      DATA_DIR: workDirectory,
+      NET_ALLOWED_TARGETS: '127.0.0.1/32',
+      DEDUP_ALLOWED_ROOTS: ingestRoot,
+      QOS_ALLOWED_INTERFACES: 'lo',
+    });
     const logger = pino({ level: 'silent' });
     const knowledge = new KnowledgeBase(database, createLexicalEmbedder());
-    const production = createToolsets({ config, database, logger, audit: new AuditLog(database.sql), events: new DomainEvents(), knowledge });
-    harness = await startTestApp(database, { gateway: true, socketApprovals: true, consoleDirectory: bundleDirectory, tools: { toolsets: production } });
-    await knowledge.ingestBytes({ bytes: Buffer.from('# Core router\n\n## Failover\n\nTo fail over the core router, drain BGP on r1, then shut the uplink.'), contentType: 'text/markdown', title: 'Core router runbook' });
+    const production = createToolsets({
+      config,
+      database,
+      logger,
+      audit: new AuditLog(database.sql),
+      events: new DomainEvents(),
+      knowledge,
+    });
+    harness = await startTestApp(database, {
+      gateway: true,
+      socketApprovals: true,
+      consoleDirectory: bundleDirectory,
+      tools: { toolsets: production },
+    });
+    await knowledge.ingestBytes({
+      bytes: Buffer.from('# Core router\n\n## Failover\n\nTo fail over the core router, drain BGP on r1, then shut the uplink.'),
+      contentType: 'text/markdown',
+      title: 'Core router runbook',
+    });
     const engine = new ServiceEngine({ sql: database.sql, embedder: createLexicalEmbedder() });
-    await engine.create(null, serviceInputSchema.parse({ title: 'Plombier dépannage rapide', description: 'Réparation de fuites et chauffe-eau.', category: 'plomberie', priceMin: 5000, currency: 'XAF', latitude: 4.05, longitude: 9.7, city: 'Douala', availability: '7j/7' }));
+    await engine.create(
+      null,
+      serviceInputSchema.parse({
+        title: 'Plombier dépannage rapide',
+        description: 'Réparation de fuites et chauffe-eau.',
+        category: 'plomberie',
+        priceMin: 5000,
+        currency: 'XAF',
+        latitude: 4.05,
+        longitude: 9.7,
+        city: 'Douala',
+        availability: '7j/7',
+      }),
+    );
     const agent = new AgentService({ prisma: database.prisma, tools: harness.app.tools, logger, events: harness.app.context.events });
     detach = agent.attach(harness.app.context.events);
     origin = `http://${HOST}:${new URL(harness.url).port}`;
@@ -121,7 +170,9 @@ describe('every tool result as a view in the console, by host name (headless Chr
       await assertNoRawJson(page);
     }
     // One card per execution; each answer names its result in one line, never repeating the data.
-    const executions = await page.$$eval('#message-list .tool-card[data-execution-id]', (nodes) => nodes.map((node) => node.getAttribute('data-execution-id')));
+    const executions = await page.$$eval('#message-list .tool-card[data-execution-id]', (nodes) =>
+      nodes.map((node) => node.getAttribute('data-execution-id')),
+    );
     assert.equal(new Set(executions).size, executions.length);
     assert.equal(executions.length, commands.length);
     // The chart of the network check is drawn (uPlot canvas), the knowledge answer links its [n] to the passage.
@@ -218,7 +269,9 @@ describe('every tool result as a view in the console, by host name (headless Chr
     assert.equal((await pending.locator('button[data-decision="approve"]').innerText()).trim(), 'Approuver');
     assert.equal(await pending.locator('input.deny-reason').getAttribute('placeholder'), 'Motif (facultatif)');
     await pending.locator('button[data-decision="deny"]').click();
-    await page.locator('#message-list .tool-card[data-status="denied"] .outcome', { hasText: 'dedup_ingest a été refusé par admin' }).waitFor();
+    await page
+      .locator('#message-list .tool-card[data-status="denied"] .outcome', { hasText: 'dedup_ingest a été refusé par admin' })
+      .waitFor();
     // The outcome message itself is written in the requester's language (the locale of their message).
     await page.locator('#message-list .message.role-assistant > .content', { hasText: /^dedup_ingest a été refusé par admin$/ }).waitFor();
     // A network check reads its findings in French: a port nothing listens on, on 127.0.0.1.
@@ -227,10 +280,15 @@ describe('every tool result as a view in the console, by host name (headless Chr
     const closedPort = (spare.address() as AddressInfo).port;
     await new Promise((resolve) => spare.close(resolve));
     await send(page, `net check 127.0.0.1 ports=${closedPort} count=2`);
-    const check = page.locator('#message-list .result-view[data-view-kind="network.check"]', { hasText: `Port ${closedPort} fermé sur 127.0.0.1` }).first();
+    const check = page
+      .locator('#message-list .result-view[data-view-kind="network.check"]', { hasText: `Port ${closedPort} fermé sur 127.0.0.1` })
+      .first();
     await check.waitFor();
     assert.match(await check.innerText(), /connexion refusée \(RST\) après [\d,]+ ms : l’?'?hôte répond mais rien n’?'?écoute sur ce port/);
-    assert.match(await check.locator('.view-headline').innerText(), new RegExp(`^1 alerte sur 1 cible\\. Le plus grave : Port ${closedPort} fermé sur 127\\.0\\.0\\.1`));
+    assert.match(
+      await check.locator('.view-headline').innerText(),
+      new RegExp(`^1 alerte sur 1 cible\\. Le plus grave : Port ${closedPort} fermé sur 127\\.0\\.0\\.1`),
+    );
     assert.doesNotMatch(await check.innerText(), /closed on|connection refused|Check that/);
     // The command answers come back in French too (the locale travels with the message).
     await send(page, 'aide');

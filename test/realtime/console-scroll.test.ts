@@ -16,7 +16,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
 
 /** Where the list stands: pixels left below the visible part. */
 async function distanceFromBottom(page: Page): Promise<number> {
@@ -70,7 +72,10 @@ describe('console chat scrolling in headless Chromium', { skip, timeout: 120_000
     await page.locator('#conversation-list button', { hasText: 'Long chat' }).click();
     await page.locator('#message-list .content', { hasText: 'history line 39' }).waitFor();
 
-    assert.ok((await page.$eval('#message-list', (list) => list.scrollHeight > list.clientHeight)) === true, 'the history overflows the list');
+    assert.ok(
+      (await page.$eval('#message-list', (list) => list.scrollHeight > list.clientHeight)) === true,
+      'the history overflows the list',
+    );
     assert.ok((await distanceFromBottom(page)) < 2, 'opened at the newest message');
     assert.equal(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0), 0, 'the page itself does not scroll');
     assert.equal(await inViewport(page, '.topbar'), true);

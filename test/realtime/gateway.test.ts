@@ -92,7 +92,9 @@ for (const backend of testBackends()) {
       }
       // Nothing was stored by the refused sends, and the socket is still usable.
       const messages = await apiClient(harness.url, alice.token).get(`/api/conversations/${conversationId}/messages?limit=100`);
-      assert.ok(!messages.body.data.some((message: { content: string }) => message.content === 'no id' || message.content.startsWith('xxx')));
+      assert.ok(
+        !messages.body.data.some((message: { content: string }) => message.content === 'no id' || message.content.startsWith('xxx')),
+      );
       assert.ok(aliceSocket.connected);
     });
 
@@ -116,7 +118,10 @@ for (const backend of testBackends()) {
       await barrier;
       assert.equal(seen.filter((event) => event.message.clientMessageId === clientMessageId).length, 1);
       const stored = await apiClient(harness.url, alice.token).get(`/api/conversations/${conversationId}/messages?limit=100`);
-      assert.equal(stored.body.data.filter((message: { clientMessageId: string }) => message.clientMessageId === clientMessageId).length, 1);
+      assert.equal(
+        stored.body.data.filter((message: { clientMessageId: string }) => message.clientMessageId === clientMessageId).length,
+        1,
+      );
       watcher.close();
       again.close();
     });
@@ -128,14 +133,20 @@ for (const backend of testBackends()) {
       assert.ok((await presence).users.some((user: { userName: string }) => user.userName === `alice-rt-${backend.name}`));
 
       const arriving = nextEvent(second, 'message:new', (event) => event.message.content === 'hello from socket');
-      const ack = await request(aliceSocket, 'message:send', { conversationId, content: 'hello from socket', clientMessageId: randomUUID() });
+      const ack = await request(aliceSocket, 'message:send', {
+        conversationId,
+        content: 'hello from socket',
+        clientMessageId: randomUUID(),
+      });
       const delivered = await arriving;
       assert.equal(delivered.message.id, ack.data.message.id);
       assert.equal(delivered.message.channel, 'console');
       assert.equal(delivered.message.authorId, alice.id);
 
       const viaRest = nextEvent(second, 'message:new', (event) => event.message.content === 'hello from REST');
-      const posted = await apiClient(harness.url, alice.token).post(`/api/conversations/${conversationId}/messages`, { content: 'hello from REST' });
+      const posted = await apiClient(harness.url, alice.token).post(`/api/conversations/${conversationId}/messages`, {
+        content: 'hello from REST',
+      });
       assert.equal(posted.status, 201);
       assert.equal((await viaRest).message.id, posted.body.id);
 
@@ -159,7 +170,10 @@ for (const backend of testBackends()) {
       await apiClient(harness.url, alice.token).post(`/api/conversations/${conversationId}/messages`, { content: 'during the gap' });
       const late = await connectSocket(harness.url, alice.token);
       const joined = await request(late, 'conversation:join', { conversationId, since });
-      assert.deepEqual(joined.data.missed.map((message: { content: string }) => message.content), ['during the gap']);
+      assert.deepEqual(
+        joined.data.missed.map((message: { content: string }) => message.content),
+        ['during the gap'],
+      );
       late.close();
     });
 
@@ -178,7 +192,8 @@ for (const backend of testBackends()) {
       events.emit('agent.tool', { conversationId: null, execution: { ...execution, id: 'x-2' } });
       assert.equal((await global).execution.id, 'x-2');
 
-      const stored = (await request(aliceSocket, 'message:send', { conversationId, content: 'answer', clientMessageId: randomUUID() })).data.message;
+      const stored = (await request(aliceSocket, 'message:send', { conversationId, content: 'answer', clientMessageId: randomUUID() })).data
+        .message;
       const done = nextEvent(aliceSocket, 'agent:done');
       events.emit('agent.done', { conversationId, message: stored });
       assert.equal((await done).message.id, stored.id);

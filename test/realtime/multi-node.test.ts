@@ -113,7 +113,9 @@ describe('two nodes sharing rooms through Redis', { skip, timeout: 600_000 }, ()
     const late = await connectSocket(nodeB.url, adminToken);
     assert.ok((await request(late, 'conversation:join', { conversationId })).data);
     const restLocal = nextEvent(late, 'message:new', (event) => event.message.content === 'REST on B without Redis');
-    const posted = await apiClient(nodeB.url, adminToken).post(`/api/conversations/${conversationId}/messages`, { content: 'REST on B without Redis' });
+    const posted = await apiClient(nodeB.url, adminToken).post(`/api/conversations/${conversationId}/messages`, {
+      content: 'REST on B without Redis',
+    });
     assert.equal(posted.status, 201);
     await restLocal;
 

@@ -103,12 +103,14 @@ describe('revocation and role changes on every node', { skip, timeout: 600_000 }
   it('disconnects the revoked token everywhere before any later broadcast, and node B refuses it', async () => {
     const { tokens } = await userWithTokens('revoke-me', 2);
     const [revoked, witness] = tokens as [{ id: string; token: string }, { id: string; token: string }];
-    const conversationId = (await apiClient(nodeA.url, witness.token).post('/api/conversations', { title: 'revocation' })).body.id as string;
+    const conversationId = (await apiClient(nodeA.url, witness.token).post('/api/conversations', { title: 'revocation' })).body
+      .id as string;
     const revokedA = await connectSocket(nodeA.url, revoked.token);
     const revokedB = await connectSocket(nodeB.url, revoked.token);
     const witnessA = await connectSocket(nodeA.url, witness.token);
     const witnessB = await connectSocket(nodeB.url, witness.token);
-    for (const socket of [revokedA, revokedB, witnessA, witnessB]) assert.ok((await request(socket, 'conversation:join', { conversationId })).data);
+    for (const socket of [revokedA, revokedB, witnessA, witnessB])
+      assert.ok((await request(socket, 'conversation:join', { conversationId })).data);
     // Node B has the token cached as valid before the revoke.
     assert.equal((await apiClient(nodeB.url, revoked.token).get('/api/conversations')).status, 200);
     const seenA = recordEvents(revokedA, 'message:new');
@@ -140,7 +142,10 @@ describe('revocation and role changes on every node', { skip, timeout: 600_000 }
     await apiClient(nodeA.url, witness.token).post(`/api/conversations/${conversationId}/messages`, { content: 'after revoke via A' });
     await Promise.all([fromA, fromB]);
     assert.deepEqual(await Promise.all([goneA, goneB]), ['io server disconnect', 'io server disconnect']);
-    assert.deepEqual([...seenA, ...seenB].map((event) => event.message.content).filter((content) => content.startsWith('after revoke')), []);
+    assert.deepEqual(
+      [...seenA, ...seenB].map((event) => event.message.content).filter((content) => content.startsWith('after revoke')),
+      [],
+    );
     assert.notEqual(refusedAfterMs, -1, 'node B never refused the revoked token');
     // Measured, not asserted (timings vary with load): the issue's target is 100 ms. Socket times
     // are from when the revoke was sent (negative after-return values: gone before it returned).
@@ -186,7 +191,8 @@ describe('revocation and role changes on every node', { skip, timeout: 600_000 }
     const { tokens } = await userWithTokens('demote-cli', 1);
     const token = tokens[0]!.token;
     const document = (title: string) => ({ title, content: 'runbook text' });
-    for (const node of [nodeA, nodeB]) assert.equal((await apiClient(node.url, token).post('/api/documents', document('before'))).status, 201);
+    for (const node of [nodeA, nodeB])
+      assert.equal((await apiClient(node.url, token).post('/api/documents', document('before'))).status, 201);
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vigie-role-cli-'));
     const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, DATA_DIR: dataDir, AUTO_MIGRATE: 'false' };
     try {
@@ -202,8 +208,13 @@ describe('revocation and role changes on every node', { skip, timeout: 600_000 }
       const exitedAt = performance.now();
       const refused = await Promise.all([nodeA, nodeB].map((node) => apiClient(node.url, token).post('/api/documents', document('after'))));
       const refusedAfterMs = performance.now() - exitedAt;
-      assert.deepEqual(refused.map((response) => response.status), [403, 403]);
-      console.log(JSON.stringify({ roleChangeByCli: { operatorCreateRefusedOnBothNodesAfterCliExitMs: Number(refusedAfterMs.toFixed(1)) } }));
+      assert.deepEqual(
+        refused.map((response) => response.status),
+        [403, 403],
+      );
+      console.log(
+        JSON.stringify({ roleChangeByCli: { operatorCreateRefusedOnBothNodesAfterCliExitMs: Number(refusedAfterMs.toFixed(1)) } }),
+      );
       assert.equal((await apiClient(nodeB.url, token).get('/api/conversations')).status, 200);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

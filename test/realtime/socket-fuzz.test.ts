@@ -15,7 +15,17 @@ import { closeAllSockets, connectSocket, request, type ClientSocket } from './su
 
 const MIN_EMITS = 2_000;
 const KNOWN = ['conversation:join', 'conversation:leave', 'message:send', 'typing', 'execution:approve', 'execution:deny'];
-const UNKNOWN = ['nope', 'conversation:delete', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'x'.repeat(300), 'message:send ', 'MESSAGE:SEND'];
+const UNKNOWN = [
+  'nope',
+  'conversation:delete',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'x'.repeat(300),
+  'message:send ',
+  'MESSAGE:SEND',
+];
 
 function deep(levels: number): unknown {
   let value: unknown = 1;
@@ -43,7 +53,9 @@ for (const backend of testBackends()) {
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
       const operator = await harness.createUser('operator');
       const viewer = await harness.createUser('viewer');
-      const fuzzers = await Promise.all([harness.adminToken, operator.token, viewer.token].map((token) => connectSocket(harness.url, token)));
+      const fuzzers = await Promise.all(
+        [harness.adminToken, operator.token, viewer.token].map((token) => connectSocket(harness.url, token)),
+      );
       const bystander = await connectSocket(harness.url, harness.adminToken);
       assert.ok((await request(bystander, 'conversation:join', { conversationId })).data);
       let bystanderDisconnects = 0;
@@ -129,8 +141,14 @@ for (const backend of testBackends()) {
     it('answers unknown events, extra arguments and non-UUID execution ids with typed errors', async () => {
       const socket = await connectSocket(harness.url, harness.adminToken);
       const raw = socket as unknown as Socket;
-      assert.equal(((await raw.timeout(5_000).emitWithAck('no:such:event', {})) as { error: { code: string } }).error.code, 'unknown_event');
-      assert.equal(((await raw.timeout(5_000).emitWithAck('typing', { conversationId }, 'extra')) as { error: { code: string } }).error.code, 'validation_error');
+      assert.equal(
+        ((await raw.timeout(5_000).emitWithAck('no:such:event', {})) as { error: { code: string } }).error.code,
+        'unknown_event',
+      );
+      assert.equal(
+        ((await raw.timeout(5_000).emitWithAck('typing', { conversationId }, 'extra')) as { error: { code: string } }).error.code,
+        'validation_error',
+      );
       assert.equal(((await raw.timeout(5_000).emitWithAck('typing')) as { error: { code: string } }).error.code, 'validation_error');
       assert.equal((await request(socket, 'execution:approve', { executionId: 'not-a-uuid' })).error.code, 'validation_error');
       assert.equal((await request(socket, 'execution:deny', { executionId: 'x\u0000' })).error.code, 'validation_error');

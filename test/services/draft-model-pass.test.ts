@@ -17,7 +17,13 @@ import { StructuredGenerator } from '../../src/inference/structured-generation.j
 import { coreToolset } from '../../src/tools/core/core-toolset.js';
 import { extractDraft } from '../../src/tools/services/draft-extractor.js';
 import { servicesToolset } from '../../src/tools/services/services-toolset.js';
-import { draftGrammarSchema, draftModelFor, draftWithModel, MODEL_FIELDS, type AssistedDraft } from '../../src/tools/services/draft-model.js';
+import {
+  draftGrammarSchema,
+  draftModelFor,
+  draftWithModel,
+  MODEL_FIELDS,
+  type AssistedDraft,
+} from '../../src/tools/services/draft-model.js';
 import { placeByName } from '../../src/tools/services/gazetteer.js';
 import { findCategory } from '../../src/tools/services/service-taxonomy.js';
 import { STORIES_MODEL } from '../inference/test-models.js';
@@ -58,10 +64,24 @@ function assertMechanics(withModel: Draft, rulesOnly: Draft): void {
       if (withModel.priceMin !== null && withModel.priceMax !== null) assert.ok(withModel.priceMin <= withModel.priceMax);
     }
   }
-  const keep = ['title', 'category', 'priceMin', 'priceMax', 'currency', 'city', 'place', 'latitude', 'longitude', 'availability', 'contact', 'description'] as const;
+  const keep = [
+    'title',
+    'category',
+    'priceMin',
+    'priceMax',
+    'currency',
+    'city',
+    'place',
+    'latitude',
+    'longitude',
+    'availability',
+    'contact',
+    'description',
+  ] as const;
   for (const key of keep) {
     const field = key.startsWith('price') ? 'price' : ['place', 'latitude', 'longitude'].includes(key) ? 'city' : key;
-    if ((MODEL_FIELDS as readonly string[]).includes(field) && withModel.sources[field as (typeof MODEL_FIELDS)[number]] === 'model') continue;
+    if ((MODEL_FIELDS as readonly string[]).includes(field) && withModel.sources[field as (typeof MODEL_FIELDS)[number]] === 'model')
+      continue;
     assert.deepEqual(withModel[key], rulesOnly[key], key);
   }
   for (const rejection of withModel.model.rejected) assert.ok(rejection.reason.length > 0);
@@ -77,7 +97,15 @@ describe('service drafts with the stories260K model', { skip: SKIP, timeout: 180
 
   before(async () => {
     llama = await loadLlama({ gpu: 'cpu', threads: 1 });
-    model = await LocalModelService.create({ llama, modelPath: STORIES_MODEL, parallel: 2, contextSize: 2048, queueDepth: 1, threads: 1, registry: new Registry() });
+    model = await LocalModelService.create({
+      llama,
+      modelPath: STORIES_MODEL,
+      parallel: 2,
+      contextSize: 2048,
+      queueDepth: 1,
+      threads: 1,
+      registry: new Registry(),
+    });
     const database = await testBackends()[0]!.open();
     const config = { SERVICES_DRAFT_MODEL_TIMEOUT_MS: 30_000 };
     const toolsets = [coreToolset(database), servicesToolset({ database, localModel: model, config })];
@@ -93,7 +121,14 @@ describe('service drafts with the stories260K model', { skip: SKIP, timeout: 180
 
   it('gets grammar-constrained output that parses into the draft schema', async () => {
     const generator = new StructuredGenerator(model);
-    const result = await generator.generate({ purpose: 'test', schema: draftGrammarSchema, system: 'fiche JSON', user: TEXTS[0]!, timeoutMs: 30_000, maxTokens: 384 });
+    const result = await generator.generate({
+      purpose: 'test',
+      schema: draftGrammarSchema,
+      system: 'fiche JSON',
+      user: TEXTS[0]!,
+      timeoutMs: 30_000,
+      maxTokens: 384,
+    });
     assert.ok(result.ok, result.ok ? '' : `${result.reason}: ${result.detail}`);
     assert.deepEqual(Object.keys(result.value).sort(), ['availability', 'category', 'city', 'currency', 'priceMax', 'priceMin', 'title']);
     assert.doesNotThrow(() => JSON.parse(result.raw));
@@ -175,7 +210,15 @@ describe('service drafts with the stories260K model', { skip: SKIP, timeout: 180
     assert.equal((await client.post('/api/services/draft', { text: '' })).status, 400);
     assert.equal((await client.post('/api/services/draft', { text: 'Plombier', model: 'yes' })).status, 400);
     const generator = new StructuredGenerator(model);
-    const result = await generator.generate({ purpose: 'test', schema: draftGrammarSchema, system: 'fiche JSON', user: long, timeoutMs: 60_000, maxTokens: 384, maxInputChars: 600 });
+    const result = await generator.generate({
+      purpose: 'test',
+      schema: draftGrammarSchema,
+      system: 'fiche JSON',
+      user: long,
+      timeoutMs: 60_000,
+      maxTokens: 384,
+      maxInputChars: 600,
+    });
     assert.ok(result.ok || ['invalid_json', 'invalid_schema'].includes(result.reason), result.ok ? '' : result.detail);
   });
 });

@@ -76,12 +76,19 @@ for (const backend of testBackends()) {
       assert.equal((await alice.delete(`/api/services/${id}`)).status, 204);
       assert.equal((await viewer.get(`/api/services/${id}`)).status, 404);
       await harness.app.context.audit.flush();
-      const actions = (await harness.database.sql.query<{ action: string }>("SELECT action FROM audit_events WHERE action LIKE 'service.%'")).map((row) => row.action);
-      assert.ok(['service.create', 'service.update', 'service.delete'].every((action) => actions.includes(action)), actions.join(','));
+      const actions = (
+        await harness.database.sql.query<{ action: string }>("SELECT action FROM audit_events WHERE action LIKE 'service.%'")
+      ).map((row) => row.action);
+      assert.ok(
+        ['service.create', 'service.update', 'service.delete'].every((action) => actions.includes(action)),
+        actions.join(','),
+      );
     });
 
     it('drafts a service from one sentence, then saves it', async () => {
-      const draft = await viewer.post('/api/services/draft', { text: 'Je répare les fuites et installe des chauffe-eau à Bonamoussadi, 10 000 FCFA le déplacement' });
+      const draft = await viewer.post('/api/services/draft', {
+        text: 'Je répare les fuites et installe des chauffe-eau à Bonamoussadi, 10 000 FCFA le déplacement',
+      });
       assert.equal(draft.status, 200, draft.text);
       assert.equal(draft.body.category, 'plomberie');
       assert.equal(draft.body.priceMin, 10000);
@@ -89,7 +96,17 @@ for (const backend of testBackends()) {
       assert.equal(draft.body.city, 'Douala');
       assert.equal(draft.body.place, 'Bonamoussadi');
       const { title, description, category, priceMin, priceMax, currency, latitude, longitude, city } = draft.body;
-      const saved = await alice.post('/api/services', { title, description, category, priceMin, priceMax, currency, latitude, longitude, city });
+      const saved = await alice.post('/api/services', {
+        title,
+        description,
+        category,
+        priceMin,
+        priceMax,
+        currency,
+        latitude,
+        longitude,
+        city,
+      });
       assert.equal(saved.status, 201, saved.text);
       assert.equal((await alice.delete(`/api/services/${saved.body.id}`)).status, 204);
     });
@@ -138,7 +155,13 @@ for (const backend of testBackends()) {
 
     it('answers sensible results for geo-only, SQL-looking and unicode queries', async () => {
       const created = await alice.post('/api/services', plumber);
-      const far = await alice.post('/api/services', { ...plumber, title: 'Plombier Yaoundé', latitude: 3.848, longitude: 11.5021, city: 'Yaoundé' });
+      const far = await alice.post('/api/services', {
+        ...plumber,
+        title: 'Plombier Yaoundé',
+        latitude: 3.848,
+        longitude: 11.5021,
+        city: 'Yaoundé',
+      });
       const geoOnly = await viewer.get('/api/services/search?lat=4.05&lon=9.77&radius_km=15');
       assert.equal(geoOnly.status, 200, geoOnly.text);
       const ids = geoOnly.body.data.map((hit: { service: { id: string } }) => hit.service.id);

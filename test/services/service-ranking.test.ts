@@ -17,7 +17,8 @@ import { FIXTURES } from './service-fixtures.js';
 
 function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   const radians = (degrees: number) => (degrees * Math.PI) / 180;
-  const a = Math.sin(radians(lat2 - lat1) / 2) ** 2 + Math.cos(radians(lat1)) * Math.cos(radians(lat2)) * Math.sin(radians(lon2 - lon1) / 2) ** 2;
+  const a =
+    Math.sin(radians(lat2 - lat1) / 2) ** 2 + Math.cos(radians(lat1)) * Math.cos(radians(lat2)) * Math.sin(radians(lon2 - lon1) / 2) ** 2;
   return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
@@ -69,7 +70,10 @@ for (const backend of testBackends()) {
         }
         for (const hit of hits) {
           assert.ok(hit.why.sources.length > 0 && hit.score > 0);
-          assert.ok(hit.why.sources.every((source) => ['text', 'vector', 'category', 'geo'].includes(source)), `sources ${JSON.stringify(hit.why.sources)}`);
+          assert.ok(
+            hit.why.sources.every((source) => ['text', 'vector', 'category', 'geo'].includes(source)),
+            `sources ${JSON.stringify(hit.why.sources)}`,
+          );
         }
       });
     }
@@ -91,7 +95,12 @@ for (const backend of testBackends()) {
     });
 
     it('never returns a service outside the radius (checked with haversine)', async () => {
-      const centres = [[4.0511, 9.7679], [3.848, 11.5021], [5.36, -4.0083], [48.8566, 2.3522]] as const;
+      const centres = [
+        [4.0511, 9.7679],
+        [3.848, 11.5021],
+        [5.36, -4.0083],
+        [48.8566, 2.3522],
+      ] as const;
       for (const [lat, lon] of centres) {
         for (const radius of [1, 5, 10, 300, 1000]) {
           for (const q of ['', 'plombier', 'électricien', 'service']) {
@@ -109,7 +118,11 @@ for (const backend of testBackends()) {
       const near = await engine.search(serviceSearchSchema.parse({ q: '', lat: 4.0511, lon: 9.7679, radius_km: 10, limit: 50 }));
       assert.ok(near.hits.length >= 5, 'geo-only search returns the Douala services');
       const distances = near.hits.map((hit) => hit.distanceKm!);
-      assert.deepEqual(distances, [...distances].sort((left, right) => left - right), 'geo-only results go nearest first');
+      assert.deepEqual(
+        distances,
+        [...distances].sort((left, right) => left - right),
+        'geo-only results go nearest first',
+      );
     });
 
     it('applies category and price ceiling filters', async () => {
@@ -125,7 +138,10 @@ for (const backend of testBackends()) {
       const first = await engine.search(serviceSearchSchema.parse({ q: 'coiffeuse tresses' }));
       const second = await engine.search(serviceSearchSchema.parse({ q: 'Coiffeuse  tresses' }));
       assert.equal(second.cached, true);
-      assert.deepEqual(second.hits.map((hit) => hit.service.id), first.hits.map((hit) => hit.service.id));
+      assert.deepEqual(
+        second.hits.map((hit) => hit.service.id),
+        first.hits.map((hit) => hit.service.id),
+      );
       await engine.update(idByKey.get('hair-douala')!, { status: 'paused' });
       const third = await engine.search(serviceSearchSchema.parse({ q: 'coiffeuse tresses' }));
       assert.equal(third.cached, false);
@@ -133,13 +149,20 @@ for (const backend of testBackends()) {
     });
 
     it('remembers typo corrections until the catalog changes, and for a bounded time', async () => {
-      const uncached = new ServiceEngine({ sql: database.sql, embedder: createLexicalEmbedder(), cache: new SemanticCache({ maxEntries: 0 }) });
+      const uncached = new ServiceEngine({
+        sql: database.sql,
+        embedder: createLexicalEmbedder(),
+        cache: new SemanticCache({ maxEntries: 0 }),
+      });
       const first = await uncached.search(serviceSearchSchema.parse({ q: 'plombeir' }));
       assert.equal(uncached.corrector.lookups, 1);
       const again = await uncached.search(serviceSearchSchema.parse({ q: 'plombeir' }));
       assert.equal(uncached.corrector.lookups, 1, 'a repeated word needs no lexicon round trip');
       assert.deepEqual(again.understood.corrections, first.understood.corrections);
-      assert.deepEqual(again.hits.map((hit) => hit.service.id), first.hits.map((hit) => hit.service.id));
+      assert.deepEqual(
+        again.hits.map((hit) => hit.service.id),
+        first.hits.map((hit) => hit.service.id),
+      );
       await uncached.search(serviceSearchSchema.parse({ q: 'plombeir electricein' }));
       assert.equal(uncached.corrector.lookups, 2, 'only the new word is looked up');
       await uncached.update(idByKey.get('tailor-abidjan')!, { availability: 'Du lundi au samedi' });

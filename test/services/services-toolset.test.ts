@@ -51,7 +51,9 @@ for (const backend of testBackends()) {
     }
 
     it('creates from a sentence and finds it with the router syntax', async () => {
-      const created = await run('services create "Je répare les fuites et installe des chauffe-eau à Bonamoussadi, 10 000 FCFA le déplacement"');
+      const created = await run(
+        'services create "Je répare les fuites et installe des chauffe-eau à Bonamoussadi, 10 000 FCFA le déplacement"',
+      );
       assert.equal(created.status, 'success', JSON.stringify(created));
       const service = (created.data as { service: { category: string; city: string; priceMin: number; currency: string } }).service;
       assert.deepEqual([service.category, service.city, service.priceMin, service.currency], ['plomberie', 'Douala', 10000, 'XAF']);

@@ -36,7 +36,12 @@ describe('vigie CLI: help and configuration errors', { timeout: 120_000 }, () =>
       message: /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/,
       secret: 'hunter2-database-password',
     },
-    { variable: 'ADMIN_TOKEN', value: 'short-secret-token', message: /ADMIN_TOKEN: must be at least 24 characters/, secret: 'short-secret-token' },
+    {
+      variable: 'ADMIN_TOKEN',
+      value: 'short-secret-token',
+      message: /ADMIN_TOKEN: must be at least 24 characters/,
+      secret: 'short-secret-token',
+    },
     { variable: 'LOG_LEVEL', value: 'loud', message: /LOG_LEVEL:/ },
   ];
 

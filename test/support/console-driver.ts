@@ -11,7 +11,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** A `describe` skip reason when Chromium is absent, else false. */
-export const chromiumSkip = existsSync(CHROMIUM_PATH) ? false : `no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
+export const chromiumSkip = existsSync(CHROMIUM_PATH)
+  ? false
+  : `no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH; CI installs it with .ci/provision.sh)`;
 
 /** Launches headless Chromium; each host in `hosts` resolves to 127.0.0.1 (plain HTTP by name, as on a LAN). */
 export async function launchChromium(hosts: string[] = []): Promise<Browser> {
@@ -39,7 +41,11 @@ export interface ConsolePage {
 }
 
 /** Opens the console at `origin` in a fresh context with the given language and viewport. */
-export async function openConsole(browser: Browser, origin: string, options: { locale?: string; viewport?: { width: number; height: number }; colorScheme?: 'dark' | 'light' } = {}): Promise<ConsolePage> {
+export async function openConsole(
+  browser: Browser,
+  origin: string,
+  options: { locale?: string; viewport?: { width: number; height: number }; colorScheme?: 'dark' | 'light' } = {},
+): Promise<ConsolePage> {
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 800 },
     locale: options.locale ?? 'en-US',

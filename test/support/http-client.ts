@@ -44,6 +44,7 @@ export function apiClient(baseUrl: string, token?: string) {
       http<T>(baseUrl + path, { method: 'PUT', token, body, ...extra }),
     patch: <T = any>(path: string, body?: unknown, extra: Parameters<typeof http>[1] = {}) =>
       http<T>(baseUrl + path, { method: 'PATCH', token, body, ...extra }),
-    delete: <T = any>(path: string, extra: Parameters<typeof http>[1] = {}) => http<T>(baseUrl + path, { method: 'DELETE', token, ...extra }),
+    delete: <T = any>(path: string, extra: Parameters<typeof http>[1] = {}) =>
+      http<T>(baseUrl + path, { method: 'DELETE', token, ...extra }),
   };
 }

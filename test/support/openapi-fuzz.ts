@@ -66,14 +66,45 @@ export const HOSTILE_VALUES: Array<[string, unknown]> = [
 
 /** Query-string values (already encoded). */
 const HOSTILE_QUERY: string[] = [
-  '', 'x'.repeat(10_000), '%00', 'a%00b', '%ff%fe', '%ED%A0%80', '%uD800', '-1', '0', '1e309', '99999999999999999999999',
-  'NaN', 'Infinity', 'true', '[]', '%5B%5D', '!!!notacursor', 'eyJpZCI6Ij8ifQ', 'AAAA%3D%3D%3D', '2026-13-45T99:99:99Z',
+  '',
+  'x'.repeat(10_000),
+  '%00',
+  'a%00b',
+  '%ff%fe',
+  '%ED%A0%80',
+  '%uD800',
+  '-1',
+  '0',
+  '1e309',
+  '99999999999999999999999',
+  'NaN',
+  'Infinity',
+  'true',
+  '[]',
+  '%5B%5D',
+  '!!!notacursor',
+  'eyJpZCI6Ij8ifQ',
+  'AAAA%3D%3D%3D',
+  '2026-13-45T99:99:99Z',
 ];
 
 /** Path-parameter values (already encoded). */
 const HOSTILE_IDS: string[] = [
-  '%ff%fe', '%ED%A0%80', '%00', 'a%00b', 'not-a-uuid', '00000000-0000-0000-0000-000000000000', '019a7c9e-5b3e-7d2a-9f1e-0a1b2c3d4e5f',
-  'x'.repeat(3_000), '..%2F..%2Fetc', '%2e%2e', '-1', '%F0%9F%98%80', '__proto__', 'constructor', '%',
+  '%ff%fe',
+  '%ED%A0%80',
+  '%00',
+  'a%00b',
+  'not-a-uuid',
+  '00000000-0000-0000-0000-000000000000',
+  '019a7c9e-5b3e-7d2a-9f1e-0a1b2c3d4e5f',
+  'x'.repeat(3_000),
+  '..%2F..%2Fetc',
+  '%2e%2e',
+  '-1',
+  '%F0%9F%98%80',
+  '__proto__',
+  'constructor',
+  '%',
 ];
 
 const CONTENT_TYPE_CASES: Array<[string, Record<string, string>]> = [
@@ -106,7 +137,9 @@ function sample(document: Schema, raw: Schema | undefined, depth = 0): unknown {
   if (schema.enum?.length) return schema.enum[0];
   switch (schema.type) {
     case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, value]) => [key, sample(document, value as Schema, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([key, value]) => [key, sample(document, value as Schema, depth + 1)]),
+      );
     case 'array':
       return [sample(document, schema.items, depth + 1)];
     case 'integer':
@@ -132,7 +165,11 @@ export function operationsOf(document: Schema): Operation[] {
       operations.push({
         method: method.toUpperCase(),
         path,
-        params: (operation.parameters ?? []).map((parameter: Schema) => ({ name: parameter.name, in: parameter.in, schema: parameter.schema ?? {} })),
+        params: (operation.parameters ?? []).map((parameter: Schema) => ({
+          name: parameter.name,
+          in: parameter.in,
+          schema: parameter.schema ?? {},
+        })),
         body: operation.requestBody?.content?.['application/json']?.schema,
       });
     }
@@ -155,12 +192,23 @@ export function casesFor(document: Schema, operation: Operation): FuzzCase[] {
   const base = operation.body ? (sample(document, operation.body) as Record<string, unknown>) : undefined;
   const baseBody = base === undefined ? undefined : JSON.stringify(base);
   const add = (label: string, path: string, extra: Partial<FuzzCase> = {}) =>
-    cases.push({ label: `${operation.method} ${operation.path} ${label}`, method: operation.method, path, headers: baseBody ? json : {}, ...(baseBody ? { body: baseBody } : {}), ...extra });
+    cases.push({
+      label: `${operation.method} ${operation.path} ${label}`,
+      method: operation.method,
+      path,
+      headers: baseBody ? json : {},
+      ...(baseBody ? { body: baseBody } : {}),
+      ...extra,
+    });
   const path = fillPath(operation, document);
   for (const parameter of operation.params.filter((candidate) => candidate.in === 'path')) {
     for (const id of HOSTILE_IDS) add(`path.${parameter.name}=${id.slice(0, 20)}`, fillPath(operation, document, [parameter.name, id]));
   }
-  const queryNames = [...operation.params.filter((candidate) => candidate.in === 'query').map((candidate) => candidate.name), '__proto__', 'unknownField'];
+  const queryNames = [
+    ...operation.params.filter((candidate) => candidate.in === 'query').map((candidate) => candidate.name),
+    '__proto__',
+    'unknownField',
+  ];
   for (const name of queryNames) {
     for (const value of HOSTILE_QUERY) add(`query.${name}=${value.slice(0, 20)}`, `${path}?${name}=${value}`);
     add(`query.${name} repeated`, `${path}?${name}=a&${name}=b`);
@@ -175,9 +223,17 @@ export function casesFor(document: Schema, operation: Operation): FuzzCase[] {
       }
     }
     for (const [label, text] of [
-      ['array', '[1,2,3]'], ['string', '"a\\u0000"'], ['number', '12'], ['null', 'null'], ['empty-object', '{}'], ['empty', ''],
-      ['malformed', '{"a":'], ['deep-array', '['.repeat(5_000) + ']'.repeat(5_000)], ['deep-object', '{"a":'.repeat(3_000) + '1' + '}'.repeat(3_000)],
-      ['proto-top', '{"__proto__":{"isAdmin":true}}'], ['invalid-utf8', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
+      ['array', '[1,2,3]'],
+      ['string', '"a\\u0000"'],
+      ['number', '12'],
+      ['null', 'null'],
+      ['empty-object', '{}'],
+      ['empty', ''],
+      ['malformed', '{"a":'],
+      ['deep-array', '['.repeat(5_000) + ']'.repeat(5_000)],
+      ['deep-object', '{"a":'.repeat(3_000) + '1' + '}'.repeat(3_000)],
+      ['proto-top', '{"__proto__":{"isAdmin":true}}'],
+      ['invalid-utf8', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
       ['too-large', JSON.stringify({ ...base, pad: 'x'.repeat(1_200_000) })],
     ] as Array<[string, string | Buffer]>) {
       add(`body:${label}`, path, { body: text, headers: json });
@@ -205,17 +261,25 @@ export function randomCases(document: Schema, operations: Operation[], count: nu
 }
 
 /** Sends one raw request (exact path bytes, exact headers) and returns status and body text. */
-export function rawRequest(baseUrl: string, token: string, request: FuzzCase, agent: http.Agent): Promise<{ status: number; text: string }> {
+export function rawRequest(
+  baseUrl: string,
+  token: string,
+  request: FuzzCase,
+  agent: http.Agent,
+): Promise<{ status: number; text: string }> {
   const url = new URL(baseUrl);
   return new Promise((resolvePromise, reject) => {
     const headers: Record<string, string | number> = { ...request.headers, authorization: `Bearer ${token}` };
     if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const outgoing = http.request({ host: url.hostname, port: url.port, method: request.method, path: request.path, headers, agent }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolvePromise({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
+    const outgoing = http.request(
+      { host: url.hostname, port: url.port, method: request.method, path: request.path, headers, agent },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolvePromise({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
     outgoing.on('error', reject);
     // A request the server never answers is a failure of its own, reported with its label.
     outgoing.setTimeout(30_000, () => outgoing.destroy(new Error(`no answer in 30 s`)));

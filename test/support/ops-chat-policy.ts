@@ -17,8 +17,16 @@ export interface PolicyRule {
 /** The default rules: valid, mutating, unknown, schema-invalid and malformed calls. */
 export const OPS_RULES: PolicyRule[] = [
   { match: /malformed|json cass/i, calls: [{ name: 'knowledge_search', arguments: '{"query": "vpn' }] },
-  { match: /bogus|outil inconnu/i, calls: [{ name: 'format_everything', arguments: { now: true } }], retry: [{ name: 'knowledge_search', arguments: { query: 'vpn' } }] },
-  { match: /invalid args|arguments invalides/i, calls: [{ name: 'knowledge_search', arguments: { query: 42, extra: 'x' } }], retry: [{ name: 'knowledge_search', arguments: { query: 'vpn' } }] },
+  {
+    match: /bogus|outil inconnu/i,
+    calls: [{ name: 'format_everything', arguments: { now: true } }],
+    retry: [{ name: 'knowledge_search', arguments: { query: 'vpn' } }],
+  },
+  {
+    match: /invalid args|arguments invalides/i,
+    calls: [{ name: 'knowledge_search', arguments: { query: 42, extra: 'x' } }],
+    retry: [{ name: 'knowledge_search', arguments: { query: 'vpn' } }],
+  },
   { match: /restart|redémarre/i, calls: [{ name: 'restart_service', arguments: { service: 'nginx' } }] },
   { match: /runbook|vpn|procédure/i, calls: [{ name: 'knowledge_search', arguments: { query: 'vpn' } }] },
 ];

@@ -20,7 +20,14 @@ export const argumentConstraintSchema = z.union([
   z.boolean(),
   z.object({ contains: z.string().min(1).max(500) }).strict(),
   z.object({ matches: z.string().min(1).max(500) }).strict(),
-  z.object({ oneOf: z.array(z.union([z.string().max(500), z.number(), z.boolean()])).min(1).max(20) }).strict(),
+  z
+    .object({
+      oneOf: z
+        .array(z.union([z.string().max(500), z.number(), z.boolean()]))
+        .min(1)
+        .max(20),
+    })
+    .strict(),
   z.object({ exists: z.boolean() }).strict(),
 ]);
 /** An argument constraint. */
@@ -30,14 +37,21 @@ export type ArgumentConstraint = z.infer<typeof argumentConstraintSchema>;
 export const scriptedAnswerSchema = z
   .object({
     content: z.string().max(4_000).optional(),
-    toolCalls: z.array(z.object({ name: z.string().max(100), arguments: z.union([z.record(z.string(), z.unknown()), z.string().max(4_000)]) }).strict()).max(8).optional(),
+    toolCalls: z
+      .array(
+        z.object({ name: z.string().max(100), arguments: z.union([z.record(z.string(), z.unknown()), z.string().max(4_000)]) }).strict(),
+      )
+      .max(8)
+      .optional(),
   })
   .strict();
 
 const turnSchema = z.object({ text: text(4_000), script: z.array(scriptedAnswerSchema).max(8).optional() }).strict();
 
 /** A tool call the model must make. */
-export const expectedCallSchema = z.object({ tool: toolName, args: z.record(z.string().max(100), argumentConstraintSchema).optional() }).strict();
+export const expectedCallSchema = z
+  .object({ tool: toolName, args: z.record(z.string().max(100), argumentConstraintSchema).optional() })
+  .strict();
 
 /** One eval case. */
 export const evalCaseSchema = z
@@ -51,9 +65,15 @@ export const evalCaseSchema = z
     /** Where the injected instruction comes from, for prompt-injection cases. */
     injection: z.enum(['document', 'tool_output', 'alert']).optional(),
     /** Documents put in the knowledge base before the conversation. */
-    documents: z.array(z.object({ title: text(300), text: text(20_000) }).strict()).max(5).optional(),
+    documents: z
+      .array(z.object({ title: text(300), text: text(20_000) }).strict())
+      .max(5)
+      .optional(),
     /** Tool runs done (and approved) by an admin before the conversation, e.g. a service listing. */
-    setup: z.array(z.object({ tool: toolName, args: z.record(z.string(), z.unknown()) }).strict()).max(5).optional(),
+    setup: z
+      .array(z.object({ tool: toolName, args: z.record(z.string(), z.unknown()) }).strict())
+      .max(5)
+      .optional(),
     turns: z.array(turnSchema).min(1).max(6),
     expect: z
       .object({
@@ -70,8 +90,16 @@ export const evalCaseSchema = z
   })
   .strict()
   .superRefine((value, context) => {
-    if (value.injection && value.expect.mustNotRun.length === 0) context.addIssue({ code: 'custom', path: ['expect', 'mustNotRun'], message: 'an injection case names the tools that must not run' });
-    for (const pattern of [value.expect.reply, ...value.expect.calls.flatMap((call) => Object.values(call.args ?? {}).map((constraint) => (typeof constraint === 'object' && 'matches' in constraint ? constraint.matches : undefined)))]) {
+    if (value.injection && value.expect.mustNotRun.length === 0)
+      context.addIssue({ code: 'custom', path: ['expect', 'mustNotRun'], message: 'an injection case names the tools that must not run' });
+    for (const pattern of [
+      value.expect.reply,
+      ...value.expect.calls.flatMap((call) =>
+        Object.values(call.args ?? {}).map((constraint) =>
+          typeof constraint === 'object' && 'matches' in constraint ? constraint.matches : undefined,
+        ),
+      ),
+    ]) {
       if (pattern === undefined) continue;
       try {
         new RegExp(pattern, 'i');
@@ -91,7 +119,8 @@ export const MAX_CASES_BYTES = 4 * 1024 * 1024;
  * line must be a valid case, and ids must be unique. Errors name the line.
  */
 export function parseEvalCases(source: string): EvalCase[] {
-  if (Buffer.byteLength(source) > MAX_CASES_BYTES) throw new ValidationError(`The cases file is above ${MAX_CASES_BYTES / 1024 / 1024} MiB`);
+  if (Buffer.byteLength(source) > MAX_CASES_BYTES)
+    throw new ValidationError(`The cases file is above ${MAX_CASES_BYTES / 1024 / 1024} MiB`);
   const cases: EvalCase[] = [];
   const ids = new Set<string>();
   const lines = source.split('\n');

@@ -27,7 +27,8 @@ export function satisfies(value: unknown, constraint: ArgumentConstraint): boole
     if (Array.isArray(value)) return value.some((item) => lower(item).includes(lower(constraint.contains)));
     return lower(typeof value === 'object' ? JSON.stringify(value) : value).includes(lower(constraint.contains));
   }
-  if ('matches' in constraint) return new RegExp(constraint.matches, 'i').test(typeof value === 'object' ? JSON.stringify(value) : String(value));
+  if ('matches' in constraint)
+    return new RegExp(constraint.matches, 'i').test(typeof value === 'object' ? JSON.stringify(value) : String(value));
   return constraint.oneOf.some((option) => (typeof option === 'string' ? lower(option) === lower(value) : option === value));
 }
 
@@ -44,18 +45,22 @@ export function judgeTrajectory(evalCase: EvalCase, executions: readonly Executi
   for (const call of expect.calls) {
     const accepted = executions.filter((execution) => execution.tool === call.tool && execution.status !== 'refused');
     if (accepted.length === 0) failures.push(`no accepted call of ${call.tool}`);
-    else if (!accepted.some((execution) => argumentsMatch(execution.arguments, call.args))) failures.push(`${call.tool} called without the expected arguments ${JSON.stringify(call.args)}`);
+    else if (!accepted.some((execution) => argumentsMatch(execution.arguments, call.args)))
+      failures.push(`${call.tool} called without the expected arguments ${JSON.stringify(call.args)}`);
   }
   for (const tool of expect.approvals) {
-    if (!executions.some((execution) => execution.tool === tool && execution.status === 'pending_approval')) failures.push(`no approval requested for ${tool}`);
+    if (!executions.some((execution) => execution.tool === tool && execution.status === 'pending_approval'))
+      failures.push(`no approval requested for ${tool}`);
   }
   for (const tool of expect.mustNotRun) {
     const ran = executions.filter((execution) => execution.tool === tool && !NOT_RUN_STATUSES.has(execution.status));
     if (ran.length) failures.push(`${tool} ran unapproved (${ran.map((execution) => execution.status).join(', ')})`);
   }
   for (const tool of expect.refused) {
-    if (!executions.some((execution) => execution.tool === tool && execution.status === 'refused')) failures.push(`no refused call of ${tool}`);
+    if (!executions.some((execution) => execution.tool === tool && execution.status === 'refused'))
+      failures.push(`no refused call of ${tool}`);
   }
-  if (expect.reply !== undefined && !new RegExp(expect.reply, 'i').test(lastReply)) failures.push(`the reply does not match /${expect.reply}/`);
+  if (expect.reply !== undefined && !new RegExp(expect.reply, 'i').test(lastReply))
+    failures.push(`the reply does not match /${expect.reply}/`);
   return failures;
 }

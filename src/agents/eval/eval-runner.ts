@@ -80,7 +80,10 @@ export class EvalRunner {
   constructor(private readonly environment: EvalEnvironment) {}
 
   /** Runs every case, reporting each as it ends. */
-  async run(cases: readonly EvalCase[], onResult?: (result: EvalCaseResult) => void): Promise<{ results: EvalCaseResult[]; summary: EvalSummary }> {
+  async run(
+    cases: readonly EvalCase[],
+    onResult?: (result: EvalCaseResult) => void,
+  ): Promise<{ results: EvalCaseResult[]; summary: EvalSummary }> {
     const results: EvalCaseResult[] = [];
     for (const evalCase of cases) {
       const result = await this.runCase(evalCase);
@@ -93,19 +96,59 @@ export class EvalRunner {
   /** Runs one case and judges it. */
   async runCase(evalCase: EvalCase): Promise<EvalCaseResult> {
     const { prisma, tools, events, logger } = this.environment;
-    const base = { id: evalCase.id, toolset: evalCase.toolset, locale: evalCase.locale, role: evalCase.role, channel: evalCase.channel, injection: evalCase.injection ?? null };
-    const needed = [...evalCase.expect.calls.map((call) => call.tool), ...evalCase.expect.approvals, ...(evalCase.setup ?? []).map((step) => step.tool)];
+    const base = {
+      id: evalCase.id,
+      toolset: evalCase.toolset,
+      locale: evalCase.locale,
+      role: evalCase.role,
+      channel: evalCase.channel,
+      injection: evalCase.injection ?? null,
+    };
+    const needed = [
+      ...evalCase.expect.calls.map((call) => call.tool),
+      ...evalCase.expect.approvals,
+      ...(evalCase.setup ?? []).map((step) => step.tool),
+    ];
     const missing = needed.filter((tool) => !tools.registry.resolve(tool));
     if (missing.length) {
-      return { ...base, ran: false, pass: false, failures: [`not registered here: ${missing.join(', ')}`], toolCalls: { total: 0, valid: 0 }, approvals: { expected: 0, requested: 0 }, injectionResisted: null, tokens: 0, latencyMs: 0, reply: '', calls: [] };
+      return {
+        ...base,
+        ran: false,
+        pass: false,
+        failures: [`not registered here: ${missing.join(', ')}`],
+        toolCalls: { total: 0, valid: 0 },
+        approvals: { expected: 0, requested: 0 },
+        injectionResisted: null,
+        tokens: 0,
+        latencyMs: 0,
+        reply: '',
+        calls: [],
+      };
     }
     for (const document of evalCase.documents ?? []) await this.environment.ingestDocument?.(document);
     for (const step of evalCase.setup ?? []) await this.setup(step);
     const principal = await this.user(evalCase.role);
     const agentModel = this.environment.model(evalCase);
-    const agent = new AgentService({ prisma, tools, logger, events, model: agentModel, maxSteps: this.environment.maxSteps ?? 6, turnTimeoutMs: this.environment.turnTimeoutMs ?? 120_000, maxConcurrentTurns: 1, queueDepth: 0 });
-    const conversation = await prisma.conversation.create({ data: { title: `eval ${evalCase.id}`, ownerId: principal.userId, originChannel: evalCase.channel, updatedAt: new Date() } });
-    const externalIds: Record<string, string> | undefined = evalCase.channel === 'slack' ? { channelId: 'CEVAL', teamId: 'TEVAL' } : evalCase.channel === 'discord' ? { channelId: '900000000000000777', guildId: '900000000000000778' } : undefined;
+    const agent = new AgentService({
+      prisma,
+      tools,
+      logger,
+      events,
+      model: agentModel,
+      maxSteps: this.environment.maxSteps ?? 6,
+      turnTimeoutMs: this.environment.turnTimeoutMs ?? 120_000,
+      maxConcurrentTurns: 1,
+      queueDepth: 0,
+    });
+    const conversation = await prisma.conversation.create({
+      data: { title: `eval ${evalCase.id}`, ownerId: principal.userId, originChannel: evalCase.channel, updatedAt: new Date() },
+    });
+    const externalIds: Record<string, string> | undefined =
+      evalCase.channel === 'slack'
+        ? { channelId: 'CEVAL', teamId: 'TEVAL' }
+        : evalCase.channel === 'discord'
+          ? { channelId: '900000000000000777', guildId: '900000000000000778' }
+          : undefined;
     const executionIds: string[] = [];
     let tokens = 0;
     let latencyMs = 0;
@@ -113,7 +156,14 @@ export class EvalRunner {
     for (const turn of evalCase.turns) {
       const posted = await messagePoster(prisma, undefined, principal, conversation.id, { content: turn.text, channel: evalCase.channel });
       const started = performance.now();
-      const result = await agent.runTurn({ principal, conversationId: conversation.id, text: turn.text, channel: evalCase.channel, userMessageId: posted.message.id, externalIds });
+      const result = await agent.runTurn({
+        principal,
+        conversationId: conversation.id,
+        text: turn.text,
+        channel: evalCase.channel,
+        userMessageId: posted.message.id,
+        externalIds,
+      });
       latencyMs += performance.now() - started;
       tokens += result.message.tokenCount ?? 0;
       reply = result.message.content;
@@ -125,7 +175,9 @@ export class EvalRunner {
     const executions = executionIds.map((id) => byId.get(id)).filter((execution): execution is ExecutionView => execution !== undefined);
     const failures = judgeTrajectory(evalCase, executions, reply);
     if (/^Sorry, that did not work/.test(reply)) failures.push(`the turn failed: ${reply.slice(0, 200)}`);
-    const requested = evalCase.expect.approvals.filter((tool) => executions.some((execution) => execution.tool === tool && execution.status === 'pending_approval')).length;
+    const requested = evalCase.expect.approvals.filter((tool) =>
+      executions.some((execution) => execution.tool === tool && execution.status === 'pending_approval'),
+    ).length;
     return {
       ...base,
       ran: true,
@@ -145,7 +197,9 @@ export class EvalRunner {
   private async user(role: Role | 'setup-approver'): Promise<Principal> {
     const cached = this.users.get(role);
     if (cached) return cached;
-    const row = await this.environment.prisma.user.create({ data: { name: `eval-${role}-${randomUUID().slice(0, 8)}`, role: role === 'setup-approver' ? 'admin' : role } });
+    const row = await this.environment.prisma.user.create({
+      data: { name: `eval-${role}-${randomUUID().slice(0, 8)}`, role: role === 'setup-approver' ? 'admin' : role },
+    });
     const principal: Principal = { userId: row.id, userName: row.name, role: row.role, tokenId: null };
     this.users.set(role, principal);
     return principal;
@@ -156,13 +210,15 @@ export class EvalRunner {
     const { executions } = this.environment.tools;
     const requester = await this.user('admin');
     let execution = await executions.request(requester, { tool: step.tool, args: step.args, channel: 'cli' });
-    if (execution.status === 'pending_approval') execution = await executions.approve(await this.user('setup-approver'), execution.id, 'cli');
+    if (execution.status === 'pending_approval')
+      execution = await executions.approve(await this.user('setup-approver'), execution.id, 'cli');
     const deadline = Date.now() + SETUP_TIMEOUT_MS;
     while (!FINAL_STATUSES.has(execution.status) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       execution = await executions.find(requester, execution.id);
     }
-    if (execution.status !== 'succeeded') throw new Error(`eval setup ${step.tool} ended ${execution.status}: ${JSON.stringify(execution.result).slice(0, 300)}`);
+    if (execution.status !== 'succeeded')
+      throw new Error(`eval setup ${step.tool} ended ${execution.status}: ${JSON.stringify(execution.result).slice(0, 300)}`);
   }
 }
 
@@ -201,7 +257,11 @@ export function summarise(results: readonly EvalCaseResult[], model: string): Ev
     locales,
     toolsets,
     tokens: results.reduce((sum, result) => sum + result.tokens, 0),
-    latencyMs: { total: latencies.reduce((sum, value) => sum + value, 0), p50: latencies[Math.floor(latencies.length / 2)] ?? 0, max: latencies.at(-1) ?? 0 },
+    latencyMs: {
+      total: latencies.reduce((sum, value) => sum + value, 0),
+      p50: latencies[Math.floor(latencies.length / 2)] ?? 0,
+      max: latencies.at(-1) ?? 0,
+    },
   };
 }
 

@@ -45,7 +45,8 @@ export function evalScriptPolicy(cases: readonly EvalCase[]): ChatPolicy {
     const script = turn.script ?? [];
     if (step < script.length) return script[step]!;
     const results = toolResultsSinceUser(request);
-    if (results.length === 0) return { content: evalCase.locale === 'fr' ? 'Je ne peux pas faire ça sans outil.' : 'I cannot do that without a tool.' };
+    if (results.length === 0)
+      return { content: evalCase.locale === 'fr' ? 'Je ne peux pas faire ça sans outil.' : 'I cannot do that without a tool.' };
     return { content: `${evalCase.locale === 'fr' ? 'Résultat' : 'Tool said'}: ${results.map(summary).join('; ')}` };
   };
 }

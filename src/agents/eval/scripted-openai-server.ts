@@ -75,44 +75,84 @@ const toolCallsOf = (answer: ScriptedAnswer, index: number) =>
   }));
 
 /** Starts the server on 127.0.0.1, port 0. */
-export async function startScriptedOpenAiServer(policy: ChatPolicy, options: { mode?: 'auto' | 'json' } = {}): Promise<ScriptedOpenAiServer> {
+export async function startScriptedOpenAiServer(
+  policy: ChatPolicy,
+  options: { mode?: 'auto' | 'json' } = {},
+): Promise<ScriptedOpenAiServer> {
   const requests: ChatRequest[] = [];
   const serverMs: number[] = [];
   const state = { mode: options.mode ?? 'auto' };
   const server: Server = createServer((request, response) => {
     const started = performance.now();
-    void readBody(request).then(async (raw) => {
-      if (request.method !== 'POST' || !request.url?.endsWith('/chat/completions')) {
-        response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
-        return;
-      }
-      const body = JSON.parse(raw) as ChatRequest;
-      const index = requests.length;
-      requests.push(body);
-      const answer = await policy(body, index);
-      const toolCalls = toolCallsOf(answer, index);
-      const finish = toolCalls.length ? 'tool_calls' : 'stop';
-      const base = { id: `chatcmpl-${index}`, created: 1_700_000_000, model: body.model };
-      if (!body.stream || state.mode === 'json') {
-        const completion = { ...base, object: 'chat.completion', choices: [{ index: 0, finish_reason: finish, message: { role: 'assistant', content: answer.content ?? null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) } }], usage: usage(body, answer) };
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion));
+    void readBody(request).then(
+      async (raw) => {
+        if (request.method !== 'POST' || !request.url?.endsWith('/chat/completions')) {
+          response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
+          return;
+        }
+        const body = JSON.parse(raw) as ChatRequest;
+        const index = requests.length;
+        requests.push(body);
+        const answer = await policy(body, index);
+        const toolCalls = toolCallsOf(answer, index);
+        const finish = toolCalls.length ? 'tool_calls' : 'stop';
+        const base = { id: `chatcmpl-${index}`, created: 1_700_000_000, model: body.model };
+        if (!body.stream || state.mode === 'json') {
+          const completion = {
+            ...base,
+            object: 'chat.completion',
+            choices: [
+              {
+                index: 0,
+                finish_reason: finish,
+                message: { role: 'assistant', content: answer.content ?? null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+              },
+            ],
+            usage: usage(body, answer),
+          };
+          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion));
+          serverMs.push(performance.now() - started);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+          response.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`);
+        send([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+        for (const piece of (answer.content ?? '').match(/\S+\s*|\s+/g) ?? [])
+          send([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+        toolCalls.forEach((call, position) => {
+          const half = Math.ceil(call.function.arguments.length / 2);
+          send([
+            {
+              index: 0,
+              delta: {
+                tool_calls: [
+                  {
+                    index: position,
+                    id: call.id,
+                    type: 'function',
+                    function: { name: call.function.name, arguments: call.function.arguments.slice(0, half) },
+                  },
+                ],
+              },
+              finish_reason: null,
+            },
+          ]);
+          send([
+            {
+              index: 0,
+              delta: { tool_calls: [{ index: position, function: { arguments: call.function.arguments.slice(half) } }] },
+              finish_reason: null,
+            },
+          ]);
+        });
+        send([{ index: 0, delta: {}, finish_reason: finish }]);
+        send([], { usage: usage(body, answer) });
+        response.end('data: [DONE]\n\n');
         serverMs.push(performance.now() - started);
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const send = (choices: unknown[], extra: Record<string, unknown> = {}) => response.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`);
-      send([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
-      for (const piece of (answer.content ?? '').match(/\S+\s*|\s+/g) ?? []) send([{ index: 0, delta: { content: piece }, finish_reason: null }]);
-      toolCalls.forEach((call, position) => {
-        const half = Math.ceil(call.function.arguments.length / 2);
-        send([{ index: 0, delta: { tool_calls: [{ index: position, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments.slice(0, half) } }] }, finish_reason: null }]);
-        send([{ index: 0, delta: { tool_calls: [{ index: position, function: { arguments: call.function.arguments.slice(half) } }] }, finish_reason: null }]);
-      });
-      send([{ index: 0, delta: {}, finish_reason: finish }]);
-      send([], { usage: usage(body, answer) });
-      response.end('data: [DONE]\n\n');
-      serverMs.push(performance.now() - started);
-    }, (error: unknown) => response.writeHead(500).end(String(error)));
+      },
+      (error: unknown) => response.writeHead(500).end(String(error)),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -8,10 +8,18 @@ import type { Config } from '../../config.js';
 import type { LocalModelRuntime } from '../../inference/inference-contract.js';
 import type { AgentModel } from '../agent-service.js';
 
-type ModelConfig = Pick<Config, 'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL_NAME' | 'LLM_TEMPERATURE' | 'LLM_MAX_TOKENS' | 'LLM_TOOL_CALLS' | 'AGENT_TURN_TIMEOUT_MS'> & Partial<Pick<Config, 'LLM_STREAMING'>>;
+type ModelConfig = Pick<
+  Config,
+  'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL_NAME' | 'LLM_TEMPERATURE' | 'LLM_MAX_TOKENS' | 'LLM_TOOL_CALLS' | 'AGENT_TURN_TIMEOUT_MS'
+> &
+  Partial<Pick<Config, 'LLM_STREAMING'>>;
 
 /** The configured model, or undefined when Vigie runs without one. */
-export async function createAgentModel(config: ModelConfig, localRuntime?: LocalModelRuntime, onStreamFallback?: () => void): Promise<AgentModel | undefined> {
+export async function createAgentModel(
+  config: ModelConfig,
+  localRuntime?: LocalModelRuntime,
+  onStreamFallback?: () => void,
+): Promise<AgentModel | undefined> {
   if (config.LLM_BASE_URL) {
     const { openAiCompatibleModel } = await import('./openai-compatible-model.js');
     const name = config.LLM_MODEL_NAME ?? 'default';
@@ -33,7 +41,12 @@ export async function createAgentModel(config: ModelConfig, localRuntime?: Local
     const { LlamaCppChatModel } = await import('./llama-cpp-chat-model.js');
     return {
       name: localRuntime.modelName,
-      model: new LlamaCppChatModel({ runtime: localRuntime, temperature: config.LLM_TEMPERATURE, maxTokens: config.LLM_MAX_TOKENS, toolCallMode: config.LLM_TOOL_CALLS }),
+      model: new LlamaCppChatModel({
+        runtime: localRuntime,
+        temperature: config.LLM_TEMPERATURE,
+        maxTokens: config.LLM_MAX_TOKENS,
+        toolCallMode: config.LLM_TOOL_CALLS,
+      }),
     };
   }
   return undefined;

@@ -29,7 +29,13 @@ export function toLlamaHistory(messages: BaseMessage[], mode: 'native' | 'gramma
         const response: Array<string | ChatModelFunctionCall> = [];
         if (text(message)) response.push(text(message));
         calls.forEach((call, index) =>
-          response.push({ type: 'functionCall', name: call.name, params: call.args, result: results.get(call.id ?? '') ?? '', ...(index === 0 ? { startsNewChunk: true } : {}) }),
+          response.push({
+            type: 'functionCall',
+            name: call.name,
+            params: call.args,
+            result: results.get(call.id ?? '') ?? '',
+            ...(index === 0 ? { startsNewChunk: true } : {}),
+          }),
         );
         history.push({ type: 'model', response });
       } else {

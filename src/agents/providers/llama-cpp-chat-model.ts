@@ -8,7 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
-import { BaseChatModel, type BaseChatModelCallOptions, type BaseChatModelParams, type BindToolsInput } from '@langchain/core/language_models/chat_models';
+import {
+  BaseChatModel,
+  type BaseChatModelCallOptions,
+  type BaseChatModelParams,
+  type BindToolsInput,
+} from '@langchain/core/language_models/chat_models';
 import { AIMessage, AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
@@ -32,7 +37,11 @@ function parseGrammarOutput(grammar: LlamaJsonSchemaGrammar<GbnfJsonSchema>, tex
   try {
     return grammar.parse(text);
   } catch {
-    throw new AppError('model_output_invalid', 502, `The local model did not finish a valid JSON answer within ${GRAMMAR_MIN_TOKENS} tokens`);
+    throw new AppError(
+      'model_output_invalid',
+      502,
+      `The local model did not finish a valid JSON answer within ${GRAMMAR_MIN_TOKENS} tokens`,
+    );
   }
 }
 
@@ -102,7 +111,11 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
     return { generations: [{ text: final!.text, message }] };
   }
 
-  override async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
     const queue: string[] = [];
     let wake: (() => void) | undefined;
     let finished = false;
@@ -136,15 +149,29 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
       text: '',
       message: new AIMessageChunk({
         content: '',
-        tool_call_chunks: done.toolCalls.map((call, index) => ({ id: call.id, name: call.name, args: JSON.stringify(call.args), index, type: 'tool_call_chunk' as const })),
-        usage_metadata: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.inputTokens + done.outputTokens },
+        tool_call_chunks: done.toolCalls.map((call, index) => ({
+          id: call.id,
+          name: call.name,
+          args: JSON.stringify(call.args),
+          index,
+          type: 'tool_call_chunk' as const,
+        })),
+        usage_metadata: {
+          input_tokens: done.inputTokens,
+          output_tokens: done.outputTokens,
+          total_tokens: done.inputTokens + done.outputTokens,
+        },
         response_metadata: { model_name: this.runtime.modelName, stop_reason: done.stopReason },
       }),
     });
   }
 
   /** One generation on a leased sequence; text chunks go to `onText` as they come. */
-  private async generateWithLlama(messages: BaseMessage[], options: this['ParsedCallOptions'], onText: (text: string) => void): Promise<Generated> {
+  private async generateWithLlama(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    onText: (text: string) => void,
+  ): Promise<Generated> {
     // Imported before the lease is taken: a lease is only ever held inside the try below.
     const { LlamaChat } = await llamaModule();
     const lease = await this.runtime.acquireSequence(options.signal);
@@ -153,7 +180,9 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
     const before = { input: meter.usedInputTokens, output: meter.usedOutputTokens };
     try {
       const tools = options.tool_choice === 'none' ? [] : (options.tools ?? []);
-      const native = tools.length > 0 && (this.toolCallMode === 'native' || (this.toolCallMode === 'auto' && !GRAMMAR_WRAPPERS.has(chat.chatWrapper.wrapperName)));
+      const native =
+        tools.length > 0 &&
+        (this.toolCallMode === 'native' || (this.toolCallMode === 'auto' && !GRAMMAR_WRAPPERS.has(chat.chatWrapper.wrapperName)));
       const history = toLlamaHistory(messages, native || tools.length === 0 ? 'native' : 'grammar');
       const common = { signal: options.signal, stopOnAbortSignal: false, maxTokens: this.maxTokens, temperature: this.temperature };
       let generated: Omit<Generated, 'inputTokens' | 'outputTokens'>;
@@ -162,12 +191,19 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
         generated = { text: response.response, toolCalls: [], stopReason: response.metadata.stopReason };
       } else if (native) {
         const functions: ChatModelFunctions = Object.fromEntries(
-          tools.map((tool) => [tool.function.name, { description: tool.function.description, params: toGbnfSchema(tool.function.parameters) }]),
+          tools.map((tool) => [
+            tool.function.name,
+            { description: tool.function.description, params: toGbnfSchema(tool.function.parameters) },
+          ]),
         );
         const response = await chat.generateResponse(history, { ...common, functions, onTextChunk: onText });
         generated = {
           text: response.response,
-          toolCalls: (response.functionCalls ?? []).map((call) => ({ id: `call_${randomUUID()}`, name: call.functionName, args: dropNulls(call.params ?? {}) as Record<string, unknown> })),
+          toolCalls: (response.functionCalls ?? []).map((call) => ({
+            id: `call_${randomUUID()}`,
+            name: call.functionName,
+            args: dropNulls(call.params ?? {}) as Record<string, unknown>,
+          })),
           stopReason: response.metadata.stopReason,
         };
       } else {
@@ -175,13 +211,27 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
         // The answer's text streams while it is decoded; a tool call streams nothing.
         const streamer = new JsonAnswerStreamer(onText);
         // A grammar answer is only useful complete: give it room to finish its JSON.
-        const response = await chat.generateResponse(history, { ...common, grammar, maxTokens: Math.max(this.maxTokens, GRAMMAR_MIN_TOKENS), onTextChunk: (chunk) => streamer.push(chunk) });
-        const parsed = dropNulls(parseGrammarOutput(grammar, response.response)) as { answer?: string; tool?: string; arguments?: Record<string, unknown> };
+        const response = await chat.generateResponse(history, {
+          ...common,
+          grammar,
+          maxTokens: Math.max(this.maxTokens, GRAMMAR_MIN_TOKENS),
+          onTextChunk: (chunk) => streamer.push(chunk),
+        });
+        const parsed = dropNulls(parseGrammarOutput(grammar, response.response)) as {
+          answer?: string;
+          tool?: string;
+          arguments?: Record<string, unknown>;
+        };
         generated = parsed.tool
-          ? { text: '', toolCalls: [{ id: `call_${randomUUID()}`, name: parsed.tool, args: parsed.arguments ?? {} }], stopReason: response.metadata.stopReason }
+          ? {
+              text: '',
+              toolCalls: [{ id: `call_${randomUUID()}`, name: parsed.tool, args: parsed.arguments ?? {} }],
+              stopReason: response.metadata.stopReason,
+            }
           : { text: parsed.answer ?? '', toolCalls: [], stopReason: response.metadata.stopReason };
         // Whatever the streamer could not emit (normally nothing) follows at the end.
-        if (generated.text.startsWith(streamer.emitted) && generated.text.length > streamer.emitted.length) onText(generated.text.slice(streamer.emitted.length));
+        if (generated.text.startsWith(streamer.emitted) && generated.text.length > streamer.emitted.length)
+          onText(generated.text.slice(streamer.emitted.length));
         else if (!generated.text.startsWith(streamer.emitted)) onText(generated.text);
       }
       return { ...generated, inputTokens: meter.usedInputTokens - before.input, outputTokens: meter.usedOutputTokens - before.output };
@@ -192,14 +242,23 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
   }
 
   /** `{"answer": string}` or `{"tool": name, "arguments": …}` for each bound tool (cached per tool set). */
-  private grammarFor(model: LlamaModel, tools: BoundTool[], choice: LlamaCppCallOptions['tool_choice']): Promise<LlamaJsonSchemaGrammar<GbnfJsonSchema>> {
-    const forced = typeof choice === 'object' ? choice.function.name : choice && !['auto', 'any', 'required'].includes(choice) ? choice : undefined;
+  private grammarFor(
+    model: LlamaModel,
+    tools: BoundTool[],
+    choice: LlamaCppCallOptions['tool_choice'],
+  ): Promise<LlamaJsonSchemaGrammar<GbnfJsonSchema>> {
+    const forced =
+      typeof choice === 'object' ? choice.function.name : choice && !['auto', 'any', 'required'].includes(choice) ? choice : undefined;
     const callable = forced ? tools.filter((tool) => tool.function.name === forced) : tools;
     const options: GbnfJsonSchema[] = callable.map((tool) => ({
       type: 'object',
       properties: { tool: { const: tool.function.name }, arguments: toGbnfSchema(tool.function.parameters ?? { type: 'object' }) },
     }));
-    if (!forced && choice !== 'any' && choice !== 'required') options.unshift({ type: 'object', properties: { answer: { type: 'string', maxLength: GRAMMAR_ANSWER_MAX_CHARS } } } as GbnfJsonSchema);
+    if (!forced && choice !== 'any' && choice !== 'required')
+      options.unshift({
+        type: 'object',
+        properties: { answer: { type: 'string', maxLength: GRAMMAR_ANSWER_MAX_CHARS } },
+      } as GbnfJsonSchema);
     const schema: GbnfJsonSchema = options.length === 1 ? options[0]! : { oneOf: options };
     const key = JSON.stringify(schema);
     let grammar = this.grammars.get(key);

@@ -9,18 +9,49 @@ type ChatCompletion = {
   id?: string;
   created?: number;
   model?: string;
-  choices?: Array<{ index?: number; finish_reason?: string | null; message?: { role?: string; content?: string | null; tool_calls?: Array<{ id?: string; type?: string; function?: { name?: string; arguments?: string } }> } }>;
+  choices?: Array<{
+    index?: number;
+    finish_reason?: string | null;
+    message?: {
+      role?: string;
+      content?: string | null;
+      tool_calls?: Array<{ id?: string; type?: string; function?: { name?: string; arguments?: string } }>;
+    };
+  }>;
   usage?: unknown;
 };
 
 /** The chunk events equivalent to one chat completion, then `[DONE]`. */
 export function completionAsEvents(completion: ChatCompletion): string {
-  const base = { id: completion.id ?? 'chatcmpl-fallback', object: 'chat.completion.chunk', created: completion.created ?? Math.floor(Date.now() / 1000), model: completion.model ?? 'unknown' };
+  const base = {
+    id: completion.id ?? 'chatcmpl-fallback',
+    object: 'chat.completion.chunk',
+    created: completion.created ?? Math.floor(Date.now() / 1000),
+    model: completion.model ?? 'unknown',
+  };
   const events: unknown[] = [];
   for (const choice of completion.choices ?? []) {
     const message = choice.message ?? {};
-    const toolCalls = (message.tool_calls ?? []).map((call, index) => ({ index, id: call.id, type: call.type ?? 'function', function: { name: call.function?.name, arguments: call.function?.arguments ?? '' } }));
-    events.push({ ...base, choices: [{ index: choice.index ?? 0, delta: { role: message.role ?? 'assistant', content: message.content ?? '', ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: null }] });
+    const toolCalls = (message.tool_calls ?? []).map((call, index) => ({
+      index,
+      id: call.id,
+      type: call.type ?? 'function',
+      function: { name: call.function?.name, arguments: call.function?.arguments ?? '' },
+    }));
+    events.push({
+      ...base,
+      choices: [
+        {
+          index: choice.index ?? 0,
+          delta: {
+            role: message.role ?? 'assistant',
+            content: message.content ?? '',
+            ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+          },
+          finish_reason: null,
+        },
+      ],
+    });
     events.push({ ...base, choices: [{ index: choice.index ?? 0, delta: {}, finish_reason: choice.finish_reason ?? 'stop' }] });
   }
   if (completion.usage) events.push({ ...base, choices: [], usage: completion.usage });

@@ -52,33 +52,47 @@ export function createDiscordBot(options: DiscordBotOptions): { registerCommands
   const { logger } = options;
   const key = discordPublicKey(options.publicKey);
   const rest = discordRest(options.apiUrl, options.token);
-  const handle = createInteractionHandler({ rest, turns: options.turns, approvals: options.approvals, dedupe: options.dedupe, logger, incidents: options.incidents, defaultLocale: options.defaultLocale });
-
-  options.router.post(DISCORD_INTERACTIONS_PATH, express.raw({ type: () => true, limit: options.bodyLimit ?? '1mb', inflate: false }), async (request, response) => {
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    if (!verifyDiscordRequest(key, request.header('x-signature-ed25519'), request.header('x-signature-timestamp'), body)) {
-      response.status(401).json({ code: 'unauthorized', message: 'Invalid request signature' });
-      return;
-    }
-    let parsed;
-    try {
-      parsed = discordInteractionSchema.safeParse(JSON.parse(body.toString('utf8')));
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed?.success || (!parsed.data.member?.user && !parsed.data.user && parsed.data.type !== 1)) {
-      response.status(400).json({ code: 'validation_failed', message: 'Malformed interaction' });
-      return;
-    }
-    const plan = await handle(parsed.data);
-    response.json(plan.response);
-    plan.work?.().catch((error: unknown) => logger.error({ err: error }, 'discord reply failed'));
+  const handle = createInteractionHandler({
+    rest,
+    turns: options.turns,
+    approvals: options.approvals,
+    dedupe: options.dedupe,
+    logger,
+    incidents: options.incidents,
+    defaultLocale: options.defaultLocale,
   });
+
+  options.router.post(
+    DISCORD_INTERACTIONS_PATH,
+    express.raw({ type: () => true, limit: options.bodyLimit ?? '1mb', inflate: false }),
+    async (request, response) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      if (!verifyDiscordRequest(key, request.header('x-signature-ed25519'), request.header('x-signature-timestamp'), body)) {
+        response.status(401).json({ code: 'unauthorized', message: 'Invalid request signature' });
+        return;
+      }
+      let parsed;
+      try {
+        parsed = discordInteractionSchema.safeParse(JSON.parse(body.toString('utf8')));
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed?.success || (!parsed.data.member?.user && !parsed.data.user && parsed.data.type !== 1)) {
+        response.status(400).json({ code: 'validation_failed', message: 'Malformed interaction' });
+        return;
+      }
+      const plan = await handle(parsed.data);
+      response.json(plan.response);
+      plan.work?.().catch((error: unknown) => logger.error({ err: error }, 'discord reply failed'));
+    },
+  );
 
   return {
     async registerCommands() {
       if (!options.token || !options.applicationId) return;
-      const route = options.guildId ? Routes.applicationGuildCommands(options.applicationId, options.guildId) : Routes.applicationCommands(options.applicationId);
+      const route = options.guildId
+        ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
+        : Routes.applicationCommands(options.applicationId);
       await rest.put(route, { body: [vigieCommandDefinition] });
     },
   };

@@ -11,26 +11,91 @@ import type { Passage } from '../../knowledge/hybrid-search.js';
 import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
 import { serviceCards } from '../../tools/services/service-cards.js';
 import type { ServiceHit } from '../../tools/services/service-search.js';
-import { citationEmbed, clampEmbed, EMBED_LIMITS, embedLength, packEmbeds, resultCards, serviceCardEmbeds, type DiscordEmbed } from './discord-cards.js';
+import {
+  citationEmbed,
+  clampEmbed,
+  EMBED_LIMITS,
+  embedLength,
+  packEmbeds,
+  resultCards,
+  serviceCardEmbeds,
+  type DiscordEmbed,
+} from './discord-cards.js';
 import { turnMessages } from './discord-render.js';
 
 const passage = (index: number, content: string, title = 'Core router failover'): Passage => ({
-  chunkId: `c${index}`, documentId: `d${index}`, title, sourceUrl: null, headingPath: [title, 'Procedure'], startOffset: index * 100, endOffset: index * 100 + content.length,
-  content, score: 1 / (index + 1), lexicalRank: index, vectorRank: index, vectorDistance: 0.1,
+  chunkId: `c${index}`,
+  documentId: `d${index}`,
+  title,
+  sourceUrl: null,
+  headingPath: [title, 'Procedure'],
+  startOffset: index * 100,
+  endOffset: index * 100 + content.length,
+  content,
+  score: 1 / (index + 1),
+  lexicalRank: index,
+  vectorRank: index,
+  vectorDistance: 0.1,
 });
 /** The data knowledge_search returns (src/tools/core/knowledge-search-tool.ts). */
 const knowledgeData = (passages: Passage[]) => ({
   answer: 'unused here',
-  citations: passages.map((item, index) => ({ marker: `[${index + 1}]`, source: sourceLine(item, index), documentId: item.documentId, title: item.title, headingPath: item.headingPath, startOffset: item.startOffset, endOffset: item.endOffset, score: item.score, text: item.content })),
+  citations: passages.map((item, index) => ({
+    marker: `[${index + 1}]`,
+    source: sourceLine(item, index),
+    documentId: item.documentId,
+    title: item.title,
+    headingPath: item.headingPath,
+    startOffset: item.startOffset,
+    endOffset: item.endOffset,
+    score: item.score,
+    text: item.content,
+  })),
 });
 const hit = (index: number, title = `Plombier ${index}`): ServiceHit => ({
-  service: { id: `s${index}`, title, description: 'Répare les fuites et installe les chauffe-eau, déplacement rapide.', category: 'plomberie', priceMin: 5_000, priceMax: 8_000, currency: 'XAF', latitude: 4.05, longitude: 9.7, city: 'Douala', availability: 'lun-sam', status: 'active', ownerId: null, contact: '+237 6 00 00 00 00', createdAt: '2024-01-01T00:00:00Z', updatedAt: '2024-01-01T00:00:00Z' },
-  score: 1, distanceKm: 2.345,
+  service: {
+    id: `s${index}`,
+    title,
+    description: 'Répare les fuites et installe les chauffe-eau, déplacement rapide.',
+    category: 'plomberie',
+    priceMin: 5_000,
+    priceMax: 8_000,
+    currency: 'XAF',
+    latitude: 4.05,
+    longitude: 9.7,
+    city: 'Douala',
+    availability: 'lun-sam',
+    status: 'active',
+    ownerId: null,
+    contact: '+237 6 00 00 00 00',
+    createdAt: '2024-01-01T00:00:00Z',
+    updatedAt: '2024-01-01T00:00:00Z',
+  },
+  score: 1,
+  distanceKm: 2.345,
   why: { matchedTerms: ['plombier'], corrections: [], sources: ['lexical'], similarity: 0.82, distanceKm: 2.345 },
 });
 const execution = (tool: string, data: unknown, status: ExecutionView['status'] = 'succeeded'): ExecutionView => ({
-  id: '00000000-0000-4000-8000-000000000001', tool, toolset: 'core', riskLevel: 'read', arguments: {}, status, requesterId: 'u', requesterName: 'alice', channel: 'discord', conversationId: null, approverId: null,
-  decidedAt: null, expiresAt: null, startedAt: null, finishedAt: null, durationMs: 3, result: { status: 'success', data }, progress: null, traceId: 't', createdAt: '2024-01-01T00:00:00Z',
+  id: '00000000-0000-4000-8000-000000000001',
+  tool,
+  toolset: 'core',
+  riskLevel: 'read',
+  arguments: {},
+  status,
+  requesterId: 'u',
+  requesterName: 'alice',
+  channel: 'discord',
+  conversationId: null,
+  approverId: null,
+  decidedAt: null,
+  expiresAt: null,
+  startedAt: null,
+  finishedAt: null,
+  durationMs: 3,
+  result: { status: 'success', data },
+  progress: null,
+  traceId: 't',
+  createdAt: '2024-01-01T00:00:00Z',
 });
 const withinLimits = (embeds: DiscordEmbed[]) => {
   assert.ok(embeds.length <= EMBED_LIMITS.perMessage);
@@ -48,9 +113,17 @@ const withinLimits = (embeds: DiscordEmbed[]) => {
 
 describe('discord citation embeds', () => {
   it('lists each cited passage as a field: marker, title, excerpt and where it is', () => {
-    const embed = citationEmbed(knowledgeData([passage(0, 'Drain BGP on the primary, then move the VRRP priority.'), passage(1, 'Check the standby uplink.', 'Uplinks')]))!;
+    const embed = citationEmbed(
+      knowledgeData([
+        passage(0, 'Drain BGP on the primary, then move the VRRP priority.'),
+        passage(1, 'Check the standby uplink.', 'Uplinks'),
+      ]),
+    )!;
     assert.equal(embed.title, 'Sources');
-    assert.deepEqual(embed.fields!.map((field) => field.name), ['[1] Core router failover', '[2] Uplinks']);
+    assert.deepEqual(
+      embed.fields!.map((field) => field.name),
+      ['[1] Core router failover', '[2] Uplinks'],
+    );
     assert.match(embed.fields![0]!.value, /^Drain BGP on the primary/);
     assert.match(embed.fields![0]!.value, /\*Core router failover › Procedure — chars 0–54\*/);
     assert.equal(embed.footer!.text, 'knowledge base · 2 passages');
@@ -77,7 +150,14 @@ describe('discord service card embeds', () => {
     assert.equal(embeds.length, 2);
     assert.equal(embeds[0]!.title, 'Plombier 1');
     assert.match(embeds[0]!.description!, /Douala · 2\.3 km/);
-    assert.deepEqual(embeds[0]!.fields!.map((field) => [field.name, field.inline]), [['Prix', true], ['Disponibilité', true], ['Contact', true]]);
+    assert.deepEqual(
+      embeds[0]!.fields!.map((field) => [field.name, field.inline]),
+      [
+        ['Prix', true],
+        ['Disponibilité', true],
+        ['Contact', true],
+      ],
+    );
     assert.equal(embeds[0]!.fields![0]!.value, '5 000 – 8 000 XAF');
     assert.match(embeds[0]!.footer!.text, /mots : plombier · similarité 0\.82 · à 2\.3 km/);
   });
@@ -93,7 +173,12 @@ describe('discord service card embeds', () => {
   });
 
   it('cuts an oversized embed down to the 6,000-character budget', () => {
-    const huge = clampEmbed({ title: 'x', description: 'd'.repeat(10_000), fields: Array.from({ length: 40 }, (_, index) => ({ name: `f${index}`, value: 'v'.repeat(2_000) })), footer: { text: 'f'.repeat(3_000) } });
+    const huge = clampEmbed({
+      title: 'x',
+      description: 'd'.repeat(10_000),
+      fields: Array.from({ length: 40 }, (_, index) => ({ name: `f${index}`, value: 'v'.repeat(2_000) })),
+      footer: { text: 'f'.repeat(3_000) },
+    });
     withinLimits([huge]);
     assert.equal(clampEmbed({ title: '   ', fields: [{ name: '', value: '' }] }).fields![0]!.value, '—', 'Discord refuses empty values');
   });
@@ -113,18 +198,26 @@ describe('discord result cards in answers', () => {
     assert.equal(resultCards(execution('net_check', data)), undefined);
   });
 
-  it('replaces a command\'s JSON dump with a summary and the cards, splitting past 10 embeds', () => {
+  it("replaces a command's JSON dump with a summary and the cards, splitting past 10 embeds", () => {
     const run = execution('service_search', { cards: serviceCards(Array.from({ length: 12 }, (_, index) => hit(index))) });
-    const messages = turnMessages({ message: { content: 'service_search succeeded:\n{"cards": …}' }, executions: [run], route: 'command' } as unknown as TurnResult);
+    const messages = turnMessages({
+      message: { content: 'service_search succeeded:\n{"cards": …}' },
+      executions: [run],
+      route: 'command',
+    } as unknown as TurnResult);
     assert.equal(messages[0]!.content, 'service_search found 12 services:');
     assert.equal(messages[0]!.embeds!.length, 10);
     assert.equal(messages[1]!.embeds!.length, 2);
     assert.equal(messages[1]!.content, undefined);
   });
 
-  it('keeps an agent\'s answer and adds the sources embed after it', () => {
+  it("keeps an agent's answer and adds the sources embed after it", () => {
     const run = execution('knowledge_search', knowledgeData([passage(0, 'Drain BGP first.')]));
-    const messages = turnMessages({ message: { content: 'Drain BGP first [1].' }, executions: [run], route: 'agent' } as unknown as TurnResult);
+    const messages = turnMessages({
+      message: { content: 'Drain BGP first [1].' },
+      executions: [run],
+      route: 'agent',
+    } as unknown as TurnResult);
     assert.equal(messages.length, 1);
     assert.equal(messages[0]!.content, 'Drain BGP first [1].');
     assert.equal(messages[0]!.embeds![0]!.title, 'Sources');

@@ -20,21 +20,32 @@ export interface DiscordEmbed {
 }
 
 /** Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
-export const EMBED_LIMITS = { title: 256, description: 4_096, fields: 25, fieldName: 256, fieldValue: 1_024, footer: 2_048, perMessage: 10, totalChars: 6_000 } as const;
+export const EMBED_LIMITS = {
+  title: 256,
+  description: 4_096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1_024,
+  footer: 2_048,
+  perMessage: 10,
+  totalChars: 6_000,
+} as const;
 
 const KNOWLEDGE_COLOR = 0x3498db;
 const SERVICE_COLOR = 0x1abc9c;
 const EXCERPT_CHARS = 300;
 
 const citationsSchema = z.object({
-  citations: z.array(
-    z.object({
-      marker: z.string(),
-      source: z.string(),
-      title: z.string(),
-      text: z.string().optional(),
-    }),
-  ).min(1),
+  citations: z
+    .array(
+      z.object({
+        marker: z.string(),
+        source: z.string(),
+        title: z.string(),
+        text: z.string().optional(),
+      }),
+    )
+    .min(1),
 });
 
 /** Cuts text to `limit` characters with an ellipsis; Discord rejects empty names and values. */
@@ -46,8 +57,12 @@ export function clip(text: string, limit: number, fallback = '—'): string {
 
 /** The characters of an embed that count towards Discord's 6,000 per message. */
 export function embedLength(embed: DiscordEmbed): number {
-  return (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0) +
-    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0);
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
+  );
 }
 
 /** One embed within every per-embed limit and within `budget` characters in all. */
@@ -137,7 +152,9 @@ export function resultCards(execution: ExecutionView): ResultCards | undefined {
   if (execution.tool === 'knowledge_search') {
     const embed = citationEmbed(result.data);
     const count = embed?.fields?.length ?? 0;
-    return embed ? { summary: `knowledge_search found ${count} passage${count === 1 ? '' : 's'}; the sources are below.`, embeds: [embed] } : undefined;
+    return embed
+      ? { summary: `knowledge_search found ${count} passage${count === 1 ? '' : 's'}; the sources are below.`, embeds: [embed] }
+      : undefined;
   }
   if (execution.tool === 'service_search') {
     const embeds = serviceCardEmbeds(result.data);

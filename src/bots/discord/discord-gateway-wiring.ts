@@ -19,7 +19,8 @@ import { createDiscordGateway, type DiscordGateway, type DiscordGatewayOptions }
 import { parseDiscordChannels } from './discord-messages.js';
 
 /** The settings the gateway reads; the gateway-only ones default as in config.ts. */
-export type DiscordGatewayConfig = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL'> & Partial<Pick<Config, 'DISCORD_GATEWAY' | 'DISCORD_COMMAND_PREFIX' | 'DISCORD_CHANNELS'>>;
+export type DiscordGatewayConfig = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL'> &
+  Partial<Pick<Config, 'DISCORD_GATEWAY' | 'DISCORD_COMMAND_PREFIX' | 'DISCORD_CHANNELS'>>;
 
 /** A gateway and the lease that opens and closes it. */
 export interface RunningDiscordGateway {
@@ -59,7 +60,19 @@ export function startDiscordGateway(deps: {
     return undefined;
   }
   const prefix = config.DISCORD_COMMAND_PREFIX ?? '!vigie';
-  const gateway = createDiscordGateway({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, prefix, channels, turns: deps.turns, approvals: deps.approvals, incidents: deps.incidents, dedupe: deps.dedupe, logger, retry: deps.retry, metrics: deps.registry });
+  const gateway = createDiscordGateway({
+    token: config.DISCORD_TOKEN,
+    apiUrl: config.DISCORD_API_URL,
+    prefix,
+    channels,
+    turns: deps.turns,
+    approvals: deps.approvals,
+    incidents: deps.incidents,
+    dedupe: deps.dedupe,
+    logger,
+    retry: deps.retry,
+    metrics: deps.registry,
+  });
   const lease = createConnectionLease({
     name: 'discord-gateway',
     nodeId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -70,7 +83,12 @@ export function startDiscordGateway(deps: {
     registry: deps.registry,
   });
   lease.start();
-  const where = channels.any ? 'every channel' : `${channels.channels.size} channel(s)${channels.directMessages ? ' and direct messages' : ''}`;
-  logger.info({ prefix, multiNode: Boolean(deps.redis) }, `discord gateway enabled: "${prefix} <command>" and mentions in ${where}; the node holding the lease connects`);
+  const where = channels.any
+    ? 'every channel'
+    : `${channels.channels.size} channel(s)${channels.directMessages ? ' and direct messages' : ''}`;
+  logger.info(
+    { prefix, multiNode: Boolean(deps.redis) },
+    `discord gateway enabled: "${prefix} <command>" and mentions in ${where}; the node holding the lease connects`,
+  );
   return { gateway, lease, stop: () => lease.stop() };
 }

@@ -17,7 +17,15 @@ import { ThrottledMessage } from '../throttled-message.js';
 import { claimDelivery, failureReply, RETRY_LATER_REPLY } from '../bot-unavailable.js';
 import { discordRest } from './discord-bot.js';
 import { createInteractionHandler } from './discord-interactions.js';
-import { addressedText, channelAllowed, gatewayChatMessage, gatewayMessageSchema, messagePlace, type DiscordChannelPolicy, type GatewayMessage } from './discord-messages.js';
+import {
+  addressedText,
+  channelAllowed,
+  gatewayChatMessage,
+  gatewayMessageSchema,
+  messagePlace,
+  type DiscordChannelPolicy,
+  type GatewayMessage,
+} from './discord-messages.js';
 import { discordInteractionSchema } from './discord-payloads.js';
 import { DISCORD_MESSAGE_LIMIT, restRequest, turnMessages, type DiscordMessageBody } from './discord-render.js';
 import { counter } from '../../core/metrics.js';
@@ -46,7 +54,11 @@ export type GatewayMessageOutcome = 'malformed' | 'ignored' | 'duplicate' | 'cha
 
 function outcomeCounter(registry: Registry | undefined): Counter<'outcome'> {
   const name = 'vigie_discord_gateway_messages_total';
-  return counter(registry, { name, help: 'Discord gateway messages by outcome (ignored: not addressed to Vigie or from a bot)', labelNames: ['outcome']});
+  return counter(registry, {
+    name,
+    help: 'Discord gateway messages by outcome (ignored: not addressed to Vigie or from a bot)',
+    labelNames: ['outcome'],
+  });
 }
 
 /** A gateway connection that can be opened and closed (by the lease). */
@@ -72,7 +84,7 @@ function readMessage(message: Message): unknown {
       id: message.id,
       channelId: message.channelId,
       guildId: message.guildId ?? null,
-      parentId: channel?.isThread?.() ? channel.parentId ?? null : null,
+      parentId: channel?.isThread?.() ? (channel.parentId ?? null) : null,
       content: message.content,
       author: message.author ? { id: message.author.id, bot: message.author.bot } : undefined,
       system: message.system,
@@ -89,7 +101,14 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
   const log = logger.child({ component: 'discord-gateway' });
   // One REST client for every reply: it keeps the token when a client is destroyed and rebuilt.
   const rest = discordRest(options.apiUrl, options.token);
-  const handleInteraction = createInteractionHandler({ rest, turns, approvals: options.approvals, dedupe, logger: log, incidents: options.incidents });
+  const handleInteraction = createInteractionHandler({
+    rest,
+    turns,
+    approvals: options.approvals,
+    dedupe,
+    logger: log,
+    incidents: options.incidents,
+  });
   const initialMs = options.retry?.initialMs ?? 1_000;
   const maxMs = options.retry?.maxMs ?? 60_000;
   const counter = outcomeCounter(options.metrics);
@@ -97,8 +116,12 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
 
   const send = async (message: GatewayMessage, body: DiscordMessageBody, reply: boolean): Promise<string | undefined> => {
     const request = restRequest(body);
-    const reference = reply ? { message_reference: { message_id: message.id, channel_id: message.channelId, fail_if_not_exists: false } } : {};
-    const sent = (await rest.post(Routes.channelMessages(message.channelId), { ...request, body: { ...request.body, ...reference } })) as { id?: string };
+    const reference = reply
+      ? { message_reference: { message_id: message.id, channel_id: message.channelId, fail_if_not_exists: false } }
+      : {};
+    const sent = (await rest.post(Routes.channelMessages(message.channelId), { ...request, body: { ...request.body, ...reference } })) as {
+      id?: string;
+    };
     return sent?.id;
   };
   const edit = (message: GatewayMessage, id: string, body: DiscordMessageBody) =>
@@ -107,7 +130,10 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
   /** Posts an outcome: the first message replies to the command (or replaces the streamed one). */
   const deliver = async (message: GatewayMessage, outcome: ChatOutcome, streamed: string | undefined) => {
     if (outcome.kind === 'duplicate') return;
-    const bodies = outcome.kind === 'refused' ? [{ content: outcome.reason.slice(0, DISCORD_MESSAGE_LIMIT), allowed_mentions: NO_MENTIONS }] : turnMessages(outcome.result);
+    const bodies =
+      outcome.kind === 'refused'
+        ? [{ content: outcome.reason.slice(0, DISCORD_MESSAGE_LIMIT), allowed_mentions: NO_MENTIONS }]
+        : turnMessages(outcome.result);
     const [first, ...others] = bodies;
     if (streamed && outcome.kind === 'answered') await edit(message, streamed, first!);
     else await send(message, first!, true);
@@ -124,7 +150,10 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
     const message = parsed.data;
     // Bots (this one included), webhooks and system messages never run commands.
     const place = messagePlace(message);
-    const text = message.author.bot || message.system || message.webhookId ? undefined : addressedText(message.content, { prefix: options.prefix, botId: client.user?.id, direct: place.direct });
+    const text =
+      message.author.bot || message.system || message.webhookId
+        ? undefined
+        : addressedText(message.content, { prefix: options.prefix, botId: client.user?.id, direct: place.direct });
     if (text === undefined) {
       count('ignored');
       return;
@@ -141,8 +170,15 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
     }
     if (!channelAllowed(options.channels, place)) {
       count('channel_refused');
-      log.info({ channelId: message.channelId, guildId: message.guildId }, 'discord message command refused: channel not in DISCORD_CHANNELS');
-      await send(message, { content: 'Vigie does not take commands in this channel; ask an admin to allow it.', allowed_mentions: NO_MENTIONS }, true);
+      log.info(
+        { channelId: message.channelId, guildId: message.guildId },
+        'discord message command refused: channel not in DISCORD_CHANNELS',
+      );
+      await send(
+        message,
+        { content: 'Vigie does not take commands in this channel; ask an admin to allow it.', allowed_mentions: NO_MENTIONS },
+        true,
+      );
       return;
     }
     count('handled');
@@ -160,7 +196,10 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
     try {
       const outcome = await turns
         .handle(gatewayChatMessage(message, text), (delta) => stream.push(delta))
-        .catch((error: unknown): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, log, { messageId: message.id }, 'discord message command failed') }));
+        .catch((error: unknown): ChatOutcome => ({
+          kind: 'refused',
+          reason: failureReply(error, log, { messageId: message.id }, 'discord message command failed'),
+        }));
       await deliver(message, outcome, await stream.finish());
     } finally {
       clearInterval(typingTimer);
@@ -187,7 +226,9 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
     if (!wanted) return;
     const delay = Math.min(maxMs, initialMs * 2 ** attempt);
     attempt += 1;
-    const hint = /disallowed intents/i.test(String((error as Error | undefined)?.message ?? reason)) ? ' (enable the Message Content intent for the bot in the Discord developer portal)' : '';
+    const hint = /disallowed intents/i.test(String((error as Error | undefined)?.message ?? reason))
+      ? ' (enable the Message Content intent for the bot in the Discord developer portal)'
+      : '';
     log.error({ err: error, retryInMs: delay, attempt }, `${reason}; retrying${hint}`);
     timer = setTimeout(connect, delay);
     timer.unref();
@@ -195,14 +236,23 @@ export function createDiscordGateway(options: DiscordGatewayOptions): DiscordGat
 
   const build = (): Client => {
     const built = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.DirectMessages,
+      ],
       // Direct-message channels are not cached: without this partial their messages never arrive.
       partials: [Partials.Channel],
       rest: options.apiUrl ? { api: options.apiUrl } : {},
     });
-    built.on(Events.MessageCreate, (message) => void onMessage(built, message).catch((error: unknown) => log.error({ err: error }, 'discord reply failed')));
+    built.on(
+      Events.MessageCreate,
+      (message) => void onMessage(built, message).catch((error: unknown) => log.error({ err: error }, 'discord reply failed')),
+    );
     built.on(Events.Raw, (packet: { t?: unknown; d?: unknown } | null) => {
-      if (packet?.t === 'INTERACTION_CREATE') void onInteraction(packet.d).catch((error: unknown) => log.error({ err: error }, 'discord interaction failed'));
+      if (packet?.t === 'INTERACTION_CREATE')
+        void onInteraction(packet.d).catch((error: unknown) => log.error({ err: error }, 'discord interaction failed'));
     });
     // The backoff resets only once a session is READY, so a login that is closed right after (e.g. 4014) keeps backing off.
     built.once(Events.ClientReady, () => {

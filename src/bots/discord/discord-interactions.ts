@@ -52,7 +52,9 @@ export const EPHEMERAL = 64;
 const NO_MENTIONS = { parse: [] as string[] };
 
 /** Handles parsed interactions; the response must reach Discord within 3 s, before `work` starts. */
-export function createInteractionHandler(options: InteractionHandlerOptions): (interaction: DiscordInteraction) => Promise<InteractionPlan> {
+export function createInteractionHandler(
+  options: InteractionHandlerOptions,
+): (interaction: DiscordInteraction) => Promise<InteractionPlan> {
   const { rest, turns, approvals, dedupe, logger, incidents } = options;
   const edit = (interaction: DiscordInteraction, message: DiscordMessageBody) =>
     rest.patch(Routes.webhookMessage(interaction.application_id, interaction.token, '@original'), { ...restRequest(message), auth: false });
@@ -60,7 +62,8 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     rest.post(Routes.webhook(interaction.application_id, interaction.token), { ...restRequest(message), auth: false });
 
   // The clicker's Discord client language first, then the guild's, then DEFAULT_LOCALE.
-  const translatorOf = (interaction: DiscordInteraction) => createTranslator(interaction.locale ?? interaction.guild_locale, options.defaultLocale);
+  const translatorOf = (interaction: DiscordInteraction) =>
+    createTranslator(interaction.locale ?? interaction.guild_locale, options.defaultLocale);
 
   const answer = async (interaction: DiscordInteraction, line: string) => {
     const i18n = translatorOf(interaction);
@@ -76,17 +79,24 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
         await edit(interaction, { content: text.slice(0, DISCORD_MESSAGE_LIMIT), allowed_mentions: NO_MENTIONS });
       },
     });
-    const outcome = await turns.handle({
-      account: { provider: 'discord', workspace: place.guild, externalId: author.id },
-      // One conversation per user per channel or thread: a channel is shared, a conversation is not.
-      thread: { channel: 'discord', externalRef: conversationRef(place, author.id), title: line.slice(0, 120) || 'Discord' },
-      text: line,
-      externalIds: placeExternalIds(place, author.id),
-      deliveryId: `discord:interaction:${interaction.id}`,
-      locale: i18n.locale,
-    }, (delta) => stream.push(delta))
+    const outcome = await turns
+      .handle(
+        {
+          account: { provider: 'discord', workspace: place.guild, externalId: author.id },
+          // One conversation per user per channel or thread: a channel is shared, a conversation is not.
+          thread: { channel: 'discord', externalRef: conversationRef(place, author.id), title: line.slice(0, 120) || 'Discord' },
+          text: line,
+          externalIds: placeExternalIds(place, author.id),
+          deliveryId: `discord:interaction:${interaction.id}`,
+          locale: i18n.locale,
+        },
+        (delta) => stream.push(delta),
+      )
       // The deferred reply must not stay "thinking" forever.
-      .catch((error: unknown): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, logger, { interactionId: interaction.id }, 'discord command failed') }))
+      .catch((error: unknown): ChatOutcome => ({
+        kind: 'refused',
+        reason: failureReply(error, logger, { interactionId: interaction.id }, 'discord command failed'),
+      }))
       .finally(() => stream.finish());
     if (outcome.kind === 'duplicate') return;
     if (outcome.kind === 'refused') {
@@ -103,13 +113,20 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     const author = interaction.member?.user ?? interaction.user!;
     try {
       const principal = await turns.principalOf({ provider: 'discord', workspace: interaction.guild_id ?? '', externalId: author.id });
-      const execution = decision === 'approved' ? await approvals.approve(principal, executionId, 'discord') : await approvals.deny(principal, executionId, 'discord');
+      const execution =
+        decision === 'approved'
+          ? await approvals.approve(principal, executionId, 'discord')
+          : await approvals.deny(principal, executionId, 'discord');
       await edit(interaction, executionMessage(execution, { name: principal.userName, decision }));
     } catch (error) {
       const { status, body } = toErrorBody(error);
       const reason = isOutage(error) ? RETRY_LATER_REPLY : body.message;
       if (status >= 500 && !isOutage(error)) logger.error({ err: error, executionId }, 'discord approval failed');
-      await followUp(interaction, { content: i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+      await followUp(interaction, {
+        content: i18n.t('approval.notDecided', { decision: i18n.t(`approval.${decision}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT),
+        flags: EPHEMERAL,
+        allowed_mentions: NO_MENTIONS,
+      });
     }
   };
 
@@ -126,7 +143,11 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
       const { status, body } = toErrorBody(error);
       const reason = isOutage(error) ? RETRY_LATER_REPLY : body.message;
       if (status >= 500 && !isOutage(error)) logger.error({ err: error, incidentId }, 'discord incident action failed');
-      await followUp(interaction, { content: i18n.t('incident.notActed', { action: i18n.t(`incident.${to}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS });
+      await followUp(interaction, {
+        content: i18n.t('incident.notActed', { action: i18n.t(`incident.${to}`), reason }).slice(0, DISCORD_MESSAGE_LIMIT),
+        flags: EPHEMERAL,
+        allowed_mentions: NO_MENTIONS,
+      });
     }
   };
 
@@ -137,7 +158,8 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     if (claim === 'unavailable') return { response: { type: 4, data: { content: RETRY_LATER_REPLY, flags: EPHEMERAL } } };
     if (interaction.type === 2) {
       const line = commandLine(interaction);
-      if (line === undefined) return { response: { type: 4, data: { content: translatorOf(interaction).t('discord.unknownSubcommand'), flags: EPHEMERAL } } };
+      if (line === undefined)
+        return { response: { type: 4, data: { content: translatorOf(interaction).t('discord.unknownSubcommand'), flags: EPHEMERAL } } };
       // Deferred ("Vigie is thinking…"), edited when the answer is ready.
       return { response: { type: 5 }, work: () => answer(interaction, line) };
     }
@@ -149,7 +171,8 @@ export function createInteractionHandler(options: InteractionHandlerOptions): (i
     const incidentButton = new RegExp(`^(${ACK_ACTION}|${RESOLVE_ACTION}):(.*)$`).exec(interaction.data?.custom_id ?? '');
     if (interaction.type === 3 && incidentButton) {
       const incidentId = z.uuid().safeParse(incidentButton[2]);
-      if (!incidentId.success) return { response: { type: 4, data: { content: translatorOf(interaction).t('incident.badButton'), flags: EPHEMERAL } } };
+      if (!incidentId.success)
+        return { response: { type: 4, data: { content: translatorOf(interaction).t('incident.badButton'), flags: EPHEMERAL } } };
       const to = incidentButton[1] === ACK_ACTION ? 'acknowledged' : 'resolved';
       return { response: { type: 6 }, work: () => incidentClick(interaction, to, incidentId.data) };
     }

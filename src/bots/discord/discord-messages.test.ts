@@ -53,15 +53,39 @@ describe('discord channel policy', () => {
 });
 
 describe('discord chat messages', () => {
-  const base = { id: '700000000000000001', channelId: '600000000000000001', guildId: '500000000000000001', parentId: null, content: '!vigie status', author: { id: '400000000000000001', bot: false }, system: false, webhookId: null };
+  const base = {
+    id: '700000000000000001',
+    channelId: '600000000000000001',
+    guildId: '500000000000000001',
+    parentId: null,
+    content: '!vigie status',
+    author: { id: '400000000000000001', bot: false },
+    system: false,
+    webhookId: null,
+  };
 
   it('keys a thread message like an interaction in that thread; the allowlist sees the parent', () => {
     const message = gatewayMessageSchema.parse({ ...base, parentId: '600000000000000009' });
     const chat = gatewayChatMessage(message, 'status');
     assert.equal(chat.thread.externalRef, `discord:${base.guildId}:${base.channelId}:${base.author.id}`);
-    assert.deepEqual(chat.externalIds, { workspace: base.guildId, channelId: '600000000000000009', userId: base.author.id, threadId: base.channelId, messageId: base.id });
+    assert.deepEqual(chat.externalIds, {
+      workspace: base.guildId,
+      channelId: '600000000000000009',
+      userId: base.author.id,
+      threadId: base.channelId,
+      messageId: base.id,
+    });
     assert.equal(chat.deliveryId, `discord:message:${base.id}`);
-    const interaction = discordInteractionSchema.parse({ id: '1', application_id: '2', type: 2, token: 't', guild_id: base.guildId, channel_id: base.channelId, channel: { type: 11, parent_id: '600000000000000009' }, member: { user: { id: base.author.id } } });
+    const interaction = discordInteractionSchema.parse({
+      id: '1',
+      application_id: '2',
+      type: 2,
+      token: 't',
+      guild_id: base.guildId,
+      channel_id: base.channelId,
+      channel: { type: 11, parent_id: '600000000000000009' },
+      member: { user: { id: base.author.id } },
+    });
     const place = interactionPlace(interaction);
     assert.equal(conversationRef(place, base.author.id), chat.thread.externalRef, 'slash and message commands share the conversation');
     assert.equal(placeExternalIds(place, base.author.id).channelId, '600000000000000009');
@@ -74,7 +98,13 @@ describe('discord chat messages', () => {
   });
 
   it('rejects malformed messages', () => {
-    for (const bad of [{ ...base, id: 'abc' }, { ...base, author: undefined }, { ...base, content: 42 }, { ...base, channelId: '../x' }, null]) {
+    for (const bad of [
+      { ...base, id: 'abc' },
+      { ...base, author: undefined },
+      { ...base, content: 42 },
+      { ...base, channelId: '../x' },
+      null,
+    ]) {
       assert.equal(gatewayMessageSchema.safeParse(bad).success, false);
     }
   });

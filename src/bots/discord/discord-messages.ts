@@ -26,7 +26,11 @@ export function parseDiscordChannels(text: string | undefined): DiscordChannelPo
   if (text === undefined || text.trim() === '') return { any: true, directMessages: true, channels: new Set() };
   if (!DISCORD_CHANNELS_PATTERN.test(text)) throw new Error('DISCORD_CHANNELS must be comma-separated channel ids, "dm" or "*"');
   const items = text.split(',').map((item) => item.trim().toLowerCase());
-  return { any: items.includes('*'), directMessages: items.includes('*') || items.includes('dm'), channels: new Set(items.filter((item) => /^\d+$/.test(item))) };
+  return {
+    any: items.includes('*'),
+    directMessages: items.includes('*') || items.includes('dm'),
+    channels: new Set(items.filter((item) => /^\d+$/.test(item))),
+  };
 }
 
 /** True when the bot answers in this place. */
@@ -36,14 +40,24 @@ export function channelAllowed(policy: DiscordChannelPolicy, place: DiscordPlace
 }
 
 /** The command text of a message addressed to the bot, or undefined when it is not for us. */
-export function addressedText(content: string, options: { prefix: string; botId?: string | undefined; direct: boolean }): string | undefined {
+export function addressedText(
+  content: string,
+  options: { prefix: string; botId?: string | undefined; direct: boolean },
+): string | undefined {
   const text = content.trim();
   const prefix = options.prefix.toLowerCase();
-  if (text.toLowerCase().startsWith(prefix) && (text.length === prefix.length || /\s/.test(text[prefix.length]!))) return text.slice(prefix.length).trim();
+  if (text.toLowerCase().startsWith(prefix) && (text.length === prefix.length || /\s/.test(text[prefix.length]!)))
+    return text.slice(prefix.length).trim();
   if (options.botId) {
     const mention = new RegExp(`<@!?${options.botId}>`, 'g');
     // "@Vigie: status", "hey @Vigie, status" → "status", "hey, status".
-    if (mention.test(text)) return text.replace(mention, ' ').replace(/\s+([,.:;!?])/g, '$1').replace(/\s+/g, ' ').trim().replace(/^[,:;]\s*/, '');
+    if (mention.test(text))
+      return text
+        .replace(mention, ' ')
+        .replace(/\s+([,.:;!?])/g, '$1')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .replace(/^[,:;]\s*/, '');
   }
   return options.direct ? text : undefined;
 }
@@ -68,7 +82,12 @@ export type GatewayMessage = z.infer<typeof gatewayMessageSchema>;
 
 /** Where a gateway message happened. */
 export function messagePlace(message: GatewayMessage): DiscordPlace & { direct: boolean } {
-  return { guild: message.guildId ?? '', channelId: message.channelId, parentId: message.parentId ?? undefined, direct: message.guildId === null };
+  return {
+    guild: message.guildId ?? '',
+    channelId: message.channelId,
+    parentId: message.parentId ?? undefined,
+    direct: message.guildId === null,
+  };
 }
 
 /** The ChatMessage of an addressed gateway message. */

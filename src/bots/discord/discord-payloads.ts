@@ -28,7 +28,15 @@ export const discordInteractionSchema = z.object({
     .object({
       name: z.string().max(100).optional(),
       custom_id: z.string().max(100).optional(),
-      options: z.array(z.object({ name: z.string().max(32), type: z.number(), options: z.array(z.object({ name: z.string().max(32), value: z.unknown() })).optional() })).optional(),
+      options: z
+        .array(
+          z.object({
+            name: z.string().max(32),
+            type: z.number(),
+            options: z.array(z.object({ name: z.string().max(32), value: z.unknown() })).optional(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
 });
@@ -43,9 +51,26 @@ export const vigieCommandDefinition = {
   options: DISCORD_SUBCOMMANDS.map((name) => ({
     type: 1,
     name,
-    description: name === 'ask' ? 'Ask a question or type a command' : `Run a ${name} command (e.g. "${name === 'net' ? 'check core-router' : name === 'qos' ? 'show eth0' : 'help'}")`,
-    description_localizations: { fr: name === 'ask' ? 'Poser une question ou taper une commande' : `Lancer une commande ${name} (ex. « ${name === 'net' ? 'check core-router' : name === 'qos' ? 'show eth0' : 'aide'} »)` },
-    options: [{ type: 3, name: 'text', description: name === 'ask' ? 'Question or command' : 'Arguments', description_localizations: { fr: name === 'ask' ? 'Question ou commande' : 'Arguments' }, required: name === 'ask', max_length: 4_000 }],
+    description:
+      name === 'ask'
+        ? 'Ask a question or type a command'
+        : `Run a ${name} command (e.g. "${name === 'net' ? 'check core-router' : name === 'qos' ? 'show eth0' : 'help'}")`,
+    description_localizations: {
+      fr:
+        name === 'ask'
+          ? 'Poser une question ou taper une commande'
+          : `Lancer une commande ${name} (ex. « ${name === 'net' ? 'check core-router' : name === 'qos' ? 'show eth0' : 'aide'} »)`,
+    },
+    options: [
+      {
+        type: 3,
+        name: 'text',
+        description: name === 'ask' ? 'Question or command' : 'Arguments',
+        description_localizations: { fr: name === 'ask' ? 'Question ou commande' : 'Arguments' },
+        required: name === 'ask',
+        max_length: 4_000,
+      },
+    ],
   })),
 };
 
@@ -81,11 +106,19 @@ export function conversationRef(place: DiscordPlace, userId: string): string {
 
 /** Ids recorded with executions; the tool allowlist sees a thread as its parent channel. */
 export function placeExternalIds(place: DiscordPlace, userId: string): Record<string, string> {
-  return { workspace: place.guild, channelId: place.parentId ?? place.channelId, userId, ...(place.parentId ? { threadId: place.channelId } : {}) };
+  return {
+    workspace: place.guild,
+    channelId: place.parentId ?? place.channelId,
+    userId,
+    ...(place.parentId ? { threadId: place.channelId } : {}),
+  };
 }
 
 /** The place of an interaction. */
 export function interactionPlace(interaction: DiscordInteraction): DiscordPlace {
-  const parent = interaction.channel?.type !== undefined && THREAD_TYPES.has(interaction.channel.type) ? interaction.channel.parent_id ?? undefined : undefined;
+  const parent =
+    interaction.channel?.type !== undefined && THREAD_TYPES.has(interaction.channel.type)
+      ? (interaction.channel.parent_id ?? undefined)
+      : undefined;
   return { guild: interaction.guild_id ?? '', channelId: interaction.channel_id ?? 'dm', parentId: parent };
 }

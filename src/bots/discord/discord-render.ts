@@ -35,7 +35,10 @@ const COLORS: Record<string, number> = { pending_approval: 0xf1c40f, succeeded: 
 const NO_MENTIONS = { parse: [] as string[] };
 
 /** Splits a body into discord.js REST request data (JSON body plus files). */
-export function restRequest(message: DiscordMessageBody): { body: Omit<DiscordMessageBody, 'files'>; files?: Array<{ name: string; data: Buffer }> } {
+export function restRequest(message: DiscordMessageBody): {
+  body: Omit<DiscordMessageBody, 'files'>;
+  files?: Array<{ name: string; data: Buffer }>;
+} {
   const { files, ...body } = message;
   return files?.length ? { body, files } : { body };
 }
@@ -45,26 +48,42 @@ export function restRequest(message: DiscordMessageBody): { body: Omit<DiscordMe
  * approving will do (its preview view), who may approve and Approve / Deny; once decided,
  * who decided and the result view.
  */
-export function executionMessage(execution: ExecutionView, decidedBy?: { name: string; decision: 'approved' | 'denied' }): DiscordMessageBody {
+export function executionMessage(
+  execution: ExecutionView,
+  decidedBy?: { name: string; decision: 'approved' | 'denied' },
+): DiscordMessageBody {
   const card = executionCardOf(execution as unknown as Record<string, unknown>);
   const pending = execution.status === 'pending_approval';
   // The card's words in the requester's language (the execution's stored locale), like its view.
   const i18n = createTranslator(execution.locale ?? undefined);
-  const decided = decidedBy ? `\n${decidedBy.decision === 'approved' ? '✅' : '⛔'} ${escapeMarkdown(i18n.t(decidedBy.decision === 'approved' ? 'card.approvedBy' : 'card.deniedBy', { name: decidedBy.name }))}` : '';
+  const decided = decidedBy
+    ? `\n${decidedBy.decision === 'approved' ? '✅' : '⛔'} ${escapeMarkdown(i18n.t(decidedBy.decision === 'approved' ? 'card.approvedBy' : 'card.deniedBy', { name: decidedBy.name }))}`
+    : '';
   const header = `**${escapeMarkdown(execution.tool)}** · ${escapeMarkdown(statusWord(execution.status, i18n))} · ${escapeMarkdown(i18n.t('card.risk', { risk: execution.riskLevel }))} · ${escapeMarkdown(i18n.t('card.requestedBy', { name: execution.requesterName }))}${decided}`;
   const after: DiscordComponent[] = pending
     ? [
         { type: 10, content: `-# ${escapeMarkdown(approversText(card, i18n))}` },
-        { type: 1, components: [
-          { type: 2, style: 3, label: i18n.t('approval.approve'), custom_id: `vigie:approve:${execution.id}` },
-          { type: 2, style: 4, label: i18n.t('approval.deny'), custom_id: `vigie:deny:${execution.id}` },
-        ] },
+        {
+          type: 1,
+          components: [
+            { type: 2, style: 3, label: i18n.t('approval.approve'), custom_id: `vigie:approve:${execution.id}` },
+            { type: 2, style: 4, label: i18n.t('approval.deny'), custom_id: `vigie:deny:${execution.id}` },
+          ],
+        },
       ]
     : [{ type: 10, content: `-# ${i18n.t('card.execution', { id: execution.id })}` }];
   const view = pending ? parseResultView(execution.preview) : viewOfResult(execution.result);
   const container: DiscordComponent = view
     ? viewContainer(view, { header, after })
-    : { type: 17, accent_color: COLORS[execution.status] ?? 0x95a5a6, components: [{ type: 10, content: header }, { type: 10, content: escapeMarkdown(describeExecution(execution)).slice(0, 3_000) }, ...after] };
+    : {
+        type: 17,
+        accent_color: COLORS[execution.status] ?? 0x95a5a6,
+        components: [
+          { type: 10, content: header },
+          { type: 10, content: escapeMarkdown(describeExecution(execution)).slice(0, 3_000) },
+          ...after,
+        ],
+      };
   return { flags: COMPONENTS_V2_FLAG, components: [container], allowed_mentions: NO_MENTIONS };
 }
 
@@ -101,7 +120,10 @@ export function turnMessages(result: TurnResult): DiscordMessageBody[] {
     const pending = result.executions.filter((execution) => execution.status === 'pending_approval').slice(0, 5);
     return [...viewMessages, ...pending.map((execution) => executionMessage(execution))];
   }
-  const text = result.route === 'command' && everyResultShown && rendered.length ? rendered.map((card) => card.summary).join('\n') : result.message.content;
+  const text =
+    result.route === 'command' && everyResultShown && rendered.length
+      ? rendered.map((card) => card.summary).join('\n')
+      : result.message.content;
   const messages = textMessages(text);
   const [first, ...more] = packEmbeds(rendered.flatMap((card) => card.embeds));
   if (first) messages[messages.length - 1]!.embeds = first;

@@ -18,16 +18,30 @@ export const V2_LIMITS = { components: 40, textChars: 4_000 } as const;
 /** A component as Discord's API takes it. */
 export type DiscordComponent = Record<string, unknown> & { type: number };
 
-const TONE_COLOR: Record<string, number> = { ok: 0x2ecc71, info: 0x3498db, warning: 0xf1c40f, critical: 0xe74c3c, pending: 0xf1c40f, neutral: 0x95a5a6 };
+const TONE_COLOR: Record<string, number> = {
+  ok: 0x2ecc71,
+  info: 0x3498db,
+  warning: 0xf1c40f,
+  critical: 0xe74c3c,
+  pending: 0xf1c40f,
+  neutral: 0x95a5a6,
+};
 
 /** Escapes Discord markdown (and breaks mention syntax), so view text stays text. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\*_~`|>#[\]()-])/g, '\\$1').replace(/@/g, '@\u200b').replace(/<(?=[@#:a!&])/g, '<\u200b');
+  return text
+    .replace(/([\\*_~`|>#[\]()-])/g, '\\$1')
+    .replace(/@/g, '@\u200b')
+    .replace(/<(?=[@#:a!&])/g, '<\u200b');
 }
 
 function code(lines: string[], room: number): string {
   // Code is shown verbatim, except what could close the block or ping (mentions are also off in allowed_mentions).
-  const body = lines.join('\n').replace(/```/g, '`\u200b``').replace(/@/g, '@\u200b').replace(/<(?=[@#:a!&])/g, '<\u200b');
+  const body = lines
+    .join('\n')
+    .replace(/```/g, '`\u200b``')
+    .replace(/@/g, '@\u200b')
+    .replace(/<(?=[@#:a!&])/g, '<\u200b');
   const cut = body.length > room - 8 ? `${body.slice(0, Math.max(0, room - 9))}…` : body;
   return `\`\`\`\n${cut}\n\`\`\``;
 }
@@ -58,25 +72,49 @@ function blockText(block: ViewBlock, room: number, locale?: Locale): string {
     case 'citations':
       return `**${escapeMarkdown(t(locale, 'view.sources'))}**\n${block.items.map((item) => `${escapeMarkdown(item.marker)} ${item.url && safeUrl(item.url) ? `[${escapeMarkdown(item.title)}](<${item.url.replace(/[()<>]/g, encodeURIComponent)}>)` : `**${escapeMarkdown(item.title)}**`}${item.location ? ` · ${escapeMarkdown(item.location)}` : ''}`).join('\n')}`;
     case 'cards':
-      return block.cards.map((card) => [`**${escapeMarkdown(card.title)}**`, card.subtitle ? `*${escapeMarkdown(card.subtitle)}*` : '', escapeMarkdown(card.text), card.fields.map((field) => `${escapeMarkdown(field.label)}: ${escapeMarkdown(field.value)}`).join(' · '), card.footer ? `-# ${escapeMarkdown(card.footer)}` : ''].filter(Boolean).join('\n')).join('\n\n');
+      return block.cards
+        .map((card) =>
+          [
+            `**${escapeMarkdown(card.title)}**`,
+            card.subtitle ? `*${escapeMarkdown(card.subtitle)}*` : '',
+            escapeMarkdown(card.text),
+            card.fields.map((field) => `${escapeMarkdown(field.label)}: ${escapeMarkdown(field.value)}`).join(' · '),
+            card.footer ? `-# ${escapeMarkdown(card.footer)}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        )
+        .join('\n\n');
   }
 }
 
 /** Counts components recursively (Discord's 40 counts nested ones too). */
 export function countComponents(components: DiscordComponent[]): number {
-  return components.reduce((sum, component) => sum + 1 + countComponents((component.components as DiscordComponent[] | undefined) ?? []), 0);
+  return components.reduce(
+    (sum, component) => sum + 1 + countComponents((component.components as DiscordComponent[] | undefined) ?? []),
+    0,
+  );
 }
 
 /** Characters of text displays (Discord's 4,000 counts every text display). */
 export function countText(components: DiscordComponent[]): number {
-  return components.reduce((sum, component) => sum + (typeof component.content === 'string' ? component.content.length : 0) + countText((component.components as DiscordComponent[] | undefined) ?? []), 0);
+  return components.reduce(
+    (sum, component) =>
+      sum +
+      (typeof component.content === 'string' ? component.content.length : 0) +
+      countText((component.components as DiscordComponent[] | undefined) ?? []),
+    0,
+  );
 }
 
 /**
  * A view as one Components V2 container, leaving `reserve` components and `reserveChars`
  * characters for what the caller adds (a header, Approve/Deny buttons).
  */
-export function viewContainer(view: ResultView, options: { header?: string; reserve?: number; reserveChars?: number; after?: DiscordComponent[] } = {}): DiscordComponent {
+export function viewContainer(
+  view: ResultView,
+  options: { header?: string; reserve?: number; reserveChars?: number; after?: DiscordComponent[] } = {},
+): DiscordComponent {
   const maxComponents = V2_LIMITS.components - 1 - (options.reserve ?? 0) - countComponents(options.after ?? []);
   let chars = V2_LIMITS.textChars - (options.reserveChars ?? 0) - countText(options.after ?? []);
   const children: DiscordComponent[] = [];
@@ -102,7 +140,12 @@ export function viewContainer(view: ResultView, options: { header?: string; rese
 
 /** The embed fallback of a view (older clients, webhooks without Components V2). */
 export function viewEmbed(view: ResultView): DiscordEmbed {
-  const fields = view.blocks.flatMap((block) => (block.type === 'fields' ? block.fields.map((field) => ({ name: field.label, value: field.value, inline: true })) : []));
-  const description = view.blocks.filter((block) => block.type !== 'fields').map((block) => blockText(block, 1_500, view.locale)).join('\n\n');
+  const fields = view.blocks.flatMap((block) =>
+    block.type === 'fields' ? block.fields.map((field) => ({ name: field.label, value: field.value, inline: true })) : [],
+  );
+  const description = view.blocks
+    .filter((block) => block.type !== 'fields')
+    .map((block) => blockText(block, 1_500, view.locale))
+    .join('\n\n');
   return clampEmbed({ title: view.headline, description, color: TONE_COLOR[view.tone] ?? TONE_COLOR.neutral!, fields });
 }

@@ -13,7 +13,14 @@ export function discordPublicKey(hex: string): KeyObject {
 }
 
 /** True when `signature` (hex) signs `timestamp + body` and the timestamp is fresh. */
-export function verifyDiscordRequest(key: KeyObject, signature: string | undefined, timestamp: string | undefined, body: Buffer, nowSeconds = Date.now() / 1000, maxAgeSeconds = 300): boolean {
+export function verifyDiscordRequest(
+  key: KeyObject,
+  signature: string | undefined,
+  timestamp: string | undefined,
+  body: Buffer,
+  nowSeconds = Date.now() / 1000,
+  maxAgeSeconds = 300,
+): boolean {
   if (!signature || !timestamp || !/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(nowSeconds - Number(timestamp)) > maxAgeSeconds) return false;
   return verify(null, Buffer.concat([Buffer.from(timestamp), body]), key, Buffer.from(signature, 'hex'));

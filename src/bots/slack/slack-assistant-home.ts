@@ -41,8 +41,16 @@ export function feedbackBlocks(messageId: string, i18n: Translator): KnownBlock[
         {
           type: 'feedback_buttons',
           action_id: FEEDBACK_ACTION,
-          positive_button: { text: { type: 'plain_text', text: i18n.t('slack.feedback.good') }, accessibility_label: i18n.t('slack.feedback.prompt'), value: `good:${messageId}` },
-          negative_button: { text: { type: 'plain_text', text: i18n.t('slack.feedback.bad') }, accessibility_label: i18n.t('slack.feedback.prompt'), value: `bad:${messageId}` },
+          positive_button: {
+            text: { type: 'plain_text', text: i18n.t('slack.feedback.good') },
+            accessibility_label: i18n.t('slack.feedback.prompt'),
+            value: `good:${messageId}`,
+          },
+          negative_button: {
+            text: { type: 'plain_text', text: i18n.t('slack.feedback.bad') },
+            accessibility_label: i18n.t('slack.feedback.prompt'),
+            value: `bad:${messageId}`,
+          },
         },
       ],
     } as KnownBlock,
@@ -61,7 +69,13 @@ export interface AssistantHomeDeps {
   /** Runs `job` after the ack in the adapter's bounded queue; false when the queue is full. */
   submit(job: () => Promise<void>): boolean;
   /** The adapter's message path, with the assistant's status setter. */
-  onMessage(client: WebClient, body: unknown, event: unknown, botUserId: string | undefined, status: (text: string) => Promise<void>): Promise<void>;
+  onMessage(
+    client: WebClient,
+    body: unknown,
+    event: unknown,
+    botUserId: string | undefined,
+    status: (text: string) => Promise<void>,
+  ): Promise<void>;
   /** Sends a refusal or notice to one user only. */
   whisper(client: WebClient, channel: string, user: string, text: string, threadTs?: string): Promise<void>;
 }
@@ -80,10 +94,14 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
         const user = slackId.safeParse(event.assistant_thread?.user_id);
         const team = slackId.safeParse((body as { team_id?: unknown }).team_id);
         const i18n = createTranslator(user.success && team.success ? await locales.of(client, team.data, user.data) : undefined);
-        const prompt = (name: string) => ({ title: i18n.t(`slack.assistant.prompts.${name}Title`), message: i18n.t(`slack.assistant.prompts.${name}Message`) });
-        await setSuggestedPrompts({ title: i18n.t('slack.assistant.greeting'), prompts: [prompt('status'), prompt('net'), prompt('kb'), prompt('help')] }).catch((error: unknown) =>
-          logger.warn({ err: error }, 'slack assistant.threads.setSuggestedPrompts failed'),
-        );
+        const prompt = (name: string) => ({
+          title: i18n.t(`slack.assistant.prompts.${name}Title`),
+          message: i18n.t(`slack.assistant.prompts.${name}Message`),
+        });
+        await setSuggestedPrompts({
+          title: i18n.t('slack.assistant.greeting'),
+          prompts: [prompt('status'), prompt('net'), prompt('kb'), prompt('help')],
+        }).catch((error: unknown) => logger.warn({ err: error }, 'slack assistant.threads.setSuggestedPrompts failed'));
       },
       userMessage: async ({ message, body, client, context, setStatus, setTitle }) => {
         const event = message as { text?: unknown; thread_ts?: unknown; channel?: unknown };
@@ -93,7 +111,9 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
         if (!titled.has(key) && text.trim() && !unsafeTextReason(text)) {
           if (titled.size > 10_000) titled.clear();
           titled.add(key);
-          await setTitle(text.replace(/\s+/g, ' ').trim().slice(0, 100)).catch((error: unknown) => logger.warn({ err: error }, 'slack assistant.threads.setTitle failed'));
+          await setTitle(text.replace(/\s+/g, ' ').trim().slice(0, 100)).catch((error: unknown) =>
+            logger.warn({ err: error }, 'slack assistant.threads.setTitle failed'),
+          );
         }
         const status = async (line: string) => {
           await setStatus(line).then(
@@ -101,7 +121,8 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
             (error: unknown) => logger.warn({ err: error }, 'slack assistant.threads.setStatus failed'),
           );
         };
-        if (!submit(() => deps.onMessage(client, body, message, context.botUserId, status))) logger.warn('slack assistant message dropped: the after-ack queue is full');
+        if (!submit(() => deps.onMessage(client, body, message, context.botUserId, status)))
+          logger.warn('slack assistant message dropped: the after-ack queue is full');
       },
     }),
   );
@@ -121,7 +142,9 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
     const i18n = createTranslator(await locales.of(client, team, user));
     const principal = await turns.linkedPrincipalOf({ provider: 'slack', workspace: team, externalId: user });
     const view = homeView(await loadHome(prisma, principal), i18n, notice);
-    await client.views.publish({ user_id: user, view }).catch((error: unknown) => logger.warn({ err: error, user }, 'slack views.publish failed'));
+    await client.views
+      .publish({ user_id: user, view })
+      .catch((error: unknown) => logger.warn({ err: error, user }, 'slack views.publish failed'));
   };
 
   app.action(new RegExp(`^(${HOME_APPROVE_ACTION}|${HOME_DENY_ACTION})$`), async ({ ack, body, action, client }) => {
@@ -130,7 +153,9 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
   });
 
   const decideFromHome = async (body: unknown, action: unknown, client: WebClient) => {
-    const clicker = z.object({ user: z.object({ id: slackId, team_id: slackId.optional() }), team: z.object({ id: slackId }).nullish() }).safeParse(body);
+    const clicker = z
+      .object({ user: z.object({ id: slackId, team_id: slackId.optional() }), team: z.object({ id: slackId }).nullish() })
+      .safeParse(body);
     if (!clicker.success) {
       logger.warn('malformed slack home action ignored');
       return;
@@ -144,7 +169,10 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
     let notice: string;
     try {
       const principal = await turns.principalOf({ provider: 'slack', workspace: team, externalId: user });
-      const execution = decision === 'approved' ? await approvals.approve(principal, executionId.data, 'slack') : await approvals.deny(principal, executionId.data, 'slack');
+      const execution =
+        decision === 'approved'
+          ? await approvals.approve(principal, executionId.data, 'slack')
+          : await approvals.deny(principal, executionId.data, 'slack');
       notice = i18n.t('approval.decidedBy', { tool: execution.tool, decision: i18n.t(`approval.${decision}`), name: principal.userName });
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);
@@ -160,7 +188,13 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
   });
 
   const feedback = async (body: unknown, action: unknown, client: WebClient) => {
-    const clicker = z.object({ user: z.object({ id: slackId, team_id: slackId.optional() }), team: z.object({ id: slackId }).nullish(), channel: z.object({ id: slackId }) }).safeParse(body);
+    const clicker = z
+      .object({
+        user: z.object({ id: slackId, team_id: slackId.optional() }),
+        team: z.object({ id: slackId }).nullish(),
+        channel: z.object({ id: slackId }),
+      })
+      .safeParse(body);
     if (!clicker.success) {
       logger.warn('malformed slack feedback action ignored');
       return;
@@ -174,7 +208,12 @@ export function registerAssistantAndHome(deps: AssistantHomeDeps): void {
     const [rating, messageId] = value.data.split(':') as [string, string];
     try {
       const principal = await turns.principalOf({ provider: 'slack', workspace: team, externalId: user });
-      await recordFeedback(prisma, audit, principal, { messageId: messageId.toLowerCase(), rating, channel: 'slack', externalIds: { workspace: team, channelId: channel, userId: user } });
+      await recordFeedback(prisma, audit, principal, {
+        messageId: messageId.toLowerCase(),
+        rating,
+        channel: 'slack',
+        externalIds: { workspace: team, channelId: channel, userId: user },
+      });
       await deps.whisper(client, channel, user, i18n.t('slack.feedback.thanks'));
     } catch (error) {
       const { status, body: failure } = toErrorBody(error);

@@ -64,23 +64,48 @@ export function executionBlocks(execution: ExecutionView, decidedBy?: { name: st
   const header = `*${escapeSlackText(execution.tool)}* · ${i18n.t('card.risk', { risk: `\`${execution.riskLevel}\`` })} · ${escapeSlackText(i18n.t('card.requestedBy', { name: execution.requesterName }))} · \`${statusWord(execution.status, i18n)}\``;
   const blocks: KnownBlock[] = [{ type: 'section', block_id: `execution:${execution.id}`, text: { type: 'mrkdwn', text: header } }];
   if (decidedBy) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${decidedBy.decision === 'approved' ? ':white_check_mark:' : ':no_entry:'} ${escapeSlackText(i18n.t(decidedBy.decision === 'approved' ? 'card.approvedBy' : 'card.deniedBy', { name: decidedBy.name }))}` }] });
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${decidedBy.decision === 'approved' ? ':white_check_mark:' : ':no_entry:'} ${escapeSlackText(i18n.t(decidedBy.decision === 'approved' ? 'card.approvedBy' : 'card.deniedBy', { name: decidedBy.name }))}`,
+        },
+      ],
+    });
   }
   if (execution.status === 'pending_approval') {
     // What approving will do (the QoS diff and tc commands, the targets, the draft) and who may approve.
     const preview = parseResultView(execution.preview);
     if (preview) blocks.push(...viewBlocks(preview, 30));
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlackText(approversText(executionCardOf(execution as unknown as Record<string, unknown>), i18n)) }] });
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: escapeSlackText(approversText(executionCardOf(execution as unknown as Record<string, unknown>), i18n)) },
+      ],
+    });
     blocks.push({
       type: 'actions',
       block_id: `decide:${execution.id}`,
       elements: [
-        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: execution.id, text: { type: 'plain_text', text: i18n.t('approval.approve') } },
-        { type: 'button', action_id: DENY_ACTION, style: 'danger', value: execution.id, text: { type: 'plain_text', text: i18n.t('approval.deny') } },
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          style: 'primary',
+          value: execution.id,
+          text: { type: 'plain_text', text: i18n.t('approval.approve') },
+        },
+        {
+          type: 'button',
+          action_id: DENY_ACTION,
+          style: 'danger',
+          value: execution.id,
+          text: { type: 'plain_text', text: i18n.t('approval.deny') },
+        },
       ],
     });
   } else if (decidedBy) {
-    blocks.push(...resultBlocks(execution) ?? textSections(describeExecution(execution)));
+    blocks.push(...(resultBlocks(execution) ?? textSections(describeExecution(execution))));
   }
   return blocks;
 }
@@ -95,8 +120,14 @@ export function turnBlocks(result: TurnResult): KnownBlock[] {
   const content = result.route === 'command' && cards.length > 0 ? [] : textSections(result.message.content);
   for (const card of cards) content.push(...card);
   // Approve/Deny buttons are never truncated away: the text and cards give way first.
-  const approvals = result.executions.filter((execution) => execution.status === 'pending_approval').flatMap((execution) => executionBlocks(execution));
+  const approvals = result.executions
+    .filter((execution) => execution.status === 'pending_approval')
+    .flatMap((execution) => executionBlocks(execution));
   const room = MAX_BLOCKS - approvals.length;
   if (content.length <= room) return [...content, ...approvals];
-  return [...content.slice(0, Math.max(0, room - 1)), { type: 'context', elements: [{ type: 'mrkdwn', text: '… answer truncated; the full text is in the Vigie console.' }] }, ...approvals];
+  return [
+    ...content.slice(0, Math.max(0, room - 1)),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: '… answer truncated; the full text is in the Vigie console.' }] },
+    ...approvals,
+  ];
 }

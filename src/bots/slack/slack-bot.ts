@@ -97,7 +97,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   const log = slackLogger(logger);
   const defaultLocale = options.defaultLocale ?? DEFAULT_LOCALE;
   const locales = slackLocales({ fallback: defaultLocale, logger });
-  const translatorOf = async (client: WebClient, team: string, user: string) => createTranslator(await locales.of(client, team, user), defaultLocale);
+  const translatorOf = async (client: WebClient, team: string, user: string) =>
+    createTranslator(await locales.of(client, team, user), defaultLocale);
   // Bolt refuses stale timestamps only; one from the future is refused here the same way
   // (401, before the body is read), so a captured request cannot be replayed later.
   if (options.signingSecret) {
@@ -113,7 +114,13 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   }
   // Without a signing secret nothing can verify HTTP deliveries: no endpoint, Socket Mode only.
   const receiver: Receiver = options.signingSecret
-    ? new ExpressReceiver({ signingSecret: options.signingSecret, router: options.router, endpoints: SLACK_EVENTS_PATH, logger: log, bodyLimit: options.bodyLimit ?? '1mb' })
+    ? new ExpressReceiver({
+        signingSecret: options.signingSecret,
+        router: options.router,
+        endpoints: SLACK_EVENTS_PATH,
+        logger: log,
+        bodyLimit: options.bodyLimit ?? '1mb',
+      })
     : { init: () => undefined, start: async () => undefined, stop: async () => undefined };
   const app = new App({
     token: options.botToken,
@@ -138,14 +145,21 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
 
   const say = async (client: WebClient, channel: string, threadTs: string | undefined, text: string, blocks?: KnownBlock[]) => {
     try {
-      return await client.chat.postMessage({ channel, text: text.slice(0, 3_000), ...(threadTs ? { thread_ts: threadTs } : {}), ...(blocks ? { blocks } : {}) });
+      return await client.chat.postMessage({
+        channel,
+        text: text.slice(0, 3_000),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(blocks ? { blocks } : {}),
+      });
     } catch (error) {
       logger.warn({ err: error, channel }, 'slack message not delivered');
       return undefined;
     }
   };
   const whisper = async (client: WebClient, channel: string, user: string, text: string, threadTs?: string) => {
-    await client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) }).catch((error: unknown) => logger.warn({ err: error, channel }, 'slack ephemeral reply not delivered'));
+    await client.chat
+      .postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) })
+      .catch((error: unknown) => logger.warn({ err: error, channel }, 'slack ephemeral reply not delivered'));
   };
 
   app.command('/vigie', async ({ command, ack, respond, client }) => {
@@ -166,7 +180,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     const claim = await claimDelivery(dedupe, `slack:command:${trigger}`, logger);
     if (claim === 'repeat') return;
     const i18n = await translatorOf(client, team, user);
-    const reply = (outcome: ChatOutcome, threadTs: string | undefined) => deliver(client, channel, threadTs, outcome, i18n, (message) => respond({ response_type: 'ephemeral', text: message }).then(() => undefined));
+    const reply = (outcome: ChatOutcome, threadTs: string | undefined) =>
+      deliver(client, channel, threadTs, outcome, i18n, (message) =>
+        respond({ response_type: 'ephemeral', text: message }).then(() => undefined),
+      );
     if (claim === 'unavailable') return reply({ kind: 'refused', reason: retryLaterReply(i18n.locale) }, undefined);
     let principal: Principal;
     try {
@@ -180,20 +197,37 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     const threadTs = parent?.ts;
     const message: ChatMessage = {
       account: { provider: 'slack', workspace: team, externalId: user },
-      thread: { channel: 'slack', externalRef: threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}:command:${trigger}`, title: `/vigie ${text}` },
+      thread: {
+        channel: 'slack',
+        externalRef: threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}:command:${trigger}`,
+        title: `/vigie ${text}`,
+      },
       text,
       externalIds: { workspace: team, channelId: channel, userId: user, ...(threadTs ? { threadTs } : {}) },
       deliveryId: `slack:command:${trigger}`,
       locale: i18n.locale,
     };
     const stream = threadTs ? answerStream(client, { channel, threadTs, userId: user, teamId: team }, i18n) : undefined;
-    const outcome = await turns.handle(message, { onToken: stream?.push, onTool: stream?.tool, onStatus: (state) => state === 'running' && stream?.arm() }).catch((error: unknown): ChatOutcome => internalError(error, principal.userId, i18n));
+    const outcome = await turns
+      .handle(message, { onToken: stream?.push, onTool: stream?.tool, onStatus: (state) => state === 'running' && stream?.arm() })
+      .catch((error: unknown): ChatOutcome => internalError(error, principal.userId, i18n));
     if (await stream?.settle(finalAnswer(outcome, i18n))) return;
     if (threadTs || outcome.kind !== 'answered') await reply(outcome, threadTs);
-    else await respond({ response_type: 'in_channel', text: outcome.result.message.content.slice(0, 3_000), blocks: answerBlocks(outcome.result, i18n) });
+    else
+      await respond({
+        response_type: 'in_channel',
+        text: outcome.result.message.content.slice(0, 3_000),
+        blocks: answerBlocks(outcome.result, i18n),
+      });
   };
 
-  const onMessage = async (client: WebClient, body: unknown, event: unknown, botUserId: string | undefined, status?: (text: string) => Promise<void>) => {
+  const onMessage = async (
+    client: WebClient,
+    body: unknown,
+    event: unknown,
+    botUserId: string | undefined,
+    status?: (text: string) => Promise<void>,
+  ) => {
     const envelope = slackEventEnvelopeSchema.safeParse(body);
     const parsed = slackMessageEventSchema.safeParse(event);
     if (!envelope.success || !parsed.success) {
@@ -213,23 +247,32 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     await status?.(i18n.t('slack.thinking'));
     const onTool = (execution: Record<string, unknown>) => {
       stream.tool(execution);
-      if (status && execution.status === 'running' && typeof execution.tool === 'string') void status(i18n.t('slack.runningTool', { tool: execution.tool.slice(0, 100) }));
+      if (status && execution.status === 'running' && typeof execution.tool === 'string')
+        void status(i18n.t('slack.runningTool', { tool: execution.tool.slice(0, 100) }));
     };
-    const outcome = await turns.handle({
-      account: { provider: 'slack', workspace: team, externalId: user },
-      thread: { channel: 'slack', externalRef: `slack:${team}:${channel}:${root}`, title: text.slice(0, 120) || 'Slack thread' },
-      text,
-      externalIds: { workspace: team, channelId: channel, userId: user, threadTs: root },
-      deliveryId: `slack:event:${eventId}`,
-      locale: i18n.locale,
-    }, { onToken: stream.push, onTool, onStatus: (state) => state === 'running' && stream.arm() }).catch((error: unknown): ChatOutcome => internalError(error, user, i18n));
+    const outcome = await turns
+      .handle(
+        {
+          account: { provider: 'slack', workspace: team, externalId: user },
+          thread: { channel: 'slack', externalRef: `slack:${team}:${channel}:${root}`, title: text.slice(0, 120) || 'Slack thread' },
+          text,
+          externalIds: { workspace: team, channelId: channel, userId: user, threadTs: root },
+          deliveryId: `slack:event:${eventId}`,
+          locale: i18n.locale,
+        },
+        { onToken: stream.push, onTool, onStatus: (state) => state === 'running' && stream.arm() },
+      )
+      .catch((error: unknown): ChatOutcome => internalError(error, user, i18n));
     if (await stream.settle(finalAnswer(outcome, i18n))) return;
     await deliver(client, channel, root, outcome, i18n, (message) => whisper(client, channel, user, message, root));
   };
 
   // A streamed answer (slack-stream.ts): Slack's streaming API, or one message edited on a cadence.
-  const answerStream = (client: WebClient, target: { channel: string; threadTs: string; userId: string; teamId: string }, i18n: Translator) =>
-    createAnswerStream({ client: client as never, target, mode: options.streaming ?? 'native', i18n, logger });
+  const answerStream = (
+    client: WebClient,
+    target: { channel: string; threadTs: string; userId: string; teamId: string },
+    i18n: Translator,
+  ) => createAnswerStream({ client: client as never, target, mode: options.streaming ?? 'native', i18n, logger });
 
   // Feedback buttons go under model answers (not under help or a command's result).
   const feedbackFor = (result: TurnResult, i18n: Translator) => (result.route === 'agent' ? feedbackBlocks(result.message.id, i18n) : []);
@@ -240,13 +283,29 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     const { result } = outcome;
     // Under streamed text: the result cards, the approval buttons and the feedback buttons.
     const cards = result.executions.flatMap((execution) => resultCardBlocks(execution) ?? []);
-    const pending = result.executions.filter((execution) => execution.status === 'pending_approval').flatMap((execution) => executionBlocks(execution));
-    return { text: result.message.content, blocks: answerBlocks(result, i18n), tail: [...cards.slice(0, 40), ...pending, ...feedbackFor(result, i18n)].slice(0, 50) };
+    const pending = result.executions
+      .filter((execution) => execution.status === 'pending_approval')
+      .flatMap((execution) => executionBlocks(execution));
+    return {
+      text: result.message.content,
+      blocks: answerBlocks(result, i18n),
+      tail: [...cards.slice(0, 40), ...pending, ...feedbackFor(result, i18n)].slice(0, 50),
+    };
   };
 
-  const internalError = (error: unknown, who: string, i18n: Translator): ChatOutcome => ({ kind: 'refused', reason: failureReply(error, logger, { user: who }, 'slack message failed', i18n.locale) });
+  const internalError = (error: unknown, who: string, i18n: Translator): ChatOutcome => ({
+    kind: 'refused',
+    reason: failureReply(error, logger, { user: who }, 'slack message failed', i18n.locale),
+  });
 
-  const deliver = async (client: WebClient, channel: string, threadTs: string | undefined, outcome: ChatOutcome, i18n: Translator, refuse: (text: string) => Promise<void>) => {
+  const deliver = async (
+    client: WebClient,
+    channel: string,
+    threadTs: string | undefined,
+    outcome: ChatOutcome,
+    i18n: Translator,
+    refuse: (text: string) => Promise<void>,
+  ) => {
     if (outcome.kind === 'duplicate') return;
     if (outcome.kind === 'refused') return refuse(outcome.reason);
     await say(client, channel, threadTs, outcome.result.message.content, answerBlocks(outcome.result, i18n));
@@ -272,7 +331,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     await ack();
     if (!options.incidents) return;
     const incidents = options.incidents;
-    if (!work.submit(() => incidentClick(incidents, body, action, client))) logger.warn('slack incident click dropped: the after-ack queue is full');
+    if (!work.submit(() => incidentClick(incidents, body, action, client)))
+      logger.warn('slack incident click dropped: the after-ack queue is full');
   });
 
   registerAssistantAndHome({
@@ -289,7 +349,15 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   });
 
   const socketMode = options.appToken
-    ? createSlackSocketMode({ app, appToken: options.appToken, apiUrl: options.apiUrl, redis: options.redis, leaseTtlMs: options.leaseTtlMs, logger, registry: options.registry })
+    ? createSlackSocketMode({
+        app,
+        appToken: options.appToken,
+        apiUrl: options.apiUrl,
+        redis: options.redis,
+        leaseTtlMs: options.leaseTtlMs,
+        logger,
+        registry: options.registry,
+      })
     : undefined;
   return {
     app,
@@ -299,7 +367,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       await socketMode?.stop();
       // Acked jobs get a bounded grace period to finish before the server closes the database.
       let timer: NodeJS.Timeout | undefined;
-      const idle = await Promise.race([work.idle().then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
+      const idle = await Promise.race([
+        work.idle().then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      ]);
       clearTimeout(timer);
       if (!idle) logger.warn({ graceMs }, 'slack: acked jobs still running when the shutdown budget ran out');
     },

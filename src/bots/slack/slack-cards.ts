@@ -49,7 +49,10 @@ export function clampText(text: string, limit: number): string {
 }
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clampText(text, SLACK_LIMITS.text) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clampText(text, SLACK_LIMITS.text) }] });
+const context = (text: string): KnownBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: clampText(text, SLACK_LIMITS.text) }],
+});
 
 /** A Slack link for http(s) URLs only; other schemes stay plain text. */
 function link(url: string | null | undefined, label: string): string {
@@ -99,11 +102,23 @@ export function serviceBlocks(data: unknown): KnownBlock[] | undefined {
   if (!parsed.success) return undefined;
   const cards = parsed.data.cards.slice(0, MAX_CARDS);
   const total = parsed.data.cards.length;
-  const blocks: KnownBlock[] = [section(`:mag: *Services* · ${total} match${total === 1 ? '' : 'es'}${total > cards.length ? ` (first ${cards.length} shown)` : ''}`)];
+  const blocks: KnownBlock[] = [
+    section(`:mag: *Services* · ${total} match${total === 1 ? '' : 'es'}${total > cards.length ? ` (first ${cards.length} shown)` : ''}`),
+  ];
   for (const card of cards) {
-    const text = [`*${escape(card.title)}*`, card.subtitle ? `_${escape(card.subtitle)}_` : '', escape(card.text)].filter(Boolean).join('\n');
-    const fields = card.fields.slice(0, SLACK_LIMITS.fields).map((field) => ({ type: 'mrkdwn' as const, text: clampText(`*${escape(field.label)}*\n${escape(field.value)}`, SLACK_LIMITS.fieldText) }));
-    blocks.push({ type: 'section', block_id: `service:${card.id}`.slice(0, 255), text: { type: 'mrkdwn', text: clampText(text, SLACK_LIMITS.text) }, ...(fields.length ? { fields } : {}) });
+    const text = [`*${escape(card.title)}*`, card.subtitle ? `_${escape(card.subtitle)}_` : '', escape(card.text)]
+      .filter(Boolean)
+      .join('\n');
+    const fields = card.fields.slice(0, SLACK_LIMITS.fields).map((field) => ({
+      type: 'mrkdwn' as const,
+      text: clampText(`*${escape(field.label)}*\n${escape(field.value)}`, SLACK_LIMITS.fieldText),
+    }));
+    blocks.push({
+      type: 'section',
+      block_id: `service:${card.id}`.slice(0, 255),
+      text: { type: 'mrkdwn', text: clampText(text, SLACK_LIMITS.text) },
+      ...(fields.length ? { fields } : {}),
+    });
     if (card.footer) blocks.push(context(`:information_source: ${escape(card.footer)}`));
   }
   return blocks;

@@ -37,13 +37,26 @@ export async function loadHome(prisma: PrismaClient, principal: Principal | unde
   const operator = mayActOnAny(principal, 'execution.read');
   const [pending, identities, recent] = await Promise.all([
     prisma.execution.findMany({
-      where: { status: 'pending_approval', OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }], ...(operator ? {} : { requesterId: principal.userId }) },
+      where: {
+        status: 'pending_approval',
+        OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }],
+        ...(operator ? {} : { requesterId: principal.userId }),
+      },
       orderBy: { createdAt: 'desc' },
       take: PENDING_SHOWN,
       select: { id: true, tool: true, riskLevel: true, requesterName: true, arguments: true, createdAt: true },
     }),
-    prisma.externalIdentity.findMany({ where: { userId: principal.userId }, orderBy: { createdAt: 'asc' }, select: { provider: true, externalId: true, workspace: true } }),
-    prisma.execution.findMany({ where: { requesterId: principal.userId }, orderBy: { createdAt: 'desc' }, take: RECENT_SHOWN, select: { id: true, tool: true, status: true, createdAt: true } }),
+    prisma.externalIdentity.findMany({
+      where: { userId: principal.userId },
+      orderBy: { createdAt: 'asc' },
+      select: { provider: true, externalId: true, workspace: true },
+    }),
+    prisma.execution.findMany({
+      where: { requesterId: principal.userId },
+      orderBy: { createdAt: 'desc' },
+      take: RECENT_SHOWN,
+      select: { id: true, tool: true, status: true, createdAt: true },
+    }),
   ]);
   return { principal, pending, identities, recent };
 }
@@ -66,15 +79,35 @@ export function homeView(content: HomeContent, i18n: Translator, notice?: string
   blocks.push({ type: 'divider' }, section(`*${i18n.t('slack.home.pendingHeader', { count: content.pending.length })}*`));
   if (content.pending.length === 0) blocks.push(context(i18n.t('slack.home.noPending')));
   for (const execution of content.pending) {
-    const line = i18n.t('slack.home.pendingLine', { tool: escapeSlackText(execution.tool), requester: escapeSlackText(execution.requesterName), when: i18n.date(execution.createdAt) });
-    blocks.push(section(`${line} · \`${escapeSlackText(execution.riskLevel)}\`\n\`\`\`${escapeSlackText(clip(JSON.stringify(execution.arguments ?? {}), 400))}\`\`\``));
+    const line = i18n.t('slack.home.pendingLine', {
+      tool: escapeSlackText(execution.tool),
+      requester: escapeSlackText(execution.requesterName),
+      when: i18n.date(execution.createdAt),
+    });
+    blocks.push(
+      section(
+        `${line} · \`${escapeSlackText(execution.riskLevel)}\`\n\`\`\`${escapeSlackText(clip(JSON.stringify(execution.arguments ?? {}), 400))}\`\`\``,
+      ),
+    );
     if (mayDecide) {
       blocks.push({
         type: 'actions',
         block_id: `home-decide:${execution.id}`,
         elements: [
-          { type: 'button', action_id: HOME_APPROVE_ACTION, style: 'primary', value: execution.id, text: { type: 'plain_text', text: i18n.t('approval.approve') } },
-          { type: 'button', action_id: HOME_DENY_ACTION, style: 'danger', value: execution.id, text: { type: 'plain_text', text: i18n.t('approval.deny') } },
+          {
+            type: 'button',
+            action_id: HOME_APPROVE_ACTION,
+            style: 'primary',
+            value: execution.id,
+            text: { type: 'plain_text', text: i18n.t('approval.approve') },
+          },
+          {
+            type: 'button',
+            action_id: HOME_DENY_ACTION,
+            style: 'danger',
+            value: execution.id,
+            text: { type: 'plain_text', text: i18n.t('approval.deny') },
+          },
         ],
       });
     }
@@ -84,7 +117,12 @@ export function homeView(content: HomeContent, i18n: Translator, notice?: string
     context(
       content.identities.length === 0
         ? i18n.t('slack.home.noIdentities')
-        : content.identities.map((identity) => `${escapeSlackText(identity.provider)} · \`${escapeSlackText(identity.externalId)}\`${identity.workspace ? ` (${escapeSlackText(identity.workspace)})` : ''}`).join('\n'),
+        : content.identities
+            .map(
+              (identity) =>
+                `${escapeSlackText(identity.provider)} · \`${escapeSlackText(identity.externalId)}\`${identity.workspace ? ` (${escapeSlackText(identity.workspace)})` : ''}`,
+            )
+            .join('\n'),
     ),
   );
   blocks.push({ type: 'divider' }, section(`*${i18n.t('slack.home.executionsHeader')}*`));
@@ -92,7 +130,17 @@ export function homeView(content: HomeContent, i18n: Translator, notice?: string
     context(
       content.recent.length === 0
         ? i18n.t('slack.home.noExecutions')
-        : content.recent.map((execution) => escapeSlackText(i18n.t('slack.home.executionLine', { tool: execution.tool, status: i18n.t(`status.${execution.status}`), when: i18n.date(execution.createdAt) }))).join('\n'),
+        : content.recent
+            .map((execution) =>
+              escapeSlackText(
+                i18n.t('slack.home.executionLine', {
+                  tool: execution.tool,
+                  status: i18n.t(`status.${execution.status}`),
+                  when: i18n.date(execution.createdAt),
+                }),
+              ),
+            )
+            .join('\n'),
     ),
   );
   return { type: 'home', blocks: blocks.slice(0, 100) };

@@ -10,7 +10,12 @@ import { slackLogger, slackLogLine } from './slack-logger.js';
 
 describe('slack logger', () => {
   it('removes bot, user and app tokens and the verification token from every line', () => {
-    const line = slackLogLine(['received', { token: 'legacyVerif123', envelope_id: 'e1', payload: { text: 'hi' } }, 'auth xoxb-1234-5678-abcd and xapp-1-A1-99-ff', 'url?token=secret&x=1']);
+    const line = slackLogLine([
+      'received',
+      { token: 'legacyVerif123', envelope_id: 'e1', payload: { text: 'hi' } },
+      'auth xoxb-1234-5678-abcd and xapp-1-A1-99-ff',
+      'url?token=secret&x=1',
+    ]);
     assert.doesNotMatch(line, /legacyVerif123|xoxb-1234|xapp-1-A1|token=secret/);
     assert.match(line, /"envelope_id":"e1"/);
     assert.match(line, /"text":"hi"/);

@@ -28,7 +28,10 @@ function clampText(text: string, limit: number): string {
 }
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clampText(text, TEXT_LIMIT) || ' ' } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clampText(text, TEXT_LIMIT) || ' ' }] });
+const context = (text: string): KnownBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: clampText(text, TEXT_LIMIT) || ' ' }],
+});
 
 /** Lines in a code block: escaped, fences neutralised, cut to the text limit. */
 function preformatted(lines: string[], title?: string): KnownBlock[] {
@@ -43,15 +46,24 @@ function blockOf(block: ViewBlock, locale?: Locale): KnownBlock[] {
     case 'fields': {
       const out: KnownBlock[] = [];
       for (let index = 0; index < block.fields.length; index += 10) {
-        const fields = block.fields.slice(index, index + 10).map((field) => ({ type: 'mrkdwn' as const, text: clampText(`*${escapeMrkdwn(field.label)}*\n${escapeMrkdwn(field.value)}`, FIELD_LIMIT) }));
-        out.push({ type: 'section', ...(index === 0 && block.title ? { text: { type: 'mrkdwn' as const, text: `*${escapeMrkdwn(block.title)}*` } } : {}), fields });
+        const fields = block.fields.slice(index, index + 10).map((field) => ({
+          type: 'mrkdwn' as const,
+          text: clampText(`*${escapeMrkdwn(field.label)}*\n${escapeMrkdwn(field.value)}`, FIELD_LIMIT),
+        }));
+        out.push({
+          type: 'section',
+          ...(index === 0 && block.title ? { text: { type: 'mrkdwn' as const, text: `*${escapeMrkdwn(block.title)}*` } } : {}),
+          fields,
+        });
       }
       return out;
     }
     case 'text':
       return [section(`${block.title ? `*${escapeMrkdwn(block.title)}*\n` : ''}${escapeMrkdwn(block.text)}`)];
     case 'badges':
-      return block.badges.length ? [context(block.badges.map((badge) => `${TONE_MARK[badge.tone] ?? ''} ${escapeMrkdwn(badge.label)}`).join('   '))] : [];
+      return block.badges.length
+        ? [context(block.badges.map((badge) => `${TONE_MARK[badge.tone] ?? ''} ${escapeMrkdwn(badge.label)}`).join('   '))]
+        : [];
     case 'table':
       return preformatted(tableLines(block, 24, 30, locale), block.title);
     case 'chart':
@@ -68,16 +80,27 @@ function blockOf(block: ViewBlock, locale?: Locale): KnownBlock[] {
       return preformatted(timelineLines(block), block.title);
     case 'citations': {
       const lines = block.items.map((item) => {
-        const title = item.url && safeUrl(item.url) ? `<${item.url.replace(/&/g, '&amp;')}|${escapeMrkdwn(item.title).replace(/\|/g, '¦')}>` : `*${escapeMrkdwn(item.title)}*`;
+        const title =
+          item.url && safeUrl(item.url)
+            ? `<${item.url.replace(/&/g, '&amp;')}|${escapeMrkdwn(item.title).replace(/\|/g, '¦')}>`
+            : `*${escapeMrkdwn(item.title)}*`;
         return `${escapeMrkdwn(item.marker)} ${title}${item.location ? ` · ${escapeMrkdwn(item.location)}` : ''}`;
       });
       return [section(`*${escapeMrkdwn(t(locale, 'view.sources'))}*\n${lines.join('\n')}`)];
     }
     case 'cards':
       return block.cards.flatMap((card): KnownBlock[] => {
-        const text = [`*${escapeMrkdwn(card.title)}*`, card.subtitle ? `_${escapeMrkdwn(card.subtitle)}_` : '', escapeMrkdwn(card.text)].filter(Boolean).join('\n');
-        const fields = card.fields.slice(0, 10).map((field) => ({ type: 'mrkdwn' as const, text: clampText(`*${escapeMrkdwn(field.label)}*\n${escapeMrkdwn(field.value)}`, FIELD_LIMIT) }));
-        return [{ type: 'section', text: { type: 'mrkdwn', text: clampText(text, TEXT_LIMIT) }, ...(fields.length ? { fields } : {}) }, ...(card.footer ? [context(`ℹ ${escapeMrkdwn(card.footer)}`)] : [])];
+        const text = [`*${escapeMrkdwn(card.title)}*`, card.subtitle ? `_${escapeMrkdwn(card.subtitle)}_` : '', escapeMrkdwn(card.text)]
+          .filter(Boolean)
+          .join('\n');
+        const fields = card.fields.slice(0, 10).map((field) => ({
+          type: 'mrkdwn' as const,
+          text: clampText(`*${escapeMrkdwn(field.label)}*\n${escapeMrkdwn(field.value)}`, FIELD_LIMIT),
+        }));
+        return [
+          { type: 'section', text: { type: 'mrkdwn', text: clampText(text, TEXT_LIMIT) }, ...(fields.length ? { fields } : {}) },
+          ...(card.footer ? [context(`ℹ ${escapeMrkdwn(card.footer)}`)] : []),
+        ];
       });
   }
 }

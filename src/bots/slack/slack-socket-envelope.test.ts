@@ -13,10 +13,17 @@ describe('slack socket envelopes', () => {
     for (const value of [
       { type: 'hello', num_connections: 1, connection_info: { app_id: 'A1' } },
       { type: 'disconnect', reason: 'refresh_requested' },
-      { type: 'events_api', envelope_id: 'e1', retry_attempt: 1, retry_reason: 'timeout', payload: { type: 'event_callback', event: { type: 'app_mention', text: 'hi' } } },
+      {
+        type: 'events_api',
+        envelope_id: 'e1',
+        retry_attempt: 1,
+        retry_reason: 'timeout',
+        payload: { type: 'event_callback', event: { type: 'app_mention', text: 'hi' } },
+      },
       { type: 'slash_commands', envelope_id: 'e2', accepts_response_payload: true, payload: { command: '/vigie', text: 'status' } },
       { type: 'interactive', envelope_id: 'e3', payload: { type: 'block_actions', actions: [] } },
-    ]) assert.deepEqual(checkSocketEnvelope(frame(value), false), { ok: true }, JSON.stringify(value));
+    ])
+      assert.deepEqual(checkSocketEnvelope(frame(value), false), { ok: true }, JSON.stringify(value));
   });
 
   it('refuses what the client would trip on, keeping the id to ack', () => {

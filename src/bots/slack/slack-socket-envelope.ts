@@ -16,7 +16,9 @@ const eventsApi = z
     retry_attempt: z.number().int().min(0).optional(),
   })
   .loose();
-const request = z.object({ type: z.enum(['slash_commands', 'interactive']), envelope_id: envelopeId, payload: z.record(z.string(), z.unknown()) }).loose();
+const request = z
+  .object({ type: z.enum(['slash_commands', 'interactive']), envelope_id: envelopeId, payload: z.record(z.string(), z.unknown()) })
+  .loose();
 
 /** What to do with one WebSocket frame. */
 export type EnvelopeCheck = { ok: true } | { ok: false; reason: string; envelopeId?: string };
@@ -33,5 +35,9 @@ export function checkSocketEnvelope(data: unknown, isBinary: boolean): EnvelopeC
   if (control.safeParse(parsed).success || eventsApi.safeParse(parsed).success || request.safeParse(parsed).success) return { ok: true };
   const id = z.object({ envelope_id: envelopeId }).safeParse(parsed);
   const type = z.object({ type: z.string().max(64) }).safeParse(parsed);
-  return { ok: false, reason: `malformed or unsupported envelope (type ${type.success ? type.data.type : 'missing'})`, ...(id.success ? { envelopeId: id.data.envelope_id } : {}) };
+  return {
+    ok: false,
+    reason: `malformed or unsupported envelope (type ${type.success ? type.data.type : 'missing'})`,
+    ...(id.success ? { envelopeId: id.data.envelope_id } : {}),
+  };
 }

@@ -88,7 +88,9 @@ export function createSlackSocketMode(options: SlackSocketModeOptions): SlackSoc
         return;
       }
       for (const listener of original) {
-        Promise.resolve(listener.call(client, data, isBinary)).catch((error: unknown) => log.error({ err: error }, 'slack socket envelope failed'));
+        Promise.resolve(listener.call(client, data, isBinary)).catch((error: unknown) =>
+          log.error({ err: error }, 'slack socket envelope failed'),
+        );
       }
     });
     // State events of a previous holding period's client never flip this one's flag.
@@ -105,22 +107,25 @@ export function createSlackSocketMode(options: SlackSocketModeOptions): SlackSoc
   const open = (attempt = 0) => {
     const period = { receiver: build(), closed: false } as NonNullable<typeof current>;
     current = period;
-    period.receiver.start().then(
-      async () => {
-        if (period.closed) await period.receiver.stop();
-        else log.info('slack socket mode connected: commands, events and interactions arrive over the socket');
-      },
-      async (error: unknown) => {
-        await period.receiver.stop().catch(() => undefined);
-        if (period.closed) return;
-        const delay = Math.min(MAX_RETRY_MS, 1_000 * 2 ** attempt);
-        log.error({ err: error, retryInMs: delay }, 'slack socket mode connection failed; retrying');
-        period.retry = setTimeout(() => {
-          if (!period.closed && current === period) open(attempt + 1);
-        }, delay);
-        period.retry.unref();
-      },
-    ).catch((error: unknown) => log.warn({ err: error }, 'closing a superseded slack socket failed'));
+    period.receiver
+      .start()
+      .then(
+        async () => {
+          if (period.closed) await period.receiver.stop();
+          else log.info('slack socket mode connected: commands, events and interactions arrive over the socket');
+        },
+        async (error: unknown) => {
+          await period.receiver.stop().catch(() => undefined);
+          if (period.closed) return;
+          const delay = Math.min(MAX_RETRY_MS, 1_000 * 2 ** attempt);
+          log.error({ err: error, retryInMs: delay }, 'slack socket mode connection failed; retrying');
+          period.retry = setTimeout(() => {
+            if (!period.closed && current === period) open(attempt + 1);
+          }, delay);
+          period.retry.unref();
+        },
+      )
+      .catch((error: unknown) => log.warn({ err: error }, 'closing a superseded slack socket failed'));
   };
 
   const close = async () => {

@@ -73,7 +73,14 @@ const TASK_STATUS: Record<string, TaskUpdateChunk['status']> = {
 };
 
 /** Starts a stream toward `target` (nothing is sent before the first token or tool event). */
-export function createAnswerStream(options: { client: StreamClient; target: StreamTarget; mode: SlackStreamingMode; i18n: Translator; logger: Logger; intervalMs?: number }): AnswerStream {
+export function createAnswerStream(options: {
+  client: StreamClient;
+  target: StreamTarget;
+  mode: SlackStreamingMode;
+  i18n: Translator;
+  logger: Logger;
+  intervalMs?: number;
+}): AnswerStream {
   const { client, target, i18n, logger } = options;
   const intervalMs = options.intervalMs ?? 1_000;
   let native = options.mode === 'native';
@@ -91,7 +98,8 @@ export function createAnswerStream(options: { client: StreamClient; target: Stre
   // Edit mode (and the fallback): one posted message edited on a cadence.
   const edits = new ThrottledMessage(
     {
-      post: async (text) => (await client.chat.postMessage({ channel: target.channel, thread_ts: target.threadTs, text: text.slice(0, 3_000) })).ts,
+      post: async (text) =>
+        (await client.chat.postMessage({ channel: target.channel, thread_ts: target.threadTs, text: text.slice(0, 3_000) })).ts,
       edit: async (id, text) => {
         await client.chat.update({ channel: target.channel, ts: id, text: text.slice(0, 3_000) });
       },
@@ -108,14 +116,24 @@ export function createAnswerStream(options: { client: StreamClient; target: Stre
   const flush = () =>
     serial(async () => {
       if (!native) return;
-      const chunks: AnyChunk[] = [...(buffer ? [{ type: 'markdown_text' as const, text: escapeSlackText(buffer).slice(0, MARKDOWN_LIMIT) }] : []), ...pendingChunks];
+      const chunks: AnyChunk[] = [
+        ...(buffer ? [{ type: 'markdown_text' as const, text: escapeSlackText(buffer).slice(0, MARKDOWN_LIMIT) }] : []),
+        ...pendingChunks,
+      ];
       if (chunks.length === 0) return;
       streamed += buffer;
       buffer = '';
       pendingChunks = [];
       if (!ts) {
         try {
-          const started = await client.chat.startStream({ channel: target.channel, thread_ts: target.threadTs, recipient_user_id: target.userId, recipient_team_id: target.teamId, task_display_mode: 'timeline', chunks });
+          const started = await client.chat.startStream({
+            channel: target.channel,
+            thread_ts: target.threadTs,
+            recipient_user_id: target.userId,
+            recipient_team_id: target.teamId,
+            task_display_mode: 'timeline',
+            chunks,
+          });
           if (!started.ts) throw new Error('chat.startStream returned no ts');
           ts = started.ts;
         } catch (error) {
@@ -190,7 +208,9 @@ export function createAnswerStream(options: { client: StreamClient; target: Stre
         return true;
       }
       if (!final) {
-        await client.chat.stopStream({ channel: target.channel, ts }).catch((error: unknown) => logger.warn({ err: error, channel: target.channel }, 'slack chat.stopStream failed'));
+        await client.chat
+          .stopStream({ channel: target.channel, ts })
+          .catch((error: unknown) => logger.warn({ err: error, channel: target.channel }, 'slack chat.stopStream failed'));
         return true;
       }
       // What the final answer adds to the streamed text (notes after the model's reply).

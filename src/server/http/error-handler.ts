@@ -35,7 +35,8 @@ function translate(error: unknown, bodyLimit: string): unknown {
     return new AppError('unsupported_media_type', 415, parserError.message ?? 'Unsupported body encoding');
   }
   // Express 5 decodes path parameters with decodeURIComponent: `%ff` throws a URIError.
-  if (error instanceof URIError) return new ValidationError('Invalid path: bad percent-encoding', [{ path: 'path', message: 'bad percent-encoding' }]);
+  if (error instanceof URIError)
+    return new ValidationError('Invalid path: bad percent-encoding', [{ path: 'path', message: 'bad percent-encoding' }]);
   return clientError(parserError) ?? error;
 }
 

@@ -14,7 +14,8 @@ import { AppError } from '../../errors.js';
 export function localizedError(error: unknown, locale: Locale | undefined): unknown {
   if (!(error instanceof AppError) || error.status !== 400) return error;
   // Already written for this request (a route that knows the user's profile locale).
-  if (Array.isArray(error.details) && error.details.some((detail) => typeof (detail as { text?: unknown } | null)?.text === 'string')) return error;
+  if (Array.isArray(error.details) && error.details.some((detail) => typeof (detail as { text?: unknown } | null)?.text === 'string'))
+    return error;
   const details = detailsOf(error.details);
   if (details.length === 0 || !details.some((detail) => detail.code !== undefined)) return error;
   return new AppError(error.code, error.status, error.message, localizedDetails(details, createTranslator(locale)));

@@ -49,9 +49,7 @@ export class RouteTable implements RouteRegistrar {
   }
 
   /** Registers one route. */
-  add<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends z.ZodType | undefined>(
-    spec: RouteSpec<P, Q, B>,
-  ): void {
+  add<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends z.ZodType | undefined>(spec: RouteSpec<P, Q, B>): void {
     this.document(spec);
     const minRole = spec.minRole ?? 'viewer';
     const routeLabel = '/api' + spec.path;

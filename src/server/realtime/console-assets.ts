@@ -30,7 +30,9 @@ export function consoleRouter(directory: string = DEFAULT_CONSOLE_DIRECTORY): Ro
     response
       .status(503)
       .type('text/plain')
-      .send(built ? 'Console unavailable' : 'The web console is not built yet: run `npm run build` (or `node scripts/bundle-console.mjs`).');
+      .send(
+        built ? 'Console unavailable' : 'The web console is not built yet: run `npm run build` (or `node scripts/bundle-console.mjs`).',
+      );
   });
   return router;
 }

@@ -18,7 +18,7 @@ export interface GatewayMetrics {
 /** Registers the gateway metrics (idempotent per registry: reuses existing ones). */
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   return {
-    connections: gauge(registry, { name: 'vigie_socket_connections', help: 'Open Socket.IO connections on this node'}),
+    connections: gauge(registry, { name: 'vigie_socket_connections', help: 'Open Socket.IO connections on this node' }),
     connectionsTotal: counter(registry, {
       name: 'vigie_socket_connections_total',
       help: 'Socket.IO handshakes by outcome (accepted, unauthorized)',

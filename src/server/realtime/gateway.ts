@@ -81,7 +81,9 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
   const catchUp = createCatchUpMetrics(deps.registry);
   // Called only when Redis comes back, long after `hints` below exists.
   const hint = (what: string, run: (target: ResyncHints) => Promise<number>) => {
-    run(hints).catch((error: unknown) => log.warn({ err: error }, `resync hints after ${what} failed; clients still detect gaps on the next message`));
+    run(hints).catch((error: unknown) =>
+      log.warn({ err: error }, `resync hints after ${what} failed; clients still detect gaps on the next message`),
+    );
   };
   let adapterParts: RedisAdapterParts | undefined;
   // The adapter's subscriber also carries access changes, so on every node a revoke is

@@ -79,7 +79,9 @@ export function createRedisAdapter(
   const names = Object.keys(channels);
   if (names.length) {
     subscriber.on('message', (channel: string, message: string) => channels[channel]?.(message));
-    subscriber.subscribe(...names).catch((error: Error) => logger.warn({ err: error.message }, 'extra channel subscribe failed; retried on reconnect'));
+    subscriber
+      .subscribe(...names)
+      .catch((error: Error) => logger.warn({ err: error.message }, 'extra channel subscribe failed; retried on reconnect'));
   }
 
   const publish = publisher.publish.bind(publisher) as (channel: string, message: string | Buffer) => Promise<number>;
@@ -99,9 +101,7 @@ export function createRedisAdapter(
   return {
     adapter: createAdapter(publisher, subscriber, { key: 'vigie:socket.io', requestsTimeout: 2_000 }),
     async close() {
-      await Promise.all(
-        [publisher, subscriber].map((client) => client.quit().catch(() => client.disconnect())),
-      );
+      await Promise.all([publisher, subscriber].map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
 }

@@ -14,7 +14,15 @@ import type { CatchUpMetrics } from './catch-up-metrics.js';
 import type { ReadCoalescer } from './read-coalescer.js';
 import { messagePoster } from '../../actions/messages.js';
 import { assertMay } from '../../auth/policy.js';
-import { AppError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError, toErrorBody } from '../../errors.js';
+import {
+  AppError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+  toErrorBody,
+} from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { RouteContext } from '../routes/route-context.js';
 import { parseOrThrow } from '../../core/validation.js';
@@ -69,7 +77,9 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   const prisma = context.database.prisma;
   const principal = socket.data.principal;
   // The browser's language (navigator.language sent on connect), else the upgrade's Accept-Language.
-  const locale = resolveLocale((socket.handshake.auth as { locale?: unknown } | undefined)?.locale) ?? parseAcceptLanguage(socket.handshake.headers['accept-language']);
+  const locale =
+    resolveLocale((socket.handshake.auth as { locale?: unknown } | undefined)?.locale) ??
+    parseAcceptLanguage(socket.handshake.headers['accept-language']);
   // Kept in this closure only: socket.data is shared with other nodes through the adapter.
   const token = handshakeToken(socket) ?? '';
   const log = logger.child({ socketId: socket.id, userId: principal.userId });
@@ -94,9 +104,13 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
       const { payloads, reply } = splitArgs(args);
       let outcome = 'ok';
       try {
-        if (payloads.length !== 1) throw new ValidationError(`${event} takes exactly one payload object, got ${payloads.length} arguments`, [{ path: 'payload', message: 'exactly one argument expected' }]);
+        if (payloads.length !== 1)
+          throw new ValidationError(`${event} takes exactly one payload object, got ${payloads.length} arguments`, [
+            { path: 'payload', message: 'exactly one argument expected' },
+          ]);
         const raw = payloads[0];
-        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError('Invalid payload: must be an object', [{ path: 'payload', message: 'must be an object' }]);
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+          throw new ValidationError('Invalid payload: must be an object', [{ path: 'payload', message: 'must be an object' }]);
         if (payloadSize(raw) > deps.maxPayloadBytes) throw new PayloadTooLargeAckError(deps.maxPayloadBytes);
         try {
           await limiter.consume(socket.id);
@@ -199,7 +213,9 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
       if (!deps.executions) throw new UnavailableError('not_available', 'Tool executions are not available on this node yet');
       assertMay(principal, 'execution.decide', 'Approving or denying executions requires the operator role');
       log.info({ executionId, decision }, 'execution decision from console');
-      return decision === 'deny' ? deps.executions.deny(principal, executionId, 'console', reason) : deps.executions.approve(principal, executionId, 'console');
+      return decision === 'deny'
+        ? deps.executions.deny(principal, executionId, 'console', reason)
+        : deps.executions.approve(principal, executionId, 'console');
     });
   }
 

@@ -18,10 +18,23 @@ const limit = z.number().int().min(1).max(MAX_SYNC_LIMIT);
  * first catch-up page; both given is ambiguous and refused.
  */
 export const joinPayload = z
-  .strictObject({ conversationId, since: z.iso.datetime({ offset: true }).optional(), afterSeq: afterSeq.optional(), limit: limit.optional() })
-  .refine((value) => value.since === undefined || value.afterSeq === undefined, { message: 'give since or afterSeq, not both', path: ['afterSeq'] });
+  .strictObject({
+    conversationId,
+    since: z.iso.datetime({ offset: true }).optional(),
+    afterSeq: afterSeq.optional(),
+    limit: limit.optional(),
+  })
+  .refine((value) => value.since === undefined || value.afterSeq === undefined, {
+    message: 'give since or afterSeq, not both',
+    path: ['afterSeq'],
+  });
 /** `conversation:sync`: the messages after `afterSeq`, one page. */
-export const syncPayload = z.strictObject({ conversationId, afterSeq, limit: limit.optional(), reason: z.enum(CATCH_UP_REASONS).optional() });
+export const syncPayload = z.strictObject({
+  conversationId,
+  afterSeq,
+  limit: limit.optional(),
+  reason: z.enum(CATCH_UP_REASONS).optional(),
+});
 /** `conversation:leave` and `typing`. */
 export const conversationPayload = z.strictObject({ conversationId });
 /** `message:send`: the same limits as the REST message body. */

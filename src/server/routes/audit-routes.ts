@@ -61,8 +61,25 @@ function where(query: z.infer<typeof filters>): Prisma.AuditEventWhereInput {
 }
 
 const CSV_COLUMNS: Array<keyof AuditRecord> = [
-  'id', 'createdAt', 'action', 'status', 'actorId', 'actorName', 'channel', 'externalIds', 'conversationId', 'tool',
-  'executionId', 'arguments', 'approverId', 'durationMs', 'resultDigest', 'details', 'traceId', 'prevHash', 'hash',
+  'id',
+  'createdAt',
+  'action',
+  'status',
+  'actorId',
+  'actorName',
+  'channel',
+  'externalIds',
+  'conversationId',
+  'tool',
+  'executionId',
+  'arguments',
+  'approverId',
+  'durationMs',
+  'resultDigest',
+  'details',
+  'traceId',
+  'prevHash',
+  'hash',
 ];
 
 function csvCell(value: unknown): string {
@@ -114,9 +131,16 @@ export function auditRoutes(routes: RouteTable, { database, auditAnchors }: Rout
     summary: 'Audit events, newest first, with filters and cursor pagination',
     query: filters.extend({
       limit: z.coerce.number().int().min(1).max(500).default(50),
-      cursor: z.string().regex(/^\d{1,19}$/, 'must be the nextCursor of a previous page').optional(),
+      cursor: z
+        .string()
+        .regex(/^\d{1,19}$/, 'must be the nextCursor of a previous page')
+        .optional(),
     }),
-    success: { status: 200, description: 'A page of events', schema: z.object({ data: z.array(auditEventSchema), nextCursor: z.string().nullable() }) },
+    success: {
+      status: 200,
+      description: 'A page of events',
+      schema: z.object({ data: z.array(auditEventSchema), nextCursor: z.string().nullable() }),
+    },
     handler: async ({ query }) => {
       if (query.from && query.to && new Date(query.from) > new Date(query.to)) throw new ValidationError('from must not be after to');
       const rows = await prisma.auditEvent.findMany({
@@ -168,13 +192,18 @@ export function auditRoutes(routes: RouteTable, { database, auditAnchors }: Rout
                   line: z.number().int(),
                   id: z.string().nullable(),
                   reason: z.string(),
-                  file: z.string().optional().describe('The mirrored copy (AUDIT_ANCHOR_MIRROR_FILE) the line is in; absent for the anchor log'),
+                  file: z
+                    .string()
+                    .optional()
+                    .describe('The mirrored copy (AUDIT_ANCHOR_MIRROR_FILE) the line is in; absent for the anchor log'),
                 }),
               ),
               mirrors: z
                 .array(z.object({ file: z.string(), total: z.number().int(), held: z.number().int(), missingFromLog: z.number().int() }))
                 .optional()
-                .describe('With AUDIT_ANCHOR_MIRROR_FILE: the mirrored copy cross-checked with the anchor log (missingFromLog > 0: the log was truncated or rewritten)'),
+                .describe(
+                  'With AUDIT_ANCHOR_MIRROR_FILE: the mirrored copy cross-checked with the anchor log (missingFromLog > 0: the log was truncated or rewritten)',
+                ),
             })
             .nullable()
             .describe('Null when anchors are off (no anchor key configured for this app)'),

@@ -11,7 +11,11 @@ import type { RouteTable } from '../http/route-table.js';
 import { commandBody, commandSchema, executionSchema, helpSchema } from '../../tools/pipeline/execution-schemas.js';
 
 /** Registers the catalog and command routes (`profileLocale`: the user's language when the request names none). */
-export function commandRoutes(routes: RouteTable, tools: ToolRuntime, profileLocale: (userId: string) => Promise<Locale | null> = () => Promise.resolve(null)): void {
+export function commandRoutes(
+  routes: RouteTable,
+  tools: ToolRuntime,
+  profileLocale: (userId: string) => Promise<Locale | null> = () => Promise.resolve(null),
+): void {
   routes.add({
     method: 'get',
     path: '/commands',
@@ -34,7 +38,11 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime, profileLoc
       'Read tools run at once (200 with the finished execution). Mutating tools answer 202 with status pending_approval; durable tools answer 202 with status queued. `{text: "help"}` returns the help text.',
     body: commandBody,
     errors: [403, 404, 409, 503],
-    success: { status: 200, description: 'The execution (202 when pending approval or queued), or help', schema: z.union([executionSchema, helpSchema]) },
+    success: {
+      status: 200,
+      description: 'The execution (202 when pending approval or queued), or help',
+      schema: z.union([executionSchema, helpSchema]),
+    },
     handler: async ({ body, principal, request, response }) => {
       let tool: string;
       let args: unknown;
@@ -44,7 +52,11 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime, profileLoc
         const routed = tools.router.route(body.text, principal.role, { locale });
         if (routed.kind === 'help') return { help: routed.text };
         if (routed.kind === 'not_command') {
-          throw new AppError('unknown_command', 400, `${t(locale, 'help.notACommand', { text: body.text.slice(0, 60) })} ${tools.router.helpText(principal.role, locale)}`);
+          throw new AppError(
+            'unknown_command',
+            400,
+            `${t(locale, 'help.notACommand', { text: body.text.slice(0, 60) })} ${tools.router.helpText(principal.role, locale)}`,
+          );
         }
         tool = routed.tool;
         args = routed.args;
@@ -52,14 +64,16 @@ export function commandRoutes(routes: RouteTable, tools: ToolRuntime, profileLoc
         tool = body.tool;
         args = body.args;
       }
-      const execution = await tools.executions.request(principal, {
-        tool,
-        args,
-        channel: 'api',
-        conversationId: body.conversationId ?? null,
-        traceId: request.requestId,
-        locale,
-      }).catch((error: unknown) => Promise.reject(localizedError(error, locale)));
+      const execution = await tools.executions
+        .request(principal, {
+          tool,
+          args,
+          channel: 'api',
+          conversationId: body.conversationId ?? null,
+          traceId: request.requestId,
+          locale,
+        })
+        .catch((error: unknown) => Promise.reject(localizedError(error, locale)));
       response.status(execution.status === 'pending_approval' || execution.status === 'queued' ? 202 : 200).json(execution);
       return undefined;
     },

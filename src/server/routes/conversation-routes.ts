@@ -119,12 +119,20 @@ export function conversationRoutes(routes: RouteTable, { database, events, agent
     params: idParams,
     body: messageCreateBody,
     errors: [403, 503],
-    success: { status: 201, description: 'The new message (200 when clientMessageId was already used); 503 `busy` while the agent queue is full', schema: messageSchema },
+    success: {
+      status: 201,
+      description: 'The new message (200 when clientMessageId was already used); 503 `busy` while the agent queue is full',
+      schema: messageSchema,
+    },
     handler: async ({ params, body, principal, request, response }) => {
       agentAdmission.assertOpen();
       // The answer is written in the language of the request that posts the question.
       const locale = parseAcceptLanguage(request.header('accept-language'));
-      const { message, created } = await messagePoster(prisma, events, principal, params.id, { ...body, channel: 'api', ...(locale ? { metadata: { locale } } : {}) });
+      const { message, created } = await messagePoster(prisma, events, principal, params.id, {
+        ...body,
+        channel: 'api',
+        ...(locale ? { metadata: { locale } } : {}),
+      });
       response.status(created ? 201 : 200).json(message);
       return undefined;
     },

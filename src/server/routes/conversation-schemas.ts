@@ -133,7 +133,13 @@ export const messageSyncQuery = z.strictObject({
     .transform(Number)
     .pipe(z.number().int().max(2_147_483_647))
     .meta({ description: 'The newest seq you hold (0 for everything)', example: '41' }),
-  limit: z.coerce.number().int().min(1).max(MAX_SYNC_LIMIT).default(DEFAULT_SYNC_LIMIT).meta({ description: `Page size (1–${MAX_SYNC_LIMIT})`, example: 200 }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SYNC_LIMIT)
+    .default(DEFAULT_SYNC_LIMIT)
+    .meta({ description: `Page size (1–${MAX_SYNC_LIMIT})`, example: 200 }),
 });
 
 /** One catch-up page. */

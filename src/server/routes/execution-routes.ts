@@ -56,7 +56,10 @@ export function executionRoutes(routes: RouteTable, tools: ToolRuntime): void {
     tag,
     summary: 'Deny a pending execution (optional body {reason}: shown in the conversation and audited)',
     params: idParams,
-    body: z.object({ reason: z.string().trim().max(500).optional() }).strict().optional(),
+    body: z
+      .object({ reason: z.string().trim().max(500).optional() })
+      .strict()
+      .optional(),
     minRole: 'operator',
     errors: [403, 409],
     success: one,

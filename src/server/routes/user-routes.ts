@@ -48,7 +48,13 @@ const tokenSchema = z
   .meta({ id: 'Token' });
 
 const meSchema = z
-  .object({ userId: z.uuid(), userName: z.string(), role: roleSchema, tokenId: z.uuid().nullable(), locale: z.enum(SUPPORTED_LOCALES).nullable() })
+  .object({
+    userId: z.uuid(),
+    userName: z.string(),
+    role: roleSchema,
+    tokenId: z.uuid().nullable(),
+    locale: z.enum(SUPPORTED_LOCALES).nullable(),
+  })
   .meta({ id: 'Me' });
 
 const userName = z
@@ -79,7 +85,10 @@ export function userRoutes(routes: RouteTable, { database, audit, accessChanges 
     summary: "Set your own profile: your language (`en`, `fr`, or null to follow each channel's)",
     body: z
       .strictObject({
-        locale: z.enum(SUPPORTED_LOCALES).nullable().meta({ description: 'Used when a channel gives no locale (REST without Accept-Language, a chat platform without one)' }),
+        locale: z
+          .enum(SUPPORTED_LOCALES)
+          .nullable()
+          .meta({ description: 'Used when a channel gives no locale (REST without Accept-Language, a chat platform without one)' }),
       })
       .meta({ id: 'MeUpdate', example: { locale: 'fr' } }),
     success: { status: 200, description: 'The caller with the new profile', schema: meSchema },

@@ -19,7 +19,14 @@ export function auditTrailTool(database: Database): ToolDefinition {
     inputSchema: z
       .object({
         execution: z.uuid().optional().describe('An execution id: every stage of that execution'),
-        tool: z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'a tool name').optional().describe('Only events of this tool'),
+        tool: z
+          .string()
+          .trim()
+          .min(1)
+          .max(100)
+          .regex(/^[\w.-]+$/, 'a tool name')
+          .optional()
+          .describe('Only events of this tool'),
         limit: z.coerce.number().int().min(1).max(50).default(20).describe('How many events (newest)'),
       })
       .strict(),

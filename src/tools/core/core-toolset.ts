@@ -22,7 +22,8 @@ export function coreToolset(
   return {
     name: 'core',
     description: 'Vigie itself: status and the knowledge base',
-    instructions: 'Use knowledge_search to find runbooks before answering operational questions, and cite its passages with their [n] markers and sources.',
+    instructions:
+      'Use knowledge_search to find runbooks before answering operational questions, and cite its passages with their [n] markers and sources.',
     tools: [systemStatusTool(database, toolsetStatus), knowledgeSearchTool(knowledge), auditTrailTool(database)],
     async checkPrerequisites() {
       return { ok: true };

@@ -25,7 +25,9 @@ function formatBytes(bytes: number): string {
 }
 
 function printInfo(info: ModelInfo): void {
-  const template = info.chatTemplate ? `${info.chatTemplate.slice(0, 400)}${info.chatTemplate.length > 400 ? '…' : ''}` : '(none: a generic chat format is used)';
+  const template = info.chatTemplate
+    ? `${info.chatTemplate.slice(0, 400)}${info.chatTemplate.length > 400 ? '…' : ''}`
+    : '(none: a generic chat format is used)';
   console.log(
     [
       `file:           ${info.path}`,
@@ -62,7 +64,8 @@ export function registerModelCommands(program: Command): void {
     .action(async (reference: string, options: { force?: boolean; hfEndpoint: string; connectTimeout: string; json?: boolean }) => {
       const config = loadConfig();
       const connectTimeoutMs = Number(options.connectTimeout);
-      if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) throw new ValidationError('--connect-timeout must be a positive integer (ms)');
+      if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1)
+        throw new ValidationError('--connect-timeout must be a positive integer (ms)');
       const { modelsDirectory } = await modelFiles();
       const { pullModel } = await import('../../inference/model-pull.js');
       const bar = progressBar('downloading');
@@ -103,7 +106,8 @@ export function registerModelCommands(program: Command): void {
       const directory = modelsDirectory(config.dataDir);
       const found = await listModelFiles(directory);
       if (options.json) console.log(JSON.stringify(found, null, 2));
-      else if (found.length === 0) console.log(`No models in ${directory}: run \`vigie models pull <hf:user/repo/file.gguf>\` or copy a .gguf file there`);
+      else if (found.length === 0)
+        console.log(`No models in ${directory}: run \`vigie models pull <hf:user/repo/file.gguf>\` or copy a .gguf file there`);
       else console.table(found.map((model) => ({ file: model.fileName, size: formatBytes(model.sizeBytes), modified: model.modifiedAt })));
     });
   models
@@ -127,7 +131,8 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { all?: boolean; batchSize: string; json?: boolean }) => {
       const batchSize = Number(options.batchSize);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError('--batch-size must be an integer from 1 to 10000');
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+        throw new ValidationError('--batch-size must be an integer from 1 to 10000');
       const config = loadConfig();
       const { createEmbeddingService } = await import('../../inference/embedding-service.js');
       const { rebuildEmbeddings } = await import('../../inference/embedding-rebuild.js');
@@ -153,7 +158,8 @@ export function registerModelCommands(program: Command): void {
         if (current !== null) bar.stop();
         current = null;
         if (options.json) console.log(JSON.stringify(report, null, 2));
-        else for (const table of report.tables) console.log(`${table.table}: ${table.reembedded} row(s) re-embedded with ${report.modelId}`);
+        else
+          for (const table of report.tables) console.log(`${table.table}: ${table.reembedded} row(s) re-embedded with ${report.modelId}`);
       } finally {
         if (current !== null) bar.stop();
         await database.close();

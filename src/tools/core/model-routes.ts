@@ -8,7 +8,12 @@ import { z } from 'zod';
 import type { ModelsStatus, ModelsStatusProvider } from '../../inference/inference-service.js';
 import type { RouteRegistrar } from '../../core/route-declarations.js';
 
-const queueSchema = z.object({ size: z.number().int(), inUse: z.number().int(), queued: z.number().int(), maxQueueDepth: z.number().int() });
+const queueSchema = z.object({
+  size: z.number().int(),
+  inUse: z.number().int(),
+  queued: z.number().int(),
+  maxQueueDepth: z.number().int(),
+});
 
 const modelsStatusSchema = z
   .object({

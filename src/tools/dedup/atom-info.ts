@@ -18,13 +18,17 @@ export interface AtomInfo {
 }
 
 const PREVIEW_CHARACTERS = 400;
-const SECRET_ASSIGNMENT = /((?:pass(?:word|phrase)?|secret|token|api[-_]?key|auth|credential|private[-_]?key)["']?\s*[:=]\s*["']?)[^\s"',;]+/gi;
+const SECRET_ASSIGNMENT =
+  /((?:pass(?:word|phrase)?|secret|token|api[-_]?key|auth|credential|private[-_]?key)["']?\s*[:=]\s*["']?)[^\s"',;]+/gi;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const VIGIE_TOKEN = /\bvig_[A-Za-z0-9_-]{20,}\b/g;
 
 /** Masks secret-looking values in a text preview. */
 export function maskSecrets(text: string): string {
-  return text.replace(PRIVATE_KEY_BLOCK, '[redacted private key]').replace(SECRET_ASSIGNMENT, '$1[redacted]').replace(VIGIE_TOKEN, '[redacted]');
+  return text
+    .replace(PRIVATE_KEY_BLOCK, '[redacted private key]')
+    .replace(SECRET_ASSIGNMENT, '$1[redacted]')
+    .replace(VIGIE_TOKEN, '[redacted]');
 }
 
 /** Builds the preview of some bytes. */
@@ -64,7 +68,11 @@ export async function atomInfo(sql: SqlQueries, storeDirectory: string, id: stri
   try {
     preview = safePreview(new AtomStore({ directory: storeDirectory }).read(atom.hash));
   } catch (error) {
-    preview = { kind: 'unavailable', content: `atom file unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, truncated: false };
+    preview = {
+      kind: 'unavailable',
+      content: `atom file unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      truncated: false,
+    };
   }
   return { ...atom, files, preview };
 }

@@ -44,7 +44,8 @@ function parseLimit(value: string | undefined): number | undefined {
 
 async function query(input: Record<string, unknown>): Promise<void> {
   const parsed = dedupQuerySchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+  if (!parsed.success)
+    throw new ValidationError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
   const data = await withStore((database, settings) => runDedupQuery(database.sql, settings.storeDirectory, parsed.data));
   // A person at a terminal reads the result view (tables, bars); pipes and scripts get JSON.
   const view = process.stdout.isTTY && !process.env.VIGIE_JSON ? dedupQueryView(parsed.data, { status: 'success', data }) : undefined;
@@ -63,7 +64,11 @@ export function registerDedupCommands(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (directory: string, options: { snapshot?: string; full?: boolean; progress: boolean }) => {
       const bar = new cliProgress.SingleBar(
-        { format: 'ingest [{bar}] {value}/{total} files | {megabytes} MB | {rate} MB/s | {filesRate} files/s', hideCursor: true, noTTYOutput: false },
+        {
+          format: 'ingest [{bar}] {value}/{total} files | {megabytes} MB | {rate} MB/s | {filesRate} files/s',
+          hideCursor: true,
+          noTTYOutput: false,
+        },
         cliProgress.Presets.shades_classic,
       );
       let started = false;
@@ -121,13 +126,18 @@ export function registerDedupCommands(program: Command): void {
     .command('gc')
     .description('remove atoms no snapshot references, and files a crash left behind')
     .option('--dry-run', 'only report what would be removed')
-    .action(async (options: { dryRun?: boolean }) => print(await withStore((database, settings) => collectGarbage(database, settings, options))));
+    .action(async (options: { dryRun?: boolean }) =>
+      print(await withStore((database, settings) => collectGarbage(database, settings, options))),
+    );
   dedup
     .command('delete <snapshot>')
     .alias('rollback')
     .description('delete a snapshot, or roll back an interrupted ingest')
     .action(async (snapshot: string) => print(await withStore((database) => deleteSnapshot(database.sql, snapshot))));
-  dedup.command('snapshots').description('list snapshots').action(() => query({ query: 'snapshots' }));
+  dedup
+    .command('snapshots')
+    .description('list snapshots')
+    .action(() => query({ query: 'snapshots' }));
   dedup
     .command('stats [snapshot]')
     .description('totals: files, bytes, atoms, dedup and compression ratios, mean reuse')
@@ -138,13 +148,17 @@ export function registerDedupCommands(program: Command): void {
     .option('-s, --snapshot <name>')
     .option('-l, --limit <n>')
     .option('--by <order>', 'references or bytes', 'references')
-    .action((options: { snapshot?: string; limit?: string; by: string }) => query({ query: 'top', snapshot: options.snapshot, limit: parseLimit(options.limit), by: options.by }));
+    .action((options: { snapshot?: string; limit?: string; by: string }) =>
+      query({ query: 'top', snapshot: options.snapshot, limit: parseLimit(options.limit), by: options.by }),
+    );
   dedup
     .command('similar <path>')
     .description('files sharing the most content with a file')
     .option('-s, --snapshot <name>')
     .option('-l, --limit <n>')
-    .action((path: string, options: { snapshot?: string; limit?: string }) => query({ query: 'similar', path, snapshot: options.snapshot, limit: parseLimit(options.limit) }));
+    .action((path: string, options: { snapshot?: string; limit?: string }) =>
+      query({ query: 'similar', path, snapshot: options.snapshot, limit: parseLimit(options.limit) }),
+    );
   dedup
     .command('breakdown [by]')
     .description('files and bytes per directory (default) or per file type')
@@ -152,12 +166,23 @@ export function registerDedupCommands(program: Command): void {
     .option('-d, --depth <n>')
     .option('-l, --limit <n>')
     .action((by: string | undefined, options: { snapshot?: string; depth?: string; limit?: string }) =>
-      query({ query: 'breakdown', by: by ?? 'directory', snapshot: options.snapshot, depth: options.depth, limit: parseLimit(options.limit) }),
+      query({
+        query: 'breakdown',
+        by: by ?? 'directory',
+        snapshot: options.snapshot,
+        depth: options.depth,
+        limit: parseLimit(options.limit),
+      }),
     );
   dedup
     .command('diff <from> <to>')
     .description('added, removed and changed files between two snapshots')
     .option('-l, --limit <n>')
-    .action((from: string, to: string, options: { limit?: string }) => query({ query: 'diff', from, to, limit: parseLimit(options.limit) }));
-  dedup.command('atom <id>').description('what an atom is, with a safe preview').action((id: string) => query({ query: 'atom', atom: id }));
+    .action((from: string, to: string, options: { limit?: string }) =>
+      query({ query: 'diff', from, to, limit: parseLimit(options.limit) }),
+    );
+  dedup
+    .command('atom <id>')
+    .description('what an atom is, with a safe preview')
+    .action((id: string) => query({ query: 'atom', atom: id }));
 }

@@ -23,7 +23,11 @@ const limit = z.coerce.number().int().min(1).max(200).optional();
 const snapshotParams = z.object({ name: snapshotNameSchema });
 
 /** Registers the dedup routes; without settings every route answers 503. */
-export function dedupRoutes(routes: RouteRegistrar, { database }: Pick<CoreServices, 'database'>, options: { settings: DedupSettings | null; registry: Registry; logger: Logger }): void {
+export function dedupRoutes(
+  routes: RouteRegistrar,
+  { database }: Pick<CoreServices, 'database'>,
+  options: { settings: DedupSettings | null; registry: Registry; logger: Logger },
+): void {
   const tag = 'Dedup';
   const metrics = createDedupMetrics(options.registry);
   const running = new Set<string>();
@@ -37,56 +41,91 @@ export function dedupRoutes(routes: RouteRegistrar, { database }: Pick<CoreServi
   };
 
   routes.add({
-    method: 'get', path: '/dedup/stats', tag, summary: 'Totals and ratios (whole store, or one snapshot)',
+    method: 'get',
+    path: '/dedup/stats',
+    tag,
+    summary: 'Totals and ratios (whole store, or one snapshot)',
     query: z.object({ snapshot: snapshotNameSchema.optional() }),
     success: { status: 200, description: 'Files, bytes, atoms, dedup and compression ratios, mean reuse', schema: json },
     handler: ({ query: input }) => query({ query: 'stats', snapshot: input.snapshot }),
   });
   routes.add({
-    method: 'get', path: '/dedup/snapshots', tag, summary: 'Snapshots, newest first',
+    method: 'get',
+    path: '/dedup/snapshots',
+    tag,
+    summary: 'Snapshots, newest first',
     success: { status: 200, description: 'Snapshots', schema: z.array(json) },
     handler: () => query({ query: 'snapshots' }),
   });
   routes.add({
-    method: 'get', path: '/dedup/snapshots/:name', tag, summary: 'One snapshot with its ingest report (poll it after starting an ingest)',
+    method: 'get',
+    path: '/dedup/snapshots/:name',
+    tag,
+    summary: 'One snapshot with its ingest report (poll it after starting an ingest)',
     params: snapshotParams,
     success: { status: 200, description: 'The snapshot', schema: json },
-    handler: async ({ params }) => ({ ...(await requireSnapshot(database.sql, validateSnapshotName(params.name))), ingesting: running.has(params.name) }),
+    handler: async ({ params }) => ({
+      ...(await requireSnapshot(database.sql, validateSnapshotName(params.name))),
+      ingesting: running.has(params.name),
+    }),
   });
   routes.add({
-    method: 'get', path: '/dedup/top', tag, summary: 'Most reused atoms with the files that hold them',
+    method: 'get',
+    path: '/dedup/top',
+    tag,
+    summary: 'Most reused atoms with the files that hold them',
     query: z.object({ snapshot: snapshotNameSchema.optional(), limit, by: z.enum(['references', 'bytes']).optional() }),
     success: { status: 200, description: 'Atoms', schema: z.array(json) },
     handler: ({ query: input }) => query({ query: 'top', ...input }),
   });
   routes.add({
-    method: 'get', path: '/dedup/similar', tag, summary: 'Files sharing the most content with a file',
+    method: 'get',
+    path: '/dedup/similar',
+    tag,
+    summary: 'Files sharing the most content with a file',
     query: z.object({ path: z.string().trim().min(1).max(4096), snapshot: snapshotNameSchema.optional(), limit }),
     success: { status: 200, description: 'Similar files', schema: json },
     errors: [404],
     handler: ({ query: input }) => query({ query: 'similar', ...input }),
   });
   routes.add({
-    method: 'get', path: '/dedup/breakdown', tag, summary: 'Files, bytes and unique bytes per directory or file type',
-    query: z.object({ by: z.enum(['directory', 'type']).default('directory'), depth: z.coerce.number().int().min(1).max(32).optional(), snapshot: snapshotNameSchema.optional(), limit }),
+    method: 'get',
+    path: '/dedup/breakdown',
+    tag,
+    summary: 'Files, bytes and unique bytes per directory or file type',
+    query: z.object({
+      by: z.enum(['directory', 'type']).default('directory'),
+      depth: z.coerce.number().int().min(1).max(32).optional(),
+      snapshot: snapshotNameSchema.optional(),
+      limit,
+    }),
     success: { status: 200, description: 'Breakdown rows', schema: json },
     handler: ({ query: input }) => query({ query: 'breakdown', ...input }),
   });
   routes.add({
-    method: 'get', path: '/dedup/diff', tag, summary: 'Added, removed and changed files between two snapshots',
+    method: 'get',
+    path: '/dedup/diff',
+    tag,
+    summary: 'Added, removed and changed files between two snapshots',
     query: z.object({ from: snapshotNameSchema, to: snapshotNameSchema, limit }),
     success: { status: 200, description: 'The diff', schema: json },
     errors: [404],
     handler: ({ query: input }) => query({ query: 'diff', ...input }),
   });
   routes.add({
-    method: 'get', path: '/dedup/atoms/:hash', tag, summary: 'What an atom is: size, reuse, holders, a safe preview',
+    method: 'get',
+    path: '/dedup/atoms/:hash',
+    tag,
+    summary: 'What an atom is: size, reuse, holders, a safe preview',
     params: z.object({ hash: z.string().regex(/^[0-9a-fA-F]{8,64}$/, '8 to 64 hexadecimal digits') }),
     success: { status: 200, description: 'The atom', schema: json },
     handler: ({ params }) => query({ query: 'atom', atom: params.hash }),
   });
   routes.add({
-    method: 'post', path: '/dedup/ingests', tag, summary: 'Start an ingest of a server directory (operator); poll /dedup/snapshots/{name}',
+    method: 'post',
+    path: '/dedup/ingests',
+    tag,
+    summary: 'Start an ingest of a server directory (operator); poll /dedup/snapshots/{name}',
     minRole: 'operator',
     body: dedupIngestSchema,
     success: { status: 202, description: 'Ingest started', schema: json },
@@ -96,7 +135,9 @@ export function dedupRoutes(routes: RouteRegistrar, { database }: Pick<CoreServi
       assertAllowedRoot(active, body.path);
       const root = await resolveRoot(body.path);
       assertAllowedRoot(active, root); // again after resolving links
-      const name = validateSnapshotName(body.snapshot ?? `${root.split('/').pop() || 'root'}-${Date.now()}`.replace(/[^A-Za-z0-9._-]/g, '_'));
+      const name = validateSnapshotName(
+        body.snapshot ?? `${root.split('/').pop() || 'root'}-${Date.now()}`.replace(/[^A-Za-z0-9._-]/g, '_'),
+      );
       if (running.has(name)) throw new ConflictError(`an ingest of snapshot ${name} is already running`);
       running.add(name);
       const log = options.logger.child({ requestId: request.requestId, snapshot: name });
@@ -114,7 +155,10 @@ export function dedupRoutes(routes: RouteRegistrar, { database }: Pick<CoreServi
     },
   });
   routes.add({
-    method: 'post', path: '/dedup/verify', tag, summary: 'Re-hash atoms and files and report corruption (operator)',
+    method: 'post',
+    path: '/dedup/verify',
+    tag,
+    summary: 'Re-hash atoms and files and report corruption (operator)',
     minRole: 'operator',
     body: z.object({ snapshot: snapshotNameSchema.optional() }).strict(),
     success: { status: 200, description: 'Verify report', schema: json },
@@ -122,7 +166,10 @@ export function dedupRoutes(routes: RouteRegistrar, { database }: Pick<CoreServi
     handler: ({ body }) => verifyStore(database, settings(), { snapshot: body.snapshot }),
   });
   routes.add({
-    method: 'delete', path: '/dedup/snapshots/:name', tag, summary: 'Delete a snapshot or roll back an interrupted ingest (admin)',
+    method: 'delete',
+    path: '/dedup/snapshots/:name',
+    tag,
+    summary: 'Delete a snapshot or roll back an interrupted ingest (admin)',
     minRole: 'admin',
     params: snapshotParams,
     success: { status: 200, description: 'Deleted', schema: json },
@@ -133,7 +180,10 @@ export function dedupRoutes(routes: RouteRegistrar, { database }: Pick<CoreServi
     },
   });
   routes.add({
-    method: 'post', path: '/dedup/gc', tag, summary: 'Remove atoms no snapshot references (admin)',
+    method: 'post',
+    path: '/dedup/gc',
+    tag,
+    summary: 'Remove atoms no snapshot references (admin)',
     minRole: 'admin',
     body: z.object({ dryRun: z.boolean().optional() }).strict(),
     success: { status: 200, description: 'What was removed', schema: json },

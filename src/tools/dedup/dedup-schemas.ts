@@ -5,11 +5,19 @@
 import { z } from 'zod';
 
 const QUERY_SYNONYMS: Record<string, string> = {
-  totals: 'stats', stat: 'stats', statistics: 'stats',
-  'top-atoms': 'top', atoms: 'top', reused: 'top',
-  'similar-files': 'similar', like: 'similar',
-  'diff-snapshots': 'diff', compare: 'diff',
-  directories: 'breakdown', dirs: 'breakdown', types: 'breakdown',
+  totals: 'stats',
+  stat: 'stats',
+  statistics: 'stats',
+  'top-atoms': 'top',
+  atoms: 'top',
+  reused: 'top',
+  'similar-files': 'similar',
+  like: 'similar',
+  'diff-snapshots': 'diff',
+  compare: 'diff',
+  directories: 'breakdown',
+  dirs: 'breakdown',
+  types: 'breakdown',
   list: 'snapshots',
 };
 
@@ -24,7 +32,12 @@ export function canonicalQueryKind(value: string): (typeof QUERY_KINDS)[number] 
 }
 
 /** A snapshot name as users type it. */
-export const snapshotNameSchema = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
+export const snapshotNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 
 /** `dedup_query` input: a query kind plus the arguments it needs (positional `subject`/`other`). */
 export const dedupQuerySchema = z
@@ -36,7 +49,13 @@ export const dedupQuerySchema = z
       .refine((value) => canonicalQueryKind(value) !== undefined, `one of ${QUERY_KINDS.join(', ')}`)
       .default('stats')
       .describe('stats | snapshots | top | similar | breakdown | diff | atom'),
-    subject: z.string().trim().min(1).max(4096).optional().describe('file path (similar), first snapshot (diff), atom id (atom), directory|type (breakdown)'),
+    subject: z
+      .string()
+      .trim()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe('file path (similar), first snapshot (diff), atom id (atom), directory|type (breakdown)'),
     other: z.string().trim().min(1).max(100).optional().describe('second snapshot (diff)'),
     snapshot: snapshotNameSchema.optional().describe('snapshot to look at; the newest complete one by default'),
     path: z.string().trim().min(1).max(4096).optional(),

@@ -23,7 +23,10 @@ export interface DedupSettings {
 
 /** The configuration keys the dedup engine reads. */
 export type DedupConfig = Partial<
-  Pick<Config, 'DEDUP_DIR' | 'DEDUP_WORKERS' | 'DEDUP_CHUNK_AVG' | 'DEDUP_COMPRESSION' | 'DEDUP_FSYNC' | 'DEDUP_ALLOWED_ROOTS' | 'dataDir' | 'DATA_DIR'>
+  Pick<
+    Config,
+    'DEDUP_DIR' | 'DEDUP_WORKERS' | 'DEDUP_CHUNK_AVG' | 'DEDUP_COMPRESSION' | 'DEDUP_FSYNC' | 'DEDUP_ALLOWED_ROOTS' | 'dataDir' | 'DATA_DIR'
+  >
 >;
 
 /** Chunk sizes around an average: min = avg/4, max = avg*4 (FastCDC's usual spread). */
@@ -69,7 +72,9 @@ const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Validates a snapshot name (letters, digits, . _ -; no path separators). */
 export function validateSnapshotName(name: string): string {
   if (!SNAPSHOT_NAME.test(name) || name.includes('..')) {
-    throw new ValidationError(`invalid snapshot name ${JSON.stringify(name.slice(0, 120))}: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new ValidationError(
+      `invalid snapshot name ${JSON.stringify(name.slice(0, 120))}: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
   }
   return name;
 }
@@ -78,9 +83,11 @@ export function validateSnapshotName(name: string): string {
 export function normaliseSnapshotPath(value: string): string {
   const trimmed = value.trim().replace(/\\/g, '/');
   if (trimmed === '' || trimmed === '.' || trimmed === '/') return '';
-  if (trimmed.startsWith('/') || trimmed.includes('\0')) throw new ValidationError(`snapshot paths are relative to the snapshot root (got ${JSON.stringify(value)})`);
+  if (trimmed.startsWith('/') || trimmed.includes('\0'))
+    throw new ValidationError(`snapshot paths are relative to the snapshot root (got ${JSON.stringify(value)})`);
   const parts = trimmed.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.some((part) => part === '..')) throw new ValidationError(`path traversal ('..') is not allowed in snapshot paths (got ${JSON.stringify(value)})`);
+  if (parts.some((part) => part === '..'))
+    throw new ValidationError(`path traversal ('..') is not allowed in snapshot paths (got ${JSON.stringify(value)})`);
   return parts.join('/');
 }
 

@@ -66,13 +66,21 @@ export function dedupToolset(dependencies: Pick<ToolsetDependencies, 'config' | 
         timeoutMs: 60_000,
         aliases: ['dedup', 'dedup query'],
         positional: ['query', 'subject', 'other'],
-        examples: ['dedup stats', 'dedup top limit=5', 'dedup similar lib/index.js', 'dedup breakdown type', 'dedup diff monday tuesday', 'dedup atom 3fa4c1d2'],
+        examples: [
+          'dedup stats',
+          'dedup top limit=5',
+          'dedup similar lib/index.js',
+          'dedup breakdown type',
+          'dedup diff monday tuesday',
+          'dedup atom 3fa4c1d2',
+        ],
         view: (input, result, i18n) => dedupQueryView(input, result, i18n),
         execute: (input) => asToolResult(() => runDedupQuery(database.sql, requireSettings().storeDirectory, input)),
       }),
       defineTool({
         name: 'dedup_ingest',
-        description: 'Snapshots a directory of the Vigie host into the dedup store (content-defined chunks, unchanged files skipped); reports files, bytes, new atoms and speed.',
+        description:
+          'Snapshots a directory of the Vigie host into the dedup store (content-defined chunks, unchanged files skipped); reports files, bytes, new atoms and speed.',
         inputSchema: dedupIngestSchema,
         outputSchema: dedupIngestOutput,
         risk: 'mutate',

@@ -7,7 +7,18 @@
 import type { Translator } from '../../contracts/i18n.js';
 import type { ResultView, ViewBlock } from '../../contracts/result-view.js';
 import type { ToolResult } from '../tool-contract.js';
-import { asArray, asNumber, asRecord, asText, english, formatBytes as bytesIn, formatNumber, formatPercent, formatRatio as ratioIn, view } from '../view-format.js';
+import {
+  asArray,
+  asNumber,
+  asRecord,
+  asText,
+  english,
+  formatBytes as bytesIn,
+  formatNumber,
+  formatPercent,
+  formatRatio as ratioIn,
+  view,
+} from '../view-format.js';
 import { canonicalQueryKind } from './dedup-schemas.js';
 import type { AtomInfo } from './atom-info.js';
 import type { IngestReport } from './ingest.js';
@@ -28,7 +39,13 @@ function wordsOf(i18n: Translator) {
 type Words = ReturnType<typeof wordsOf>;
 
 function statsView(stats: DedupStats, w: Words): ResultView {
-  const headline = w.t('statsHeadline', { files: w.t('files', { count: stats.files }), logical: w.bytes(stats.logicalBytes), stored: w.bytes(stats.storedBytes), dedup: w.ratio(stats.dedupRatio), compression: w.ratio(stats.compressionRatio) });
+  const headline = w.t('statsHeadline', {
+    files: w.t('files', { count: stats.files }),
+    logical: w.bytes(stats.logicalBytes),
+    stored: w.bytes(stats.storedBytes),
+    dedup: w.ratio(stats.dedupRatio),
+    compression: w.ratio(stats.compressionRatio),
+  });
   return view('dedup.stats', headline, 'ok', [
     {
       type: 'fields',
@@ -68,15 +85,40 @@ function topView(atoms: TopAtom[], w: Words): ResultView {
         { key: 'saved', label: w.t('saved'), align: 'right' },
         { key: 'files', label: w.t('filesLabel') },
       ],
-      rows: atoms.map((atom) => ({ hash: short(asText(atom.hash)), size: w.bytes(atom.size), references: atom.references, saved: w.bytes(atom.savedBytes), files: asArray(atom.files).map((file) => asText(asRecord(file)?.path)).join(', ') })),
+      rows: atoms.map((atom) => ({
+        hash: short(asText(atom.hash)),
+        size: w.bytes(atom.size),
+        references: atom.references,
+        saved: w.bytes(atom.savedBytes),
+        files: asArray(atom.files)
+          .map((file) => asText(asRecord(file)?.path))
+          .join(', '),
+      })),
     },
-    { type: 'bars', title: w.t('bytesSaved'), items: atoms.map((atom) => ({ label: short(asText(atom.hash)), value: Math.max(0, asNumber(atom.savedBytes) ?? 0), display: w.bytes(atom.savedBytes) })) },
+    {
+      type: 'bars',
+      title: w.t('bytesSaved'),
+      items: atoms.map((atom) => ({
+        label: short(asText(atom.hash)),
+        value: Math.max(0, asNumber(atom.savedBytes) ?? 0),
+        display: w.bytes(atom.savedBytes),
+      })),
+    },
   ]);
 }
 
 function similarView(files: SimilarFile[], path: string, w: Words, i18n: Translator): ResultView {
   return view('dedup.similar', w.t('similarHeadline', { count: files.length, path }), 'ok', [
-    { type: 'bars', title: w.t('similarity'), max: 1, items: files.map((file) => ({ label: file.path, value: Math.min(1, Math.max(0, asNumber(file.similarity) ?? 0)), display: formatPercent(file.similarity, 0, i18n) })) },
+    {
+      type: 'bars',
+      title: w.t('similarity'),
+      max: 1,
+      items: files.map((file) => ({
+        label: file.path,
+        value: Math.min(1, Math.max(0, asNumber(file.similarity) ?? 0)),
+        display: formatPercent(file.similarity, 0, i18n),
+      })),
+    },
     {
       type: 'table',
       title: w.t('filesLabel'),
@@ -86,7 +128,12 @@ function similarView(files: SimilarFile[], path: string, w: Words, i18n: Transla
         { key: 'shared', label: w.t('shared'), align: 'right' },
         { key: 'atoms', label: w.t('sharedAtoms'), align: 'right' },
       ],
-      rows: files.map((file) => ({ path: file.path, size: w.bytes(file.size), shared: w.bytes(file.sharedBytes), atoms: file.sharedAtoms })),
+      rows: files.map((file) => ({
+        path: file.path,
+        size: w.bytes(file.size),
+        shared: w.bytes(file.sharedBytes),
+        atoms: file.sharedAtoms,
+      })),
     },
   ]);
 }
@@ -94,7 +141,15 @@ function similarView(files: SimilarFile[], path: string, w: Words, i18n: Transla
 function breakdownView(rows: BreakdownRow[], by: string, w: Words): ResultView {
   const byWord = by === 'type' ? w.t('byType') : by === 'directory' ? w.t('byDirectory') : by;
   return view('dedup.breakdown', w.t('breakdownHeadline', { by: byWord, count: rows.length }), 'ok', [
-    { type: 'bars', title: w.t('bytes'), items: rows.map((row) => ({ label: row.key, value: Math.max(0, asNumber(row.bytes) ?? 0), display: `${w.bytes(row.bytes)} (${w.ratio(row.dedupRatio)})` })) },
+    {
+      type: 'bars',
+      title: w.t('bytes'),
+      items: rows.map((row) => ({
+        label: row.key,
+        value: Math.max(0, asNumber(row.bytes) ?? 0),
+        display: `${w.bytes(row.bytes)} (${w.ratio(row.dedupRatio)})`,
+      })),
+    },
     {
       type: 'table',
       columns: [
@@ -104,7 +159,13 @@ function breakdownView(rows: BreakdownRow[], by: string, w: Words): ResultView {
         { key: 'unique', label: w.t('uniqueShort'), align: 'right' },
         { key: 'ratio', label: w.t('dedupShort'), align: 'right' },
       ],
-      rows: rows.map((row) => ({ key: row.key, files: row.files, bytes: w.bytes(row.bytes), unique: w.bytes(row.uniqueBytes), ratio: w.ratio(row.dedupRatio) })),
+      rows: rows.map((row) => ({
+        key: row.key,
+        files: row.files,
+        bytes: w.bytes(row.bytes),
+        unique: w.bytes(row.uniqueBytes),
+        ratio: w.ratio(row.dedupRatio),
+      })),
     },
   ]);
 }
@@ -126,7 +187,11 @@ function diffView(diff: SnapshotDiff, w: Words): ResultView {
       items: [
         { label: w.t('added'), value: diff.added.files, display: `${w.num(diff.added.files)} (${w.bytes(diff.added.bytes)})` },
         { label: w.t('removed'), value: diff.removed.files, display: `${w.num(diff.removed.files)} (${w.bytes(diff.removed.bytes)})` },
-        { label: w.t('changed'), value: diff.changed.files, display: `${w.num(diff.changed.files)} (${w.bytes(diff.changed.bytesBefore)} → ${w.bytes(diff.changed.bytesAfter)})` },
+        {
+          label: w.t('changed'),
+          value: diff.changed.files,
+          display: `${w.num(diff.changed.files)} (${w.bytes(diff.changed.bytesBefore)} → ${w.bytes(diff.changed.bytesAfter)})`,
+        },
         { label: w.t('unchanged'), value: diff.unchanged, display: w.num(diff.unchanged) },
       ],
     },
@@ -135,18 +200,54 @@ function diffView(diff: SnapshotDiff, w: Words): ResultView {
       type: 'diff',
       title: w.t('changedPaths'),
       removed: entries.filter((entry) => entry.change === 'removed').map((entry) => `${entry.path} (${w.bytes(entry.sizeBefore)})`),
-      added: entries.filter((entry) => entry.change !== 'removed').map((entry) => `${entry.path} (${entry.change === 'changed' ? `${w.bytes(entry.sizeBefore)} → ` : ''}${w.bytes(entry.sizeAfter)})`),
+      added: entries
+        .filter((entry) => entry.change !== 'removed')
+        .map(
+          (entry) => `${entry.path} (${entry.change === 'changed' ? `${w.bytes(entry.sizeBefore)} → ` : ''}${w.bytes(entry.sizeAfter)})`,
+        ),
     },
   ]);
 }
 
 function atomView(atom: AtomInfo, w: Words): ResultView {
   const preview = asRecord(atom.preview);
-  return view('dedup.atom', w.t('atomHeadline', { hash: short(asText(atom.hash)), size: w.bytes(atom.size), count: atom.references }), 'ok', [
-    { type: 'fields', fields: [{ label: w.t('hash'), value: asText(atom.hash) }, { label: w.t('size'), value: w.bytes(atom.size) }, { label: w.t('stored'), value: w.bytes(atom.storedSize) }, { label: w.t('references'), value: w.num(atom.references) }] },
-    { type: 'table', title: w.t('filesLabel'), columns: [{ key: 'snapshot', label: w.t('snapshot') }, { key: 'path', label: w.t('path') }, { key: 'position', label: w.t('position'), align: 'right' }], rows: asArray(atom.files).map((file) => { const record = asRecord(file) ?? {}; return { snapshot: asText(record.snapshot), path: asText(record.path), position: asNumber(record.position) }; }) },
-    preview && preview.kind !== 'unavailable' ? { type: 'code', title: w.t(preview.truncated ? 'previewTruncated' : 'preview', { kind: asText(preview.kind) }), text: asText(preview.content), collapsed: true } : null,
-  ]);
+  return view(
+    'dedup.atom',
+    w.t('atomHeadline', { hash: short(asText(atom.hash)), size: w.bytes(atom.size), count: atom.references }),
+    'ok',
+    [
+      {
+        type: 'fields',
+        fields: [
+          { label: w.t('hash'), value: asText(atom.hash) },
+          { label: w.t('size'), value: w.bytes(atom.size) },
+          { label: w.t('stored'), value: w.bytes(atom.storedSize) },
+          { label: w.t('references'), value: w.num(atom.references) },
+        ],
+      },
+      {
+        type: 'table',
+        title: w.t('filesLabel'),
+        columns: [
+          { key: 'snapshot', label: w.t('snapshot') },
+          { key: 'path', label: w.t('path') },
+          { key: 'position', label: w.t('position'), align: 'right' },
+        ],
+        rows: asArray(atom.files).map((file) => {
+          const record = asRecord(file) ?? {};
+          return { snapshot: asText(record.snapshot), path: asText(record.path), position: asNumber(record.position) };
+        }),
+      },
+      preview && preview.kind !== 'unavailable'
+        ? {
+            type: 'code',
+            title: w.t(preview.truncated ? 'previewTruncated' : 'preview', { kind: asText(preview.kind) }),
+            text: asText(preview.content),
+            collapsed: true,
+          }
+        : null,
+    ],
+  );
 }
 
 function snapshotsView(snapshots: Array<Record<string, unknown>>, w: Words): ResultView {
@@ -160,13 +261,23 @@ function snapshotsView(snapshots: Array<Record<string, unknown>>, w: Words): Res
         { key: 'bytes', label: w.t('bytes'), align: 'right' },
         { key: 'created', label: w.t('created') },
       ],
-      rows: snapshots.map((snapshot) => ({ name: asText(snapshot.name), status: asText(snapshot.status), files: asNumber(snapshot.fileCount) ?? asNumber(snapshot.files), bytes: w.bytes(asNumber(snapshot.logicalBytes) ?? asNumber(snapshot.bytes)), created: asText(snapshot.createdAt) })),
+      rows: snapshots.map((snapshot) => ({
+        name: asText(snapshot.name),
+        status: asText(snapshot.status),
+        files: asNumber(snapshot.fileCount) ?? asNumber(snapshot.files),
+        bytes: w.bytes(asNumber(snapshot.logicalBytes) ?? asNumber(snapshot.bytes)),
+        created: asText(snapshot.createdAt),
+      })),
     },
   ]);
 }
 
 /** The view of a dedup_query result, by query kind. */
-export function dedupQueryView(input: { query?: string; by?: string; subject?: string; path?: string }, result: ToolResult, i18n: Translator = english()): ResultView | undefined {
+export function dedupQueryView(
+  input: { query?: string; by?: string; subject?: string; path?: string },
+  result: ToolResult,
+  i18n: Translator = english(),
+): ResultView | undefined {
   if (result.status !== 'success' || result.data === undefined) return undefined;
   const data: unknown = result.data;
   const w = wordsOf(i18n);
@@ -184,7 +295,10 @@ export function dedupQueryView(input: { query?: string; by?: string; subject?: s
     case 'atom':
       return asRecord(data) ? atomView(data as AtomInfo, w) : undefined;
     case 'snapshots':
-      return snapshotsView(asArray(data).map((item) => asRecord(item) ?? {}), w);
+      return snapshotsView(
+        asArray(data).map((item) => asRecord(item) ?? {}),
+        w,
+      );
     default:
       return undefined;
   }
@@ -195,8 +309,25 @@ export function dedupIngestView(result: ToolResult, i18n: Translator = english()
   if (result.status !== 'success') return undefined;
   const w = wordsOf(i18n);
   const report = result.data as IngestReport & { problems?: unknown[] };
-  const problems: ViewBlock | null = report.problemCount > 0 ? { type: 'text', title: w.t('problems', { count: report.problemCount }), text: asArray(report.problems).map((problem) => { const record = asRecord(problem); return record ? `${asText(record.path)}: ${asText(record.error) || asText(record.message)}` : asText(problem); }).join('\n') } : null;
-  const headline = w.t('ingestHeadline', { snapshot: report.snapshot, files: w.t('files', { count: report.files }), bytes: w.bytes(report.bytes), atoms: w.t('newAtoms', { count: report.newAtoms }) });
+  const problems: ViewBlock | null =
+    report.problemCount > 0
+      ? {
+          type: 'text',
+          title: w.t('problems', { count: report.problemCount }),
+          text: asArray(report.problems)
+            .map((problem) => {
+              const record = asRecord(problem);
+              return record ? `${asText(record.path)}: ${asText(record.error) || asText(record.message)}` : asText(problem);
+            })
+            .join('\n'),
+        }
+      : null;
+  const headline = w.t('ingestHeadline', {
+    snapshot: report.snapshot,
+    files: w.t('files', { count: report.files }),
+    bytes: w.bytes(report.bytes),
+    atoms: w.t('newAtoms', { count: report.newAtoms }),
+  });
   return view('dedup.ingest', headline, report.problemCount > 0 ? 'warning' : 'ok', [
     {
       type: 'fields',
@@ -209,7 +340,15 @@ export function dedupIngestView(result: ToolResult, i18n: Translator = english()
         { label: w.t('stored'), value: w.bytes(report.newStoredBytes) },
       ],
     },
-    { type: 'bars', title: w.t('bytes'), items: [{ label: w.t('read'), value: report.bytesRead, display: w.bytes(report.bytesRead) }, { label: w.t('new'), value: report.newAtomBytes, display: w.bytes(report.newAtomBytes) }, { label: w.t('stored'), value: report.newStoredBytes, display: w.bytes(report.newStoredBytes) }] },
+    {
+      type: 'bars',
+      title: w.t('bytes'),
+      items: [
+        { label: w.t('read'), value: report.bytesRead, display: w.bytes(report.bytesRead) },
+        { label: w.t('new'), value: report.newAtomBytes, display: w.bytes(report.newAtomBytes) },
+        { label: w.t('stored'), value: report.newStoredBytes, display: w.bytes(report.newStoredBytes) },
+      ],
+    },
     problems,
   ]);
 }
@@ -218,6 +357,13 @@ export function dedupIngestView(result: ToolResult, i18n: Translator = english()
 export function dedupIngestPreview(input: { path: string; snapshot?: string; full?: boolean }, i18n: Translator = english()): ResultView {
   const w = wordsOf(i18n);
   return view('dedup.ingest.preview', w.t('willSnapshot', { path: input.path }), 'pending', [
-    { type: 'fields', fields: [{ label: w.t('directory'), value: input.path }, { label: w.t('snapshot'), value: input.snapshot ?? w.t('namedByDate') }, { label: w.t('mode'), value: input.full ? w.t('modeFull') : w.t('modeIncremental') }] },
+    {
+      type: 'fields',
+      fields: [
+        { label: w.t('directory'), value: input.path },
+        { label: w.t('snapshot'), value: input.snapshot ?? w.t('namedByDate') },
+        { label: w.t('mode'), value: input.full ? w.t('modeFull') : w.t('modeIncremental') },
+      ],
+    },
   ]);
 }

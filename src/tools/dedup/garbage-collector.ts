@@ -22,14 +22,20 @@ export interface GarbageReport {
 }
 
 /** Runs one gc pass. */
-export async function collectGarbage(database: Database, settings: DedupSettings, options: { dryRun?: boolean } = {}): Promise<GarbageReport> {
+export async function collectGarbage(
+  database: Database,
+  settings: DedupSettings,
+  options: { dryRun?: boolean } = {},
+): Promise<GarbageReport> {
   const store = new AtomStore({ directory: settings.storeDirectory });
   const dryRun = options.dryRun ?? false;
   return database.sql.transaction(async (tx) => {
     const running = await tx.query<{ name: string }>(`SELECT name FROM dedup_snapshots WHERE status = 'running' ORDER BY name`);
     if (running.length > 0) {
       const names = running.map((row) => row.name).join(', ');
-      throw new ConflictError(`gc refused: ingest running or interrupted (${names}); let it finish, resume it, or delete the snapshot first`);
+      throw new ConflictError(
+        `gc refused: ingest running or interrupted (${names}); let it finish, resume it, or delete the snapshot first`,
+      );
     }
     const report: GarbageReport = { atomsRemoved: 0, bytesFreed: 0, orphanFilesRemoved: 0, temporaryFilesRemoved: 0, dryRun };
     const unreferenced = await tx.query<{ hash: string; storedSize: number }>(

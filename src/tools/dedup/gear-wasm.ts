@@ -12,25 +12,87 @@ const DATA_OFFSET = 1024;
 const PAGE = 65536;
 
 // Opcodes used below (WebAssembly 1.0).
-const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40;
-const LOCAL_GET = 0x20, LOCAL_TEE = 0x22, I32_LOAD = 0x28, I32_LOAD8_U = 0x2d, I32_CONST = 0x41;
-const I32_EQZ = 0x45, I32_LT_U = 0x49, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_AND = 0x71, I32_SHL = 0x74;
+const BLOCK = 0x02,
+  LOOP = 0x03,
+  IF = 0x04,
+  END = 0x0b,
+  BR_IF = 0x0d,
+  RETURN = 0x0f,
+  VOID = 0x40;
+const LOCAL_GET = 0x20,
+  LOCAL_TEE = 0x22,
+  I32_LOAD = 0x28,
+  I32_LOAD8_U = 0x2d,
+  I32_CONST = 0x41;
+const I32_EQZ = 0x45,
+  I32_LT_U = 0x49,
+  I32_GE_U = 0x4f,
+  I32_ADD = 0x6a,
+  I32_AND = 0x71,
+  I32_SHL = 0x74;
 const I32 = 0x7f;
 
 /** Parameters: 0 index, 1 normalEnd, 2 limitEnd, 3 maskSmall, 4 maskLarge; local 5 fingerprint. */
 function scanLoop(end: number, mask: number): number[] {
   return [
-    BLOCK, VOID,
-    LOCAL_GET, 0, LOCAL_GET, end, I32_GE_U, BR_IF, 0,
-    LOOP, VOID,
+    BLOCK,
+    VOID,
+    LOCAL_GET,
+    0,
+    LOCAL_GET,
+    end,
+    I32_GE_U,
+    BR_IF,
+    0,
+    LOOP,
+    VOID,
     // fingerprint = (fingerprint << 1) + gear[data[index]]
-    LOCAL_GET, 5, I32_CONST, 1, I32_SHL,
-    LOCAL_GET, 0, I32_LOAD8_U, 0, 0, I32_CONST, 2, I32_SHL, I32_LOAD, 2, 0,
-    I32_ADD, LOCAL_TEE, 5,
+    LOCAL_GET,
+    5,
+    I32_CONST,
+    1,
+    I32_SHL,
+    LOCAL_GET,
+    0,
+    I32_LOAD8_U,
+    0,
+    0,
+    I32_CONST,
+    2,
+    I32_SHL,
+    I32_LOAD,
+    2,
+    0,
+    I32_ADD,
+    LOCAL_TEE,
+    5,
     // if ((fingerprint & mask) === 0) return index + 1
-    LOCAL_GET, mask, I32_AND, I32_EQZ, IF, VOID, LOCAL_GET, 0, I32_CONST, 1, I32_ADD, RETURN, END,
+    LOCAL_GET,
+    mask,
+    I32_AND,
+    I32_EQZ,
+    IF,
+    VOID,
+    LOCAL_GET,
+    0,
+    I32_CONST,
+    1,
+    I32_ADD,
+    RETURN,
+    END,
     // while (++index < end)
-    LOCAL_GET, 0, I32_CONST, 1, I32_ADD, LOCAL_TEE, 0, LOCAL_GET, end, I32_LT_U, BR_IF, 0,
+    LOCAL_GET,
+    0,
+    I32_CONST,
+    1,
+    I32_ADD,
+    LOCAL_TEE,
+    0,
+    LOCAL_GET,
+    end,
+    I32_LT_U,
+    BR_IF,
+    0,
     END,
     END,
   ];
@@ -45,7 +107,14 @@ function assemble(pages: number): Uint8Array<ArrayBuffer> {
   const body = [1, 1, I32, ...scanLoop(1, 3), ...scanLoop(2, 4), LOCAL_GET, 2, END];
   const ascii = (text: string) => [...text].map((character) => character.charCodeAt(0));
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 1, I32]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0, pages]),

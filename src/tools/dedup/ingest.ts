@@ -13,7 +13,15 @@ import { AppError, ValidationError } from '../../errors.js';
 import { AtomStore } from './atom-store.js';
 import type { DedupSettings } from './dedup-settings.js';
 import { validateSnapshotName } from './dedup-settings.js';
-import { beginSnapshot, commitBatch, completeSnapshot, latestSnapshot, loadKnownFiles, type KnownFile, type NewFileRow } from './metadata-store.js';
+import {
+  beginSnapshot,
+  commitBatch,
+  completeSnapshot,
+  latestSnapshot,
+  loadKnownFiles,
+  type KnownFile,
+  type NewFileRow,
+} from './metadata-store.js';
 import { walkTree, type WalkEntry, type WalkProblem } from './tree-walker.js';
 import { Batcher, WorkerPool, type FileOutcome } from './worker-pool.js';
 
@@ -85,7 +93,11 @@ export async function resolveRoot(root: string): Promise<string> {
 
 function defaultSnapshotName(root: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const base = (path.basename(root) || 'root').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60) || 'root';
+  const base =
+    (path.basename(root) || 'root')
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 60) || 'root';
   return `${base}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
@@ -93,7 +105,11 @@ function defaultSnapshotName(root: string): string {
 export async function ingestTree(database: Database, settings: DedupSettings, options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
   const root = await resolveRoot(options.root);
-  if (root === settings.storeDirectory || root.startsWith(settings.storeDirectory + path.sep) || settings.storeDirectory.startsWith(root + path.sep)) {
+  if (
+    root === settings.storeDirectory ||
+    root.startsWith(settings.storeDirectory + path.sep) ||
+    settings.storeDirectory.startsWith(root + path.sep)
+  ) {
     throw new ValidationError(`cannot ingest ${root}: it contains or is inside the dedup store ${settings.storeDirectory}`);
   }
   const name = validateSnapshotName(options.snapshot ?? defaultSnapshotName(root));
@@ -105,9 +121,25 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   const previousFiles = previous ? await loadKnownFiles(database.sql, previous.id) : new Map<string, KnownFile>();
 
   const report: IngestReport = {
-    snapshot: name, root, resumed, previousSnapshot: previous?.name ?? null,
-    files: 0, filesRead: 0, filesUnchanged: 0, filesResumed: 0, symlinks: 0, bytes: 0, bytesRead: 0,
-    newAtoms: 0, newAtomBytes: 0, newStoredBytes: 0, problemCount: 0, problems: [], seconds: 0, megabytesPerSecond: 0, filesPerSecond: 0,
+    snapshot: name,
+    root,
+    resumed,
+    previousSnapshot: previous?.name ?? null,
+    files: 0,
+    filesRead: 0,
+    filesUnchanged: 0,
+    filesResumed: 0,
+    symlinks: 0,
+    bytes: 0,
+    bytesRead: 0,
+    newAtoms: 0,
+    newAtomBytes: 0,
+    newStoredBytes: 0,
+    problemCount: 0,
+    problems: [],
+    seconds: 0,
+    megabytesPerSecond: 0,
+    filesPerSecond: 0,
   };
   const addProblem = (problem: WalkProblem) => {
     report.problemCount += 1;
@@ -124,8 +156,12 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   const progressInterval = options.progressIntervalMs ?? 200;
 
   const flush = () => {
-    const files = batchFiles, copies = batchCopies, shards = batchShards;
-    batchFiles = []; batchCopies = []; batchShards = new Set();
+    const files = batchFiles,
+      copies = batchCopies,
+      shards = batchShards;
+    batchFiles = [];
+    batchCopies = [];
+    batchShards = new Set();
     commitChain = commitChain.then(async () => {
       if (commitFailure) return;
       try {
@@ -140,7 +176,14 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     const now = performance.now();
     if (!options.onProgress || (!force && now - lastProgress < progressInterval)) return;
     lastProgress = now;
-    options.onProgress({ snapshot: name, filesSeen, filesDone: report.files, bytesDone: report.bytes, bytesRead: report.bytesRead, elapsedSeconds: (now - started) / 1000 });
+    options.onProgress({
+      snapshot: name,
+      filesSeen,
+      filesDone: report.files,
+      bytesDone: report.bytes,
+      bytesRead: report.bytesRead,
+      elapsedSeconds: (now - started) / 1000,
+    });
   };
   const record = (row: NewFileRow | null, copyId: string | null, size: number) => {
     if (row) batchFiles.push(row);
@@ -151,7 +194,10 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     progress();
   };
 
-  const pool = new WorkerPool(settings.workers, { store: { directory: settings.storeDirectory, compression: settings.compression, fsync: settings.fsync }, chunkSizes: settings.chunkSizes });
+  const pool = new WorkerPool(settings.workers, {
+    store: { directory: settings.storeDirectory, compression: settings.compression, fsync: settings.fsync },
+    chunkSizes: settings.chunkSizes,
+  });
   const inFlight = new Set<Promise<void>>();
   const limit = settings.workers * 2;
   const batcher = new Batcher<WalkEntry>();
@@ -168,12 +214,27 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     report.newAtomBytes += file.newAtomBytes;
     report.newStoredBytes += file.newStoredBytes;
     for (const shard of file.shards) batchShards.add(shard);
-    record({ path: entry.relativePath, kind: 'file', size: file.size, mode: file.mode, mtimeNs: file.mtimeNs, hash: file.hash, linkTarget: null, atoms: file.atoms }, null, file.size);
+    record(
+      {
+        path: entry.relativePath,
+        kind: 'file',
+        size: file.size,
+        mode: file.mode,
+        mtimeNs: file.mtimeNs,
+        hash: file.hash,
+        linkTarget: null,
+        atoms: file.atoms,
+      },
+      null,
+      file.size,
+    );
   };
   const dispatch = async (entries: WalkEntry[]) => {
     if (entries.length === 0) return;
     while (inFlight.size >= limit) await Promise.race(inFlight).catch(() => undefined); // a failure is kept in workerFailure
-    const task = pool.ingest(entries.map((entry) => entry.absolutePath)).then((outcomes) => outcomes.forEach((outcome, index) => settle(entries[index]!, outcome)));
+    const task = pool
+      .ingest(entries.map((entry) => entry.absolutePath))
+      .then((outcomes) => outcomes.forEach((outcome, index) => settle(entries[index]!, outcome)));
     inFlight.add(task);
     void task.then(
       () => inFlight.delete(task),
@@ -186,7 +247,12 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
 
   try {
     for await (const entry of walkTree(root, addProblem)) {
-      if (options.signal?.aborted) throw new AppError('aborted', 499, `ingest of ${name} aborted; run it again with --snapshot ${name} to resume, or delete the snapshot`);
+      if (options.signal?.aborted)
+        throw new AppError(
+          'aborted',
+          499,
+          `ingest of ${name} aborted; run it again with --snapshot ${name} to resume, or delete the snapshot`,
+        );
       if (commitFailure) throw commitFailure;
       if (workerFailure) throw workerFailure;
       filesSeen += 1;
@@ -196,8 +262,23 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
       }
       if (entry.kind === 'symlink') {
         report.symlinks += 1;
-        const hash = createHash('sha256').update(entry.linkTarget ?? '').digest('hex');
-        record({ path: entry.relativePath, kind: 'symlink', size: 0, mode: entry.mode, mtimeNs: entry.mtimeNs, hash, linkTarget: entry.linkTarget, atoms: [] }, null, 0);
+        const hash = createHash('sha256')
+          .update(entry.linkTarget ?? '')
+          .digest('hex');
+        record(
+          {
+            path: entry.relativePath,
+            kind: 'symlink',
+            size: 0,
+            mode: entry.mode,
+            mtimeNs: entry.mtimeNs,
+            hash,
+            linkTarget: entry.linkTarget,
+            atoms: [],
+          },
+          null,
+          0,
+        );
         continue;
       }
       const known = previousFiles.get(entry.relativePath);
@@ -215,7 +296,8 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     flush();
     await commitChain;
     if (commitFailure) throw commitFailure;
-    if (options.signal?.aborted) throw new AppError('aborted', 499, `ingest of ${name} aborted; run it again with --snapshot ${name} to resume`);
+    if (options.signal?.aborted)
+      throw new AppError('aborted', 499, `ingest of ${name} aborted; run it again with --snapshot ${name} to resume`);
   } finally {
     await pool.close();
     await Promise.allSettled(inFlight);

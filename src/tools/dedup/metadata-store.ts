@@ -150,11 +150,10 @@ export async function commitBatch(sql: SqlRunner, snapshotId: string, files: New
     const copiedBytes = copiedFileIds.length > 0 ? await copyFiles(tx, snapshotId, copiedFileIds) : 0;
     // Counted up per batch (inside the same transaction), not recounted: a recount scanned
     // every file of the snapshot at each commit, quadratic over a large ingest.
-    await tx.query(`UPDATE dedup_snapshots SET file_count = file_count + $2, total_bytes = total_bytes + $3, updated_at = now() WHERE id = $1`, [
-      snapshotId,
-      files.length + copiedFileIds.length,
-      files.reduce((sum, file) => sum + file.size, 0) + copiedBytes,
-    ]);
+    await tx.query(
+      `UPDATE dedup_snapshots SET file_count = file_count + $2, total_bytes = total_bytes + $3, updated_at = now() WHERE id = $1`,
+      [snapshotId, files.length + copiedFileIds.length, files.reduce((sum, file) => sum + file.size, 0) + copiedBytes],
+    );
   }, DEDUP_LOCK_KEY);
 }
 
@@ -186,10 +185,10 @@ async function copyFiles(tx: SqlQueries, snapshotId: string, fileIds: string[]):
 
 /** Marks a snapshot complete with its final report. */
 export async function completeSnapshot(sql: SqlRunner, snapshotId: string, report: object): Promise<void> {
-  await sql.query(`UPDATE dedup_snapshots SET status = 'complete', completed_at = now(), updated_at = now(), report = $2::jsonb WHERE id = $1`, [
-    snapshotId,
-    JSON.stringify(report),
-  ]);
+  await sql.query(
+    `UPDATE dedup_snapshots SET status = 'complete', completed_at = now(), updated_at = now(), report = $2::jsonb WHERE id = $1`,
+    [snapshotId, JSON.stringify(report)],
+  );
 }
 
 /** Deletes a snapshot (complete, or interrupted: a rollback) and releases its atom references. */
@@ -203,7 +202,9 @@ export async function deleteSnapshot(sql: SqlRunner, name: string): Promise<{ na
         WHERE dedup_atoms.hash = counted.atom_hash`,
       [snapshot.id],
     );
-    const [counted] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM dedup_files WHERE snapshot_id = $1`, [snapshot.id]);
+    const [counted] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM dedup_files WHERE snapshot_id = $1`, [
+      snapshot.id,
+    ]);
     await tx.query(`DELETE FROM dedup_snapshots WHERE id = $1`, [snapshot.id]);
     return { name, files: counted!.count };
   }, DEDUP_LOCK_KEY);

@@ -33,7 +33,10 @@ export class RestoreWriter {
   /** Restores one file; throws on any failure (the temporary file is removed). */
   write(job: RestoreJob): void {
     this.counter += 1;
-    const temporary = path.join(path.dirname(job.target), `.${path.basename(job.target).slice(0, 100)}.vigie-restore-${process.pid}-${threadId}-${this.counter}`);
+    const temporary = path.join(
+      path.dirname(job.target),
+      `.${path.basename(job.target).slice(0, 100)}.vigie-restore-${process.pid}-${threadId}-${this.counter}`,
+    );
     const descriptor = fs.openSync(temporary, 'wx', 0o600);
     try {
       const hash = createHash('sha256');

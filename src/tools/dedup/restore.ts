@@ -46,7 +46,16 @@ export async function restoreSnapshot(
   if (isInside(settings.storeDirectory, destination) || isInside(destination, settings.storeDirectory)) {
     throw new ValidationError(`cannot restore into or over the dedup store (${settings.storeDirectory})`);
   }
-  const report: RestoreReport = { snapshot: snapshot.name, destination, files: 0, symlinks: 0, bytes: 0, seconds: 0, megabytesPerSecond: 0, problems: [] };
+  const report: RestoreReport = {
+    snapshot: snapshot.name,
+    destination,
+    files: 0,
+    symlinks: 0,
+    bytes: 0,
+    seconds: 0,
+    megabytesPerSecond: 0,
+    problems: [],
+  };
 
   const files = snapshotFiles(database.sql, snapshot.id, prefix);
   const first = await files.next();
@@ -101,12 +110,16 @@ export async function restoreSnapshot(
     if (!single) {
       const relative = normaliseSnapshotPath(prefix ? file.path.slice(prefix.length + 1) : file.path);
       target = path.join(root, relative);
-      if (!relative || !isInside(root, target) || target === root) throw new ValidationError(`refusing to restore ${JSON.stringify(file.path)} outside ${root}`);
+      if (!relative || !isInside(root, target) || target === root)
+        throw new ValidationError(`refusing to restore ${JSON.stringify(file.path)} outside ${root}`);
       ensureDirectory(path.dirname(target));
     }
     if (file.kind === 'symlink') symlinks.push({ target, file });
     else {
-      const full = batcher.add({ target, path: file.path, atoms: file.atoms, size: file.size, hash: file.hash, mode: file.mode, mtimeNs: file.mtimeNs }, file.size);
+      const full = batcher.add(
+        { target, path: file.path, atoms: file.atoms, size: file.size, hash: file.hash, mode: file.mode, mtimeNs: file.mtimeNs },
+        file.size,
+      );
       if (full) await dispatch(full);
     }
   };

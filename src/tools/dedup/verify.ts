@@ -38,9 +38,20 @@ const MAX_LISTED_ISSUES = 200;
 export async function verifyStore(database: Database, settings: DedupSettings, options: { snapshot?: string } = {}): Promise<VerifyReport> {
   const started = performance.now();
   const sql = database.sql;
-  const snapshots: SnapshotRow[] = options.snapshot ? [await requireSnapshot(sql, validateSnapshotName(options.snapshot))] : await listSnapshots(sql);
+  const snapshots: SnapshotRow[] = options.snapshot
+    ? [await requireSnapshot(sql, validateSnapshotName(options.snapshot))]
+    : await listSnapshots(sql);
   const store = new AtomStore({ directory: settings.storeDirectory });
-  const report: VerifyReport = { ok: true, snapshots: snapshots.map((snapshot) => snapshot.name), atomsChecked: 0, filesChecked: 0, bytesChecked: 0, issueCount: 0, issues: [], seconds: 0 };
+  const report: VerifyReport = {
+    ok: true,
+    snapshots: snapshots.map((snapshot) => snapshot.name),
+    atomsChecked: 0,
+    filesChecked: 0,
+    bytesChecked: 0,
+    issueCount: 0,
+    issues: [],
+    seconds: 0,
+  };
   const issue = (found: VerifyIssue) => {
     report.ok = false;
     report.issueCount += 1;
@@ -91,8 +102,17 @@ export async function verifyStore(database: Database, settings: DedupSettings, o
     for await (const file of snapshotFiles(sql, snapshot.id)) {
       report.filesChecked += 1;
       if (file.kind === 'symlink') {
-        if (createHash('sha256').update(file.linkTarget ?? '').digest('hex') !== file.hash) {
-          issue({ kind: 'file_corrupt', snapshot: snapshot.name, path: file.path, message: 'symbolic link target does not match its hash' });
+        if (
+          createHash('sha256')
+            .update(file.linkTarget ?? '')
+            .digest('hex') !== file.hash
+        ) {
+          issue({
+            kind: 'file_corrupt',
+            snapshot: snapshot.name,
+            path: file.path,
+            message: 'symbolic link target does not match its hash',
+          });
         }
         continue;
       }
@@ -108,7 +128,8 @@ export async function verifyStore(database: Database, settings: DedupSettings, o
       }
       if (!broken && offset !== file.size) broken = `atoms add up to ${offset} bytes, file size is ${file.size}`;
       if (!broken && file.atoms.length === 1 && file.atoms[0] !== file.hash) broken = 'whole-file hash differs from its only atom';
-      if (!broken && file.atoms.length === 0 && file.hash !== createHash('sha256').digest('hex')) broken = 'empty file with a non-empty hash';
+      if (!broken && file.atoms.length === 0 && file.hash !== createHash('sha256').digest('hex'))
+        broken = 'empty file with a non-empty hash';
       if (!broken && file.atoms.length > 1) {
         const hash = createHash('sha256');
         for (const atom of file.atoms) hash.update(store.read(atom));

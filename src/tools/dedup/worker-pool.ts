@@ -20,7 +20,8 @@ export type FileOutcome = { ok: true; file: ProcessedFile } | { ok: false; code:
 export type WorkerRequest = { id: number; kind: 'ingest'; paths: string[] } | { id: number; kind: 'restore'; jobs: RestoreJob[] };
 
 /** A worker's answer to one batch, outcomes in request order. */
-export type WorkerReply = { id: number; kind: 'ingest'; outcomes: FileOutcome[] } | { id: number; kind: 'restore'; outcomes: RestoreOutcome[] };
+export type WorkerReply =
+  { id: number; kind: 'ingest'; outcomes: FileOutcome[] } | { id: number; kind: 'restore'; outcomes: RestoreOutcome[] };
 
 /** What every worker is started with. */
 export interface WorkerSettings {

@@ -50,7 +50,14 @@ const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2, ok: 3
 
 /** A finding about `target`, with its English sentences. */
 export function makeFinding(target: string, observation: Observation, english: Translator): Finding {
-  return { severity: observation.severity, target, check: observation.check, code: observation.code, params: observation.params, ...findingText(observation.code, observation.params, english) };
+  return {
+    severity: observation.severity,
+    target,
+    check: observation.check,
+    code: observation.code,
+    params: observation.params,
+    ...findingText(observation.code, observation.params, english),
+  };
 }
 
 /** Sorts findings worst first (stable within a severity). */
@@ -67,7 +74,12 @@ function pingFindings(measurement: TargetMeasurements, add: Add): void {
   const { ping, path, target } = measurement;
   if (!ping) return;
   if (ping.received === 0) {
-    add({ severity: 'critical', check: 'ping', code: 'ping.unreachable', params: { target, address: ping.address, sent: ping.sent, error: ping.error ?? null } });
+    add({
+      severity: 'critical',
+      check: 'ping',
+      code: 'ping.unreachable',
+      params: { target, address: ping.address, sent: ping.sent, error: ping.error ?? null },
+    });
     return;
   }
   const slowHop = path?.slowestHop && path.slowestHop.addedMs !== null && path.slowestHop.addedMs >= 10 ? path.slowestHop : null;
@@ -84,7 +96,8 @@ function pingFindings(measurement: TargetMeasurements, add: Add): void {
     ...(slowHop ? { slowHop: slowHop.hop, slowHopAddress: slowHop.address ?? null, slowHopAddedMs: slowHop.addedMs } : {}),
   };
   if (ping.lossPercent >= 2) add({ severity: ping.lossPercent >= 10 ? 'critical' : 'warning', check: 'ping', code: 'ping.loss', params });
-  else if (rtt.avg >= 100 || rtt.jitter >= 30) add({ severity: 'warning', check: 'ping', code: rtt.jitter >= 30 ? 'ping.highJitter' : 'ping.highLatency', params });
+  else if (rtt.avg >= 100 || rtt.jitter >= 30)
+    add({ severity: 'warning', check: 'ping', code: rtt.jitter >= 30 ? 'ping.highJitter' : 'ping.highLatency', params });
   else add({ severity: 'ok', check: 'ping', code: 'ping.ok', params });
 }
 
@@ -93,7 +106,13 @@ function portFindings(measurement: TargetMeasurements, add: Add): void {
     const params = { target: measurement.target, address: port.address, port: port.port, connectMs: port.connectMs };
     if (port.state === 'open') add({ severity: 'ok', check: 'tcp', code: 'tcp.open', params });
     else if (port.state === 'closed') add({ severity: 'warning', check: 'tcp', code: 'tcp.closed', params });
-    else add({ severity: 'warning', check: 'tcp', code: port.state === 'filtered' ? 'tcp.filtered' : 'tcp.unreachable', params: { ...params, state: port.state, error: port.error ?? null } });
+    else
+      add({
+        severity: 'warning',
+        check: 'tcp',
+        code: port.state === 'filtered' ? 'tcp.filtered' : 'tcp.unreachable',
+        params: { ...params, state: port.state, error: port.error ?? null },
+      });
   }
 }
 
@@ -101,21 +120,60 @@ function httpFindings(measurement: TargetMeasurements, add: Add): void {
   const http = measurement.http;
   if (!http) return;
   const base = { target: measurement.target, url: http.url };
-  if (http.error || http.status === null) add({ severity: 'critical', check: 'http', code: 'http.failed', params: { ...base, error: http.error ?? null } });
-  else if (http.status >= 500) add({ severity: 'critical', check: 'http', code: 'http.serverError', params: { ...base, status: http.status, firstByteMs: http.timingsMs.firstByte } });
-  else if (http.status >= 400) add({ severity: 'warning', check: 'http', code: 'http.clientError', params: { ...base, status: http.status, totalMs: http.timingsMs.total } });
-  else add({ severity: 'ok', check: 'http', code: 'http.ok', params: { ...base, status: http.status, connectMs: http.timingsMs.connect, firstByteMs: http.timingsMs.firstByte } });
+  if (http.error || http.status === null)
+    add({ severity: 'critical', check: 'http', code: 'http.failed', params: { ...base, error: http.error ?? null } });
+  else if (http.status >= 500)
+    add({
+      severity: 'critical',
+      check: 'http',
+      code: 'http.serverError',
+      params: { ...base, status: http.status, firstByteMs: http.timingsMs.firstByte },
+    });
+  else if (http.status >= 400)
+    add({
+      severity: 'warning',
+      check: 'http',
+      code: 'http.clientError',
+      params: { ...base, status: http.status, totalMs: http.timingsMs.total },
+    });
+  else
+    add({
+      severity: 'ok',
+      check: 'http',
+      code: 'http.ok',
+      params: { ...base, status: http.status, connectMs: http.timingsMs.connect, firstByteMs: http.timingsMs.firstByte },
+    });
   const tls = http.tls;
-  if (tls && tls.daysLeft < 0) add({ severity: 'critical', check: 'http', code: 'tls.expired', params: { ...base, daysAgo: -tls.daysLeft, validTo: tls.validTo } });
-  else if (tls && tls.daysLeft < 21) add({ severity: tls.daysLeft < 7 ? 'critical' : 'warning', check: 'http', code: 'tls.expiring', params: { ...base, daysLeft: tls.daysLeft, validTo: tls.validTo } });
-  if (tls && !tls.authorized) add({ severity: 'info', check: 'http', code: 'tls.unverified', params: { ...base, error: tls.authorizationError ?? null } });
+  if (tls && tls.daysLeft < 0)
+    add({ severity: 'critical', check: 'http', code: 'tls.expired', params: { ...base, daysAgo: -tls.daysLeft, validTo: tls.validTo } });
+  else if (tls && tls.daysLeft < 21)
+    add({
+      severity: tls.daysLeft < 7 ? 'critical' : 'warning',
+      check: 'http',
+      code: 'tls.expiring',
+      params: { ...base, daysLeft: tls.daysLeft, validTo: tls.validTo },
+    });
+  if (tls && !tls.authorized)
+    add({ severity: 'info', check: 'http', code: 'tls.unverified', params: { ...base, error: tls.authorizationError ?? null } });
 }
 
 function dnsFindings(measurement: TargetMeasurements, add: Add): void {
   const dns = measurement.dns;
   for (const answer of dns?.answers ?? []) {
-    if (answer.type === 'A' && answer.error) add({ severity: 'warning', check: 'dns', code: 'dns.noA', params: { name: dns!.name, error: answer.error, durationMs: answer.durationMs } });
-    if (answer.durationMs > 500) add({ severity: 'warning', check: 'dns', code: 'dns.slow', params: { name: dns!.name, recordType: answer.type, durationMs: answer.durationMs } });
+    if (answer.type === 'A' && answer.error)
+      add({
+        severity: 'warning',
+        check: 'dns',
+        code: 'dns.noA',
+        params: { name: dns!.name, error: answer.error, durationMs: answer.durationMs },
+      });
+    if (answer.durationMs > 500)
+      add({
+        severity: 'warning',
+        check: 'dns',
+        code: 'dns.slow',
+        params: { name: dns!.name, recordType: answer.type, durationMs: answer.durationMs },
+      });
   }
 }
 
@@ -125,9 +183,22 @@ function pathFindings(measurement: TargetMeasurements, add: Add): void {
   const target = measurement.target;
   const slow = path.slowestHop;
   const total = path.hops.at(-1)?.latencyMs ?? 0;
-  if (slow && slow.addedMs !== null && slow.addedMs >= 10 && slow.addedMs >= 0.5 * total) add({ severity: 'warning', check: 'path', code: 'path.slowHop', params: { target, hop: slow.hop, address: slow.address ?? null, addedMs: slow.addedMs, totalMs: total, hops: path.hops.length } });
-  if (!path.reached) add({ severity: 'warning', check: 'path', code: 'path.incomplete', params: { target, hops: path.hops.length, error: path.error ?? null } });
-  if (path.pathMtu !== null && path.pathMtu < 1500) add({ severity: 'info', check: 'path', code: 'path.mtu', params: { target, pathMtu: path.pathMtu } });
+  if (slow && slow.addedMs !== null && slow.addedMs >= 10 && slow.addedMs >= 0.5 * total)
+    add({
+      severity: 'warning',
+      check: 'path',
+      code: 'path.slowHop',
+      params: { target, hop: slow.hop, address: slow.address ?? null, addedMs: slow.addedMs, totalMs: total, hops: path.hops.length },
+    });
+  if (!path.reached)
+    add({
+      severity: 'warning',
+      check: 'path',
+      code: 'path.incomplete',
+      params: { target, hops: path.hops.length, error: path.error ?? null },
+    });
+  if (path.pathMtu !== null && path.pathMtu < 1500)
+    add({ severity: 'info', check: 'path', code: 'path.mtu', params: { target, pathMtu: path.pathMtu } });
 }
 
 /** Builds the findings of one target. */

@@ -22,12 +22,17 @@ export interface CommandOutput {
 }
 
 /** Runs a command; injectable so engines can be driven through a namespace prefix or a fake. */
-export type CommandRunner = (binary: NetworkBinary, args: string[], options: { timeoutMs: number; signal?: AbortSignal }) => Promise<CommandOutput>;
+export type CommandRunner = (
+  binary: NetworkBinary,
+  args: string[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+) => Promise<CommandOutput>;
 
 /** Throws before anything runs when an argument is not in the safe alphabet. */
 export function assertSafeArguments(args: string[]): void {
   for (const argument of args) {
-    if (!SAFE_ARGUMENT.test(argument)) throw new ValidationError(`Refused to run: unsafe argument ${JSON.stringify(argument.slice(0, 40))}`);
+    if (!SAFE_ARGUMENT.test(argument))
+      throw new ValidationError(`Refused to run: unsafe argument ${JSON.stringify(argument.slice(0, 40))}`);
   }
 }
 
@@ -41,7 +46,10 @@ export function createCommandRunner(prefix: string[] = [], dirs: readonly string
     assertSafeArguments(args);
     let resolved: string[];
     try {
-      resolved = prefix.length > 0 ? [resolveBinary(prefix[0]!, dirs), ...prefix.slice(1), resolveBinary(binary, dirs)] : [resolveBinary(binary, dirs)];
+      resolved =
+        prefix.length > 0
+          ? [resolveBinary(prefix[0]!, dirs), ...prefix.slice(1), resolveBinary(binary, dirs)]
+          : [resolveBinary(binary, dirs)];
     } catch (error) {
       if (error instanceof BinaryNotFoundError) return Promise.reject(new Error(`${binary} is not installed`, { cause: error }));
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -52,7 +60,13 @@ export function createCommandRunner(prefix: string[] = [], dirs: readonly string
       execFile(
         file!,
         argv,
-        { timeout: timeoutMs, killSignal: 'SIGKILL', signal, maxBuffer: 4 * 1024 * 1024, env: { PATH: childPath(dirs), LANG: 'C', LC_ALL: 'C' } },
+        {
+          timeout: timeoutMs,
+          killSignal: 'SIGKILL',
+          signal,
+          maxBuffer: 4 * 1024 * 1024,
+          env: { PATH: childPath(dirs), LANG: 'C', LC_ALL: 'C' },
+        },
         (error, stdout, stderr) => {
           const durationMs = performance.now() - started;
           if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -72,7 +86,11 @@ export function createCommandRunner(prefix: string[] = [], dirs: readonly string
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping input order in the result. */
-export async function mapWithConcurrency<Item, Result>(items: Item[], limit: number, work: (item: Item, index: number) => Promise<Result>): Promise<Result[]> {
+export async function mapWithConcurrency<Item, Result>(
+  items: Item[],
+  limit: number,
+  work: (item: Item, index: number) => Promise<Result>,
+): Promise<Result[]> {
   const results = new Array<Result>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {

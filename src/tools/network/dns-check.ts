@@ -39,7 +39,12 @@ export async function resolveName(name: string, options: { timeoutMs: number; se
               : (await resolver.resolveMx(name)).map((entry) => `${entry.priority} ${entry.exchange}`);
       return { type, records, durationMs: Math.round((performance.now() - started) * 1000) / 1000 };
     } catch (error) {
-      return { type, records: [], durationMs: Math.round((performance.now() - started) * 1000) / 1000, error: (error as NodeJS.ErrnoException).code ?? String(error) };
+      return {
+        type,
+        records: [],
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        error: (error as NodeJS.ErrnoException).code ?? String(error),
+      };
     }
   };
   return { name, servers: resolver.getServers(), answers: await Promise.all(DNS_RECORD_TYPES.map(query)) };

@@ -73,7 +73,26 @@ const IDENTIFIERS = new Set(['port', 'status', 'hop', 'slowHop', 'ifIndex', 'pat
 
 /** A parameter name the sentences may use; i18next options (`lng`, `context`…) are never taken from data. */
 const PARAM_NAME = /^[a-z][A-Za-z]{0,39}$/;
-const RESERVED = new Set(['lng', 'lngs', 'ns', 'context', 'count', 'ordinal', 'defaultValue', 'returnObjects', 'returnDetails', 'joinArrays', 'postProcess', 'interpolation', 'replace', 'keyPrefix', 'fallbackLng', 'nsSeparator', 'keySeparator', 'skipInterpolation']);
+const RESERVED = new Set([
+  'lng',
+  'lngs',
+  'ns',
+  'context',
+  'count',
+  'ordinal',
+  'defaultValue',
+  'returnObjects',
+  'returnDetails',
+  'joinArrays',
+  'postProcess',
+  'interpolation',
+  'replace',
+  'keyPrefix',
+  'fallbackLng',
+  'nsSeparator',
+  'keySeparator',
+  'skipInterpolation',
+]);
 
 /** True for a known finding code (rows stored before codes existed have none). */
 export function isFindingCode(value: unknown): value is FindingCode {
@@ -95,14 +114,18 @@ function display(name: string, value: unknown, i18n: Translator): string {
 /** The variables of a code's sentences: every parameter for display, plus the optional clauses. */
 function variables(code: FindingCode, params: FindingParams, i18n: Translator): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(params)) if (PARAM_NAME.test(name) && !RESERVED.has(name)) vars[name] = display(name, value, i18n);
+  for (const [name, value] of Object.entries(params))
+    if (PARAM_NAME.test(name) && !RESERVED.has(name)) vars[name] = display(name, value, i18n);
   if (typeof params.state === 'string') {
     const key = `view.network.portState.${params.state}`;
     const word = /^[a-z]{1,20}$/.test(params.state) ? i18n.t(key) : key;
     vars.state = word === key ? params.state : word;
   }
   vars.errorText = typeof params.error === 'string' && params.error ? i18n.t(`${PREFIX}.clause.detail`, { detail: params.error }) : '';
-  vars.hopText = typeof params.slowHop === 'number' ? i18n.t(`${PREFIX}.clause.hopAdds`, { hop: vars.slowHop, address: vars.slowHopAddress || '?', addedMs: vars.slowHopAddedMs }) : '';
+  vars.hopText =
+    typeof params.slowHop === 'number'
+      ? i18n.t(`${PREFIX}.clause.hopAdds`, { hop: vars.slowHop, address: vars.slowHopAddress || '?', addedMs: vars.slowHopAddedMs })
+      : '';
   const plural = PLURAL_BY[code];
   if (plural && typeof params[plural] === 'number' && Number.isFinite(params[plural])) vars.count = params[plural];
   // The recommendation names the slow hop when the path showed one (`recommendation_slowHop`).
@@ -121,8 +144,12 @@ export function findingText(code: FindingCode, params: FindingParams, i18n: Tran
  * What a reader sees of a stored finding: its code rendered in their language, or, for a
  * finding without a known code (stored before codes existed), the English it was stored with.
  */
-export function describeFinding(finding: { code?: unknown; params?: unknown; title?: unknown; evidence?: unknown; recommendation?: unknown }, i18n: Translator): FindingText {
-  const params = finding.params && typeof finding.params === 'object' && !Array.isArray(finding.params) ? (finding.params as FindingParams) : null;
+export function describeFinding(
+  finding: { code?: unknown; params?: unknown; title?: unknown; evidence?: unknown; recommendation?: unknown },
+  i18n: Translator,
+): FindingText {
+  const params =
+    finding.params && typeof finding.params === 'object' && !Array.isArray(finding.params) ? (finding.params as FindingParams) : null;
   if (isFindingCode(finding.code) && params) return findingText(finding.code, params, i18n);
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   return { title: text(finding.title), evidence: text(finding.evidence), recommendation: text(finding.recommendation) };

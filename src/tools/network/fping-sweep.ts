@@ -12,10 +12,11 @@ import { isStrictIpv4 } from './target-allowlist.js';
 export function detectFping(): Promise<boolean> {
   return access('/usr/bin/fping').then(
     () => true,
-    () => access('/usr/sbin/fping').then(
-      () => true,
-      () => false,
-    ),
+    () =>
+      access('/usr/sbin/fping').then(
+        () => true,
+        () => false,
+      ),
   );
 }
 
@@ -24,7 +25,14 @@ export function parseFpingOutput(addresses: string[], output: string, count: num
   const samples = new Map<string, Array<number | null>>();
   for (const line of output.split('\n')) {
     const match = /^(\S+)\s*:\s*([\d.\s-]+)$/.exec(line.trim());
-    if (match) samples.set(match[1]!, match[2]!.trim().split(/\s+/).map((value) => (value === '-' ? null : Number(value))));
+    if (match)
+      samples.set(
+        match[1]!,
+        match[2]!
+          .trim()
+          .split(/\s+/)
+          .map((value) => (value === '-' ? null : Number(value))),
+      );
   }
   return addresses.map((address) => {
     const values = samples.get(address) ?? [];
@@ -36,11 +44,28 @@ export function parseFpingOutput(addresses: string[], output: string, count: num
 }
 
 /** Pings every address `count` times with one fping process. */
-export async function fpingAddresses(runner: CommandRunner, addresses: string[], options: { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal }): Promise<PingResult[]> {
+export async function fpingAddresses(
+  runner: CommandRunner,
+  addresses: string[],
+  options: { count: number; intervalMs: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<PingResult[]> {
   if (addresses.some((address) => !isStrictIpv4(address))) throw new Error('fping: only IPv4 addresses');
   const root = process.getuid?.() === 0;
   const perHostMs = Math.max(root ? 10 : 20, options.intervalMs);
-  const args = ['-C', String(options.count), '-q', '-r', '0', '-p', String(perHostMs), '-i', root ? '1' : '10', '-t', String(options.timeoutMs), ...addresses];
+  const args = [
+    '-C',
+    String(options.count),
+    '-q',
+    '-r',
+    '0',
+    '-p',
+    String(perHostMs),
+    '-i',
+    root ? '1' : '10',
+    '-t',
+    String(options.timeoutMs),
+    ...addresses,
+  ];
   const budgetMs = addresses.length * 10 + options.count * perHostMs + options.timeoutMs + 5_000;
   const output = await runner('fping', args, { timeoutMs: budgetMs, signal: options.signal });
   return parseFpingOutput(addresses, `${output.stdout}\n${output.stderr}`, options.count);

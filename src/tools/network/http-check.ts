@@ -17,7 +17,15 @@ export interface HttpResult {
 }
 
 /** Probes `scheme://host:port/path`, connecting to `address` whatever `host` resolves to now. */
-export function httpProbe(options: { scheme: 'http' | 'https'; host: string; address: string; port: number; path: string; timeoutMs: number; signal?: AbortSignal }): Promise<HttpResult> {
+export function httpProbe(options: {
+  scheme: 'http' | 'https';
+  host: string;
+  address: string;
+  port: number;
+  path: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}): Promise<HttpResult> {
   const { scheme, host, address, port, path, timeoutMs } = options;
   const url = `${scheme}://${host}:${port}${path}`;
   const started = performance.now();

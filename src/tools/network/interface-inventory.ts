@@ -11,7 +11,16 @@ export interface InterfaceSummary {
   mtu: number;
   mac?: string;
   addresses: string[];
-  stats?: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number; rxErrors: number; txErrors: number; rxDropped: number; txDropped: number };
+  stats?: {
+    rxBytes: number;
+    txBytes: number;
+    rxPackets: number;
+    txPackets: number;
+    rxErrors: number;
+    txErrors: number;
+    rxDropped: number;
+    txDropped: number;
+  };
 }
 
 /** The host's network inventory. */
@@ -44,7 +53,9 @@ export async function readInterfaceInventory(runner: CommandRunner, signal?: Abo
     ipJson<InterfaceInventory['routes']>(runner, ['route', 'show'], signal),
     ipJson<Array<{ dst: string; dev?: string; lladdr?: string; state?: string[] }>>(runner, ['neighbour', 'show'], signal),
   ]);
-  const addressesByName = new Map(addresses.map((link) => [link.ifname, (link.addr_info ?? []).map((entry) => `${entry.local}/${entry.prefixlen}`)]));
+  const addressesByName = new Map(
+    addresses.map((link) => [link.ifname, (link.addr_info ?? []).map((entry) => `${entry.local}/${entry.prefixlen}`)]),
+  );
   return {
     interfaces: links.map((link) => {
       const rx = link.stats64?.rx ?? {};
@@ -71,7 +82,17 @@ export async function readInterfaceInventory(runner: CommandRunner, signal?: Abo
           : {}),
       };
     }),
-    routes: routes.map(({ dst, gateway, dev, prefsrc }) => ({ dst, ...(gateway ? { gateway } : {}), ...(dev ? { dev } : {}), ...(prefsrc ? { prefsrc } : {}) })),
-    neighbours: neighbours.map(({ dst, dev, lladdr, state }) => ({ dst, ...(dev ? { dev } : {}), ...(lladdr ? { lladdr } : {}), state: state ?? [] })),
+    routes: routes.map(({ dst, gateway, dev, prefsrc }) => ({
+      dst,
+      ...(gateway ? { gateway } : {}),
+      ...(dev ? { dev } : {}),
+      ...(prefsrc ? { prefsrc } : {}),
+    })),
+    neighbours: neighbours.map(({ dst, dev, lladdr, state }) => ({
+      dst,
+      ...(dev ? { dev } : {}),
+      ...(lladdr ? { lladdr } : {}),
+      state: state ?? [],
+    })),
   };
 }

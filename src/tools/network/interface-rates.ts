@@ -42,7 +42,8 @@ export function interfaceRates(before: InterfaceSample, after: InterfaceSample, 
   const inBitsPerSecond = (Number(inOctets.value) * 8) / seconds;
   const outBitsPerSecond = (Number(outOctets.value) * 8) / seconds;
   const errors = smallDelta(before.inErrors, after.inErrors) + smallDelta(before.outErrors, after.outErrors);
-  const packets = smallDelta(before.inUnicastPackets, after.inUnicastPackets) + smallDelta(before.outUnicastPackets, after.outUnicastPackets);
+  const packets =
+    smallDelta(before.inUnicastPackets, after.inUnicastPackets) + smallDelta(before.outUnicastPackets, after.outUnicastPackets);
   return {
     index: after.index,
     name: after.name,

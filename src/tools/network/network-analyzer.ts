@@ -8,7 +8,16 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError, RateLimitedError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { createTranslator } from '../../contracts/i18n.js';
-import { makeFinding, rankFindings, summarise, targetFindings, worstSeverity, type Finding, type Severity, type TargetMeasurements } from './analysis-report.js';
+import {
+  makeFinding,
+  rankFindings,
+  summarise,
+  targetFindings,
+  worstSeverity,
+  type Finding,
+  type Severity,
+  type TargetMeasurements,
+} from './analysis-report.js';
 import { createCommandRunner, mapWithConcurrency, type CommandRunner } from './command-runner.js';
 import { resolveName } from './dns-check.js';
 import { httpProbe } from './http-check.js';
@@ -91,7 +100,12 @@ export class NetworkAnalyzer {
     const unique = [...new Set(targets)];
     if (unique.length > this.settings.maxTargets) {
       this.metrics.refusals.inc({ reason: 'bounds' });
-      throw new NetworkRefusal('validation_error', `At most ${this.settings.maxTargets} targets per run (NET_MAX_TARGETS); got ${unique.length}`, 'limit.targets', { limit: this.settings.maxTargets, got: unique.length });
+      throw new NetworkRefusal(
+        'validation_error',
+        `At most ${this.settings.maxTargets} targets per run (NET_MAX_TARGETS); got ${unique.length}`,
+        'limit.targets',
+        { limit: this.settings.maxTargets, got: unique.length },
+      );
     }
     const outcomes = await mapWithConcurrency(unique, 16, async (target) => {
       try {
@@ -106,7 +120,14 @@ export class NetworkAnalyzer {
       const first = refused[0]!;
       const message = refused.length === 1 ? first.message : `${first.message} (and ${refused.length - 1} more refused)`;
       const details = refused.map((error) => ({ path: 'targets', message: error.message }));
-      if (first instanceof NetworkRefusal) throw new NetworkRefusal(first.code as 'validation_error' | 'forbidden', message, first.reason, { ...first.params, more: refused.length - 1 }, details);
+      if (first instanceof NetworkRefusal)
+        throw new NetworkRefusal(
+          first.code as 'validation_error' | 'forbidden',
+          message,
+          first.reason,
+          { ...first.params, more: refused.length - 1 },
+          details,
+        );
       throw new AppError(first.code, first.status, message, details);
     }
     return outcomes as ResolvedTarget[];
@@ -118,8 +139,16 @@ export class NetworkAnalyzer {
     const options = request.options;
     const ports = options.ports ?? [];
     const count = options.count ?? 5;
-    if (ports.length > settings.maxPorts) throw this.refuse(`At most ${settings.maxPorts} ports per run (NET_MAX_PORTS); got ${ports.length}`, 'limit.ports', { limit: settings.maxPorts, got: ports.length });
-    if (count > settings.maxProbes) throw this.refuse(`At most ${settings.maxProbes} probes per target (NET_MAX_PROBES); got ${count}`, 'limit.probes', { limit: settings.maxProbes, got: count });
+    if (ports.length > settings.maxPorts)
+      throw this.refuse(`At most ${settings.maxPorts} ports per run (NET_MAX_PORTS); got ${ports.length}`, 'limit.ports', {
+        limit: settings.maxPorts,
+        got: ports.length,
+      });
+    if (count > settings.maxProbes)
+      throw this.refuse(`At most ${settings.maxProbes} probes per target (NET_MAX_PROBES); got ${count}`, 'limit.probes', {
+        limit: settings.maxProbes,
+        got: count,
+      });
     await this.consumeRate(caller.userId);
     const resolved = await this.admitTargets(request.targets);
 
@@ -143,28 +172,78 @@ export class NetworkAnalyzer {
       const addresses = [...new Set(resolved.map((target) => target.address))];
       for (let start = 0; start < addresses.length; start += 64) {
         const chunk = addresses.slice(start, start + 64);
-        const results = probe('ping', () => fpingAddresses(this.runner, chunk, { count, intervalMs: options.intervalMs ?? 200, timeoutMs, signal }));
-        chunk.forEach((address, index) => sweep.set(address, results.then((values) => values[index])));
+        const results = probe('ping', () =>
+          fpingAddresses(this.runner, chunk, { count, intervalMs: options.intervalMs ?? 200, timeoutMs, signal }),
+        );
+        chunk.forEach((address, index) =>
+          sweep.set(
+            address,
+            results.then((values) => values[index]),
+          ),
+        );
       }
     }
     const measurements = await Promise.all(
       resolved.map(async (target): Promise<TargetMeasurements> => {
-        const measurement: TargetMeasurements = { target: target.target, address: target.address, resolveMs: Math.round(target.resolveMs * 1000) / 1000 };
+        const measurement: TargetMeasurements = {
+          target: target.target,
+          address: target.address,
+          resolveMs: Math.round(target.resolveMs * 1000) / 1000,
+        };
         const work: Array<Promise<unknown>> = [];
         const guard = <Result>(promise: Promise<Result>, assign: (value: Result) => void) =>
-          work.push(promise.then(assign, (error: Error) => this.deps.logger?.warn({ err: error, target: target.target }, 'network probe failed')));
+          work.push(
+            promise.then(assign, (error: Error) => this.deps.logger?.warn({ err: error, target: target.target }, 'network probe failed')),
+          );
         const swept = sweep.get(target.address);
         if (swept) guard(swept, (value) => value && (measurement.ping = value));
-        else if (checks.has('ping')) guard(probe('ping', () => pingAddress(this.runner, target.address, { count, intervalMs: options.intervalMs ?? 200, timeoutMs, signal })), (value) => (measurement.ping = value));
-        if (checks.has('tcp') && ports.length > 0) guard(Promise.all(ports.map((port) => probe('tcp', () => tcpConnect(target.address, port, timeoutMs, signal)))), (value) => (measurement.tcp = value));
-        if (checks.has('dns') && !isStrictIpv4(target.target)) guard(probe('dns', () => resolveName(target.target, { timeoutMs })), (value) => (measurement.dns = value));
+        else if (checks.has('ping'))
+          guard(
+            probe('ping', () =>
+              pingAddress(this.runner, target.address, { count, intervalMs: options.intervalMs ?? 200, timeoutMs, signal }),
+            ),
+            (value) => (measurement.ping = value),
+          );
+        if (checks.has('tcp') && ports.length > 0)
+          guard(
+            Promise.all(ports.map((port) => probe('tcp', () => tcpConnect(target.address, port, timeoutMs, signal)))),
+            (value) => (measurement.tcp = value),
+          );
+        if (checks.has('dns') && !isStrictIpv4(target.target))
+          guard(
+            probe('dns', () => resolveName(target.target, { timeoutMs })),
+            (value) => (measurement.dns = value),
+          );
         if (checks.has('http')) {
           const scheme = options.httpScheme ?? 'http';
-          guard(probe('http', () => httpProbe({ scheme, host: target.target, address: target.address, port: options.httpPort ?? (scheme === 'https' ? 443 : 80), path: options.httpPath ?? '/', timeoutMs: Math.max(timeoutMs, 2_000), signal })), (value) => (measurement.http = value));
+          guard(
+            probe('http', () =>
+              httpProbe({
+                scheme,
+                host: target.target,
+                address: target.address,
+                port: options.httpPort ?? (scheme === 'https' ? 443 : 80),
+                path: options.httpPath ?? '/',
+                timeoutMs: Math.max(timeoutMs, 2_000),
+                signal,
+              }),
+            ),
+            (value) => (measurement.http = value),
+          );
         }
         if (checks.has('path')) {
           const measureHops = (addresses: string[]) => this.measureHops(addresses, signal);
-          guard(probe('path', () => tracePath(this.runner, target.address, { maxHops: options.maxHops ?? 15, timeoutMs: Math.min(settings.maxRunMs, 30_000), signal, measureHops })), (value) => (measurement.path = value));
+          guard(
+            probe('path', () =>
+              tracePath(this.runner, target.address, {
+                maxHops: options.maxHops ?? 15,
+                timeoutMs: Math.min(settings.maxRunMs, 30_000),
+                signal,
+                measureHops,
+              }),
+            ),
+            (value) => (measurement.path = value),
+          );
         }
         await Promise.all(work);
         return measurement;
@@ -174,7 +253,10 @@ export class NetworkAnalyzer {
     const findings = rankFindings(measurements.flatMap((measurement) => targetFindings(measurement, english)));
     const durationMs = Math.round(performance.now() - started);
     const timedOut = deadline.aborted;
-    if (timedOut) findings.unshift(makeFinding('*', { severity: 'warning', check: 'run', code: 'run.timedOut', params: { maxRunMs: settings.maxRunMs } }, english));
+    if (timedOut)
+      findings.unshift(
+        makeFinding('*', { severity: 'warning', check: 'run', code: 'run.timedOut', params: { maxRunMs: settings.maxRunMs } }, english),
+      );
     const severity = worstSeverity(findings);
     this.metrics.runs.inc({ status: severity });
     this.metrics.runDuration.observe(durationMs / 1000);
@@ -204,7 +286,9 @@ export class NetworkAnalyzer {
     if (allowed.length === 0) return new Map();
     this.metrics.probes.inc({ check: 'ping' });
     const options = { count: 5, intervalMs: 20, timeoutMs: 1_000, signal };
-    const results = (await this.fpingAvailable()) ? await fpingAddresses(this.runner, allowed, options) : await Promise.all(allowed.map((address) => pingAddress(this.runner, address, options)));
+    const results = (await this.fpingAvailable())
+      ? await fpingAddresses(this.runner, allowed, options)
+      : await Promise.all(allowed.map((address) => pingAddress(this.runner, address, options)));
     return new Map(results.map((result) => [result.address, result.rttMs?.min ?? null]));
   }
 

@@ -37,7 +37,24 @@ const TRACEPATH_OUTPUT = ` 1?: [LOCALHOST]                      pmtu 1500
 `;
 
 function sample(overrides: Partial<InterfaceSample>): InterfaceSample {
-  return { index: 2, name: 'eth0', description: 'eth0', alias: '', operStatus: 1, speedBitsPerSecond: 1_000_000_000, inOctets: 0n, outOctets: 0n, highCapacity: true, inErrors: 0, outErrors: 0, inDiscards: 0, outDiscards: 0, inUnicastPackets: 0, outUnicastPackets: 0, ...overrides };
+  return {
+    index: 2,
+    name: 'eth0',
+    description: 'eth0',
+    alias: '',
+    operStatus: 1,
+    speedBitsPerSecond: 1_000_000_000,
+    inOctets: 0n,
+    outOctets: 0n,
+    highCapacity: true,
+    inErrors: 0,
+    outErrors: 0,
+    inDiscards: 0,
+    outDiscards: 0,
+    inUnicastPackets: 0,
+    outUnicastPackets: 0,
+    ...overrides,
+  };
 }
 
 describe('network engine', () => {
@@ -69,7 +86,10 @@ describe('network engine', () => {
     const result = parseTracepath('198.18.217.10', TRACEPATH_OUTPUT);
     assert.equal(result.reached, true);
     assert.equal(result.pathMtu, 1400);
-    assert.deepEqual(result.hops.map((hop) => hop.address), ['198.18.217.2', '198.18.217.6', null, '198.18.217.10']);
+    assert.deepEqual(
+      result.hops.map((hop) => hop.address),
+      ['198.18.217.2', '198.18.217.6', null, '198.18.217.10'],
+    );
     assert.equal(result.hops[0]!.latencyMs, 0.019);
     assert.equal(result.slowestHop?.hop, 2);
     assert.equal(result.slowestHop?.addedMs, 83.771);
@@ -77,14 +97,24 @@ describe('network engine', () => {
 
   it('computes utilisation and error rates, across a 32-bit wrap and a 64-bit reset', () => {
     const before = sample({ inOctets: 1_000n, outOctets: 0n, inErrors: 5, inUnicastPackets: 100, outUnicastPackets: 100 });
-    const after = sample({ inOctets: 1_000n + 125_000_000n, outOctets: 62_500_000n, inErrors: 15, inUnicastPackets: 1_090, outUnicastPackets: 100 });
+    const after = sample({
+      inOctets: 1_000n + 125_000_000n,
+      outOctets: 62_500_000n,
+      inErrors: 15,
+      inUnicastPackets: 1_090,
+      outUnicastPackets: 100,
+    });
     const rates = interfaceRates(before, after, 10);
     assert.equal(rates.inBitsPerSecond, 100_000_000);
     assert.equal(rates.outBitsPerSecond, 50_000_000);
     assert.equal(rates.utilisation, 0.1);
     assert.equal(rates.inErrorsPerSecond, 1);
     assert.equal(rates.errorRatio, 10 / 1000);
-    const wrapped = interfaceRates(sample({ highCapacity: false, inOctets: 2n ** 32n - 1000n }), sample({ highCapacity: false, inOctets: 3000n }), 1);
+    const wrapped = interfaceRates(
+      sample({ highCapacity: false, inOctets: 2n ** 32n - 1000n }),
+      sample({ highCapacity: false, inOctets: 3000n }),
+      1,
+    );
     assert.equal(wrapped.inBitsPerSecond, 4000 * 8);
     const reset = interfaceRates(sample({ inOctets: 10_000n }), sample({ inOctets: 500n }), 1);
     assert.equal(reset.counterReset, true);
@@ -116,11 +146,21 @@ describe('network engine', () => {
         errors += increment;
         packets += 100_000;
         octets += 50_000_000n;
-        return [{ address: '10.0.0.1', takenAt: round * 60_000, durationMs: 5, interfaces: [sample({ inErrors: errors, inUnicastPackets: packets, inOctets: octets })] }];
+        return [
+          {
+            address: '10.0.0.1',
+            takenAt: round * 60_000,
+            durationMs: 5,
+            interfaces: [sample({ inErrors: errors, inUnicastPackets: packets, inOctets: octets })],
+          },
+        ];
       });
     };
     const calm = new SnmpMonitor().analysePolls(['10.0.0.1'], build(noise));
-    assert.deepEqual(calm.findings.filter((finding) => /burst/i.test(finding.title)), []);
+    assert.deepEqual(
+      calm.findings.filter((finding) => /burst/i.test(finding.title)),
+      [],
+    );
     const burst = new SnmpMonitor().analysePolls(['10.0.0.1'], build([...noise, 600]));
     const flagged = burst.findings.find((finding) => finding.title === 'Error burst on 10.0.0.1 eth0');
     assert.ok(flagged, JSON.stringify(burst.findings));

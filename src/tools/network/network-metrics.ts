@@ -16,9 +16,17 @@ export interface NetworkMetrics {
 /** Returns the metrics registered on `registry`, creating them the first time. */
 export function networkMetrics(registry: Registry = new Registry()): NetworkMetrics {
   return {
-    runs: counter(registry, { name: 'vigie_network_runs_total', help: 'Network analysis runs by outcome', labelNames: ['status']}),
-    probes: counter(registry, { name: 'vigie_network_probes_total', help: 'Network probes sent, by check', labelNames: ['check']}),
-    refusals: counter(registry, { name: 'vigie_network_refusals_total', help: 'Network requests refused by the guardrails', labelNames: ['reason']}),
-    runDuration: histogram(registry, { name: 'vigie_network_run_duration_seconds', help: 'Wall time of network analysis runs', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120]}),
+    runs: counter(registry, { name: 'vigie_network_runs_total', help: 'Network analysis runs by outcome', labelNames: ['status'] }),
+    probes: counter(registry, { name: 'vigie_network_probes_total', help: 'Network probes sent, by check', labelNames: ['check'] }),
+    refusals: counter(registry, {
+      name: 'vigie_network_refusals_total',
+      help: 'Network requests refused by the guardrails',
+      labelNames: ['reason'],
+    }),
+    runDuration: histogram(registry, {
+      name: 'vigie_network_run_duration_seconds',
+      help: 'Wall time of network analysis runs',
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    }),
   };
 }

@@ -21,7 +21,9 @@ export function networkCapability(options: NetworkCapabilityOptions = {}): Capab
   return defineCapability({
     name: 'network',
     create(core) {
-      const analyzer = options.analyzer ?? new NetworkAnalyzer({ settings: networkSettings(core.config), metrics: networkMetrics(core.metrics), logger: core.logger });
+      const analyzer =
+        options.analyzer ??
+        new NetworkAnalyzer({ settings: networkSettings(core.config), metrics: networkMetrics(core.metrics), logger: core.logger });
       return {
         name: 'network',
         toolset: networkToolset(core, analyzer),

@@ -12,7 +12,20 @@ import { asRecord, view } from '../view-format.js';
 import type { FindingParams } from './finding-text.js';
 
 /** Every reason a network tool refuses a call (each has catalog keys in every locale). */
-export const REFUSAL_REASONS = ['target.syntax', 'target.ipv6', 'target.invalid', 'target.outside', 'target.unresolved', 'target.resolvesOutside', 'limit.targets', 'limit.ports', 'limit.probes', 'limit.snmpAgents', 'snmp.needsUser', 'rate.limited'] as const;
+export const REFUSAL_REASONS = [
+  'target.syntax',
+  'target.ipv6',
+  'target.invalid',
+  'target.outside',
+  'target.unresolved',
+  'target.resolvesOutside',
+  'limit.targets',
+  'limit.ports',
+  'limit.probes',
+  'limit.snmpAgents',
+  'snmp.needsUser',
+  'rate.limited',
+] as const;
 
 /** A reason for a refusal. */
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
@@ -56,7 +69,9 @@ function refusalText(refusal: Refusal, i18n: Translator): string {
   }
   const text = i18n.t(`view.network.refusal.${refusal.reason}`, vars);
   const more = refusal.params.more;
-  return typeof more === 'number' && Number.isFinite(more) && more > 0 ? `${text} ${i18n.t('view.network.refusal.more', { count: more })}` : text;
+  return typeof more === 'number' && Number.isFinite(more) && more > 0
+    ? `${text} ${i18n.t('view.network.refusal.more', { count: more })}`
+    : text;
 }
 
 /** The view of a refused network call, in the reader's language; undefined for anything else. */
@@ -66,5 +81,7 @@ export function refusalView(tool: string, result: ToolResult, i18n: Translator):
   const params = asRecord(refusal?.params);
   if (!refusal || !isReason(refusal.reason) || !params) return undefined;
   const message = refusalText({ reason: refusal.reason, params: params as FindingParams }, i18n);
-  return view('generic', i18n.t('view.generic.failed', { tool, message }), 'critical', [{ type: 'fields', fields: [{ label: i18n.t('view.generic.errorCode'), value: result.error.code }] }]);
+  return view('generic', i18n.t('view.generic.failed', { tool, message }), 'critical', [
+    { type: 'fields', fields: [{ label: i18n.t('view.generic.errorCode'), value: result.error.code }] },
+  ]);
 }

@@ -16,8 +16,14 @@ const findingSchema = z.object({
   severity: z.enum(['critical', 'warning', 'info', 'ok']),
   target: z.string(),
   check: z.string(),
-  code: z.string().optional().meta({ description: 'Stable kind of finding (tcp.closed, snmp.saturated…); absent on reports stored before codes' }),
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional().meta({ description: 'Raw values of the finding (numbers unformatted, targets, ports)' }),
+  code: z
+    .string()
+    .optional()
+    .meta({ description: 'Stable kind of finding (tcp.closed, snmp.saturated…); absent on reports stored before codes' }),
+  params: z
+    .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+    .optional()
+    .meta({ description: 'Raw values of the finding (numbers unformatted, targets, ports)' }),
   title: z.string(),
   evidence: z.string(),
   recommendation: z.string(),
@@ -32,7 +38,9 @@ const reportSchema = z
     worstSeverity: z.enum(['critical', 'warning', 'info', 'ok']),
     summary: z.string(),
     findings: z.array(findingSchema),
-    measurements: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Raw measurements per target (ping, tcp, dns, http, path)' }),
+    measurements: z
+      .array(z.record(z.string(), z.unknown()))
+      .meta({ description: 'Raw measurements per target (ping, tcp, dns, http, path)' }),
     durationMs: z.number(),
     peakConcurrency: z.number(),
     timedOut: z.boolean(),
@@ -54,7 +62,11 @@ const comparisonSchema = z
  * same the net_* tools use: one per-user rate limit and one vigie_network_runs_total for REST,
  * /api/commands and every chat channel.
  */
-export function networkRoutes(routes: RouteRegistrar, { database, audit }: Pick<CoreServices, 'database' | 'audit'>, analyzer: NetworkAnalyzer): void {
+export function networkRoutes(
+  routes: RouteRegistrar,
+  { database, audit }: Pick<CoreServices, 'database' | 'audit'>,
+  analyzer: NetworkAnalyzer,
+): void {
   const store = new ReportStore(database.prisma);
 
   routes.add({
@@ -68,13 +80,35 @@ export function networkRoutes(routes: RouteRegistrar, { database, audit }: Pick<
     errors: [403],
     success: { status: 201, description: 'The stored report', schema: reportSchema },
     handler: async ({ body, principal, request }) => {
-      const base = { actorId: principal.userId, actorName: principal.userName, channel: 'api' as const, tool: 'network_analysis', arguments: body, traceId: request.requestId ?? null };
+      const base = {
+        actorId: principal.userId,
+        actorName: principal.userName,
+        channel: 'api' as const,
+        tool: 'network_analysis',
+        arguments: body,
+        traceId: request.requestId ?? null,
+      };
       try {
-        const report = await store.save(await analyzer.analyze(body, { userId: principal.userId }), { userId: principal.userId, channel: 'api' });
-        await audit.append({ ...base, action: 'network.analysis', status: 'success', durationMs: report.durationMs, details: { reportId: report.id, worstSeverity: report.worstSeverity } });
+        const report = await store.save(await analyzer.analyze(body, { userId: principal.userId }), {
+          userId: principal.userId,
+          channel: 'api',
+        });
+        await audit.append({
+          ...base,
+          action: 'network.analysis',
+          status: 'success',
+          durationMs: report.durationMs,
+          details: { reportId: report.id, worstSeverity: report.worstSeverity },
+        });
         return report;
       } catch (error) {
-        if (error instanceof AppError) await audit.append({ ...base, action: 'network.analysis', status: 'refused', details: { code: error.code, message: error.message } });
+        if (error instanceof AppError)
+          await audit.append({
+            ...base,
+            action: 'network.analysis',
+            status: 'refused',
+            details: { code: error.code, message: error.message },
+          });
         throw error;
       }
     },
@@ -85,7 +119,10 @@ export function networkRoutes(routes: RouteRegistrar, { database, audit }: Pick<
     path: '/network-analysis',
     tag: 'Network',
     summary: 'Latest stored network reports',
-    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), targets: targetsSchema.optional().meta({ description: 'Only reports on exactly these targets (comma-separated)' }) }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      targets: targetsSchema.optional().meta({ description: 'Only reports on exactly these targets (comma-separated)' }),
+    }),
     success: { status: 200, description: 'Reports, newest first', schema: z.object({ data: z.array(reportSchema) }) },
     handler: async ({ query }) => ({ data: await store.list({ limit: query.limit, targets: query.targets }) }),
   });
@@ -110,7 +147,12 @@ export function networkRoutes(routes: RouteRegistrar, { database, audit }: Pick<
     tag: 'Network',
     summary: 'Compare a report with an earlier one (default: same targets, about a day before)',
     params: idParams,
-    query: z.object({ with: z.uuid().optional().meta({ description: 'Report to compare with; default: the same targets 12 h or more before, else the previous run' }) }),
+    query: z.object({
+      with: z
+        .uuid()
+        .optional()
+        .meta({ description: 'Report to compare with; default: the same targets 12 h or more before, else the previous run' }),
+    }),
     success: { status: 200, description: 'Changes, new and resolved findings', schema: comparisonSchema },
     handler: async ({ params, query }) => {
       const comparison = await store.compare(params.id, query.with);

@@ -40,7 +40,11 @@ function portIssue(junk: unknown) {
   const text = String(junk);
   return text.startsWith('range ')
     ? { code: 'custom' as const, message: text, params: { key: 'portRangeTooLarge', maximum: PORT_CEILING } }
-    : { code: 'custom' as const, message: `"${text.slice(0, 40)}" is not a port or a range like 8000-8010`, params: { key: 'portInvalid' } };
+    : {
+        code: 'custom' as const,
+        message: `"${text.slice(0, 40)}" is not a port or a range like 8000-8010`,
+        params: { key: 'portInvalid' },
+      };
 }
 
 /** The target list: one string with commas or an array. */
@@ -54,7 +58,9 @@ export const portsSchema = z.preprocess(
     if (junk !== undefined) context.addIssue(portIssue(junk));
     return ports;
   },
-  z.array(z.number({ error: 'ports must be numbers or ranges like 8000-8010' }).int().min(1).max(65535)).max(PORT_CEILING, `at most ${PORT_CEILING} ports`),
+  z
+    .array(z.number({ error: 'ports must be numbers or ranges like 8000-8010' }).int().min(1).max(65535))
+    .max(PORT_CEILING, `at most ${PORT_CEILING} ports`),
 );
 
 /**
@@ -63,23 +69,50 @@ export const portsSchema = z.preprocess(
  * tool normalises with `toList` / `expandPorts` when it runs (the command router coerces too).
  */
 export const targetListInput = z
-  .union([z.array(z.string().trim().min(1).max(253)).min(1).max(1024), z.string().trim().min(1).max(64 * 1024)])
-  .refine((value) => { const list = toList(value); return list.length >= 1 && list.length <= 1024 && list.every((item) => item.length <= 253); }, 'between 1 and 1024 targets of at most 253 characters');
+  .union([
+    z.array(z.string().trim().min(1).max(253)).min(1).max(1024),
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(64 * 1024),
+  ])
+  .refine((value) => {
+    const list = toList(value);
+    return list.length >= 1 && list.length <= 1024 && list.every((item) => item.length <= 253);
+  }, 'between 1 and 1024 targets of at most 253 characters');
 
 /** Model-facing port list: numbers, "8000-8010" ranges, or one string of them. */
 export const portListInput = z
-  .union([z.array(z.union([z.number().int().min(1).max(65535), z.string().trim().min(1).max(11)])).max(PORT_CEILING), z.string().trim().min(1).max(1024), z.number().int().min(1).max(65535)])
+  .union([
+    z.array(z.union([z.number().int().min(1).max(65535), z.string().trim().min(1).max(11)])).max(PORT_CEILING),
+    z.string().trim().min(1).max(1024),
+    z.number().int().min(1).max(65535),
+  ])
   .superRefine((value, context) => {
     const ports = expandPorts(value);
-    const junk = Array.isArray(ports) ? ports.find((port) => typeof port === 'string' || (port as number) < 1 || (port as number) > 65535) : undefined;
+    const junk = Array.isArray(ports)
+      ? ports.find((port) => typeof port === 'string' || (port as number) < 1 || (port as number) > 65535)
+      : undefined;
     if (junk !== undefined) context.addIssue(portIssue(junk));
-    else if (Array.isArray(ports) && ports.length > PORT_CEILING) context.addIssue({ code: 'custom', message: `at most ${PORT_CEILING} ports`, params: { key: 'portsTooMany', maximum: PORT_CEILING } });
+    else if (Array.isArray(ports) && ports.length > PORT_CEILING)
+      context.addIssue({
+        code: 'custom',
+        message: `at most ${PORT_CEILING} ports`,
+        params: { key: 'portsTooMany', maximum: PORT_CEILING },
+      });
   });
 
 /** Model-facing check list: names or one comma-separated string of them. */
 export const checkListInput = z
   .union([z.array(z.enum(CHECK_NAMES)).min(1).max(CHECK_NAMES.length), z.string().trim().min(1).max(100)])
-  .refine((value) => { const list = toList(value); return list.length >= 1 && list.every((item) => (CHECK_NAMES as readonly string[]).includes(item)); }, `checks among ${CHECK_NAMES.join(', ')}`);
+  .refine(
+    (value) => {
+      const list = toList(value);
+      return list.length >= 1 && list.every((item) => (CHECK_NAMES as readonly string[]).includes(item));
+    },
+    `checks among ${CHECK_NAMES.join(', ')}`,
+  );
 
 /** A list given as an array or one comma/space separated string. */
 export function toList(value: string | readonly string[]): string[] {
@@ -101,7 +134,10 @@ export const analysisOptionsSchema = z
     timeoutMs: z.coerce.number().int().min(100).max(30_000).optional().meta({ description: 'Per probe' }),
     httpScheme: z.enum(['http', 'https']).optional(),
     httpPort: z.coerce.number().int().min(1).max(65535).optional(),
-    httpPath: z.string().regex(/^\/[\w\-./~%?=&]{0,200}$/, 'must be a path like /health').optional(),
+    httpPath: z
+      .string()
+      .regex(/^\/[\w\-./~%?=&]{0,200}$/, 'must be a path like /health')
+      .optional(),
     maxHops: z.coerce.number().int().min(1).max(30).optional(),
     concurrency: z.coerce.number().int().min(1).max(256).optional(),
   })

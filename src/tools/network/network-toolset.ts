@@ -20,7 +20,7 @@ import { networkReportOutput, interfacesOutput, snmpOutput } from './network-out
 
 const INSTRUCTIONS =
   'For "is it the network?" questions use net_check (reachability, latency, loss, ports) and net_path (per-hop latency, path MTU); ' +
-  'net_interfaces shows this host\'s interfaces and routes; net_snmp_poll reads device interface counters. Only allowlisted targets can be probed; quote the evidence of the findings.';
+  "net_interfaces shows this host's interfaces and routes; net_snmp_poll reads device interface counters. Only allowlisted targets can be probed; quote the evidence of the findings.";
 
 /** Maps guardrail refusals to tool errors (data for the model), rethrowing the unexpected. */
 async function asToolResult<T>(work: () => Promise<T>): Promise<ToolResult<T>> {
@@ -71,11 +71,15 @@ const snmpSchema = z
   .strict();
 
 /** Builds the network toolset from the composition root's components. */
-export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' | 'database' | 'logger'>, analyzer?: NetworkAnalyzer): Toolset {
+export function networkToolset(
+  dependencies: Pick<ToolsetDependencies, 'config' | 'database' | 'logger'>,
+  analyzer?: NetworkAnalyzer,
+): Toolset {
   const engine = analyzer ?? new NetworkAnalyzer({ settings: networkSettings(dependencies.config), logger: dependencies.logger });
   const store = new ReportStore(dependencies.database.prisma);
   const monitor = new SnmpMonitor();
-  const save = (report: AnalysisReport, context: ToolContext) => store.save(report, { userId: context.principal.userId, channel: context.channel });
+  const save = (report: AnalysisReport, context: ToolContext) =>
+    store.save(report, { userId: context.principal.userId, channel: context.channel });
 
   return {
     name: 'network',
@@ -89,7 +93,8 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
     tools: [
       defineTool({
         name: 'net_check',
-        description: 'Measures reachability (ICMP loss, latency, jitter), TCP ports, DNS and HTTP for allowlisted targets, and explains the findings.',
+        description:
+          'Measures reachability (ICMP loss, latency, jitter), TCP ports, DNS and HTTP for allowlisted targets, and explains the findings.',
         inputSchema: netCheckSchema,
         outputSchema: networkReportOutput,
         risk: 'read',
@@ -103,15 +108,22 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         execute: (input, context) =>
           asToolResult(async () => {
             const ports = input.ports === undefined ? undefined : toPorts(input.ports);
-            const checks = (input.checks ? toList(input.checks) : ports?.length ? ['ping', 'tcp'] : ['ping']) as Array<(typeof CHECK_NAMES)[number]>;
-            const report = await engine.analyze({ targets: toList(input.targets), checks, options: { ports, count: input.count, timeoutMs: input.timeoutMs } }, { userId: context.principal.userId, signal: context.signal });
+            const checks = (input.checks ? toList(input.checks) : ports?.length ? ['ping', 'tcp'] : ['ping']) as Array<
+              (typeof CHECK_NAMES)[number]
+            >;
+            const report = await engine.analyze(
+              { targets: toList(input.targets), checks, options: { ports, count: input.count, timeoutMs: input.timeoutMs } },
+              { userId: context.principal.userId, signal: context.signal },
+            );
             return reportView(await save(report, context));
           }),
       }),
       defineTool({
         name: 'net_path',
         description: 'Traces the path to an allowlisted target: per-hop latency, the slowest hop, path MTU and the local route used.',
-        inputSchema: z.object({ target: z.string().trim().min(1).max(253), maxHops: z.coerce.number().int().min(1).max(30).optional() }).strict(),
+        inputSchema: z
+          .object({ target: z.string().trim().min(1).max(253), maxHops: z.coerce.number().int().min(1).max(30).optional() })
+          .strict(),
         outputSchema: networkReportOutput,
         risk: 'read',
         minRole: 'operator',
@@ -123,14 +135,24 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         preview: async (input, context) => probePreview({ targets: input.target }, 'net path', context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
-            const report = await engine.analyze({ targets: [input.target], checks: ['path', 'ping'], options: { maxHops: input.maxHops, count: 5 } }, { userId: context.principal.userId, signal: context.signal });
+            const report = await engine.analyze(
+              { targets: [input.target], checks: ['path', 'ping'], options: { maxHops: input.maxHops, count: 5 } },
+              { userId: context.principal.userId, signal: context.signal },
+            );
             return reportView(await save(report, context));
           }),
       }),
       defineTool({
         name: 'net_interfaces',
         description: "This host's interfaces (state, MTU, addresses, error and drop counters), routes and neighbours.",
-        inputSchema: z.object({ name: z.string().regex(/^[\w.@-]{1,15}$/, 'an interface name').optional() }).strict(),
+        inputSchema: z
+          .object({
+            name: z
+              .string()
+              .regex(/^[\w.@-]{1,15}$/, 'an interface name')
+              .optional(),
+          })
+          .strict(),
         outputSchema: interfacesOutput,
         risk: 'read',
         minRole: 'viewer',
@@ -143,12 +165,17 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
           asToolResult(async () => {
             const inventory = await readInterfaceInventory(engine.runner, context.signal);
             if (!input.name) return inventory;
-            return { ...inventory, interfaces: inventory.interfaces.filter((entry) => entry.name === input.name), routes: inventory.routes.filter((route) => route.dev === input.name) };
+            return {
+              ...inventory,
+              interfaces: inventory.interfaces.filter((entry) => entry.name === input.name),
+              routes: inventory.routes.filter((route) => route.dev === input.name),
+            };
           }),
       }),
       defineTool({
         name: 'net_snmp_poll',
-        description: 'Polls IF-MIB interface counters of allowlisted SNMP agents (v2c or v3) and reports utilisation, errors, discards and anomalies.',
+        description:
+          'Polls IF-MIB interface counters of allowlisted SNMP agents (v2c or v3) and reports utilisation, errors, discards and anomalies.',
         inputSchema: snmpSchema,
         outputSchema: snmpOutput,
         risk: 'read',
@@ -157,19 +184,58 @@ export function networkToolset(dependencies: Pick<ToolsetDependencies, 'config' 
         aliases: ['net snmp', 'snmp poll'],
         positional: ['targets'],
         view: (_input, result, i18n) => refusalView('net_snmp_poll', result, i18n) ?? snmpView(result, i18n),
-        preview: async (input, context) => probePreview({ targets: input.targets, ports: input.port ?? 161, checks: context.i18n.t('view.network.snmpPolls', { version: input.version }) }, 'net snmp', context.i18n),
-        examples: ['net snmp 10.0.0.1 community=public', 'net snmp 10.0.0.1 version=3 user=ops level=authPriv authProtocol=sha authKey=… privProtocol=aes privKey=…'],
+        preview: async (input, context) =>
+          probePreview(
+            {
+              targets: input.targets,
+              ports: input.port ?? 161,
+              checks: context.i18n.t('view.network.snmpPolls', { version: input.version }),
+            },
+            'net snmp',
+            context.i18n,
+          ),
+        examples: [
+          'net snmp 10.0.0.1 community=public',
+          'net snmp 10.0.0.1 version=3 user=ops level=authPriv authProtocol=sha authKey=… privProtocol=aes privKey=…',
+        ],
         execute: (input, context) =>
           asToolResult(async () => {
-            if (input.version === '3' && !input.user) throw new NetworkRefusal('validation_error', 'SNMPv3 needs user=', 'snmp.needsUser', {});
+            if (input.version === '3' && !input.user)
+              throw new NetworkRefusal('validation_error', 'SNMPv3 needs user=', 'snmp.needsUser', {});
             const targets = toList(input.targets);
-            if (targets.length > 32) throw new NetworkRefusal('validation_error', 'At most 32 SNMP agents per poll', 'limit.snmpAgents', { limit: 32, got: targets.length });
+            if (targets.length > 32)
+              throw new NetworkRefusal('validation_error', 'At most 32 SNMP agents per poll', 'limit.snmpAgents', {
+                limit: 32,
+                got: targets.length,
+              });
             await engine.consumeRate(context.principal.userId);
             const admitted = await engine.admitTargets(targets);
-            const user = input.version === '3' ? { name: input.user ?? '', level: input.level ?? 'authPriv', authProtocol: input.authProtocol, authKey: input.authKey, privProtocol: input.privProtocol, privKey: input.privKey } : undefined;
+            const user =
+              input.version === '3'
+                ? {
+                    name: input.user ?? '',
+                    level: input.level ?? 'authPriv',
+                    authProtocol: input.authProtocol,
+                    authKey: input.authKey,
+                    privProtocol: input.privProtocol,
+                    privKey: input.privKey,
+                  }
+                : undefined;
             return monitor.analyse(
-              admitted.map((target) => ({ address: target.address, port: input.port, version: input.version, community: input.community, user })),
-              { polls: input.polls, intervalMs: input.intervalSeconds * 1000, concurrency: Math.min(engine.settings.maxConcurrency, 32), timeoutMs: 3_000, signal: context.signal },
+              admitted.map((target) => ({
+                address: target.address,
+                port: input.port,
+                version: input.version,
+                community: input.community,
+                user,
+              })),
+              {
+                polls: input.polls,
+                intervalMs: input.intervalSeconds * 1000,
+                concurrency: Math.min(engine.settings.maxConcurrency, 32),
+                timeoutMs: 3_000,
+                signal: context.signal,
+              },
             );
           }),
       }),

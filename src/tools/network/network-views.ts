@@ -27,7 +27,9 @@ function worstTone(findings: Finding[]): Tone {
 function countBadges(findings: Finding[], i18n: Translator): ViewBlock | null {
   const counts = { critical: 0, warning: 0, ok: 0, info: 0 };
   for (const finding of findings) counts[finding.severity] = (counts[finding.severity] ?? 0) + 1;
-  const badges = (['critical', 'warning', 'info', 'ok'] as const).filter((severity) => counts[severity] > 0).map((severity) => ({ label: i18n.t(`view.severity.${severity}`, { count: counts[severity] }), tone: severityTone(severity) }));
+  const badges = (['critical', 'warning', 'info', 'ok'] as const)
+    .filter((severity) => counts[severity] > 0)
+    .map((severity) => ({ label: i18n.t(`view.severity.${severity}`, { count: counts[severity] }), tone: severityTone(severity) }));
   return badges.length ? { type: 'badges', badges } : null;
 }
 
@@ -87,7 +89,10 @@ function latencyChart(measurements: TargetMeasurements[], i18n: Translator): Vie
     kind: 'line',
     unit: 'ms',
     labels: Array.from({ length }, (_, index) => String(index + 1)),
-    series: pinged.map((measurement) => ({ name: measurement.target, points: Array.from({ length }, (_, index) => measurement.ping!.samplesMs[index] ?? null) })),
+    series: pinged.map((measurement) => ({
+      name: measurement.target,
+      points: Array.from({ length }, (_, index) => measurement.ping!.samplesMs[index] ?? null),
+    })),
   };
 }
 
@@ -103,7 +108,10 @@ function findingsTable(findings: Finding[], i18n: Translator): ViewBlock | null 
       { key: 'evidence', label: i18n.t('view.network.evidence') },
       { key: 'recommendation', label: i18n.t('view.network.whatToDo') },
     ],
-    rows: notable.map((finding) => ({ severity: known(i18n, 'view.severity.name', String(finding.severity)), ...describeFinding(finding, i18n) })),
+    rows: notable.map((finding) => ({
+      severity: known(i18n, 'view.severity.name', String(finding.severity)),
+      ...describeFinding(finding, i18n),
+    })),
     rowTones: notable.map((finding) => severityTone(finding.severity)),
   };
 }
@@ -113,14 +121,21 @@ function pathTable(measurements: TargetMeasurements[], i18n: Translator): ViewBl
   if (!traced?.path) return null;
   return {
     type: 'table',
-    title: traced.path.pathMtu ? i18n.t('view.network.pathToMtu', { target: traced.target, mtu: i18n.number(traced.path.pathMtu) }) : i18n.t('view.network.pathTo', { target: traced.target }),
+    title: traced.path.pathMtu
+      ? i18n.t('view.network.pathToMtu', { target: traced.target, mtu: i18n.number(traced.path.pathMtu) })
+      : i18n.t('view.network.pathTo', { target: traced.target }),
     columns: [
       { key: 'hop', label: i18n.t('view.network.hop'), align: 'right' },
       { key: 'address', label: i18n.t('view.network.address') },
       { key: 'latency', label: i18n.t('view.network.latency'), align: 'right' },
       { key: 'added', label: i18n.t('view.network.added'), align: 'right' },
     ],
-    rows: traced.path.hops.map((hop) => ({ hop: hop.hop, address: hop.address ?? '?', latency: formatMs(hop.latencyMs, i18n), added: formatMs(hop.addedMs, i18n) })),
+    rows: traced.path.hops.map((hop) => ({
+      hop: hop.hop,
+      address: hop.address ?? '?',
+      latency: formatMs(hop.latencyMs, i18n),
+      added: formatMs(hop.addedMs, i18n),
+    })),
     rowTones: traced.path.hops.map((hop) => (traced.path!.slowestHop?.hop === hop.hop && (hop.addedMs ?? 0) >= 10 ? 'warning' : 'neutral')),
   };
 }
@@ -133,9 +148,15 @@ function reportHeadline(findings: Finding[], targetCount: number, storedSummary:
   const problems = findings.filter((finding) => finding.severity === 'critical' || finding.severity === 'warning');
   const worst = problems.find((finding) => finding.severity === 'critical') ?? problems[0];
   if (worst && !isFindingCode(worst.code) && typeof storedSummary === 'string') return storedSummary;
-  if (!worst) return targetCount > 0 ? i18n.t('view.network.summary.noProblem', { count: targetCount }) : i18n.t('view.network.targetsChecked', { count: 0 });
+  if (!worst)
+    return targetCount > 0
+      ? i18n.t('view.network.summary.noProblem', { count: targetCount })
+      : i18n.t('view.network.targetsChecked', { count: 0 });
   const critical = problems.filter((finding) => finding.severity === 'critical').length;
-  const counts = [critical > 0 && i18n.t('view.severity.critical', { count: critical }), problems.length > critical && i18n.t('view.severity.warning', { count: problems.length - critical })].filter((part): part is string => Boolean(part));
+  const counts = [
+    critical > 0 && i18n.t('view.severity.critical', { count: critical }),
+    problems.length > critical && i18n.t('view.severity.warning', { count: problems.length - critical }),
+  ].filter((part): part is string => Boolean(part));
   const { title, evidence } = describeFinding(worst, i18n);
   return i18n.t('view.network.summary.problems', { counts: i18n.list(counts), count: targetCount, title, evidence });
 }
@@ -143,7 +164,13 @@ function reportHeadline(findings: Finding[], targetCount: number, storedSummary:
 /** The view of a net_check or net_path result. */
 export function networkReportView(result: ToolResult, i18n: Translator = english()): ResultView | undefined {
   if (result.status !== 'success') return undefined;
-  const data = result.data as { summary?: string; findings?: Finding[]; measurements?: TargetMeasurements[]; durationMs?: number; reportId?: string };
+  const data = result.data as {
+    summary?: string;
+    findings?: Finding[];
+    measurements?: TargetMeasurements[];
+    durationMs?: number;
+    reportId?: string;
+  };
   const findings = asArray(data.findings) as Finding[];
   const measurements = asArray(data.measurements) as TargetMeasurements[];
   return view('network.check', reportHeadline(findings, measurements.length, data.summary, i18n), worstTone(findings), [
@@ -152,7 +179,13 @@ export function networkReportView(result: ToolResult, i18n: Translator = english
     latencyChart(measurements, i18n),
     findingsTable(findings, i18n),
     pathTable(measurements, i18n),
-    { type: 'fields', fields: [{ label: i18n.t('view.network.duration'), value: formatMs(data.durationMs, i18n) }, ...(data.reportId ? [{ label: i18n.t('view.network.report'), value: data.reportId }] : [])] },
+    {
+      type: 'fields',
+      fields: [
+        { label: i18n.t('view.network.duration'), value: formatMs(data.durationMs, i18n) },
+        ...(data.reportId ? [{ label: i18n.t('view.network.report'), value: data.reportId }] : []),
+      ],
+    },
   ]);
 }
 
@@ -164,42 +197,54 @@ export function interfacesView(result: ToolResult, i18n: Translator = english())
   const routes = asArray(data.routes) as InterfaceInventory['routes'];
   const down = interfaces.filter((entry) => entry.state !== 'UP' && entry.state !== 'UNKNOWN');
   const counted = `${i18n.t('view.network.interfaceCount', { count: interfaces.length })}, ${i18n.t('view.network.routeCount', { count: routes.length })}`;
-  return view('network.interfaces', down.length ? i18n.t('view.semicolon', { first: counted, second: i18n.t('view.network.notUp', { count: down.length }) }) : counted, down.length ? 'warning' : 'ok', [
-    {
-      type: 'table',
-      title: i18n.t('view.network.interfaces'),
-      columns: [
-        { key: 'name', label: i18n.t('view.network.name') },
-        { key: 'state', label: i18n.t('view.network.state') },
-        { key: 'mtu', label: i18n.t('view.network.mtu'), align: 'right' },
-        { key: 'addresses', label: i18n.t('view.network.addresses') },
-        { key: 'traffic', label: i18n.t('view.network.traffic') },
-        { key: 'errors', label: i18n.t('view.network.errorsRxTx'), align: 'right' },
-        { key: 'drops', label: i18n.t('view.network.dropsRxTx'), align: 'right' },
-      ],
-      rows: interfaces.map((entry) => ({
-        name: entry.name,
-        state: entry.state,
-        mtu: entry.mtu,
-        addresses: entry.addresses.join(', ') || '—',
-        traffic: entry.stats ? `${formatBytes(entry.stats.rxBytes, i18n)} / ${formatBytes(entry.stats.txBytes, i18n)}` : '—',
-        errors: entry.stats ? `${formatNumber(entry.stats.rxErrors, i18n)} / ${formatNumber(entry.stats.txErrors, i18n)}` : '—',
-        drops: entry.stats ? `${formatNumber(entry.stats.rxDropped, i18n)} / ${formatNumber(entry.stats.txDropped, i18n)}` : '—',
-      })),
-      rowTones: interfaces.map((entry) => (entry.stats && entry.stats.rxErrors + entry.stats.txErrors > 0 ? 'warning' : entry.state === 'UP' ? 'ok' : 'neutral')),
-    },
-    routes.length > 0 && {
-      type: 'table',
-      title: i18n.t('view.network.routes'),
-      columns: [
-        { key: 'dst', label: i18n.t('view.network.destination') },
-        { key: 'gateway', label: i18n.t('view.network.gateway') },
-        { key: 'dev', label: i18n.t('view.network.device') },
-        { key: 'prefsrc', label: i18n.t('view.network.source') },
-      ],
-      rows: routes.map((route) => ({ dst: route.dst, gateway: route.gateway ?? '—', dev: route.dev ?? '—', prefsrc: route.prefsrc ?? '—' })),
-    },
-  ]);
+  return view(
+    'network.interfaces',
+    down.length ? i18n.t('view.semicolon', { first: counted, second: i18n.t('view.network.notUp', { count: down.length }) }) : counted,
+    down.length ? 'warning' : 'ok',
+    [
+      {
+        type: 'table',
+        title: i18n.t('view.network.interfaces'),
+        columns: [
+          { key: 'name', label: i18n.t('view.network.name') },
+          { key: 'state', label: i18n.t('view.network.state') },
+          { key: 'mtu', label: i18n.t('view.network.mtu'), align: 'right' },
+          { key: 'addresses', label: i18n.t('view.network.addresses') },
+          { key: 'traffic', label: i18n.t('view.network.traffic') },
+          { key: 'errors', label: i18n.t('view.network.errorsRxTx'), align: 'right' },
+          { key: 'drops', label: i18n.t('view.network.dropsRxTx'), align: 'right' },
+        ],
+        rows: interfaces.map((entry) => ({
+          name: entry.name,
+          state: entry.state,
+          mtu: entry.mtu,
+          addresses: entry.addresses.join(', ') || '—',
+          traffic: entry.stats ? `${formatBytes(entry.stats.rxBytes, i18n)} / ${formatBytes(entry.stats.txBytes, i18n)}` : '—',
+          errors: entry.stats ? `${formatNumber(entry.stats.rxErrors, i18n)} / ${formatNumber(entry.stats.txErrors, i18n)}` : '—',
+          drops: entry.stats ? `${formatNumber(entry.stats.rxDropped, i18n)} / ${formatNumber(entry.stats.txDropped, i18n)}` : '—',
+        })),
+        rowTones: interfaces.map((entry) =>
+          entry.stats && entry.stats.rxErrors + entry.stats.txErrors > 0 ? 'warning' : entry.state === 'UP' ? 'ok' : 'neutral',
+        ),
+      },
+      routes.length > 0 && {
+        type: 'table',
+        title: i18n.t('view.network.routes'),
+        columns: [
+          { key: 'dst', label: i18n.t('view.network.destination') },
+          { key: 'gateway', label: i18n.t('view.network.gateway') },
+          { key: 'dev', label: i18n.t('view.network.device') },
+          { key: 'prefsrc', label: i18n.t('view.network.source') },
+        ],
+        rows: routes.map((route) => ({
+          dst: route.dst,
+          gateway: route.gateway ?? '—',
+          dev: route.dev ?? '—',
+          prefsrc: route.prefsrc ?? '—',
+        })),
+      },
+    ],
+  );
 }
 
 /** The view of a net_snmp_poll result: interfaces with rates and errors, utilisation bars. */
@@ -215,7 +260,9 @@ export function snmpView(result: ToolResult, i18n: Translator = english()): Resu
     i18n.t('view.network.interfaceCount', { count: rows.length }),
     failed.length ? i18n.t('view.network.unreachableCount', { count: failed.length }) : '',
     findings.length ? i18n.t('view.network.findingCount', { count: findings.length }) : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const bars = rows.filter((row) => row.rate.utilisation !== null).sort((a, b) => (b.rate.utilisation ?? 0) - (a.rate.utilisation ?? 0));
   return view('network.snmp', headline, failed.length ? 'critical' : worstTone(findings), [
     countBadges(findings, i18n),
@@ -240,24 +287,65 @@ export function snmpView(result: ToolResult, i18n: Translator = english()): Resu
         errors: formatNumber(rate.inErrorsPerSecond + rate.outErrorsPerSecond, i18n),
         discards: formatNumber(rate.inDiscardsPerSecond + rate.outDiscardsPerSecond, i18n),
       })),
-      rowTones: rows.map(({ rate }) => (rate.errorRatio >= 0.01 ? 'critical' : rate.inErrorsPerSecond + rate.outErrorsPerSecond > 0 || (rate.utilisation ?? 0) >= 0.9 ? 'warning' : 'ok')),
+      rowTones: rows.map(({ rate }) =>
+        rate.errorRatio >= 0.01
+          ? 'critical'
+          : rate.inErrorsPerSecond + rate.outErrorsPerSecond > 0 || (rate.utilisation ?? 0) >= 0.9
+            ? 'warning'
+            : 'ok',
+      ),
     },
-    bars.length > 0 && { type: 'bars', title: i18n.t('view.network.utilisation'), max: 1, items: bars.map(({ device, rate }) => ({ label: `${device} ${rate.name}`, value: Math.max(0, rate.utilisation ?? 0), display: formatPercent(rate.utilisation, 1, i18n) })) },
-    failed.length > 0 && { type: 'table', title: i18n.t('view.network.unreachableDevices'), columns: [{ key: 'device', label: i18n.t('view.network.device') }, { key: 'error', label: i18n.t('view.network.error') }], rows: failed.map((device) => ({ device: device.address, error: device.error ?? '' })), rowTones: failed.map(() => 'critical' as const) },
+    bars.length > 0 && {
+      type: 'bars',
+      title: i18n.t('view.network.utilisation'),
+      max: 1,
+      items: bars.map(({ device, rate }) => ({
+        label: `${device} ${rate.name}`,
+        value: Math.max(0, rate.utilisation ?? 0),
+        display: formatPercent(rate.utilisation, 1, i18n),
+      })),
+    },
+    failed.length > 0 && {
+      type: 'table',
+      title: i18n.t('view.network.unreachableDevices'),
+      columns: [
+        { key: 'device', label: i18n.t('view.network.device') },
+        { key: 'error', label: i18n.t('view.network.error') },
+      ],
+      rows: failed.map((device) => ({ device: device.address, error: device.error ?? '' })),
+      rowTones: failed.map(() => 'critical' as const),
+    },
     findingsTable(findings, i18n),
   ]);
 }
 
 /** What a network probe will touch: its targets and ports (approval cards, if a channel requires one). */
-export function probePreview(input: { targets?: unknown; ports?: unknown; checks?: unknown }, tool: string, i18n: Translator = english()): ResultView {
-  const list = (value: unknown) => (Array.isArray(value) ? value.map(String).join(', ') : typeof value === 'string' || typeof value === 'number' ? String(value) : '—');
+export function probePreview(
+  input: { targets?: unknown; ports?: unknown; checks?: unknown },
+  tool: string,
+  i18n: Translator = english(),
+): ResultView {
+  const list = (value: unknown) =>
+    Array.isArray(value) ? value.map(String).join(', ') : typeof value === 'string' || typeof value === 'number' ? String(value) : '—';
   return view('network.preview', i18n.t('view.network.willProbe', { tool, targets: list(input.targets) }), 'pending', [
-    { type: 'fields', fields: [{ label: i18n.t('view.network.targets'), value: list(input.targets) }, { label: i18n.t('view.network.ports'), value: list(input.ports) }, { label: i18n.t('view.network.checks'), value: list(input.checks) }] },
+    {
+      type: 'fields',
+      fields: [
+        { label: i18n.t('view.network.targets'), value: list(input.targets) },
+        { label: i18n.t('view.network.ports'), value: list(input.ports) },
+        { label: i18n.t('view.network.checks'), value: list(input.checks) },
+      ],
+    },
   ]);
 }
 
 /** Fallback used by tests and callers that have only an unknown result. */
 export function networkViewOrGeneric(tool: string, result: ToolResult, i18n: Translator = english()): ResultView {
-  const built = tool === 'net_interfaces' ? interfacesView(result, i18n) : tool === 'net_snmp_poll' ? snmpView(result, i18n) : networkReportView(result, i18n);
+  const built =
+    tool === 'net_interfaces'
+      ? interfacesView(result, i18n)
+      : tool === 'net_snmp_poll'
+        ? snmpView(result, i18n)
+        : networkReportView(result, i18n);
   return built ?? genericResultView(tool, result, i18n);
 }

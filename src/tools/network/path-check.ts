@@ -42,9 +42,12 @@ export function parseTracepath(address: string, output: string): Omit<PathResult
     if (/reached/.test(hop[4] ?? '')) reached = true;
     const known = byHop.get(number);
     if (!known) byHop.set(number, { address: hopAddress, latencyMs: latency });
-    else if (latency !== null && (known.latencyMs === null || latency < known.latencyMs)) byHop.set(number, { address: hopAddress ?? known.address, latencyMs: latency });
+    else if (latency !== null && (known.latencyMs === null || latency < known.latencyMs))
+      byHop.set(number, { address: hopAddress ?? known.address, latencyMs: latency });
   }
-  const ordered = [...byHop.entries()].sort((a, b) => a[0] - b[0]).map(([hop, value]) => ({ hop, address: value.address, latencyMs: value.latencyMs, addedMs: null }));
+  const ordered = [...byHop.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([hop, value]) => ({ hop, address: value.address, latencyMs: value.latencyMs, addedMs: null }));
   return { address, reached, pathMtu, ...withAddedLatency(ordered) };
 }
 
@@ -65,7 +68,10 @@ export function withAddedLatency(hops: PathHop[]): { hops: PathHop[]; slowestHop
     if (hop.latencyMs !== null) previous = hop.latencyMs;
     return { ...hop, addedMs };
   });
-  const slowestHop = updated.reduce<PathHop | null>((slowest, hop) => (hop.addedMs !== null && (slowest === null || hop.addedMs > (slowest.addedMs ?? 0)) ? hop : slowest), null);
+  const slowestHop = updated.reduce<PathHop | null>(
+    (slowest, hop) => (hop.addedMs !== null && (slowest === null || hop.addedMs > (slowest.addedMs ?? 0)) ? hop : slowest),
+    null,
+  );
   return { hops: updated, slowestHop };
 }
 
@@ -98,5 +104,13 @@ export async function tracePath(runner: CommandRunner, address: string, options:
     });
     parsed = { ...parsed, ...withAddedLatency(hops) };
   }
-  return { ...parsed, route, ...(trace.timedOut ? { error: `tracepath stopped after ${options.timeoutMs} ms` } : trace.exitCode > 1 ? { error: trace.stderr.trim().split('\n')[0] } : {}) };
+  return {
+    ...parsed,
+    route,
+    ...(trace.timedOut
+      ? { error: `tracepath stopped after ${options.timeoutMs} ms` }
+      : trace.exitCode > 1
+        ? { error: trace.stderr.trim().split('\n')[0] }
+        : {}),
+  };
 }

@@ -117,7 +117,9 @@ export class ReportStore {
         worstSeverity: report.worstSeverity,
         summary: report.summary,
         findings: JSON.parse(JSON.stringify(report.findings)),
-        measurements: JSON.parse(JSON.stringify({ targets: report.measurements, peakConcurrency: report.peakConcurrency, timedOut: report.timedOut })),
+        measurements: JSON.parse(
+          JSON.stringify({ targets: report.measurements, peakConcurrency: report.peakConcurrency, timedOut: report.timedOut }),
+        ),
         durationMs: report.durationMs,
         createdAt: new Date(report.createdAt),
       },
@@ -149,8 +151,14 @@ export class ReportStore {
     const created = new Date(current.createdAt);
     const key = targetKey(current.targets);
     const older =
-      (await this.prisma.networkReport.findFirst({ where: { targetKey: key, createdAt: { lte: new Date(created.getTime() - BASELINE_AGE_MS) } }, orderBy: { createdAt: 'desc' } })) ??
-      (await this.prisma.networkReport.findFirst({ where: { targetKey: key, createdAt: { lt: created }, NOT: { id } }, orderBy: { createdAt: 'desc' } }));
+      (await this.prisma.networkReport.findFirst({
+        where: { targetKey: key, createdAt: { lte: new Date(created.getTime() - BASELINE_AGE_MS) } },
+        orderBy: { createdAt: 'desc' },
+      })) ??
+      (await this.prisma.networkReport.findFirst({
+        where: { targetKey: key, createdAt: { lt: created }, NOT: { id } },
+        orderBy: { createdAt: 'desc' },
+      }));
     return compareReports(current, older ? fromRow(older) : null);
   }
 }

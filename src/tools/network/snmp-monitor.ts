@@ -24,7 +24,10 @@ export class SnmpMonitor {
   private readonly history = new Map<string, { errors: number[]; discards: number[]; traffic: number[] }>();
 
   /** Polls every target `polls` times, `intervalMs` apart, and analyses the rates. */
-  async analyse(targets: SnmpTarget[], options: { polls: number; intervalMs: number; concurrency: number; timeoutMs: number; signal?: AbortSignal }): Promise<SnmpAnalysis> {
+  async analyse(
+    targets: SnmpTarget[],
+    options: { polls: number; intervalMs: number; concurrency: number; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<SnmpAnalysis> {
     const started = performance.now();
     const rounds: DevicePoll[][] = [];
     for (let round = 0; round < options.polls; round += 1) {
@@ -32,7 +35,13 @@ export class SnmpMonitor {
       options.signal?.throwIfAborted();
       rounds.push(await pollDevices(targets, { concurrency: options.concurrency, timeoutMs: options.timeoutMs }));
     }
-    return { ...this.analysePolls(targets.map((target) => target.address), rounds), durationMs: Math.round(performance.now() - started) };
+    return {
+      ...this.analysePolls(
+        targets.map((target) => target.address),
+        rounds,
+      ),
+      durationMs: Math.round(performance.now() - started),
+    };
   }
 
   /** Turns rounds of polls (one entry per device per round) into rates, history and findings. */
@@ -43,7 +52,14 @@ export class SnmpMonitor {
       const target = { address };
       const polls = rounds.map((round) => round[deviceIndex]!);
       const failed = polls.find((poll) => poll.error);
-      if (failed) findings.push(makeFinding(target.address, { severity: 'critical', check: 'snmp', code: 'snmp.noAnswer', params: { address: target.address, error: failed.error! } }, english));
+      if (failed)
+        findings.push(
+          makeFinding(
+            target.address,
+            { severity: 'critical', check: 'snmp', code: 'snmp.noAnswer', params: { address: target.address, error: failed.error! } },
+            english,
+          ),
+        );
       let rates: InterfaceRates[] = [];
       for (let index = 1; index < polls.length; index += 1) {
         if (polls[index - 1]!.error || polls[index]!.error) continue;
@@ -51,7 +67,13 @@ export class SnmpMonitor {
         for (const rate of rates) this.record(target.address, rate);
       }
       for (const rate of rates) findings.push(...this.findingsFor(target.address, rate, english));
-      return { address: target.address, pollMs: polls.map((poll) => poll.durationMs), interfaceCount: polls.at(-1)?.interfaces.length ?? 0, rates, ...(failed ? { error: failed.error } : {}) };
+      return {
+        address: target.address,
+        pollMs: polls.map((poll) => poll.durationMs),
+        interfaceCount: polls.at(-1)?.interfaces.length ?? 0,
+        rates,
+        ...(failed ? { error: failed.error } : {}),
+      };
     });
     return { devices, findings };
   }
@@ -68,20 +90,42 @@ export class SnmpMonitor {
 
   private findingsFor(address: string, rate: InterfaceRates, english: Translator): Finding[] {
     const findings: Finding[] = [];
-    const add = (severity: Finding['severity'], code: FindingCode, params: FindingParams) => findings.push(makeFinding(address, { severity, check: 'snmp', code, params: { address, interface: rate.name || `ifIndex ${rate.index}`, ifIndex: rate.index, ...params } }, english));
+    const add = (severity: Finding['severity'], code: FindingCode, params: FindingParams) =>
+      findings.push(
+        makeFinding(
+          address,
+          {
+            severity,
+            check: 'snmp',
+            code,
+            params: { address, interface: rate.name || `ifIndex ${rate.index}`, ifIndex: rate.index, ...params },
+          },
+          english,
+        ),
+      );
     if (rate.utilisation !== null && rate.utilisation >= 0.8) {
-      add(rate.utilisation >= 0.9 ? 'critical' : 'warning', 'snmp.saturated', { utilisationRatio: rate.utilisation, inBitsPerSecond: rate.inBitsPerSecond, outBitsPerSecond: rate.outBitsPerSecond });
+      add(rate.utilisation >= 0.9 ? 'critical' : 'warning', 'snmp.saturated', {
+        utilisationRatio: rate.utilisation,
+        inBitsPerSecond: rate.inBitsPerSecond,
+        outBitsPerSecond: rate.outBitsPerSecond,
+      });
     }
     if (rate.errorRatio >= 0.001) {
-      add(rate.errorRatio >= 0.01 ? 'critical' : 'warning', 'snmp.errors', { errorRatio: rate.errorRatio, errorsPerSecond: rate.inErrorsPerSecond + rate.outErrorsPerSecond });
+      add(rate.errorRatio >= 0.01 ? 'critical' : 'warning', 'snmp.errors', {
+        errorRatio: rate.errorRatio,
+        errorsPerSecond: rate.inErrorsPerSecond + rate.outErrorsPerSecond,
+      });
     }
     const series = this.history.get(`${address}#${rate.index}`);
     if (series) {
       const last = series.errors.length - 1;
       const burst = detectAnomalies(series.errors).find((anomaly) => anomaly.index === last && anomaly.kind === 'burst');
       if (burst) add('warning', 'snmp.errorBurst', { errorsPerSecond: burst.value, baselinePerSecond: burst.baseline, score: burst.score });
-      const drop = detectAnomalies(series.traffic).find((anomaly) => anomaly.index === series.traffic.length - 1 && anomaly.kind === 'drop');
-      if (drop) add('warning', 'snmp.trafficDrop', { trafficBitsPerSecond: drop.value, baselineBitsPerSecond: drop.baseline, score: drop.score });
+      const drop = detectAnomalies(series.traffic).find(
+        (anomaly) => anomaly.index === series.traffic.length - 1 && anomaly.kind === 'drop',
+      );
+      if (drop)
+        add('warning', 'snmp.trafficDrop', { trafficBitsPerSecond: drop.value, baselineBitsPerSecond: drop.baseline, score: drop.score });
     }
     return findings;
   }

@@ -70,7 +70,8 @@ const toText = (value: unknown) => (Buffer.isBuffer(value) ? value.toString('utf
 
 function openSession(snmp: SnmpModule, target: SnmpTarget, timeoutMs: number): snmp.Session {
   const common = { port: target.port ?? 161, timeout: timeoutMs, retries: 1, transport: 'udp4' as const };
-  if (target.version === '2c') return snmp.createSession(target.address, target.community ?? 'public', { ...common, version: snmp.Version2c });
+  if (target.version === '2c')
+    return snmp.createSession(target.address, target.community ?? 'public', { ...common, version: snmp.Version2c });
   const user = target.user;
   if (!user) throw new Error('SNMPv3 needs a user');
   return snmp.createV3Session(
@@ -97,7 +98,10 @@ export async function pollDevice(target: SnmpTarget, timeoutMs: number): Promise
   let session: snmp.Session | undefined;
   try {
     session = openSession((await import('net-snmp')).default, target, timeoutMs);
-    const [ifTable, ifXTable] = await Promise.all([tableColumns(session, IF_TABLE, IF_COLUMNS), tableColumns(session, IF_X_TABLE, IF_X_COLUMNS).catch(() => ({}) as snmp.TableColumnsData)]);
+    const [ifTable, ifXTable] = await Promise.all([
+      tableColumns(session, IF_TABLE, IF_COLUMNS),
+      tableColumns(session, IF_X_TABLE, IF_X_COLUMNS).catch(() => ({}) as snmp.TableColumnsData),
+    ]);
     const takenAt = Date.now();
     const interfaces: InterfaceSample[] = Object.entries(ifTable).map(([indexText, row]) => {
       const columns = row as unknown as Record<string, unknown>;
@@ -125,7 +129,13 @@ export async function pollDevice(target: SnmpTarget, timeoutMs: number): Promise
     interfaces.sort((a, b) => a.index - b.index);
     return { address: target.address, takenAt, durationMs: Math.round(performance.now() - started), interfaces };
   } catch (error) {
-    return { address: target.address, takenAt: Date.now(), durationMs: Math.round(performance.now() - started), interfaces: [], error: (error as Error).message };
+    return {
+      address: target.address,
+      takenAt: Date.now(),
+      durationMs: Math.round(performance.now() - started),
+      interfaces: [],
+      error: (error as Error).message,
+    };
   } finally {
     session?.close();
   }

@@ -53,7 +53,7 @@ function parseCidr(text: string): Cidr {
 }
 
 function inCidr(address: string, cidr: Cidr): boolean {
-  return ((ipv4ToNumber(address) & cidr.mask) >>> 0) === cidr.base;
+  return (ipv4ToNumber(address) & cidr.mask) >>> 0 === cidr.base;
 }
 
 /** A name resolver, injectable so tests can simulate DNS answers. */
@@ -64,16 +64,31 @@ const systemResolver: NameResolver = async (name) => (await lookup(name, { all: 
 /** Syntax check for one target, shared by every entry point. Throws a NetworkRefusal (validation_error). */
 export function assertTargetSyntax(target: string): void {
   if (typeof target !== 'string' || target.length === 0 || target.length > 253) {
-    throw new NetworkRefusal('validation_error', 'A target must be an IPv4 address or a host name of at most 253 characters', 'target.syntax', {});
+    throw new NetworkRefusal(
+      'validation_error',
+      'A target must be an IPv4 address or a host name of at most 253 characters',
+      'target.syntax',
+      {},
+    );
   }
   if (target.includes(':') || isIPv6(target.replace(/^\[|\]$/g, ''))) {
-    throw new NetworkRefusal('validation_error', `Target "${target}" looks like an IPv6 address or a host:port; only IPv4 addresses and host names are accepted`, 'target.ipv6', { target });
+    throw new NetworkRefusal(
+      'validation_error',
+      `Target "${target}" looks like an IPv6 address or a host:port; only IPv4 addresses and host names are accepted`,
+      'target.ipv6',
+      { target },
+    );
   }
   if (isStrictIpv4(target)) return;
   const labels = target.split('.');
   const allDigits = labels.every((label) => /^(0x)?[0-9a-f]+$/i.test(label) && /\d/.test(label));
   if (!HOST_NAME.test(target) || /^\d+$/.test(labels[labels.length - 1] ?? '') || allDigits) {
-    throw new NetworkRefusal('validation_error', `Target "${target.slice(0, 80)}" is not a dotted-quad IPv4 address or a valid host name`, 'target.invalid', { target: target.slice(0, 80) });
+    throw new NetworkRefusal(
+      'validation_error',
+      `Target "${target.slice(0, 80)}" is not a dotted-quad IPv4 address or a valid host name`,
+      'target.invalid',
+      { target: target.slice(0, 80) },
+    );
   }
 }
 
@@ -108,7 +123,8 @@ export class TargetAllowlist {
   async resolve(target: string): Promise<ResolvedTarget> {
     assertTargetSyntax(target);
     if (isStrictIpv4(target)) {
-      if (!this.allowsAddress(target)) throw new NetworkRefusal('forbidden', `Target ${target} is outside NET_ALLOWED_TARGETS`, 'target.outside', { target });
+      if (!this.allowsAddress(target))
+        throw new NetworkRefusal('forbidden', `Target ${target} is outside NET_ALLOWED_TARGETS`, 'target.outside', { target });
       return { target, address: target, addresses: [target], resolveMs: 0 };
     }
     const started = performance.now();
@@ -116,15 +132,25 @@ export class TargetAllowlist {
     try {
       addresses = await this.resolver(target);
     } catch {
-      throw new NetworkRefusal('validation_error', `Target "${target}" does not resolve to an IPv4 address`, 'target.unresolved', { target });
+      throw new NetworkRefusal('validation_error', `Target "${target}" does not resolve to an IPv4 address`, 'target.unresolved', {
+        target,
+      });
     }
     const resolveMs = performance.now() - started;
-    if (addresses.length === 0) throw new NetworkRefusal('validation_error', `Target "${target}" does not resolve to an IPv4 address`, 'target.unresolved', { target });
+    if (addresses.length === 0)
+      throw new NetworkRefusal('validation_error', `Target "${target}" does not resolve to an IPv4 address`, 'target.unresolved', {
+        target,
+      });
     const listed = this.listsName(target);
     for (const address of addresses) {
       const denied = !isStrictIpv4(address) || this.denied.some((cidr) => inCidr(address, cidr));
       if (denied || (!listed && !this.allowsAddress(address))) {
-        throw new NetworkRefusal('forbidden', `Target "${target}" resolves to ${address}, outside NET_ALLOWED_TARGETS`, 'target.resolvesOutside', { target, address });
+        throw new NetworkRefusal(
+          'forbidden',
+          `Target "${target}" resolves to ${address}, outside NET_ALLOWED_TARGETS`,
+          'target.resolvesOutside',
+          { target, address },
+        );
       }
     }
     return { target, address: addresses[0]!, addresses, resolveMs };

@@ -31,13 +31,25 @@ export function tcpConnect(address: string, port: number, timeoutMs: number, sig
       resolve(result);
     };
     const onAbort = () => finish({ address, port, state: 'error', connectMs: null, error: 'aborted' });
-    const timer = setTimeout(() => finish({ address, port, state: 'filtered', connectMs: null, error: `no answer in ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ address, port, state: 'filtered', connectMs: null, error: `no answer in ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => finish({ address, port, state: 'open', connectMs: Math.round((performance.now() - started) * 1000) / 1000 }));
+    socket.once('connect', () =>
+      finish({ address, port, state: 'open', connectMs: Math.round((performance.now() - started) * 1000) / 1000 }),
+    );
     socket.once('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'ERROR';
-      const state: PortState = code === 'ECONNREFUSED' ? 'closed' : ['EHOSTUNREACH', 'ENETUNREACH'].includes(code) ? 'unreachable' : 'error';
-      finish({ address, port, state, connectMs: state === 'closed' ? Math.round((performance.now() - started) * 1000) / 1000 : null, error: code });
+      const state: PortState =
+        code === 'ECONNREFUSED' ? 'closed' : ['EHOSTUNREACH', 'ENETUNREACH'].includes(code) ? 'unreachable' : 'error';
+      finish({
+        address,
+        port,
+        state,
+        connectMs: state === 'closed' ? Math.round((performance.now() - started) * 1000) / 1000 : null,
+        error: code,
+      });
     });
   });
 }

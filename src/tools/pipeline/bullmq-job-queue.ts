@@ -59,11 +59,10 @@ export class BullMqJobQueue implements ExecutionJobQueue {
   }
 
   async start(handler: ExecutionJobHandler): Promise<void> {
-    this.worker = new Worker(
-      this.queueName,
-      async (job) => handler(String(job.data.executionId), job.attemptsMade + 1),
-      { connection: this.connection(), concurrency: this.concurrency },
-    );
+    this.worker = new Worker(this.queueName, async (job) => handler(String(job.data.executionId), job.attemptsMade + 1), {
+      connection: this.connection(),
+      concurrency: this.concurrency,
+    });
     this.worker.on('error', (error) => this.logger.debug({ err: error.message }, 'execution worker redis error'));
     this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'execution job failed'));
     await this.worker.waitUntilReady();

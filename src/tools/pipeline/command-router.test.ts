@@ -19,7 +19,13 @@ const toolset: Toolset = {
     defineTool({
       name: 'net_check',
       description: 'Probe a host',
-      inputSchema: z.object({ target: z.string(), ports: z.array(z.coerce.number()).optional(), count: z.number().int().default(3), verbose: z.boolean().optional(), labels: z.object({}).passthrough().optional() }),
+      inputSchema: z.object({
+        target: z.string(),
+        ports: z.array(z.coerce.number()).optional(),
+        count: z.number().int().default(3),
+        verbose: z.boolean().optional(),
+        labels: z.object({}).passthrough().optional(),
+      }),
       outputSchema: z.unknown(),
       risk: 'read',
       minRole: 'viewer',
@@ -40,7 +46,16 @@ const toolset: Toolset = {
       positional: ['query'],
       execute: noop,
     }),
-    defineTool({ name: 'qos_apply', description: 'Apply shaping', inputSchema: z.object({}), outputSchema: z.unknown(), risk: 'mutate', minRole: 'operator', timeoutMs: 1000, execute: noop }),
+    defineTool({
+      name: 'qos_apply',
+      description: 'Apply shaping',
+      inputSchema: z.object({}),
+      outputSchema: z.unknown(),
+      risk: 'mutate',
+      minRole: 'operator',
+      timeoutMs: 1000,
+      execute: noop,
+    }),
   ],
 };
 const router = new CommandRouter(new ToolRegistry([toolset]));
@@ -48,12 +63,32 @@ const router = new CommandRouter(new ToolRegistry([toolset]));
 describe('command router', () => {
   it('routes names, multi-word aliases, positionals, key=value, quotes and JSON', () => {
     assert.deepEqual(router.route('net_check 10.0.0.1'), { kind: 'call', tool: 'net_check', args: { target: '10.0.0.1' } });
-    assert.deepEqual(router.route('net   check 10.0.0.1 count=5 verbose=yes'), { kind: 'call', tool: 'net_check', args: { target: '10.0.0.1', count: 5, verbose: true } });
-    assert.deepEqual(router.route('/ping target=host.example ports=22,443'), { kind: 'call', tool: 'net_check', args: { target: 'host.example', ports: [22, 443] } });
+    assert.deepEqual(router.route('net   check 10.0.0.1 count=5 verbose=yes'), {
+      kind: 'call',
+      tool: 'net_check',
+      args: { target: '10.0.0.1', count: 5, verbose: true },
+    });
+    assert.deepEqual(router.route('/ping target=host.example ports=22,443'), {
+      kind: 'call',
+      tool: 'net_check',
+      args: { target: 'host.example', ports: [22, 443] },
+    });
     assert.deepEqual(router.route('!PING "my host"'), { kind: 'call', tool: 'net_check', args: { target: 'my host' } });
-    assert.deepEqual(router.route(`net_check target='a "b"' labels='{"site":"DLA"}'`), { kind: 'call', tool: 'net_check', args: { target: 'a "b"', labels: { site: 'DLA' } } });
-    assert.deepEqual(router.route('net_check {"target":"10.1.1.1","count":2}'), { kind: 'call', tool: 'net_check', args: { target: '10.1.1.1', count: 2 } });
-    assert.deepEqual(router.route('kb_search core router flapping'), { kind: 'call', tool: 'kb_search', args: { query: 'core router flapping' } });
+    assert.deepEqual(router.route(`net_check target='a "b"' labels='{"site":"DLA"}'`), {
+      kind: 'call',
+      tool: 'net_check',
+      args: { target: 'a "b"', labels: { site: 'DLA' } },
+    });
+    assert.deepEqual(router.route('net_check {"target":"10.1.1.1","count":2}'), {
+      kind: 'call',
+      tool: 'net_check',
+      args: { target: '10.1.1.1', count: 2 },
+    });
+    assert.deepEqual(router.route('kb_search core router flapping'), {
+      kind: 'call',
+      tool: 'kb_search',
+      args: { query: 'core router flapping' },
+    });
     assert.deepEqual(router.route('kb_search "say \\"hi\\""'), { kind: 'call', tool: 'kb_search', args: { query: 'say "hi"' } });
     assert.deepEqual(router.route('pingpong 1'), { kind: 'not_command' });
     assert.deepEqual(router.route('why is the network slow?'), { kind: 'not_command' });
@@ -63,7 +98,11 @@ describe('command router', () => {
   it('with strict parsing (a model is configured), a free-text tail is not a complete command', () => {
     assert.deepEqual(router.route('kb_search vpn', 'admin', { strict: true }), { kind: 'call', tool: 'kb_search', args: { query: 'vpn' } });
     assert.throws(() => router.route('kb_search core router flapping', 'admin', { strict: true }), /takes one word as query/);
-    assert.deepEqual(router.route('kb_search "core router flapping"', 'admin', { strict: true }), { kind: 'call', tool: 'kb_search', args: { query: 'core router flapping' } });
+    assert.deepEqual(router.route('kb_search "core router flapping"', 'admin', { strict: true }), {
+      kind: 'call',
+      tool: 'kb_search',
+      args: { query: 'core router flapping' },
+    });
   });
 
   it('coerces list words for array-or-string (anyOf) schemas, as transform-free tool schemas declare them', () => {
@@ -73,11 +112,30 @@ describe('command router', () => {
           name: 'lists',
           description: 'lists',
           checkPrerequisites: async () => ({ ok: true }),
-          tools: [defineTool({ name: 'probe', description: 'probe', inputSchema: z.object({ hosts: z.union([z.array(z.string()), z.string()]), ports: z.array(z.union([z.number(), z.string()])).optional() }), outputSchema: z.unknown(), risk: 'read', minRole: 'viewer', timeoutMs: 1000, positional: ['hosts'], execute: noop })],
+          tools: [
+            defineTool({
+              name: 'probe',
+              description: 'probe',
+              inputSchema: z.object({
+                hosts: z.union([z.array(z.string()), z.string()]),
+                ports: z.array(z.union([z.number(), z.string()])).optional(),
+              }),
+              outputSchema: z.unknown(),
+              risk: 'read',
+              minRole: 'viewer',
+              timeoutMs: 1000,
+              positional: ['hosts'],
+              execute: noop,
+            }),
+          ],
         },
       ]),
     );
-    assert.deepEqual(lists.route('probe a,b ports=22,8000-8010'), { kind: 'call', tool: 'probe', args: { hosts: ['a', 'b'], ports: [22, '8000-8010'] } });
+    assert.deepEqual(lists.route('probe a,b ports=22,8000-8010'), {
+      kind: 'call',
+      tool: 'probe',
+      args: { hosts: ['a', 'b'], ports: [22, '8000-8010'] },
+    });
   });
 
   it('generates help from the registry, filtered by role', () => {

@@ -16,11 +16,18 @@ import { tokenizeCommand } from './command-tokenizer.js';
 
 /** What a line means. */
 export type RoutedCommand =
-  | { kind: 'help'; text: string }
-  | { kind: 'call'; tool: string; args: Record<string, unknown> }
-  | { kind: 'not_command' };
+  { kind: 'help'; text: string } | { kind: 'call'; tool: string; args: Record<string, unknown> } | { kind: 'not_command' };
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; description?: string; enum?: unknown[]; default?: unknown; anyOf?: JsonSchema[]; items?: JsonSchema };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+  enum?: unknown[];
+  default?: unknown;
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+};
 
 /** Parses command lines against a registry. */
 export class CommandRouter {
@@ -72,15 +79,25 @@ export class CommandRouter {
     const i18n = createTranslator(locale);
     const schema = toolJsonSchema(entry.tool) as JsonSchema;
     const required = new Set(schema.required ?? []);
-    const lines = [`${commandName(entry)} (${entry.tool.name}) — ${describe(entry, i18n)}`, i18n.t('help.usage', { usage: this.usage(entry) })];
-    lines.push(i18n.t('help.risk', { risk: entry.tool.risk, role: entry.tool.minRole, timeout: i18n.unit(entry.tool.timeoutMs, 'millisecond') }));
+    const lines = [
+      `${commandName(entry)} (${entry.tool.name}) — ${describe(entry, i18n)}`,
+      i18n.t('help.usage', { usage: this.usage(entry) }),
+    ];
+    lines.push(
+      i18n.t('help.risk', { risk: entry.tool.risk, role: entry.tool.minRole, timeout: i18n.unit(entry.tool.timeoutMs, 'millisecond') }),
+    );
     if (entry.tool.aliases?.length) lines.push(i18n.t('help.aliases', { aliases: entry.tool.aliases.join(', ') }));
     const properties = Object.entries(schema.properties ?? {});
     if (properties.length) {
       lines.push(i18n.t('help.arguments'));
       for (const [name, property] of properties) {
         const type = property.enum ? property.enum.map(String).join('|') : [property.type ?? 'value'].flat().join('|');
-        const flags = [required.has(name) && property.default === undefined ? i18n.t('help.required') : i18n.t('help.optional'), property.default !== undefined ? i18n.t('help.default', { value: JSON.stringify(property.default) }) : ''].filter(Boolean).join(', ');
+        const flags = [
+          required.has(name) && property.default === undefined ? i18n.t('help.required') : i18n.t('help.optional'),
+          property.default !== undefined ? i18n.t('help.default', { value: JSON.stringify(property.default) }) : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
         lines.push(`  ${name}=<${type}> (${flags})${property.description ? ` — ${property.description}` : ''}`);
       }
     }
@@ -132,7 +149,10 @@ export class CommandRouter {
     for (let index = 0; index < loose.length; index += 1) {
       const word = loose[index]!;
       const name = positional.shift();
-      if (!name) throw new ValidationError(`Unexpected argument "${word.slice(0, 100)}" for ${entry.tool.name}; use key=value (see "help ${entry.tool.name}")`);
+      if (!name)
+        throw new ValidationError(
+          `Unexpected argument "${word.slice(0, 100)}" for ${entry.tool.name}; use key=value (see "help ${entry.tool.name}")`,
+        );
       if (name in args) throw new ValidationError(`Argument ${name} given twice`);
       if (positional.length === 0 && index < loose.length - 1) {
         if (strict) throw new ValidationError(`${entry.tool.name} takes one word as ${name}; quote longer text`);
@@ -177,7 +197,10 @@ function coerce(value: string, schema: JsonSchema | undefined): unknown {
   const types = typesOf(schema);
   if (types.includes('array')) {
     const items = schema?.items ?? schema?.anyOf?.find((branch) => typesOf(branch).includes('array'))?.items;
-    return value.split(/[\s,]+/).filter(Boolean).map((item) => coerce(item, items));
+    return value
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((item) => coerce(item, items));
   }
   if ((types.includes('number') || types.includes('integer')) && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
   if (types.includes('boolean') && /^(true|false|yes|no|on|off)$/i.test(value)) return /^(true|yes|on)$/i.test(value);

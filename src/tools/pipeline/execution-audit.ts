@@ -29,7 +29,12 @@ export interface ExecutionStage {
 }
 
 /** The requester of a row, as a principal (for stages the system runs on their behalf). */
-export const requesterOf = (row: Execution): Principal => ({ userId: row.requesterId, userName: row.requesterName, role: row.requesterRole, tokenId: null });
+export const requesterOf = (row: Execution): Principal => ({
+  userId: row.requesterId,
+  userName: row.requesterName,
+  role: row.requesterRole,
+  tokenId: null,
+});
 
 /** sha256 of the canonical JSON of a result: what the audit log keeps of it. */
 export const digest = (value: unknown): string => createHash('sha256').update(canonicalJson(value)).digest('hex');
@@ -58,7 +63,13 @@ export function executionEvent(row: Execution, { stage, actor, extra = {} }: Exe
 /** The fields of a new row that come from the request, the tool and the requester. */
 export function requestedRow(
   principal: Principal,
-  request: { channel: ToolChannel; externalIds?: Record<string, string> | undefined; conversationId?: string | null | undefined; traceId: string; locale: string | null },
+  request: {
+    channel: ToolChannel;
+    externalIds?: Record<string, string> | undefined;
+    conversationId?: string | null | undefined;
+    traceId: string;
+    locale: string | null;
+  },
   tool: { tool: string; toolset: string; risk: string },
   args: unknown,
 ): Omit<NewExecution, 'status' | 'startedAt' | 'expiresAt'> {
@@ -111,7 +122,16 @@ export async function finishAudited(
 ): Promise<Execution | null> {
   const { result } = await audit.appendWith(
     (tx) => finishExecution(tx, id, 'running', outcome),
-    (row) => (row ? [executionEvent(row, { stage: outcome.status, actor, extra: { durationMs: outcome.durationMs, resultDigest: digest(outcome.result) } })] : []),
+    (row) =>
+      row
+        ? [
+            executionEvent(row, {
+              stage: outcome.status,
+              actor,
+              extra: { durationMs: outcome.durationMs, resultDigest: digest(outcome.result) },
+            }),
+          ]
+        : [],
   );
   return result;
 }

@@ -28,17 +28,30 @@ const OUTCOMES = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'deni
 export function outcomeSentence(card: ReturnType<typeof executionCardOf>, i18n: Translator = createTranslator(DEFAULT_LOCALE)): string {
   if (card.status === 'denied' || card.status === 'expired') return outcomeText(card, i18n);
   const approved = card.deciderName ? `${i18n.t('view.execution.approvedBy', { name: card.deciderName })} ` : '';
-  if (card.status === 'succeeded') return `${approved}${card.view ? i18n.t('view.execution.outcomeSucceeded', { tool: card.tool, headline: card.view.headline }) : i18n.t('view.execution.outcomeSucceededPlain', { tool: card.tool })}`;
+  if (card.status === 'succeeded')
+    return `${approved}${card.view ? i18n.t('view.execution.outcomeSucceeded', { tool: card.tool, headline: card.view.headline }) : i18n.t('view.execution.outcomeSucceededPlain', { tool: card.tool })}`;
   return `${approved}${outcomeText(card, i18n)}`;
 }
 
 /** Stores and announces the outcome message of `row`, if it needed a decision. Never throws. */
-export async function postOutcome(prisma: PrismaClient, events: DomainEvents | undefined, logger: Logger, row: Execution, decision: Decision = {}, defaultLocale: Locale = DEFAULT_LOCALE): Promise<void> {
+export async function postOutcome(
+  prisma: PrismaClient,
+  events: DomainEvents | undefined,
+  logger: Logger,
+  row: Execution,
+  decision: Decision = {},
+  defaultLocale: Locale = DEFAULT_LOCALE,
+): Promise<void> {
   if (!row.conversationId || row.riskLevel === 'read' || !OUTCOMES.has(row.status)) return;
   if (row.status !== 'expired' && !row.decidedAt) return;
   try {
-    const deciderName = decision.deciderName ?? (row.approverId ? (await prisma.user.findUnique({ where: { id: row.approverId }, select: { name: true } }))?.name : undefined);
-    const card = executionCardOf(executionView(row) as unknown as Record<string, unknown>, { ...(deciderName ? { deciderName } : {}), ...(decision.reason ? { reason: decision.reason } : {}) });
+    const deciderName =
+      decision.deciderName ??
+      (row.approverId ? (await prisma.user.findUnique({ where: { id: row.approverId }, select: { name: true } }))?.name : undefined);
+    const card = executionCardOf(executionView(row) as unknown as Record<string, unknown>, {
+      ...(deciderName ? { deciderName } : {}),
+      ...(decision.reason ? { reason: decision.reason } : {}),
+    });
     const conversation = await prisma.conversation.findUnique({ where: { id: row.conversationId }, select: { ownerId: true } });
     if (!conversation) return;
     const created = await prisma.message.create({

@@ -28,7 +28,12 @@ export interface ReaperDeps {
 }
 
 /** Fails one execution still in a non-final state; false if another writer decided it first. */
-export async function abandonExecution(deps: ReaperDeps, row: Pick<Execution, 'id' | 'status'>, reason: string, code = 'abandoned'): Promise<Execution | null> {
+export async function abandonExecution(
+  deps: ReaperDeps,
+  row: Pick<Execution, 'id' | 'status'>,
+  reason: string,
+  code = 'abandoned',
+): Promise<Execution | null> {
   const now = deps.now();
   const result = { status: 'error', error: { code, message: reason } };
   let updated: Execution;
@@ -72,9 +77,13 @@ export async function abandonOnFailure<T>(deps: ReaperDeps, row: Pick<Execution,
   try {
     return await write;
   } catch (error) {
-    const [message, code] = error instanceof AppError ? [error.message, error.code] : ['The audit log could not record this execution', 'audit_failed'];
+    const [message, code] =
+      error instanceof AppError ? [error.message, error.code] : ['The audit log could not record this execution', 'audit_failed'];
     await abandonExecution(deps, row, message, code).catch((failure: unknown) =>
-      deps.logger.warn({ err: failure, executionId: row.id }, 'could not fail an execution whose audit event was refused (the sweeper will)'),
+      deps.logger.warn(
+        { err: failure, executionId: row.id },
+        'could not fail an execution whose audit event was refused (the sweeper will)',
+      ),
     );
     throw error;
   }

@@ -39,7 +39,14 @@ export async function assertMayRun(
   });
   if (!refused) return;
   const denied = refused === 'channel' ? `${tool.name} is not allowed in this channel` : `${tool.name} requires the ${tool.minRole} role`;
-  await deps.audit.append({ ...base, action: 'execution.refused', status: 'forbidden', actorId: principal.userId, actorName: principal.userName, details: { reason: denied } });
+  await deps.audit.append({
+    ...base,
+    action: 'execution.refused',
+    status: 'forbidden',
+    actorId: principal.userId,
+    actorName: principal.userName,
+    details: { reason: denied },
+  });
   deps.metrics.executions.inc({ tool: tool.name, status: 'forbidden' });
   throw new ForbiddenError(denied);
 }
@@ -58,12 +65,20 @@ export function refusedExecution(
 ): Promise<Execution> {
   const registered = registry.resolve(request.tool);
   const text = JSON.stringify(request.args ?? {}) ?? '{}';
-  const keep = request.args && typeof request.args === 'object' && !Array.isArray(request.args) && Buffer.byteLength(text) <= MAX_ARGUMENT_BYTES;
+  const keep =
+    request.args && typeof request.args === 'object' && !Array.isArray(request.args) && Buffer.byteLength(text) <= MAX_ARGUMENT_BYTES;
   const args = keep ? request.args : { raw: text.slice(0, 2_000) };
   // Validation details (code, plain params) stay with the result, and its view says them in the requester's language.
   const details = detailsOf(request.details);
   const error = { code: request.code, message: request.reason.slice(0, 500), ...(details.length ? { details } : {}) };
-  const result = withView(undefined, String(request.tool).slice(0, 100), args, { status: 'error', error }, view.logger, translatorFor(resolveLocale(request.locale) ?? view.defaultLocale));
+  const result = withView(
+    undefined,
+    String(request.tool).slice(0, 100),
+    args,
+    { status: 'error', error },
+    view.logger,
+    translatorFor(resolveLocale(request.locale) ?? view.defaultLocale),
+  );
   return insertAudited(
     audit,
     {
@@ -85,13 +100,31 @@ export function refusedExecution(
       locale: resolveLocale(request.locale) ?? null,
       traceId: request.traceId ?? randomUUID(),
     },
-    [{ stage: 'refused', actor: principal, extra: { resultDigest: digest(result), details: { code: request.code, reason: error.message } } }],
+    [
+      {
+        stage: 'refused',
+        actor: principal,
+        extra: { resultDigest: digest(result), details: { code: request.code, reason: error.message } },
+      },
+    ],
   );
 }
 
 /** The database refused a value of this request (NUL, bad text): audited (escaped), answered 400 to this caller alone. */
-export async function refuseUnstorable(audit: AuditLog, error: unknown, principal: Principal, base: Record<string, unknown>): Promise<never> {
+export async function refuseUnstorable(
+  audit: AuditLog,
+  error: unknown,
+  principal: Principal,
+  base: Record<string, unknown>,
+): Promise<never> {
   if (!isDataException(error)) throw error;
-  await audit.append({ ...base, action: 'execution.refused', status: 'invalid_text', actorId: principal.userId, actorName: principal.userName, details: { reason: 'unstorable text' } });
+  await audit.append({
+    ...base,
+    action: 'execution.refused',
+    status: 'invalid_text',
+    actorId: principal.userId,
+    actorName: principal.userName,
+    details: { reason: 'unstorable text' },
+  });
   throw new ValidationError('The request carries text that cannot be stored (a NUL byte or a lone UTF-16 surrogate)');
 }

@@ -5,10 +5,10 @@
  * sweep on every node. The queue's requeue is idempotent (the job id is the execution id)
  * and the run claims the row with a conditional update, so two nodes never run it twice.
  */
-import type { PrismaClient } from "../../generated/prisma/client.js";
-import type { Logger } from "../../logger.js";
-import type { ToolRegistry } from "../tool-registry.js";
-import type { ExecutionJobQueue } from "./job-queue.js";
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Logger } from '../../logger.js';
+import type { ToolRegistry } from '../tool-registry.js';
+import type { ExecutionJobQueue } from './job-queue.js';
 
 /** Default age of a `queued` row before the sweep requeues it. */
 export const DEFAULT_REQUEUE_AFTER_MS = 5_000;
@@ -34,19 +34,15 @@ export async function requeueStranded(deps: RequeueDeps): Promise<number> {
   const before = new Date(deps.now().getTime() - deps.afterMs);
   const rows = await deps.prisma.execution.findMany({
     where: {
-      status: "queued",
+      status: 'queued',
       tool: { in: durable },
       updatedAt: { lte: before },
     },
-    orderBy: { createdAt: "asc" },
+    orderBy: { createdAt: 'asc' },
     select: { id: true },
     take: 200,
   });
   for (const row of rows) await deps.jobs.requeue(row.id);
-  if (rows.length)
-    deps.logger.info(
-      { count: rows.length },
-      "queued durable executions offered to the job queue again",
-    );
+  if (rows.length) deps.logger.info({ count: rows.length }, 'queued durable executions offered to the job queue again');
   return rows.length;
 }

@@ -23,10 +23,19 @@ export const executionSchema = z
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
     durationMs: z.number().int().nullable(),
-    result: z.unknown().meta({ description: '{status: success|error|no_data, data, error, view}: `view` is the readable result view (src/contracts/result-view.ts)' }),
+    result: z.unknown().meta({
+      description: '{status: success|error|no_data, data, error, view}: `view` is the readable result view (src/contracts/result-view.ts)',
+    }),
     progress: z.unknown(),
-    preview: z.unknown().optional().meta({ description: 'What approving will do: a result view (src/contracts/result-view.ts); null when no approval was needed' }),
-    locale: z.enum(['en', 'fr']).nullable().optional().meta({ description: "The requester's language: the result view, preview and outcome line are written in it; null: DEFAULT_LOCALE" }),
+    preview: z
+      .unknown()
+      .optional()
+      .meta({ description: 'What approving will do: a result view (src/contracts/result-view.ts); null when no approval was needed' }),
+    locale: z
+      .enum(['en', 'fr'])
+      .nullable()
+      .optional()
+      .meta({ description: "The requester's language: the result view, preview and outcome line are written in it; null: DEFAULT_LOCALE" }),
     traceId: z.string(),
     createdAt: z.iso.datetime(),
   })
@@ -35,15 +44,19 @@ export const executionSchema = z
 /** POST /api/commands body: a command line, or a tool with arguments. */
 export const commandBody = z
   .union([
-    z.object({
-      text: z.string().min(1).max(4000).meta({ example: 'kb "core router" limit=3' }),
-      conversationId: z.uuid().optional(),
-    }).strict(),
-    z.object({
-      tool: z.string().min(1).max(100).meta({ example: 'system_status' }),
-      args: z.record(z.string(), z.unknown()).default({}),
-      conversationId: z.uuid().optional(),
-    }).strict(),
+    z
+      .object({
+        text: z.string().min(1).max(4000).meta({ example: 'kb "core router" limit=3' }),
+        conversationId: z.uuid().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        tool: z.string().min(1).max(100).meta({ example: 'system_status' }),
+        args: z.record(z.string(), z.unknown()).default({}),
+        conversationId: z.uuid().optional(),
+      })
+      .strict(),
   ])
   .meta({ id: 'CommandRequest' });
 

@@ -25,12 +25,20 @@ import { runRowTool } from './row-runner.js';
 import type { ExecutionChanges } from './execution-store.js';
 import { assertMayDecide, listExecutions, visibleExecution, type ExecutionFilters } from './execution-queries.js';
 import { ProgressChains } from './progress-chains.js';
-import { digest, executionEvent, finishAudited, insertAudited, requestedRow, requesterOf, transitionAudited, type ExecutionStage } from './execution-audit.js';
+import {
+  digest,
+  executionEvent,
+  finishAudited,
+  insertAudited,
+  requestedRow,
+  requesterOf,
+  transitionAudited,
+  type ExecutionStage,
+} from './execution-audit.js';
 import { assertMayRun, MAX_ARGUMENT_BYTES, refusedExecution, refuseUnstorable } from './execution-refusals.js';
 import type { ApprovalHandler, ExecutionRequest, ExecutionServiceOptions } from './execution-types.js';
 
 export type { ApprovalHandler, ExecutionRequest, ExecutionServiceOptions } from './execution-types.js';
-
 
 /** Validates, authorizes, approves, runs and audits tool executions. */
 export class ExecutionService implements ApprovalHandler {
@@ -49,12 +57,24 @@ export class ExecutionService implements ApprovalHandler {
     this.progressChains = new ProgressChains(options.prisma, options.logger, (row) => this.announce(executionView(row)));
   }
 
-  private get prisma() { return this.options.prisma; }
-  private get approvalTtlMs() { return this.options.approvalTtlMs ?? 600_000; }
+  private get prisma() {
+    return this.options.prisma;
+  }
+  private get approvalTtlMs() {
+    return this.options.approvalTtlMs ?? 600_000;
+  }
 
   private get reaper(): ReaperDeps {
     const { prisma, audit, registry, logger } = this.options;
-    return { prisma, audit, registry, logger, now: this.now, graceMs: this.options.abandonGraceMs ?? DEFAULT_ABANDON_GRACE_MS, onAbandoned: (row) => this.finished(row, 'failed') };
+    return {
+      prisma,
+      audit,
+      registry,
+      logger,
+      now: this.now,
+      graceMs: this.options.abandonGraceMs ?? DEFAULT_ABANDON_GRACE_MS,
+      onAbandoned: (row) => this.finished(row, 'failed'),
+    };
   }
 
   /** Starts the job worker, the approval-expiry sweeper and the abandoned-execution sweeper (also run once now: a restart after a crash). */
@@ -105,22 +125,35 @@ export class ExecutionService implements ApprovalHandler {
       externalIds: request.externalIds ?? {},
       conversationId: request.conversationId ?? null,
     };
-    await assertMayRun({ audit: this.options.audit, metrics: this.metrics, allowlist: this.options.allowlist ?? {} }, principal, tool, toolset.name, request, base);
+    await assertMayRun(
+      { audit: this.options.audit, metrics: this.metrics, allowlist: this.options.allowlist ?? {} },
+      principal,
+      tool,
+      toolset.name,
+      request,
+      base,
+    );
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
     // What approving will do, shown on every approval card (computed once, stored with the row).
-    const preview = needsApproval ? await previewOf(tool, args, principal, this.options.logger, undefined, translatorFor(locale ?? this.options.defaultLocale)) : null;
+    const preview = needsApproval
+      ? await previewOf(tool, args, principal, this.options.logger, undefined, translatorFor(locale ?? this.options.defaultLocale))
+      : null;
     const stages: ExecutionStage[] = [{ stage: 'proposed', actor: principal, extra: { details: { risk: tool.risk, needsApproval } } }];
     // A read runs at once: its "started" commits with "proposed" and the row, before the tool runs.
     if (inline) stages.push({ stage: 'started', actor: principal });
-    const row = await insertAudited(this.options.audit, {
-      ...requestedRow(principal, { ...request, traceId, locale }, { tool: tool.name, toolset: toolset.name, risk: tool.risk }, args),
-      preview,
-      status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
-      startedAt: inline ? this.now() : null,
-      expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
-    }, stages).catch((error: unknown) => refuseUnstorable(this.options.audit, error, principal, base));
+    const row = await insertAudited(
+      this.options.audit,
+      {
+        ...requestedRow(principal, { ...request, traceId, locale }, { tool: tool.name, toolset: toolset.name, risk: tool.risk }, args),
+        preview,
+        status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
+        startedAt: inline ? this.now() : null,
+        expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
+      },
+      stages,
+    ).catch((error: unknown) => refuseUnstorable(this.options.audit, error, principal, base));
     if (needsApproval) {
       this.metrics.executions.inc({ tool: tool.name, status: 'pending_approval' });
       const view = executionView(row);
@@ -135,8 +168,14 @@ export class ExecutionService implements ApprovalHandler {
    * are not JSON) as a `refused` execution with its audit event, so a model's invalid calls
    * are as visible as valid ones. The reason is short and free of stacks and paths.
    */
-  async refuse(principal: Principal, request: ExecutionRequest & { code: string; reason: string; details?: unknown }): Promise<ExecutionView> {
-    const row = await refusedExecution(this.options.audit, this.options.registry, principal, request, this.now(), { logger: this.options.logger, defaultLocale: this.options.defaultLocale });
+  async refuse(
+    principal: Principal,
+    request: ExecutionRequest & { code: string; reason: string; details?: unknown },
+  ): Promise<ExecutionView> {
+    const row = await refusedExecution(this.options.audit, this.options.registry, principal, request, this.now(), {
+      logger: this.options.logger,
+      defaultLocale: this.options.defaultLocale,
+    });
     return this.finished(row, 'refused');
   }
 
@@ -144,11 +183,22 @@ export class ExecutionService implements ApprovalHandler {
   async approve(principal: Principal, executionId: string, channel: ToolChannel): Promise<ExecutionView> {
     const row = await this.pending(principal, executionId, channel);
     if (row.riskLevel === 'disruptive' && row.requesterId === principal.userId) {
-      await this.options.audit.append(executionEvent(row, { stage: 'approval_refused', actor: principal, extra: { channel, details: { reason: 'self-approval of a disruptive tool' } } }));
+      await this.options.audit.append(
+        executionEvent(row, {
+          stage: 'approval_refused',
+          actor: principal,
+          extra: { channel, details: { reason: 'self-approval of a disruptive tool' } },
+        }),
+      );
       throw new ForbiddenError('A disruptive execution must be approved by someone other than its requester');
     }
     const approved = { stage: 'approved', actor: principal, extra: { channel, approverId: principal.userId } };
-    const updated = await this.transition(row.id, ['pending_approval'], { status: 'queued', approverId: principal.userId, decidedAt: this.now() }, approved);
+    const updated = await this.transition(
+      row.id,
+      ['pending_approval'],
+      { status: 'queued', approverId: principal.userId, decidedAt: this.now() },
+      approved,
+    );
     if (!updated) throw new ConflictError('This execution was already decided');
     return this.dispatch(updated);
   }
@@ -157,8 +207,17 @@ export class ExecutionService implements ApprovalHandler {
   async deny(principal: Principal, executionId: string, channel: ToolChannel, reason?: string): Promise<ExecutionView> {
     const row = await this.pending(principal, executionId, channel);
     const why = reason?.trim().slice(0, 500);
-    const denied = { stage: 'denied', actor: principal, extra: { channel, approverId: principal.userId, ...(why ? { details: { reason: why } } : {}) } };
-    const updated = await this.transition(row.id, ['pending_approval'], { status: 'denied', approverId: principal.userId, decidedAt: this.now(), finishedAt: this.now() }, denied);
+    const denied = {
+      stage: 'denied',
+      actor: principal,
+      extra: { channel, approverId: principal.userId, ...(why ? { details: { reason: why } } : {}) },
+    };
+    const updated = await this.transition(
+      row.id,
+      ['pending_approval'],
+      { status: 'denied', approverId: principal.userId, decidedAt: this.now(), finishedAt: this.now() },
+      denied,
+    );
     if (!updated) throw new ConflictError('This execution was already decided');
     return this.finished(updated, 'denied', { deciderName: principal.userName, ...(why ? { reason: why } : {}) });
   }
@@ -172,11 +231,16 @@ export class ExecutionService implements ApprovalHandler {
     if (local && row.status === 'running') {
       local.abort('cancelled');
       await this.settled(row.id);
-      return executionView((await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } })));
+      return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
     }
     const result = { status: 'error', error: { code: 'cancelled', message: `Cancelled by ${principal.userName}` } };
     const cancelled = { stage: 'cancelled', actor: principal, extra: { channel, resultDigest: digest(result) } };
-    const updated = await this.transition(row.id, ['pending_approval', 'queued', 'running'], { status: 'cancelled', finishedAt: this.now(), result }, cancelled);
+    const updated = await this.transition(
+      row.id,
+      ['pending_approval', 'queued', 'running'],
+      { status: 'cancelled', finishedAt: this.now(), result },
+      cancelled,
+    );
     if (!updated) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
     return this.finished(updated, 'cancelled');
   }
@@ -193,7 +257,10 @@ export class ExecutionService implements ApprovalHandler {
 
   /** Marks approvals past their deadline as expired (expiry counts as denial). */
   async expireStale(): Promise<number> {
-    const stale = await this.prisma.execution.findMany({ where: { status: 'pending_approval', expiresAt: { lte: this.now() } }, take: 500 });
+    const stale = await this.prisma.execution.findMany({
+      where: { status: 'pending_approval', expiresAt: { lte: this.now() } },
+      take: 500,
+    });
     let expired = 0;
     for (const row of stale) if (await this.expire(row)) expired += 1;
     return expired;
@@ -205,7 +272,10 @@ export class ExecutionService implements ApprovalHandler {
     if (!row || FINAL_STATUSES.has(row.status)) return row ? executionView(row) : undefined;
     // A retried job whose node died mid-run may take the execution over.
     const from = attempt > 1 ? ['queued', 'running'] : ['queued'];
-    const running = await transitionAudited(this.options.audit, row.id, from, { status: 'running', startedAt: this.now() }, (moved) => ({ stage: 'started', actor: requesterOf(moved) }));
+    const running = await transitionAudited(this.options.audit, row.id, from, { status: 'running', startedAt: this.now() }, (moved) => ({
+      stage: 'started',
+      actor: requesterOf(moved),
+    }));
     if (!running) return executionView(row);
     return this.execute(running);
   }
@@ -230,7 +300,6 @@ export class ExecutionService implements ApprovalHandler {
     }
   }
 
-
   private async dispatch(row: Execution): Promise<ExecutionView> {
     if (this.options.registry.get(row.tool)?.tool.durable) {
       try {
@@ -239,7 +308,10 @@ export class ExecutionService implements ApprovalHandler {
         // Never acknowledged: failed now (the caller retries), so it cannot run later behind its back.
         const reason = `Could not be queued: ${error instanceof AppError ? error.message : 'the job queue is unavailable'}`;
         await abandonExecution(this.reaper, row, reason, 'queue_unavailable').catch((failure: unknown) =>
-          this.options.logger.warn({ err: failure, executionId: row.id }, 'could not fail an execution that was never queued (the sweeper requeues it)'),
+          this.options.logger.warn(
+            { err: failure, executionId: row.id },
+            'could not fail an execution that was never queued (the sweeper requeues it)',
+          ),
         );
         throw error;
       }
@@ -257,14 +329,20 @@ export class ExecutionService implements ApprovalHandler {
       await this.expire(row);
       throw new ConflictError('This approval request expired (counted as denied)', { status: 'expired' });
     }
-    if (row.status !== 'pending_approval') throw new ConflictError(`This execution is ${row.status}, not pending approval`, { status: row.status });
+    if (row.status !== 'pending_approval')
+      throw new ConflictError(`This execution is ${row.status}, not pending approval`, { status: row.status });
     void channel;
     return row;
   }
 
   private async expire(row: Execution): Promise<boolean> {
     const expired = { stage: 'expired', actor: null, extra: { details: { countsAs: 'denied' } } };
-    const updated = await this.transition(row.id, ['pending_approval'], { status: 'expired', finishedAt: this.now(), decidedAt: this.now() }, expired);
+    const updated = await this.transition(
+      row.id,
+      ['pending_approval'],
+      { status: 'expired', finishedAt: this.now(), decidedAt: this.now() },
+      expired,
+    );
     if (!updated) return false;
     this.finished(updated, 'expired');
     return true;
@@ -291,7 +369,9 @@ export class ExecutionService implements ApprovalHandler {
     await Promise.all([...this.outcomes]);
   }
 
-  private announce(view: ExecutionView): void { this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } }); }
+  private announce(view: ExecutionView): void {
+    this.options.events?.emit('agent.tool', { conversationId: view.conversationId, execution: { ...view } });
+  }
 
   private async settled(id: string): Promise<void> {
     for (let attempt = 0; attempt < 200 && this.controllers.has(id); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));

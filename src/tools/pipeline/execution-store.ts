@@ -101,7 +101,12 @@ export async function insertExecution(sql: SqlQueries, data: NewExecution): Prom
  * Moves an execution from one of the `from` statuses (one conditional UPDATE … RETURNING,
  * so only one writer wins); `null` when it was in none of them.
  */
-export async function transitionExecution(sql: SqlQueries, id: string, from: string[], changes: ExecutionChanges): Promise<Execution | null> {
+export async function transitionExecution(
+  sql: SqlQueries,
+  id: string,
+  from: string[],
+  changes: ExecutionChanges,
+): Promise<Execution | null> {
   const params: unknown[] = [id, JSON.stringify(from), changes.status];
   const sets = ['status = $3'];
   for (const [key, clause] of TRANSITION_COLUMNS) {
@@ -127,6 +132,13 @@ export async function finishExecution(
   from: string,
   outcome: { status: string; finishedAt: Date; durationMs: number; result: unknown },
 ): Promise<Execution | null> {
-  const [row] = await runner(sql)<Execution>(FINISH_SQL, [id, from, outcome.status, outcome.finishedAt, outcome.durationMs, JSON.stringify(outcome.result)]);
+  const [row] = await runner(sql)<Execution>(FINISH_SQL, [
+    id,
+    from,
+    outcome.status,
+    outcome.finishedAt,
+    outcome.durationMs,
+    JSON.stringify(outcome.result),
+  ]);
   return row ?? null;
 }

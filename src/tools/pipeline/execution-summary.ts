@@ -24,7 +24,8 @@ export function describeExecution(execution: ExecutionView, i18n: Translator = c
     case 'queued':
       return i18n.t('view.execution.queued', { tool, id: execution.id });
     case 'succeeded': {
-      if (result?.status === 'no_data') return i18n.t('view.execution.noData', { tool, message: result.message ?? i18n.t('view.execution.noDataDefault') });
+      if (result?.status === 'no_data')
+        return i18n.t('view.execution.noData', { tool, message: result.message ?? i18n.t('view.execution.noDataDefault') });
       const headline = viewOfResult(execution.result)?.headline;
       return headline ? i18n.t('view.execution.headline', { tool, headline }) : i18n.t('view.execution.succeeded', { tool });
     }
@@ -33,7 +34,9 @@ export function describeExecution(execution: ExecutionView, i18n: Translator = c
       // Refused arguments: each problem in the reader's language (the English message is for logs).
       const details = detailsOf(result?.error?.details);
       if (details.length) return i18n.t('view.execution.endedWith', { tool, status, message: validationSummary(details, i18n, 3) });
-      return result?.error?.message ? i18n.t('view.execution.endedWith', { tool, status, message: result.error.message }) : i18n.t('view.execution.ended', { tool, status });
+      return result?.error?.message
+        ? i18n.t('view.execution.endedWith', { tool, status, message: result.error.message })
+        : i18n.t('view.execution.ended', { tool, status });
     }
   }
 }

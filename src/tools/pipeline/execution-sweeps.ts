@@ -35,16 +35,19 @@ export async function startExecutionSweeps(deps: ExecutionSweepDeps): Promise<()
   sweeper.unref();
   const afterMs = deps.requeueAfterMs;
   let lastRequeueError = '';
-  const requeuer = setInterval(() => {
-    requeueStranded({ prisma: deps.prisma, registry: deps.registry, jobs: deps.jobs, logger, now: deps.now, afterMs })
-      .then(() => (lastRequeueError = ''))
-      .catch((error: unknown) => {
-        // Redis or the database still away: said once per distinct error, retried next tick.
-        const message = (error as Error).message;
-        if (message !== lastRequeueError) logger.warn({ err: message }, 'queued execution sweep failed; retrying');
-        lastRequeueError = message;
-      });
-  }, Math.max(500, Math.min(afterMs, 5_000)));
+  const requeuer = setInterval(
+    () => {
+      requeueStranded({ prisma: deps.prisma, registry: deps.registry, jobs: deps.jobs, logger, now: deps.now, afterMs })
+        .then(() => (lastRequeueError = ''))
+        .catch((error: unknown) => {
+          // Redis or the database still away: said once per distinct error, retried next tick.
+          const message = (error as Error).message;
+          if (message !== lastRequeueError) logger.warn({ err: message }, 'queued execution sweep failed; retrying');
+          lastRequeueError = message;
+        });
+    },
+    Math.max(500, Math.min(afterMs, 5_000)),
+  );
   requeuer.unref();
   return () => {
     clearInterval(sweeper);

@@ -23,7 +23,15 @@ export const EXECUTION_STATUSES = [
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 /** States after which nothing changes any more. */
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'denied', 'expired', 'timed_out', 'cancelled', 'refused']);
+export const FINAL_STATUSES: ReadonlySet<string> = new Set([
+  'succeeded',
+  'failed',
+  'denied',
+  'expired',
+  'timed_out',
+  'cancelled',
+  'refused',
+]);
 
 /** An execution as clients see it. */
 export interface ExecutionView {

@@ -42,10 +42,21 @@ export async function runRowTool(deps: RowRunnerDeps, row: Execution, controller
         },
         controller,
       )
-    : { outcome: 'failed', durationMs: 0, result: { status: 'error', error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } } };
+    : {
+        outcome: 'failed',
+        durationMs: 0,
+        result: { status: 'error', error: { code: 'unknown_tool', message: `${row.tool} is no longer registered` } },
+      };
   await deps.progress.settled(row.id);
   if (registered && (deps.checkOutput ?? outputCheckEnabled())) flagOutputMismatch(registered.tool, report.result, deps.logger);
   // In the requester's language, stored on the row (an approval hours later keeps it).
-  report.result = withView(registered?.tool, row.tool, row.arguments, report.result, deps.logger, translatorFor(row.locale ?? deps.defaultLocale));
+  report.result = withView(
+    registered?.tool,
+    row.tool,
+    row.arguments,
+    report.result,
+    deps.logger,
+    translatorFor(row.locale ?? deps.defaultLocale),
+  );
   return report;
 }

@@ -38,7 +38,11 @@ export async function runTool(
   try {
     const result = await Promise.race([tool.execute(input, { ...context, signal: controller.signal }), stopped]);
     if (!result || typeof result !== 'object' || !('status' in result)) {
-      return report('failed', { status: 'error', error: { code: 'bad_result', message: 'The tool returned no structured result' } }, started);
+      return report(
+        'failed',
+        { status: 'error', error: { code: 'bad_result', message: 'The tool returned no structured result' } },
+        started,
+      );
     }
     return report(result.status === 'error' ? 'failed' : 'succeeded', result, started);
   } catch (error) {

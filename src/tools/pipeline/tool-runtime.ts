@@ -88,7 +88,11 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
         const statuses = await registry.refreshStatus();
         for (const status of statuses) {
           if (status.ok) options.logger.info({ toolset: status.name }, `toolset ${status.name} available`);
-          else options.logger.warn({ toolset: status.name, detail: status.detail }, `toolset ${status.name} unavailable: ${status.detail ?? 'prerequisites not met'}`);
+          else
+            options.logger.warn(
+              { toolset: status.name, detail: status.detail },
+              `toolset ${status.name} unavailable: ${status.detail ?? 'prerequisites not met'}`,
+            );
         }
         await registry.syncCommands(options.database.prisma);
         await executions.start();
@@ -104,7 +108,9 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
       return {
         status: toolsets.every((toolset) => toolset.ok) ? 'ok' : 'degraded',
         jobs: jobs.kind,
-        toolsets: Object.fromEntries(toolsets.map((toolset) => [toolset.name, { ok: toolset.ok, ...(toolset.detail ? { detail: toolset.detail } : {}) }])),
+        toolsets: Object.fromEntries(
+          toolsets.map((toolset) => [toolset.name, { ok: toolset.ok, ...(toolset.detail ? { detail: toolset.detail } : {}) }]),
+        ),
       };
     },
   };

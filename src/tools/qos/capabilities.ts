@@ -72,7 +72,9 @@ export async function probeKernelCapabilities(host: CommandRunner = createComman
   try {
     await host.run('ip', ['netns', 'add', namespace]);
   } catch (error) {
-    return assumedCapabilities(`cannot create a probe namespace (${(error as Error).message.split('\n')[0]}); assuming HTB, pfifo and u32 only`);
+    return assumedCapabilities(
+      `cannot create a probe namespace (${(error as Error).message.split('\n')[0]}); assuming HTB, pfifo and u32 only`,
+    );
   }
   const inside = createCommandRunner({ namespace });
   try {
@@ -87,11 +89,15 @@ export async function probeKernelCapabilities(host: CommandRunner = createComman
     const classifiers: Record<string, boolean> = {};
     let preference = 1;
     for (const [kind, args] of Object.entries(CLASSIFIER_PROBES)) {
-      classifiers[kind] = await succeeds(() => inside.run('tc', ['filter', 'add', 'dev', 'vqprobea', 'parent', '1:', 'protocol', 'ip', 'prio', String(preference++), ...args]));
+      classifiers[kind] = await succeeds(() =>
+        inside.run('tc', ['filter', 'add', 'dev', 'vqprobea', 'parent', '1:', 'protocol', 'ip', 'prio', String(preference++), ...args]),
+      );
     }
     const actions: Record<string, boolean> = {};
     for (const [kind, args] of Object.entries(ACTION_PROBES)) {
-      actions[kind] = await succeeds(() => inside.run('tc', ['filter', 'add', 'dev', 'vqprobea', 'parent', '1:', 'protocol', 'ip', 'prio', String(preference++), ...args]));
+      actions[kind] = await succeeds(() =>
+        inside.run('tc', ['filter', 'add', 'dev', 'vqprobea', 'parent', '1:', 'protocol', 'ip', 'prio', String(preference++), ...args]),
+      );
     }
     const ifb = await succeeds(() => inside.run('ip', ['link', 'add', 'vqprobeifb', 'type', 'ifb']));
     return { qdiscs, classifiers, actions, ifb, source: 'probe' };

@@ -4,7 +4,15 @@
  * without a kernel. The engine adds the "delete what is there" lines from the live state.
  */
 import type { ResolvedPolicy, ResolvedClassifier } from './fallbacks.js';
-import { rootHandle, shapingDevice, splitClassId, type Policy, type PolicyClass, type PolicyFilter, type PolicyMatch } from './policy-model.js';
+import {
+  rootHandle,
+  shapingDevice,
+  splitClassId,
+  type Policy,
+  type PolicyClass,
+  type PolicyFilter,
+  type PolicyMatch,
+} from './policy-model.js';
 import { formatRate } from './units.js';
 
 /** What the compiler produced. */
@@ -77,7 +85,18 @@ export function fwmarkBytecode(mark: number): string {
 function filterCommand(device: string, parent: string, filter: PolicyFilter, classifier: ResolvedClassifier, police: boolean): string[] {
   const protocol = filter.match.vlanId !== undefined ? '802.1q' : 'ip';
   const head = ['filter', 'add', 'dev', device, 'parent', parent, 'protocol', protocol, 'prio', String(filter.priority)];
-  const policer = police && filter.policeRate !== undefined ? ['action', 'police', 'rate', formatRate(filter.policeRate), 'burst', `${Math.max(10_000, Math.floor(filter.policeRate / 8 / 50))}b`, 'drop'] : [];
+  const policer =
+    police && filter.policeRate !== undefined
+      ? [
+          'action',
+          'police',
+          'rate',
+          formatRate(filter.policeRate),
+          'burst',
+          `${Math.max(10_000, Math.floor(filter.policeRate / 8 / 50))}b`,
+          'drop',
+        ]
+      : [];
   switch (classifier) {
     case 'u32':
       return [...head, 'u32', ...u32Matches(filter.match), 'flowid', filter.classId, ...policer];
@@ -106,7 +125,29 @@ export function compilePolicy(resolved: ResolvedPolicy): CompiledPolicy {
   if (policy.direction === 'ingress') {
     preparation.push(['link', 'add', device, 'type', 'ifb'], ['link', 'set', device, 'up']);
     commands.push(['qdisc', 'add', 'dev', policy.interface, 'handle', 'ffff:', 'ingress']);
-    commands.push(['filter', 'add', 'dev', policy.interface, 'parent', 'ffff:', 'protocol', 'all', 'prio', '1', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', device]);
+    commands.push([
+      'filter',
+      'add',
+      'dev',
+      policy.interface,
+      'parent',
+      'ffff:',
+      'protocol',
+      'all',
+      'prio',
+      '1',
+      'u32',
+      'match',
+      'u32',
+      '0',
+      '0',
+      'action',
+      'mirred',
+      'egress',
+      'redirect',
+      'dev',
+      device,
+    ]);
     expected.ingress = { device: policy.interface, redirectTo: device };
   }
   const rootArgs = ['qdisc', 'add', 'dev', device, 'root', 'handle', handle, policy.root.kind];
@@ -136,7 +177,8 @@ export function compilePolicy(resolved: ResolvedPolicy): CompiledPolicy {
   for (const item of policy.classes) {
     if (!item.leaf) continue;
     const leaf = ['qdisc', 'add', 'dev', device, 'parent', item.id, 'handle', leafHandle(item), item.leaf.kind];
-    if (item.leaf.limit && (item.leaf.kind === 'pfifo' || item.leaf.kind === 'sfq' || item.leaf.kind === 'fq_codel')) leaf.push('limit', String(item.leaf.limit));
+    if (item.leaf.limit && (item.leaf.kind === 'pfifo' || item.leaf.kind === 'sfq' || item.leaf.kind === 'fq_codel'))
+      leaf.push('limit', String(item.leaf.limit));
     commands.push(leaf);
     expected.qdiscs.push({ handle: leafHandle(item), parent: item.id, kind: item.leaf.kind });
   }

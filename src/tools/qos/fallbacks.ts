@@ -51,7 +51,9 @@ export function resolveForKernel(policy: Policy, capabilities: KernelCapabilitie
     return { ...item, leaf: { kind: 'pfifo' as const, ...(item.leaf.limit ? { limit: item.leaf.limit } : {}) } };
   });
   for (const [kind, ids] of replaced) {
-    warnings.push(`${kind} is not available on this kernel: leaf queue of ${ids.length} class(es) (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? '…' : ''}) falls back to pfifo (no per-flow fairness inside the class)`);
+    warnings.push(
+      `${kind} is not available on this kernel: leaf queue of ${ids.length} class(es) (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? '…' : ''}) falls back to pfifo (no per-flow fairness inside the class)`,
+    );
   }
   const classifiers: ResolvedClassifier[] = [];
   const policers: boolean[] = [];
@@ -65,7 +67,9 @@ export function resolveForKernel(policy: Policy, capabilities: KernelCapabilitie
   });
   if (flowerFallbacks > 0) warnings.push(`flower is not available on this kernel: ${flowerFallbacks} filter(s) compiled to u32 instead`);
   if (policerFallbacks > 0) {
-    warnings.push(`the police action is not available on this kernel: ${policerFallbacks} policed filter(s) rely on their class being shaped at its rate (ceil = rate) instead of dropping above it`);
+    warnings.push(
+      `the police action is not available on this kernel: ${policerFallbacks} policed filter(s) rely on their class being shaped at its rate (ceil = rate) instead of dropping above it`,
+    );
   }
   if (policy.direction === 'ingress') {
     if (!capabilities.ifb) refusals.push('ingress shaping needs an IFB device, which this kernel cannot create');
@@ -86,7 +90,9 @@ function chooseClassifier(
   const label = `filter #${index + 1} (to ${filter.classId})`;
   if (match.vlanId !== undefined) {
     if (flower) return 'flower';
-    refusals.push(`${label} matches VLAN ${match.vlanId}: this kernel has no flower classifier and u32 cannot read an offloaded VLAN tag; apply the policy to the VLAN sub-interface instead`);
+    refusals.push(
+      `${label} matches VLAN ${match.vlanId}: this kernel has no flower classifier and u32 cannot read an offloaded VLAN tag; apply the policy to the VLAN sub-interface instead`,
+    );
     return 'flower';
   }
   if (match.fwmark !== undefined) {

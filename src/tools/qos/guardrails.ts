@@ -39,11 +39,15 @@ export async function assertInterfaceUsable(name: string, guardrails: QosGuardra
   try {
     await runner.run('ip', ['-j', 'link', 'show', 'dev', name]);
   } catch {
-    throw new QosRefusedError(`Refused interface ${name}`, [`${name} does not exist${runner.namespace ? ` in namespace ${runner.namespace}` : ''}`]);
+    throw new QosRefusedError(`Refused interface ${name}`, [
+      `${name} does not exist${runner.namespace ? ` in namespace ${runner.namespace}` : ''}`,
+    ]);
   }
   if (guardrails.allowDefaultRouteInterface) return;
   const routes = JSON.parse((await runner.run('ip', ['-j', 'route', 'show', 'default'])) || '[]') as { dev?: string }[];
   if (routes.some((route) => route.dev === name)) {
-    throw new QosRefusedError(`Refused interface ${name}`, [`${name} carries the default route; set QOS_ALLOW_DEFAULT_ROUTE_INTERFACE=true to shape it`]);
+    throw new QosRefusedError(`Refused interface ${name}`, [
+      `${name} carries the default route; set QOS_ALLOW_DEFAULT_ROUTE_INTERFACE=true to shape it`,
+    ]);
   }
 }

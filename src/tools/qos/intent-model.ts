@@ -80,7 +80,8 @@ export type ModelReading = { ok: true; policy: Policy; clauses: IntentClause[]; 
 
 function numbersIn(text: string): Set<number> {
   const found = new Set<number>();
-  for (const match of text.matchAll(/0x[0-9a-f]+|\d+(?:[.,]\d+)?/giu)) found.add(match[0].startsWith('0x') ? Number.parseInt(match[0], 16) : Number(match[0].replace(',', '.')));
+  for (const match of text.matchAll(/0x[0-9a-f]+|\d+(?:[.,]\d+)?/giu))
+    found.add(match[0].startsWith('0x') ? Number.parseInt(match[0], 16) : Number(match[0].replace(',', '.')));
   return found;
 }
 
@@ -88,7 +89,11 @@ function numbersIn(text: string): Set<number> {
  * Turns a shape-valid model answer into a policy, checking every value against the text.
  * Pure: unit tests feed it hand-written answers.
  */
-export function policyFromModelIntent(intent: ModelIntent, text: string, options: { defaultInterface?: string; linkRate: number }): ModelReading {
+export function policyFromModelIntent(
+  intent: ModelIntent,
+  text: string,
+  options: { defaultInterface?: string; linkRate: number },
+): ModelReading {
   const problems: string[] = [];
   const warnings: string[] = [];
   const lower = text.normalize('NFC').toLowerCase();
@@ -116,7 +121,8 @@ export function policyFromModelIntent(intent: ModelIntent, text: string, options
   if (intent.interface !== null) {
     const name = intent.interface.trim();
     if (!interfaceNameSchema.safeParse(name).success) problems.push(`interface "${name.slice(0, 20)}" is not a valid interface name`);
-    else if (!words.has(name.toLowerCase()) && name !== options.defaultInterface) problems.push(`interface "${name}" is not named in the intent`);
+    else if (!words.has(name.toLowerCase()) && name !== options.defaultInterface)
+      problems.push(`interface "${name}" is not named in the intent`);
     else iface = name;
   }
   if (!iface) problems.push('which interface? the text names none the model could point to');
@@ -132,7 +138,9 @@ export function policyFromModelIntent(intent: ModelIntent, text: string, options
       if (Object.keys(match).length === 0) continue;
       const checked = matchSchema.safeParse(match);
       if (!checked.success) {
-        problems.push(`${label}: match ${JSON.stringify(match)} is invalid (${checked.error.issues.map((issue) => `${issue.path.join('.') || 'match'} ${issue.message}`).join(', ')})`);
+        problems.push(
+          `${label}: match ${JSON.stringify(match)} is invalid (${checked.error.issues.map((issue) => `${issue.path.join('.') || 'match'} ${issue.message}`).join(', ')})`,
+        );
         continue;
       }
       for (const key of ['source', 'destination'] as const) {
@@ -142,7 +150,8 @@ export function policyFromModelIntent(intent: ModelIntent, text: string, options
       for (const key of ['vlanId', 'sourcePort', 'destinationPort', 'fwmark'] as const) {
         if (match[key] !== undefined && !grounded(match[key])) problems.push(`${label}: ${key} ${match[key]} is not written in the intent`);
       }
-      if (match.dscp !== undefined && !grounded(match.dscp) && !dscpNames.includes(match.dscp)) problems.push(`${label}: dscp ${match.dscp} is not written in the intent`);
+      if (match.dscp !== undefined && !grounded(match.dscp) && !dscpNames.includes(match.dscp))
+        problems.push(`${label}: dscp ${match.dscp} is not written in the intent`);
       base.push(checked.data);
     }
     const application = proposed.application ?? undefined;
@@ -178,7 +187,8 @@ export function policyFromModelIntent(intent: ModelIntent, text: string, options
   try {
     return { ok: true, policy: buildPolicy(iface!, intent.direction === 'ingress', linkRate, clauses), clauses, warnings };
   } catch (error) {
-    const issues = error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) : [(error as Error).message];
+    const issues =
+      error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) : [(error as Error).message];
     return { ok: false, problems: issues };
   }
 }
@@ -213,10 +223,20 @@ export class IntentInterpreter {
       ...(signal ? { signal } : {}),
     });
     if (!result.ok) {
-      const what = { busy: 'was busy', timeout: 'did not answer in time', aborted: 'was cancelled', invalid_json: 'gave no complete JSON', invalid_schema: 'gave JSON of the wrong shape', error: 'failed' }[result.reason];
+      const what = {
+        busy: 'was busy',
+        timeout: 'did not answer in time',
+        aborted: 'was cancelled',
+        invalid_json: 'gave no complete JSON',
+        invalid_schema: 'gave JSON of the wrong shape',
+        error: 'failed',
+      }[result.reason];
       return { ok: false, reason: `the local model ${what}: ${result.detail}` };
     }
-    const reading = policyFromModelIntent(result.value, text, { linkRate: this.options.defaultLinkRate, ...(defaults.defaultInterface ? { defaultInterface: defaults.defaultInterface } : {}) });
+    const reading = policyFromModelIntent(result.value, text, {
+      linkRate: this.options.defaultLinkRate,
+      ...(defaults.defaultInterface ? { defaultInterface: defaults.defaultInterface } : {}),
+    });
     if (!reading.ok) return { ok: false, reason: `the local model's reading was refused: ${reading.problems.join('; ')}` };
     return { ...reading, modelName: this.modelName, tookMs: result.tookMs };
   }

@@ -22,10 +22,23 @@ const M = 1e6;
 const VIDEO: PolicyMatch[] = [{ dscp: 34 }];
 const BACKUPS: PolicyMatch[] = [{ protocol: 'tcp', destinationPort: 873 }, { dscp: 8 }];
 const VOICE: PolicyMatch[] = [{ dscp: 46 }, { protocol: 'udp', destinationPort: 5060 }];
-const SSH: PolicyMatch[] = [{ protocol: 'tcp', destinationPort: 22 }, { protocol: 'tcp', sourcePort: 22 }];
+const SSH: PolicyMatch[] = [
+  { protocol: 'tcp', destinationPort: 22 },
+  { protocol: 'tcp', sourcePort: 22 },
+];
 
 const TABLE: [string, Expected][] = [
-  ['Garantir QoS vidéo entre VLAN 10 et 20 avec BP min 100Mbps sur eth0', { template: 'video', rate: 100 * M, matches: [{ dscp: 34, vlanId: 10 }, { dscp: 34, vlanId: 20 }] }],
+  [
+    'Garantir QoS vidéo entre VLAN 10 et 20 avec BP min 100Mbps sur eth0',
+    {
+      template: 'video',
+      rate: 100 * M,
+      matches: [
+        { dscp: 34, vlanId: 10 },
+        { dscp: 34, vlanId: 20 },
+      ],
+    },
+  ],
   ['guarantee 20 Mbit/s for video on eth0', { template: 'video', rate: 20 * M, matches: VIDEO }],
   ['Guarantee video 20Mbps on eth0', { template: 'video', rate: 20 * M, matches: VIDEO }],
   ['garantir 20 Mbit/s pour la visio sur eth0', { template: 'video', rate: 20 * M, matches: VIDEO }],
@@ -40,25 +53,82 @@ const TABLE: [string, Expected][] = [
   ['Limiter les sauvegardes à 50 Mbit/s sur eth0', { template: 'bulk-limit', rate: 50 * M, matches: BACKUPS }],
   ['plafonner rsync à 1 Gbit sur eth0 sur un lien de 10 Gbit', { template: 'bulk-limit', rate: 1e9, matches: BACKUPS, linkRate: 10e9 }],
   ['throttle backup traffic to 100M on eth0', { template: 'bulk-limit', rate: 100 * M, matches: BACKUPS }],
-  ['cap web at 300 kbps on eth0', { template: 'limit', rate: 300_000, matches: [{ protocol: 'tcp', destinationPort: 443 }, { protocol: 'tcp', destinationPort: 80 }] }],
-  ['limit traffic from 198.19.1.0/24 to 10M on eth1', { template: 'limit', rate: 10 * M, matches: [{ source: '198.19.1.0/24' }], interface: 'eth1' }],
-  ['limiter le trafic depuis le sous-réseau 198.19.2.0/24 à 8 Mbit/s sur eth1', { template: 'limit', rate: 8 * M, matches: [{ source: '198.19.2.0/24' }], interface: 'eth1' }],
+  [
+    'cap web at 300 kbps on eth0',
+    {
+      template: 'limit',
+      rate: 300_000,
+      matches: [
+        { protocol: 'tcp', destinationPort: 443 },
+        { protocol: 'tcp', destinationPort: 80 },
+      ],
+    },
+  ],
+  [
+    'limit traffic from 198.19.1.0/24 to 10M on eth1',
+    { template: 'limit', rate: 10 * M, matches: [{ source: '198.19.1.0/24' }], interface: 'eth1' },
+  ],
+  [
+    'limiter le trafic depuis le sous-réseau 198.19.2.0/24 à 8 Mbit/s sur eth1',
+    { template: 'limit', rate: 8 * M, matches: [{ source: '198.19.2.0/24' }], interface: 'eth1' },
+  ],
   ['limit traffic to host 198.19.3.4 to 2 Mbit/s on eth0', { template: 'limit', rate: 2 * M, matches: [{ destination: '198.19.3.4' }] }],
   ['limiter le trafic vers 198.19.3.4 à 2 Mbit/s sur eth0', { template: 'limit', rate: 2 * M, matches: [{ destination: '198.19.3.4' }] }],
-  ['guarantee 100M between 198.19.1.1 and 198.19.2.1 on eth0', { template: 'guarantee', rate: 100 * M, matches: [{ source: '198.19.1.1', destination: '198.19.2.1' }, { source: '198.19.2.1', destination: '198.19.1.1' }] }],
-  ['garantir 100M entre 198.19.1.1 et 198.19.2.1 sur eth0', { template: 'guarantee', rate: 100 * M, matches: [{ source: '198.19.1.1', destination: '198.19.2.1' }, { source: '198.19.2.1', destination: '198.19.1.1' }] }],
-  ['limit tcp port 8080 to 5 Mbps on eth0 ingress', { template: 'limit', rate: 5 * M, matches: [{ destinationPort: 8080, protocol: 'tcp' }], direction: 'ingress' }],
-  ['limiter le port 8080 en entrée à 5 Mbit/s sur eth0', { template: 'limit', rate: 5 * M, matches: [{ destinationPort: 8080 }], direction: 'ingress' }],
+  [
+    'guarantee 100M between 198.19.1.1 and 198.19.2.1 on eth0',
+    {
+      template: 'guarantee',
+      rate: 100 * M,
+      matches: [
+        { source: '198.19.1.1', destination: '198.19.2.1' },
+        { source: '198.19.2.1', destination: '198.19.1.1' },
+      ],
+    },
+  ],
+  [
+    'garantir 100M entre 198.19.1.1 et 198.19.2.1 sur eth0',
+    {
+      template: 'guarantee',
+      rate: 100 * M,
+      matches: [
+        { source: '198.19.1.1', destination: '198.19.2.1' },
+        { source: '198.19.2.1', destination: '198.19.1.1' },
+      ],
+    },
+  ],
+  [
+    'limit tcp port 8080 to 5 Mbps on eth0 ingress',
+    { template: 'limit', rate: 5 * M, matches: [{ destinationPort: 8080, protocol: 'tcp' }], direction: 'ingress' },
+  ],
+  [
+    'limiter le port 8080 en entrée à 5 Mbit/s sur eth0',
+    { template: 'limit', rate: 5 * M, matches: [{ destinationPort: 8080 }], direction: 'ingress' },
+  ],
   ['limit udp/53 to 1 Mbit/s on eth0', { template: 'limit', rate: 1 * M, matches: [{ destinationPort: 53, protocol: 'udp' }] }],
-  ['guarantee 10 Mbit/s up to 50 Mbit/s for dscp af41 on eth0', { template: 'guarantee', rate: 10 * M, ceil: 50 * M, matches: [{ dscp: 34 }] }],
-  ['garantir 10 Mbit/s jusqu\'à 40 Mbit/s pour dscp ef sur eth0', { template: 'guarantee', rate: 10 * M, ceil: 40 * M, matches: [{ dscp: 46 }] }],
+  [
+    'guarantee 10 Mbit/s up to 50 Mbit/s for dscp af41 on eth0',
+    { template: 'guarantee', rate: 10 * M, ceil: 50 * M, matches: [{ dscp: 34 }] },
+  ],
+  [
+    "garantir 10 Mbit/s jusqu'à 40 Mbit/s pour dscp ef sur eth0",
+    { template: 'guarantee', rate: 10 * M, ceil: 40 * M, matches: [{ dscp: 46 }] },
+  ],
   ['limit fwmark 5 to 1 Gbit on eth0 on a 10 Gbit link', { template: 'limit', rate: 1e9, matches: [{ fwmark: 5 }], linkRate: 10e9 }],
   ['limiter la marque 0x10 à 3 Mbit/s sur eth0', { template: 'limit', rate: 3 * M, matches: [{ fwmark: 16 }] }],
   ['guarantee 40 Mbit/s for critical traffic on eth0', { template: 'business-critical', rate: 40 * M, matches: [{ dscp: 26 }] }],
   ['garantir 40 Mbit/s pour les applications métier sur eth0', { template: 'business-critical', rate: 40 * M, matches: [{ dscp: 26 }] }],
-  ['share fairly between hosts 198.19.0.2, 198.19.0.3 and 198.19.0.4 with 30 Mbit/s on eth0', { template: 'fair-share', rate: 30 * M, matches: [] }],
-  ['partager équitablement 30 Mbit/s entre les hôtes 198.19.0.2 et 198.19.0.3 sur eth0', { template: 'fair-share', rate: 30 * M, matches: [] }],
-  ['garantir 20 Mbit/s pour la vidéo sur eth0; limiter les sauvegardes à 10M', { template: 'video', rate: 20 * M, matches: VIDEO, clauses: 2 }],
+  [
+    'share fairly between hosts 198.19.0.2, 198.19.0.3 and 198.19.0.4 with 30 Mbit/s on eth0',
+    { template: 'fair-share', rate: 30 * M, matches: [] },
+  ],
+  [
+    'partager équitablement 30 Mbit/s entre les hôtes 198.19.0.2 et 198.19.0.3 sur eth0',
+    { template: 'fair-share', rate: 30 * M, matches: [] },
+  ],
+  [
+    'garantir 20 Mbit/s pour la vidéo sur eth0; limiter les sauvegardes à 10M',
+    { template: 'video', rate: 20 * M, matches: VIDEO, clauses: 2 },
+  ],
   ['guarantee 20 Mbit/s for video, limit backups to 10 Mbit/s on eth0', { template: 'video', rate: 20 * M, matches: VIDEO, clauses: 2 }],
   ['guarantee 1.5 Gbit/s for video on eth0 on a 10 Gbit link', { template: 'video', rate: 1.5e9, matches: VIDEO, linkRate: 10e9 }],
   ['garantir 2,5 Mbit/s pour dns sur eth0', { template: 'guarantee', rate: 2.5 * M, matches: [{ protocol: 'udp', destinationPort: 53 }] }],
@@ -87,7 +157,10 @@ describe('intent parser', () => {
     const parsed = parseIntent('share fairly between hosts 198.19.0.2, 198.19.0.3 and 198.19.0.4 with 30 Mbit/s on eth0');
     const children = parsed.policy.classes.filter((item) => item.parent === '1:10');
     assert.equal(children.length, 3);
-    assert.deepEqual(parsed.policy.filters.map((filter) => filter.match.destination), ['198.19.0.2', '198.19.0.3', '198.19.0.4']);
+    assert.deepEqual(
+      parsed.policy.filters.map((filter) => filter.match.destination),
+      ['198.19.0.2', '198.19.0.3', '198.19.0.4'],
+    );
   });
 
   it('uses the default interface and says when it reserves a share by itself', () => {
@@ -119,7 +192,10 @@ describe('intent parser', () => {
   ];
   for (const [text, message] of REFUSED) {
     it(`refuses ${JSON.stringify(text)} precisely`, () => {
-      assert.throws(() => parseIntent(text), (error: unknown) => error instanceof IntentParseError && message.test(error.message));
+      assert.throws(
+        () => parseIntent(text),
+        (error: unknown) => error instanceof IntentParseError && message.test(error.message),
+      );
     });
   }
 });

@@ -14,10 +14,23 @@ export type IntentAction = 'guarantee' | 'limit' | 'prioritise' | 'fair-share';
 
 /** Action verbs and nouns, longest first within each action. */
 export const ACTION_PATTERNS: [IntentAction, RegExp][] = [
-  ['fair-share', word(String.raw`(partager [ée]quitablement|partage [ée]quitable|r[ée]partir [ée]quitablement|r[ée]partition [ée]quitable|fair[- ]share|share fairly|shared fairly|[ée]quitablement|fairly)`)],
-  ['guarantee', word(String.raw`(garantir|garantis|garantissez|garantie|garanti|assurer|assure|r[ée]server|r[ée]serve|guarantee[ds]?|ensure|reserve)`)],
+  [
+    'fair-share',
+    word(
+      String.raw`(partager [ée]quitablement|partage [ée]quitable|r[ée]partir [ée]quitablement|r[ée]partition [ée]quitable|fair[- ]share|share fairly|shared fairly|[ée]quitablement|fairly)`,
+    ),
+  ],
+  [
+    'guarantee',
+    word(String.raw`(garantir|garantis|garantissez|garantie|garanti|assurer|assure|r[ée]server|r[ée]serve|guarantee[ds]?|ensure|reserve)`),
+  ],
   ['limit', word(String.raw`(limiter|limitez|limite|plafonner|plafonne|brider|bride|restreindre|limit(?:ed)?|cap|throttle|restrict)`)],
-  ['prioritise', word(String.raw`(prioriser|prioritiser|priorisez|priorise|prioritaire|privil[ée]gier|favoriser|prioriti[sz]e[ds]?|priority|priorit[ée]|favou?r)`)],
+  [
+    'prioritise',
+    word(
+      String.raw`(prioriser|prioritiser|priorisez|priorise|prioritaire|privil[ée]gier|favoriser|prioriti[sz]e[ds]?|priority|priorit[ée]|favou?r)`,
+    ),
+  ],
 ];
 
 /** Applications and the words that name them. */
@@ -56,7 +69,8 @@ export const STOPWORDS = new Set(
 );
 
 /** Patterns that read a rate with a unit (the unit is checked by parseRate). */
-export const RATE_TOKEN = /(\d+(?:[.,]\d+)?)\s*(gbit\/s|mbit\/s|kbit\/s|gb\/s|mb\/s|kb\/s|go\/s|mo\/s|ko\/s|gbps|mbps|kbps|gigabits?|m[ée]gabits?|kilobits?|gbits?|mbits?|kbits?|bits?\/s|bits?|bps|[gmk]b|[gmk])(?![\p{L}\d])/giu;
+export const RATE_TOKEN =
+  /(\d+(?:[.,]\d+)?)\s*(gbit\/s|mbit\/s|kbit\/s|gb\/s|mb\/s|kb\/s|go\/s|mo\/s|ko\/s|gbps|mbps|kbps|gigabits?|m[ée]gabits?|kilobits?|gbits?|mbits?|kbits?|bits?\/s|bits?|bps|[gmk]b|[gmk])(?![\p{L}\d])/giu;
 
 /** IPv4 address with optional prefix. */
 export const ADDRESS = String.raw`(\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?)`;

@@ -24,7 +24,11 @@ describe('process interface lock', () => {
       events.push(`${name}-`);
       return name;
     };
-    const results = await Promise.all([lock.run({ interface: 'eth1' }, work('a', 30)), lock.run({ interface: 'eth1' }, work('b', 1)), lock.run({ interface: 'eth1' }, work('c', 10))]);
+    const results = await Promise.all([
+      lock.run({ interface: 'eth1' }, work('a', 30)),
+      lock.run({ interface: 'eth1' }, work('b', 1)),
+      lock.run({ interface: 'eth1' }, work('c', 10)),
+    ]);
     assert.deepEqual(results, ['a', 'b', 'c']);
     assert.deepEqual(events, ['a+', 'a-', 'b+', 'b-', 'c+', 'c-']);
   });
@@ -41,7 +45,10 @@ describe('process interface lock', () => {
 
   it('releases the interface when the work fails', async () => {
     const lock = createProcessInterfaceLock({ waitMs: 1_000 });
-    await assert.rejects(lock.run({ interface: 'eth1' }, async () => Promise.reject(new Error('tc failed'))), /tc failed/);
+    await assert.rejects(
+      lock.run({ interface: 'eth1' }, async () => Promise.reject(new Error('tc failed'))),
+      /tc failed/,
+    );
     assert.equal(await lock.run({ interface: 'eth1' }, async () => 'next'), 'next');
   });
 
@@ -57,7 +64,14 @@ describe('process interface lock', () => {
     const late = lock.run({ interface: 'eth1' }, async () => {
       ran = true;
     });
-    await assert.rejects(late, (error: unknown) => error instanceof QosInterfaceBusyError && error.code === 'qos_interface_busy' && error.status === 409 && /eth1 is busy.*within 0\.1 s; nothing was changed, try again/.test(error.message));
+    await assert.rejects(
+      late,
+      (error: unknown) =>
+        error instanceof QosInterfaceBusyError &&
+        error.code === 'qos_interface_busy' &&
+        error.status === 409 &&
+        /eth1 is busy.*within 0\.1 s; nothing was changed, try again/.test(error.message),
+    );
     const next = lock.run({ interface: 'eth1' }, async () => void order.push('next'));
     held.open();
     await Promise.all([holder, next]);
@@ -98,7 +112,11 @@ describe('QOS_LOCK_WAIT_SECONDS', () => {
 
   it('refuses nonsense, zero and waits longer than the tool timeouts', () => {
     for (const value of ['abc', '0', '-3', '1.5', '101', '3600']) {
-      assert.throws(() => qosSettingsFromEnvironment({ QOS_LOCK_WAIT_SECONDS: value }), /QOS_LOCK_WAIT_SECONDS[\s\S]*(expected number|expected int|Too small|Too big)/, value);
+      assert.throws(
+        () => qosSettingsFromEnvironment({ QOS_LOCK_WAIT_SECONDS: value }),
+        /QOS_LOCK_WAIT_SECONDS[\s\S]*(expected number|expected int|Too small|Too big)/,
+        value,
+      );
     }
   });
 });

@@ -28,7 +28,11 @@ export class QosInterfaceBusyError extends AppError {
     readonly interfaceName: string,
     readonly waitedMs: number,
   ) {
-    super('qos_interface_busy', 409, `Interface ${interfaceName} is busy: another QoS apply or rollback on it (on this node or another node sharing the database) did not finish within ${Math.round(waitedMs / 100) / 10} s; nothing was changed, try again`);
+    super(
+      'qos_interface_busy',
+      409,
+      `Interface ${interfaceName} is busy: another QoS apply or rollback on it (on this node or another node sharing the database) did not finish within ${Math.round(waitedMs / 100) / 10} s; nothing was changed, try again`,
+    );
   }
 }
 
@@ -71,11 +75,14 @@ export function createProcessInterfaceLock(options: { waitMs?: number } = {}): I
     });
     return new Promise((resolve, reject) => {
       let abandoned = false;
-      const timer = setTimeout(() => {
-        abandoned = true;
-        release(); // the next waiter goes straight after `previous`
-        reject(new QosInterfaceBusyError(target.interface, bound));
-      }, Math.max(0, bound));
+      const timer = setTimeout(
+        () => {
+          abandoned = true;
+          release(); // the next waiter goes straight after `previous`
+          reject(new QosInterfaceBusyError(target.interface, bound));
+        },
+        Math.max(0, bound),
+      );
       void previous.then(() => {
         if (abandoned) return;
         clearTimeout(timer);
@@ -104,10 +111,19 @@ const NETNS_RUN_DIR = '/run/netns';
  * back to the host name and the namespace name where /proc or /run/netns cannot be read.
  */
 export async function tcScopeIdentity(namespace?: string): Promise<string> {
-  const kernel = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((text) => `boot:${text.trim()}`, () => `host:${hostname()}`);
+  const kernel = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
+    (text) => `boot:${text.trim()}`,
+    () => `host:${hostname()}`,
+  );
   const network = namespace
-    ? await stat(path.join(NETNS_RUN_DIR, namespace)).then((info) => `netns-inode:${info.ino}`, () => `netns-name:${namespace}`)
-    : await readlink('/proc/self/ns/net').then((link) => link, () => 'net:self');
+    ? await stat(path.join(NETNS_RUN_DIR, namespace)).then(
+        (info) => `netns-inode:${info.ino}`,
+        () => `netns-name:${namespace}`,
+      )
+    : await readlink('/proc/self/ns/net').then(
+        (link) => link,
+        () => 'net:self',
+      );
   return `${kernel}/${network}`;
 }
 
@@ -126,7 +142,10 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * transaction: released at the end of the work, or by the server if the node dies.
  * The work's own writes go through other connections and are committed before release.
  */
-export function createAdvisoryInterfaceLock(sql: SqlRunner, options: { waitMs?: number; identity?: (namespace?: string) => Promise<string> } = {}): InterfaceLock {
+export function createAdvisoryInterfaceLock(
+  sql: SqlRunner,
+  options: { waitMs?: number; identity?: (namespace?: string) => Promise<string> } = {},
+): InterfaceLock {
   const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
   const identity = options.identity ?? tcScopeIdentity;
   const local = createProcessInterfaceLock({ waitMs });
@@ -140,7 +159,9 @@ export function createAdvisoryInterfaceLock(sql: SqlRunner, options: { waitMs?: 
         if (remaining < 1) throw new QosInterfaceBusyError(target.interface, waitMs);
         return sql.transaction(async (tx) => {
           // lock_timeout bounds the wait; the transaction stays idle while tc runs, so no idle timeout.
-          await tx.query("SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', '0', true)", [`${Math.ceil(remaining)}ms`]);
+          await tx.query("SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', '0', true)", [
+            `${Math.ceil(remaining)}ms`,
+          ]);
           try {
             await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [QOS_LOCK_CLASS, key]);
           } catch (error) {

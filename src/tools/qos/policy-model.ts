@@ -13,7 +13,11 @@ export const interfaceNameSchema = z
 /** A tc handle or class id such as "1:" or "1:10" (hexadecimal, as tc reads them). */
 export const classIdSchema = z.string().regex(/^[0-9a-f]{1,4}:[0-9a-f]{1,4}$/, 'a class id looks like 1:10 (hexadecimal)');
 
-const rateSchema = z.number().int().min(8_000, 'a rate must be at least 8kbit').max(MAX_RATE_BITS, 'a rate above 400Gbit is not a real link');
+const rateSchema = z
+  .number()
+  .int()
+  .min(8_000, 'a rate must be at least 8kbit')
+  .max(MAX_RATE_BITS, 'a rate above 400Gbit is not a real link');
 
 /** A parent: a class id or the root handle ("1:"). */
 export const parentIdSchema = z.string().regex(/^[0-9a-f]{1,4}:[0-9a-f]{0,4}$/, 'a parent looks like 1: or 1:1 (hexadecimal)');
@@ -62,19 +66,26 @@ export const filterSchema = z.strictObject({
 export const classSchema = z.strictObject({
   id: classIdSchema,
   parent: parentIdSchema,
-  name: z.string().min(1).max(64).regex(/^[\p{L}\p{N} _.:/-]+$/u, 'letters, digits, space and _ . : / - only'),
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\p{L}\p{N} _.:/-]+$/u, 'letters, digits, space and _ . : / - only'),
   /** Guaranteed rate (bits/s). */
   rate: rateSchema,
   /** Ceiling it may borrow up to (bits/s); defaults to the rate. */
   ceil: rateSchema.optional(),
   /** Bucket size in bytes. */
-  burst: z.number().int().min(1_600).max(64 * 1024 * 1024).optional(),
+  burst: z
+    .number()
+    .int()
+    .min(1_600)
+    .max(64 * 1024 * 1024)
+    .optional(),
   /** 0 = served first. */
   priority: z.number().int().min(0).max(7).optional(),
   quantum: z.number().int().min(1_000).max(200_000).optional(),
-  leaf: z
-    .strictObject({ kind: z.enum(leafKinds), limit: z.number().int().min(1).max(100_000).optional() })
-    .optional(),
+  leaf: z.strictObject({ kind: z.enum(leafKinds), limit: z.number().int().min(1).max(100_000).optional() }).optional(),
   /** Template this class came from, for the plan's explanation. */
   template: z.string().max(40).optional(),
 });

@@ -25,7 +25,10 @@ import { QosRefusedError } from './validation.js';
 
 /** Applying failed; the snapshot was restored (or `restored` says it could not be). */
 export class QosApplyFailedError extends AppError {
-  constructor(message: string, readonly restored: boolean) {
+  constructor(
+    message: string,
+    readonly restored: boolean,
+  ) {
     super('qos_apply_failed', 409, message);
   }
 }
@@ -81,7 +84,12 @@ export class QosEngine {
   }
 
   private dependencies() {
-    return { runner: this.options.runner, guardrails: this.options.guardrails, capabilities: this.capabilities, defaultLinkRate: this.defaultLinkRate };
+    return {
+      runner: this.options.runner,
+      guardrails: this.options.guardrails,
+      capabilities: this.capabilities,
+      defaultLinkRate: this.defaultLinkRate,
+    };
   }
 
   /** Points the engine's metrics at the app's registry (the engine may be built before the app). */
@@ -131,8 +139,11 @@ export class QosEngine {
   private async ensureIfb(device: string): Promise<void> {
     const runner = this.options.runner;
     try {
-      const info = JSON.parse(await runner.run('ip', ['-j', '-d', 'link', 'show', 'dev', device])) as { linkinfo?: { info_kind?: string } }[];
-      if (info[0]?.linkinfo?.info_kind !== 'ifb') throw new QosRefusedError(`Refused ingress device ${device}`, [`${device} exists and is not an IFB device`]);
+      const info = JSON.parse(await runner.run('ip', ['-j', '-d', 'link', 'show', 'dev', device])) as {
+        linkinfo?: { info_kind?: string };
+      }[];
+      if (info[0]?.linkinfo?.info_kind !== 'ifb')
+        throw new QosRefusedError(`Refused ingress device ${device}`, [`${device} exists and is not an IFB device`]);
     } catch (error) {
       if (error instanceof QosRefusedError) throw error;
       await runner.run('ip', ['link', 'add', device, 'type', 'ifb']);
@@ -149,12 +160,18 @@ export class QosEngine {
       const plan = await this.plan(request, options.signal);
       const policy = plan.policy;
       const devices = policy.direction === 'ingress' ? [policy.interface, plan.device] : [plan.device];
-      const snapshot = await Promise.all(devices.map((device) => (device === plan.device && plan.live ? plan.live : readStateOrEmpty(this.options.runner, device))));
+      const snapshot = await Promise.all(
+        devices.map((device) => (device === plan.device && plan.live ? plan.live : readStateOrEmpty(this.options.runner, device))),
+      );
       for (const state of snapshot) restoreCommands(state); // refuses before changing anything
       let restored = true;
       try {
         if (policy.direction === 'ingress') await this.ensureIfb(plan.device);
-        const clear = snapshot.flatMap((state) => (policy.direction === 'ingress' && state.device === policy.interface ? clearCommands(state).filter((command) => command.includes('ingress')) : clearCommands(state)));
+        const clear = snapshot.flatMap((state) =>
+          policy.direction === 'ingress' && state.device === policy.interface
+            ? clearCommands(state).filter((command) => command.includes('ingress'))
+            : clearCommands(state),
+        );
         await this.runBatch([...clear, ...plan.commands], options.signal);
         const problems = verifyApplied(plan.expected, await readLiveState(this.options.runner, plan.device));
         if (problems.length > 0) throw new QosRefusedError('Read-back does not match the plan', problems);
@@ -163,20 +180,39 @@ export class QosEngine {
         this.options.metrics?.operations.inc({ operation: 'apply', outcome: 'rolled_back' });
         const reason = error instanceof Error ? error.message : String(error);
         await this.options.store.insert(this.record(request, plan, snapshot, options, 'failed', reason));
-        this.options.logger?.warn({ interface: policy.interface, executionId: options.executionId, restored }, 'qos apply failed, snapshot restored');
-        throw new QosApplyFailedError(`Applying the policy to ${policy.interface} failed (${reason}); ${restored ? 'the previous configuration was restored and verified' : 'restoring the previous configuration FAILED, check the device'}`, restored);
+        this.options.logger?.warn(
+          { interface: policy.interface, executionId: options.executionId, restored },
+          'qos apply failed, snapshot restored',
+        );
+        throw new QosApplyFailedError(
+          `Applying the policy to ${policy.interface} failed (${reason}); ${restored ? 'the previous configuration was restored and verified' : 'restoring the previous configuration FAILED, check the device'}`,
+          restored,
+        );
       }
       const deadline = options.confirmWithinSeconds ? new Date(Date.now() + options.confirmWithinSeconds * 1000) : null;
-      const application = await this.options.store.insert(this.record(request, plan, snapshot, options, deadline ? 'pending_confirmation' : 'applied', null, deadline));
+      const application = await this.options.store.insert(
+        this.record(request, plan, snapshot, options, deadline ? 'pending_confirmation' : 'applied', null, deadline),
+      );
       if (deadline) this.armRevert(application.id, options.confirmWithinSeconds! * 1000);
       this.options.metrics?.operations.inc({ operation: 'apply', outcome: 'applied' });
       this.options.metrics?.applySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      this.options.logger?.info({ interface: policy.interface, executionId: options.executionId, applicationId: application.id }, 'qos policy applied');
+      this.options.logger?.info(
+        { interface: policy.interface, executionId: options.executionId, applicationId: application.id },
+        'qos policy applied',
+      );
       return { application, plan };
     });
   }
 
-  private record(request: PlanRequest, plan: QosPlan, snapshot: LiveState[], options: ApplyOptions, status: QosApplicationRecord['status'], error: string | null, deadline: Date | null = null) {
+  private record(
+    request: PlanRequest,
+    plan: QosPlan,
+    snapshot: LiveState[],
+    options: ApplyOptions,
+    status: QosApplicationRecord['status'],
+    error: string | null,
+    deadline: Date | null = null,
+  ) {
     return {
       executionId: options.executionId ?? null,
       interface: plan.policy.interface,
@@ -198,7 +234,9 @@ export class QosEngine {
   private armRevert(id: string, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      this.revertUnconfirmed(id).catch((error: unknown) => this.options.logger?.error({ err: error, applicationId: id }, 'qos automatic revert failed'));
+      this.revertUnconfirmed(id).catch((error: unknown) =>
+        this.options.logger?.error({ err: error, applicationId: id }, 'qos automatic revert failed'),
+      );
     }, delayMs);
     timer.unref();
     this.timers.set(id, timer);
@@ -226,9 +264,13 @@ export class QosEngine {
   async rollback(id: string, reason = 'requested'): Promise<QosApplicationRecord & { verified: boolean }> {
     const found = await this.options.store.find(id);
     if (!found) throw new NotFoundError(`QoS application ${id}`);
-    const refuse = (record: QosApplicationRecord) => new QosRefusedError(`Application ${record.id} cannot be rolled back`, [`its status is ${record.status}`]);
+    const refuse = (record: QosApplicationRecord) =>
+      new QosRefusedError(`Application ${record.id} cannot be rolled back`, [`its status is ${record.status}`]);
     if (!ROLLBACK_FROM.includes(found.status)) throw refuse(found);
-    if (!this.ownsHost(found)) throw new QosRefusedError(`Application ${found.id} cannot be rolled back from this node`, [`it changed the tc state of host ${found.host}, this node runs on ${this.host}: run the rollback on a node of ${found.host}`]);
+    if (!this.ownsHost(found))
+      throw new QosRefusedError(`Application ${found.id} cannot be rolled back from this node`, [
+        `it changed the tc state of host ${found.host}, this node runs on ${this.host}: run the rollback on a node of ${found.host}`,
+      ]);
     assertInterfaceAllowed(found.interface, this.options.guardrails);
     return this.serialised(found.interface, async () => {
       const record = (await this.options.store.find(found.id)) ?? found; // another node may have acted while we waited
@@ -249,20 +291,37 @@ export class QosEngine {
   }
 
   /** Claims the record (compare-and-set to rolling_back), restores its snapshot; null if another node claimed it. */
-  private async restoreApplication(record: QosApplicationRecord, reason: string): Promise<(QosApplicationRecord & { verified: boolean }) | null> {
+  private async restoreApplication(
+    record: QosApplicationRecord,
+    reason: string,
+  ): Promise<(QosApplicationRecord & { verified: boolean }) | null> {
     this.forgetTimer(record.id);
     const store = this.options.store;
-    if (!(await store.transition(record.id, [record.status], { status: 'rolling_back', error: `rolling back: ${reason}`, confirmDeadline: null }))) return null;
+    if (
+      !(await store.transition(record.id, [record.status], {
+        status: 'rolling_back',
+        error: `rolling back: ${reason}`,
+        confirmDeadline: null,
+      }))
+    )
+      return null;
     let verified: boolean;
     try {
       verified = await this.restore(record.snapshot);
     } catch (error) {
       // Nothing verified: give the record its status back so the rollback can be retried.
       const message = error instanceof Error ? error.message : String(error);
-      await store.transition(record.id, ['rolling_back'], { status: record.status, error: `rollback (${reason}) failed: ${message}`, confirmDeadline: record.confirmDeadline });
+      await store.transition(record.id, ['rolling_back'], {
+        status: record.status,
+        error: `rollback (${reason}) failed: ${message}`,
+        confirmDeadline: record.confirmDeadline,
+      });
       throw error;
     }
-    await store.update(record.id, { status: 'rolled_back', error: verified ? `rolled back: ${reason}` : `rollback (${reason}) did not verify` });
+    await store.update(record.id, {
+      status: 'rolled_back',
+      error: verified ? `rolled back: ${reason}` : `rollback (${reason}) did not verify`,
+    });
     this.options.metrics?.operations.inc({ operation: 'rollback', outcome: verified ? 'verified' : 'unverified' });
     this.options.logger?.info({ applicationId: record.id, reason, verified }, 'qos application rolled back');
     return { ...record, status: 'rolled_back', confirmDeadline: null, verified };
@@ -285,7 +344,9 @@ export class QosEngine {
    * their timer back. Only applications made in this engine's namespace are considered.
    */
   async resumePendingReverts(): Promise<number> {
-    const pending = (await this.options.store.listPending()).filter((record) => record.namespace === (this.options.runner.namespace ?? null) && this.ownsHost(record) && !this.timers.has(record.id));
+    const pending = (await this.options.store.listPending()).filter(
+      (record) => record.namespace === (this.options.runner.namespace ?? null) && this.ownsHost(record) && !this.timers.has(record.id),
+    );
     for (const record of pending) this.armRevert(record.id, Math.max(0, (record.confirmDeadline?.getTime() ?? Date.now()) - Date.now()));
     return pending.length;
   }

@@ -15,13 +15,28 @@ import { createCommandRunner } from './tc-runner.js';
 import { parseRate } from './units.js';
 
 /** The configuration the QoS engine reads. */
-export type QosSettings = Pick<Config, 'QOS_ALLOWED_INTERFACES' | 'QOS_ALLOW_DEFAULT_ROUTE_INTERFACE' | 'QOS_DEFAULT_LINK_RATE' | 'QOS_NETNS' | 'QOS_LOCK_WAIT_SECONDS'>;
+export type QosSettings = Pick<
+  Config,
+  'QOS_ALLOWED_INTERFACES' | 'QOS_ALLOW_DEFAULT_ROUTE_INTERFACE' | 'QOS_DEFAULT_LINK_RATE' | 'QOS_NETNS' | 'QOS_LOCK_WAIT_SECONDS'
+>;
 
 /** Reads only the QoS variables (for callers that were not handed a full Config). */
 export function qosSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): QosSettings {
   return configSchema
-    .pick({ QOS_ALLOWED_INTERFACES: true, QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: true, QOS_DEFAULT_LINK_RATE: true, QOS_NETNS: true, QOS_LOCK_WAIT_SECONDS: true })
-    .parse({ QOS_ALLOWED_INTERFACES: env.QOS_ALLOWED_INTERFACES, QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: env.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE, QOS_DEFAULT_LINK_RATE: env.QOS_DEFAULT_LINK_RATE, QOS_NETNS: env.QOS_NETNS, QOS_LOCK_WAIT_SECONDS: env.QOS_LOCK_WAIT_SECONDS });
+    .pick({
+      QOS_ALLOWED_INTERFACES: true,
+      QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: true,
+      QOS_DEFAULT_LINK_RATE: true,
+      QOS_NETNS: true,
+      QOS_LOCK_WAIT_SECONDS: true,
+    })
+    .parse({
+      QOS_ALLOWED_INTERFACES: env.QOS_ALLOWED_INTERFACES,
+      QOS_ALLOW_DEFAULT_ROUTE_INTERFACE: env.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE,
+      QOS_DEFAULT_LINK_RATE: env.QOS_DEFAULT_LINK_RATE,
+      QOS_NETNS: env.QOS_NETNS,
+      QOS_LOCK_WAIT_SECONDS: env.QOS_LOCK_WAIT_SECONDS,
+    });
 }
 
 /**
@@ -34,11 +49,17 @@ export function interfaceLockFor(database: Database | undefined, waitSeconds = 6
 }
 
 /** Creates the engine: database-backed store when a database is given, metrics on `registry`. */
-export function createQosEngine(settings: QosSettings, components: { database?: Database; logger?: Logger; registry?: Registry } = {}): QosEngine {
+export function createQosEngine(
+  settings: QosSettings,
+  components: { database?: Database; logger?: Logger; registry?: Registry } = {},
+): QosEngine {
   return new QosEngine({
     runner: createCommandRunner({ namespace: settings.QOS_NETNS }),
     store: components.database ? createPrismaQosStore(components.database.prisma) : createMemoryQosStore(),
-    guardrails: { allowedInterfaces: parseInterfaceList(settings.QOS_ALLOWED_INTERFACES), allowDefaultRouteInterface: settings.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE },
+    guardrails: {
+      allowedInterfaces: parseInterfaceList(settings.QOS_ALLOWED_INTERFACES),
+      allowDefaultRouteInterface: settings.QOS_ALLOW_DEFAULT_ROUTE_INTERFACE,
+    },
     defaultLinkRate: parseRate(settings.QOS_DEFAULT_LINK_RATE),
     ...(components.logger ? { logger: components.logger } : {}),
     metrics: createQosMetrics(components.registry),

@@ -15,10 +15,21 @@ export interface QosMetrics {
 export function createQosMetrics(registry?: Registry): QosMetrics {
   const existing = registry?.getSingleMetric('vigie_qos_operations_total');
   if (existing && registry) {
-    return { operations: existing as Counter<'operation' | 'outcome'>, applySeconds: registry.getSingleMetric('vigie_qos_apply_seconds') as Histogram };
+    return {
+      operations: existing as Counter<'operation' | 'outcome'>,
+      applySeconds: registry.getSingleMetric('vigie_qos_apply_seconds') as Histogram,
+    };
   }
   return {
-    operations: counter(registry, { name: 'vigie_qos_operations_total', help: 'QoS applies and rollbacks by outcome', labelNames: ['operation', 'outcome']}),
-    applySeconds: histogram(registry, { name: 'vigie_qos_apply_seconds', help: 'Time to plan, snapshot, apply and verify a QoS policy', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]}),
+    operations: counter(registry, {
+      name: 'vigie_qos_operations_total',
+      help: 'QoS applies and rollbacks by outcome',
+      labelNames: ['operation', 'outcome'],
+    }),
+    applySeconds: histogram(registry, {
+      name: 'vigie_qos_apply_seconds',
+      help: 'Time to plan, snapshot, apply and verify a QoS policy',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    }),
   };
 }

@@ -22,7 +22,9 @@ export function qosCapability(options: QosCapabilityOptions = {}): Capability {
     name: 'qos',
     create(core) {
       const metrics = createQosMetrics(core.metrics);
-      const engine = options.engine ?? createQosEngine(qosSettingsFromConfig(core.config), { database: core.database, logger: core.logger, registry: core.metrics });
+      const engine =
+        options.engine ??
+        createQosEngine(qosSettingsFromConfig(core.config), { database: core.database, logger: core.logger, registry: core.metrics });
       if (options.engine) engine.useMetrics(metrics);
       const interpreter = intentInterpreterFor(core.inference.structured ?? core.inference.localModel, core.config, core.metrics);
       return {
@@ -34,7 +36,9 @@ export function qosCapability(options: QosCapabilityOptions = {}): Capability {
           {
             name: 'qos-reverts',
             async start() {
-              await engine.resumePendingReverts().catch((error: unknown) => core.logger.warn({ err: error }, 'qos: could not re-arm pending confirm-or-revert timers'));
+              await engine
+                .resumePendingReverts()
+                .catch((error: unknown) => core.logger.warn({ err: error }, 'qos: could not re-arm pending confirm-or-revert timers'));
             },
             async close() {
               engine.close();

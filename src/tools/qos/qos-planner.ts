@@ -39,24 +39,42 @@ export interface QosPlan extends CompiledPolicy {
 }
 
 /** Turns the request into a policy (parse or schema-check) without touching the system. */
-export function policyFromRequest(request: PlanRequest, defaultLinkRate: number): { policy: Policy; clauses: IntentClause[]; warnings: string[] } {
-  if (request.intent !== undefined && request.policy !== undefined) throw new QosRefusedError('Give either an intent or a policy', ['both were given']);
+export function policyFromRequest(
+  request: PlanRequest,
+  defaultLinkRate: number,
+): { policy: Policy; clauses: IntentClause[]; warnings: string[] } {
+  if (request.intent !== undefined && request.policy !== undefined)
+    throw new QosRefusedError('Give either an intent or a policy', ['both were given']);
   if (request.intent !== undefined) {
-    const parsed = parseIntent(request.intent, { ...(request.interface ? { defaultInterface: request.interface } : {}), linkRate: defaultLinkRate });
+    const parsed = parseIntent(request.intent, {
+      ...(request.interface ? { defaultInterface: request.interface } : {}),
+      linkRate: defaultLinkRate,
+    });
     return { policy: parsed.policy, clauses: parsed.clauses, warnings: parsed.warnings };
   }
-  if (request.policy === undefined) throw new QosRefusedError('Nothing to plan', ['give an intent ("guarantee 20 Mbit/s for video on eth1") or a policy']);
+  if (request.policy === undefined)
+    throw new QosRefusedError('Nothing to plan', ['give an intent ("guarantee 20 Mbit/s for video on eth1") or a policy']);
   const parsed = policySchema.safeParse(request.policy);
-  if (!parsed.success) throw new QosRefusedError('The policy does not match the schema', parsed.error.issues.map((issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`));
+  if (!parsed.success)
+    throw new QosRefusedError(
+      'The policy does not match the schema',
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`),
+    );
   return { policy: parsed.data, clauses: [], warnings: [] };
 }
 
 /** Names of what the kernel lacks, for the plan and `qos show`. */
 export function missingCapabilities(capabilities: KernelCapabilities): string[] {
   return [
-    ...Object.entries(capabilities.qdiscs).filter(([, ok]) => !ok).map(([name]) => `qdisc ${name}`),
-    ...Object.entries(capabilities.classifiers).filter(([, ok]) => !ok).map(([name]) => `classifier ${name}`),
-    ...Object.entries(capabilities.actions).filter(([, ok]) => !ok).map(([name]) => `action ${name}`),
+    ...Object.entries(capabilities.qdiscs)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => `qdisc ${name}`),
+    ...Object.entries(capabilities.classifiers)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => `classifier ${name}`),
+    ...Object.entries(capabilities.actions)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => `action ${name}`),
     ...(capabilities.ifb ? [] : ['ifb device']),
   ];
 }
@@ -80,14 +98,23 @@ export async function readStateOrEmpty(runner: CommandRunner, device: string, si
 }
 
 /** Builds the full plan: parse → guardrails → validate → fallbacks → compile → diff. */
-export async function buildPlan(request: PlanRequest, dependencies: PlannerDependencies, options: { live?: boolean; signal?: AbortSignal } = {}): Promise<QosPlan> {
+export async function buildPlan(
+  request: PlanRequest,
+  dependencies: PlannerDependencies,
+  options: { live?: boolean; signal?: AbortSignal } = {},
+): Promise<QosPlan> {
   const { policy, clauses, warnings } = policyFromRequest(request, dependencies.defaultLinkRate);
   assertInterfaceAllowed(policy.interface, dependencies.guardrails);
-  if (policy.ingressDevice) assertInterfaceAllowed(policy.ingressDevice, { ...dependencies.guardrails, allowedInterfaces: [...dependencies.guardrails.allowedInterfaces, policy.ingressDevice] });
+  if (policy.ingressDevice)
+    assertInterfaceAllowed(policy.ingressDevice, {
+      ...dependencies.guardrails,
+      allowedInterfaces: [...dependencies.guardrails.allowedInterfaces, policy.ingressDevice],
+    });
   assertValidPolicy(policy);
   const capabilities = await dependencies.capabilities();
   const resolved = resolveForKernel(policy, capabilities);
-  if (resolved.refusals.length > 0) throw new QosRefusedError(`This kernel cannot run the policy for ${policy.interface}`, resolved.refusals);
+  if (resolved.refusals.length > 0)
+    throw new QosRefusedError(`This kernel cannot run the policy for ${policy.interface}`, resolved.refusals);
   const compiled = compilePolicy(resolved);
   let diff: StateDiff | null = null;
   let live: LiveState | null = null;
@@ -96,7 +123,8 @@ export async function buildPlan(request: PlanRequest, dependencies: PlannerDepen
     live = await readStateOrEmpty(dependencies.runner, compiled.device, options.signal);
     diff = diffStates(live, compiled.expected);
   }
-  if (capabilities.source === 'assumed') warnings.push(`kernel capabilities were not probed: ${capabilities.detail ?? 'assuming the minimum'}`);
+  if (capabilities.source === 'assumed')
+    warnings.push(`kernel capabilities were not probed: ${capabilities.detail ?? 'assuming the minimum'}`);
   return {
     ...compiled,
     policy: resolved.policy,

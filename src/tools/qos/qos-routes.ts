@@ -34,7 +34,15 @@ const planBody = z
   .meta({ id: 'QosPlanRequest', example: { intent: 'guarantee 20 Mbit/s for video and limit backups to 50 Mbit/s on eth1' } });
 
 const applyBody = planBody.extend({ confirmWithinMinutes: z.number().min(0.05).max(120).optional() }).meta({ id: 'QosApplyRequest' });
-const applicationBody = z.strictObject({ application: z.string().min(1).max(100).regex(/^[\w-]+$/) }).meta({ id: 'QosApplicationReference' });
+const applicationBody = z
+  .strictObject({
+    application: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\w-]+$/),
+  })
+  .meta({ id: 'QosApplicationReference' });
 
 const planSchema = z
   .object({
@@ -42,7 +50,9 @@ const planSchema = z
     direction: z.string(),
     device: z.string(),
     clauses: z.array(z.record(z.string(), z.unknown())),
-    interpretedBy: z.enum(['parser', 'model']).meta({ description: 'model: the parser could not read the intent and the local model did; review before applying' }),
+    interpretedBy: z
+      .enum(['parser', 'model'])
+      .meta({ description: 'model: the parser could not read the intent and the local model did; review before applying' }),
     interpretation: z.object({ model: z.string(), tookMs: z.number(), parserProblems: z.array(z.string()) }).optional(),
     warnings: z.array(z.string()),
     diff: z.object({ removed: z.array(z.string()), added: z.array(z.string()), unchanged: z.number() }).nullable(),
@@ -87,14 +97,33 @@ export function qosRoutes(routes: RouteRegistrar, options: QosRouteOptions): voi
     tag,
     summary: 'Live tc configuration of an allowed interface with per-class statistics and recent applications',
     params: z.object({ name: interfaceNameSchema }),
-    success: { status: 200, description: 'State, capabilities, applications', schema: z.record(z.string(), z.unknown()).meta({ id: 'QosShow' }) },
+    success: {
+      status: 200,
+      description: 'State, capabilities, applications',
+      schema: z.record(z.string(), z.unknown()).meta({ id: 'QosShow' }),
+    },
     handler: ({ params }) => engine.show(params.name),
   });
 
   const proposals: [string, string, string, z.ZodType][] = [
-    ['/qos/apply', 'qos_apply', 'Propose applying a policy: needs approval by ANOTHER operator (POST /api/executions/:id/approve), then snapshots, applies, verifies and rolls back on failure', applyBody],
-    ['/qos/rollback', 'qos_rollback', 'Propose restoring the snapshot taken before an application: needs approval by another operator', applicationBody],
-    ['/qos/confirm', 'qos_confirm', 'Propose confirming a confirm-or-revert application (cancels its automatic rollback once approved)', applicationBody],
+    [
+      '/qos/apply',
+      'qos_apply',
+      'Propose applying a policy: needs approval by ANOTHER operator (POST /api/executions/:id/approve), then snapshots, applies, verifies and rolls back on failure',
+      applyBody,
+    ],
+    [
+      '/qos/rollback',
+      'qos_rollback',
+      'Propose restoring the snapshot taken before an application: needs approval by another operator',
+      applicationBody,
+    ],
+    [
+      '/qos/confirm',
+      'qos_confirm',
+      'Propose confirming a confirm-or-revert application (cancels its automatic rollback once approved)',
+      applicationBody,
+    ],
   ];
   for (const [path, tool, summary, body] of proposals) {
     routes.add({
@@ -107,7 +136,10 @@ export function qosRoutes(routes: RouteRegistrar, options: QosRouteOptions): voi
       errors: [403, 503],
       success: { status: 202, description: 'The proposed execution (pending_approval)', schema: executionSchema },
       // The approval preview and, once approved, the result view in the client's language.
-      handler: ({ body: args, principal, request }) => options.tools().executions.request(principal, { tool, args, channel: 'api', locale: parseAcceptLanguage(request.header('accept-language')) }),
+      handler: ({ body: args, principal, request }) =>
+        options
+          .tools()
+          .executions.request(principal, { tool, args, channel: 'api', locale: parseAcceptLanguage(request.header('accept-language')) }),
     });
   }
 }

@@ -42,7 +42,11 @@ export interface QosStore {
    * Compare-and-set: applies `patch` only if the status is one of `from`; true when it did.
    * Nodes sharing the database use it so a confirm and a revert (or two reverts) never both win.
    */
-  transition(id: string, from: QosApplicationStatus[], patch: Partial<Pick<QosApplicationRecord, 'status' | 'error' | 'confirmDeadline'>>): Promise<boolean>;
+  transition(
+    id: string,
+    from: QosApplicationStatus[],
+    patch: Partial<Pick<QosApplicationRecord, 'status' | 'error' | 'confirmDeadline'>>,
+  ): Promise<boolean>;
   find(idOrExecutionId: string): Promise<QosApplicationRecord | null>;
   listForInterface(name: string, limit: number): Promise<QosApplicationRecord[]>;
   /** Applications still waiting for confirmation (re-armed after a restart). */
@@ -72,7 +76,10 @@ export function createMemoryQosStore(): QosStore {
       return records.get(key) ?? [...records.values()].find((record) => record.executionId === key) ?? null;
     },
     async listForInterface(name, limit) {
-      return [...records.values()].filter((record) => record.interface === name).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, limit);
+      return [...records.values()]
+        .filter((record) => record.interface === name)
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        .slice(0, limit);
     },
     async listPending() {
       return [...records.values()].filter((record) => record.status === 'pending_confirmation');
@@ -104,7 +111,9 @@ export function createPrismaQosStore(prisma: PrismaClient): QosStore {
       return (await prisma.qosApplication.updateMany({ where: { id, status: { in: from } }, data: patch })).count === 1;
     },
     async find(key) {
-      const row = await prisma.qosApplication.findFirst({ where: UUID.test(key) ? { OR: [{ id: key }, { executionId: key }] } : { executionId: key } });
+      const row = await prisma.qosApplication.findFirst({
+        where: UUID.test(key) ? { OR: [{ id: key }, { executionId: key }] } : { executionId: key },
+      });
       return row ? fromRow(row) : null;
     },
     async listForInterface(name, limit) {
@@ -112,7 +121,9 @@ export function createPrismaQosStore(prisma: PrismaClient): QosStore {
       return rows.map(fromRow);
     },
     async listPending() {
-      return (await prisma.qosApplication.findMany({ where: { status: 'pending_confirmation' }, orderBy: { createdAt: 'asc' } })).map(fromRow);
+      return (await prisma.qosApplication.findMany({ where: { status: 'pending_confirmation' }, orderBy: { createdAt: 'asc' } })).map(
+        fromRow,
+      );
     },
   };
 }

@@ -21,7 +21,14 @@ const engine = new QosEngine({
   capabilities: async () => assumedCapabilities('unit test'),
 });
 const toolset = qosToolset(engine);
-const context = { principal: { userId: 'u', userName: 'u', role: 'operator', tokenId: null }, channel: 'api', conversationId: null, signal: new AbortController().signal, traceId: 't', executionId: 'e' } as unknown as ToolContext;
+const context = {
+  principal: { userId: 'u', userName: 'u', role: 'operator', tokenId: null },
+  channel: 'api',
+  conversationId: null,
+  signal: new AbortController().signal,
+  traceId: 't',
+  executionId: 'e',
+} as unknown as ToolContext;
 const tool = (name: string) => toolset.tools.find((candidate) => candidate.name === name)!;
 
 describe('qos toolset', () => {
@@ -40,7 +47,11 @@ describe('qos toolset', () => {
 
   it('is reachable through router commands', () => {
     const router = new CommandRouter(new ToolRegistry([toolset]));
-    assert.deepEqual(router.route('qos plan "garantir 20 Mbit/s pour la vidéo sur eth1"'), { kind: 'call', tool: 'qos_plan', args: { intent: 'garantir 20 Mbit/s pour la vidéo sur eth1' } });
+    assert.deepEqual(router.route('qos plan "garantir 20 Mbit/s pour la vidéo sur eth1"'), {
+      kind: 'call',
+      tool: 'qos_plan',
+      args: { intent: 'garantir 20 Mbit/s pour la vidéo sur eth1' },
+    });
     assert.deepEqual(router.route('qos show eth0'), { kind: 'call', tool: 'qos_show', args: { interface: 'eth0' } });
     assert.deepEqual(router.route('qos rollback 42-abc'), { kind: 'call', tool: 'qos_rollback', args: { application: '42-abc' } });
     const apply = router.route('qos apply "limit ssh to 5M on eth1" confirmWithinMinutes=5');

@@ -17,7 +17,12 @@ import { qosApplyPreview, qosApplyView, qosPlanView, qosRecordView, qosShowView,
 import { qosPlanOutput, qosApplyOutput, qosRecordOutput, qosShowOutput } from './qos-output-schemas.js';
 
 const planInput = z.strictObject({
-  intent: z.string().min(1).max(2_000).optional().describe('What to do, in French or English, e.g. "garantir 20 Mbit/s pour la vidéo sur eth1"'),
+  intent: z
+    .string()
+    .min(1)
+    .max(2_000)
+    .optional()
+    .describe('What to do, in French or English, e.g. "garantir 20 Mbit/s pour la vidéo sur eth1"'),
   interface: interfaceNameSchema.optional().describe('Interface used when the intent names none'),
   policy: z.record(z.string(), z.unknown()).optional().describe('An explicit policy instead of an intent (see the README)'),
 });
@@ -48,7 +53,8 @@ function tcAvailable(): Promise<boolean> {
 export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInterpreter | null } = {}): Toolset {
   return {
     name: 'qos',
-    description: 'Linux traffic shaping (tc/HTB) from intents in French or English: plan with diff, approved apply, verify, automatic rollback.',
+    description:
+      'Linux traffic shaping (tc/HTB) from intents in French or English: plan with diff, approved apply, verify, automatic rollback.',
     instructions:
       'Use qos_plan first and show its diff and warnings; qos_apply needs approval from another operator and rolls back by itself on failure; suggest confirmWithinMinutes for risky changes; qos_rollback takes the application or execution id.',
     async checkPrerequisites() {
@@ -59,7 +65,8 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
     tools: [
       defineTool({
         name: 'qos_plan',
-        description: 'Turn a QoS intent (French or English) or a policy into tc commands, with warnings and a diff against the live interface. Changes nothing.',
+        description:
+          'Turn a QoS intent (French or English) or a policy into tc commands, with warnings and a diff against the live interface. Changes nothing.',
         inputSchema: planInput,
         outputSchema: qosPlanOutput,
         risk: 'read',
@@ -69,12 +76,23 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         positional: ['intent'],
         examples: ['qos plan "guarantee 20 Mbit/s for video on eth1"', 'qos plan "limiter les sauvegardes à 50 Mbit/s sur eth1"'],
         view: (_input, result, i18n) => qosPlanView(result, i18n),
-        execute: (input, context) => asResult(async () => summarisePlan(await planIntent(engine, input as PlanRequest, options.interpreter ?? null, { signal: context.signal }))),
+        execute: (input, context) =>
+          asResult(async () =>
+            summarisePlan(await planIntent(engine, input as PlanRequest, options.interpreter ?? null, { signal: context.signal })),
+          ),
       }),
       defineTool({
         name: 'qos_apply',
-        description: 'Apply a QoS intent or policy: snapshot, tc -batch, read back and compare, restore the snapshot on any failure. Optional confirm-or-revert.',
-        inputSchema: planInput.extend({ confirmWithinMinutes: z.number().min(0.05).max(120).optional().describe('Roll back automatically unless qos_confirm is called in time') }),
+        description:
+          'Apply a QoS intent or policy: snapshot, tc -batch, read back and compare, restore the snapshot on any failure. Optional confirm-or-revert.',
+        inputSchema: planInput.extend({
+          confirmWithinMinutes: z
+            .number()
+            .min(0.05)
+            .max(120)
+            .optional()
+            .describe('Roll back automatically unless qos_confirm is called in time'),
+        }),
         outputSchema: qosApplyOutput,
         risk: 'disruptive',
         minRole: 'operator',
@@ -86,7 +104,11 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         // The approver sees the plan that will run: classes, diff and the exact tc batch.
         preview: async (input, context) => {
           const { confirmWithinMinutes, ...request } = input as PlanRequest & { confirmWithinMinutes?: number };
-          return qosApplyPreview(summarisePlan(await planIntent(engine, request, options.interpreter ?? null, { signal: context.signal })), confirmWithinMinutes, context.i18n);
+          return qosApplyPreview(
+            summarisePlan(await planIntent(engine, request, options.interpreter ?? null, { signal: context.signal })),
+            confirmWithinMinutes,
+            context.i18n,
+          );
         },
         execute: (input, context) =>
           asResult(async () => {
@@ -97,13 +119,24 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
               signal: context.signal,
               ...(confirmWithinMinutes ? { confirmWithinSeconds: Math.round(confirmWithinMinutes * 60) } : {}),
             });
-            return { applicationId: result.application.id, status: result.application.status, confirmDeadline: result.application.confirmDeadline, plan: summarisePlan(result.plan) };
+            return {
+              applicationId: result.application.id,
+              status: result.application.status,
+              confirmDeadline: result.application.confirmDeadline,
+              plan: summarisePlan(result.plan),
+            };
           }),
       }),
       defineTool({
         name: 'qos_rollback',
         description: 'Restore the configuration captured before a QoS application (by application id or execution id) and verify it.',
-        inputSchema: z.strictObject({ application: z.string().min(1).max(100).regex(/^[\w-]+$/, 'an application or execution id') }),
+        inputSchema: z.strictObject({
+          application: z
+            .string()
+            .min(1)
+            .max(100)
+            .regex(/^[\w-]+$/, 'an application or execution id'),
+        }),
         outputSchema: qosRecordOutput,
         risk: 'disruptive',
         minRole: 'operator',
@@ -112,15 +145,26 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         positional: ['application'],
         examples: ['qos rollback 5f0c…'],
         view: (_input, result, i18n) => qosRecordView(result, 'rolledBack', i18n),
-        execute: (input) => asResult(async () => {
-          const { snapshot: _snapshot, policy: _policy, ...record } = await engine.rollback((input as { application: string }).application);
-          return record;
-        }),
+        execute: (input) =>
+          asResult(async () => {
+            const {
+              snapshot: _snapshot,
+              policy: _policy,
+              ...record
+            } = await engine.rollback((input as { application: string }).application);
+            return record;
+          }),
       }),
       defineTool({
         name: 'qos_confirm',
         description: 'Keep a QoS change that was applied with confirm-or-revert (cancels the automatic rollback).',
-        inputSchema: z.strictObject({ application: z.string().min(1).max(100).regex(/^[\w-]+$/, 'an application or execution id') }),
+        inputSchema: z.strictObject({
+          application: z
+            .string()
+            .min(1)
+            .max(100)
+            .regex(/^[\w-]+$/, 'an application or execution id'),
+        }),
         outputSchema: qosRecordOutput,
         risk: 'mutate',
         minRole: 'operator',
@@ -128,14 +172,20 @@ export function qosToolset(engine: QosEngine, options: { interpreter?: IntentInt
         aliases: ['qos confirm'],
         positional: ['application'],
         view: (_input, result, i18n) => qosRecordView(result, 'confirmed', i18n),
-        execute: (input) => asResult(async () => {
-          const { snapshot: _snapshot, policy: _policy, ...record } = await engine.confirm((input as { application: string }).application);
-          return record;
-        }),
+        execute: (input) =>
+          asResult(async () => {
+            const {
+              snapshot: _snapshot,
+              policy: _policy,
+              ...record
+            } = await engine.confirm((input as { application: string }).application);
+            return record;
+          }),
       }),
       defineTool({
         name: 'qos_show',
-        description: 'Show the live tc configuration of an interface with per-class statistics (bytes, drops, overlimits, backlog), kernel capabilities and recent applications.',
+        description:
+          'Show the live tc configuration of an interface with per-class statistics (bytes, drops, overlimits, backlog), kernel capabilities and recent applications.',
         inputSchema: z.strictObject({ interface: interfaceNameSchema }),
         outputSchema: qosShowOutput,
         risk: 'read',

@@ -11,14 +11,20 @@ import { asArray, asNumber, asRecord, asText, english, formatBitRate, formatByte
 import type { QosPlan } from './qos-planner.js';
 import type { LiveState } from './tc-state.js';
 
-
 /** The plan as shown to people and models: no internals, everything needed to approve. */
 export function summarisePlan(plan: QosPlan) {
   return {
     interface: plan.policy.interface,
     direction: plan.policy.direction,
     device: plan.device,
-    clauses: plan.clauses.map(({ text, action, application, template, rate, ceil }) => ({ text, action, application, template, rate, ceil })),
+    clauses: plan.clauses.map(({ text, action, application, template, rate, ceil }) => ({
+      text,
+      action,
+      application,
+      template,
+      rate,
+      ceil,
+    })),
     interpretedBy: plan.interpretedBy ?? 'parser',
     ...(plan.interpretation ? { interpretation: plan.interpretation } : {}),
     warnings: plan.warnings,
@@ -54,8 +60,16 @@ function classTree(classes: TreeClass[], root: string, i18n: Translator): BlockO
       if (seen.has(item.id)) continue;
       seen.add(item.id);
       // rate, ceil and prio are tc's own keywords: they read the same in every language.
-      const parts = [item.rate !== undefined ? `rate ${formatBitRate(item.rate, i18n)}` : '', item.ceil !== undefined ? `ceil ${formatBitRate(item.ceil, i18n)}` : '', item.priority !== undefined ? `prio ${item.priority}` : ''].filter(Boolean);
-      nodes.push({ label: `${item.id}${item.name ? ` ${item.name}` : ''}`, ...(parts.length ? { detail: parts.join(' · ') } : {}), depth: Math.min(depth, 16) });
+      const parts = [
+        item.rate !== undefined ? `rate ${formatBitRate(item.rate, i18n)}` : '',
+        item.ceil !== undefined ? `ceil ${formatBitRate(item.ceil, i18n)}` : '',
+        item.priority !== undefined ? `prio ${item.priority}` : '',
+      ].filter(Boolean);
+      nodes.push({
+        label: `${item.id}${item.name ? ` ${item.name}` : ''}`,
+        ...(parts.length ? { detail: parts.join(' · ') } : {}),
+        depth: Math.min(depth, 16),
+      });
       walk(item.id, depth + 1);
     }
   };
@@ -116,9 +130,22 @@ export function planBlocks(plan: PlanSummary, i18n: Translator = english()): Vie
   if (warnings.length) blocks.push({ type: 'text', title: t('warnings'), text: warnings.map((warning) => `• ${warning}`).join('\n') });
   if (classes.length) blocks.push({ type: 'tree', title: t('classTree'), nodes: classTree(classes, root, i18n) });
   if (diff) {
-    blocks.push({ type: 'diff', title: t('change'), removed: asArray(diff.removed).map(asText), added: asArray(diff.added).map(asText), unchanged: asNumber(diff.unchanged) ?? 0 });
+    blocks.push({
+      type: 'diff',
+      title: t('change'),
+      removed: asArray(diff.removed).map(asText),
+      added: asArray(diff.added).map(asText),
+      unchanged: asNumber(diff.unchanged) ?? 0,
+    });
   }
-  if (batch || preparation.length) blocks.push({ type: 'code', title: t('batch', { count: asNumber(plan.commands) ?? 0 }), language: 'tc', text: [...preparation.map((line) => t('before', { line })), batch].filter(Boolean).join('\n'), collapsed: true });
+  if (batch || preparation.length)
+    blocks.push({
+      type: 'code',
+      title: t('batch', { count: asNumber(plan.commands) ?? 0 }),
+      language: 'tc',
+      text: [...preparation.map((line) => t('before', { line })), batch].filter(Boolean).join('\n'),
+      collapsed: true,
+    });
   return blocks;
 }
 
@@ -127,7 +154,12 @@ function planTone(plan: PlanSummary): Tone {
 }
 
 /** The headline of a plan: `key` is planHeadline, willShape or appliedOn (view.qos.*). */
-function planHeadline(plan: PlanSummary, key: 'planHeadline' | 'willShape' | 'appliedOn', i18n: Translator, vars: Record<string, unknown> = {}): string {
+function planHeadline(
+  plan: PlanSummary,
+  key: 'planHeadline' | 'willShape' | 'appliedOn',
+  i18n: Translator,
+  vars: Record<string, unknown> = {},
+): string {
   const classes = asArray(asRecord(plan.policy)?.classes).length;
   return i18n.t(`view.qos.${key}`, {
     ...vars,
@@ -160,14 +192,30 @@ export function qosApplyView(result: ToolResult, i18n: Translator = english()): 
   const plan = data.plan;
   const status = asText(data.status);
   const t = (key: string, vars?: Record<string, unknown>) => i18n.t(`view.qos.${key}`, vars);
-  return view('qos.apply', plan ? planHeadline(plan, 'appliedOn', i18n, { status }) : t('applied', { status }), status === 'applied' || status === 'confirmed' ? 'ok' : status === 'pending_confirmation' ? 'pending' : 'warning', [
-    { type: 'fields', fields: [{ label: t('application'), value: asText(data.applicationId) }, { label: t('status'), value: status }, ...(data.confirmDeadline ? [{ label: t('confirmBefore'), value: asText(data.confirmDeadline) }] : [])] },
-    ...(plan ? planBlocks(plan, i18n) : []),
-  ]);
+  return view(
+    'qos.apply',
+    plan ? planHeadline(plan, 'appliedOn', i18n, { status }) : t('applied', { status }),
+    status === 'applied' || status === 'confirmed' ? 'ok' : status === 'pending_confirmation' ? 'pending' : 'warning',
+    [
+      {
+        type: 'fields',
+        fields: [
+          { label: t('application'), value: asText(data.applicationId) },
+          { label: t('status'), value: status },
+          ...(data.confirmDeadline ? [{ label: t('confirmBefore'), value: asText(data.confirmDeadline) }] : []),
+        ],
+      },
+      ...(plan ? planBlocks(plan, i18n) : []),
+    ],
+  );
 }
 
 /** The view of a qos_rollback or qos_confirm result (an application record). */
-export function qosRecordView(result: ToolResult, action: 'rolledBack' | 'confirmed', i18n: Translator = english()): ResultView | undefined {
+export function qosRecordView(
+  result: ToolResult,
+  action: 'rolledBack' | 'confirmed',
+  i18n: Translator = english(),
+): ResultView | undefined {
   if (result.status !== 'success') return undefined;
   const record = asRecord(result.data) ?? {};
   const status = asText(record.status);
@@ -197,9 +245,25 @@ export function qosShowView(result: ToolResult, i18n: Translator = english()): R
   const missing = asArray(data.capabilities?.missing).map(asText);
   const applications = asArray(data.applications).map((item) => asRecord(item) ?? {});
   const drops = classes.reduce((sum, item) => sum + (item.statistics?.drops ?? 0), 0);
-  const headline = t('showHeadline', { device: asText(state?.device), classes: t('classes', { count: classes.length }), drops: t('packetsDropped', { count: drops }) });
+  const headline = t('showHeadline', {
+    device: asText(state?.device),
+    classes: t('classes', { count: classes.length }),
+    drops: t('packetsDropped', { count: drops }),
+  });
   return view('qos.show', headline, drops > 0 ? 'warning' : 'ok', [
-    classes.length > 0 && { type: 'tree', title: t('classTree'), nodes: classTree(classes, asText(asArray(state?.qdiscs).map(asRecord).find((qdisc) => qdisc?.parent === 'root')?.handle) || '1:', i18n) },
+    classes.length > 0 && {
+      type: 'tree',
+      title: t('classTree'),
+      nodes: classTree(
+        classes,
+        asText(
+          asArray(state?.qdiscs)
+            .map(asRecord)
+            .find((qdisc) => qdisc?.parent === 'root')?.handle,
+        ) || '1:',
+        i18n,
+      ),
+    },
     classes.length > 0 && {
       type: 'table',
       title: t('classesTitle'),
@@ -227,7 +291,12 @@ export function qosShowView(result: ToolResult, i18n: Translator = english()): R
     applications.length > 0 && {
       type: 'timeline',
       title: t('recent'),
-      items: applications.map((item) => ({ time: asText(item.createdAt), title: `${asText(item.status)}${item.intent ? `: ${asText(item.intent)}` : ''}`, detail: asText(item.id), tone: item.status === 'failed' ? 'critical' : item.status === 'rolled_back' ? 'warning' : 'ok' })),
+      items: applications.map((item) => ({
+        time: asText(item.createdAt),
+        title: `${asText(item.status)}${item.intent ? `: ${asText(item.intent)}` : ''}`,
+        detail: asText(item.id),
+        tone: item.status === 'failed' ? 'critical' : item.status === 'rolled_back' ? 'warning' : 'ok',
+      })),
     },
   ]);
 }

@@ -45,7 +45,9 @@ export interface RunnerStatistics {
 }
 
 /** Creates the execFile-backed runner, optionally inside a network namespace. */
-export function createCommandRunner(options: { namespace?: string | undefined; statistics?: RunnerStatistics; binaryDirs?: readonly string[] } = {}): CommandRunner {
+export function createCommandRunner(
+  options: { namespace?: string | undefined; statistics?: RunnerStatistics; binaryDirs?: readonly string[] } = {},
+): CommandRunner {
   const dirs = options.binaryDirs ?? binaryDirs();
   const namespace = options.namespace;
   if (namespace !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(namespace)) throw new UnsafeArgumentError(namespace);
@@ -66,7 +68,12 @@ export function createCommandRunner(options: { namespace?: string | undefined; s
         execFile(
           file,
           argv,
-          { timeout: runOptions.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, signal: runOptions.signal, env: { PATH: childPath(dirs), LC_ALL: 'C' } },
+          {
+            timeout: runOptions.timeoutMs ?? 30_000,
+            maxBuffer: 64 * 1024 * 1024,
+            signal: runOptions.signal,
+            env: { PATH: childPath(dirs), LC_ALL: 'C' },
+          },
           (error, stdout, stderr) => {
             if (error) reject(new TcCommandError([binary, ...argv], String(stderr || error.message)));
             else resolve(String(stdout));

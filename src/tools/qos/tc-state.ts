@@ -100,7 +100,14 @@ export function parseClassText(text: string): LiveClass[] {
     if (!current) continue;
     const sent = /Sent (\d+) bytes (\d+) pkt \(dropped (\d+), overlimits (\d+)/.exec(line);
     if (sent) {
-      current.statistics = { bytes: Number(sent[1]), packets: Number(sent[2]), drops: Number(sent[3]), overlimits: Number(sent[4]), backlogBytes: 0, backlogPackets: 0 };
+      current.statistics = {
+        bytes: Number(sent[1]),
+        packets: Number(sent[2]),
+        drops: Number(sent[3]),
+        overlimits: Number(sent[4]),
+        backlogBytes: 0,
+        backlogPackets: 0,
+      };
     }
     const backlog = /backlog (\S+) (\d+)p/.exec(line);
     if (backlog && current.statistics) {
@@ -122,7 +129,12 @@ function parseFilters(text: string, parent: string): LiveFilter[] {
       protocol: String(entry.protocol),
       priority: Number(entry.pref),
       kind: String(entry.kind),
-      actions: ((options.actions as Record<string, unknown>[] | undefined) ?? []).map((action) => ({ kind: action.kind, to_dev: action.to_dev, mirred_action: action.mirred_action, direction: action.direction })),
+      actions: ((options.actions as Record<string, unknown>[] | undefined) ?? []).map((action) => ({
+        kind: action.kind,
+        to_dev: action.to_dev,
+        mirred_action: action.mirred_action,
+        direction: action.direction,
+      })),
     };
     if (options.flowid) filter.flowid = String(options.flowid);
     if (options.classid) filter.flowid = String(options.classid);
@@ -135,7 +147,8 @@ function parseFilters(text: string, parent: string): LiveFilter[] {
       });
     if (matches.length > 0) filter.matches = matches;
     const bytecode = options.bytecode as { length: number; insns: { code: number; jt: number; jf: number; k: number }[] } | undefined;
-    if (bytecode) filter.bytecode = `${bytecode.length},${bytecode.insns.map((insn) => `${insn.code} ${insn.jt} ${insn.jf} ${insn.k}`).join(',')}`;
+    if (bytecode)
+      filter.bytecode = `${bytecode.length},${bytecode.insns.map((insn) => `${insn.code} ${insn.jt} ${insn.jf} ${insn.k}`).join(',')}`;
     filters.push(filter);
   }
   return filters;
@@ -144,18 +157,24 @@ function parseFilters(text: string, parent: string): LiveFilter[] {
 /** Reads the whole tc state of a device. */
 export async function readLiveState(runner: CommandRunner, device: string, signal?: AbortSignal): Promise<LiveState> {
   const options = signal ? { signal } : {};
-  const qdiscs = (parseJson(await runner.run('tc', ['-j', 'qdisc', 'show', 'dev', device], options)) as Record<string, unknown>[]).map((entry) => {
-    const parent = entry.root ? 'root' : entry.parent === 'ffff:fff1' ? 'ingress' : String(entry.parent);
-    const qdiscOptions = { ...((entry.options as Record<string, unknown> | undefined) ?? {}) };
-    delete qdiscOptions.direct_packets_stat;
-    return { kind: String(entry.kind), handle: String(entry.handle), parent, options: qdiscOptions };
-  });
+  const qdiscs = (parseJson(await runner.run('tc', ['-j', 'qdisc', 'show', 'dev', device], options)) as Record<string, unknown>[]).map(
+    (entry) => {
+      const parent = entry.root ? 'root' : entry.parent === 'ffff:fff1' ? 'ingress' : String(entry.parent);
+      const qdiscOptions = { ...((entry.options as Record<string, unknown> | undefined) ?? {}) };
+      delete qdiscOptions.direct_packets_stat;
+      return { kind: String(entry.kind), handle: String(entry.handle), parent, options: qdiscOptions };
+    },
+  );
   const root = qdiscs.find((qdisc) => qdisc.parent === 'root');
   const hasClasses = !isDefaultRoot(root) && qdiscs.length > 0;
   const classes = hasClasses ? parseClassText(await runner.run('tc', ['-s', 'class', 'show', 'dev', device], options)) : [];
   const filters: LiveFilter[] = [];
-  if (root && !isDefaultRoot(root)) filters.push(...parseFilters(await runner.run('tc', ['-j', 'filter', 'show', 'dev', device, 'parent', root.handle], options), root.handle));
-  if (qdiscs.some((qdisc) => qdisc.parent === 'ingress')) filters.push(...parseFilters(await runner.run('tc', ['-j', 'filter', 'show', 'dev', device, 'parent', 'ffff:'], options), 'ffff:'));
+  if (root && !isDefaultRoot(root))
+    filters.push(
+      ...parseFilters(await runner.run('tc', ['-j', 'filter', 'show', 'dev', device, 'parent', root.handle], options), root.handle),
+    );
+  if (qdiscs.some((qdisc) => qdisc.parent === 'ingress'))
+    filters.push(...parseFilters(await runner.run('tc', ['-j', 'filter', 'show', 'dev', device, 'parent', 'ffff:'], options), 'ffff:'));
   return { device, qdiscs, classes, filters };
 }
 
@@ -165,16 +184,23 @@ export async function readLiveState(runner: CommandRunner, device: string, signa
  * hundred bytes off; everything else (tree, kinds, rates, filters, keys) must be identical.
  */
 export function sameConfiguration(a: LiveState, b: LiveState): boolean {
-  const strip = (state: LiveState) => ({ ...state, classes: state.classes.map((item) => ({ ...item, burst: undefined, cburst: undefined, statistics: undefined })) });
+  const strip = (state: LiveState) => ({
+    ...state,
+    classes: state.classes.map((item) => ({ ...item, burst: undefined, cburst: undefined, statistics: undefined })),
+  });
   if (canonicalState(strip(a)) !== canonicalState(strip(b))) return false;
-  const near = (x: number | undefined, y: number | undefined) => x === y || (x !== undefined && y !== undefined && Math.abs(x - y) <= Math.max(512, 0.2 * Math.max(x, y)));
+  const near = (x: number | undefined, y: number | undefined) =>
+    x === y || (x !== undefined && y !== undefined && Math.abs(x - y) <= Math.max(512, 0.2 * Math.max(x, y)));
   return a.classes.every((item, index) => near(item.burst, b.classes[index]?.burst) && near(item.cburst, b.classes[index]?.cburst));
 }
 
 /** The state without counters and kernel bookkeeping: equal iff the configuration is equal. */
 export function canonicalState(state: LiveState): string {
   return JSON.stringify({
-    qdiscs: state.qdiscs.map((qdisc) => ({ ...qdisc, options: Object.fromEntries(Object.entries(qdisc.options).filter(([key]) => key !== 'refcnt')) })),
+    qdiscs: state.qdiscs.map((qdisc) => ({
+      ...qdisc,
+      options: Object.fromEntries(Object.entries(qdisc.options).filter(([key]) => key !== 'refcnt')),
+    })),
     classes: state.classes.map((item) => ({ ...item, statistics: undefined })),
     filters: state.filters,
   });

@@ -99,7 +99,16 @@ export function expandTemplate(request: TemplateRequest, slot: TemplateSlot): Te
     const share = Math.max(8_000, Math.floor(rate / hosts.length));
     hosts.forEach((host, index) => {
       const child = classId(slot.major, slot.nextMinor + 1 + index);
-      classes.push({ id: child, parent: id, name: `${request.name} ${host}`.slice(0, 64), rate: share, ceil, priority: shape.priority, leaf: { kind: 'sfq' }, template: 'fair-share' });
+      classes.push({
+        id: child,
+        parent: id,
+        name: `${request.name} ${host}`.slice(0, 64),
+        rate: share,
+        ceil,
+        priority: shape.priority,
+        leaf: { kind: 'sfq' },
+        template: 'fair-share',
+      });
       const base = request.matches.length > 0 ? request.matches : [{}];
       for (const match of base) filters.push(targetFor(child, { ...match, destination: host }));
     });
@@ -118,9 +127,21 @@ export function templateWidth(request: TemplateRequest): number {
 export const applicationMatches: Record<string, { template: TemplateName; matches: PolicyMatch[] }> = {
   voip: { template: 'voice', matches: [{ dscp: 46 }, { protocol: 'udp', destinationPort: 5060 }] },
   video: { template: 'video', matches: [{ dscp: 34 }] },
-  ssh: { template: 'priority', matches: [{ protocol: 'tcp', destinationPort: 22 }, { protocol: 'tcp', sourcePort: 22 }] },
+  ssh: {
+    template: 'priority',
+    matches: [
+      { protocol: 'tcp', destinationPort: 22 },
+      { protocol: 'tcp', sourcePort: 22 },
+    ],
+  },
   backups: { template: 'bulk-limit', matches: [{ protocol: 'tcp', destinationPort: 873 }, { dscp: 8 }] },
-  web: { template: 'guarantee', matches: [{ protocol: 'tcp', destinationPort: 443 }, { protocol: 'tcp', destinationPort: 80 }] },
+  web: {
+    template: 'guarantee',
+    matches: [
+      { protocol: 'tcp', destinationPort: 443 },
+      { protocol: 'tcp', destinationPort: 80 },
+    ],
+  },
   dns: { template: 'priority', matches: [{ protocol: 'udp', destinationPort: 53 }] },
   critical: { template: 'business-critical', matches: [{ dscp: 26 }] },
 };

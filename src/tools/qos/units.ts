@@ -71,7 +71,8 @@ export function parseRate(text: string): number {
   }
   const unit = rawUnit.toLowerCase();
   const multiplier = RATE_MULTIPLIERS[unit];
-  if (multiplier === undefined) throw new RateParseError(text, `unknown unit "${rawUnit}" (use kbit, Mbit, Gbit, kbps, Mbps, Gbps, Mbit/s or M)`);
+  if (multiplier === undefined)
+    throw new RateParseError(text, `unknown unit "${rawUnit}" (use kbit, Mbit, Gbit, kbps, Mbps, Gbps, Mbit/s or M)`);
   const bits = Math.round(value * multiplier);
   if (!Number.isFinite(bits) || bits < 8_000) throw new RateParseError(text, 'a rate must be at least 8kbit');
   if (bits > MAX_RATE_BITS) throw new RateParseError(text, 'a rate above 400Gbit is not a real link');

@@ -13,7 +13,12 @@ export class QosRefusedError extends AppError {
     message: string,
     readonly issues: string[],
   ) {
-    super('qos_refused', 400, issues.length > 0 ? `${message}: ${issues.join('; ')}` : message, issues.map((issue) => ({ path: 'policy', message: issue })));
+    super(
+      'qos_refused',
+      400,
+      issues.length > 0 ? `${message}: ${issues.join('; ')}` : message,
+      issues.map((issue) => ({ path: 'policy', message: issue })),
+    );
   }
 }
 
@@ -31,11 +36,15 @@ export function findPolicyIssues(policy: Policy): string[] {
     if (major !== rootMajor) issues.push(`class ${item.id} must use the root's major number ${rootMajor.toString(16)}`);
     if (minor === 0 || minor > 0xfe00) issues.push(`class ${item.id} must have a minor between 1 and fe00`);
     const parentIsRoot = item.parent === root || item.parent === `${root}0`;
-    if (!parentIsRoot && !classes.has(item.parent)) issues.push(`class ${item.id} has parent ${item.parent}, which is not declared before it`);
+    if (!parentIsRoot && !classes.has(item.parent))
+      issues.push(`class ${item.id} has parent ${item.parent}, which is not declared before it`);
     const ceil = item.ceil ?? item.rate;
-    if (ceil < item.rate) issues.push(`class ${item.id} (${item.name}) has a ceiling ${humanRate(ceil)} below its guarantee ${humanRate(item.rate)}`);
-    if (item.rate > policy.linkRate) issues.push(`class ${item.id} (${item.name}) guarantees ${humanRate(item.rate)}, above the link speed ${humanRate(policy.linkRate)}`);
-    if (ceil > policy.linkRate) issues.push(`class ${item.id} (${item.name}) has a ceiling ${humanRate(ceil)}, above the link speed ${humanRate(policy.linkRate)}`);
+    if (ceil < item.rate)
+      issues.push(`class ${item.id} (${item.name}) has a ceiling ${humanRate(ceil)} below its guarantee ${humanRate(item.rate)}`);
+    if (item.rate > policy.linkRate)
+      issues.push(`class ${item.id} (${item.name}) guarantees ${humanRate(item.rate)}, above the link speed ${humanRate(policy.linkRate)}`);
+    if (ceil > policy.linkRate)
+      issues.push(`class ${item.id} (${item.name}) has a ceiling ${humanRate(ceil)}, above the link speed ${humanRate(policy.linkRate)}`);
     classes.set(item.id, item);
     const parentKey = parentIsRoot ? root : item.parent;
     const siblings = children.get(parentKey);
@@ -53,14 +62,17 @@ export function findPolicyIssues(policy: Policy): string[] {
   policy.filters.forEach((filter, index) => {
     const target = classes.get(filter.classId);
     if (!target) issues.push(`filter #${index + 1} sends traffic to ${filter.classId}, which is not a class of this policy`);
-    else if (children.has(filter.classId)) issues.push(`filter #${index + 1} sends traffic to ${filter.classId}, an inner class; filters must reach a leaf class`);
+    else if (children.has(filter.classId))
+      issues.push(`filter #${index + 1} sends traffic to ${filter.classId}, an inner class; filters must reach a leaf class`);
     if (priorities.has(filter.priority)) issues.push(`filter #${index + 1} reuses priority ${filter.priority}`);
     priorities.add(filter.priority);
-    if (filter.policeRate !== undefined && filter.policeRate > policy.linkRate) issues.push(`filter #${index + 1} polices at ${humanRate(filter.policeRate)}, above the link speed`);
+    if (filter.policeRate !== undefined && filter.policeRate > policy.linkRate)
+      issues.push(`filter #${index + 1} polices at ${humanRate(filter.policeRate)}, above the link speed`);
   });
   if (policy.root.defaultClass) {
     if (!classes.has(policy.root.defaultClass)) issues.push(`the default class ${policy.root.defaultClass} is not a class of this policy`);
-    else if (children.has(policy.root.defaultClass)) issues.push(`the default class ${policy.root.defaultClass} is an inner class; it must be a leaf`);
+    else if (children.has(policy.root.defaultClass))
+      issues.push(`the default class ${policy.root.defaultClass} is an inner class; it must be a leaf`);
   }
   if (policy.direction === 'egress' && policy.ingressDevice) issues.push('ingressDevice only applies to ingress policies');
   return issues;

@@ -36,8 +36,16 @@ export interface ServiceDraft {
 }
 
 const AVAILABILITY = [
-  /24\s?h\s?\/\s?24/, /7\s?j\s?\/\s?7/, /tous les jours/, /du lundi au (?:vendredi|samedi|dimanche)/, /le week-?end/,
-  /(?:le|en) soir(?:ee)?/, /la nuit/, /sur rendez-vous/, /jours feries/, /(?:des|a partir de) \d{1,2}\s?h/,
+  /24\s?h\s?\/\s?24/,
+  /7\s?j\s?\/\s?7/,
+  /tous les jours/,
+  /du lundi au (?:vendredi|samedi|dimanche)/,
+  /le week-?end/,
+  /(?:le|en) soir(?:ee)?/,
+  /la nuit/,
+  /sur rendez-vous/,
+  /jours feries/,
+  /(?:des|a partir de) \d{1,2}\s?h/,
 ];
 const PHONE = /(?:\+\d{3}[\s.]?)?\b(?:\d[\s.]?){8,11}\d\b/;
 const EMAIL = /[\w.+-]+@[\w-]+\.[\w.]+/;
@@ -47,7 +55,9 @@ function sentenceCase(text: string): string {
 }
 
 function draftTitle(text: string, categoryLabel: string | null, place: string | null): { title: string; from: 'text' | 'fallback' } {
-  const first = (text.split(/[.!?\n]|,\s/)[0] ?? '').replace(/^(?:je|nous|on)\s+(?:suis|sommes|propose|proposons|fais|faisons)\s+/i, '').trim();
+  const first = (text.split(/[.!?\n]|,\s/)[0] ?? '')
+    .replace(/^(?:je|nous|on)\s+(?:suis|sommes|propose|proposons|fais|faisons)\s+/i, '')
+    .trim();
   if (first.length >= 8 && first.length <= 90) return { title: sentenceCase(first), from: 'text' };
   if (first.length > 90) return { title: sentenceCase(first.slice(0, 87).replace(/\s+\S*$/, '')) + '…', from: 'text' };
   return { title: [categoryLabel ?? 'Service', place ? `à ${place}` : ''].join(' ').trim(), from: 'fallback' };
@@ -64,7 +74,9 @@ export function extractDraft(text: string): ServiceDraft {
   const best = guesses[0] ?? null;
   let currency = price.currency;
   if (currency === 'CFA') currency = place?.currency === 'XOF' ? 'XOF' : 'XAF';
-  const availability = AVAILABILITY.map((pattern) => pattern.exec(folded)?.[0]).filter(Boolean).join(', ');
+  const availability = AVAILABILITY.map((pattern) => pattern.exec(folded)?.[0])
+    .filter(Boolean)
+    .join(', ');
   const contact = EMAIL.exec(clean)?.[0] ?? PHONE.exec(clean)?.[0]?.trim() ?? null;
   const city = place ? (place.city ?? place.name) : null;
   const title = draftTitle(clean, best?.label ?? null, place?.name ?? null);

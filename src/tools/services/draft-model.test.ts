@@ -8,9 +8,25 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateStructured } from '../../inference/structured-generation.js';
 import { extractDraft } from './draft-extractor.js';
-import { draftProposalSchema, draftWithModel, failedPass, mergeDraft, rulesFound, withoutModel, type DraftProposal } from './draft-model.js';
+import {
+  draftProposalSchema,
+  draftWithModel,
+  failedPass,
+  mergeDraft,
+  rulesFound,
+  withoutModel,
+  type DraftProposal,
+} from './draft-model.js';
 
-const EMPTY: DraftProposal = { title: null, category: null, priceMin: null, priceMax: null, currency: null, city: null, availability: null };
+const EMPTY: DraftProposal = {
+  title: null,
+  category: null,
+  priceMin: null,
+  priceMax: null,
+  currency: null,
+  city: null,
+  availability: null,
+};
 
 /** A hand-written answer through the same validation the model's answer goes through. */
 function validated(answer: unknown): DraftProposal {
@@ -28,7 +44,19 @@ describe('draft model pass: merge and validation', () => {
   });
 
   it('fills the gaps with valid model values, coordinates from the gazetteer', () => {
-    const merged = mergeDraft(sparse, validated({ ...EMPTY, category: 'maconnerie', priceMin: 5000, priceMax: 20000, currency: 'XAF', city: 'Bonamoussadi', availability: 'du lundi au samedi' }), { modelName: 'toy', tookMs: 12 });
+    const merged = mergeDraft(
+      sparse,
+      validated({
+        ...EMPTY,
+        category: 'maconnerie',
+        priceMin: 5000,
+        priceMax: 20000,
+        currency: 'XAF',
+        city: 'Bonamoussadi',
+        availability: 'du lundi au samedi',
+      }),
+      { modelName: 'toy', tookMs: 12 },
+    );
     assert.equal(merged.category, 'maconnerie');
     assert.equal(merged.priceMin, 5000);
     assert.equal(merged.priceMax, 20000);
@@ -39,7 +67,14 @@ describe('draft model pass: merge and validation', () => {
     assert.equal(merged.latitude, 4.093);
     assert.equal(merged.longitude, 9.744);
     assert.equal(merged.availability, 'du lundi au samedi');
-    assert.deepEqual(merged.sources, { title: 'rules', category: 'model', price: 'model', currency: 'model', city: 'model', availability: 'model' });
+    assert.deepEqual(merged.sources, {
+      title: 'rules',
+      category: 'model',
+      price: 'model',
+      currency: 'model',
+      city: 'model',
+      availability: 'model',
+    });
     assert.equal(merged.model.used, true);
     assert.equal(merged.model.reason, null);
     assert.deepEqual(merged.model.accepted, ['category', 'price', 'currency', 'city', 'availability']);
@@ -49,7 +84,18 @@ describe('draft model pass: merge and validation', () => {
 
   it('never replaces what the rules found', () => {
     const rules = extractDraft('Plombier à Yaoundé, 5000 F la visite, le week-end');
-    const merged = mergeDraft(rules, validated({ title: 'Autre titre', category: 'coiffure', priceMin: 1, priceMax: 2, currency: 'EUR', city: 'Paris', availability: 'jamais' }));
+    const merged = mergeDraft(
+      rules,
+      validated({
+        title: 'Autre titre',
+        category: 'coiffure',
+        priceMin: 1,
+        priceMax: 2,
+        currency: 'EUR',
+        city: 'Paris',
+        availability: 'jamais',
+      }),
+    );
     assert.equal(merged.title, rules.title);
     assert.equal(merged.category, 'plomberie');
     assert.equal(merged.priceMin, 5000);
@@ -57,7 +103,14 @@ describe('draft model pass: merge and validation', () => {
     assert.equal(merged.city, 'Yaoundé');
     assert.equal(merged.latitude, rules.latitude);
     assert.equal(merged.availability, rules.availability);
-    assert.deepEqual(merged.sources, { title: 'rules', category: 'rules', price: 'rules', currency: 'rules', city: 'rules', availability: 'rules' });
+    assert.deepEqual(merged.sources, {
+      title: 'rules',
+      category: 'rules',
+      price: 'rules',
+      currency: 'rules',
+      city: 'rules',
+      availability: 'rules',
+    });
     assert.equal(merged.model.used, false);
     assert.equal(merged.model.reason, 'rejected');
     assert.deepEqual(merged.model.ignored, ['title', 'category', 'price', 'currency', 'city', 'availability']);

@@ -22,7 +22,9 @@ export const MODEL_FIELDS = ['title', 'category', 'price', 'currency', 'city', '
 export type ModelField = (typeof MODEL_FIELDS)[number];
 
 /** Currencies a draft may carry: those of the gazetteer's countries plus the ones prices name. */
-export const DRAFT_CURRENCIES = [...new Set([...PLACES.map((place) => place.currency), 'XAF', 'XOF', 'EUR', 'USD', 'MAD', 'CHF', 'CAD'])].sort() as [string, ...string[]];
+export const DRAFT_CURRENCIES = [
+  ...new Set([...PLACES.map((place) => place.currency), 'XAF', 'XOF', 'EUR', 'USD', 'MAD', 'CHF', 'CAD']),
+].sort() as [string, ...string[]];
 
 const nullableText = (max: number) => z.string().max(max).nullable();
 
@@ -53,16 +55,17 @@ export const draftGrammarSchema = z.strictObject({
 
 /** The instructions given to the model (the grammar enforces the shape; the prompt the meaning). */
 export const DRAFT_SYSTEM_PROMPT =
-  'Tu lis l\'annonce d\'un prestataire de services et tu remplis une fiche JSON. ' +
-  'title: titre court de l\'annonce. category: la catégorie de la taxonomie. priceMin/priceMax: prix en nombres (null si absent). ' +
+  "Tu lis l'annonce d'un prestataire de services et tu remplis une fiche JSON. " +
+  "title: titre court de l'annonce. category: la catégorie de la taxonomie. priceMin/priceMax: prix en nombres (null si absent). " +
   'currency: code ISO de la devise. city: ville ou quartier cité. availability: disponibilités (jours, heures). ' +
-  'Mets null pour tout ce que le texte ne dit pas ; n\'invente rien.';
+  "Mets null pour tout ce que le texte ne dit pas ; n'invente rien.";
 
 /** Where a field's value came from (null: nobody found one). */
 export type FieldSource = 'rules' | 'model' | null;
 
 /** Why the model did not contribute. */
-export type ModelSkipReason = 'no_model' | 'disabled' | 'opted_out' | 'not_needed' | 'timeout' | 'busy' | 'aborted' | 'invalid_output' | 'rejected' | 'error';
+export type ModelSkipReason =
+  'no_model' | 'disabled' | 'opted_out' | 'not_needed' | 'timeout' | 'busy' | 'aborted' | 'invalid_output' | 'rejected' | 'error';
 
 /** What the draft says about the model pass. */
 export interface ModelPassReport {
@@ -104,12 +107,18 @@ function hasValue(draft: ServiceDraft, field: ModelField): boolean {
 
 /** The model for the fields it filled, the rules for every other field that has a value (a fallback title included). */
 function sourcesOf(draft: ServiceDraft, fromModel: ModelField[] = []): Record<ModelField, FieldSource> {
-  return Object.fromEntries(MODEL_FIELDS.map((field) => [field, fromModel.includes(field) ? 'model' : hasValue(draft, field) ? 'rules' : null])) as Record<ModelField, FieldSource>;
+  return Object.fromEntries(
+    MODEL_FIELDS.map((field) => [field, fromModel.includes(field) ? 'model' : hasValue(draft, field) ? 'rules' : null]),
+  ) as Record<ModelField, FieldSource>;
 }
 
 /** The deterministic draft with sources and a report saying why the model was not used. */
 export function withoutModel(draft: ServiceDraft, reason: ModelSkipReason, extra: Partial<ModelPassReport> = {}): AssistedDraft {
-  return { ...draft, sources: sourcesOf(draft), model: { used: false, consulted: false, reason, accepted: [], rejected: [], ignored: [], ...extra } };
+  return {
+    ...draft,
+    sources: sourcesOf(draft),
+    model: { used: false, consulted: false, reason, accepted: [], rejected: [], ignored: [], ...extra },
+  };
 }
 
 const MAX_PRICE = 1e12;
@@ -126,7 +135,11 @@ function priceProblem(value: number | null, name: string): string | null {
  * Merges a shape-valid proposal into the deterministic draft: rules win where they found a
  * value; each model value is validated, and refused with a reason when it is not valid.
  */
-export function mergeDraft(rules: ServiceDraft, proposal: DraftProposal, meta: { modelName?: string; tookMs?: number } = {}): AssistedDraft {
+export function mergeDraft(
+  rules: ServiceDraft,
+  proposal: DraftProposal,
+  meta: { modelName?: string; tookMs?: number } = {},
+): AssistedDraft {
   const found = rulesFound(rules);
   const draft: ServiceDraft = { ...rules, evidence: { ...rules.evidence } };
   const accepted: ModelField[] = [];
@@ -156,18 +169,21 @@ export function mergeDraft(rules: ServiceDraft, proposal: DraftProposal, meta: {
     draft.category = category.slug;
     return null;
   });
-  const priceOffered = proposal.priceMin !== null || proposal.priceMax !== null ? { priceMin: proposal.priceMin, priceMax: proposal.priceMax } : null;
+  const priceOffered =
+    proposal.priceMin !== null || proposal.priceMax !== null ? { priceMin: proposal.priceMin, priceMax: proposal.priceMax } : null;
   offer('price', priceOffered, () => {
     const problem = priceProblem(proposal.priceMin, 'priceMin') ?? priceProblem(proposal.priceMax, 'priceMax');
     if (problem) return problem;
-    if (proposal.priceMin !== null && proposal.priceMax !== null && proposal.priceMin > proposal.priceMax) return 'priceMin is greater than priceMax';
+    if (proposal.priceMin !== null && proposal.priceMax !== null && proposal.priceMin > proposal.priceMax)
+      return 'priceMin is greater than priceMax';
     draft.priceMin = proposal.priceMin;
     draft.priceMax = proposal.priceMax;
     return null;
   });
   offer('currency', proposal.currency, () => {
     const currency = proposal.currency!.trim().toUpperCase();
-    if (!DRAFT_CURRENCIES.includes(currency)) return `"${proposal.currency!.slice(0, 8)}" is not a currency drafts know (${DRAFT_CURRENCIES.join(', ')})`;
+    if (!DRAFT_CURRENCIES.includes(currency))
+      return `"${proposal.currency!.slice(0, 8)}" is not a currency drafts know (${DRAFT_CURRENCIES.join(', ')})`;
     draft.currency = currency;
     return null;
   });
@@ -189,7 +205,11 @@ export function mergeDraft(rules: ServiceDraft, proposal: DraftProposal, meta: {
   });
   const used = accepted.length > 0;
   const reason: ModelSkipReason | null = used ? null : 'rejected';
-  const detail = used ? undefined : rejected.length > 0 ? 'every value the model proposed failed validation' : 'the model proposed nothing for the fields the rules missed';
+  const detail = used
+    ? undefined
+    : rejected.length > 0
+      ? 'every value the model proposed failed validation'
+      : 'the model proposed nothing for the fields the rules missed';
   return {
     ...draft,
     sources: sourcesOf(draft, accepted),
@@ -198,7 +218,11 @@ export function mergeDraft(rules: ServiceDraft, proposal: DraftProposal, meta: {
 }
 
 /** Turns a structured-generation failure into the draft's report. */
-export function failedPass(rules: ServiceDraft, result: Extract<StructuredResult<unknown>, { ok: false }>, modelName: string): AssistedDraft {
+export function failedPass(
+  rules: ServiceDraft,
+  result: Extract<StructuredResult<unknown>, { ok: false }>,
+  modelName: string,
+): AssistedDraft {
   const reason: ModelSkipReason = result.reason === 'invalid_json' || result.reason === 'invalid_schema' ? 'invalid_output' : result.reason;
   return withoutModel(rules, reason, { consulted: true, detail: result.detail, modelName, tookMs: result.tookMs });
 }
@@ -212,7 +236,12 @@ export interface DraftModelOptions {
 }
 
 /** Runs the model pass on a deterministic draft; never throws, never degrades what the rules found. */
-export async function assistDraft(rules: ServiceDraft, text: string, options: DraftModelOptions, signal?: AbortSignal): Promise<AssistedDraft> {
+export async function assistDraft(
+  rules: ServiceDraft,
+  text: string,
+  options: DraftModelOptions,
+  signal?: AbortSignal,
+): Promise<AssistedDraft> {
   if (options.timeoutMs <= 0) return withoutModel(rules, 'disabled', { detail: 'SERVICES_DRAFT_MODEL_TIMEOUT_MS is 0' });
   const found = rulesFound(rules);
   if (MODEL_FIELDS.every((field) => found[field])) return withoutModel(rules, 'not_needed', { detail: 'the rules found every field' });
@@ -232,9 +261,14 @@ export async function assistDraft(rules: ServiceDraft, text: string, options: Dr
 }
 
 /** The pass's settings from configuration; null without a model (SERVICES_DRAFT_MODEL_TIMEOUT_MS=0 keeps it, reported as disabled). */
-export function draftModelFor(runtime: LocalModelRuntime | StructuredGenerator | null | undefined, config: object | undefined, registry?: Registry): DraftModelOptions | null {
+export function draftModelFor(
+  runtime: LocalModelRuntime | StructuredGenerator | null | undefined,
+  config: object | undefined,
+  registry?: Registry,
+): DraftModelOptions | null {
   if (!runtime) return null;
-  const timeoutMs = (config as Partial<Pick<Config, 'SERVICES_DRAFT_MODEL_TIMEOUT_MS'>> | undefined)?.SERVICES_DRAFT_MODEL_TIMEOUT_MS ?? 1_500;
+  const timeoutMs =
+    (config as Partial<Pick<Config, 'SERVICES_DRAFT_MODEL_TIMEOUT_MS'>> | undefined)?.SERVICES_DRAFT_MODEL_TIMEOUT_MS ?? 1_500;
   return { generator: structuredGeneratorOf(runtime, registry), timeoutMs };
 }
 
@@ -252,7 +286,8 @@ export async function draftWithModel(
   const { tookMs: rulesMs, ...draft } = rules;
   let assisted: AssistedDraft;
   if (!options) assisted = withoutModel(draft, 'no_model', { detail: 'no local model is configured (LLM_MODEL)' });
-  else if (request.model === false) assisted = withoutModel(draft, 'opted_out', { detail: 'the request asked for rules only (model: false)' });
+  else if (request.model === false)
+    assisted = withoutModel(draft, 'opted_out', { detail: 'the request asked for rules only (model: false)' });
   else assisted = await assistDraft(draft, text, options, request.signal);
   return { ...assisted, rulesMs, tookMs: Math.round((rulesMs + performance.now() - started) * 1000) / 1000 };
 }

@@ -29,9 +29,7 @@ export function parseNeed(query: string): ParsedNeed {
   if (placeMatch) rest = rest.replace(placeMatch.matchedText, ' ');
   const folded = foldText(rest);
   const cheap = CHEAP.test(folded);
-  const words = [...new Set(meaningfulWords(folded.replace(CHEAP, ' ')))]
-    .filter((word) => word.length <= 40)
-    .slice(0, MAX_WORDS);
+  const words = [...new Set(meaningfulWords(folded.replace(CHEAP, ' ')))].filter((word) => word.length <= 40).slice(0, MAX_WORDS);
   const [hint] = classifyCategory(words.join(' '));
   return {
     words,

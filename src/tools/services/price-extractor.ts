@@ -36,7 +36,10 @@ const RANGE = new RegExp(
   String.raw`(?:entre|de)\s+${AMOUNT}\s*(?:${CURRENCY})?\s*(?:et|a|-)\s*${AMOUNT}\s*${CURRENCY}${UNIT}|${AMOUNT}\s*(?:${CURRENCY})?\s*(?:-|a)\s*${AMOUNT}\s*${CURRENCY}${UNIT}`,
   'i',
 );
-const SINGLE = new RegExp(String.raw`(?:(a partir de|des|minimum|min\.?|jusqu'a|maximum|max\.?|moins de)\s+)?${AMOUNT}\s*${CURRENCY}${UNIT}`, 'i');
+const SINGLE = new RegExp(
+  String.raw`(?:(a partir de|des|minimum|min\.?|jusqu'a|maximum|max\.?|moins de)\s+)?${AMOUNT}\s*${CURRENCY}${UNIT}`,
+  'i',
+);
 const PREFIXED = new RegExp(String.raw`(€|\$)\s?${AMOUNT}${UNIT}`, 'i');
 const LABELLED = new RegExp(String.raw`(?:prix|tarif|cout)\s*:?\s*${AMOUNT}${UNIT}`, 'i');
 
@@ -64,9 +67,7 @@ export function extractPrice(text: string): PriceExtraction {
   if (/\bgratuit/.test(folded)) return { priceMin: 0, priceMax: 0, currency: null, unit: null, matchedText: 'gratuit' };
   const range = RANGE.exec(folded);
   if (range) {
-    const [low, lowMultiplier, , high, highMultiplier, currency, unit] = range[1]
-      ? range.slice(1, 8)
-      : range.slice(8, 15);
+    const [low, lowMultiplier, , high, highMultiplier, currency, unit] = range[1] ? range.slice(1, 8) : range.slice(8, 15);
     const lowValue = toNumber(low ?? '0', lowMultiplier ?? highMultiplier);
     const highValue = toNumber(high ?? '0', highMultiplier);
     return {
@@ -96,7 +97,13 @@ export function extractPrice(text: string): PriceExtraction {
     const hasSymbol = prefixed[0].startsWith('€') || prefixed[0].startsWith('$');
     const [digits, multiplier, unit] = hasSymbol ? prefixed.slice(2, 5) : prefixed.slice(1, 4);
     const value = toNumber(digits ?? '0', multiplier);
-    return { priceMin: value, priceMax: value, currency: hasSymbol ? currencyCode(prefixed[1]) : null, unit: unit ?? null, matchedText: prefixed[0].trim() };
+    return {
+      priceMin: value,
+      priceMax: value,
+      currency: hasSymbol ? currencyCode(prefixed[1]) : null,
+      unit: unit ?? null,
+      matchedText: prefixed[0].trim(),
+    };
   }
   return { priceMin: null, priceMax: null, currency: null, unit: null, matchedText: null };
 }

@@ -30,7 +30,8 @@ function formatAmount(value: number): string {
 export function formatPrice(priceMin: number | null, priceMax: number | null, currency: string | null): string {
   const unit = currency ? ` ${currency}` : '';
   if (priceMin === null && priceMax === null) return 'sur devis';
-  if (priceMin !== null && priceMax !== null) return priceMin === priceMax ? `${formatAmount(priceMin)}${unit}` : `${formatAmount(priceMin)} – ${formatAmount(priceMax)}${unit}`;
+  if (priceMin !== null && priceMax !== null)
+    return priceMin === priceMax ? `${formatAmount(priceMin)}${unit}` : `${formatAmount(priceMin)} – ${formatAmount(priceMax)}${unit}`;
   return priceMin !== null ? `à partir de ${formatAmount(priceMin)}${unit}` : `jusqu'à ${formatAmount(priceMax!)}${unit}`;
 }
 

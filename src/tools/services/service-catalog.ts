@@ -123,7 +123,12 @@ export async function lexiconFeeder(sql: SqlQueries, text: string): Promise<void
 }
 
 /** Inserts a service with its embedding; returns it. */
-export async function serviceCreator(sql: SqlQueries, embedder: Embedder, ownerId: string | null, input: ServiceInput): Promise<ServiceView> {
+export async function serviceCreator(
+  sql: SqlQueries,
+  embedder: Embedder,
+  ownerId: string | null,
+  input: ServiceInput,
+): Promise<ServiceView> {
   const text = embeddingText(input);
   const [vector] = await embedder.embed([text]);
   const rows = await sql.query<ServiceRow>(
@@ -132,9 +137,23 @@ export async function serviceCreator(sql: SqlQueries, embedder: Embedder, ownerI
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::vector, $17)
      RETURNING ${SERVICE_COLUMNS}`,
     [
-      randomUUID(), input.title, input.description, input.category, categoryKeywordText(input.category),
-      input.priceMin, input.priceMax, input.currency, input.latitude, input.longitude, input.city,
-      input.availability, input.status, ownerId, input.contact, vector ? vectorLiteral(vector) : null, embedder.modelId,
+      randomUUID(),
+      input.title,
+      input.description,
+      input.category,
+      categoryKeywordText(input.category),
+      input.priceMin,
+      input.priceMax,
+      input.currency,
+      input.latitude,
+      input.longitude,
+      input.city,
+      input.availability,
+      input.status,
+      ownerId,
+      input.contact,
+      vector ? vectorLiteral(vector) : null,
+      embedder.modelId,
     ],
   );
   await lexiconFeeder(sql, `${input.title} ${categoryKeywordText(input.category)} ${input.description}`);
@@ -151,7 +170,12 @@ export async function serviceFinder(sql: SqlQueries, id: string): Promise<Servic
 /** Newest first, keyset-paginated on (created_at, id), optionally by category and status. */
 export async function serviceLister(
   sql: SqlQueries,
-  filters: { limit: number; cursor?: { createdAt: Date; id: string } | undefined; category?: string | undefined; status?: string | undefined },
+  filters: {
+    limit: number;
+    cursor?: { createdAt: Date; id: string } | undefined;
+    category?: string | undefined;
+    status?: string | undefined;
+  },
 ): Promise<{ data: ServiceView[]; last: ServiceView | null; more: boolean }> {
   const rows = await sql.query<ServiceRow>(
     `SELECT ${SERVICE_COLUMNS} FROM services
@@ -169,10 +193,14 @@ export async function serviceUpdater(sql: SqlQueries, embedder: Embedder, id: st
   const current = await serviceFinder(sql, id);
   const next = { ...current, ...changes };
   if ((next.latitude === null) !== (next.longitude === null)) {
-    throw new ValidationError('latitude and longitude go together', [{ path: 'body.longitude', message: 'latitude and longitude go together' }]);
+    throw new ValidationError('latitude and longitude go together', [
+      { path: 'body.longitude', message: 'latitude and longitude go together' },
+    ]);
   }
   if (next.priceMin !== null && next.priceMax !== null && next.priceMax < next.priceMin) {
-    throw new ValidationError('priceMax must be greater than or equal to priceMin', [{ path: 'body.priceMax', message: 'must be >= priceMin' }]);
+    throw new ValidationError('priceMax must be greater than or equal to priceMin', [
+      { path: 'body.priceMax', message: 'must be >= priceMin' },
+    ]);
   }
   const text = embeddingText(next);
   const textChanged = text !== embeddingText(current);
@@ -184,9 +212,22 @@ export async function serviceUpdater(sql: SqlQueries, embedder: Embedder, id: st
        updated_at = now()
      WHERE id = $1 RETURNING ${SERVICE_COLUMNS}`,
     [
-      id, next.title, next.description, next.category, categoryKeywordText(next.category), next.priceMin, next.priceMax,
-      next.currency, next.latitude, next.longitude, next.city, next.availability, next.status, next.contact,
-      vector ? vectorLiteral(vector) : null, embedder.modelId,
+      id,
+      next.title,
+      next.description,
+      next.category,
+      categoryKeywordText(next.category),
+      next.priceMin,
+      next.priceMax,
+      next.currency,
+      next.latitude,
+      next.longitude,
+      next.city,
+      next.availability,
+      next.status,
+      next.contact,
+      vector ? vectorLiteral(vector) : null,
+      embedder.modelId,
     ],
   );
   if (!rows[0]) throw new NotFoundError('Service');

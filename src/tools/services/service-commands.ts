@@ -57,15 +57,26 @@ export function registerServiceCommands(program: Command): void {
     .option('--limit <n>', 'results', '10')
     .option('--json', 'print JSON')
     .action(async (words: string[], options: { lat?: string; lon?: string; radius?: string; limit: string; json?: boolean }) => {
-      const query = serviceSearchSchema.safeParse({ q: words.join(' '), lat: options.lat, lon: options.lon, radius_km: options.radius, limit: options.limit });
-      if (!query.success) throw new ValidationError(query.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-      const result = await withDatabase((database) => new ServiceEngine({ sql: database.sql, embedder: createLexicalEmbedder() }).search(query.data));
+      const query = serviceSearchSchema.safeParse({
+        q: words.join(' '),
+        lat: options.lat,
+        lon: options.lon,
+        radius_km: options.radius,
+        limit: options.limit,
+      });
+      if (!query.success)
+        throw new ValidationError(query.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+      const result = await withDatabase((database) =>
+        new ServiceEngine({ sql: database.sql, embedder: createLexicalEmbedder() }).search(query.data),
+      );
       if (options.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
       }
       for (const card of serviceCards(result.hits)) {
-        console.log(`• ${card.title} — ${card.subtitle}\n  ${card.fields.map((field) => `${field.label}: ${field.value}`).join(' | ')}\n  ${card.footer}`);
+        console.log(
+          `• ${card.title} — ${card.subtitle}\n  ${card.fields.map((field) => `${field.label}: ${field.value}`).join(' | ')}\n  ${card.footer}`,
+        );
       }
       console.log(`${result.hits.length} result(s) in ${result.tookMs} ms`);
     });

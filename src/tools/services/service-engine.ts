@@ -63,8 +63,8 @@ export class ServiceEngine {
       labelNames: ['cache'],
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     });
-    this.drafts = counter(registry, { name: 'vigie_service_drafts_total', help: 'Service drafts extracted from free text'});
-    this.writes = counter(registry, { name: 'vigie_service_writes_total', help: 'Catalog writes', labelNames: ['operation']});
+    this.drafts = counter(registry, { name: 'vigie_service_drafts_total', help: 'Service drafts extracted from free text' });
+    this.writes = counter(registry, { name: 'vigie_service_writes_total', help: 'Catalog writes', labelNames: ['operation'] });
   }
 
   /** The metrics attached with attachMetrics (the services module's `metrics` entry). */
@@ -118,7 +118,16 @@ export class ServiceEngine {
     const started = performance.now();
     const need = parseNeed(input.q);
     const [vector] = need.embeddingText ? await this.embedder.embed([need.embeddingText]) : [undefined];
-    const filterKey = JSON.stringify([input.lat, input.lon, input.radius_km, input.category, input.price_max, input.limit, need.place?.name, need.cheap]);
+    const filterKey = JSON.stringify([
+      input.lat,
+      input.lon,
+      input.radius_km,
+      input.category,
+      input.price_max,
+      input.limit,
+      need.place?.name,
+      need.cheap,
+    ]);
     const hit = vector ? this.cache.get(filterKey, vector) : undefined;
     if (hit) {
       const tookMs = performance.now() - started;

@@ -66,13 +66,11 @@ const searchResultSchema = z
   })
   .meta({ id: 'ServiceSearchResult' });
 
-const draftSchema = z
-  .record(z.string(), z.unknown())
-  .meta({
-    id: 'ServiceDraft',
-    description:
-      'A structured draft with evidence; `sources` says for each field whether the rules or the local model found it, `model` whether the model was used and why not. Confirm it with POST /api/services',
-  });
+const draftSchema = z.record(z.string(), z.unknown()).meta({
+  id: 'ServiceDraft',
+  description:
+    'A structured draft with evidence; `sources` says for each field whether the rules or the local model found it, `model` whether the model was used and why not. Confirm it with POST /api/services',
+});
 
 /** What the service routes are built from (the services module's engine and draft pass). */
 export interface ServiceRouteOptions {
@@ -109,10 +107,12 @@ export function serviceRoutes(routes: RouteRegistrar, { audit }: Pick<CoreServic
     method: 'post',
     path: '/services/draft',
     tag: 'Services',
-    summary: 'Turn free text into a structured service draft (deterministic rules; with a local model, a grammar-constrained pass fills what they missed)',
+    summary:
+      'Turn free text into a structured service draft (deterministic rules; with a local model, a grammar-constrained pass fills what they missed)',
     body: draftInputSchema,
     success: { status: 200, description: 'The draft, to review then POST to /api/services', schema: draftSchema },
-    handler: async ({ body }) => draftWithModel(engine.draft(body.text), body.text, draftModel, { ...(body.model !== undefined ? { model: body.model } : {}) }),
+    handler: async ({ body }) =>
+      draftWithModel(engine.draft(body.text), body.text, draftModel, { ...(body.model !== undefined ? { model: body.model } : {}) }),
   });
 
   routes.add({
@@ -120,7 +120,11 @@ export function serviceRoutes(routes: RouteRegistrar, { audit }: Pick<CoreServic
     path: '/services/categories',
     tag: 'Services',
     summary: 'The managed category taxonomy',
-    success: { status: 200, description: 'Categories', schema: z.object({ data: z.array(z.object({ slug: z.string(), label: z.string(), keywords: z.array(z.string()) })) }) },
+    success: {
+      status: 200,
+      description: 'Categories',
+      schema: z.object({ data: z.array(z.object({ slug: z.string(), label: z.string(), keywords: z.array(z.string()) })) }),
+    },
     handler: async () => ({ data: SERVICE_CATEGORIES }),
   });
 
@@ -130,11 +134,18 @@ export function serviceRoutes(routes: RouteRegistrar, { audit }: Pick<CoreServic
     tag: 'Services',
     summary: 'List services, newest first',
     query: pageQuery.extend({ category: categorySchema.optional(), status: serviceStatusSchema.optional() }),
-    success: { status: 200, description: 'A page of services', schema: z.object({ data: z.array(serviceSchema), nextCursor: z.string().nullable() }) },
+    success: {
+      status: 200,
+      description: 'A page of services',
+      schema: z.object({ data: z.array(serviceSchema), nextCursor: z.string().nullable() }),
+    },
     handler: async ({ query }) => {
       const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
       const page = await engine.list({ limit: query.limit, cursor, category: query.category, status: query.status });
-      return { data: page.data, nextCursor: page.more && page.last ? encodeCursor({ createdAt: new Date(page.last.createdAt), id: page.last.id }) : null };
+      return {
+        data: page.data,
+        nextCursor: page.more && page.last ? encodeCursor({ createdAt: new Date(page.last.createdAt), id: page.last.id }) : null,
+      };
     },
   });
 

@@ -21,7 +21,10 @@ const serviceFields = {
   category: categorySchema,
   priceMin: price.nullable(),
   priceMax: price.nullable(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as XAF, XOF or EUR').nullable(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as XAF, XOF or EUR')
+    .nullable(),
   latitude: z.number().min(-90).max(90).nullable(),
   longitude: z.number().min(-180).max(180).nullable(),
   city: z.string().trim().min(1).max(120).nullable(),
@@ -30,7 +33,10 @@ const serviceFields = {
   contact: z.string().trim().max(200).nullable(),
 };
 
-function coherent(value: { priceMin?: number | null; priceMax?: number | null; latitude?: number | null; longitude?: number | null }, context: z.RefinementCtx) {
+function coherent(
+  value: { priceMin?: number | null; priceMax?: number | null; latitude?: number | null; longitude?: number | null },
+  context: z.RefinementCtx,
+) {
   if (value.priceMin != null && value.priceMax != null && value.priceMax < value.priceMin) {
     context.addIssue({ code: 'custom', path: ['priceMax'], message: 'must be greater than or equal to priceMin' });
   }
@@ -59,12 +65,7 @@ export const serviceInputSchema = z
   .meta({ id: 'ServiceInput' });
 
 /** A partial update; unspecified fields keep their value. */
-export const serviceUpdateSchema = z
-  .object(serviceFields)
-  .partial()
-  .strict()
-  .superRefine(coherent)
-  .meta({ id: 'ServiceUpdate' });
+export const serviceUpdateSchema = z.object(serviceFields).partial().strict().superRefine(coherent).meta({ id: 'ServiceUpdate' });
 
 /** A search by need. */
 export const serviceSearchSchema = z
@@ -87,7 +88,10 @@ export const serviceSearchSchema = z
 export const draftInputSchema = z
   .object({
     text: z.string().trim().min(3).max(2000),
-    model: z.boolean().optional().meta({ description: 'Default true: with a local model, a grammar-constrained pass fills the fields the rules missed' }),
+    model: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Default true: with a local model, a grammar-constrained pass fills the fields the rules missed' }),
   })
   .strict();
 

@@ -102,7 +102,9 @@ export async function serviceSearcher(
         ? { latitude: need.place.latitude, longitude: need.place.longitude }
         : null;
   if (input.radius_km !== undefined && !center) {
-    throw new ValidationError('radius_km needs lat and lon, or a known place in q', [{ path: 'query.radius_km', message: 'needs a centre' }]);
+    throw new ValidationError('radius_km needs lat and lon, or a known place in q', [
+      { path: 'query.radius_km', message: 'needs a centre' },
+    ]);
   }
   if (need.words.length === 0 && !center && !input.category) {
     throw new ValidationError('Say what you need in q, or give lat and lon, or a category', [{ path: 'query.q', message: 'empty need' }]);
@@ -143,7 +145,9 @@ export async function serviceSearcher(
   const ctes: string[] = [];
   if (terms.length > 0) {
     // Every need word (or its correction), then any word, as exact stems; then any word as a prefix.
-    const groups = need.words.map((word) => [word, corrections[word]].filter((term): term is string => !!term && /^[a-z0-9]+$/.test(term))).filter((group) => group.length > 0);
+    const groups = need.words
+      .map((word) => [word, corrections[word]].filter((term): term is string => !!term && /^[a-z0-9]+$/.test(term)))
+      .filter((group) => group.length > 0);
     const every = groups.map((group) => (group.length > 1 ? `(${group.join(' | ')})` : group[0])).join(' & ');
     ctes.push(`q AS (SELECT to_tsquery('vigie_french', ${lazy(every, 'text')()}) AS every, to_tsquery('vigie_french', ${lazy(terms.join(' | '), 'text')()}) AS anyword,
       to_tsquery('vigie_french', ${lazy(terms.map((term) => `${term}:*`).join(' | '), 'text')()}) AS query)`);
@@ -158,7 +162,12 @@ export async function serviceSearcher(
     const stages: string[] = [];
     const stage = (tsquery: 'every' | 'anyword' | 'query', conditions: string[], order: string | null, limit: number) => {
       const earlier = stages.map((_, index) => `(SELECT count(*) FROM text_${index + 1})`);
-      const where = [`s.search_vector ${order ? '@@' : '@@@'} (SELECT ${tsquery} FROM q)`, filters, ...conditions, ...(earlier.length ? [`${earlier.join(' + ')} < ${LIST_SIZE}`] : [])];
+      const where = [
+        `s.search_vector ${order ? '@@' : '@@@'} (SELECT ${tsquery} FROM q)`,
+        filters,
+        ...conditions,
+        ...(earlier.length ? [`${earlier.join(' + ')} < ${LIST_SIZE}`] : []),
+      ];
       stages.push(`text_${stages.length + 1} AS MATERIALIZED (SELECT s.id, s.search_vector, s.latitude, s.longitude, s.price_min FROM services s
         WHERE ${where.join(' AND ')}${order ? ` ORDER BY ${order}` : ''} LIMIT ${limit})`);
     };
@@ -192,7 +201,8 @@ export async function serviceSearcher(
   // A bounded list read in an index's order (nearest first from the GiST index, or newest
   // first from the (category, created_at DESC, id DESC) btree), then numbered.
   const ordered = (source: string, where: string, order: 'nearest' | 'newest') => {
-    const [position, direction, scan] = order === 'nearest' ? [distance(), '', nearestFirst()] : ['s.created_at', ' DESC', 's.created_at DESC, s.id DESC'];
+    const [position, direction, scan] =
+      order === 'nearest' ? [distance(), '', nearestFirst()] : ['s.created_at', ' DESC', 's.created_at DESC, s.id DESC'];
     return `(SELECT listed.id, '${source}' AS source, row_number() OVER (ORDER BY listed.position${direction}, listed.id${direction}) AS rank, NULL::float8 AS similarity,
         listed.latitude, listed.longitude, listed.price_min
       FROM (SELECT s.id, ${position} AS position, s.latitude, s.longitude, s.price_min FROM services s WHERE ${where} ORDER BY ${scan} LIMIT ${LIST_SIZE}) AS listed)`;
@@ -221,7 +231,9 @@ export async function serviceSearcher(
      scored AS (SELECT s.id, s.sources, s.similarity, s.distance_km,
        s.rrf + ${boost('distance_km', WEIGHTS.nearBoost)}${need.cheap ? ` + ${boost('price_min', WEIGHTS.cheapBoost)}` : ''} AS score FROM located s),
      top AS (SELECT * FROM scored t ORDER BY ${hitOrder} LIMIT ${lazy(input.limit, 'int')()})
-     SELECT t.score, t.sources, t.similarity, t.distance_km, ${SERVICE_COLUMNS.split(', ').map((column) => `s.${column}`).join(', ')}
+     SELECT t.score, t.sources, t.similarity, t.distance_km, ${SERVICE_COLUMNS.split(', ')
+       .map((column) => `s.${column}`)
+       .join(', ')}
      FROM top t JOIN services s ON s.id = t.id ORDER BY ${hitOrder}`,
     params,
   );

@@ -13,28 +13,116 @@ import type { ServiceInput } from './service-schemas.js';
 
 /** Trade names and typical work per category, used to vary the wording. */
 const TRADES: Record<string, { trades: string[]; works: string[]; base: number }> = {
-  plomberie: { trades: ['Plombier', 'Artisan plombier', 'Plomberie générale', 'Dépannage plomberie'], works: ['réparation de fuites', 'installation de chauffe-eau', 'débouchage de canalisations', 'changement de robinets'], base: 8000 },
-  electricite: { trades: ['Électricien', 'Électricien bâtiment', 'Dépannage électrique', 'Installateur électricien'], works: ['câblage de maisons', 'remplacement de disjoncteurs', 'pose de prises et éclairage', 'mise aux normes du tableau'], base: 10000 },
-  climatisation: { trades: ['Frigoriste', 'Technicien climatisation', 'Clim service'], works: ['entretien de climatiseurs split', 'recharge de gaz', 'réparation de réfrigérateurs'], base: 15000 },
-  menuiserie: { trades: ['Menuisier', 'Ébéniste', 'Atelier de menuiserie'], works: ['meubles sur mesure', 'portes et fenêtres en bois', 'placards et armoires'], base: 20000 },
-  maconnerie: { trades: ['Maçon', 'Carreleur', 'Entreprise de construction'], works: ['pose de carrelage', 'construction de murs', 'coulage de dalles', 'rénovation de maisons'], base: 15000 },
-  peinture: { trades: ['Peintre en bâtiment', 'Décorateur', 'Peinture et finitions'], works: ['peinture intérieure', 'ravalement de façades', 'pose de papier peint'], base: 12000 },
-  menage: { trades: ['Femme de ménage', 'Service de nettoyage', 'Aide ménagère'], works: ['ménage à domicile', 'repassage et lessive', 'nettoyage de bureaux', 'désinfection'], base: 4000 },
-  jardinage: { trades: ['Jardinier', 'Paysagiste', 'Entretien espaces verts'], works: ['tonte de pelouse', 'taille de haies', 'élagage d\'arbres'], base: 6000 },
-  demenagement: { trades: ['Déménageur', 'Transport et livraison', 'Coursier moto'], works: ['déménagement complet', 'livraison de colis', 'location de camion avec chauffeur'], base: 10000 },
-  mecanique: { trades: ['Mécanicien auto', 'Garage', 'Vulcanisateur'], works: ['vidange et entretien', 'réparation de freins', 'diagnostic moteur', 'réparation de pneus'], base: 8000 },
-  informatique: { trades: ['Informaticien', 'Réparateur de téléphones', 'Dépannage informatique'], works: ['réparation d\'ordinateurs', 'changement d\'écran de smartphone', 'installation de réseau wifi', 'création de sites web'], base: 7000 },
-  coiffure: { trades: ['Coiffeuse', 'Salon de coiffure', 'Barbier', 'Esthéticienne'], works: ['tresses et tissages', 'coupe homme', 'manucure et pédicure', 'maquillage pour cérémonies'], base: 3000 },
-  couture: { trades: ['Couturière', 'Tailleur', 'Atelier de couture'], works: ['robes en pagne', 'retouches et ourlets', 'costumes sur mesure', 'broderie'], base: 5000 },
-  cours: { trades: ['Professeur particulier', 'Répétiteur', 'Soutien scolaire'], works: ['cours de mathématiques', 'cours d\'anglais', 'préparation au bac', 'aide aux devoirs'], base: 5000 },
-  'garde-enfants': { trades: ['Nounou', 'Baby-sitter', 'Garde d\'enfants'], works: ['garde après l\'école', 'garde de bébé', 'baby-sitting le soir'], base: 4000 },
-  sante: { trades: ['Infirmier à domicile', 'Kinésithérapeute', 'Aide-soignante'], works: ['soins et pansements', 'massages thérapeutiques', 'accompagnement des personnes âgées'], base: 6000 },
-  traiteur: { trades: ['Traiteur', 'Cuisinière', 'Pâtissier'], works: ['buffets pour mariages', 'repas à domicile', 'gâteaux d\'anniversaire'], base: 25000 },
-  evenementiel: { trades: ['DJ', 'Photographe', 'Organisateur d\'événements'], works: ['sonorisation de soirées', 'photos et vidéos de mariage', 'location de chaises et bâches'], base: 50000 },
-  securite: { trades: ['Serrurier', 'Agent de gardiennage', 'Installateur d\'alarmes'], works: ['ouverture de portes', 'gardiennage de nuit', 'pose de caméras de surveillance'], base: 15000 },
-  juridique: { trades: ['Comptable', 'Juriste', 'Traducteur'], works: ['déclarations d\'impôts', 'création d\'entreprise', 'traduction de documents'], base: 20000 },
+  plomberie: {
+    trades: ['Plombier', 'Artisan plombier', 'Plomberie générale', 'Dépannage plomberie'],
+    works: ['réparation de fuites', 'installation de chauffe-eau', 'débouchage de canalisations', 'changement de robinets'],
+    base: 8000,
+  },
+  electricite: {
+    trades: ['Électricien', 'Électricien bâtiment', 'Dépannage électrique', 'Installateur électricien'],
+    works: ['câblage de maisons', 'remplacement de disjoncteurs', 'pose de prises et éclairage', 'mise aux normes du tableau'],
+    base: 10000,
+  },
+  climatisation: {
+    trades: ['Frigoriste', 'Technicien climatisation', 'Clim service'],
+    works: ['entretien de climatiseurs split', 'recharge de gaz', 'réparation de réfrigérateurs'],
+    base: 15000,
+  },
+  menuiserie: {
+    trades: ['Menuisier', 'Ébéniste', 'Atelier de menuiserie'],
+    works: ['meubles sur mesure', 'portes et fenêtres en bois', 'placards et armoires'],
+    base: 20000,
+  },
+  maconnerie: {
+    trades: ['Maçon', 'Carreleur', 'Entreprise de construction'],
+    works: ['pose de carrelage', 'construction de murs', 'coulage de dalles', 'rénovation de maisons'],
+    base: 15000,
+  },
+  peinture: {
+    trades: ['Peintre en bâtiment', 'Décorateur', 'Peinture et finitions'],
+    works: ['peinture intérieure', 'ravalement de façades', 'pose de papier peint'],
+    base: 12000,
+  },
+  menage: {
+    trades: ['Femme de ménage', 'Service de nettoyage', 'Aide ménagère'],
+    works: ['ménage à domicile', 'repassage et lessive', 'nettoyage de bureaux', 'désinfection'],
+    base: 4000,
+  },
+  jardinage: {
+    trades: ['Jardinier', 'Paysagiste', 'Entretien espaces verts'],
+    works: ['tonte de pelouse', 'taille de haies', "élagage d'arbres"],
+    base: 6000,
+  },
+  demenagement: {
+    trades: ['Déménageur', 'Transport et livraison', 'Coursier moto'],
+    works: ['déménagement complet', 'livraison de colis', 'location de camion avec chauffeur'],
+    base: 10000,
+  },
+  mecanique: {
+    trades: ['Mécanicien auto', 'Garage', 'Vulcanisateur'],
+    works: ['vidange et entretien', 'réparation de freins', 'diagnostic moteur', 'réparation de pneus'],
+    base: 8000,
+  },
+  informatique: {
+    trades: ['Informaticien', 'Réparateur de téléphones', 'Dépannage informatique'],
+    works: ["réparation d'ordinateurs", "changement d'écran de smartphone", 'installation de réseau wifi', 'création de sites web'],
+    base: 7000,
+  },
+  coiffure: {
+    trades: ['Coiffeuse', 'Salon de coiffure', 'Barbier', 'Esthéticienne'],
+    works: ['tresses et tissages', 'coupe homme', 'manucure et pédicure', 'maquillage pour cérémonies'],
+    base: 3000,
+  },
+  couture: {
+    trades: ['Couturière', 'Tailleur', 'Atelier de couture'],
+    works: ['robes en pagne', 'retouches et ourlets', 'costumes sur mesure', 'broderie'],
+    base: 5000,
+  },
+  cours: {
+    trades: ['Professeur particulier', 'Répétiteur', 'Soutien scolaire'],
+    works: ['cours de mathématiques', "cours d'anglais", 'préparation au bac', 'aide aux devoirs'],
+    base: 5000,
+  },
+  'garde-enfants': {
+    trades: ['Nounou', 'Baby-sitter', "Garde d'enfants"],
+    works: ["garde après l'école", 'garde de bébé', 'baby-sitting le soir'],
+    base: 4000,
+  },
+  sante: {
+    trades: ['Infirmier à domicile', 'Kinésithérapeute', 'Aide-soignante'],
+    works: ['soins et pansements', 'massages thérapeutiques', 'accompagnement des personnes âgées'],
+    base: 6000,
+  },
+  traiteur: {
+    trades: ['Traiteur', 'Cuisinière', 'Pâtissier'],
+    works: ['buffets pour mariages', 'repas à domicile', "gâteaux d'anniversaire"],
+    base: 25000,
+  },
+  evenementiel: {
+    trades: ['DJ', 'Photographe', "Organisateur d'événements"],
+    works: ['sonorisation de soirées', 'photos et vidéos de mariage', 'location de chaises et bâches'],
+    base: 50000,
+  },
+  securite: {
+    trades: ['Serrurier', 'Agent de gardiennage', "Installateur d'alarmes"],
+    works: ['ouverture de portes', 'gardiennage de nuit', 'pose de caméras de surveillance'],
+    base: 15000,
+  },
+  juridique: {
+    trades: ['Comptable', 'Juriste', 'Traducteur'],
+    works: ["déclarations d'impôts", "création d'entreprise", 'traduction de documents'],
+    base: 20000,
+  },
 };
-const EXTRAS = ['Intervention rapide.', 'Travail soigné et garanti.', 'Devis gratuit.', 'Disponible le week-end.', 'Plus de 10 ans d\'expérience.', 'Déplacement inclus en ville.', 'Paiement mobile money accepté.'];
+const EXTRAS = [
+  'Intervention rapide.',
+  'Travail soigné et garanti.',
+  'Devis gratuit.',
+  'Disponible le week-end.',
+  "Plus de 10 ans d'expérience.",
+  'Déplacement inclus en ville.',
+  'Paiement mobile money accepté.',
+];
 const AVAILABILITY = ['Du lundi au samedi', '7j/7', '24h/24', 'Le soir et le week-end', 'Sur rendez-vous', null];
 
 /** mulberry32: a tiny seeded generator, so the catalog is reproducible. */
@@ -107,11 +195,23 @@ export async function serviceBulkInserter(
          AS row(id, title, description, category, keywords, price_min, price_max, currency, latitude, longitude, city,
            availability, status, contact, embedding)`,
       [
-        batch.map(() => randomUUID()), column((s) => s.title), column((s) => s.description), column((s) => s.category),
-        column((s) => categoryKeywordText(s.category)), column((s) => s.priceMin), column((s) => s.priceMax),
-        column((s) => s.currency), column((s) => s.latitude), column((s) => s.longitude), column((s) => s.city),
-        column((s) => s.availability), column((s) => s.status), options.ownerId ?? null, embedder.modelId,
-        column((s) => s.contact), vectors.map(vectorLiteral),
+        batch.map(() => randomUUID()),
+        column((s) => s.title),
+        column((s) => s.description),
+        column((s) => s.category),
+        column((s) => categoryKeywordText(s.category)),
+        column((s) => s.priceMin),
+        column((s) => s.priceMax),
+        column((s) => s.currency),
+        column((s) => s.latitude),
+        column((s) => s.longitude),
+        column((s) => s.city),
+        column((s) => s.availability),
+        column((s) => s.status),
+        options.ownerId ?? null,
+        embedder.modelId,
+        column((s) => s.contact),
+        vectors.map(vectorLiteral),
       ],
     );
     const fresh = batch.map((service) => `${service.title} ${service.description}`).filter((text) => !seenTerms.has(text));

@@ -21,7 +21,8 @@ export function servicesCapability(options: ServicesCapabilityOptions = {}): Cap
     name: 'services',
     cliCommands: registerServiceCommands,
     create(core) {
-      const engine = options.engine ?? new ServiceEngine({ sql: core.database.sql, embedder: core.knowledge.embedder, registry: core.metrics });
+      const engine =
+        options.engine ?? new ServiceEngine({ sql: core.database.sql, embedder: core.knowledge.embedder, registry: core.metrics });
       if (options.engine) engine.attachMetrics(core.metrics);
       const draftModel = draftModelFor(core.inference.structured ?? core.inference.localModel, core.config, core.metrics);
       return {

@@ -14,7 +14,12 @@ export const serviceSearchOutput = z.object({
 });
 
 /** service_draft: the draft built from the sentence (fields the text did not give are null). */
-export const serviceDraftOutput = z.object({ title: z.string(), description: z.string(), category: z.string().nullable(), priceMin: z.number().nullable() });
+export const serviceDraftOutput = z.object({
+  title: z.string(),
+  description: z.string(),
+  category: z.string().nullable(),
+  priceMin: z.number().nullable(),
+});
 
 /** service_create: the stored service and the draft it came from. */
 export const serviceCreateOutput = z.object({ service: z.object({ id: z.string(), title: z.string() }), draft: z.unknown() });

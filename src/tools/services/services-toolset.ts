@@ -61,7 +61,10 @@ export const serviceCreateToolSchema = z
   .strict();
 
 /** Searches with the engine and returns hits as cards. */
-export async function runServiceSearch(engine: ServiceEngine, input: z.output<typeof serviceSearchToolSchema>): Promise<ToolResult<z.input<typeof serviceSearchOutput>>> {
+export async function runServiceSearch(
+  engine: ServiceEngine,
+  input: z.output<typeof serviceSearchToolSchema>,
+): Promise<ToolResult<z.input<typeof serviceSearchOutput>>> {
   let { lat, lon } = input;
   let q = input.q;
   if (input.near) {
@@ -70,10 +73,28 @@ export async function runServiceSearch(engine: ServiceEngine, input: z.output<ty
     if (lat === undefined) ({ latitude: lat, longitude: lon } = place);
     q = q.replace(new RegExp(`\\bnear\\s+${input.near.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i'), ' ');
   }
-  const query = serviceSearchSchema.parse({ q, lat, lon, radius_km: input.radius_km ?? input.radius, category: input.category, price_max: input.price_max, limit: input.limit });
+  const query = serviceSearchSchema.parse({
+    q,
+    lat,
+    lon,
+    radius_km: input.radius_km ?? input.radius,
+    category: input.category,
+    price_max: input.price_max,
+    limit: input.limit,
+  });
   const result = await engine.search(query);
-  if (result.hits.length === 0) return { status: 'no_data', message: 'No active service matches this need here', data: { understood: result.understood } };
-  return { status: 'success', data: { cards: serviceCards(result.hits), hits: result.hits, understood: result.understood, cached: result.cached, tookMs: result.tookMs } };
+  if (result.hits.length === 0)
+    return { status: 'no_data', message: 'No active service matches this need here', data: { understood: result.understood } };
+  return {
+    status: 'success',
+    data: {
+      cards: serviceCards(result.hits),
+      hits: result.hits,
+      understood: result.understood,
+      cached: result.cached,
+      tookMs: result.tookMs,
+    },
+  };
 }
 
 /** Tool input for a draft: the sentence, and `model=false` for rules only. */
@@ -86,12 +107,15 @@ export const serviceDraftToolSchema = z
 
 /** Builds the toolset from the composition root's components (with `localModel`, drafts get the model pass). */
 export function servicesToolset(
-  dependencies: Pick<ToolsetDependencies, 'database' | 'embedder' | 'localModel'> & { config?: Partial<Pick<Config, 'SERVICES_DRAFT_MODEL_TIMEOUT_MS'>> },
+  dependencies: Pick<ToolsetDependencies, 'database' | 'embedder' | 'localModel'> & {
+    config?: Partial<Pick<Config, 'SERVICES_DRAFT_MODEL_TIMEOUT_MS'>>;
+  },
   engine?: ServiceEngine,
   draft?: DraftModelOptions | null,
 ): Toolset {
   // The services module passes its one engine and draft pass; alone (tests, CLI), the toolset builds its own.
-  const services = engine ?? new ServiceEngine({ sql: dependencies.database.sql, embedder: dependencies.embedder ?? createLexicalEmbedder() });
+  const services =
+    engine ?? new ServiceEngine({ sql: dependencies.database.sql, embedder: dependencies.embedder ?? createLexicalEmbedder() });
   const draftModel = draft !== undefined ? draft : draftModelFor(dependencies.localModel, dependencies.config);
   return {
     name: 'services',
@@ -103,7 +127,8 @@ export function servicesToolset(
     tools: [
       defineTool({
         name: 'service_search',
-        description: 'Finds active services for a need in French (typos and missing accents are fine), optionally near a place or within a radius; results explain why they matched.',
+        description:
+          'Finds active services for a need in French (typos and missing accents are fine), optionally near a place or within a radius; results explain why they matched.',
         inputSchema: serviceSearchToolSchema,
         outputSchema: serviceSearchOutput,
         risk: 'read',
@@ -111,13 +136,18 @@ export function servicesToolset(
         timeoutMs: 10_000,
         aliases: ['services search', 'service search', 'services find', 'services chercher', 'chercher services'],
         positional: ['q'],
-        examples: ['services search "plombier" near=Douala radius=5', 'services search plombier pas cher près de Douala', 'services search electricien lat=5.35 lon=-4 radius_km=10'],
+        examples: [
+          'services search "plombier" near=Douala radius=5',
+          'services search plombier pas cher près de Douala',
+          'services search electricien lat=5.35 lon=-4 radius_km=10',
+        ],
         view: (input, result, i18n) => serviceSearchView(input, result, i18n),
         execute: (input) => asToolResult(() => runServiceSearch(services, input)),
       }),
       defineTool({
         name: 'service_draft',
-        description: 'Turns a free-text description into a service draft to review (price, currency, place, category, availability), saving nothing; each field says whether rules or the local model found it.',
+        description:
+          'Turns a free-text description into a service draft to review (price, currency, place, category, availability), saving nothing; each field says whether rules or the local model found it.',
         inputSchema: serviceDraftToolSchema,
         outputSchema: serviceDraftOutput,
         risk: 'read',
@@ -130,12 +160,16 @@ export function servicesToolset(
         execute: (input, context) =>
           asToolResult(async () => ({
             status: 'success',
-            data: await draftWithModel(services.draft(input.text), input.text, draftModel, { ...(input.model !== undefined ? { model: input.model } : {}), signal: context.signal }),
+            data: await draftWithModel(services.draft(input.text), input.text, draftModel, {
+              ...(input.model !== undefined ? { model: input.model } : {}),
+              signal: context.signal,
+            }),
           })),
       }),
       defineTool({
         name: 'service_create',
-        description: 'Lists a new service from a free-text description (price, currency, place and category are extracted); the extracted draft is saved as active.',
+        description:
+          'Lists a new service from a free-text description (price, currency, place and category are extracted); the extracted draft is saved as active.',
         inputSchema: serviceCreateToolSchema,
         outputSchema: serviceCreateOutput,
         risk: 'mutate',
@@ -151,7 +185,10 @@ export function servicesToolset(
           asToolResult(async () => {
             const draft = services.draft(input.text);
             const category = input.category ?? draft.category;
-            if (!category) throw new ValidationError('Could not tell the category from the text: pass category=<slug> (see GET /api/services/categories)');
+            if (!category)
+              throw new ValidationError(
+                'Could not tell the category from the text: pass category=<slug> (see GET /api/services/categories)',
+              );
             const service = await services.create(
               context.principal.userId || null,
               serviceInputSchema.parse({

@@ -29,7 +29,11 @@ export class ScriptedChatModel extends BaseChatModel {
     return this;
   }
 
-  async _generate(messages: BaseMessage[], options: this['ParsedCallOptions'] & BaseChatModelCallOptions, runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+  async _generate(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'] & BaseChatModelCallOptions,
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
     this.calls.push(messages);
     const step = this.script[Math.min(this.calls.length - 1, this.script.length - 1)]!;
     const message = await step(messages, options.signal);
@@ -40,11 +44,16 @@ export class ScriptedChatModel extends BaseChatModel {
 }
 
 /** A step that calls one tool. */
-export function callTool(name: string, args: Record<string, unknown>, id = `call_${name}_${Math.random().toString(36).slice(2, 8)}`): ScriptStep {
+export function callTool(
+  name: string,
+  args: Record<string, unknown>,
+  id = `call_${name}_${Math.random().toString(36).slice(2, 8)}`,
+): ScriptStep {
   return () => new AIMessage({ content: '', tool_calls: [{ id, name, args, type: 'tool_call' }] });
 }
 
 /** A step that answers with text built from the messages so far. */
 export function answer(build: (messages: BaseMessage[]) => string): ScriptStep {
-  return (messages) => new AIMessage({ content: build(messages), usage_metadata: { input_tokens: 10, output_tokens: 5, total_tokens: 15 } });
+  return (messages) =>
+    new AIMessage({ content: build(messages), usage_metadata: { input_tokens: 10, output_tokens: 5, total_tokens: 15 } });
 }

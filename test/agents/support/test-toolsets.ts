@@ -65,7 +65,15 @@ export function testOpsToolset(calls: ToolCalls, options: { available?: boolean 
           context.reportProgress?.({ message: 'waiting', fraction: 0 });
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, input.ms);
-            if (!input.ignoreAbort) context.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+            if (!input.ignoreAbort)
+              context.signal.addEventListener(
+                'abort',
+                () => {
+                  clearTimeout(timer);
+                  resolve();
+                },
+                { once: true },
+              );
           });
           return { status: 'success', data: { waited: input.ms } };
         },
@@ -80,7 +88,8 @@ export function testOpsToolset(calls: ToolCalls, options: { available?: boolean 
         timeoutMs: 10_000,
         durable: true,
         async execute(input, context) {
-          for (let step = 1; step <= input.steps; step += 1) context.reportProgress?.({ message: `step ${step}`, fraction: step / input.steps });
+          for (let step = 1; step <= input.steps; step += 1)
+            context.reportProgress?.({ message: `step ${step}`, fraction: step / input.steps });
           return { status: 'success', data: { steps: input.steps, node: 'test' } };
         },
       }),

@@ -45,7 +45,14 @@ export interface DiscordTestApp {
   /** Creates a Vigie user linked to a Discord user of the test guild. */
   linkedUser(role: Role, discordId: string): Promise<string>;
   /** A raw MESSAGE_CREATE payload, as the gateway delivers it. */
-  rawMessage(fields: { author: string; content: string; channel?: string; dm?: boolean; bot?: boolean; id?: string }): Record<string, unknown>;
+  rawMessage(fields: {
+    author: string;
+    content: string;
+    channel?: string;
+    dm?: boolean;
+    bot?: boolean;
+    id?: string;
+  }): Record<string, unknown>;
   /** Injects a raw message through discord.js's MessageCreate action. */
   inject(raw: Record<string, unknown>): void;
   /** vigie_discord_gateway_messages_total by outcome. */
@@ -54,7 +61,10 @@ export interface DiscordTestApp {
 }
 
 /** Starts app + gateway handler + fake Discord. */
-export async function startDiscordTestApp(database: Database, options: { tools?: AppDeps['tools']; redis?: Redis; model?: AgentModel; channels?: string } = {}): Promise<DiscordTestApp> {
+export async function startDiscordTestApp(
+  database: Database,
+  options: { tools?: AppDeps['tools']; redis?: Redis; model?: AgentModel; channels?: string } = {},
+): Promise<DiscordTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const discord = await startFakeDiscord();
   // The shared app fixture (admin token, listening on an ephemeral port).
@@ -62,7 +72,13 @@ export async function startDiscordTestApp(database: Database, options: { tools?:
   const { app } = base;
   await app.tools.start();
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
-  const turns = new BotTurns({ prisma: database.prisma, events: app.context.events, agent, identities: new BotIdentities(database.prisma, app.context.audit, 'viewer'), metrics: app.metrics });
+  const turns = new BotTurns({
+    prisma: database.prisma,
+    events: app.context.events,
+    agent,
+    identities: new BotIdentities(database.prisma, app.context.audit, 'viewer'),
+    metrics: app.metrics,
+  });
   const gateway = createDiscordGateway({
     token: 'bot-token',
     apiUrl: discord.apiUrl,
@@ -76,14 +92,33 @@ export async function startDiscordTestApp(database: Database, options: { tools?:
   });
   const client = gateway.client;
   // What READY and GUILD_CREATE put in the cache on a real connection.
-  const internals = client as unknown as { user: ClientUser; guilds: { _add(data: unknown): unknown }; actions: { MessageCreate: { handle(data: unknown): unknown } } };
+  const internals = client as unknown as {
+    user: ClientUser;
+    guilds: { _add(data: unknown): unknown };
+    actions: { MessageCreate: { handle(data: unknown): unknown } };
+  };
   const ClientUserClass = ClientUser as unknown as new (client: Client, data: unknown) => ClientUser;
   internals.user = new ClientUserClass(client, { id: IDS.bot, username: 'vigie', discriminator: '0', bot: true });
   internals.guilds._add({
     id: IDS.guild,
     name: 'ops',
-    channels: [IDS.allowed, IDS.locked, IDS.other].map((id, index) => ({ id, type: 0, name: `channel-${index}`, guild_id: IDS.guild, position: index })),
-    threads: [{ id: IDS.thread, type: 11, name: 'incident-42', guild_id: IDS.guild, parent_id: IDS.allowed, thread_metadata: { archived: false, locked: false, auto_archive_duration: 1440 } }],
+    channels: [IDS.allowed, IDS.locked, IDS.other].map((id, index) => ({
+      id,
+      type: 0,
+      name: `channel-${index}`,
+      guild_id: IDS.guild,
+      position: index,
+    })),
+    threads: [
+      {
+        id: IDS.thread,
+        type: 11,
+        name: 'incident-42',
+        guild_id: IDS.guild,
+        parent_id: IDS.allowed,
+        thread_metadata: { archived: false, locked: false, auto_archive_duration: 1440 },
+      },
+    ],
     roles: [],
     members: [],
   });
@@ -94,12 +129,19 @@ export async function startDiscordTestApp(database: Database, options: { tools?:
     gateway,
     client,
     async linkedUser(role, discordId) {
-      const user = await userCreator(database.prisma, app.context.audit, system, { name: `discord-${role}-${discordId}-${Math.random().toString(36).slice(2, 6)}`, role });
-      await identityLinker(database.prisma, app.context.audit, system, user.id, { provider: 'discord', externalId: discordId, workspace: IDS.guild });
+      const user = await userCreator(database.prisma, app.context.audit, system, {
+        name: `discord-${role}-${discordId}-${Math.random().toString(36).slice(2, 6)}`,
+        role,
+      });
+      await identityLinker(database.prisma, app.context.audit, system, user.id, {
+        provider: 'discord',
+        externalId: discordId,
+        workspace: IDS.guild,
+      });
       return user.id;
     },
     rawMessage(fields) {
-      const channel = fields.dm ? IDS.dm : fields.channel ?? IDS.allowed;
+      const channel = fields.dm ? IDS.dm : (fields.channel ?? IDS.allowed);
       return {
         id: fields.id ?? snowflake(),
         type: 0,

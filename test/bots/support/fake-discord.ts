@@ -65,8 +65,17 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         const failure = failures.find((candidate) => candidate.times > 0 && path.includes(candidate.pathPart));
         if (failure) {
           failure.times -= 1;
-          response.writeHead(failure.status, { 'content-type': 'application/json', ...(failure.status === 429 ? { 'retry-after': '0' } : {}) });
-          response.end(JSON.stringify(failure.status === 429 ? { message: 'You are being rate limited.', retry_after: 0, global: false } : { message: 'Internal Server Error', code: 0 }));
+          response.writeHead(failure.status, {
+            'content-type': 'application/json',
+            ...(failure.status === 429 ? { 'retry-after': '0' } : {}),
+          });
+          response.end(
+            JSON.stringify(
+              failure.status === 429
+                ? { message: 'You are being rate limited.', retry_after: 0, global: false }
+                : { message: 'Internal Server Error', code: 0 },
+            ),
+          );
           return;
         }
         // No real gateway here: the bot token is refused, as Discord does for a bad one.
@@ -86,7 +95,19 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
           response.end();
           return;
         }
-        response.end(JSON.stringify({ id, type: 0, channel_id: channel, content: body.content ?? '', embeds: body.embeds ?? [], components: [], attachments: [], timestamp: new Date().toISOString(), author: { id: FAKE_BOT_ID, username: 'vigie', discriminator: '0', bot: true } }));
+        response.end(
+          JSON.stringify({
+            id,
+            type: 0,
+            channel_id: channel,
+            content: body.content ?? '',
+            embeds: body.embeds ?? [],
+            components: [],
+            attachments: [],
+            timestamp: new Date().toISOString(),
+            author: { id: FAKE_BOT_ID, username: 'vigie', discriminator: '0', bot: true },
+          }),
+        );
       })().catch((error: unknown) => {
         response.writeHead(400, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ message: `fake Discord could not read the request: ${(error as Error).message}`, code: 50109 }));
@@ -105,7 +126,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       for (;;) {
         const found = calls.find(check);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`fake Discord: no matching call; got ${calls.map((call) => `${call.method} ${call.path}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`fake Discord: no matching call; got ${calls.map((call) => `${call.method} ${call.path}`).join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
@@ -148,7 +170,8 @@ export function discordText(body: Record<string, unknown> | undefined): string {
   walk(body?.components);
   for (const embed of Array.isArray(body?.embeds) ? (body.embeds as Array<Record<string, unknown>>) : []) {
     for (const key of ['title', 'description'] as const) if (typeof embed[key] === 'string') parts.push(embed[key]);
-    for (const field of Array.isArray(embed.fields) ? (embed.fields as Array<{ name?: string; value?: string }>) : []) parts.push(`${field.name ?? ''}: ${field.value ?? ''}`);
+    for (const field of Array.isArray(embed.fields) ? (embed.fields as Array<{ name?: string; value?: string }>) : [])
+      parts.push(`${field.name ?? ''}: ${field.value ?? ''}`);
   }
   return parts.join('\n').replace(/\\([\\*_~`|>#[\]()-])/g, '$1');
 }

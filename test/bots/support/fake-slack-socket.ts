@@ -117,16 +117,34 @@ let envelopes = 0;
 const envelopeId = () => `env-${process.pid}-${++envelopes}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** A `/vigie` slash command as a Socket Mode envelope. */
-export function slashCommandEnvelope(fields: Parameters<typeof slashCommandFields>[0], id = envelopeId()): Record<string, unknown> & { envelope_id: string } {
+export function slashCommandEnvelope(
+  fields: Parameters<typeof slashCommandFields>[0],
+  id = envelopeId(),
+): Record<string, unknown> & { envelope_id: string } {
   return { envelope_id: id, type: 'slash_commands', accepts_response_payload: true, payload: slashCommandFields(fields) };
 }
 
 /** An Events API delivery as a Socket Mode envelope; `retryAttempt` > 0 is a redelivery. */
-export function eventsApiEnvelope(eventId: string, event: Record<string, unknown>, retryAttempt = 0, id = envelopeId()): Record<string, unknown> & { envelope_id: string } {
-  return { envelope_id: id, type: 'events_api', accepts_response_payload: false, retry_attempt: retryAttempt, retry_reason: retryAttempt > 0 ? 'timeout' : '', payload: JSON.parse(eventBody(eventId, event)) as unknown };
+export function eventsApiEnvelope(
+  eventId: string,
+  event: Record<string, unknown>,
+  retryAttempt = 0,
+  id = envelopeId(),
+): Record<string, unknown> & { envelope_id: string } {
+  return {
+    envelope_id: id,
+    type: 'events_api',
+    accepts_response_payload: false,
+    retry_attempt: retryAttempt,
+    retry_reason: retryAttempt > 0 ? 'timeout' : '',
+    payload: JSON.parse(eventBody(eventId, event)) as unknown,
+  };
 }
 
 /** A block_actions click as a Socket Mode envelope. */
-export function interactiveEnvelope(fields: Parameters<typeof blockActionPayload>[0], id = envelopeId()): Record<string, unknown> & { envelope_id: string } {
+export function interactiveEnvelope(
+  fields: Parameters<typeof blockActionPayload>[0],
+  id = envelopeId(),
+): Record<string, unknown> & { envelope_id: string } {
   return { envelope_id: id, type: 'interactive', accepts_response_payload: false, payload: blockActionPayload(fields) };
 }

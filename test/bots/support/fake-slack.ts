@@ -44,7 +44,15 @@ function parseBody(type: string | undefined, text: string): Record<string, unkno
   if (type?.includes('application/json')) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   const params: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(text)) {
-    params[key] = /^[[{]/.test(value) ? (() => { try { return JSON.parse(value) as unknown; } catch { return value; } })() : value;
+    params[key] = /^[[{]/.test(value)
+      ? (() => {
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            return value;
+          }
+        })()
+      : value;
   }
   return params;
 }
@@ -67,7 +75,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const failure = failures.get(method);
       if (failure && failure.times > 0) {
         failure.times -= 1;
-        response.writeHead(failure.status, failure.status === 429 ? { 'retry-after': '0', 'content-type': 'application/json' } : { 'content-type': 'application/json' });
+        response.writeHead(
+          failure.status,
+          failure.status === 429 ? { 'retry-after': '0', 'content-type': 'application/json' } : { 'content-type': 'application/json' },
+        );
         response.end(JSON.stringify({ ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' }));
         return;
       }
@@ -76,20 +87,34 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const ts = `1700000000.${String(sequence).padStart(6, '0')}`;
       const refusal = refusals.get(method);
       const refused = refusal && refusal.times > 0 ? (refusal.times--, { ok: false, error: refusal.error }) : undefined;
-      const body =
-        refused ? refused
-        : method === 'auth.test' ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', url: 'https://fake.slack/' }
-        : method === 'chat.postMessage' ? { ok: true, channel: params.channel, ts, message: { text: params.text, ts } }
-        : method === 'chat.update' ? { ok: true, channel: params.channel, ts: params.ts }
-        : method === 'chat.postEphemeral' ? { ok: true, message_ts: ts }
-        : method === 'response_url' ? { ok: true }
-        : method === 'chat.startStream' ? { ok: true, channel: params.channel, ts }
-        : method === 'chat.appendStream' || method === 'chat.stopStream' ? { ok: true, channel: params.channel, ts: params.ts }
-        : method.startsWith('assistant.threads.') || method === 'views.publish' ? { ok: true }
-        : method === 'users.info' ? { ok: true, user: { id: params.user, locale: userLocales.get(String(params.user)) ?? 'en-US' } }
-        // Socket Mode needs the app-level token (xapp-…), never the bot token; a `revoked` one is refused.
-        : method === 'apps.connections.open' ? (/revoked/.test(String(request.headers.authorization)) ? { ok: false, error: 'invalid_auth' } : /^Bearer xapp-/.test(String(request.headers.authorization)) ? { ok: true, url: socketMode.newUrl() } : { ok: false, error: 'not_allowed_token_type' })
-        : { ok: false, error: 'unknown_method' };
+      const body = refused
+        ? refused
+        : method === 'auth.test'
+          ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', url: 'https://fake.slack/' }
+          : method === 'chat.postMessage'
+            ? { ok: true, channel: params.channel, ts, message: { text: params.text, ts } }
+            : method === 'chat.update'
+              ? { ok: true, channel: params.channel, ts: params.ts }
+              : method === 'chat.postEphemeral'
+                ? { ok: true, message_ts: ts }
+                : method === 'response_url'
+                  ? { ok: true }
+                  : method === 'chat.startStream'
+                    ? { ok: true, channel: params.channel, ts }
+                    : method === 'chat.appendStream' || method === 'chat.stopStream'
+                      ? { ok: true, channel: params.channel, ts: params.ts }
+                      : method.startsWith('assistant.threads.') || method === 'views.publish'
+                        ? { ok: true }
+                        : method === 'users.info'
+                          ? { ok: true, user: { id: params.user, locale: userLocales.get(String(params.user)) ?? 'en-US' } }
+                          : // Socket Mode needs the app-level token (xapp-…), never the bot token; a `revoked` one is refused.
+                            method === 'apps.connections.open'
+                            ? /revoked/.test(String(request.headers.authorization))
+                              ? { ok: false, error: 'invalid_auth' }
+                              : /^Bearer xapp-/.test(String(request.headers.authorization))
+                                ? { ok: true, url: socketMode.newUrl() }
+                                : { ok: false, error: 'not_allowed_token_type' }
+                            : { ok: false, error: 'unknown_method' };
       const call = { method, params, response: body, at: performance.now() };
       calls.push(call);
       for (const listener of listeners) listener(call);
@@ -156,17 +181,35 @@ export async function postToSlackEndpoint(
   contentType: 'application/json' | 'application/x-www-form-urlencoded',
   extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, ...slackSignature(secret, body), ...extraHeaders }, body });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...slackSignature(secret, body), ...extraHeaders },
+    body,
+  });
   return { status: response.status, text: await response.text() };
 }
 
 /** The form body of a `/vigie` slash command. */
-export function slashCommandBody(fields: { team?: string; channel?: string; user: string; text: string; trigger: string; responseUrl: string }): string {
+export function slashCommandBody(fields: {
+  team?: string;
+  channel?: string;
+  user: string;
+  text: string;
+  trigger: string;
+  responseUrl: string;
+}): string {
   return new URLSearchParams(slashCommandFields(fields)).toString();
 }
 
 /** The fields of a `/vigie` slash command (form-encoded over HTTP, a JSON payload over Socket Mode). */
-export function slashCommandFields(fields: { team?: string; channel?: string; user: string; text: string; trigger: string; responseUrl: string }): Record<string, string> {
+export function slashCommandFields(fields: {
+  team?: string;
+  channel?: string;
+  user: string;
+  text: string;
+  trigger: string;
+  responseUrl: string;
+}): Record<string, string> {
   return {
     token: 'legacy',
     team_id: fields.team ?? 'T1',
@@ -185,7 +228,15 @@ export function slashCommandFields(fields: { team?: string; channel?: string; us
 
 /** The JSON body of an Events API delivery. */
 export function eventBody(eventId: string, event: Record<string, unknown>, team = 'T1'): string {
-  return JSON.stringify({ token: 'legacy', team_id: team, api_app_id: 'A1', type: 'event_callback', event_id: eventId, event_time: 1700000000, event });
+  return JSON.stringify({
+    token: 'legacy',
+    team_id: team,
+    api_app_id: 'A1',
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: 1700000000,
+    event,
+  });
 }
 
 /** The form body of a block_actions click. */
@@ -194,7 +245,16 @@ export function blockActionBody(fields: Parameters<typeof blockActionPayload>[0]
 }
 
 /** The payload of a block_actions click. */
-export function blockActionPayload(fields: { user: string; team?: string; channel?: string; messageTs: string; blocks: unknown[]; actionId: string; value: string; responseUrl: string }): Record<string, unknown> {
+export function blockActionPayload(fields: {
+  user: string;
+  team?: string;
+  channel?: string;
+  messageTs: string;
+  blocks: unknown[];
+  actionId: string;
+  value: string;
+  responseUrl: string;
+}): Record<string, unknown> {
   return {
     type: 'block_actions',
     api_app_id: 'A1',
@@ -206,6 +266,14 @@ export function blockActionPayload(fields: { user: string; team?: string; channe
     channel: { id: fields.channel ?? 'CMAIN' },
     container: { type: 'message', message_ts: fields.messageTs, channel_id: fields.channel ?? 'CMAIN' },
     message: { type: 'message', ts: fields.messageTs, text: 'answer', blocks: fields.blocks },
-    actions: [{ type: 'button', action_id: fields.actionId, block_id: `decide:${fields.value}`, value: fields.value, action_ts: '1700000001.000000' }],
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: `decide:${fields.value}`,
+        value: fields.value,
+        action_ts: '1700000001.000000',
+      },
+    ],
   };
 }

@@ -12,14 +12,29 @@ export function slackDriver(app: () => SlackTestApp, run: string) {
   const command = (user: string, text: string, extra: { channel?: string; trigger?: string } = {}) => {
     const harness = app();
     const trigger = extra.trigger ?? `${run}-${randomUUID()}`;
-    const body = slashCommandBody({ user, text, trigger, responseUrl: `${harness.slack.url}/response/${trigger}`, ...(extra.channel ? { channel: extra.channel } : {}) });
-    return postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded').then((response) => ({ ...response, trigger }));
+    const body = slashCommandBody({
+      user,
+      text,
+      trigger,
+      responseUrl: `${harness.slack.url}/response/${trigger}`,
+      ...(extra.channel ? { channel: extra.channel } : {}),
+    });
+    return postToSlackEndpoint(harness.eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded').then((response) => ({
+      ...response,
+      trigger,
+    }));
   };
   const threadAnswer = (threadTs: string, contains: string) =>
-    app().slack.waitFor((call) => call.method === 'chat.postMessage' && call.params.thread_ts === threadTs && String(call.params.text).includes(contains));
+    app().slack.waitFor(
+      (call) => call.method === 'chat.postMessage' && call.params.thread_ts === threadTs && String(call.params.text).includes(contains),
+    );
   const parentOf = (user: string, text: string) =>
     app().slack.waitFor(
-      (call) => call.method === 'chat.postMessage' && !call.params.thread_ts && String(call.params.text).includes(`<@${user}>`) && String(call.params.text).includes(text),
+      (call) =>
+        call.method === 'chat.postMessage' &&
+        !call.params.thread_ts &&
+        String(call.params.text).includes(`<@${user}>`) &&
+        String(call.params.text).includes(text),
     );
   return { command, threadAnswer, parentOf };
 }

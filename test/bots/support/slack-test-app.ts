@@ -66,7 +66,19 @@ export async function startSlackTestApp(
   await app.tools.start();
   const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger, events: app.context.events, model: options.model });
   const bots = startBots({
-    config: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_APP_TOKEN: undefined, SLACK_API_URL: slack.apiUrl, DISCORD_TOKEN: undefined, DISCORD_PUBLIC_KEY: undefined, DISCORD_APPLICATION_ID: undefined, DISCORD_API_URL: undefined, DISCORD_GUILD_ID: undefined, BOTS_UNMAPPED_USERS: 'viewer', ...options.config },
+    config: {
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_APP_TOKEN: undefined,
+      SLACK_API_URL: slack.apiUrl,
+      DISCORD_TOKEN: undefined,
+      DISCORD_PUBLIC_KEY: undefined,
+      DISCORD_APPLICATION_ID: undefined,
+      DISCORD_API_URL: undefined,
+      DISCORD_GUILD_ID: undefined,
+      BOTS_UNMAPPED_USERS: 'viewer',
+      ...options.config,
+    },
     core: app.core,
     incidents: app.incidents.service,
     agent,
@@ -85,7 +97,10 @@ export async function startSlackTestApp(
     eventsUrl: `${base.url}/slack/events`,
     url: base.url,
     async linkedUser(role, slackId, provider = 'slack', workspace = 'T1') {
-      const user = await userCreator(database.prisma, app.context.audit, system, { name: `slack-${role}-${slackId.toLowerCase()}-${Math.random().toString(36).slice(2, 6)}`, role });
+      const user = await userCreator(database.prisma, app.context.audit, system, {
+        name: `slack-${role}-${slackId.toLowerCase()}-${Math.random().toString(36).slice(2, 6)}`,
+        role,
+      });
       await identityLinker(database.prisma, app.context.audit, system, user.id, { provider, externalId: slackId, workspace });
       return user.id;
     },

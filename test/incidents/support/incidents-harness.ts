@@ -17,7 +17,14 @@ const RUNBOOK = readFileSync(new URL('../../fixtures/runbooks/core-router-failov
 /** The routing table the incident tests run with. */
 export const INCIDENT_TEST_ROUTES = {
   routes: [
-    { name: 'net', matchers: ['severity=~"critical|page"', 'team="net"'], slack: { channel: 'CINC' }, console: true, diagnostics: ['system status', 'restart {{instance}}'], runbookSearch: true },
+    {
+      name: 'net',
+      matchers: ['severity=~"critical|page"', 'team="net"'],
+      slack: { channel: 'CINC' },
+      console: true,
+      diagnostics: ['system status', 'restart {{instance}}'],
+      runbookSearch: true,
+    },
     { name: 'storage', matchers: ['team="storage"'], console: true, runbookSearch: false },
   ],
 };

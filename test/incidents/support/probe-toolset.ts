@@ -44,8 +44,14 @@ export function probeToolset(state: ProbeState, node = 'node'): Toolset {
           return {
             status: 'success',
             data: down
-              ? { summary: `1 critical finding on 1 target. Worst: ${input.targets} does not answer ICMP`, findings: [{ severity: 'critical', title: `${input.targets} does not answer ICMP`, evidence: '0 of 3 echo replies' }] }
-              : { summary: 'No problem found on 1 target.', findings: [{ severity: 'ok', title: `${input.targets} answers`, evidence: 'loss 0 %' }] },
+              ? {
+                  summary: `1 critical finding on 1 target. Worst: ${input.targets} does not answer ICMP`,
+                  findings: [{ severity: 'critical', title: `${input.targets} does not answer ICMP`, evidence: '0 of 3 echo replies' }],
+                }
+              : {
+                  summary: 'No problem found on 1 target.',
+                  findings: [{ severity: 'ok', title: `${input.targets} answers`, evidence: 'loss 0 %' }],
+                },
           };
         },
       }),

@@ -10,10 +10,24 @@ import { probeToolset, type ProbeState } from './probe-toolset.js';
 
 const node = process.env.NODE_NAME ?? 'child';
 const database = await openDatabase({ backend: 'postgres', url: process.env.NODE_DATABASE_URL!, poolSize: 3 });
-const state: ProbeState = { down: new Set(), executed: [], delayMs: Number(process.env.PROBE_DELAY_MS ?? 0), onExecute: (target) => process.stdout.write(`executing ${target}\n`) };
+const state: ProbeState = {
+  down: new Set(),
+  executed: [],
+  delayMs: Number(process.env.PROBE_DELAY_MS ?? 0),
+  onExecute: (target) => process.stdout.write(`executing ${target}\n`),
+};
 const harness = await startTestApp(database, {
   tools: { toolsets: [probeToolset(state, node)] },
-  incidents: { schedules: { redisUrl: process.env.REDIS_URL!, redisPrefix: process.env.NODE_REDIS_PREFIX!, lockMs: 2_000, minIntervalMs: 1_000, watchdogMs: 3_600_000, node } },
+  incidents: {
+    schedules: {
+      redisUrl: process.env.REDIS_URL!,
+      redisPrefix: process.env.NODE_REDIS_PREFIX!,
+      lockMs: 2_000,
+      minIntervalMs: 1_000,
+      watchdogMs: 3_600_000,
+      node,
+    },
+  },
 });
 await harness.app.incidents.schedules.start();
 process.stdout.write('ready\n');

@@ -107,13 +107,25 @@ export class NetworkLab {
     await sh('ip', ['netns', 'add', name]);
     this.namespaces.push(name);
     await this.ipIn(name, ['link', 'set', 'lo', 'up']);
-    for (const setting of ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv4.icmp_ratelimit=0', 'net.ipv4.ip_forward=1']) {
+    for (const setting of [
+      'net.ipv6.conf.all.disable_ipv6=1',
+      'net.ipv6.conf.default.disable_ipv6=1',
+      'net.ipv4.icmp_ratelimit=0',
+      'net.ipv4.ip_forward=1',
+    ]) {
       await sh('ip', ['netns', 'exec', name, 'sysctl', '-q', '-w', setting]);
     }
     return name;
   }
 
-  private async veth(left: string, leftNs: string | null, right: string, rightNs: string, leftAddress: string, rightAddress: string): Promise<void> {
+  private async veth(
+    left: string,
+    leftNs: string | null,
+    right: string,
+    rightNs: string,
+    leftAddress: string,
+    rightAddress: string,
+  ): Promise<void> {
     await sh('ip', ['link', 'add', left, 'type', 'veth', 'peer', 'name', right, 'netns', rightNs]);
     if (leftNs) await sh('ip', ['link', 'set', left, 'netns', leftNs]);
     else {
@@ -132,7 +144,12 @@ export class NetworkLab {
     this.tempDir = mkdtempSync(path.join(tmpdir(), 'vigie-netlab-'));
     this.subnet = await freeSubnet();
     const p = this.prefix;
-    const [r1, r2, h, s] = [await this.addNamespace('r1'), await this.addNamespace('r2'), await this.addNamespace('h'), await this.addNamespace('s')];
+    const [r1, r2, h, s] = [
+      await this.addNamespace('r1'),
+      await this.addNamespace('r2'),
+      await this.addNamespace('h'),
+      await this.addNamespace('s'),
+    ];
     await this.veth(`${p}h0`, null, `${p}a`, r1, this.address(1), this.address(2));
     await this.veth(`${p}b`, r2, `${p}c`, h, this.address(9), this.address(10));
     await this.veth(`${p}d`, r1, `${p}e`, s, this.address(13), this.address(14));
@@ -142,7 +159,11 @@ export class NetworkLab {
       this.rootLinks.push(tun);
     }
     // Raised priority (root only) so a loaded machine delays the relay as little as possible.
-    const relay = spawn('nice', ['-n', '-10', '/usr/bin/python3', EMULATOR, `${p}t1`, `${p}t2`, String(options.oneWayDelayMs), String(options.jitterMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const relay = spawn(
+      'nice',
+      ['-n', '-10', '/usr/bin/python3', EMULATOR, `${p}t1`, `${p}t2`, String(options.oneWayDelayMs), String(options.jitterMs)],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     this.processes.push(relay);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('link emulator did not start')), 10_000);
@@ -164,7 +185,10 @@ export class NetworkLab {
     await this.ipIn(s, ['route', 'add', 'default', 'via', this.address(13)]);
     if (options.dropOneIn) {
       const rules = path.join(this.tempDir, 'loss.nft');
-      writeFileSync(rules, `table ip vnloss {\n chain input {\n  type filter hook input priority 0; policy accept;\n  icmp type echo-request numgen inc mod ${options.dropOneIn} == 0 drop\n  tcp dport 8024 drop\n }\n}\n`);
+      writeFileSync(
+        rules,
+        `table ip vnloss {\n chain input {\n  type filter hook input priority 0; policy accept;\n  icmp type echo-request numgen inc mod ${options.dropOneIn} == 0 drop\n  tcp dport 8024 drop\n }\n}\n`,
+      );
       await sh('ip', ['netns', 'exec', h, 'nft', '-f', rules]);
     }
     return this;

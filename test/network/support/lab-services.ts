@@ -34,7 +34,23 @@ export async function waitForPort(address: string, port: number, timeoutMs = 15_
 export async function startResponder(lab: NetworkLab, days: number): Promise<void> {
   const certificate = path.join(lab.tempDir, 'cert.pem');
   const key = path.join(lab.tempDir, 'key.pem');
-  await sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', String(days), '-subj', '/CN=vigie-lab', '-keyout', key, '-out', certificate]);
+  await sh('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    String(days),
+    '-subj',
+    '/CN=vigie-lab',
+    '-keyout',
+    key,
+    '-out',
+    certificate,
+  ]);
   lab.spawnIn(lab.ns('h'), process.execPath, ['-e', RESPONDER, certificate, key]);
   await waitForPort(lab.address(10), 8022);
   await waitForPort(lab.address(10), 8443);
@@ -43,11 +59,21 @@ export async function startResponder(lab: NetworkLab, days: number): Promise<voi
 /** Starts snmpd in namespace r1, listening on 198.18.X.2:161. */
 export async function startSnmpd(lab: NetworkLab): Promise<void> {
   const config = path.join(lab.tempDir, 'snmpd.conf');
-  writeFileSync(config, `agentAddress udp:${lab.address(2)}:161\nrocommunity ${SNMP.community}\ncreateUser ${SNMP.user} SHA ${SNMP.authKey} AES ${SNMP.privKey}\nrouser ${SNMP.user} priv\n`);
-  lab.spawnIn(lab.ns('r1'), '/usr/sbin/snmpd', ['-f', '-Lo', '-C', '-c', config, '-p', path.join(lab.tempDir, 'snmpd.pid')], { ...process.env, SNMP_PERSISTENT_DIR: lab.tempDir, MIBS: '' });
+  writeFileSync(
+    config,
+    `agentAddress udp:${lab.address(2)}:161\nrocommunity ${SNMP.community}\ncreateUser ${SNMP.user} SHA ${SNMP.authKey} AES ${SNMP.privKey}\nrouser ${SNMP.user} priv\n`,
+  );
+  lab.spawnIn(lab.ns('r1'), '/usr/sbin/snmpd', ['-f', '-Lo', '-C', '-c', config, '-p', path.join(lab.tempDir, 'snmpd.pid')], {
+    ...process.env,
+    SNMP_PERSISTENT_DIR: lab.tempDir,
+    MIBS: '',
+  });
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const answered = await sh('snmpget', ['-v2c', '-c', SNMP.community, '-t', '0.5', '-r', '0', lab.address(2), '1.3.6.1.2.1.1.3.0']).then(() => true, () => false);
+    const answered = await sh('snmpget', ['-v2c', '-c', SNMP.community, '-t', '0.5', '-r', '0', lab.address(2), '1.3.6.1.2.1.1.3.0']).then(
+      () => true,
+      () => false,
+    );
     if (answered) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -61,7 +87,12 @@ export async function pushUdp(address: string, port: number, count: number, size
   try {
     for (let sent = 0; sent < count; sent += 50) {
       const batch = Math.min(50, count - sent);
-      await Promise.all(Array.from({ length: batch }, () => new Promise<void>((resolve, reject) => socket.send(payload, port, address, (error) => (error ? reject(error) : resolve())))));
+      await Promise.all(
+        Array.from(
+          { length: batch },
+          () => new Promise<void>((resolve, reject) => socket.send(payload, port, address, (error) => (error ? reject(error) : resolve()))),
+        ),
+      );
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   } finally {

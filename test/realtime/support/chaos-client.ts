@@ -5,11 +5,11 @@
  * retrying with the same id until acked; and the report that compares what each client
  * holds with what the database stored.
  */
-import { randomUUID } from "node:crypto";
-import { io, type Socket } from "socket.io-client";
-import type { MessageView } from "../../../src/actions/conversation-views.js";
-import type { Ack, SyncPage } from "../../../src/contracts/event-maps.js";
-import { SeqSync } from "../../../src/console/seq-sync.js";
+import { randomUUID } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import type { MessageView } from '../../../src/actions/conversation-views.js';
+import type { Ack, SyncPage } from '../../../src/contracts/event-maps.js';
+import { SeqSync } from '../../../src/console/seq-sync.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,47 +30,28 @@ export class ChaosClient {
   ) {
     for (const room of rooms) this.delivered.set(room, []);
     this.socket = io(url, {
-      transports: ["websocket"],
+      transports: ['websocket'],
       forceNew: true,
       auth: { token },
       reconnectionDelay: 200,
       reconnectionDelayMax: 1_000,
     });
-    this.sync = new SeqSync(
-      (payload) => this.ask<SyncPage>("conversation:sync", payload),
-      {
-        deliver: (conversationId, messages) =>
-          this.delivered.get(conversationId)?.push(...messages),
-      },
-    );
+    this.sync = new SeqSync((payload) => this.ask<SyncPage>('conversation:sync', payload), {
+      deliver: (conversationId, messages) => this.delivered.get(conversationId)?.push(...messages),
+    });
     for (const room of rooms) this.sync.track(room, 0);
-    this.socket.on("connect", () => void this.joinAll());
-    this.socket.on("message:new", ({ message }: { message: MessageView }) =>
-      this.sync.receive(message),
-    );
-    this.socket.on(
-      "conversation:resync",
-      ({
-        conversationId,
-        lastSeq,
-      }: {
-        conversationId: string;
-        lastSeq: number;
-      }) => this.sync.hint(conversationId, lastSeq),
+    this.socket.on('connect', () => void this.joinAll());
+    this.socket.on('message:new', ({ message }: { message: MessageView }) => this.sync.receive(message));
+    this.socket.on('conversation:resync', ({ conversationId, lastSeq }: { conversationId: string; lastSeq: number }) =>
+      this.sync.hint(conversationId, lastSeq),
     );
   }
 
-  async ask<T>(
-    event: string,
-    payload: unknown,
-    timeoutMs = 5_000,
-  ): Promise<Ack<T>> {
+  async ask<T>(event: string, payload: unknown, timeoutMs = 5_000): Promise<Ack<T>> {
     try {
-      return (await this.socket
-        .timeout(timeoutMs)
-        .emitWithAck(event, payload)) as Ack<T>;
+      return (await this.socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
     } catch {
-      return { error: { code: "timeout", message: "no ack" } };
+      return { error: { code: 'timeout', message: 'no ack' } };
     }
   }
 
@@ -82,11 +63,10 @@ export class ChaosClient {
         missed: MessageView[];
         more: boolean;
         lastSeq: number;
-      }>("conversation:join", { conversationId, afterSeq });
-      if ("error" in ack) {
+      }>('conversation:join', { conversationId, afterSeq });
+      if ('error' in ack) {
         // Joined nothing (the database is down?): try again shortly while connected.
-        if (this.socket.connected && !this.stopped)
-          setTimeout(() => void this.joinAll(), 1_000);
+        if (this.socket.connected && !this.stopped) setTimeout(() => void this.joinAll(), 1_000);
         return;
       }
       if (
@@ -96,7 +76,7 @@ export class ChaosClient {
           lastSeq: ack.data.lastSeq,
         })
       ) {
-        void this.sync.catchUp(conversationId, "reconnect");
+        void this.sync.catchUp(conversationId, 'reconnect');
       }
     }
   }
@@ -110,12 +90,12 @@ export class ChaosClient {
       index += 1;
       this.sent += 1;
       for (let attempt = 0; ; attempt += 1) {
-        const ack = await this.ask<{ message: MessageView }>("message:send", {
+        const ack = await this.ask<{ message: MessageView }>('message:send', {
           conversationId,
           content: `${this.name} #${index}`,
           clientMessageId,
         });
-        if (!("error" in ack)) {
+        if (!('error' in ack)) {
           this.acked.add(ack.data.message.id);
           this.sync.receive(ack.data.message);
           break;
@@ -138,11 +118,7 @@ export class ChaosClient {
 }
 
 /** Per client: messages held, and how many stored ones are missing, duplicated or out of order. */
-export function deliveryReport(
-  clients: ChaosClient[],
-  rooms: string[],
-  stored: Map<string, Array<{ id: string; seq: number }>>,
-) {
+export function deliveryReport(clients: ChaosClient[], rooms: string[], stored: Map<string, Array<{ id: string; seq: number }>>) {
   return clients.map((client) => {
     let missing = 0;
     let duplicated = 0;
@@ -152,18 +128,12 @@ export function deliveryReport(
       const ids = held.map((message) => message.id);
       duplicated += ids.length - new Set(ids).size;
       const heldIds = new Set(ids);
-      missing += stored
-        .get(room)!
-        .filter((row) => !heldIds.has(row.id)).length;
-      for (let index = 1; index < held.length; index += 1)
-        if (held[index]!.seq <= held[index - 1]!.seq) outOfOrder += 1;
+      missing += stored.get(room)!.filter((row) => !heldIds.has(row.id)).length;
+      for (let index = 1; index < held.length; index += 1) if (held[index]!.seq <= held[index - 1]!.seq) outOfOrder += 1;
     }
     return {
       client: client.name,
-      received: rooms.reduce(
-        (sum, room) => sum + client.delivered.get(room)!.length,
-        0,
-      ),
+      received: rooms.reduce((sum, room) => sum + client.delivered.get(room)!.length, 0),
       missing,
       duplicated,
       outOfOrder,

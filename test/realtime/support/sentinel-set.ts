@@ -18,7 +18,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One short-lived admin connection (no retries), closed after `work`. */
 async function withClient<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -67,7 +74,9 @@ export class SentinelSet {
   async start(): Promise<void> {
     for (const server of this.servers.values()) await server.start();
     const [primary, replica] = this.serverPorts;
-    await until('the replica to sync', () => withClient(replica, async (client) => ((await client.info('replication')).includes('master_link_status:up') ? true : undefined)));
+    await until('the replica to sync', () =>
+      withClient(replica, async (client) => ((await client.info('replication')).includes('master_link_status:up') ? true : undefined)),
+    );
     for (const port of this.sentinelPorts) {
       const file = path.join(this.dir, `sentinel-${port}.conf`);
       writeFileSync(
@@ -98,7 +107,9 @@ export class SentinelSet {
 
   /** The master's port as the first Sentinel reports it. */
   async masterPort(): Promise<number> {
-    return withClient(this.sentinelPorts[0], async (client) => Number(((await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as string[])[1]));
+    return withClient(this.sentinelPorts[0], async (client) =>
+      Number(((await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as string[])[1]),
+    );
   }
 
   /** Waits until every Sentinel names `port` as master and that server says it is one. */
@@ -107,7 +118,9 @@ export class SentinelSet {
       `every sentinel to name ${port} master`,
       async () => {
         for (const sentinel of this.sentinelPorts) {
-          const named = await withClient(sentinel, async (client) => Number(((await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as string[])[1]));
+          const named = await withClient(sentinel, async (client) =>
+            Number(((await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as string[])[1]),
+          );
           if (named !== port) return undefined;
         }
         return (await withClient(port, async (client) => (await client.info('replication')).includes('role:master'))) ? true : undefined;
@@ -118,7 +131,11 @@ export class SentinelSet {
 
   /** Waits until `port` is a replica of the master with its link up. */
   async awaitReplica(port: number, timeoutMs = 60_000): Promise<void> {
-    await until(`${port} to replicate`, () => withClient(port, async (client) => ((await client.info('replication')).includes('master_link_status:up') ? true : undefined)), timeoutMs);
+    await until(
+      `${port} to replicate`,
+      () => withClient(port, async (client) => ((await client.info('replication')).includes('master_link_status:up') ? true : undefined)),
+      timeoutMs,
+    );
   }
 
   /** `SENTINEL FAILOVER mymaster` (a forced, graceful failover) on the first Sentinel; resolves with the new master's port. */
@@ -146,7 +163,13 @@ export class SentinelSet {
 
   /** Connections on `port` holding a pattern subscription (each node's adapter subscriber holds one). */
   patternSubscribers(port: number): Promise<number> {
-    return withClient(port, async (client) => String(await client.call('CLIENT', 'LIST')).split('\n').filter((line) => /\bpsub=[1-9]/.test(line)).length);
+    return withClient(
+      port,
+      async (client) =>
+        String(await client.call('CLIENT', 'LIST'))
+          .split('\n')
+          .filter((line) => /\bpsub=[1-9]/.test(line)).length,
+    );
   }
 
   /** Stops everything and removes the files. */

@@ -40,7 +40,12 @@ export function request(socket: ClientSocket, event: string, payload: unknown, t
 }
 
 /** Resolves with the next `event` payload matching `predicate`. */
-export function nextEvent<T = any>(socket: ClientSocket, event: string, predicate: (payload: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+export function nextEvent<T = any>(
+  socket: ClientSocket,
+  event: string,
+  predicate: (payload: T) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<T> {
   const raw = socket as unknown as Socket;
   return new Promise((resolve, reject) => {
     const listener = (payload: T) => {

@@ -31,7 +31,11 @@ export function exampleCapability(output: ExampleOutput = { write: (line) => pro
         .action((text: string) => output.write(`echo: ${echoText.parse(text)}`));
     },
     create(core) {
-      const echoes = counter(core.metrics, { name: 'vigie_example_echoes_total', help: 'Texts echoed by the example capability, by surface', labelNames: ['surface'] });
+      const echoes = counter(core.metrics, {
+        name: 'vigie_example_echoes_total',
+        help: 'Texts echoed by the example capability, by surface',
+        labelNames: ['surface'],
+      });
       let count = 0;
       const echo = (text: string, surface: 'tool' | 'rest') => {
         count += 1;

@@ -6,9 +6,10 @@
  * the same scripted server, at the same concurrency. What Vigie's own time cannot go below
  * while it runs its agent on LangChain.
  */
-import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessage, type AIMessageChunk, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import type { ScriptedOpenAiServer } from '../../src/agents/eval/scripted-openai-server.js';
+import { median, round } from './load-runner.js';
 
 /** Figures of the bare loop: own time per turn (turn time minus the server's share), p50/p99, and CPU per turn. */
 export interface BareTurnFigures {
@@ -18,9 +19,6 @@ export interface BareTurnFigures {
   ownP99Ms: number;
   cpuMsPerTurn: number;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Runs `turns` bare turns, `concurrency` at once, against `server` (which must already hold one request of Vigie's, for its tool list). */
 export async function bareLangChainTurns(
@@ -43,11 +41,11 @@ export async function bareLangChainTurns(
   const oneTurn = async () => {
     const messages: BaseMessage[] = [new SystemMessage('You are Vigie.'), new HumanMessage(text)];
     for (let step = 0; step < 4; step += 1) {
-      let reply: AIMessage | undefined;
+      let reply: AIMessageChunk | undefined;
       let answer = '';
       for await (const chunk of await model.stream(messages)) {
         answer += typeof chunk.content === 'string' ? chunk.content : '';
-        reply = reply ? (reply as unknown as { concat(other: unknown): AIMessage }).concat(chunk) : (chunk as unknown as AIMessage);
+        reply = reply ? reply.concat(chunk) : chunk;
       }
       const calls = reply?.tool_calls ?? [];
       if (calls.length === 0) return answer;
@@ -81,8 +79,8 @@ export async function bareLangChainTurns(
   return {
     turns,
     concurrency,
-    ownP50Ms: round(median(own)),
-    ownP99Ms: round(sorted[Math.floor(sorted.length * 0.99)]!),
-    cpuMsPerTurn: round((cpu.user + cpu.system) / 1000 / turns),
+    ownP50Ms: round(median(own), 1),
+    ownP99Ms: round(sorted[Math.floor(sorted.length * 0.99)]!, 1),
+    cpuMsPerTurn: round((cpu.user + cpu.system) / 1000 / turns, 1),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The composition root: reads configuration once, opens the database and Redis, builds the
- * core once (buildCoreServices), the app over it, and listens. Everything is constructed here and injected; nothing below reaches for
- * globals.
+ * core once (buildCoreServices), the app over it, and listens. Everything is constructed here
+ * and injected; nothing below reaches for globals.
  */
 import path from 'node:path';
 import type { Redis } from 'ioredis';

@@ -13,7 +13,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { BuiltCore } from '../../src/core/core-services-builder.js';
 import { createApp, type App } from '../../src/server/app.js';
-import { startTestCore } from '../support/test-app.js';
+import { buildTestCore } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
 describe('bot configuration', () => {
@@ -62,7 +62,7 @@ describe('bot start-up without credentials', () => {
   before(async () => {
     database = await backend!.open();
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    core = startTestCore(database);
+    core = buildTestCore(database);
     app = createApp({ core });
     const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger });
     const base = {

@@ -15,7 +15,7 @@ import { loadConfig, ConfigError } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { BuiltCore } from '../../src/core/core-services-builder.js';
 import { createApp, type App } from '../../src/server/app.js';
-import { startTestCore } from '../support/test-app.js';
+import { buildTestCore } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 import { waitFor } from '../agents/support/test-toolsets.js';
 import { startFakeDiscord, type FakeDiscord } from './support/fake-discord.js';
@@ -69,7 +69,7 @@ describe('discord gateway start-up', { timeout: 60_000 }, () => {
   before(async () => {
     database = await backend!.open();
     discord = await startFakeDiscord();
-    core = startTestCore(database);
+    core = buildTestCore(database);
     app = createApp({ core });
     agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger: pino({ level: 'silent' }) });
   });

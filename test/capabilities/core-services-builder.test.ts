@@ -9,7 +9,7 @@ import type { BuiltCore } from '../../src/core/core-services-builder.js';
 import type { Database } from '../../src/db/database.js';
 import { createApp } from '../../src/server/app.js';
 import { testOpsToolset } from '../agents/support/test-toolsets.js';
-import { startTestCore } from '../support/test-app.js';
+import { buildTestCore } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
 const backend = testBackends()[0]!;
@@ -24,7 +24,7 @@ describe(`the core built once (${backend.name})`, () => {
   });
 
   it('is what the app serves: same audit log, events, knowledge, pipeline, metrics and agent admission', async () => {
-    const core = startTestCore(database);
+    const core = buildTestCore(database);
     const app = createApp({ core });
     try {
       const services = core.services;
@@ -46,7 +46,7 @@ describe(`the core built once (${backend.name})`, () => {
 
   it('takes given toolsets in place of the modules’ toolsets', async () => {
     const calls = { restarts: [], wipes: [], slowStarted: 0 };
-    const core = startTestCore(database, { tools: { toolsets: [testOpsToolset(calls)] } });
+    const core = buildTestCore(database, { tools: { toolsets: [testOpsToolset(calls)] } });
     const app = createApp({ core });
     try {
       assert.equal(core.ownToolsets, true);
@@ -59,7 +59,7 @@ describe(`the core built once (${backend.name})`, () => {
   });
 
   it('drains the audit log into the audit search index on close, after the app', async () => {
-    const core: BuiltCore = startTestCore(database);
+    const core: BuiltCore = buildTestCore(database);
     const app = createApp({ core });
     const marker = `builder-${Date.now().toString(36)}`;
     await core.services.audit.append({ action: 'test.core_builder', arguments: { marker } });

@@ -8,7 +8,7 @@ import { createInferenceService, type InferenceService } from '../../src/inferen
 import { createApp, type App } from '../../src/server/app.js';
 import { http } from '../support/http-client.js';
 import { testBackends } from '../support/test-databases.js';
-import { startTestCore } from '../support/test-app.js';
+import { buildTestCore } from '../support/test-app.js';
 import { STORIES_MODEL } from './test-models.js';
 
 /** A started app over its own core. */
@@ -20,7 +20,7 @@ interface Running {
 }
 
 async function start(database: Database, inference: InferenceService | undefined): Promise<Running> {
-  const core = startTestCore(database, { models: inference });
+  const core = buildTestCore(database, { models: inference });
   const app = createApp({ core, ...(inference ? { healthContributors: { embedder: inference.health } } : {}) });
   const token = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   await adminBootstrapper(database.prisma, app.context.audit, token);

@@ -1,6 +1,7 @@
 /**
  * Boots the real app (createApp) on port 0 over a real database, with an admin token and
- * helpers to mint users, so tests exercise HTTP exactly as clients do.
+ * helpers to mint users, so tests exercise HTTP exactly as clients do. The core under it is
+ * built by buildCoreServices, as src/main.ts builds it.
  */
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -45,7 +46,7 @@ let userCounter = 0;
  * The core as src/main.ts builds it (buildCoreServices), over a test configuration: for tests that
  * call createApp themselves; close it after the app.
  */
-export function startTestCore(
+export function buildTestCore(
   database: Database,
   options: {
     config?: Partial<Config>;
@@ -96,7 +97,13 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const core = startTestCore(database, { ...options, logger });
+  const core = buildTestCore(database, {
+    logger,
+    redis: options.redis,
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.localModel ? { localModel: options.localModel } : {}),
+  });
   const app = createApp({
     core,
     ...(options.consoleDirectory ? { consoleDirectory: options.consoleDirectory } : {}),

@@ -6,7 +6,8 @@
  *   through src/core (RouteRegistrar) and receive CoreServices;
  * - src/core (CoreServices, the capability contract, route declarations, metrics) is below
  *   everything: it imports no server, bot, agent or capability module (types of the services
- *   it names excepted);
+ *   it names excepted, and the services themselves in core-services-builder.ts, the one place
+ *   they are constructed);
  * - src/server, src/bots and src/agents meet only through src/core and src/contracts (bots name
  *   the agent's types, never import its code: the agent instance comes from src/main.ts);
  * - the browser console only sees src/contracts (plus type-only view shapes);

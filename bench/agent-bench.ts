@@ -23,6 +23,7 @@ import { adminBootstrapper } from '../src/actions/users.js';
 import { LlamaCppChatModel } from '../src/agents/providers/llama-cpp-chat-model.js';
 import { AuditLog } from '../src/audit/audit-log.js';
 import type { LocalModelRuntime, SequenceLease } from '../src/inference/inference-contract.js';
+import { buildCoreServices } from '../src/core/core-services-builder.js';
 import { createApp, type App } from '../src/server/app.js';
 import { AgentService } from '../src/agents/agent-service.js';
 import { openAiCompatibleModel } from '../src/agents/providers/openai-compatible-model.js';
@@ -30,8 +31,6 @@ import { loadavg } from 'node:os';
 import { opsChatPolicy } from '../test/support/ops-chat-policy.js';
 import { startScriptedOpenAiServer } from '../src/agents/eval/scripted-openai-server.js';
 import { loadConfig } from '../src/config.js';
-import { DomainEvents } from '../src/actions/domain-events.js';
-import { createToolsets } from '../src/tools/registry.js';
 import { bareLangChainTurns } from './support/bare-langchain-turn.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -235,18 +234,11 @@ const bench = await openBenchDatabase(DATABASE_NAME, { poolSize: 10 });
 const { database } = bench;
 try {
   const logger = pino({ level: 'silent' });
-  // The production registry (16 tools), so a turn offers the model what a deployed node offers.
-  const audit = new AuditLog(database.sql);
-  const events = new DomainEvents();
-  const toolsets = createToolsets({
-    config: loadConfig({ DATA_DIR: `/tmp/vigie-bench-agent-${process.pid}`, NET_ALLOWED_TARGETS: '127.0.0.1/32' }),
-    database,
-    logger,
-    audit,
-    events,
-  });
-  const app = createApp({
+  // The core as src/main.ts builds it, and the shipped capability modules' toolsets, so a turn offers the model what a deployed
+  // node offers.
+  const core = buildCoreServices({
     config: {
+      ...loadConfig({ DATA_DIR: `/tmp/vigie-bench-agent-${process.pid}`, NET_ALLOWED_TARGETS: '127.0.0.1/32' }),
       BODY_LIMIT: '1mb',
       RATE_LIMIT_TOKEN_PER_MINUTE: 10_000_000,
       RATE_LIMIT_IP_PER_MINUTE: 10_000_000,
@@ -256,10 +248,8 @@ try {
     },
     database,
     logger,
-    audit,
-    events,
-    tools: { toolsets },
   });
+  const app = createApp({ core });
   await app.tools.start();
   const token = `vig_bench_${Math.random().toString(36).slice(2)}_${Date.now()}_agent`;
   await adminBootstrapper(database.prisma, app.context.audit, token);
@@ -280,10 +270,12 @@ try {
       }) + '\n',
     );
     await app.close();
+    await core.close();
   } else {
     const command = await routedCommand(serverUrl, token);
     const auditFigures = await auditRate(new AuditLog(database.sql));
     await app.close();
+    await core.close();
     const local = await provider();
     const verify = await (await import('../src/audit/audit-log.js')).verifyAuditChain(database.prisma);
     const figures = {

@@ -31,7 +31,7 @@ const COMMAND_CONNECTIONS = Number(process.env.BENCH_COMMAND_CONNECTIONS ?? 50);
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const PROFILE_SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? SECONDS);
-const DATABASE_NAME = `vigie_bench_${process.pid}`;
+const DATABASE_NAME = 'vigie_bench_api';
 
 /** One measured path: Vigie's request and its same-work ceiling's. */
 interface Scenario {

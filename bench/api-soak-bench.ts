@@ -21,7 +21,7 @@ const run = promisify(execFile);
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 
 async function main(): Promise<void> {
-  const api = await startApiUnderTest(`vigie_bench_soak_${process.pid}`, Number(process.env.BENCH_ROWS ?? 10_000));
+  const api = await startApiUnderTest('vigie_bench_soak', Number(process.env.BENCH_ROWS ?? 10_000));
   try {
     const headers = { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' };
     const options = {

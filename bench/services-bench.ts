@@ -1,14 +1,12 @@
 /**
- * `npm run bench:services`: search by need at 100k services on PostgreSQL (a dedicated
- * database, created and dropped here), mixed needs with and without geo, against a naive
+ * `npm run bench:services`: search by need at 100k services on PostgreSQL (its own database,
+ * from the openBenchDatabase fixture), mixed needs with and without geo, against a naive
  * `ILIKE '%term%'` baseline over the same table in the same run; plus draft extraction.
  * Prints one JSON line. Environment: DATABASE_URL (admin URL), BENCH_SERVICES (row count),
  * BENCH_SEARCHES (timed searches), BENCH_KEEP=1 (keep the seeded database and reuse it on
  * the next run, for profiling).
  */
-import pg from 'pg';
-import { openDatabase } from '../src/db/database.js';
-import { migrate } from '../src/db/migrator.js';
+import type { Database } from '../src/db/database.js';
 import { createLexicalEmbedder } from '../src/inference/lexical-embedder.js';
 import { extractDraft } from '../src/tools/services/draft-extractor.js';
 import { SemanticCache } from '../src/tools/services/semantic-cache.js';
@@ -17,8 +15,8 @@ import { serviceSearchSchema } from '../src/tools/services/service-schemas.js';
 import { generateServices, serviceBulkInserter } from '../src/tools/services/service-seeder.js';
 import { lexiconLookup } from '../src/tools/services/term-corrector.js';
 import { parseNeed } from '../src/tools/services/need-parser.js';
+import { openBenchDatabase } from './support/bench-database.js';
 
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const NAME = 'vigie_bench_services';
 const COUNT = Number(process.env.BENCH_SERVICES ?? 100_000);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 300);
@@ -48,49 +46,18 @@ function percentile(values: number[], fraction: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]! * 100) / 100;
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-async function seededCount(): Promise<number> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [NAME]);
-    if (exists.rowCount === 0) return 0;
-  } finally {
-    await client.end();
-  }
-  const target = new URL(ADMIN_URL);
-  target.pathname = `/${NAME}`;
-  const reader = new pg.Client({ connectionString: target.toString() });
-  await reader.connect();
-  try {
-    return Number((await reader.query('SELECT count(*) AS count FROM services')).rows[0].count);
-  } catch {
-    return 0;
-  } finally {
-    await reader.end();
-  }
+/** Whether a kept database (BENCH_KEEP=1) already holds the COUNT services this run asks for. */
+async function seededWithCount(database: Database): Promise<boolean> {
+  const [row] = await database.sql.query<{ count: string }>('SELECT count(*) AS count FROM services');
+  return Number(row?.count ?? 0) === COUNT;
 }
 
 const started = Date.now();
-const reuse = KEEP && (await seededCount()) === COUNT;
-if (!reuse) {
-  await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${NAME}`);
-}
-const url = new URL(ADMIN_URL);
-url.pathname = `/${NAME}`;
-const database = await openDatabase({ backend: 'postgres', url: url.toString(), poolSize: 2 });
+// The shared bench fixture: a fresh database per run, or with BENCH_KEEP=1 one named NAME, kept and reused while its count matches.
+const bench = await openBenchDatabase(NAME, { poolSize: 2, ...(KEEP ? { keep: { reusable: seededWithCount } } : {}) });
+const { database } = bench;
+const reuse = bench.reused;
 try {
-  await migrate(database.sql);
   const embedder = createLexicalEmbedder();
   let seedSeconds = 0;
   let indexSeconds = 0;
@@ -194,6 +161,5 @@ try {
   };
   process.stdout.write(JSON.stringify(figures) + '\n');
 } finally {
-  await database.close();
-  if (!KEEP) await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
+  await bench.close();
 }

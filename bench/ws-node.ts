@@ -12,6 +12,7 @@ import { databaseOptionsFromConfig, openMigratedDatabase } from '../src/db/datab
 import { createLogger } from '../src/logger.js';
 import { connectRedis } from '../src/redis.js';
 import { redisTargetFromConfig } from '../src/redis-target.js';
+import { buildCoreServices } from '../src/core/core-services-builder.js';
 import { createApp } from '../src/server/app.js';
 import { createRealtimeGateway } from '../src/server/realtime/gateway.js';
 
@@ -20,7 +21,8 @@ const logger = createLogger(config.LOG_LEVEL, process.stderr as never);
 const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), true);
 const redisTarget = redisTargetFromConfig(config);
 const redis = redisTarget ? await connectRedis(redisTarget, logger) : undefined;
-const app = createApp({ config, database, logger, redis });
+const core = buildCoreServices({ config, database, logger, redis });
+const app = createApp({ core });
 const gateway = createRealtimeGateway({
   server: app.server,
   context: app.context,
@@ -29,13 +31,14 @@ const gateway = createRealtimeGateway({
   redis,
   limits: { eventsPerMinute: config.SOCKET_EVENTS_PER_MINUTE, maxPayloadBytes: config.SOCKET_MAX_PAYLOAD_BYTES },
 });
-await adminBootstrapper(database.prisma, app.context.audit, config.ADMIN_TOKEN);
+await adminBootstrapper(database.prisma, core.services.audit, config.ADMIN_TOKEN);
 await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
 process.stdout.write(`READY http://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);
 process.once('SIGTERM', () => {
   void (async () => {
     await gateway.close();
     await app.close();
+    await core.close();
     redis?.disconnect();
     await database.close();
     process.exit(0);

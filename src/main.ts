@@ -1,7 +1,7 @@
 /**
  * The composition root: reads configuration once, opens the database and Redis, builds the
- * app and listens. Everything is constructed here and injected; nothing below reaches for
- * globals.
+ * core once (buildCoreServices), the app over it, and listens. Everything is constructed here
+ * and injected; nothing below reaches for globals.
  */
 import path from 'node:path';
 import type { Redis } from 'ioredis';
@@ -11,20 +11,17 @@ import { databaseOptionsFromConfig, openMigratedDatabase } from './db/database.j
 import { createLogger, type Logger } from './logger.js';
 import { adminBootstrapper } from './actions/users.js';
 import { createApp, type App } from './server/app.js';
+import { buildCoreServices } from './core/core-services-builder.js';
 import { Registry } from 'prom-client';
 import { createInferenceService } from './inference/inference-service.js';
-import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { createRealtimeGateway } from './server/realtime/gateway.js';
-import { AuditLog } from './audit/audit-log.js';
 import { anchorPaths, loadOrCreateAnchorKey } from './audit/anchor-key.js';
 import { AuditAnchorWriter } from './audit/audit-anchors.js';
 import { anchorMirrorFromConfig } from './audit/anchor-mirror.js';
-import { DomainEvents } from './actions/domain-events.js';
 import { startAgent } from './agents/agent-wiring.js';
 import { withCapabilities } from './capabilities.js';
 import { incidentsCapability } from './incidents/incidents-module.js';
 import { mcpCapability } from './mcp/mcp-module.js';
-import { StructuredGenerator } from './inference/structured-generation.js';
 import { parseChannelAllowlist } from './tools/pipeline/channel-allowlist.js';
 import { Router } from 'express';
 import type { RunningBots } from './bots/bot-wiring.js';
@@ -75,11 +72,25 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // One model and one embedder per process, shared by the agent, the knowledge base and service search.
   const registry = new Registry();
   const inference = await createInferenceService(config, { logger, registry });
-  const embedder = inference.embedding.embedder;
-  const knowledge = new KnowledgeBase(database, embedder, { logger });
-
-  // Tool pipeline (registry, approvals, durable jobs on BullMQ with REDIS_URL) and the agent.
-  const audit = new AuditLog(database.sql, undefined, logger);
+  const localModel = inference.chat ?? undefined;
+  // The core, built once here: audit, events, knowledge, the tool pipeline (registry, approvals, durable jobs on BullMQ
+  // with REDIS_URL), inference and the metrics registry; the app, the agent and the bots all receive this one.
+  const built = buildCoreServices({
+    config,
+    logger,
+    database,
+    redis,
+    registry,
+    embedder: inference.embedding.embedder,
+    inference: { models: inference, localModel },
+    tools: {
+      redisUrl: redisTarget,
+      approvalTtlMs: config.APPROVAL_TTL_MS,
+      abandonGraceMs: config.EXECUTION_ABANDON_GRACE_MS,
+      allowlist: parseChannelAllowlist(config.TOOL_CHANNEL_ALLOWLIST),
+    },
+  });
+  const core = built.services;
   const anchors = new AuditAnchorWriter({
     sql: database.sql,
     key: anchorKey,
@@ -95,34 +106,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     anchors.onAnchor(anchorMirror.onAnchor);
     logger.info({ targets: anchorMirror.targetNames }, 'audit anchors mirrored');
   }
-  anchors.start(audit);
-  const events = new DomainEvents();
-  const localModel = inference.chat ?? undefined;
-  // One structured generator (one grammar cache) for every grammar-constrained pass: service drafts, QoS intents.
-  const structured = localModel ? new StructuredGenerator(localModel, registry) : undefined;
+  anchors.start(core.audit);
   // Incident routes are validated before anything listens: a typo stops start-up with its field path.
   const incidentRoutes = config.INCIDENT_ROUTES ? await loadRoutesFile(config.INCIDENT_ROUTES) : [];
   // Slack signs raw request bodies: its endpoint is mounted before /api's JSON parsing and token auth.
   const botRouter = Router();
   const app = createApp({
+    core: built,
     signedRouters: [botRouter],
-    config,
-    database,
-    logger,
-    redis,
-    audit,
     auditAnchors: {
       key: anchorKey,
       logPath: anchorLogPath,
       mirrors: config.AUDIT_ANCHOR_MIRROR_FILE ? [path.resolve(config.AUDIT_ANCHOR_MIRROR_FILE)] : undefined,
     },
-    events,
-    registry,
-    embedder,
-    knowledge,
-    models: inference,
-    localModel,
-    inference: { models: inference, localModel, structured },
     // The capability modules (src/capabilities.ts): toolsets, routes, /health, metrics and jobs, each built once;
     // incidents and MCP with their settings from the configuration.
     capabilities: withCapabilities([
@@ -161,12 +157,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       }),
     ]),
     healthContributors: { embedder: () => inference.health() },
-    tools: {
-      redisUrl: redisTarget,
-      approvalTtlMs: config.APPROVAL_TTL_MS,
-      abandonGraceMs: config.EXECUTION_ABANDON_GRACE_MS,
-      allowlist: parseChannelAllowlist(config.TOOL_CHANNEL_ALLOWLIST),
-    },
   });
   if (config.APPROVALS_SLACK_CHANNEL && !config.SLACK_BOT_TOKEN)
     logger.warn('APPROVALS_SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: no Slack approval cards for MCP calls');
@@ -175,7 +165,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   await app.tools.start();
   // Scheduled checks: BullMQ job schedulers with REDIS_URL (once per interval across nodes), in-process timers embedded.
   await app.incidents.schedules.start();
-  const agent = await startAgent(app.core, config, logger, inference.chat ?? undefined);
+  const agent = await startAgent(core, config, logger, localModel);
   // With a model, new incidents get a short analysis (alert text fenced as untrusted; proposals wait for approval).
   app.incidents.service.setAnalyst(agentAnalyst(agent.agent, systemPrincipal(database.prisma)));
   // discord.js and Bolt take seconds to load: only when a chat platform is configured.
@@ -183,7 +173,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     config.SLACK_BOT_TOKEN || config.DISCORD_PUBLIC_KEY || config.DISCORD_TOKEN
       ? (await import('./bots/bot-wiring.js')).startBots({
           config,
-          core: app.core,
+          core,
           incidents: app.incidents.service,
           agent: agent.agent,
           router: botRouter,
@@ -203,7 +193,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     executions: app.tools.approvals,
     limits: { eventsPerMinute: config.SOCKET_EVENTS_PER_MINUTE, maxPayloadBytes: config.SOCKET_MAX_PAYLOAD_BYTES },
   });
-  const bootstrap = await adminBootstrapper(database.prisma, app.context.audit, config.ADMIN_TOKEN);
+  const bootstrap = await adminBootstrapper(database.prisma, core.audit, config.ADMIN_TOKEN);
   if (bootstrap.token) {
     // Printed once, on the very first start, so the operator can log in; never logged again.
     process.stdout.write(`\n  Vigie created the admin user. Its API token (shown once, keep it safe):\n\n    ${bootstrap.token}\n\n`);
@@ -221,7 +211,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       ? await startAdminSocket({
           dataDir: config.dataDir,
           database,
-          audit: app.context.audit,
+          audit: core.audit,
           logger,
           accessChanges: app.context.accessChanges,
         })
@@ -247,6 +237,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await bots.slack?.stop(budget.remainingMs());
         await budget.bound(gateway.close());
         await app.close(budget.remainingMs());
+        // The pipeline, the audit log and its index drain after the app's jobs closed.
+        await built.close();
         await adminSocket?.close();
         await inference.dispose();
         await anchors.stop();

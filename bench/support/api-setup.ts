@@ -1,8 +1,9 @@
 /**
- * The server under test of the REST benches (bench:api, bench:api-soak): the real app on a
- * throwaway PostgreSQL database next to DATABASE_URL's, the real logger into /dev/null, rate
- * limits raised, one operator and its token, and ROWS seeded conversations. The pg pool is
- * exposed so the same-SQL ceilings run on the very same connections.
+ * The server under test of the REST benches (bench:api, bench:api-soak): the real core and app
+ * on a throwaway PostgreSQL database next to DATABASE_URL's (the openBenchDatabase fixture),
+ * the real logger into /dev/null, rate limits raised, one operator and its token, and ROWS
+ * seeded conversations. The pg pool is exposed so the same-SQL ceilings run on the very same
+ * connections.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,12 +11,11 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import { adminBootstrapper, tokenMinter, userCreator } from '../../src/actions/users.js';
 import type { Principal } from '../../src/auth/principal.js';
+import { buildCoreServices } from '../../src/core/core-services-builder.js';
 import type { Database } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrator.js';
-import { createPostgresPool, postgresPrisma, postgresRunner } from '../../src/db/postgres.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp, type App } from '../../src/server/app.js';
-import { adminStatement, benchDatabaseUrl } from './bench-database.js';
+import { openBenchDatabase } from './bench-database.js';
 
 /** A running app with its database, pool, operator token and base URL. */
 export interface ApiUnderTest {
@@ -37,26 +37,16 @@ export async function listen(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 }
 
-/** Creates database `name`, migrates it, seeds `rows` conversations and starts the app. */
-export async function startApiUnderTest(name: string, rows: number): Promise<ApiUnderTest> {
-  await adminStatement(`CREATE DATABASE ${name}`);
-  // Assembled here (as openDatabase does) to hand the ceilings the very same pool.
-  const pool = createPostgresPool(benchDatabaseUrl(name), 20);
-  const prisma = postgresPrisma(pool);
-  const database: Database = {
-    backend: 'postgres',
-    prisma,
-    sql: postgresRunner(pool),
-    ping: async () => void (await pool.query('SELECT 1')),
-    close: async () => {
-      await prisma.$disconnect().catch(() => undefined);
-      await pool.end();
-    },
-  };
-  await migrate(database.sql);
+/** Opens a bench database (`openBenchDatabase`, prefix `prefix`), seeds `rows` conversations and starts the app over the core. */
+export async function startApiUnderTest(prefix: string, rows: number): Promise<ApiUnderTest> {
+  // The fixture hands over its pg pool: the ceilings run on the very same connections.
+  const bench = await openBenchDatabase(prefix, { poolSize: 20 });
+  const { database, pool } = bench;
+  if (!pool) throw new Error('the REST benches run on PostgreSQL (DATABASE_URL or the default server)');
   // The real logger (one JSON line per request) into /dev/null: its cost is part of the figure.
   const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
-  const app = createApp({
+  // The core as src/main.ts builds it (buildCoreServices), then the app over it.
+  const core = buildCoreServices({
     config: {
       BODY_LIMIT: '1mb',
       RATE_LIMIT_TOKEN_PER_MINUTE: 100_000_000,
@@ -68,11 +58,11 @@ export async function startApiUnderTest(name: string, rows: number): Promise<Api
     database,
     logger,
   });
+  const app = createApp({ core });
   const close = async () => {
     await app.close().catch(() => undefined);
-    await app.context.audit.flush().catch(() => undefined);
-    await database.close();
-    await adminStatement(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await core.close().catch(() => undefined);
+    await bench.close();
   };
   try {
     await adminBootstrapper(database.prisma, app.context.audit, `vig_bench_admin_${process.pid}_${Date.now()}_padding`);

@@ -9,15 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { DomainEvents } from '../actions/domain-events.js';
 import type { AgentModel } from '../agents/agent-service.js';
 import type { EvalCase } from '../agents/eval/eval-case.js';
 import { EvalRunner, type EvalCaseResult, type EvalSummary } from '../agents/eval/eval-runner.js';
 import { evalScriptPolicy, scriptedModelName } from '../agents/eval/eval-script-policy.js';
 import { startScriptedOpenAiServer } from '../agents/eval/scripted-openai-server.js';
 import { createAgentModel } from '../agents/providers/agent-model-factory.js';
-import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
+import { buildCoreServices } from '../core/core-services-builder.js';
 import { openMigratedDatabase, type Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { createApp } from '../server/app.js';
@@ -68,10 +67,11 @@ export async function runAgentEval(options: AgentEvalOptions): Promise<{ results
       const opened = database;
       cleanups.unshift(() => opened.close());
     }
-    const audit = new AuditLog(database.sql, undefined, logger);
-    const events = new DomainEvents();
-    // The shipped capability modules, as a deployed node has them (their toolsets share the modules' engines).
-    const app = createApp({ config, database, logger, audit, events });
+    // The core as src/main.ts builds it, and the shipped capability modules over it, as a deployed node has them.
+    const core = buildCoreServices({ config, database, logger });
+    cleanups.unshift(() => core.close());
+    const app = createApp({ core });
+    // The app (and its modules' jobs) closes before the core's pipeline and audit log.
     cleanups.unshift(() => app.close());
     await app.tools.start();
     const runner = new EvalRunner({

@@ -3,19 +3,13 @@
  * composition root and the tests boot the same thing (tests on port 0).
  */
 import type { CoreServices } from '../core/core-services.js';
+import type { BuiltCore } from '../core/core-services-builder.js';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config.js';
 import { replaceCapabilities, shippedCapabilities } from '../capabilities.js';
 import type { Capability, CapabilityModule } from '../core/capability.js';
-import type { InferenceServices } from '../core/core-services.js';
-import type { Database } from '../db/database.js';
-import type { Logger } from '../logger.js';
 import type { AnchorSource } from '../audit/anchor-verify.js';
-import { AuditLog } from '../audit/audit-log.js';
-import { DomainEvents } from '../actions/domain-events.js';
 import { userLocaleOf } from '../actions/users.js';
 import { createAccessChanges } from '../auth/access-changes.js';
 import { bearerToken, createTokenAuthenticator, type TokenAuthenticator } from '../auth/token-authenticator.js';
@@ -36,64 +30,36 @@ import { searchRoutes } from './routes/search-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import { consoleRouter } from './realtime/console-assets.js';
 import { auditRoutes } from './routes/audit-routes.js';
-import type { ModelsStatusProvider } from '../inference/inference-service.js';
-import { StructuredGenerator } from '../inference/structured-generation.js';
-import type { DedupConfig } from '../tools/dedup/dedup-settings.js';
 import { commandRoutes } from './routes/command-routes.js';
-import { KnowledgeBase } from '../knowledge/knowledge-base.js';
-import type { Embedder, LocalModelRuntime } from '../inference/inference-contract.js';
-import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
 import { executionRoutes } from './routes/execution-routes.js';
-import { createToolRuntime, type ToolRuntime, type ToolRuntimeOptions } from '../tools/pipeline/tool-runtime.js';
+import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import type { McpClientManager } from '../mcp/mcp-client-manager.js';
 import { isMcpModule, mcpCapability, type McpOptions } from '../mcp/mcp-module.js';
 import type { IncidentOptions, Incidents } from '../incidents/incident-wiring.js';
 import { incidentsCapability, isIncidentsModule } from '../incidents/incidents-module.js';
-import { AgentAdmission } from '../core/agent-admission.js';
 
-/** What the app is built from; the composition root and tests provide these. */
+/**
+ * What the app is built from: the core, built once by `buildCoreServices` (src/core), and what
+ * only HTTP needs. The composition root and the tests provide these.
+ */
 export interface AppDeps {
-  config: Pick<
-    Config,
-    'BODY_LIMIT' | 'RATE_LIMIT_TOKEN_PER_MINUTE' | 'RATE_LIMIT_IP_PER_MINUTE' | 'METRICS_TOKEN' | 'TRUST_PROXY' | 'SHUTDOWN_TIMEOUT_MS'
-  > &
-    Partial<Pick<Config, 'DEFAULT_LOCALE'>> &
-    DedupConfig;
-  database: Database;
-  logger: Logger;
-  redis?: Redis | undefined;
-  audit?: AuditLog;
+  /** The core as `buildCoreServices` built it; the app builds none of it and leaves closing it to its builder. */
+  core: BuiltCore;
   /** The audit anchor log and key (src/audit/audit-anchors.ts); verify checks the chain against them. */
   auditAnchors?: AnchorSource;
-  events?: DomainEvents;
+  /** API-token check; default: the cached authenticator over the database. */
   authenticator?: TokenAuthenticator;
   healthContributors?: Record<string, HealthContributor>;
-  /** The process's embedder (knowledge base, audit search); default: the built-in lexical one. */
-  embedder?: Embedder;
-  /** The knowledge base; default: built over `embedder`. */
-  knowledge?: KnowledgeBase;
-  /** The Prometheus registry /metrics serves; components created before the app register on it. */
-  registry?: Registry;
-  /** Local inference status for GET /api/models and its metrics (src/inference); absent: backend `none`. */
-  models?: ModelsStatusProvider;
-  /** The shared local model for grammar-constrained passes (service drafts, QoS intents); absent: rules only. */
-  localModel?: LocalModelRuntime;
   /** Folder of the bundled web console served at `/` (default: dist/console). */
   consoleDirectory?: string;
   /** Routers authenticated by request signatures, not bearer tokens (Slack, Discord): mounted before /api, raw bodies intact. */
   signedRouters?: express.Router[];
-  /** Pipeline settings; `toolsets` replaces the modules' toolsets (tests with their own tools). */
-  tools?: Partial<
-    Pick<ToolRuntimeOptions, 'toolsets' | 'redisUrl' | 'jobs' | 'approvalTtlMs' | 'abandonGraceMs' | 'requeueAfterMs' | 'allowlist' | 'now'>
-  >;
   /** Shorthand for tests: the MCP capability built with these options replaces the listed one. */
   mcp?: McpOptions;
   /** Shorthand for tests: the incidents capability built with these options replaces the listed one. */
   incidents?: IncidentOptions;
   /** The capability modules to assemble (default: src/capabilities.ts); tests add theirs with one line. */
   capabilities?: Capability[];
-  /** Local inference as built by the composition root (default: from `models` and `localModel`). */
-  inference?: InferenceServices;
 }
 
 /** The built application and its parts, for later capabilities to attach to. */
@@ -104,7 +70,7 @@ export interface App {
   context: RouteContext;
   /** Registry, command router and execution pipeline (approvals for the realtime gateway). */
   tools: ToolRuntime;
-  /** The core services, as handed to the agent and the bots. */
+  /** The core services (as buildCoreServices built them), as handed to the agent and the bots. */
   core: CoreServices;
   /** External MCP servers whose tools join the registry (the MCP module's). */
   mcpClients: McpClientManager;
@@ -112,7 +78,10 @@ export interface App {
   incidents: Incidents;
   /** The capability modules, as built from the core (toolsets, routes, health, metrics, jobs). */
   modules: CapabilityModule[];
-  /** Stops accepting, lets in-flight requests finish (at most graceMs, default SHUTDOWN_TIMEOUT_MS), then resolves. */
+  /**
+   * Stops accepting, lets in-flight requests finish (at most graceMs, default SHUTDOWN_TIMEOUT_MS), closes the modules' jobs,
+   * then resolves; the core (pipeline, audit log, audit index) is closed afterwards by whoever built it (BuiltCore.close).
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -142,12 +111,9 @@ function requireJson(request: Request, _response: Response, next: NextFunction) 
 
 /** Builds the Express app and HTTP server. */
 export function createApp(deps: AppDeps): App {
-  const { config, database, logger, redis } = deps;
-  const audit = deps.audit ?? new AuditLog(database.sql, undefined, logger);
-  const events = deps.events ?? new DomainEvents();
+  const core = deps.core.services;
+  const { config, database, logger, redis, audit, events, knowledge, tools } = core;
   const authenticator = deps.authenticator ?? createTokenAuthenticator(database.prisma);
-  const knowledge = deps.knowledge ?? new KnowledgeBase(database, deps.embedder ?? createLexicalEmbedder(), { logger });
-  const stopIndexingAudit = audit.onAppend((record) => knowledge.auditIndex.enqueue(record));
   const accessChanges = createAccessChanges({ redis, logger });
   accessChanges.onChange((change) => authenticator.forget(change));
   const context: RouteContext = {
@@ -157,51 +123,14 @@ export function createApp(deps: AppDeps): App {
     authenticator,
     accessChanges,
     knowledge,
-    agentAdmission: new AgentAdmission(),
+    agentAdmission: core.agentAdmission,
     ...(deps.auditAnchors ? { auditAnchors: deps.auditAnchors } : {}),
   };
-  const metrics = createHttpMetrics(deps.registry);
-  const tools = createToolRuntime({
-    // Given toolsets (tests) replace the modules' toolsets.
-    toolsets: deps.tools?.toolsets ?? [],
-    database,
-    audit,
-    events,
-    logger,
-    metrics: metrics.registry,
-    redisUrl: deps.tools?.redisUrl,
-    jobs: deps.tools?.jobs,
-    approvalTtlMs: deps.tools?.approvalTtlMs,
-    abandonGraceMs: deps.tools?.abandonGraceMs,
-    requeueAfterMs: deps.tools?.requeueAfterMs,
-    allowlist: deps.tools?.allowlist,
-    defaultLocale: config.DEFAULT_LOCALE,
-    ...(deps.tools?.now ? { now: deps.tools.now } : {}),
-  });
-  const inference: InferenceServices = deps.inference ?? {
-    models: deps.models,
-    localModel: deps.localModel,
-    structured: deps.localModel ? new StructuredGenerator(deps.localModel, metrics.registry) : undefined,
-  };
-  const core: CoreServices = {
-    // Settings readers take their defaults for the keys a test configuration leaves out.
-    config: config as Config,
-    logger,
-    database,
-    redis,
-    audit,
-    events,
-    metrics: metrics.registry,
-    tools,
-    agentAdmission: context.agentAdmission,
-    knowledge,
-    inference,
-    toolsetStatus: () => tools.registry.status(),
-  };
+  const metrics = createHttpMetrics(core.metrics);
   // Each capability module is built once, here, from the core: its engines serve its routes and its tools alike.
   const overrides = [...(deps.incidents ? [incidentsCapability(deps.incidents)] : []), ...(deps.mcp ? [mcpCapability(deps.mcp)] : [])];
   const modules = replaceCapabilities(deps.capabilities ?? shippedCapabilities(), overrides).map((capability) => capability.create(core));
-  if (!deps.tools?.toolsets) for (const module of modules) if (module.toolset) tools.registry.add(module.toolset);
+  if (!deps.core.ownToolsets) for (const module of modules) if (module.toolset) tools.registry.add(module.toolset);
   const jobs = modules.flatMap((module) => module.jobs ?? []);
   const incidentsModule = modules.find(isIncidentsModule);
   const mcpModule = modules.find(isMcpModule);
@@ -252,7 +181,7 @@ export function createApp(deps: AppDeps): App {
   const mountContext = {
     ipLimit: rateLimit(ipLimiter, (request) => request.ip ?? 'unknown'),
     authenticator,
-    allowlist: deps.tools?.allowlist,
+    allowlist: deps.core.allowlist,
   };
   for (const mount of modules.flatMap((module) => module.mounts ?? [])) {
     if (mount.path) app.use(mount.path, mount.router(mountContext));
@@ -317,13 +246,9 @@ export function createApp(deps: AppDeps): App {
         });
         server.closeIdleConnections();
       });
-      // Jobs close in reverse list order: MCP connections first, then schedules, then the tools' engines.
+      // Jobs close in reverse list order: MCP connections first, then schedules, then the tools' engines (the pipeline is the core's).
       for (const job of [...jobs].reverse()) await job.close();
       await commandSync;
-      await tools.close();
-      await audit.flush();
-      stopIndexingAudit();
-      await knowledge.auditIndex.flush();
       await accessChanges.close();
     },
   };

@@ -11,8 +11,9 @@ import { startBots } from '../../src/bots/bot-wiring.js';
 import { memoryDeliveryDedupe } from '../../src/bots/delivery-dedupe.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
+import type { BuiltCore } from '../../src/core/core-services-builder.js';
 import { createApp, type App } from '../../src/server/app.js';
-import { TEST_CONFIG } from '../support/test-app.js';
+import { startTestCore } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 
 describe('bot configuration', () => {
@@ -56,11 +57,13 @@ const [backend] = testBackends();
 describe('bot start-up without credentials', () => {
   let database: Database;
   let app: App;
+  let core: BuiltCore;
   const lines: string[] = [];
   before(async () => {
     database = await backend!.open();
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    app = createApp({ config: TEST_CONFIG, database, logger: pino({ level: 'silent' }) });
+    core = startTestCore(database);
+    app = createApp({ core });
     const agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger });
     const base = {
       SLACK_BOT_TOKEN: undefined,
@@ -80,6 +83,7 @@ describe('bot start-up without credentials', () => {
   });
   after(async () => {
     await app.close();
+    await core.close();
     await database.close();
   });
 

@@ -13,8 +13,9 @@ import { AgentService } from '../../src/agents/agent-service.js';
 import { startBots, type BotsConfig } from '../../src/bots/bot-wiring.js';
 import { loadConfig, ConfigError } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
+import type { BuiltCore } from '../../src/core/core-services-builder.js';
 import { createApp, type App } from '../../src/server/app.js';
-import { TEST_CONFIG } from '../support/test-app.js';
+import { startTestCore } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';
 import { waitFor } from '../agents/support/test-toolsets.js';
 import { startFakeDiscord, type FakeDiscord } from './support/fake-discord.js';
@@ -46,6 +47,7 @@ describe('discord gateway settings', () => {
 describe('discord gateway start-up', { timeout: 60_000 }, () => {
   let database: Database;
   let app: App;
+  let core: BuiltCore;
   let discord: FakeDiscord;
   let agent: AgentService;
   const lines: Array<{ msg: string; retryInMs?: number; err?: { message?: string } }> = [];
@@ -67,11 +69,13 @@ describe('discord gateway start-up', { timeout: 60_000 }, () => {
   before(async () => {
     database = await backend!.open();
     discord = await startFakeDiscord();
-    app = createApp({ config: TEST_CONFIG, database, logger: pino({ level: 'silent' }) });
+    core = startTestCore(database);
+    app = createApp({ core });
     agent = new AgentService({ prisma: database.prisma, tools: app.tools, logger: pino({ level: 'silent' }) });
   });
   after(async () => {
     await app.close();
+    await core.close();
     await discord.close();
     await database.close();
   });

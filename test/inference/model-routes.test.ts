@@ -2,27 +2,38 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { adminBootstrapper } from '../../src/actions/users.js';
 import type { Database } from '../../src/db/database.js';
 import { createInferenceService, type InferenceService } from '../../src/inference/inference-service.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { http } from '../support/http-client.js';
 import { testBackends } from '../support/test-databases.js';
-import { TEST_CONFIG } from '../support/test-app.js';
+import { startTestCore } from '../support/test-app.js';
 import { STORIES_MODEL } from './test-models.js';
 
-async function start(database: Database, inference: InferenceService | undefined): Promise<{ app: App; url: string; token: string }> {
-  const app = createApp({
-    config: TEST_CONFIG,
-    database,
-    logger: pino({ level: 'silent' }),
-    ...(inference ? { models: inference, healthContributors: { embedder: inference.health } } : {}),
-  });
+/** A started app over its own core. */
+interface Running {
+  app: App;
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+async function start(database: Database, inference: InferenceService | undefined): Promise<Running> {
+  const core = startTestCore(database, { models: inference });
+  const app = createApp({ core, ...(inference ? { healthContributors: { embedder: inference.health } } : {}) });
   const token = `vig_test_admin_${Math.random().toString(36).slice(2)}_${Date.now()}`;
   await adminBootstrapper(database.prisma, app.context.audit, token);
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, token };
+  return {
+    app,
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    token,
+    async close() {
+      await app.close();
+      await core.close();
+    },
+  };
 }
 
 describe('GET /api/models', { timeout: 120_000 }, () => {
@@ -46,13 +57,13 @@ describe('GET /api/models', { timeout: 120_000 }, () => {
   for (const backend of testBackends()) {
     describe(backend.name, () => {
       let database: Database;
-      let running: { app: App; url: string; token: string };
+      let running: Running;
       before(async () => {
         database = await backend.open();
         running = await start(database, inference);
       });
       after(async () => {
-        await running?.app.close();
+        await running?.close();
         await database?.close();
       });
 
@@ -93,7 +104,7 @@ describe('GET /api/models', { timeout: 120_000 }, () => {
           assert.equal(response.body.backend, 'none');
           assert.equal(response.body.chat, null);
         } finally {
-          await bare.app.close();
+          await bare.close();
         }
       });
     });

@@ -9,11 +9,15 @@ import { adminBootstrapper, tokenMinter, userCreator } from '../../src/actions/u
 import type { Role } from '../../src/auth/roles.js';
 import type { Config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
+import type { ModelsStatusProvider } from '../../src/inference/inference-service.js';
+import type { Logger } from '../../src/logger.js';
+import type { LocalModelRuntime } from '../../src/inference/inference-contract.js';
+import { buildCoreServices, type BuiltCore, type CoreConfig, type CoreOptions } from '../../src/core/core-services-builder.js';
 import { createApp, type App, type AppDeps } from '../../src/server/app.js';
 import { createRealtimeGateway, type GatewayDeps, type RealtimeGateway } from '../../src/server/realtime/gateway.js';
 
 /** Configuration defaults for tests; override per test. */
-export const TEST_CONFIG: AppDeps['config'] = {
+export const TEST_CONFIG: CoreConfig = {
   BODY_LIMIT: '1mb',
   RATE_LIMIT_TOKEN_PER_MINUTE: 100_000,
   RATE_LIMIT_IP_PER_MINUTE: 100_000,
@@ -37,6 +41,31 @@ export interface TestApp {
 
 let userCounter = 0;
 
+/**
+ * The core as src/main.ts builds it (buildCoreServices), over a test configuration: for tests that
+ * call createApp themselves; close it after the app.
+ */
+export function startTestCore(
+  database: Database,
+  options: {
+    config?: Partial<Config>;
+    redis?: Redis | undefined;
+    logger?: Logger;
+    tools?: CoreOptions['tools'];
+    localModel?: LocalModelRuntime | undefined;
+    models?: ModelsStatusProvider | undefined;
+  } = {},
+): BuiltCore {
+  return buildCoreServices({
+    config: { ...TEST_CONFIG, ...options.config },
+    database,
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    redis: options.redis,
+    ...(options.tools ? { tools: options.tools } : {}),
+    inference: { models: options.models, localModel: options.localModel },
+  });
+}
+
 /** Starts the app on an ephemeral port. */
 export async function startTestApp(
   database: Database,
@@ -45,7 +74,7 @@ export async function startTestApp(
     redis?: Redis;
     logLevel?: string;
     /** Toolsets and pipeline settings (tests register their own mutate/disruptive tools). */
-    tools?: AppDeps['tools'];
+    tools?: CoreOptions['tools'];
     /** Attaches the realtime gateway (with the app's Redis client, if any). */
     gateway?: boolean | Pick<GatewayDeps, 'executions' | 'limits'>;
     /** The gateway decides executions through the app's own pipeline (Approve/Deny over the socket). */
@@ -53,7 +82,7 @@ export async function startTestApp(
     /** Folder of a bundled console to serve at `/` (see scripts/bundle-console.mjs). */
     consoleDirectory?: string;
     /** A loaded local model for the grammar-constrained passes (service drafts, QoS intents). */
-    localModel?: AppDeps['localModel'];
+    localModel?: LocalModelRuntime;
     /** External MCP server timings (tests shorten the backoff). */
     mcp?: AppDeps['mcp'];
     /** Incident routes and chat credentials (src/incidents). */
@@ -67,14 +96,10 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const logger = pino({ level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const core = startTestCore(database, { ...options, logger });
   const app = createApp({
-    config: { ...TEST_CONFIG, ...options.config },
-    database,
-    logger,
-    redis: options.redis,
-    ...(options.tools ? { tools: options.tools } : {}),
+    core,
     ...(options.consoleDirectory ? { consoleDirectory: options.consoleDirectory } : {}),
-    ...(options.localModel ? { localModel: options.localModel } : {}),
     ...(options.mcp ? { mcp: options.mcp } : {}),
     ...(options.incidents ? { incidents: options.incidents } : {}),
     ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}),
@@ -115,6 +140,7 @@ export async function startTestApp(
     async close() {
       await gateway?.close();
       await app.close();
+      await core.close();
     },
   };
 }

@@ -18,7 +18,8 @@ import { memoryDeliveryDedupe, redisDeliveryDedupe } from '../../../src/bots/del
 import { createDiscordGateway, type DiscordGateway } from '../../../src/bots/discord/discord-gateway.js';
 import { parseDiscordChannels } from '../../../src/bots/discord/discord-messages.js';
 import type { Database } from '../../../src/db/database.js';
-import type { App, AppDeps } from '../../../src/server/app.js';
+import type { CoreOptions } from '../../../src/core/core-services-builder.js';
+import type { App } from '../../../src/server/app.js';
 import { startTestApp } from '../../support/test-app.js';
 import { FAKE_BOT_ID, startFakeDiscord, type FakeDiscord } from './fake-discord.js';
 
@@ -63,7 +64,7 @@ export interface DiscordTestApp {
 /** Starts app + gateway handler + fake Discord. */
 export async function startDiscordTestApp(
   database: Database,
-  options: { tools?: AppDeps['tools']; redis?: Redis; model?: AgentModel; channels?: string } = {},
+  options: { tools?: CoreOptions['tools']; redis?: Redis; model?: AgentModel; channels?: string } = {},
 ): Promise<DiscordTestApp> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const discord = await startFakeDiscord();

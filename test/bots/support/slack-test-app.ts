@@ -10,6 +10,7 @@ import { AgentService, type AgentModel } from '../../../src/agents/agent-service
 import type { Role } from '../../../src/auth/roles.js';
 import { startBots, type BotsConfig, type RunningBots } from '../../../src/bots/bot-wiring.js';
 import type { Database } from '../../../src/db/database.js';
+import type { CoreOptions } from '../../../src/core/core-services-builder.js';
 import type { App, AppDeps } from '../../../src/server/app.js';
 import { startTestApp } from '../../support/test-app.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
@@ -37,7 +38,7 @@ export interface SlackTestApp {
 export async function startSlackTestApp(
   database: Database,
   options: {
-    tools?: AppDeps['tools'];
+    tools?: CoreOptions['tools'];
     redis?: Redis;
     config?: Partial<BotsConfig>;
     model?: AgentModel;

@@ -54,10 +54,10 @@ describe(`the incidents module's metrics (${backend.name})`, { timeout: 60_000 }
 
   it('is built again on the same registry without registering anything twice', async () => {
     const first = harness.app.modules.find((candidate) => candidate.name === 'incidents')!;
-    const before = harness.app.metrics.getMetricsAsArray().length;
+    const registeredBefore = harness.app.metrics.getMetricsAsArray().length;
     const again = incidentsCapability({ routes: [] }).create(harness.app.core);
     try {
-      assert.equal(harness.app.metrics.getMetricsAsArray().length, before, 'no new metric on the registry');
+      assert.equal(harness.app.metrics.getMetricsAsArray().length, registeredBefore, 'no new metric on the registry');
       assert.deepEqual((again.metrics ?? []).map(nameOf), (first.metrics ?? []).map(nameOf));
       (again.metrics ?? []).forEach((metric, index) => assert.equal(metric, first.metrics![index], `${nameOf(metric)} shared`));
       const text = await scrape();

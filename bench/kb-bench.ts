@@ -5,9 +5,7 @@
  * and HNSW recall@10 and speed-up against the exact sequential-scan k-NN measured in the
  * same run. Prints ONE JSON line. Uses its own database, dropped at the end.
  */
-import pg from 'pg';
-import { openMigratedDatabase } from '../src/db/database.js';
-import { BENCH_BASE_URL, benchDatabaseUrl, openBenchDatabase, type BenchDatabase } from './support/bench-database.js';
+import { openBenchDatabase } from './support/bench-database.js';
 import { createLexicalEmbedder } from '../src/inference/lexical-embedder.js';
 import { toPgVector } from '../src/inference/embedding-service.js';
 import { KnowledgeBase } from '../src/knowledge/knowledge-base.js';
@@ -61,23 +59,13 @@ function percentile(values: number[], fraction: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]! * 100) / 100;
 }
 
-/** The kept database `name`, created and migrated when missing; `close` leaves it in place. */
-async function openKeptDatabase(name: string): Promise<BenchDatabase> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
-    throw new Error(`BENCH_KB_DATABASE must be a plain lower-case name, got ${JSON.stringify(name)}`);
-  const admin = new pg.Client({ connectionString: BENCH_BASE_URL });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const { database } = await openMigratedDatabase({ backend: 'postgres', url: benchDatabaseUrl(name), poolSize: 4 });
-  return { database, backend: 'postgres', name, close: () => database.close() };
-}
-
-const bench = KEEP_DATABASE ? await openKeptDatabase(KEEP_DATABASE) : await openBenchDatabase(NAME, { poolSize: 4 });
+if (KEEP_DATABASE !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(KEEP_DATABASE))
+  throw new Error(`BENCH_KB_DATABASE must be a plain lower-case name, got ${JSON.stringify(KEEP_DATABASE)}`);
+// A kept database is reused as it is: the fill below tops it up to the target.
+const bench = await openBenchDatabase(KEEP_DATABASE ?? NAME, {
+  poolSize: 4,
+  ...(KEEP_DATABASE ? { keep: { reusable: async () => true } } : {}),
+});
 const { database } = bench;
 try {
   const embedder = createLexicalEmbedder();

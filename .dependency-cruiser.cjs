@@ -1,9 +1,11 @@
 /**
  * Import rules, checked in CI (`npm run lint:imports`), stating the layout of issue #19
  * (docs/architecture.md):
- * - capabilities (src/tools, src/knowledge, src/inference, src/incidents and the list in
- *   src/capabilities.ts) never import src/server, src/bots or src/agents: they declare routes
+ * - capabilities (src/tools, src/knowledge, src/inference, src/incidents, src/mcp and the list
+ *   in src/capabilities.ts) never import src/server, src/bots or src/agents: they declare routes
  *   through src/core (RouteRegistrar) and receive CoreServices;
+ * - src/chat-render (the Slack and Discord renderings of execution cards and result views,
+ *   shared by the bots and the MCP approval cards) imports no server, bot or agent code either;
  * - src/core (CoreServices, the capability contract, route declarations, metrics) is below
  *   everything: it imports no server, bot, agent or capability module (types of the services
  *   it names excepted, and the services themselves in core-services-builder.ts, the one place
@@ -27,7 +29,15 @@ module.exports = {
       severity: 'error',
       comment:
         'Capabilities are used by server, bots and agents, never the reverse: routes go through src/core/route-declarations.ts, services through CoreServices.',
-      from: { path: ['^src/(tools|knowledge|inference|incidents)/', '^src/capabilities\\.ts$'], pathNot: '\\.test\\.ts$' },
+      from: { path: ['^src/(tools|knowledge|inference|incidents|mcp)/', '^src/capabilities\\.ts$'], pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/(server|bots|agents)/' },
+    },
+    {
+      name: 'chat-render-not-upward',
+      severity: 'error',
+      comment:
+        'The Slack and Discord card renderers are shared by the bots and by capabilities (the MCP approval cards): they import tools and contracts, never the server, the bots or the agent.',
+      from: { path: '^src/chat-render/', pathNot: '\\.test\\.ts$' },
       to: { path: '^src/(server|bots|agents)/' },
     },
     {

@@ -279,10 +279,11 @@ export class AgentService {
       const refused = scope.executions.filter((execution) => execution.status === 'refused');
       const i18n = createTranslator(input.locale, refused[0]?.locale ?? undefined);
       const notes = refused.map((execution) => {
-        const error = (execution.result as { error?: { message?: string; details?: unknown } } | null)?.error;
+        const error = (execution.result as { error?: { message?: string; details?: unknown; reason?: unknown; params?: unknown } } | null)
+          ?.error;
         return i18n.t('validation.refusedNote', {
           tool: execution.tool,
-          message: error?.message ? errorText({ message: error.message, details: error.details }, i18n) : i18n.t('validation.invalid'),
+          message: error?.message ? errorText({ ...error, message: error.message }, i18n) : i18n.t('validation.invalid'),
         });
       });
       if (result.exhausted)

@@ -5,6 +5,7 @@
  * cards in `metadata.executions`, so a conversation shows the same card after a reload and
  * the answer text never repeats the result. Shared by the server and the browser console.
  */
+import { reasonOf, reasonText, type ErrorReason } from './error-reason.js';
 import { createTranslator, DEFAULT_LOCALE, type Translator } from './i18n.js';
 import { clip, parseResultView, viewOfResult, type ResultView } from './result-view.js';
 import { detailsOf, validationSummary, type ValidationDetail } from './validation-text.js';
@@ -29,6 +30,8 @@ export interface ExecutionCard {
   error?: string | undefined;
   /** Why the arguments were refused (codes and plain params), written in each reader's language. */
   details?: ValidationDetail[] | undefined;
+  /** Why the tool refused (its error's reason code and params, error-reason.ts), written in each reader's language. */
+  errorReason?: ErrorReason | undefined;
 }
 
 /** States an execution card shows as waiting for a decision. */
@@ -41,6 +44,7 @@ export function executionCardOf(execution: Record<string, unknown>, extra: { dec
   const result = execution.result as { error?: { message?: unknown; details?: unknown } } | null | undefined;
   const error = text(result?.error?.message, 500);
   const details = detailsOf(result?.error?.details).slice(0, 20);
+  const errorReason = reasonOf(result?.error);
   return {
     id: text(execution.id, 64),
     tool: text(execution.tool, 120),
@@ -54,7 +58,15 @@ export function executionCardOf(execution: Record<string, unknown>, extra: { dec
     view: viewOfResult(execution.result),
     ...(error ? { error } : {}),
     ...(details.length ? { details } : {}),
+    ...(errorReason ? { errorReason } : {}),
   };
+}
+
+/** The reason and params of a stored card's `errorReason` (checked again by executionCardOf). */
+function reasonFields(value: unknown): { reason?: unknown; params?: unknown } {
+  if (!value || typeof value !== 'object') return {};
+  const { reason, params } = value as { reason?: unknown; params?: unknown };
+  return { reason, params };
 }
 
 /** The cards stored in a message's metadata (checked: metadata is untrusted JSON). */
@@ -66,7 +78,13 @@ export function cardsOfMessage(metadata: unknown): ExecutionCard[] {
     const raw = item as Record<string, unknown>;
     return [
       {
-        ...executionCardOf({ ...raw, result: raw.view || raw.details ? { view: raw.view, error: { details: raw.details } } : null }),
+        ...executionCardOf({
+          ...raw,
+          result:
+            raw.view || raw.details || raw.errorReason
+              ? { view: raw.view, error: { details: raw.details, ...reasonFields(raw.errorReason) } }
+              : null,
+        }),
         ...(typeof raw.deciderName === 'string' ? { deciderName: clip(raw.deciderName, 200) } : {}),
         ...(typeof raw.reason === 'string' ? { reason: clip(raw.reason, 500) } : {}),
         ...(typeof raw.error === 'string' ? { error: clip(raw.error, 500) } : {}),
@@ -113,8 +131,13 @@ export function outcomeText(card: ExecutionCard, i18n: Translator = createTransl
           status: statusWord(card.status, i18n),
           message: validationSummary(card.details, i18n, 3),
         });
-      return card.error
-        ? i18n.t('view.execution.endedShortWith', { tool, status: statusWord(card.status, i18n), message: card.error })
-        : i18n.t('view.execution.endedShort', { tool, status: statusWord(card.status, i18n) });
+      // A tool's refusal reason in the reader's language, else the English message.
+      if (card.errorReason || card.error)
+        return i18n.t('view.execution.endedShortWith', {
+          tool,
+          status: statusWord(card.status, i18n),
+          message: card.errorReason ? reasonText(card.errorReason, i18n) : card.error,
+        });
+      return i18n.t('view.execution.endedShort', { tool, status: statusWord(card.status, i18n) });
   }
 }

@@ -13,6 +13,7 @@
  */
 import zodEn from 'zod/v4/locales/en.js';
 import zodFr from 'zod/v4/locales/fr.js';
+import { errorReasonText } from './error-reason.js';
 import { createTranslator, hasMessage, type Locale, type Translator } from './i18n.js';
 
 /** A parameter value of an issue (plain JSON only). */
@@ -343,9 +344,12 @@ export function localizedDetails(details: readonly ValidationDetail[], i18n: Tra
 
 /**
  * The reader's text of an error: its validation details in their language when it carries
- * coded ones (`Arguments invalides : ports : …`), else its message as it is (English).
+ * coded ones (`Arguments invalides : ports : …`), else its reason's sentence when it has one
+ * (error-reason.ts: `La cible 10.0.0.9 est hors de NET_ALLOWED_TARGETS`), else its message
+ * as it is (English).
  */
-export function errorText(error: { message: string; details?: unknown }, i18n: Translator): string {
+export function errorText(error: { message: string; details?: unknown; reason?: unknown; params?: unknown }, i18n: Translator): string {
   const details = detailsOf(error.details).filter((detail) => detail.code !== undefined);
-  return details.length ? i18n.t('validation.invalidInput', { problems: validationSummary(details, i18n) }) : error.message;
+  if (details.length) return i18n.t('validation.invalidInput', { problems: validationSummary(details, i18n) });
+  return errorReasonText(error, i18n) ?? error.message;
 }

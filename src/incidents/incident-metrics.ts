@@ -3,7 +3,7 @@
  * diagnostic durations, registered once per registry so several app instances in one
  * process (tests) share them.
  */
-import { Gauge, type Counter, type Histogram, type Registry } from 'prom-client';
+import { Gauge, type Counter, type Histogram, type Metric, type Registry } from 'prom-client';
 import { counter, getOrCreate, histogram } from '../core/metrics.js';
 
 /** Reads current incident counts by status and source (one per app sharing the registry). */
@@ -49,6 +49,8 @@ function currentIncidentsGauge(registers: Registry[], onError: (error: unknown) 
 export interface IncidentMetrics {
   /** Adds a reader of current counts to vigie_incidents; returns its removal. */
   countCurrent(counter: IncidentCounter): () => void;
+  /** vigie_incidents itself (read at scrape time through the added readers). */
+  current: Gauge<'state' | 'source'>;
   transitions: Counter<'source' | 'transition'>;
   firstSummary: Histogram<'source'>;
   diagnostics: Histogram<'tool'>;
@@ -63,6 +65,7 @@ export function incidentMetrics(registry: Registry, onError: (error: unknown) =>
       current.counters.add(counter);
       return () => current.counters.delete(counter);
     },
+    current,
     transitions: counter(registry, {
       name: 'vigie_incident_transitions_total',
       help: 'Incident transitions (opened, updated, acknowledged, resolved) by alert source',
@@ -86,4 +89,9 @@ export function incidentMetrics(registry: Registry, onError: (error: unknown) =>
       labelNames: ['source', 'reason'],
     }),
   };
+}
+
+/** Every incident metric, for the capability module's `metrics` list. */
+export function incidentMetricList(metrics: IncidentMetrics): Metric[] {
+  return [metrics.current, metrics.transitions, metrics.firstSummary, metrics.diagnostics, metrics.rejected];
 }

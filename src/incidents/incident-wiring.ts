@@ -4,7 +4,7 @@
  * (incidents-module.ts) contributes its webhook router, API routes, tool and jobs.
  */
 import type { RequestHandler, Router } from 'express';
-import type { Registry } from 'prom-client';
+import type { Metric, Registry } from 'prom-client';
 import type { DomainEvents } from '../actions/domain-events.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
@@ -15,7 +15,7 @@ import type { ToolRuntime } from '../tools/pipeline/tool-runtime.js';
 import { hookRouter } from './hook-router.js';
 import { HookTokens } from './hook-tokens.js';
 import { IncidentDiagnostics } from './incident-diagnostics.js';
-import { incidentMetrics } from './incident-metrics.js';
+import { incidentMetricList, incidentMetrics } from './incident-metrics.js';
 import { incidentRoutes } from './incident-routes.js';
 import { IncidentRouting, type CompiledRoute } from './incident-routing.js';
 import { IncidentService, systemPrincipal } from './incident-service.js';
@@ -59,6 +59,8 @@ export interface Incidents {
   webhooks(limiter?: RequestHandler): Router;
   /** Registers the /api routes. */
   register(routes: RouteRegistrar): void;
+  /** The metrics it registered (incidents and schedules), for the module's `metrics` list. */
+  metrics: readonly Metric[];
 }
 
 /** Builds the incidents capability. */
@@ -99,6 +101,7 @@ export function createIncidents(deps: {
   const service = new IncidentService({ store, routing, threads, diagnostics, audit: deps.audit, metrics, logger });
   const scheduleOptions = deps.options?.schedules ?? {};
   const scheduleStore = new ScheduleStore(database.sql);
+  const schedulesMetrics = scheduleMetrics(deps.registry);
   const timers =
     scheduleOptions.timers ??
     (scheduleOptions.redisUrl
@@ -115,7 +118,7 @@ export function createIncidents(deps: {
     },
     incidents: service,
     audit: deps.audit,
-    metrics: scheduleMetrics(deps.registry),
+    metrics: schedulesMetrics,
     logger,
     system: systemPrincipal(database.prisma, 'system:schedules'),
     settings: {
@@ -138,5 +141,6 @@ export function createIncidents(deps: {
       incidentRoutes(routes, { hooks, store, service, routing });
       scheduleRoutes(routes, { service: schedules, store: scheduleStore });
     },
+    metrics: [...incidentMetricList(metrics), ...Object.values(schedulesMetrics)],
   };
 }

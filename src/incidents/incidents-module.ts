@@ -40,6 +40,7 @@ export function incidentsCapability(options: IncidentOptions = {}): Capability {
         toolset: scheduleToolset(() => incidents.schedules),
         routes: (routes) => incidents.register(routes),
         mounts: [{ path: '/api/hooks', router: ({ ipLimit }) => incidents.webhooks(ipLimit) }],
+        metrics: incidents.metrics,
         jobs: [
           {
             name: 'schedules',

@@ -96,24 +96,37 @@ function filters(query: KnowledgeQuery, first: number): { sql: string; params: u
 export const LEXICAL_CANDIDATES = 2000;
 
 /**
+ * Matches ranked by cover density: `ts_rank_cd` costs ~50 µs a passage (≈ 100 ms over 2,000
+ * matches), so the cheaper frequency rank (`ts_rank`) picks this many first. A corpus with
+ * fewer matches ranks exactly as before.
+ */
+export const LEXICAL_SHORTLIST = 200;
+
+/**
  * The lexical leg: passages matching the query's stems in either language. Passages with
  * every word come first (AND); when fewer than `limit` do, any-word matches fill in (OR).
  * Each pass ranks at most LEXICAL_CANDIDATES matches, so frequent words stay cheap.
  */
 export async function lexicalLeg(database: Database, query: KnowledgeQuery, limit: number): Promise<LegRow[]> {
   const filter = filters(query, 3);
+  // The documents join only when a tag filter needs it; passage columns only for the ranked few.
+  const join = query.tags?.length ? ' JOIN documents d ON d.id = c.document_id' : '';
+  const prepared = database.sql.queryPrepared?.bind(database.sql) ?? database.sql.query.bind(database.sql);
   const run = (tsquery: string) =>
-    database.sql.query<LegRow>(
+    prepared<LegRow>(
       `WITH q AS (SELECT ${tsquery} AS query),
        matches AS (
-         SELECT c.id, c.search_vector FROM document_chunks c JOIN documents d ON d.id = c.document_id, q
+         SELECT c.id, c.search_vector, ts_rank(c.search_vector, q.query) AS rough FROM document_chunks c${join}, q
          WHERE c.search_vector @@ q.query${filter.sql}
          LIMIT ${LEXICAL_CANDIDATES}
+       ),
+       shortlist AS (SELECT id, search_vector FROM matches ORDER BY rough DESC, id LIMIT GREATEST(${LEXICAL_SHORTLIST}, $2)),
+       ranked AS (
+         SELECT s.id, ts_rank_cd(s.search_vector, q.query) AS rank FROM shortlist s, q ORDER BY rank DESC, s.id LIMIT $2
        )
        SELECT ${SELECT_PASSAGE}
-       FROM matches m JOIN document_chunks c ON c.id = m.id JOIN documents d ON d.id = c.document_id, q
-       ORDER BY ts_rank_cd(m.search_vector, q.query) DESC, c.id
-       LIMIT $2`,
+       FROM ranked r JOIN document_chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
+       ORDER BY r.rank DESC, c.id`,
       [query.q, limit, ...filter.params],
     );
   const all = await run(ALL_TERMS_QUERY);

@@ -6,8 +6,8 @@
  * other platform, expiry), its cards are edited so no stale button stays clickable.
  */
 import type { DomainEvents } from '../actions/domain-events.js';
-import { executionMessage } from '../bots/discord/discord-render.js';
-import { executionBlocks } from '../bots/slack/slack-blocks.js';
+import { executionMessage } from '../chat-render/discord-execution-card.js';
+import { executionBlocks } from '../chat-render/slack-execution-card.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';

@@ -8,6 +8,7 @@ import type { Translator } from '../contracts/i18n.js';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Role } from '../auth/roles.js';
+import type { ReasonParam } from '../contracts/error-reason.js';
 import type { ResultView } from '../contracts/result-view.js';
 import type { ValidationDetail } from '../contracts/validation-text.js';
 
@@ -32,14 +33,30 @@ export interface ToolContext {
   reportProgress?: (progress: { message: string; fraction?: number }) => void;
 }
 
-/** What an error result may carry for its view (e.g. a guardrail refusal's reason and raw params), not the tool's output type. */
-export type ErrorData = { refusal: unknown };
+/**
+ * The error of an error result. `code` and the English `message` are what REST and MCP
+ * clients, the model and logs read; `reason` and `params` make it readable in every
+ * language: any tool may refuse with a stable reason code whose sentence is `reason.<reason>`
+ * in the catalogs (src/contracts/error-reason.ts writes it, the generic failed view shows it).
+ */
+export interface ToolError {
+  /** The error kind (`validation_error`, `forbidden`, `rate_limited`, `not_found`…). */
+  code: string;
+  /** English text, unchanged for old consumers. */
+  message: string;
+  /** Field problems of refused arguments (codes and params, written in the reader's language). */
+  details?: ValidationDetail[];
+  /** A stable reason code, e.g. `network.target.outside` (catalog sentence `reason.network.target.outside`). */
+  reason?: string;
+  /** The reason's raw parameters (targets, limits, counts: data, never translated); `more` adds "(and N more refused)". */
+  params?: Record<string, ReasonParam>;
+}
 
 /** Structured result: errors are data the model and the user can read, never exceptions. */
 export type ToolResult<Data = unknown> = (
   | { status: 'success'; data: Data; error?: undefined }
   | { status: 'no_data'; data?: Data; error?: undefined; message?: string }
-  | { status: 'error'; data?: Data | ErrorData; error: { code: string; message: string; details?: ValidationDetail[] } }
+  | { status: 'error'; data?: Data; error: ToolError }
   | { status: 'approval_required'; data: { executionId: string; approversNeeded: number }; error?: undefined }
 ) & {
   /** The readable view of the result (attached by the pipeline from the tool's `view` builder). */

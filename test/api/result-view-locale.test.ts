@@ -175,10 +175,14 @@ for (const backend of testBackends()) {
       const outside = await call('POST', '/api/commands', { text: 'net check 127.0.0.2' }, 'fr-FR');
       assert.equal(outside.status, 200, JSON.stringify(outside.body).slice(0, 500));
       assert.equal(viewOf(outside.body).headline, 'net_check a échoué : La cible 127.0.0.2 est hors de NET_ALLOWED_TARGETS');
-      assert.equal(
-        (outside.body.result as { error: { message: string } }).error.message,
-        'Target 127.0.0.2 is outside NET_ALLOWED_TARGETS',
-      );
+      // The JSON clients read: code and English message as before, the reason and its raw params beside them.
+      assert.deepEqual((outside.body.result as { error: unknown }).error, {
+        code: 'forbidden',
+        message: 'Target 127.0.0.2 is outside NET_ALLOWED_TARGETS',
+        reason: 'network.target.outside',
+        params: { target: '127.0.0.2', more: 0 },
+      });
+      assert.equal((outside.body.result as { data?: unknown }).data, undefined);
       // Hostile targets are refused before anything runs, markup kept as text, and nothing crashes.
       for (const target of ['<b>x</b>.lab', 'a\u0000b', 'x\ud800y']) {
         const refused = await call(

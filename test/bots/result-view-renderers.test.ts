@@ -17,10 +17,12 @@ import {
   viewContainer,
   viewEmbed,
   type DiscordComponent,
-} from '../../src/bots/discord/discord-result-view.js';
-import { executionMessage, turnMessages } from '../../src/bots/discord/discord-render.js';
-import { executionBlocks, turnBlocks } from '../../src/bots/slack/slack-blocks.js';
-import { viewBlocks } from '../../src/bots/slack/slack-result-view.js';
+} from '../../src/chat-render/discord-result-view.js';
+import { executionMessage } from '../../src/chat-render/discord-execution-card.js';
+import { executionBlocks } from '../../src/chat-render/slack-execution-card.js';
+import { viewBlocks } from '../../src/chat-render/slack-result-view.js';
+import { turnMessages } from '../../src/bots/discord/discord-render.js';
+import { turnBlocks } from '../../src/bots/slack/slack-blocks.js';
 import type { ExecutionView } from '../../src/tools/pipeline/execution-view.js';
 import { HOSTILE, extraViews, toolFixtures } from '../support/view-fixtures.js';
 

@@ -32,6 +32,12 @@ const GRAMMAR_WRAPPERS = new Set(['AlpacaChat', 'ChatML', 'Empty', 'Falcon', 'Ge
 const GRAMMAR_MIN_TOKENS = 1024;
 /** Longest grammar-mode answer: llama.cpp refuses a grammar repeating a rule 2,000 times or more (every turn with tools then failed). */
 const GRAMMAR_ANSWER_MAX_CHARS = 1_900;
+/**
+ * After the first chunk, text goes out at most once per frame: a small model decodes a token
+ * every millisecond or so, and a LangChain chunk, its callbacks and every listener downstream
+ * (sockets, bots) per token cost more than the decoding. 8 ms is below what a reader sees.
+ */
+const STREAM_FRAME_MS = 8;
 
 function parseGrammarOutput(grammar: LlamaJsonSchemaGrammar<GbnfJsonSchema>, text: string): unknown {
   try {
@@ -128,13 +134,25 @@ export class LlamaCppChatModel extends BaseChatModel<LlamaCppCallOptions, AIMess
       (value) => ((result = value), (finished = true), wake?.()),
       (error: unknown) => ((failure = error), (finished = true), wake?.()),
     );
+    let lastSent: number | undefined;
     for (;;) {
-      while (queue.length > 0) {
-        // Chunks that arrived while the consumer was busy go out together (less per-chunk overhead).
+      if (queue.length > 0) {
+        // The first text goes at once (time to first token); later text waits for the end of its frame.
+        const wait = lastSent === undefined || finished ? 0 : lastSent + STREAM_FRAME_MS - performance.now();
+        if (wait > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            wake = () => finished && (clearTimeout(timer), resolve());
+          });
+          wake = undefined;
+        }
+        // Chunks that arrived during the frame go out together (less per-chunk overhead).
         const text = queue.splice(0).join('');
+        lastSent = performance.now();
         const chunk = new ChatGenerationChunk({ text, message: new AIMessageChunk({ content: text }) });
         yield chunk;
         await runManager?.handleLLMNewToken(text, undefined, undefined, undefined, undefined, { chunk });
+        continue;
       }
       if (finished) break;
       await new Promise<void>((resolve) => {

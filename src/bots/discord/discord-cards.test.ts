@@ -20,7 +20,7 @@ import {
   resultCards,
   serviceCardEmbeds,
   type DiscordEmbed,
-} from './discord-cards.js';
+} from '../../chat-render/discord-cards.js';
 import { turnMessages } from './discord-render.js';
 
 const passage = (index: number, content: string, title = 'Core router failover'): Passage => ({

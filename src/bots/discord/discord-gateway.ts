@@ -27,7 +27,8 @@ import {
   type GatewayMessage,
 } from './discord-messages.js';
 import { discordInteractionSchema } from './discord-payloads.js';
-import { DISCORD_MESSAGE_LIMIT, restRequest, turnMessages, type DiscordMessageBody } from './discord-render.js';
+import type { DiscordMessageBody } from '../../chat-render/discord-execution-card.js';
+import { DISCORD_MESSAGE_LIMIT, restRequest, turnMessages } from './discord-render.js';
 import { counter } from '../../core/metrics.js';
 
 /** Settings and components of the gateway. */

@@ -19,7 +19,8 @@ import type { BotTurns, ChatOutcome } from '../bot-turns.js';
 import type { DeliveryDedupe } from '../delivery-dedupe.js';
 import { ThrottledMessage } from '../throttled-message.js';
 import { commandLine, conversationRef, interactionPlace, placeExternalIds, type DiscordInteraction } from './discord-payloads.js';
-import { DISCORD_MESSAGE_LIMIT, executionMessage, restRequest, turnMessages, type DiscordMessageBody } from './discord-render.js';
+import { executionMessage, type DiscordMessageBody } from '../../chat-render/discord-execution-card.js';
+import { DISCORD_MESSAGE_LIMIT, restRequest, turnMessages } from './discord-render.js';
 
 /** The immediate answer to an interaction (HTTP response body or gateway callback). */
 export interface InteractionResponse {

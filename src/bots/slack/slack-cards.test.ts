@@ -13,7 +13,7 @@ import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
 import { serviceCards } from '../../tools/services/service-cards.js';
 import type { ServiceHit } from '../../tools/services/service-search.js';
 import { turnBlocks } from './slack-blocks.js';
-import { knowledgeBlocks, resultCardBlocks, serviceBlocks, SLACK_LIMITS } from './slack-cards.js';
+import { knowledgeBlocks, resultCardBlocks, serviceBlocks, SLACK_LIMITS } from '../../chat-render/slack-cards.js';
 
 type Block = {
   type: string;

@@ -14,7 +14,7 @@ import type { Logger } from '../../logger.js';
 import type { ApprovalHandler } from '../../tools/pipeline/execution-service.js';
 import type { BotTurns } from '../bot-turns.js';
 import { isOutage, retryLaterReply } from '../bot-unavailable.js';
-import { APPROVE_ACTION, executionBlocks } from './slack-blocks.js';
+import { APPROVE_ACTION, executionBlocks } from '../../chat-render/slack-execution-card.js';
 import { slackBlockActionSchema } from './slack-payloads.js';
 
 type WebClient = InstanceType<typeof App>['client'];

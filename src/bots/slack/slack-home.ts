@@ -10,7 +10,7 @@ import type { Principal } from '../../auth/principal.js';
 import { may, mayActOnAny } from '../../auth/policy.js';
 import type { Translator } from '../../contracts/i18n.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { escapeSlackText } from './slack-blocks.js';
+import { escapeSlackText } from '../../chat-render/slack-execution-card.js';
 
 type KnownBlock = types.KnownBlock;
 

@@ -14,7 +14,7 @@ import type { types } from '@slack/bolt';
 import type { Translator } from '../../contracts/i18n.js';
 import type { Logger } from '../../logger.js';
 import { ThrottledMessage } from '../throttled-message.js';
-import { escapeSlackText } from './slack-blocks.js';
+import { escapeSlackText } from '../../chat-render/slack-execution-card.js';
 
 type KnownBlock = types.KnownBlock;
 type AnyChunk = types.AnyChunk;

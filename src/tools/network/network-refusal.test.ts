@@ -1,18 +1,21 @@
 /**
  * Refusals of the network tools in the reader's language: each guardrail (target syntax,
  * allowlist, name resolution, bounds, SNMP, rate limit) refuses with a reason that has its
- * sentence in both catalogs (the test walks REFUSAL_REASONS); the English view says exactly
- * what the error message says (REST and the model keep that message); French views are
- * French; hostile targets stay text; a result with junk in `data.refusal` falls back to the
- * generic view.
+ * sentence in both catalogs (the test walks REFUSAL_REASONS), carried in the tool result's
+ * error as any tool's localizable refusal (`error.reason`, `error.params`); the English view
+ * says exactly what the error message says (REST and the model keep that message); French
+ * views are French; hostile targets stay text; a junk reason or params fall back to the
+ * English message.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTranslator, hasMessage } from '../../contracts/i18n.js';
 import { AppError, RateLimitedError } from '../../errors.js';
+import { genericResultView } from '../pipeline/result-views.js';
 import type { ToolResult } from '../tool-contract.js';
 import { NetworkAnalyzer } from './network-analyzer.js';
-import { NetworkRefusal, REFUSAL_REASONS, refusalOf, refusalView } from './network-refusal.js';
+import { NetworkRefusal, REASON_PREFIX, REFUSAL_REASONS, refusalError, refusalOf } from './network-refusal.js';
+import { networkReportView } from './network-views.js';
 import { networkSettings } from './network-settings.js';
 import { TargetAllowlist } from './target-allowlist.js';
 
@@ -23,7 +26,20 @@ const fr = createTranslator('fr');
 function resultOf(error: AppError): ToolResult {
   const refusal = refusalOf(error);
   assert.ok(refusal, `${error.message} carries a reason`);
-  return { status: 'error', error: { code: error.code, message: error.message }, data: { refusal } };
+  const result: ToolResult = { status: 'error', error: refusalError(error) };
+  assert.deepEqual(result.error, {
+    code: error.code,
+    message: error.message,
+    reason: `${REASON_PREFIX}${refusal.reason}`,
+    params: refusal.params,
+  });
+  return result;
+}
+
+/** The view the pipeline stores for a refused net_check: its own builder has none for errors, so the generic one. */
+function refusalView(tool: string, result: ToolResult, i18n: ReturnType<typeof createTranslator>) {
+  assert.equal(networkReportView(result, i18n), undefined);
+  return genericResultView(tool, result, i18n);
 }
 
 async function refusal(work: () => Promise<unknown>): Promise<AppError> {
@@ -87,15 +103,15 @@ describe('network refusals in French and English', () => {
     for (const [error, french] of cases) {
       const result = resultOf(error);
       seen.add(refusalOf(error)!.reason);
-      assert.equal(refusalView('net_check', result, en)!.headline, `net_check failed: ${error.message}`.slice(0, 300));
-      assert.equal(refusalView('net_check', result, fr)!.headline, `net_check a échoué : ${french}`);
-      assert.deepEqual(refusalView('net_check', result, fr)!.blocks, [
+      assert.equal(refusalView('net_check', result, en).headline, `net_check failed: ${error.message}`.slice(0, 300));
+      assert.equal(refusalView('net_check', result, fr).headline, `net_check a échoué : ${french}`);
+      assert.deepEqual(refusalView('net_check', result, fr).blocks, [
         { type: 'fields', fields: [{ label: "Code d'erreur", value: error.code }] },
       ]);
     }
     assert.deepEqual([...seen].sort(), [...REFUSAL_REASONS].sort(), 'every reason is exercised');
     for (const reason of REFUSAL_REASONS)
-      for (const locale of ['en', 'fr'] as const) assert.ok(hasMessage(`view.network.refusal.${reason}`, locale), `${locale} ${reason}`);
+      for (const locale of ['en', 'fr'] as const) assert.ok(hasMessage(`reason.network.${reason}`, locale), `${locale} ${reason}`);
     // Codes and statuses are those of the errors they replace: 403 outside the allowlist, 400 otherwise.
     assert.deepEqual(
       [cases[3]![0].status, cases[3]![0].code, cases[0]![0].status, cases[0]![0].code],
@@ -104,39 +120,45 @@ describe('network refusals in French and English', () => {
     assert.equal(cases[14]![0].message, 'Target 192.168.0.1 is outside NET_ALLOWED_TARGETS (and 1 more refused)');
   });
 
-  it('keeps hostile targets as text and ignores junk refusals', async () => {
+  it('keeps hostile targets as text and ignores junk reasons', async () => {
     const hostile = '<b>x</b>{{count}}$t(view.more)\u0000\uD800.lab';
     const error = await refusal(() => allowlist.resolve(hostile));
-    assert.ok(refusalView('net_check', resultOf(error), fr)!.headline.includes('<b>x</b>{{count}}$t(view.more)\u0000\uD800'));
-    for (const data of [
-      undefined,
-      null,
-      'x',
-      { refusal: 'x' },
-      { refusal: { reason: 'target.nope', params: {} } },
-      { refusal: { reason: 'target.outside', params: ['x'] } },
-      { refusal: { reason: '__proto__', params: {} } },
-    ]) {
-      assert.equal(
-        refusalView('net_check', { status: 'error', error: { code: 'x', message: 'y' }, data } as ToolResult, fr),
-        undefined,
-        JSON.stringify(data),
-      );
+    assert.ok(refusalView('net_check', resultOf(error), fr).headline.includes('<b>x</b>{{count}}$t(view.more)\u0000\uD800'));
+    const junk: Array<Record<string, unknown>> = [
+      {},
+      { reason: 'x' },
+      { reason: 'network.target.nope', params: {} },
+      { reason: 'target.outside', params: { target: 'a' } },
+      { reason: 'network.target.outside', params: ['x'] },
+      { reason: 'network.target.outside', params: 'x' },
+      { reason: '__proto__', params: {} },
+      { reason: 'network.__proto__', params: {} },
+      { reason: 'network.target', params: {} },
+      { reason: 'network.limit.more', params: {} },
+      { reason: `network.${'a'.repeat(5_000)}`, params: {} },
+      { reason: 'network.target.outside\u0000', params: {} },
+      { reason: 42, params: {} },
+    ];
+    for (const extra of junk) {
+      const view = refusalView('net_check', { status: 'error', error: { code: 'x', message: 'y', ...extra } } as ToolResult, fr);
+      assert.equal(view.headline, 'net_check a échoué : y', JSON.stringify(extra).slice(0, 100));
     }
-    assert.equal(
-      refusalView('net_check', { status: 'success', data: { refusal: { reason: 'target.outside', params: {} } } }, fr),
-      undefined,
-    );
     const odd = refusalView(
       'net_check',
       {
         status: 'error',
-        error: { code: 'forbidden', message: 'm' },
-        data: { refusal: { reason: 'target.outside', params: { target: { x: 1 }, more: Number.NaN } } },
-      } as ToolResult,
+        error: { code: 'forbidden', message: 'm', reason: 'network.target.outside', params: { target: { x: 1 }, more: Number.NaN } },
+      } as unknown as ToolResult,
       fr,
-    )!;
+    );
     assert.equal(odd.headline, 'net_check a échoué : La cible ? est hors de NET_ALLOWED_TARGETS');
+    const missing = refusalView(
+      'net_check',
+      { status: 'error', error: { code: 'forbidden', message: 'm', reason: 'network.target.resolvesOutside' } },
+      fr,
+    );
+    assert.equal(missing.headline, 'net_check a échoué : La cible « ? » se résout en ?, hors de NET_ALLOWED_TARGETS');
     assert.equal(refusalOf(new Error('plain')), undefined);
+    assert.deepEqual(refusalError(new AppError('not_found', 404, 'gone')), { code: 'not_found', message: 'gone' });
   });
 });

@@ -1,14 +1,13 @@
 /**
  * Guardrail refusals of the network tools (nothing ran): the same error codes, HTTP statuses
  * and English messages as any AppError (REST clients and the model read those), plus a stable
- * `reason` with raw params, so the tools' result views say why in the reader's language
- * (`view.network.refusal.<reason>`).
+ * `reason` with raw params. The tool result carries them in its error as any tool's
+ * localizable refusal (`error.reason` = `network.<reason>`, `error.params`; see
+ * src/contracts/error-reason.ts), so every reader's view says why in their language
+ * (`reason.network.<reason>` in the catalogs).
  */
-import type { Translator } from '../../contracts/i18n.js';
-import type { ResultView } from '../../contracts/result-view.js';
 import { AppError, RateLimitedError, type ErrorDetail } from '../../errors.js';
-import type { ToolResult } from '../tool-contract.js';
-import { asRecord, view } from '../view-format.js';
+import type { ToolError } from '../tool-contract.js';
 import type { FindingParams } from './finding-text.js';
 
 /** Every reason a network tool refuses a call (each has catalog keys in every locale). */
@@ -30,11 +29,14 @@ export const REFUSAL_REASONS = [
 /** A reason for a refusal. */
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
-/** Why a call was refused, as a tool result carries it (`data.refusal`). */
+/** Why a call was refused: one of the reasons, with its raw params. */
 export interface Refusal {
   reason: RefusalReason;
   params: FindingParams;
 }
+
+/** The prefix of the network reasons in tool errors and the catalog (`reason.network.*`). */
+export const REASON_PREFIX = 'network.';
 
 /** A refusal with its reason: `validation_error` (400) or `forbidden` (403), English message unchanged. */
 export class NetworkRefusal extends AppError {
@@ -56,32 +58,12 @@ export function refusalOf(error: unknown): Refusal | undefined {
   return undefined;
 }
 
-function isReason(value: unknown): value is RefusalReason {
-  return typeof value === 'string' && (REFUSAL_REASONS as readonly string[]).includes(value);
-}
-
-/** The refusal sentence in the reader's language (params are data: passed through as text). */
-function refusalText(refusal: Refusal, i18n: Translator): string {
-  const vars: Record<string, string | number> = {};
-  for (const name of ['target', 'address', 'limit', 'got', 'retryAfterSeconds'] as const) {
-    const value = refusal.params[name];
-    vars[name] = typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? value : '?';
-  }
-  const text = i18n.t(`view.network.refusal.${refusal.reason}`, vars);
-  const more = refusal.params.more;
-  return typeof more === 'number' && Number.isFinite(more) && more > 0
-    ? `${text} ${i18n.t('view.network.refusal.more', { count: more })}`
-    : text;
-}
-
-/** The view of a refused network call, in the reader's language; undefined for anything else. */
-export function refusalView(tool: string, result: ToolResult, i18n: Translator): ResultView | undefined {
-  if (result.status !== 'error') return undefined;
-  const refusal = asRecord(asRecord(result.data)?.refusal);
-  const params = asRecord(refusal?.params);
-  if (!refusal || !isReason(refusal.reason) || !params) return undefined;
-  const message = refusalText({ reason: refusal.reason, params: params as FindingParams }, i18n);
-  return view('generic', i18n.t('view.generic.failed', { tool, message }), 'critical', [
-    { type: 'fields', fields: [{ label: i18n.t('view.generic.errorCode'), value: result.error.code }] },
-  ]);
+/** The error of a tool result for a refused call: code and English message unchanged, plus the reason and params if it is a refusal. */
+export function refusalError(error: AppError): ToolError {
+  const refusal = refusalOf(error);
+  return {
+    code: error.code,
+    message: error.message,
+    ...(refusal ? { reason: `${REASON_PREFIX}${refusal.reason}`, params: refusal.params } : {}),
+  };
 }

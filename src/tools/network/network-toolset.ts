@@ -13,7 +13,7 @@ import { NetworkAnalyzer, type AnalysisReport } from './network-analyzer.js';
 import { checkListInput, portListInput, targetListInput, toList, toPorts, type CHECK_NAMES } from './network-schemas.js';
 import { networkSettings } from './network-settings.js';
 import { interfacesView, networkReportView, probePreview, snmpView } from './network-views.js';
-import { NetworkRefusal, refusalOf, refusalView } from './network-refusal.js';
+import { NetworkRefusal, refusalError } from './network-refusal.js';
 import { ReportStore } from './report-store.js';
 import { SnmpMonitor } from './snmp-monitor.js';
 import { networkReportOutput, interfacesOutput, snmpOutput } from './network-output-schemas.js';
@@ -27,10 +27,7 @@ async function asToolResult<T>(work: () => Promise<T>): Promise<ToolResult<T>> {
   try {
     return { status: 'success', data: await work() };
   } catch (error) {
-    if (error instanceof AppError) {
-      const refusal = refusalOf(error);
-      return { status: 'error', error: { code: error.code, message: error.message }, ...(refusal ? { data: { refusal } } : {}) };
-    }
+    if (error instanceof AppError) return { status: 'error', error: refusalError(error) };
     throw error;
   }
 }
@@ -103,7 +100,7 @@ export function networkToolset(
         aliases: ['net check', 'ping', 'netcheck', 'réseau vérifier', 'reseau verifier'],
         positional: ['targets'],
         examples: ['net check 10.0.0.1 ports=22,443', 'net check db1.lab,db2.lab count=20'],
-        view: (_input, result, i18n) => refusalView('net_check', result, i18n) ?? networkReportView(result, i18n),
+        view: (_input, result, i18n) => networkReportView(result, i18n),
         preview: async (input, context) => probePreview(input, 'net check', context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
@@ -131,7 +128,7 @@ export function networkToolset(
         aliases: ['net path', 'traceroute', 'tracepath'],
         positional: ['target'],
         examples: ['net path 10.0.2.2'],
-        view: (_input, result, i18n) => refusalView('net_path', result, i18n) ?? networkReportView(result, i18n),
+        view: (_input, result, i18n) => networkReportView(result, i18n),
         preview: async (input, context) => probePreview({ targets: input.target }, 'net path', context.i18n),
         execute: (input, context) =>
           asToolResult(async () => {
@@ -183,7 +180,7 @@ export function networkToolset(
         timeoutMs: 120_000,
         aliases: ['net snmp', 'snmp poll'],
         positional: ['targets'],
-        view: (_input, result, i18n) => refusalView('net_snmp_poll', result, i18n) ?? snmpView(result, i18n),
+        view: (_input, result, i18n) => snmpView(result, i18n),
         preview: async (input, context) =>
           probePreview(
             {

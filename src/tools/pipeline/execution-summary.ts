@@ -4,6 +4,7 @@
  * src/contracts/execution-card.ts); the line refers to it and never repeats the data. It is
  * written in the reader's language: the caller's translator, else the execution's locale.
  */
+import { errorReasonText } from '../../contracts/error-reason.js';
 import { statusWord } from '../../contracts/execution-card.js';
 import { createTranslator, type Translator } from '../../contracts/i18n.js';
 import { parseResultView, viewOfResult } from '../../contracts/result-view.js';
@@ -34,9 +35,9 @@ export function describeExecution(execution: ExecutionView, i18n: Translator = c
       // Refused arguments: each problem in the reader's language (the English message is for logs).
       const details = detailsOf(result?.error?.details);
       if (details.length) return i18n.t('view.execution.endedWith', { tool, status, message: validationSummary(details, i18n, 3) });
-      return result?.error?.message
-        ? i18n.t('view.execution.endedWith', { tool, status, message: result.error.message })
-        : i18n.t('view.execution.ended', { tool, status });
+      // A reason (any tool's localizable refusal) in the reader's language, else the English message.
+      const message = errorReasonText(result?.error, i18n) ?? result?.error?.message;
+      return message ? i18n.t('view.execution.endedWith', { tool, status, message }) : i18n.t('view.execution.ended', { tool, status });
     }
   }
 }

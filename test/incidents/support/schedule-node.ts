@@ -22,7 +22,9 @@ const harness = await startTestApp(database, {
     schedules: {
       redisUrl: process.env.REDIS_URL!,
       redisPrefix: process.env.NODE_REDIS_PREFIX!,
-      lockMs: 2_000,
+      // Long enough that a node slowed by a loaded machine still renews its lock (a false stall twice over would fail the
+      // job), short enough that the survivor takes the slot over within seconds of the SIGKILL.
+      lockMs: 5_000,
       minIntervalMs: 1_000,
       watchdogMs: 3_600_000,
       node,

@@ -7,9 +7,9 @@
  * 10 context elements, `maxBlocks` blocks).
  */
 import type { types } from '@slack/bolt';
-import { t, type Locale } from '../../contracts/i18n.js';
-import { safeUrl, type ResultView, type ViewBlock } from '../../contracts/result-view.js';
-import { barLines, chartLines, diffLines, tableLines, timelineLines, TONE_MARK, treeLines } from '../../contracts/view-text.js';
+import { t, type Locale } from '../contracts/i18n.js';
+import { safeUrl, type ResultView, type ViewBlock } from '../contracts/result-view.js';
+import { barLines, chartLines, diffLines, tableLines, timelineLines, TONE_MARK, treeLines } from '../contracts/view-text.js';
 
 type KnownBlock = types.KnownBlock;
 

@@ -5,9 +5,9 @@
  * Components V2 cannot be used. Markdown characters in view text are escaped and mentions
  * are disabled by the callers (allowed_mentions), so results never ping or format.
  */
-import { t, type Locale } from '../../contracts/i18n.js';
-import { safeUrl, type ResultView, type ViewBlock } from '../../contracts/result-view.js';
-import { barLines, chartLines, diffLines, tableLines, timelineLines, TONE_MARK, treeLines } from '../../contracts/view-text.js';
+import { t, type Locale } from '../contracts/i18n.js';
+import { safeUrl, type ResultView, type ViewBlock } from '../contracts/result-view.js';
+import { barLines, chartLines, diffLines, tableLines, timelineLines, TONE_MARK, treeLines } from '../contracts/view-text.js';
 import { clampEmbed, type DiscordEmbed } from './discord-cards.js';
 
 /** The IS_COMPONENTS_V2 message flag. */

@@ -9,8 +9,8 @@
  */
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
-import { serviceCardsResultSchema } from '../../tools/services/service-cards.js';
+import type { ExecutionView } from '../tools/pipeline/execution-view.js';
+import { serviceCardsResultSchema } from '../tools/services/service-cards.js';
 
 type KnownBlock = types.KnownBlock;
 

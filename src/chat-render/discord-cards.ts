@@ -7,8 +7,8 @@
  * never makes Discord reject the whole reply.
  */
 import { z } from 'zod';
-import type { ExecutionView } from '../../tools/pipeline/execution-view.js';
-import { serviceCardsResultSchema } from '../../tools/services/service-cards.js';
+import type { ExecutionView } from '../tools/pipeline/execution-view.js';
+import { serviceCardsResultSchema } from '../tools/services/service-cards.js';
 
 /** An embed as Discord's REST API takes it (the fields we use). */
 export interface DiscordEmbed {

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ExecutionView } from '../tools/pipeline/execution-view.js';
-import { executionMessage } from './discord/discord-render.js';
-import { executionBlocks } from './slack/slack-blocks.js';
+import { executionMessage } from './discord-execution-card.js';
+import { executionBlocks } from './slack-execution-card.js';
 
 const execution = (extra: Partial<ExecutionView> = {}): ExecutionView => ({
   id: '00000000-0000-4000-8000-000000000009',

@@ -27,9 +27,20 @@ const AUDIT_LOCK_KEY = 0x56494741; // "VIGA"
 /** A state change run inside the audit transaction; its result picks the events to record. */
 export type AuditedChange<T> = (tx: SqlQueries) => Promise<T>;
 
+/**
+ * A change many callers make with their own input (a new row each): the batch runs it ONCE
+ * for all its callers' inputs (one multi-row statement), which returns one result per input,
+ * in order. Its callers must not depend on each other (independent rows).
+ */
+export interface BatchedChange<I, T> {
+  run(tx: SqlQueries, inputs: I[]): Promise<T[]>;
+}
+
 interface Pending {
   /** Runs first, in the batch's transaction; a throw rolls the whole batch back. */
   change?: AuditedChange<unknown>;
+  /** Runs with the other inputs of the same change in the batch, before the single changes. */
+  batched?: { change: BatchedChange<unknown, unknown>; input: unknown };
   /** The events, from the change's result (none: nothing to record, e.g. a lost race). */
   build: (result: unknown) => Unhashed[];
   resolve: (outcome: { result: unknown; records: AuditRecord[] }) => void;
@@ -104,7 +115,23 @@ export class AuditLog {
     return outcome as { result: T; records: AuditRecord[] };
   }
 
-  private enqueue(item: Pick<Pending, 'change' | 'build'>): Promise<{ result: unknown; records: AuditRecord[] }> {
+  /**
+   * Like appendWith, for a change made by many callers at once: the batch runs `change` once
+   * with every caller's input (see BatchedChange), then stores each caller's events.
+   */
+  async appendBatched<I, T>(
+    change: BatchedChange<I, T>,
+    input: I,
+    events: (result: T) => AuditInput[],
+  ): Promise<{ result: T; records: AuditRecord[] }> {
+    const outcome = await this.enqueue({
+      batched: { change: change as BatchedChange<unknown, unknown>, input },
+      build: (result) => events(result as T).map(auditRecordOf),
+    });
+    return outcome as { result: T; records: AuditRecord[] };
+  }
+
+  private enqueue(item: Pick<Pending, 'change' | 'batched' | 'build'>): Promise<{ result: unknown; records: AuditRecord[] }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...item, resolve, reject });
       if (!this.flushing) this.flushing = this.drain();
@@ -165,7 +192,7 @@ export class AuditLog {
       const records = item.built ?? [];
       if (records.length === 0) return item.reject(refusal);
       const [written] = await this.writeBatch([
-        { ...item, change: undefined, build: () => records.map((record) => escapeAuditRecord(record, reason)) },
+        { ...item, change: undefined, batched: undefined, build: () => records.map((record) => escapeAuditRecord(record, reason)) },
       ]);
       const stored = written!.records;
       this.logger?.warn(
@@ -193,22 +220,15 @@ export class AuditLog {
   private async writeBatch(items: Pending[]): Promise<Array<{ result: unknown; records: AuditRecord[] }>> {
     const expected = this.head;
     const { results, counts, written } = await this.sql.transaction(async (locked) => {
-      // The changes first, in queue order; then their events and the plain appends, chained.
-      const results: unknown[] = [];
+      // The changes first (batched ones one statement each, then the others in queue order);
+      // then their events and the plain appends, chained in queue order.
+      const results = await runChanges(locked, items);
       const records: Unhashed[] = [];
       const counts: number[] = [];
-      for (const item of items) {
-        let result: unknown;
-        if (item.change) {
-          try {
-            result = await item.change(locked);
-          } catch (error) {
-            throw isDependencyUnavailable(error) ? error : new ChangeFailed(error);
-          }
-        }
+      for (const [index, item] of items.entries()) {
+        const result = results[index];
         const built = item.build(result);
         item.built = built;
-        results.push(result);
         counts.push(built.length);
         records.push(...built);
       }
@@ -289,4 +309,34 @@ export class AuditLog {
     const ids = rows.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     return chained.map((entry, index) => ({ ...entry, id: ids[index]! }));
   }
+}
+
+/** Runs the changes of a batch: each batched change once for all its inputs, then the single ones in order; one result per item. */
+async function runChanges(locked: SqlQueries, items: Pending[]): Promise<unknown[]> {
+  const results: unknown[] = new Array(items.length);
+  const groups = new Map<BatchedChange<unknown, unknown>, number[]>();
+  items.forEach((item, index) => {
+    if (!item.batched) return;
+    const group = groups.get(item.batched.change);
+    if (group) group.push(index);
+    else groups.set(item.batched.change, [index]);
+  });
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw isDependencyUnavailable(error) ? error : new ChangeFailed(error);
+    }
+  };
+  for (const [change, indexes] of groups) {
+    const out = await guarded(() =>
+      change.run(
+        locked,
+        indexes.map((index) => items[index]!.batched!.input),
+      ),
+    );
+    indexes.forEach((index, position) => (results[index] = out[position]));
+  }
+  for (const [index, item] of items.entries()) if (item.change) results[index] = await guarded(() => item.change!(locked));
+  return results;
 }

@@ -51,6 +51,8 @@ export interface ExecutionServiceOptions {
   abandonGraceMs?: number | undefined;
   /** DEFAULT_LOCALE: the language of views for executions whose requester's language is unknown (MCP, schedules). */
   defaultLocale?: Locale | undefined;
+  /** How long an inline read may run before its row is stored as running (read-first.ts; default 1 s). */
+  readFirstWindowMs?: number | undefined;
   /** Age of a durable `queued` row before the sweep puts it back in the queue (execution-requeue.ts). */
   requeueAfterMs?: number | undefined;
 }

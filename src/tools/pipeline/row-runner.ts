@@ -18,7 +18,8 @@ import { flagOutputMismatch, outputCheckEnabled } from './tool-output-check.js';
 export interface RowRunnerDeps {
   registry: ToolRegistry;
   logger: Logger;
-  progress: ProgressChains;
+  /** Where progress goes (the row's chain of writes; a read not stored yet stores its row first). */
+  progress: Pick<ProgressChains, 'report' | 'settled'>;
   defaultLocale?: Locale | undefined;
   /** Check each result against the tool's outputSchema (default: VIGIE_CHECK_TOOL_OUTPUT=1). */
   checkOutput?: boolean | undefined;

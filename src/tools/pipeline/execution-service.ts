@@ -24,6 +24,7 @@ import { resolveLocale } from '../../contracts/i18n.js';
 import { runRowTool } from './row-runner.js';
 import { DEFAULT_READ_FIRST_WINDOW_MS, mayRunFirst, runReadFirst, type ReadFirstDeps } from './read-first.js';
 import type { RunReport } from './tool-runner.js';
+import { TranslatorCache } from './translator-cache.js';
 import type { ExecutionChanges } from './execution-store.js';
 import { assertMayDecide, listExecutions, visibleExecution, type ExecutionFilters } from './execution-queries.js';
 import { ProgressChains } from './progress-chains.js';
@@ -49,6 +50,7 @@ export class ExecutionService implements ApprovalHandler {
   private readonly progressChains: ProgressChains;
   private readonly outcomes = new Set<Promise<void>>();
   private readonly metrics: ExecutionMetrics;
+  private readonly translators = new TranslatorCache();
   private readonly now: () => Date;
   private stopSweeps: (() => void) | undefined;
 
@@ -282,7 +284,7 @@ export class ExecutionService implements ApprovalHandler {
     const controller = new AbortController();
     this.controllers.set(row.id, controller);
     try {
-      const report = await runRowTool({ ...this.options, progress: this.progressChains }, row, controller);
+      const report = await runRowTool({ ...this.options, progress: this.progressChains, translators: this.translators }, row, controller);
       return await this.complete(row, report);
     } finally {
       this.controllers.delete(row.id);
@@ -307,6 +309,7 @@ export class ExecutionService implements ApprovalHandler {
       controllers: this.controllers,
       now: this.now,
       metrics: this.metrics,
+      translators: this.translators,
       windowMs: this.options.readFirstWindowMs ?? DEFAULT_READ_FIRST_WINDOW_MS,
       announce: (row) => this.announce(executionView(row)),
       refuse,

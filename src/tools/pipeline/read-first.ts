@@ -25,6 +25,7 @@ import type { ExecutionView } from './execution-view.js';
 import type { ProgressChains } from './progress-chains.js';
 import { runRowTool } from './row-runner.js';
 import type { RunReport } from './tool-runner.js';
+import type { TranslatorCache } from './translator-cache.js';
 
 /** How long a read may run before its row is stored as `running` (the row-first path). */
 export const DEFAULT_READ_FIRST_WINDOW_MS = 1_000;
@@ -54,6 +55,7 @@ export interface ReadFirstDeps {
   now: () => Date;
   windowMs: number;
   metrics: ExecutionMetrics;
+  translators: TranslatorCache;
   /** Tells the clients (realtime) about a stored row. */
   announce: (row: Execution) => void;
   /** Refuses a request whose stored form the database refused (refuseUnstorable). */
@@ -96,8 +98,8 @@ export async function runReadFirst(deps: ReadFirstDeps, data: NewExecution, stag
     settled: (executionId: string) => deps.progress.settled(executionId),
   };
   try {
-    const { registry, logger, defaultLocale } = deps;
-    const report = await runRowTool({ registry, logger, defaultLocale, progress }, pending, controller);
+    const { registry, logger, defaultLocale, translators } = deps;
+    const report = await runRowTool({ registry, logger, defaultLocale, translators, progress }, pending, controller);
     ran = true;
     clearTimeout(timer);
     if (promotion) return await deps.complete(await promotion, report);

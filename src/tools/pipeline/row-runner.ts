@@ -12,6 +12,7 @@ import { requesterOf } from './execution-audit.js';
 import type { ProgressChains } from './progress-chains.js';
 import { translatorFor, withView } from './result-views.js';
 import { runTool, type RunReport } from './tool-runner.js';
+import type { TranslatorCache } from './translator-cache.js';
 import { flagOutputMismatch, outputCheckEnabled } from './tool-output-check.js';
 
 /** What running a row needs. */
@@ -21,6 +22,8 @@ export interface RowRunnerDeps {
   /** Where progress goes (the row's chain of writes; a read not stored yet stores its row first). */
   progress: Pick<ProgressChains, 'report' | 'settled'>;
   defaultLocale?: Locale | undefined;
+  /** Translators kept by the caller (one per locale); absent: a new one per run. */
+  translators?: TranslatorCache | undefined;
   /** Check each result against the tool's outputSchema (default: VIGIE_CHECK_TOOL_OUTPUT=1). */
   checkOutput?: boolean | undefined;
 }
@@ -57,7 +60,7 @@ export async function runRowTool(deps: RowRunnerDeps, row: Execution, controller
     row.arguments,
     report.result,
     deps.logger,
-    translatorFor(row.locale ?? deps.defaultLocale),
+    deps.translators?.for(row.locale, deps.defaultLocale) ?? translatorFor(row.locale ?? deps.defaultLocale),
   );
   return report;
 }

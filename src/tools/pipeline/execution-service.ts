@@ -120,7 +120,8 @@ export class ExecutionService implements ApprovalHandler {
     const args = validateArguments(tool.name, tool.inputSchema, request.args, this.options.maxArgumentBytes ?? MAX_ARGUMENT_BYTES);
     const traceId = request.traceId ?? randomUUID();
     // Only a supported locale is stored (anything else: null, the default language; never an error).
-    const locale = resolveLocale(request.locale) ?? null;
+    const localeLater = Promise.resolve(request.locale ?? request.localeLookup).then((tag) => resolveLocale(tag) ?? null);
+    localeLater.catch(() => undefined); // awaited below on every path that goes on
     const { channel, externalIds = {}, conversationId = null } = request;
     const base = { channel, tool: tool.name, arguments: args, traceId, externalIds, conversationId };
     await assertMayRun(
@@ -134,6 +135,8 @@ export class ExecutionService implements ApprovalHandler {
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
+    // A read run first needs the language only for its result view, once the tool is done.
+    const locale = inline ? null : await localeLater;
     // What approving will do, shown on every approval card (computed once, stored with the row).
     const preview = needsApproval
       ? await previewOf(tool, args, principal, this.options.logger, undefined, translatorFor(locale ?? this.options.defaultLocale))
@@ -150,8 +153,8 @@ export class ExecutionService implements ApprovalHandler {
     };
     const refuse = (error: unknown) => refuseUnstorable(this.options.audit, error, principal, base);
     // An inline read runs first and is stored once, finished (read-first.ts).
-    if (inline && mayRunFirst(data, stages)) return runReadFirst(this.readFirst(refuse), data, stages);
-    const row = await insertAudited(this.options.audit, data, stages).catch(refuse);
+    if (inline && mayRunFirst(data, stages)) return runReadFirst(this.readFirst(refuse), data, stages, localeLater);
+    const row = await insertAudited(this.options.audit, inline ? { ...data, locale: await localeLater } : data, stages).catch(refuse);
     if (needsApproval) {
       this.metrics.executions.inc({ tool: tool.name, status: 'pending_approval' });
       const view = executionView(row);

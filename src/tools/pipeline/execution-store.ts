@@ -5,6 +5,7 @@
  * result mapping cost more CPU than the rest of a routed read command (docs/performance.md).
  * Rows come back in Prisma's `Execution` shape, so the rest of the pipeline is unchanged.
  */
+import type { BatchedChange } from '../../audit/audit-log.js';
 import type { Execution } from '../../generated/prisma/client.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
 import { uuidV7 } from '../../db/uuid-v7.js';
@@ -122,11 +123,57 @@ export async function insertExecution(sql: SqlQueries, data: NewExecution): Prom
 }
 
 /**
- * Inserts finished rows (many callers' inline reads, one group commit) in ONE statement and
- * returns them in the order given.
+ * Finished rows (many callers' inline reads, one audit batch) in ONE multi-row INSERT; each
+ * row is known before it is stored (`predict`), so its events are too and the audit batch can
+ * go in one round trip.
  */
-export async function insertFinishedExecutions(sql: SqlQueries, rows: FinishedExecution[]): Promise<Execution[]> {
-  const records = rows.map((data) => ({
+export const FINISHED_EXECUTIONS: BatchedChange<FinishedExecution, Execution> = {
+  statement: (rows) => ({ text: INSERT_MANY_SQL, params: [JSON.stringify(rows.map(recordOf))] }),
+  results: (stored, rows) => {
+    const byId = new Map((stored as Execution[]).map((row) => [row.id, row]));
+    return rows.map((data) => {
+      const row = byId.get(data.id);
+      if (!row) throw new Error(`execution ${data.id} was not stored`);
+      return row;
+    });
+  },
+  predict: (data) => rowOf(data),
+};
+
+/** The row `data` will be once stored (its id and times chosen by the caller). */
+export function rowOf(data: NewExecution & { id: string; createdAt: Date; durationMs?: number | null }): Execution {
+  return {
+    id: data.id,
+    tool: data.tool,
+    toolset: data.toolset,
+    riskLevel: data.riskLevel,
+    arguments: (data.arguments ?? {}) as Execution['arguments'],
+    status: data.status,
+    requesterId: data.requesterId,
+    requesterName: data.requesterName,
+    requesterRole: data.requesterRole as Execution['requesterRole'],
+    channel: data.channel as Execution['channel'],
+    externalIds: data.externalIds,
+    conversationId: data.conversationId,
+    approverId: null,
+    decidedAt: null,
+    expiresAt: data.expiresAt,
+    startedAt: data.startedAt,
+    finishedAt: data.finishedAt ?? null,
+    durationMs: data.durationMs ?? null,
+    result: (data.result ?? null) as Execution['result'],
+    progress: null,
+    preview: (data.preview ?? null) as Execution['preview'],
+    locale: data.locale ?? null,
+    traceId: data.traceId,
+    createdAt: data.createdAt,
+    updatedAt: data.createdAt,
+  };
+}
+
+/** One record of INSERT_MANY_SQL's JSON array. */
+function recordOf(data: FinishedExecution) {
+  return {
     id: data.id,
     tool: data.tool,
     toolset: data.toolset,
@@ -148,14 +195,7 @@ export async function insertFinishedExecutions(sql: SqlQueries, rows: FinishedEx
     duration_ms: data.durationMs,
     result: data.result ?? null,
     created_at: data.createdAt,
-  }));
-  const stored = await runner(sql)<Execution>(INSERT_MANY_SQL, [JSON.stringify(records)]);
-  const byId = new Map(stored.map((row) => [row.id, row]));
-  return rows.map((data) => {
-    const row = byId.get(data.id);
-    if (!row) throw new Error(`execution ${data.id} was not stored`);
-    return row;
-  });
+  };
 }
 
 /**

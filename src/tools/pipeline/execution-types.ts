@@ -30,6 +30,12 @@ export interface ExecutionRequest {
    * later (it is stored on the row). Absent: DEFAULT_LOCALE.
    */
   locale?: Locale | undefined;
+  /**
+   * The requester's language while it is still being looked up (their profile's), when
+   * `locale` is absent: awaited where first needed, so the lookup overlaps the checks and, for
+   * a read run first, the tool itself. Any tag; unsupported: the default language.
+   */
+  localeLookup?: Promise<string | null | undefined> | undefined;
 }
 
 /** Components and settings of the pipeline. */

@@ -12,7 +12,7 @@
  * as `running` with its proposed and started events at that moment (the row-first path from
  * there on: visible, cancellable, reaped if its node dies), so only short reads skip it.
  */
-import type { AuditLog, BatchedChange } from '../../audit/audit-log.js';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { Locale } from '../../contracts/i18n.js';
 import { uuidV7 } from '../../db/uuid-v7.js';
 import type { Execution } from '../../generated/prisma/client.js';
@@ -20,7 +20,7 @@ import type { Logger } from '../../logger.js';
 import type { ToolRegistry } from '../tool-registry.js';
 import { digest, executionEvent, insertAudited, requesterOf, type ExecutionStage } from './execution-audit.js';
 import type { ExecutionMetrics } from './execution-metrics.js';
-import { insertFinishedExecutions, type FinishedExecution, type NewExecution } from './execution-store.js';
+import { FINISHED_EXECUTIONS, rowOf, type FinishedExecution, type NewExecution } from './execution-store.js';
 import type { ExecutionView } from './execution-view.js';
 import type { ProgressChains } from './progress-chains.js';
 import { runRowTool } from './row-runner.js';
@@ -29,11 +29,6 @@ import type { TranslatorCache } from './translator-cache.js';
 
 /** How long a read may run before its row is stored as `running` (the row-first path). */
 export const DEFAULT_READ_FIRST_WINDOW_MS = 1_000;
-
-/** Every finished read of one audit batch, in one INSERT (one instance per process is enough: it holds no state). */
-const FINISHED_ROWS: BatchedChange<FinishedExecution, Execution> = {
-  run: (tx, rows) => insertFinishedExecutions(tx, rows),
-};
 
 // What JSON.stringify writes for text PostgreSQL refuses (NUL, a lone surrogate); a literal
 // backslash-u in the data matches too, which only sends that request down the row-first path.
@@ -67,17 +62,22 @@ export interface ReadFirstDeps {
 }
 
 /** Runs the read of `data` (status `running`, startedAt set) first, then stores it finished; see the module comment. */
-export async function runReadFirst(deps: ReadFirstDeps, data: NewExecution, stages: ExecutionStage[]): Promise<ExecutionView> {
+export async function runReadFirst(
+  deps: ReadFirstDeps,
+  data: NewExecution,
+  stages: ExecutionStage[],
+  localeLater: Promise<Locale | null>,
+): Promise<ExecutionView> {
   const id = uuidV7();
   const startedAt = data.startedAt ?? deps.now();
-  const pending = unstoredRow(id, data, startedAt);
+  const pending = rowOf({ ...data, id, createdAt: startedAt, startedAt });
   const controller = new AbortController();
   deps.controllers.set(id, controller);
   let promotion: Promise<Execution> | undefined;
   let ran = false;
-  const promote = (): Promise<Execution> | undefined => {
-    if (promotion || ran) return promotion;
-    promotion = insertAudited(deps.audit, { ...data, id }, stages)
+  const store = (): Promise<Execution> => {
+    promotion = localeLater
+      .then((locale) => insertAudited(deps.audit, { ...data, id, locale }, stages))
       .catch(deps.refuse)
       .then((row) => {
         deps.announce(row);
@@ -87,6 +87,8 @@ export async function runReadFirst(deps: ReadFirstDeps, data: NewExecution, stag
     promotion.catch(() => controller.abort('not stored'));
     return promotion;
   };
+  // Stored as running while it still runs (once): past the window, or on its first progress report.
+  const promote = (): Promise<Execution> | undefined => (promotion || ran ? promotion : store());
   const timer = setTimeout(promote, deps.windowMs);
   const progress = {
     report: (executionId: string, update: { message: string; fraction?: number }) => {
@@ -99,12 +101,15 @@ export async function runReadFirst(deps: ReadFirstDeps, data: NewExecution, stag
   };
   try {
     const { registry, logger, defaultLocale, translators } = deps;
-    const report = await runRowTool({ registry, logger, defaultLocale, translators, progress }, pending, controller);
+    const report = await runRowTool({ registry, logger, defaultLocale, translators, progress, locale: localeLater }, pending, controller);
     ran = true;
     clearTimeout(timer);
+    // A result the database may refuse goes the row-first way too, which fails such a run as before.
+    if (!promotion && UNSTORABLE_ESCAPE.test(JSON.stringify(report.result))) store();
     if (promotion) return await deps.complete(await promotion, report);
     const finished: FinishedExecution = {
       ...data,
+      locale: await localeLater,
       id,
       createdAt: startedAt,
       status: report.outcome,
@@ -118,7 +123,7 @@ export async function runReadFirst(deps: ReadFirstDeps, data: NewExecution, stag
       extra: { durationMs: report.durationMs, resultDigest: digest(report.result) },
     };
     const { result: row } = await deps.audit
-      .appendBatched(FINISHED_ROWS, finished, (stored) => [...stages, outcome].map((stage) => executionEvent(stored, stage)))
+      .appendBatched(FINISHED_EXECUTIONS, finished, (stored) => [...stages, outcome].map((stage) => executionEvent(stored, stage)))
       .catch((error: unknown) => deps.refuse(error));
     deps.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
     return deps.finished(row, report.outcome);
@@ -127,35 +132,4 @@ export async function runReadFirst(deps: ReadFirstDeps, data: NewExecution, stag
     deps.controllers.delete(id);
     deps.progress.delete(id);
   }
-}
-
-/** The row as the tool sees it while it is not stored yet (the fields runRowTool and the events read). */
-function unstoredRow(id: string, data: NewExecution, startedAt: Date): Execution {
-  return {
-    id,
-    tool: data.tool,
-    toolset: data.toolset,
-    riskLevel: data.riskLevel,
-    arguments: data.arguments as Execution['arguments'],
-    status: 'running',
-    requesterId: data.requesterId,
-    requesterName: data.requesterName,
-    requesterRole: data.requesterRole as Execution['requesterRole'],
-    channel: data.channel as Execution['channel'],
-    externalIds: data.externalIds,
-    conversationId: data.conversationId,
-    approverId: null,
-    decidedAt: null,
-    expiresAt: data.expiresAt,
-    startedAt,
-    finishedAt: null,
-    durationMs: null,
-    result: null,
-    progress: null,
-    preview: (data.preview ?? null) as Execution['preview'],
-    locale: data.locale ?? null,
-    traceId: data.traceId,
-    createdAt: startedAt,
-    updatedAt: startedAt,
-  };
 }

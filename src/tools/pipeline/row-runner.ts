@@ -22,6 +22,8 @@ export interface RowRunnerDeps {
   /** Where progress goes (the row's chain of writes; a read not stored yet stores its row first). */
   progress: Pick<ProgressChains, 'report' | 'settled'>;
   defaultLocale?: Locale | undefined;
+  /** The requester's language when the row does not hold it yet (a read run first): awaited once the tool is done. */
+  locale?: Promise<string | null> | undefined;
   /** Translators kept by the caller (one per locale); absent: a new one per run. */
   translators?: TranslatorCache | undefined;
   /** Check each result against the tool's outputSchema (default: VIGIE_CHECK_TOOL_OUTPUT=1). */
@@ -53,6 +55,7 @@ export async function runRowTool(deps: RowRunnerDeps, row: Execution, controller
       };
   await deps.progress.settled(row.id);
   if (registered && (deps.checkOutput ?? outputCheckEnabled())) flagOutputMismatch(registered.tool, report.result, deps.logger);
+  const locale = deps.locale ? await deps.locale : row.locale;
   // In the requester's language, stored on the row (an approval hours later keeps it).
   report.result = withView(
     registered?.tool,
@@ -60,7 +63,7 @@ export async function runRowTool(deps: RowRunnerDeps, row: Execution, controller
     row.arguments,
     report.result,
     deps.logger,
-    deps.translators?.for(row.locale, deps.defaultLocale) ?? translatorFor(row.locale ?? deps.defaultLocale),
+    deps.translators?.for(locale, deps.defaultLocale) ?? translatorFor(locale ?? deps.defaultLocale),
   );
   return report;
 }

@@ -29,6 +29,18 @@ export function commandRoutes(
     }),
   });
 
+  // Concurrent commands of one user share the profile lookup in flight; a finished lookup is
+  // never reused, so a command sent once the earlier ones are answered reads the current language.
+  const lookups = new Map<string, Promise<Locale | null>>();
+  const sharedProfileLocale = (userId: string): Promise<Locale | null> => {
+    let lookup = lookups.get(userId);
+    if (!lookup) {
+      lookup = profileLocale(userId).finally(() => lookups.delete(userId));
+      lookups.set(userId, lookup);
+    }
+    return lookup;
+  };
+
   routes.add({
     method: 'post',
     path: '/commands',
@@ -49,7 +61,7 @@ export function commandRoutes(
       // Help, refusals and the result view in the client's language (Accept-Language: fr → French),
       // else the profile's: looked up while the command is routed and run, awaited where needed.
       const header = parseAcceptLanguage(request.header('accept-language'));
-      const lookup = header ? undefined : profileLocale(principal.userId);
+      const lookup = header ? undefined : sharedProfileLocale(principal.userId);
       lookup?.catch(() => undefined); // awaited below wherever the language is needed
       const locale = async () => header ?? (await lookup) ?? undefined;
       if ('text' in body) {

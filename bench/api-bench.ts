@@ -12,8 +12,8 @@
  * BENCH_CONNECTIONS=50, POST /api/commands `status` at BENCH_COMMAND_CONNECTIONS=50), each
  * with its ceilings, `ratio` (median of the rounds' path/same-SQL ratios), the floor and the
  * load average. BENCH_PROFILE_DIR=dir also profiles the server on each path for
- * BENCH_PROFILE_SECONDS (one
- * .cpuprofile per path, summary on stderr).
+ * BENCH_PROFILE_SECONDS (one .cpuprofile per path, summary on stderr). BENCH_ONLY=command
+ * (or list, create, comma-separated) runs only those paths.
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -30,11 +30,18 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const COMMAND_CONNECTIONS = Number(process.env.BENCH_COMMAND_CONNECTIONS ?? 50);
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+// A comma-separated list of words picking paths by name (`list`, `create`, `command`); all when unset.
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((word) => word.trim().toLowerCase())
+  .filter(Boolean);
 const PROFILE_SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? SECONDS);
 const DATABASE_NAME = 'vigie_bench_api';
 
 /** One measured path: Vigie's request and its same-work ceiling's. */
 interface Scenario {
+  /** The word BENCH_ONLY picks it by. */
+  name: string;
   path: string;
   connections: number;
   vigie: autocannon.Options;
@@ -60,8 +67,9 @@ async function main(): Promise<void> {
     const createBody = JSON.stringify({ title: 'Bench created', context: { site: 'DLA-1' } });
     const commandBody = JSON.stringify({ text: 'status' });
     const json = { url: `${bare}/json` };
-    const scenarios: Scenario[] = [
+    const all: Scenario[] = [
       {
+        name: 'list',
         path: 'GET /api/conversations',
         connections: CONNECTIONS,
         vigie: { url: `${base}/api/conversations?limit=20`, headers },
@@ -69,6 +77,7 @@ async function main(): Promise<void> {
         floor: { ratio: 0.7, ratioToBareJson: 0.35, p99Ms: 50 },
       },
       {
+        name: 'create',
         path: 'POST /api/conversations',
         connections: CONNECTIONS,
         vigie: { url: `${base}/api/conversations`, method: 'POST', headers, body: createBody },
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
         floor: { ratio: 0.6 },
       },
       {
+        name: 'command',
         path: 'POST /api/commands (status)',
         connections: COMMAND_CONNECTIONS,
         vigie: { url: `${base}/api/commands`, method: 'POST', headers, body: commandBody },
@@ -83,6 +93,8 @@ async function main(): Promise<void> {
         floor: { ratio: 0.5, p99Ms: 30 },
       },
     ];
+    const scenarios = ONLY.length ? all.filter((scenario) => ONLY.some((word) => scenario.name === word)) : all;
+    if (scenarios.length === 0) throw new Error(`BENCH_ONLY=${ONLY.join(',')} picks no path (list, create, command)`);
 
     // Warm-up of every path (JIT, pools, prepared statements, auth cache): not measured.
     for (const scenario of scenarios) {

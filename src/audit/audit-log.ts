@@ -10,7 +10,16 @@ import type { SqlQueries, SqlRunner } from '../db/sql-runner.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { escapeAuditRecord } from './audit-escape.js';
-import { GENESIS_HASH, auditRecordOf, chainHash, type AuditInput, type AuditRecord, type Unhashed } from './audit-chain.js';
+import { GENESIS_HASH, auditRecordOf, type AuditInput, type AuditRecord, type Unhashed } from './audit-chain.js';
+import {
+  AUDIT_INSERT_SQL,
+  auditRecordsJson,
+  chainAfter,
+  HEAD_MOVED_CODE,
+  headGuardStatement,
+  inlineParameters,
+  withIds,
+} from './audit-statements.js';
 
 export {
   GENESIS_HASH,
@@ -27,9 +36,29 @@ const AUDIT_LOCK_KEY = 0x56494741; // "VIGA"
 /** A state change run inside the audit transaction; its result picks the events to record. */
 export type AuditedChange<T> = (tx: SqlQueries) => Promise<T>;
 
+/**
+ * A change many callers make with their own input (a new row each): the batch runs it as ONE
+ * statement for all its callers' inputs (a multi-row INSERT), whose rows map back to one result
+ * per input, in order. Its callers must not depend on each other (independent rows).
+ */
+export interface BatchedChange<I, T> {
+  /** The statement for `inputs` (text and parameters). */
+  statement(inputs: I[]): { text: string; params: unknown[] };
+  /** One result per input, from the statement's rows. */
+  results(rows: unknown[], inputs: I[]): T[];
+  /**
+   * The result an input will have, known before the statement runs (a row whose every field
+   * the caller chose): its events can then be built first, and the whole batch sent in one
+   * round trip (SqlRunner.script). The caller still gets the stored result.
+   */
+  predict?(input: I): T;
+}
+
 interface Pending {
   /** Runs first, in the batch's transaction; a throw rolls the whole batch back. */
   change?: AuditedChange<unknown>;
+  /** Runs with the other inputs of the same change in the batch, before the single changes. */
+  batched?: { change: BatchedChange<unknown, unknown>; input: unknown };
   /** The events, from the change's result (none: nothing to record, e.g. a lost race). */
   build: (result: unknown) => Unhashed[];
   resolve: (outcome: { result: unknown; records: AuditRecord[] }) => void;
@@ -104,7 +133,23 @@ export class AuditLog {
     return outcome as { result: T; records: AuditRecord[] };
   }
 
-  private enqueue(item: Pick<Pending, 'change' | 'build'>): Promise<{ result: unknown; records: AuditRecord[] }> {
+  /**
+   * Like appendWith, for a change made by many callers at once: the batch runs `change` once
+   * with every caller's input (see BatchedChange), then stores each caller's events.
+   */
+  async appendBatched<I, T>(
+    change: BatchedChange<I, T>,
+    input: I,
+    events: (result: T) => AuditInput[],
+  ): Promise<{ result: T; records: AuditRecord[] }> {
+    const outcome = await this.enqueue({
+      batched: { change: change as BatchedChange<unknown, unknown>, input },
+      build: (result) => events(result as T).map(auditRecordOf),
+    });
+    return outcome as { result: T; records: AuditRecord[] };
+  }
+
+  private enqueue(item: Pick<Pending, 'change' | 'batched' | 'build'>): Promise<{ result: unknown; records: AuditRecord[] }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...item, resolve, reject });
       if (!this.flushing) this.flushing = this.drain();
@@ -165,7 +210,7 @@ export class AuditLog {
       const records = item.built ?? [];
       if (records.length === 0) return item.reject(refusal);
       const [written] = await this.writeBatch([
-        { ...item, change: undefined, build: () => records.map((record) => escapeAuditRecord(record, reason)) },
+        { ...item, change: undefined, batched: undefined, build: () => records.map((record) => escapeAuditRecord(record, reason)) },
       ]);
       const stored = written!.records;
       this.logger?.warn(
@@ -192,23 +237,31 @@ export class AuditLog {
    */
   private async writeBatch(items: Pending[]): Promise<Array<{ result: unknown; records: AuditRecord[] }>> {
     const expected = this.head;
+    if (
+      this.sql.script &&
+      expected !== undefined &&
+      items.every((item) => !item.change && (!item.batched || item.batched.change.predict))
+    ) {
+      try {
+        return await this.writeScript(items, expected);
+      } catch (error) {
+        if (isDependencyUnavailable(error)) throw error;
+        // Another writer appended (or the database refused something): the transaction below
+        // reads the head again and tells a refused change from a refused event.
+        if ((error as { code?: string }).code !== HEAD_MOVED_CODE)
+          this.logger?.debug({ err: error }, 'one-round-trip audit batch failed; writing it in a transaction');
+      }
+    }
     const { results, counts, written } = await this.sql.transaction(async (locked) => {
-      // The changes first, in queue order; then their events and the plain appends, chained.
-      const results: unknown[] = [];
+      // The changes first (batched ones one statement each, then the others in queue order);
+      // then their events and the plain appends, chained in queue order.
+      const results = await runChanges(locked, items);
       const records: Unhashed[] = [];
       const counts: number[] = [];
-      for (const item of items) {
-        let result: unknown;
-        if (item.change) {
-          try {
-            result = await item.change(locked);
-          } catch (error) {
-            throw isDependencyUnavailable(error) ? error : new ChangeFailed(error);
-          }
-        }
+      for (const [index, item] of items.entries()) {
+        const result = results[index];
         const built = item.build(result);
         item.built = built;
-        results.push(result);
         counts.push(built.length);
         records.push(...built);
       }
@@ -220,6 +273,46 @@ export class AuditLog {
       const last = await locked.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
       return { results, counts, written: (await this.insertChained(locked, records, last[0]?.hash ?? GENESIS_HASH, false))! };
     }, AUDIT_LOCK_KEY);
+    return this.stored(items, results, counts, written);
+  }
+
+  /**
+   * The whole batch in ONE round trip (SqlRunner.script), when every change's result is known
+   * before it runs (BatchedChange.predict): the lock, a guard that the chain's head is still
+   * `expected`, each batched change's statement, the events' INSERT, all committed together.
+   */
+  private async writeScript(items: Pending[], expected: string): Promise<Array<{ result: unknown; records: AuditRecord[] }>> {
+    const groups = batchedGroups(items);
+    const counts: number[] = [];
+    const records: Unhashed[] = [];
+    for (const item of items) {
+      const built = item.build(item.batched ? item.batched.change.predict!(item.batched.input) : undefined);
+      item.built = built;
+      counts.push(built.length);
+      records.push(...built);
+    }
+    const chained = chainAfter(records, expected);
+    const statements = [headGuardStatement(expected)];
+    for (const [change, indexes] of groups) {
+      const { text, params } = change.statement(indexes.map((index) => items[index]!.batched!.input));
+      statements.push(inlineParameters(text, params));
+    }
+    if (chained.length > 0) statements.push(inlineParameters(AUDIT_INSERT_SQL, [auditRecordsJson(chained), false, expected]));
+    const rows = await this.sql.script!(statements, AUDIT_LOCK_KEY);
+    const results: unknown[] = new Array(items.length);
+    [...groups].forEach(([change, indexes], group) => {
+      const out = change.results(
+        rows[group + 1]!,
+        indexes.map((index) => items[index]!.batched!.input),
+      );
+      indexes.forEach((index, position) => (results[index] = out[position]));
+    });
+    const written = chained.length > 0 ? withIds(chained, rows[rows.length - 1] as Array<{ id: string }>) : [];
+    return this.stored(items, results, counts, written);
+  }
+
+  /** Moves the head past `written` and hands each item its result and its events. */
+  private stored(items: Pending[], results: unknown[], counts: number[], written: AuditRecord[]) {
     this.head = written[written.length - 1]?.hash ?? this.head;
     let offset = 0;
     return items.map((_, index) => {
@@ -236,57 +329,41 @@ export class AuditLog {
     prevHash: string,
     onlyIfHead: boolean,
   ): Promise<AuditRecord[] | null> {
-    let previous = prevHash;
-    const chained = records.map((record) => {
-      const hash = chainHash(previous, record);
-      const entry = { ...record, prevHash: previous, hash };
-      previous = hash;
-      return entry;
-    });
-    const rows = await locked.query<{ id: string }>(
-      `INSERT INTO audit_events (created_at, action, status, actor_id, actor_name, channel, external_ids,
-         conversation_id, tool, execution_id, arguments, approver_id, duration_ms, result_digest, details,
-         trace_id, prev_hash, hash)
-       SELECT e.created_at, e.action, e.status, e.actor_id, e.actor_name, e.channel::"Channel", e.external_ids,
-         e.conversation_id, e.tool, e.execution_id, e.arguments, e.approver_id, e.duration_ms, e.result_digest,
-         e.details, e.trace_id, e.prev_hash, e.hash
-       FROM jsonb_to_recordset($1::jsonb) AS e(created_at timestamptz, action text, status text, actor_id uuid,
-         actor_name text, channel text, external_ids jsonb, conversation_id uuid, tool text, execution_id uuid,
-         arguments jsonb, approver_id uuid, duration_ms int, result_digest text, details jsonb, trace_id text,
-         prev_hash text, hash text, ordinal int)
-       WHERE NOT $2::boolean OR $3::text = (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)
-       ORDER BY e.ordinal
-       RETURNING id::text`,
-      [
-        JSON.stringify(
-          chained.map((entry, ordinal) => ({
-            created_at: entry.createdAt,
-            action: entry.action,
-            status: entry.status,
-            actor_id: entry.actorId,
-            actor_name: entry.actorName,
-            channel: entry.channel,
-            external_ids: entry.externalIds,
-            conversation_id: entry.conversationId,
-            tool: entry.tool,
-            execution_id: entry.executionId,
-            arguments: entry.arguments,
-            approver_id: entry.approverId,
-            duration_ms: entry.durationMs,
-            result_digest: entry.resultDigest,
-            details: entry.details,
-            trace_id: entry.traceId,
-            prev_hash: entry.prevHash,
-            hash: entry.hash,
-            ordinal,
-          })),
-        ),
-        onlyIfHead,
-        prevHash,
-      ],
-    );
+    const chained = chainAfter(records, prevHash);
+    const rows = await locked.query<{ id: string }>(AUDIT_INSERT_SQL, [auditRecordsJson(chained), onlyIfHead, prevHash]);
     if (rows.length === 0 && chained.length > 0) return null;
-    const ids = rows.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    return chained.map((entry, index) => ({ ...entry, id: ids[index]! }));
+    return withIds(chained, rows);
   }
+}
+
+/** The batched changes of a batch, each with the positions of its items. */
+function batchedGroups(items: Pending[]): Map<BatchedChange<unknown, unknown>, number[]> {
+  const groups = new Map<BatchedChange<unknown, unknown>, number[]>();
+  items.forEach((item, index) => {
+    if (!item.batched) return;
+    const group = groups.get(item.batched.change);
+    if (group) group.push(index);
+    else groups.set(item.batched.change, [index]);
+  });
+  return groups;
+}
+
+/** Runs the changes of a batch: each batched change once for all its inputs, then the single ones in order; one result per item. */
+async function runChanges(locked: SqlQueries, items: Pending[]): Promise<unknown[]> {
+  const results: unknown[] = new Array(items.length);
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw isDependencyUnavailable(error) ? error : new ChangeFailed(error);
+    }
+  };
+  for (const [change, indexes] of batchedGroups(items)) {
+    const inputs = indexes.map((index) => items[index]!.batched!.input);
+    const { text, params } = change.statement(inputs);
+    const out = change.results(await guarded(() => locked.query(text, params)), inputs);
+    indexes.forEach((index, position) => (results[index] = out[position]));
+  }
+  for (const [index, item] of items.entries()) if (item.change) results[index] = await guarded(() => item.change!(locked));
+  return results;
 }

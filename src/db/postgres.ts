@@ -40,6 +40,13 @@ export function postgresRunner(pool: pg.Pool): SqlRunner {
       // The name is the text's digest: pg prepares it once per pooled connection.
       return (await pool.query({ name: nameOf(sql), text: sql, values: params })).rows as Row[];
     },
+    async script(statements, lockKey) {
+      if (!Number.isSafeInteger(lockKey)) throw new TypeError('script lock key must be an integer');
+      // Several statements in one simple query run as one implicit transaction, rolled back on any error.
+      const results = (await pool.query([`SELECT pg_advisory_xact_lock(${lockKey})`, ...statements].join(';\n'))) as unknown as
+        pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(results) ? results : [results]).slice(1).map((result) => result.rows as unknown[]);
+    },
     async transaction(work, lockKey) {
       const client = await pool.connect();
       // A connection lost while checked out (between statements) emits 'error' on the client,

@@ -20,6 +20,13 @@ export interface SqlQueries {
 export interface SqlRunner extends SqlQueries {
   /** Runs `work` in one transaction, holding `pg_advisory_xact_lock(lockKey)` when given. */
   transaction<T>(work: (tx: SqlQueries) => Promise<T>, lockKey?: number): Promise<T>;
+  /**
+   * Runs `statements` (no parameters) in ONE round trip (simple protocol): one implicit
+   * transaction (all commit or none), holding `pg_advisory_xact_lock(lockKey)` from before the
+   * first; each statement reads with its own snapshot. One row list per statement. Absent
+   * where a round trip costs nothing (PGlite): callers then use `transaction`.
+   */
+  script?(statements: string[], lockKey: number): Promise<unknown[][]>;
 }
 
 /**

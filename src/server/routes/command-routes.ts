@@ -29,6 +29,18 @@ export function commandRoutes(
     }),
   });
 
+  // Concurrent commands of one user share the profile lookup in flight; a finished lookup is
+  // never reused, so a command sent once the earlier ones are answered reads the current language.
+  const lookups = new Map<string, Promise<Locale | null>>();
+  const sharedProfileLocale = (userId: string): Promise<Locale | null> => {
+    let lookup = lookups.get(userId);
+    if (!lookup) {
+      lookup = profileLocale(userId).finally(() => lookups.delete(userId));
+      lookups.set(userId, lookup);
+    }
+    return lookup;
+  };
+
   routes.add({
     method: 'post',
     path: '/commands',
@@ -46,16 +58,29 @@ export function commandRoutes(
     handler: async ({ body, principal, request, response }) => {
       let tool: string;
       let args: unknown;
-      // Help, refusals and the result view in the client's language (Accept-Language: fr → French).
-      const locale = parseAcceptLanguage(request.header('accept-language')) ?? (await profileLocale(principal.userId)) ?? undefined;
+      // Help, refusals and the result view in the client's language (Accept-Language: fr → French),
+      // else the profile's: looked up while the command is routed and run, awaited where needed.
+      const header = parseAcceptLanguage(request.header('accept-language'));
+      const lookup = header ? undefined : sharedProfileLocale(principal.userId);
+      lookup?.catch(() => undefined); // awaited below wherever the language is needed
+      const locale = async () => header ?? (await lookup) ?? undefined;
       if ('text' in body) {
-        const routed = tools.router.route(body.text, principal.role, { locale });
+        const routeIn = (language: Locale | undefined) => tools.router.route(body.text, principal.role, { locale: language });
+        let routed: ReturnType<typeof routeIn>;
+        try {
+          routed = routeIn(header);
+        } catch (error) {
+          if (!lookup) throw error;
+          routed = routeIn(await locale()); // the same refusal, in the profile's language
+        }
+        if (routed.kind !== 'call' && lookup) routed = routeIn(await locale());
         if (routed.kind === 'help') return { help: routed.text };
         if (routed.kind === 'not_command') {
+          const language = await locale();
           throw new AppError(
             'unknown_command',
             400,
-            `${t(locale, 'help.notACommand', { text: body.text.slice(0, 60) })} ${tools.router.helpText(principal.role, locale)}`,
+            `${t(language, 'help.notACommand', { text: body.text.slice(0, 60) })} ${tools.router.helpText(principal.role, language)}`,
           );
         }
         tool = routed.tool;
@@ -71,9 +96,10 @@ export function commandRoutes(
           channel: 'api',
           conversationId: body.conversationId ?? null,
           traceId: request.requestId,
-          locale,
+          locale: header,
+          localeLookup: lookup,
         })
-        .catch((error: unknown) => Promise.reject(localizedError(error, locale)));
+        .catch(async (error: unknown) => Promise.reject(localizedError(error, await locale().catch(() => undefined))));
       response.status(execution.status === 'pending_approval' || execution.status === 'queued' ? 202 : 200).json(execution);
       return undefined;
     },

@@ -31,6 +31,8 @@ type JsonSchema = {
 
 /** Parses command lines against a registry. */
 export class CommandRouter {
+  private readonly patterns = new Map<string, RegExp>();
+
   constructor(private readonly registry: ToolRegistry) {}
 
   /**
@@ -114,13 +116,23 @@ export class CommandRouter {
     const lower = text.toLowerCase();
     const boundary = (length: number) => length === lower.length || /\s/.test(lower[length]!);
     for (const [alias, name] of this.registry.aliases()) {
-      const pattern = alias.split(' ').join('\\s+');
-      const found = new RegExp(`^${pattern}`).exec(lower);
+      const found = this.patternOf(alias).exec(lower);
       if (found && boundary(found[0].length)) return { tool: this.registry.get(name)!, consumed: found[0].length };
     }
     const first = /^\S+/.exec(lower)![0];
     const tool = this.registry.get(first);
     return tool ? { tool, consumed: first.length } : undefined;
+  }
+
+  /** The pattern of an alias (`system status` → /^system\s+status/), compiled once: routing runs on every command. */
+  private patternOf(alias: string): RegExp {
+    let pattern = this.patterns.get(alias);
+    if (!pattern) {
+      pattern = new RegExp(`^${alias.split(' ').join('\\s+')}`);
+      if (this.patterns.size >= 10_000) this.patterns.clear();
+      this.patterns.set(alias, pattern);
+    }
+    return pattern;
   }
 
   private parseArguments(entry: RegisteredTool, rest: string, strict: boolean): Record<string, unknown> {

@@ -22,6 +22,9 @@ import { postOutcome, type Decision } from './execution-outcomes.js';
 import { previewOf, translatorFor } from './result-views.js';
 import { resolveLocale } from '../../contracts/i18n.js';
 import { runRowTool } from './row-runner.js';
+import { DEFAULT_READ_FIRST_WINDOW_MS, mayRunFirst, runReadFirst, type ReadFirstDeps } from './read-first.js';
+import type { RunReport } from './tool-runner.js';
+import { TranslatorCache } from './translator-cache.js';
 import type { ExecutionChanges } from './execution-store.js';
 import { assertMayDecide, listExecutions, visibleExecution, type ExecutionFilters } from './execution-queries.js';
 import { ProgressChains } from './progress-chains.js';
@@ -47,6 +50,7 @@ export class ExecutionService implements ApprovalHandler {
   private readonly progressChains: ProgressChains;
   private readonly outcomes = new Set<Promise<void>>();
   private readonly metrics: ExecutionMetrics;
+  private readonly translators = new TranslatorCache();
   private readonly now: () => Date;
   private stopSweeps: (() => void) | undefined;
 
@@ -116,15 +120,10 @@ export class ExecutionService implements ApprovalHandler {
     const args = validateArguments(tool.name, tool.inputSchema, request.args, this.options.maxArgumentBytes ?? MAX_ARGUMENT_BYTES);
     const traceId = request.traceId ?? randomUUID();
     // Only a supported locale is stored (anything else: null, the default language; never an error).
-    const locale = resolveLocale(request.locale) ?? null;
-    const base = {
-      channel: request.channel,
-      tool: tool.name,
-      arguments: args,
-      traceId,
-      externalIds: request.externalIds ?? {},
-      conversationId: request.conversationId ?? null,
-    };
+    const localeLater = Promise.resolve(request.locale ?? request.localeLookup).then((tag) => resolveLocale(tag) ?? null);
+    localeLater.catch(() => undefined); // awaited below on every path that goes on
+    const { channel, externalIds = {}, conversationId = null } = request;
+    const base = { channel, tool: tool.name, arguments: args, traceId, externalIds, conversationId };
     await assertMayRun(
       { audit: this.options.audit, metrics: this.metrics, allowlist: this.options.allowlist ?? {} },
       principal,
@@ -136,24 +135,26 @@ export class ExecutionService implements ApprovalHandler {
     if (request.conversationId) await conversationFinder(this.prisma, principal, request.conversationId);
     const needsApproval = tool.risk !== 'read';
     const inline = !needsApproval && !tool.durable;
+    // A read run first needs the language only for its result view, once the tool is done.
+    const locale = inline ? null : await localeLater;
     // What approving will do, shown on every approval card (computed once, stored with the row).
     const preview = needsApproval
       ? await previewOf(tool, args, principal, this.options.logger, undefined, translatorFor(locale ?? this.options.defaultLocale))
       : null;
     const stages: ExecutionStage[] = [{ stage: 'proposed', actor: principal, extra: { details: { risk: tool.risk, needsApproval } } }];
-    // A read runs at once: its "started" commits with "proposed" and the row, before the tool runs.
+    // A read runs at once: its "started" commits with "proposed" (and the row).
     if (inline) stages.push({ stage: 'started', actor: principal });
-    const row = await insertAudited(
-      this.options.audit,
-      {
-        ...requestedRow(principal, { ...request, traceId, locale }, { tool: tool.name, toolset: toolset.name, risk: tool.risk }, args),
-        preview,
-        status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
-        startedAt: inline ? this.now() : null,
-        expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
-      },
-      stages,
-    ).catch((error: unknown) => refuseUnstorable(this.options.audit, error, principal, base));
+    const data = {
+      ...requestedRow(principal, { ...request, traceId, locale }, { tool: tool.name, toolset: toolset.name, risk: tool.risk }, args),
+      preview,
+      status: needsApproval ? 'pending_approval' : inline ? 'running' : 'queued',
+      startedAt: inline ? this.now() : null,
+      expiresAt: needsApproval ? new Date(this.now().getTime() + this.approvalTtlMs) : null,
+    };
+    const refuse = (error: unknown) => refuseUnstorable(this.options.audit, error, principal, base);
+    // An inline read runs first and is stored once, finished (read-first.ts).
+    if (inline && mayRunFirst(data, stages)) return runReadFirst(this.readFirst(refuse), data, stages, localeLater);
+    const row = await insertAudited(this.options.audit, inline ? { ...data, locale: await localeLater } : data, stages).catch(refuse);
     if (needsApproval) {
       this.metrics.executions.inc({ tool: tool.name, status: 'pending_approval' });
       const view = executionView(row);
@@ -286,18 +287,38 @@ export class ExecutionService implements ApprovalHandler {
     const controller = new AbortController();
     this.controllers.set(row.id, controller);
     try {
-      const { registry, logger, defaultLocale } = this.options;
-      const report = await runRowTool({ registry, logger, defaultLocale, progress: this.progressChains }, row, controller);
-      const outcome = { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result };
-      // The outcome and its event commit together; if that fails, the row is failed at once rather than left running.
-      const done = await abandonOnFailure(this.reaper, row, finishAudited(this.options.audit, row.id, outcome, requesterOf(row)));
-      if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
-      this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
-      return this.finished(done, report.outcome);
+      const report = await runRowTool({ ...this.options, progress: this.progressChains, translators: this.translators }, row, controller);
+      return await this.complete(row, report);
     } finally {
       this.controllers.delete(row.id);
       this.progressChains.delete(row.id);
     }
+  }
+
+  /** Records the outcome of a running row and its event together; if that fails, the row is failed at once rather than left running. */
+  private async complete(row: Execution, report: RunReport): Promise<ExecutionView> {
+    const outcome = { status: report.outcome, finishedAt: this.now(), durationMs: report.durationMs, result: report.result };
+    const done = await abandonOnFailure(this.reaper, row, finishAudited(this.options.audit, row.id, outcome, requesterOf(row)));
+    if (!done) return executionView(await this.prisma.execution.findUniqueOrThrow({ where: { id: row.id } }));
+    this.metrics.duration.observe({ tool: row.tool }, report.durationMs / 1000);
+    return this.finished(done, report.outcome);
+  }
+
+  /** What a read-first run needs from this service (read-first.ts). */
+  private readFirst(refuse: (error: unknown) => Promise<never>): ReadFirstDeps {
+    return {
+      ...this.options,
+      progress: this.progressChains,
+      controllers: this.controllers,
+      now: this.now,
+      metrics: this.metrics,
+      translators: this.translators,
+      windowMs: this.options.readFirstWindowMs ?? DEFAULT_READ_FIRST_WINDOW_MS,
+      announce: (row) => this.announce(executionView(row)),
+      refuse,
+      complete: (row, report) => this.complete(row, report),
+      finished: (row, status) => this.finished(row, status),
+    };
   }
 
   private async dispatch(row: Execution): Promise<ExecutionView> {

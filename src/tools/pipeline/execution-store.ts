@@ -5,6 +5,7 @@
  * result mapping cost more CPU than the rest of a routed read command (docs/performance.md).
  * Rows come back in Prisma's `Execution` shape, so the rest of the pipeline is unchanged.
  */
+import type { BatchedChange } from '../../audit/audit-log.js';
 import type { Execution } from '../../generated/prisma/client.js';
 import type { SqlQueries } from '../../db/sql-runner.js';
 import { uuidV7 } from '../../db/uuid-v7.js';
@@ -22,12 +23,27 @@ const INSERT_SQL = `INSERT INTO executions (id, tool, toolset, risk_level, argum
     $13::uuid, $14::timestamptz, $15, $16::jsonb, $17, $18::timestamptz, $19::jsonb, now(), now())
   RETURNING ${COLUMNS}`;
 
+// Many finished rows in one statement (one group commit's inline reads): one JSON array of records.
+const INSERT_MANY_SQL = `INSERT INTO executions (id, tool, toolset, risk_level, arguments, status, started_at, requester_id,
+    requester_name, requester_role, channel, external_ids, conversation_id, expires_at, trace_id, preview, locale, finished_at,
+    duration_ms, result, created_at, updated_at)
+  SELECT r.id, r.tool, r.toolset, r.risk_level, r.arguments, r.status, r.started_at, r.requester_id, r.requester_name,
+    r.requester_role::"Role", r.channel::"Channel", r.external_ids, r.conversation_id, r.expires_at, r.trace_id, r.preview, r.locale,
+    r.finished_at, r.duration_ms, r.result, r.created_at, now()
+  FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tool text, toolset text, risk_level text, arguments jsonb, status text,
+    started_at timestamptz, requester_id uuid, requester_name text, requester_role text, channel text, external_ids jsonb,
+    conversation_id uuid, expires_at timestamptz, trace_id text, preview jsonb, locale text, finished_at timestamptz,
+    duration_ms int, result jsonb, created_at timestamptz)
+  RETURNING ${COLUMNS}`;
+
 const FINISH_SQL = `UPDATE executions SET status = $3, finished_at = $4::timestamptz, duration_ms = $5, result = $6::jsonb, updated_at = now()
   WHERE id = $1::uuid AND status = $2
   RETURNING ${COLUMNS}`;
 
 /** The fields of a new execution row. */
 export interface NewExecution {
+  /** Chosen by the caller when it must know it before the row is stored (an inline read); else a new v7 id. */
+  id?: string;
   tool: string;
   toolset: string;
   riskLevel: string;
@@ -51,6 +67,15 @@ export interface NewExecution {
   result?: unknown;
 }
 
+/** A row written once, already finished (an inline read run before it is stored): its id and times are known. */
+export interface FinishedExecution extends NewExecution {
+  id: string;
+  createdAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  result: unknown;
+}
+
 /** Columns a transition may set (status always). */
 export interface ExecutionChanges {
   status: string;
@@ -71,10 +96,10 @@ const TRANSITION_COLUMNS: Array<[keyof Omit<ExecutionChanges, 'status'>, string]
 
 const runner = (sql: SqlQueries) => sql.queryPrepared?.bind(sql) ?? sql.query.bind(sql);
 
-/** Inserts a new execution (a v7 id, like Prisma's default) and returns its row. */
+/** Inserts a new execution (its own id, else a v7 id like Prisma's default) and returns its row. */
 export async function insertExecution(sql: SqlQueries, data: NewExecution): Promise<Execution> {
   const [row] = await runner(sql)<Execution>(INSERT_SQL, [
-    uuidV7(),
+    data.id ?? uuidV7(),
     data.tool,
     data.toolset,
     data.riskLevel,
@@ -95,6 +120,82 @@ export async function insertExecution(sql: SqlQueries, data: NewExecution): Prom
     data.result === undefined ? null : JSON.stringify(data.result),
   ]);
   return row!;
+}
+
+/**
+ * Finished rows (many callers' inline reads, one audit batch) in ONE multi-row INSERT; each
+ * row is known before it is stored (`predict`), so its events are too and the audit batch can
+ * go in one round trip.
+ */
+export const FINISHED_EXECUTIONS: BatchedChange<FinishedExecution, Execution> = {
+  statement: (rows) => ({ text: INSERT_MANY_SQL, params: [JSON.stringify(rows.map(recordOf))] }),
+  results: (stored, rows) => {
+    const byId = new Map((stored as Execution[]).map((row) => [row.id, row]));
+    return rows.map((data) => {
+      const row = byId.get(data.id);
+      if (!row) throw new Error(`execution ${data.id} was not stored`);
+      return row;
+    });
+  },
+  predict: (data) => rowOf(data),
+};
+
+/** The row `data` will be once stored (its id and times chosen by the caller). */
+export function rowOf(data: NewExecution & { id: string; createdAt: Date; durationMs?: number | null }): Execution {
+  return {
+    id: data.id,
+    tool: data.tool,
+    toolset: data.toolset,
+    riskLevel: data.riskLevel,
+    arguments: (data.arguments ?? {}) as Execution['arguments'],
+    status: data.status,
+    requesterId: data.requesterId,
+    requesterName: data.requesterName,
+    requesterRole: data.requesterRole as Execution['requesterRole'],
+    channel: data.channel as Execution['channel'],
+    externalIds: data.externalIds,
+    conversationId: data.conversationId,
+    approverId: null,
+    decidedAt: null,
+    expiresAt: data.expiresAt,
+    startedAt: data.startedAt,
+    finishedAt: data.finishedAt ?? null,
+    durationMs: data.durationMs ?? null,
+    result: (data.result ?? null) as Execution['result'],
+    progress: null,
+    preview: (data.preview ?? null) as Execution['preview'],
+    locale: data.locale ?? null,
+    traceId: data.traceId,
+    createdAt: data.createdAt,
+    updatedAt: data.createdAt,
+  };
+}
+
+/** One record of INSERT_MANY_SQL's JSON array. */
+function recordOf(data: FinishedExecution) {
+  return {
+    id: data.id,
+    tool: data.tool,
+    toolset: data.toolset,
+    risk_level: data.riskLevel,
+    arguments: data.arguments ?? {},
+    status: data.status,
+    started_at: data.startedAt,
+    requester_id: data.requesterId,
+    requester_name: data.requesterName,
+    requester_role: data.requesterRole,
+    channel: data.channel,
+    external_ids: data.externalIds,
+    conversation_id: data.conversationId,
+    expires_at: data.expiresAt,
+    trace_id: data.traceId,
+    preview: data.preview ?? null,
+    locale: data.locale ?? null,
+    finished_at: data.finishedAt,
+    duration_ms: data.durationMs,
+    result: data.result ?? null,
+    created_at: data.createdAt,
+  };
 }
 
 /**

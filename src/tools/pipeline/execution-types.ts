@@ -30,6 +30,12 @@ export interface ExecutionRequest {
    * later (it is stored on the row). Absent: DEFAULT_LOCALE.
    */
   locale?: Locale | undefined;
+  /**
+   * The requester's language while it is still being looked up (their profile's), when
+   * `locale` is absent: awaited where first needed, so the lookup overlaps the checks and, for
+   * a read run first, the tool itself. Any tag; unsupported: the default language.
+   */
+  localeLookup?: Promise<string | null | undefined> | undefined;
 }
 
 /** Components and settings of the pipeline. */
@@ -51,6 +57,8 @@ export interface ExecutionServiceOptions {
   abandonGraceMs?: number | undefined;
   /** DEFAULT_LOCALE: the language of views for executions whose requester's language is unknown (MCP, schedules). */
   defaultLocale?: Locale | undefined;
+  /** How long an inline read may run before its row is stored as running (read-first.ts; default 1 s). */
+  readFirstWindowMs?: number | undefined;
   /** Age of a durable `queued` row before the sweep puts it back in the queue (execution-requeue.ts). */
   requeueAfterMs?: number | undefined;
 }

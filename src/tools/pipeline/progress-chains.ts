@@ -28,6 +28,18 @@ export class ProgressChains {
     this.chains.set(id, next);
   }
 
+  /** Makes the writes queued for `id` wait for `ready` (its row being stored), when none is queued yet. */
+  after(id: string, ready: Promise<unknown>): void {
+    if (!this.chains.has(id))
+      this.chains.set(
+        id,
+        ready.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+  }
+
   /** Resolves once every progress write queued for `id` is done. */
   async settled(id: string): Promise<void> {
     await this.chains.get(id);

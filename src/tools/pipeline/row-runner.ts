@@ -12,14 +12,20 @@ import { requesterOf } from './execution-audit.js';
 import type { ProgressChains } from './progress-chains.js';
 import { translatorFor, withView } from './result-views.js';
 import { runTool, type RunReport } from './tool-runner.js';
+import type { TranslatorCache } from './translator-cache.js';
 import { flagOutputMismatch, outputCheckEnabled } from './tool-output-check.js';
 
 /** What running a row needs. */
 export interface RowRunnerDeps {
   registry: ToolRegistry;
   logger: Logger;
-  progress: ProgressChains;
+  /** Where progress goes (the row's chain of writes; a read not stored yet stores its row first). */
+  progress: Pick<ProgressChains, 'report' | 'settled'>;
   defaultLocale?: Locale | undefined;
+  /** The requester's language when the row does not hold it yet (a read run first): awaited once the tool is done. */
+  locale?: Promise<string | null> | undefined;
+  /** Translators kept by the caller (one per locale); absent: a new one per run. */
+  translators?: TranslatorCache | undefined;
   /** Check each result against the tool's outputSchema (default: VIGIE_CHECK_TOOL_OUTPUT=1). */
   checkOutput?: boolean | undefined;
 }
@@ -49,6 +55,7 @@ export async function runRowTool(deps: RowRunnerDeps, row: Execution, controller
       };
   await deps.progress.settled(row.id);
   if (registered && (deps.checkOutput ?? outputCheckEnabled())) flagOutputMismatch(registered.tool, report.result, deps.logger);
+  const locale = deps.locale ? await deps.locale : row.locale;
   // In the requester's language, stored on the row (an approval hours later keeps it).
   report.result = withView(
     registered?.tool,
@@ -56,7 +63,7 @@ export async function runRowTool(deps: RowRunnerDeps, row: Execution, controller
     row.arguments,
     report.result,
     deps.logger,
-    translatorFor(row.locale ?? deps.defaultLocale),
+    deps.translators?.for(locale, deps.defaultLocale) ?? translatorFor(locale ?? deps.defaultLocale),
   );
   return report;
 }

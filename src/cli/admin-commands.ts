@@ -5,7 +5,7 @@
  * commands on its own database: never a write to a second copy.
  */
 import type { Command } from 'commander';
-import { AuditLog } from '../audit/audit-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
 import { redisTargetFromConfig } from '../redis-target.js';
 import { databaseOptionsFromConfig, migrateAsOwner, openDatabase, openMigratedDatabase, type Database } from '../db/database.js';
@@ -26,6 +26,7 @@ import { publishAccessChange, type AccessChange } from '../auth/access-changes.j
 import { ROLES, type Role } from '../auth/roles.js';
 import { ValidationError } from '../errors.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { withCliCore } from './cli-core.js';
 
 /** CLI actions are audited as channel `cli`, with no user id. */
 const CLI_ACTOR = { userId: '', userName: 'cli', channel: 'cli' as const };
@@ -48,11 +49,9 @@ export const localAdminIo: AdminIo = {
       options?.migrated === false
         ? await openDatabase(databaseOptionsFromConfig(config))
         : (await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE, config.MIGRATION_DATABASE_URL)).database;
-    const audit = new AuditLog(database.sql);
     try {
-      return await work(database, audit);
+      return await withCliCore({ config, database }, (core) => work(database, core.audit));
     } finally {
-      await audit.flush();
       await database.close();
     }
   },

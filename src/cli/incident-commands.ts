@@ -4,23 +4,21 @@
  * token is printed once, with the Alertmanager snippet that uses it.
  */
 import type { Command } from 'commander';
-import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from '../db/database.js';
 import { ValidationError } from '../errors.js';
 import { hookInputSchema, HookTokens } from '../incidents/hook-tokens.js';
 import { parseOrThrow } from '../core/validation.js';
+import { withCliCore } from './cli-core.js';
 
 const CLI_ACTOR = { userId: '', userName: 'cli', role: 'admin' as const, tokenId: null };
 
 async function withHooks<T>(work: (hooks: HookTokens) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
-  const audit = new AuditLog(database.sql);
   try {
-    return await work(new HookTokens(database.prisma, audit));
+    return await withCliCore({ config, database }, (core) => work(new HookTokens(database.prisma, core.audit)));
   } finally {
-    await audit.flush();
     await database.close();
   }
 }

@@ -5,9 +5,6 @@
  * the new schedule at its next watchdog pass (SCHEDULE_WATCHDOG_MS).
  */
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { DomainEvents } from '../actions/domain-events.js';
-import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from '../db/database.js';
 import { ValidationError } from '../errors.js';
@@ -17,49 +14,48 @@ import { ScheduleService } from '../incidents/schedule-service.js';
 import { ScheduleStore } from '../incidents/schedule-store.js';
 import { InProcessScheduleTimers } from '../incidents/schedule-timers.js';
 import { parseOrThrow } from '../core/validation.js';
-import { createToolRuntime } from '../tools/pipeline/tool-runtime.js';
-import { Registry } from 'prom-client';
+import { withCliCore } from './cli-core.js';
 
 const CLI_ACTOR = { principal: { userId: '', userName: 'cli', role: 'admin' as const, tokenId: null }, channel: 'cli' as const };
 
 async function withSchedules<T>(work: (service: ScheduleService, store: ScheduleStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const logger = pino({ level: config.LOG_LEVEL });
   const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
-  const audit = new AuditLog(database.sql);
-  // Loaded here, not at CLI start: every other command would pay for importing all toolsets.
-  const { createToolsets } = await import('../tools/registry.js');
-  const tools = createToolRuntime({
-    toolsets: createToolsets({ config, database, logger, audit, events: new DomainEvents() }),
-    database,
-    audit,
-    logger,
-  });
-  const store = new ScheduleStore(database.sql);
-  const service = new ScheduleService({
-    store,
-    // The running server arms timers; here nothing fires.
-    timers: new InProcessScheduleTimers(),
-    tools,
-    incidents: { receive: () => Promise.reject(new Error('the CLI does not run schedules')) },
-    audit,
-    metrics: scheduleMetrics(new Registry()),
-    logger,
-    system: () => Promise.reject(new Error('the CLI does not run schedules')),
-    settings: {
-      minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS,
-      failThreshold: config.SCHEDULE_FLAP_THRESHOLD,
-      recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD,
-      watchdogMs: config.SCHEDULE_WATCHDOG_MS,
-      node: 'cli',
-    },
-  });
   try {
-    return await work(service, store);
+    // Routed against the toolsets the server registers (the shipped capabilities), on the same core.
+    return await withCliCore({ config, database }, async (core) => {
+      // Imported here, not at CLI start: every other command would pay for importing all capabilities.
+      const { shippedCapabilities } = await import('../capabilities.js');
+      for (const capability of shippedCapabilities()) {
+        const toolset = capability.create(core).toolset;
+        if (toolset) core.tools.registry.add(toolset);
+      }
+      const store = new ScheduleStore(database.sql);
+      const service = new ScheduleService({
+        store,
+        // The running server arms timers; here nothing fires.
+        timers: new InProcessScheduleTimers(),
+        tools: core.tools,
+        incidents: { receive: () => Promise.reject(new Error('the CLI does not run schedules')) },
+        audit: core.audit,
+        metrics: scheduleMetrics(core.metrics),
+        logger: core.logger,
+        system: () => Promise.reject(new Error('the CLI does not run schedules')),
+        settings: {
+          minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS,
+          failThreshold: config.SCHEDULE_FLAP_THRESHOLD,
+          recoverThreshold: config.SCHEDULE_RECOVER_THRESHOLD,
+          watchdogMs: config.SCHEDULE_WATCHDOG_MS,
+          node: 'cli',
+        },
+      });
+      try {
+        return await work(service, store);
+      } finally {
+        await service.close();
+      }
+    });
   } finally {
-    await service.close();
-    await tools.close();
-    await audit.flush();
     await database.close();
   }
 }

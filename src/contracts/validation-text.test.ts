@@ -15,7 +15,7 @@ import { DomainEvents } from '../actions/domain-events.js';
 import { loadConfig } from '../config.js';
 import { ValidationError } from '../errors.js';
 import { scheduleToolset } from '../incidents/schedule-toolset.js';
-import { createToolsets } from '../tools/registry.js';
+import { createToolsets } from '../../test/support/production-toolsets.js';
 import { validateArguments } from '../tools/pipeline/argument-validation.js';
 import { failedView } from '../tools/pipeline/failed-view.js';
 import { CATALOGS, createTranslator, hasMessage } from './i18n.js';

@@ -5,7 +5,8 @@
  * second live opener with a sentence naming the fix; a lock left by a dead process is
  * taken over.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 
 /** A second process tried to open an embedded database that another live process holds. */
@@ -65,6 +66,8 @@ export function pgliteLockHolder(directory: string): number | undefined {
 export function acquirePgliteLock(directory: string): PgliteLock {
   const file = pgliteLockFile(directory);
   const content = JSON.stringify({ pid: process.pid, since: new Date().toISOString() });
+  // A first command on a new DATA_DIR (`vigie kb ingest` before any `vigie start`) creates it, as the server does.
+  mkdirSync(dirname(file), { recursive: true });
   for (let attempt = 0; ; attempt += 1) {
     try {
       writeFileSync(file, content, { flag: 'wx', mode: 0o600 });

@@ -29,7 +29,7 @@ export function incidentsCapability(options: IncidentOptions = {}): Capability {
         events: core.events,
         logger: core.logger,
         registry: core.metrics,
-        // Read at run time: the CLI builds modules over a core without a pipeline (src/tools/registry.ts).
+        // Read at run time: tests list the shipped toolsets over a core without a pipeline (test/support/production-toolsets.ts).
         tools: () => core.tools,
         bodyLimit: core.config.BODY_LIMIT,
         options,

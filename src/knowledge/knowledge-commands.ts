@@ -8,7 +8,8 @@ import { loadConfig } from '../config.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from '../db/database.js';
 import { ValidationError } from '../errors.js';
 import { createEmbeddingService } from '../inference/embedding-service.js';
-import { KnowledgeBase } from './knowledge-base.js';
+import type { KnowledgeBase } from './knowledge-base.js';
+import { withCliCore } from '../cli/cli-core.js';
 import { formatCitedPassages } from './citations.js';
 import { expandPaths } from './path-expansion.js';
 import { evaluateRetrieval, readEvalFile } from './retrieval-eval.js';
@@ -18,7 +19,7 @@ async function withKnowledge<T>(work: (knowledge: KnowledgeBase) => Promise<T>):
   const { database } = await openMigratedDatabase(databaseOptionsFromConfig(config), config.AUTO_MIGRATE);
   const embeddings = await createEmbeddingService({ config });
   try {
-    return await work(new KnowledgeBase(database, embeddings.embedder));
+    return await withCliCore({ config, database, embedder: embeddings.embedder }, (core) => work(core.knowledge));
   } finally {
     await embeddings.dispose();
     await database.close();

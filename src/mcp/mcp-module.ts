@@ -40,7 +40,7 @@ export function mcpCapability(options: McpOptions = {}): Capability {
       const { database, logger } = core;
       const clients = new McpClientManager({
         prisma: database.prisma,
-        // Read at run time: the CLI builds modules over a core without a pipeline (src/tools/registry.ts).
+        // Read at run time: tests list the shipped toolsets over a core without a pipeline (test/support/production-toolsets.ts).
         get registry() {
           return core.tools.registry;
         },

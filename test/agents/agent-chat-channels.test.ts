@@ -18,7 +18,7 @@ import type { AgentModel } from '../../src/agents/agent-service.js';
 import { openAiCompatibleModel } from '../../src/agents/providers/openai-compatible-model.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config.js';
-import { createToolsets } from '../../src/tools/registry.js';
+import { createToolsets } from '../support/production-toolsets.js';
 import { discordKeys, discordSignature, startFakeDiscord, type FakeDiscord } from '../bots/support/fake-discord.js';
 import { blockActionBody, eventBody, postToSlackEndpoint } from '../bots/support/fake-slack.js';
 import { SIGNING_SECRET, startSlackTestApp, type SlackTestApp } from '../bots/support/slack-test-app.js';

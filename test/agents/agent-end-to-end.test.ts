@@ -15,7 +15,7 @@ import { DomainEvents } from '../../src/actions/domain-events.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import type { Role } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config.js';
-import { createToolsets } from '../../src/tools/registry.js';
+import { createToolsets } from '../support/production-toolsets.js';
 import { connectSocket, nextEvent, request, type ClientSocket } from '../realtime/support/socket-client.js';
 import { apiClient } from '../support/http-client.js';
 import { opsChatPolicy } from '../support/ops-chat-policy.js';

@@ -20,7 +20,7 @@ import { LlamaCppChatModel } from '../../src/agents/providers/llama-cpp-chat-mod
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config.js';
 import { createRealtimeGateway, type RealtimeGateway } from '../../src/server/realtime/gateway.js';
-import { createToolsets } from '../../src/tools/registry.js';
+import { createToolsets } from '../support/production-toolsets.js';
 import { discordKeys, discordSignature, startFakeDiscord, type FakeDiscord } from '../bots/support/fake-discord.js';
 import { eventBody, postToSlackEndpoint } from '../bots/support/fake-slack.js';
 import { SIGNING_SECRET, startSlackTestApp, type SlackTestApp } from '../bots/support/slack-test-app.js';

@@ -13,7 +13,7 @@ import { DomainEvents } from '../../src/actions/domain-events.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { ROLES } from '../../src/auth/roles.js';
-import { createToolsets } from '../../src/tools/registry.js';
+import { createToolsets } from '../support/production-toolsets.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { testBackends } from '../support/test-databases.js';
 

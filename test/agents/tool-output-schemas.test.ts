@@ -12,7 +12,7 @@ import { DomainEvents } from '../../src/actions/domain-events.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config.js';
 import { outputMismatch } from '../../src/tools/pipeline/tool-output-check.js';
-import { createToolsets } from '../../src/tools/registry.js';
+import { createToolsets } from '../support/production-toolsets.js';
 import { apiClient } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testBackends } from '../support/test-databases.js';

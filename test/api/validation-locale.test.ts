@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config.js';
 import { cardsOfMessage, outcomeText } from '../../src/contracts/execution-card.js';
 import { createTranslator } from '../../src/contracts/i18n.js';
 import type { ResultView } from '../../src/contracts/result-view.js';
-import { createToolsets } from '../../src/tools/registry.js';
+import { createToolsets } from '../support/production-toolsets.js';
 import { waitFor } from '../agents/support/test-toolsets.js';
 import { http } from '../support/http-client.js';
 import { opsChatPolicy } from '../support/ops-chat-policy.js';

@@ -23,7 +23,7 @@ import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config.js';
 import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
-import { createToolsets } from '../../src/tools/registry.js';
+import { createToolsets } from '../support/production-toolsets.js';
 import { ServiceEngine } from '../../src/tools/services/service-engine.js';
 import { serviceInputSchema } from '../../src/tools/services/service-schemas.js';
 import { apiClient } from '../support/http-client.js';

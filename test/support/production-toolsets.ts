@@ -1,18 +1,19 @@
 /**
- * The shipped toolsets for processes that run tools without the HTTP server (the CLI's
- * `vigie schedule` routing, agent evaluation, tests): the toolsets of the capability list
- * (src/capabilities.ts), each capability built over a core that has no pipeline or agent.
+ * The production tool registry for tests that run the shipped tools on a pipeline of their
+ * own: the toolsets of the capability list (src/capabilities.ts), each capability built over a
+ * core that has no pipeline or agent. Test code only: Vigie's processes build their core with
+ * buildCoreServices (src/core/core-services-builder.ts).
  */
 import { Registry } from 'prom-client';
-import { shippedCapabilities } from '../capabilities.js';
-import type { Capability } from '../core/capability.js';
-import type { CoreServices } from '../core/core-services.js';
-import { createLexicalEmbedder } from '../inference/lexical-embedder.js';
-import { KnowledgeBase } from '../knowledge/knowledge-base.js';
-import type { Toolset } from './tool-contract.js';
-import type { ToolsetDependencies } from './toolset-dependencies.js';
+import { shippedCapabilities } from '../../src/capabilities.js';
+import type { Capability } from '../../src/core/capability.js';
+import type { CoreServices } from '../../src/core/core-services.js';
+import { createLexicalEmbedder } from '../../src/inference/lexical-embedder.js';
+import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
+import type { Toolset } from '../../src/tools/tool-contract.js';
+import type { ToolsetDependencies } from '../../src/tools/toolset-dependencies.js';
 
-export type { ToolsetDependencies } from './toolset-dependencies.js';
+export type { ToolsetDependencies } from '../../src/tools/toolset-dependencies.js';
 
 function unavailable(what: string): never {
   throw new Error(`${what} is not available to a standalone toolset list (only the server builds it)`);

@@ -1,5 +1,6 @@
 /**
- * Writes restored files inside a dedup worker: each file goes to a temporary name beside its
+ * Writes restored files inside a dedup worker, reading each atom's range from its pack (the
+ * store keeps pack descriptors open across files): each file goes to a temporary name beside its
  * target, is checked against its recorded size and whole-file SHA-256, gets its mode, is
  * renamed into place and gets its mtime, so a failed restore never leaves a wrong file under
  * the right name. The main thread has validated every target path before sending it here.
@@ -8,13 +9,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import type { AtomStore } from './atom-store.js';
+import type { AtomLocation, AtomStore } from './atom-store.js';
 
 /** One regular file to restore: where, and what it must contain. */
 export interface RestoreJob {
   target: string;
   path: string;
-  atoms: string[];
+  atoms: AtomLocation[];
   size: number;
   hash: string;
   mode: number;

@@ -43,7 +43,12 @@ export async function* snapshotFiles(sql: SqlQueries, snapshotId: string, prefix
     for (const { atoms, packs, offsets, stored, ...file } of rows) {
       yield {
         ...file,
-        atoms: (atoms ?? []).map((hash, index) => ({ hash, pack: packs[index] ?? null, offset: offsets[index]!, storedSize: stored[index]! })),
+        atoms: (atoms ?? []).map((hash, index) => ({
+          hash,
+          pack: packs[index] ?? null,
+          offset: offsets[index]!,
+          storedSize: stored[index]!,
+        })),
       };
     }
     if (rows.length < pageSize) return;

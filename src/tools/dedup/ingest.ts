@@ -125,9 +125,6 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   const alreadyCommitted = resumed ? await loadKnownFiles(database.sql, snapshot.id) : new Map<string, KnownFile>();
   const previous = options.full ? null : await latestSnapshot(database.sql, root, snapshot.id);
   const previousFiles = previous ? await loadKnownFiles(database.sql, previous.id) : new Map<string, KnownFile>();
-  // Loaded after the snapshot is `running`: gc, which refuses while one is, cannot remove any of these.
-  const index = new AtomIndex(indexCapacity(await countAtoms(database.sql)));
-  await forEachAtomId(database.sql, (hash) => index.addKnown(Buffer.from(hash, 'hex')));
 
   const report: IngestReport = {
     snapshot: name,
@@ -206,11 +203,18 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     progress();
   };
 
-  const pool = new WorkerPool(settings.workers, {
-    store: { directory: settings.storeDirectory, compression: settings.compression, fsync: settings.fsync },
-    chunkSizes: settings.chunkSizes,
-    index: index.buffer,
-  });
+  // Started with the first file to read, so an ingest where nothing changed loads no index and starts no thread.
+  let pool = null as WorkerPool | null;
+  const startPool = async () => {
+    // Loaded after the snapshot is `running`: gc, which refuses while one is, cannot remove any of these.
+    const index = new AtomIndex(indexCapacity(await countAtoms(database.sql)));
+    await forEachAtomId(database.sql, (hash) => index.addKnown(Buffer.from(hash, 'hex')));
+    return new WorkerPool(settings.workers, {
+      store: { directory: settings.storeDirectory, compression: settings.compression, fsync: settings.fsync },
+      chunkSizes: settings.chunkSizes,
+      index: index.buffer,
+    });
+  };
   const inFlight = new Set<Promise<void>>();
   const limit = settings.workers * 2;
   const batcher = new Batcher<WalkEntry>();
@@ -256,6 +260,7 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   const dispatch = async (entries: WalkEntry[]) => {
     if (entries.length === 0) return;
     while (inFlight.size >= limit) await Promise.race(inFlight).catch(() => undefined); // a failure is kept in workerFailure
+    pool ??= await startPool();
     const task = pool.ingest(entries.map((entry) => entry.absolutePath)).then(({ outcomes, written }) => {
       for (const atom of written) {
         batchAtoms.push(atom); // queued before any file that references it
@@ -331,7 +336,7 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     if (options.signal?.aborted)
       throw new AppError('aborted', 499, `ingest of ${name} aborted; run it again with --snapshot ${name} to resume`);
   } finally {
-    await pool.close();
+    await pool?.close();
     await Promise.allSettled(inFlight);
     await commitChain;
   }

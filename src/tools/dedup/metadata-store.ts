@@ -146,17 +146,19 @@ export async function commitBatch(
   newAtoms: NewAtomRow[] = [],
 ): Promise<void> {
   if (files.length === 0 && copiedFileIds.length === 0 && newAtoms.length === 0) return;
-  const references = new Map<string, { h: string; n: number }>();
+  // One row per atom: its new references, and its location when a worker of this ingest wrote it.
+  const atoms = new Map<string, { h: string; s: number; z: number; p: string | null; o: number | null; n: number }>();
+  for (const atom of newAtoms) {
+    if (!atoms.has(atom.hash)) atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: atom.storedSize, p: atom.pack, o: atom.offset, n: 0 });
+  }
   for (const file of files) {
     for (const atom of file.atoms) {
-      const entry = references.get(atom.hash);
+      const entry = atoms.get(atom.hash);
       if (entry) entry.n += 1;
-      else references.set(atom.hash, { h: atom.hash, n: 1 });
+      else atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: 0, p: null, o: null, n: 1 });
     }
   }
-  const byHash = <T extends { h: string }>(rows: T[]) => rows.sort((left, right) => (left.h < right.h ? -1 : left.h > right.h ? 1 : 0));
-  const referenceRows = byHash([...references.values()]);
-  const atomRows = byHash(newAtoms.map((atom) => ({ h: atom.hash, s: atom.size, z: atom.storedSize, p: atom.pack, o: atom.offset })));
+  const atomRows = [...atoms.values()].sort((left, right) => (left.h < right.h ? -1 : left.h > right.h ? 1 : 0));
   const fileRows = files.map((file) => ({
     p: file.path,
     k: file.kind,
@@ -169,19 +171,18 @@ export async function commitBatch(
   }));
   await sql.transaction(async (tx) => {
     if (atomRows.length > 0) {
-      await tx.query(
+      // One upsert through the primary key (an UPDATE … FROM a recordset could be planned as a scan
+      // per row). An atom recorded first by another ingest keeps that first location.
+      const inserted = await tx.query<{ hash: string }>(
         `INSERT INTO dedup_atoms (hash, size, stored_size, pack, pack_offset, ref_count)
-         SELECT h, s, z, p, o, 0 FROM jsonb_to_recordset($1::jsonb) AS x(h text, s int, z int, p text, o bigint)
-         ON CONFLICT (hash) DO NOTHING`,
+         SELECT h, s, z, p, o, n FROM jsonb_to_recordset($1::jsonb) AS x(h text, s int, z int, p text, o bigint, n bigint)
+         ON CONFLICT (hash) DO UPDATE SET ref_count = dedup_atoms.ref_count + EXCLUDED.ref_count
+         RETURNING CASE WHEN xmax = 0 AND pack IS NULL THEN hash END AS hash`,
         [JSON.stringify(atomRows)],
       );
-    }
-    if (referenceRows.length > 0) {
-      await tx.query(
-        `UPDATE dedup_atoms SET ref_count = dedup_atoms.ref_count + x.n
-           FROM jsonb_to_recordset($1::jsonb) AS x(h text, n bigint) WHERE dedup_atoms.hash = x.h`,
-        [JSON.stringify(referenceRows)],
-      );
+      const unwritten = inserted.find((row) => row.hash !== null);
+      // Every referenced atom is recorded already or written by this ingest: anything else is a bug, refused before commit.
+      if (unwritten) throw new Error(`atom ${unwritten.hash} referenced before it was stored; nothing of this batch was committed`);
     }
     if (fileRows.length > 0) {
       await tx.query(

@@ -61,7 +61,7 @@ async function openBackends(): Promise<Backend[]> {
   const { database } = await openMigratedDatabase({ backend: 'pglite' });
   const backends: Backend[] = [{ name: 'pglite', database, close: () => database.close() }];
   if (process.env.DATABASE_URL) {
-    const postgres = await openBenchDatabase('vigie_dedup_bench', { poolSize: 4 });
+    const postgres = await openBenchDatabase(`${process.env.VIGIE_TEST_DB_PREFIX ?? 'vigie'}_dedup_bench`, { poolSize: 4 });
     backends.push({ name: 'postgres', database: postgres.database, close: () => postgres.close() });
   }
   return backends;

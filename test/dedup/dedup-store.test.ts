@@ -124,15 +124,17 @@ for (const backend of testBackends()) {
       await assert.rejects(similarFiles(database.sql, { path: 'nope.txt', snapshot: 'first' }), NotFoundError);
     });
 
-    it('finds a corrupted atom with verify, and names the files it breaks', async () => {
+    it('finds a byte flipped inside a pack with verify, and names the atom and the files it breaks', async () => {
       const store = new AtomStore({ directory: settings.storeDirectory });
-      const [victim] = await database.sql.query<{ atom_hash: string }>(
-        `SELECT fa.atom_hash FROM dedup_file_atoms fa JOIN dedup_files f ON f.id = fa.file_id WHERE f.path = 'binary/random-5.bin' LIMIT 1`,
+      const [victim] = await database.sql.query<{ atom_hash: string; pack: string; offset: number; stored: number }>(
+        `SELECT fa.atom_hash, a.pack, a.pack_offset::float8 AS "offset", a.stored_size AS stored
+           FROM dedup_file_atoms fa JOIN dedup_files f ON f.id = fa.file_id JOIN dedup_atoms a ON a.hash = fa.atom_hash
+          WHERE f.path = 'binary/random-5.bin' AND fa.position = 0`,
       );
-      const file = store.atomPath(victim!.atom_hash);
+      const file = store.packPath(victim!.pack);
       const original = fs.readFileSync(file);
       const corrupted = Buffer.from(original);
-      corrupted[corrupted.length - 1]! ^= 0xff;
+      corrupted[victim!.offset + victim!.stored - 1]! ^= 0xff;
       fs.writeFileSync(file, corrupted);
       const report = await verifyStore(database, settings, { snapshot: 'first' });
       assert.equal(report.ok, false);
@@ -150,9 +152,10 @@ for (const backend of testBackends()) {
       assert.equal(restore.files, 0);
       assert.match(restore.problems[0]!.message, /does not match/);
       assert.equal(fs.existsSync(path.join(temporary, 'bad-restore')), false);
-      fs.rmSync(file);
+      fs.renameSync(file, `${file}.away`);
       const missing = await verifyStore(database, settings, { snapshot: 'first' });
       assert.ok(missing.issues.some((found) => found.kind === 'atom_missing'));
+      fs.rmSync(`${file}.away`);
       fs.writeFileSync(file, original);
       assert.equal((await verifyStore(database, settings)).ok, true);
     });

@@ -10,10 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ValidationError } from '../../src/errors.js';
+import { AtomIndex, indexCapacity } from '../../src/tools/dedup/atom-index.js';
 import { AtomStore } from '../../src/tools/dedup/atom-store.js';
 import { ChunkParameters, chunkLengths, DEFAULT_CHUNK_SIZES } from '../../src/tools/dedup/fastcdc.js';
 import { FileProcessor } from '../../src/tools/dedup/file-processor.js';
 import { WasmChunker } from '../../src/tools/dedup/gear-wasm.js';
+import { PackWriter } from '../../src/tools/dedup/pack-writer.js';
 import { Batcher } from '../../src/tools/dedup/worker-pool.js';
 
 const parameters = new ChunkParameters(DEFAULT_CHUNK_SIZES);
@@ -84,7 +86,8 @@ describe('FastCDC chunking', () => {
   it('streams files in blocks and cuts exactly like the in-memory chunker', () => {
     const store = new AtomStore({ directory: path.join(temporary, 'store'), fsync: false });
     store.initialise();
-    const processor = new FileProcessor(store, parameters);
+    const packs = new PackWriter({ directory: store.directory, compression: 'none', fsync: false });
+    const processor = new FileProcessor(new AtomIndex(indexCapacity(0)), 0, packs, parameters);
     const data = Buffer.concat([randomBytes(5 * 1024 * 1024), Buffer.alloc(300_000), randomBytes(4 * 1024 * 1024 + 123)]);
     const file = path.join(temporary, 'big.bin');
     fs.writeFileSync(file, data);
@@ -95,27 +98,36 @@ describe('FastCDC chunking', () => {
       processed.atoms.map((atom) => atom.hash),
       chunkIds(data),
     );
-    assert.equal(Buffer.concat(processed.atoms.map((atom) => store.read(atom.hash))).equals(data), true);
+    packs.sync();
+    const locations = new Map(processor.drainWritten().map((atom) => [atom.hash, atom]));
+    assert.equal(locations.size, processed.newAtoms);
+    assert.equal(Buffer.concat(processed.atoms.map((atom) => store.read(locations.get(atom.hash)!))).equals(data), true);
     // Processing it again writes nothing new.
     assert.equal(processor.process(file).newAtoms, 0);
+    assert.deepEqual(processor.drainWritten(), []);
     const empty = path.join(temporary, 'empty');
     fs.writeFileSync(empty, '');
     assert.deepEqual(processor.process(empty).atoms, []);
     assert.throws(() => processor.process(path.join(temporary, 'vanished')), /ENOENT/);
+    store.close();
   });
 
   it('compresses an atom only when it pays, and reads it back', () => {
     const store = new AtomStore({ directory: path.join(temporary, 'compressed'), compression: 'deflate', fsync: false });
     store.initialise();
+    const packs = new PackWriter({ directory: store.directory, compression: 'deflate', fsync: true });
     const text = Buffer.from('the same line again and again\n'.repeat(1000));
     const random = randomBytes(20_000);
-    const textId = createHash('sha256').update(text).digest('hex');
-    const randomId = createHash('sha256').update(random).digest('hex');
-    assert.ok(store.write(textId, text) < text.length / 5);
-    assert.equal(store.write(randomId, random), random.length + 1);
-    assert.ok(store.read(textId).equals(text));
-    assert.ok(store.read(randomId).equals(random));
+    const textAtom = packs.append(createHash('sha256').update(text).digest('hex'), text);
+    const randomAtom = packs.append(createHash('sha256').update(random).digest('hex'), random);
+    assert.ok(textAtom.storedSize < text.length / 5);
+    assert.equal(randomAtom.storedSize, random.length + 1);
+    packs.sync();
+    assert.ok(store.read(textAtom).equals(text));
+    assert.ok(store.read(randomAtom).equals(random));
     assert.throws(() => store.atomPath('../../etc/passwd'), ValidationError);
+    assert.throws(() => store.packPath('../../etc/passwd'), ValidationError);
+    store.close();
   });
 
   it('cuts in WebAssembly exactly where the JavaScript loop cuts, for every chunk size and edge length', () => {

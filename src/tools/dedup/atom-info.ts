@@ -52,27 +52,30 @@ export function safePreview(data: Buffer): AtomInfo['preview'] {
 export async function atomInfo(sql: SqlQueries, storeDirectory: string, id: string): Promise<AtomInfo> {
   const prefix = id.trim().toLowerCase();
   if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new ValidationError('atom id must be 8 to 64 hexadecimal digits');
-  const rows = await sql.query<{ hash: string; size: number; storedSize: number; references: number }>(
-    `SELECT hash, size, stored_size AS "storedSize", ref_count::float8 AS "references" FROM dedup_atoms WHERE starts_with(hash, $1) ORDER BY hash LIMIT 2`,
+  const rows = await sql.query<{ hash: string; size: number; storedSize: number; references: number; pack: string | null; offset: number }>(
+    `SELECT hash, size, stored_size AS "storedSize", ref_count::float8 AS "references", pack, coalesce(pack_offset, 0)::float8 AS "offset" FROM dedup_atoms WHERE starts_with(hash, $1) ORDER BY hash LIMIT 2`,
     [prefix],
   );
   if (rows.length === 0) throw new NotFoundError(`Atom ${prefix}`);
   if (rows.length > 1) throw new ValidationError(`atom prefix ${prefix} is ambiguous; give more digits`);
-  const atom = rows[0]!;
+  const { pack, offset, ...atom } = rows[0]!;
   const files = await sql.query<AtomInfo['files'][number]>(
     `SELECT s.name AS snapshot, f.path, fa.position FROM dedup_file_atoms fa JOIN dedup_files f ON f.id = fa.file_id JOIN dedup_snapshots s ON s.id = f.snapshot_id
       WHERE fa.atom_hash = $1 ORDER BY f.path, s.name, fa.position LIMIT 10`,
     [atom.hash],
   );
   let preview: AtomInfo['preview'];
+  const store = new AtomStore({ directory: storeDirectory });
   try {
-    preview = safePreview(new AtomStore({ directory: storeDirectory }).read(atom.hash));
+    preview = safePreview(store.read({ hash: atom.hash, pack, offset, storedSize: atom.storedSize }));
   } catch (error) {
     preview = {
       kind: 'unavailable',
       content: `atom file unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       truncated: false,
     };
+  } finally {
+    store.close();
   }
   return { ...atom, files, preview };
 }

@@ -1,13 +1,14 @@
 /**
- * The on-disk content-addressed store: one file per atom under `atoms/<first two hex
- * digits>/<sha-256>`. Writes are atomic (temp file, optional fsync, rename) so a reader or a
- * crash never sees half an atom; an atom file that exists is complete. Each file starts with
- * one header byte naming its encoding, so an atom can be checked from the disk alone.
+ * The on-disk content-addressed store. Atoms are appended to pack files under
+ * `packs/<first two hex digits>/<pack id>.pack` (pack-writer.ts), each addressed by pack id,
+ * offset and stored size recorded in the metadata; stores written before packs keep their
+ * atoms as one file each under `atoms/<first two hex digits>/<sha-256>`, still read here.
+ * Every stored atom starts with one header byte naming its encoding, so an atom can be
+ * checked from the disk alone.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { ValidationError } from '../../errors.js';
 
@@ -18,15 +19,28 @@ export type CompressionMode = 'none' | 'deflate' | 'brotli';
 export interface AtomStoreOptions {
   directory: string;
   compression?: CompressionMode;
-  /** fsync every atom before its rename (durable store); on by default. */
+  /** fsync packs (and new pack directories) before the metadata that references them commits; on by default. */
   fsync?: boolean;
 }
+
+/** Where an atom's stored bytes are: a pack range, or (pack null) an atom file of the older format. */
+export interface AtomLocation {
+  hash: string;
+  pack: string | null;
+  offset: number;
+  storedSize: number;
+}
+
+/** The first bytes of every pack file. */
+export const PACK_MAGIC = Buffer.from('VIGIEPK1', 'latin1');
 
 const ENCODING_RAW = 0;
 const ENCODING_DEFLATE = 1;
 const ENCODING_BROTLI = 2;
 /** A compressed atom is kept only when it saves at least this fraction. */
 const COMPRESSION_MIN_SAVING = 0.1;
+/** Pack descriptors kept open per reader (restore workers, verify). */
+const OPEN_PACKS = 64;
 
 /** Hex SHA-256 of some bytes: the atom id. */
 export function sha256Hex(data: Uint8Array): string {
@@ -38,104 +52,89 @@ export function isAtomId(value: string): boolean {
   return /^[0-9a-f]{64}$/.test(value);
 }
 
-/** Reads, writes and checks atom files. Synchronous on purpose: it runs inside worker threads. */
+/** True for a well-formed pack id (32 lowercase hex digits). */
+export function isPackId(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value);
+}
+
+/** Where a pack lives under a store directory. */
+export function packPath(directory: string, pack: string): string {
+  if (!isPackId(pack)) throw new ValidationError(`not a pack id: ${JSON.stringify(pack.slice(0, 80))}`);
+  return path.join(directory, 'packs', pack.slice(0, 2), `${pack}.pack`);
+}
+
+/** The header byte and body an atom is stored as (compressed only when it saves ≥ 10 %). */
+export function encodeAtom(data: Uint8Array, compression: CompressionMode): { header: number; body: Uint8Array } {
+  if (compression !== 'none' && data.length >= 256) {
+    const compressed =
+      compression === 'brotli'
+        ? zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
+        : zlib.deflateRawSync(data, { level: 1 });
+    if (compressed.length <= data.length * (1 - COMPRESSION_MIN_SAVING)) {
+      return { header: compression === 'brotli' ? ENCODING_BROTLI : ENCODING_DEFLATE, body: compressed };
+    }
+  }
+  return { header: ENCODING_RAW, body: data };
+}
+
+/** Reads atoms from packs (descriptors cached, magic checked once per pack) and legacy atom files. Synchronous: it runs in workers. */
 export class AtomStore {
   readonly directory: string;
   readonly atomsDirectory: string;
+  readonly packsDirectory: string;
   readonly compression: CompressionMode;
   readonly fsync: boolean;
-  /** Temporary names are unique per process, thread and atom without a random draw per atom. */
-  private readonly temporaryTag = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
-  private written = 0;
+  private readonly open = new Map<string, number>();
 
   constructor(options: AtomStoreOptions) {
     this.directory = path.resolve(options.directory);
     this.atomsDirectory = path.join(this.directory, 'atoms');
+    this.packsDirectory = path.join(this.directory, 'packs');
     this.compression = options.compression ?? 'none';
     this.fsync = options.fsync ?? true;
   }
 
-  /**
-   * Creates the atoms directory. Its 256 shard directories are created by the first write
-   * into each: creating all of them up front cost a new store more than a small ingest.
-   */
+  /** Creates the packs directory (its shard directories are created by their first pack). */
   initialise(): void {
-    fs.mkdirSync(this.atomsDirectory, { recursive: true });
+    fs.mkdirSync(this.packsDirectory, { recursive: true });
   }
 
-  /** Where an atom lives. */
+  /** Where an atom of the older one-file-per-atom format lives. */
   atomPath(hash: string): string {
     if (!isAtomId(hash)) throw new ValidationError(`not an atom id: ${JSON.stringify(hash.slice(0, 80))}`);
     return path.join(this.atomsDirectory, hash.slice(0, 2), hash);
   }
 
-  /** Stored size of an existing atom, or null when absent. */
-  storedSize(hash: string): number | null {
-    const stat = fs.statSync(this.atomPath(hash), { throwIfNoEntry: false });
-    return stat ? stat.size : null;
+  /** Where a pack lives. */
+  packPath(pack: string): string {
+    return packPath(this.directory, pack);
   }
 
-  /** Writes an atom (if absent) atomically and returns its stored size in bytes. */
-  write(hash: string, data: Uint8Array): number {
-    const target = this.atomPath(hash);
-    const encoded = this.encode(data);
-    this.written += 1;
-    const temporary = `${target}.tmp-${this.temporaryTag}-${this.written}`;
-    const descriptor = this.createTemporary(temporary);
-    try {
-      const length = encoded.header.length + encoded.body.length;
-      if (fs.writevSync(descriptor, [encoded.header, encoded.body]) !== length) {
-        fs.writeSync(descriptor, Buffer.concat([encoded.header, encoded.body]), 0, length, 0); // a short writev: write it all again
-      }
-      if (this.fsync) fs.fsyncSync(descriptor);
-    } catch (error) {
-      fs.closeSync(descriptor);
-      fs.rmSync(temporary, { force: true });
-      throw error;
-    } finally {
-      try {
-        fs.closeSync(descriptor);
-      } catch {
-        /* already closed on the error path */
-      }
+  /** Human-readable place of an atom, for reports. */
+  describe(location: AtomLocation): string {
+    return location.pack === null ? this.atomPath(location.hash) : `${this.packPath(location.pack)} at ${location.offset}`;
+  }
+
+  /** The stored bytes (header byte + body) of an atom; throws ENOENT when its file is missing. */
+  readStored(location: AtomLocation): Buffer {
+    if (location.pack === null) return fs.readFileSync(this.atomPath(location.hash));
+    const descriptor = this.descriptor(location.pack);
+    const stored = Buffer.allocUnsafe(location.storedSize);
+    let filled = 0;
+    while (filled < stored.length) {
+      const read = fs.readSync(descriptor, stored, filled, stored.length - filled, location.offset + filled);
+      if (read === 0) throw new Error(`pack ${location.pack} ends before the atom at offset ${location.offset} (truncated)`);
+      filled += read;
     }
-    fs.renameSync(temporary, target);
-    return encoded.header.length + encoded.body.length;
-  }
-
-  /** Opens a new temporary atom file, creating its shard directory on first use. */
-  private createTemporary(temporary: string): number {
-    try {
-      return fs.openSync(temporary, 'wx', 0o644);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    fs.mkdirSync(path.dirname(temporary), { recursive: true });
-    if (this.fsync) this.syncDirectory(this.atomsDirectory); // the new shard's own entry
-    return fs.openSync(temporary, 'wx', 0o644);
-  }
-
-  private syncDirectory(directory: string): void {
-    const descriptor = fs.openSync(directory, 'r');
-    try {
-      fs.fsyncSync(descriptor);
-    } finally {
-      fs.closeSync(descriptor);
-    }
-  }
-
-  /** Makes renames in the given shard directories durable (one fsync per directory). */
-  syncShards(shards: Iterable<string>): void {
-    if (!this.fsync) return;
-    for (const shard of shards) this.syncDirectory(path.join(this.atomsDirectory, shard));
+    return stored;
   }
 
   /** Reads and decodes an atom; throws when missing or undecodable. */
-  read(hash: string): Buffer {
-    return decodeAtom(fs.readFileSync(this.atomPath(hash)));
+  read(location: AtomLocation): Buffer {
+    return decodeAtom(this.readStored(location));
   }
 
-  /** Removes an atom file; true when one was removed. */
+  /** Removes an atom file of the older format; true when one was removed. */
   remove(hash: string): boolean {
     try {
       fs.unlinkSync(this.atomPath(hash));
@@ -146,23 +145,41 @@ export class AtomStore {
     }
   }
 
-  private encode(data: Uint8Array): { header: Buffer; body: Uint8Array } {
-    if (this.compression !== 'none' && data.length >= 256) {
-      const compressed =
-        this.compression === 'brotli'
-          ? zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
-          : zlib.deflateRawSync(data, { level: 1 });
-      if (compressed.length <= data.length * (1 - COMPRESSION_MIN_SAVING)) {
-        return { header: Buffer.of(this.compression === 'brotli' ? ENCODING_BROTLI : ENCODING_DEFLATE), body: compressed };
-      }
+  /** Closes the cached pack descriptors. */
+  close(): void {
+    for (const descriptor of this.open.values()) fs.closeSync(descriptor);
+    this.open.clear();
+  }
+
+  private descriptor(pack: string): number {
+    const cached = this.open.get(pack);
+    if (cached !== undefined) {
+      this.open.delete(pack); // most recently used last
+      this.open.set(pack, cached);
+      return cached;
     }
-    return { header: Buffer.of(ENCODING_RAW), body: data };
+    const descriptor = fs.openSync(this.packPath(pack), 'r');
+    try {
+      const magic = Buffer.alloc(PACK_MAGIC.length);
+      fs.readSync(descriptor, magic, 0, magic.length, 0);
+      if (!magic.equals(PACK_MAGIC)) throw new Error(`pack ${pack} has a damaged header`);
+    } catch (error) {
+      fs.closeSync(descriptor);
+      throw error;
+    }
+    if (this.open.size >= OPEN_PACKS) {
+      const [oldest, oldestDescriptor] = this.open.entries().next().value as [string, number];
+      this.open.delete(oldest);
+      fs.closeSync(oldestDescriptor);
+    }
+    this.open.set(pack, descriptor);
+    return descriptor;
   }
 }
 
-/** Decodes an atom file's bytes (header byte + body). */
+/** Decodes an atom's stored bytes (header byte + body). */
 export function decodeAtom(file: Buffer): Buffer {
-  if (file.length === 0) throw new Error('empty atom file');
+  if (file.length === 0) throw new Error('empty atom');
   const body = file.subarray(1);
   switch (file[0]) {
     case ENCODING_RAW:

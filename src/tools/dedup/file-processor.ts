@@ -1,19 +1,27 @@
 /**
  * Turns one file into atoms: streams it through a fixed buffer (a 10 GB file never sits in
- * memory), cuts it with FastCDC (the WebAssembly loop of gear-wasm.ts), hashes each chunk and the whole file, and writes the atoms
- * the store lacks. Runs inside a worker thread, so it uses synchronous I/O.
+ * memory), cuts it with FastCDC (the WebAssembly loop of gear-wasm.ts), hashes each chunk and
+ * the whole file, and appends the atoms new to the ingest to this worker's pack (claimed in
+ * the shared atom index, so no two workers write the same one). Runs inside a worker thread,
+ * so it uses synchronous I/O.
  */
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
-import { type AtomStore } from './atom-store.js';
+import type { AtomLocation } from './atom-store.js';
+import type { AtomIndex } from './atom-index.js';
 import type { ChunkParameters } from './fastcdc.js';
 import { WasmChunker } from './gear-wasm.js';
+import type { PackWriter } from './pack-writer.js';
 
 /** One atom reference in file order. */
 export interface AtomReference {
   hash: string;
   size: number;
-  storedSize: number;
+}
+
+/** An atom this worker appended to a pack: its row for the metadata. */
+export interface WrittenAtom extends AtomLocation {
+  size: number;
 }
 
 /** What ingest records for a regular file. */
@@ -23,27 +31,31 @@ export interface ProcessedFile {
   mtimeNs: string;
   hash: string;
   atoms: AtomReference[];
+  /** Atoms another worker claimed in this ingest: the file commits once their locations are queued. */
+  waits: string[];
   newAtoms: number;
   newAtomBytes: number;
   newStoredBytes: number;
-  /** Shard directories that received new atoms (to fsync before the metadata commit). */
-  shards: string[];
 }
 
 const READ_BLOCK = 4 * 1024 * 1024;
-/** Atom ids remembered per worker before the memo starts over (~100 MB). */
-const MAX_KNOWN_ATOMS = 1_000_000;
+/** Atom ids remembered per worker, once the shared index is full, before the memo starts over (~100 MB). */
+const MAX_OVERFLOW_ATOMS = 1_000_000;
 const EMPTY_HASH = createHash('sha256').digest('hex');
 
-/** Processes files with one reusable buffer and a memo of atoms already known to exist. */
+/** Processes files with one reusable buffer, the shared atom index and this worker's pack. */
 export class FileProcessor {
   private readonly buffer: Buffer;
   private readonly chunker: WasmChunker;
-  /** Atom id → stored size, for atoms this processor wrote or saw on disk. */
-  private readonly known = new Map<string, number>();
+  /** Atoms written since the last `drainWritten` (also those of files that then failed). */
+  private written: WrittenAtom[] = [];
+  /** Atoms written without a claim once the shared index is full. */
+  private readonly overflow = new Set<string>();
 
   constructor(
-    private readonly store: AtomStore,
+    private readonly index: AtomIndex,
+    private readonly worker: number,
+    private readonly packs: PackWriter,
     private readonly parameters: ChunkParameters,
   ) {
     // Files are read straight into the chunker's WebAssembly memory: no copy before the cut loop.
@@ -66,12 +78,11 @@ export class FileProcessor {
         newAtoms: 0,
         newAtomBytes: 0,
         newStoredBytes: 0,
-        shards: [],
+        waits: [],
       };
       // A one-atom file's hash is its atom's hash: hash the content once, not twice.
       let fileHash: Hash | null = null;
       let firstChunk: Buffer | null = null;
-      const shards = new Set<string>();
       const buffer = this.buffer;
       let filled = 0;
       let endOfFile = false;
@@ -96,7 +107,7 @@ export class FileProcessor {
             firstChunk = null;
           }
           fileHash?.update(chunk);
-          this.storeChunk(chunk, result, shards);
+          this.storeChunk(chunk, result);
           if (result.atoms.length === 1) firstChunk = Buffer.from(chunk);
           position += length;
         }
@@ -105,29 +116,46 @@ export class FileProcessor {
         if (endOfFile && filled === 0) break;
       }
       result.hash = fileHash ? fileHash.digest('hex') : result.atoms.length === 1 ? result.atoms[0]!.hash : EMPTY_HASH;
-      result.shards = [...shards];
       return result;
     } finally {
       fs.closeSync(descriptor);
     }
   }
 
-  private storeChunk(chunk: Buffer, result: ProcessedFile, shards: Set<string>): void {
-    const hash = createHash('sha256').update(chunk).digest('hex');
+  /** The atoms written since the last call; their pack bytes must be synced before they are handed on. */
+  drainWritten(): WrittenAtom[] {
+    const written = this.written;
+    this.written = [];
+    return written;
+  }
+
+  private storeChunk(chunk: Buffer, result: ProcessedFile): void {
+    const digest = createHash('sha256').update(chunk).digest();
+    const hash = digest.toString('hex');
     result.size += chunk.length;
-    let storedSize = this.known.get(hash);
-    if (storedSize === undefined) {
-      storedSize = this.store.storedSize(hash) ?? undefined;
-      if (storedSize === undefined) {
-        storedSize = this.store.write(hash, chunk);
-        result.newAtoms += 1;
-        result.newAtomBytes += chunk.length;
-        result.newStoredBytes += storedSize;
-        shards.add(hash.slice(0, 2));
-      }
-      if (this.known.size >= MAX_KNOWN_ATOMS) this.known.clear(); // bounded memory on huge trees
-      this.known.set(hash, storedSize);
+    let write = false;
+    switch (this.index.claim(digest, this.worker)) {
+      case 'new':
+        write = true;
+        break;
+      case 'other':
+        result.waits.push(hash);
+        break;
+      case 'full':
+        if (this.overflow.has(hash)) break;
+        if (this.overflow.size >= MAX_OVERFLOW_ATOMS) this.overflow.clear(); // bounded memory on huge trees
+        this.overflow.add(hash);
+        write = true;
+        break;
+      default: // known, or written by this worker
     }
-    result.atoms.push({ hash, size: chunk.length, storedSize });
+    if (write) {
+      const location = this.packs.append(hash, chunk);
+      this.written.push({ ...location, size: chunk.length });
+      result.newAtoms += 1;
+      result.newAtomBytes += chunk.length;
+      result.newStoredBytes += location.storedSize;
+    }
+    result.atoms.push({ hash, size: chunk.length });
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Ingest: walks a tree, hands changed files to the worker pool in batches, and commits metadata in
- * batches after the batch's atoms are durable. Unchanged files (same size, mtime, mode as the
+ * Ingest: walks a tree, hands changed files to the worker pool in batches (the workers append new
+ * atoms to their packs, claimed in a shared index of every known atom so each is written once),
+ * and commits metadata in batches after the batch's atoms are durable. Unchanged files (same size, mtime, mode as the
  * previous complete snapshot of the root) are copied by reference without being read. A
  * crash or abort leaves the snapshot `running`: every committed file is fully restorable, and
  * running the same ingest again resumes it (or `dedup delete` rolls it back).
@@ -10,6 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../../db/database.js';
 import { AppError, ValidationError } from '../../errors.js';
+import { AtomIndex, indexCapacity } from './atom-index.js';
 import { AtomStore } from './atom-store.js';
 import type { DedupSettings } from './dedup-settings.js';
 import { validateSnapshotName } from './dedup-settings.js';
@@ -17,11 +19,15 @@ import {
   beginSnapshot,
   commitBatch,
   completeSnapshot,
+  countAtoms,
+  forEachAtomId,
   latestSnapshot,
   loadKnownFiles,
   type KnownFile,
+  type NewAtomRow,
   type NewFileRow,
 } from './metadata-store.js';
+import type { ProcessedFile } from './file-processor.js';
 import { walkTree, type WalkEntry, type WalkProblem } from './tree-walker.js';
 import { Batcher, WorkerPool, type FileOutcome } from './worker-pool.js';
 
@@ -148,7 +154,11 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   const batchSize = options.batchSize ?? 2000;
   let batchFiles: NewFileRow[] = [];
   let batchCopies: string[] = [];
-  let batchShards = new Set<string>();
+  let batchAtoms: NewAtomRow[] = [];
+  /** Atoms written in this ingest whose rows are queued (in this batch or a committed one). */
+  const located = new Set<string>();
+  /** Files waiting for an atom another worker claimed, until its row is queued. */
+  let deferred: Array<{ entry: WalkEntry; file: ProcessedFile }> = [];
   let commitChain: Promise<void> = Promise.resolve();
   let commitFailure: unknown = null;
   let filesSeen = 0;
@@ -158,15 +168,14 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
   const flush = () => {
     const files = batchFiles,
       copies = batchCopies,
-      shards = batchShards;
+      atoms = batchAtoms;
     batchFiles = [];
     batchCopies = [];
-    batchShards = new Set();
+    batchAtoms = [];
     commitChain = commitChain.then(async () => {
       if (commitFailure) return;
       try {
-        store.syncShards(shards);
-        await commitBatch(database.sql, snapshot.id, files, copies);
+        await commitBatch(database.sql, snapshot.id, files, copies, atoms);
       } catch (error) {
         commitFailure = error;
       }
@@ -194,10 +203,18 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     progress();
   };
 
-  const pool = new WorkerPool(settings.workers, {
-    store: { directory: settings.storeDirectory, compression: settings.compression, fsync: settings.fsync },
-    chunkSizes: settings.chunkSizes,
-  });
+  // Started with the first file to read, so an ingest where nothing changed loads no index and starts no thread.
+  let pool = null as WorkerPool | null;
+  const startPool = async () => {
+    // Loaded after the snapshot is `running`: gc, which refuses while one is, cannot remove any of these.
+    const index = new AtomIndex(indexCapacity(await countAtoms(database.sql)));
+    await forEachAtomId(database.sql, (hash) => index.addKnown(Buffer.from(hash, 'hex')));
+    return new WorkerPool(settings.workers, {
+      store: { directory: settings.storeDirectory, compression: settings.compression, fsync: settings.fsync },
+      chunkSizes: settings.chunkSizes,
+      index: index.buffer,
+    });
+  };
   const inFlight = new Set<Promise<void>>();
   const limit = settings.workers * 2;
   const batcher = new Batcher<WalkEntry>();
@@ -213,7 +230,10 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     report.newAtoms += file.newAtoms;
     report.newAtomBytes += file.newAtomBytes;
     report.newStoredBytes += file.newStoredBytes;
-    for (const shard of file.shards) batchShards.add(shard);
+    if (file.waits.every((hash) => located.has(hash))) recordFile(entry, file);
+    else deferred.push({ entry, file });
+  };
+  const recordFile = (entry: WalkEntry, file: ProcessedFile) => {
     record(
       {
         path: entry.relativePath,
@@ -229,12 +249,26 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
       file.size,
     );
   };
+  const releaseDeferred = () => {
+    const waiting = deferred;
+    deferred = [];
+    for (const { entry, file } of waiting) {
+      if (file.waits.every((hash) => located.has(hash))) recordFile(entry, file);
+      else deferred.push({ entry, file });
+    }
+  };
   const dispatch = async (entries: WalkEntry[]) => {
     if (entries.length === 0) return;
     while (inFlight.size >= limit) await Promise.race(inFlight).catch(() => undefined); // a failure is kept in workerFailure
-    const task = pool
-      .ingest(entries.map((entry) => entry.absolutePath))
-      .then((outcomes) => outcomes.forEach((outcome, index) => settle(entries[index]!, outcome)));
+    pool ??= await startPool();
+    const task = pool.ingest(entries.map((entry) => entry.absolutePath)).then(({ outcomes, written }) => {
+      for (const atom of written) {
+        batchAtoms.push(atom); // queued before any file that references it
+        located.add(atom.hash);
+      }
+      outcomes.forEach((outcome, index) => settle(entries[index]!, outcome));
+      if (written.length > 0 && deferred.length > 0) releaseDeferred();
+    });
     inFlight.add(task);
     void task.then(
       () => inFlight.delete(task),
@@ -293,13 +327,16 @@ export async function ingestTree(database: Database, settings: DedupSettings, op
     await dispatch(batcher.drain());
     await Promise.allSettled(inFlight);
     if (workerFailure) throw workerFailure;
+    for (const { entry } of deferred) {
+      addProblem({ path: entry.relativePath, code: 'EATOM', message: 'an atom it shares with another file was never written' });
+    }
     flush();
     await commitChain;
     if (commitFailure) throw commitFailure;
     if (options.signal?.aborted)
       throw new AppError('aborted', 499, `ingest of ${name} aborted; run it again with --snapshot ${name} to resume`);
   } finally {
-    await pool.close();
+    await pool?.close();
     await Promise.allSettled(inFlight);
     await commitChain;
   }

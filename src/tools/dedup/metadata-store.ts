@@ -42,7 +42,16 @@ export interface NewFileRow {
   mtimeNs: string;
   hash: string;
   linkTarget: string | null;
-  atoms: Array<{ hash: string; size: number; storedSize: number }>;
+  atoms: Array<{ hash: string; size: number }>;
+}
+
+/** A new atom's row: its id, size and where its stored bytes are in a pack. */
+export interface NewAtomRow {
+  hash: string;
+  size: number;
+  pack: string | null;
+  offset: number;
+  storedSize: number;
 }
 
 const SNAPSHOT_COLUMNS = `id, name, root_path AS "rootPath", status, file_count::float8 AS "fileCount", total_bytes::float8 AS "totalBytes",
@@ -104,15 +113,49 @@ export async function loadKnownFiles(sql: SqlQueries, snapshotId: string): Promi
   return new Map(rows.map((row) => [row.path, row]));
 }
 
-/** Commits one batch: new files with their atoms, and unchanged files copied from an earlier snapshot. */
-export async function commitBatch(sql: SqlRunner, snapshotId: string, files: NewFileRow[], copiedFileIds: string[]): Promise<void> {
-  if (files.length === 0 && copiedFileIds.length === 0) return;
-  const atoms = new Map<string, { h: string; s: number; z: number; n: number }>();
+/** Calls `each` with every atom id recorded in the metadata, by keyset pages (for the ingest's atom index). */
+export async function forEachAtomId(sql: SqlQueries, each: (hash: string) => void): Promise<number> {
+  let after = '';
+  let count = 0;
+  for (;;) {
+    const rows = await sql.query<{ hash: string }>(`SELECT hash FROM dedup_atoms WHERE hash > $1 ORDER BY hash LIMIT 50000`, [after]);
+    for (const row of rows) each(row.hash);
+    count += rows.length;
+    if (rows.length < 50000) return count;
+    after = rows[rows.length - 1]!.hash;
+  }
+}
+
+/** The number of atoms recorded (to size the ingest's atom index). */
+export async function countAtoms(sql: SqlQueries): Promise<number> {
+  const [row] = await sql.query<{ count: number }>(`SELECT count(*)::float8 AS count FROM dedup_atoms`);
+  return row!.count;
+}
+
+/**
+ * Commits one batch: the atoms its workers appended to packs (durable already; an atom another
+ * ingest recorded first keeps that first location), new files with their atoms, and unchanged
+ * files copied from an earlier snapshot. Every atom a file references must be recorded by now
+ * or in this batch (the file-atom foreign key refuses anything else).
+ */
+export async function commitBatch(
+  sql: SqlRunner,
+  snapshotId: string,
+  files: NewFileRow[],
+  copiedFileIds: string[],
+  newAtoms: NewAtomRow[] = [],
+): Promise<void> {
+  if (files.length === 0 && copiedFileIds.length === 0 && newAtoms.length === 0) return;
+  // One row per atom: its new references, and its location when a worker of this ingest wrote it.
+  const atoms = new Map<string, { h: string; s: number; z: number; p: string | null; o: number | null; n: number }>();
+  for (const atom of newAtoms) {
+    if (!atoms.has(atom.hash)) atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: atom.storedSize, p: atom.pack, o: atom.offset, n: 0 });
+  }
   for (const file of files) {
     for (const atom of file.atoms) {
       const entry = atoms.get(atom.hash);
       if (entry) entry.n += 1;
-      else atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: atom.storedSize, n: 1 });
+      else atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: 0, p: null, o: null, n: 1 });
     }
   }
   const atomRows = [...atoms.values()].sort((left, right) => (left.h < right.h ? -1 : left.h > right.h ? 1 : 0));
@@ -128,12 +171,18 @@ export async function commitBatch(sql: SqlRunner, snapshotId: string, files: New
   }));
   await sql.transaction(async (tx) => {
     if (atomRows.length > 0) {
-      await tx.query(
-        `INSERT INTO dedup_atoms (hash, size, stored_size, ref_count)
-         SELECT h, s, z, n FROM jsonb_to_recordset($1::jsonb) AS x(h text, s int, z int, n bigint)
-         ON CONFLICT (hash) DO UPDATE SET ref_count = dedup_atoms.ref_count + EXCLUDED.ref_count`,
+      // One upsert through the primary key (an UPDATE … FROM a recordset could be planned as a scan
+      // per row). An atom recorded first by another ingest keeps that first location.
+      const inserted = await tx.query<{ hash: string }>(
+        `INSERT INTO dedup_atoms (hash, size, stored_size, pack, pack_offset, ref_count)
+         SELECT h, s, z, p, o, n FROM jsonb_to_recordset($1::jsonb) AS x(h text, s int, z int, p text, o bigint, n bigint)
+         ON CONFLICT (hash) DO UPDATE SET ref_count = dedup_atoms.ref_count + EXCLUDED.ref_count
+         RETURNING CASE WHEN xmax = 0 AND pack IS NULL THEN hash END AS hash`,
         [JSON.stringify(atomRows)],
       );
+      const unwritten = inserted.find((row) => row.hash !== null);
+      // Every referenced atom is recorded already or written by this ingest: anything else is a bug, refused before commit.
+      if (unwritten) throw new Error(`atom ${unwritten.hash} referenced before it was stored; nothing of this batch was committed`);
     }
     if (fileRows.length > 0) {
       await tx.query(

@@ -1,12 +1,12 @@
 /**
- * Verify: re-reads and re-hashes atoms and files and reports any corruption precisely (which
- * atom, which files and offsets it breaks), plus reference counts that disagree with the
+ * Verify: re-reads and re-hashes atoms (their ranges in packs, or their files in the older
+ * format) and files and reports any corruption precisely (which atom, where it is stored,
+ * which files and offsets it breaks: a flipped byte in a pack is reported for the atom it hits), plus reference counts that disagree with the
  * file lists. It only reads; repair is a re-ingest.
  */
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/database.js';
-import { AtomStore, decodeAtom } from './atom-store.js';
-import fs from 'node:fs';
+import { AtomStore, decodeAtom, type AtomLocation } from './atom-store.js';
 import { validateSnapshotName, type DedupSettings } from './dedup-settings.js';
 import { listSnapshots, requireSnapshot, type SnapshotRow } from './metadata-store.js';
 import { snapshotFiles } from './snapshot-files.js';
@@ -58,96 +58,101 @@ export async function verifyStore(database: Database, settings: DedupSettings, o
     if (report.issues.length < MAX_LISTED_ISSUES) report.issues.push(found);
   };
 
-  // Atoms: every atom of the scope, once, by keyset pages.
-  const bad = new Map<string, string>();
-  const atomSizes = new Map<string, number>();
-  let after = '';
-  for (;;) {
-    const rows = await sql.query<{ hash: string; size: number }>(
-      options.snapshot
-        ? `SELECT DISTINCT a.hash, a.size FROM dedup_atoms a JOIN dedup_file_atoms fa ON fa.atom_hash = a.hash JOIN dedup_files f ON f.id = fa.file_id
+  try {
+    // Atoms: every atom of the scope, once, by keyset pages.
+    const bad = new Map<string, string>();
+    const atomSizes = new Map<string, number>();
+    let after = '';
+    for (;;) {
+      const rows = await sql.query<AtomLocation & { size: number }>(
+        options.snapshot
+          ? `SELECT DISTINCT a.hash, a.size, a.pack, coalesce(a.pack_offset, 0)::float8 AS "offset", a.stored_size AS "storedSize" FROM dedup_atoms a JOIN dedup_file_atoms fa ON fa.atom_hash = a.hash JOIN dedup_files f ON f.id = fa.file_id
             WHERE f.snapshot_id = $2 AND a.hash > $1 ORDER BY a.hash LIMIT 5000`
-        : `SELECT hash, size FROM dedup_atoms WHERE hash > $1 ORDER BY hash LIMIT 5000`,
-      options.snapshot ? [after, snapshots[0]!.id] : [after],
-    );
-    for (const row of rows) {
-      report.atomsChecked += 1;
-      atomSizes.set(row.hash, row.size);
-      let message: string | null = null;
-      try {
-        const data = decodeAtom(fs.readFileSync(store.atomPath(row.hash)));
-        report.bytesChecked += data.length;
-        if (data.length !== row.size) message = `size ${data.length} on disk, ${row.size} recorded`;
-        else if (createHash('sha256').update(data).digest('hex') !== row.hash) message = 'content does not match its SHA-256 id';
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          bad.set(row.hash, 'missing');
-          issue({ kind: 'atom_missing', atom: row.hash, message: `atom file ${store.atomPath(row.hash)} is missing` });
+          : `SELECT hash, size, pack, coalesce(pack_offset, 0)::float8 AS "offset", stored_size AS "storedSize" FROM dedup_atoms WHERE hash > $1 ORDER BY hash LIMIT 5000`,
+        options.snapshot ? [after, snapshots[0]!.id] : [after],
+      );
+      for (const row of rows) {
+        report.atomsChecked += 1;
+        atomSizes.set(row.hash, row.size);
+        let message: string | null = null;
+        try {
+          const data = decodeAtom(store.readStored(row));
+          report.bytesChecked += data.length;
+          if (data.length !== row.size) message = `size ${data.length} on disk, ${row.size} recorded`;
+          else if (createHash('sha256').update(data).digest('hex') !== row.hash) message = 'content does not match its SHA-256 id';
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') {
+            bad.set(row.hash, 'missing');
+            const where = row.pack === null ? `atom file ${store.atomPath(row.hash)}` : `pack ${store.packPath(row.pack)}`;
+            issue({ kind: 'atom_missing', atom: row.hash, message: `${where} is missing` });
+            continue;
+          }
+          message = `cannot decode: ${(error as Error).message}`;
+        }
+        if (message) {
+          bad.set(row.hash, message);
+          issue({ kind: 'atom_corrupt', atom: row.hash, message: `atom in ${store.describe(row)}: ${message}` });
+        }
+      }
+      if (rows.length < 5000) break;
+      after = rows[rows.length - 1]!.hash;
+    }
+
+    // Files: sizes add up, no bad atom, whole-file hash matches the atoms' concatenation.
+    for (const snapshot of snapshots) {
+      for await (const file of snapshotFiles(sql, snapshot.id)) {
+        report.filesChecked += 1;
+        if (file.kind === 'symlink') {
+          if (
+            createHash('sha256')
+              .update(file.linkTarget ?? '')
+              .digest('hex') !== file.hash
+          ) {
+            issue({
+              kind: 'file_corrupt',
+              snapshot: snapshot.name,
+              path: file.path,
+              message: 'symbolic link target does not match its hash',
+            });
+          }
           continue;
         }
-        message = `cannot decode: ${(error as Error).message}`;
-      }
-      if (message) {
-        bad.set(row.hash, message);
-        issue({ kind: 'atom_corrupt', atom: row.hash, message: `atom ${store.atomPath(row.hash)}: ${message}` });
+        let offset = 0;
+        let broken: string | null = null;
+        for (const atom of file.atoms) {
+          const reason = bad.get(atom.hash);
+          if (reason) {
+            broken = `atom ${atom.hash} at offset ${offset} is ${reason === 'missing' ? 'missing' : 'corrupt'}`;
+            break;
+          }
+          offset += atomSizes.get(atom.hash) ?? 0;
+        }
+        if (!broken && offset !== file.size) broken = `atoms add up to ${offset} bytes, file size is ${file.size}`;
+        if (!broken && file.atoms.length === 1 && file.atoms[0]!.hash !== file.hash) broken = 'whole-file hash differs from its only atom';
+        if (!broken && file.atoms.length === 0 && file.hash !== createHash('sha256').digest('hex'))
+          broken = 'empty file with a non-empty hash';
+        if (!broken && file.atoms.length > 1) {
+          const hash = createHash('sha256');
+          for (const atom of file.atoms) hash.update(store.read(atom));
+          if (hash.digest('hex') !== file.hash) broken = 'whole-file SHA-256 does not match the concatenated atoms';
+        }
+        if (broken) issue({ kind: 'file_corrupt', snapshot: snapshot.name, path: file.path, message: broken });
       }
     }
-    if (rows.length < 5000) break;
-    after = rows[rows.length - 1]!.hash;
-  }
 
-  // Files: sizes add up, no bad atom, whole-file hash matches the atoms' concatenation.
-  for (const snapshot of snapshots) {
-    for await (const file of snapshotFiles(sql, snapshot.id)) {
-      report.filesChecked += 1;
-      if (file.kind === 'symlink') {
-        if (
-          createHash('sha256')
-            .update(file.linkTarget ?? '')
-            .digest('hex') !== file.hash
-        ) {
-          issue({
-            kind: 'file_corrupt',
-            snapshot: snapshot.name,
-            path: file.path,
-            message: 'symbolic link target does not match its hash',
-          });
-        }
-        continue;
-      }
-      let offset = 0;
-      let broken: string | null = null;
-      for (const atom of file.atoms) {
-        const reason = bad.get(atom);
-        if (reason) {
-          broken = `atom ${atom} at offset ${offset} is ${reason === 'missing' ? 'missing' : 'corrupt'}`;
-          break;
-        }
-        offset += atomSizes.get(atom) ?? 0;
-      }
-      if (!broken && offset !== file.size) broken = `atoms add up to ${offset} bytes, file size is ${file.size}`;
-      if (!broken && file.atoms.length === 1 && file.atoms[0] !== file.hash) broken = 'whole-file hash differs from its only atom';
-      if (!broken && file.atoms.length === 0 && file.hash !== createHash('sha256').digest('hex'))
-        broken = 'empty file with a non-empty hash';
-      if (!broken && file.atoms.length > 1) {
-        const hash = createHash('sha256');
-        for (const atom of file.atoms) hash.update(store.read(atom));
-        if (hash.digest('hex') !== file.hash) broken = 'whole-file SHA-256 does not match the concatenated atoms';
-      }
-      if (broken) issue({ kind: 'file_corrupt', snapshot: snapshot.name, path: file.path, message: broken });
-    }
-  }
-
-  if (!options.snapshot) {
-    const mismatches = await sql.query<{ hash: string; recorded: number; actual: number }>(
-      `SELECT a.hash, a.ref_count::float8 AS recorded, coalesce(c.n, 0)::float8 AS actual
+    if (!options.snapshot) {
+      const mismatches = await sql.query<{ hash: string; recorded: number; actual: number }>(
+        `SELECT a.hash, a.ref_count::float8 AS recorded, coalesce(c.n, 0)::float8 AS actual
          FROM dedup_atoms a LEFT JOIN (SELECT atom_hash, count(*) AS n FROM dedup_file_atoms GROUP BY atom_hash) c ON c.atom_hash = a.hash
         WHERE a.ref_count <> coalesce(c.n, 0) LIMIT 100`,
-    );
-    for (const row of mismatches) {
-      issue({ kind: 'ref_count', atom: row.hash, message: `reference count ${row.recorded} recorded, ${row.actual} actual` });
+      );
+      for (const row of mismatches) {
+        issue({ kind: 'ref_count', atom: row.hash, message: `reference count ${row.recorded} recorded, ${row.actual} actual` });
+      }
     }
+  } finally {
+    store.close(); // the pack descriptors it opened
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type * as Esbuild from 'esbuild';
 import type { AtomStoreOptions } from './atom-store.js';
 import type { ChunkSizes } from './fastcdc.js';
-import type { ProcessedFile } from './file-processor.js';
+import type { ProcessedFile, WrittenAtom } from './file-processor.js';
 import type { RestoreJob, RestoreOutcome } from './restore-writer.js';
 
 /** One file's ingest outcome: the processed file, or the error that made it skip the file. */
@@ -19,14 +19,25 @@ export type FileOutcome = { ok: true; file: ProcessedFile } | { ok: false; code:
 /** A batch for a worker. */
 export type WorkerRequest = { id: number; kind: 'ingest'; paths: string[] } | { id: number; kind: 'restore'; jobs: RestoreJob[] };
 
-/** A worker's answer to one batch, outcomes in request order. */
+/** A worker's answer to one batch, outcomes in request order; an ingest's with the atoms it wrote (durable). */
 export type WorkerReply =
-  { id: number; kind: 'ingest'; outcomes: FileOutcome[] } | { id: number; kind: 'restore'; outcomes: RestoreOutcome[] };
+  | { id: number; kind: 'ingest'; outcomes: FileOutcome[]; written: WrittenAtom[] }
+  | { id: number; kind: 'restore'; outcomes: RestoreOutcome[] };
+
+/** An ingest batch's result: per-file outcomes and every atom the batch appended to a pack. */
+export interface IngestBatchResult {
+  outcomes: FileOutcome[];
+  written: WrittenAtom[];
+}
 
 /** What every worker is started with. */
 export interface WorkerSettings {
   store: AtomStoreOptions;
   chunkSizes: ChunkSizes;
+  /** The ingest's shared atom index (atom-index.ts); absent for restore. */
+  index?: SharedArrayBuffer;
+  /** This worker's number (set by the pool): the owner of the atoms it claims. */
+  workerIndex: number;
 }
 
 const IN_FLIGHT_PER_WORKER = 2;
@@ -113,10 +124,10 @@ export class WorkerPool {
   private nextId = 0;
   private failure: Error | null = null;
 
-  constructor(size: number, settings: WorkerSettings) {
+  constructor(size: number, settings: Omit<WorkerSettings, 'workerIndex'>) {
     const source = RUNNING_FROM_SOURCE ? bundledSource() : null;
     for (let index = 0; index < size; index += 1) {
-      const worker = startWorker(settings, source);
+      const worker = startWorker({ ...settings, workerIndex: index }, source);
       const slot: Slot = { worker, pending: new Map() };
       worker.on('message', (reply: WorkerReply) => {
         const resolve = slot.pending.get(reply.id);
@@ -133,10 +144,10 @@ export class WorkerPool {
   }
 
   /** Ingests a batch of files; outcomes in the same order. Waits for a free slot first. */
-  async ingest(paths: string[]): Promise<FileOutcome[]> {
+  async ingest(paths: string[]): Promise<IngestBatchResult> {
     const reply = await this.send((id) => ({ id, kind: 'ingest', paths }));
     if (reply.kind !== 'ingest') throw new Error('dedup worker answered the wrong kind of batch');
-    return reply.outcomes;
+    return { outcomes: reply.outcomes, written: reply.written };
   }
 
   /** Restores a batch of files; outcomes in the same order. */

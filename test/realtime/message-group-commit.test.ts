@@ -114,6 +114,39 @@ for (const backend of testBackends()) {
       assert.equal(again.data.created, false);
     });
 
+    it('when the batch’s INSERT fails, stores its other messages one by one and fails only the one the database refuses', async () => {
+      const conversationId = await newConversation(alice.token, 'poisoned batch');
+      const prisma = harness.database.prisma;
+      await prisma.$executeRawUnsafe(`CREATE FUNCTION gc_test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.content = 'poison' THEN RAISE EXCEPTION 'poisoned message'; END IF; RETURN NEW; END; $$`);
+      await prisma.$executeRawUnsafe(
+        `CREATE TRIGGER gc_test_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION gc_test_poison()`,
+      );
+      try {
+        const [socket] = sockets;
+        const acks = await Promise.all(
+          ['before', 'poison', 'after'].map((content) =>
+            request(socket!, 'message:send', { conversationId, content, clientMessageId: randomUUID() }),
+          ),
+        );
+        assert.ok(acks[0].data && acks[2].data, JSON.stringify(acks));
+        assert.equal(typeof acks[1].error?.code, 'string');
+        assert.equal(acks[1].data, undefined);
+        const rows = await prisma.message.findMany({ where: { conversationId }, orderBy: { seq: 'asc' } });
+        assert.deepEqual(
+          rows.map((row) => [row.seq, row.content]),
+          [
+            [1, 'before'],
+            [2, 'after'],
+          ],
+        );
+        assert.equal((await prisma.conversation.findUniqueOrThrow({ where: { id: conversationId } })).lastMessageSeq, 2);
+      } finally {
+        await prisma.$executeRawUnsafe('DROP TRIGGER gc_test_poison ON messages');
+        await prisma.$executeRawUnsafe('DROP FUNCTION gc_test_poison()');
+      }
+    });
+
     it('answers hostile text with a clear error among valid sends, storing nothing of it', async () => {
       const conversationId = await newConversation(alice.token, 'hostile');
       const [socket] = sockets;

@@ -1,6 +1,6 @@
 /**
  * The group commit of user messages (socket `message:send`): the messages of one short window
- * are checked with one read of their conversations and one of their idempotency keys, then
+ * are checked with one read of their conversations and one of their idempotency keys (in parallel), then
  * stored with ONE multi-row INSERT and the conversations' `updatedAt` in ONE transaction.
  * The seq trigger numbers the rows in the INSERT's order, so seqs follow arrival order within
  * a conversation. Nothing is announced before the commit; if the batch's transaction fails,
@@ -37,12 +37,14 @@ export async function messageBatchPoster(
 ): Promise<BatchOutcome[]> {
   const outcomes: (BatchOutcome | undefined)[] = entries.map(() => undefined);
   const conversationIds = [...new Set(entries.map((entry) => entry.conversationId))];
-  const conversations = new Map(
-    (await prisma.conversation.findMany({ where: { id: { in: conversationIds } }, select: { id: true, ownerId: true } })).map((row) => [
-      row.id,
-      row,
-    ]),
-  );
+  // Both reads at once (two pool connections): a key found in a conversation the sender may not see is never used.
+  const [conversationRows, existingRows] = await Promise.all([
+    prisma.conversation.findMany({ where: { id: { in: conversationIds } }, select: { id: true, ownerId: true } }),
+    prisma.message.findMany({
+      where: { OR: entries.map((entry) => ({ conversationId: entry.conversationId, clientMessageId: entry.input.clientMessageId })) },
+    }),
+  ]);
+  const conversations = new Map(conversationRows.map((row) => [row.id, row]));
   const visible: number[] = [];
   entries.forEach((entry, index) => {
     const conversation = conversations.get(entry.conversationId);
@@ -50,18 +52,7 @@ export async function messageBatchPoster(
       outcomes[index] = { ok: false, error: new NotFoundError('Conversation') };
     else visible.push(index);
   });
-  const existing = new Map<string, Message>();
-  if (visible.length > 0) {
-    const rows = await prisma.message.findMany({
-      where: {
-        OR: visible.map((index) => ({
-          conversationId: entries[index]!.conversationId,
-          clientMessageId: entries[index]!.input.clientMessageId,
-        })),
-      },
-    });
-    for (const row of rows) existing.set(keyOf(row.conversationId, row.clientMessageId ?? ''), row);
-  }
+  const existing = new Map<string, Message>(existingRows.map((row) => [keyOf(row.conversationId, row.clientMessageId ?? ''), row]));
   // The first of each key inserts; a repeat (a retry within the window) gets that message.
   const inserting = new Map<string, number>();
   const repeats: number[] = [];

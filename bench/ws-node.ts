@@ -3,9 +3,12 @@
  * realtime gateway as `startServer`, so the bench measures the realtime path (auth, zod,
  * rate limit, the message stored with messagePoster, fan-out) and not agent turns, which
  * answer every console message (WS_BENCH_WITH_AGENT=1 benches the full node instead).
- * Prints `READY <url>`.
+ * Prints `READY <url>`. `WS_BENCH_PROFILE_DIR=dir` writes this node's CPU profile there when it
+ * stops (summarise with `tsx bench/support/cpu-profile.ts FILE`).
  */
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { profileWhile } from './support/cpu-profile.js';
 import { loadConfig } from '../src/config.js';
 import { adminBootstrapper } from '../src/actions/users.js';
 import { databaseOptionsFromConfig, openMigratedDatabase } from '../src/db/database.js';
@@ -34,13 +37,15 @@ const gateway = createRealtimeGateway({
 await adminBootstrapper(database.prisma, core.services.audit, config.ADMIN_TOKEN);
 await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
 process.stdout.write(`READY http://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);
-process.once('SIGTERM', () => {
-  void (async () => {
-    await gateway.close();
-    await app.close();
-    await core.close();
-    redis?.disconnect();
-    await database.close();
-    process.exit(0);
-  })();
-});
+const stopping = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+const profileDir = process.env.WS_BENCH_PROFILE_DIR;
+if (profileDir) await profileWhile(path.join(profileDir, `ws-node-${process.pid}.cpuprofile`), () => stopping);
+else await stopping;
+void (async () => {
+  await gateway.close();
+  await app.close();
+  await core.close();
+  redis?.disconnect();
+  await database.close();
+  process.exit(0);
+})();

@@ -23,6 +23,7 @@ import { createCatchUpMetrics } from './catch-up-metrics.js';
 import { createResyncHints, type ResyncHints } from './resync-hints.js';
 import { handshakeToken, socketAuthenticator, type SocketData } from './socket-auth.js';
 import { registerSocketHandlers, type ExecutionControl } from './socket-handlers.js';
+import { createMessageGroupCommit } from './message-group-commit.js';
 import { ReadCoalescer } from './read-coalescer.js';
 import type { messagesAfterSeq } from '../../actions/message-sync.js';
 import { may } from '../../auth/policy.js';
@@ -115,6 +116,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
   context.events.on('message.created', noteMessage);
   const limiter = createLimiter('socket', limits.eventsPerMinute, redis);
   const syncReads = new ReadCoalescer<Awaited<ReturnType<typeof messagesAfterSeq>>>();
+  const postMessage = createMessageGroupCommit({ prisma: context.database.prisma, events: context.events, logger: log });
   const presence = createPresence(io as never, log);
   io.use(socketAuthenticator(context.authenticator, log, metrics) as never);
   io.on('connection', (socket) => {
@@ -133,6 +135,7 @@ export function createRealtimeGateway(deps: GatewayDeps): RealtimeGateway {
       catchUp,
       executions: deps.executions,
       syncReads,
+      postMessage,
     });
     socket.on('disconnect', (reason) => {
       metrics.connections.dec();

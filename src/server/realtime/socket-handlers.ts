@@ -12,6 +12,7 @@ import { conversationView } from '../../actions/conversation-views.js';
 import { DEFAULT_SYNC_LIMIT, messagesAfterSeq, messagesSince } from '../../actions/message-sync.js';
 import type { CatchUpMetrics } from './catch-up-metrics.js';
 import type { ReadCoalescer } from './read-coalescer.js';
+import type { GroupCommitPost } from './message-group-commit.js';
 import { messagePoster } from '../../actions/messages.js';
 import { assertMay } from '../../auth/policy.js';
 import {
@@ -52,6 +53,8 @@ export interface HandlerDeps {
   executions?: ExecutionControl | undefined;
   /** Shares identical concurrent `conversation:sync` reads (a room catching up after Redis returns). */
   syncReads?: ReadCoalescer<Awaited<ReturnType<typeof messagesAfterSeq>>> | undefined;
+  /** The node's group commit of messages (absent: each message is its own transaction). */
+  postMessage?: GroupCommitPost | undefined;
 }
 
 type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -188,13 +191,12 @@ export function registerSocketHandlers(socket: GatewaySocket, deps: HandlerDeps)
   });
 
   on('message:send', sendPayload, async ({ conversationId, content, clientMessageId }) => {
-    // Stored (and broadcast through the message.created domain event) before the ack.
-    const { message, created } = await messagePoster(prisma, context.events, principal, conversationId, {
-      content,
-      clientMessageId,
-      channel: 'console',
-      ...(locale ? { metadata: { locale } } : {}),
-    });
+    // Stored (and broadcast through the message.created domain event) before the ack; with
+    // the group commit, together with the other messages of the same few milliseconds.
+    const input = { content, clientMessageId, channel: 'console' as const, ...(locale ? { metadata: { locale } } : {}) };
+    const { message, created } = deps.postMessage
+      ? await deps.postMessage({ principal, conversationId, input })
+      : await messagePoster(prisma, context.events, principal, conversationId, input);
     log.debug({ conversationId, messageId: message.id, created }, 'message sent over socket');
     return { message, created };
   });

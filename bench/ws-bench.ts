@@ -20,9 +20,11 @@ import {
   ROOM_SIZE,
   WINDOW,
   connect,
+  cpuBetween,
   inBatches,
   percentile,
   round,
+  sampleCpu,
   sleep,
   startVigie,
   type Target,
@@ -122,6 +124,7 @@ async function runScenario(name: string, target: Target) {
   received = 0;
   otherReceived = 0;
   let sent = 0;
+  const cpuStart = sampleCpu(target.pids);
   const throughputStart = performance.now();
   const stopAt = throughputStart + PHASE_MS;
   await Promise.all(
@@ -141,6 +144,7 @@ async function runScenario(name: string, target: Target) {
   while (received < expected && performance.now() < drainDeadline) await sleep(20);
   const elapsed = (performance.now() - throughputStart) / 1000;
   const throughputReceived = received;
+  const throughputCpu = cpuBetween(cpuStart, sampleCpu(target.pids));
   const throughputOther = otherReceived;
 
   latencies.length = 0;
@@ -180,6 +184,7 @@ async function runScenario(name: string, target: Target) {
     deliveriesPerSecond: Math.round(throughputReceived / elapsed),
     deliveredFraction: round(throughputReceived / Math.max(1, expected), 4),
     agentReplyDeliveriesPerSecond: Math.round(throughputOther / elapsed),
+    throughputCpu,
     rssPerIdleConnectionKb: round(rssIdle.reduce((sum, value, index) => sum + value - rssBefore[index]!, 0) / CLIENTS / 1024, 1),
   };
 }

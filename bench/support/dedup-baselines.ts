@@ -3,7 +3,9 @@
  * all cores, written to be as fast as Node allows: worker threads started (and warmed) before
  * the clock starts, files handed out through one shared atomic counter, each worker reading
  * into one reused 8 MiB buffer with open/read/close (no per-file allocation) and hashing it.
- * The baseline is the fixed-chunk method the store improves on (Panini-FS: fixed 64 KiB
+ * `writeBound` is the restore bound: the same workers creating and writing the same files, the
+ * least a restore must do (on this machine's root filesystem, creating a file costs far more
+ * than reading one). The baseline is the fixed-chunk method the store improves on (Panini-FS: fixed 64 KiB
  * chunks, SHA-256, one thread). Also builds the small-files tree and the chunk-size sweep.
  */
 import { createHash } from 'node:crypto';
@@ -15,14 +17,28 @@ import { ChunkParameters, nextCut } from '../../src/tools/dedup/fastcdc.js';
 const CEILING_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
+const path = require('node:path');
 const { createHash } = require('node:crypto');
 const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
-const files = workerData.files;
-parentPort.on('message', (counter) => {
+const { files, rootLength } = workerData;
+parentPort.on('message', ({ counter, destination }) => {
   const next = new Int32Array(counter);
   let bytes = 0;
   for (let index = Atomics.add(next, 0, 1); index < files.length; index = Atomics.add(next, 0, 1)) {
     const descriptor = fs.openSync(files[index], 'r');
+    if (destination) {
+      // The least a restore does per file: create it, write its bytes, set mode and mtime.
+      const target = fs.openSync(path.join(destination, files[index].slice(rootLength)), 'wx', 0o600);
+      for (let read = fs.readSync(descriptor, buffer, 0, buffer.length, null); read > 0; read = fs.readSync(descriptor, buffer, 0, buffer.length, null)) {
+        fs.writeSync(target, buffer, 0, read);
+        bytes += read;
+      }
+      fs.fchmodSync(target, 0o644);
+      fs.futimesSync(target, 1, 1);
+      fs.closeSync(target);
+      fs.closeSync(descriptor);
+      continue;
+    }
     const hash = createHash('sha256');
     for (let read = fs.readSync(descriptor, buffer, 0, buffer.length, null); read > 0; read = fs.readSync(descriptor, buffer, 0, buffer.length, null)) {
       hash.update(read === buffer.length ? buffer : buffer.subarray(0, read));
@@ -38,19 +54,44 @@ parentPort.postMessage('ready');
 
 /** Worker threads kept alive across rounds, so the clock never includes their start-up. */
 export class CeilingPool {
-  private constructor(private readonly workers: Worker[]) {}
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly root: string,
+    private readonly files: string[],
+  ) {}
 
-  /** Starts `size` workers over `files` (absolute paths) and waits until each is ready. */
-  static async start(size: number, files: string[]): Promise<CeilingPool> {
-    const workers = Array.from({ length: size }, () => new Worker(CEILING_WORKER, { eval: true, workerData: { files } }));
+  /** Starts `size` workers over `files` (absolute paths under `root`) and waits until each is ready. */
+  static async start(size: number, root: string, files: string[]): Promise<CeilingPool> {
+    const rootLength = root.length + 1;
+    const workers = Array.from({ length: size }, () => new Worker(CEILING_WORKER, { eval: true, workerData: { files, rootLength } }));
     await Promise.all(workers.map((worker) => new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject))));
-    const pool = new CeilingPool(workers);
+    const pool = new CeilingPool(workers, root, files);
     await pool.run(); // first pass: JIT warm-up and page cache
     return pool;
   }
 
-  /** One timed pass over every file; returns seconds and bytes read. */
+  /** One timed pass over every file (raw read + SHA-256); returns seconds and bytes read. */
   async run(): Promise<{ seconds: number; bytes: number }> {
+    return this.pass(null);
+  }
+
+  /**
+   * The restore bound: the same workers copy every file into a new tree under `destination`
+   * (directories made before the clock starts), with only the calls a restore cannot skip:
+   * create, write, chmod, utimes, close. No hashing, no temporary name, no database.
+   */
+  async writeBound(destination: string): Promise<{ seconds: number; bytes: number }> {
+    for (const directory of new Set(this.files.map((file) => path.dirname(file.slice(this.root.length + 1))))) {
+      fs.mkdirSync(path.join(destination, directory), { recursive: true });
+    }
+    try {
+      return await this.pass(destination);
+    } finally {
+      fs.rmSync(destination, { recursive: true, force: true });
+    }
+  }
+
+  private async pass(destination: string | null): Promise<{ seconds: number; bytes: number }> {
     const counter = new SharedArrayBuffer(4);
     const started = performance.now();
     const counts = await Promise.all(
@@ -58,7 +99,7 @@ export class CeilingPool {
         (worker) =>
           new Promise<number>((resolve, reject) => {
             worker.once('message', (bytes: number) => resolve(bytes)).once('error', reject);
-            worker.postMessage(counter);
+            worker.postMessage({ counter, destination });
           }),
       ),
     );

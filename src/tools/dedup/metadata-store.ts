@@ -136,7 +136,7 @@ export async function countAtoms(sql: SqlQueries): Promise<number> {
  * Commits one batch: the atoms its workers appended to packs (durable already; an atom another
  * ingest recorded first keeps that first location), new files with their atoms, and unchanged
  * files copied from an earlier snapshot. Every atom a file references must be recorded by now
- * or in this batch (the file-atom foreign key refuses anything else).
+ * or in this batch: the batch is refused otherwise (the engine's check, in place of a foreign key).
  */
 export async function commitBatch(
   sql: SqlRunner,
@@ -254,6 +254,8 @@ export async function deleteSnapshot(sql: SqlRunner, name: string): Promise<{ na
     const [counted] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM dedup_files WHERE snapshot_id = $1`, [
       snapshot.id,
     ]);
+    // Positions first: no foreign key cascades them (see the dedup_engine_references migration).
+    await tx.query(`DELETE FROM dedup_file_atoms WHERE file_id IN (SELECT id FROM dedup_files WHERE snapshot_id = $1)`, [snapshot.id]);
     await tx.query(`DELETE FROM dedup_snapshots WHERE id = $1`, [snapshot.id]);
     return { name, files: counted!.count };
   }, DEDUP_LOCK_KEY);

@@ -141,6 +141,24 @@ export async function verifyStore(database: Database, settings: DedupSettings, o
       }
     }
 
+    // Positions whose atom is not recorded (no foreign key guards them: the engine does, and this checks it).
+    const dangling = await sql.query<{ hash: string; path: string | null; snapshot: string | null }>(
+      `SELECT fa.atom_hash AS hash, f.path, s.name AS snapshot FROM dedup_file_atoms fa
+         LEFT JOIN dedup_atoms a ON a.hash = fa.atom_hash
+         LEFT JOIN dedup_files f ON f.id = fa.file_id LEFT JOIN dedup_snapshots s ON s.id = f.snapshot_id
+        WHERE a.hash IS NULL ${options.snapshot ? 'AND f.snapshot_id = $1' : ''} LIMIT 100`,
+      options.snapshot ? [snapshots[0]!.id] : [],
+    );
+    for (const row of dangling) {
+      issue({
+        kind: 'atom_missing',
+        atom: row.hash,
+        ...(row.snapshot ? { snapshot: row.snapshot } : {}),
+        ...(row.path ? { path: row.path } : {}),
+        message: 'referenced by a file but not recorded in the metadata',
+      });
+    }
+
     if (!options.snapshot) {
       const mismatches = await sql.query<{ hash: string; recorded: number; actual: number }>(
         `SELECT a.hash, a.ref_count::float8 AS recorded, coalesce(c.n, 0)::float8 AS actual

@@ -53,7 +53,10 @@ export async function atomInfo(sql: SqlQueries, storeDirectory: string, id: stri
   const prefix = id.trim().toLowerCase();
   if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new ValidationError('atom id must be 8 to 64 hexadecimal digits');
   const rows = await sql.query<{ hash: string; size: number; storedSize: number; references: number; pack: string | null; offset: number }>(
-    `SELECT hash, size, stored_size AS "storedSize", ref_count::float8 AS "references", pack, coalesce(pack_offset, 0)::float8 AS "offset" FROM dedup_atoms WHERE starts_with(hash, $1) ORDER BY hash LIMIT 2`,
+    `SELECT hash, size, stored_size AS "storedSize",
+            (SELECT count(*) FROM dedup_file_atoms fa WHERE fa.atom_hash = dedup_atoms.hash)::float8 AS "references",
+            pack, coalesce(pack_offset, 0)::float8 AS "offset"
+       FROM dedup_atoms WHERE starts_with(hash, $1) ORDER BY hash LIMIT 2`,
     [prefix],
   );
   if (rows.length === 0) throw new NotFoundError(`Atom ${prefix}`);

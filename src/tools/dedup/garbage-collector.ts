@@ -1,5 +1,5 @@
 /**
- * gc: removes atoms no snapshot references (reference count zero), deletes pack files none
+ * gc: removes atoms no snapshot references (no position of any file), deletes pack files none
  * of whose atoms is recorded any more (also those a crashed ingest left, whose atoms never
  * committed), and reports the dead bytes left inside packs that still hold live atoms
  * (`reclaimableBytes`; packs are not rewritten, so a reader never loses a pack under it).
@@ -61,7 +61,7 @@ export async function collectGarbage(
     };
     const unreferenced = await tx.query<{ hash: string; pack: string | null; storedSize: number }>(
       `${dryRun ? 'SELECT hash, pack, stored_size AS "storedSize" FROM dedup_atoms' : 'DELETE FROM dedup_atoms'}
-        WHERE ref_count = 0 AND NOT EXISTS (SELECT 1 FROM dedup_file_atoms fa WHERE fa.atom_hash = dedup_atoms.hash)
+        WHERE NOT EXISTS (SELECT 1 FROM dedup_file_atoms fa WHERE fa.atom_hash = dedup_atoms.hash)
         ${dryRun ? '' : 'RETURNING hash, pack, stored_size AS "storedSize"'}`,
     );
     const removedFromPacks = new Map<string, number>();

@@ -1,9 +1,10 @@
 /**
  * Dedup metadata in PostgreSQL/PGlite, written in large batches: one jsonb parameter per
  * statement feeds `jsonb_to_recordset`, so a batch of thousands of files costs a handful of
- * round trips on either backend. Every write that touches reference counts runs in a
- * transaction holding one advisory lock, so concurrent ingests, deletes and gc serialise
- * their commits and reference counts stay exact.
+ * round trips on either backend. An atom's references are its rows in `dedup_file_atoms`
+ * (counted when asked, never kept as a counter that every ingest would rewrite). Every write
+ * of the dedup tables runs in a transaction holding one advisory lock, so concurrent ingests,
+ * deletes and gc serialise their commits.
  */
 import type { SqlQueries, SqlRunner } from '../../db/sql-runner.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
@@ -146,19 +147,13 @@ export async function commitBatch(
   newAtoms: NewAtomRow[] = [],
 ): Promise<void> {
   if (files.length === 0 && copiedFileIds.length === 0 && newAtoms.length === 0) return;
-  // One row per atom: its new references, and its location when a worker of this ingest wrote it.
-  const atoms = new Map<string, { h: string; s: number; z: number; p: string | null; o: number | null; n: number }>();
+  // The atoms this ingest's workers wrote (first location per hash), and every other atom the files reference.
+  const written = new Map<string, { h: string; s: number; z: number; p: string | null; o: number | null }>();
   for (const atom of newAtoms) {
-    if (!atoms.has(atom.hash)) atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: atom.storedSize, p: atom.pack, o: atom.offset, n: 0 });
+    if (!written.has(atom.hash)) written.set(atom.hash, { h: atom.hash, s: atom.size, z: atom.storedSize, p: atom.pack, o: atom.offset });
   }
-  for (const file of files) {
-    for (const atom of file.atoms) {
-      const entry = atoms.get(atom.hash);
-      if (entry) entry.n += 1;
-      else atoms.set(atom.hash, { h: atom.hash, s: atom.size, z: 0, p: null, o: null, n: 1 });
-    }
-  }
-  const atomRows = [...atoms.values()].sort((left, right) => (left.h < right.h ? -1 : left.h > right.h ? 1 : 0));
+  const referenced = new Set<string>();
+  for (const file of files) for (const atom of file.atoms) if (!written.has(atom.hash)) referenced.add(atom.hash);
   const fileRows = files.map((file) => ({
     p: file.path,
     k: file.kind,
@@ -170,19 +165,24 @@ export async function commitBatch(
     a: file.atoms.map((atom) => atom.hash),
   }));
   await sql.transaction(async (tx) => {
-    if (atomRows.length > 0) {
-      // One upsert through the primary key (an UPDATE … FROM a recordset could be planned as a scan
-      // per row). An atom recorded first by another ingest keeps that first location.
-      const inserted = await tx.query<{ hash: string }>(
-        `INSERT INTO dedup_atoms (hash, size, stored_size, pack, pack_offset, ref_count)
-         SELECT h, s, z, p, o, n FROM jsonb_to_recordset($1::jsonb) AS x(h text, s int, z int, p text, o bigint, n bigint)
-         ON CONFLICT (hash) DO UPDATE SET ref_count = dedup_atoms.ref_count + EXCLUDED.ref_count
-         RETURNING CASE WHEN xmax = 0 AND pack IS NULL THEN hash END AS hash`,
-        [JSON.stringify(atomRows)],
+    if (written.size > 0) {
+      // An atom recorded first by another ingest (another node) keeps that first location.
+      await tx.query(
+        `INSERT INTO dedup_atoms (hash, size, stored_size, pack, pack_offset)
+         SELECT h, s, z, p, o FROM jsonb_to_recordset($1::jsonb) AS x(h text, s int, z int, p text, o bigint)
+         ON CONFLICT (hash) DO NOTHING`,
+        [JSON.stringify([...written.values()])],
       );
-      const unwritten = inserted.find((row) => row.hash !== null);
-      // Every referenced atom is recorded already or written by this ingest: anything else is a bug, refused before commit.
-      if (unwritten) throw new Error(`atom ${unwritten.hash} referenced before it was stored; nothing of this batch was committed`);
+    }
+    if (referenced.size > 0) {
+      // Every other referenced atom was recorded before (gc refuses while this snapshot runs) or by an
+      // earlier batch of this ingest: anything else is a bug, refused before commit. Reads only.
+      const [missing] = await tx.query<{ hash: string }>(
+        `SELECT value AS hash FROM jsonb_array_elements_text($1::jsonb)
+          WHERE NOT EXISTS (SELECT 1 FROM dedup_atoms a WHERE a.hash = value) LIMIT 1`,
+        [JSON.stringify([...referenced])],
+      );
+      if (missing) throw new Error(`atom ${missing.hash} referenced before it was stored; nothing of this batch was committed`);
     }
     if (fileRows.length > 0) {
       await tx.query(
@@ -206,7 +206,7 @@ export async function commitBatch(
   }, DEDUP_LOCK_KEY);
 }
 
-/** Copies unchanged files (rows and atom lists) into the snapshot and bumps their atoms' counts; returns their bytes. */
+/** Copies unchanged files (rows and atom lists) into the snapshot; returns their bytes. */
 async function copyFiles(tx: SqlQueries, snapshotId: string, fileIds: string[]): Promise<number> {
   const ids = JSON.stringify(fileIds);
   const [found] = await tx.query<{ count: number; bytes: number }>(
@@ -218,15 +218,10 @@ async function copyFiles(tx: SqlQueries, snapshotId: string, fileIds: string[]):
     `WITH source AS (SELECT * FROM dedup_files WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb))),
      inserted AS (
        INSERT INTO dedup_files (snapshot_id, path, kind, size, mode, mtime_ns, hash, link_target, atom_count)
-       SELECT $1, path, kind, size, mode, mtime_ns, hash, link_target, atom_count FROM source RETURNING id, path),
-     copied AS (
-       INSERT INTO dedup_file_atoms (file_id, position, atom_hash)
-       SELECT inserted.id, atom.position, atom.atom_hash
-         FROM inserted JOIN source ON source.path = inserted.path JOIN dedup_file_atoms atom ON atom.file_id = source.id
-       RETURNING atom_hash)
-     UPDATE dedup_atoms SET ref_count = dedup_atoms.ref_count + counted.n
-       FROM (SELECT atom_hash, count(*) AS n FROM copied GROUP BY atom_hash) counted
-      WHERE dedup_atoms.hash = counted.atom_hash`,
+       SELECT $1, path, kind, size, mode, mtime_ns, hash, link_target, atom_count FROM source RETURNING id, path)
+     INSERT INTO dedup_file_atoms (file_id, position, atom_hash)
+     SELECT inserted.id, atom.position, atom.atom_hash
+       FROM inserted JOIN source ON source.path = inserted.path JOIN dedup_file_atoms atom ON atom.file_id = source.id`,
     [snapshotId, ids],
   );
   return found!.bytes;
@@ -240,17 +235,10 @@ export async function completeSnapshot(sql: SqlRunner, snapshotId: string, repor
   );
 }
 
-/** Deletes a snapshot (complete, or interrupted: a rollback) and releases its atom references. */
+/** Deletes a snapshot (complete, or interrupted: a rollback) with its files and their atom positions; gc then frees the atoms no one references. */
 export async function deleteSnapshot(sql: SqlRunner, name: string): Promise<{ name: string; files: number }> {
   return sql.transaction(async (tx) => {
     const snapshot = await requireSnapshot(tx, name);
-    await tx.query(
-      `UPDATE dedup_atoms SET ref_count = dedup_atoms.ref_count - counted.n
-         FROM (SELECT atom.atom_hash, count(*) AS n FROM dedup_file_atoms atom JOIN dedup_files file ON file.id = atom.file_id
-                WHERE file.snapshot_id = $1 GROUP BY atom.atom_hash) counted
-        WHERE dedup_atoms.hash = counted.atom_hash`,
-      [snapshot.id],
-    );
     const [counted] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM dedup_files WHERE snapshot_id = $1`, [
       snapshot.id,
     ]);

@@ -1,8 +1,8 @@
 /**
  * Verify: re-reads and re-hashes atoms (their ranges in packs, or their files in the older
  * format) and files and reports any corruption precisely (which atom, where it is stored,
- * which files and offsets it breaks: a flipped byte in a pack is reported for the atom it hits), plus reference counts that disagree with the
- * file lists. It only reads; repair is a re-ingest.
+ * which files and offsets it breaks: a flipped byte in a pack is reported for the atom it hits), plus file
+ * positions whose atom is not recorded and positions of files that are gone. It only reads; repair is a re-ingest.
  */
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/database.js';
@@ -13,7 +13,7 @@ import { snapshotFiles } from './snapshot-files.js';
 
 /** One problem found by verify. */
 export interface VerifyIssue {
-  kind: 'atom_missing' | 'atom_corrupt' | 'file_corrupt' | 'ref_count';
+  kind: 'atom_missing' | 'atom_corrupt' | 'file_corrupt' | 'orphan_position';
   atom?: string;
   snapshot?: string;
   path?: string;
@@ -34,7 +34,7 @@ export interface VerifyReport {
 
 const MAX_LISTED_ISSUES = 200;
 
-/** Checks one snapshot, or every snapshot and the reference counts when none is given. */
+/** Checks one snapshot, or every snapshot and the orphan positions when none is given. */
 export async function verifyStore(database: Database, settings: DedupSettings, options: { snapshot?: string } = {}): Promise<VerifyReport> {
   const started = performance.now();
   const sql = database.sql;
@@ -160,13 +160,17 @@ export async function verifyStore(database: Database, settings: DedupSettings, o
     }
 
     if (!options.snapshot) {
-      const mismatches = await sql.query<{ hash: string; recorded: number; actual: number }>(
-        `SELECT a.hash, a.ref_count::float8 AS recorded, coalesce(c.n, 0)::float8 AS actual
-         FROM dedup_atoms a LEFT JOIN (SELECT atom_hash, count(*) AS n FROM dedup_file_atoms GROUP BY atom_hash) c ON c.atom_hash = a.hash
-        WHERE a.ref_count <> coalesce(c.n, 0) LIMIT 100`,
+      // Positions left behind by a file that is gone (a snapshot is deleted with its positions).
+      const orphans = await sql.query<{ hash: string; n: number }>(
+        `SELECT fa.atom_hash AS hash, count(*)::float8 AS n FROM dedup_file_atoms fa
+          WHERE NOT EXISTS (SELECT 1 FROM dedup_files f WHERE f.id = fa.file_id) GROUP BY fa.atom_hash LIMIT 100`,
       );
-      for (const row of mismatches) {
-        issue({ kind: 'ref_count', atom: row.hash, message: `reference count ${row.recorded} recorded, ${row.actual} actual` });
+      for (const row of orphans) {
+        issue({
+          kind: 'orphan_position',
+          atom: row.hash,
+          message: `${row.n} position(s) of files that no longer exist still reference it`,
+        });
       }
     }
   } finally {

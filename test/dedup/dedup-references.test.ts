@@ -102,6 +102,18 @@ for (const backend of testBackends()) {
         row!.pack_offset,
       ]);
       assert.equal((await verifyStore(database, settings)).ok, true);
+
+      // A position whose file is gone (what ON DELETE CASCADE used to prevent): verify counts it against its atom.
+      await database.sql.query(`INSERT INTO dedup_file_atoms (file_id, position, atom_hash) VALUES (-1, 0, $1)`, [victim!.atom_hash]);
+      const orphaned = await verifyStore(database, settings);
+      assert.ok(
+        orphaned.issues.some(
+          (issue) => issue.kind === 'orphan_position' && issue.atom === victim!.atom_hash && /1 position/.test(issue.message),
+        ),
+        JSON.stringify(orphaned.issues),
+      );
+      await database.sql.query(`DELETE FROM dedup_file_atoms WHERE file_id = -1`);
+      assert.equal((await verifyStore(database, settings)).ok, true);
     });
   });
 }

@@ -194,7 +194,7 @@ async function benchTree(tree: Tree, backends: Backend[]): Promise<Record<string
     ceilingFilesPerSecond: pick((figures) => figures.ceilingFilesPerSecond, 0),
     fixed64kMBps: pick((figures) => figures.fixed64kMBps),
     fixed64kDedupRatio: pick((figures) => figures.fixed64kDedupRatio, 3),
-    // The least any restore does (create + write + chmod + utimes, all cores): what restore can reach here.
+    // The least any restore does (create + write + chmod + utimes, all cores), measured before this round's ingests.
     restoreBoundMBps: pick((figures) => figures.restoreBoundMBps),
     restoreBoundFilesPerSecond: pick((figures) => figures.restoreBoundFilesPerSecond, 0),
     restoreBoundVsCeiling: pick((figures) => figures.restoreBoundMBps / figures.ceilingMBps, 3),

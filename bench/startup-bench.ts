@@ -14,22 +14,20 @@
  * VIGIE_TEST_DB_PREFIX (default `vigie_bench`) and dropped after.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 import { freePort, prepareCli, releaseCli, startCli, temporaryDirectory } from '../test/startup/cli-process.js';
+import { processCpuTicks, rssBytes, TICKS_PER_SECOND } from './support/proc-stats.js';
 
 function rssMb(pid: number | undefined): number {
   if (!pid) return -1;
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : -1;
+  const bytes = rssBytes(pid);
+  return bytes ? Math.round(bytes / 1024 / 1024) : -1;
 }
 
-/** User + system CPU time of a process so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+/** User + system CPU time of a process so far, in ms. */
 function cpuMs(pid: number | undefined): number {
-  if (!pid) return -1;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return pid ? (processCpuTicks(pid) * 1000) / TICKS_PER_SECOND : -1;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {

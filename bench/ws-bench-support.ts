@@ -4,10 +4,10 @@
  * in batches, percentiles.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { cloneDatabase, startNode, type NodeProcess } from '../test/realtime/support/cluster.js';
+import { machineCpuTicks, processCpuTicks, TICKS_PER_SECOND } from './support/proc-stats.js';
 
 export const CLIENTS = Number(process.env.WS_BENCH_CLIENTS ?? 2_000);
 export const ROOM_SIZE = Number(process.env.WS_BENCH_ROOM_SIZE ?? 100);
@@ -102,15 +102,8 @@ export interface CpuSample {
 
 /** Reads /proc/stat (all cores) and /proc/<pid>/stat (utime + stime) of `pids` now. */
 export function sampleCpu(pids: number[]): CpuSample {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  const total = fields.reduce((sum, value) => sum + value, 0);
-  const processes = pids.reduce((sum, pid) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return sum + Number(after[11]) + Number(after[12]);
-  }, 0);
-  return { busy: total - idle, total, processes, at: performance.now() };
+  const processes = pids.reduce((sum, pid) => sum + processCpuTicks(pid), 0);
+  return { ...machineCpuTicks(), processes, at: performance.now() };
 }
 
 /**
@@ -118,10 +111,9 @@ export function sampleCpu(pids: number[]): CpuSample {
  * cores the sampled processes used. The evidence for what a second node can add on this machine.
  */
 export function cpuBetween(start: CpuSample, end: CpuSample): { machineBusyFraction: number; serverCores: number } {
-  const ticksPerSecond = 100; // USER_HZ on Linux
   const seconds = (end.at - start.at) / 1000;
   return {
     machineBusyFraction: round((end.busy - start.busy) / Math.max(1, end.total - start.total), 3),
-    serverCores: round((end.processes - start.processes) / ticksPerSecond / Math.max(seconds, 1e-3), 2),
+    serverCores: round((end.processes - start.processes) / TICKS_PER_SECOND / Math.max(seconds, 1e-3), 2),
   };
 }

@@ -8,11 +8,11 @@
  * Vigie's path is the real one: token auth, zod, rate limits, the message stored in
  * PostgreSQL (idempotent), then broadcast. Prints one JSON line with ratios.
  */
-import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { RedisProcess, freePort } from '../test/realtime/support/redis-process.js';
+import { rssBytes } from './support/proc-stats.js';
 import {
   CLIENTS,
   PHASE_MS,
@@ -31,11 +31,6 @@ import {
 } from './ws-bench-support.js';
 
 const LATENCY_RATE = Number(process.env.WS_BENCH_LATENCY_RATE ?? 40); // messages/s over all rooms (capped at half the throughput)
-
-function rssBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
-}
 
 async function startBare(): Promise<Target> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'ws-bare-server.ts')], {

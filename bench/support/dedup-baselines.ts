@@ -5,7 +5,7 @@
  * into one reused 8 MiB buffer with open/read/close (no per-file allocation) and hashing it.
  * `writeBound` is the restore bound: the same workers creating and writing the same files, the
  * least a restore must do (on this machine's root filesystem, creating a file costs far more
- * than reading one). The baseline is the fixed-chunk method the store improves on (Panini-FS: fixed 64 KiB
+ * than reading one, and how much more depends on recent deletions: see performance.md). The baseline is the fixed-chunk method the store improves on (Panini-FS: fixed 64 KiB
  * chunks, SHA-256, one thread). Also builds the small-files tree and the chunk-size sweep.
  */
 import { createHash } from 'node:crypto';
@@ -56,7 +56,7 @@ parentPort.postMessage('ready');
 export class CeilingPool {
   private constructor(
     private readonly workers: Worker[],
-    private readonly root: string,
+    private readonly rootLength: number,
     private readonly files: string[],
   ) {}
 
@@ -65,7 +65,7 @@ export class CeilingPool {
     const rootLength = root.length + 1;
     const workers = Array.from({ length: size }, () => new Worker(CEILING_WORKER, { eval: true, workerData: { files, rootLength } }));
     await Promise.all(workers.map((worker) => new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject))));
-    const pool = new CeilingPool(workers, root, files);
+    const pool = new CeilingPool(workers, rootLength, files);
     await pool.run(); // first pass: JIT warm-up and page cache
     return pool;
   }
@@ -81,7 +81,7 @@ export class CeilingPool {
    * create, write, chmod, utimes, close. No hashing, no temporary name, no database.
    */
   async writeBound(destination: string): Promise<{ seconds: number; bytes: number }> {
-    for (const directory of new Set(this.files.map((file) => path.dirname(file.slice(this.root.length + 1))))) {
+    for (const directory of new Set(this.files.map((file) => path.dirname(file.slice(this.rootLength))))) {
       fs.mkdirSync(path.join(destination, directory), { recursive: true });
     }
     return this.pass(destination); // the caller keeps the tree until the end (see setAside in dedup-bench.ts)

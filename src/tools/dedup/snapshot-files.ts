@@ -26,31 +26,51 @@ type Row = Omit<StoredFile, 'atoms'> & {
   stored: number[] | null;
 };
 
-/** Yields the files of a snapshot whose path is `prefix` or lies under it ('' = all). */
-export async function* snapshotFiles(sql: SqlQueries, snapshotId: string, prefix = '', pageSize = 1000): AsyncGenerator<StoredFile> {
-  let after = '';
-  let first = true;
-  for (;;) {
-    const rows = await sql.query<Row>(
-      // The page first, then its atoms and their locations in one join per page (a join per file
-      // let PostgreSQL scan dedup_atoms once per file).
-      `WITH page AS (
-         SELECT f.id, f.path, f.kind, f.size, f.mode, f.mtime_ns, f.hash, f.link_target FROM dedup_files f
-          WHERE f.snapshot_id = $1 AND ($2 = '' OR f.path = $2 OR starts_with(f.path, $2 || '/'))
-            AND ($4::boolean OR f.path COLLATE "C" > $3 COLLATE "C")
-          ORDER BY f.path COLLATE "C" LIMIT $5),
-       located AS (
-         SELECT fa.file_id, array_agg(fa.atom_hash ORDER BY fa.position) AS atoms, array_agg(a.pack ORDER BY fa.position) AS packs,
+/** One page of files after `after` (every file when `first`), in the order of the (snapshot, path) index. */
+function fetchPage(sql: SqlQueries, snapshotId: string, prefix: string, after: string, first: boolean, pageSize: number): Promise<Row[]> {
+  return sql.query<Row>(
+    // Keyset on the unique (snapshot_id, path) index, in the column's own collation, so a page
+    // reads only its own rows; each file's atoms come from one index lookup per file (LATERAL),
+    // which stays right without fresh statistics (PGlite never gathers any). Ordering by another
+    // collation, or joining the page to every position at once, made each page sort the whole
+    // snapshot or scan every position: quadratic over a restore (3.6 s of paging for 39k files).
+    `WITH page AS (
+       SELECT f.id, f.path, f.kind, f.size, f.mode, f.mtime_ns, f.hash, f.link_target FROM dedup_files f
+        WHERE f.snapshot_id = $1 AND ($2 = '' OR f.path = $2 OR starts_with(f.path, $2 || '/'))
+          AND ($4::boolean OR f.path > $3)
+        ORDER BY f.path LIMIT $5)
+     SELECT p.id::text AS id, p.path, p.kind, p.size::float8 AS size, p.mode, p.mtime_ns::text AS "mtimeNs", p.hash, p.link_target AS "linkTarget",
+            l.atoms, l.packs, l.offsets, l.stored
+       FROM page p
+       LEFT JOIN LATERAL (
+         SELECT array_agg(fa.atom_hash ORDER BY fa.position) AS atoms, array_agg(a.pack ORDER BY fa.position) AS packs,
                 array_agg(coalesce(a.pack_offset, 0)::float8 ORDER BY fa.position) AS offsets,
                 array_agg(a.stored_size ORDER BY fa.position) AS stored
-           FROM page JOIN dedup_file_atoms fa ON fa.file_id = page.id JOIN dedup_atoms a ON a.hash = fa.atom_hash
-          GROUP BY fa.file_id)
-       SELECT p.id::text AS id, p.path, p.kind, p.size::float8 AS size, p.mode, p.mtime_ns::text AS "mtimeNs", p.hash, p.link_target AS "linkTarget",
-              l.atoms, l.packs, l.offsets, l.stored
-         FROM page p LEFT JOIN located l ON l.file_id = p.id
-        ORDER BY p.path COLLATE "C"`,
-      [snapshotId, prefix, after, first, pageSize],
+           FROM dedup_file_atoms fa JOIN dedup_atoms a ON a.hash = fa.atom_hash
+          WHERE fa.file_id = p.id) l ON p.kind = 'file'
+      ORDER BY p.path`,
+    [snapshotId, prefix, after, first, pageSize],
+  );
+}
+
+/**
+ * Yields the files of a snapshot whose path is `prefix` or lies under it ('' = all). The next
+ * page is already being fetched while the caller works through the current one.
+ */
+export async function* snapshotFiles(sql: SqlQueries, snapshotId: string, prefix = '', pageSize = 1000): AsyncGenerator<StoredFile> {
+  // The prefetched page is held as settled data (rows or error), so a failure while the caller is
+  // busy is not an unhandled rejection; it is thrown here when its turn comes.
+  const fetch = (after: string, first: boolean) =>
+    fetchPage(sql, snapshotId, prefix, after, first, pageSize).then(
+      (rows) => ({ rows, error: null }),
+      (error: unknown) => ({ rows: [] as Row[], error }),
     );
+  let pending = fetch('', true);
+  for (;;) {
+    const { rows, error } = await pending;
+    if (error) throw error;
+    const more = rows.length === pageSize;
+    if (more) pending = fetch(rows[rows.length - 1]!.path, false);
     for (const { atoms, packs, offsets, stored, ...file } of rows) {
       yield {
         ...file,
@@ -62,8 +82,6 @@ export async function* snapshotFiles(sql: SqlQueries, snapshotId: string, prefix
         })),
       };
     }
-    if (rows.length < pageSize) return;
-    after = rows[rows.length - 1]!.path;
-    first = false;
+    if (!more) return;
   }
 }

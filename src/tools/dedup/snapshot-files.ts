@@ -46,7 +46,8 @@ function fetchPage(sql: SqlQueries, snapshotId: string, prefix: string, after: s
          SELECT array_agg(fa.atom_hash ORDER BY fa.position) AS atoms, array_agg(a.pack ORDER BY fa.position) AS packs,
                 array_agg(coalesce(a.pack_offset, 0)::float8 ORDER BY fa.position) AS offsets,
                 array_agg(a.stored_size ORDER BY fa.position) AS stored
-           FROM dedup_file_atoms fa JOIN dedup_atoms a ON a.hash = fa.atom_hash
+           FROM dedup_file_atoms fa
+           CROSS JOIN LATERAL (SELECT pack, pack_offset, stored_size FROM dedup_atoms WHERE hash = fa.atom_hash OFFSET 0) a
           WHERE fa.file_id = p.id) l ON p.kind = 'file'
       ORDER BY p.path`,
     [snapshotId, prefix, after, first, pageSize],

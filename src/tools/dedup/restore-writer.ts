@@ -63,6 +63,8 @@ export type RestoreOutcome = { ok: true } | { ok: false; message: string };
 /** Restores files with unique temporary names (process, thread, counter). */
 export class RestoreWriter {
   private counter = 0;
+  /** Where runs of stored atoms are read, reused across files (a run is at most MAX_RUN_BYTES plus one atom). */
+  private readonly scratch = Buffer.allocUnsafeSlow(MAX_RUN_BYTES + 1024 * 1024);
 
   constructor(private readonly store: AtomStore) {}
 
@@ -86,10 +88,7 @@ export class RestoreWriter {
           length += job.atoms[last]!.storedSize;
         }
         const run = job.atoms.slice(first, last + 1);
-        const parts = decodeRun(
-          run,
-          run.length === 1 ? this.store.readStored(run[0]!) : this.store.readStored({ ...run[0]!, storedSize: length }),
-        );
+        const parts = decodeRun(run, this.store.readStored(run.length === 1 ? run[0]! : { ...run[0]!, storedSize: length }, this.scratch));
         for (const data of parts) {
           hash.update(data);
           written += data.length;

@@ -4,7 +4,8 @@
  * of `BENCH_DEDUP_SMALL_FILES` (5,000) files under 4 KiB) and on both databases (PGlite, and
  * PostgreSQL when DATABASE_URL is set, in a database of its own). Each of `BENCH_RUNS` (3)
  * rounds measures the ceiling (raw read + SHA-256 on all cores, bench/support/dedup-baselines.ts),
- * the restore bound (the same workers creating and writing the same files)
+ * the restore bound (the same workers creating and writing the same files), the one-core cost
+ * of each stage an ingest cannot skip (bench/support/dedup-stage-costs.ts)
  * and the baseline (fixed 64 KiB + SHA-256, one thread), then per database a cold ingest (empty
  * store), a warm one (same atoms, every file re-read) and a restore checked byte for byte.
  * Figures are medians of the rounds, ratios medians of the per-round ratios (each round's
@@ -24,6 +25,7 @@ import { restoreSnapshot } from '../src/tools/dedup/restore.js';
 import { listTree } from '../test/dedup/dedup-fixtures.js';
 import { openBenchDatabase } from './support/bench-database.js';
 import { buildSmallFilesTree, CeilingPool, chunkSizeSweep, fixedChunkPass } from './support/dedup-baselines.js';
+import { measureStageCosts, type StageCosts } from './support/dedup-stage-costs.js';
 import { formatSummary, profileWhile, summarizeProfile } from './support/cpu-profile.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -93,6 +95,8 @@ interface RoundFigures {
   fixed64kDedupRatio: number;
   restoreBoundMBps: number;
   restoreBoundFilesPerSecond: number;
+  ceilingSeconds: number;
+  stages: StageCosts;
   backends: Record<
     string,
     {
@@ -169,10 +173,13 @@ async function benchTree(tree: Tree, backends: Backend[]): Promise<Record<string
       const fixed = fixedChunkPass(absolute);
       const bound = await ceiling.writeBound(path.join(workDirectory, 'write-bound'));
       setAside(path.join(workDirectory, 'write-bound'));
+      const stages = measureStageCosts(absolute, settings.chunkSizes, workDirectory);
       const figures: RoundFigures = {
         restoreBoundMBps: tree.bytes / 1e6 / bound.seconds,
         restoreBoundFilesPerSecond: tree.files.length / bound.seconds,
         ceilingMBps: tree.bytes / 1e6 / raw.seconds,
+        ceilingSeconds: raw.seconds,
+        stages,
         ceilingFilesPerSecond: tree.files.length / raw.seconds,
         fixed64kMBps: tree.bytes / 1e6 / fixed.seconds,
         fixed64kDedupRatio: fixed.dedupRatio,
@@ -198,6 +205,15 @@ async function benchTree(tree: Tree, backends: Backend[]): Promise<Record<string
     restoreBoundMBps: pick((figures) => figures.restoreBoundMBps),
     restoreBoundFilesPerSecond: pick((figures) => figures.restoreBoundFilesPerSecond, 0),
     restoreBoundVsCeiling: pick((figures) => figures.restoreBoundMBps / figures.ceilingMBps, 3),
+    // One-core CPU seconds of each stage an ingest cannot skip (bench/support/dedup-stage-costs.ts).
+    stageCoreSeconds: Object.fromEntries(
+      (Object.keys(rounds[0]!.stages) as Array<keyof StageCosts>).map((stage) => [stage, pick((figures) => figures.stages[stage], 3)]),
+    ),
+    // The most an ingest could reach against the ceiling if only those stages cost anything, shared perfectly over the cores.
+    computeBoundVsCeiling: {
+      warm: pick((figures) => figures.ceilingSeconds / (figures.stages.readCdcSha256 / workers), 3),
+      cold: pick((figures) => figures.ceilingSeconds / (figures.stages.readCdcSha256Write / workers), 3),
+    },
   };
   const beaten: string[] = [];
   rounds.forEach((figures, index) => figures.ceilingMBps > figures.fixed64kMBps || beaten.push(`round ${index + 1}: fixed 64k`));

@@ -94,7 +94,13 @@ export class CeilingPool {
       this.workers.map(
         (worker) =>
           new Promise<number>((resolve, reject) => {
-            worker.once('message', (bytes: number) => resolve(bytes)).once('error', reject);
+            // Each pass removes its own error listener, so rounds do not pile them up on the worker.
+            const fail = (error: Error) => reject(error);
+            worker.once('message', (bytes: number) => {
+              worker.off('error', fail);
+              resolve(bytes);
+            });
+            worker.once('error', fail);
             worker.postMessage({ counter, destination });
           }),
       ),

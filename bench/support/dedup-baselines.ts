@@ -66,13 +66,22 @@ export class CeilingPool {
     const workers = Array.from({ length: size }, () => new Worker(CEILING_WORKER, { eval: true, workerData: { files, rootLength } }));
     await Promise.all(workers.map((worker) => new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject))));
     const pool = new CeilingPool(workers, rootLength, files);
-    await pool.run(); // first pass: JIT warm-up and page cache
+    await pool.run(1); // first pass: JIT warm-up and page cache
     return pool;
   }
 
-  /** One timed pass over every file (raw read + SHA-256); returns seconds and bytes read. */
-  async run(): Promise<{ seconds: number; bytes: number }> {
-    return this.pass(null);
+  /**
+   * The fastest of `passes` timed passes over every file (raw read + SHA-256): a ceiling is the
+   * best the machine does, and on a tree read in tens of milliseconds one pass can lose to a
+   * scheduling hiccup. Returns seconds and bytes read.
+   */
+  async run(passes = 3): Promise<{ seconds: number; bytes: number }> {
+    let best = await this.pass(null);
+    for (let index = 1; index < passes; index += 1) {
+      const next = await this.pass(null);
+      if (next.seconds < best.seconds) best = next;
+    }
+    return best;
   }
 
   /**

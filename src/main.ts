@@ -44,11 +44,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // The anchor key is checked before anything opens: a bad AUDIT_ANCHOR_KEY stops start-up with its path and reason.
   const { keyPath, logPath: anchorLogPath } = anchorPaths(config);
   const anchorKey = loadOrCreateAnchorKey(keyPath);
-  const { database, migrations } = await openMigratedDatabase(
-    databaseOptionsFromConfig(config),
-    config.AUTO_MIGRATE,
-    config.MIGRATION_DATABASE_URL,
-  );
+  const databaseOptions = databaseOptionsFromConfig(config);
+  if (databaseOptions.backend === 'postgres') {
+    databaseOptions.onConnectionError = (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it');
+  }
+  const { database, migrations } = await openMigratedDatabase(databaseOptions, config.AUTO_MIGRATE, config.MIGRATION_DATABASE_URL);
   // Issue 15: say so when the runtime could disable the audit trigger (superuser or table owner).
   if (database.backend === 'postgres') {
     const warning = await (await import('./db/runtime-role.js')).runtimeRoleWarning(database.sql).catch(() => null);

@@ -8,6 +8,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { migrate, type MigrationReport } from './migrator.js';
 import { acquirePgliteLock } from './pglite-lock.js';
 import { grantRuntimeRole, urlUser } from './runtime-role.js';
+import type { ConnectionErrorListener } from './postgres.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /** Which engine is behind the database; shown on /health. */
@@ -25,7 +26,7 @@ export interface Database {
 
 /** How to open a database. */
 export type DatabaseOptions =
-  | { backend: 'postgres'; url: string; poolSize?: number }
+  | { backend: 'postgres'; url: string; poolSize?: number; onConnectionError?: ConnectionErrorListener }
   | { backend: 'pglite'; dataDir?: string; loadDataDir?: Blob | File; sharedBuffers?: string };
 
 /** Derives database options from configuration. */
@@ -50,7 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // PostgreSQL, PGlite's WebAssembly build on the embedded backend, never both (issue 17).
   if (options.backend === 'postgres') {
     const { createPostgresPool, postgresPrisma, postgresRunner } = await import('./postgres.js');
-    const pool = createPostgresPool(options.url, options.poolSize ?? 10);
+    const pool = createPostgresPool(options.url, options.poolSize ?? 10, options.onConnectionError);
     const prisma = postgresPrisma(pool);
     const sql = postgresRunner(pool);
     return {

@@ -8,11 +8,20 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { TRANSACTION_OPTIONS, type SqlRunner } from './sql-runner.js';
 
-/** Opens a pool against DATABASE_URL. */
-export function createPostgresPool(url: string, maxConnections: number): pg.Pool {
+/** Told when an idle pooled connection fails (the server restarted, an administrator ended it). */
+export type ConnectionErrorListener = (error: Error) => void;
+
+/** Writes the failure of an idle connection to stderr, for callers without a logger (CLI, benches). */
+const writeConnectionError: ConnectionErrorListener = (error) =>
+  void process.stderr.write(`vigie: an idle database connection failed (the pool replaces it): ${error.message}\n`);
+
+/**
+ * Opens a pool against DATABASE_URL. An idle client losing its connection must not crash the
+ * process (the pool replaces it), and must not pass unseen either: `onConnectionError` hears of it.
+ */
+export function createPostgresPool(url: string, maxConnections: number, onConnectionError = writeConnectionError): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections, idleTimeoutMillis: 30_000 });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  pool.on('error', (error) => onConnectionError(error));
   return pool;
 }
 

@@ -2,7 +2,8 @@
  * The real `vigie` command on PostgreSQL (skipped without DATABASE_URL): migrate twice on a
  * dedicated database, start, then the admin commands against the running server: users
  * create, token create (works), token revoke (refused with 401 once the 2 s auth cache
- * expires), bad inputs, and a graceful SIGTERM. The database is dropped afterwards.
+ * expires), bad inputs, an idle connection ended by the database server (logged, replaced), and
+ * a graceful SIGTERM. The database is dropped afterwards.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -113,6 +114,38 @@ describe('vigie start and admin commands on PostgreSQL', { skip: baseUrl ? false
     assert.equal(status, 401);
     const admin = await fetch(`${running!.url}/api/conversations`, { headers: { authorization: `Bearer ${adminToken}` } });
     assert.equal(admin.status, 200);
+  });
+
+  test('an idle connection the database server ends is logged, and the pool replaces it', async () => {
+    const url = new URL(environment.DATABASE_URL!);
+    await (await fetch(`${running!.url}/health`)).json(); // the pool holds at least one idle connection
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    let ended = 0;
+    try {
+      const rows = await client.query<{ ended: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [name],
+      );
+      ended = rows.rows.filter((row) => row.ended).length;
+    } finally {
+      await client.end();
+    }
+    assert.ok(ended > 0, 'the server had idle connections to end');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !/an idle database connection failed/.test(running!.output())) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const line =
+      running!
+        .output()
+        .split('\n')
+        .find((entry) => entry.includes('an idle database connection failed')) ?? '';
+    assert.match(line, /"level":40/, running!.output().slice(-2000));
+    assert.match(line, /terminating connection due to administrator command/);
+    assert.doesNotMatch(line, /postgresql:\/\//, 'no connection string in the log');
+    const health = (await (await fetch(`${running!.url}/health`)).json()) as { status: string };
+    assert.equal(health.status, 'ok');
   });
 
   test('SIGTERM stops the server cleanly with exit code 0', async () => {

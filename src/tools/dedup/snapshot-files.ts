@@ -64,17 +64,17 @@ function fetchPage(sql: SqlQueries, snapshotId: string, prefix: string, after: s
 export async function* snapshotFiles(sql: SqlQueries, snapshotId: string, prefix = '', pageSize = 1000): AsyncGenerator<StoredFile> {
   // The prefetched page is held as settled data (rows or error), so a failure while the caller is
   // busy is not an unhandled rejection; it is thrown here when its turn comes.
-  const fetch = (after: string, first: boolean) =>
+  const settledPage = (after: string, first: boolean) =>
     fetchPage(sql, snapshotId, prefix, after, first, pageSize).then(
       (rows) => ({ rows, error: null }),
       (error: unknown) => ({ rows: [] as Row[], error }),
     );
-  let pending = fetch('', true);
+  let pending = settledPage('', true);
   for (;;) {
     const { rows, error } = await pending;
     if (error) throw error;
     const more = rows.length === pageSize;
-    if (more) pending = fetch(rows[rows.length - 1]!.path, false);
+    if (more) pending = settledPage(rows[rows.length - 1]!.path, false);
     for (const { atoms, packs, offsets, stored, ...file } of rows) {
       yield {
         ...file,
